@@ -1,0 +1,51 @@
+package io.kiln;
+
+import io.kiln.compiler.FrontEnd;
+import io.kiln.ir.IrPrinter;
+import io.kiln.ir.KernelIR;
+import io.kiln.runtime.Backends;
+import io.kiln.spi.BackendProvider;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.List;
+
+/** Shows the code Kiln generates for a kernel, without running it. */
+public final class KernelCompiler {
+    private KernelCompiler() {
+    }
+
+    /**
+     * The code generated for the static method {@code method} of {@code owner}.
+     *
+     * @throws KernelCompilationException if the kernel cannot be compiled
+     * @throws IllegalArgumentException   if there is no such static method, or several with that name
+     */
+    public static String emit(Class<?> owner, String method, Target target) {
+        List<Method> found = Arrays.stream(owner.getDeclaredMethods())
+                .filter(m -> m.getName().equals(method) && Modifier.isStatic(m.getModifiers()) && !m.isSynthetic())
+                .toList();
+        if (found.isEmpty()) {
+            throw new IllegalArgumentException(owner.getName() + " has no static method '" + method + "'");
+        }
+        if (found.size() > 1) {
+            throw new IllegalArgumentException(owner.getName() + " has " + found.size() + " static methods named '" + method
+                    + "': use emit(Method, Target) to pick one");
+        }
+        return emit(found.get(0), target);
+    }
+
+    /** The code generated for the static method {@code method}. */
+    public static String emit(Method method, Target target) {
+        KernelIR ir = FrontEnd.compile(method);
+        if (target == Target.IR) {
+            return IrPrinter.print(ir);
+        }
+        for (BackendProvider p : Backends.get().providers()) {
+            String code = p.emit(ir, target);
+            if (code != null) return code;
+        }
+        throw new UnsupportedOperationException("no installed back end generates " + target);
+    }
+}

@@ -1,0 +1,74 @@
+package io.kiln;
+
+import java.util.List;
+
+/**
+ * What one {@link ExecutionPlan#run()} did: which device ran each task and how long compiling,
+ * copying and computing took. Times are in nanoseconds of host wall-clock time.
+ */
+public final class RunResult {
+
+    /**
+     * One task's run.
+     *
+     * @param taskId         the task id
+     * @param device         the device that actually ran it (after any fallback)
+     * @param compileNanos   time spent compiling and building the kernel in this run (0 when cached)
+     * @param transferNanos  time spent copying the task's inputs to its device
+     * @param kernelNanos    time of the launch (launch to completion with {@link ExecutionPlan#withProfiler()})
+     * @param fallbackReason why the task ran on the CPU instead of its device, or {@code null}
+     */
+    public record TaskRun(String taskId, Device device, long compileNanos, long transferNanos, long kernelNanos,
+                          String fallbackReason) {
+    }
+
+    private final String graph;
+    private final List<TaskRun> tasks;
+    private final long transferToHostNanos;
+    private final long totalNanos;
+
+    public RunResult(String graph, List<TaskRun> tasks, long transferToHostNanos, long totalNanos) {
+        this.graph = graph;
+        this.tasks = List.copyOf(tasks);
+        this.transferToHostNanos = transferToHostNanos;
+        this.totalNanos = totalNanos;
+    }
+
+    /** The graph's name. */
+    public String graph() {
+        return graph;
+    }
+
+    /** Each task's run, in order. */
+    public List<TaskRun> tasks() {
+        return tasks;
+    }
+
+    /** The run of task {@code id}. */
+    public TaskRun task(String id) {
+        return tasks.stream().filter(t -> t.taskId().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no task '" + id + "' in this result"));
+    }
+
+    /** Time spent copying results back to the host at the end of the run. */
+    public long transferToHostNanos() {
+        return transferToHostNanos;
+    }
+
+    /** Wall-clock time of the whole run. */
+    public long totalNanos() {
+        return totalNanos;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("run of '" + graph + "' in " + totalNanos / 1000 + " us");
+        for (TaskRun t : tasks) {
+            sb.append("\n  ").append(t.taskId()).append(" on ").append(t.device().id())
+                    .append(": compile ").append(t.compileNanos() / 1000).append(" us, transfer ")
+                    .append(t.transferNanos() / 1000).append(" us, kernel ").append(t.kernelNanos() / 1000).append(" us");
+            if (t.fallbackReason() != null) sb.append(" (fallback: ").append(t.fallbackReason()).append(')');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,206 @@
+package io.kiln;
+
+import io.kiln.runtime.TaskSpec;
+import io.kiln.runtime.GraphSpec;
+import io.kiln.runtime.PlanExecutor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A graph of data transfers and kernel tasks. Build it once, then make an {@link ExecutionPlan} and
+ * run that as often as needed:
+ * <pre>{@code
+ * TaskGraph graph = new TaskGraph("saxpy")
+ *         .transferToDevice(Transfer.FIRST_RUN, x)
+ *         .transferToDevice(Transfer.EVERY_RUN, y)
+ *         .task("saxpy", Kernels::saxpy, 2f, x, y)
+ *         .transferToHost(Transfer.EVERY_RUN, y);
+ * try (ExecutionPlan plan = graph.plan()) {
+ *     plan.run();
+ * }
+ * }</pre>
+ * A graph is not thread-safe while being built; {@link #plan()} takes a snapshot, so later changes to
+ * the graph do not affect existing plans.
+ */
+public final class TaskGraph {
+    private final String name;
+    private final List<TaskSpec> tasks = new ArrayList<>();
+    private final Map<Object, Transfer> toDevice = new IdentityHashMap<>();
+    private final Map<Object, Transfer> toHost = new IdentityHashMap<>();
+    private final Set<String> ids = new java.util.HashSet<>();
+
+    /** An empty graph; {@code name} appears in results and messages. */
+    public TaskGraph(String name) {
+        this.name = Objects.requireNonNull(name, "name");
+    }
+
+    /** The graph's name. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Copies arrays to the device before the tasks that use them, on the first run only
+     * ({@link Transfer#FIRST_RUN}) or on every run ({@link Transfer#EVERY_RUN}). Arrays that no
+     * transfer names are copied when first needed and treated as {@link Transfer#FIRST_RUN}.
+     */
+    public TaskGraph transferToDevice(Transfer mode, Object... data) {
+        Objects.requireNonNull(mode, "mode");
+        if (mode == Transfer.ON_DEMAND) {
+            throw new IllegalArgumentException("Transfer.ON_DEMAND applies only to transferToHost: "
+                    + "use FIRST_RUN or EVERY_RUN for data going to the device");
+        }
+        for (Object o : checkArrays(data)) {
+            toDevice.put(o, mode);
+        }
+        return this;
+    }
+
+    /**
+     * Copies arrays back to the host after the tasks that write them: on the first run only, on every
+     * run, or {@link Transfer#ON_DEMAND} when {@link ExecutionPlan#transferToHost(Object...)} asks.
+     */
+    public TaskGraph transferToHost(Transfer mode, Object... data) {
+        Objects.requireNonNull(mode, "mode");
+        for (Object o : checkArrays(data)) {
+            toHost.put(o, mode);
+        }
+        return this;
+    }
+
+    /** Makes an execution plan on {@link Devices#auto()}. */
+    public ExecutionPlan plan() {
+        return plan(Devices.auto());
+    }
+
+    /** Makes an execution plan whose tasks run on {@code device} unless told otherwise. */
+    public ExecutionPlan plan(Device device) {
+        Objects.requireNonNull(device, "device");
+        if (tasks.isEmpty()) {
+            throw new IllegalStateException("task graph '" + name + "' has no tasks: add one with task(...)");
+        }
+        GraphSpec spec = new GraphSpec(name, List.copyOf(tasks), Collections.unmodifiableMap(new IdentityHashMap<>(toDevice)),
+                Collections.unmodifiableMap(new IdentityHashMap<>(toHost)));
+        return new ExecutionPlan(new PlanExecutor(spec, device));
+    }
+
+    private TaskGraph addTask(String id, Object kernel, Object[] args) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(kernel, "kernel");
+        if (!ids.add(id)) {
+            throw new IllegalArgumentException("task graph '" + name + "' already has a task '" + id + "': task ids must be unique");
+        }
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] == null) {
+                ids.remove(id);
+                throw new IllegalArgumentException("task '" + id + "': argument " + i + " is null");
+            }
+        }
+        tasks.add(TaskSpec.of(id, kernel, args));
+        return this;
+    }
+
+    private static List<Object> checkArrays(Object[] data) {
+        List<Object> out = new ArrayList<>();
+        for (Object o : data) {
+            if (o == null) {
+                throw new IllegalArgumentException("null passed as transfer data");
+            }
+            if (!o.getClass().isArray() || !o.getClass().getComponentType().isPrimitive()) {
+                throw new IllegalArgumentException("transfer data must be primitive arrays, got " + o.getClass().getTypeName());
+            }
+            out.add(o);
+        }
+        return out;
+    }
+
+    /**
+     * Adds a task that runs {@code kernel} with {@code a} when the plan runs. Arrays are passed by
+     * reference and stay bound to the task: mutate their contents between runs, never swap them.
+     * Scalars are captured now. Tasks run in the order they were added; the graph orders transfers
+     * and dependent tasks from what each kernel reads and writes.
+     *
+     * @param id     a unique task id, used by {@link ExecutionPlan#withGrid} and in results
+     * @param kernel a method reference to a {@code static} kernel method
+     * @throws IllegalArgumentException if the id is taken or an argument is {@code null}
+     */
+    public <A> TaskGraph task(String id, KernelMethod.Of1<A> kernel, A a) {
+        return addTask(id, kernel, new Object[] {a});
+    }
+
+    /** Adds a task running a 2-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B> TaskGraph task(String id, KernelMethod.Of2<A, B> kernel, A a, B b) {
+        return addTask(id, kernel, new Object[] {a, b});
+    }
+
+    /** Adds a task running a 3-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C> TaskGraph task(String id, KernelMethod.Of3<A, B, C> kernel, A a, B b, C c) {
+        return addTask(id, kernel, new Object[] {a, b, c});
+    }
+
+    /** Adds a task running a 4-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D> TaskGraph task(String id, KernelMethod.Of4<A, B, C, D> kernel, A a, B b, C c, D d) {
+        return addTask(id, kernel, new Object[] {a, b, c, d});
+    }
+
+    /** Adds a task running a 5-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E> TaskGraph task(String id, KernelMethod.Of5<A, B, C, D, E> kernel, A a, B b, C c, D d, E e) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e});
+    }
+
+    /** Adds a task running a 6-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F> TaskGraph task(String id, KernelMethod.Of6<A, B, C, D, E, F> kernel, A a, B b, C c, D d, E e, F f) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f});
+    }
+
+    /** Adds a task running a 7-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G> TaskGraph task(String id, KernelMethod.Of7<A, B, C, D, E, F, G> kernel, A a, B b, C c, D d, E e, F f, G g) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g});
+    }
+
+    /** Adds a task running a 8-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G, H> TaskGraph task(String id, KernelMethod.Of8<A, B, C, D, E, F, G, H> kernel, A a, B b, C c, D d, E e, F f, G g, H h) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h});
+    }
+
+    /** Adds a task running a 9-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G, H, I> TaskGraph task(String id, KernelMethod.Of9<A, B, C, D, E, F, G, H, I> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i});
+    }
+
+    /** Adds a task running a 10-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G, H, I, J> TaskGraph task(String id, KernelMethod.Of10<A, B, C, D, E, F, G, H, I, J> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j});
+    }
+
+    /** Adds a task running a 11-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G, H, I, J, K> TaskGraph task(String id, KernelMethod.Of11<A, B, C, D, E, F, G, H, I, J, K> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k});
+    }
+
+    /** Adds a task running a 12-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G, H, I, J, K, L> TaskGraph task(String id, KernelMethod.Of12<A, B, C, D, E, F, G, H, I, J, K, L> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k, l});
+    }
+
+    /** Adds a task running a 13-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G, H, I, J, K, L, M> TaskGraph task(String id, KernelMethod.Of13<A, B, C, D, E, F, G, H, I, J, K, L, M> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k, l, m});
+    }
+
+    /** Adds a task running a 14-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G, H, I, J, K, L, M, N> TaskGraph task(String id, KernelMethod.Of14<A, B, C, D, E, F, G, H, I, J, K, L, M, N> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k, l, m, n});
+    }
+
+    /** Adds a task running a 15-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
+    public <A, B, C, D, E, F, G, H, I, J, K, L, M, N, O> TaskGraph task(String id, KernelMethod.Of15<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n, O o) {
+        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k, l, m, n, o});
+    }
+}

@@ -1,0 +1,76 @@
+package io.kiln.ir;
+
+import java.util.List;
+
+/**
+ * The non-terminating instructions of a basic block. The hierarchy is sealed, so a {@code switch}
+ * over it in a back end is exhaustive: a new instruction is a compile error in every back end until
+ * each handles it.
+ */
+public sealed interface Instr {
+
+    /** {@code dst = src}. Types are equal. */
+    record Move(Var dst, Value src) implements Instr {}
+
+    /**
+     * {@code dst = a op b} with Java semantics for {@code dst.type()}: integer arithmetic wraps,
+     * {@code MIN_VALUE / -1} is {@code MIN_VALUE}, shift counts are masked (the count {@code b} is
+     * always {@link Type#I32}), float operations round to nearest and are never contracted.
+     */
+    record Binary(Var dst, BinOp op, Value a, Value b) implements Instr {}
+
+    /** {@code dst = -a}, Java negation (wrapping for integers, sign flip for floats). */
+    record Negate(Var dst, Value a) implements Instr {}
+
+    /** A Java primitive conversion ({@code i2f}, {@code f2i}, {@code i2b}, ...) with Java's exact rules. */
+    record Convert(Var dst, Conversion op, Value a) implements Instr {}
+
+    /**
+     * Java's three-way comparisons {@code lcmp}, {@code fcmpl}, {@code fcmpg}, {@code dcmpl},
+     * {@code dcmpg}: {@code dst} is -1, 0 or 1 (NaN gives -1 for the {@code L} forms, 1 for {@code G}).
+     * The front end folds a comparison followed by a branch into {@link Terminator.Branch}, so this
+     * appears only where the int result is used as a value.
+     */
+    record Compare(Var dst, CompareKind kind, Value a, Value b) implements Instr {}
+
+    /** {@code dst = array[index]}; narrow elements are sign-extended ({@code char}: zero-extended). */
+    record Load(Var dst, ArrayRef array, Value index) implements Instr {}
+
+    /** {@code array[index] = value}; narrow elements keep the low bits of {@code value}. */
+    record Store(ArrayRef array, Value index, Value value) implements Instr {}
+
+    /** {@code dst = array.length}. */
+    record ArrayLength(Var dst, ArrayRef array) implements Instr {}
+
+    /** A math function of {@code java.lang.Math}/{@code StrictMath}; the operand type is {@code dst.type()}. */
+    record MathCall(Var dst, MathFunction fn, List<Value> args) implements Instr {
+        public MathCall {
+            args = List.copyOf(args);
+        }
+    }
+
+    /** Reinterprets bits between int and float or long and double ({@code Float.floatToRawIntBits} etc.). */
+    record BitCast(Var dst, Value a) implements Instr {}
+
+    /** A work-item query of a {@code KernelContext} kernel, always {@link Type#I32}. */
+    record WorkItem(Var dst, WorkItemQuery query, int dim) implements Instr {}
+
+    /**
+     * The first iteration a work-item runs of the {@code @Parallel} loop of dimension {@code dim},
+     * as an offset from the loop's start (GPU: the global id; CPU: the chunk's first index).
+     */
+    record ParallelIndex(Var dst, int dim) implements Instr {}
+
+    /** The step between successive iterations a work-item runs of parallel loop {@code dim}. */
+    record ParallelStride(Var dst, int dim) implements Instr {}
+
+    /** A work-group barrier: every work-item of the group arrives before any continues. */
+    record Barrier() implements Instr {}
+
+    /**
+     * An atomic read-modify-write of {@code array[index]}; {@code dst} receives the old value.
+     * {@code expected} is used only by {@link AtomicOp#COMPARE_AND_SET} (then {@code operand} is the
+     * new value), else {@code null}.
+     */
+    record Atomic(Var dst, AtomicOp op, ArrayRef array, Value index, Value operand, Value expected) implements Instr {}
+}

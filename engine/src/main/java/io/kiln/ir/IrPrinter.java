@@ -1,0 +1,92 @@
+package io.kiln.ir;
+
+import java.util.stream.Collectors;
+
+/** Prints a kernel's IR as stable text, for golden tests and {@code kiln compile --target ir}. */
+public final class IrPrinter {
+    private IrPrinter() {
+    }
+
+    /** The text form of {@code ir}. */
+    public static String print(KernelIR ir) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("kernel ").append(ir.displayName()).append(' ').append(ir.kind()).append('(');
+        sb.append(ir.params().stream().map(IrPrinter::param).collect(Collectors.joining(", ")));
+        sb.append(")\n");
+        for (ArrayRef a : ir.arrays()) {
+            if (!a.isParameter()) {
+                sb.append("  array ").append(a).append(": ").append(a.space()).append(' ')
+                        .append(a.element().javaName()).append('[').append(a.length()).append("]\n");
+            }
+        }
+        for (ParallelLoop p : ir.parallelLoops()) {
+            sb.append("  parallel dim ").append(p.dim()).append(": ").append(p.induction())
+                    .append(" header b").append(p.header()).append(" exit b").append(p.exit())
+                    .append(" trips ").append(p.tripCount() == null ? "?" : hostExpr(p.tripCount())).append('\n');
+        }
+        for (Block b : ir.blocks()) {
+            sb.append("b").append(b.id()).append(":\n");
+            for (Instr i : b.instrs()) {
+                sb.append("  ").append(instr(i)).append('\n');
+            }
+            sb.append("  ").append(terminator(b.terminator())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String param(Param p) {
+        return switch (p) {
+            case Param.Scalar s -> s.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + s.var();
+            case Param.Array a -> a.array().element().javaName() + "[] " + a.array() + " " + a.access();
+            case Param.Context c -> "KernelContext " + c.name();
+        };
+    }
+
+    /** One instruction as text. */
+    public static String instr(Instr i) {
+        return switch (i) {
+            case Instr.Move m -> m.dst() + " = " + m.src();
+            case Instr.Binary b -> b.dst() + " = " + b.op().name().toLowerCase(java.util.Locale.ROOT) + "." + b.dst().type() + " " + b.a() + ", " + b.b();
+            case Instr.Negate n -> n.dst() + " = neg." + n.dst().type() + " " + n.a();
+            case Instr.Convert c -> c.dst() + " = " + c.op().name().toLowerCase(java.util.Locale.ROOT) + " " + c.a();
+            case Instr.Compare c -> c.dst() + " = " + c.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + c.a() + ", " + c.b();
+            case Instr.Load l -> l.dst() + " = load " + l.array() + "[" + l.index() + "]";
+            case Instr.Store s -> "store " + s.array() + "[" + s.index() + "] = " + s.value();
+            case Instr.ArrayLength l -> l.dst() + " = length " + l.array();
+            case Instr.MathCall m -> m.dst() + " = " + m.fn().javaName() + "." + m.dst().type() + " "
+                    + m.args().stream().map(Object::toString).collect(Collectors.joining(", "));
+            case Instr.BitCast c -> c.dst() + " = bitcast." + c.dst().type() + " " + c.a();
+            case Instr.WorkItem w -> w.dst() + " = " + w.query().name().toLowerCase(java.util.Locale.ROOT) + " " + w.dim();
+            case Instr.ParallelIndex p -> p.dst() + " = parallel_index " + p.dim();
+            case Instr.ParallelStride p -> p.dst() + " = parallel_stride " + p.dim();
+            case Instr.Barrier b -> "barrier";
+            case Instr.Atomic a -> a.dst() + " = atomic_" + a.op().name().toLowerCase(java.util.Locale.ROOT) + " " + a.array()
+                    + "[" + a.index() + "], " + a.operand() + (a.expected() == null ? "" : ", " + a.expected());
+        };
+    }
+
+    private static String terminator(Terminator t) {
+        return switch (t) {
+            case Terminator.Goto g -> "goto b" + g.target();
+            case Terminator.Branch b -> "if " + b.a() + " " + b.op() + " " + b.b() + " goto b" + b.ifTrue() + " else b" + b.ifFalse();
+            case Terminator.Switch s -> {
+                StringBuilder sb = new StringBuilder("switch ").append(s.key()).append(" [");
+                for (int k = 0; k < s.keys().size(); k++) {
+                    if (k > 0) sb.append(", ");
+                    sb.append(s.keys().get(k)).append(": b").append(s.targets().get(k));
+                }
+                yield sb.append("] default b").append(s.defaultTarget()).toString();
+            }
+            case Terminator.Return r -> "return";
+        };
+    }
+
+    private static String hostExpr(HostExpr e) {
+        return switch (e) {
+            case HostExpr.Constant c -> Long.toString(c.value());
+            case HostExpr.Scalar s -> "arg" + s.paramIndex();
+            case HostExpr.Length l -> "len(arg" + l.paramIndex() + ")";
+            case HostExpr.Binary b -> "(" + hostExpr(b.a()) + " " + b.op().symbol() + " " + hostExpr(b.b()) + ")";
+        };
+    }
+}

@@ -1,0 +1,53 @@
+package io.kiln.ir;
+
+import java.util.List;
+
+/**
+ * A compiled kernel in the typed, control-flow-graph IR that every back end consumes.
+ *
+ * @param ownerClass    binary name of the class declaring the kernel method
+ * @param methodName    the kernel method's name
+ * @param descriptor    the JVM method descriptor
+ * @param kind          how the iteration space is defined
+ * @param params        the Java parameters, in order
+ * @param vars          every virtual register, indexed by {@link Var#id()}
+ * @param arrays        every array the kernel touches, indexed by {@link ArrayRef#id()}
+ * @param blocks        the basic blocks; block 0 is the entry
+ * @param parallelLoops for {@link KernelKind#LOOP_PARALLEL}, one entry per dimension, outermost first
+ * @param constants     for {@link AddressSpace#CONSTANT} arrays, their contents as raw bits, by array id
+ *                      (empty lists for other arrays)
+ */
+public record KernelIR(String ownerClass, String methodName, String descriptor, KernelKind kind,
+                       List<Param> params, List<Var> vars, List<ArrayRef> arrays, List<Block> blocks,
+                       List<ParallelLoop> parallelLoops, List<List<Long>> constants) {
+
+    public KernelIR {
+        params = List.copyOf(params);
+        vars = List.copyOf(vars);
+        arrays = List.copyOf(arrays);
+        blocks = List.copyOf(blocks);
+        parallelLoops = List.copyOf(parallelLoops);
+        constants = List.copyOf(constants);
+    }
+
+    /** Number of dimensions of the iteration space (1 for work-item and single kernels' default). */
+    public int dimensions() {
+        return kind == KernelKind.LOOP_PARALLEL ? parallelLoops.size() : 1;
+    }
+
+    /** A readable name for messages: {@code Owner.method}. */
+    public String displayName() {
+        String simple = ownerClass.substring(ownerClass.lastIndexOf('.') + 1);
+        return simple + "." + methodName;
+    }
+
+    /** The array parameters, in order. */
+    public List<Param.Array> arrayParams() {
+        return params.stream().filter(p -> p instanceof Param.Array).map(p -> (Param.Array) p).toList();
+    }
+
+    /** A C-like identifier unique to this kernel, for generated code. */
+    public String symbolName() {
+        return (ownerClass.replace('.', '_').replace('$', '_') + "__" + methodName).replaceAll("[^A-Za-z0-9_]", "_");
+    }
+}

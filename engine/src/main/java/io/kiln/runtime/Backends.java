@@ -1,0 +1,116 @@
+package io.kiln.runtime;
+
+import io.kiln.Backend;
+import io.kiln.Device;
+import io.kiln.DeviceType;
+import io.kiln.spi.BackendProvider;
+import io.kiln.spi.DeviceRuntime;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** The back ends found with {@link ServiceLoader}, loaded once per process. */
+public final class Backends {
+    private static final Logger LOG = Logger.getLogger("io.kiln");
+    private static volatile Backends instance;
+
+    private final List<BackendProvider> providers;
+    private final Map<String, DeviceRuntime> runtimes = new LinkedHashMap<>();
+    private final Map<Backend, String> unavailable = new EnumMap<>(Backend.class);
+
+    private Backends() {
+        List<BackendProvider> found = new ArrayList<>();
+        ServiceLoader<BackendProvider> loader = ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader());
+        for (var it = loader.iterator(); ; ) {
+            try {
+                if (!it.hasNext()) break;
+                found.add(it.next());
+            } catch (java.util.ServiceConfigurationError e) {
+                LOG.log(Level.WARNING, "skipping a Kiln back end that failed to load", e);
+            }
+        }
+        if (loader.stream().noneMatch(p -> p.type().getModule() == Backends.class.getModule()) && found.isEmpty()) {
+            LOG.warning("no Kiln back end was found by ServiceLoader");
+        }
+        found.sort(Comparator.comparing(BackendProvider::backend));
+        this.providers = List.copyOf(found);
+        for (BackendProvider p : providers) {
+            List<DeviceRuntime> devices;
+            try {
+                devices = p.devices();
+            } catch (RuntimeException | LinkageError e) {
+                unavailable.put(p.backend(), "failed to start: " + e);
+                continue;
+            }
+            if (devices.isEmpty()) {
+                String reason = p.unavailableReason();
+                unavailable.put(p.backend(), reason == null ? "no devices found" : reason);
+            }
+            for (DeviceRuntime d : devices) {
+                runtimes.put(d.device().id(), d);
+            }
+        }
+        for (Backend b : Backend.values()) {
+            if (providers.stream().noneMatch(p -> p.backend() == b)) {
+                unavailable.put(b, "the back end is not installed (its module is not on the class path or module path)");
+            }
+        }
+    }
+
+    /** The process-wide registry. */
+    public static Backends get() {
+        Backends b = instance;
+        if (b == null) {
+            synchronized (Backends.class) {
+                b = instance;
+                if (b == null) {
+                    instance = b = new Backends();
+                }
+            }
+        }
+        return b;
+    }
+
+    /** The installed providers, CUDA first, then OpenCL, then CPU. */
+    public List<BackendProvider> providers() {
+        return providers;
+    }
+
+    /** Every available device: CUDA, then OpenCL, then CPU. */
+    public List<Device> devices() {
+        return runtimes.values().stream().map(DeviceRuntime::device).toList();
+    }
+
+    /** Why each unavailable back end is unavailable. */
+    public Map<Backend, String> unavailable() {
+        return Map.copyOf(unavailable);
+    }
+
+    /** The runtime of a device, or {@code null}. */
+    public DeviceRuntime runtime(String id) {
+        return runtimes.get(id);
+    }
+
+    /**
+     * The default device: the first CUDA device, else the first OpenCL GPU or accelerator, else the
+     * CPU back end, else the first OpenCL CPU device.
+     */
+    public Device auto() {
+        List<Device> all = devices();
+        return all.stream().filter(d -> d.backend() == Backend.CUDA).findFirst()
+                .or(() -> all.stream().filter(d -> d.backend() == Backend.OPENCL
+                        && (d.type() == DeviceType.GPU || d.type() == DeviceType.ACCELERATOR)).findFirst())
+                .or(() -> all.stream().filter(d -> d.backend() == Backend.CPU).findFirst())
+                .or(() -> all.stream().filter(d -> d.backend() == Backend.OPENCL).findFirst())
+                .orElseThrow(() -> new io.kiln.KilnException("no device can run kernels here: " + unavailable
+                        + ". Install an OpenCL driver (for example Debian's pocl-opencl-icd and ocl-icd-opencl-dev)"
+                        + " or put kiln-cpu-fallback on the class path."));
+    }
+}

@@ -1,0 +1,68 @@
+package io.kiln.runtime;
+
+import io.kiln.KernelCompilationException;
+
+import java.lang.invoke.SerializedLambda;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+
+/**
+ * One task of a graph: its id, the kernel method and the arguments bound to it.
+ *
+ * @param id     the task id
+ * @param method the static kernel method
+ * @param args   the arguments, in parameter order
+ */
+public record TaskSpec(String id, Method method, Object[] args) {
+
+    /** Resolves a {@link io.kiln.KernelMethod} reference to its static method. */
+    public static TaskSpec of(String id, Object kernelReference, Object[] args) {
+        return new TaskSpec(id, resolve(kernelReference), args.clone());
+    }
+
+    /** The static method a serializable method reference points to. */
+    public static Method resolve(Object kernelReference) {
+        SerializedLambda lambda;
+        try {
+            Method writeReplace = kernelReference.getClass().getDeclaredMethod("writeReplace");
+            writeReplace.setAccessible(true);
+            lambda = (SerializedLambda) writeReplace.invoke(kernelReference);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read the kernel reference " + kernelReference.getClass().getName()
+                    + ": pass a method reference to a static method, such as Kernels::saxpy"
+                    + (e instanceof RuntimeException ? " (if your code is in a named module, open its package to io.kiln.engine)" : ""), e);
+        }
+        if (lambda.getImplMethodKind() != java.lang.invoke.MethodHandleInfo.REF_invokeStatic) {
+            throw new IllegalArgumentException("the kernel must be a static method: " + lambda.getImplClass().replace('/', '.')
+                    + "." + lambda.getImplMethodName() + " is not static");
+        }
+        if (lambda.getCapturedArgCount() != 0 || lambda.getImplMethodName().startsWith("lambda$")) {
+            throw new IllegalArgumentException("the kernel must be a method reference such as Kernels::saxpy, not a lambda expression ("
+                    + lambda.getImplClass().replace('/', '.') + "." + lambda.getImplMethodName() + ")");
+        }
+        String className = lambda.getImplClass().replace('/', '.');
+        try {
+            Class<?> owner = Class.forName(className, false, kernelReference.getClass().getClassLoader());
+            for (Method m : owner.getDeclaredMethods()) {
+                if (m.getName().equals(lambda.getImplMethodName())
+                        && descriptor(m).equals(lambda.getImplMethodSignature())
+                        && Modifier.isStatic(m.getModifiers())) {
+                    return m;
+                }
+            }
+        } catch (ClassNotFoundException e) {
+            throw new KernelCompilationException("cannot load the kernel's class " + className, e);
+        }
+        throw new KernelCompilationException("cannot find kernel method " + className + "." + lambda.getImplMethodName()
+                + lambda.getImplMethodSignature());
+    }
+
+    /** The JVM descriptor of a method. */
+    public static String descriptor(Method m) {
+        StringBuilder sb = new StringBuilder("(");
+        for (Class<?> p : m.getParameterTypes()) {
+            sb.append(p.descriptorString());
+        }
+        return sb.append(')').append(m.getReturnType().descriptorString()).toString();
+    }
+}

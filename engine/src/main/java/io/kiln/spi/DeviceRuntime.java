@@ -1,0 +1,22 @@
+package io.kiln.spi;
+
+import io.kiln.Device;
+import io.kiln.ir.KernelIR;
+
+/** One device of a back end. Shared by every plan in the process; must be thread-safe. */
+public interface DeviceRuntime {
+
+    /** The device's description. */
+    Device device();
+
+    /**
+     * Compiles and builds a kernel for this device. Throws
+     * {@link io.kiln.KernelCompilationException} when the back end cannot express the kernel and
+     * {@link io.kiln.KilnException} carrying the device's build log when the device refuses it.
+     * The engine caches the result per kernel and device.
+     */
+    CompiledKernel compile(KernelIR ir);
+
+    /** Opens a session: the device-side state (buffers, queue) of one execution plan. */
+    DeviceSession openSession();
+}

@@ -1,0 +1,13 @@
+package io.kiln.spi;
+
+/**
+ * What the engine knows about a launch's size.
+ *
+ * @param sizes for {@link io.kiln.ir.KernelKind#WORK_ITEM} kernels the grid's global sizes; for
+ *              {@link io.kiln.ir.KernelKind#LOOP_PARALLEL} kernels each parallel loop's trip count
+ *              ({@code -1} where unknown on the host: the back end picks a size, the strided loop stays
+ *              correct); for {@link io.kiln.ir.KernelKind#SINGLE} kernels {@code {1}}
+ * @param local the requested work-group size, or {@code null} to let the back end choose
+ */
+public record LaunchGeometry(long[] sizes, long[] local) {
+}

@@ -1,0 +1,15 @@
+/**
+ * Kiln's engine: the task-graph API ({@code io.kiln}), the kernel IR and the back-end SPI for
+ * back ends in other modules.
+ */
+module io.kiln.engine {
+    requires transitive java.logging;
+    requires jocl;
+
+    exports io.kiln;
+    exports io.kiln.ir;
+    exports io.kiln.spi;
+
+    uses io.kiln.spi.BackendProvider;
+    provides io.kiln.spi.BackendProvider with io.kiln.opencl.OpenClBackendProvider;
+}
