@@ -35,6 +35,42 @@ class FrontEndTest {
     }
 
     @Test
+    void saxpyGoldenIr() {
+        String expected = """
+                kernel SampleKernels.saxpy LOOP_PARALLEL(float %a, float[] @x READ, float[] @y READ_WRITE)
+                  parallel dim 0: %i header b1 exit b2 trips (len(arg2) - 0)
+                b0:
+                  %i_start = 0
+                  %t = parallel_index 0
+                  %i = add.I32 %i_start, %t
+                  goto b1
+                b1:
+                  %t_2 = length @y
+                  if %i GE %t_2 goto b2 else b3
+                b2:
+                  return
+                b3:
+                  %t_3 = load @x[%i]
+                  %t_4 = mul.F32 %a, %t_3
+                  %t_5 = load @y[%i]
+                  %t_6 = add.F32 %t_4, %t_5
+                  store @y[%i] = %t_6
+                  %t_7 = parallel_stride 0
+                  %i = add.I32 %i, %t_7
+                  goto b1
+                """;
+        assertEquals(expected, io.kiln.ir.IrPrinter.print(ir("saxpy")));
+    }
+
+    @Test
+    void floatComparisonsFoldNaNIntoTheBranch() {
+        String text = io.kiln.ir.IrPrinter.print(ir("branches"));
+        // v < 1f compiles to fcmpg; ifge else: NaN must take the else branch, so the test is "unordered or >="
+        assertTrue(text.contains("UGE 1.0f"), text);
+        assertTrue(text.contains("ULE -1.0f"), text);
+    }
+
+    @Test
     void saxpyIsOneDimensionalWithTripCountFromLength() {
         KernelIR ir = ir("saxpy");
         assertEquals(KernelKind.LOOP_PARALLEL, ir.kind());
