@@ -70,6 +70,8 @@ public final class FrontEnd {
         final ClassLoader loader;
         final Map<String, ClassModel> classes = new HashMap<>();
         final Map<String, ArrayRef> tables = new HashMap<>();
+        final Map<Instr, Integer> barrierLines = new java.util.IdentityHashMap<>();
+        List<ParallelVar> kernelParallelVars = List.of();
         int inlineDepth;
         int inlineCount;
         int privateArrays;
@@ -218,6 +220,7 @@ public final class FrontEnd {
         }
 
         List<ParallelVar> parallel = parallelVars(code);
+        session.kernelParallelVars = parallel;
         MethodTranslator t = new MethodTranslator(session, cls, mm, null, 0, null, true, parallel);
 
         // parameters
@@ -288,6 +291,9 @@ public final class FrontEnd {
                         + "' was not recognised: write it as for (@Parallel int " + pv.name + " = start; " + pv.name + " < bound; " + pv.name + "++)");
             }
             loops.add(pv.loop);
+        }
+        if (!session.barrierLines.isEmpty()) {
+            BarrierCheck.check(blocks, session.barrierLines, where + " (" + source);
         }
         KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
         return new KernelIR(owner.getName(), method.getName(), desc, kind, finalParams, session.builder.vars,

@@ -1123,7 +1123,10 @@ final class MethodTranslator {
         Opcode o = inv.opcode();
         if (ownerName.equals("io/kiln/KernelContext") && o == Opcode.INVOKEVIRTUAL) {
             Intrinsics.WorkItemCall w = Intrinsics.workItem(name);
-            if (w == null) throw error("KernelContext." + name + " is not supported in kernels yet");
+            if (w == null) {
+                contextCall(name, desc);
+                return;
+            }
             Ref r = popRef();
             if (!r.context()) throw new IllegalStateException("KernelContext call on a non-context");
             Var dst = temp(Type.I32);
@@ -1159,6 +1162,62 @@ final class MethodTranslator {
             return;
         }
         inline(ownerName, name, desc);
+    }
+
+    /** {@code barrier()}, {@code localFloats(n)} and friends, and the atomics of {@code KernelContext}. */
+    private void contextCall(String name, String desc) {
+        if (name.equals("barrier")) {
+            popRef();
+            if (!parallelVarsOfKernel().isEmpty()) {
+                throw error("barrier() needs a KernelContext kernel with a work-group size; @Parallel loops have no work-groups");
+            }
+            Instr.Barrier bar = new Instr.Barrier();
+            session.barrierLines.put(bar, lineAt[pos]);
+            emit(bar);
+            return;
+        }
+        if (name.startsWith("local") && desc.startsWith("(I)[")) {
+            Prim len = popPrim();
+            popRef();
+            if (len.constant() == null) {
+                throw error("local array allocation with a non-constant length is not supported in kernels (use a constant such as ctx.localFloats(256))");
+            }
+            int n = len.constant().intValue();
+            if (n <= 0 || n > 1 << 16) throw error("local array length " + n + " is out of range (1 to 65536)");
+            ElementType et = ElementType.ofDescriptor(desc.charAt(desc.length() - 1));
+            ArrayRef a = b.newArray(et, AddressSpace.LOCAL, n, -1, "local", null);
+            push(new Ref(a, false));
+            return;
+        }
+        io.kiln.ir.AtomicOp op = switch (name) {
+            case "atomicAdd" -> io.kiln.ir.AtomicOp.ADD;
+            case "atomicMin" -> io.kiln.ir.AtomicOp.MIN;
+            case "atomicMax" -> io.kiln.ir.AtomicOp.MAX;
+            case "atomicExchange" -> io.kiln.ir.AtomicOp.EXCHANGE;
+            case "atomicCompareAndSet" -> io.kiln.ir.AtomicOp.COMPARE_AND_SET;
+            default -> throw error("KernelContext." + name + " is not supported in kernels");
+        };
+        Value operand = pop();
+        Value expected = null;
+        if (op == io.kiln.ir.AtomicOp.COMPARE_AND_SET) {
+            expected = pop();
+        }
+        Value index = pop();
+        Ref arr = popRef();
+        popRef();
+        if (arr.context()) throw error("atomics need an array element: ctx." + name + "(array, index, value)");
+        ArrayRef a = arr.array();
+        if (a.space() == AddressSpace.CONSTANT) throw error("array " + a.name() + " is read-only in kernels");
+        if (a.space() == AddressSpace.PRIVATE) {
+            throw error("atomics on private arrays are not supported: a private array belongs to one work-item; use a plain update");
+        }
+        Var dst = temp(a.element().valueType());
+        emit(new Instr.Atomic(dst, op, a, index, operand, expected));
+        pushValue(dst);
+    }
+
+    private List<FrontEnd.ParallelVar> parallelVarsOfKernel() {
+        return session.kernelParallelVars;
     }
 
     private void inline(String ownerName, String name, String desc) {

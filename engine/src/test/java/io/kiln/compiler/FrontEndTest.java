@@ -119,6 +119,64 @@ class FrontEndTest {
         }
     }
 
+    static final class Groups {
+        static void treeSum(io.kiln.KernelContext ctx, float[] in, float[] out) {
+            float[] tile = ctx.localFloats(64);
+            int lid = ctx.localIdx();
+            tile[lid] = in[ctx.globalIdx()];
+            ctx.barrier();
+            for (int s = ctx.localSizeX() / 2; s > 0; s >>= 1) {
+                if (lid < s) {
+                    tile[lid] += tile[lid + s];
+                }
+                ctx.barrier();
+            }
+            if (lid == 0) {
+                out[ctx.groupIdx()] = tile[0];
+            }
+        }
+
+        static void divergentBarrier(io.kiln.KernelContext ctx, float[] x) {
+            int i = ctx.globalIdx();
+            if (x[i] > 0) {
+                x[i] = 1;
+            }
+            if (i % 2 == 0) {
+                ctx.barrier();
+            }
+        }
+
+        static void histogram(io.kiln.KernelContext ctx, int[] data, int[] bins) {
+            int i = ctx.globalIdx();
+            if (i < data.length) {
+                ctx.atomicAdd(bins, data[i] & 255, 1);
+            }
+        }
+    }
+
+    @Test
+    void uniformBarriersCompile() throws Exception {
+        KernelIR ir = FrontEnd.compile(Groups.class.getDeclaredMethod("treeSum", io.kiln.KernelContext.class, float[].class, float[].class));
+        String text = io.kiln.ir.IrPrinter.print(ir);
+        assertTrue(text.contains("barrier"), text);
+        assertTrue(text.contains("LOCAL float[64]"), text);
+    }
+
+    @Test
+    void barrierUnderIdDependentControlFlowIsRefused() {
+        KernelCompilationException e = org.junit.jupiter.api.Assertions.assertThrows(KernelCompilationException.class,
+                () -> FrontEnd.compile(Groups.class.getDeclaredMethod("divergentBarrier", io.kiln.KernelContext.class, float[].class)));
+        assertTrue(e.getMessage().startsWith("Groups.divergentBarrier (FrontEndTest.java:"), e.getMessage());
+        assertTrue(e.getMessage().contains("barrier() under control flow that depends on the work-item id"), e.getMessage());
+    }
+
+    @Test
+    void atomicsBecomeAtomicInstructions() throws Exception {
+        KernelIR ir = FrontEnd.compile(Groups.class.getDeclaredMethod("histogram", io.kiln.KernelContext.class, int[].class, int[].class));
+        assertTrue(io.kiln.ir.IrPrinter.print(ir).contains("atomic_add @bins"));
+        assertEquals(Access.READ_WRITE, ((Param.Array) ir.params().get(2)).access());
+    }
+
     static final class Unknown {
         static void dataDependentBound(int[] x) {
             for (@io.kiln.Parallel int i = 0; i < x[0]; i++) {
