@@ -33,6 +33,10 @@ final class CpuKernel implements CompiledKernel {
     private volatile WorkSplitter.Estimate perItem = WorkSplitter.Estimate.NONE;
     /** Nanoseconds per launch, for strided launches (trip count unknown on the host). */
     private volatile WorkSplitter.Estimate perLaunch = WorkSplitter.Estimate.NONE;
+    /** For tests: when positive, every launch is cut into this many chunks (capped by the range). */
+    volatile int forcedChunks;
+    /** How many chunks the latest launch had (for tests and diagnostics). */
+    volatile int lastChunks;
 
     private CpuKernel(KernelIR ir, JvmEmitter.Output output, MethodHandles.Lookup lookup) throws ReflectiveOperationException {
         this.ir = ir;
@@ -115,6 +119,7 @@ final class CpuKernel implements CompiledKernel {
             WorkSplitter.Estimate e = perLaunch;
             double perRun = e.nsPerItem();
             int chunks = Double.isNaN(perRun) || perRun < WorkSplitter.TARGET_CHUNK_NANOS ? 1 : parallelism;
+            if (forcedChunks > 0) chunks = forcedChunks;
             long busy = run(new Launch(strided, args, chunks, chunks, 0, null, 0), pool, parallelism);
             perLaunch = e.update(busy, 1);
             return;
@@ -126,6 +131,7 @@ final class CpuKernel implements CompiledKernel {
         long itemCount = multiplyCapped(range, inner);
         WorkSplitter.Estimate e = perItem;
         int wanted = WorkSplitter.chunks(e.nsPerItem(), itemCount, range, parallelism);
+        if (forcedChunks > 0) wanted = (int) Math.max(1, Math.min(forcedChunks, range));
         long len = WorkSplitter.chunkLength(range, wanted);
         int chunks = WorkSplitter.chunkCount(range, len);
         long busy = run(new Launch(chunk, args, chunks, 0, len, null, 0), pool, parallelism);
@@ -161,6 +167,7 @@ final class CpuKernel implements CompiledKernel {
         WorkSplitter.Estimate e = perItem;
         // Split the outermost dimension that gives enough chunks, else the largest one.
         int wanted = WorkSplitter.chunks(e.nsPerItem(), itemCount, itemCount, parallelism);
+        if (forcedChunks > 0) wanted = forcedChunks;
         int splitDim = -1;
         for (int d = global.length - 1; d >= 0 && splitDim < 0; d--) {
             if (global[d] >= wanted) splitDim = d;
@@ -249,6 +256,7 @@ final class CpuKernel implements CompiledKernel {
 
     /** Runs a launch: inline when it has one chunk, else with helpers from the pool. Returns busy nanoseconds. */
     private long run(Launch launch, ForkJoinPool pool, int parallelism) {
+        lastChunks = launch.chunks;
         int helpers = Math.min(parallelism, launch.chunks) - 1;
         for (int i = 0; i < helpers; i++) {
             pool.execute(launch);

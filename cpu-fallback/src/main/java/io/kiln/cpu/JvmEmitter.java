@@ -311,14 +311,9 @@ final class JvmEmitter {
                         cb.astore(arraySlot[a.id()]);
                     }
                     case PRIVATE -> {
-                        int level = an.privateLevel[a.id()];
-                        if (level == KernelAnalysis.UNUSED) continue;
-                        if (level == -1 && mode != Mode.ITEMS) {
-                            allocate(a);
-                        } else {
-                            cb.aconst_null();
-                            cb.astore(arraySlot[a.id()]);
-                        }
+                        // Storage once per chunk: the front end zero-fills the array where Java's
+                        // 'new' executes, so each work-item and iteration sees a fresh array.
+                        if (an.used[a.id()]) allocate(a);
                     }
                     default -> {
                     }
@@ -440,9 +435,6 @@ final class JvmEmitter {
                 Var var = ir.vars().get(e.getKey());
                 cb.loadLocal(kind(var.type()), e.getValue());
                 store(var);
-            }
-            for (ArrayRef a : ir.arrays()) {
-                if (a.space() == AddressSpace.PRIVATE && an.privateLevel[a.id()] != KernelAnalysis.UNUSED) allocate(a);
             }
             nextItem = next[0];
             writeBlocks();
@@ -629,7 +621,6 @@ final class JvmEmitter {
                 }
                 case Instr.ParallelIndex p -> {
                     if (p.dim() == 0 && (mode == Mode.CHUNK || mode == Mode.STRIDED)) {
-                        cb.iload(LO);
                         if (mode == Mode.CHUNK) {
                             // limit = hi < 0 ? MAX_VALUE : start + hi
                             Var start = ir.parallelLoops().get(0).start();
@@ -647,6 +638,7 @@ final class JvmEmitter {
                             cb.istore(limitSlot);
                             cb.labelBinding(done);
                         }
+                        cb.iload(LO);
                     } else {
                         cb.iconst_0();
                     }
@@ -728,22 +720,10 @@ final class JvmEmitter {
         // ---------------------------------------------------------------- terminators
 
         private void terminator(Block b) {
-            Label trampoline = null;
-            List<ArrayRef> perIteration = List.of();
             int loopDim = -1;
             if (ir.kind() == KernelKind.LOOP_PARALLEL) {
                 for (ParallelLoop loop : ir.parallelLoops()) {
                     if (loop.header() == b.id()) loopDim = loop.dim();
-                }
-            }
-            if (loopDim >= 0 && an.bodyEntry[loopDim] >= 0) {
-                List<ArrayRef> list = new ArrayList<>();
-                for (ArrayRef a : ir.arrays()) {
-                    if (a.space() == AddressSpace.PRIVATE && an.privateLevel[a.id()] == loopDim) list.add(a);
-                }
-                if (!list.isEmpty()) {
-                    perIteration = list;
-                    trampoline = cb.newLabel();
                 }
             }
             switch (b.terminator()) {
@@ -759,10 +739,6 @@ final class JvmEmitter {
                 case Terminator.Branch br -> {
                     Label t = blockLabel[br.ifTrue()];
                     Label f = blockLabel[br.ifFalse()];
-                    if (trampoline != null) {
-                        if (br.ifTrue() == an.bodyEntry[loopDim]) t = trampoline;
-                        else f = trampoline;
-                    }
                     if (mode == Mode.CHUNK && loopDim == 0) {
                         chunkHeader(br, ir.parallelLoops().get(0), t, f);
                     } else {
@@ -770,11 +746,6 @@ final class JvmEmitter {
                         cb.goto_(f);
                     }
                 }
-            }
-            if (trampoline != null) {
-                cb.labelBinding(trampoline);
-                for (ArrayRef a : perIteration) allocate(a);
-                cb.goto_(blockLabel[an.bodyEntry[loopDim]]);
             }
         }
 

@@ -80,10 +80,11 @@ final class JvmListing {
     private static String instruction(Instruction in, Map<Label, Integer> labels, Map<Integer, String> slots) {
         String op = in.opcode().name().toLowerCase(Locale.ROOT);
         return switch (in) {
-            case LoadInstruction l -> pad(op + " " + l.slot()) + comment(slots.get(l.slot()));
-            case StoreInstruction s -> pad(op + " " + s.slot()) + comment(slots.get(s.slot()));
+            case LoadInstruction l -> pad(op.contains("_") ? op : op + " " + l.slot()) + comment(slots.get(l.slot()));
+            case StoreInstruction s -> pad(op.contains("_") ? op : op + " " + s.slot()) + comment(slots.get(s.slot()));
             case IncrementInstruction i -> pad(op + " " + i.slot() + ", " + i.constant()) + comment(slots.get(i.slot()));
             case BranchInstruction b -> op + " L" + labels.get(b.target());
+            case ConstantInstruction.IntrinsicConstantInstruction c -> op;
             case ConstantInstruction c -> op + " " + constant(c);
             case InvokeInstruction i -> op + " " + i.owner().asInternalName() + "." + i.name().stringValue()
                     + i.typeSymbol().descriptorString();

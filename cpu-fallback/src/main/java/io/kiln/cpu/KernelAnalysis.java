@@ -25,8 +25,8 @@ import java.util.List;
 /**
  * What the JVM emitter needs to know about a kernel before it writes bytecode: whether the kernel
  * uses constructs this back end does not support yet, which variables the JVM verifier could see
- * unassigned (they get a zero at method entry), the body of each parallel loop, where each private
- * array must be allocated, and whether dimension 0 can be split into contiguous chunks.
+ * unassigned (they get a zero at method entry), which arrays it touches, and whether dimension 0 can
+ * be split into contiguous chunks.
  */
 final class KernelAnalysis {
     final KernelIR ir;
@@ -34,18 +34,12 @@ final class KernelAnalysis {
     final BitSet needsInit = new BitSet();
     /** Scalar-parameter variables that the kernel assigns (work-item kernels reload them per item). */
     final BitSet reassignedParams = new BitSet();
-    /**
-     * Per array id, for PRIVATE arrays: -1 to allocate once per chunk (loop kernels) or per
-     * work-item (work-item kernels), {@code d} to allocate on each entry to the body of parallel loop
-     * {@code d}, or {@link #UNUSED} when the kernel never touches it. Other arrays: {@link #UNUSED}.
-     */
-    final int[] privateLevel;
+    /** Per array id, whether the kernel reads, writes or measures the array. */
+    final boolean[] used;
     /** Per parallel dimension, the block its header enters the body through, or -1 when its header is irregular. */
     final int[] bodyEntry;
     /** Whether dimension 0 can run as contiguous chunks {@code [lo, hi)} (an int loop with a regular header). */
     final boolean chunkable;
-
-    static final int UNUSED = Integer.MIN_VALUE;
 
     KernelAnalysis(KernelIR ir) {
         this.ir = ir;
@@ -53,39 +47,24 @@ final class KernelAnalysis {
         int nb = ir.blocks().size();
         List<ParallelLoop> loops = ir.kind() == KernelKind.LOOP_PARALLEL ? ir.parallelLoops() : List.of();
         bodyEntry = new int[loops.size()];
-        List<BitSet> loopBlocks = new ArrayList<>();
         for (ParallelLoop loop : loops) {
-            int body = bodyEntryOf(ir, loop);
-            bodyEntry[loop.dim()] = body;
-            loopBlocks.add(body < 0 ? new BitSet() : naturalLoop(ir, loop.header(), body, loop.exit()));
+            bodyEntry[loop.dim()] = bodyEntryOf(ir, loop);
         }
         chunkable = !loops.isEmpty() && bodyEntry[0] >= 0 && loops.get(0).induction().type() == Type.I32
                 && loops.get(0).start().type() == Type.I32;
 
-        privateLevel = new int[ir.arrays().size()];
-        Arrays.fill(privateLevel, UNUSED);
-        List<BitSet> uses = new ArrayList<>();
-        for (int i = 0; i < ir.arrays().size(); i++) uses.add(new BitSet(nb));
+        used = new boolean[ir.arrays().size()];
         for (Block b : ir.blocks()) {
             for (Instr in : b.instrs()) {
                 ArrayRef a = switch (in) {
                     case Instr.Load l -> l.array();
                     case Instr.Store s -> s.array();
                     case Instr.ArrayLength l -> l.array();
+                    case Instr.Atomic x -> x.array();
                     default -> null;
                 };
-                if (a != null) uses.get(a.id()).set(b.id());
+                if (a != null) used[a.id()] = true;
             }
-        }
-        for (ArrayRef a : ir.arrays()) {
-            if (a.space() != AddressSpace.PRIVATE || uses.get(a.id()).isEmpty()) continue;
-            int level = -1;
-            for (int d = 0; d < loopBlocks.size(); d++) {
-                BitSet outside = (BitSet) uses.get(a.id()).clone();
-                outside.andNot(loopBlocks.get(d));
-                if (bodyEntry[d] >= 0 && outside.isEmpty()) level = d;
-            }
-            privateLevel[a.id()] = level;
         }
 
         for (Param p : ir.params()) {
@@ -160,48 +139,6 @@ final class KernelAnalysis {
         if (br.ifTrue() == loop.exit() && br.ifFalse() != loop.exit()) return br.ifFalse();
         if (br.ifFalse() == loop.exit() && br.ifTrue() != loop.exit()) return br.ifTrue();
         return -1;
-    }
-
-    /**
-     * The blocks of the loop with header {@code h}: the header plus every block reachable from the
-     * body entry without passing through the header, except those that can reach the exit without
-     * passing through the header (code after the loop).
-     */
-    private static BitSet naturalLoop(KernelIR ir, int h, int body, int exit) {
-        int nb = ir.blocks().size();
-        BitSet fwd = new BitSet(nb);
-        Deque<Integer> work = new ArrayDeque<>();
-        if (body != h) {
-            fwd.set(body);
-            work.push(body);
-        }
-        while (!work.isEmpty()) {
-            int b = work.pop();
-            for (int s : ir.blocks().get(b).terminator().successors()) {
-                if (s != h && !fwd.get(s)) {
-                    fwd.set(s);
-                    work.push(s);
-                }
-            }
-        }
-        List<List<Integer>> preds = predecessors(ir);
-        BitSet reachesExit = new BitSet(nb);
-        if (exit != h) {
-            reachesExit.set(exit);
-            work.push(exit);
-        }
-        while (!work.isEmpty()) {
-            int b = work.pop();
-            for (int p : preds.get(b)) {
-                if (p != h && !reachesExit.get(p)) {
-                    reachesExit.set(p);
-                    work.push(p);
-                }
-            }
-        }
-        fwd.andNot(reachesExit);
-        fwd.set(h);
-        return fwd;
     }
 
     static List<List<Integer>> predecessors(KernelIR ir) {
