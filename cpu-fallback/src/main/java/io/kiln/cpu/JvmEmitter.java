@@ -623,7 +623,7 @@ final class JvmEmitter {
                     if (p.dim() == 0 && (mode == Mode.CHUNK || mode == Mode.STRIDED)) {
                         if (mode == Mode.CHUNK) {
                             // limit = hi < 0 ? MAX_VALUE : start + hi
-                            Var start = ir.parallelLoops().get(0).start();
+                            Var start = an.loop0.start();
                             Label unlimited = cb.newLabel();
                             Label done = cb.newLabel();
                             cb.iload(HI);
@@ -740,7 +740,7 @@ final class JvmEmitter {
                     Label t = blockLabel[br.ifTrue()];
                     Label f = blockLabel[br.ifFalse()];
                     if (mode == Mode.CHUNK && loopDim == 0) {
-                        chunkHeader(br, ir.parallelLoops().get(0), t, f);
+                        chunkHeader(br, an.loop0, t, f);
                     } else {
                         branch(br.op(), br.a(), br.b(), t);
                         cb.goto_(f);

@@ -40,6 +40,8 @@ final class KernelAnalysis {
     final int[] bodyEntry;
     /** Whether dimension 0 can run as contiguous chunks {@code [lo, hi)} (an int loop with a regular header). */
     final boolean chunkable;
+    /** The outermost parallel loop (dimension 0), or {@code null} for other kernels. */
+    final ParallelLoop loop0;
 
     KernelAnalysis(KernelIR ir) {
         this.ir = ir;
@@ -47,11 +49,18 @@ final class KernelAnalysis {
         int nb = ir.blocks().size();
         List<ParallelLoop> loops = ir.kind() == KernelKind.LOOP_PARALLEL ? ir.parallelLoops() : List.of();
         bodyEntry = new int[loops.size()];
+        ParallelLoop outer = null;
         for (ParallelLoop loop : loops) {
+            if (loop.dim() < 0 || loop.dim() >= loops.size()) {
+                throw new KernelCompilationException(ir.displayName() + ": parallel loop of dimension " + loop.dim()
+                        + " in a kernel with " + loops.size() + " parallel loop(s)");
+            }
             bodyEntry[loop.dim()] = bodyEntryOf(ir, loop);
+            if (loop.dim() == 0) outer = loop;
         }
-        chunkable = !loops.isEmpty() && bodyEntry[0] >= 0 && loops.get(0).induction().type() == Type.I32
-                && loops.get(0).start().type() == Type.I32;
+        loop0 = outer;
+        chunkable = loop0 != null && bodyEntry[0] >= 0 && loop0.induction().type() == Type.I32
+                && loop0.start().type() == Type.I32;
 
         used = new boolean[ir.arrays().size()];
         for (Block b : ir.blocks()) {
@@ -190,7 +199,6 @@ final class KernelAnalysis {
                 }
             }
         }
-        ParallelLoop loop0 = ir.kind() == KernelKind.LOOP_PARALLEL && !ir.parallelLoops().isEmpty() ? ir.parallelLoops().get(0) : null;
         for (int b = 0; b < nb; b++) {
             if (!reachable.get(b)) continue;
             BitSet s = in[b];

@@ -193,6 +193,8 @@ final class Ir {
             bs.add(new Block(b.id, b.instrs, b.terminator == null ? new Terminator.Return() : b.terminator));
         }
         while (constants.size() < arrays.size()) constants.add(List.of());
-        return new KernelIR("test.Kernels", name, "()V", kind, params, vars, arrays, bs, loops, constants);
+        List<ParallelLoop> sorted = new ArrayList<>(loops);
+        sorted.sort(java.util.Comparator.comparingInt(ParallelLoop::dim));
+        return new KernelIR("test.Kernels", name, "()V", kind, params, vars, arrays, bs, sorted, constants);
     }
 }
