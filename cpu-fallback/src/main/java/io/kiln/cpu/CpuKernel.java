@@ -22,6 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * back end has learnt about its cost from earlier launches. Thread-safe; shared by every plan.
  */
 final class CpuKernel implements CompiledKernel {
+    private static final java.util.Set<String> HUGE_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final KernelIR ir;
     private final JvmEmitter.Output output;
     private final MethodHandle chunk;
@@ -60,6 +61,12 @@ final class CpuKernel implements CompiledKernel {
      */
     static CpuKernel build(KernelIR ir) {
         JvmEmitter.Output out = JvmEmitter.emit(ir);
+        int size = out.maxCodeLength();
+        if (size > JvmEmitter.HUGE_METHOD_LIMIT && !HUGE_WARNED.contains(ir.displayName()) && HUGE_WARNED.add(ir.displayName())) {
+            java.util.logging.Logger.getLogger("io.kiln").warning("the cpu back end generated " + size + " bytes of bytecode for "
+                    + ir.displayName() + "; HotSpot does not compile methods over " + JvmEmitter.HUGE_METHOD_LIMIT
+                    + " bytes, so it will run in the interpreter. Run the JVM with -XX:-DontCompileHugeMethods, or split the kernel.");
+        }
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClassWithClassData(out.bytes(), out.classData(), true);
             return new CpuKernel(ir, out, lookup);
@@ -153,7 +160,8 @@ final class CpuKernel implements CompiledKernel {
             if (g < 0 || g > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(ir.displayName() + ": grid size " + g + " in dimension " + d + " is out of range");
             }
-            long l = d < global.length ? (local != null ? local[d] : Math.max(1, g)) : 1;
+            // Without a local size, groups of one work-item: what KernelContext reports in plain Java.
+            long l = d < global.length && local != null ? local[d] : 1;
             if (l < 1 || l > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(ir.displayName() + ": local size " + l + " in dimension " + d + " is out of range");
             }

@@ -104,7 +104,22 @@ final class JvmEmitter {
      * @param slotNames  per method name, what each local slot holds (for the listing)
      */
     record Output(String className, byte[] bytes, List<Object> classData, Set<Mode> modes,
-                  Map<String, Map<Integer, String>> slotNames) {}
+                  Map<String, Map<Integer, String>> slotNames) {
+
+        /** The largest bytecode size of the class's methods. */
+        int maxCodeLength() {
+            int max = 0;
+            for (var m : ClassFile.of().parse(bytes).methods()) {
+                if (m.code().orElse(null) instanceof java.lang.classfile.attribute.CodeAttribute c) {
+                    max = Math.max(max, c.codeLength());
+                }
+            }
+            return max;
+        }
+    }
+
+    /** HotSpot does not JIT-compile methods with more bytecode than this (-XX:HugeMethodLimit, fixed in product builds). */
+    static final int HUGE_METHOD_LIMIT = 8000;
 
     /** The modes a kernel gets. */
     static Set<Mode> modes(KernelIR ir, KernelAnalysis an) {

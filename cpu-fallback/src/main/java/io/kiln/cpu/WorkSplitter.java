@@ -63,10 +63,11 @@ final class WorkSplitter {
     }
 
     /**
-     * A kernel's cost estimate: decayed sums of measured nanoseconds and work items. Each new
-     * measurement halves the weight of the older ones, and long launches weigh more than short ones
-     * (whose time is mostly fixed costs), so a first run in the interpreter or a one-item launch is
-     * soon outweighed.
+     * A kernel's cost estimate: decayed sums of measured nanoseconds and work items, so that launches
+     * weigh by their size. A measurement at least half as large as the history halves the weight of
+     * the history (a first run in the interpreter is soon outweighed); a smaller one decays it only in
+     * proportion to its size, so that a stream of one-item launches (whose time is mostly fixed cost)
+     * does not erase what large launches taught.
      *
      * @param nanos decayed sum of measured busy nanoseconds
      * @param items decayed sum of the work items those nanoseconds ran
@@ -83,7 +84,8 @@ final class WorkSplitter {
         /** This estimate with one more measurement. */
         Estimate update(long busyNanos, long measuredItems) {
             if (measuredItems <= 0 || busyNanos < 0) return this;
-            return new Estimate(nanos * 0.5 + busyNanos, items * 0.5 + measuredItems);
+            double keep = items <= 0 ? 0 : Math.max(0.5, 1.0 - measuredItems / items);
+            return new Estimate(nanos * keep + busyNanos, items * keep + measuredItems);
         }
     }
 }

@@ -218,7 +218,7 @@ class JvmEmitterStructureTest {
                             for (int q = 0; q < queries.length; q++) {
                                 for (int d = 0; d < 3; d++) {
                                     long gs = d < dims ? global[d] : 1;
-                                    long ls = d < dims ? (loc == null ? gs : loc[d]) : 1;
+                                    long ls = d < dims && loc != null ? loc[d] : 1;
                                     long expected = switch (queries[q]) {
                                         case GLOBAL_ID -> id[d];
                                         case GLOBAL_SIZE -> gs;
@@ -489,6 +489,43 @@ class JvmEmitterStructureTest {
         b.ret();
         KernelCompilationException e = assertThrows(KernelCompilationException.class, () -> CpuTesting.build(ir.build()));
         assertTrue(e.getMessage().contains("64 KiB"), e.getMessage());
+    }
+
+    @Test
+    void methodsTooBigForTheJitAreReportedOnce() {
+        Ir ir = new Ir("big", KernelKind.SINGLE);
+        ArrayRef out = ir.array(ElementType.INT, "out", Access.WRITE);
+        Ir.B b = ir.block();
+        for (int i = 0; i < 1500; i++) b.store(out, Const.ofInt(i % 100), Const.ofInt(i * 1000));
+        b.ret();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("io.kiln");
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                messages.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(h);
+        try {
+            CpuKernel k = CpuTesting.build(ir.build());
+            CpuTesting.build(ir.build());
+            assertEquals(1, messages.stream().filter(m -> m.contains("Kernels.big") && m.contains("-XX:-DontCompileHugeMethods")).count(),
+                    messages.toString());
+            int[] o = new int[100];
+            CpuTesting.launch(k, new Object[] {o}, 0, null, 1);
+            assertEquals(1499 * 1000, o[99]);
+        } finally {
+            log.removeHandler(h);
+        }
     }
 
     @Test
