@@ -68,6 +68,12 @@ final class CpuDeviceRuntime implements DeviceRuntime {
         return CpuKernel.build(ir);
     }
 
+    /** {@code @Reduce} kernels combine one partial per chunk (see {@link CpuKernel}). */
+    @Override
+    public boolean supportsReductions() {
+        return true;
+    }
+
     @Override
     public DeviceSession openSession() {
         return new CpuSession(this);

@@ -5,6 +5,8 @@ import io.kiln.KilnException;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.Param;
+import io.kiln.ir.ReduceOp;
+import io.kiln.ir.Reduction;
 import io.kiln.ir.ScalarKind;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.LaunchGeometry;
@@ -113,7 +115,7 @@ final class CpuKernel implements CompiledKernel {
 
     private void runSingle(Object[] args) {
         try {
-            single.invokeExact(args, 0, 0, (int[]) null);
+            single.invokeExact(args, 0, 0, (int[]) null, (long[]) null);
         } catch (Throwable t) {
             throw failure(t);
         }
@@ -216,6 +218,9 @@ final class CpuKernel implements CompiledKernel {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final LongAdder busy = new LongAdder();
         final Thread caller = Thread.currentThread();
+        /** Per chunk, the raw bits of each reduction's partial ({@code null} without reductions). */
+        final long[][] partials;
+        final int reductionCount = ir.reductions().size();
 
         Launch(MethodHandle mh, Object[] args, int chunks, int stride, long len, int[] box, int splitDim) {
             this.mh = mh;
@@ -226,6 +231,7 @@ final class CpuKernel implements CompiledKernel {
             this.box = box;
             this.splitDim = splitDim;
             this.remaining = new AtomicInteger(chunks);
+            this.partials = ir.reductions().isEmpty() ? null : new long[chunks][];
         }
 
         @Override
@@ -246,18 +252,19 @@ final class CpuKernel implements CompiledKernel {
         }
 
         private void runChunk(int c) throws Throwable {
+            long[] p = partials == null ? null : (partials[c] = new long[reductionCount]);
             if (box != null) {
                 int[] b = box.clone();
                 long lo = c * len;
                 b[2 * splitDim] = (int) lo;
                 b[2 * splitDim + 1] = (int) Math.min(box[2 * splitDim + 1], lo + len);
-                mh.invokeExact(args, 0, 0, b);
+                mh.invokeExact(args, 0, 0, b, p);
             } else if (stride > 0) {
-                mh.invokeExact(args, c, stride, (int[]) null);
+                mh.invokeExact(args, c, stride, (int[]) null, p);
             } else {
                 int lo = (int) (c * len);
                 int hi = c == chunks - 1 ? -1 : (int) (lo + len);
-                mh.invokeExact(args, lo, hi, (int[]) null);
+                mh.invokeExact(args, lo, hi, (int[]) null, p);
             }
         }
     }
@@ -283,7 +290,85 @@ final class CpuKernel implements CompiledKernel {
         if (interrupted) Thread.currentThread().interrupt();
         Throwable t = launch.failure.get();
         if (t != null) throw failure(t);
+        if (launch.partials != null) combineReductions(launch.args, launch.partials);
         return launch.busy.sum();
+    }
+
+    /**
+     * Stores into element 0 of each {@code @Reduce} array its initial value combined with every
+     * chunk's partial, in chunk order, with Java's operators ({@code +} and {@code *} wrap on integers,
+     * {@code Math.min}/{@code Math.max} order NaN and signed zeros as Java does).
+     */
+    private void combineReductions(Object[] args, long[][] partials) {
+        for (int r = 0; r < ir.reductions().size(); r++) {
+            Reduction red = ir.reductions().get(r);
+            Object array = args[red.array().paramIndex()];
+            if (java.lang.reflect.Array.getLength(array) == 0) {
+                throw new KilnException("kernel " + ir.displayName() + ": the @Reduce array " + red.array().name()
+                        + " is empty; its element 0 receives the result");
+            }
+            ReduceOp op = red.op();
+            switch (red.array().element()) {
+                case INT -> {
+                    int[] a = (int[]) array;
+                    int v = a[0];
+                    for (long[] p : partials) {
+                        int x = (int) p[r];
+                        v = switch (op) {
+                            case ADD -> v + x;
+                            case MUL -> v * x;
+                            case MIN -> Math.min(v, x);
+                            case MAX -> Math.max(v, x);
+                        };
+                    }
+                    a[0] = v;
+                }
+                case LONG -> {
+                    long[] a = (long[]) array;
+                    long v = a[0];
+                    for (long[] p : partials) {
+                        long x = p[r];
+                        v = switch (op) {
+                            case ADD -> v + x;
+                            case MUL -> v * x;
+                            case MIN -> Math.min(v, x);
+                            case MAX -> Math.max(v, x);
+                        };
+                    }
+                    a[0] = v;
+                }
+                case FLOAT -> {
+                    float[] a = (float[]) array;
+                    float v = a[0];
+                    for (long[] p : partials) {
+                        float x = Float.intBitsToFloat((int) p[r]);
+                        v = switch (op) {
+                            case ADD -> v + x;
+                            case MUL -> v * x;
+                            case MIN -> Math.min(v, x);
+                            case MAX -> Math.max(v, x);
+                        };
+                    }
+                    a[0] = v;
+                }
+                case DOUBLE -> {
+                    double[] a = (double[]) array;
+                    double v = a[0];
+                    for (long[] p : partials) {
+                        double x = Double.longBitsToDouble(p[r]);
+                        v = switch (op) {
+                            case ADD -> v + x;
+                            case MUL -> v * x;
+                            case MIN -> Math.min(v, x);
+                            case MAX -> Math.max(v, x);
+                        };
+                    }
+                    a[0] = v;
+                }
+                default -> throw new KilnException("kernel " + ir.displayName() + ": @Reduce on "
+                        + red.array().element().javaName() + "[] is not supported");
+            }
+        }
     }
 
     private KilnException failure(Throwable t) {

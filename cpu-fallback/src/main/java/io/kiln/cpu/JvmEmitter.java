@@ -49,7 +49,7 @@ import static java.lang.constant.ConstantDescs.CD_void;
 /**
  * Translates a {@link KernelIR} into a JVM class whose static methods run a range of the kernel's
  * iteration space directly on the caller's arrays. Every method has the signature
- * {@code static void m(Object[] args, int lo, int hi, int[] geometry)}:
+ * {@code static void m(Object[] args, int lo, int hi, int[] geometry, long[] partials)}:
  * <ul>
  * <li>{@code chunk} (loop kernels whose outermost {@code @Parallel} loop is an int loop): runs
  * iterations {@code [lo, hi)} of parallel loop 0, as a plain counted loop ({@code hi < 0}: no upper
@@ -64,7 +64,9 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * {@code if}/{@code goto}/{@code tableswitch}/{@code lookupswitch}. Java's semantics hold natively; in
  * particular int and long {@code /} and {@code %} by zero throw {@link ArithmeticException} as in Java
  * (GPU back ends yield 0 instead). Constant tables reach the class as class data
- * ({@code ldc} of a {@code MethodHandles.classDataAt} dynamic constant).
+ * ({@code ldc} of a {@code MethodHandles.classDataAt} dynamic constant). For {@code @Reduce} kernels each
+ * {@code return} stores the raw bits of every reduction's accumulator into {@code partials[r]}; the
+ * caller combines the partials of all chunks.
  */
 final class JvmEmitter {
     private JvmEmitter() {
@@ -82,8 +84,10 @@ final class JvmEmitter {
     }
 
     /** The JVM type of every generated method. */
-    static final MethodType METHOD_TYPE = MethodType.methodType(void.class, Object[].class, int.class, int.class, int[].class);
-    private static final MethodTypeDesc METHOD_DESC = MethodTypeDesc.of(CD_void, CD_Object.arrayType(), CD_int, CD_int, CD_int.arrayType());
+    static final MethodType METHOD_TYPE = MethodType.methodType(void.class, Object[].class, int.class, int.class, int[].class,
+            long[].class);
+    private static final MethodTypeDesc METHOD_DESC = MethodTypeDesc.of(CD_void, CD_Object.arrayType(), CD_int, CD_int,
+            CD_int.arrayType(), CD_long.arrayType());
 
     /** Layout of the {@code geometry} argument of {@code items}. */
     static final int GEOM_GLOBAL = 6;
@@ -266,6 +270,7 @@ final class JvmEmitter {
         private static final int LO = 1;
         private static final int HI = 2;
         private static final int GEOM = 3;
+        private static final int PARTIALS = 4;
 
         private final KernelIR ir;
         private final KernelAnalysis an;
@@ -276,7 +281,7 @@ final class JvmEmitter {
         private final int[] varSlot;
         private final int[] arraySlot;
         private final Label[] blockLabel;
-        private int nextSlot = 4;
+        private int nextSlot = 5;
         private int limitSlot = -1;
         private final int[] idSlot = {-1, -1, -1};
         private final int[] hiSlot = {-1, -1, -1};
@@ -296,6 +301,7 @@ final class JvmEmitter {
             slotNames.put(LO, mode == Mode.STRIDED ? "first" : "lo");
             slotNames.put(HI, mode == Mode.STRIDED ? "step" : "hi");
             slotNames.put(GEOM, "geometry");
+            slotNames.put(PARTIALS, "partials");
             varSlot = new int[ir.vars().size()];
             for (Var v : ir.vars()) {
                 varSlot[v.id()] = alloc(v.type().isWide() ? 2 : 1, v + " (" + v.type() + ")");
@@ -747,6 +753,7 @@ final class JvmEmitter {
                     if (mode == Mode.ITEMS) {
                         cb.goto_(nextItem);
                     } else {
+                        storePartials();
                         cb.return_();
                     }
                 }
@@ -761,6 +768,27 @@ final class JvmEmitter {
                         cb.goto_(f);
                     }
                 }
+            }
+        }
+
+        /** {@code partials[r] = raw bits of reduction r's accumulator}, for the caller to combine. */
+        private void storePartials() {
+            for (int r = 0; r < ir.reductions().size(); r++) {
+                Var acc = ir.reductions().get(r).accumulator();
+                cb.aload(PARTIALS);
+                cb.loadConstant(r);
+                load(acc);
+                switch (acc.type()) {
+                    case I32 -> cb.i2l();
+                    case I64 -> {
+                    }
+                    case F32 -> {
+                        cb.invokestatic(CD_FLOAT, "floatToRawIntBits", MethodTypeDesc.of(CD_int, CD_float));
+                        cb.i2l();
+                    }
+                    case F64 -> cb.invokestatic(CD_DOUBLE, "doubleToRawLongBits", MethodTypeDesc.of(CD_long, CD_double));
+                }
+                cb.lastore();
             }
         }
 

@@ -17,7 +17,6 @@ import io.kiln.ir.Var;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Deque;
 import java.util.List;
@@ -46,7 +45,6 @@ final class KernelAnalysis {
     KernelAnalysis(KernelIR ir) {
         this.ir = ir;
         validate(ir);
-        int nb = ir.blocks().size();
         List<ParallelLoop> loops = ir.kind() == KernelKind.LOOP_PARALLEL ? ir.parallelLoops() : List.of();
         bodyEntry = new int[loops.size()];
         ParallelLoop outer = null;
@@ -92,6 +90,15 @@ final class KernelAnalysis {
     /** Refuses what this back end cannot run yet, with a message that says what and where. */
     private static void validate(KernelIR ir) {
         String where = ir.displayName() + ": ";
+        for (io.kiln.ir.Reduction r : ir.reductions()) {
+            if (ir.kind() != KernelKind.LOOP_PARALLEL) {
+                throw new KernelCompilationException(where + "@Reduce parameter " + r.array() + " needs a @Parallel loop kernel");
+            }
+            if (!r.array().isParameter() || r.array().element().valueType() != r.accumulator().type()) {
+                throw new KernelCompilationException(where + "reduction into " + r.array() + " has an accumulator of type "
+                        + r.accumulator().type() + " for " + r.array().element().javaName() + " elements");
+            }
+        }
         for (ArrayRef a : ir.arrays()) {
             if (a.space() == AddressSpace.LOCAL) {
                 throw new KernelCompilationException(where + "local (work-group) memory array " + a

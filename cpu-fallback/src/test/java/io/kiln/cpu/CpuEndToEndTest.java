@@ -244,6 +244,44 @@ class CpuEndToEndTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 1000, 300_007})
+    void reductionsCombineOnePartialPerChunk(int n) {
+        Random r = new Random(n);
+        int[] xi = new int[n];
+        long[] xl = new long[n];
+        float[] xf = randomFloats(r, n, false);
+        for (int i = 0; i < n; i++) {
+            xi[i] = r.nextInt();
+            xl[i] = r.nextLong();
+        }
+        if (n > 10) {
+            xf[n / 3] = -0f;
+            xf[n / 2] = 0f;
+        }
+        int[] total = {17}, totalRef = {17};
+        long[] prod = {3}, prodRef = {3};
+        float[] lo = {Float.POSITIVE_INFINITY}, hi = {-1e30f}, loRef = lo.clone(), hiRef = hi.clone();
+        TestKernels.sumInts(xi, totalRef);
+        TestKernels.product(xl, prodRef);
+        TestKernels.minMax(xf, loRef, hiRef);
+        int m = (int) Math.sqrt(n);
+        double[] a = new double[m * m];
+        for (int i = 0; i < a.length; i++) a[i] = r.nextGaussian();
+        double[] sq = {0.5}, sqRef = {0.5};
+        TestKernels.sumSquares(m, a, sqRef);
+        RunResult result = runOnce(new TaskGraph("reduce").task("sum", TestKernels::sumInts, xi, total)
+                .task("prod", TestKernels::product, xl, prod)
+                .task("mm", TestKernels::minMax, xf, lo, hi)
+                .task("sq", TestKernels::sumSquares, m, a, sq));
+        assertEquals(totalRef[0], total[0], "int sums wrap and are exact in any order");
+        assertEquals(prodRef[0], prod[0], "long products wrap and are exact in any order");
+        assertEquals(Float.floatToIntBits(loRef[0]), Float.floatToIntBits(lo[0]), "min is exact, -0 included");
+        assertEquals(Float.floatToIntBits(hiRef[0]), Float.floatToIntBits(hi[0]), "max is exact");
+        assertEquals(sqRef[0], sq[0], 1e-12 * Math.max(1, sqRef[0]), "double sums agree up to reassociation");
+        assertEquals("cpu", result.task("sq").device().id());
+    }
+
     @Test
     void fallbackPolicyCpuRunsTasksOfAMissingDeviceOnTheCpu() {
         Device ghost = new Device("opencl:42", Backend.OPENCL, DeviceType.GPU, "no such device", "nobody", 1, 1);

@@ -34,6 +34,7 @@ final class Ir {
     final List<B> blocks = new ArrayList<>();
     final List<ParallelLoop> loops = new ArrayList<>();
     final List<List<Long>> constants = new ArrayList<>();
+    final List<io.kiln.ir.Reduction> reductions = new ArrayList<>();
 
     /** A block under construction. */
     final class B {
@@ -195,6 +196,6 @@ final class Ir {
         while (constants.size() < arrays.size()) constants.add(List.of());
         List<ParallelLoop> sorted = new ArrayList<>(loops);
         sorted.sort(java.util.Comparator.comparingInt(ParallelLoop::dim));
-        return new KernelIR("test.Kernels", name, "()V", kind, params, vars, arrays, bs, sorted, constants);
+        return new KernelIR("test.Kernels", name, "()V", kind, params, vars, arrays, bs, sorted, constants, reductions);
     }
 }

@@ -492,6 +492,60 @@ class JvmEmitterStructureTest {
     }
 
     @Test
+    void reductionPartialsOfEveryChunkAreCombinedWithTheInitialValue() {
+        // total[0] += i  and  hi[0] = max(hi[0], x[i])  over i < n, the front end's way: private accumulators.
+        Ir ir = new Ir("reduce", KernelKind.LOOP_PARALLEL);
+        Var n = ir.scalar(ScalarKind.INT, "n");
+        ArrayRef total = ir.array(ElementType.LONG, "total", Access.READ_WRITE);
+        ArrayRef x = ir.array(ElementType.DOUBLE, "x", Access.READ);
+        ArrayRef hi = ir.array(ElementType.DOUBLE, "hi", Access.READ_WRITE);
+        Var acc = ir.var(Type.I64, "acc");
+        Var max = ir.var(Type.F64, "max");
+        ir.reductions.add(new io.kiln.ir.Reduction(total, io.kiln.ir.ReduceOp.ADD, acc));
+        ir.reductions.add(new io.kiln.ir.Reduction(hi, io.kiln.ir.ReduceOp.MAX, max));
+        Ir.B entry = ir.block();
+        entry.add(new Instr.Move(acc, Const.ofLong(0)));
+        entry.add(new Instr.Move(max, Const.ofDouble(Double.NEGATIVE_INFINITY)));
+        Ir.B exit = ir.parallelLoop(0, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Scalar(0), (b, i) -> {
+            Var il = ir.var(Type.I64, "il");
+            b.add(new Instr.Convert(il, io.kiln.ir.Conversion.I2L, i));
+            b.add(new Instr.Binary(acc, BinOp.ADD, acc, il));
+            Var v = b.load(x, i);
+            Var av = ir.var(Type.F64, "av");
+            b.add(new Instr.MathCall(av, io.kiln.ir.MathFunction.ABS, List.of(v)));
+            Ir.B set = ir.block();
+            Ir.B join = ir.block();
+            b.branch(CmpOp.GT, av, max, set, join);
+            set.add(new Instr.Move(max, av));
+            set.jump(join);
+            return join;
+        });
+        exit.ret();
+        CpuKernel kernel = CpuTesting.build(ir.build());
+        int size = 10_000;
+        double[] xs = new double[size];
+        double expectedMax = -5;
+        for (int i = 0; i < size; i++) {
+            xs[i] = Math.sin(i * 0.37) * (i % 977);
+            expectedMax = Math.max(expectedMax, Math.abs(xs[i]));
+        }
+        for (int chunks : new int[] {1, 2, 7, 100}) {
+            long[] t = {1000};
+            double[] h = {-5};
+            CpuTesting.launch(kernel, new Object[] {size, t, xs, h}, chunks, null, size);
+            assertEquals(1000L + (long) size * (size - 1) / 2, t[0], chunks + " chunks");
+            assertEquals(expectedMax, h[0], chunks + " chunks");
+            assertChunks(chunks, size, kernel.lastChunks);
+        }
+        double[] big = {1e300};
+        long[] t = {0};
+        CpuTesting.launch(kernel, new Object[] {size, t, xs, big}, 3, null, size);
+        assertEquals(1e300, big[0], "the initial value takes part");
+        String listing = kernel.source();
+        assertTrue(listing.contains("lastore") && listing.contains("doubleToRawLongBits"), listing);
+    }
+
+    @Test
     void methodsTooBigForTheJitAreReportedOnce() {
         Ir ir = new Ir("big", KernelKind.SINGLE);
         ArrayRef out = ir.array(ElementType.INT, "out", Access.WRITE);

@@ -2,6 +2,7 @@ package io.kiln.cpu;
 
 import io.kiln.KernelContext;
 import io.kiln.Parallel;
+import io.kiln.Reduce;
 
 /** Kernels the end-to-end tests run on {@code cpu} and, as the reference, as plain Java. */
 public final class TestKernels {
@@ -200,5 +201,33 @@ public final class TestKernels {
         tile[l] = x[ctx.globalIdx()];
         ctx.barrier();
         x[ctx.globalIdx()] = tile[63 - l];
+    }
+
+    public static void sumInts(int[] x, @Reduce int[] total) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            total[0] += x[i];
+        }
+    }
+
+    public static void product(long[] x, @Reduce long[] p) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            p[0] *= x[i] | 1;
+        }
+    }
+
+    public static void minMax(float[] x, @Reduce float[] lo, @Reduce float[] hi) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            lo[0] = Math.min(lo[0], x[i]);
+            hi[0] = Math.max(hi[0], x[i]);
+        }
+    }
+
+    public static void sumSquares(int n, double[] a, @Reduce double[] s) {
+        for (@Parallel int i = 0; i < n; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                double v = a[i * n + j];
+                s[0] += v * v;
+            }
+        }
     }
 }
