@@ -64,8 +64,8 @@ final class WorkSplitter {
 
     /**
      * A kernel's cost estimate: decayed sums of measured nanoseconds and work items, so that launches
-     * weigh by their size. A measurement at least half as large as the history halves the weight of
-     * the history (a first run in the interpreter is soon outweighed); a smaller one decays it only in
+     * weigh by their size. A measurement at least three quarters as large as the history quarters
+     * the weight of the history (a first run in the interpreter is soon outweighed); a smaller one decays it only in
      * proportion to its size, so that a stream of one-item launches (whose time is mostly fixed cost)
      * does not erase what large launches taught.
      *
@@ -84,7 +84,7 @@ final class WorkSplitter {
         /** This estimate with one more measurement. */
         Estimate update(long busyNanos, long measuredItems) {
             if (measuredItems <= 0 || busyNanos < 0) return this;
-            double keep = items <= 0 ? 0 : Math.max(0.5, 1.0 - measuredItems / items);
+            double keep = items <= 0 ? 0 : Math.max(0.25, 1.0 - measuredItems / items);
             return new Estimate(nanos * keep + busyNanos, items * keep + measuredItems);
         }
     }
