@@ -105,6 +105,21 @@ class KilnCliTest {
     }
 
     @Test
+    void tablesAlignTheirColumns() {
+        StringWriter sw = new StringWriter();
+        PrintWriter pw = new PrintWriter(sw);
+        DevicesCommand.printTable(pw, List.of(
+                new String[] {"ID", "NAME", "UNITS"},
+                new String[] {"opencl:0", "pthread", "2"},
+                new String[] {"cpu", "JVM fork-join pool", "16"}), new boolean[] {false, false, true});
+        pw.flush();
+        assertEquals(List.of(
+                "ID        NAME                UNITS",
+                "opencl:0  pthread                 2",
+                "cpu       JVM fork-join pool     16"), sw.toString().lines().toList());
+    }
+
+    @Test
     void demoOnAnUnknownDeviceIsAUsageError() {
         assertUsageError(run("demo", "--device", "no-such-device"), "no device 'no-such-device'");
     }
