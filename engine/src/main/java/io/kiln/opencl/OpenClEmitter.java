@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * <li>shift counts are masked ({@code & 31}, {@code & 63}); {@code >>>} shifts the unsigned type;</li>
  * <li>{@code /} and {@code %} go through helpers giving {@code MIN_VALUE / -1 == MIN_VALUE},
  *     {@code MIN_VALUE % -1 == 0}, and 0 for a zero divisor (Java throws; a kernel cannot);</li>
- * <li>float to integer conversions are {@code convert_*_rtz_sat} with NaN selected to 0;</li>
+ * <li>float to integer conversions are {@code convert_*_sat_rtz} with NaN selected to 0;</li>
  * <li>float constants are written as hexadecimal literals or, for NaN and infinities, as bit
  *     patterns through {@code as_float}/{@code as_double}, so every bit survives;</li>
  * <li>{@code #pragma OPENCL FP_CONTRACT OFF} stops the compiler fusing {@code a*b+c} into an FMA;</li>
@@ -72,8 +72,8 @@ public final class OpenClEmitter {
             "true", "false", "complex", "imaginary", "vec_step", "main",
             // built-ins this emitter calls
             "as_int", "as_uint", "as_long", "as_ulong", "as_float", "as_double", "as_char", "as_short",
-            "convert_float_rte", "convert_double_rte", "convert_double", "convert_int_rtz_sat",
-            "convert_long_rtz_sat", "isnan", "isfinite", "fmod", "sqrt", "cbrt", "exp", "expm1", "log", "log10",
+            "convert_float_rte", "convert_double_rte", "convert_double", "convert_int_sat_rtz",
+            "convert_long_sat_rtz", "isnan", "isfinite", "fmod", "sqrt", "cbrt", "exp", "expm1", "log", "log10",
             "log1p", "pow", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
             "hypot", "floor", "ceil", "rint", "fma", "fabs", "get_global_id", "get_global_size", "get_local_id",
             "get_local_size", "get_group_id", "get_num_groups", "barrier", "atomic_add", "atomic_min",
@@ -469,8 +469,8 @@ public final class OpenClEmitter {
             case I2D -> "convert_double(" + a + ")";
             case L2D -> "convert_double_rte(" + a + ")";
             case L2I -> "as_int((uint)as_ulong(" + a + "))";
-            case F2I, D2I -> "isnan(" + a + ") ? 0 : convert_int_rtz_sat(" + a + ")";
-            case F2L, D2L -> "isnan(" + a + ") ? 0L : convert_long_rtz_sat(" + a + ")";
+            case F2I, D2I -> "isnan(" + a + ") ? 0 : convert_int_sat_rtz(" + a + ")";
+            case F2L, D2L -> "isnan(" + a + ") ? 0L : convert_long_sat_rtz(" + a + ")";
             case F2D -> "convert_double(" + a + ")";
             case D2F -> "convert_float_rte(" + a + ")";
             case I2B -> "as_int(as_uint(" + a + ") << 24) >> 24";
