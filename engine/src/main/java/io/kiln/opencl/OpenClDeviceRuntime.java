@@ -121,18 +121,7 @@ public final class OpenClDeviceRuntime implements DeviceRuntime {
     @Override
     public CompiledKernel compile(KernelIR ir) {
         OpenClEmitter.Output out = OpenClEmitter.emit(ir);
-        if (out.fp64() && !hasExtension("cl_khr_fp64")) {
-            throw new KernelCompilationException(ir.displayName() + " uses double, but " + device
-                    + " has no double precision (cl_khr_fp64): use float in the kernel, or run it on another device");
-        }
-        if (out.int64Atomics() && !hasExtension("cl_khr_int64_base_atomics")) {
-            throw new KernelCompilationException(ir.displayName() + " uses 64-bit atomics (long or double), but " + device
-                    + " lacks cl_khr_int64_base_atomics: use int or float atomics, or run it on another device");
-        }
-        if (out.int64MinMaxAtomics() && !hasExtension("cl_khr_int64_extended_atomics")) {
-            throw new KernelCompilationException(ir.displayName() + " uses atomic min/max on long, but " + device
-                    + " lacks cl_khr_int64_extended_atomics: use int atomics, or run it on another device");
-        }
+        checkFeatures(ir, out, this::hasExtension, device);
         cl_context ctx = context();
         cl_program program;
         try {
@@ -161,6 +150,25 @@ public final class OpenClDeviceRuntime implements DeviceRuntime {
         }
         OpenClResources.created(OpenClResources.Kind.KERNEL);
         return new OpenClCompiledKernel(this, ir, out.source(), program, kernel);
+    }
+
+    /**
+     * Refuses a kernel that needs a device feature ({@code cl_khr_fp64}, 64-bit atomics) the device
+     * lacks, with a {@link KernelCompilationException} that says what to do instead.
+     */
+    static void checkFeatures(KernelIR ir, OpenClEmitter.Output out, java.util.function.Predicate<String> hasExtension, Device device) {
+        if (out.fp64() && !hasExtension.test("cl_khr_fp64")) {
+            throw new KernelCompilationException(ir.displayName() + " uses double, but " + device
+                    + " has no double precision (cl_khr_fp64): use float in the kernel, or run it on another device");
+        }
+        if (out.int64Atomics() && !hasExtension.test("cl_khr_int64_base_atomics")) {
+            throw new KernelCompilationException(ir.displayName() + " uses 64-bit atomics (long or double), but " + device
+                    + " lacks cl_khr_int64_base_atomics: use int or float atomics, or run it on another device");
+        }
+        if (out.int64MinMaxAtomics() && !hasExtension.test("cl_khr_int64_extended_atomics")) {
+            throw new KernelCompilationException(ir.displayName() + " uses atomic min/max on long, but " + device
+                    + " lacks cl_khr_int64_extended_atomics: use int atomics, or run it on another device");
+        }
     }
 
     private static void releaseProgram(cl_program program) {

@@ -125,6 +125,18 @@ public final class OpenClEmitter {
                 paramVar[s.var().id()] = true;
             }
         }
+        // Float tables holding NaN or infinities are stored as raw bits: C has no exact literal for them
+        // that is a constant expression. Decided before any load is emitted.
+        for (ArrayRef a : ir.arrays()) {
+            if (a.space() != AddressSpace.CONSTANT) continue;
+            ElementType et = a.element();
+            if (et != ElementType.FLOAT && et != ElementType.DOUBLE) continue;
+            List<Long> bits = a.id() < ir.constants().size() ? ir.constants().get(a.id()) : List.of();
+            for (long b : bits) {
+                double v = et == ElementType.FLOAT ? Float.intBitsToFloat((int) b) : Double.longBitsToDouble(b);
+                if (!Double.isFinite(v)) bitsTable[a.id()] = true;
+            }
+        }
     }
 
     /** Generates the OpenCL C program of {@code ir}. */
@@ -256,14 +268,7 @@ public final class OpenClEmitter {
             List<Long> bits = a.id() < ir.constants().size() ? ir.constants().get(a.id()) : List.of();
             int n = Math.max(a.length(), bits.size());
             ElementType et = a.element();
-            boolean nonFinite = false;
-            if (et == ElementType.FLOAT || et == ElementType.DOUBLE) {
-                for (long b : bits) {
-                    double v = et == ElementType.FLOAT ? Float.intBitsToFloat((int) b) : Double.longBitsToDouble(b);
-                    if (!Double.isFinite(v)) nonFinite = true;
-                }
-            }
-            bitsTable[a.id()] = nonFinite;
+            boolean nonFinite = bitsTable[a.id()];
             String ctype = nonFinite ? (et == ElementType.FLOAT ? "uint" : "ulong") : elementType(et);
             sb.append("/* static final ").append(et.javaName()).append("[] ").append(a.name())
                     .append(nonFinite ? ", stored as raw bits because it holds NaN or infinities" : "").append(" */\n");
