@@ -455,14 +455,16 @@ public final class OpenClEmitter {
         String s = wide ? "long" : "int";
         String u = wide ? "ulong" : "uint";
         String mask = wide ? "63" : "31";
+        // A constant count is masked here, a variable one in the generated code.
+        String count = b.b() instanceof Const c ? Integer.toString(c.intValue() & (wide ? 63 : 31)) : "(" + y + " & " + mask + ")";
         return switch (op) {
             case ADD, SUB, MUL -> "as_" + s + "(as_" + u + "(" + x + ") " + op.symbol() + " as_" + u + "(" + y + "))";
             case DIV -> helper(wide ? "kiln_div_i64" : "kiln_div_i32") + "(" + x + ", " + y + ")";
             case REM -> helper(wide ? "kiln_rem_i64" : "kiln_rem_i32") + "(" + x + ", " + y + ")";
             case AND, OR, XOR -> x + " " + op.symbol() + " " + y;
-            case SHL -> "as_" + s + "(as_" + u + "(" + x + ") << (" + y + " & " + mask + "))";
-            case SHR -> x + " >> (" + y + " & " + mask + ")";
-            case USHR -> "as_" + s + "(as_" + u + "(" + x + ") >> (" + y + " & " + mask + "))";
+            case SHL -> "as_" + s + "(as_" + u + "(" + x + ") << " + count + ")";
+            case SHR -> x + " >> " + count;
+            case USHR -> "as_" + s + "(as_" + u + "(" + x + ") >> " + count + ")";
         };
     }
 
