@@ -553,19 +553,8 @@ public final class OpenClEmitter {
             throw unsupported("atomic " + a.op() + " on the read-only constant table " + array.name());
         }
         if (array.space() == AddressSpace.PRIVATE) {
-            // Private memory belongs to one work-item: a plain read-modify-write is already atomic.
-            String t = elementType(et);
-            String newValue = switch (a.op()) {
-                case ADD -> et == ElementType.INT || et == ElementType.LONG
-                        ? "as_" + t + "(as_u" + t + "(kiln_old) + as_u" + t + "(" + operand + "))"
-                        : "kiln_old + " + operand;
-                case MIN -> minMax(et, true, "kiln_old", operand);
-                case MAX -> minMax(et, false, "kiln_old", operand);
-                case EXCHANGE -> operand;
-                case COMPARE_AND_SET -> bitsEqual(et, "kiln_old", expected) + " ? " + operand + " : kiln_old";
-            };
-            return "{ " + t + " kiln_old = " + element + "; " + element + " = " + newValue + "; "
-                    + (a.dst() == null ? "" : varNames[a.dst().id()] + " = kiln_old; ") + "} /* atomic " + a.op() + " on private memory */";
+            throw unsupported("atomic " + a.op() + " on the private array " + array.name()
+                    + ": a private array belongs to one work-item, so use a plain read-modify-write");
         }
         String space = array.space() == AddressSpace.LOCAL ? "__local" : "__global";
         String pointer = "&" + element;
@@ -606,14 +595,6 @@ public final class OpenClEmitter {
             default -> throw new IllegalStateException();
         };
         return dst + call + ";";
-    }
-
-    private String bitsEqual(ElementType et, String a, String b) {
-        return switch (et) {
-            case FLOAT -> "(as_uint(" + a + ") == as_uint(" + b + "))";
-            case DOUBLE -> "(as_ulong(" + a + ") == as_ulong(" + b + "))";
-            default -> "(" + a + " == " + b + ")";
-        };
     }
 
     private String minMax(ElementType et, boolean min, String a, String b) {

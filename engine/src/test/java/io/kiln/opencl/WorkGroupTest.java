@@ -231,6 +231,50 @@ class WorkGroupTest {
     }
 
     @Test
+    void compareAndSetAndExchangeOnEveryTypeAndLocalFloatAdd() {
+        // One work-item, in order: two compare-and-sets and an exchange per type. Integer CAS: the first
+        // succeeds, the second fails. Float/double CAS compares bits: expecting -0.0 fails against 0.0.
+        IrBuilder b = new IrBuilder("casAll", KernelKind.SINGLE);
+        ArrayRef ints = b.array("ints", ElementType.INT, Access.READ_WRITE);
+        ArrayRef longs = b.array("longs", ElementType.LONG, Access.READ_WRITE);
+        ArrayRef floats = b.array("floats", ElementType.FLOAT, Access.READ_WRITE);
+        ArrayRef doubles = b.array("doubles", ElementType.DOUBLE, Access.READ_WRITE);
+        ArrayRef local = b.localArray("acc", ElementType.FLOAT, 1);
+        ArrayRef localLong = b.localArray("accL", ElementType.LONG, 1);
+        Value[][] vals = {
+                {Const.ofInt(5), Const.ofInt(7), Const.ofInt(5), Const.ofInt(9)},
+                {Const.ofLong(5L << 40), Const.ofLong(7L << 40), Const.ofLong(5L << 40), Const.ofLong(-42)},
+                {Const.ofFloat(-0f), Const.ofFloat(Float.NaN), Const.ofFloat(0f), Const.ofFloat(7.5f)},
+                {Const.ofDouble(-0d), Const.ofDouble(Double.NaN), Const.ofDouble(0d), Const.ofDouble(Double.NEGATIVE_INFINITY)}};
+        ArrayRef[] arrays = {ints, longs, floats, doubles};
+        for (int t = 0; t < 4; t++) {
+            ArrayRef a = arrays[t];
+            Value[] v = vals[t];
+            // a[1] = CAS(a[0], v[0] -> v[1]); a[2] = CAS(a[0], v[2] -> v[3]); a[4] = exchange(a[3], v[3])
+            b.store(a, i(1), atomic(b, AtomicOp.COMPARE_AND_SET, a, 0, v[1], v[0]));
+            b.store(a, i(2), atomic(b, AtomicOp.COMPARE_AND_SET, a, 0, v[3], v[2]));
+            b.store(a, i(4), atomic(b, AtomicOp.EXCHANGE, a, 3, v[3], null));
+        }
+        b.store(local, i(0), Const.ofFloat(1.5f));
+        b.store(floats, i(5), atomic(b, AtomicOp.ADD, local, 0, Const.ofFloat(2.25f), null));
+        b.store(floats, i(6), b.load(local, i(0)));
+        b.store(localLong, i(0), Const.ofLong(10));
+        b.store(longs, i(5), atomic(b, AtomicOp.MAX, localLong, 0, Const.ofLong(1L << 50), null));
+        b.store(longs, i(6), b.load(localLong, i(0)));
+        b.ret();
+
+        int[] is = {5, 0, 0, 3, 0};
+        long[] ls = {5L << 40, 0, 0, 3, 0, 0, 0};
+        float[] fs = {0f, 0, 0, 3, 0, 0, 0};
+        double[] ds = {0d, 0, 0, 3, 0};
+        ClTest.run(b.build(), new LaunchGeometry(new long[] {1}, null), is, ls, fs, ds);
+        assertArrayEquals(new int[] {7, 5, 7, 9, 3}, is);
+        assertArrayEquals(new long[] {7L << 40, 5L << 40, 7L << 40, -42, 3, 10, 1L << 50}, ls, "with local long max");
+        assertArrayEquals(new float[] {7.5f, 0f, 0f, 7.5f, 3f, 1.5f, 3.75f}, fs, "bitwise CAS, then local float add");
+        assertArrayEquals(new double[] {Double.NEGATIVE_INFINITY, 0d, 0d, Double.NEGATIVE_INFINITY, 3d}, ds);
+    }
+
+    @Test
     void workItemGridMustBeWholeGroups() {
         OpenClDeviceRuntime device = ClTest.device();
         IrBuilder b = new IrBuilder("nothing", KernelKind.WORK_ITEM);
