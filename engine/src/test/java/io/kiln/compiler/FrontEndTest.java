@@ -177,6 +177,56 @@ class FrontEndTest {
         assertEquals(Access.READ_WRITE, ((Param.Array) ir.params().get(2)).access());
     }
 
+    static final class Reductions {
+        static void sum(float[] x, @io.kiln.Reduce float[] total) {
+            for (@io.kiln.Parallel int i = 0; i < x.length; i++) {
+                total[0] += x[i];
+            }
+        }
+
+        static void max(int[] x, @io.kiln.Reduce int[] best) {
+            for (@io.kiln.Parallel int i = 0; i < x.length; i++) {
+                best[0] = Math.max(best[0], x[i] * 2);
+            }
+        }
+
+        static void leaks(float[] x, @io.kiln.Reduce float[] total) {
+            for (@io.kiln.Parallel int i = 0; i < x.length; i++) {
+                total[0] += x[i];
+                x[i] = total[0];
+            }
+        }
+
+        static void wrongIndex(float[] x, @io.kiln.Reduce float[] total) {
+            for (@io.kiln.Parallel int i = 0; i < x.length; i++) {
+                total[1] += x[i];
+            }
+        }
+    }
+
+    @Test
+    void reductionsBecomePrivateAccumulators() throws Exception {
+        KernelIR ir = FrontEnd.compile(Reductions.class.getDeclaredMethod("sum", float[].class, float[].class));
+        assertEquals(1, ir.reductions().size());
+        assertEquals(io.kiln.ir.ReduceOp.ADD, ir.reductions().get(0).op());
+        assertEquals(Access.READ_WRITE, ((Param.Array) ir.params().get(1)).access());
+        String text = io.kiln.ir.IrPrinter.print(ir);
+        assertTrue(!text.contains("load @total") && !text.contains("store @total"), text);
+        KernelIR max = FrontEnd.compile(Reductions.class.getDeclaredMethod("max", int[].class, int[].class));
+        assertEquals(io.kiln.ir.ReduceOp.MAX, max.reductions().get(0).op());
+    }
+
+    @Test
+    void reductionMisuseIsRefused() {
+        KernelCompilationException leak = org.junit.jupiter.api.Assertions.assertThrows(KernelCompilationException.class,
+                () -> FrontEnd.compile(Reductions.class.getDeclaredMethod("leaks", float[].class, float[].class)));
+        assertTrue(leak.getMessage().contains("@Reduce"), leak.getMessage());
+        KernelCompilationException idx = org.junit.jupiter.api.Assertions.assertThrows(KernelCompilationException.class,
+                () -> FrontEnd.compile(Reductions.class.getDeclaredMethod("wrongIndex", float[].class, float[].class)));
+        assertTrue(idx.getMessage().contains("only be accessed at index 0"), idx.getMessage());
+        assertTrue(idx.getMessage().startsWith("Reductions.wrongIndex (FrontEndTest.java:"), idx.getMessage());
+    }
+
     static final class Unknown {
         static void dataDependentBound(int[] x) {
             for (@io.kiln.Parallel int i = 0; i < x[0]; i++) {
