@@ -388,7 +388,7 @@ final class PtxInterpreter {
             }
             return Opnd.reg(fn.reg(o));
         }
-        if (o.startsWith("$") || Character.isLetter(o.charAt(0)) && !o.startsWith("0")) {
+        if (o.startsWith("$") || o.startsWith("_") || Character.isLetter(o.charAt(0))) {
             return new Opnd(-1, 0, null, o, false);
         }
         return new Opnd(-1, parseImmediate(o), null, null, false);
