@@ -38,7 +38,12 @@ class PtxMathUlpTest {
     /** Measured maxima, printed at the end: the table in docs/ptx-backend.md comes from a large run. */
     static final Map<String, String> REPORT = new TreeMap<>();
 
-    /** The documented bound, in ulps of the result, for double and float results. */
+    /**
+     * The documented bound on the distance to StrictMath, in ulps of the result, for double and float
+     * results. Kiln's double results measured within 0.51 ulp of the exact value (mpmath, 200 bits);
+     * where StrictMath itself errs by more than 1 ulp (sinh, cosh, tanh and log10: up to 1.7 ulp) the
+     * two can be 2 ulps apart.
+     */
     record Bound(double f64, double f32) {}
 
     static final Map<MathFunction, Bound> BOUNDS = Map.ofEntries(
@@ -48,8 +53,8 @@ class PtxMathUlpTest {
             Map.entry(MathFunction.SIN, new Bound(1, 1)), Map.entry(MathFunction.COS, new Bound(1, 1)),
             Map.entry(MathFunction.TAN, new Bound(1, 1)), Map.entry(MathFunction.ASIN, new Bound(1, 1)),
             Map.entry(MathFunction.ACOS, new Bound(1, 1)), Map.entry(MathFunction.ATAN, new Bound(1, 1)),
-            Map.entry(MathFunction.ATAN2, new Bound(1, 1)), Map.entry(MathFunction.SINH, new Bound(1, 1)),
-            Map.entry(MathFunction.COSH, new Bound(1, 1)), Map.entry(MathFunction.TANH, new Bound(1, 1)),
+            Map.entry(MathFunction.ATAN2, new Bound(1, 1)), Map.entry(MathFunction.SINH, new Bound(2, 1)),
+            Map.entry(MathFunction.COSH, new Bound(2, 1)), Map.entry(MathFunction.TANH, new Bound(2, 1)),
             Map.entry(MathFunction.CBRT, new Bound(1, 1)), Map.entry(MathFunction.HYPOT, new Bound(1, 1)));
 
     static double ref(MathFunction fn, double a, double b) {
