@@ -519,9 +519,6 @@ public final class PtxEmitter {
         if (arr.space() == AddressSpace.CONSTANT) {
             throw new KernelCompilationException(ir.displayName() + ": " + where + ": constant tables cannot be written");
         }
-        if (t.isFloating() && (a.op() == AtomicOp.MIN || a.op() == AtomicOp.MAX)) {
-            throw new KernelCompilationException(ir.displayName() + ": " + where + " is not supported on PTX: use an int or long array");
-        }
         String space = arraySpace.get(arr.id());
         if (space.equals("local")) {
             privateAtomic(a);
@@ -535,29 +532,53 @@ public final class PtxEmitter {
         String dst = reg(a.dst());
         String operand = asBits(a.operand(), t);
         switch (a.op()) {
-            case ADD -> {
+            case ADD, MIN, MAX -> {
                 if (!t.isFloating()) {
-                    f.ins("atom." + space + ".add." + u, dst, addr, operand);
+                    String opcode = a.op() == AtomicOp.ADD ? "add." + u : a.op().name().toLowerCase(Locale.ROOT) + "." + s;
+                    f.ins("atom." + space + "." + opcode, dst, addr, operand);
                     return;
                 }
-                // compare-and-swap loop: a float add rounded to nearest, subnormals kept (atom.add.f32 flushes them)
+                // floats: a compare-and-swap loop computing Java's operation exactly (atom.add.f32 would
+                // flush subnormals, and PTX has no float atomic min/max with Java's NaN and -0.0 rules)
                 String old = f.op(ir, "ld." + space + "." + b, addr);
                 String loop = f.newLabel();
                 f.label(loop);
                 String oldF = f.op(regOf(t), "mov." + b, old);
-                String sum = f.op(regOf(t), "add.rn." + arith(t), oldF, val(a.operand()));
-                String sumBits = f.op(ir, "mov." + b, sum);
-                String seen = f.op(ir, "atom." + space + ".cas." + b, addr, old, sumBits);
+                String combined = switch (a.op()) {
+                    case ADD -> f.op(regOf(t), "add.rn." + arith(t), oldF, val(a.operand()));
+                    default -> javaMinMax(a.op() == AtomicOp.MIN, t, oldF, inReg(a.operand()));
+                };
+                String newBits = f.op(ir, "mov." + b, combined);
+                String seen = f.op(ir, "atom." + space + ".cas." + b, addr, old, newBits);
                 String retry = f.op(Reg.PRED, "setp.ne." + s, seen, old);
                 f.ins("mov." + b, old, seen);
                 f.insIf(retry, false, "bra", loop);
                 f.ins("mov." + b, dst, old);
             }
-            case MIN -> f.ins("atom." + space + ".min." + s, dst, addr, operand);
-            case MAX -> f.ins("atom." + space + ".max." + s, dst, addr, operand);
             case EXCHANGE -> atomicBits(t, dst, "atom." + space + ".exch." + b, addr, operand);
             case COMPARE_AND_SET -> atomicBits(t, dst, "atom." + space + ".cas." + b, addr, asBits(a.expected(), t), operand);
         }
+    }
+
+    /**
+     * {@code Math.min(a, b)} or {@code Math.max(a, b)} on floats: NaN if either is NaN, and -0.0
+     * below +0.0 (PTX's {@code min}/{@code max} return the non-NaN operand instead).
+     */
+    private String javaMinMax(boolean min, Type t, String a, String b) {
+        String s = arith(t);
+        String bits = bits(t);
+        Reg ir = t.isWide() ? Reg.B64 : Reg.B32;
+        String pick = f.op(Reg.PRED, "setp." + (min ? "lt" : "gt") + "." + s, a, b);
+        String r = f.op(regOf(t), "selp." + s, a, b, pick);
+        // both zero: min keeps a negative sign from either, max only when both are negative
+        String zeros = f.op(Reg.PRED, "and.pred", f.op(Reg.PRED, "setp.eq." + s, a, "0" + (t == Type.F32 ? "f00000000" : "d0000000000000000")),
+                f.op(Reg.PRED, "setp.eq." + s, b, "0" + (t == Type.F32 ? "f00000000" : "d0000000000000000")));
+        String ab = f.op(ir, "mov." + bits, a);
+        String bb = f.op(ir, "mov." + bits, b);
+        String zero = f.op(regOf(t), "mov." + bits, f.op(ir, (min ? "or." : "and.") + bits, ab, bb));
+        r = f.op(regOf(t), "selp." + s, zero, r, zeros);
+        String nan = f.op(Reg.PRED, "setp.nan." + s, a, b);
+        return f.op(regOf(t), "selp." + s, f.op(regOf(t), "add.rn." + s, a, b), r, nan);
     }
 
     private void atomicBits(Type t, String dst, String opcode, String... operands) {

@@ -221,4 +221,29 @@ public final class JavaKernels {
             b[i] = Double.doubleToRawLongBits(dout[i]) + Long.numberOfTrailingZeros(b[i]);
         }
     }
+
+    public static void atomics(KernelContext ctx, float[] x, int[] hist, float[] fmin, float[] fmax, long[] lsum) {
+        int i = ctx.globalIdx();
+        if (i < x.length) {
+            float v = x[i];
+            ctx.atomicAdd(hist, (int) (Math.abs(v) * 3) & 7, 1);
+            ctx.atomicMin(fmin, 0, v);
+            ctx.atomicMax(fmax, 0, v);
+            if (v == v) {
+                ctx.atomicMin(fmin, 1, v);
+                ctx.atomicMax(fmax, 1, v);
+            }
+            ctx.atomicAdd(lsum, 0, (long) i * i);
+            ctx.atomicMax(hist, 8, i);
+        }
+    }
+
+    public static void localTile(KernelContext ctx, int[] data) {
+        int[] tile = ctx.localInts(64);
+        int l = ctx.localIdx();
+        int g = ctx.globalIdx();
+        tile[l] = data[g];
+        ctx.barrier();
+        data[g] = tile[l] * 2 + ctx.groupIdx() * 1000 + ctx.localSizeX() * 100000 + ctx.numGroupsX();
+    }
 }

@@ -27,7 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JavaKernelsOnPtxTest {
 
     /** A kernel, how to make its arguments, and the grid for work-item kernels. */
-    record Case(String method, Function<Random, Object[]> args, long[] grid) {}
+    record Case(String method, Function<Random, Object[]> args, long[] grid, long[] local) {
+        Case(String method, Function<Random, Object[]> args, long[] grid) {
+            this(method, args, grid, null);
+        }
+    }
 
     static List<Case> cases() {
         List<Case> c = new ArrayList<>();
@@ -62,6 +66,13 @@ class JavaKernelsOnPtxTest {
         c.add(new Case("single", r -> new Object[] {Inputs.longs(r, 40)}, null));
         c.add(new Case("exactMath", r -> new Object[] {Inputs.floats(r, 200), Inputs.doubles(r, 200), new float[800], new double[1200],
                 new int[400]}, null));
+        c.add(new Case("atomics", r -> {
+            float[] x = Inputs.floats(r, 300);
+            float[] fmin = {Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY};
+            float[] fmax = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
+            return new Object[] {new KernelContext(), x, new int[9], fmin, fmax, new long[1]};
+        }, new long[] {300}));
+        c.add(new Case("localTile", r -> new Object[] {new KernelContext(), Inputs.ints(r, 256)}, new long[] {256}, new long[] {64}));
         c.add(new Case("bits", r -> new Object[] {Inputs.ints(r, 100), Inputs.longs(r, 100), new float[100], new double[100]}, null));
         return c;
     }
@@ -71,13 +82,14 @@ class JavaKernelsOnPtxTest {
     }
 
     /** Runs the kernel as plain Java: a loop over the ids for work-item kernels, one call otherwise. */
-    static void runOnJvm(Method m, KernelIR ir, Object[] args, long[] grid) throws Exception {
+    static void runOnJvm(Method m, KernelIR ir, Object[] args, long[] grid, long[] local) throws Exception {
         try {
             if (ir.kind() == KernelKind.WORK_ITEM) {
                 long nx = grid[0];
                 long ny = grid.length > 1 ? grid[1] : 1;
                 long nz = grid.length > 2 ? grid[2] : 1;
                 KernelContext ctx = (KernelContext) args[0];
+                if (local != null) ctx.setLocalSize((int) local[0], local.length > 1 ? (int) local[1] : 1, local.length > 2 ? (int) local[2] : 1);
                 for (int z = 0; z < nz; z++) {
                     for (int y = 0; y < ny; y++) {
                         for (int x = 0; x < nx; x++) {
@@ -102,8 +114,8 @@ class JavaKernelsOnPtxTest {
             String ptx = PtxEmitter.emit(ir);
             Object[] args = c.args().apply(new Random(c.method().hashCode()));
             Object[] jvm = Inputs.copy(args);
-            runOnJvm(m, ir, jvm, c.grid());
-            PtxRunner.run(ir, ptx, args, PtxRunner.geometry(ir, args, c.grid(), null));
+            runOnJvm(m, ir, jvm, c.grid(), c.local());
+            PtxRunner.run(ir, ptx, args, PtxRunner.geometry(ir, args, c.grid(), c.local()));
             String diff = Inputs.firstDifference(jvm, args);
             assertNull(diff, () -> c.method() + ": " + diff + "\n" + ptx);
         })).toList();
