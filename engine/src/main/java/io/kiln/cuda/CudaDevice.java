@@ -72,6 +72,11 @@ final class CudaDevice implements DeviceRuntime {
     }
 
     @Override
+    public boolean supportsReductions() {
+        return true;
+    }
+
+    @Override
     public DeviceSession openSession() {
         makeCurrent();
         return new CudaSession(this);

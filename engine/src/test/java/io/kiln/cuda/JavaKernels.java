@@ -2,6 +2,7 @@ package io.kiln.cuda;
 
 import io.kiln.KernelContext;
 import io.kiln.Parallel;
+import io.kiln.Reduce;
 
 /**
  * Java kernels for the PTX back end's end-to-end tests: each goes through the bytecode front end,
@@ -245,5 +246,43 @@ public final class JavaKernels {
         tile[l] = data[g];
         ctx.barrier();
         data[g] = tile[l] * 2 + ctx.groupIdx() * 1000 + ctx.localSizeX() * 100000 + ctx.numGroupsX();
+    }
+
+    public static void sumInts(int[] x, @Reduce int[] total) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            total[0] += x[i] * 3;
+        }
+    }
+
+    public static void sumWholeFloats(float[] x, @Reduce float[] total) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            total[0] += (float) Math.rint(x[i] * 100);
+        }
+    }
+
+    public static void minFloat(float[] x, @Reduce float[] lo) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            lo[0] = Math.min(lo[0], x[i]);
+        }
+    }
+
+    public static void maxDouble(double[] x, @Reduce double[] hi) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            hi[0] = Math.max(hi[0], x[i]);
+        }
+    }
+
+    public static void productLong(long[] x, @Reduce long[] p) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            p[0] *= x[i] | 1;
+        }
+    }
+
+    public static void maxIndex2d(int n, int[] grid, @Reduce long[] best) {
+        for (@Parallel int i = 0; i < n; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                best[0] = Math.max(best[0], (long) grid[i * n + j] * 1000000 + i * n + j);
+            }
+        }
     }
 }

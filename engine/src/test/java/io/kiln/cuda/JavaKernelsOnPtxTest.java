@@ -73,8 +73,22 @@ class JavaKernelsOnPtxTest {
             return new Object[] {new KernelContext(), x, new int[9], fmin, fmax, new long[1]};
         }, new long[] {300}));
         c.add(new Case("localTile", r -> new Object[] {new KernelContext(), Inputs.ints(r, 256)}, new long[] {256}, new long[] {64}));
+        c.add(new Case("sumInts", r -> new Object[] {Inputs.ints(r, 1000), new int[] {7}}, null));
+        c.add(new Case("sumWholeFloats", r -> new Object[] {smallFloats(r, 3000), new float[] {0.5f}}, null));
+        c.add(new Case("minFloat", r -> new Object[] {smallFloats(r, 777), new float[] {Float.POSITIVE_INFINITY}}, null));
+        c.add(new Case("minFloat", r -> new Object[] {Inputs.floats(r, 300), new float[] {0f}}, null));
+        c.add(new Case("maxDouble", r -> new Object[] {Inputs.doubles(r, 1500), new double[] {Double.NEGATIVE_INFINITY}}, null));
+        c.add(new Case("productLong", r -> new Object[] {Inputs.longs(r, 600), new long[] {3}}, null));
+        c.add(new Case("maxIndex2d", r -> new Object[] {37, Inputs.ints(r, 37 * 37), new long[] {Long.MIN_VALUE}}, null));
         c.add(new Case("bits", r -> new Object[] {Inputs.ints(r, 100), Inputs.longs(r, 100), new float[100], new double[100]}, null));
         return c;
+    }
+
+    /** Floats without NaN, infinities or huge magnitudes: sums of their whole hundredths are exact in any order. */
+    static float[] smallFloats(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (r.nextFloat() - 0.5f) * 200;
+        return x;
     }
 
     static Method method(String name) {
