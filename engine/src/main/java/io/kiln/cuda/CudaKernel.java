@@ -11,7 +11,6 @@ final class CudaKernel implements CompiledKernel {
     private final KernelIR ir;
     private final String ptx;
     private final KernelSignature signature;
-    private final boolean barriers;
     private MemorySegment module;
     private final MemorySegment function;
 
@@ -22,7 +21,6 @@ final class CudaKernel implements CompiledKernel {
         this.module = module;
         this.function = function;
         this.signature = KernelSignature.of(ir);
-        this.barriers = LaunchConfig.hasBarrier(ir);
     }
 
     @Override
@@ -45,10 +43,6 @@ final class CudaKernel implements CompiledKernel {
 
     CudaDevice device() {
         return device;
-    }
-
-    boolean hasBarriers() {
-        return barriers;
     }
 
     @Override

@@ -180,17 +180,4 @@ public record KernelSignature(List<Slot> slots) {
         }
         return (Long) ok;
     }
-
-    /** The total size of the parameters in bytes, each aligned to its size (the CUDA parameter buffer). */
-    public int bufferBytes() {
-        int off = 0;
-        for (Slot s : slots) {
-            off = align(off, s.type().bytes()) + s.type().bytes();
-        }
-        return off;
-    }
-
-    static int align(int off, int a) {
-        return (off + a - 1) / a * a;
-    }
 }

@@ -22,8 +22,8 @@ import java.util.Arrays;
  *       size up to the default; with one the global size must be a multiple of it.</li>
  *   <li>Single kernels: one thread.</li>
  * </ul>
- * The default block is 256 threads: 256 on x in 1-D, 32 x 8 in 2-D, 32 x 4 x 2 in 3-D, each side
- * shrunk to the next power of two above a small size.
+ * The default block is 256 threads: 256 on x in 1-D, 32 x 8 in 2-D, 32 x 4 x 2 in 3-D; a side longer
+ * than its size shrinks to the next power of two above it and the other sides grow to keep 256.
  *
  * @param grid  blocks per axis (x, y, z)
  * @param block threads per block per axis (x, y, z)
@@ -141,12 +141,27 @@ public record LaunchConfig(int[] grid, int[] block) {
                 while (size[a] % b != 0) b--;
                 block[a] = b;
             } else if (size[a] < block[a]) {
-                block[a] = (int) Math.max(1, Long.highestOneBit(size[a] - 1) << 1);
-                if (size[a] == 1) block[a] = 1;
+                block[a] = size[a] <= 1 ? 1 : (int) Long.highestOneBit(size[a] - 1) << 1;
+            }
+        }
+        if (!divisors) {
+            // give the threads a small side does not need to the other sides, x first
+            boolean grew = true;
+            while (grew && block[0] * block[1] * block[2] < DEFAULT_THREADS) {
+                grew = false;
+                for (int a = 0; a < 3 && !grew; a++) {
+                    if (block[a] < size[a] && block[a] * 2 <= MAX_DEFAULT_SIDE[a]) {
+                        block[a] *= 2;
+                        grew = true;
+                    }
+                }
             }
         }
         return block;
     }
+
+    private static final int DEFAULT_THREADS = 256;
+    private static final int[] MAX_DEFAULT_SIDE = {256, 256, 64};
 
     private static int[] checkedBlock(KernelIR ir, long[] local, Limits limits) {
         long total = 1;

@@ -133,7 +133,6 @@ final class PtxInterpreter {
     private Function entry;
     private final Memory memory = new Memory();
     private final Map<String, Long> moduleSymbols = new HashMap<>();
-    private final Map<String, Integer> opCounts = new HashMap<>();
     private long executed;
 
     // ------------------------------------------------------------------ memory
@@ -366,7 +365,6 @@ final class PtxInterpreter {
         }
         in.guard = guard;
         in.guardNegated = negated;
-        opCounts.merge(opcode, 1, Integer::sum);
         return in;
     }
 
@@ -404,11 +402,6 @@ final class PtxInterpreter {
         if (o.startsWith("0x") || o.startsWith("0X")) return Long.parseUnsignedLong(o.substring(2), 16);
         if (o.startsWith("-0x")) return -Long.parseUnsignedLong(o.substring(3), 16);
         return Long.parseLong(o);
-    }
-
-    /** How often each opcode appears in the module (for coverage reports). */
-    Map<String, Integer> opcodeCounts() {
-        return opCounts;
     }
 
     /** The entry's {@code .param} names in order. */
