@@ -183,7 +183,11 @@ class PtxMathUlpTest {
         ArrayRef out = k.array(e, "out", Access.WRITE);
         KernelBuilder.B blk = k.block();
         Var g = blk.workItem(WorkItemQuery.GLOBAL_ID, 0);
-        Var r = fn.arity() == 2 ? blk.math(fn, t, blk.load(a, g), blk.load(b, g)) : blk.math(fn, t, blk.load(a, g));
+        Var r = switch (fn.arity()) {
+            case 1 -> blk.math(fn, t, blk.load(a, g));
+            case 2 -> blk.math(fn, t, blk.load(a, g), blk.load(b, g));
+            default -> blk.math(fn, t, blk.load(a, g), blk.load(b, g), blk.load(a, g));
+        };
         blk.store(out, g, r);
         blk.ret();
         return k.build();
@@ -301,6 +305,22 @@ class PtxMathUlpTest {
                     double bound = t == Type.F64 ? BOUNDS.get(fn).f64() : BOUNDS.get(fn).f32();
                     REPORT.put(fn.javaName() + " " + t, String.format("%.0f ulp over %d inputs; worst %s", worst, in.length, m[1]));
                     assertTrue(worst <= bound, () -> fn.javaName() + " " + t + ": " + worst + " ulp > " + bound + " at " + m[1]);
+                }));
+            }
+        }
+        return tests;
+    }
+
+    @TestFactory
+    List<DynamicTest> ptxasAcceptsEveryRoutine() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (MathFunction fn : MathFunction.values()) {
+            for (Type t : new Type[] {Type.F64, Type.F32}) {
+                tests.add(DynamicTest.dynamicTest(fn.javaName() + " " + t, () -> {
+                    org.junit.jupiter.api.Assumptions.assumeTrue(PtxAssembler.find() != null, "ptxas is not on the PATH: PTX validity not checked");
+                    String ptx = PtxEmitter.emit(kernel(fn, t));
+                    PtxAssembler.Result r = PtxAssembler.assemble(ptx, PtxEmitter.PTX_TARGET);
+                    assertTrue(r.clean(), () -> "ptxas: " + r.output() + "\n" + ptx);
                 }));
             }
         }
