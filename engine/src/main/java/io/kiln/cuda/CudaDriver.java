@@ -24,6 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * error name and description. Handles ({@code CUcontext}, {@code CUmodule}, ...) are opaque
  * {@link MemorySegment} addresses; device pointers are {@code long}s. Thread-safe: the driver is.
  */
+@SuppressWarnings("restricted") // binding a native library is what this class is for
 final class CudaDriver {
     /** The driver library Kiln looks for. */
     static final String LIBRARY = "libcuda.so.1";

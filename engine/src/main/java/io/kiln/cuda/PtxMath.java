@@ -7,7 +7,6 @@ import io.kiln.ir.MathFunction;
 import io.kiln.ir.Type;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -113,9 +112,5 @@ final class PtxMath {
         for (String d : tables.values()) sb.append(d);
         for (String d : definitions.values()) sb.append(d);
         return sb.toString();
-    }
-
-    static String suffix(Type t) {
-        return t.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -46,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * compiled with gcc) that records what the driver would receive: launches are checked against the
  * kernel's signature and launch configuration.
  */
+@SuppressWarnings("restricted")
 class CudaRuntimeWithoutGpuTest {
     @TempDir
     static Path dir;
