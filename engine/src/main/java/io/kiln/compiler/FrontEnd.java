@@ -1,16 +1,355 @@
 package io.kiln.compiler;
 
+import io.kiln.KernelCompilationException;
+import io.kiln.ir.Access;
+import io.kiln.ir.AddressSpace;
+import io.kiln.ir.ArrayRef;
+import io.kiln.ir.Block;
+import io.kiln.ir.ElementType;
+import io.kiln.ir.HostExpr;
+import io.kiln.ir.Instr;
 import io.kiln.ir.KernelIR;
+import io.kiln.ir.KernelKind;
+import io.kiln.ir.Param;
+import io.kiln.ir.ParallelLoop;
+import io.kiln.ir.ScalarKind;
+import io.kiln.ir.Var;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.classfile.Attributes;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.CodeModel;
+import java.lang.classfile.Label;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.TypeAnnotation;
+import java.lang.classfile.instruction.LineNumber;
+import java.lang.classfile.instruction.LocalVariable;
+import java.lang.reflect.Array;
+import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
-/** Compiles a static Java method's bytecode into the kernel IR. */
+/**
+ * The bytecode front end: compiles a static Java method into {@link KernelIR}, inlining every static
+ * method it calls (JDK methods included) and refusing, with class, method, line and construct,
+ * everything a device cannot do.
+ */
 public final class FrontEnd {
     private FrontEnd() {
     }
 
-    /** The IR of {@code method}. */
+    static final String PARALLEL = "Lio/kiln/Parallel;";
+
+    /** A {@code @Parallel} loop variable found in the type annotations. */
+    static final class ParallelVar {
+        int slot;
+        String name;
+        Label startLabel;
+        Label endLabel;
+        int startIndex;
+        int endIndex;
+        int dim;
+        HostExpr startHost;
+        Var induction;
+        ParallelLoop loop;
+    }
+
+    /** State shared by the kernel and every method inlined into it. */
+    static final class Session {
+        final IrBuilder builder = new IrBuilder();
+        final Deque<String> callStack = new ArrayDeque<>();
+        final ClassLoader loader;
+        final Map<String, ClassModel> classes = new HashMap<>();
+        final Map<String, ArrayRef> tables = new HashMap<>();
+        int inlineDepth;
+        int inlineCount;
+        int privateArrays;
+
+        Session(ClassLoader loader) {
+            this.loader = loader;
+        }
+
+        String inlinePrefix() {
+            return "i" + inlineCount + "_";
+        }
+
+        String inlinePrefixFor(String method) {
+            inlineCount++;
+            return method + inlineCount + "_";
+        }
+
+        Class<?> loadClass(String internalName, MethodTranslator where) {
+            try {
+                return Class.forName(internalName.replace('/', '.'), false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw where.error("cannot load class " + internalName.replace('/', '.') + ": " + e);
+            }
+        }
+
+        ClassModel classModel(String internalName, MethodTranslator where) {
+            ClassModel m = classes.get(internalName);
+            if (m != null) return m;
+            Class<?> c = loadClass(internalName, where);
+            m = FrontEnd.parse(c);
+            classes.put(internalName, m);
+            return m;
+        }
+
+        /** The value of a static final field: a boxed primitive, or an {@link ArrayRef} constant table. */
+        Object staticFinalValue(String owner, String name, MethodTranslator where) {
+            String full = owner.replace('/', '.') + "." + name;
+            Class<?> c = loadClass(owner, where);
+            Field f = null;
+            for (Class<?> k = c; k != null && f == null; k = k.getSuperclass()) {
+                try {
+                    f = k.getDeclaredField(name);
+                } catch (NoSuchFieldException e) {
+                    // look further up
+                }
+            }
+            if (f == null) throw where.error("cannot find static field " + full);
+            if (!Modifier.isFinal(f.getModifiers())) {
+                throw where.error("read of non-final static field " + full + " is not supported in kernels (make it static final)");
+            }
+            Object value;
+            try {
+                f.setAccessible(true);
+                value = f.get(null);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                value = Intrinsics.knownJdkConstant(owner, name);
+                if (value instanceof Number num && f.getType() == long.class) value = num.longValue();
+                if (value instanceof Number num && f.getType() == int.class) value = num.intValue();
+                if (value == null) {
+                    throw where.error("cannot read static final field " + full + " (" + e.getMessage()
+                            + "); open its package to io.kiln.engine or use a compile-time constant");
+                }
+            }
+            if (value == null) throw where.error("null references are not supported in kernels (static field " + full + " is null)");
+            if (!value.getClass().isArray()) return value;
+            ElementType et = ElementType.ofArrayClass(value.getClass());
+            if (et == null) throw where.error("static field " + full + " of type " + value.getClass().getTypeName() + " is not supported in kernels");
+            ArrayRef cached = tables.get(full);
+            if (cached != null) return cached;
+            int n = Array.getLength(value);
+            List<Long> bits = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Object v = Array.get(value, i);
+                bits.add(switch (v) {
+                    case Float x -> (long) Float.floatToRawIntBits(x);
+                    case Double x -> Double.doubleToRawLongBits(x);
+                    case Character x -> (long) x;
+                    case Number x -> x.longValue();
+                    default -> throw new IllegalStateException();
+                });
+            }
+            ArrayRef a = builder.newArray(et, AddressSpace.CONSTANT, n, -1, name.toLowerCase(java.util.Locale.ROOT), bits);
+            tables.put(full, a);
+            return a;
+        }
+    }
+
+    /** The simple name of a class from its internal or binary name ({@code a/b/Outer$Inner} gives {@code Inner}). */
+    static String simpleName(String name) {
+        String s = name.substring(Math.max(name.lastIndexOf('/'), name.lastIndexOf('.')) + 1);
+        return s.substring(s.lastIndexOf('$') + 1);
+    }
+
+    static ClassModel parse(Class<?> c) {
+        String resource = "/" + c.getName().replace('.', '/') + ".class";
+        try (InputStream in = c.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new KernelCompilationException("cannot read the bytecode of " + c.getName()
+                        + ": the class file " + resource + " is not available from its class loader");
+            }
+            return ClassFile.of().parse(in.readAllBytes());
+        } catch (IOException e) {
+            throw new KernelCompilationException("cannot read the bytecode of " + c.getName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Compiles {@code method} to IR. */
     public static KernelIR compile(Method method) {
-        throw new UnsupportedOperationException("front end not written yet");
+        try {
+            return doCompile(method);
+        } catch (MethodTranslator.KernelCompilationError e) {
+            throw new KernelCompilationException(e.getMessage());
+        } catch (KernelCompilationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new KernelCompilationException("internal error while compiling kernel " + method.getDeclaringClass().getName()
+                    + "." + method.getName() + ": " + e, e);
+        }
+    }
+
+    private static KernelIR doCompile(Method method) {
+        Class<?> owner = method.getDeclaringClass();
+        String where = simpleName(owner.getName()) + "." + method.getName();
+        ClassLoader loader = owner.getClassLoader() != null ? owner.getClassLoader() : ClassLoader.getSystemClassLoader();
+        Session session = new Session(loader);
+        ClassModel cls = parse(owner);
+        session.classes.put(cls.thisClass().asInternalName(), cls);
+        String desc = runtimeDescriptor(method);
+        MethodModel mm = cls.methods().stream()
+                .filter(m -> m.methodName().stringValue().equals(method.getName()) && m.methodType().stringValue().equals(desc))
+                .findFirst().orElseThrow(() -> new KernelCompilationException("cannot find the bytecode of " + where + desc));
+        String source = cls.findAttribute(Attributes.sourceFile()).map(a -> a.sourceFile().stringValue())
+                .orElse(simpleName(owner.getName()) + ".java");
+        CodeModel code = mm.code().orElseThrow(() -> new KernelCompilationException(where + ": the method has no bytecode (abstract or native)"));
+        int firstLine = code.elementList().stream().filter(e -> e instanceof LineNumber).map(e -> ((LineNumber) e).line())
+                .findFirst().orElse(0);
+        String location = where + " (" + source + (firstLine > 0 ? ":" + firstLine : "") + "): ";
+        if (!Modifier.isStatic(method.getModifiers())) {
+            throw new KernelCompilationException(location + "kernels must be static methods");
+        }
+        if (method.getReturnType() != void.class) {
+            throw new KernelCompilationException(location + "kernels must return void (found " + method.getReturnType().getTypeName() + ")");
+        }
+        if (Modifier.isSynchronized(method.getModifiers())) {
+            throw new KernelCompilationException(location + "synchronized is not supported in kernels");
+        }
+
+        List<ParallelVar> parallel = parallelVars(code);
+        MethodTranslator t = new MethodTranslator(session, cls, mm, null, 0, null, true, parallel);
+
+        // parameters
+        Class<?>[] types = method.getParameterTypes();
+        java.lang.reflect.Parameter[] rp = method.getParameters();
+        List<Param> params = new ArrayList<>();
+        Map<Integer, MethodTranslator.Ref> refs = new HashMap<>();
+        boolean hasContext = false;
+        int slot = 0;
+        for (int i = 0; i < types.length; i++) {
+            Class<?> pt = types[i];
+            String name = paramName(code, slot, rp[i]);
+            if (pt == io.kiln.KernelContext.class) {
+                if (i != 0) throw new KernelCompilationException(location + "the KernelContext must be the first parameter");
+                hasContext = true;
+                params.add(new Param.Context(i, name));
+                refs.put(slot, new MethodTranslator.Ref(null, true));
+                slot += 1;
+                continue;
+            }
+            if (pt.isPrimitive()) {
+                ScalarKind k = ScalarKind.ofDescriptor(pt.descriptorString().charAt(0));
+                Var v = t.local(slot, k.valueType());
+                t.setParamSlot(slot, i);
+                params.add(new Param.Scalar(i, name, k, v));
+                slot += k.valueType().isWide() ? 2 : 1;
+                continue;
+            }
+            ElementType et = pt.isArray() ? ElementType.ofArrayClass(pt) : null;
+            if (et == null || et == ElementType.CHAR) {
+                throw new KernelCompilationException(location + "parameter " + i + " (" + name + ") of type " + pt.getTypeName()
+                        + " is not supported (use int, long, float, double, short, byte, boolean, or arrays of float, double, int, long, short or byte)");
+            }
+            ArrayRef a = session.builder.newArray(et, AddressSpace.GLOBAL, -1, i, name, null);
+            refs.put(slot, new MethodTranslator.Ref(a, false));
+            params.add(new Param.Array(i, name, a, Access.NONE));
+            slot += 1;
+        }
+        if (hasContext && !parallel.isEmpty()) {
+            throw new KernelCompilationException(location + "a KernelContext kernel cannot also use @Parallel loops: "
+                    + "use one or the other");
+        }
+        session.callStack.push(cls.thisClass().asInternalName() + "." + method.getName() + desc);
+        t.translate(refs);
+
+        List<Block> blocks = session.builder.finish();
+        // access analysis
+        Map<Integer, Access> access = new HashMap<>();
+        for (Block b : blocks) {
+            for (Instr in : b.instrs()) {
+                if (in instanceof Instr.Load l && l.array().isParameter()) access.merge(l.array().id(), Access.READ, Access::merge);
+                if (in instanceof Instr.Store s && s.array().isParameter()) access.merge(s.array().id(), Access.WRITE, Access::merge);
+                if (in instanceof Instr.Atomic at && at.array().isParameter()) access.merge(at.array().id(), Access.READ_WRITE, Access::merge);
+            }
+        }
+        List<Param> finalParams = new ArrayList<>();
+        for (Param p : params) {
+            if (p instanceof Param.Array a) {
+                finalParams.add(new Param.Array(a.index(), a.name(), a.array(), access.getOrDefault(a.array().id(), Access.NONE)));
+            } else {
+                finalParams.add(p);
+            }
+        }
+        List<ParallelLoop> loops = new ArrayList<>();
+        for (ParallelVar pv : parallel) {
+            if (pv.loop == null) {
+                throw new KernelCompilationException(location + "the @Parallel loop of '" + pv.name
+                        + "' was not recognised: write it as for (@Parallel int " + pv.name + " = start; " + pv.name + " < bound; " + pv.name + "++)");
+            }
+            loops.add(pv.loop);
+        }
+        KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
+        return new KernelIR(owner.getName(), method.getName(), desc, kind, finalParams, session.builder.vars,
+                session.builder.arrays, blocks, loops, session.builder.constants);
+    }
+
+    private static String paramName(CodeModel code, int slot, java.lang.reflect.Parameter p) {
+        if (p.isNamePresent()) return p.getName();
+        for (var e : code.elementList()) {
+            if (e instanceof LocalVariable lv && lv.slot() == slot) return lv.name().stringValue();
+        }
+        return p.getName();
+    }
+
+    private static List<ParallelVar> parallelVars(CodeModel code) {
+        List<ParallelVar> out = new ArrayList<>();
+        var attr = code.findAttribute(Attributes.runtimeVisibleTypeAnnotations());
+        if (attr.isEmpty()) return out;
+        Map<Label, Integer> index = new java.util.IdentityHashMap<>();
+        var elems = code.elementList();
+        for (int i = 0; i < elems.size(); i++) {
+            if (elems.get(i) instanceof java.lang.classfile.instruction.LabelTarget lt) index.put(lt.label(), i);
+        }
+        for (TypeAnnotation ta : attr.get().annotations()) {
+            if (!ta.annotation().classSymbol().descriptorString().equals(PARALLEL)) continue;
+            if (!(ta.targetInfo() instanceof TypeAnnotation.LocalVarTarget lvt)) continue;
+            for (TypeAnnotation.LocalVarTargetInfo info : lvt.table()) {
+                if (out.stream().anyMatch(p -> p.slot == info.index() && p.startLabel == info.startLabel())) continue;
+                ParallelVar pv = new ParallelVar();
+                pv.slot = info.index();
+                pv.startLabel = info.startLabel();
+                pv.endLabel = info.endLabel();
+                pv.startIndex = index.get(info.startLabel());
+                pv.endIndex = index.get(info.endLabel());
+                pv.name = "l" + pv.slot;
+                for (var e : elems) {
+                    if (e instanceof LocalVariable lv && lv.slot() == pv.slot && lv.startScope() == pv.startLabel) pv.name = lv.name().stringValue();
+                }
+                out.add(pv);
+            }
+        }
+        out.sort(Comparator.comparingInt(p -> p.startIndex));
+        if (out.size() > 3) {
+            throw new KernelCompilationException("kernels support at most 3 nested @Parallel loops, found " + out.size());
+        }
+        for (int d = 0; d < out.size(); d++) {
+            ParallelVar pv = out.get(d);
+            pv.dim = d;
+            if (d > 0) {
+                ParallelVar outer = out.get(d - 1);
+                if (!(pv.startIndex > outer.startIndex && pv.endIndex <= outer.endIndex)) {
+                    throw new KernelCompilationException("the @Parallel loops over '" + outer.name + "' and '" + pv.name
+                            + "' are not nested: a kernel may contain one @Parallel loop nest; put sibling parallel loops in separate tasks");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String runtimeDescriptor(Method m) {
+        StringBuilder sb = new StringBuilder("(");
+        for (Class<?> p : m.getParameterTypes()) sb.append(p.descriptorString());
+        return sb.append(')').append(m.getReturnType().descriptorString()).toString();
     }
 }
