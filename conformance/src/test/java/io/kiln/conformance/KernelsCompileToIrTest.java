@@ -19,7 +19,10 @@ class KernelsCompileToIrTest {
 
     /** Every class holding conformance kernels. */
     static final List<Class<?>> SUITES = List.of(
-            IntArithmeticTest.class, LongArithmeticTest.class, FloatArithmeticTest.class, DoubleArithmeticTest.class);
+            IntArithmeticTest.class, LongArithmeticTest.class, FloatArithmeticTest.class, DoubleArithmeticTest.class,
+            ShiftsTest.class, ConversionsTest.class, NarrowTypesTest.class, ControlFlowTest.class, MathFunctionsTest.class,
+            BitConversionsTest.class, HelpersTest.class, PrivateArraysTest.class, ParallelLoopsTest.class,
+            WorkItemKernelsTest.class, ConstantsTest.class);
 
     @SuppressWarnings("unchecked")
     static List<KernelCase> allCases() throws ReflectiveOperationException {
