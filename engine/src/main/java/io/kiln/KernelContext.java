@@ -12,7 +12,15 @@ package io.kiln;
  * graph.task("scale", Kernels::scale, new KernelContext(), x, 2f);
  * }</pre>
  * Outside a kernel a context reports the ids set with {@link #setGlobalId}, which lets plain Java
- * tests run a work-item kernel as a reference: loop over the ids and call the method.
+ * tests run a work-item kernel as a reference: loop over the ids and call the method. There, local
+ * arrays are plain new arrays, atomics are plain read-modify-writes and {@link #barrier()} does
+ * nothing, so only kernels that need no cooperation between work-items run that way.
+ *
+ * <h2>Work-groups</h2>
+ * With a local size ({@code Grid.of(n).local(64)}) work-items form groups that can share local memory
+ * ({@link #localFloats(int)} and friends, with a constant length) and wait for each other with
+ * {@link #barrier()}. A barrier must be reached by every work-item of the group: it may not sit under
+ * control flow that depends on the work-item's id.
  */
 public final class KernelContext {
     private int gx;
@@ -21,6 +29,9 @@ public final class KernelContext {
     private int sx = 1;
     private int sy = 1;
     private int sz = 1;
+    private int lx = 1;
+    private int ly = 1;
+    private int lz = 1;
 
     /** A context for passing to {@link TaskGraph#task}; its values matter only when run as plain Java. */
     public KernelContext() {
@@ -65,5 +76,209 @@ public final class KernelContext {
     /** The global size of dimension 2. */
     public int globalSizeZ() {
         return sz;
+    }
+
+    /** This work-item's id within its group, dimension 0. */
+    public int localIdx() {
+        return gx % lx;
+    }
+
+    /** This work-item's id within its group, dimension 1. */
+    public int localIdy() {
+        return gy % ly;
+    }
+
+    /** This work-item's id within its group, dimension 2. */
+    public int localIdz() {
+        return gz % lz;
+    }
+
+    /** The group's id, dimension 0. */
+    public int groupIdx() {
+        return gx / lx;
+    }
+
+    /** The group's id, dimension 1. */
+    public int groupIdy() {
+        return gy / ly;
+    }
+
+    /** The group's id, dimension 2. */
+    public int groupIdz() {
+        return gz / lz;
+    }
+
+    /** The work-group size, dimension 0. */
+    public int localSizeX() {
+        return lx;
+    }
+
+    /** The work-group size, dimension 1. */
+    public int localSizeY() {
+        return ly;
+    }
+
+    /** The work-group size, dimension 2. */
+    public int localSizeZ() {
+        return lz;
+    }
+
+    /** The number of groups, dimension 0. */
+    public int numGroupsX() {
+        return (sx + lx - 1) / lx;
+    }
+
+    /** The number of groups, dimension 1. */
+    public int numGroupsY() {
+        return (sy + ly - 1) / ly;
+    }
+
+    /** The number of groups, dimension 2. */
+    public int numGroupsZ() {
+        return (sz + lz - 1) / lz;
+    }
+
+    /** Sets the work-group size this context reports when the kernel runs as plain Java. */
+    public KernelContext setLocalSize(int x, int y, int z) {
+        lx = x;
+        ly = y;
+        lz = z;
+        return this;
+    }
+
+    /**
+     * Waits until every work-item of the group has reached this barrier; local and global memory
+     * written before it is visible to the group after it.
+     */
+    public void barrier() {
+        // one work-item at a time when run as plain Java: nothing to wait for
+    }
+
+    /** A work-group local array of {@code n} floats ({@code n} must be a constant); contents start undefined. */
+    public float[] localFloats(int n) {
+        return new float[n];
+    }
+
+    /** A work-group local array of {@code n} ints ({@code n} must be a constant); contents start undefined. */
+    public int[] localInts(int n) {
+        return new int[n];
+    }
+
+    /** A work-group local array of {@code n} longs ({@code n} must be a constant); contents start undefined. */
+    public long[] localLongs(int n) {
+        return new long[n];
+    }
+
+    /** A work-group local array of {@code n} doubles ({@code n} must be a constant); contents start undefined. */
+    public double[] localDoubles(int n) {
+        return new double[n];
+    }
+
+    /** Atomically adds {@code v} to {@code a[i]}; returns the old value. */
+    public int atomicAdd(int[] a, int i, int v) {
+        int old = a[i];
+        a[i] = old + v;
+        return old;
+    }
+
+    /** Atomically adds {@code v} to {@code a[i]}; returns the old value. */
+    public long atomicAdd(long[] a, int i, long v) {
+        long old = a[i];
+        a[i] = old + v;
+        return old;
+    }
+
+    /** Atomically adds {@code v} to {@code a[i]}; returns the old value. */
+    public float atomicAdd(float[] a, int i, float v) {
+        float old = a[i];
+        a[i] = old + v;
+        return old;
+    }
+
+    /** Atomically stores {@code Math.min(a[i], v)}; returns the old value. */
+    public int atomicMin(int[] a, int i, int v) {
+        int old = a[i];
+        a[i] = Math.min(old, v);
+        return old;
+    }
+
+    /** Atomically stores {@code Math.min(a[i], v)}; returns the old value. */
+    public long atomicMin(long[] a, int i, long v) {
+        long old = a[i];
+        a[i] = Math.min(old, v);
+        return old;
+    }
+
+    /** Atomically stores {@code Math.min(a[i], v)}; returns the old value. */
+    public float atomicMin(float[] a, int i, float v) {
+        float old = a[i];
+        a[i] = Math.min(old, v);
+        return old;
+    }
+
+    /** Atomically stores {@code Math.max(a[i], v)}; returns the old value. */
+    public int atomicMax(int[] a, int i, int v) {
+        int old = a[i];
+        a[i] = Math.max(old, v);
+        return old;
+    }
+
+    /** Atomically stores {@code Math.max(a[i], v)}; returns the old value. */
+    public long atomicMax(long[] a, int i, long v) {
+        long old = a[i];
+        a[i] = Math.max(old, v);
+        return old;
+    }
+
+    /** Atomically stores {@code Math.max(a[i], v)}; returns the old value. */
+    public float atomicMax(float[] a, int i, float v) {
+        float old = a[i];
+        a[i] = Math.max(old, v);
+        return old;
+    }
+
+    /** Atomically stores {@code v} in {@code a[i]}; returns the old value. */
+    public int atomicExchange(int[] a, int i, int v) {
+        int old = a[i];
+        a[i] = v;
+        return old;
+    }
+
+    /** Atomically stores {@code v} in {@code a[i]}; returns the old value. */
+    public long atomicExchange(long[] a, int i, long v) {
+        long old = a[i];
+        a[i] = v;
+        return old;
+    }
+
+    /** Atomically stores {@code v} in {@code a[i]}; returns the old value. */
+    public float atomicExchange(float[] a, int i, float v) {
+        float old = a[i];
+        a[i] = v;
+        return old;
+    }
+
+    /** Atomically stores {@code v} in {@code a[i]} if it equals {@code expected}; returns the old value. */
+    public int atomicCompareAndSet(int[] a, int i, int expected, int v) {
+        int old = a[i];
+        if (old == expected) a[i] = v;
+        return old;
+    }
+
+    /** Atomically stores {@code v} in {@code a[i]} if it equals {@code expected}; returns the old value. */
+    public long atomicCompareAndSet(long[] a, int i, long expected, long v) {
+        long old = a[i];
+        if (old == expected) a[i] = v;
+        return old;
+    }
+
+    /**
+     * Atomically stores {@code v} in {@code a[i]} if its bits equal those of {@code expected};
+     * returns the old value.
+     */
+    public float atomicCompareAndSet(float[] a, int i, float expected, float v) {
+        float old = a[i];
+        if (Float.floatToRawIntBits(old) == Float.floatToRawIntBits(expected)) a[i] = v;
+        return old;
     }
 }

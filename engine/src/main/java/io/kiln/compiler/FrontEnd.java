@@ -63,6 +63,20 @@ public final class FrontEnd {
         ParallelLoop loop;
     }
 
+    /** A {@code @Reduce} parameter being compiled. */
+    static final class ReduceState {
+        final ArrayRef array;
+        final Var accumulator;
+        io.kiln.ir.ReduceOp op;
+        int loads;
+        int stores;
+
+        ReduceState(ArrayRef array, Var accumulator) {
+            this.array = array;
+            this.accumulator = accumulator;
+        }
+    }
+
     /** State shared by the kernel and every method inlined into it. */
     static final class Session {
         final IrBuilder builder = new IrBuilder();
@@ -70,6 +84,9 @@ public final class FrontEnd {
         final ClassLoader loader;
         final Map<String, ClassModel> classes = new HashMap<>();
         final Map<String, ArrayRef> tables = new HashMap<>();
+        final Map<Instr, Integer> barrierLines = new java.util.IdentityHashMap<>();
+        final Map<ArrayRef, ReduceState> reductions = new java.util.LinkedHashMap<>();
+        List<ParallelVar> kernelParallelVars = List.of();
         int inlineDepth;
         int inlineCount;
         int privateArrays;
@@ -218,6 +235,7 @@ public final class FrontEnd {
         }
 
         List<ParallelVar> parallel = parallelVars(code);
+        session.kernelParallelVars = parallel;
         MethodTranslator t = new MethodTranslator(session, cls, mm, null, 0, null, true, parallel);
 
         // parameters
@@ -253,6 +271,15 @@ public final class FrontEnd {
             }
             ArrayRef a = session.builder.newArray(et, AddressSpace.GLOBAL, -1, i, name, null);
             refs.put(slot, new MethodTranslator.Ref(a, false));
+            if (rp[i].isAnnotationPresent(io.kiln.Reduce.class)) {
+                if (parallel.isEmpty()) {
+                    throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' needs a kernel with a @Parallel loop");
+                }
+                if (et != ElementType.INT && et != ElementType.LONG && et != ElementType.FLOAT && et != ElementType.DOUBLE) {
+                    throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' must be int[], long[], float[] or double[]");
+                }
+                session.reductions.put(a, new ReduceState(a, session.builder.newVar(et.valueType(), name + "_acc")));
+            }
             params.add(new Param.Array(i, name, a, Access.NONE));
             slot += 1;
         }
@@ -263,6 +290,18 @@ public final class FrontEnd {
         session.callStack.push(cls.thisClass().asInternalName() + "." + method.getName() + desc);
         t.translate(refs);
 
+        List<io.kiln.ir.Reduction> reductions = new ArrayList<>();
+        for (ReduceState r : session.reductions.values()) {
+            if (r.op == null) {
+                throw new KernelCompilationException(location + "@Reduce parameter '" + r.array.name() + "' is never updated in the @Parallel loop");
+            }
+            if (r.loads != r.stores) {
+                throw new KernelCompilationException(location + "@Reduce parameter '" + r.array.name() + "' is read outside its update; "
+                        + "inside the loop only " + r.array.name() + "[0] = " + r.array.name() + "[0] op value is allowed");
+            }
+            session.builder.blocks.get(0).instrs.add(0, new Instr.Move(r.accumulator, r.op.identity(r.accumulator.type())));
+            reductions.add(new io.kiln.ir.Reduction(r.array, r.op, r.accumulator));
+        }
         List<Block> blocks = session.builder.finish();
         // access analysis
         Map<Integer, Access> access = new HashMap<>();
@@ -273,6 +312,7 @@ public final class FrontEnd {
                 if (in instanceof Instr.Atomic at && at.array().isParameter()) access.merge(at.array().id(), Access.READ_WRITE, Access::merge);
             }
         }
+        for (io.kiln.ir.Reduction r : reductions) access.put(r.array().id(), Access.READ_WRITE);
         List<Param> finalParams = new ArrayList<>();
         for (Param p : params) {
             if (p instanceof Param.Array a) {
@@ -289,9 +329,12 @@ public final class FrontEnd {
             }
             loops.add(pv.loop);
         }
+        if (!session.barrierLines.isEmpty()) {
+            BarrierCheck.check(blocks, session.barrierLines, where + " (" + source);
+        }
         KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
         return new KernelIR(owner.getName(), method.getName(), desc, kind, finalParams, session.builder.vars,
-                session.builder.arrays, blocks, loops, session.builder.constants);
+                session.builder.arrays, blocks, loops, session.builder.constants, reductions);
     }
 
     private static String paramName(CodeModel code, int slot, java.lang.reflect.Parameter p) {

@@ -85,10 +85,15 @@ final class MethodTranslator {
      * A primitive value. {@code cmp} is set for a pending three-way comparison whose int result has
      * not been materialised (a following {@code if} uses the comparison directly).
      */
-    record Prim(Value value, Type type, HostExpr host, int inductionSlot, PendingCompare cmp, Const constant) implements Entry {
+    record Prim(Value value, Type type, HostExpr host, int inductionSlot, PendingCompare cmp, Const constant, Origin origin)
+            implements Entry {
         static Prim of(Value v) {
-            return new Prim(v, v.type(), null, -1, null, v instanceof Const c ? c : null);
+            return new Prim(v, v.type(), null, -1, null, v instanceof Const c ? c : null, null);
         }
+    }
+
+    /** How a value was computed, where a {@code @Reduce} update needs to know: {@code a op b}. */
+    record Origin(io.kiln.ir.ReduceOp op, Value a, Value b) {
     }
 
     record PendingCompare(CompareKind kind, Value a, Value b) {
@@ -469,7 +474,7 @@ final class MethodTranslator {
                     }
                 }
                 if (!p.value().equals(target)) emit(new Instr.Move(target, p.value()));
-                shape.add(new Prim(target, p.type(), null, -1, null, null));
+                shape.add(new Prim(target, p.type(), null, -1, null, null, null));
             } else {
                 shape.add(e);
             }
@@ -549,7 +554,7 @@ final class MethodTranslator {
             if (stack.get(i) instanceof Prim p && p.value() != null && p.value().equals(v)) {
                 Var t = temp(v.type());
                 emit(new Instr.Move(t, v));
-                stack.set(i, new Prim(t, p.type(), p.host(), -1, null, p.constant()));
+                stack.set(i, new Prim(t, p.type(), p.host(), -1, null, p.constant(), null));
             } else if (stack.get(i) instanceof Prim p && p.cmp() != null
                     && (v.equals(p.cmp().a()) || v.equals(p.cmp().b()))) {
                 stack.set(i, force(p));
@@ -620,7 +625,7 @@ final class MethodTranslator {
         for (FrontEnd.ParallelVar pv : parallelVars) {
             if (pv.slot == ld.slot() && pos >= pv.startIndex && pos < pv.endIndex) induction = pv.slot;
         }
-        push(new Prim(v, t, host, induction, null, null));
+        push(new Prim(v, t, host, induction, null, null, null));
     }
 
     private void store(StoreInstruction st) {
@@ -668,7 +673,7 @@ final class MethodTranslator {
     private void constant(ConstantInstruction c) {
         Object v = c.constantValue();
         switch (v) {
-            case Integer i -> push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i)));
+            case Integer i -> push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i), null));
             case Long l -> pushValue(Const.ofLong(l));
             case Float f -> pushValue(Const.ofFloat(f));
             case Double d -> pushValue(Const.ofDouble(d));
@@ -698,7 +703,7 @@ final class MethodTranslator {
                 Var dst = temp(a.type());
                 emit(new Instr.Negate(dst, a.value()));
                 HostExpr h = a.host() == null ? null : new HostExpr.Binary(BinOp.SUB, new HostExpr.Constant(0), a.host());
-                push(new Prim(dst, a.type(), h, -1, null, null));
+                push(new Prim(dst, a.type(), h, -1, null, null, null));
             }
             case LCMP -> compare(CompareKind.LCMP);
             case FCMPL -> compare(CompareKind.FCMPL);
@@ -710,11 +715,11 @@ final class MethodTranslator {
                 if (r.context()) throw error("the KernelContext is not an array");
                 ArrayRef a = r.array();
                 if (a.length() >= 0) {
-                    push(new Prim(Const.ofInt(a.length()), Type.I32, new HostExpr.Constant(a.length()), -1, null, Const.ofInt(a.length())));
+                    push(new Prim(Const.ofInt(a.length()), Type.I32, new HostExpr.Constant(a.length()), -1, null, Const.ofInt(a.length()), null));
                 } else {
                     Var dst = temp(Type.I32);
                     emit(new Instr.ArrayLength(dst, a));
-                    push(new Prim(dst, Type.I32, new HostExpr.Length(a.paramIndex()), -1, null, null));
+                    push(new Prim(dst, Type.I32, new HostExpr.Length(a.paramIndex()), -1, null, null, null));
                 }
             }
             default -> throw error("the bytecode instruction " + o.name().toLowerCase() + " is not supported in kernels");
@@ -728,13 +733,15 @@ final class MethodTranslator {
         Var dst = temp(t);
         emit(new Instr.Binary(dst, op, a.value(), bb.value()));
         HostExpr h = a.host() != null && bb.host() != null && t == Type.I32 ? new HostExpr.Binary(op, a.host(), bb.host()) : null;
-        push(new Prim(dst, t, h, -1, null, null));
+        Origin origin = op == BinOp.ADD ? new Origin(io.kiln.ir.ReduceOp.ADD, a.value(), bb.value())
+                : op == BinOp.MUL ? new Origin(io.kiln.ir.ReduceOp.MUL, a.value(), bb.value()) : null;
+        push(new Prim(dst, t, h, -1, null, null, origin));
     }
 
     private void compare(CompareKind kind) {
         Prim bb = popPrim();
         Prim a = popPrim();
-        push(new Prim(null, Type.I32, null, -1, new PendingCompare(kind, a.value(), bb.value()), null));
+        push(new Prim(null, Type.I32, null, -1, new PendingCompare(kind, a.value(), bb.value()), null, null));
     }
 
     private void convert(ConvertInstruction cv) {
@@ -791,6 +798,13 @@ final class MethodTranslator {
         Prim idx = popPrim();
         Ref r = popRef();
         ArrayRef a = arrayOperand(r, elementOf(al.typeKind()));
+        FrontEnd.ReduceState red = session.reductions.get(a);
+        if (red != null) {
+            checkReduceAccess(red, idx);
+            red.loads++;
+            push(Prim.of(red.accumulator));
+            return;
+        }
         Var dst = temp(a.element().valueType());
         emit(new Instr.Load(dst, a, idx.value()));
         push(Prim.of(dst));
@@ -805,11 +819,39 @@ final class MethodTranslator {
         if (a.space() == AddressSpace.CONSTANT) {
             throw error("array " + a.name() + " comes from a static final field and is read-only in kernels");
         }
+        FrontEnd.ReduceState red = session.reductions.get(a);
+        if (red != null) {
+            checkReduceAccess(red, idx);
+            Origin o = val.origin();
+            Var acc = red.accumulator;
+            if (o == null || !(acc.equals(o.a()) || acc.equals(o.b()))) {
+                throw error("@Reduce array '" + a.name() + "' must be updated as " + a.name() + "[0] = " + a.name()
+                        + "[0] + value (or *, Math.min, Math.max), reading " + a.name() + "[0] once");
+            }
+            if (red.op != null && red.op != o.op()) {
+                throw error("@Reduce array '" + a.name() + "' is updated with both " + red.op + " and " + o.op() + "; use one operation");
+            }
+            red.op = o.op();
+            red.stores++;
+            protect(acc);
+            emit(new Instr.Move(acc, val.value()));
+            return;
+        }
         if (a.space() == AddressSpace.GLOBAL && !inParallelRegion()) {
             throw error("a store to " + a.name() + " outside the @Parallel loop would run once per work-item; "
                     + "move it into the loop or into a separate task");
         }
         emit(new Instr.Store(a, idx.value(), val.value()));
+    }
+
+    private void checkReduceAccess(FrontEnd.ReduceState red, Prim idx) {
+        String name = red.array.name();
+        if (idx.constant() == null || idx.constant().intValue() != 0) {
+            throw error("@Reduce array '" + name + "' may only be accessed at index 0 (" + name + "[0])");
+        }
+        if (!inParallelRegion()) {
+            throw error("@Reduce array '" + name + "' may only be accessed inside the @Parallel loop");
+        }
     }
 
     private void stackOp(StackInstruction si) {
@@ -972,7 +1014,7 @@ final class MethodTranslator {
                     bv = Const.ofInt(0);
                     op = base;
                     pa = p;
-                    pb = new Prim(bv, Type.I32, new HostExpr.Constant(0), -1, null, Const.ofInt(0));
+                    pb = new Prim(bv, Type.I32, new HostExpr.Constant(0), -1, null, Const.ofInt(0), null);
                 }
             }
             default -> {
@@ -1123,7 +1165,10 @@ final class MethodTranslator {
         Opcode o = inv.opcode();
         if (ownerName.equals("io/kiln/KernelContext") && o == Opcode.INVOKEVIRTUAL) {
             Intrinsics.WorkItemCall w = Intrinsics.workItem(name);
-            if (w == null) throw error("KernelContext." + name + " is not supported in kernels yet");
+            if (w == null) {
+                contextCall(name, desc);
+                return;
+            }
             Ref r = popRef();
             if (!r.context()) throw new IllegalStateException("KernelContext call on a non-context");
             Var dst = temp(Type.I32);
@@ -1159,6 +1204,62 @@ final class MethodTranslator {
             return;
         }
         inline(ownerName, name, desc);
+    }
+
+    /** {@code barrier()}, {@code localFloats(n)} and friends, and the atomics of {@code KernelContext}. */
+    private void contextCall(String name, String desc) {
+        if (name.equals("barrier")) {
+            popRef();
+            if (!parallelVarsOfKernel().isEmpty()) {
+                throw error("barrier() needs a KernelContext kernel with a work-group size; @Parallel loops have no work-groups");
+            }
+            Instr.Barrier bar = new Instr.Barrier();
+            session.barrierLines.put(bar, lineAt[pos]);
+            emit(bar);
+            return;
+        }
+        if (name.startsWith("local") && desc.startsWith("(I)[")) {
+            Prim len = popPrim();
+            popRef();
+            if (len.constant() == null) {
+                throw error("local array allocation with a non-constant length is not supported in kernels (use a constant such as ctx.localFloats(256))");
+            }
+            int n = len.constant().intValue();
+            if (n <= 0 || n > 1 << 16) throw error("local array length " + n + " is out of range (1 to 65536)");
+            ElementType et = ElementType.ofDescriptor(desc.charAt(desc.length() - 1));
+            ArrayRef a = b.newArray(et, AddressSpace.LOCAL, n, -1, "local", null);
+            push(new Ref(a, false));
+            return;
+        }
+        io.kiln.ir.AtomicOp op = switch (name) {
+            case "atomicAdd" -> io.kiln.ir.AtomicOp.ADD;
+            case "atomicMin" -> io.kiln.ir.AtomicOp.MIN;
+            case "atomicMax" -> io.kiln.ir.AtomicOp.MAX;
+            case "atomicExchange" -> io.kiln.ir.AtomicOp.EXCHANGE;
+            case "atomicCompareAndSet" -> io.kiln.ir.AtomicOp.COMPARE_AND_SET;
+            default -> throw error("KernelContext." + name + " is not supported in kernels");
+        };
+        Value operand = pop();
+        Value expected = null;
+        if (op == io.kiln.ir.AtomicOp.COMPARE_AND_SET) {
+            expected = pop();
+        }
+        Value index = pop();
+        Ref arr = popRef();
+        popRef();
+        if (arr.context()) throw error("atomics need an array element: ctx." + name + "(array, index, value)");
+        ArrayRef a = arr.array();
+        if (a.space() == AddressSpace.CONSTANT) throw error("array " + a.name() + " is read-only in kernels");
+        if (a.space() == AddressSpace.PRIVATE) {
+            throw error("atomics on private arrays are not supported: a private array belongs to one work-item; use a plain update");
+        }
+        Var dst = temp(a.element().valueType());
+        emit(new Instr.Atomic(dst, op, a, index, operand, expected));
+        pushValue(dst);
+    }
+
+    private List<FrontEnd.ParallelVar> parallelVarsOfKernel() {
+        return session.kernelParallelVars;
     }
 
     private void inline(String ownerName, String name, String desc) {
@@ -1221,7 +1322,12 @@ final class MethodTranslator {
             if (returnedRef[0] == null) throw error("method " + display + " never returns");
             push(returnedRef[0]);
         } else if (result != null) {
-            pushValue(result);
+            Origin origin = null;
+            if ((ownerName.equals("java/lang/Math") || ownerName.equals("java/lang/StrictMath")) && n == 2
+                    && (name.equals("min") || name.equals("max")) && args[0] instanceof Prim p0 && args[1] instanceof Prim p1) {
+                origin = new Origin(name.equals("min") ? io.kiln.ir.ReduceOp.MIN : io.kiln.ir.ReduceOp.MAX, p0.value(), p1.value());
+            }
+            push(new Prim(result, result.type(), null, -1, null, null, origin));
         }
     }
 
@@ -1237,7 +1343,7 @@ final class MethodTranslator {
         }
         Object value = session.staticFinalValue(ownerName, name, this);
         switch (value) {
-            case Integer i -> push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i)));
+            case Integer i -> push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i), null));
             case Long l -> pushValue(Const.ofLong(l));
             case Float fl -> pushValue(Const.ofFloat(fl));
             case Double d -> pushValue(Const.ofDouble(d));

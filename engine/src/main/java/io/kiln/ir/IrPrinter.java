@@ -19,6 +19,9 @@ public final class IrPrinter {
                         .append(a.element().javaName()).append('[').append(a.length()).append("]\n");
             }
         }
+        for (Reduction r : ir.reductions()) {
+            sb.append("  reduce ").append(r.array()).append("[0] ").append(r.op()).append(" over ").append(r.accumulator()).append('\n');
+        }
         for (ParallelLoop p : ir.parallelLoops()) {
             sb.append("  parallel dim ").append(p.dim()).append(": ").append(p.induction())
                     .append(" header b").append(p.header()).append(" exit b").append(p.exit())

@@ -16,10 +16,11 @@ import java.util.List;
  * @param parallelLoops for {@link KernelKind#LOOP_PARALLEL}, one entry per dimension, outermost first
  * @param constants     for {@link AddressSpace#CONSTANT} arrays, their contents as raw bits, by array id
  *                      (empty lists for other arrays)
+ * @param reductions    the {@code @Reduce} parameters of a loop-parallel kernel (usually empty)
  */
 public record KernelIR(String ownerClass, String methodName, String descriptor, KernelKind kind,
                        List<Param> params, List<Var> vars, List<ArrayRef> arrays, List<Block> blocks,
-                       List<ParallelLoop> parallelLoops, List<List<Long>> constants) {
+                       List<ParallelLoop> parallelLoops, List<List<Long>> constants, List<Reduction> reductions) {
 
     public KernelIR {
         params = List.copyOf(params);
@@ -28,6 +29,27 @@ public record KernelIR(String ownerClass, String methodName, String descriptor, 
         blocks = List.copyOf(blocks);
         parallelLoops = List.copyOf(parallelLoops);
         constants = List.copyOf(constants);
+        reductions = List.copyOf(reductions);
+    }
+
+    /** A kernel without reductions. */
+    public KernelIR(String ownerClass, String methodName, String descriptor, KernelKind kind,
+                    List<Param> params, List<Var> vars, List<ArrayRef> arrays, List<Block> blocks,
+                    List<ParallelLoop> parallelLoops, List<List<Long>> constants) {
+        this(ownerClass, methodName, descriptor, kind, params, vars, arrays, blocks, parallelLoops, constants, List.of());
+    }
+
+    /** Whether the kernel uses barriers, local memory or atomics (work-group features). */
+    public boolean usesWorkGroupFeatures() {
+        for (ArrayRef a : arrays) {
+            if (a.space() == AddressSpace.LOCAL) return true;
+        }
+        for (Block b : blocks) {
+            for (Instr i : b.instrs()) {
+                if (i instanceof Instr.Barrier || i instanceof Instr.Atomic) return true;
+            }
+        }
+        return false;
     }
 
     /** Number of dimensions of the iteration space (1 for work-item and single kernels' default). */

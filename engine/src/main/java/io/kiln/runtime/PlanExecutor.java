@@ -185,12 +185,19 @@ public final class PlanExecutor implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         try {
+            if (!ir.reductions().isEmpty() && !runtime.supportsReductions()) {
+                throw new KernelCompilationException(ir.displayName() + " uses @Reduce, which the " + runtime.device().backend()
+                        + " back end does not implement yet; run it on a device whose back end does");
+            }
             kernel = KernelCache.built(task.method(), runtime);
         } catch (KilnException e) {
             if (fallback != FallbackPolicy.CPU || runtime.device().backend() == Backend.CPU) throw e;
             fallbackReason = "building " + ir.displayName() + " for " + device.id() + " failed: " + e.getMessage();
             runtime = cpuRuntime(fallbackReason);
             device = runtime.device();
+            if (!ir.reductions().isEmpty() && !runtime.supportsReductions()) {
+                throw new KernelCompilationException(ir.displayName() + " uses @Reduce, which the CPU back end does not implement yet");
+            }
             kernel = KernelCache.built(task.method(), runtime);
         }
         compileNanos = System.nanoTime() - t0;

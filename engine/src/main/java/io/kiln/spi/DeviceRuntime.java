@@ -17,6 +17,15 @@ public interface DeviceRuntime {
      */
     CompiledKernel compile(KernelIR ir);
 
+    /**
+     * Whether this device's back end implements {@link io.kiln.ir.KernelIR#reductions()}. The engine
+     * refuses to run a {@code @Reduce} kernel on a back end that does not, rather than compute a wrong
+     * result.
+     */
+    default boolean supportsReductions() {
+        return false;
+    }
+
     /** Opens a session: the device-side state (buffers, queue) of one execution plan. */
     DeviceSession openSession();
 }

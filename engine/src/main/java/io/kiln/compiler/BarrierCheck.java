@@ -1,0 +1,182 @@
+package io.kiln.compiler;
+
+import io.kiln.KernelCompilationException;
+import io.kiln.ir.Block;
+import io.kiln.ir.Instr;
+import io.kiln.ir.Terminator;
+import io.kiln.ir.Value;
+import io.kiln.ir.Var;
+import io.kiln.ir.WorkItemQuery;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Refuses barriers that not every work-item of a group reaches: a barrier under control flow that
+ * depends on the work-item's id. A value is divergent when it derives from a global or local id, from
+ * an atomic's result, from a load at a divergent index, or is assigned under divergent control; a block
+ * is under divergent control when it lies between a divergent branch and that branch's immediate
+ * post-dominator.
+ */
+final class BarrierCheck {
+    private BarrierCheck() {
+    }
+
+    static void check(List<Block> blocks, Map<Instr, Integer> barrierLines, String locationPrefix) {
+        int n = blocks.size();
+        BitSet[] pdom = postDominators(blocks);
+        Set<Integer> divergentVars = new HashSet<>();
+        BitSet divergentBlocks = new BitSet(n);
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Block b : blocks) {
+                boolean underDivergence = divergentBlocks.get(b.id());
+                for (Instr in : b.instrs()) {
+                    Var dst = destination(in);
+                    if (dst == null || divergentVars.contains(dst.id())) continue;
+                    if (underDivergence || isDivergent(in, divergentVars)) {
+                        divergentVars.add(dst.id());
+                        changed = true;
+                    }
+                }
+            }
+            for (Block b : blocks) {
+                boolean divergentBranch = switch (b.terminator()) {
+                    case Terminator.Branch br -> divergent(br.a(), divergentVars) || divergent(br.b(), divergentVars);
+                    case Terminator.Switch sw -> divergent(sw.key(), divergentVars);
+                    default -> false;
+                };
+                if (!divergentBranch) continue;
+                int join = immediatePostDominator(b.id(), pdom, n);
+                for (int s : b.terminator().successors()) {
+                    changed |= markUntil(blocks, s, join, divergentBlocks);
+                }
+            }
+        }
+        for (Block b : blocks) {
+            if (!divergentBlocks.get(b.id())) continue;
+            for (Instr in : b.instrs()) {
+                if (in instanceof Instr.Barrier) {
+                    Integer line = barrierLines.get(in);
+                    throw new KernelCompilationException(locationPrefix + (line != null && line > 0 ? ":" + line : "") + "): "
+                            + "barrier() under control flow that depends on the work-item id: every work-item of a group "
+                            + "must reach the same barriers; move the barrier out of the if/loop that tests the id");
+                }
+            }
+        }
+    }
+
+    private static boolean markUntil(List<Block> blocks, int start, int stop, BitSet marked) {
+        boolean changed = false;
+        List<Integer> work = new ArrayList<>();
+        work.add(start);
+        BitSet seen = new BitSet();
+        while (!work.isEmpty()) {
+            int x = work.remove(work.size() - 1);
+            if (x == stop || seen.get(x)) continue;
+            seen.set(x);
+            if (!marked.get(x)) {
+                marked.set(x);
+                changed = true;
+            }
+            work.addAll(blocks.get(x).terminator().successors());
+        }
+        return changed;
+    }
+
+    private static boolean isDivergent(Instr in, Set<Integer> dv) {
+        return switch (in) {
+            case Instr.WorkItem w -> w.query() == WorkItemQuery.GLOBAL_ID || w.query() == WorkItemQuery.LOCAL_ID;
+            case Instr.Atomic a -> true;
+            case Instr.Move m -> divergent(m.src(), dv);
+            case Instr.Binary bi -> divergent(bi.a(), dv) || divergent(bi.b(), dv);
+            case Instr.Negate ng -> divergent(ng.a(), dv);
+            case Instr.Convert c -> divergent(c.a(), dv);
+            case Instr.Compare c -> divergent(c.a(), dv) || divergent(c.b(), dv);
+            case Instr.Load l -> divergent(l.index(), dv) || l.array().space() == io.kiln.ir.AddressSpace.PRIVATE;
+            case Instr.ArrayLength l -> false;
+            case Instr.MathCall m -> m.args().stream().anyMatch(a -> divergent(a, dv));
+            case Instr.BitCast c -> divergent(c.a(), dv);
+            case Instr.ParallelIndex p -> true;
+            case Instr.ParallelStride p -> false;
+            default -> false;
+        };
+    }
+
+    private static boolean divergent(Value v, Set<Integer> dv) {
+        return v instanceof Var var && dv.contains(var.id());
+    }
+
+    private static Var destination(Instr in) {
+        return switch (in) {
+            case Instr.Move m -> m.dst();
+            case Instr.Binary b -> b.dst();
+            case Instr.Negate n -> n.dst();
+            case Instr.Convert c -> c.dst();
+            case Instr.Compare c -> c.dst();
+            case Instr.Load l -> l.dst();
+            case Instr.ArrayLength l -> l.dst();
+            case Instr.MathCall m -> m.dst();
+            case Instr.BitCast c -> c.dst();
+            case Instr.WorkItem w -> w.dst();
+            case Instr.ParallelIndex p -> p.dst();
+            case Instr.ParallelStride p -> p.dst();
+            case Instr.Atomic a -> a.dst();
+            case Instr.Store s -> null;
+            case Instr.Barrier b -> null;
+        };
+    }
+
+    /** Post-dominator sets; index {@code n} is a virtual exit that every return reaches. */
+    private static BitSet[] postDominators(List<Block> blocks) {
+        int n = blocks.size();
+        BitSet all = new BitSet(n + 1);
+        all.set(0, n + 1);
+        BitSet[] pdom = new BitSet[n + 1];
+        for (int i = 0; i < n; i++) pdom[i] = (BitSet) all.clone();
+        pdom[n] = new BitSet(n + 1);
+        pdom[n].set(n);
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int i = n - 1; i >= 0; i--) {
+                List<Integer> succ = blocks.get(i).terminator().successors();
+                BitSet x = (BitSet) all.clone();
+                if (succ.isEmpty()) {
+                    x.and(pdom[n]);
+                } else {
+                    for (int s : succ) x.and(pdom[s]);
+                }
+                x.set(i);
+                if (!x.equals(pdom[i])) {
+                    pdom[i] = x;
+                    changed = true;
+                }
+            }
+        }
+        return pdom;
+    }
+
+    /** The closest strict post-dominator of {@code b}, or the virtual exit {@code n}. */
+    private static int immediatePostDominator(int b, BitSet[] pdom, int n) {
+        BitSet strict = (BitSet) pdom[b].clone();
+        strict.clear(b);
+        // the immediate one is the strict post-dominator post-dominated by all others: the one with the largest set
+        int best = n;
+        int bestSize = -1;
+        for (int c = strict.nextSetBit(0); c >= 0; c = strict.nextSetBit(c + 1)) {
+            if (c == n) continue;
+            int size = pdom[c].cardinality();
+            if (size > bestSize) {
+                best = c;
+                bestSize = size;
+            }
+        }
+        return best;
+    }
+}
