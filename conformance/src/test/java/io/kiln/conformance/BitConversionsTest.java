@@ -19,12 +19,8 @@ class BitConversionsTest extends ConformanceSuite {
 
     static List<KernelCase> cases() {
         return List.of(
-                k(BitConversionsTest::floatToRawIntBits, in(FLOAT), out(INT)),
-                k(BitConversionsTest::floatToIntBits, in(FLOAT), out(INT)),
-                k(BitConversionsTest::intBitsToFloat, in(INT), out(FLOAT)),
-                k(BitConversionsTest::doubleToRawLongBits, in(DOUBLE), out(LONG)),
-                k(BitConversionsTest::doubleToLongBits, in(DOUBLE), out(LONG)),
-                k(BitConversionsTest::longBitsToDouble, in(LONG), out(DOUBLE)),
+                k(BitConversionsTest::floatBits, in(FLOAT), in(INT), out(INT), out(INT), out(FLOAT)),
+                k(BitConversionsTest::doubleBits, in(DOUBLE), in(LONG), out(LONG), out(LONG), out(DOUBLE)),
                 k(BitConversionsTest::classifyFloat, in(FLOAT), out(INT)),
                 k(BitConversionsTest::classifyDouble, in(DOUBLE), out(INT)),
                 k(BitConversionsTest::bitTricks, in(FLOAT), in(INT), out(FLOAT), out(INT), out(FLOAT)),
@@ -33,39 +29,19 @@ class BitConversionsTest extends ConformanceSuite {
                 k(BitConversionsTest::jdkUlp, in(DOUBLE), in(FLOAT), out(DOUBLE), out(FLOAT)));
     }
 
-    static void floatToRawIntBits(float[] a, int[] out) {
+    static void floatBits(float[] a, int[] b, int[] raw, int[] canonical, float[] fromBits) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = Float.floatToRawIntBits(a[i]);
+            raw[i] = Float.floatToRawIntBits(a[i]);
+            canonical[i] = Float.floatToIntBits(a[i] * 1f) ^ Float.floatToIntBits(a[i]);
+            fromBits[i] = Float.intBitsToFloat(b[i]);
         }
     }
 
-    static void floatToIntBits(float[] a, int[] out) {
+    static void doubleBits(double[] a, long[] b, long[] raw, long[] canonical, double[] fromBits) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = Float.floatToIntBits(a[i] * 1f) ^ Float.floatToIntBits(a[i]);
-        }
-    }
-
-    static void intBitsToFloat(int[] a, float[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = Float.intBitsToFloat(a[i]);
-        }
-    }
-
-    static void doubleToRawLongBits(double[] a, long[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = Double.doubleToRawLongBits(a[i]);
-        }
-    }
-
-    static void doubleToLongBits(double[] a, long[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = Double.doubleToLongBits(a[i] + 0.0) + 3 * Double.doubleToLongBits(a[i]);
-        }
-    }
-
-    static void longBitsToDouble(long[] a, double[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = Double.longBitsToDouble(a[i]);
+            raw[i] = Double.doubleToRawLongBits(a[i]);
+            canonical[i] = Double.doubleToLongBits(a[i] + 0.0) + 3 * Double.doubleToLongBits(a[i]);
+            fromBits[i] = Double.longBitsToDouble(b[i]);
         }
     }
 

@@ -63,7 +63,8 @@ abstract class ConformanceSuite {
             if (devices.isEmpty()) {
                 return Stream.of(Arguments.of(new Run(null, null)));
             }
-            return devices.stream().flatMap(d -> cases.stream().map(c -> Arguments.of(new Run(c, d))));
+            // case by case, every device in turn: the devices share the case's inputs and Java results
+            return cases.stream().flatMap(c -> devices.stream().map(d -> Arguments.of(new Run(c, d))));
         }
     }
 }

@@ -23,93 +23,45 @@ class ConversionsTest extends ConformanceSuite {
 
     static List<KernelCase> cases() {
         return List.of(
-                k(ConversionsTest::i2l, in(INT), out(LONG)),
-                k(ConversionsTest::i2f, in(INT), out(FLOAT)),
-                k(ConversionsTest::i2d, in(INT), out(DOUBLE)),
-                k(ConversionsTest::l2i, in(LONG), out(INT)),
-                k(ConversionsTest::l2f, in(LONG), out(FLOAT)),
-                k(ConversionsTest::l2d, in(LONG), out(DOUBLE)),
-                k(ConversionsTest::f2i, in(FLOAT), out(INT)),
-                k(ConversionsTest::f2l, in(FLOAT), out(LONG)),
-                k(ConversionsTest::f2d, in(FLOAT), out(DOUBLE)),
-                k(ConversionsTest::d2i, in(DOUBLE), out(INT)),
-                k(ConversionsTest::d2l, in(DOUBLE), out(LONG)),
-                k(ConversionsTest::d2f, in(DOUBLE), out(FLOAT)),
+                k(ConversionsTest::fromInt, in(INT), out(LONG), out(FLOAT), out(DOUBLE)),
+                k(ConversionsTest::fromLong, in(LONG), out(INT), out(FLOAT), out(DOUBLE)),
+                k(ConversionsTest::fromFloat, in(FLOAT), out(INT), out(LONG), out(DOUBLE)),
+                k(ConversionsTest::fromDouble, in(DOUBLE), out(INT), out(LONG), out(FLOAT)),
                 k(ConversionsTest::intNarrowing, in(INT), out(BYTE), out(SHORT), out(INT)),
                 k(ConversionsTest::floatToNarrow, in(FLOAT), in(DOUBLE), out(BYTE), out(SHORT), out(INT)),
                 k(ConversionsTest::chains, in(INT), in(LONG), in(FLOAT), out(INT), out(LONG), out(FLOAT)),
                 k(ConversionsTest::narrowToFloating, in(BYTE), in(SHORT), out(FLOAT), out(DOUBLE)));
     }
 
-    static void i2l(int[] a, long[] out) {
+    static void fromInt(int[] a, long[] i2l, float[] i2f, double[] i2d) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i];
+            i2l[i] = a[i];
+            i2f[i] = a[i];
+            i2d[i] = a[i];
         }
     }
 
-    static void i2f(int[] a, float[] out) {
+    static void fromLong(long[] a, int[] l2i, float[] l2f, double[] l2d) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i];
+            l2i[i] = (int) a[i];
+            l2f[i] = a[i];
+            l2d[i] = a[i];
         }
     }
 
-    static void i2d(int[] a, double[] out) {
+    static void fromFloat(float[] a, int[] f2i, long[] f2l, double[] f2d) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i];
+            f2i[i] = (int) a[i];
+            f2l[i] = (long) a[i];
+            f2d[i] = a[i];
         }
     }
 
-    static void l2i(long[] a, int[] out) {
+    static void fromDouble(double[] a, int[] d2i, long[] d2l, float[] d2f) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = (int) a[i];
-        }
-    }
-
-    static void l2f(long[] a, float[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-    }
-
-    static void l2d(long[] a, double[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-    }
-
-    static void f2i(float[] a, int[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = (int) a[i];
-        }
-    }
-
-    static void f2l(float[] a, long[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = (long) a[i];
-        }
-    }
-
-    static void f2d(float[] a, double[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-    }
-
-    static void d2i(double[] a, int[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = (int) a[i];
-        }
-    }
-
-    static void d2l(double[] a, long[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = (long) a[i];
-        }
-    }
-
-    static void d2f(double[] a, float[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = (float) a[i];
+            d2i[i] = (int) a[i];
+            d2l[i] = (long) a[i];
+            d2f[i] = (float) a[i];
         }
     }
 

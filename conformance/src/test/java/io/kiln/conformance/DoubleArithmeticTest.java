@@ -17,11 +17,8 @@ class DoubleArithmeticTest extends ConformanceSuite {
 
     static List<KernelCase> cases() {
         return List.of(
-                k(DoubleArithmeticTest::add, in(DOUBLE), in(DOUBLE), out(DOUBLE)),
-                k(DoubleArithmeticTest::sub, in(DOUBLE), in(DOUBLE), out(DOUBLE)),
-                k(DoubleArithmeticTest::mul, in(DOUBLE), in(DOUBLE), out(DOUBLE)),
-                k(DoubleArithmeticTest::div, in(DOUBLE), in(DOUBLE), out(DOUBLE)),
-                k(DoubleArithmeticTest::rem, in(DOUBLE), in(DOUBLE), out(DOUBLE)),
+                k(DoubleArithmeticTest::addSubMul, in(DOUBLE), in(DOUBLE), out(DOUBLE), out(DOUBLE), out(DOUBLE)),
+                k(DoubleArithmeticTest::divRem, in(DOUBLE), in(DOUBLE), out(DOUBLE), out(DOUBLE)),
                 k(DoubleArithmeticTest::negate, in(DOUBLE), out(DOUBLE), out(DOUBLE)),
                 k(DoubleArithmeticTest::mulAddNotFused, in(DOUBLE), in(DOUBLE), in(DOUBLE), out(DOUBLE), out(DOUBLE)),
                 k(DoubleArithmeticTest::compareMask, in(DOUBLE), in(DOUBLE), out(INT)),
@@ -34,33 +31,18 @@ class DoubleArithmeticTest extends ConformanceSuite {
                 k(DoubleArithmeticTest::incrementsAndCompound, in(DOUBLE), in(DOUBLE), out(DOUBLE)));
     }
 
-    static void add(double[] a, double[] b, double[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] + b[i];
+    static void addSubMul(double[] a, double[] b, double[] sum, double[] difference, double[] product) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            sum[i] = a[i] + b[i];
+            difference[i] = a[i] - b[i];
+            product[i] = a[i] * b[i];
         }
     }
 
-    static void sub(double[] a, double[] b, double[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] - b[i];
-        }
-    }
-
-    static void mul(double[] a, double[] b, double[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] * b[i];
-        }
-    }
-
-    static void div(double[] a, double[] b, double[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] / b[i];
-        }
-    }
-
-    static void rem(double[] a, double[] b, double[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] % b[i];
+    static void divRem(double[] a, double[] b, double[] quotient, double[] remainder) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            quotient[i] = a[i] / b[i];
+            remainder[i] = a[i] % b[i];
         }
     }
 

@@ -17,11 +17,8 @@ class FloatArithmeticTest extends ConformanceSuite {
 
     static List<KernelCase> cases() {
         return List.of(
-                k(FloatArithmeticTest::add, in(FLOAT), in(FLOAT), out(FLOAT)),
-                k(FloatArithmeticTest::sub, in(FLOAT), in(FLOAT), out(FLOAT)),
-                k(FloatArithmeticTest::mul, in(FLOAT), in(FLOAT), out(FLOAT)),
-                k(FloatArithmeticTest::div, in(FLOAT), in(FLOAT), out(FLOAT)),
-                k(FloatArithmeticTest::rem, in(FLOAT), in(FLOAT), out(FLOAT)),
+                k(FloatArithmeticTest::addSubMul, in(FLOAT), in(FLOAT), out(FLOAT), out(FLOAT), out(FLOAT)),
+                k(FloatArithmeticTest::divRem, in(FLOAT), in(FLOAT), out(FLOAT), out(FLOAT)),
                 k(FloatArithmeticTest::negate, in(FLOAT), out(FLOAT), out(FLOAT)),
                 k(FloatArithmeticTest::mulAddNotFused, in(FLOAT), in(FLOAT), in(FLOAT), out(FLOAT), out(FLOAT)),
                 k(FloatArithmeticTest::compareMask, in(FLOAT), in(FLOAT), out(INT)),
@@ -34,33 +31,18 @@ class FloatArithmeticTest extends ConformanceSuite {
                 k(FloatArithmeticTest::incrementsAndCompound, in(FLOAT), in(FLOAT), out(FLOAT)));
     }
 
-    static void add(float[] a, float[] b, float[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] + b[i];
+    static void addSubMul(float[] a, float[] b, float[] sum, float[] difference, float[] product) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            sum[i] = a[i] + b[i];
+            difference[i] = a[i] - b[i];
+            product[i] = a[i] * b[i];
         }
     }
 
-    static void sub(float[] a, float[] b, float[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] - b[i];
-        }
-    }
-
-    static void mul(float[] a, float[] b, float[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] * b[i];
-        }
-    }
-
-    static void div(float[] a, float[] b, float[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] / b[i];
-        }
-    }
-
-    static void rem(float[] a, float[] b, float[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] % b[i];
+    static void divRem(float[] a, float[] b, float[] quotient, float[] remainder) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            quotient[i] = a[i] / b[i];
+            remainder[i] = a[i] % b[i];
         }
     }
 

@@ -17,11 +17,8 @@ class IntArithmeticTest extends ConformanceSuite {
 
     static List<KernelCase> cases() {
         return List.of(
-                k(IntArithmeticTest::add, in(INT), in(INT), out(INT)),
-                k(IntArithmeticTest::sub, in(INT), in(INT), out(INT)),
-                k(IntArithmeticTest::mul, in(INT), in(INT), out(INT)),
-                k(IntArithmeticTest::div, in(INT), in(INT_NONZERO), out(INT)),
-                k(IntArithmeticTest::rem, in(INT), in(INT_NONZERO), out(INT)),
+                k(IntArithmeticTest::addSubMul, in(INT), in(INT), out(INT), out(INT), out(INT)),
+                k(IntArithmeticTest::divRem, in(INT), in(INT_NONZERO), out(INT), out(INT)),
                 k(IntArithmeticTest::negNotAbs, in(INT), out(INT), out(INT), out(INT)),
                 k(IntArithmeticTest::bitwise, in(INT), in(INT), out(INT), out(INT), out(INT)),
                 k(IntArithmeticTest::compareMask, in(INT), in(INT), out(INT)),
@@ -34,33 +31,18 @@ class IntArithmeticTest extends ConformanceSuite {
                 k(IntArithmeticTest::unsignedOps, in(INT), in(INT_NONZERO), out(INT), out(INT), out(INT)));
     }
 
-    static void add(int[] a, int[] b, int[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] + b[i];
+    static void addSubMul(int[] a, int[] b, int[] sum, int[] difference, int[] product) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            sum[i] = a[i] + b[i];
+            difference[i] = a[i] - b[i];
+            product[i] = a[i] * b[i];
         }
     }
 
-    static void sub(int[] a, int[] b, int[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] - b[i];
-        }
-    }
-
-    static void mul(int[] a, int[] b, int[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] * b[i];
-        }
-    }
-
-    static void div(int[] a, int[] b, int[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] / b[i];
-        }
-    }
-
-    static void rem(int[] a, int[] b, int[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] % b[i];
+    static void divRem(int[] a, int[] b, int[] quotient, int[] remainder) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            quotient[i] = a[i] / b[i];
+            remainder[i] = a[i] % b[i];
         }
     }
 

@@ -18,11 +18,8 @@ class LongArithmeticTest extends ConformanceSuite {
 
     static List<KernelCase> cases() {
         return List.of(
-                k(LongArithmeticTest::add, in(LONG), in(LONG), out(LONG)),
-                k(LongArithmeticTest::sub, in(LONG), in(LONG), out(LONG)),
-                k(LongArithmeticTest::mul, in(LONG), in(LONG), out(LONG)),
-                k(LongArithmeticTest::div, in(LONG), in(LONG_NONZERO), out(LONG)),
-                k(LongArithmeticTest::rem, in(LONG), in(LONG_NONZERO), out(LONG)),
+                k(LongArithmeticTest::addSubMul, in(LONG), in(LONG), out(LONG), out(LONG), out(LONG)),
+                k(LongArithmeticTest::divRem, in(LONG), in(LONG_NONZERO), out(LONG), out(LONG)),
                 k(LongArithmeticTest::negNotAbs, in(LONG), out(LONG), out(LONG), out(LONG)),
                 k(LongArithmeticTest::bitwise, in(LONG), in(LONG), out(LONG), out(LONG), out(LONG)),
                 k(LongArithmeticTest::compareMask, in(LONG), in(LONG), out(INT)),
@@ -33,33 +30,18 @@ class LongArithmeticTest extends ConformanceSuite {
                 k(LongArithmeticTest::constantsAndCompound, in(LONG), out(LONG)));
     }
 
-    static void add(long[] a, long[] b, long[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] + b[i];
+    static void addSubMul(long[] a, long[] b, long[] sum, long[] difference, long[] product) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            sum[i] = a[i] + b[i];
+            difference[i] = a[i] - b[i];
+            product[i] = a[i] * b[i];
         }
     }
 
-    static void sub(long[] a, long[] b, long[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] - b[i];
-        }
-    }
-
-    static void mul(long[] a, long[] b, long[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] * b[i];
-        }
-    }
-
-    static void div(long[] a, long[] b, long[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] / b[i];
-        }
-    }
-
-    static void rem(long[] a, long[] b, long[] out) {
-        for (@Parallel int i = 0; i < out.length; i++) {
-            out[i] = a[i] % b[i];
+    static void divRem(long[] a, long[] b, long[] quotient, long[] remainder) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            quotient[i] = a[i] / b[i];
+            remainder[i] = a[i] % b[i];
         }
     }
 

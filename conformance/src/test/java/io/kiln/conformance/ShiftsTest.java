@@ -18,13 +18,9 @@ class ShiftsTest extends ConformanceSuite {
 
     static List<KernelCase> cases() {
         return List.of(
-                k(ShiftsTest::intShl, in(INT), in(INT), out(INT)),
-                k(ShiftsTest::intShr, in(INT), in(INT), out(INT)),
-                k(ShiftsTest::intUshr, in(INT), in(INT), out(INT)),
+                k(ShiftsTest::intShifts, in(INT), in(INT), out(INT), out(INT), out(INT)),
                 k(ShiftsTest::intConstantCounts, in(INT), out(INT), out(INT), out(INT)),
-                k(ShiftsTest::longShl, in(LONG), in(INT), out(LONG)),
-                k(ShiftsTest::longShr, in(LONG), in(INT), out(LONG)),
-                k(ShiftsTest::longUshr, in(LONG), in(INT), out(LONG)),
+                k(ShiftsTest::longShifts, in(LONG), in(INT), out(LONG), out(LONG), out(LONG)),
                 k(ShiftsTest::longConstantCounts, in(LONG), out(LONG), out(LONG), out(LONG)),
                 k(ShiftsTest::countsFromLongs, in(INT), in(LONG), out(INT), out(LONG)),
                 k(ShiftsTest::rotations, in(INT), in(LONG), in(INT), out(INT), out(LONG)),
@@ -32,21 +28,11 @@ class ShiftsTest extends ConformanceSuite {
                 k(ShiftsTest::compoundShiftsOnNarrowArrays, inout(BYTE), inout(SHORT), in(INT)));
     }
 
-    static void intShl(int[] a, int[] s, int[] out) {
+    static void intShifts(int[] a, int[] s, int[] shl, int[] shr, int[] ushr) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i] << s[i];
-        }
-    }
-
-    static void intShr(int[] a, int[] s, int[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i] >> s[i];
-        }
-    }
-
-    static void intUshr(int[] a, int[] s, int[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i] >>> s[i];
+            shl[i] = a[i] << s[i];
+            shr[i] = a[i] >> s[i];
+            ushr[i] = a[i] >>> s[i];
         }
     }
 
@@ -60,21 +46,11 @@ class ShiftsTest extends ConformanceSuite {
         }
     }
 
-    static void longShl(long[] a, int[] s, long[] out) {
+    static void longShifts(long[] a, int[] s, long[] shl, long[] shr, long[] ushr) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i] << s[i];
-        }
-    }
-
-    static void longShr(long[] a, int[] s, long[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i] >> s[i];
-        }
-    }
-
-    static void longUshr(long[] a, int[] s, long[] out) {
-        for (@Parallel int i = 0; i < a.length; i++) {
-            out[i] = a[i] >>> s[i];
+            shl[i] = a[i] << s[i];
+            shr[i] = a[i] >> s[i];
+            ushr[i] = a[i] >>> s[i];
         }
     }
 
