@@ -36,6 +36,7 @@ class ControlFlowTest extends ConformanceSuite {
                 k(ControlFlowTest::whileGcd, in(SMALL_POSITIVE), in(SMALL_POSITIVE), out(INT)),
                 k(ControlFlowTest::doWhileDigits, in(INT), out(INT)),
                 k(ControlFlowTest::labelledBreakAndContinue, in(INT), out(INT)),
+                k(ControlFlowTest::nonIntLoopCounters, in(INT), out(LONG), out(DOUBLE)),
                 k(ControlFlowTest::collatzBounded, in(SMALL_POSITIVE), out(INT)),
                 k(ControlFlowTest::continueInParallelLoop, in(INT), inout(INT)),
                 k(ControlFlowTest::serialPrefixSum, inout(INT), n()),
@@ -277,6 +278,25 @@ class ControlFlowTest extends ConformanceSuite {
                 }
             }
             out[i] = found * 1000 + skipped;
+        }
+    }
+
+    static void nonIntLoopCounters(int[] a, long[] lOut, double[] dOut) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            long s = 0;
+            for (long j = a[i] & 15; j < 40L; j += 3) {
+                s += j * j;
+            }
+            double d = 0;
+            for (double x = -1.0; x < 1.0; x += 0.375) {
+                d += x * a[i];
+            }
+            byte count = 0;
+            for (short k = 0; k < 300; k += 7) {
+                count++;
+            }
+            lOut[i] = s + count;
+            dOut[i] = d;
         }
     }
 

@@ -49,6 +49,26 @@ final class Gens {
         return Arrays.stream(edges).filter(v -> v != 0).toArray();
     }
 
+    /** {@code boolean} scalars (arrays of them are not kernel parameters). */
+    static final Gen<int[]> BOOLEAN = boxedAs("boolean", new int[] {0, 1}, r -> r.nextInt(2), v -> v != 0);
+
+    /** {@code char} scalars. */
+    static final Gen<int[]> CHAR = boxedAs("char", new int[] {0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 'A'},
+            r -> r.nextInt(0x10000), v -> (char) v);
+
+    /** Scalars drawn as ints and boxed by {@code box} (for boolean and char parameters). */
+    static Gen<int[]> boxedAs(String name, int[] edges, Gen.IntSource source, java.util.function.IntFunction<Object> box) {
+        return new Gen<>(name) {
+            int[] newArray(int n) { return new int[n]; }
+            int edgeCount() { return edges.length; }
+            void setEdge(int[] a, int i, int e) { a[i] = edges[e]; }
+            void setRandom(int[] a, int i, Random r) { a[i] = source.next(r); }
+            Object get(int[] a, int i) { return box.apply(a[i]); }
+            String show(int[] a, int i) { return String.valueOf(box.apply(a[i])); }
+            int[] copy(int[] a) { return a.clone(); }
+        };
+    }
+
     // ---- long -----------------------------------------------------------------------------------
 
     static final long[] LONG_EDGES = {

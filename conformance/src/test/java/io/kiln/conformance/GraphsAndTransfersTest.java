@@ -66,6 +66,12 @@ class GraphsAndTransfersTest {
         }
     }
 
+    static void shiftAdd(int[] src, int[] dst, int k) {
+        for (@Parallel int i = 0; i < dst.length; i++) {
+            dst[i] = src[i] + k;
+        }
+    }
+
     // ---- parameters ---------------------------------------------------------------------------------
 
     static final int[] SIZES = {0, 1, 1009, 100_003};
@@ -308,6 +314,33 @@ class GraphsAndTransfersTest {
                         fail("run " + run + " on " + d.id() + ": element " + i + " expected " + expected[i] + "/" + esq[i]
                                 + " but was " + a[i] + "/" + sq[i]);
                     }
+                }
+            }
+        }
+    }
+
+    /** The same array passed as two arguments of one task: both parameters name one buffer. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void sameArrayAsTwoArguments(Device device) {
+        Device d = require(device);
+        Random r = random("aliased", d);
+        for (int n : SIZES) {
+            int[] a = new int[n];
+            for (int i = 0; i < n; i++) a[i] = Gens.anyInt(r);
+            int[] expected = a.clone();
+            TaskGraph g = new TaskGraph("aliased")
+                    .task("shiftAdd", GraphsAndTransfersTest::shiftAdd, a, a, 5)
+                    .transferToHost(Transfer.EVERY_RUN, a);
+            try (ExecutionPlan plan = g.plan(d)) {
+                assertRanOn(plan.run(), d);
+                assertRanOn(plan.run(), d);
+            }
+            shiftAdd(expected, expected, 5);
+            shiftAdd(expected, expected, 5);
+            for (int i = 0; i < n; i++) {
+                if (expected[i] != a[i]) {
+                    fail("n=" + n + " on " + d.id() + ": element " + i + " expected " + expected[i] + " but was " + a[i]);
                 }
             }
         }

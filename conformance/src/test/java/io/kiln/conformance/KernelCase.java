@@ -86,6 +86,31 @@ final class KernelCase {
         return create(kernel, a, b, c, d, e, f, g, h, i, j);
     }
 
+    /** A case running a 11-parameter kernel. */
+    static <A, B, C, D, E, F, G, H, I, J, K> KernelCase k(KernelMethod.Of11<A, B, C, D, E, F, G, H, I, J, K> kernel, Arg<A> a, Arg<B> b, Arg<C> c, Arg<D> d, Arg<E> e, Arg<F> f, Arg<G> g, Arg<H> h, Arg<I> i, Arg<J> j, Arg<K> k) {
+        return create(kernel, a, b, c, d, e, f, g, h, i, j, k);
+    }
+
+    /** A case running a 12-parameter kernel. */
+    static <A, B, C, D, E, F, G, H, I, J, K, L> KernelCase k(KernelMethod.Of12<A, B, C, D, E, F, G, H, I, J, K, L> kernel, Arg<A> a, Arg<B> b, Arg<C> c, Arg<D> d, Arg<E> e, Arg<F> f, Arg<G> g, Arg<H> h, Arg<I> i, Arg<J> j, Arg<K> k, Arg<L> l) {
+        return create(kernel, a, b, c, d, e, f, g, h, i, j, k, l);
+    }
+
+    /** A case running a 13-parameter kernel. */
+    static <A, B, C, D, E, F, G, H, I, J, K, L, M> KernelCase k(KernelMethod.Of13<A, B, C, D, E, F, G, H, I, J, K, L, M> kernel, Arg<A> a, Arg<B> b, Arg<C> c, Arg<D> d, Arg<E> e, Arg<F> f, Arg<G> g, Arg<H> h, Arg<I> i, Arg<J> j, Arg<K> k, Arg<L> l, Arg<M> m) {
+        return create(kernel, a, b, c, d, e, f, g, h, i, j, k, l, m);
+    }
+
+    /** A case running a 14-parameter kernel. */
+    static <A, B, C, D, E, F, G, H, I, J, K, L, M, N> KernelCase k(KernelMethod.Of14<A, B, C, D, E, F, G, H, I, J, K, L, M, N> kernel, Arg<A> a, Arg<B> b, Arg<C> c, Arg<D> d, Arg<E> e, Arg<F> f, Arg<G> g, Arg<H> h, Arg<I> i, Arg<J> j, Arg<K> k, Arg<L> l, Arg<M> m, Arg<N> n) {
+        return create(kernel, a, b, c, d, e, f, g, h, i, j, k, l, m, n);
+    }
+
+    /** A case running a 15-parameter kernel. */
+    static <A, B, C, D, E, F, G, H, I, J, K, L, M, N, O> KernelCase k(KernelMethod.Of15<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O> kernel, Arg<A> a, Arg<B> b, Arg<C> c, Arg<D> d, Arg<E> e, Arg<F> f, Arg<G> g, Arg<H> h, Arg<I> i, Arg<J> j, Arg<K> k, Arg<L> l, Arg<M> m, Arg<N> n, Arg<O> o) {
+        return create(kernel, a, b, c, d, e, f, g, h, i, j, k, l, m, n, o);
+    }
+
     /** This case for a kernel whose arrays have 2 or 3 dimensions (runs at {@link Shape#standard} of that rank). */
     KernelCase dims(int d) {
         return new KernelCase(kernel, method, args, d, grid, shapes);
@@ -169,6 +194,11 @@ final class KernelCase {
             case 8 -> ((KernelMethod.Of8<Object, Object, Object, Object, Object, Object, Object, Object>) kernel).run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
             case 9 -> ((KernelMethod.Of9<Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel).run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
             case 10 -> ((KernelMethod.Of10<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel).run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+            case 11 -> ((KernelMethod.Of11<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel).run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+            case 12 -> ((KernelMethod.Of12<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel).run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+            case 13 -> ((KernelMethod.Of13<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel).run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+            case 14 -> ((KernelMethod.Of14<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel).run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+            case 15 -> ((KernelMethod.Of15<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel).run(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
             default -> throw new IllegalStateException("arity " + a.length);
         }
     }
@@ -187,6 +217,11 @@ final class KernelCase {
             case 8 -> graph.task(id, (KernelMethod.Of8<Object, Object, Object, Object, Object, Object, Object, Object>) kernel, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
             case 9 -> graph.task(id, (KernelMethod.Of9<Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
             case 10 -> graph.task(id, (KernelMethod.Of10<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+            case 11 -> graph.task(id, (KernelMethod.Of11<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]);
+            case 12 -> graph.task(id, (KernelMethod.Of12<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+            case 13 -> graph.task(id, (KernelMethod.Of13<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+            case 14 -> graph.task(id, (KernelMethod.Of14<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+            case 15 -> graph.task(id, (KernelMethod.Of15<Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object, Object>) kernel, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
             default -> throw new IllegalStateException("arity " + a.length);
         };
     }

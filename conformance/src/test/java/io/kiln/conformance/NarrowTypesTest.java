@@ -30,19 +30,8 @@ class NarrowTypesTest extends ConformanceSuite {
                 k(NarrowTypesTest::unsignedBytes, in(BYTE), out(INT), out(SHORT)),
                 k(NarrowTypesTest::increments, inout(BYTE), inout(SHORT)),
                 k(NarrowTypesTest::reverseCopy, in(BYTE), out(BYTE), in(SHORT), out(SHORT)),
-                k(NarrowTypesTest::booleans, in(INT), scalar(BOOLEAN_SCALAR), out(INT), out(BYTE)));
+                k(NarrowTypesTest::booleans, in(INT), scalar(Gens.BOOLEAN), out(INT), out(BYTE)));
     }
-
-    /** Scalar booleans: the {@code boolean} parameter of {@link #booleans}. */
-    static final Gen<int[]> BOOLEAN_SCALAR = new Gen<>("boolean") {
-        int[] newArray(int n) { return new int[n]; }
-        int edgeCount() { return 2; }
-        void setEdge(int[] a, int i, int e) { a[i] = e; }
-        void setRandom(int[] a, int i, java.util.Random r) { a[i] = r.nextInt(2); }
-        Object get(int[] a, int i) { return a[i] != 0; }
-        String show(int[] a, int i) { return String.valueOf(a[i] != 0); }
-        int[] copy(int[] a) { return a.clone(); }
-    };
 
     static void bytePromotion(byte[] a, byte[] b, int[] out) {
         for (@Parallel int i = 0; i < a.length; i++) {

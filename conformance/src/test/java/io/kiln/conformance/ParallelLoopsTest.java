@@ -24,6 +24,9 @@ class ParallelLoopsTest extends ConformanceSuite {
                 k(ParallelLoopsTest::inclusiveBound, in(FLOAT), out(FLOAT), n()),
                 k(ParallelLoopsTest::stencilFromOne, in(FLOAT), out(FLOAT), n()),
                 k(ParallelLoopsTest::startFromScalar, in(INT), out(INT), scalar(OFFSETS), n()),
+                k(ParallelLoopsTest::boundFromLocal, in(INT), out(INT), n()),
+                k(ParallelLoopsTest::startFromExpression, in(INT), out(INT), n()),
+                k(ParallelLoopsTest::innerStartFromOuter, in(FLOAT), out(FLOAT), size(Shape::x), size(Shape::y)).dims(2),
                 k(ParallelLoopsTest::codeBeforeLoop, in(DOUBLE), out(DOUBLE), n(), scalar(DOUBLE)),
                 k(ParallelLoopsTest::matrixAdd, in(FLOAT), in(FLOAT), out(FLOAT), size(Shape::x), size(Shape::y)).dims(2),
                 k(ParallelLoopsTest::transpose, in(INT), out(INT), size(Shape::x), size(Shape::y)).dims(2),
@@ -50,6 +53,27 @@ class ParallelLoopsTest extends ConformanceSuite {
     static void startFromScalar(int[] a, int[] out, int start, int n) {
         for (@Parallel int i = start; i < n; i++) {
             if (i >= 0) out[i] = a[i] + i - start;
+        }
+    }
+
+    static void boundFromLocal(int[] a, int[] evens, int n) {
+        int m = (n + 1) / 2;
+        for (@Parallel int i = 0; i < m; i++) {
+            evens[i] = a[2 * i];
+        }
+    }
+
+    static void startFromExpression(int[] a, int[] tail, int n) {
+        for (@Parallel int i = n - n / 3; i < a.length; i++) {
+            tail[i] = a[i] * 3;
+        }
+    }
+
+    static void innerStartFromOuter(float[] a, float[] out, int rows, int cols) {
+        for (@Parallel int i = 0; i < rows; i++) {
+            for (@Parallel int j = 1; j <= cols - 1; j++) {
+                out[i * cols + j] = a[i * cols + j] - a[i * cols + j - 1];
+            }
         }
     }
 

@@ -32,6 +32,8 @@ class WorkItemKernelsTest extends ConformanceSuite {
                         .grid(s -> Grid.of(s.x())),
                 k(WorkItemKernelsTest::boundsFromLength, ctx(), in(INT), out(INT))
                         .grid(s -> Grid.of(roundUp(s.x(), 64)).local(64)),
+                k(WorkItemKernelsTest::unusedDimensions, ctx(), out(INT))
+                        .grid(s -> Grid.of(s.x())),
                 k(WorkItemKernelsTest::oversizedGrid, ctx(), in(DOUBLE), out(DOUBLE), n())
                         .grid(s -> Grid.of(s.x() + 37)),
                 k(WorkItemKernelsTest::gridStride, ctx(), in(FLOAT), out(FLOAT), n())
@@ -57,6 +59,11 @@ class WorkItemKernelsTest extends ConformanceSuite {
         int i = ctx.globalIdx();
         if (i >= a.length) return;
         out[i] = a[i] * 7 - ctx.globalSizeX();
+    }
+
+    static void unusedDimensions(KernelContext ctx, int[] out) {
+        int i = ctx.globalIdx();
+        out[i] = ctx.globalIdy() * 1000 + ctx.globalIdz() * 100 + ctx.globalSizeY() * 10 + ctx.globalSizeZ() + ctx.globalSizeX() * 10000;
     }
 
     static void oversizedGrid(KernelContext ctx, double[] a, double[] out, int n) {
