@@ -1,0 +1,54 @@
+package io.kiln.kernels;
+
+import io.kiln.Parallel;
+
+/**
+ * Basic linear algebra kernels on {@code float} data, written in Kiln's kernel language. Each method
+ * runs as plain Java too, and then computes exactly what every Kiln device computes.
+ * <pre>{@code
+ * new TaskGraph("axpy").task("saxpy", Blas::saxpy, 2f, x, y).transferToHost(Transfer.EVERY_RUN, y);
+ * }</pre>
+ */
+public final class Blas {
+    private Blas() {
+    }
+
+    /**
+     * {@code y[i] = a * x[i] + y[i]} for every {@code i < y.length}, rounded as Java rounds it (the
+     * product and the sum each rounded to {@code float}; never fused into one FMA).
+     *
+     * @param a the scale factor
+     * @param x the input vector; at least {@code y.length} elements
+     * @param y the vector updated in place
+     */
+    public static void saxpy(float a, float[] x, float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = a * x[i] + y[i];
+        }
+    }
+
+    /**
+     * {@code C = A * B} for row-major matrices: {@code A} is {@code m x k}, {@code B} is
+     * {@code k x n}, {@code C} is {@code m x n} and is overwritten. Each element of {@code C} is the
+     * dot product summed in order of increasing {@code p}, in {@code float}, without FMA. A naive
+     * kernel: one work-item per element of {@code C}.
+     *
+     * @param m rows of A and C
+     * @param n columns of B and C
+     * @param k columns of A, rows of B
+     * @param a A, at least {@code m * k} elements, element (i, p) at {@code i * k + p}
+     * @param b B, at least {@code k * n} elements, element (p, j) at {@code p * n + j}
+     * @param c C, at least {@code m * n} elements, element (i, j) at {@code i * n + j}
+     */
+    public static void sgemm(int m, int n, int k, float[] a, float[] b, float[] c) {
+        for (@Parallel int i = 0; i < m; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    sum += a[i * k + p] * b[p * n + j];
+                }
+                c[i * n + j] = sum;
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/**
+ * Kiln's kernel library: BLAS-style and image kernels written as ordinary Kiln kernels. Each kernel
+ * is a static method that runs unchanged as plain Java and compiles to every Kiln back end.
+ */
+module io.kiln.kernels {
+    requires transitive io.kiln.engine;
+
+    exports io.kiln.kernels;
+    // Kiln reads kernel bytecode and method references reflectively.
+    opens io.kiln.kernels to io.kiln.engine;
+}
