@@ -21,6 +21,10 @@ class ConstantsTest extends ConformanceSuite {
     static final double E = Math.E;
     static final int COMPUTED = Integer.getInteger("kiln.conformance.absent", 12345) * 7;
     static final double COMPUTED_DOUBLE = Math.sqrt(2.0) / 3.0;
+    static final boolean COMPUTED_FLAG = !Boolean.getBoolean("kiln.conformance.absent");
+    static final char COMPUTED_CHAR = (char) (Integer.getInteger("kiln.conformance.absent", 0xfff0) + 5);
+    static final long COMPUTED_LONG = Long.getLong("kiln.conformance.absent", -7L) << 40;
+    static final float COMPUTED_FLOAT = (float) Math.cbrt(COMPUTED_DOUBLE);
     static final int[] PRIMES = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53};
     static final float[] COEFFS = {1f, -0.5f, 0.125f, -1f / 48f, 1f / 384f};
     static final double[] WEIGHTS = {0.1, 0.2, 0.3, 0.25, 0.15};
@@ -47,8 +51,8 @@ class ConstantsTest extends ConformanceSuite {
 
     static void computedConstants(int[] a, double[] x, int[] ints, double[] doubles) {
         for (@Parallel int i = 0; i < a.length; i++) {
-            ints[i] = a[i] ^ COMPUTED;
-            doubles[i] = x[i] * COMPUTED_DOUBLE;
+            ints[i] = (a[i] ^ COMPUTED) + (COMPUTED_FLAG ? COMPUTED_CHAR : -1) + (int) (COMPUTED_LONG >>> 33);
+            doubles[i] = x[i] * COMPUTED_DOUBLE + COMPUTED_FLOAT;
         }
     }
 

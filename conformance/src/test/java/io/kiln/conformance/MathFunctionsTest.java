@@ -31,6 +31,18 @@ class MathFunctionsTest extends ConformanceSuite {
     static final Gen<double[]> HYPERBOLIC = doubleRange("[-30,30]", -30, 30);
     static final Gen<double[]> POW_BASE = doubleRange("[0,8]", 0, 8);
     static final Gen<double[]> POW_EXP = doubleRange("[-12,12]", -12, 12);
+    /**
+     * Any double except magnitudes in (2^51, 2^52): there HotSpot's x86-64 Math.pow intrinsic gets the
+     * sign wrong for a base of -Infinity or -0.0 (Math.pow(-Infinity, 2^51 + 2) is -Infinity, but the
+     * exponent is even, and StrictMath says +Infinity), so Java itself would be the wrong reference.
+     */
+    static final Gen<double[]> POW_ANY_EXP = Gen.doubles("double, |y| not in (2^51, 2^52)", Gens.DOUBLE_EDGES, r -> {
+        double v;
+        do {
+            v = Gens.anyDouble(r);
+        } while (Math.abs(v) > 0x1p51 && Math.abs(v) < 0x1p52);
+        return v;
+    });
     static final Gen<float[]> FTRIG = floatRange("[-10,10]", -10, 10);
     static final Gen<float[]> FEXP = floatRange("[-20,20]", -20, 20);
     static final Gen<float[]> FPOSITIVE = floatSpread("spread");
@@ -60,7 +72,7 @@ class MathFunctionsTest extends ConformanceSuite {
                 k(MathFunctionsTest::logFamily, in(POSITIVE), out(DOUBLE, "log"), out(DOUBLE, "log10"), out(DOUBLE, "log1p")),
                 k(MathFunctionsTest::hyperbolic, in(HYPERBOLIC), out(DOUBLE, "sinh"), out(DOUBLE, "cosh"), out(DOUBLE, "tanh")),
                 k(MathFunctionsTest::pow, in(POW_BASE), in(POW_EXP), out(DOUBLE, "pow")),
-                k(MathFunctionsTest::powEdges, in(DOUBLE), in(DOUBLE), out(DOUBLE, "pow")),
+                k(MathFunctionsTest::powEdges, in(DOUBLE), in(POW_ANY_EXP), out(DOUBLE, "pow")),
                 k(MathFunctionsTest::cbrtHypot, in(POSITIVE), in(DOUBLE), out(DOUBLE, "cbrt"), out(DOUBLE, "hypot")),
                 // within an ulp bound, float (computed in double by Java, then rounded)
                 k(MathFunctionsTest::trigFloat, in(FTRIG), out(FLOAT, "sin"), out(FLOAT, "cos"), out(FLOAT, "tan")),
