@@ -42,7 +42,9 @@ final class TestDevices {
 
     /** Called when there is no device: fails on CI ({@code CI=true}), skips with the reason elsewhere. */
     static void noDevice() {
-        String why = "no Kiln device is available (" + Devices.unavailable() + "): the conformance suite needs at least one";
+        String only = System.getProperty("kiln.devices");
+        String why = "no Kiln device is available (" + Devices.unavailable() + (only == null || only.isBlank() ? ""
+                : "; -Dkiln.devices=" + only + " selected none of " + Devices.list()) + "): the conformance suite needs at least one";
         if ("true".equals(System.getenv("CI"))) {
             Assertions.fail(why + " and CI=true, so this is a failure");
         }
