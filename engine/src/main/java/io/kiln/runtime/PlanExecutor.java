@@ -51,6 +51,7 @@ public final class PlanExecutor implements AutoCloseable {
     private FallbackPolicy fallback = FallbackPolicy.FAIL;
 
     private final Map<String, DeviceSession> sessions = new LinkedHashMap<>();
+    private final Map<String, Prepared> prepared = new HashMap<>();
     private final IdentityHashMap<Object, Residency> residency = new IdentityHashMap<>();
     private boolean firstRunDone;
     private volatile boolean closed;
@@ -63,12 +64,14 @@ public final class PlanExecutor implements AutoCloseable {
     public synchronized void setDevice(Device device) {
         checkOpen();
         this.defaultDevice = device;
+        prepared.clear();
     }
 
     public synchronized void setDevice(String taskId, Device device) {
         checkOpen();
         requireTask(taskId);
         taskDevices.put(taskId, device);
+        prepared.remove(taskId);
     }
 
     public synchronized void setGrid(String taskId, Grid grid) {
@@ -83,6 +86,7 @@ public final class PlanExecutor implements AutoCloseable {
 
     public synchronized void setFallback(FallbackPolicy policy) {
         this.fallback = policy;
+        prepared.clear();
     }
 
     public GraphSpec spec() {
@@ -168,12 +172,17 @@ public final class PlanExecutor implements AutoCloseable {
         throw new IllegalStateException("no valid copy of an array exists; this is a bug in Kiln");
     }
 
-    private RunResult.TaskRun runTask(TaskSpec task) {
+    /** What a task needs on every run, resolved on its first run. */
+    private record Prepared(Device device, DeviceRuntime runtime, CompiledKernel kernel, KernelIR ir,
+                            Residency[] arrays, boolean[] writes, String fallbackReason) {
+    }
+
+    private Prepared prepare(TaskSpec task) {
         Device device = taskDevices.getOrDefault(task.id(), defaultDevice);
         String fallbackReason = null;
         DeviceRuntime runtime = Backends.get().runtime(device.id());
         KernelIR ir = KernelCache.ir(task.method());
-        long compileNanos = 0;
+        checkArguments(task, ir);
         CompiledKernel kernel;
         if (runtime == null) {
             String why = "device " + device.id() + " is not available; available devices: "
@@ -183,63 +192,81 @@ public final class PlanExecutor implements AutoCloseable {
             runtime = cpuRuntime(why);
             device = runtime.device();
         }
-        long t0 = System.nanoTime();
         try {
-            if (!ir.reductions().isEmpty() && !runtime.supportsReductions()) {
-                throw new KernelCompilationException(ir.displayName() + " uses @Reduce, which the " + runtime.device().backend()
-                        + " back end does not implement yet; run it on a device whose back end does");
-            }
-            kernel = KernelCache.built(task.method(), runtime);
+            kernel = build(task, ir, runtime);
         } catch (KilnException e) {
             if (fallback != FallbackPolicy.CPU || runtime.device().backend() == Backend.CPU) throw e;
             fallbackReason = "building " + ir.displayName() + " for " + device.id() + " failed: " + e.getMessage();
             runtime = cpuRuntime(fallbackReason);
             device = runtime.device();
-            if (!ir.reductions().isEmpty() && !runtime.supportsReductions()) {
-                throw new KernelCompilationException(ir.displayName() + " uses @Reduce, which the CPU back end does not implement yet");
-            }
-            kernel = KernelCache.built(task.method(), runtime);
+            kernel = build(task, ir, runtime);
         }
-        compileNanos = System.nanoTime() - t0;
         if (fallbackReason != null && FALLBACK_LOGGED.add(ir.displayName() + "|" + fallbackReason)) {
             LOG.warning("Kiln runs " + ir.displayName() + " on the CPU back end: " + fallbackReason);
         }
-        checkArguments(task, ir);
-        DeviceSession session = session(runtime);
-        LaunchGeometry geometry = geometry(task, ir);
+        List<Param.Array> arrayParams = ir.arrayParams();
+        Residency[] arrays = new Residency[arrayParams.size()];
+        boolean[] writes = new boolean[arrayParams.size()];
+        for (int i = 0; i < arrays.length; i++) {
+            arrays[i] = state(task.args()[arrayParams.get(i).index()]);
+            writes[i] = arrayParams.get(i).access().writes();
+        }
+        return new Prepared(device, runtime, kernel, ir, arrays, writes, fallbackReason);
+    }
+
+    private static CompiledKernel build(TaskSpec task, KernelIR ir, DeviceRuntime runtime) {
+        if (!ir.reductions().isEmpty() && !runtime.supportsReductions()) {
+            throw new KernelCompilationException(ir.displayName() + " uses @Reduce, which the " + runtime.device().backend()
+                    + " back end does not implement yet; run it on a device whose back end does");
+        }
+        return KernelCache.built(task.method(), runtime);
+    }
+
+    private RunResult.TaskRun runTask(TaskSpec task) {
+        long compileNanos = 0;
+        Prepared p = prepared.get(task.id());
+        if (p == null) {
+            long t0 = System.nanoTime();
+            p = prepare(task);
+            compileNanos = System.nanoTime() - t0;
+            prepared.put(task.id(), p);
+        }
+        String deviceId = p.device().id();
+        DeviceSession session = session(p.runtime());
+        LaunchGeometry geometry = geometry(task, p.ir());
+        boolean copies = session.copiesData();
+        List<Param.Array> arrayParams = null;
 
         long transferNanos = 0;
-        for (Param.Array p : ir.arrayParams()) {
-            Object array = task.args()[p.index()];
-            Residency r = state(array);
+        for (int i = 0; i < p.arrays().length; i++) {
+            Residency r = p.arrays()[i];
+            if (copies ? r.validOn.contains(deviceId) : r.hostValid) continue;
+            if (arrayParams == null) arrayParams = p.ir().arrayParams();
+            Object array = task.args()[arrayParams.get(i).index()];
             long s0 = System.nanoTime();
-            if (session.copiesData()) {
-                if (!r.validOn.contains(device.id())) {
-                    makeHostValid(array);
-                    session.toDevice(array);
-                    r.validOn.add(device.id());
-                }
-            } else {
-                makeHostValid(array);
+            makeHostValid(array);
+            if (copies) {
+                session.toDevice(array);
+                r.validOn.add(deviceId);
             }
             transferNanos += System.nanoTime() - s0;
         }
         long k0 = System.nanoTime();
-        session.launch(kernel, task.args(), geometry);
+        session.launch(p.kernel(), task.args(), geometry);
         if (profiler) session.finish();
         long kernelNanos = System.nanoTime() - k0;
-        for (Param.Array p : ir.arrayParams()) {
-            if (!p.access().writes()) continue;
-            Residency r = state(task.args()[p.index()]);
+        for (int i = 0; i < p.arrays().length; i++) {
+            if (!p.writes()[i]) continue;
+            Residency r = p.arrays()[i];
             r.validOn.clear();
-            if (session.copiesData()) {
-                r.validOn.add(device.id());
+            if (copies) {
+                r.validOn.add(deviceId);
                 r.hostValid = false;
             } else {
                 r.hostValid = true;
             }
         }
-        return new RunResult.TaskRun(task.id(), device, compileNanos, transferNanos, kernelNanos, fallbackReason);
+        return new RunResult.TaskRun(task.id(), p.device(), compileNanos, transferNanos, kernelNanos, p.fallbackReason());
     }
 
     private static DeviceRuntime cpuRuntime(String why) {
@@ -302,6 +329,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
         sessions.clear();
         residency.clear();
+        prepared.clear();
         if (first != null) throw first;
     }
 

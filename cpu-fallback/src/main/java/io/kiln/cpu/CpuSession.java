@@ -1,0 +1,67 @@
+package io.kiln.cpu;
+
+import io.kiln.spi.CompiledKernel;
+import io.kiln.spi.DeviceSession;
+import io.kiln.spi.LaunchGeometry;
+
+/**
+ * The cpu device's side of one execution plan. The cpu has no memory of its own: kernels run on the
+ * host arrays themselves, so transfers are no-ops and {@link #copiesData()} is {@code false} (the
+ * engine then issues none). A launch runs to completion before it returns, which keeps the order in
+ * which commands were issued; {@link #finish()} has nothing left to wait for.
+ */
+final class CpuSession implements DeviceSession {
+    private final CpuDeviceRuntime runtime;
+    private volatile boolean closed;
+
+    CpuSession(CpuDeviceRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public boolean copiesData() {
+        return false;
+    }
+
+    @Override
+    public void toDevice(Object array) {
+        // The cpu works on the host array itself.
+    }
+
+    @Override
+    public void toHost(Object array) {
+        // The host array is the only copy.
+    }
+
+    @Override
+    public void launch(CompiledKernel kernel, Object[] args, LaunchGeometry geometry) {
+        if (closed) {
+            throw new IllegalStateException("this cpu session is closed: its execution plan was closed");
+        }
+        if (!(kernel instanceof CpuKernel k)) {
+            throw new IllegalArgumentException("the cpu device cannot launch " + kernel.getClass().getName()
+                    + ": build kernels for it with its own DeviceRuntime.compile");
+        }
+        k.launch(args, geometry, runtime.pool(), runtime.parallelism());
+    }
+
+    @Override
+    public void finish() {
+        // Launches complete before launch() returns and rethrow their failures there.
+    }
+
+    @Override
+    public void release(Object array) {
+        // Nothing was allocated.
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    /** Whether {@link #close()} was called. */
+    boolean isClosed() {
+        return closed;
+    }
+}

@@ -1,0 +1,942 @@
+package io.kiln.cpu;
+
+import io.kiln.KernelCompilationException;
+import io.kiln.ir.AddressSpace;
+import io.kiln.ir.ArrayRef;
+import io.kiln.ir.Block;
+import io.kiln.ir.CmpOp;
+import io.kiln.ir.Const;
+import io.kiln.ir.ElementType;
+import io.kiln.ir.Instr;
+import io.kiln.ir.KernelIR;
+import io.kiln.ir.KernelKind;
+import io.kiln.ir.MathFunction;
+import io.kiln.ir.Param;
+import io.kiln.ir.ParallelLoop;
+import io.kiln.ir.ScalarKind;
+import io.kiln.ir.Terminator;
+import io.kiln.ir.Type;
+import io.kiln.ir.Value;
+import io.kiln.ir.Var;
+
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.TypeKind;
+import java.lang.classfile.instruction.OperatorInstruction;
+import java.lang.classfile.instruction.SwitchCase;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.DynamicConstantDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodType;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static java.lang.constant.ConstantDescs.CD_Object;
+import static java.lang.constant.ConstantDescs.CD_double;
+import static java.lang.constant.ConstantDescs.CD_float;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+/**
+ * Translates a {@link KernelIR} into a JVM class whose static methods run a range of the kernel's
+ * iteration space directly on the caller's arrays. Every method has the signature
+ * {@code static void m(Object[] args, int lo, int hi, int[] geometry, long[] partials)}:
+ * <ul>
+ * <li>{@code chunk} (loop kernels whose outermost {@code @Parallel} loop is an int loop): runs
+ * iterations {@code [lo, hi)} of parallel loop 0, as a plain counted loop ({@code hi < 0}: no upper
+ * limit beyond the loop's own bound). Inner parallel loops run all their iterations.</li>
+ * <li>{@code strided} (every loop kernel): runs iterations {@code lo, lo + hi, lo + 2*hi, ...} of
+ * loop 0, for trip counts the host does not know.</li>
+ * <li>{@code items} (work-item kernels): runs work-items {@code geometry[2d] <= id_d < geometry[2d+1]}
+ * for d = 0..2; {@code geometry[6..8]} are the global sizes, {@code geometry[9..11]} the local sizes.</li>
+ * <li>{@code single} (kernels with neither): runs the method body once.</li>
+ * </ul>
+ * IR variables map to JVM locals (two slots for I64/F64), blocks to labels, terminators to
+ * {@code if}/{@code goto}/{@code tableswitch}/{@code lookupswitch}. Java's semantics hold natively; in
+ * particular int and long {@code /} and {@code %} by zero throw {@link ArithmeticException} as in Java
+ * (GPU back ends yield 0 instead). Constant tables reach the class as class data
+ * ({@code ldc} of a {@code MethodHandles.classDataAt} dynamic constant). For {@code @Reduce} kernels each
+ * {@code return} stores the raw bits of every reduction's accumulator into {@code partials[r]}; the
+ * caller combines the partials of all chunks.
+ */
+final class JvmEmitter {
+    private JvmEmitter() {
+    }
+
+    /** The methods a kernel class may have. */
+    enum Mode {
+        CHUNK("chunk"), STRIDED("strided"), ITEMS("items"), SINGLE("single");
+
+        final String methodName;
+
+        Mode(String methodName) {
+            this.methodName = methodName;
+        }
+    }
+
+    /** The JVM type of every generated method. */
+    static final MethodType METHOD_TYPE = MethodType.methodType(void.class, Object[].class, int.class, int.class, int[].class,
+            long[].class);
+    private static final MethodTypeDesc METHOD_DESC = MethodTypeDesc.of(CD_void, CD_Object.arrayType(), CD_int, CD_int,
+            CD_int.arrayType(), CD_long.arrayType());
+
+    /** Layout of the {@code geometry} argument of {@code items}. */
+    static final int GEOM_GLOBAL = 6;
+    static final int GEOM_LOCAL = 9;
+    static final int GEOM_LENGTH = 12;
+
+    private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
+    private static final ClassDesc CD_FLOAT = ClassDesc.of("java.lang.Float");
+    private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double");
+
+    /**
+     * A generated class.
+     *
+     * @param className  the binary name written into the class file
+     * @param bytes      the class file
+     * @param classData  the constant tables, by their index in the class data
+     * @param modes      the methods the class has
+     * @param slotNames  per method name, what each local slot holds (for the listing)
+     */
+    record Output(String className, byte[] bytes, List<Object> classData, Set<Mode> modes,
+                  Map<String, Map<Integer, String>> slotNames) {
+
+        /** The largest bytecode size of the class's methods. */
+        int maxCodeLength() {
+            int max = 0;
+            for (var m : ClassFile.of().parse(bytes).methods()) {
+                if (m.code().orElse(null) instanceof java.lang.classfile.attribute.CodeAttribute c) {
+                    max = Math.max(max, c.codeLength());
+                }
+            }
+            return max;
+        }
+    }
+
+    /** HotSpot does not JIT-compile methods with more bytecode than this (-XX:HugeMethodLimit, fixed in product builds). */
+    static final int HUGE_METHOD_LIMIT = 8000;
+
+    /** The modes a kernel gets. */
+    static Set<Mode> modes(KernelIR ir, KernelAnalysis an) {
+        return switch (ir.kind()) {
+            case LOOP_PARALLEL -> an.chunkable ? EnumSet.of(Mode.CHUNK, Mode.STRIDED) : EnumSet.of(Mode.STRIDED);
+            case WORK_ITEM -> EnumSet.of(Mode.ITEMS);
+            case SINGLE -> EnumSet.of(Mode.SINGLE);
+        };
+    }
+
+    /**
+     * Generates the class for {@code ir}.
+     *
+     * @throws KernelCompilationException if the kernel uses something this back end does not support
+     */
+    static Output emit(KernelIR ir) {
+        if (ir.blocks().isEmpty()) {
+            throw new KernelCompilationException(ir.displayName() + ": the kernel has no code");
+        }
+        if (ir.kind() == KernelKind.LOOP_PARALLEL && ir.parallelLoops().isEmpty()) {
+            throw new KernelCompilationException(ir.displayName() + ": a LOOP_PARALLEL kernel without @Parallel loops");
+        }
+        KernelAnalysis an = new KernelAnalysis(ir);
+        List<Object> classData = new ArrayList<>();
+        int[] dataIndex = new int[ir.arrays().size()];
+        for (ArrayRef a : ir.arrays()) {
+            if (a.space() == AddressSpace.CONSTANT) {
+                dataIndex[a.id()] = classData.size();
+                classData.add(constantArray(ir, a));
+            }
+        }
+        String className = JvmEmitter.class.getPackageName() + ".Kernel_" + ir.symbolName();
+        Set<Mode> modes = modes(ir, an);
+        Map<String, Map<Integer, String>> slotNames = new LinkedHashMap<>();
+        byte[] bytes;
+        try {
+            bytes = ClassFile.of().build(ClassDesc.of(className), clb -> {
+                clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
+                for (Mode m : modes) {
+                    Map<Integer, String> names = new java.util.TreeMap<>();
+                    slotNames.put(m.methodName, names);
+                    clb.withMethodBody(m.methodName, METHOD_DESC, ClassFile.ACC_STATIC | ClassFile.ACC_PUBLIC,
+                            cb -> new MethodWriter(ir, an, m, cb, dataIndex, names).write());
+                }
+            });
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new KernelCompilationException(ir.displayName() + ": the cpu back end cannot generate bytecode for this kernel ("
+                    + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
+        }
+        return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames);
+    }
+
+    private static Object constantArray(KernelIR ir, ArrayRef a) {
+        List<Long> bits = a.id() < ir.constants().size() ? ir.constants().get(a.id()) : List.of();
+        int n = a.length();
+        if (bits.size() > n) {
+            throw new KernelCompilationException(ir.displayName() + ": constant table " + a + " has " + bits.size()
+                    + " values but length " + n);
+        }
+        return switch (a.element()) {
+            case BYTE -> {
+                byte[] r = new byte[n];
+                for (int i = 0; i < bits.size(); i++) r[i] = (byte) (long) bits.get(i);
+                yield r;
+            }
+            case SHORT -> {
+                short[] r = new short[n];
+                for (int i = 0; i < bits.size(); i++) r[i] = (short) (long) bits.get(i);
+                yield r;
+            }
+            case CHAR -> {
+                char[] r = new char[n];
+                for (int i = 0; i < bits.size(); i++) r[i] = (char) (long) bits.get(i);
+                yield r;
+            }
+            case INT -> {
+                int[] r = new int[n];
+                for (int i = 0; i < bits.size(); i++) r[i] = (int) (long) bits.get(i);
+                yield r;
+            }
+            case LONG -> {
+                long[] r = new long[n];
+                for (int i = 0; i < bits.size(); i++) r[i] = bits.get(i);
+                yield r;
+            }
+            case FLOAT -> {
+                float[] r = new float[n];
+                for (int i = 0; i < bits.size(); i++) r[i] = Float.intBitsToFloat((int) (long) bits.get(i));
+                yield r;
+            }
+            case DOUBLE -> {
+                double[] r = new double[n];
+                for (int i = 0; i < bits.size(); i++) r[i] = Double.longBitsToDouble(bits.get(i));
+                yield r;
+            }
+        };
+    }
+
+    static TypeKind kind(Type t) {
+        return switch (t) {
+            case I32 -> TypeKind.INT;
+            case I64 -> TypeKind.LONG;
+            case F32 -> TypeKind.FLOAT;
+            case F64 -> TypeKind.DOUBLE;
+        };
+    }
+
+    static TypeKind kind(ElementType e) {
+        return switch (e) {
+            case BYTE -> TypeKind.BYTE;
+            case SHORT -> TypeKind.SHORT;
+            case CHAR -> TypeKind.CHAR;
+            case INT -> TypeKind.INT;
+            case LONG -> TypeKind.LONG;
+            case FLOAT -> TypeKind.FLOAT;
+            case DOUBLE -> TypeKind.DOUBLE;
+        };
+    }
+
+    static ClassDesc arrayDesc(ElementType e) {
+        return switch (e) {
+            case BYTE -> ConstantDescs.CD_byte.arrayType();
+            case SHORT -> ConstantDescs.CD_short.arrayType();
+            case CHAR -> ConstantDescs.CD_char.arrayType();
+            case INT -> CD_int.arrayType();
+            case LONG -> CD_long.arrayType();
+            case FLOAT -> CD_float.arrayType();
+            case DOUBLE -> CD_double.arrayType();
+        };
+    }
+
+    private static ClassDesc desc(Type t) {
+        return switch (t) {
+            case I32 -> CD_int;
+            case I64 -> CD_long;
+            case F32 -> CD_float;
+            case F64 -> CD_double;
+        };
+    }
+
+    /** Writes one method. */
+    private static final class MethodWriter {
+        private static final int ARGS = 0;
+        private static final int LO = 1;
+        private static final int HI = 2;
+        private static final int GEOM = 3;
+        private static final int PARTIALS = 4;
+
+        private final KernelIR ir;
+        private final KernelAnalysis an;
+        private final Mode mode;
+        private final CodeBuilder cb;
+        private final int[] dataIndex;
+        private final Map<Integer, String> slotNames;
+        private final int[] varSlot;
+        private final int[] arraySlot;
+        private final Label[] blockLabel;
+        private int nextSlot = 5;
+        private int limitSlot = -1;
+        private final int[] idSlot = {-1, -1, -1};
+        private final int[] hiSlot = {-1, -1, -1};
+        private final int[] globalSlot = {-1, -1, -1};
+        private final int[] localSlot = {-1, -1, -1};
+        private final Map<Integer, Integer> paramCopySlot = new LinkedHashMap<>();
+        private Label nextItem;
+
+        MethodWriter(KernelIR ir, KernelAnalysis an, Mode mode, CodeBuilder cb, int[] dataIndex, Map<Integer, String> slotNames) {
+            this.ir = ir;
+            this.an = an;
+            this.mode = mode;
+            this.cb = cb;
+            this.dataIndex = dataIndex;
+            this.slotNames = slotNames;
+            slotNames.put(ARGS, "args");
+            slotNames.put(LO, mode == Mode.STRIDED ? "first" : "lo");
+            slotNames.put(HI, mode == Mode.STRIDED ? "step" : "hi");
+            slotNames.put(GEOM, "geometry");
+            slotNames.put(PARTIALS, "partials");
+            varSlot = new int[ir.vars().size()];
+            for (Var v : ir.vars()) {
+                varSlot[v.id()] = alloc(v.type().isWide() ? 2 : 1, v + " (" + v.type() + ")");
+            }
+            arraySlot = new int[ir.arrays().size()];
+            for (ArrayRef a : ir.arrays()) {
+                arraySlot[a.id()] = alloc(1, a + " (" + a.space().name().toLowerCase(java.util.Locale.ROOT) + " "
+                        + a.element().javaName() + "[])");
+            }
+            blockLabel = new Label[ir.blocks().size()];
+            for (int i = 0; i < blockLabel.length; i++) blockLabel[i] = cb.newLabel();
+        }
+
+        private int alloc(int width, String name) {
+            int s = nextSlot;
+            nextSlot += width;
+            slotNames.putIfAbsent(s, name);
+            return s;
+        }
+
+        void write() {
+            unpackArguments();
+            for (ArrayRef a : ir.arrays()) {
+                switch (a.space()) {
+                    case CONSTANT -> {
+                        cb.ldc(DynamicConstantDesc.ofNamed(ConstantDescs.BSM_CLASS_DATA_AT, ConstantDescs.DEFAULT_NAME,
+                                arrayDesc(a.element()), dataIndex[a.id()]));
+                        cb.astore(arraySlot[a.id()]);
+                    }
+                    case PRIVATE -> {
+                        // Storage once per chunk: the front end zero-fills the array where Java's
+                        // 'new' executes, so each work-item and iteration sees a fresh array.
+                        if (an.used[a.id()]) allocate(a);
+                    }
+                    default -> {
+                    }
+                }
+            }
+            for (int v = an.needsInit.nextSetBit(0); v >= 0; v = an.needsInit.nextSetBit(v + 1)) {
+                Var var = ir.vars().get(v);
+                loadConst(new Const(var.type(), 0));
+                store(var);
+            }
+            if (mode == Mode.CHUNK) {
+                limitSlot = alloc(1, "limit (end of this chunk of parallel loop 0)");
+                cb.loadConstant(Integer.MAX_VALUE);
+                cb.istore(limitSlot);
+            }
+            if (mode == Mode.ITEMS) {
+                writeItemLoops();
+            } else {
+                writeBlocks();
+            }
+        }
+
+        private void unpackArguments() {
+            for (Param p : ir.params()) {
+                switch (p) {
+                    case Param.Array a -> {
+                        cb.aload(ARGS);
+                        cb.loadConstant(p.index());
+                        cb.aaload();
+                        cb.checkcast(arrayDesc(a.array().element()));
+                        cb.astore(arraySlot[a.array().id()]);
+                    }
+                    case Param.Scalar s -> {
+                        cb.aload(ARGS);
+                        cb.loadConstant(p.index());
+                        cb.aaload();
+                        unbox(s.kind());
+                        if (s.kind().valueType() != s.var().type()) {
+                            throw new KernelCompilationException(ir.displayName() + ": parameter " + s.name() + " of kind "
+                                    + s.kind() + " arrives in a variable of type " + s.var().type());
+                        }
+                        store(s.var());
+                    }
+                    case Param.Context c -> {
+                    }
+                }
+            }
+        }
+
+        private void unbox(ScalarKind k) {
+            String owner;
+            String method;
+            ClassDesc prim;
+            switch (k) {
+                case BOOLEAN -> { owner = "java.lang.Boolean"; method = "booleanValue"; prim = ConstantDescs.CD_boolean; }
+                case BYTE -> { owner = "java.lang.Byte"; method = "byteValue"; prim = ConstantDescs.CD_byte; }
+                case SHORT -> { owner = "java.lang.Short"; method = "shortValue"; prim = ConstantDescs.CD_short; }
+                case CHAR -> { owner = "java.lang.Character"; method = "charValue"; prim = ConstantDescs.CD_char; }
+                case INT -> { owner = "java.lang.Integer"; method = "intValue"; prim = CD_int; }
+                case LONG -> { owner = "java.lang.Long"; method = "longValue"; prim = CD_long; }
+                case FLOAT -> { owner = "java.lang.Float"; method = "floatValue"; prim = CD_float; }
+                case DOUBLE -> { owner = "java.lang.Double"; method = "doubleValue"; prim = CD_double; }
+                default -> throw new IllegalStateException();
+            }
+            ClassDesc o = ClassDesc.of(owner);
+            cb.checkcast(o);
+            cb.invokevirtual(o, method, MethodTypeDesc.of(prim));
+        }
+
+        private void allocate(ArrayRef a) {
+            cb.loadConstant(a.length());
+            cb.newarray(kind(a.element()));
+            cb.astore(arraySlot[a.id()]);
+        }
+
+        /** Work-item kernels: three nested loops over the chunk's box, the kernel body inside. */
+        private void writeItemLoops() {
+            for (int d = 0; d < 3; d++) {
+                idSlot[d] = alloc(1, "global id " + d);
+                hiSlot[d] = alloc(1, "end of this chunk in dimension " + d);
+                globalSlot[d] = alloc(1, "global size " + d);
+                localSlot[d] = alloc(1, "local size " + d);
+                cb.aload(GEOM);
+                cb.loadConstant(2 * d + 1);
+                cb.iaload();
+                cb.istore(hiSlot[d]);
+                cb.aload(GEOM);
+                cb.loadConstant(GEOM_GLOBAL + d);
+                cb.iaload();
+                cb.istore(globalSlot[d]);
+                cb.aload(GEOM);
+                cb.loadConstant(GEOM_LOCAL + d);
+                cb.iaload();
+                cb.istore(localSlot[d]);
+            }
+            for (int v = an.reassignedParams.nextSetBit(0); v >= 0; v = an.reassignedParams.nextSetBit(v + 1)) {
+                Var var = ir.vars().get(v);
+                int copy = alloc(var.type().isWide() ? 2 : 1, "value of parameter " + var + " at launch");
+                paramCopySlot.put(v, copy);
+                load(var);
+                cb.storeLocal(kind(var.type()), copy);
+            }
+            Label[] test = new Label[3];
+            Label[] next = new Label[3];
+            Label done = cb.newLabel();
+            for (int d = 2; d >= 0; d--) {
+                test[d] = cb.newLabel();
+                next[d] = cb.newLabel();
+                cb.aload(GEOM);
+                cb.loadConstant(2 * d);
+                cb.iaload();
+                cb.istore(idSlot[d]);
+                cb.labelBinding(test[d]);
+                cb.iload(idSlot[d]);
+                cb.iload(hiSlot[d]);
+                cb.if_icmpge(d == 2 ? done : next[d + 1]);
+            }
+            for (Map.Entry<Integer, Integer> e : paramCopySlot.entrySet()) {
+                Var var = ir.vars().get(e.getKey());
+                cb.loadLocal(kind(var.type()), e.getValue());
+                store(var);
+            }
+            nextItem = next[0];
+            writeBlocks();
+            for (int d = 0; d < 3; d++) {
+                cb.labelBinding(next[d]);
+                cb.iinc(idSlot[d], 1);
+                cb.goto_(test[d]);
+            }
+            cb.labelBinding(done);
+            cb.return_();
+        }
+
+        private void writeBlocks() {
+            cb.goto_(blockLabel[0]);
+            for (Block b : ir.blocks()) {
+                cb.labelBinding(blockLabel[b.id()]);
+                for (Instr i : b.instrs()) {
+                    instr(i);
+                }
+                terminator(b);
+            }
+        }
+
+        // ---------------------------------------------------------------- values
+
+        private void load(Value v) {
+            switch (v) {
+                case Var var -> cb.loadLocal(kind(var.type()), varSlot[var.id()]);
+                case Const c -> loadConst(c);
+            }
+        }
+
+        private void store(Var v) {
+            cb.storeLocal(kind(v.type()), varSlot[v.id()]);
+        }
+
+        private void loadConst(Const c) {
+            switch (c.type()) {
+                case I32 -> cb.loadConstant(c.intValue());
+                case I64 -> cb.loadConstant(c.longValue());
+                case F32 -> {
+                    int bits = (int) c.bits();
+                    float f = Float.intBitsToFloat(bits);
+                    if (bits == 0) {
+                        cb.fconst_0();
+                    } else if (Float.isNaN(f)) {
+                        // ldc of a float NaN would lose its payload to constant-pool deduplication.
+                        cb.loadConstant(bits);
+                        cb.invokestatic(CD_FLOAT, "intBitsToFloat", MethodTypeDesc.of(CD_float, CD_int));
+                    } else if (f == 1f || f == 2f) {
+                        cb.loadConstant(f);
+                    } else {
+                        cb.ldc(Float.valueOf(f));
+                    }
+                }
+                case F64 -> {
+                    long bits = c.bits();
+                    double d = Double.longBitsToDouble(bits);
+                    if (bits == 0) {
+                        cb.dconst_0();
+                    } else if (Double.isNaN(d)) {
+                        cb.loadConstant(bits);
+                        cb.invokestatic(CD_DOUBLE, "longBitsToDouble", MethodTypeDesc.of(CD_double, CD_long));
+                    } else if (d == 1d) {
+                        cb.dconst_1();
+                    } else {
+                        cb.ldc(Double.valueOf(d));
+                    }
+                }
+            }
+        }
+
+        // ---------------------------------------------------------------- instructions
+
+        private void instr(Instr i) {
+            switch (i) {
+                case Instr.Move m -> {
+                    load(m.src());
+                    store(m.dst());
+                }
+                case Instr.Binary b -> {
+                    load(b.a());
+                    load(b.b());
+                    cb.with(OperatorInstruction.of(binaryOpcode(b.op(), b.dst().type())));
+                    store(b.dst());
+                }
+                case Instr.Negate n -> {
+                    load(n.a());
+                    cb.with(OperatorInstruction.of(switch (n.dst().type()) {
+                        case I32 -> Opcode.INEG;
+                        case I64 -> Opcode.LNEG;
+                        case F32 -> Opcode.FNEG;
+                        case F64 -> Opcode.DNEG;
+                    }));
+                    store(n.dst());
+                }
+                case Instr.Convert c -> {
+                    load(c.a());
+                    switch (c.op()) {
+                        case I2B -> cb.i2b();
+                        case I2C -> cb.i2c();
+                        case I2S -> cb.i2s();
+                        default -> cb.conversion(kind(c.op().from()), kind(c.op().to()));
+                    }
+                    store(c.dst());
+                }
+                case Instr.Compare c -> {
+                    load(c.a());
+                    load(c.b());
+                    switch (c.kind()) {
+                        case LCMP -> cb.lcmp();
+                        case FCMPL -> cb.fcmpl();
+                        case FCMPG -> cb.fcmpg();
+                        case DCMPL -> cb.dcmpl();
+                        case DCMPG -> cb.dcmpg();
+                    }
+                    store(c.dst());
+                }
+                case Instr.Load l -> {
+                    cb.aload(arraySlot[l.array().id()]);
+                    load(l.index());
+                    cb.arrayLoad(kind(l.array().element()));
+                    store(l.dst());
+                }
+                case Instr.Store s -> {
+                    cb.aload(arraySlot[s.array().id()]);
+                    load(s.index());
+                    load(s.value());
+                    cb.arrayStore(kind(s.array().element()));
+                }
+                case Instr.ArrayLength l -> {
+                    cb.aload(arraySlot[l.array().id()]);
+                    cb.arraylength();
+                    store(l.dst());
+                }
+                case Instr.MathCall m -> mathCall(m);
+                case Instr.BitCast c -> {
+                    load(c.a());
+                    Type from = c.a().type();
+                    Type to = c.dst().type();
+                    if (from == Type.F32 && to == Type.I32) {
+                        cb.invokestatic(CD_FLOAT, "floatToRawIntBits", MethodTypeDesc.of(CD_int, CD_float));
+                    } else if (from == Type.I32 && to == Type.F32) {
+                        cb.invokestatic(CD_FLOAT, "intBitsToFloat", MethodTypeDesc.of(CD_float, CD_int));
+                    } else if (from == Type.F64 && to == Type.I64) {
+                        cb.invokestatic(CD_DOUBLE, "doubleToRawLongBits", MethodTypeDesc.of(CD_long, CD_double));
+                    } else if (from == Type.I64 && to == Type.F64) {
+                        cb.invokestatic(CD_DOUBLE, "longBitsToDouble", MethodTypeDesc.of(CD_double, CD_long));
+                    } else if (from != to) {
+                        throw new KernelCompilationException(ir.displayName() + ": bit cast from " + from + " to " + to
+                                + " changes the width");
+                    }
+                    store(c.dst());
+                }
+                case Instr.WorkItem w -> {
+                    int d = w.dim();
+                    switch (w.query()) {
+                        case GLOBAL_ID -> cb.iload(idSlot[d]);
+                        case GLOBAL_SIZE -> cb.iload(globalSlot[d]);
+                        case LOCAL_SIZE -> cb.iload(localSlot[d]);
+                        case LOCAL_ID -> {
+                            cb.iload(idSlot[d]);
+                            cb.iload(localSlot[d]);
+                            cb.irem();
+                        }
+                        case GROUP_ID -> {
+                            cb.iload(idSlot[d]);
+                            cb.iload(localSlot[d]);
+                            cb.idiv();
+                        }
+                        case NUM_GROUPS -> {
+                            // (global - 1) / local + 1 without overflow; a zero global size runs no work-item.
+                            cb.iload(globalSlot[d]);
+                            cb.iconst_1();
+                            cb.isub();
+                            cb.iload(localSlot[d]);
+                            cb.idiv();
+                            cb.iconst_1();
+                            cb.iadd();
+                        }
+                    }
+                    widenIntTo(w.dst());
+                    store(w.dst());
+                }
+                case Instr.ParallelIndex p -> {
+                    if (p.dim() == 0 && (mode == Mode.CHUNK || mode == Mode.STRIDED)) {
+                        if (mode == Mode.CHUNK) {
+                            // limit = hi < 0 ? MAX_VALUE : start + hi
+                            Var start = an.loop0.start();
+                            Label unlimited = cb.newLabel();
+                            Label done = cb.newLabel();
+                            cb.iload(HI);
+                            cb.iflt(unlimited);
+                            load(start);
+                            cb.iload(HI);
+                            cb.iadd();
+                            cb.istore(limitSlot);
+                            cb.goto_(done);
+                            cb.labelBinding(unlimited);
+                            cb.loadConstant(Integer.MAX_VALUE);
+                            cb.istore(limitSlot);
+                            cb.labelBinding(done);
+                        }
+                        cb.iload(LO);
+                    } else {
+                        cb.iconst_0();
+                    }
+                    widenIntTo(p.dst());
+                    store(p.dst());
+                }
+                case Instr.ParallelStride p -> {
+                    if (p.dim() == 0 && mode == Mode.STRIDED) {
+                        cb.iload(HI);
+                    } else {
+                        cb.iconst_1();
+                    }
+                    widenIntTo(p.dst());
+                    store(p.dst());
+                }
+                case Instr.Barrier b -> throw new IllegalStateException("refused by KernelAnalysis");
+                case Instr.Atomic a -> throw new IllegalStateException("refused by KernelAnalysis");
+            }
+        }
+
+        /** Converts the int on the stack to {@code dst}'s type (queries are int; a front end may want a long). */
+        private void widenIntTo(Var dst) {
+            if (dst.type() == Type.I64) {
+                cb.i2l();
+            } else if (dst.type() != Type.I32) {
+                throw new KernelCompilationException(ir.displayName() + ": index variable " + dst + " has type " + dst.type());
+            }
+        }
+
+        private static Opcode binaryOpcode(io.kiln.ir.BinOp op, Type t) {
+            int k = switch (t) {
+                case I32 -> 0;
+                case I64 -> 1;
+                case F32 -> 2;
+                case F64 -> 3;
+            };
+            Opcode[] row = switch (op) {
+                case ADD -> new Opcode[] {Opcode.IADD, Opcode.LADD, Opcode.FADD, Opcode.DADD};
+                case SUB -> new Opcode[] {Opcode.ISUB, Opcode.LSUB, Opcode.FSUB, Opcode.DSUB};
+                case MUL -> new Opcode[] {Opcode.IMUL, Opcode.LMUL, Opcode.FMUL, Opcode.DMUL};
+                case DIV -> new Opcode[] {Opcode.IDIV, Opcode.LDIV, Opcode.FDIV, Opcode.DDIV};
+                case REM -> new Opcode[] {Opcode.IREM, Opcode.LREM, Opcode.FREM, Opcode.DREM};
+                case AND -> new Opcode[] {Opcode.IAND, Opcode.LAND, null, null};
+                case OR -> new Opcode[] {Opcode.IOR, Opcode.LOR, null, null};
+                case XOR -> new Opcode[] {Opcode.IXOR, Opcode.LXOR, null, null};
+                case SHL -> new Opcode[] {Opcode.ISHL, Opcode.LSHL, null, null};
+                case SHR -> new Opcode[] {Opcode.ISHR, Opcode.LSHR, null, null};
+                case USHR -> new Opcode[] {Opcode.IUSHR, Opcode.LUSHR, null, null};
+            };
+            if (row[k] == null) {
+                throw new KernelCompilationException("operator " + op + " is not defined on " + t);
+            }
+            return row[k];
+        }
+
+        private void mathCall(Instr.MathCall m) {
+            Type t = m.dst().type();
+            MathFunction fn = m.fn();
+            if (!t.isFloating()) {
+                throw new KernelCompilationException(ir.displayName() + ": Math." + fn.javaName() + " on " + t);
+            }
+            if (m.args().size() != fn.arity()) {
+                throw new KernelCompilationException(ir.displayName() + ": Math." + fn.javaName() + " takes " + fn.arity()
+                        + " operand(s), the IR gives " + m.args().size());
+            }
+            boolean direct = t == Type.F64 || fn == MathFunction.ABS || fn == MathFunction.FMA;
+            for (Value a : m.args()) {
+                load(a);
+                if (!direct) cb.f2d();
+            }
+            Type callType = direct ? t : Type.F64;
+            ClassDesc[] params = new ClassDesc[fn.arity()];
+            java.util.Arrays.fill(params, desc(callType));
+            cb.invokestatic(CD_MATH, fn.javaName(), MethodTypeDesc.of(desc(callType), params));
+            if (!direct) cb.d2f();
+            store(m.dst());
+        }
+
+        // ---------------------------------------------------------------- terminators
+
+        private void terminator(Block b) {
+            int loopDim = -1;
+            if (ir.kind() == KernelKind.LOOP_PARALLEL) {
+                for (ParallelLoop loop : ir.parallelLoops()) {
+                    if (loop.header() == b.id()) loopDim = loop.dim();
+                }
+            }
+            switch (b.terminator()) {
+                case Terminator.Goto g -> cb.goto_(blockLabel[g.target()]);
+                case Terminator.Return r -> {
+                    if (mode == Mode.ITEMS) {
+                        cb.goto_(nextItem);
+                    } else {
+                        storePartials();
+                        cb.return_();
+                    }
+                }
+                case Terminator.Switch s -> switchTerminator(s);
+                case Terminator.Branch br -> {
+                    Label t = blockLabel[br.ifTrue()];
+                    Label f = blockLabel[br.ifFalse()];
+                    if (mode == Mode.CHUNK && loopDim == 0) {
+                        chunkHeader(br, an.loop0, t, f);
+                    } else {
+                        branch(br.op(), br.a(), br.b(), t);
+                        cb.goto_(f);
+                    }
+                }
+            }
+        }
+
+        /** {@code partials[r] = raw bits of reduction r's accumulator}, for the caller to combine. */
+        private void storePartials() {
+            for (int r = 0; r < ir.reductions().size(); r++) {
+                Var acc = ir.reductions().get(r).accumulator();
+                cb.aload(PARTIALS);
+                cb.loadConstant(r);
+                load(acc);
+                switch (acc.type()) {
+                    case I32 -> cb.i2l();
+                    case I64 -> {
+                    }
+                    case F32 -> {
+                        cb.invokestatic(CD_FLOAT, "floatToRawIntBits", MethodTypeDesc.of(CD_int, CD_float));
+                        cb.i2l();
+                    }
+                    case F64 -> cb.invokestatic(CD_DOUBLE, "doubleToRawLongBits", MethodTypeDesc.of(CD_long, CD_double));
+                }
+                cb.lastore();
+            }
+        }
+
+        /**
+         * The header of parallel loop 0 in a chunk: exits at the loop's bound or at the chunk's limit.
+         * For the usual {@code i < bound} shapes the test becomes {@code i < Math.min(bound, limit)},
+         * which keeps the loop a single-exit counted loop that C2 can unroll and vectorise.
+         */
+        private void chunkHeader(Terminator.Branch br, ParallelLoop loop, Label t, Label f) {
+            Var iv = loop.induction();
+            Label exit = br.ifTrue() == loop.exit() ? t : f;
+            Label body = br.ifTrue() == loop.exit() ? f : t;
+            boolean aIsIv = br.a() instanceof Var va && va.id() == iv.id();
+            boolean bIsIv = br.b() instanceof Var vb && vb.id() == iv.id();
+            if (aIsIv != bIsIv && iv.type() == Type.I32) {
+                CmpOp op = aIsIv ? br.op() : mirror(br.op());
+                Value bound = aIsIv ? br.b() : br.a();
+                boolean exitOnTrue = br.ifTrue() == loop.exit();
+                // Normalise to "exit when iv >= m" or "exit when iv > m".
+                CmpOp exitOp = exitOnTrue ? op : op.negate(false);
+                if (exitOp == CmpOp.GE || exitOp == CmpOp.UGE || exitOp == CmpOp.GT || exitOp == CmpOp.UGT) {
+                    boolean inclusive = exitOp == CmpOp.GT || exitOp == CmpOp.UGT;
+                    cb.iload(varSlot[iv.id()]);
+                    load(bound);
+                    cb.iload(limitSlot);
+                    if (inclusive) {
+                        cb.iconst_1();
+                        cb.isub();
+                    }
+                    cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_int, CD_int, CD_int));
+                    if (inclusive) cb.if_icmpgt(exit);
+                    else cb.if_icmpge(exit);
+                    cb.goto_(body);
+                    return;
+                }
+            }
+            cb.loadLocal(kind(iv.type()), varSlot[iv.id()]);
+            cb.iload(limitSlot);
+            cb.if_icmpge(exit);
+            branch(br.op(), br.a(), br.b(), t);
+            cb.goto_(f);
+        }
+
+        private static CmpOp mirror(CmpOp op) {
+            return switch (op) {
+                case EQ, NE -> op;
+                case LT -> CmpOp.GT;
+                case LE -> CmpOp.GE;
+                case GT -> CmpOp.LT;
+                case GE -> CmpOp.LE;
+                case ULT -> CmpOp.UGT;
+                case ULE -> CmpOp.UGE;
+                case UGT -> CmpOp.ULT;
+                case UGE -> CmpOp.ULE;
+            };
+        }
+
+        /** Jumps to {@code target} when {@code a op b}, with Java's (and the IR's) NaN rules. */
+        private void branch(CmpOp op, Value a, Value b, Label target) {
+            Type t = a.type();
+            if (b.type() != t) {
+                throw new KernelCompilationException(ir.displayName() + ": branch compares " + t + " with " + b.type());
+            }
+            switch (t) {
+                case I32 -> {
+                    load(a);
+                    if (KernelAnalysis.isZero(b)) {
+                        cb.branch(ifZero(op), target);
+                    } else {
+                        load(b);
+                        cb.branch(switch (op) {
+                            case EQ -> Opcode.IF_ICMPEQ;
+                            case NE -> Opcode.IF_ICMPNE;
+                            case LT, ULT -> Opcode.IF_ICMPLT;
+                            case LE, ULE -> Opcode.IF_ICMPLE;
+                            case GT, UGT -> Opcode.IF_ICMPGT;
+                            case GE, UGE -> Opcode.IF_ICMPGE;
+                        }, target);
+                    }
+                }
+                case I64 -> {
+                    load(a);
+                    load(b);
+                    cb.lcmp();
+                    cb.branch(ifZero(op), target);
+                }
+                case F32, F64 -> {
+                    load(a);
+                    load(b);
+                    // The *g form gives +1 on NaN, the *l form -1: pick the one that makes the test
+                    // false on NaN for ordered conditions and true for NE and the unordered forms.
+                    boolean g = switch (op) {
+                        case LT, LE, UGT, UGE -> true;
+                        case EQ, NE, GT, GE, ULT, ULE -> false;
+                    };
+                    if (t == Type.F32) {
+                        if (g) cb.fcmpg();
+                        else cb.fcmpl();
+                    } else {
+                        if (g) cb.dcmpg();
+                        else cb.dcmpl();
+                    }
+                    cb.branch(ifZero(op), target);
+                }
+            }
+        }
+
+        private static Opcode ifZero(CmpOp op) {
+            return switch (op) {
+                case EQ -> Opcode.IFEQ;
+                case NE -> Opcode.IFNE;
+                case LT, ULT -> Opcode.IFLT;
+                case LE, ULE -> Opcode.IFLE;
+                case GT, UGT -> Opcode.IFGT;
+                case GE, UGE -> Opcode.IFGE;
+            };
+        }
+
+        private void switchTerminator(Terminator.Switch s) {
+            if (s.key().type() != Type.I32) {
+                throw new KernelCompilationException(ir.displayName() + ": switch on " + s.key().type());
+            }
+            if (s.keys().size() != s.targets().size()) {
+                throw new KernelCompilationException(ir.displayName() + ": switch with " + s.keys().size() + " keys and "
+                        + s.targets().size() + " targets");
+            }
+            load(s.key());
+            Label dflt = blockLabel[s.defaultTarget()];
+            if (s.keys().isEmpty()) {
+                cb.pop();
+                cb.goto_(dflt);
+                return;
+            }
+            List<SwitchCase> cases = new ArrayList<>();
+            Map<Integer, Integer> seen = new LinkedHashMap<>();
+            for (int k = 0; k < s.keys().size(); k++) {
+                if (seen.putIfAbsent(s.keys().get(k), k) == null) {
+                    cases.add(SwitchCase.of(s.keys().get(k), blockLabel[s.targets().get(k)]));
+                }
+            }
+            cases.sort((x, y) -> Integer.compare(x.caseValue(), y.caseValue()));
+            long low = cases.get(0).caseValue();
+            long high = cases.get(cases.size() - 1).caseValue();
+            if (high - low + 1 <= 2L * cases.size() + 8) {
+                cb.tableswitch((int) low, (int) high, dflt, cases);
+            } else {
+                cb.lookupswitch(dflt, cases);
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * Kiln's CPU back end: kernels compiled from the kernel IR to JVM bytecode and run on a fork-join
+ * pool over the caller's own arrays. Found by the engine through {@link java.util.ServiceLoader}.
+ */
+module io.kiln.cpu {
+    requires io.kiln.engine;
+
+    provides io.kiln.spi.BackendProvider with io.kiln.cpu.CpuBackendProvider;
+}

@@ -1,0 +1,54 @@
+package io.kiln.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The chunking policy of the issue: >= ~100 us per chunk, >= one chunk per core, tiny launches inline. */
+class WorkSplitterTest {
+    @Test
+    void tinyLaunchesRunOnTheCallingThread() {
+        assertEquals(1, WorkSplitter.chunks(1.0, 50_000, 50_000, 8), "50 us of work");
+        assertEquals(1, WorkSplitter.chunks(1000.0, 1, 1, 8), "a single index cannot be split");
+        assertEquals(1, WorkSplitter.chunks(Double.NaN, 1000, 1000, 8), "no estimate, small launch");
+    }
+
+    @Test
+    void largeLaunchesGetHundredMicrosecondChunksAndAtLeastOnePerCore() {
+        assertEquals(8, WorkSplitter.chunks(1.0, 150_000, 150_000, 8), "150 us on 8 cores: one chunk per core");
+        assertEquals(160, WorkSplitter.chunks(1.0, 16_000_000, 16_000_000, 2), "16 ms: 100 us chunks");
+        assertEquals(100, WorkSplitter.chunks(10.0, 1_000_000, 100, 2), "capped by the split dimension");
+        assertEquals(2, WorkSplitter.chunks(Double.NaN, 1 << 20, 1 << 20, 2), "no estimate, large launch: one per core");
+    }
+
+    @Test
+    void chunkLengthsAreGranuleMultiplesWhereTheRangeAllows() {
+        long len = WorkSplitter.chunkLength(1_000_003, 7);
+        assertEquals(0, len % WorkSplitter.GRANULE);
+        assertEquals(7, WorkSplitter.chunkCount(1_000_003, len));
+        assertEquals(3, WorkSplitter.chunkLength(10, 4));
+        assertEquals(4, WorkSplitter.chunkCount(10, 3));
+        assertEquals(1, WorkSplitter.chunkLength(5, 5));
+        assertEquals(1, WorkSplitter.chunkCount(0, 1));
+    }
+
+    @Test
+    void estimatesAreDominatedByLongLaunches() {
+        WorkSplitter.Estimate e = WorkSplitter.Estimate.NONE;
+        assertTrue(Double.isNaN(e.nsPerItem()));
+        e = e.update(5_000, 1); // one item, mostly fixed cost: 5000 ns/item
+        assertEquals(5000.0, e.nsPerItem(), 1e-9);
+        e = e.update(1_000_000, 1_000_000); // 1 ns/item over a million items
+        assertTrue(e.nsPerItem() < 1.01, "estimate " + e.nsPerItem());
+        WorkSplitter.Estimate slowFirst = WorkSplitter.Estimate.NONE.update(50_000_000, 1_000_000); // interpreter: 50 ns/item
+        for (int i = 0; i < 8; i++) slowFirst = slowFirst.update(1_000_000, 1_000_000);
+        assertTrue(slowFirst.nsPerItem() < 1.5, "estimate after warm-up " + slowFirst.nsPerItem());
+        WorkSplitter.Estimate mixed = WorkSplitter.Estimate.NONE.update(4_000_000, 4_000_000);
+        for (int i = 0; i < 10_000; i++) mixed = mixed.update(150, 1); // one-element launches: fixed cost
+        assertTrue(mixed.nsPerItem() < 1.5, "tiny launches must not swamp the estimate: " + mixed.nsPerItem());
+        WorkSplitter.Estimate tinyOnly = WorkSplitter.Estimate.NONE;
+        for (int i = 0; i < 100; i++) tinyOnly = tinyOnly.update(150, 1);
+        assertEquals(150.0, tinyOnly.nsPerItem(), 1e-6);
+    }
+}

@@ -1,0 +1,208 @@
+package io.kiln.opencl;
+
+import io.kiln.Backend;
+import io.kiln.Device;
+import io.kiln.DeviceType;
+import io.kiln.KernelCompilationException;
+import io.kiln.KilnException;
+import io.kiln.ir.KernelIR;
+import io.kiln.spi.CompiledKernel;
+import io.kiln.spi.DeviceRuntime;
+import io.kiln.spi.DeviceSession;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_platform_id;
+import org.jocl.cl_program;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One OpenCL device. Holds the device's context (created on first use, kept for the life of the
+ * process) and builds kernels; thread-safe.
+ */
+public final class OpenClDeviceRuntime implements DeviceRuntime {
+    private final cl_platform_id platform;
+    private final cl_device_id deviceId;
+    private final Device device;
+    private final String platformName;
+    private final Set<String> extensions;
+    private final boolean correctlyRoundedDivideSqrt;
+    private final long maxWorkGroupSize;
+    private final long maxAllocation;
+    private final String version;
+    private volatile cl_context context;
+
+    OpenClDeviceRuntime(int index, cl_platform_id platform, String platformName, cl_device_id deviceId) {
+        this.platform = platform;
+        this.deviceId = deviceId;
+        this.platformName = platformName;
+        long type = ClInfo.deviceLong(deviceId, CL.CL_DEVICE_TYPE);
+        DeviceType dt = (type & CL.CL_DEVICE_TYPE_GPU) != 0 ? DeviceType.GPU
+                : (type & CL.CL_DEVICE_TYPE_ACCELERATOR) != 0 ? DeviceType.ACCELERATOR
+                : (type & CL.CL_DEVICE_TYPE_CPU) != 0 ? DeviceType.CPU
+                : DeviceType.OTHER;
+        String name = ClInfo.deviceString(deviceId, CL.CL_DEVICE_NAME);
+        String vendor = ClInfo.deviceString(deviceId, CL.CL_DEVICE_VENDOR);
+        int units = ClInfo.deviceInt(deviceId, CL.CL_DEVICE_MAX_COMPUTE_UNITS);
+        long memory = ClInfo.deviceLong(deviceId, CL.CL_DEVICE_GLOBAL_MEM_SIZE);
+        this.device = new Device("opencl:" + index, Backend.OPENCL, dt, name, vendor.isEmpty() ? platformName : vendor, units, memory);
+        this.extensions = Arrays.stream(ClInfo.deviceString(deviceId, CL.CL_DEVICE_EXTENSIONS).split("\\s+"))
+                .filter(s -> !s.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        long fp32 = ClInfo.deviceLong(deviceId, CL.CL_DEVICE_SINGLE_FP_CONFIG);
+        this.correctlyRoundedDivideSqrt = (fp32 & CL.CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT) != 0;
+        this.maxWorkGroupSize = ClInfo.deviceSize(deviceId, CL.CL_DEVICE_MAX_WORK_GROUP_SIZE);
+        this.maxAllocation = ClInfo.deviceLong(deviceId, CL.CL_DEVICE_MAX_MEM_ALLOC_SIZE);
+        this.version = ClInfo.deviceString(deviceId, CL.CL_DEVICE_VERSION);
+    }
+
+    @Override
+    public Device device() {
+        return device;
+    }
+
+    /** The OpenCL platform's name. */
+    public String platformName() {
+        return platformName;
+    }
+
+    /** The device's OpenCL version string. */
+    public String version() {
+        return version;
+    }
+
+    /** Whether the device advertises {@code extension} in {@code CL_DEVICE_EXTENSIONS}. */
+    public boolean hasExtension(String extension) {
+        return extensions.contains(extension);
+    }
+
+    /** The options passed to {@code clBuildProgram}. */
+    public String buildOptions() {
+        return correctlyRoundedDivideSqrt ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
+    }
+
+    long maxWorkGroupSize() {
+        return maxWorkGroupSize;
+    }
+
+    long maxAllocation() {
+        return maxAllocation;
+    }
+
+    cl_device_id id() {
+        return deviceId;
+    }
+
+    cl_context context() {
+        cl_context c = context;
+        if (c == null) {
+            synchronized (this) {
+                c = context;
+                if (c == null) {
+                    cl_context_properties props = new cl_context_properties();
+                    props.addProperty(CL.CL_CONTEXT_PLATFORM, platform);
+                    try {
+                        c = CL.clCreateContext(props, 1, new cl_device_id[] {deviceId}, null, null, null);
+                    } catch (CLException e) {
+                        throw new KilnException("creating an OpenCL context on " + device + " failed: " + ClInfo.error(e), e);
+                    }
+                    context = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    @Override
+    public CompiledKernel compile(KernelIR ir) {
+        OpenClEmitter.Output out = OpenClEmitter.emit(ir);
+        checkFeatures(ir, out, this::hasExtension, device);
+        cl_context ctx = context();
+        cl_program program;
+        try {
+            program = CL.clCreateProgramWithSource(ctx, 1, new String[] {out.source()}, null, null);
+        } catch (CLException e) {
+            throw new KilnException("creating the OpenCL program of " + ir.displayName() + " on " + device + " failed: " + ClInfo.error(e), e);
+        }
+        OpenClResources.created(OpenClResources.Kind.PROGRAM);
+        try {
+            CL.clBuildProgram(program, 1, new cl_device_id[] {deviceId}, buildOptions(), null, null);
+        } catch (CLException e) {
+            String log = ClInfo.buildLog(program, deviceId);
+            releaseProgram(program);
+            throw new KilnException("building the OpenCL C of " + ir.displayName() + " for " + device.id() + " (" + device.name()
+                    + ") failed with " + ClInfo.error(e) + ". This is a bug in Kiln's OpenCL emitter or in the driver; "
+                    + "please report it with the log and source below.\n--- build log ---\n" + log
+                    + "\n--- OpenCL C source ---\n" + numbered(out.source()), e);
+        }
+        cl_kernel kernel;
+        try {
+            kernel = CL.clCreateKernel(program, out.kernelName(), null);
+        } catch (CLException e) {
+            releaseProgram(program);
+            throw new KilnException("creating the kernel " + out.kernelName() + " of " + ir.displayName() + " on " + device
+                    + " failed: " + ClInfo.error(e), e);
+        }
+        OpenClResources.created(OpenClResources.Kind.KERNEL);
+        return new OpenClCompiledKernel(this, ir, out.source(), program, kernel);
+    }
+
+    /**
+     * Refuses a kernel that needs a device feature ({@code cl_khr_fp64}, 64-bit atomics) the device
+     * lacks, with a {@link KernelCompilationException} that says what to do instead.
+     */
+    static void checkFeatures(KernelIR ir, OpenClEmitter.Output out, java.util.function.Predicate<String> hasExtension, Device device) {
+        if (out.fp64() && !hasExtension.test("cl_khr_fp64")) {
+            throw new KernelCompilationException(ir.displayName() + " uses double, but " + device
+                    + " has no double precision (cl_khr_fp64): use float in the kernel, or run it on another device");
+        }
+        if (out.int64Atomics() && !hasExtension.test("cl_khr_int64_base_atomics")) {
+            throw new KernelCompilationException(ir.displayName() + " uses 64-bit atomics (long or double), but " + device
+                    + " lacks cl_khr_int64_base_atomics: use int or float atomics, or run it on another device");
+        }
+        if (out.int64MinMaxAtomics() && !hasExtension.test("cl_khr_int64_extended_atomics")) {
+            throw new KernelCompilationException(ir.displayName() + " uses atomic min/max on long, but " + device
+                    + " lacks cl_khr_int64_extended_atomics: use int atomics, or run it on another device");
+        }
+    }
+
+    private static void releaseProgram(cl_program program) {
+        try {
+            CL.clReleaseProgram(program);
+        } finally {
+            OpenClResources.released(OpenClResources.Kind.PROGRAM);
+        }
+    }
+
+    /** {@code source} with right-aligned line numbers, for build error messages. */
+    static String numbered(String source) {
+        String[] lines = source.split("\n", -1);
+        int width = Integer.toString(lines.length).length();
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lines.length; i++) {
+            if (i == lines.length - 1 && lines[i].isEmpty()) break;
+            sb.append(String.format("%" + width + "d| ", i + 1)).append(lines[i]).append('\n');
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public DeviceSession openSession() {
+        return new OpenClSession(this);
+    }
+
+    @Override
+    public String toString() {
+        return device.toString();
+    }
+
+    @Override
+    public boolean supportsReductions() {
+        return true;
+    }
+}

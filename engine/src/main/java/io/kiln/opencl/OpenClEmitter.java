@@ -1,0 +1,836 @@
+package io.kiln.opencl;
+
+import io.kiln.KernelCompilationException;
+import io.kiln.ir.AddressSpace;
+import io.kiln.ir.ArrayRef;
+import io.kiln.ir.AtomicOp;
+import io.kiln.ir.BinOp;
+import io.kiln.ir.Block;
+import io.kiln.ir.CmpOp;
+import io.kiln.ir.Const;
+import io.kiln.ir.ElementType;
+import io.kiln.ir.Instr;
+import io.kiln.ir.KernelIR;
+import io.kiln.ir.MathFunction;
+import io.kiln.ir.Param;
+import io.kiln.ir.Terminator;
+import io.kiln.ir.Type;
+import io.kiln.ir.Value;
+import io.kiln.ir.Var;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Translates a {@link KernelIR} into one OpenCL C 1.2 program holding one {@code __kernel}.
+ * <p>The kernel keeps the IR's control-flow graph: each block becomes a label and every jump a
+ * {@code goto}; every IR variable is declared once at the top of the kernel. Each IR instruction
+ * becomes one C statement that computes exactly what Java computes:
+ * <ul>
+ * <li>{@code int}/{@code long} {@code + - *}, negation and left shifts are done in the unsigned type
+ *     and reinterpreted with {@code as_int}/{@code as_long}, so they wrap instead of being undefined;</li>
+ * <li>shift counts are masked ({@code & 31}, {@code & 63}); {@code >>>} shifts the unsigned type;</li>
+ * <li>{@code /} and {@code %} go through helpers giving {@code MIN_VALUE / -1 == MIN_VALUE},
+ *     {@code MIN_VALUE % -1 == 0}, and 0 for a zero divisor (Java throws; a kernel cannot);</li>
+ * <li>float to integer conversions are {@code convert_*_sat_rtz} with NaN selected to 0;</li>
+ * <li>float constants are written as hexadecimal literals or, for NaN and infinities, as bit
+ *     patterns through {@code as_float}/{@code as_double}, so every bit survives;</li>
+ * <li>{@code #pragma OPENCL FP_CONTRACT OFF} stops the compiler fusing {@code a*b+c} into an FMA;</li>
+ * <li>{@code Math.pow} is wrapped where C and Java disagree ({@code pow(1, NaN)} and
+ *     {@code pow(±1, ±Inf)} are NaN in Java, 1 in C).</li>
+ * </ul>
+ * The emitter needs no device; {@link Output} says which optional device features the program uses.
+ */
+public final class OpenClEmitter {
+
+    /**
+     * The generated program and the device features it needs.
+     *
+     * @param source            OpenCL C source
+     * @param kernelName        the {@code __kernel} function's name ({@link KernelIR#symbolName()})
+     * @param fp64              whether it uses {@code double} ({@code cl_khr_fp64})
+     * @param int64Atomics      whether it uses 64-bit atomic add/exchange/compare-exchange
+     *                          ({@code cl_khr_int64_base_atomics})
+     * @param int64MinMaxAtomics whether it uses 64-bit atomic min/max ({@code cl_khr_int64_extended_atomics})
+     */
+    public record Output(String source, String kernelName, boolean fp64, boolean int64Atomics, boolean int64MinMaxAtomics) {}
+
+    /** Identifiers the generated code may use for its own purposes: user names must not shadow them. */
+    private static final Set<String> RESERVED = Set.of(
+            // C99 and OpenCL C keywords, qualifiers and type names
+            "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+            "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return",
+            "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void",
+            "volatile", "while", "bool", "half", "uchar", "ushort", "uint", "ulong", "size_t", "ptrdiff_t",
+            "intptr_t", "uintptr_t", "global", "local", "constant", "private", "kernel", "read_only",
+            "write_only", "read_write", "image1d_t", "image2d_t", "image3d_t", "sampler_t", "event_t",
+            "true", "false", "complex", "imaginary", "vec_step", "main",
+            // built-ins this emitter calls
+            "as_int", "as_uint", "as_long", "as_ulong", "as_float", "as_double", "as_char", "as_short",
+            "convert_float_rte", "convert_double_rte", "convert_double", "convert_int_sat_rtz",
+            "convert_long_sat_rtz", "isnan", "isfinite", "fmod", "sqrt", "cbrt", "exp", "expm1", "log", "log10",
+            "log1p", "pow", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh",
+            "hypot", "floor", "ceil", "rint", "fma", "fabs", "get_global_id", "get_global_size", "get_local_id",
+            "get_local_size", "get_group_id", "get_num_groups", "barrier", "atomic_add", "atomic_min",
+            "atomic_max", "atomic_xchg", "atomic_cmpxchg", "atom_add", "atom_min", "atom_max", "atom_xchg",
+            "atom_cmpxchg");
+
+    /** Names the preprocessor or the type system may claim: macros are upper case, vector types end in digits. */
+    private static final Pattern RESERVED_SHAPE = Pattern.compile(
+            "[A-Z0-9_]+|__.*|kiln_.*|(u?char|u?short|u?int|u?long|float|double|half|bool)[0-9]+");
+
+    private final KernelIR ir;
+    private final String[] varNames;
+    private final String[] arrayNames;
+    private final boolean[] paramVar;
+    private final boolean[] bitsTable;
+    private final Set<String> used = new HashSet<>();
+    private final Map<String, String> helpers = new LinkedHashMap<>();
+    private final Set<Integer> jumpTargets = new HashSet<>();
+    private boolean fp64;
+    private boolean int64Atomics;
+    private boolean int64MinMaxAtomics;
+
+    private OpenClEmitter(KernelIR ir) {
+        this.ir = ir;
+        this.varNames = new String[ir.vars().size()];
+        this.arrayNames = new String[ir.arrays().size()];
+        this.paramVar = new boolean[ir.vars().size()];
+        this.bitsTable = new boolean[ir.arrays().size()];
+        used.add(ir.symbolName());
+        for (Var v : ir.vars()) {
+            // Every variable ends in _<id>, which keeps them unique and away from built-in names.
+            String name = sanitize(v.name(), "v") + "_" + v.id();
+            varNames[v.id()] = name;
+            used.add(name);
+        }
+        for (ArrayRef a : ir.arrays()) {
+            String base = sanitize(a.name(), "array");
+            String name = base;
+            if (RESERVED.contains(name) || RESERVED_SHAPE.matcher(name).matches() || used.contains(name)
+                    || used.contains(name + "_len")) {
+                name = base + "_a" + a.id();
+            }
+            arrayNames[a.id()] = name;
+            used.add(name);
+            used.add(name + "_len");
+        }
+        for (Param p : ir.params()) {
+            if (p instanceof Param.Scalar s) {
+                paramVar[s.var().id()] = true;
+            }
+        }
+        // Float tables holding NaN or infinities are stored as raw bits: C has no exact literal for them
+        // that is a constant expression. Decided before any load is emitted.
+        for (ArrayRef a : ir.arrays()) {
+            if (a.space() != AddressSpace.CONSTANT) continue;
+            ElementType et = a.element();
+            if (et != ElementType.FLOAT && et != ElementType.DOUBLE) continue;
+            List<Long> bits = a.id() < ir.constants().size() ? ir.constants().get(a.id()) : List.of();
+            for (long b : bits) {
+                double v = et == ElementType.FLOAT ? Float.intBitsToFloat((int) b) : Double.longBitsToDouble(b);
+                if (!Double.isFinite(v)) bitsTable[a.id()] = true;
+            }
+        }
+    }
+
+    /** Generates the OpenCL C program of {@code ir}. */
+    public static Output emit(KernelIR ir) {
+        try {
+            return new OpenClEmitter(ir).generate();
+        } catch (KernelCompilationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new KernelCompilationException(ir.displayName() + ": the OpenCL C emitter cannot translate this kernel's IR: " + e, e);
+        }
+    }
+
+    private static String sanitize(String name, String fallback) {
+        String s = name == null ? "" : name.replaceAll("[^A-Za-z0-9_]", "_");
+        if (s.isEmpty()) return fallback;
+        if (!Character.isLetter(s.charAt(0))) s = fallback + s;
+        return s;
+    }
+
+    private KernelCompilationException unsupported(String what) {
+        return new KernelCompilationException(ir.displayName() + ": " + what);
+    }
+
+    // ---------------------------------------------------------------- program structure
+
+    private Output generate() {
+        for (Block b : ir.blocks()) {
+            jumpTargets.addAll(b.terminator().successors());
+        }
+        String kernel = kernelFunction();
+        String tables = constantTables();
+        StringBuilder out = new StringBuilder();
+        out.append("/*\n * Kiln kernel ").append(ir.ownerClass()).append('.').append(ir.methodName()).append(ir.descriptor())
+                .append("\n * kind ").append(ir.kind()).append(", generated by Kiln's OpenCL C emitter from the Java bytecode.\n")
+                .append(" * Integer arithmetic is done in unsigned types so that it wraps like Java;\n")
+                .append(" * shift counts are masked like Java's; float constants are exact hexadecimal literals or bit patterns.\n */\n");
+        out.append("#pragma OPENCL FP_CONTRACT OFF\n");
+        if (fp64) out.append("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n");
+        if (int64Atomics) out.append("#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable\n");
+        if (int64MinMaxAtomics) out.append("#pragma OPENCL EXTENSION cl_khr_int64_extended_atomics : enable\n");
+        out.append('\n');
+        if (!tables.isEmpty()) out.append(tables).append('\n');
+        for (String h : helpers.values()) {
+            out.append(h).append('\n');
+        }
+        out.append(kernel);
+        return new Output(out.toString(), ir.symbolName(), fp64, int64Atomics, int64MinMaxAtomics);
+    }
+
+    private String kernelFunction() {
+        StringBuilder sb = new StringBuilder();
+        List<String> params = new ArrayList<>();
+        for (Param p : ir.params()) {
+            switch (p) {
+                case Param.Scalar s -> params.add(type(s.var().type()) + " " + varNames[s.var().id()]
+                        + " /* " + s.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + s.name() + " */");
+                case Param.Array a -> {
+                    ArrayRef ref = a.array();
+                    String n = arrayNames[ref.id()];
+                    params.add("__global " + elementType(ref.element()) + "* " + n + " /* " + ref.element().javaName() + "[] "
+                            + a.name() + ", " + a.access() + " */");
+                    params.add("const int " + n + "_len");
+                }
+                case Param.Context c -> {
+                    // The KernelContext carries no data: its queries become work-item functions.
+                }
+            }
+        }
+        sb.append("__kernel void ").append(ir.symbolName()).append('(');
+        if (params.isEmpty()) {
+            sb.append("void");
+        } else {
+            for (int i = 0; i < params.size(); i++) {
+                sb.append(i == 0 ? "\n    " : ",\n    ").append(params.get(i));
+            }
+        }
+        sb.append(")\n{\n");
+
+        // Body first, so that declarations can be emitted before it with what it turned out to need.
+        StringBuilder body = new StringBuilder();
+        List<Block> blocks = ir.blocks();
+        for (int k = 0; k < blocks.size(); k++) {
+            Block b = blocks.get(k);
+            int next = k + 1 < blocks.size() ? blocks.get(k + 1).id() : -1;
+            if (jumpTargets.contains(b.id())) {
+                body.append("b").append(b.id()).append(": ;\n");
+            }
+            for (Instr i : b.instrs()) {
+                body.append("    ").append(instr(i)).append('\n');
+            }
+            terminator(body, b.terminator(), next);
+        }
+
+        if (!ir.reductions().isEmpty()) {
+            body.append(reductionEpilogue());
+            sb.append("    /* @Reduce: one partial per work-item of the group */\n");
+            for (int r = 0; r < ir.reductions().size(); r++) {
+                sb.append("    __local ").append(elementType(ir.reductions().get(r).array().element())).append(" kiln_red").append(r)
+                        .append('[').append(REDUCTION_GROUP).append("];\n");
+            }
+        }
+        boolean any = false;
+        for (ArrayRef a : ir.arrays()) {
+            if (a.space() == AddressSpace.LOCAL) {
+                if (!any) sb.append("    /* work-group local memory */\n");
+                any = true;
+                sb.append("    __local ").append(elementType(a.element())).append(' ').append(arrayNames[a.id()])
+                        .append('[').append(Math.max(1, a.length())).append("];\n");
+            }
+        }
+        any = false;
+        for (ArrayRef a : ir.arrays()) {
+            if (a.space() == AddressSpace.PRIVATE) {
+                if (!any) sb.append("    /* private arrays, zeroed like Java's new T[n] */\n");
+                any = true;
+                sb.append("    ").append(elementType(a.element())).append(' ').append(arrayNames[a.id()])
+                        .append('[').append(Math.max(1, a.length())).append("] = {0};\n");
+            }
+        }
+        any = false;
+        for (Var v : ir.vars()) {
+            if (paramVar[v.id()]) continue;
+            if (!any) sb.append("    /* registers */\n");
+            any = true;
+            sb.append("    ").append(type(v.type())).append(' ').append(varNames[v.id()]).append(";\n");
+        }
+        sb.append(body);
+        sb.append("}\n");
+        return sb.toString();
+    }
+
+    private String constantTables() {
+        StringBuilder sb = new StringBuilder();
+        for (ArrayRef a : ir.arrays()) {
+            if (a.space() != AddressSpace.CONSTANT) continue;
+            List<Long> bits = a.id() < ir.constants().size() ? ir.constants().get(a.id()) : List.of();
+            int n = Math.max(a.length(), bits.size());
+            ElementType et = a.element();
+            boolean nonFinite = bitsTable[a.id()];
+            String ctype = nonFinite ? (et == ElementType.FLOAT ? "uint" : "ulong") : elementType(et);
+            sb.append("/* static final ").append(et.javaName()).append("[] ").append(a.name())
+                    .append(nonFinite ? ", stored as raw bits because it holds NaN or infinities" : "").append(" */\n");
+            sb.append("__constant ").append(ctype).append(' ').append(arrayNames[a.id()]).append('[').append(Math.max(1, n))
+                    .append("] = {");
+            if (n == 0) sb.append('0');
+            for (int i = 0; i < n; i++) {
+                long b = i < bits.size() ? bits.get(i) : 0L;
+                if (i > 0) sb.append(", ");
+                if (i % 8 == 0) sb.append("\n    ");
+                sb.append(tableLiteral(et, b, nonFinite));
+            }
+            sb.append("\n};\n");
+        }
+        return sb.toString();
+    }
+
+    private String tableLiteral(ElementType et, long bits, boolean rawBits) {
+        return switch (et) {
+            case BYTE -> intLiteral((byte) bits);
+            case SHORT -> intLiteral((short) bits);
+            case CHAR -> Integer.toString((char) bits);
+            case INT -> intLiteral((int) bits);
+            case LONG -> longLiteral(bits);
+            case FLOAT -> rawBits ? String.format("0x%08xu", (int) bits) : floatLiteral(Float.intBitsToFloat((int) bits));
+            case DOUBLE -> {
+                fp64 = true;
+                yield rawBits ? String.format("0x%016xUL", bits) : doubleLiteral(Double.longBitsToDouble(bits));
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- types and operands
+
+    private String type(Type t) {
+        return switch (t) {
+            case I32 -> "int";
+            case I64 -> "long";
+            case F32 -> "float";
+            case F64 -> {
+                fp64 = true;
+                yield "double";
+            }
+        };
+    }
+
+    private String elementType(ElementType e) {
+        return switch (e) {
+            case BYTE -> "char";
+            case SHORT -> "short";
+            case CHAR -> "ushort";
+            case INT -> "int";
+            case LONG -> "long";
+            case FLOAT -> "float";
+            case DOUBLE -> {
+                fp64 = true;
+                yield "double";
+            }
+        };
+    }
+
+    private String v(Value value) {
+        return switch (value) {
+            case Var var -> varNames[var.id()];
+            case Const c -> switch (c.type()) {
+                case I32 -> intLiteral(c.intValue());
+                case I64 -> longLiteral(c.longValue());
+                case F32 -> floatLiteral(c.floatValue());
+                case F64 -> {
+                    fp64 = true;
+                    yield doubleLiteral(c.doubleValue());
+                }
+            };
+        };
+    }
+
+    static String intLiteral(int x) {
+        if (x == Integer.MIN_VALUE) return "(-2147483647 - 1)";
+        return x < 0 ? "(" + x + ")" : Integer.toString(x);
+    }
+
+    static String longLiteral(long x) {
+        if (x == Long.MIN_VALUE) return "(-9223372036854775807L - 1L)";
+        return x < 0 ? "(" + x + "L)" : x + "L";
+    }
+
+    /** An exact float literal: small integers in decimal, other finite values in hexadecimal, the rest as bits. */
+    static String floatLiteral(float x) {
+        int bits = Float.floatToRawIntBits(x);
+        if (!Float.isFinite(x)) return String.format("as_float(0x%08xu)", bits);
+        String s;
+        if (x == Math.rint(x) && Math.abs(x) < 0x1p24f) {
+            s = (long) Math.abs(x) + ".0f";
+        } else {
+            s = Float.toHexString(Math.abs(x)) + "f";
+        }
+        return bits < 0 ? "(-" + s + ")" : s;
+    }
+
+    /** An exact double literal; see {@link #floatLiteral}. */
+    static String doubleLiteral(double x) {
+        long bits = Double.doubleToRawLongBits(x);
+        if (!Double.isFinite(x)) return String.format("as_double(0x%016xUL)", bits);
+        String s;
+        if (x == Math.rint(x) && Math.abs(x) < 0x1p53) {
+            s = (long) Math.abs(x) + ".0";
+        } else {
+            s = Double.toHexString(Math.abs(x));
+        }
+        return bits < 0 ? "(-" + s + ")" : s;
+    }
+
+    // ---------------------------------------------------------------- instructions
+
+    private String instr(Instr instr) {
+        return switch (instr) {
+            case Instr.Move m -> assign(m.dst(), v(m.src()));
+            case Instr.Binary b -> assign(b.dst(), binary(b));
+            case Instr.Negate n -> assign(n.dst(), switch (n.dst().type()) {
+                case I32 -> "as_int(0u - as_uint(" + v(n.a()) + "))";
+                case I64 -> "as_long(0UL - as_ulong(" + v(n.a()) + "))";
+                case F32, F64 -> "-" + v(n.a());
+            });
+            case Instr.Convert c -> assign(c.dst(), convert(c));
+            case Instr.Compare c -> {
+                String a = v(c.a());
+                String b = v(c.b());
+                yield assign(c.dst(), switch (c.kind()) {
+                    case LCMP -> "(" + a + " > " + b + ") ? 1 : ((" + a + " < " + b + ") ? -1 : 0)";
+                    // NaN makes both comparisons false: -1 for the L forms, 1 for the G forms.
+                    case FCMPL, DCMPL -> "(" + a + " > " + b + ") ? 1 : ((" + a + " == " + b + ") ? 0 : -1)";
+                    case FCMPG, DCMPG -> "(" + a + " < " + b + ") ? -1 : ((" + a + " == " + b + ") ? 0 : 1)";
+                });
+            }
+            case Instr.Load l -> assign(l.dst(), load(l.array(), v(l.index())));
+            case Instr.Store s -> store(s.array(), v(s.index()), s.value());
+            case Instr.ArrayLength l -> assign(l.dst(), l.array().isParameter()
+                    ? arrayNames[l.array().id()] + "_len"
+                    : Integer.toString(l.array().length()));
+            case Instr.MathCall m -> assign(m.dst(), math(m));
+            case Instr.BitCast c -> assign(c.dst(), switch (c.dst().type()) {
+                case I32 -> "as_int(" + v(c.a()) + ")";
+                case I64 -> "as_long(" + v(c.a()) + ")";
+                case F32 -> "as_float(" + v(c.a()) + ")";
+                case F64 -> "as_double(" + v(c.a()) + ")";
+            });
+            case Instr.WorkItem w -> {
+                String fn = switch (w.query()) {
+                    case GLOBAL_ID -> "get_global_id";
+                    case GLOBAL_SIZE -> "get_global_size";
+                    case LOCAL_ID -> "get_local_id";
+                    case LOCAL_SIZE -> "get_local_size";
+                    case GROUP_ID -> "get_group_id";
+                    case NUM_GROUPS -> "get_num_groups";
+                };
+                yield assign(w.dst(), "(" + type(w.dst().type()) + ")" + fn + "(" + w.dim() + ")");
+            }
+            case Instr.ParallelIndex p -> assign(p.dst(), "(" + type(p.dst().type()) + ")get_global_id(" + p.dim() + ")")
+                    + " /* first iteration of @Parallel loop " + p.dim() + " */";
+            case Instr.ParallelStride p -> assign(p.dst(), "(" + type(p.dst().type()) + ")get_global_size(" + p.dim() + ")")
+                    + " /* grid stride of @Parallel loop " + p.dim() + " */";
+            case Instr.Barrier b -> "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);";
+            case Instr.Atomic a -> atomic(a);
+        };
+    }
+
+    private String assign(Var dst, String expr) {
+        return varNames[dst.id()] + " = " + expr + ";";
+    }
+
+    private String binary(Instr.Binary b) {
+        Type t = b.dst().type();
+        String x = v(b.a());
+        String y = v(b.b());
+        BinOp op = b.op();
+        if (t.isFloating()) {
+            return switch (op) {
+                case ADD, SUB, MUL, DIV -> x + " " + op.symbol() + " " + y;
+                case REM -> "fmod(" + x + ", " + y + ")";
+                default -> throw unsupported("the operator " + op + " is not defined on " + t);
+            };
+        }
+        boolean wide = t == Type.I64;
+        String s = wide ? "long" : "int";
+        String u = wide ? "ulong" : "uint";
+        String mask = wide ? "63" : "31";
+        // A constant count is masked here, a variable one in the generated code.
+        String count = b.b() instanceof Const c ? Integer.toString(c.intValue() & (wide ? 63 : 31)) : "(" + y + " & " + mask + ")";
+        return switch (op) {
+            case ADD, SUB, MUL -> "as_" + s + "(as_" + u + "(" + x + ") " + op.symbol() + " as_" + u + "(" + y + "))";
+            case DIV -> helper(wide ? "kiln_div_i64" : "kiln_div_i32") + "(" + x + ", " + y + ")";
+            case REM -> helper(wide ? "kiln_rem_i64" : "kiln_rem_i32") + "(" + x + ", " + y + ")";
+            case AND, OR, XOR -> x + " " + op.symbol() + " " + y;
+            case SHL -> "as_" + s + "(as_" + u + "(" + x + ") << " + count + ")";
+            case SHR -> x + " >> " + count;
+            case USHR -> "as_" + s + "(as_" + u + "(" + x + ") >> " + count + ")";
+        };
+    }
+
+    private String convert(Instr.Convert c) {
+        String a = v(c.a());
+        return switch (c.op()) {
+            case I2L -> "(long)" + a;
+            case I2F, L2F -> "convert_float_rte(" + a + ")";
+            case I2D -> "convert_double(" + a + ")";
+            case L2D -> "convert_double_rte(" + a + ")";
+            case L2I -> "as_int((uint)as_ulong(" + a + "))";
+            case F2I, D2I -> "isnan(" + a + ") ? 0 : convert_int_sat_rtz(" + a + ")";
+            case F2L, D2L -> "isnan(" + a + ") ? 0L : convert_long_sat_rtz(" + a + ")";
+            case F2D -> "convert_double(" + a + ")";
+            case D2F -> "convert_float_rte(" + a + ")";
+            case I2B -> "as_int(as_uint(" + a + ") << 24) >> 24";
+            case I2S -> "as_int(as_uint(" + a + ") << 16) >> 16";
+            case I2C -> a + " & 0xFFFF";
+        };
+    }
+
+    private String load(ArrayRef array, String index) {
+        String element = arrayNames[array.id()] + "[" + index + "]";
+        if (bitsTable[array.id()]) {
+            return (array.element() == ElementType.FLOAT ? "as_float(" : "as_double(") + element + ")";
+        }
+        return switch (array.element()) {
+            // char is signed and ushort unsigned in OpenCL C: the widening cast extends like Java.
+            case BYTE, SHORT, CHAR -> "(int)" + element;
+            default -> element;
+        };
+    }
+
+    private String store(ArrayRef array, String index, Value value) {
+        if (array.space() == AddressSpace.CONSTANT) {
+            throw unsupported("stores into the constant table " + array.name() + " are not supported (static final arrays are read-only in kernels)");
+        }
+        String x = v(value);
+        String stored = switch (array.element()) {
+            // Unsigned narrowing keeps the low bits (well defined in C, unlike signed narrowing).
+            case BYTE -> "as_char((uchar)as_uint(" + x + "))";
+            case SHORT -> "as_short((ushort)as_uint(" + x + "))";
+            case CHAR -> "(ushort)as_uint(" + x + ")";
+            default -> x;
+        };
+        return arrayNames[array.id()] + "[" + index + "] = " + stored + ";";
+    }
+
+    private String math(Instr.MathCall m) {
+        Type t = m.dst().type();
+        if (!t.isFloating()) {
+            throw unsupported("Math." + m.fn().javaName() + " on " + t + " is not a floating-point math call");
+        }
+        if (m.args().size() != m.fn().arity()) {
+            throw unsupported("Math." + m.fn().javaName() + " takes " + m.fn().arity() + " operand(s), the IR gives " + m.args().size());
+        }
+        List<String> args = new ArrayList<>();
+        for (Value a : m.args()) {
+            args.add(v(a));
+        }
+        String fn = switch (m.fn()) {
+            case ABS -> "fabs";
+            case POW -> helper(t == Type.F32 ? "kiln_pow_f32" : "kiln_pow_f64");
+            default -> m.fn().javaName();
+        };
+        return fn + "(" + String.join(", ", args) + ")";
+    }
+
+    // ---------------------------------------------------------------- atomics
+
+    private String atomic(Instr.Atomic a) {
+        ArrayRef array = a.array();
+        ElementType et = array.element();
+        String dst = a.dst() == null ? "" : varNames[a.dst().id()] + " = ";
+        String index = v(a.index());
+        String operand = v(a.operand());
+        String expected = a.expected() == null ? null : v(a.expected());
+        if (a.op() == AtomicOp.COMPARE_AND_SET && expected == null) {
+            throw unsupported("an atomic compare-and-set without an expected value");
+        }
+        if (et != ElementType.INT && et != ElementType.LONG && et != ElementType.FLOAT && et != ElementType.DOUBLE) {
+            throw unsupported("atomic " + a.op() + " on a " + et.javaName() + "[] array is not supported: use int, long, float or double arrays");
+        }
+        String element = arrayNames[array.id()] + "[" + index + "]";
+        if (array.space() == AddressSpace.CONSTANT) {
+            throw unsupported("atomic " + a.op() + " on the read-only constant table " + array.name());
+        }
+        if (array.space() == AddressSpace.PRIVATE) {
+            throw unsupported("atomic " + a.op() + " on the private array " + array.name()
+                    + ": a private array belongs to one work-item, so use a plain read-modify-write");
+        }
+        String space = array.space() == AddressSpace.LOCAL ? "__local" : "__global";
+        String pointer = "&" + element;
+        String call = switch (et) {
+            case INT -> switch (a.op()) {
+                case ADD -> "atomic_add(" + pointer + ", " + operand + ")";
+                case MIN -> "atomic_min(" + pointer + ", " + operand + ")";
+                case MAX -> "atomic_max(" + pointer + ", " + operand + ")";
+                case EXCHANGE -> "atomic_xchg(" + pointer + ", " + operand + ")";
+                case COMPARE_AND_SET -> "atomic_cmpxchg(" + pointer + ", " + expected + ", " + operand + ")";
+            };
+            case LONG -> {
+                if (a.op() == AtomicOp.MIN || a.op() == AtomicOp.MAX) int64MinMaxAtomics = true;
+                else int64Atomics = true;
+                yield switch (a.op()) {
+                    case ADD -> "atom_add(" + pointer + ", " + operand + ")";
+                    case MIN -> "atom_min(" + pointer + ", " + operand + ")";
+                    case MAX -> "atom_max(" + pointer + ", " + operand + ")";
+                    case EXCHANGE -> "atom_xchg(" + pointer + ", " + operand + ")";
+                    case COMPARE_AND_SET -> "atom_cmpxchg(" + pointer + ", " + expected + ", " + operand + ")";
+                };
+            }
+            case FLOAT -> switch (a.op()) {
+                case EXCHANGE -> "atomic_xchg(" + pointer + ", " + operand + ")";
+                case COMPARE_AND_SET -> "as_float(atomic_cmpxchg((volatile " + space + " uint*)" + pointer + ", as_uint("
+                        + expected + "), as_uint(" + operand + ")))";
+                default -> casHelper(a.op(), et, space) + "(" + pointer + ", " + operand + ")";
+            };
+            case DOUBLE -> {
+                int64Atomics = true;
+                yield switch (a.op()) {
+                    case EXCHANGE -> "as_double(atom_xchg((volatile " + space + " long*)" + pointer + ", as_long(" + operand + ")))";
+                    case COMPARE_AND_SET -> "as_double(atom_cmpxchg((volatile " + space + " ulong*)" + pointer + ", as_ulong("
+                            + expected + "), as_ulong(" + operand + ")))";
+                    default -> casHelper(a.op(), et, space) + "(" + pointer + ", " + operand + ")";
+                };
+            }
+            default -> throw new IllegalStateException();
+        };
+        return dst + call + ";";
+    }
+
+    private String minMax(ElementType et, boolean min, String a, String b) {
+        return switch (et) {
+            case INT, LONG -> "(" + a + (min ? " <= " : " >= ") + b + " ? " + a + " : " + b + ")";
+            case FLOAT -> helper(min ? "kiln_min_f32" : "kiln_max_f32") + "(" + a + ", " + b + ")";
+            case DOUBLE -> helper(min ? "kiln_min_f64" : "kiln_max_f64") + "(" + a + ", " + b + ")";
+            default -> throw new IllegalStateException();
+        };
+    }
+
+    /** A compare-and-swap loop implementing a float/double read-modify-write in global or local memory. */
+    private String casHelper(AtomicOp op, ElementType et, String space) {
+        boolean f32 = et == ElementType.FLOAT;
+        String t = f32 ? "float" : "double";
+        String bitsType = f32 ? "uint" : "ulong";
+        String cas = f32 ? "atomic_cmpxchg" : "atom_cmpxchg";
+        String name = "kiln_atomic_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + (f32 ? "f32" : "f64") + "_"
+                + (space.equals("__local") ? "local" : "global");
+        if (!helpers.containsKey(name)) {
+            String combine = switch (op) {
+                case ADD -> "as_" + t + "(old) + v";
+                case MIN -> minMax(et, true, "as_" + t + "(old)", "v");
+                case MAX -> minMax(et, false, "as_" + t + "(old)", "v");
+                default -> throw new IllegalStateException();
+            };
+            helpers.put(name, "/* atomic " + op + " on " + t + " (Java semantics) with a compare-and-swap loop; returns the old value */\n"
+                    + t + " " + name + "(volatile " + space + " " + t + "* p, " + t + " v) {\n"
+                    + "    volatile " + space + " " + bitsType + "* q = (volatile " + space + " " + bitsType + "*)p;\n"
+                    + "    " + bitsType + " old = *q;\n"
+                    + "    for (;;) {\n"
+                    + "        " + bitsType + " seen = " + cas + "(q, old, as_" + bitsType + "(" + combine + "));\n"
+                    + "        if (seen == old) return as_" + t + "(old);\n"
+                    + "        old = seen;\n"
+                    + "    }\n"
+                    + "}\n");
+        }
+        return name;
+    }
+
+    /** Registers a helper function by name and returns the name. */
+    private String helper(String name) {
+        if (helpers.containsKey(name)) return name;
+        String code = switch (name) {
+            case "kiln_div_i32" -> "/* Java int division: MIN_VALUE / -1 == MIN_VALUE; x / 0 is 0 in a kernel (Java throws) */\n"
+                    + "int kiln_div_i32(int a, int b) { return b == 0 ? 0 : (b == -1 ? as_int(0u - as_uint(a)) : a / b); }\n";
+            case "kiln_rem_i32" -> "/* Java int remainder: MIN_VALUE % -1 == 0; x % 0 is 0 in a kernel (Java throws) */\n"
+                    + "int kiln_rem_i32(int a, int b) { return (b == 0 || b == -1) ? 0 : a % b; }\n";
+            case "kiln_div_i64" -> "/* Java long division: MIN_VALUE / -1 == MIN_VALUE; x / 0 is 0 in a kernel (Java throws) */\n"
+                    + "long kiln_div_i64(long a, long b) { return b == 0L ? 0L : (b == -1L ? as_long(0UL - as_ulong(a)) : a / b); }\n";
+            case "kiln_rem_i64" -> "/* Java long remainder: MIN_VALUE % -1 == 0; x % 0 is 0 in a kernel (Java throws) */\n"
+                    + "long kiln_rem_i64(long a, long b) { return (b == 0L || b == -1L) ? 0L : a % b; }\n";
+            case "kiln_pow_f32" -> "/* Math.pow: Java gives NaN for pow(+-1, +-Inf) and pow(1, NaN), C gives 1 */\n"
+                    + "float kiln_pow_f32(float x, float y) { return ((x == 1.0f || x == -1.0f) && !isfinite(y)) ? y - y : pow(x, y); }\n";
+            case "kiln_pow_f64" -> {
+                fp64 = true;
+                yield "/* Math.pow: Java gives NaN for pow(+-1, +-Inf) and pow(1, NaN), C gives 1 */\n"
+                        + "double kiln_pow_f64(double x, double y) { return ((x == 1.0 || x == -1.0) && !isfinite(y)) ? y - y : pow(x, y); }\n";
+            }
+            case "kiln_min_f32", "kiln_max_f32", "kiln_min_f64", "kiln_max_f64" -> {
+                boolean min = name.contains("min");
+                boolean f32 = name.endsWith("f32");
+                if (!f32) fp64 = true;
+                String t = f32 ? "float" : "double";
+                String u = f32 ? "uint" : "ulong";
+                yield "/* Math." + (min ? "min" : "max") + "(" + t + ", " + t + "): NaN wins, " + (min ? "-0.0 < 0.0" : "0.0 > -0.0") + " */\n"
+                        + t + " " + name + "(" + t + " a, " + t + " b) {\n"
+                        + "    if (isnan(a)) return a;\n"
+                        + "    if (isnan(b)) return b;\n"
+                        + "    if (a == 0 && b == 0) return as_" + t + "(as_" + u + "(a) " + (min ? "|" : "&") + " as_" + u + "(b));\n"
+                        + "    return a " + (min ? "<=" : ">=") + " b ? a : b;\n"
+                        + "}\n";
+            }
+            default -> throw new IllegalStateException("unknown helper " + name);
+        };
+        helpers.put(name, code);
+        return name;
+    }
+
+    // ---------------------------------------------------------------- control flow
+
+    private void terminator(StringBuilder sb, Terminator t, int next) {
+        switch (t) {
+            case Terminator.Goto g -> {
+                if (g.target() != next) sb.append("    goto b").append(g.target()).append(";\n");
+            }
+            case Terminator.Branch b -> {
+                boolean floating = b.a().type().isFloating();
+                if (b.ifTrue() == next && b.ifFalse() != next) {
+                    sb.append("    if (").append(condition(b.op().negate(floating), b.a(), b.b())).append(") goto b")
+                            .append(b.ifFalse()).append(";\n");
+                } else {
+                    sb.append("    if (").append(condition(b.op(), b.a(), b.b())).append(") goto b").append(b.ifTrue()).append(";\n");
+                    if (b.ifFalse() != next) sb.append("    goto b").append(b.ifFalse()).append(";\n");
+                }
+            }
+            case Terminator.Switch s -> {
+                sb.append("    switch (").append(v(s.key())).append(") {\n");
+                for (int k = 0; k < s.keys().size(); k++) {
+                    sb.append("        case ").append(intLiteral(s.keys().get(k))).append(": goto b").append(s.targets().get(k)).append(";\n");
+                }
+                sb.append("        default: goto b").append(s.defaultTarget()).append(";\n    }\n");
+            }
+            case Terminator.Return r -> sb.append(ir.reductions().isEmpty() ? "    return;\n" : "    goto kiln_reduce;\n");
+        }
+    }
+
+    // ---------------------------------------------------------------- @Reduce
+
+    /** Work-items per group of a kernel with {@code @Reduce}: the size of its local reduction buffers. */
+    public static final int REDUCTION_GROUP = 256;
+
+    /**
+     * The end of a {@code @Reduce} kernel: every work-item puts its partial in local memory, the group
+     * combines them in a tree, and the group's first work-item combines the result into {@code array[0]}
+     * atomically.
+     */
+    private String reductionEpilogue() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("kiln_reduce: ;\n");
+        sb.append("    {\n");
+        sb.append("        const int kiln_lid = (int) (get_local_id(0) + get_local_size(0) * (get_local_id(1) + get_local_size(1) * get_local_id(2)));\n");
+        sb.append("        const int kiln_lsz = (int) (get_local_size(0) * get_local_size(1) * get_local_size(2));\n");
+        for (int r = 0; r < ir.reductions().size(); r++) {
+            io.kiln.ir.Reduction red = ir.reductions().get(r);
+            sb.append("        kiln_red").append(r).append("[kiln_lid] = ").append(varNames[red.accumulator().id()]).append(";\n");
+        }
+        sb.append("        barrier(CLK_LOCAL_MEM_FENCE);\n");
+        sb.append("        for (int kiln_s = 1; kiln_s < kiln_lsz; kiln_s <<= 1) {\n");
+        sb.append("            if ((kiln_lid & (2 * kiln_s - 1)) == 0 && kiln_lid + kiln_s < kiln_lsz) {\n");
+        for (int r = 0; r < ir.reductions().size(); r++) {
+            io.kiln.ir.Reduction red = ir.reductions().get(r);
+            String a = "kiln_red" + r + "[kiln_lid]";
+            String b = "kiln_red" + r + "[kiln_lid + kiln_s]";
+            sb.append("                ").append(a).append(" = ").append(combine(red.op(), red.array().element(), a, b)).append(";\n");
+        }
+        sb.append("            }\n");
+        sb.append("            barrier(CLK_LOCAL_MEM_FENCE);\n");
+        sb.append("        }\n");
+        sb.append("        if (kiln_lid == 0) {\n");
+        for (int r = 0; r < ir.reductions().size(); r++) {
+            io.kiln.ir.Reduction red = ir.reductions().get(r);
+            String pointer = "&" + arrayNames[red.array().id()] + "[0]";
+            sb.append("            ").append(atomicCombine(red.op(), red.array().element(), pointer, "kiln_red" + r + "[0]")).append(";\n");
+        }
+        sb.append("        }\n");
+        sb.append("    }\n");
+        return sb.toString();
+    }
+
+    /** {@code a op b} with Java semantics. */
+    private String combine(io.kiln.ir.ReduceOp op, ElementType et, String a, String b) {
+        return switch (op) {
+            case ADD -> switch (et) {
+                case INT -> "as_int(as_uint(" + a + ") + as_uint(" + b + "))";
+                case LONG -> "as_long(as_ulong(" + a + ") + as_ulong(" + b + "))";
+                default -> a + " + " + b;
+            };
+            case MUL -> switch (et) {
+                case INT -> "as_int(as_uint(" + a + ") * as_uint(" + b + "))";
+                case LONG -> "as_long(as_ulong(" + a + ") * as_ulong(" + b + "))";
+                default -> a + " * " + b;
+            };
+            case MIN -> minMax(et, true, a, b);
+            case MAX -> minMax(et, false, a, b);
+        };
+    }
+
+    /** Combines {@code value} into {@code *pointer} atomically. */
+    private String atomicCombine(io.kiln.ir.ReduceOp op, ElementType et, String pointer, String value) {
+        if (et == ElementType.LONG || et == ElementType.DOUBLE) {
+            if (et == ElementType.LONG && (op == io.kiln.ir.ReduceOp.MIN || op == io.kiln.ir.ReduceOp.MAX)) int64MinMaxAtomics = true;
+            else int64Atomics = true;
+        }
+        if (op == io.kiln.ir.ReduceOp.MUL || ((et == ElementType.FLOAT || et == ElementType.DOUBLE) && op == io.kiln.ir.ReduceOp.ADD)) {
+            return reduceCasHelper(op, et) + "(" + pointer + ", " + value + ")";
+        }
+        return switch (et) {
+            case INT -> switch (op) {
+                case ADD -> "atomic_add(" + pointer + ", " + value + ")";
+                case MIN -> "atomic_min(" + pointer + ", " + value + ")";
+                default -> "atomic_max(" + pointer + ", " + value + ")";
+            };
+            case LONG -> switch (op) {
+                case ADD -> "atom_add(" + pointer + ", " + value + ")";
+                case MIN -> "atom_min(" + pointer + ", " + value + ")";
+                default -> "atom_max(" + pointer + ", " + value + ")";
+            };
+            default -> casHelper(op == io.kiln.ir.ReduceOp.MIN ? AtomicOp.MIN : AtomicOp.MAX, et, "__global") + "(" + pointer + ", " + value + ")";
+        };
+    }
+
+    /** A compare-and-swap loop combining a value into global memory with {@code op}, for any element type. */
+    private String reduceCasHelper(io.kiln.ir.ReduceOp op, ElementType et) {
+        String t = elementType(et);
+        boolean wide = et == ElementType.LONG || et == ElementType.DOUBLE;
+        String bitsType = wide ? "ulong" : "uint";
+        String cas = wide ? "atom_cmpxchg" : "atomic_cmpxchg";
+        String name = "kiln_reduce_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + t;
+        if (!helpers.containsKey(name)) {
+            String old = "as_" + t + "(old)";
+            String combined = combine(op, et, old, "v");
+            helpers.put(name, "/* combines v into *p with " + op + " (Java semantics) by compare-and-swap */\n"
+                    + "void " + name + "(volatile __global " + t + "* p, " + t + " v) {\n"
+                    + "    volatile __global " + bitsType + "* q = (volatile __global " + bitsType + "*)p;\n"
+                    + "    " + bitsType + " old = *q;\n"
+                    + "    for (;;) {\n"
+                    + "        " + bitsType + " desired = as_" + bitsType + "(" + combined + ");\n"
+                    + "        " + bitsType + " seen = " + cas + "(q, old, desired);\n"
+                    + "        if (seen == old) return;\n"
+                    + "        old = seen;\n"
+                    + "    }\n"
+                    + "}\n");
+        }
+        return name;
+    }
+
+    /** A C condition with the IR's NaN rules: C's ordered operators, negated for the unordered forms. */
+    private String condition(CmpOp op, Value a, Value b) {
+        if (a.type() != b.type()) {
+            throw unsupported("a branch compares " + a.type() + " with " + b.type());
+        }
+        if (op.isUnordered()) {
+            if (!a.type().isFloating()) {
+                throw unsupported("the unordered comparison " + op + " on " + a.type());
+            }
+            return "!(" + v(a) + " " + op.orderedComplement().symbol() + " " + v(b) + ")";
+        }
+        return v(a) + " " + op.symbol() + " " + v(b);
+    }
+}
