@@ -14,8 +14,8 @@ import java.util.function.ToIntFunction;
 final class Arg<T> {
     enum Kind { IN, INOUT, OUT, SCALAR, VALUE, CONTEXT }
 
-    /** Edge-value strides grow across inputs up to this, then start again at 1. */
-    private static final int MAX_STRIDE = 20_000;
+    /** The edge-value cross product covers at most this many leading elements; strides start again beyond. */
+    static final int MAX_CROSS = 60_000;
 
     final Kind kind;
     final Gen<?> gen;
@@ -89,14 +89,17 @@ final class Arg<T> {
         return kind == Kind.IN || kind == Kind.INOUT || kind == Kind.OUT;
     }
 
-    /** Makes the argument; {@code stride} carries the edge-value stride across a case's inputs. */
+    /**
+     * Makes the argument. {@code layout} is {stride, cross}: the edge-value stride of this input (updated
+     * for the next one) and the length of the common prefix where the inputs' edge values are crossed.
+     */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    Object make(Random r, Shape shape, int[] stride) {
+    Object make(Random r, Shape shape, int[] layout) {
         return switch (kind) {
             case IN, INOUT -> {
-                Object a = ((Gen) gen).fill(value.applyAsInt(shape), stride[0], r);
-                long next = (long) stride[0] * Math.max(1, gen.edgeCount());
-                stride[0] = next > MAX_STRIDE ? 1 : (int) next;
+                Object a = ((Gen) gen).fill(value.applyAsInt(shape), layout[0], layout[1], r);
+                long next = (long) layout[0] * Math.max(1, gen.edgeCount());
+                layout[0] = next > MAX_CROSS ? 1 : (int) next;
                 yield a;
             }
             case OUT -> gen.garbage(value.applyAsInt(shape), r);

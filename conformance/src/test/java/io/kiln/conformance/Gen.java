@@ -42,18 +42,18 @@ abstract class Gen<T> {
     abstract T copy(T array);
 
     /**
-     * Fills a new array of length {@code n}: the first {@code min(n, stride * edges)} elements cycle
-     * through the edge values, changing every {@code stride} elements (so that several inputs laid out
-     * with growing strides meet in every combination); later elements are random, with an edge value
-     * one time in {@link #SPRINKLE}.
+     * Fills a new array of length {@code n}: the first {@code min(n, cross)} elements cycle through the
+     * edge values, moving to the next one every {@code stride} elements (so that inputs laid out with
+     * strides 1, E1, E1*E2, ... over a common {@code cross} prefix meet in every combination); later
+     * elements are random, with an edge value one time in {@link #SPRINKLE}.
      */
-    final T fill(int n, int stride, Random r) {
+    final T fill(int n, int stride, int cross, Random r) {
         T a = newArray(n);
         int e = edgeCount();
-        int cross = e == 0 ? 0 : (int) Math.min(n, (long) stride * e);
+        int prefix = e == 0 ? 0 : Math.min(n, cross);
         int offset = e == 0 ? 0 : r.nextInt(e);
         for (int i = 0; i < n; i++) {
-            if (i < cross) {
+            if (i < prefix) {
                 setEdge(a, i, (i / stride + offset) % e);
             } else if (e > 0 && r.nextInt(SPRINKLE) == 0) {
                 setEdge(a, i, r.nextInt(e));

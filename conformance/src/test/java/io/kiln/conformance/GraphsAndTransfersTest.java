@@ -346,6 +346,44 @@ class GraphsAndTransfersTest {
         }
     }
 
+    /** Plans may run concurrently: two plans of the same kernel on one device, run from two threads. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void concurrentPlans(Device device) throws Exception {
+        Device d = require(device);
+        Random r = random("concurrent", d);
+        int n = 100_003;
+        float[][] xs = {randomFloats(r, n), randomFloats(r, n)};
+        float[][] ys = {new float[n], new float[n]};
+        float[] scales = {1.25f, -3f};
+        ExecutionPlan[] plans = new ExecutionPlan[2];
+        try {
+            for (int p = 0; p < 2; p++) {
+                plans[p] = new TaskGraph("concurrent" + p)
+                        .transferToDevice(Transfer.EVERY_RUN, xs[p])
+                        .task("scale", GraphsAndTransfersTest::scale, xs[p], ys[p], scales[p])
+                        .transferToHost(Transfer.EVERY_RUN, ys[p])
+                        .plan(d);
+            }
+            for (int round = 0; round < 10; round++) {
+                java.util.concurrent.CompletableFuture<RunResult> a = plans[0].runAsync();
+                java.util.concurrent.CompletableFuture<RunResult> b = plans[1].runAsync();
+                assertRanOn(a.get(), d);
+                assertRanOn(b.get(), d);
+                for (int p = 0; p < 2; p++) {
+                    float[] expected = new float[n];
+                    scale(xs[p], expected, scales[p]);
+                    assertSame(expected, ys[p], "plan " + p + " round " + round + " on " + d.id());
+                    for (int i = 0; i < n; i += 97) xs[p][i] += 1f;
+                }
+            }
+        } finally {
+            for (ExecutionPlan p : plans) {
+                if (p != null) p.close();
+            }
+        }
+    }
+
     /** Tasks of one graph on different devices: the data must follow the dependences between them. */
     @Test
     void tasksOnDifferentDevices() {

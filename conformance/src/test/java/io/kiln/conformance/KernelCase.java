@@ -152,10 +152,18 @@ final class KernelCase {
 
     /** Makes the arguments of one run. */
     Object[] makeArgs(Random r, Shape shape) {
-        int[] stride = {1};
+        long cross = 1;
+        for (Arg<?> arg : args) {
+            if (arg.kind == Arg.Kind.IN || arg.kind == Arg.Kind.INOUT) {
+                long next = cross * Math.max(1, arg.gen.edgeCount());
+                if (next > Arg.MAX_CROSS) break;
+                cross = next;
+            }
+        }
+        int[] layout = {1, (int) cross};
         Object[] a = new Object[args.size()];
         for (int i = 0; i < a.length; i++) {
-            a[i] = args.get(i).make(r, shape, stride);
+            a[i] = args.get(i).make(r, shape, layout);
         }
         return a;
     }

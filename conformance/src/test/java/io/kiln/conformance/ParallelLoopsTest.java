@@ -27,6 +27,7 @@ class ParallelLoopsTest extends ConformanceSuite {
                 k(ParallelLoopsTest::boundFromLocal, in(INT), out(INT), n()),
                 k(ParallelLoopsTest::startFromExpression, in(INT), out(INT), n()),
                 k(ParallelLoopsTest::innerStartFromOuter, in(FLOAT), out(FLOAT), size(Shape::x), size(Shape::y)).dims(2),
+                k(ParallelLoopsTest::loopInsideCondition, in(FLOAT), out(FLOAT), scalar(Gens.BOOLEAN), n()),
                 k(ParallelLoopsTest::codeBeforeLoop, in(DOUBLE), out(DOUBLE), n(), scalar(DOUBLE)),
                 k(ParallelLoopsTest::matrixAdd, in(FLOAT), in(FLOAT), out(FLOAT), size(Shape::x), size(Shape::y)).dims(2),
                 k(ParallelLoopsTest::transpose, in(INT), out(INT), size(Shape::x), size(Shape::y)).dims(2),
@@ -73,6 +74,14 @@ class ParallelLoopsTest extends ConformanceSuite {
         for (@Parallel int i = 0; i < rows; i++) {
             for (@Parallel int j = 1; j <= cols - 1; j++) {
                 out[i * cols + j] = a[i * cols + j] - a[i * cols + j - 1];
+            }
+        }
+    }
+
+    static void loopInsideCondition(float[] a, float[] out, boolean enabled, int n) {
+        if (enabled && n > 2) {
+            for (@Parallel int i = 0; i < n; i++) {
+                out[i] = a[i] * 0.5f;
             }
         }
     }
