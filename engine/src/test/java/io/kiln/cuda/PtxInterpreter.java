@@ -610,7 +610,8 @@ final class PtxInterpreter {
             case "setp" -> compare(in.parts[1], in.type(), value(t, fr, o[1]), value(t, fr, o[2])) ? 1 : 0;
             case "selp" -> value(t, fr, o[3]) != 0 ? value(t, fr, o[1]) : value(t, fr, o[2]);
             case "cvt" -> convert(in, value(t, fr, o[1]));
-            case "not" -> value(t, fr, o[1]) == 0 ? 1 : 0;
+            // not.pred is logical, not.b16/b32/b64 bitwise (set() keeps 32-bit registers zero-extended)
+            case "not" -> in.type() == Ty.PRED ? (value(t, fr, o[1]) == 0 ? 1 : 0) : ~value(t, fr, o[1]);
             case "clz" -> in.type() == Ty.B64 ? Long.numberOfLeadingZeros(value(t, fr, o[1]))
                     : Integer.numberOfLeadingZeros((int) value(t, fr, o[1]));
             case "neg", "abs", "sqrt" -> unary(in, value(t, fr, o[1]));
