@@ -7,7 +7,9 @@ import io.kiln.TaskGraph;
 import io.kiln.Transfer;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -21,41 +23,55 @@ final class CaseRunner {
     /** At most this many mismatching elements are described per array. */
     private static final int SHOW = 6;
 
-    /**
-     * The inputs and Java's results of one case at each of its shapes. Tests run case by case, each on
-     * every device in turn, so keeping the last case's data lets every device reuse it.
-     */
-    private record Prepared(KernelCase kase, List<Shape> shapes, List<Object[]> inputs, List<Object[]> expected) {
+    /** The inputs of one run and Java's results for them. */
+    private record Data(Object[] inputs, Object[] expected) {
     }
 
-    private static Prepared last;
+    /**
+     * The inputs and Java's results of the last case, per shape. Tests run case by case, each on every
+     * device in turn, so keeping the last case's data lets every device reuse it (the PTX interpreter
+     * runs a subset of the shapes plus smaller ones, see {@link Shape#forInterpreter}).
+     */
+    private static KernelCase lastCase;
+    private static final Map<Shape, Data> LAST = new HashMap<>();
 
-    private static synchronized Prepared prepare(KernelCase c) {
-        if (last != null && last.kase() == c) return last;
-        last = null;
-        List<Shape> shapes = c.shapes(new Random(Seeds.of(c.name(), -1)));
-        List<Object[]> inputs = new ArrayList<>();
-        List<Object[]> expected = new ArrayList<>();
-        for (int si = 0; si < shapes.size(); si++) {
-            Object[] in = c.makeArgs(new Random(Seeds.of(c.name(), si)), shapes.get(si));
-            Object[] java = copyAll(in);
-            c.runJava(java, shapes.get(si));
-            inputs.add(in);
-            expected.add(java);
+    /** The shapes {@code c} runs at on {@code device}, with the seed index of each run. */
+    private static List<Shape> shapes(KernelCase c, Device device) {
+        Random r = new Random(Seeds.of(c.name(), -1));
+        return PtxInterpreterProvider.isInterpreter(device) ? c.interpreterShapes(r) : c.shapes(r);
+    }
+
+    /**
+     * The data of {@code c} at {@code shape}. A run's inputs depend only on the seed, the case and the
+     * shape's position: in the standard list, or (shapes only the interpreter runs) 100 + its position
+     * in the interpreter's list.
+     */
+    private static synchronized Data prepare(KernelCase c, Shape shape, List<Shape> shapes) {
+        if (lastCase != c) {
+            LAST.clear();
+            lastCase = c;
         }
-        last = new Prepared(c, shapes, inputs, expected);
-        return last;
+        return LAST.computeIfAbsent(shape, s -> {
+            int si = c.shapes(new Random(Seeds.of(c.name(), -1))).indexOf(s);
+            if (si < 0) si = 100 + shapes.indexOf(s);
+            Object[] in = c.makeArgs(new Random(Seeds.of(c.name(), si)), s);
+            Object[] java = copyAll(in);
+            c.runJava(java, s);
+            return new Data(in, java);
+        });
     }
 
     static void run(KernelCase c, Device device) {
         long t0 = System.nanoTime();
-        Prepared p = prepare(c);
+        List<Shape> shapes = shapes(c, device);
+        List<Data> data = new ArrayList<>();
+        for (Shape s : shapes) data.add(prepare(c, s, shapes));
         long prepared = System.nanoTime() - t0;
         List<String> problems = new ArrayList<>();
         long deviceNanos = 0;
-        for (int si = 0; si < p.shapes().size(); si++) {
-            Shape shape = p.shapes().get(si);
-            Object[] onDevice = copyAll(p.inputs().get(si));
+        for (int si = 0; si < shapes.size(); si++) {
+            Shape shape = shapes.get(si);
+            Object[] onDevice = copyAll(data.get(si).inputs());
             long t1 = System.nanoTime();
             try {
                 runOnDevice(c, device, onDevice, shape);
@@ -63,7 +79,7 @@ final class CaseRunner {
                 throw new AssertionError(where(c, device, shape) + ": " + e + "\n" + Seeds.reproduce(), e);
             }
             deviceNanos += System.nanoTime() - t1;
-            compare(c, device, shape, p.inputs().get(si), p.expected().get(si), onDevice, problems);
+            compare(c, device, shape, data.get(si).inputs(), data.get(si).expected(), onDevice, problems);
         }
         if (Boolean.getBoolean("kiln.timing")) {
             System.out.printf("[kiln timing] %-45s prepare %6.1f ms, device %6.1f ms, total %6.1f ms%n", c.name() + " on " + device.id(),

@@ -76,6 +76,22 @@ class GraphsAndTransfersTest {
 
     static final int[] SIZES = {0, 1, 1009, 100_003};
 
+    /**
+     * The PTX interpreter runs one instruction at a time: its largest arrays are a prime of a few
+     * thousand (below {@link Shape#INTERPRETER_CAP}), unless the cap is raised.
+     */
+    static final int INTERPRETER_LARGE = Shape.INTERPRETER_CAP >= 100_003 ? 100_003 : 4099;
+
+    /** {@link #SIZES} on {@code d}. */
+    static int[] sizes(Device d) {
+        return PtxInterpreterProvider.isInterpreter(d) ? new int[] {0, 1, 1009, INTERPRETER_LARGE} : SIZES;
+    }
+
+    /** The large array size on {@code d}. */
+    static int large(Device d) {
+        return PtxInterpreterProvider.isInterpreter(d) ? INTERPRETER_LARGE : 100_003;
+    }
+
     /** Every device, or a single {@code null} when there is none (then the test fails on CI, else skips). */
     static Stream<Device> devices() {
         List<Device> all = TestDevices.all();
@@ -125,7 +141,7 @@ class GraphsAndTransfersTest {
     void chainOfTasksPassesDataOnTheDevice(Device device) {
         Device d = require(device);
         Random r = random("chain", d);
-        for (int n : SIZES) {
+        for (int n : sizes(d)) {
             float[] x = randomFloats(r, n);
             float[] y = new float[n];
             float[] z = new float[n];
@@ -154,7 +170,7 @@ class GraphsAndTransfersTest {
     void diamondAndRepeatedKernel(Device device) {
         Device d = require(device);
         Random r = random("diamond", d);
-        for (int n : SIZES) {
+        for (int n : sizes(d)) {
             float[] x = randomFloats(r, n);
             float[] a = new float[n];
             float[] b = new float[n];
@@ -210,7 +226,7 @@ class GraphsAndTransfersTest {
     void firstRunInputIsCopiedOnce(Device device) {
         Device d = require(device);
         Random r = random("firstRun", d);
-        int n = 100_003;
+        int n = large(d);
         float[] x = randomFloats(r, n);
         float[] original = x.clone();
         float[] y = new float[n];
@@ -236,7 +252,7 @@ class GraphsAndTransfersTest {
     void onDemandOutputArrivesWhenAsked(Device device) {
         Device d = require(device);
         Random r = random("onDemand", d);
-        for (int n : SIZES) {
+        for (int n : sizes(d)) {
             float[] x = randomFloats(r, n);
             float[] y = randomFloats(r, n);
             float[] before = y.clone();
@@ -294,7 +310,7 @@ class GraphsAndTransfersTest {
     void inPlaceUpdatesAcrossRuns(Device device) {
         Device d = require(device);
         Random r = random("inPlace", d);
-        int n = 100_003;
+        int n = large(d);
         int[] a = new int[n];
         for (int i = 0; i < n; i++) a[i] = Gens.anyInt(r);
         int[] expected = a.clone();
@@ -325,7 +341,7 @@ class GraphsAndTransfersTest {
     void sameArrayAsTwoArguments(Device device) {
         Device d = require(device);
         Random r = random("aliased", d);
-        for (int n : SIZES) {
+        for (int n : sizes(d)) {
             int[] a = new int[n];
             for (int i = 0; i < n; i++) a[i] = Gens.anyInt(r);
             int[] expected = a.clone();
@@ -352,7 +368,7 @@ class GraphsAndTransfersTest {
     void concurrentPlans(Device device) throws Exception {
         Device d = require(device);
         Random r = random("concurrent", d);
-        int n = 100_003;
+        int n = large(d);
         float[][] xs = {randomFloats(r, n), randomFloats(r, n)};
         float[][] ys = {new float[n], new float[n]};
         float[] scales = {1.25f, -3f};

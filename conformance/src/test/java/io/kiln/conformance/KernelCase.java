@@ -150,6 +150,11 @@ final class KernelCase {
         return shapes != null ? shapes : Shape.standard(dims, r);
     }
 
+    /** The shapes on the PTX interpreter device: {@link #shapes(Random)} capped by {@link Shape#forInterpreter}. */
+    List<Shape> interpreterShapes(Random r) {
+        return Shape.forInterpreter(dims, shapes(r), shapes != null);
+    }
+
     /** Makes the arguments of one run. */
     Object[] makeArgs(Random r, Shape shape) {
         long cross = 1;

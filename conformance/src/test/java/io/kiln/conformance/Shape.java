@@ -40,6 +40,38 @@ record Shape(int dims, int x, int y, int z) {
         };
     }
 
+    /**
+     * The largest run on the PTX interpreter device, which executes one instruction at a time:
+     * {@code -Dkiln.ptxInterpreter.cap=N}, 4096 by default (a cap of 100003 or more runs every standard shape).
+     */
+    static final int INTERPRETER_CAP = Integer.getInteger("kiln.ptxInterpreter.cap", 4096);
+
+    /**
+     * The shapes a kernel runs at on the PTX interpreter: {@code standard} without the runs larger
+     * than {@link #INTERPRETER_CAP} elements, which become a smaller prime-sided shape of the same rank
+     * (still more than one block of 256 threads). Empty, one-element and prime runs are kept. Explicit
+     * per-case shapes above the cap are dropped (the smallest is kept if none is left).
+     */
+    static List<Shape> forInterpreter(int dims, List<Shape> standard, boolean explicit) {
+        java.util.ArrayList<Shape> out = new java.util.ArrayList<>();
+        for (Shape s : standard) {
+            if (s.total() <= INTERPRETER_CAP) {
+                out.add(s);
+            } else if (!explicit) {
+                Shape smaller = switch (dims) {
+                    case 1 -> of(2053);
+                    case 2 -> of(37, 41);
+                    default -> of(13, 11, 17);
+                };
+                if (!out.contains(smaller)) out.add(smaller);
+            }
+        }
+        if (out.isEmpty()) {
+            out.add(standard.stream().min(java.util.Comparator.comparingInt(Shape::total)).orElseThrow());
+        }
+        return List.copyOf(out);
+    }
+
     @Override
     public String toString() {
         return switch (dims) {
