@@ -200,7 +200,7 @@ class CpuEndToEndTest {
         }
         assertArrayEquals(r2, o2);
 
-        int m = 1000;
+        int m = 1008;
         int[] g = new int[m], gref = new int[m];
         ctx.setLocalSize(16, 1, 1);
         for (int i = 0; i < m; i++) TestKernels.workGroups(ctx.setGlobalId(i, 0, 0, m, 1, 1), gref);
@@ -363,16 +363,15 @@ class CpuEndToEndTest {
     }
 
     @Test
-    void barriersAreRefusedOnTheCpuForNow() {
-        float[] x = new float[64];
-        KernelCompilationException e = assertThrows(KernelCompilationException.class,
-                () -> {
-                    try (ExecutionPlan plan = new TaskGraph("bar").task("b", TestKernels::barrierKernel, new KernelContext(), x)
-                            .plan(CPU).withGrid("b", Grid.of(64).local(64))) {
-                        plan.run();
-                    }
-                });
-        assertTrue(e.getMessage().contains("not supported yet on the cpu back end"), e.getMessage());
+    void barriersLetWorkItemsOfAGroupReadWhatOthersWrote() {
+        float[] x = randomFloats(new Random(3), 192, false);
+        float[] ref = new float[x.length];
+        for (int i = 0; i < x.length; i++) ref[i] = x[i / 64 * 64 + 63 - i % 64];
+        try (ExecutionPlan plan = new TaskGraph("bar").task("b", TestKernels::barrierKernel, new KernelContext(), x)
+                .plan(CPU).withGrid("b", Grid.of(192).local(64))) {
+            plan.run();
+        }
+        assertBits(ref, x);
     }
 
     @Test
