@@ -305,24 +305,4 @@ final class CpuAtomics {
         a[i] = Math.max(old, v);
         return old;
     }
-
-    // ------------------------------------------------------------------------ work-group support
-
-    /**
-     * The error for work-items of one group that stopped at different barriers (or where some
-     * returned while others wait at a barrier); the generated code throws it.
-     *
-     * @param first where item 0 stopped: {@code k + 1} at barrier {@code k}, 0 when it returned
-     * @param other where item {@code item} stopped, in the same encoding
-     */
-    static RuntimeException divergentBarrier(int first, int other, int item, int groupX, int groupY, int groupZ) {
-        return new io.kiln.KilnException("work-items of work-group (" + groupX + ", " + groupY + ", " + groupZ
-                + ") disagree: work-item 0 " + stop(first) + " but work-item " + item + " (in the group's x-fastest order) "
-                + stop(other) + ". Every work-item of a group must reach the same barriers in the same order: "
-                + "barrier() may not sit under control flow that depends on the work-item id");
-    }
-
-    private static String stop(int code) {
-        return code == 0 ? "returned" : "stopped at barrier #" + (code - 1) + " (in code order)";
-    }
 }

@@ -98,6 +98,7 @@ final class JvmEmitter {
     private static final ClassDesc CD_FLOAT = ClassDesc.of("java.lang.Float");
     private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double");
     private static final ClassDesc CD_ATOMICS = ClassDesc.of(CpuAtomics.class.getName());
+    private static final ClassDesc CD_SUPPORT = ClassDesc.of(KernelSupport.class.getName());
 
     /**
      * A generated class.
@@ -665,7 +666,7 @@ final class JvmEmitter {
                 cb.iload(groupSlot[0]);
                 cb.iload(groupSlot[1]);
                 cb.iload(groupSlot[2]);
-                cb.invokestatic(CD_ATOMICS, "divergentBarrier", MethodTypeDesc.of(ClassDesc.of("java.lang.RuntimeException"),
+                cb.invokestatic(CD_SUPPORT, "divergentBarrier", MethodTypeDesc.of(ClassDesc.of(io.kiln.KilnException.class.getName()),
                         CD_int, CD_int, CD_int, CD_int, CD_int, CD_int));
                 cb.athrow();
                 cb.labelBinding(same);
@@ -788,6 +789,23 @@ final class JvmEmitter {
                 case Instr.Binary b -> {
                     load(b.a());
                     load(b.b());
+                    Type t = b.dst().type();
+                    boolean divides = b.op() == io.kiln.ir.BinOp.DIV || b.op() == io.kiln.ir.BinOp.REM;
+                    if (divides && (t == Type.I32 || t == Type.I64) && !(b.b() instanceof Const c && c.bits() != 0)) {
+                        // An explicit test, not the JVM's SIGFPE trap, which a native library may have replaced.
+                        Label ok = cb.newLabel();
+                        if (t == Type.I32) {
+                            cb.dup();
+                        } else {
+                            cb.dup2();
+                            cb.lconst_0();
+                            cb.lcmp();
+                        }
+                        cb.ifne(ok);
+                        cb.invokestatic(CD_SUPPORT, "divisionByZero", MethodTypeDesc.of(ClassDesc.of("java.lang.ArithmeticException")));
+                        cb.athrow();
+                        cb.labelBinding(ok);
+                    }
                     cb.with(OperatorInstruction.of(binaryOpcode(b.op(), b.dst().type())));
                     store(b.dst());
                 }
