@@ -56,14 +56,19 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * limit beyond the loop's own bound). Inner parallel loops run all their iterations.</li>
  * <li>{@code strided} (every loop kernel): runs iterations {@code lo, lo + hi, lo + 2*hi, ...} of
  * loop 0, for trip counts the host does not know.</li>
- * <li>{@code items} (work-item kernels): runs work-items {@code geometry[2d] <= id_d < geometry[2d+1]}
- * for d = 0..2; {@code geometry[6..8]} are the global sizes, {@code geometry[9..11]} the local sizes.</li>
+ * <li>{@code items} (work-item kernels without barriers or local memory): runs work-items
+ * {@code geometry[2d] <= id_d < geometry[2d+1]} for d = 0..2; {@code geometry[6..8]} are the global
+ * sizes, {@code geometry[9..11]} the local sizes.</li>
+ * <li>{@code groups} (work-item kernels with barriers or local memory): runs whole work-groups
+ * {@code geometry[2d] <= group_d < geometry[2d+1]}, each on this thread, its work-items one barrier
+ * region at a time (see {@code writeGroupLoops}); sizes as for {@code items}.</li>
  * <li>{@code single} (kernels with neither): runs the method body once.</li>
  * </ul>
  * IR variables map to JVM locals (two slots for I64/F64), blocks to labels, terminators to
  * {@code if}/{@code goto}/{@code tableswitch}/{@code lookupswitch}. Java's semantics hold natively; in
  * particular int and long {@code /} and {@code %} by zero throw {@link ArithmeticException} as in Java
- * (GPU back ends yield 0 instead). Constant tables reach the class as class data
+ * (GPU back ends yield 0 instead; the divisor is tested explicitly, see {@link KernelSupport#divisionByZero}).
+ * Atomics call {@link CpuAtomics}. Constant tables reach the class as class data
  * ({@code ldc} of a {@code MethodHandles.classDataAt} dynamic constant). For {@code @Reduce} kernels each
  * {@code return} stores the raw bits of every reduction's accumulator into {@code partials[r]}; the
  * caller combines the partials of all chunks.
