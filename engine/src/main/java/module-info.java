@@ -11,5 +11,5 @@ module io.kiln.engine {
     exports io.kiln.spi;
 
     uses io.kiln.spi.BackendProvider;
-    provides io.kiln.spi.BackendProvider with io.kiln.opencl.OpenClBackendProvider;
+    provides io.kiln.spi.BackendProvider with io.kiln.opencl.OpenClBackendProvider, io.kiln.cuda.CudaBackendProvider;
 }

@@ -116,6 +116,43 @@ public class SaxpyBenchmark {
         s.roundTrip.run();
     }
 
+    /** A hand-written saxpy on two threads, each on one half: the machine's two-core memory bandwidth. */
+    @State(Scope.Benchmark)
+    public static class TriadState {
+        @Param("16777216")
+        public int n;
+        float[] x;
+        float[] y;
+        JavaThreads threads;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            x = random(1, n);
+            y = random(2, n);
+            threads = new JavaThreads(2);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            threads.close();
+        }
+    }
+
+    /** Hand-written two-thread triad: the bandwidth the cpu device should reach (issue target: 80%). */
+    @Benchmark
+    public void javaTwoThreadTriad(TriadState s) {
+        float[] x = s.x;
+        float[] y = s.y;
+        int n = s.n;
+        s.threads.run(p -> {
+            int lo = p * (n / 2);
+            int hi = p == 1 ? n : n / 2;
+            for (int i = lo; i < hi; i++) {
+                y[i] = A * x[i] + y[i];
+            }
+        });
+    }
+
     /** The same Java method on one thread. Updates y in place, so nothing is dead code. */
     @Benchmark
     public void javaOneThread(JavaState s) {

@@ -88,6 +88,98 @@ public class SgemmBenchmark {
         }
     }
 
+    /** The tiled work-group kernel {@link Blas#sgemmTiled} on the same device. */
+    @State(Scope.Benchmark)
+    public static class TiledState {
+        @Param("opencl:0")
+        public String device;
+        @Param({"256", "512"})
+        public int size;
+        float[] c;
+        ExecutionPlan plan;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            Device d = BenchmarkDevices.get(device);
+            int n = size;
+            float[] a = SaxpyBenchmark.random(1, n * n);
+            float[] b = SaxpyBenchmark.random(2, n * n);
+            c = new float[n * n];
+            int t = Blas.TILE;
+            plan = new TaskGraph("sgemm-tiled")
+                    .transferToDevice(Transfer.FIRST_RUN, a, b)
+                    .task("sgemm", Blas::sgemmTiled, new io.kiln.KernelContext(), n, n, n, a, b, c)
+                    .transferToHost(Transfer.EVERY_RUN, c)
+                    .plan(d);
+            plan.withGrid("sgemm", io.kiln.Grid.of((n + t - 1) / t * t, (n + t - 1) / t * t).local(t, t));
+            plan.run();
+            float[] expected = new float[n * n];
+            Blas.sgemm(n, n, n, a, b, expected);
+            if (!Arrays.equals(expected, c)) {
+                throw new IllegalStateException("sgemmTiled on " + device + " differs from plain Java: not benchmarking a wrong kernel");
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (plan != null) plan.close();
+        }
+    }
+
+    /** The tiled kernel (local memory, barriers) on the device; C copied back each time. */
+    @Benchmark
+    public void kilnTiled(TiledState s, Blackhole bh) {
+        s.plan.run();
+        bh.consume(s.c);
+    }
+
+    /** Hand-written Java: the kernel's loops, rows split between two threads by hand. */
+    @State(Scope.Benchmark)
+    public static class HandState {
+        @Param({"256", "512"})
+        public int size;
+        float[] a;
+        float[] b;
+        float[] c;
+        JavaThreads threads;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            a = SaxpyBenchmark.random(1, size * size);
+            b = SaxpyBenchmark.random(2, size * size);
+            c = new float[size * size];
+            threads = new JavaThreads(2);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            threads.close();
+        }
+    }
+
+    /** The same loops written by hand in Java and split over two threads: what Kiln's cpu device competes with. */
+    @Benchmark
+    public void javaHandLoopTwoThreads(HandState s, Blackhole bh) {
+        int n = s.size;
+        float[] a = s.a;
+        float[] b = s.b;
+        float[] c = s.c;
+        s.threads.run(p -> {
+            int lo = p * (n / 2);
+            int hi = p == 1 ? n : n / 2;
+            for (int i = lo; i < hi; i++) {
+                for (int j = 0; j < n; j++) {
+                    float sum = 0;
+                    for (int k = 0; k < n; k++) {
+                        sum += a[i * n + k] * b[k * n + j];
+                    }
+                    c[i * n + j] = sum;
+                }
+            }
+        });
+        bh.consume(c);
+    }
+
     /** The kernel on the device; C copied back to the host each time. */
     @Benchmark
     public void kiln(KilnState s, Blackhole bh) {

@@ -100,9 +100,13 @@ final class MethodTranslator {
     }
 
     /** A reference: a statically known array, or the kernel context. */
-    record Ref(ArrayRef array, boolean context) implements Entry {
+    record Ref(ArrayRef array, boolean context, String object) implements Entry {
+        Ref(ArrayRef array, boolean context) {
+            this(array, context, null);
+        }
+
         String describe() {
-            return context ? "the KernelContext" : "array " + array.name();
+            return object != null ? "the object in " + object : context ? "the KernelContext" : "array " + array.name();
         }
     }
 
@@ -210,6 +214,15 @@ final class MethodTranslator {
         return new KernelCompilationError(where + ": " + what + inlined);
     }
 
+    /** The source line of the first instruction at or after element {@code i}. */
+    private int lineFrom(int i) {
+        for (int k = i; k < elems.size(); k++) {
+            if (elems.get(k) instanceof LineNumber ln) return ln.line();
+            if (elems.get(k) instanceof Instruction) return lineAt[k];
+        }
+        return lineAt[Math.min(i, lineAt.length - 1)];
+    }
+
     // ---- prescan -----------------------------------------------------------------------------
 
     private void prescan() {
@@ -222,10 +235,16 @@ final class MethodTranslator {
             if (e instanceof LocalVariable lv) localVars.add(lv);
         }
         lineAt[elems.size()] = line;
+        for (int i = 0; i < elems.size(); i++) {
+            if (elems.get(i) instanceof MonitorInstruction) {
+                pos = i;
+                throw error("synchronized is not supported in kernels");
+            }
+        }
         for (CodeElement e : elems) {
             if (e instanceof ExceptionCatch ec) {
                 pos = labelIndex.getOrDefault(ec.tryStart(), 0);
-                throw error("exception handlers (try/catch/finally) are not supported in kernels");
+                throw error(lineFrom(pos), "exception handlers (try/catch/finally) are not supported in kernels");
             }
         }
         // count stores per slot: single-assignment slots carry host expressions for trip counts
@@ -592,8 +611,11 @@ final class MethodTranslator {
             case NopInstruction n -> {
             }
             case ThrowInstruction t -> throw error("throwing exceptions is not supported in kernels");
-            case NewObjectInstruction n -> throw error("allocation of " + n.className().asInternalName().replace('/', '.')
-                    + " is not supported in kernels");
+            case NewObjectInstruction n -> {
+                String cls = n.className().asInternalName();
+                if (isThrowable(cls)) throw error("throwing exceptions is not supported in kernels (new " + cls.replace('/', '.') + ")");
+                throw error("allocation of " + cls.replace('/', '.') + " is not supported in kernels");
+            }
             case NewReferenceArrayInstruction n -> throw error("arrays of objects (" + n.componentType().asInternalName().replace('/', '.')
                     + "[]) are not supported in kernels");
             case NewMultiArrayInstruction n -> throw error("multi-dimensional arrays are not supported in kernels");
@@ -603,6 +625,14 @@ final class MethodTranslator {
                     + ") are not supported in kernels");
             case DiscontinuedInstruction d -> throw error("the obsolete jsr/ret instructions are not supported in kernels");
             default -> throw error("the bytecode instruction " + ins.opcode().name().toLowerCase() + " is not supported in kernels");
+        }
+    }
+
+    private boolean isThrowable(String internalName) {
+        try {
+            return Throwable.class.isAssignableFrom(Class.forName(internalName.replace('/', '.'), false, session.loader));
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
     }
 
@@ -671,6 +701,9 @@ final class MethodTranslator {
     }
 
     private void constant(ConstantInstruction c) {
+        if (c.opcode() == Opcode.ACONST_NULL) {
+            throw error("null references are not supported in kernels");
+        }
         Object v = c.constantValue();
         switch (v) {
             case Integer i -> push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i), null));
@@ -713,6 +746,7 @@ final class MethodTranslator {
             case ARRAYLENGTH -> {
                 Ref r = popRef();
                 if (r.context()) throw error("the KernelContext is not an array");
+                if (r.object() != null) throw error(r.describe() + " is not an array; objects are not supported in kernels");
                 ArrayRef a = r.array();
                 if (a.length() >= 0) {
                     push(new Prim(Const.ofInt(a.length()), Type.I32, new HostExpr.Constant(a.length()), -1, null, Const.ofInt(a.length()), null));
@@ -774,6 +808,7 @@ final class MethodTranslator {
 
     private ArrayRef arrayOperand(Ref r, ElementType expected) {
         if (r.context()) throw error("the KernelContext is not an array");
+        if (r.object() != null) throw error(r.describe() + " is not an array; objects are not supported in kernels");
         ArrayRef a = r.array();
         boolean ok = a.element() == expected || (expected == ElementType.BYTE && a.element() == ElementType.BYTE);
         if (!ok) throw new IllegalStateException("array element type mismatch: " + a.element() + " vs " + expected);
@@ -1027,6 +1062,18 @@ final class MethodTranslator {
         }
         int fallIndex = pos + 1;
         if (fallIndex >= elems.size()) throw error("control reaches the end of the method without a return");
+        if (a instanceof Const ca && bv instanceof Const cb && !ca.type().isFloating()) {
+            // A branch on constants (assertions, static final flags): only the taken side is compiled.
+            long x = ca.longValue();
+            long y = cb.longValue();
+            boolean taken = op.test(Long.compare(x, y));
+            int target = taken ? targetIndex : fallIndex;
+            List<Entry> shape = materialize(List.of());
+            cur.terminator = new Terminator.Goto(blockOf(target).id);
+            terminated = true;
+            propagate(rangeAt[target], shape, work);
+            return;
+        }
         if (topLevel) recordParallelHeader(op, pa, pb, targetIndex, fallIndex);
         List<Entry> shape = materialize(List.of(a, bv));
         a = keepAfterMaterialize.get(0);
@@ -1352,7 +1399,8 @@ final class MethodTranslator {
             case Short s -> pushValue(Const.ofInt(s));
             case Character ch -> pushValue(Const.ofInt(ch));
             case ArrayRef a -> push(new Ref(a, false));
-            default -> throw error("static field " + full + " of type " + value.getClass().getTypeName() + " is not supported in kernels");
+            // An object: refused where it is used (a call on it, a field of it), which names the construct.
+            default -> push(new Ref(null, false, full));
         }
     }
 

@@ -83,6 +83,7 @@ public final class OpenClBackendProvider implements BackendProvider {
     }
 
     private static Discovery discoverWithJocl() {
+        keepJvmSigfpeHandler();
         CL.setExceptionsEnabled(true);
         int[] count = new int[1];
         try {
@@ -122,6 +123,26 @@ public final class OpenClBackendProvider implements BackendProvider {
             return new Discovery(List.of(), "OpenCL is unavailable: the platform(s) " + empty + " report no devices.");
         }
         return new Discovery(List.copyOf(devices), null);
+    }
+
+    /**
+     * PoCL's CPU driver replaces the process-wide SIGFPE handler at its first use, which breaks Java's
+     * int division by zero everywhere in the JVM (HotSpot relies on SIGFPE: x / 0 then yields x instead of
+     * throwing). Kiln's OpenCL C guards every integer division, so PoCL's handler is not needed; ask PoCL
+     * not to install it unless the user set POCL_SIGFPE_HANDLER.
+     */
+    private static void keepJvmSigfpeHandler() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+            java.util.Optional<java.lang.foreign.MemorySegment> setenv = linker.defaultLookup().find("setenv");
+            if (setenv.isEmpty()) return;
+            java.lang.invoke.MethodHandle mh = linker.downcallHandle(setenv.get(), java.lang.foreign.FunctionDescriptor.of(
+                    java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
+                    java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.JAVA_INT));
+            int ignored = (int) mh.invokeExact(arena.allocateFrom("POCL_SIGFPE_HANDLER"), arena.allocateFrom("0"), 0);
+        } catch (Throwable t) {
+            // Best effort: without it PoCL installs its handler as before.
+        }
     }
 
     private static String safePlatformName(cl_platform_id platform) {

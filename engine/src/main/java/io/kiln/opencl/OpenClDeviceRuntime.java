@@ -200,4 +200,9 @@ public final class OpenClDeviceRuntime implements DeviceRuntime {
     public String toString() {
         return device.toString();
     }
+
+    @Override
+    public boolean supportsReductions() {
+        return true;
+    }
 }

@@ -231,6 +231,14 @@ public final class OpenClEmitter {
             terminator(body, b.terminator(), next);
         }
 
+        if (!ir.reductions().isEmpty()) {
+            body.append(reductionEpilogue());
+            sb.append("    /* @Reduce: one partial per work-item of the group */\n");
+            for (int r = 0; r < ir.reductions().size(); r++) {
+                sb.append("    __local ").append(elementType(ir.reductions().get(r).array().element())).append(" kiln_red").append(r)
+                        .append('[').append(REDUCTION_GROUP).append("];\n");
+            }
+        }
         boolean any = false;
         for (ArrayRef a : ir.arrays()) {
             if (a.space() == AddressSpace.LOCAL) {
@@ -698,8 +706,118 @@ public final class OpenClEmitter {
                 }
                 sb.append("        default: goto b").append(s.defaultTarget()).append(";\n    }\n");
             }
-            case Terminator.Return r -> sb.append("    return;\n");
+            case Terminator.Return r -> sb.append(ir.reductions().isEmpty() ? "    return;\n" : "    goto kiln_reduce;\n");
         }
+    }
+
+    // ---------------------------------------------------------------- @Reduce
+
+    /** Work-items per group of a kernel with {@code @Reduce}: the size of its local reduction buffers. */
+    public static final int REDUCTION_GROUP = 256;
+
+    /**
+     * The end of a {@code @Reduce} kernel: every work-item puts its partial in local memory, the group
+     * combines them in a tree, and the group's first work-item combines the result into {@code array[0]}
+     * atomically.
+     */
+    private String reductionEpilogue() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("kiln_reduce: ;\n");
+        sb.append("    {\n");
+        sb.append("        const int kiln_lid = (int) (get_local_id(0) + get_local_size(0) * (get_local_id(1) + get_local_size(1) * get_local_id(2)));\n");
+        sb.append("        const int kiln_lsz = (int) (get_local_size(0) * get_local_size(1) * get_local_size(2));\n");
+        for (int r = 0; r < ir.reductions().size(); r++) {
+            io.kiln.ir.Reduction red = ir.reductions().get(r);
+            sb.append("        kiln_red").append(r).append("[kiln_lid] = ").append(varNames[red.accumulator().id()]).append(";\n");
+        }
+        sb.append("        barrier(CLK_LOCAL_MEM_FENCE);\n");
+        sb.append("        for (int kiln_s = 1; kiln_s < kiln_lsz; kiln_s <<= 1) {\n");
+        sb.append("            if ((kiln_lid & (2 * kiln_s - 1)) == 0 && kiln_lid + kiln_s < kiln_lsz) {\n");
+        for (int r = 0; r < ir.reductions().size(); r++) {
+            io.kiln.ir.Reduction red = ir.reductions().get(r);
+            String a = "kiln_red" + r + "[kiln_lid]";
+            String b = "kiln_red" + r + "[kiln_lid + kiln_s]";
+            sb.append("                ").append(a).append(" = ").append(combine(red.op(), red.array().element(), a, b)).append(";\n");
+        }
+        sb.append("            }\n");
+        sb.append("            barrier(CLK_LOCAL_MEM_FENCE);\n");
+        sb.append("        }\n");
+        sb.append("        if (kiln_lid == 0) {\n");
+        for (int r = 0; r < ir.reductions().size(); r++) {
+            io.kiln.ir.Reduction red = ir.reductions().get(r);
+            String pointer = "&" + arrayNames[red.array().id()] + "[0]";
+            sb.append("            ").append(atomicCombine(red.op(), red.array().element(), pointer, "kiln_red" + r + "[0]")).append(";\n");
+        }
+        sb.append("        }\n");
+        sb.append("    }\n");
+        return sb.toString();
+    }
+
+    /** {@code a op b} with Java semantics. */
+    private String combine(io.kiln.ir.ReduceOp op, ElementType et, String a, String b) {
+        return switch (op) {
+            case ADD -> switch (et) {
+                case INT -> "as_int(as_uint(" + a + ") + as_uint(" + b + "))";
+                case LONG -> "as_long(as_ulong(" + a + ") + as_ulong(" + b + "))";
+                default -> a + " + " + b;
+            };
+            case MUL -> switch (et) {
+                case INT -> "as_int(as_uint(" + a + ") * as_uint(" + b + "))";
+                case LONG -> "as_long(as_ulong(" + a + ") * as_ulong(" + b + "))";
+                default -> a + " * " + b;
+            };
+            case MIN -> minMax(et, true, a, b);
+            case MAX -> minMax(et, false, a, b);
+        };
+    }
+
+    /** Combines {@code value} into {@code *pointer} atomically. */
+    private String atomicCombine(io.kiln.ir.ReduceOp op, ElementType et, String pointer, String value) {
+        if (et == ElementType.LONG || et == ElementType.DOUBLE) {
+            if (et == ElementType.LONG && (op == io.kiln.ir.ReduceOp.MIN || op == io.kiln.ir.ReduceOp.MAX)) int64MinMaxAtomics = true;
+            else int64Atomics = true;
+        }
+        if (op == io.kiln.ir.ReduceOp.MUL || ((et == ElementType.FLOAT || et == ElementType.DOUBLE) && op == io.kiln.ir.ReduceOp.ADD)) {
+            return reduceCasHelper(op, et) + "(" + pointer + ", " + value + ")";
+        }
+        return switch (et) {
+            case INT -> switch (op) {
+                case ADD -> "atomic_add(" + pointer + ", " + value + ")";
+                case MIN -> "atomic_min(" + pointer + ", " + value + ")";
+                default -> "atomic_max(" + pointer + ", " + value + ")";
+            };
+            case LONG -> switch (op) {
+                case ADD -> "atom_add(" + pointer + ", " + value + ")";
+                case MIN -> "atom_min(" + pointer + ", " + value + ")";
+                default -> "atom_max(" + pointer + ", " + value + ")";
+            };
+            default -> casHelper(op == io.kiln.ir.ReduceOp.MIN ? AtomicOp.MIN : AtomicOp.MAX, et, "__global") + "(" + pointer + ", " + value + ")";
+        };
+    }
+
+    /** A compare-and-swap loop combining a value into global memory with {@code op}, for any element type. */
+    private String reduceCasHelper(io.kiln.ir.ReduceOp op, ElementType et) {
+        String t = elementType(et);
+        boolean wide = et == ElementType.LONG || et == ElementType.DOUBLE;
+        String bitsType = wide ? "ulong" : "uint";
+        String cas = wide ? "atom_cmpxchg" : "atomic_cmpxchg";
+        String name = "kiln_reduce_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + t;
+        if (!helpers.containsKey(name)) {
+            String old = "as_" + t + "(old)";
+            String combined = combine(op, et, old, "v");
+            helpers.put(name, "/* combines v into *p with " + op + " (Java semantics) by compare-and-swap */\n"
+                    + "void " + name + "(volatile __global " + t + "* p, " + t + " v) {\n"
+                    + "    volatile __global " + bitsType + "* q = (volatile __global " + bitsType + "*)p;\n"
+                    + "    " + bitsType + " old = *q;\n"
+                    + "    for (;;) {\n"
+                    + "        " + bitsType + " desired = as_" + bitsType + "(" + combined + ");\n"
+                    + "        " + bitsType + " seen = " + cas + "(q, old, desired);\n"
+                    + "        if (seen == old) return;\n"
+                    + "        old = seen;\n"
+                    + "    }\n"
+                    + "}\n");
+        }
+        return name;
     }
 
     /** A C condition with the IR's NaN rules: C's ordered operators, negated for the unordered forms. */

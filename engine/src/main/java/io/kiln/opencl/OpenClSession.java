@@ -168,7 +168,14 @@ final class OpenClSession implements DeviceSession {
         if (args.length != ir.params().size()) {
             throw new IllegalArgumentException(ir.displayName() + " takes " + ir.params().size() + " arguments, " + args.length + " were given");
         }
-        long[][] range = ndRange(ir.kind(), geometry.sizes(), geometry.local(), runtime.device().computeUnits(), runtime.maxWorkGroupSize());
+        long[] sizes = geometry.sizes();
+        long[] local = geometry.local();
+        if (!ir.reductions().isEmpty()) {
+            long[][] adjusted = reductionShape(sizes, local, runtime.device().computeUnits(), runtime.maxWorkGroupSize());
+            sizes = adjusted[0];
+            local = adjusted[1];
+        }
+        long[][] range = ndRange(ir.kind(), sizes, local, runtime.device().computeUnits(), runtime.maxWorkGroupSize());
         if (range == null) {
             return; // an empty iteration space: nothing to run
         }
@@ -238,6 +245,35 @@ final class OpenClSession implements DeviceSession {
             case Double d -> CL.clSetKernelArg(kernel, index, Sizeof.cl_double, Pointer.to(new double[] {d}));
             default -> throw new IllegalStateException("unexpected kernel argument " + value);
         }
+    }
+
+    /**
+     * The launch shape of a {@code @Reduce} kernel: work-groups of a power of two up to
+     * {@link OpenClEmitter#REDUCTION_GROUP} work-items along dimension 0 (the group combines its
+     * partials in local memory), and dimension 0 capped so that each work-item accumulates several
+     * iterations and few groups combine atomically.
+     */
+    static long[][] reductionShape(long[] sizes, long[] local, int computeUnits, long maxWorkGroupSize) {
+        long[] s = sizes.clone();
+        long[] l;
+        if (local == null) {
+            long g = 1;
+            while (g * 2 <= Math.min(OpenClEmitter.REDUCTION_GROUP, maxWorkGroupSize)) g *= 2;
+            l = new long[s.length];
+            java.util.Arrays.fill(l, 1);
+            l[0] = g;
+        } else {
+            long product = 1;
+            for (long x : local) product *= x;
+            if (product > OpenClEmitter.REDUCTION_GROUP) {
+                throw new IllegalArgumentException("a @Reduce kernel runs in work-groups of at most " + OpenClEmitter.REDUCTION_GROUP
+                        + " work-items; the requested local size " + java.util.Arrays.toString(local) + " has " + product);
+            }
+            l = local.clone();
+        }
+        long cap = l[0] * Math.max(1, computeUnits) * 16L;
+        if (s.length > 0 && (s[0] < 0 || s[0] > cap)) s[0] = cap;
+        return new long[][] {s, l};
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.kiln.kernels;
 
+import io.kiln.KernelContext;
 import io.kiln.Parallel;
 
 /**
@@ -49,6 +50,41 @@ public final class Blas {
                 }
                 c[i * n + j] = sum;
             }
+        }
+    }
+
+    /** Tile edge of {@link #sgemmTiled}. */
+    public static final int TILE = 16;
+
+    /**
+     * {@code C = A * B} like {@link #sgemm}, with {@code TILE x TILE} tiles of A and B staged in
+     * local memory so that each element is read from global memory {@code n / TILE} times instead of
+     * {@code n} times. Each element of C is still summed in order of increasing {@code p}, so the
+     * result equals {@link #sgemm}'s bit for bit. Launch with
+     * {@code Grid.of(n rounded up to TILE, m rounded up to TILE).local(TILE, TILE)}.
+     */
+    public static void sgemmTiled(KernelContext ctx, int m, int n, int k, float[] a, float[] b, float[] c) {
+        float[] ta = ctx.localFloats(TILE * TILE);
+        float[] tb = ctx.localFloats(TILE * TILE);
+        int lx = ctx.localIdx();
+        int ly = ctx.localIdy();
+        int col = ctx.groupIdx() * TILE + lx;
+        int row = ctx.groupIdy() * TILE + ly;
+        float sum = 0f;
+        for (int t = 0; t < k; t += TILE) {
+            int ac = t + lx;
+            int br = t + ly;
+            ta[ly * TILE + lx] = row < m && ac < k ? a[row * k + ac] : 0f;
+            tb[ly * TILE + lx] = br < k && col < n ? b[br * n + col] : 0f;
+            ctx.barrier();
+            int steps = Math.min(TILE, k - t);
+            for (int p = 0; p < steps; p++) {
+                sum += ta[ly * TILE + p] * tb[p * TILE + lx];
+            }
+            ctx.barrier();
+        }
+        if (row < m && col < n) {
+            c[row * n + col] = sum;
         }
     }
 }
