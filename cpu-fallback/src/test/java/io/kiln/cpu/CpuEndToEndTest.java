@@ -283,6 +283,27 @@ class CpuEndToEndTest {
     }
 
     @Test
+    void fallbackPolicyCpuRunsKernelsWhoseDeviceBuildFailsOnTheCpu() {
+        Device broken = io.kiln.Devices.get(BrokenBuildProvider.DEVICE_ID);
+        float[] x = {1, 2, 3}, y = {1, 1, 1};
+        TaskGraph g = new TaskGraph("fb-build").task("s", TestKernels::saxpy, 2f, x, y).transferToHost(io.kiln.Transfer.EVERY_RUN, y);
+        try (ExecutionPlan plan = g.plan(broken)) {
+            KilnException e = assertThrows(KilnException.class, plan::run);
+            assertTrue(e.getMessage().contains("build log"), e.getMessage());
+        }
+        assertArrayEquals(new float[] {1, 1, 1}, y, "a failed build leaves the data untouched");
+        try (ExecutionPlan plan = g.plan(broken).withFallback(FallbackPolicy.CPU)) {
+            RunResult first = plan.run();
+            RunResult second = plan.run();
+            for (RunResult r : List.of(first, second)) {
+                assertEquals("cpu", r.task("s").device().id());
+                assertTrue(r.task("s").fallbackReason().contains("build log"), r.task("s").fallbackReason());
+            }
+        }
+        assertArrayEquals(new float[] {5, 9, 13}, y);
+    }
+
+    @Test
     void fallbackPolicyCpuRunsTasksOfAMissingDeviceOnTheCpu() {
         Device ghost = new Device("opencl:42", Backend.OPENCL, DeviceType.GPU, "no such device", "nobody", 1, 1);
         float[] x = {1, 2, 3}, y = {1, 1, 1};
