@@ -30,6 +30,7 @@ final class CpuKernel implements CompiledKernel {
     private final MethodHandle chunk;
     private final MethodHandle strided;
     private final MethodHandle items;
+    private final MethodHandle groups;
     private final MethodHandle single;
     private volatile String source;
     /** Nanoseconds per work item, for chunked launches. */
@@ -47,6 +48,7 @@ final class CpuKernel implements CompiledKernel {
         this.chunk = find(lookup, JvmEmitter.Mode.CHUNK);
         this.strided = find(lookup, JvmEmitter.Mode.STRIDED);
         this.items = find(lookup, JvmEmitter.Mode.ITEMS);
+        this.groups = find(lookup, JvmEmitter.Mode.GROUPS);
         this.single = find(lookup, JvmEmitter.Mode.SINGLE);
     }
 
@@ -147,6 +149,9 @@ final class CpuKernel implements CompiledKernel {
         perItem = e.update(busy, Math.max(1, itemCount));
     }
 
+    /** The largest work-group the cpu back end picks by itself (a kernel with barriers or local memory, no local size). */
+    static final int DEFAULT_GROUP_LIMIT = 256;
+
     private void launchItems(Object[] args, long[] global, long[] local, ForkJoinPool pool, int parallelism) {
         if (global.length < 1 || global.length > 3) {
             throw new IllegalArgumentException(ir.displayName() + ": a grid has 1 to 3 dimensions, got " + global.length);
@@ -155,44 +160,86 @@ final class CpuKernel implements CompiledKernel {
             throw new IllegalArgumentException(ir.displayName() + ": the grid has " + global.length
                     + " dimension(s) but its local size has " + local.length);
         }
+        long[] l = groupSize(global, local);
         int[] box = new int[JvmEmitter.GEOM_LENGTH];
         long itemCount = 1;
+        long[] range = new long[3];
         for (int d = 0; d < 3; d++) {
             long g = d < global.length ? global[d] : 1;
             if (g < 0 || g > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException(ir.displayName() + ": grid size " + g + " in dimension " + d + " is out of range");
             }
-            // Without a local size, groups of one work-item: what KernelContext reports in plain Java.
-            long l = d < global.length && local != null ? local[d] : 1;
-            if (l < 1 || l > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(ir.displayName() + ": local size " + l + " in dimension " + d + " is out of range");
-            }
+            // groups: the box counts work-groups; items: work-items.
+            range[d] = groups != null ? g / l[d] : g;
             box[2 * d] = 0;
-            box[2 * d + 1] = (int) g;
+            box[2 * d + 1] = (int) range[d];
             box[JvmEmitter.GEOM_GLOBAL + d] = (int) g;
-            box[JvmEmitter.GEOM_LOCAL + d] = (int) l;
+            box[JvmEmitter.GEOM_LOCAL + d] = (int) l[d];
             itemCount = multiplyCapped(itemCount, g);
         }
         if (itemCount == 0) return;
+        long groupItems = multiplyCapped(multiplyCapped(l[0], l[1]), l[2]);
+        if (groups != null && multiplyCapped(groupItems, Math.max(1, output.stateSlotsPerItem())) > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(ir.displayName() + ": a work-group of " + groupItems
+                    + " work-items is too large for the cpu device, which keeps " + output.stateSlotsPerItem()
+                    + " values per work-item across barriers in one array; use a smaller local size");
+        }
         WorkSplitter.Estimate e = perItem;
         // Split the outermost dimension that gives enough chunks, else the largest one.
-        int wanted = WorkSplitter.chunks(e.nsPerItem(), itemCount, itemCount, parallelism);
+        int dims = global.length;
+        long units = range[0] * range[1] * range[2];
+        int wanted = WorkSplitter.chunks(e.nsPerItem(), itemCount, units, parallelism);
         if (forcedChunks > 0) wanted = forcedChunks;
         int splitDim = -1;
-        for (int d = global.length - 1; d >= 0 && splitDim < 0; d--) {
-            if (global[d] >= wanted) splitDim = d;
+        for (int d = dims - 1; d >= 0 && splitDim < 0; d--) {
+            if (range[d] >= wanted) splitDim = d;
         }
         if (splitDim < 0) {
             splitDim = 0;
-            for (int d = 1; d < global.length; d++) {
-                if (global[d] > global[splitDim]) splitDim = d;
+            for (int d = 1; d < dims; d++) {
+                if (range[d] > range[splitDim]) splitDim = d;
             }
         }
-        long range = global[splitDim];
-        long len = WorkSplitter.chunkLength(range, (int) Math.min(wanted, range));
-        int chunks = WorkSplitter.chunkCount(range, len);
-        long busy = run(new Launch(items, args, chunks, 0, len, box, splitDim), pool, parallelism);
+        long len = WorkSplitter.chunkLength(range[splitDim], (int) Math.min(wanted, range[splitDim]));
+        int chunks = WorkSplitter.chunkCount(range[splitDim], len);
+        long busy = run(new Launch(groups != null ? groups : items, args, chunks, 0, len, box, splitDim), pool, parallelism);
         perItem = e.update(busy, itemCount);
+    }
+
+    /**
+     * The work-group size of a launch. A given local size must divide the global size in every
+     * dimension (OpenCL 1.2's rule, so that every back end runs the same groups). Without one, a
+     * kernel with barriers or local memory gets groups along dimension 0 of the largest size up to
+     * {@link #DEFAULT_GROUP_LIMIT} that divides the global size; other kernels get groups of one
+     * work-item, which is what a plain {@code KernelContext} reports.
+     */
+    private long[] groupSize(long[] global, long[] local) {
+        long[] l = {1, 1, 1};
+        if (local != null) {
+            for (int d = 0; d < local.length; d++) {
+                if (local[d] < 1 || local[d] > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException(ir.displayName() + ": local size " + local[d] + " in dimension " + d
+                            + " is out of range: use 1 to " + Integer.MAX_VALUE);
+                }
+                if (global[d] % local[d] != 0) {
+                    throw new IllegalArgumentException(ir.displayName() + ": the global size " + global[d] + " in dimension "
+                            + d + " is not a multiple of the local size " + local[d] + ": work-groups must be whole. Round the grid up to "
+                            + ((global[d] + local[d] - 1) / local[d] * local[d])
+                            + " and skip the extra work-items in the kernel (if (i >= n) return;)");
+                }
+                l[d] = local[d];
+            }
+            return l;
+        }
+        if (groups != null && global[0] > 0) {
+            for (long c = Math.min(DEFAULT_GROUP_LIMIT, global[0]); c >= 1; c--) {
+                if (global[0] % c == 0) {
+                    l[0] = c;
+                    break;
+                }
+            }
+        }
+        return l;
     }
 
     private static long multiplyCapped(long a, long b) {

@@ -56,14 +56,19 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * limit beyond the loop's own bound). Inner parallel loops run all their iterations.</li>
  * <li>{@code strided} (every loop kernel): runs iterations {@code lo, lo + hi, lo + 2*hi, ...} of
  * loop 0, for trip counts the host does not know.</li>
- * <li>{@code items} (work-item kernels): runs work-items {@code geometry[2d] <= id_d < geometry[2d+1]}
- * for d = 0..2; {@code geometry[6..8]} are the global sizes, {@code geometry[9..11]} the local sizes.</li>
+ * <li>{@code items} (work-item kernels without barriers or local memory): runs work-items
+ * {@code geometry[2d] <= id_d < geometry[2d+1]} for d = 0..2; {@code geometry[6..8]} are the global
+ * sizes, {@code geometry[9..11]} the local sizes.</li>
+ * <li>{@code groups} (work-item kernels with barriers or local memory): runs whole work-groups
+ * {@code geometry[2d] <= group_d < geometry[2d+1]}, each on this thread, its work-items one barrier
+ * region at a time (see {@code writeGroupLoops}); sizes as for {@code items}.</li>
  * <li>{@code single} (kernels with neither): runs the method body once.</li>
  * </ul>
  * IR variables map to JVM locals (two slots for I64/F64), blocks to labels, terminators to
  * {@code if}/{@code goto}/{@code tableswitch}/{@code lookupswitch}. Java's semantics hold natively; in
  * particular int and long {@code /} and {@code %} by zero throw {@link ArithmeticException} as in Java
- * (GPU back ends yield 0 instead). Constant tables reach the class as class data
+ * (GPU back ends yield 0 instead; the divisor is tested explicitly, see {@link KernelSupport#divisionByZero}).
+ * Atomics call {@link CpuAtomics}. Constant tables reach the class as class data
  * ({@code ldc} of a {@code MethodHandles.classDataAt} dynamic constant). For {@code @Reduce} kernels each
  * {@code return} stores the raw bits of every reduction's accumulator into {@code partials[r]}; the
  * caller combines the partials of all chunks.
@@ -74,7 +79,7 @@ final class JvmEmitter {
 
     /** The methods a kernel class may have. */
     enum Mode {
-        CHUNK("chunk"), STRIDED("strided"), ITEMS("items"), SINGLE("single");
+        CHUNK("chunk"), STRIDED("strided"), ITEMS("items"), GROUPS("groups"), SINGLE("single");
 
         final String methodName;
 
@@ -97,6 +102,8 @@ final class JvmEmitter {
     private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
     private static final ClassDesc CD_FLOAT = ClassDesc.of("java.lang.Float");
     private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double");
+    private static final ClassDesc CD_ATOMICS = ClassDesc.of(CpuAtomics.class.getName());
+    private static final ClassDesc CD_SUPPORT = ClassDesc.of(KernelSupport.class.getName());
 
     /**
      * A generated class.
@@ -106,9 +113,11 @@ final class JvmEmitter {
      * @param classData  the constant tables, by their index in the class data
      * @param modes      the methods the class has
      * @param slotNames  per method name, what each local slot holds (for the listing)
+     * @param stateSlotsPerItem for {@code groups} with barriers, the most elements one work-item keeps
+     *                   in one typed state array (the launch checks that a group's state fits an array)
      */
     record Output(String className, byte[] bytes, List<Object> classData, Set<Mode> modes,
-                  Map<String, Map<Integer, String>> slotNames) {
+                  Map<String, Map<Integer, String>> slotNames, int stateSlotsPerItem) {
 
         /** The largest bytecode size of the class's methods. */
         int maxCodeLength() {
@@ -129,7 +138,7 @@ final class JvmEmitter {
     static Set<Mode> modes(KernelIR ir, KernelAnalysis an) {
         return switch (ir.kind()) {
             case LOOP_PARALLEL -> an.chunkable ? EnumSet.of(Mode.CHUNK, Mode.STRIDED) : EnumSet.of(Mode.STRIDED);
-            case WORK_ITEM -> EnumSet.of(Mode.ITEMS);
+            case WORK_ITEM -> an.groupMode ? EnumSet.of(Mode.GROUPS) : EnumSet.of(Mode.ITEMS);
             case SINGLE -> EnumSet.of(Mode.SINGLE);
         };
     }
@@ -173,7 +182,9 @@ final class JvmEmitter {
             throw new KernelCompilationException(ir.displayName() + ": the cpu back end cannot generate bytecode for this kernel ("
                     + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
         }
-        return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames);
+        int state = 0;
+        for (int c : an.stateCount) state = Math.max(state, c);
+        return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames, state);
     }
 
     private static Object constantArray(KernelIR ir, ArrayRef a) {
@@ -289,6 +300,14 @@ final class JvmEmitter {
         private final int[] localSlot = {-1, -1, -1};
         private final Map<Integer, Integer> paramCopySlot = new LinkedHashMap<>();
         private Label nextItem;
+        // groups: the work-group's ids, the work-item's local ids, and the barrier machinery
+        private final int[] groupSlot = {-1, -1, -1};
+        private final int[] localIdSlot = {-1, -1, -1};
+        private int stopSlot = -1;
+        private final int[] stateSlab = {-1, -1, -1, -1};
+        private final int[] stateBase = {-1, -1, -1, -1};
+        private Label[] resume;
+        private int nextBarrier;
 
         MethodWriter(KernelIR ir, KernelAnalysis an, Mode mode, CodeBuilder cb, int[] dataIndex, Map<Integer, String> slotNames) {
             this.ir = ir;
@@ -333,8 +352,9 @@ final class JvmEmitter {
                     }
                     case PRIVATE -> {
                         // Storage once per chunk: the front end zero-fills the array where Java's
-                        // 'new' executes, so each work-item and iteration sees a fresh array.
-                        if (an.used[a.id()]) allocate(a);
+                        // 'new' executes, so each work-item and iteration sees a fresh array. With
+                        // barriers each work-item keeps its own (see writeGroupLoops).
+                        if (an.used[a.id()] && !(mode == Mode.GROUPS && an.barrierCount > 0)) allocate(a);
                     }
                     default -> {
                     }
@@ -352,6 +372,8 @@ final class JvmEmitter {
             }
             if (mode == Mode.ITEMS) {
                 writeItemLoops();
+            } else if (mode == Mode.GROUPS) {
+                writeGroupLoops();
             } else {
                 writeBlocks();
             }
@@ -468,6 +490,239 @@ final class JvmEmitter {
             cb.return_();
         }
 
+        /**
+         * Work-group kernels: loops over the chunk's work-groups ({@code geometry[2d] <= group_d <
+         * geometry[2d+1]}), and in each group over its work-items, x fastest. Local arrays are
+         * allocated per group. With barriers, each pass over the items runs every item from where it
+         * stopped to its next barrier (or its end): a barrier saves the variables live across it into
+         * per-item state arrays, records its number and goes on with the next item; when every item
+         * has stopped at the same barrier, the next pass resumes each of them after it (an entry
+         * {@code tableswitch} on the barrier number, then the saved variables are reloaded).
+         */
+        private void writeGroupLoops() {
+            boolean bars = an.barrierCount > 0;
+            int[] groupHi = new int[3];
+            for (int d = 0; d < 3; d++) {
+                groupSlot[d] = alloc(1, "work-group id " + d);
+                groupHi[d] = alloc(1, "end of this chunk's work-groups in dimension " + d);
+                localIdSlot[d] = alloc(1, "local id " + d);
+                idSlot[d] = alloc(1, "global id " + d);
+                globalSlot[d] = alloc(1, "global size " + d);
+                localSlot[d] = alloc(1, "local size " + d);
+                cb.aload(GEOM);
+                cb.loadConstant(2 * d + 1);
+                cb.iaload();
+                cb.istore(groupHi[d]);
+                cb.aload(GEOM);
+                cb.loadConstant(GEOM_GLOBAL + d);
+                cb.iaload();
+                cb.istore(globalSlot[d]);
+                cb.aload(GEOM);
+                cb.loadConstant(GEOM_LOCAL + d);
+                cb.iaload();
+                cb.istore(localSlot[d]);
+            }
+            for (int v = an.reassignedParams.nextSetBit(0); v >= 0; v = an.reassignedParams.nextSetBit(v + 1)) {
+                Var var = ir.vars().get(v);
+                int copy = alloc(var.type().isWide() ? 2 : 1, "value of parameter " + var + " at launch");
+                paramCopySlot.put(v, copy);
+                load(var);
+                cb.storeLocal(kind(var.type()), copy);
+            }
+            int itemSlot = -1;
+            int regionSlot = -1;
+            int groupStopSlot = -1;
+            int[] privateSlab = new int[ir.arrays().size()];
+            if (bars) {
+                int sizeSlot = alloc(1, "work-items per group");
+                cb.iload(localSlot[0]);
+                cb.iload(localSlot[1]);
+                cb.imul();
+                cb.iload(localSlot[2]);
+                cb.imul();
+                cb.istore(sizeSlot);
+                itemSlot = alloc(1, "work-item index in the group");
+                regionSlot = alloc(1, "resume point of this pass (0: start, k + 1: after barrier k)");
+                stopSlot = alloc(1, "where the work-item stopped (0: returned, k + 1: at barrier k)");
+                groupStopSlot = alloc(1, "where work-item 0 stopped in this pass");
+                for (Type t : Type.values()) {
+                    int n = an.stateCount[t.ordinal()];
+                    if (n == 0) continue;
+                    stateSlab[t.ordinal()] = alloc(1, "saved " + t + " variables, " + n + " per work-item");
+                    stateBase[t.ordinal()] = alloc(1, "this work-item's offset in the saved " + t + " variables");
+                    cb.iload(sizeSlot);
+                    cb.loadConstant(n);
+                    cb.imul();
+                    cb.newarray(kind(t));
+                    cb.astore(stateSlab[t.ordinal()]);
+                }
+                for (ArrayRef a : ir.arrays()) {
+                    if (a.space() != AddressSpace.PRIVATE || !an.used[a.id()]) continue;
+                    // One private array per work-item of a group, reused by every group of the chunk.
+                    privateSlab[a.id()] = alloc(1, "private arrays " + a + ", one per work-item");
+                    cb.iload(sizeSlot);
+                    cb.loadConstant(a.length());
+                    cb.multianewarray(arrayDesc(a.element()).arrayType(), 2);
+                    cb.astore(privateSlab[a.id()]);
+                }
+                resume = new Label[an.barrierCount];
+                for (int k = 0; k < resume.length; k++) resume[k] = cb.newLabel();
+            }
+
+            Label[] groupTest = new Label[3];
+            Label[] groupNext = new Label[3];
+            Label done = cb.newLabel();
+            for (int d = 2; d >= 0; d--) {
+                groupTest[d] = cb.newLabel();
+                groupNext[d] = cb.newLabel();
+                cb.aload(GEOM);
+                cb.loadConstant(2 * d);
+                cb.iaload();
+                cb.istore(groupSlot[d]);
+                cb.labelBinding(groupTest[d]);
+                cb.iload(groupSlot[d]);
+                cb.iload(groupHi[d]);
+                cb.if_icmpge(d == 2 ? done : groupNext[d + 1]);
+            }
+            // A new group: fresh local memory (its contents are undefined in the language; here zero).
+            for (ArrayRef a : ir.arrays()) {
+                if (a.space() == AddressSpace.LOCAL && an.used[a.id()]) allocate(a);
+            }
+            Label region = cb.newLabel();
+            Label groupDone = cb.newLabel();
+            if (bars) {
+                cb.iconst_0();
+                cb.istore(regionSlot);
+                cb.labelBinding(region);
+                cb.iconst_0();
+                cb.istore(itemSlot);
+                cb.iconst_0();
+                cb.istore(groupStopSlot);
+            }
+            Label[] itemTest = new Label[3];
+            Label[] itemNext = new Label[3];
+            Label itemsDone = cb.newLabel();
+            for (int d = 2; d >= 0; d--) {
+                itemTest[d] = cb.newLabel();
+                itemNext[d] = cb.newLabel();
+                cb.iconst_0();
+                cb.istore(localIdSlot[d]);
+                cb.labelBinding(itemTest[d]);
+                cb.iload(localIdSlot[d]);
+                cb.iload(localSlot[d]);
+                cb.if_icmpge(d == 2 ? itemsDone : itemNext[d + 1]);
+            }
+            for (int d = 0; d < 3; d++) {
+                cb.iload(groupSlot[d]);
+                cb.iload(localSlot[d]);
+                cb.imul();
+                cb.iload(localIdSlot[d]);
+                cb.iadd();
+                cb.istore(idSlot[d]);
+            }
+            Label start = cb.newLabel();
+            if (bars) {
+                for (Type t : Type.values()) {
+                    int n = an.stateCount[t.ordinal()];
+                    if (n == 0) continue;
+                    cb.iload(itemSlot);
+                    cb.loadConstant(n);
+                    cb.imul();
+                    cb.istore(stateBase[t.ordinal()]);
+                }
+                for (ArrayRef a : ir.arrays()) {
+                    if (a.space() != AddressSpace.PRIVATE || !an.used[a.id()]) continue;
+                    cb.aload(privateSlab[a.id()]);
+                    cb.iload(itemSlot);
+                    cb.aaload();
+                    cb.astore(arraySlot[a.id()]);
+                }
+                List<SwitchCase> cases = new ArrayList<>();
+                cases.add(SwitchCase.of(0, start));
+                for (int k = 0; k < resume.length; k++) cases.add(SwitchCase.of(k + 1, resume[k]));
+                cb.iload(regionSlot);
+                cb.tableswitch(0, resume.length, start, cases);
+            }
+            cb.labelBinding(start);
+            for (Map.Entry<Integer, Integer> e : paramCopySlot.entrySet()) {
+                Var var = ir.vars().get(e.getKey());
+                cb.loadLocal(kind(var.type()), e.getValue());
+                store(var);
+            }
+            nextItem = cb.newLabel();
+            writeBlocks();
+            cb.labelBinding(nextItem);
+            if (bars) {
+                // Every work-item must stop where work-item 0 stopped.
+                Label check = cb.newLabel();
+                Label same = cb.newLabel();
+                cb.iload(itemSlot);
+                cb.ifne(check);
+                cb.iload(stopSlot);
+                cb.istore(groupStopSlot);
+                cb.goto_(same);
+                cb.labelBinding(check);
+                cb.iload(stopSlot);
+                cb.iload(groupStopSlot);
+                cb.if_icmpeq(same);
+                cb.iload(groupStopSlot);
+                cb.iload(stopSlot);
+                cb.iload(itemSlot);
+                cb.iload(groupSlot[0]);
+                cb.iload(groupSlot[1]);
+                cb.iload(groupSlot[2]);
+                cb.invokestatic(CD_SUPPORT, "divergentBarrier", MethodTypeDesc.of(ClassDesc.of(io.kiln.KilnException.class.getName()),
+                        CD_int, CD_int, CD_int, CD_int, CD_int, CD_int));
+                cb.athrow();
+                cb.labelBinding(same);
+                cb.iinc(itemSlot, 1);
+            }
+            for (int d = 0; d < 3; d++) {
+                cb.labelBinding(itemNext[d]);
+                cb.iinc(localIdSlot[d], 1);
+                cb.goto_(itemTest[d]);
+            }
+            cb.labelBinding(itemsDone);
+            if (bars) {
+                // All items stopped at barrier k (groupStop = k + 1): the next pass resumes after it.
+                cb.iload(groupStopSlot);
+                cb.ifeq(groupDone);
+                cb.iload(groupStopSlot);
+                cb.istore(regionSlot);
+                cb.goto_(region);
+            }
+            cb.labelBinding(groupDone);
+            for (int d = 0; d < 3; d++) {
+                cb.labelBinding(groupNext[d]);
+                cb.iinc(groupSlot[d], 1);
+                cb.goto_(groupTest[d]);
+            }
+            cb.labelBinding(done);
+            cb.return_();
+        }
+
+        /** Saves ({@code save}) or reloads the variables a work-item keeps across barrier {@code k}. */
+        private void barrierState(int k, boolean save) {
+            for (int v : an.barrierState.get(k)) {
+                Var var = ir.vars().get(v);
+                int t = var.type().ordinal();
+                cb.aload(stateSlab[t]);
+                cb.iload(stateBase[t]);
+                int index = an.stateIndex[v];
+                if (index != 0) {
+                    cb.loadConstant(index);
+                    cb.iadd();
+                }
+                if (save) {
+                    load(var);
+                    cb.arrayStore(kind(var.type()));
+                } else {
+                    cb.arrayLoad(kind(var.type()));
+                    store(var);
+                }
+            }
+        }
+
         private void writeBlocks() {
             cb.goto_(blockLabel[0]);
             for (Block b : ir.blocks()) {
@@ -539,6 +794,23 @@ final class JvmEmitter {
                 case Instr.Binary b -> {
                     load(b.a());
                     load(b.b());
+                    Type t = b.dst().type();
+                    boolean divides = b.op() == io.kiln.ir.BinOp.DIV || b.op() == io.kiln.ir.BinOp.REM;
+                    if (divides && (t == Type.I32 || t == Type.I64) && !(b.b() instanceof Const c && c.bits() != 0)) {
+                        // An explicit test, not the JVM's SIGFPE trap, which a native library may have replaced.
+                        Label ok = cb.newLabel();
+                        if (t == Type.I32) {
+                            cb.dup();
+                        } else {
+                            cb.dup2();
+                            cb.lconst_0();
+                            cb.lcmp();
+                        }
+                        cb.ifne(ok);
+                        cb.invokestatic(CD_SUPPORT, "divisionByZero", MethodTypeDesc.of(ClassDesc.of("java.lang.ArithmeticException")));
+                        cb.athrow();
+                        cb.labelBinding(ok);
+                    }
                     cb.with(OperatorInstruction.of(binaryOpcode(b.op(), b.dst().type())));
                     store(b.dst());
                 }
@@ -617,14 +889,22 @@ final class JvmEmitter {
                         case GLOBAL_SIZE -> cb.iload(globalSlot[d]);
                         case LOCAL_SIZE -> cb.iload(localSlot[d]);
                         case LOCAL_ID -> {
-                            cb.iload(idSlot[d]);
-                            cb.iload(localSlot[d]);
-                            cb.irem();
+                            if (mode == Mode.GROUPS) {
+                                cb.iload(localIdSlot[d]);
+                            } else {
+                                cb.iload(idSlot[d]);
+                                cb.iload(localSlot[d]);
+                                cb.irem();
+                            }
                         }
                         case GROUP_ID -> {
-                            cb.iload(idSlot[d]);
-                            cb.iload(localSlot[d]);
-                            cb.idiv();
+                            if (mode == Mode.GROUPS) {
+                                cb.iload(groupSlot[d]);
+                            } else {
+                                cb.iload(idSlot[d]);
+                                cb.iload(localSlot[d]);
+                                cb.idiv();
+                            }
                         }
                         case NUM_GROUPS -> {
                             // (global - 1) / local + 1 without overflow; a zero global size runs no work-item.
@@ -675,9 +955,44 @@ final class JvmEmitter {
                     widenIntTo(p.dst());
                     store(p.dst());
                 }
-                case Instr.Barrier b -> throw new IllegalStateException("refused by KernelAnalysis");
-                case Instr.Atomic a -> throw new IllegalStateException("refused by KernelAnalysis");
+                case Instr.Barrier b -> {
+                    if (mode != Mode.GROUPS) throw new IllegalStateException("a barrier outside a work-group method");
+                    int k = nextBarrier++;
+                    barrierState(k, true);
+                    cb.loadConstant(k + 1);
+                    cb.istore(stopSlot);
+                    cb.goto_(nextItem);
+                    cb.labelBinding(resume[k]);
+                    barrierState(k, false);
+                }
+                case Instr.Atomic a -> atomic(a);
             }
+        }
+
+        /**
+         * {@code dst = CpuAtomics.op(array, index, [expected,] operand)}: VarHandle atomics on global
+         * arrays, plain read-modify-writes on local ones (a group runs on one thread).
+         */
+        private void atomic(Instr.Atomic a) {
+            ArrayRef array = a.array();
+            Type t = array.element().valueType();
+            boolean cas = a.op() == io.kiln.ir.AtomicOp.COMPARE_AND_SET;
+            cb.aload(arraySlot[array.id()]);
+            load(a.index());
+            if (cas) load(a.expected());
+            load(a.operand());
+            String name = switch (a.op()) {
+                case ADD -> "add";
+                case MIN -> "min";
+                case MAX -> "max";
+                case EXCHANGE -> "exchange";
+                case COMPARE_AND_SET -> "compareAndSet";
+            } + (array.space() == AddressSpace.GLOBAL ? "" : "Local");
+            MethodTypeDesc type = cas
+                    ? MethodTypeDesc.of(desc(t), arrayDesc(array.element()), CD_int, desc(t), desc(t))
+                    : MethodTypeDesc.of(desc(t), arrayDesc(array.element()), CD_int, desc(t));
+            cb.invokestatic(CD_ATOMICS, name, type);
+            store(a.dst());
         }
 
         /** Converts the int on the stack to {@code dst}'s type (queries are int; a front end may want a long). */
@@ -750,7 +1065,11 @@ final class JvmEmitter {
             switch (b.terminator()) {
                 case Terminator.Goto g -> cb.goto_(blockLabel[g.target()]);
                 case Terminator.Return r -> {
-                    if (mode == Mode.ITEMS) {
+                    if (mode == Mode.GROUPS && an.barrierCount > 0) {
+                        cb.iconst_0();
+                        cb.istore(stopSlot);
+                        cb.goto_(nextItem);
+                    } else if (mode == Mode.ITEMS || mode == Mode.GROUPS) {
                         cb.goto_(nextItem);
                     } else {
                         storePartials();

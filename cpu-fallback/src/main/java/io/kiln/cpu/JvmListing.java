@@ -72,6 +72,8 @@ final class JvmListing {
             case "chunk" -> "runs iterations [lo, hi) of @Parallel loop 0 (hi < 0: to the loop's end) and all inner iterations";
             case "strided" -> "runs iterations lo, lo + hi, lo + 2*hi, ... of @Parallel loop 0 (trip count unknown on the host)";
             case "items" -> "runs the work-items of the box geometry[0..5] (lo/hi per dimension); sizes in geometry[6..11]";
+            case "groups" -> "runs the work-groups of the box geometry[0..5] (lo/hi group ids per dimension), each group's "
+                    + "work-items one barrier region at a time; sizes in geometry[6..11]";
             case "single" -> "runs the kernel once";
             default -> method;
         };

@@ -41,6 +41,22 @@ final class KernelAnalysis {
     final boolean chunkable;
     /** The outermost parallel loop (dimension 0), or {@code null} for other kernels. */
     final ParallelLoop loop0;
+    /**
+     * Whether the kernel runs as whole work-groups ({@code groups} method): a work-item kernel with
+     * barriers or local memory.
+     */
+    final boolean groupMode;
+    /** The number of barriers; barrier {@code k} is the k-th {@code Barrier} in block order, then instruction order. */
+    final int barrierCount;
+    /**
+     * Per barrier, the variables saved there and reloaded when the work-item resumes: those live after
+     * the barrier that the kernel assigns somewhere (a variable never assigned keeps its entry value).
+     */
+    final List<int[]> barrierState = new ArrayList<>();
+    /** Per variable, its index in the per-work-item state of its type, or -1 when no barrier saves it. */
+    final int[] stateIndex;
+    /** Per {@link Type} ordinal, how many variables of that type the per-work-item state holds. */
+    final int[] stateCount = new int[Type.values().length];
 
     KernelAnalysis(KernelIR ir) {
         this.ir = ir;
@@ -85,6 +101,131 @@ final class KernelAnalysis {
             }
         }
         definiteAssignment();
+
+        int bars = 0;
+        boolean local = false;
+        for (Block b : ir.blocks()) {
+            for (Instr in : b.instrs()) {
+                if (in instanceof Instr.Barrier) bars++;
+            }
+        }
+        for (ArrayRef a : ir.arrays()) {
+            if (a.space() == AddressSpace.LOCAL && used[a.id()]) local = true;
+        }
+        barrierCount = bars;
+        groupMode = ir.kind() == KernelKind.WORK_ITEM && (bars > 0 || local);
+        stateIndex = new int[ir.vars().size()];
+        java.util.Arrays.fill(stateIndex, -1);
+        if (bars > 0) barrierLiveness();
+    }
+
+    /**
+     * Backward liveness over the CFG, then, for each barrier, the variables live right after it. A
+     * work-item stops at a barrier and resumes after it, so those are what it must keep. A saved
+     * variable that some path reaches the barrier without assigning is zeroed at entry (the JVM
+     * verifier must see it assigned where it is saved).
+     */
+    private void barrierLiveness() {
+        int nb = ir.blocks().size();
+        BitSet assignedSomewhere = new BitSet();
+        for (Block b : ir.blocks()) {
+            for (Instr i : b.instrs()) {
+                Var d = dst(i);
+                if (d != null) assignedSomewhere.set(d.id());
+            }
+        }
+        BitSet[] liveIn = new BitSet[nb];
+        for (int i = 0; i < nb; i++) liveIn[i] = new BitSet();
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (int b = nb - 1; b >= 0; b--) {
+                BitSet live = liveOut(b, liveIn);
+                Block block = ir.blocks().get(b);
+                terminatorUses(block.terminator(), live);
+                List<Instr> ins = block.instrs();
+                for (int k = ins.size() - 1; k >= 0; k--) step(ins.get(k), live);
+                if (!live.equals(liveIn[b])) {
+                    liveIn[b] = live;
+                    changed = true;
+                }
+            }
+        }
+        BitSet reachable = reachable();
+        BitSet union = new BitSet();
+        for (Block block : ir.blocks()) {
+            List<Instr> ins = block.instrs();
+            List<Integer> positions = new ArrayList<>();
+            for (int k = 0; k < ins.size(); k++) {
+                if (ins.get(k) instanceof Instr.Barrier) positions.add(k);
+            }
+            if (positions.isEmpty()) continue;
+            // Live sets after each barrier of this block, computed backwards from the block's end.
+            BitSet live = liveOut(block.id(), liveIn);
+            terminatorUses(block.terminator(), live);
+            BitSet[] after = new BitSet[positions.size()];
+            int p = positions.size() - 1;
+            for (int k = ins.size() - 1; k >= 0 && p >= 0; k--) {
+                if (k == positions.get(p)) {
+                    after[p--] = (BitSet) live.clone();
+                }
+                step(ins.get(k), live);
+            }
+            BitSet assignedBefore = reachable.get(block.id()) ? assignedAtEntry(block.id()) : new BitSet();
+            int q = 0;
+            for (int k = 0; k < ins.size(); k++) {
+                if (q < positions.size() && k == positions.get(q)) {
+                    BitSet state = after[q++];
+                    state.and(assignedSomewhere);
+                    BitSet unassigned = (BitSet) state.clone();
+                    unassigned.andNot(assignedBefore);
+                    needsInit.or(unassigned);
+                    barrierState.add(state.stream().toArray());
+                    union.or(state);
+                }
+                Var d = dst(ins.get(k));
+                if (d != null) assignedBefore.set(d.id());
+            }
+        }
+        for (int v = union.nextSetBit(0); v >= 0; v = union.nextSetBit(v + 1)) {
+            stateIndex[v] = stateCount[ir.vars().get(v).type().ordinal()]++;
+        }
+    }
+
+    /** Per reachable block, the variables assigned on every path to its entry (from {@link #definiteAssignment}). */
+    private BitSet[] assignedIn;
+
+    private BitSet assignedAtEntry(int b) {
+        return assignedIn == null || assignedIn[b] == null ? new BitSet() : (BitSet) assignedIn[b].clone();
+    }
+
+    private BitSet liveOut(int b, BitSet[] liveIn) {
+        BitSet live = new BitSet();
+        for (int s : ir.blocks().get(b).terminator().successors()) live.or(liveIn[s]);
+        return live;
+    }
+
+    private static void terminatorUses(Terminator t, BitSet live) {
+        switch (t) {
+            case Terminator.Branch br -> {
+                if (br.a() instanceof Var v) live.set(v.id());
+                if (br.b() instanceof Var v) live.set(v.id());
+            }
+            case Terminator.Switch sw -> {
+                if (sw.key() instanceof Var v) live.set(v.id());
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** One backward liveness step over {@code i}: kill its destination, then add its operands. */
+    private static void step(Instr i, BitSet live) {
+        Var d = dst(i);
+        if (d != null) live.clear(d.id());
+        for (Value v : uses(i)) {
+            if (v instanceof Var var) live.set(var.id());
+        }
     }
 
     /** Refuses what this back end cannot run yet, with a message that says what and where. */
@@ -100,9 +241,12 @@ final class KernelAnalysis {
             }
         }
         for (ArrayRef a : ir.arrays()) {
-            if (a.space() == AddressSpace.LOCAL) {
+            if (a.space() == AddressSpace.LOCAL && ir.kind() != KernelKind.WORK_ITEM) {
                 throw new KernelCompilationException(where + "local (work-group) memory array " + a
-                        + " is not supported yet on the cpu back end; run the kernel on an OpenCL or CUDA device");
+                        + " in a kernel without a KernelContext parameter: only work-item kernels have work-groups");
+            }
+            if (a.space() == AddressSpace.LOCAL && a.length() < 0) {
+                throw new KernelCompilationException(where + "local array " + a + " has no constant length");
             }
             if ((a.space() == AddressSpace.PRIVATE || a.space() == AddressSpace.CONSTANT) && a.length() < 0) {
                 throw new KernelCompilationException(where + a.space() + " array " + a + " has no constant length");
@@ -111,10 +255,13 @@ final class KernelAnalysis {
         for (Block b : ir.blocks()) {
             for (Instr in : b.instrs()) {
                 switch (in) {
-                    case Instr.Barrier x -> throw new KernelCompilationException(where
-                            + "barriers are not supported yet on the cpu back end; run the kernel on an OpenCL or CUDA device");
-                    case Instr.Atomic x -> throw new KernelCompilationException(where + "atomic " + x.op()
-                            + " is not supported yet on the cpu back end; run the kernel on an OpenCL or CUDA device");
+                    case Instr.Barrier x -> {
+                        if (ir.kind() != KernelKind.WORK_ITEM) {
+                            throw new KernelCompilationException(where + "barrier in a kernel without a KernelContext "
+                                    + "parameter: only work-item kernels have work-groups");
+                        }
+                    }
+                    case Instr.Atomic x -> checkAtomic(x, where);
                     case Instr.WorkItem w -> {
                         if (ir.kind() != KernelKind.WORK_ITEM) {
                             throw new KernelCompilationException(where + "work-item query " + w.query()
@@ -137,6 +284,28 @@ final class KernelAnalysis {
                     }
                 }
             }
+        }
+    }
+
+    private static void checkAtomic(Instr.Atomic x, String where) {
+        ArrayRef a = x.array();
+        switch (a.element()) {
+            case INT, LONG, FLOAT, DOUBLE -> {
+            }
+            default -> throw new KernelCompilationException(where + "atomic " + x.op() + " on " + a.element().javaName()
+                    + " array " + a + ": atomics work on int, long, float and double arrays");
+        }
+        if (a.space() == AddressSpace.CONSTANT) {
+            throw new KernelCompilationException(where + "atomic " + x.op() + " on the constant table " + a
+                    + "; kernels may only read static final arrays");
+        }
+        Type t = a.element().valueType();
+        boolean cas = x.op() == io.kiln.ir.AtomicOp.COMPARE_AND_SET;
+        if (x.dst().type() != t || x.operand().type() != t || x.index().type() != Type.I32
+                || (cas ? x.expected() == null || x.expected().type() != t : x.expected() != null)) {
+            throw new KernelCompilationException(where + "malformed atomic " + x.op() + " on " + a + ": result " + x.dst().type()
+                    + ", operand " + x.operand().type() + ", index " + x.index().type()
+                    + (x.expected() == null ? "" : ", expected " + x.expected().type()));
         }
     }
 
@@ -187,6 +356,7 @@ final class KernelAnalysis {
         BitSet reachable = reachable();
         boolean changed = true;
         BitSet[] in = new BitSet[nb];
+        assignedIn = in;
         while (changed) {
             changed = false;
             for (int b = 0; b < nb; b++) {

@@ -200,7 +200,7 @@ class CpuEndToEndTest {
         }
         assertArrayEquals(r2, o2);
 
-        int m = 1000;
+        int m = 1008;
         int[] g = new int[m], gref = new int[m];
         ctx.setLocalSize(16, 1, 1);
         for (int i = 0; i < m; i++) TestKernels.workGroups(ctx.setGlobalId(i, 0, 0, m, 1, 1), gref);
@@ -280,6 +280,27 @@ class CpuEndToEndTest {
         assertEquals(Float.floatToIntBits(hiRef[0]), Float.floatToIntBits(hi[0]), "max is exact");
         assertEquals(sqRef[0], sq[0], 1e-12 * Math.max(1, sqRef[0]), "double sums agree up to reassociation");
         assertEquals("cpu", result.task("sq").device().id());
+    }
+
+    @Test
+    void fallbackPolicyCpuRunsKernelsWhoseDeviceBuildFailsOnTheCpu() {
+        Device broken = io.kiln.Devices.get(BrokenBuildProvider.DEVICE_ID);
+        float[] x = {1, 2, 3}, y = {1, 1, 1};
+        TaskGraph g = new TaskGraph("fb-build").task("s", TestKernels::saxpy, 2f, x, y).transferToHost(io.kiln.Transfer.EVERY_RUN, y);
+        try (ExecutionPlan plan = g.plan(broken)) {
+            KilnException e = assertThrows(KilnException.class, plan::run);
+            assertTrue(e.getMessage().contains("build log"), e.getMessage());
+        }
+        assertArrayEquals(new float[] {1, 1, 1}, y, "a failed build leaves the data untouched");
+        try (ExecutionPlan plan = g.plan(broken).withFallback(FallbackPolicy.CPU)) {
+            RunResult first = plan.run();
+            RunResult second = plan.run();
+            for (RunResult r : List.of(first, second)) {
+                assertEquals("cpu", r.task("s").device().id());
+                assertTrue(r.task("s").fallbackReason().contains("build log"), r.task("s").fallbackReason());
+            }
+        }
+        assertArrayEquals(new float[] {5, 9, 13}, y);
     }
 
     @Test
@@ -363,16 +384,15 @@ class CpuEndToEndTest {
     }
 
     @Test
-    void barriersAreRefusedOnTheCpuForNow() {
-        float[] x = new float[64];
-        KernelCompilationException e = assertThrows(KernelCompilationException.class,
-                () -> {
-                    try (ExecutionPlan plan = new TaskGraph("bar").task("b", TestKernels::barrierKernel, new KernelContext(), x)
-                            .plan(CPU).withGrid("b", Grid.of(64).local(64))) {
-                        plan.run();
-                    }
-                });
-        assertTrue(e.getMessage().contains("not supported yet on the cpu back end"), e.getMessage());
+    void barriersLetWorkItemsOfAGroupReadWhatOthersWrote() {
+        float[] x = randomFloats(new Random(3), 192, false);
+        float[] ref = new float[x.length];
+        for (int i = 0; i < x.length; i++) ref[i] = x[i / 64 * 64 + 63 - i % 64];
+        try (ExecutionPlan plan = new TaskGraph("bar").task("b", TestKernels::barrierKernel, new KernelContext(), x)
+                .plan(CPU).withGrid("b", Grid.of(192).local(64))) {
+            plan.run();
+        }
+        assertBits(ref, x);
     }
 
     @Test

@@ -163,14 +163,18 @@ class JvmEmitterStructureTest {
         }
     }
 
-    /** {@code out[linear id] = the query's value}, for each query and dimension, in a 3-D grid. */
+    /**
+     * {@code out[linear id] = the query's value}, for each query and dimension, in a 3-D grid; with
+     * {@code barrier}, the queries are read before a barrier and stored after it (the work-group
+     * method, each item's values kept across the barrier).
+     */
     @ParameterizedTest
-    @ValueSource(ints = {1, 2, 3})
-    void workItemQueriesMatchTheirDefinitions(int dims) {
+    @CsvSource({"1, false", "2, false", "3, false", "1, true", "2, true", "3, true"})
+    void workItemQueriesMatchTheirDefinitions(int dims, boolean barrier) {
         long[] global = switch (dims) {
             case 1 -> new long[] {1000};
-            case 2 -> new long[] {37, 23};
-            default -> new long[] {9, 7, 11};
+            case 2 -> new long[] {36, 25};
+            default -> new long[] {9, 8, 12};
         };
         long[] local = switch (dims) {
             case 1 -> new long[] {8};
@@ -178,7 +182,7 @@ class JvmEmitterStructureTest {
             default -> new long[] {3, 2, 4};
         };
         WorkItemQuery[] queries = WorkItemQuery.values();
-        Ir ir = new Ir("items" + dims, KernelKind.WORK_ITEM);
+        Ir ir = new Ir("items" + dims + barrier, KernelKind.WORK_ITEM);
         ir.context();
         ArrayRef out = ir.array(ElementType.INT, "out", Access.WRITE);
         Ir.B b = ir.block();
@@ -194,15 +198,19 @@ class JvmEmitterStructureTest {
         b.add(new Instr.WorkItem(sy, WorkItemQuery.GLOBAL_SIZE, 1));
         Var lin = b.binary(BinOp.ADD, b.binary(BinOp.MUL, b.binary(BinOp.ADD, b.binary(BinOp.MUL, z, sy), y), sx), x);
         Var base = b.binary(BinOp.MUL, lin, Const.ofInt(queries.length * 3));
+        List<Var> values = new java.util.ArrayList<>();
         for (int q = 0; q < queries.length; q++) {
             for (int d = 0; d < 3; d++) {
                 Var v = ir.var(Type.I32, "q");
                 b.add(new Instr.WorkItem(v, queries[q], d));
-                b.store(out, b.binary(BinOp.ADD, base, Const.ofInt(q * 3 + d)), v);
+                values.add(v);
             }
         }
+        if (barrier) b.add(new Instr.Barrier());
+        for (int q = 0; q < values.size(); q++) b.store(out, b.binary(BinOp.ADD, base, Const.ofInt(q)), values.get(q));
         b.ret();
         CpuKernel k = CpuTesting.build(ir.build());
+        assertTrue(k.source().contains("static void " + (barrier ? "groups" : "items") + "("), k.source());
         long total = 1;
         for (long g : global) total *= g;
         for (int chunks : new int[] {1, 3, 8}) {
@@ -218,7 +226,9 @@ class JvmEmitterStructureTest {
                             for (int q = 0; q < queries.length; q++) {
                                 for (int d = 0; d < 3; d++) {
                                     long gs = d < dims ? global[d] : 1;
-                                    long ls = d < dims && loc != null ? loc[d] : 1;
+                                    // Without a local size a barrier kernel gets the largest group up to 256
+                                    // dividing dimension 0; other kernels get groups of one.
+                                    long ls = d < dims && loc != null ? loc[d] : barrier && d == 0 ? defaultGroup(global[0]) : 1;
                                     long expected = switch (queries[q]) {
                                         case GLOBAL_ID -> id[d];
                                         case GLOBAL_SIZE -> gs;
@@ -236,6 +246,13 @@ class JvmEmitterStructureTest {
                 }
             }
         }
+    }
+
+    static long defaultGroup(long n) {
+        for (long c = Math.min(256, n); c > 1; c--) {
+            if (n % c == 0) return c;
+        }
+        return 1;
     }
 
     @Test
@@ -444,22 +461,28 @@ class JvmEmitterStructureTest {
     }
 
     @Test
-    void barriersAtomicsAndLocalMemoryAreRefusedClearly() {
-        Ir bar = new Ir("bar", KernelKind.WORK_ITEM);
-        bar.context();
+    void workGroupFeaturesOutsideWorkItemKernelsAndNarrowAtomicsAreRefusedClearly() {
+        Ir bar = new Ir("bar", KernelKind.SINGLE);
         bar.block().add(new Instr.Barrier()).ret();
-        Ir at = new Ir("at", KernelKind.WORK_ITEM);
-        at.context();
-        ArrayRef a = at.array(ElementType.INT, "a", Access.READ_WRITE);
-        at.block().add(new Instr.Atomic(at.var(Type.I32, "old"), AtomicOp.ADD, a, Const.ofInt(0), Const.ofInt(1), null)).ret();
-        Ir loc = new Ir("loc", KernelKind.WORK_ITEM);
-        loc.context();
+        Ir loc = new Ir("loc", KernelKind.SINGLE);
         ArrayRef l = loc.space(ElementType.FLOAT, AddressSpace.LOCAL, 64);
         loc.block().store(l, Const.ofInt(0), Const.ofFloat(1f));
-        for (Ir ir : List.of(bar, at, loc)) {
+        Ir at = new Ir("at", KernelKind.WORK_ITEM);
+        at.context();
+        ArrayRef a = at.array(ElementType.SHORT, "a", Access.READ_WRITE);
+        at.block().add(new Instr.Atomic(at.var(Type.I32, "old"), AtomicOp.ADD, a, Const.ofInt(0), Const.ofInt(1), null)).ret();
+        Ir cas = new Ir("cas", KernelKind.WORK_ITEM);
+        cas.context();
+        ArrayRef c = cas.array(ElementType.INT, "c", Access.READ_WRITE);
+        cas.block().add(new Instr.Atomic(cas.var(Type.I32, "old"), AtomicOp.COMPARE_AND_SET, c, Const.ofInt(0), Const.ofInt(1), null)).ret();
+        for (Ir ir : List.of(bar, loc, at, cas)) {
             KernelCompilationException e = assertThrows(KernelCompilationException.class, () -> CpuTesting.build(ir.build()));
-            assertTrue(e.getMessage().contains("not supported yet on the cpu back end"), e.getMessage());
             assertTrue(e.getMessage().startsWith("Kernels." + ir.name), e.getMessage());
+            assertTrue(e.getMessage().contains(switch (ir.name) {
+                case "bar", "loc" -> "only work-item kernels have work-groups";
+                case "at" -> "atomics work on int, long, float and double arrays";
+                default -> "malformed atomic";
+            }), e.getMessage());
         }
     }
 

@@ -29,26 +29,21 @@ final class BarrierCheck {
     static void check(List<Block> blocks, Map<Instr, Integer> barrierLines, String locationPrefix) {
         int n = blocks.size();
         BitSet[] pdom = postDominators(blocks);
-        Set<Integer> divergentVars = new HashSet<>();
+        List<List<Integer>> preds = new ArrayList<>();
+        for (int i = 0; i < n; i++) preds.add(new ArrayList<>());
+        for (Block b : blocks) {
+            for (int s : b.terminator().successors()) preds.get(s).add(b.id());
+        }
         BitSet divergentBlocks = new BitSet(n);
+        Set<Integer>[] out = divergentAtExit(blocks, preds, divergentBlocks);
         boolean changed = true;
         while (changed) {
             changed = false;
             for (Block b : blocks) {
-                boolean underDivergence = divergentBlocks.get(b.id());
-                for (Instr in : b.instrs()) {
-                    Var dst = destination(in);
-                    if (dst == null || divergentVars.contains(dst.id())) continue;
-                    if (underDivergence || isDivergent(in, divergentVars)) {
-                        divergentVars.add(dst.id());
-                        changed = true;
-                    }
-                }
-            }
-            for (Block b : blocks) {
+                Set<Integer> dv = out[b.id()];
                 boolean divergentBranch = switch (b.terminator()) {
-                    case Terminator.Branch br -> divergent(br.a(), divergentVars) || divergent(br.b(), divergentVars);
-                    case Terminator.Switch sw -> divergent(sw.key(), divergentVars);
+                    case Terminator.Branch br -> divergent(br.a(), dv) || divergent(br.b(), dv);
+                    case Terminator.Switch sw -> divergent(sw.key(), dv);
                     default -> false;
                 };
                 if (!divergentBranch) continue;
@@ -57,6 +52,7 @@ final class BarrierCheck {
                     changed |= markUntil(blocks, s, join, divergentBlocks);
                 }
             }
+            if (changed) out = divergentAtExit(blocks, preds, divergentBlocks);
         }
         for (Block b : blocks) {
             if (!divergentBlocks.get(b.id())) continue;
@@ -69,6 +65,39 @@ final class BarrierCheck {
                 }
             }
         }
+    }
+
+    /**
+     * Flow-sensitive: the variables holding a divergent value at the end of each block. A variable
+     * becomes divergent where it is assigned a divergent value or assigned under divergent control, and
+     * uniform again where it is assigned a uniform value (so a local slot javac reuses for an unrelated
+     * variable does not carry the old variable's divergence).
+     */
+    @SuppressWarnings("unchecked")
+    private static Set<Integer>[] divergentAtExit(List<Block> blocks, List<List<Integer>> preds, BitSet divergentBlocks) {
+        int n = blocks.size();
+        Set<Integer>[] out = new Set[n];
+        for (int i = 0; i < n; i++) out[i] = new HashSet<>();
+        boolean changed = true;
+        while (changed) {
+            changed = false;
+            for (Block b : blocks) {
+                Set<Integer> cur = new HashSet<>();
+                for (int p : preds.get(b.id())) cur.addAll(out[p]);
+                boolean underDivergence = divergentBlocks.get(b.id());
+                for (Instr in : b.instrs()) {
+                    Var dst = destination(in);
+                    if (dst == null) continue;
+                    if (underDivergence || isDivergent(in, cur)) cur.add(dst.id());
+                    else cur.remove(dst.id());
+                }
+                if (!cur.equals(out[b.id()])) {
+                    out[b.id()] = cur;
+                    changed = true;
+                }
+            }
+        }
+        return out;
     }
 
     private static boolean markUntil(List<Block> blocks, int start, int stop, BitSet marked) {

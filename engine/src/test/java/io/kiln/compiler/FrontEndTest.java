@@ -146,6 +146,22 @@ class FrontEndTest {
             }
         }
 
+        /** javac gives {@code off}'s slot to {@code inclusive}: the loop stays uniform all the same. */
+        static void slotReuse(io.kiln.KernelContext ctx, int[] buf) {
+            int[] t = ctx.localInts(64);
+            int lid = ctx.localIdx();
+            t[lid] = buf[ctx.globalIdx()];
+            ctx.barrier();
+            for (int off = 1; off < 64; off <<= 1) {
+                int v = lid >= off ? t[lid - off] : 0;
+                ctx.barrier();
+                t[lid] += v;
+                ctx.barrier();
+            }
+            int inclusive = t[lid];
+            buf[ctx.globalIdx()] = inclusive;
+        }
+
         static void histogram(io.kiln.KernelContext ctx, int[] data, int[] bins) {
             int i = ctx.globalIdx();
             if (i < data.length) {
@@ -160,6 +176,12 @@ class FrontEndTest {
         String text = io.kiln.ir.IrPrinter.print(ir);
         assertTrue(text.contains("barrier"), text);
         assertTrue(text.contains("LOCAL float[64]"), text);
+    }
+
+    @Test
+    void reusedLocalSlotsDoNotMakeUniformLoopsDivergent() throws Exception {
+        KernelIR ir = FrontEnd.compile(Groups.class.getDeclaredMethod("slotReuse", io.kiln.KernelContext.class, int[].class));
+        assertTrue(io.kiln.ir.IrPrinter.print(ir).contains("barrier"));
     }
 
     @Test

@@ -1,0 +1,308 @@
+package io.kiln.cpu;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The atomics of generated kernel classes ({@code invokestatic} from the hidden class, which shares
+ * this package). Each returns the element's old value, like {@code KernelContext}'s methods.
+ * <ul>
+ * <li>The plain overloads ({@code add}, {@code min}, ...) are real atomics through array-element
+ * {@link VarHandle}s: different work-groups run on different threads and may update one global
+ * element at once. {@code add}, {@code exchange} and {@code compareAndSet} on int and long are the
+ * VarHandle's own {@code getAndAdd}, {@code getAndSet}, {@code compareAndExchange}; min, max and every
+ * float or double update other than exchange are compare-and-exchange loops.</li>
+ * <li>The {@code ...Local} overloads are plain read-modify-writes, for local (work-group) arrays: all
+ * work-items of a group run on one thread, one at a time between barriers.</li>
+ * </ul>
+ * Floating-point compare-and-exchange on a {@code float[]} or {@code double[]} VarHandle compares the
+ * raw bits ({@link Float#floatToRawIntBits}, {@link Double#doubleToRawLongBits}), as the
+ * {@link MethodHandles#arrayElementVarHandle} specification states: a loop whose old value is a NaN
+ * terminates, {@code -0.0} and {@code 0.0} differ, and {@code compareAndSet} on floats compares bits,
+ * as {@code KernelContext.atomicCompareAndSet(float[], ...)} does. {@code min} and {@code max} follow
+ * {@link Math#min}/{@link Math#max} (NaN wins, {@code -0.0 < 0.0}); an update that would not change
+ * the element's bits writes nothing (indistinguishable from writing them again).
+ */
+final class CpuAtomics {
+    private CpuAtomics() {
+    }
+
+    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle FLOATS = MethodHandles.arrayElementVarHandle(float[].class);
+    private static final VarHandle DOUBLES = MethodHandles.arrayElementVarHandle(double[].class);
+
+    // ------------------------------------------------------------------------ int
+
+    static int add(int[] a, int i, int v) {
+        return (int) INTS.getAndAdd(a, i, v);
+    }
+
+    static int exchange(int[] a, int i, int v) {
+        return (int) INTS.getAndSet(a, i, v);
+    }
+
+    static int compareAndSet(int[] a, int i, int expected, int v) {
+        return (int) INTS.compareAndExchange(a, i, expected, v);
+    }
+
+    static int min(int[] a, int i, int v) {
+        int old = (int) INTS.getVolatile(a, i);
+        while (old > v) {
+            int witness = (int) INTS.compareAndExchange(a, i, old, v);
+            if (witness == old) break;
+            old = witness;
+        }
+        return old;
+    }
+
+    static int max(int[] a, int i, int v) {
+        int old = (int) INTS.getVolatile(a, i);
+        while (old < v) {
+            int witness = (int) INTS.compareAndExchange(a, i, old, v);
+            if (witness == old) break;
+            old = witness;
+        }
+        return old;
+    }
+
+    // ------------------------------------------------------------------------ long
+
+    static long add(long[] a, int i, long v) {
+        return (long) LONGS.getAndAdd(a, i, v);
+    }
+
+    static long exchange(long[] a, int i, long v) {
+        return (long) LONGS.getAndSet(a, i, v);
+    }
+
+    static long compareAndSet(long[] a, int i, long expected, long v) {
+        return (long) LONGS.compareAndExchange(a, i, expected, v);
+    }
+
+    static long min(long[] a, int i, long v) {
+        long old = (long) LONGS.getVolatile(a, i);
+        while (old > v) {
+            long witness = (long) LONGS.compareAndExchange(a, i, old, v);
+            if (witness == old) break;
+            old = witness;
+        }
+        return old;
+    }
+
+    static long max(long[] a, int i, long v) {
+        long old = (long) LONGS.getVolatile(a, i);
+        while (old < v) {
+            long witness = (long) LONGS.compareAndExchange(a, i, old, v);
+            if (witness == old) break;
+            old = witness;
+        }
+        return old;
+    }
+
+    // ------------------------------------------------------------------------ float
+
+    /** A compare-and-exchange loop on the raw bits: Java's {@code old + v}, whatever {@code old} is (NaN included). */
+    static float add(float[] a, int i, float v) {
+        float old = (float) FLOATS.getVolatile(a, i);
+        while (true) {
+            float witness = (float) FLOATS.compareAndExchange(a, i, old, old + v);
+            if (Float.floatToRawIntBits(witness) == Float.floatToRawIntBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static float exchange(float[] a, int i, float v) {
+        return (float) FLOATS.getAndSet(a, i, v);
+    }
+
+    /** Stores {@code v} when the element's bits equal those of {@code expected}. */
+    static float compareAndSet(float[] a, int i, float expected, float v) {
+        return (float) FLOATS.compareAndExchange(a, i, expected, v);
+    }
+
+    static float min(float[] a, int i, float v) {
+        float old = (float) FLOATS.getVolatile(a, i);
+        while (true) {
+            float m = Math.min(old, v);
+            if (Float.floatToRawIntBits(m) == Float.floatToRawIntBits(old)) return old;
+            float witness = (float) FLOATS.compareAndExchange(a, i, old, m);
+            if (Float.floatToRawIntBits(witness) == Float.floatToRawIntBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static float max(float[] a, int i, float v) {
+        float old = (float) FLOATS.getVolatile(a, i);
+        while (true) {
+            float m = Math.max(old, v);
+            if (Float.floatToRawIntBits(m) == Float.floatToRawIntBits(old)) return old;
+            float witness = (float) FLOATS.compareAndExchange(a, i, old, m);
+            if (Float.floatToRawIntBits(witness) == Float.floatToRawIntBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    // ------------------------------------------------------------------------ double
+
+    static double add(double[] a, int i, double v) {
+        double old = (double) DOUBLES.getVolatile(a, i);
+        while (true) {
+            double witness = (double) DOUBLES.compareAndExchange(a, i, old, old + v);
+            if (Double.doubleToRawLongBits(witness) == Double.doubleToRawLongBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static double exchange(double[] a, int i, double v) {
+        return (double) DOUBLES.getAndSet(a, i, v);
+    }
+
+    static double compareAndSet(double[] a, int i, double expected, double v) {
+        return (double) DOUBLES.compareAndExchange(a, i, expected, v);
+    }
+
+    static double min(double[] a, int i, double v) {
+        double old = (double) DOUBLES.getVolatile(a, i);
+        while (true) {
+            double m = Math.min(old, v);
+            if (Double.doubleToRawLongBits(m) == Double.doubleToRawLongBits(old)) return old;
+            double witness = (double) DOUBLES.compareAndExchange(a, i, old, m);
+            if (Double.doubleToRawLongBits(witness) == Double.doubleToRawLongBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static double max(double[] a, int i, double v) {
+        double old = (double) DOUBLES.getVolatile(a, i);
+        while (true) {
+            double m = Math.max(old, v);
+            if (Double.doubleToRawLongBits(m) == Double.doubleToRawLongBits(old)) return old;
+            double witness = (double) DOUBLES.compareAndExchange(a, i, old, m);
+            if (Double.doubleToRawLongBits(witness) == Double.doubleToRawLongBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    // ------------------------------------------------------------------------ local (one thread per group)
+
+    static int addLocal(int[] a, int i, int v) {
+        int old = a[i];
+        a[i] = old + v;
+        return old;
+    }
+
+    static int exchangeLocal(int[] a, int i, int v) {
+        int old = a[i];
+        a[i] = v;
+        return old;
+    }
+
+    static int compareAndSetLocal(int[] a, int i, int expected, int v) {
+        int old = a[i];
+        if (old == expected) a[i] = v;
+        return old;
+    }
+
+    static int minLocal(int[] a, int i, int v) {
+        int old = a[i];
+        a[i] = Math.min(old, v);
+        return old;
+    }
+
+    static int maxLocal(int[] a, int i, int v) {
+        int old = a[i];
+        a[i] = Math.max(old, v);
+        return old;
+    }
+
+    static long addLocal(long[] a, int i, long v) {
+        long old = a[i];
+        a[i] = old + v;
+        return old;
+    }
+
+    static long exchangeLocal(long[] a, int i, long v) {
+        long old = a[i];
+        a[i] = v;
+        return old;
+    }
+
+    static long compareAndSetLocal(long[] a, int i, long expected, long v) {
+        long old = a[i];
+        if (old == expected) a[i] = v;
+        return old;
+    }
+
+    static long minLocal(long[] a, int i, long v) {
+        long old = a[i];
+        a[i] = Math.min(old, v);
+        return old;
+    }
+
+    static long maxLocal(long[] a, int i, long v) {
+        long old = a[i];
+        a[i] = Math.max(old, v);
+        return old;
+    }
+
+    static float addLocal(float[] a, int i, float v) {
+        float old = a[i];
+        a[i] = old + v;
+        return old;
+    }
+
+    static float exchangeLocal(float[] a, int i, float v) {
+        float old = a[i];
+        a[i] = v;
+        return old;
+    }
+
+    static float compareAndSetLocal(float[] a, int i, float expected, float v) {
+        float old = a[i];
+        if (Float.floatToRawIntBits(old) == Float.floatToRawIntBits(expected)) a[i] = v;
+        return old;
+    }
+
+    static float minLocal(float[] a, int i, float v) {
+        float old = a[i];
+        a[i] = Math.min(old, v);
+        return old;
+    }
+
+    static float maxLocal(float[] a, int i, float v) {
+        float old = a[i];
+        a[i] = Math.max(old, v);
+        return old;
+    }
+
+    static double addLocal(double[] a, int i, double v) {
+        double old = a[i];
+        a[i] = old + v;
+        return old;
+    }
+
+    static double exchangeLocal(double[] a, int i, double v) {
+        double old = a[i];
+        a[i] = v;
+        return old;
+    }
+
+    static double compareAndSetLocal(double[] a, int i, double expected, double v) {
+        double old = a[i];
+        if (Double.doubleToRawLongBits(old) == Double.doubleToRawLongBits(expected)) a[i] = v;
+        return old;
+    }
+
+    static double minLocal(double[] a, int i, double v) {
+        double old = a[i];
+        a[i] = Math.min(old, v);
+        return old;
+    }
+
+    static double maxLocal(double[] a, int i, double v) {
+        double old = a[i];
+        a[i] = Math.max(old, v);
+        return old;
+    }
+}

@@ -1,0 +1,41 @@
+package io.kiln.cpu;
+
+import io.kiln.KilnException;
+
+/**
+ * Errors that generated kernel classes throw ({@code invokestatic} from the hidden class, which
+ * shares this package; the generated code throws what these return).
+ */
+final class KernelSupport {
+    private KernelSupport() {
+    }
+
+    /**
+     * Integer division or remainder by zero, as the JVM would throw it. Generated code tests the
+     * divisor explicitly instead of relying on the JVM's hardware trap: a native library in the same
+     * process may replace the JVM's SIGFPE handler (PoCL's CPU driver installs one that skips the
+     * faulting instruction unless {@code POCL_SIGFPE_HANDLER=0}), after which {@code idiv} by zero
+     * silently yields a wrong value instead of throwing.
+     */
+    static ArithmeticException divisionByZero() {
+        return new ArithmeticException("/ by zero");
+    }
+
+    /**
+     * The error for work-items of one group that stopped at different barriers (or where some
+     * returned while others wait at a barrier).
+     *
+     * @param first where item 0 stopped: {@code k + 1} at barrier {@code k}, 0 when it returned
+     * @param other where item {@code item} stopped, in the same encoding
+     */
+    static KilnException divergentBarrier(int first, int other, int item, int groupX, int groupY, int groupZ) {
+        return new KilnException("work-items of work-group (" + groupX + ", " + groupY + ", " + groupZ
+                + ") disagree: work-item 0 " + stop(first) + " but work-item " + item + " (in the group's x-fastest order) "
+                + stop(other) + ". Every work-item of a group must reach the same barriers in the same order: "
+                + "barrier() may not sit under control flow that depends on the work-item id");
+    }
+
+    private static String stop(int code) {
+        return code == 0 ? "returned" : "stopped at barrier #" + (code - 1) + " (in code order)";
+    }
+}
