@@ -104,7 +104,7 @@ public final class Backends {
      */
     public Device auto() {
         List<Device> all = devices();
-        return all.stream().filter(d -> d.backend() == Backend.CUDA).findFirst()
+        return all.stream().filter(d -> d.backend() == Backend.CUDA && d.type() == DeviceType.GPU).findFirst()
                 .or(() -> all.stream().filter(d -> d.backend() == Backend.OPENCL
                         && (d.type() == DeviceType.GPU || d.type() == DeviceType.ACCELERATOR)).findFirst())
                 .or(() -> all.stream().filter(d -> d.backend() == Backend.CPU).findFirst())
