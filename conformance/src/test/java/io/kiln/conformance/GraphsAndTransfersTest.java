@@ -1,5 +1,6 @@
 package io.kiln.conformance;
 
+import io.kiln.cuda.PtxInterpreterProvider;
 import io.kiln.Backend;
 import io.kiln.Device;
 import io.kiln.ExecutionPlan;

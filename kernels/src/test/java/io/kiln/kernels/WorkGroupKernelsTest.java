@@ -36,9 +36,9 @@ class WorkGroupKernelsTest {
         for (Device d : Devices.list()) {
             nodes.add(DynamicContainer.dynamicContainer(d.id(), List.of(
                     DynamicTest.dynamicTest("group tree sums", () -> groupSums(d)),
-                    DynamicTest.dynamicTest("sum of 10^7 floats", () -> sum(d)),
+                    DynamicTest.dynamicTest("sum of 10^7 floats (2*10^4 on the PTX interpreter)", () -> sum(d)),
                     DynamicTest.dynamicTest("exact float sum", () -> exactSum(d)),
-                    DynamicTest.dynamicTest("min and max of 10^7 floats", () -> minMax(d)),
+                    DynamicTest.dynamicTest("min and max of 10^7 floats (2*10^4 on the PTX interpreter)", () -> minMax(d)),
                     DynamicTest.dynamicTest("int sum", () -> intSum(d)),
                     DynamicTest.dynamicTest("histogram, global atomics", () -> histogram(d, false)),
                     DynamicTest.dynamicTest("histogram, local atomics", () -> histogram(d, true)),
@@ -47,6 +47,11 @@ class WorkGroupKernelsTest {
                     DynamicTest.dynamicTest("tiled sgemm", () -> sgemmTiled(d)))));
         }
         return nodes;
+    }
+
+    /** The test-only PTX interpreter is slow: it gets the same shapes, smaller. */
+    private static int size(Device d, int n, int interpreted) {
+        return io.kiln.cuda.PtxInterpreterProvider.isInterpreter(d) ? Math.min(n, interpreted) : n;
     }
 
     private static SplittableRandom random(Device d, String test) {
@@ -64,7 +69,7 @@ class WorkGroupKernelsTest {
     }
 
     static void groupSums(Device d) {
-        for (int n : new int[] {1, 256, 1009, 100_003}) {
+        for (int n : new int[] {1, 256, 1009, size(d, 100_003, 5003)}) {
             SplittableRandom rnd = random(d, "groups" + n);
             float[] x = new float[n];
             for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
@@ -93,7 +98,7 @@ class WorkGroupKernelsTest {
     }
 
     static void sum(Device d) {
-        int n = 10_000_000;
+        int n = size(d, 10_000_000, 20_011);
         SplittableRandom rnd = random(d, "sum");
         float[] x = new float[n];
         double exact = 0;
@@ -111,13 +116,13 @@ class WorkGroupKernelsTest {
         // 1.9e-5 of sum(|x|) here. Errors seen are far below it (printed below).
         double bound = 0x1p-24 * (Math.log(n) / Math.log(2) + 8) * magnitude * 10;
         double err = Math.abs(total[0] - exact);
-        System.out.printf("%s: sum of 10^7 floats off by %.3g (bound %.3g, %.2g of sum|x|)%n", d.id(), err, bound, err / magnitude);
+        System.out.printf("%s: sum of %d floats off by %.3g (bound %.3g, %.2g of sum|x|)%n", d.id(), n, err, bound, err / magnitude);
         assertTrue(err <= bound, d.id() + ": sum " + total[0] + " vs exact " + exact + ", error " + err + " > " + bound);
     }
 
     static void exactSum(Device d) {
         // multiples of 1/16 whose partial sums stay small: every order of addition is exact
-        int n = 1_000_003;
+        int n = size(d, 1_000_003, 10_007);
         SplittableRandom rnd = random(d, "exact");
         float[] x = new float[n];
         double exact = 0;
@@ -132,7 +137,7 @@ class WorkGroupKernelsTest {
     }
 
     static void minMax(Device d) {
-        int n = 10_000_000;
+        int n = size(d, 10_000_000, 20_011);
         SplittableRandom rnd = random(d, "minmax");
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) (rnd.nextGaussian() * 1000);
@@ -161,7 +166,7 @@ class WorkGroupKernelsTest {
     }
 
     static void intSum(Device d) {
-        for (int n : new int[] {0, 1, 1009, 3_000_017}) {
+        for (int n : new int[] {0, 1, 1009, size(d, 3_000_017, 5003)}) {
             SplittableRandom rnd = random(d, "ints" + n);
             int[] x = new int[n];
             int expected = 42;
@@ -177,7 +182,7 @@ class WorkGroupKernelsTest {
     }
 
     static void histogram(Device d, boolean local) {
-        for (int n : new int[] {1, 1009, 1_000_000}) {
+        for (int n : new int[] {1, 1009, size(d, 1_000_000, 5003)}) {
             SplittableRandom rnd = random(d, "hist" + n + local);
             byte[] data = new byte[n];
             for (int i = 0; i < n; i++) data[i] = (byte) (rnd.nextInt(7) == 0 ? 200 : rnd.nextInt(256));
@@ -198,7 +203,7 @@ class WorkGroupKernelsTest {
     }
 
     static void scan(Device d) {
-        for (int n : new int[] {1, 256, 1009, 300_007}) {
+        for (int n : new int[] {1, 256, 1009, size(d, 300_007, 3001)}) {
             SplittableRandom rnd = random(d, "scan" + n);
             int[] in = new int[n];
             for (int i = 0; i < n; i++) in[i] = rnd.nextInt(-1000, 1000);

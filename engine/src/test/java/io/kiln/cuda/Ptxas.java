@@ -1,6 +1,5 @@
-package io.kiln.conformance;
+package io.kiln.cuda;
 
-import io.kiln.cuda.PtxAssembler;
 
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -8,17 +7,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code ptxas -arch=sm_75} over PTX text, once per distinct text in this JVM: the interpreter device
  * and {@link PtxasTest} assemble the same modules, so the second asks for a result already known.
  */
-final class Ptxas {
+public final class Ptxas {
     private Ptxas() {
     }
 
     /** The architecture the CUDA back end targets. */
-    static final String ARCH = "sm_75";
+    public static final String ARCH = "sm_75";
 
     /** The outcome: whether ptxas ran at all (it is absent without the CUDA toolkit), its exit status and output. */
-    record Outcome(boolean ran, int exitCode, String output) {
+    public record Outcome(boolean ran, int exitCode, String output) {
         /** Accepted without a warning. */
-        boolean clean() {
+        public boolean clean() {
             return ran && exitCode == 0 && output.isBlank();
         }
     }
@@ -26,17 +25,17 @@ final class Ptxas {
     private static final ConcurrentHashMap<String, Outcome> DONE = new ConcurrentHashMap<>();
 
     /** Whether ptxas is on the PATH. */
-    static boolean available() {
+    public static boolean available() {
         return PtxAssembler.find() != null;
     }
 
     /** Why the ptxas checks are skipped here. */
-    static String absentReason() {
+    public static String absentReason() {
         return "ptxas is not on the PATH (install the CUDA toolkit to check every conformance kernel's PTX offline)";
     }
 
     /** Assembles {@code ptx}, or reports {@code ran == false} when ptxas is absent. */
-    static Outcome assemble(String ptx) {
+    public static Outcome assemble(String ptx) {
         if (!available()) return new Outcome(false, -1, absentReason());
         return DONE.computeIfAbsent(ptx, p -> {
             PtxAssembler.Result r = PtxAssembler.assemble(p, ARCH);

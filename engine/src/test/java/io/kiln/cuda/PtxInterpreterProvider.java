@@ -1,12 +1,10 @@
-package io.kiln.conformance;
+package io.kiln.cuda;
 
 import io.kiln.Backend;
 import io.kiln.Device;
 import io.kiln.DeviceType;
 import io.kiln.KilnException;
 import io.kiln.Target;
-import io.kiln.cuda.InterpretedLaunch;
-import io.kiln.cuda.PtxEmitter;
 import io.kiln.ir.KernelIR;
 import io.kiln.spi.BackendProvider;
 import io.kiln.spi.CompiledKernel;
@@ -50,7 +48,7 @@ public final class PtxInterpreterProvider implements BackendProvider {
     private static final Runtime RUNTIME = new Runtime();
 
     /** Whether {@code d} is the interpreter device (the suite runs it at smaller sizes). */
-    static boolean isInterpreter(Device d) {
+    public static boolean isInterpreter(Device d) {
         return d != null && ID.equals(d.id());
     }
 
