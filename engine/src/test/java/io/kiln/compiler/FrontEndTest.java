@@ -178,6 +178,31 @@ class FrontEndTest {
         assertTrue(text.contains("LOCAL float[64]"), text);
     }
 
+    static final class GroupMisuse {
+        static void localOfVariableSize(io.kiln.KernelContext ctx, int n, float[] x) {
+            float[] tile = ctx.localFloats(n);
+            x[ctx.globalIdx()] = tile[0];
+        }
+
+        static void atomicOnPrivate(io.kiln.KernelContext ctx, int[] x) {
+            int[] mine = new int[4];
+            ctx.atomicAdd(mine, 0, 1);
+            x[ctx.globalIdx()] = mine[0];
+        }
+    }
+
+    @Test
+    void workGroupMisuseIsRefusedWithLineAndConstruct() {
+        KernelCompilationException size = org.junit.jupiter.api.Assertions.assertThrows(KernelCompilationException.class,
+                () -> FrontEnd.compile(GroupMisuse.class.getDeclaredMethod("localOfVariableSize", io.kiln.KernelContext.class, int.class, float[].class)));
+        assertTrue(size.getMessage().startsWith("GroupMisuse.localOfVariableSize (FrontEndTest.java:"), size.getMessage());
+        assertTrue(size.getMessage().contains("local array allocation with a non-constant length"), size.getMessage());
+        KernelCompilationException priv = org.junit.jupiter.api.Assertions.assertThrows(KernelCompilationException.class,
+                () -> FrontEnd.compile(GroupMisuse.class.getDeclaredMethod("atomicOnPrivate", io.kiln.KernelContext.class, int[].class)));
+        assertTrue(priv.getMessage().startsWith("GroupMisuse.atomicOnPrivate (FrontEndTest.java:"), priv.getMessage());
+        assertTrue(priv.getMessage().contains("atomics on private arrays are not supported"), priv.getMessage());
+    }
+
     @Test
     void reusedLocalSlotsDoNotMakeUniformLoopsDivergent() throws Exception {
         KernelIR ir = FrontEnd.compile(Groups.class.getDeclaredMethod("slotReuse", io.kiln.KernelContext.class, int[].class));
