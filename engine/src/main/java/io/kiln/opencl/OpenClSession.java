@@ -292,6 +292,7 @@ final class OpenClSession implements DeviceSession {
             case LOOP_PARALLEL -> {
                 if (sizes == null || sizes.length == 0) return new long[][] {{1}, null};
                 checkDims(sizes, local);
+                if (local == null) local = defaultParallelLocal(sizes.length, maxWorkGroupSize);
                 global = new long[sizes.length];
                 for (int d = 0; d < sizes.length; d++) {
                     long s = sizes[d];
@@ -332,6 +333,21 @@ final class OpenClSession implements DeviceSession {
             }
         }
         return new long[][] {global, local == null ? null : local.clone()};
+    }
+
+    /**
+     * The work-group size of a {@code @Parallel} launch without one: 64 work-items, spread over the
+     * dimensions with the innermost loop widest. A fixed size matters on PoCL, which compiles a kernel
+     * again for every new work-group size it picks itself (about 0.1-0.2 s each); the grid-stride loops
+     * make the rounded-up global size harmless.
+     */
+    static long[] defaultParallelLocal(int dims, long maxWorkGroupSize) {
+        long[] local = switch (dims) {
+            case 1 -> new long[] {64};
+            case 2 -> new long[] {4, 16};
+            default -> new long[] {2, 4, 8};
+        };
+        return maxWorkGroupSize >= 64 ? local : null;
     }
 
     private static void checkDims(long[] sizes, long[] local) {

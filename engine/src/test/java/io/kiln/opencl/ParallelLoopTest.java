@@ -146,8 +146,14 @@ class ParallelLoopTest {
 
     @Test
     void ndRangeSizes() {
-        // trip counts become global sizes; -1 becomes compute units * 64 (dim 0) or 16; rounded up to the local size
-        assertArrayEquals(new long[] {7919}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, null, 2, 4096)[0]);
+        // trip counts become global sizes; -1 becomes compute units * 64 (dim 0) or 16; rounded up to the local size,
+        // which is fixed (64 work-items) when none is given, so that PoCL does not recompile per global size
+        long[][] r = OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, null, 2, 4096);
+        assertArrayEquals(new long[] {7936}, r[0]);
+        assertArrayEquals(new long[] {64}, r[1]);
+        assertArrayEquals(new long[] {4, 16}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {3, 5}, null, 2, 4096)[1]);
+        assertArrayEquals(new long[] {4, 16}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {3, 5}, null, 2, 4096)[0]);
+        assertNull(OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, null, 2, 32)[1], "small devices choose their own");
         assertArrayEquals(new long[] {7936}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, new long[] {64}, 2, 4096)[0]);
         assertArrayEquals(new long[] {128, 16}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {-1, -1}, null, 2, 4096)[0]);
         assertArrayEquals(new long[] {OpenClSession.MAX_PARALLEL_SIZE},
