@@ -432,26 +432,24 @@ final class JvmEmitter {
             cb.astore(arraySlot[a.id()]);
         }
 
-        /** Work-item kernels: three nested loops over the chunk's box, the kernel body inside. */
-        private void writeItemLoops() {
-            for (int d = 0; d < 3; d++) {
-                idSlot[d] = alloc(1, "global id " + d);
-                hiSlot[d] = alloc(1, "end of this chunk in dimension " + d);
-                globalSlot[d] = alloc(1, "global size " + d);
-                localSlot[d] = alloc(1, "local size " + d);
-                cb.aload(GEOM);
-                cb.loadConstant(2 * d + 1);
-                cb.iaload();
-                cb.istore(hiSlot[d]);
-                cb.aload(GEOM);
-                cb.loadConstant(GEOM_GLOBAL + d);
-                cb.iaload();
-                cb.istore(globalSlot[d]);
-                cb.aload(GEOM);
-                cb.loadConstant(GEOM_LOCAL + d);
-                cb.iaload();
-                cb.istore(localSlot[d]);
-            }
+        /** Loads dimension {@code d} of the launch geometry: the chunk's end into {@code hiSlot}, the global and local sizes. */
+        private void loadGeometry(int d, int hiSlot) {
+            cb.aload(GEOM);
+            cb.loadConstant(2 * d + 1);
+            cb.iaload();
+            cb.istore(hiSlot);
+            cb.aload(GEOM);
+            cb.loadConstant(GEOM_GLOBAL + d);
+            cb.iaload();
+            cb.istore(globalSlot[d]);
+            cb.aload(GEOM);
+            cb.loadConstant(GEOM_LOCAL + d);
+            cb.iaload();
+            cb.istore(localSlot[d]);
+        }
+
+        /** Parameters the kernel assigns are copied at entry, so that every work-item starts from the launch value. */
+        private void copyReassignedParams() {
             for (int v = an.reassignedParams.nextSetBit(0); v >= 0; v = an.reassignedParams.nextSetBit(v + 1)) {
                 Var var = ir.vars().get(v);
                 int copy = alloc(var.type().isWide() ? 2 : 1, "value of parameter " + var + " at launch");
@@ -459,6 +457,18 @@ final class JvmEmitter {
                 load(var);
                 cb.storeLocal(kind(var.type()), copy);
             }
+        }
+
+        /** Work-item kernels: three nested loops over the chunk's box, the kernel body inside. */
+        private void writeItemLoops() {
+            for (int d = 0; d < 3; d++) {
+                idSlot[d] = alloc(1, "global id " + d);
+                hiSlot[d] = alloc(1, "end of this chunk in dimension " + d);
+                globalSlot[d] = alloc(1, "global size " + d);
+                localSlot[d] = alloc(1, "local size " + d);
+                loadGeometry(d, hiSlot[d]);
+            }
+            copyReassignedParams();
             Label[] test = new Label[3];
             Label[] next = new Label[3];
             Label done = cb.newLabel();
@@ -509,26 +519,9 @@ final class JvmEmitter {
                 idSlot[d] = alloc(1, "global id " + d);
                 globalSlot[d] = alloc(1, "global size " + d);
                 localSlot[d] = alloc(1, "local size " + d);
-                cb.aload(GEOM);
-                cb.loadConstant(2 * d + 1);
-                cb.iaload();
-                cb.istore(groupHi[d]);
-                cb.aload(GEOM);
-                cb.loadConstant(GEOM_GLOBAL + d);
-                cb.iaload();
-                cb.istore(globalSlot[d]);
-                cb.aload(GEOM);
-                cb.loadConstant(GEOM_LOCAL + d);
-                cb.iaload();
-                cb.istore(localSlot[d]);
+                loadGeometry(d, groupHi[d]);
             }
-            for (int v = an.reassignedParams.nextSetBit(0); v >= 0; v = an.reassignedParams.nextSetBit(v + 1)) {
-                Var var = ir.vars().get(v);
-                int copy = alloc(var.type().isWide() ? 2 : 1, "value of parameter " + var + " at launch");
-                paramCopySlot.put(v, copy);
-                load(var);
-                cb.storeLocal(kind(var.type()), copy);
-            }
+            copyReassignedParams();
             int itemSlot = -1;
             int regionSlot = -1;
             int groupStopSlot = -1;
