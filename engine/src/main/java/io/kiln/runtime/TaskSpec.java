@@ -22,16 +22,7 @@ public record TaskSpec(String id, Method method, Object[] args) {
 
     /** The static method a serializable method reference points to. */
     public static Method resolve(Object kernelReference) {
-        SerializedLambda lambda;
-        try {
-            Method writeReplace = kernelReference.getClass().getDeclaredMethod("writeReplace");
-            writeReplace.setAccessible(true);
-            lambda = (SerializedLambda) writeReplace.invoke(kernelReference);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot read the kernel reference " + kernelReference.getClass().getName()
-                    + ": pass a method reference to a static method, such as Kernels::saxpy"
-                    + (e instanceof RuntimeException ? " (if your code is in a named module, open its package to io.kiln.engine)" : ""), e);
-        }
+        SerializedLambda lambda = serializedForm(kernelReference);
         if (lambda.getImplMethodKind() != java.lang.invoke.MethodHandleInfo.REF_invokeStatic) {
             throw new IllegalArgumentException("the kernel must be a static method: " + lambda.getImplClass().replace('/', '.')
                     + "." + lambda.getImplMethodName() + " is not static");
@@ -55,6 +46,41 @@ public record TaskSpec(String id, Method method, Object[] args) {
         }
         throw new KernelCompilationException("cannot find kernel method " + className + "." + lambda.getImplMethodName()
                 + lambda.getImplMethodSignature());
+    }
+
+    /**
+     * The serialized form of a method reference, which names its target method. Read through Java
+     * serialization, which may call the lambda's private {@code writeReplace} in any module, so that
+     * kernels in named modules need not open their packages to Kiln.
+     */
+    private static SerializedLambda serializedForm(Object kernelReference) {
+        if (!(kernelReference instanceof java.io.Serializable)) {
+            throw new IllegalArgumentException("cannot read the kernel reference " + kernelReference.getClass().getName()
+                    + ": pass a method reference to a static method, such as Kernels::saxpy");
+        }
+        final class Capture extends java.io.ObjectOutputStream {
+            SerializedLambda captured;
+
+            Capture() throws java.io.IOException {
+                super(java.io.OutputStream.nullOutputStream());
+                enableReplaceObject(true);
+            }
+
+            @Override
+            protected Object replaceObject(Object obj) {
+                if (obj instanceof SerializedLambda l && captured == null) captured = l;
+                return obj;
+            }
+        }
+        try (Capture out = new Capture()) {
+            out.writeObject(kernelReference);
+            if (out.captured != null) return out.captured;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot read the kernel reference " + kernelReference.getClass().getName()
+                    + ": pass a method reference to a static method, such as Kernels::saxpy (" + e + ")", e);
+        }
+        throw new IllegalArgumentException("cannot read the kernel reference " + kernelReference.getClass().getName()
+                + ": pass a method reference to a static method, such as Kernels::saxpy");
     }
 
     /** The JVM descriptor of a method. */
