@@ -36,7 +36,7 @@ public final class Backends {
                 LOG.log(Level.WARNING, "skipping a Kiln back end that failed to load", e);
             }
         }
-        if (loader.stream().noneMatch(p -> p.type().getModule() == Backends.class.getModule()) && found.isEmpty()) {
+        if (found.isEmpty()) {
             LOG.warning("no Kiln back end was found by ServiceLoader");
         }
         found.sort(Comparator.comparing(BackendProvider::backend));
