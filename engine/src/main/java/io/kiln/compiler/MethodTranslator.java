@@ -602,8 +602,8 @@ final class MethodTranslator {
             case ArrayStoreInstruction as -> arrayStore(as);
             case StackInstruction si -> stackOp(si);
             case BranchInstruction br -> branch(br, work);
-            case TableSwitchInstruction ts -> tableSwitch(ts, work);
-            case LookupSwitchInstruction ls -> lookupSwitch(ls, work);
+            case TableSwitchInstruction ts -> switchOn(ts.cases(), ts.defaultTarget(), work);
+            case LookupSwitchInstruction ls -> switchOn(ls.cases(), ls.defaultTarget(), work);
             case ReturnInstruction ret -> doReturn(ret);
             case InvokeInstruction inv -> invoke(inv);
             case FieldInstruction f -> field(f);
@@ -1137,32 +1137,19 @@ final class MethodTranslator {
         pv.loop = new ParallelLoop(pv.dim, pv.induction, start, cur.id, blockOf(targetIndex).id, trips);
     }
 
-    private void tableSwitch(TableSwitchInstruction ts, ArrayDeque<Range> work) {
+    /** {@code tableswitch} and {@code lookupswitch}: both are a list of cases and a default. */
+    private void switchOn(List<SwitchCase> cases, Label defaultTarget, ArrayDeque<Range> work) {
         Prim key = popPrim();
         List<Integer> keys = new ArrayList<>();
         List<Integer> targets = new ArrayList<>();
         List<Integer> targetIndices = new ArrayList<>();
-        for (SwitchCase c : ts.cases()) {
+        for (SwitchCase c : cases) {
             keys.add(c.caseValue());
             int ti = labelIndex.get(c.target());
             targets.add(blockOf(ti).id);
             targetIndices.add(ti);
         }
-        finishSwitch(key, keys, targets, targetIndices, labelIndex.get(ts.defaultTarget()), work);
-    }
-
-    private void lookupSwitch(LookupSwitchInstruction ls, ArrayDeque<Range> work) {
-        Prim key = popPrim();
-        List<Integer> keys = new ArrayList<>();
-        List<Integer> targets = new ArrayList<>();
-        List<Integer> targetIndices = new ArrayList<>();
-        for (SwitchCase c : ls.cases()) {
-            keys.add(c.caseValue());
-            int ti = labelIndex.get(c.target());
-            targets.add(blockOf(ti).id);
-            targetIndices.add(ti);
-        }
-        finishSwitch(key, keys, targets, targetIndices, labelIndex.get(ls.defaultTarget()), work);
+        finishSwitch(key, keys, targets, targetIndices, labelIndex.get(defaultTarget), work);
     }
 
     private void finishSwitch(Prim key, List<Integer> keys, List<Integer> targets, List<Integer> targetIndices, int defaultIndex,
