@@ -11,8 +11,33 @@ package io.kiln.ir;
  * @param length     the constant length, or -1 for parameters (their length is passed at launch)
  * @param paramIndex the kernel parameter index for {@link AddressSpace#GLOBAL} arrays, else -1
  * @param name       a readable name
+ * @param storage    for parameters, whether the argument is a Java array or an off-heap array
+ *                   ({@link Storage#HEAP} for every other array)
  */
-public record ArrayRef(int id, ElementType element, AddressSpace space, int length, int paramIndex, String name) {
+public record ArrayRef(int id, ElementType element, AddressSpace space, int length, int paramIndex, String name,
+                       Storage storage) {
+    public ArrayRef {
+        java.util.Objects.requireNonNull(storage, "storage");
+        if (storage == Storage.OFF_HEAP && paramIndex < 0) {
+            throw new IllegalArgumentException("only parameter arrays can be off-heap: " + name);
+        }
+    }
+
+    /** A heap array (a Java array parameter, or any non-parameter array). */
+    public ArrayRef(int id, ElementType element, AddressSpace space, int length, int paramIndex, String name) {
+        this(id, element, space, length, paramIndex, name, Storage.HEAP);
+    }
+
+    /** Whether this is an off-heap parameter ({@code FloatArray} and friends). */
+    public boolean isOffHeap() {
+        return storage == Storage.OFF_HEAP;
+    }
+
+    /** The type of this array's length and widest index: {@link Type#I64} off-heap, else {@link Type#I32}. */
+    public Type lengthType() {
+        return storage == Storage.OFF_HEAP ? Type.I64 : Type.I32;
+    }
+
     /** Whether this array is a kernel parameter. */
     public boolean isParameter() {
         return paramIndex >= 0;

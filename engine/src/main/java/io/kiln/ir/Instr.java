@@ -33,13 +33,23 @@ public sealed interface Instr {
      */
     record Compare(Var dst, CompareKind kind, Value a, Value b) implements Instr {}
 
-    /** {@code dst = array[index]}; narrow elements are sign-extended ({@code char}: zero-extended). */
+    /**
+     * {@code dst = array[index]}; narrow elements are sign-extended ({@code char}: zero-extended).
+     * {@code index} is {@link Type#I32}, or {@link Type#I64} for an off-heap array
+     * ({@link ArrayRef#isOffHeap()}).
+     */
     record Load(Var dst, ArrayRef array, Value index) implements Instr {}
 
-    /** {@code array[index] = value}; narrow elements keep the low bits of {@code value}. */
+    /**
+     * {@code array[index] = value}; narrow elements keep the low bits of {@code value}. {@code index}
+     * is typed as for {@link Load}.
+     */
     record Store(ArrayRef array, Value index, Value value) implements Instr {}
 
-    /** {@code dst = array.length}. */
+    /**
+     * {@code dst = array.length}: {@link Type#I32} for Java arrays, {@link Type#I64} for off-heap arrays
+     * ({@code FloatArray.length()}), see {@link ArrayRef#lengthType()}.
+     */
     record ArrayLength(Var dst, ArrayRef array) implements Instr {}
 
     /** A math function of {@code java.lang.Math}/{@code StrictMath}; the operand type is {@code dst.type()}. */

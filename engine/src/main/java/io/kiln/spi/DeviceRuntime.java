@@ -26,6 +26,22 @@ public interface DeviceRuntime {
         return false;
     }
 
+    /**
+     * Allocates {@code bytes} of host memory, aligned to {@code alignment}, that this device copies
+     * from and to fastest: page-locked memory where the device has memory of its own (CUDA
+     * {@code cuMemHostAlloc}, OpenCL {@code CL_MEM_ALLOC_HOST_PTR}). The default is plain, zero-filled
+     * off-heap memory, not pinned.
+     */
+    default HostAllocation allocateHost(long bytes, long alignment) {
+        java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+        try {
+            return new HostAllocation(arena.allocate(bytes, alignment), false, arena::close);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
     /** Opens a session: the device-side state (buffers, queue) of one execution plan. */
     DeviceSession openSession();
 }

@@ -182,6 +182,31 @@ public final class PtxInterpreterProvider implements BackendProvider {
             }
         }
 
+        // Transitional: one in-order queue, so every command already runs after those issued before it.
+        @Override
+        public io.kiln.spi.DeviceEvent enqueueToDevice(Object data, java.util.List<io.kiln.spi.DeviceEvent> after) {
+            toDevice(data);
+            return io.kiln.spi.DeviceEvent.COMPLETE;
+        }
+
+        @Override
+        public io.kiln.spi.DeviceEvent enqueueToHost(Object data, java.util.List<io.kiln.spi.DeviceEvent> after) {
+            toHost(data);
+            return io.kiln.spi.DeviceEvent.COMPLETE;
+        }
+
+        @Override
+        public io.kiln.spi.DeviceEvent enqueueLaunch(CompiledKernel kernel, Object[] args, LaunchGeometry geometry,
+                                                       java.util.List<io.kiln.spi.DeviceEvent> after) {
+            launch(kernel, args, geometry);
+            return io.kiln.spi.DeviceEvent.COMPLETE;
+        }
+
+        @Override
+        public void await(java.util.List<io.kiln.spi.DeviceEvent> events) {
+            finish();
+        }
+
         @Override
         public void finish() {
             open();

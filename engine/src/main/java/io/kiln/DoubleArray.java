@@ -1,0 +1,178 @@
+package io.kiln;
+
+import io.kiln.ir.ElementType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.DoubleBuffer;
+import java.util.Objects;
+
+/**
+ * An off-heap array of {@code double} with a {@code long} length; see {@link OffHeapArray} for layout,
+ * ownership and closing. Kernels take it wherever they take a {@code double[]}:
+ * <pre>{@code
+ * static void scale(double k, DoubleArray x) {
+ *     for (@Parallel long i = 0; i < x.length(); i++) {
+ *         x.set(i, (double) (k * x.get(i)));
+ *     }
+ * }
+ * }</pre>
+ */
+public final class DoubleArray extends OffHeapArray {
+    private static final ValueLayout.OfDouble LAYOUT = ValueLayout.JAVA_DOUBLE;
+
+    private DoubleArray(Memory memory) {
+        super(memory, ElementType.DOUBLE);
+    }
+
+    /**
+     * A zero-filled array of {@code length} elements in memory Kiln owns, aligned to
+     * {@value OffHeapArray#ALIGNMENT} bytes; {@link #close()} releases it.
+     *
+     * @throws IllegalArgumentException if {@code length} is negative
+     * @throws KilnException            if the memory cannot be allocated
+     */
+    public static DoubleArray allocate(long length) {
+        return new DoubleArray(owned(length, ElementType.DOUBLE));
+    }
+
+    /** A zero-filled array of {@code length} elements allocated in {@code arena}, which releases it. */
+    public static DoubleArray allocate(long length, Arena arena) {
+        return new DoubleArray(inArena(arena, length, ElementType.DOUBLE));
+    }
+
+    /**
+     * A zero-filled array of {@code length} elements in page-locked host memory for {@code device}, so
+     * that copies to and from it are asynchronous (CUDA {@code cuMemHostAlloc}, OpenCL
+     * {@code CL_MEM_ALLOC_HOST_PTR}); on devices that share the host's memory ({@code cpu}) plain
+     * off-heap memory. {@link #close()} releases it.
+     */
+    public static DoubleArray allocatePinned(long length, Device device) {
+        return new DoubleArray(pinned(device, length, ElementType.DOUBLE));
+    }
+
+    /**
+     * Wraps memory someone else owns (a memory-mapped file, an Arrow vector, an ONNX Runtime tensor)
+     * without copying it or writing into it. The segment must be native memory whose size is a multiple
+     * of 8 and whose address is aligned to 8 bytes. Kiln never releases it.
+     *
+     * @throws IllegalArgumentException if the segment is on the heap, of the wrong size or misaligned
+     */
+    public static DoubleArray wrap(MemorySegment segment) {
+        return new DoubleArray(wrapped(segment, ElementType.DOUBLE, "DoubleArray"));
+    }
+
+    /** A new Kiln-owned array holding a copy of {@code values}. */
+    public static DoubleArray of(double... values) {
+        return allocate(values.length).copyFrom(values);
+    }
+
+    @Override
+    public ElementType elementType() {
+        return ElementType.DOUBLE;
+    }
+
+    /**
+     * The element at {@code index}.
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is negative or not below {@link #length()}
+     * @throws IllegalStateException     if the array or its arena is closed
+     */
+    public double get(long index) {
+        try {
+            return segment.getAtIndex(LAYOUT, index);
+        } catch (IllegalStateException e) {
+            throw closedError(e);
+        }
+    }
+
+    /**
+     * Sets the element at {@code index}.
+     *
+     * @throws IndexOutOfBoundsException     if {@code index} is negative or not below {@link #length()}
+     * @throws IllegalStateException         if the array or its arena is closed
+     * @throws UnsupportedOperationException if the array wraps a read-only segment
+     */
+    public void set(long index, double value) {
+        try {
+            segment.setAtIndex(LAYOUT, index, value);
+        } catch (IllegalStateException e) {
+            throw closedError(e);
+        }
+    }
+
+    /** Sets every element to {@code value}; returns this array. */
+    public DoubleArray fill(double value) {
+        checkAlive();
+        checkWritable();
+        for (long i = 0, n = length(); i < n; i++) segment.setAtIndex(LAYOUT, i, value);
+        return this;
+    }
+
+    /** Copies all of {@code src} to the start of this array; returns this array. */
+    public DoubleArray copyFrom(double[] src) {
+        Objects.requireNonNull(src, "src");
+        return copyFrom(src, 0, 0, src.length);
+    }
+
+    /** Copies {@code count} elements of {@code src} from {@code srcIndex} to this array at {@code index}. */
+    public DoubleArray copyFrom(double[] src, int srcIndex, long index, int count) {
+        Objects.requireNonNull(src, "src");
+        checkAlive();
+        checkWritable();
+        checkRange(src.length, srcIndex, count, "copyFrom source");
+        checkRange(length(), index, count, "copyFrom destination " + describe());
+        MemorySegment.copy(src, srcIndex, segment, LAYOUT, index * 8, count);
+        return this;
+    }
+
+    /** Copies all elements of {@code src}, an array of the same length, into this array; returns this array. */
+    public DoubleArray copyFrom(DoubleArray src) {
+        copyFromSame(src);
+        return this;
+    }
+
+    /** Copies the first {@code dst.length} elements of this array into {@code dst}. */
+    public void copyTo(double[] dst) {
+        Objects.requireNonNull(dst, "dst");
+        copyTo(0, dst, 0, dst.length);
+    }
+
+    /** Copies {@code count} elements from {@code index} into {@code dst} at {@code dstIndex}. */
+    public void copyTo(long index, double[] dst, int dstIndex, int count) {
+        Objects.requireNonNull(dst, "dst");
+        checkAlive();
+        checkRange(length(), index, count, "copyTo source " + describe());
+        checkRange(dst.length, dstIndex, count, "copyTo destination");
+        MemorySegment.copy(segment, LAYOUT, index * 8, dst, dstIndex, count);
+    }
+
+    /** Copies this whole array into {@code dst}, an array of the same length. */
+    public void copyTo(DoubleArray dst) {
+        Objects.requireNonNull(dst, "dst").copyFromSame(this);
+    }
+
+    /**
+     * The elements as a new Java array.
+     *
+     * @throws IllegalStateException if there are more elements than a Java array holds
+     */
+    public double[] toArray() {
+        checkAlive();
+        if (length() > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException(describe() + " has more elements than a Java array can hold");
+        }
+        return segment.toArray(LAYOUT);
+    }
+
+    /** A direct {@link DoubleBuffer} view in native byte order over the same memory (no copy). */
+    public DoubleBuffer asBuffer() {
+        return asByteBuffer().asDoubleBuffer();
+    }
+
+    @Override
+    String elementText(long index) {
+        return String.valueOf(get(index));
+    }
+}

@@ -1,0 +1,178 @@
+package io.kiln;
+
+import io.kiln.ir.ElementType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.LongBuffer;
+import java.util.Objects;
+
+/**
+ * An off-heap array of {@code long} with a {@code long} length; see {@link OffHeapArray} for layout,
+ * ownership and closing. Kernels take it wherever they take a {@code long[]}:
+ * <pre>{@code
+ * static void scale(long k, LongArray x) {
+ *     for (@Parallel long i = 0; i < x.length(); i++) {
+ *         x.set(i, (long) (k * x.get(i)));
+ *     }
+ * }
+ * }</pre>
+ */
+public final class LongArray extends OffHeapArray {
+    private static final ValueLayout.OfLong LAYOUT = ValueLayout.JAVA_LONG;
+
+    private LongArray(Memory memory) {
+        super(memory, ElementType.LONG);
+    }
+
+    /**
+     * A zero-filled array of {@code length} elements in memory Kiln owns, aligned to
+     * {@value OffHeapArray#ALIGNMENT} bytes; {@link #close()} releases it.
+     *
+     * @throws IllegalArgumentException if {@code length} is negative
+     * @throws KilnException            if the memory cannot be allocated
+     */
+    public static LongArray allocate(long length) {
+        return new LongArray(owned(length, ElementType.LONG));
+    }
+
+    /** A zero-filled array of {@code length} elements allocated in {@code arena}, which releases it. */
+    public static LongArray allocate(long length, Arena arena) {
+        return new LongArray(inArena(arena, length, ElementType.LONG));
+    }
+
+    /**
+     * A zero-filled array of {@code length} elements in page-locked host memory for {@code device}, so
+     * that copies to and from it are asynchronous (CUDA {@code cuMemHostAlloc}, OpenCL
+     * {@code CL_MEM_ALLOC_HOST_PTR}); on devices that share the host's memory ({@code cpu}) plain
+     * off-heap memory. {@link #close()} releases it.
+     */
+    public static LongArray allocatePinned(long length, Device device) {
+        return new LongArray(pinned(device, length, ElementType.LONG));
+    }
+
+    /**
+     * Wraps memory someone else owns (a memory-mapped file, an Arrow vector, an ONNX Runtime tensor)
+     * without copying it or writing into it. The segment must be native memory whose size is a multiple
+     * of 8 and whose address is aligned to 8 bytes. Kiln never releases it.
+     *
+     * @throws IllegalArgumentException if the segment is on the heap, of the wrong size or misaligned
+     */
+    public static LongArray wrap(MemorySegment segment) {
+        return new LongArray(wrapped(segment, ElementType.LONG, "LongArray"));
+    }
+
+    /** A new Kiln-owned array holding a copy of {@code values}. */
+    public static LongArray of(long... values) {
+        return allocate(values.length).copyFrom(values);
+    }
+
+    @Override
+    public ElementType elementType() {
+        return ElementType.LONG;
+    }
+
+    /**
+     * The element at {@code index}.
+     *
+     * @throws IndexOutOfBoundsException if {@code index} is negative or not below {@link #length()}
+     * @throws IllegalStateException     if the array or its arena is closed
+     */
+    public long get(long index) {
+        try {
+            return segment.getAtIndex(LAYOUT, index);
+        } catch (IllegalStateException e) {
+            throw closedError(e);
+        }
+    }
+
+    /**
+     * Sets the element at {@code index}.
+     *
+     * @throws IndexOutOfBoundsException     if {@code index} is negative or not below {@link #length()}
+     * @throws IllegalStateException         if the array or its arena is closed
+     * @throws UnsupportedOperationException if the array wraps a read-only segment
+     */
+    public void set(long index, long value) {
+        try {
+            segment.setAtIndex(LAYOUT, index, value);
+        } catch (IllegalStateException e) {
+            throw closedError(e);
+        }
+    }
+
+    /** Sets every element to {@code value}; returns this array. */
+    public LongArray fill(long value) {
+        checkAlive();
+        checkWritable();
+        for (long i = 0, n = length(); i < n; i++) segment.setAtIndex(LAYOUT, i, value);
+        return this;
+    }
+
+    /** Copies all of {@code src} to the start of this array; returns this array. */
+    public LongArray copyFrom(long[] src) {
+        Objects.requireNonNull(src, "src");
+        return copyFrom(src, 0, 0, src.length);
+    }
+
+    /** Copies {@code count} elements of {@code src} from {@code srcIndex} to this array at {@code index}. */
+    public LongArray copyFrom(long[] src, int srcIndex, long index, int count) {
+        Objects.requireNonNull(src, "src");
+        checkAlive();
+        checkWritable();
+        checkRange(src.length, srcIndex, count, "copyFrom source");
+        checkRange(length(), index, count, "copyFrom destination " + describe());
+        MemorySegment.copy(src, srcIndex, segment, LAYOUT, index * 8, count);
+        return this;
+    }
+
+    /** Copies all elements of {@code src}, an array of the same length, into this array; returns this array. */
+    public LongArray copyFrom(LongArray src) {
+        copyFromSame(src);
+        return this;
+    }
+
+    /** Copies the first {@code dst.length} elements of this array into {@code dst}. */
+    public void copyTo(long[] dst) {
+        Objects.requireNonNull(dst, "dst");
+        copyTo(0, dst, 0, dst.length);
+    }
+
+    /** Copies {@code count} elements from {@code index} into {@code dst} at {@code dstIndex}. */
+    public void copyTo(long index, long[] dst, int dstIndex, int count) {
+        Objects.requireNonNull(dst, "dst");
+        checkAlive();
+        checkRange(length(), index, count, "copyTo source " + describe());
+        checkRange(dst.length, dstIndex, count, "copyTo destination");
+        MemorySegment.copy(segment, LAYOUT, index * 8, dst, dstIndex, count);
+    }
+
+    /** Copies this whole array into {@code dst}, an array of the same length. */
+    public void copyTo(LongArray dst) {
+        Objects.requireNonNull(dst, "dst").copyFromSame(this);
+    }
+
+    /**
+     * The elements as a new Java array.
+     *
+     * @throws IllegalStateException if there are more elements than a Java array holds
+     */
+    public long[] toArray() {
+        checkAlive();
+        if (length() > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException(describe() + " has more elements than a Java array can hold");
+        }
+        return segment.toArray(LAYOUT);
+    }
+
+    /** A direct {@link LongBuffer} view in native byte order over the same memory (no copy). */
+    public LongBuffer asBuffer() {
+        return asByteBuffer().asLongBuffer();
+    }
+
+    @Override
+    String elementText(long index) {
+        return String.valueOf(get(index));
+    }
+}
