@@ -2,6 +2,7 @@ package io.kiln.opencl;
 
 import io.kiln.KernelContext;
 import io.kiln.KilnException;
+import io.kiln.OffHeapArray;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
@@ -17,6 +18,7 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,7 +36,16 @@ final class OpenClSession implements DeviceSession {
     /** Largest global size used for a {@code @Parallel} dimension; the grid-stride loop covers the rest. */
     static final long MAX_PARALLEL_SIZE = 1L << 30;
 
-    private record Buffer(cl_mem mem, int length, ElementType element) {}
+    /** Largest single copy command: a {@link java.nio.ByteBuffer} holds at most 2<sup>31</sup>-1 bytes. */
+    static final long MAX_COPY_CHUNK = 1L << 30;
+
+    /**
+     * The device copy of one host array.
+     *
+     * @param length  elements (an {@code int} for Java arrays, a {@code long} for off-heap arrays)
+     * @param offHeap whether the host side is an {@link OffHeapArray}: its kernel length parameter is a {@code long}
+     */
+    private record Buffer(cl_mem mem, long length, ElementType element, boolean offHeap) {}
 
     private final OpenClDeviceRuntime runtime;
     private final cl_command_queue queue;
@@ -67,7 +78,8 @@ final class OpenClSession implements DeviceSession {
     private static ElementType elementOf(Object array) {
         ElementType et = array == null ? null : ElementType.ofArrayClass(array.getClass());
         if (et == null) {
-            throw new IllegalArgumentException("OpenCL sessions hold byte[], short[], char[], int[], long[], float[] or double[] arrays, not "
+            throw new IllegalArgumentException("OpenCL sessions hold byte[], short[], char[], int[], long[], float[] or double[] arrays "
+                    + "and off-heap arrays (FloatArray and the other io.kiln.OffHeapArray types), not "
                     + (array == null ? "null" : array.getClass().getTypeName()));
         }
         return et;
@@ -89,17 +101,15 @@ final class OpenClSession implements DeviceSession {
     @Override
     public void toDevice(Object array) {
         checkOpen();
+        if (array instanceof OffHeapArray off) {
+            MemorySegment segment = off.segment(); // throws a clear IllegalStateException when closed
+            Buffer b = deviceCopy(off, off.elementType(), off.length(), true);
+            copyOffHeap(b, segment, true, off);
+            return;
+        }
         ElementType et = elementOf(array);
         int length = Array.getLength(array);
-        Buffer b = buffers.get(array);
-        if (b == null || b.length() != length) {
-            if (b != null) {
-                releaseBuffer(b);
-                buffers.remove(array);
-            }
-            b = allocate(et, length);
-            buffers.put(array, b);
-        }
+        Buffer b = deviceCopy(array, et, length, false);
         if (length > 0) {
             try {
                 CL.clEnqueueWriteBuffer(queue, b.mem(), true, 0, (long) length * et.bytes(), pointer(array), 0, null, null);
@@ -109,11 +119,48 @@ final class OpenClSession implements DeviceSession {
         }
     }
 
-    private Buffer allocate(ElementType et, int length) {
+    /** The device copy of {@code data}, allocated on first use and again when the length changed. */
+    private Buffer deviceCopy(Object data, ElementType et, long length, boolean offHeap) {
+        Buffer b = buffers.get(data);
+        if (b == null || b.length() != length) {
+            if (b != null) {
+                releaseBuffer(b);
+                buffers.remove(data);
+            }
+            b = allocate(et, length, offHeap);
+            buffers.put(data, b);
+        }
+        return b;
+    }
+
+    /**
+     * Copies between an off-heap array's segment and its device copy in chunks of at most
+     * {@link #MAX_COPY_CHUNK} bytes (JOCL takes the host side as a direct buffer, which is limited to
+     * 2 GiB), each at its own device offset.
+     */
+    private void copyOffHeap(Buffer b, MemorySegment segment, boolean toDevice, OffHeapArray what) {
+        long bytes = segment.byteSize();
+        for (long off = 0; off < bytes; off += MAX_COPY_CHUNK) {
+            long n = Math.min(MAX_COPY_CHUNK, bytes - off);
+            Pointer host = Pointer.to(segment.asSlice(off, n).asByteBuffer());
+            try {
+                if (toDevice) {
+                    CL.clEnqueueWriteBuffer(queue, b.mem(), true, off, n, host, 0, null, null);
+                } else {
+                    CL.clEnqueueReadBuffer(queue, b.mem(), true, off, n, host, 0, null, null);
+                }
+            } catch (CLException e) {
+                throw new KilnException("copying " + what + (toDevice ? " to " : " back from ") + runtime.device() + " failed at byte "
+                        + off + (toDevice ? "" : " (a kernel before it may have failed)") + ": " + ClInfo.error(e), e);
+            }
+        }
+    }
+
+    private Buffer allocate(ElementType et, long length, boolean offHeap) {
         // OpenCL cannot allocate 0 bytes: an empty array gets one element, and the kernel is told length 0.
-        long bytes = (long) Math.max(1, length) * et.bytes();
+        long bytes = Math.max(1, length) * et.bytes();
         if (bytes > runtime.maxAllocation()) {
-            throw new KilnException("a " + et.javaName() + "[" + length + "] needs " + bytes + " bytes, more than the largest single "
+            throw new KilnException("a " + (offHeap ? offHeapName(et) : et.javaName()) + "[" + length + "] needs " + bytes + " bytes, more than the largest single "
                     + "allocation " + runtime.device() + " allows (" + runtime.maxAllocation() + " bytes): split the data or use another device");
         }
         cl_mem mem;
@@ -123,7 +170,7 @@ final class OpenClSession implements DeviceSession {
             throw new KilnException("allocating " + bytes + " bytes on " + runtime.device() + " failed: " + ClInfo.error(e), e);
         }
         OpenClResources.created(OpenClResources.Kind.MEM);
-        return new Buffer(mem, length, et);
+        return new Buffer(mem, length, et, offHeap);
     }
 
     private static void releaseBuffer(Buffer b) {
@@ -134,9 +181,37 @@ final class OpenClSession implements DeviceSession {
         }
     }
 
+    /** The device copy of an off-heap array that must already be there, with the same length. */
+    private Buffer existingCopy(OffHeapArray data, long length) {
+        Buffer b = buffers.get(data);
+        if (b == null) {
+            throw new IllegalStateException("a " + data + " has no copy on " + runtime.device().id()
+                    + ": it was never copied there (call toDevice first)");
+        }
+        if (b.length() != length) {
+            throw new IllegalStateException("the device copy of " + data + " has " + b.length() + " elements, the array " + length);
+        }
+        return b;
+    }
+
+    /** {@code FloatArray} for {@link ElementType#FLOAT}: the off-heap type's simple name. */
+    static String offHeapName(ElementType et) {
+        String n = et.javaName();
+        return Character.toUpperCase(n.charAt(0)) + n.substring(1) + "Array";
+    }
+
     @Override
     public void toHost(Object array) {
         checkOpen();
+        if (array instanceof OffHeapArray off) {
+            MemorySegment segment = off.segment();
+            Buffer b = existingCopy(off, off.length());
+            if (segment.isReadOnly()) {
+                throw new IllegalArgumentException(off + " wraps a read-only segment: its device copy cannot be copied back into it");
+            }
+            copyOffHeap(b, segment, false, off);
+            return;
+        }
         ElementType et = elementOf(array);
         Buffer b = buffers.get(array);
         if (b == null) {
@@ -185,17 +260,10 @@ final class OpenClSession implements DeviceSession {
             switch (p) {
                 case Param.Scalar s -> values.add(scalar(ir, s, arg));
                 case Param.Array a -> {
-                    Buffer b = buffers.get(arg);
-                    if (b == null) {
-                        throw new IllegalStateException(ir.displayName() + ": the array passed as '" + a.name() + "' is not on "
-                                + runtime.device().id() + " (call toDevice first)");
-                    }
-                    if (b.element() != a.array().element()) {
-                        throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' is a "
-                                + a.array().element().javaName() + "[], the argument a " + b.element().javaName() + "[]");
-                    }
+                    Buffer b = arrayArgument(ir, a, arg);
                     values.add(b.mem());
-                    values.add(b.length());
+                    // the kernel ABI: (buffer, int length) for a Java array, (buffer, long length) for an off-heap array
+                    values.add(b.offHeap() ? (Object) b.length() : (Object) (int) b.length());
                 }
                 case Param.Context c -> {
                     if (arg != null && !(arg instanceof KernelContext)) {
@@ -217,6 +285,28 @@ final class OpenClSession implements DeviceSession {
                         + " failed: " + ClInfo.error(e), e);
             }
         }
+    }
+
+    /** The device copy passed for array parameter {@code a}, checked against what the kernel was compiled for. */
+    private Buffer arrayArgument(KernelIR ir, Param.Array a, Object arg) {
+        ElementType want = a.array().element();
+        String wanted = a.array().isOffHeap() ? offHeapName(want) : want.javaName() + "[]";
+        if (a.array().isOffHeap() != (arg instanceof OffHeapArray)) {
+            throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' was compiled for a " + wanted
+                    + ", the argument is " + (arg == null ? "null" : "a " + arg.getClass().getSimpleName())
+                    + ": pass the same kind of array the kernel method declares");
+        }
+        if (arg instanceof OffHeapArray off) off.segment(); // a closed array: a clear IllegalStateException
+        Buffer b = buffers.get(arg);
+        if (b == null) {
+            throw new IllegalStateException(ir.displayName() + ": the array passed as '" + a.name() + "' is not on "
+                    + runtime.device().id() + " (call toDevice first)");
+        }
+        if (b.element() != want) {
+            throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' is a " + wanted
+                    + ", the argument a " + (b.offHeap() ? offHeapName(b.element()) : b.element().javaName() + "[]"));
+        }
+        return b;
     }
 
     private static Object scalar(KernelIR ir, Param.Scalar s, Object arg) {
