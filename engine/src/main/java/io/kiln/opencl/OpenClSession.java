@@ -216,8 +216,15 @@ final class OpenClSession implements DeviceSession {
         this.compute = createQueue(runtime);
     }
 
-    @SuppressWarnings("deprecation")
     static cl_command_queue createQueue(OpenClDeviceRuntime runtime) {
+        cl_command_queue q = createUncountedQueue(runtime);
+        OpenClResources.created(OpenClResources.Kind.QUEUE);
+        return q;
+    }
+
+    /** A profiled in-order queue that {@link OpenClResources} does not count (one that lives as long as the context). */
+    @SuppressWarnings("deprecation")
+    static cl_command_queue createUncountedQueue(OpenClDeviceRuntime runtime) {
         cl_command_queue q;
         try {
             // clCreateCommandQueue is deprecated in OpenCL 2.0 but is the one call every 1.x and 2.x+ driver has.
@@ -225,7 +232,6 @@ final class OpenClSession implements DeviceSession {
         } catch (CLException e) {
             throw new KilnException("creating a command queue on " + runtime.device() + " failed: " + ClInfo.error(e), e);
         }
-        OpenClResources.created(OpenClResources.Kind.QUEUE);
         return q;
     }
 
