@@ -6,6 +6,7 @@ import io.kiln.KernelContext;
 import io.kiln.LongArray;
 import io.kiln.compiler.FrontEnd;
 import io.kiln.compiler.OffHeapArgs;
+import io.kiln.compiler.OffHeapCases;
 import io.kiln.compiler.OffHeapKernels;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
@@ -43,41 +44,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OffHeapOnPtxTest {
 
-    /** A kernel and its arguments for size {@code n}; {@code workItems} launches a grid of n. */
-    record Case(String method, BiFunction<Random, Integer, Object[]> args, boolean workItems) {
-    }
-
-    static final int[] SIZES = {0, 1, 97, 1500};
-
-    static List<Case> cases() {
-        List<Case> c = new ArrayList<>();
-        c.add(new Case("saxpy", (r, n) -> new Object[] {1.5f, floats(r, n), floats(r, n)}, false));
-        c.add(new Case("saxpyInt", (r, n) -> new Object[] {n, -0.5f, floats(r, n), floats(r, n)}, false));
-        c.add(new Case("mixed", (r, n) -> new Object[] {OffHeapArgs.javaFloats(r, n), floats(r, n), new float[n], doubles(r, n)}, false));
-        c.add(new Case("allTypes", (r, n) -> new Object[] {(long) n, bytes(r, n), shorts(r, n), ints(r, n), longs(r, n), doubles(r, n),
-                LongArray.allocate(n)}, false));
-        c.add(new Case("helpers", (r, n) -> new Object[] {floats(r, n), FloatArray.allocate(n)}, false));
-        c.add(new Case("sum", (r, n) -> new Object[] {OffHeapArgs.wholeFloats(r, n), FloatArray.of(0.5f)}, false));
-        c.add(new Case("max", (r, n) -> new Object[] {n, doubles(r, n), io.kiln.DoubleArray.of(Double.NEGATIVE_INFINITY)}, false));
-        c.add(new Case("sumInts", (r, n) -> {
-            int[] x = new int[n];
-            for (int i = 0; i < n; i++) x[i] = r.nextInt();
-            return new Object[] {x, IntArray.of(7)};
-        }, false));
-        c.add(new Case("transpose", (r, n) -> {
-            long rows = Math.max(0, n / 37);
-            long cols = n == 0 ? 0 : Math.max(1, n / Math.max(1, rows == 0 ? 1 : rows));
-            return new Object[] {rows, cols, floats(r, rows * cols), FloatArray.allocate(rows * cols)};
-        }, false));
-        c.add(new Case("atomics", (r, n) -> {
-            FloatArray fmax = FloatArray.of(Float.NEGATIVE_INFINITY);
-            io.kiln.DoubleArray dmin = io.kiln.DoubleArray.of(Double.POSITIVE_INFINITY);
-            return new Object[] {new KernelContext(), ints(r, n), IntArray.allocate(16), fmax, LongArray.allocate(1), dmin};
-        }, true));
-        c.add(new Case("iota", (r, n) -> new Object[] {new KernelContext(), LongArray.allocate(n)}, true));
-        return c;
-    }
-
     static Method method(String name) {
         return Arrays.stream(OffHeapKernels.class.getDeclaredMethods()).filter(m -> m.getName().equals(name)).findFirst().orElseThrow();
     }
@@ -101,8 +67,8 @@ class OffHeapOnPtxTest {
     @TestFactory
     List<DynamicTest> interpreterAgreesWithTheJvm() {
         List<DynamicTest> tests = new ArrayList<>();
-        for (Case c : cases()) {
-            for (int n : SIZES) {
+        for (OffHeapCases.Case c : OffHeapCases.all()) {
+            for (int n : OffHeapCases.SIZES) {
                 tests.add(DynamicTest.dynamicTest(c.method() + " n=" + n, () -> {
                     long seed = new Random().nextLong();
                     System.out.println("OffHeapOnPtxTest " + c.method() + " n=" + n + " seed=" + seed);
@@ -129,7 +95,7 @@ class OffHeapOnPtxTest {
 
     @TestFactory
     List<DynamicTest> ptxasAcceptsEveryKernel() {
-        return cases().stream().map(c -> DynamicTest.dynamicTest(c.method(), () -> {
+        return OffHeapCases.all().stream().map(c -> DynamicTest.dynamicTest(c.method(), () -> {
             Assumptions.assumeTrue(Ptxas.available(), Ptxas.absentReason());
             String ptx = PtxEmitter.emit(FrontEnd.compile(method(c.method())));
             PtxAssembler.Result r = PtxAssembler.assemble(ptx, PtxEmitter.PTX_TARGET);
