@@ -21,6 +21,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * channels. The other devices run the same kernels in {@code ImageOnDevicesTest}.
  */
 class ImageResizeTest {
+    static {
+        ImageOpenCv.init();
+    }
+
     static final Device CPU = Devices.get("cpu");
 
     /** Source and output sizes: {sw, sh, dw, dh}. */
