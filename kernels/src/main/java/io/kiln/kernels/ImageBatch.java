@@ -62,6 +62,35 @@ public final class ImageBatch {
         return new ImageBatch(data, offsets, widths, heights, channels);
     }
 
+    /**
+     * A batch over pixels already packed in {@code data} (not copied), for example decoded straight
+     * into one reusable buffer: image {@code i} is {@code widths[i] x heights[i]} pixels starting at
+     * byte {@code offsets[i]}. The arrays are copied.
+     *
+     * @throws IllegalArgumentException if the arrays differ in length, are empty, or an image reaches
+     *                                  outside {@code data}
+     */
+    public static ImageBatch wrap(byte[] data, int[] offsets, int[] widths, int[] heights, int channels) {
+        Objects.requireNonNull(data, "data is null");
+        Objects.requireNonNull(offsets, "offsets is null");
+        Objects.requireNonNull(widths, "widths is null");
+        Objects.requireNonNull(heights, "heights is null");
+        int n = offsets.length;
+        if (n == 0 || widths.length != n || heights.length != n) {
+            throw new IllegalArgumentException("offsets, widths and heights hold " + offsets.length + ", " + widths.length + " and "
+                    + heights.length + " values: pass one of each per image, at least one image");
+        }
+        for (int i = 0; i < n; i++) {
+            Image.checkSize(widths[i], heights[i], channels);
+            long end = (long) offsets[i] + (long) widths[i] * heights[i] * channels;
+            if (offsets[i] < 0 || end > data.length) {
+                throw new IllegalArgumentException("image " + i + " (" + widths[i] + "x" + heights[i] + "x" + channels + " at byte "
+                        + offsets[i] + ") reaches outside the " + data.length + "-byte array");
+            }
+        }
+        return new ImageBatch(data, offsets.clone(), widths.clone(), heights.clone(), channels);
+    }
+
     /** The packed pixels (not copied: the kernels read this array). */
     public byte[] data() {
         return data;

@@ -223,11 +223,8 @@ public final class ImageConvert {
                 int wx0 = xTab[xt + 2];
                 int wx1 = xTab[xt + 3];
                 for (int c = 0; c < channels; c++) {
-                    int h0 = (src[r0 + c0 + c] & 0xFF) * wx0 + (src[r0 + c1 + c] & 0xFF) * wx1;
-                    int h1 = (src[r1 + c0 + c] & 0xFF) * wx0 + (src[r1 + c1 + c] & 0xFF) * wx1;
-                    int t = (((h0 >> 4) * wy0) >> 16) + (((h1 >> 4) * wy1) >> 16);
-                    int v = (t + 2) >> 2;
-                    v = v < 0 ? 0 : (v > 255 ? 255 : v);
+                    int v = ImageResize.linearPixel(src[r0 + c0 + c], src[r0 + c1 + c], src[r1 + c0 + c], src[r1 + c1 + c],
+                            wx0, wx1, wy0, wy1) & 0xFF;
                     dst[out + c * plane + dx] = (v / divisor - mean[c]) / std[c];
                 }
             }
@@ -254,11 +251,8 @@ public final class ImageConvert {
                 int wx0 = xTab[xt + 2];
                 int wx1 = xTab[xt + 3];
                 for (int c = 0; c < channels; c++) {
-                    int h0 = (src[r0 + c0 + c] & 0xFF) * wx0 + (src[r0 + c1 + c] & 0xFF) * wx1;
-                    int h1 = (src[r1 + c0 + c] & 0xFF) * wx0 + (src[r1 + c1 + c] & 0xFF) * wx1;
-                    int t = (((h0 >> 4) * wy0) >> 16) + (((h1 >> 4) * wy1) >> 16);
-                    int v = (t + 2) >> 2;
-                    v = v < 0 ? 0 : (v > 255 ? 255 : v);
+                    int v = ImageResize.linearPixel(src[r0 + c0 + c], src[r0 + c1 + c], src[r1 + c0 + c], src[r1 + c1 + c],
+                            wx0, wx1, wy0, wy1) & 0xFF;
                     dst.set(out + c * plane + dx, (v / divisor - mean[c]) / std[c]);
                 }
             }

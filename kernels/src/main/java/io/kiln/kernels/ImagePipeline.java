@@ -115,6 +115,15 @@ public final class ImagePipeline {
      *                                  pipeline's mean/std
      */
     public float[] applyBatch(List<Image> images, Device device) {
+        return applyBatch(ImageBatch.of(images), device);
+    }
+
+    /**
+     * A packed batch to one N x C x H x W float tensor, without copying the pixels first.
+     *
+     * @throws IllegalArgumentException if the images' channels differ from the pipeline's mean/std
+     */
+    public float[] applyBatch(ImageBatch images, Device device) {
         Prepared p = prepare(images, device);
         float[] dst = new float[p.n * p.ch * outW * outH];
         if (p.xt == null) {
@@ -135,7 +144,7 @@ public final class ImagePipeline {
      */
     public void applyBatch(List<Image> images, FloatArray dst, Device device) {
         Objects.requireNonNull(dst, "dst is null");
-        Prepared p = prepare(images, device);
+        Prepared p = prepare(ImageBatch.of(images), device);
         long need = (long) p.n * p.ch * outW * outH;
         if (dst.length() < need) {
             throw new IllegalArgumentException("output tensor holds " + dst.length() + " floats, the batch needs " + need);
@@ -159,9 +168,9 @@ public final class ImagePipeline {
     private record Prepared(ImageBatch batch, int n, int ch, List<Choice> choices, int[] xt, int[] yt) {
     }
 
-    private Prepared prepare(List<Image> images, Device device) {
+    private Prepared prepare(ImageBatch batch, Device device) {
         ImageLaunch.checkDevice(device);
-        ImageBatch batch = ImageBatch.of(images);
+        Objects.requireNonNull(batch, "images is null");
         if (batch.channels() != mean.length) {
             throw new IllegalArgumentException("the images have " + batch.channels() + " channels but mean and std have "
                     + mean.length + " values: use withMeanStd(...) with one value per channel");
