@@ -338,6 +338,9 @@ final class MethodTranslator {
                     // javac compiles i++ on a long as lload i; lconst_1; ladd; lstore i (there is no liinc)
                     strideConstantAt.put(previousInstruction(previousInstruction(i)), pv);
                     increments++;
+                } else if (e instanceof StoreInstruction s && s.slot() == pv.slot && pv.wide && longIncrement(i, pv.slot) != null) {
+                    pos = i;
+                    throw error("@Parallel loop variable '" + pv.name + "' must count up by 1 (found += " + longIncrement(i, pv.slot) + ")");
                 } else if (e instanceof StoreInstruction s && s.slot() == pv.slot) {
                     pos = i;
                     throw error("@Parallel loop variable '" + pv.name + "' is assigned in the loop body; only the loop update "
@@ -365,13 +368,19 @@ final class MethodTranslator {
 
     /** Whether the store at {@code i} ends {@code lload slot; lconst_1; ladd; lstore slot}. */
     private boolean isLongIncrement(int i, int slot) {
+        return Long.valueOf(1L).equals(longIncrement(i, slot));
+    }
+
+    /** The constant {@code k} when the store at {@code i} ends {@code lload slot; ldc k; ladd; lstore slot}, else null. */
+    private Object longIncrement(int i, int slot) {
         int add = previousInstruction(i);
-        int one = add < 0 ? -1 : previousInstruction(add);
-        int load = one < 0 ? -1 : previousInstruction(one);
-        return load >= 0
+        int k = add < 0 ? -1 : previousInstruction(add);
+        int load = k < 0 ? -1 : previousInstruction(k);
+        boolean shape = load >= 0
                 && elems.get(add) instanceof OperatorInstruction op && op.opcode() == Opcode.LADD
-                && elems.get(one) instanceof ConstantInstruction c && Long.valueOf(1L).equals(c.constantValue())
+                && elems.get(k) instanceof ConstantInstruction
                 && elems.get(load) instanceof LoadInstruction ld && ld.slot() == slot && ld.typeKind() == TypeKind.LONG;
+        return shape ? ((ConstantInstruction) elems.get(k)).constantValue() : null;
     }
 
     // ---- driver ----------------------------------------------------------------------------------
