@@ -165,7 +165,7 @@ public final class LaunchRules {
                     for (int d = 0; d < local.length; d++) {
                         if (grid.global(d) % local[d] != 0) {
                             long up = (grid.global(d) + local[d] - 1) / local[d] * local[d];
-                            throw new IllegalArgumentException("task '" + taskId + "': the global size " + grid.global(d) + " in dimension "
+                            throw new IllegalArgumentException("task '" + taskId + "': " + ir.displayName() + ": the global size " + grid.global(d) + " in dimension "
                                     + d + " is not a multiple of the local size " + local[d] + ": launches run whole work-groups. Round the grid up to "
                                     + up + " and skip the extra work-items in the kernel (if (i >= n) return;)");
                         }

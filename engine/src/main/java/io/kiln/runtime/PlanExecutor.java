@@ -398,6 +398,7 @@ public final class PlanExecutor implements AutoCloseable {
         List<Schedule.Step> printed = new ArrayList<>();
         Map<String, Touch<Integer>> sim = new HashMap<>();
         String[] lastDevice = new String[slotKeys.length];
+        String[] lastPlace = new String[slotKeys.length];
         List<Integer> copies = new ArrayList<>();
         for (int s = 0; s < slotKeys.length; s++) {
             if (slotToDevice[s] == Transfer.EVERY_RUN) {
@@ -412,6 +413,8 @@ public final class PlanExecutor implements AutoCloseable {
             for (int s : p.arraySlots) {
                 if (seen[s]) continue;
                 seen[s] = true;
+                // Written earlier in this run where this task runs: certainly current there, no step at all.
+                if (p.place.equals(lastPlace[s])) continue;
                 int idx = out.size();
                 List<Integer> after = new ArrayList<>();
                 if (p.copies) {
@@ -438,6 +441,7 @@ public final class PlanExecutor implements AutoCloseable {
                 if (p.writes[i]) {
                     at.write(idx);
                     lastDevice[p.arraySlots[i]] = p.device.id();
+                    lastPlace[p.arraySlots[i]] = p.place;
                 } else {
                     at.read(idx);
                 }
@@ -799,22 +803,19 @@ public final class PlanExecutor implements AutoCloseable {
     }
 
     /**
-     * Copies the current contents of {@code data} to the host now: the graph's arrays (whatever is bound
-     * to them now) or objects bound to them in recent runs.
+     * Copies the current contents of {@code data} to the host now. Each object is itself (identity):
+     * an array of the graph, or one bound to it in recent runs ({@link Bindings}).
      */
     public synchronized void transferToHost(Object... data) {
         checkOpen();
         for (Object a : data) {
-            Object target = a;
-            Integer s = slotOf.get(a);
-            if (s != null) target = bound[s];
-            Residency r = residency.get(target);
+            Residency r = residency.get(a);
             if (r == null) {
-                if (s != null || isRecent(target)) continue; // never used on a device: the host copy is current
+                if (slotOf.containsKey(a) || isRecent(a)) continue; // never used on a device: the host copy is current
                 throw new IllegalArgumentException("the array passed to transferToHost (" + LaunchRules.describeData(a)
                         + ") is not used by graph '" + spec.name() + "'");
             }
-            makeHostValid(target, r, null, null);
+            makeHostValid(a, r, null, null);
             List<Issued> pending = new ArrayList<>();
             r.at(HOST).writeDeps(pending);
             awaitAll(pending);
