@@ -19,12 +19,14 @@ import java.util.Objects;
  * <b>Data</b> is named by the object the graph was built with, and replaced by an object of the same
  * kind: a Java array of the same component type, or an off-heap array of the same class; lengths may
  * differ. Residency is kept per object, so binding data that is already current on a device copies
- * nothing (the plan keeps the device copies of the last {@value io.kiln.runtime.PlanExecutor#RESIDENT_PER_SLOT}
- * objects bound to each graph array). <b>Scalars</b> are named by task id and the parameter's name as
+ * nothing (the plan keeps the device copies of the last 3 objects bound to each graph array; an older
+ * one is released, after being copied back if a device held its only current copy). <b>Scalars</b> are named by task id and the parameter's name as
  * the class file records it (compile with {@code -parameters}; otherwise {@code p0}, {@code p1}, ...),
- * or by the Java parameter position (0-based); their values follow
- * {@link io.kiln.runtime.LaunchRules the launch rules}: the parameter's boxed type, or a narrower one
- * where exact. <b>Grids</b> replace {@link ExecutionPlan#withGrid}.
+ * or by the Java parameter position (0-based). A scalar value must be the parameter's boxed type, or a
+ * narrower one where no information is lost: {@code Integer} for {@code long} and {@code double},
+ * {@code Integer} for {@code float} when exactly representable, {@code Integer} for {@code byte},
+ * {@code short} and {@code char} in range, {@code Float} for {@code double}. A {@code Long} for an
+ * {@code int} or a {@code Double} for a {@code float} is refused, never truncated. <b>Grids</b> replace {@link ExecutionPlan#withGrid}.
  * <p>Bindings stay in effect for later runs until bound again ({@code data(input, input)} restores
  * the original). They are checked when the run starts: a mismatched type, an unknown task or parameter,
  * or a lossy scalar is an {@link IllegalArgumentException} and the plan keeps its previous bindings.

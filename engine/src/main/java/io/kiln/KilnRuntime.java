@@ -36,7 +36,7 @@ public final class KilnRuntime implements AutoCloseable {
         return SHARED;
     }
 
-    /** A new runtime over the back ends ServiceLoader finds, keeping up to 512 built kernels. */
+    /** A new runtime over the back ends ServiceLoader finds, keeping up to 1024 built kernels. */
     public static KilnRuntime create() {
         return create(RuntimeContext.DEFAULT_KERNEL_LIMIT);
     }

@@ -21,7 +21,8 @@ import java.util.function.Function;
  * each kernel built per device. Kernels are specialised by parameter types only, so a new array
  * length never rebuilds.
  * <p><b>Keys and class unloading.</b> Entries are found through a {@link ClassValue} on the kernel's
- * declaring class, then by the {@link Method} (equal methods of that class) and the device id. Nothing
+ * declaring class (class identity), then by the method's name and descriptor within that class and the
+ * device id. Nothing
  * here holds a kernel class, its {@code Method} or its class loader strongly: the per-class table lives
  * in the class itself, and the LRU list below holds only weak references to it. A kernel class loaded by
  * a throwaway class loader is therefore collectable once the plans that use it are closed.
@@ -56,25 +57,25 @@ public final class KernelCache {
         }
     }
 
-    /** One built kernel. Holds its method and class only weakly. */
+    /** One built kernel. Holds its class's table only weakly, and its method as name and descriptor. */
     private static final class Entry {
         final CompiledKernel kernel;
         final WeakReference<PerClass> owner;
-        final WeakReference<Method> method;
+        final String method;
         final String deviceId;
         int users;
         boolean evicted;
         private boolean kernelClosed;
 
-        Entry(CompiledKernel kernel, PerClass owner, Method method, String deviceId) {
+        Entry(CompiledKernel kernel, PerClass owner, String method, String deviceId) {
             this.kernel = kernel;
             this.owner = new WeakReference<>(owner);
-            this.method = new WeakReference<>(method);
+            this.method = method;
             this.deviceId = deviceId;
         }
 
         boolean classGone() {
-            return owner.get() == null || method.get() == null;
+            return owner.get() == null;
         }
 
         void closeKernel() {
@@ -91,8 +92,11 @@ public final class KernelCache {
     /** What the cache knows about one kernel class; stored in the class itself through a ClassValue. */
     private static final class PerClass {
         final ConcurrentHashMap<Method, KernelIR> ir = new ConcurrentHashMap<>();
-        /** Guarded by the cache. */
-        final Map<Method, Map<String, Entry>> built = new HashMap<>();
+        /**
+         * Built kernels by method ({@link #key}: unique within the class, so together with the class
+         * this is the method's identity) and device id. Guarded by the cache.
+         */
+        final Map<String, Map<String, Entry>> built = new HashMap<>();
     }
 
     private final ClassValue<PerClass> perClass = new ClassValue<>() {
@@ -147,11 +151,12 @@ public final class KernelCache {
         String deviceId = runtime.device().id();
         synchronized (this) {
             if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
-            Entry e = pc.built.computeIfAbsent(method, k -> new HashMap<>()).get(deviceId);
+            String key = key(method);
+            Entry e = pc.built.computeIfAbsent(key, k -> new HashMap<>()).get(deviceId);
             if (e == null) {
                 // Built while holding the lock: two plans must not build the same kernel twice.
-                e = new Entry(runtime.compile(ir), pc, method, deviceId);
-                pc.built.get(method).put(deviceId, e);
+                e = new Entry(runtime.compile(ir), pc, key, deviceId);
+                pc.built.get(key).put(deviceId, e);
                 lru.put(e, Boolean.TRUE);
                 trim();
             } else {
@@ -160,6 +165,11 @@ public final class KernelCache {
             e.users++;
             return new Lease(e);
         }
+    }
+
+    /** A method's key within its class: name and descriptor. */
+    private static String key(Method m) {
+        return m.getName() + TaskSpec.descriptor(m);
     }
 
     /** Evicts entries whose class is gone, then the least recently used ones beyond the limit. */
@@ -181,12 +191,11 @@ public final class KernelCache {
     private void evict(Entry e) {
         e.evicted = true;
         PerClass pc = e.owner.get();
-        Method m = e.method.get();
-        if (pc != null && m != null) {
-            Map<String, Entry> byDevice = pc.built.get(m);
+        if (pc != null) {
+            Map<String, Entry> byDevice = pc.built.get(e.method);
             if (byDevice != null) {
                 byDevice.remove(e.deviceId, e);
-                if (byDevice.isEmpty()) pc.built.remove(m);
+                if (byDevice.isEmpty()) pc.built.remove(e.method);
             }
         }
         if (e.users == 0) e.closeKernel();
@@ -194,7 +203,7 @@ public final class KernelCache {
 
     /** Whether {@code method} is built for the device with {@code deviceId}. */
     public synchronized boolean contains(Method method, String deviceId) {
-        Map<String, Entry> byDevice = perClass.get(method.getDeclaringClass()).built.get(method);
+        Map<String, Entry> byDevice = perClass.get(method.getDeclaringClass()).built.get(key(method));
         return byDevice != null && byDevice.containsKey(deviceId);
     }
 

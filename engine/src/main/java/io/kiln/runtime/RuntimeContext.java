@@ -17,7 +17,7 @@ import java.util.function.Function;
  */
 public final class RuntimeContext implements AutoCloseable {
     /** Built kernels a context keeps unless told otherwise. */
-    public static final int DEFAULT_KERNEL_LIMIT = 512;
+    public static final int DEFAULT_KERNEL_LIMIT = 1024;
 
     private static volatile RuntimeContext defaultContext;
 

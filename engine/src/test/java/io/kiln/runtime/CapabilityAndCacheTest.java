@@ -140,6 +140,29 @@ class CapabilityAndCacheTest {
         assertThrows(IllegalArgumentException.class, () -> KilnRuntime.create(0));
     }
 
+    @Test
+    void aKernelStaysCachedWhateverMethodObjectNamedIt() throws Exception {
+        // Each TaskGraph resolves its own Method object; an entry must not depend on the one that built it.
+        FakeBackend a = new FakeBackend("fake:0", EnumSet.of(Capability.ATOMICS, Capability.OWN_MEMORY));
+        FakeBackend b = new FakeBackend("fake:1", EnumSet.of(Capability.ATOMICS, Capability.OWN_MEMORY));
+        try (RuntimeContext ctx = RuntimeContext.create(List.of(a, b), FakeBackend::frontEnd, 8)) {
+            KilnRuntime kiln = KilnRuntimeAccess.of(ctx);
+            int[] v = new int[1];
+            for (int round = 0; round < 3; round++) {
+                for (FakeBackend f : List.of(a, b)) {
+                    try (ExecutionPlan p = new TaskGraph("g").task("t", CapabilityAndCacheTest::inc1, v).plan(kiln, f.runtime.device())) {
+                        p.run();
+                    }
+                }
+                System.gc();
+            }
+            assertEquals(1, a.runtime.built.size(), "built once for fake:0");
+            assertEquals(1, b.runtime.built.size(), "built once for fake:1");
+            assertFalse(a.runtime.built.get(0).closed || b.runtime.built.get(0).closed);
+            assertEquals(2, ctx.kernels().size());
+        }
+    }
+
     /** Loads {@link UnloadableKernels} itself (not from the parent) so that it can be collected. */
     static final class ThrowawayLoader extends ClassLoader {
         ThrowawayLoader() {
