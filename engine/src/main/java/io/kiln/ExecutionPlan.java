@@ -107,8 +107,9 @@ public final class ExecutionPlan implements AutoCloseable {
     }
 
     /**
-     * Copies the current contents of the given arrays back to the host now: arrays of the graph (what is
-     * bound to them now), Java or off-heap, or data bound to them in the last few runs.
+     * Copies the current contents of the given arrays back to the host now and waits for them. Each
+     * array is itself (identity), Java or off-heap: one the graph was built with, or one bound in its
+     * place ({@link Bindings}) in recent runs.
      */
     public ExecutionPlan transferToHost(Object... data) {
         executor.transferToHost(data);
