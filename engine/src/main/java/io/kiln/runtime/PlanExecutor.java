@@ -24,7 +24,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,15 +86,21 @@ public final class PlanExecutor implements AutoCloseable {
     private record Issued(DeviceSession session, DeviceEvent event) {
     }
 
-    /** Where the current contents of one object are, and what last touched it where. */
+    /**
+     * Where the current contents of one object are, and what last touched it where. Places are numbered:
+     * 0 is the host memory, each device of the plan that has memory of its own gets the next number.
+     */
     private static final class Residency {
         boolean hostValid = true;
-        final Set<String> validOn = new HashSet<>(4);
-        final Map<String, Touch<Issued>> touches = new HashMap<>(4);
+        /** Bit {@code p}: a current copy lives in place {@code p} (devices only). */
+        long validOn;
+        @SuppressWarnings("unchecked")
+        Touch<Issued>[] touches = new Touch[2];
 
-        Touch<Issued> at(String place) {
-            Touch<Issued> t = touches.get(place);
-            if (t == null) touches.put(place, t = new Touch<>());
+        Touch<Issued> at(int place) {
+            if (place >= touches.length) touches = Arrays.copyOf(touches, place + 1);
+            Touch<Issued> t = touches[place];
+            if (t == null) touches[place] = t = new Touch<>();
             return t;
         }
     }
@@ -125,6 +130,11 @@ public final class PlanExecutor implements AutoCloseable {
     private FallbackPolicy fallback = FallbackPolicy.FAIL;
 
     private final Map<String, DeviceSession> sessions = new LinkedHashMap<>();
+    /** Place numbers (see {@link Residency}): the name of each, and the session of each device place. */
+    private final List<String> placeNames = new ArrayList<>(List.of(HOST));
+    private final List<DeviceSession> placeSessions = new ArrayList<>(java.util.Collections.singletonList(null));
+    /** The residency of what is bound to each slot now, or {@code null} until looked up. */
+    private Residency[] slotResidency;
     private final IdentityHashMap<Object, Residency> residency = new IdentityHashMap<>();
     private final List<Object> retired = new ArrayList<>();
     /** Per task, what it needs on every run; {@code null} until prepared. */
@@ -248,6 +258,8 @@ public final class PlanExecutor implements AutoCloseable {
         final DeviceSession session;
         final boolean copies;
         final String place;
+        /** The number of {@link #place}. */
+        int placeIdx;
         /** Per array parameter (in {@code ir.arrayParams()} order). */
         final int[] arraySlots;
         final boolean[] reads;
@@ -344,7 +356,9 @@ public final class PlanExecutor implements AutoCloseable {
             LOG.warning("Kiln runs " + ir.displayName() + " on the CPU back end: " + fallbackReason);
         }
         try {
-            return new Prepared(device, runtime, lease, ir, fallbackReason, session(runtime), argSlots[t]);
+            Prepared p = new Prepared(device, runtime, lease, ir, fallbackReason, session(runtime), argSlots[t]);
+            p.placeIdx = placeIndex(p.place, p.session);
+            return p;
         } catch (RuntimeException | Error e) {
             lease.close();
             throw e;
@@ -380,6 +394,17 @@ public final class PlanExecutor implements AutoCloseable {
                     + context.backends().unavailable().get(Backend.CPU));
         }
         return cpu;
+    }
+
+    private int placeIndex(String place, DeviceSession session) {
+        int i = placeNames.indexOf(place);
+        if (i >= 0) return i;
+        if (placeNames.size() >= 64) {
+            throw new KilnException("a plan can use at most 63 devices with memory of their own");
+        }
+        placeNames.add(place);
+        placeSessions.add(session);
+        return placeNames.size() - 1;
     }
 
     private DeviceSession session(DeviceRuntime runtime) {
@@ -559,6 +584,7 @@ public final class PlanExecutor implements AutoCloseable {
             Object now = newBound[s];
             if (now != bound[s]) {
                 bound[s] = now;
+                if (slotResidency != null) slotResidency[s] = null;
                 ArrayDeque<Object> r = recent.get(s);
                 r.removeIf(o -> o == now);
                 r.addFirst(now);
@@ -608,27 +634,27 @@ public final class PlanExecutor implements AutoCloseable {
         for (Step step : steps) {
             switch (step.kind()) {
                 case HOST_CURRENT -> {
-                    Residency r = state(bound[step.slot()]);
+                    Residency r = res(step.slot());
                     r.hostValid = true;
-                    r.validOn.clear();
+                    r.validOn = 0;
                 }
                 case COPY_TO_DEVICE -> {
                     Prepared p = step.target();
                     Object data = bound[step.slot()];
-                    Residency r = state(data);
-                    if (r.validOn.contains(p.place)) {
+                    Residency r = res(step.slot());
+                    if ((r.validOn & 1L << p.placeIdx) != 0) {
                         c.elided++;
                         continue;
                     }
                     long s0 = System.nanoTime();
                     makeHostValid(data, r, c, null);
                     List<Issued> deps = new ArrayList<>();
-                    r.at(HOST).readDeps(deps);
-                    r.at(p.place).writeDeps(deps);
+                    r.at(0).readDeps(deps);
+                    r.at(p.placeIdx).writeDeps(deps);
                     Issued e = new Issued(p.session, p.session.enqueueToDevice(data, after(p.session, deps)));
-                    r.at(HOST).read(e);
-                    r.at(p.place).write(e);
-                    r.validOn.add(p.place);
+                    r.at(0).read(e);
+                    r.at(p.placeIdx).write(e);
+                    r.validOn |= 1L << p.placeIdx;
                     waitFor.add(e);
                     c.toDevice++;
                     c.transferNanos[step.task()] += System.nanoTime() - s0;
@@ -636,7 +662,7 @@ public final class PlanExecutor implements AutoCloseable {
                 case HOST_SYNC -> {
                     Object data = bound[step.slot()];
                     long s0 = System.nanoTime();
-                    makeHostValid(data, state(data), c, null);
+                    makeHostValid(data, res(step.slot()), c, null);
                     c.transferNanos[step.task()] += System.nanoTime() - s0;
                 }
                 case LAUNCH -> launch(step.task(), step.target(), c);
@@ -644,7 +670,7 @@ public final class PlanExecutor implements AutoCloseable {
                     if (!step.everyRun() && firstRunDone) continue;
                     long t0 = System.nanoTime();
                     Object data = bound[step.slot()];
-                    makeHostValid(data, state(data), c, waitFor);
+                    makeHostValid(data, res(step.slot()), c, waitFor);
                     transferBack += System.nanoTime() - t0;
                 }
                 case WAIT -> {
@@ -684,27 +710,23 @@ public final class PlanExecutor implements AutoCloseable {
         Object[] a = args[t];
         List<Issued> deps = new ArrayList<>();
         for (int i = 0; i < p.arraySlots.length; i++) {
-            Residency r = state(bound[p.arraySlots[i]]);
-            Touch<Issued> at = r.at(p.place);
+            Residency r = res(p.arraySlots[i]);
+            Touch<Issued> at = r.at(p.placeIdx);
             if (p.writes[i]) at.writeDeps(deps);
             else at.readDeps(deps);
-            if (!p.copies) {
-                // Host-memory launch: also ordered after copies that read or write the host memory.
-                r.at(HOST).writeDeps(deps);
-            }
         }
         long k0 = System.nanoTime();
         Issued e = new Issued(p.session, p.session.enqueueLaunch(p.lease.kernel(), a, p.geometry, after(p.session, deps)));
         if (profiler) p.session.await(List.of(e.event()));
         c.kernelNanos[t] += System.nanoTime() - k0;
         for (int i = 0; i < p.arraySlots.length; i++) {
-            Residency r = state(bound[p.arraySlots[i]]);
-            Touch<Issued> at = r.at(p.place);
+            Residency r = res(p.arraySlots[i]);
+            Touch<Issued> at = r.at(p.placeIdx);
             if (p.writes[i]) {
                 at.write(e);
-                r.validOn.clear();
+                r.validOn = 0;
                 if (p.copies) {
-                    r.validOn.add(p.place);
+                    r.validOn = 1L << p.placeIdx;
                     r.hostValid = false;
                 } else {
                     r.hostValid = true;
@@ -746,6 +768,13 @@ public final class PlanExecutor implements AutoCloseable {
         issued.clear();
     }
 
+    private Residency res(int slot) {
+        if (slotResidency == null) slotResidency = new Residency[slotKeys.length];
+        Residency r = slotResidency[slot];
+        if (r == null) slotResidency[slot] = r = state(bound[slot]);
+        return r;
+    }
+
     private Residency state(Object data) {
         Residency r = residency.get(data);
         if (r == null) residency.put(data, r = new Residency());
@@ -760,15 +789,15 @@ public final class PlanExecutor implements AutoCloseable {
         if (r.hostValid) {
             return;
         }
-        for (String dev : r.validOn) {
-            DeviceSession s = sessions.get(dev);
-            if (s == null) continue;
+        for (int dev = 1; dev < placeSessions.size(); dev++) {
+            if ((r.validOn & 1L << dev) == 0) continue;
+            DeviceSession s = placeSessions.get(dev);
             List<Issued> deps = new ArrayList<>();
             r.at(dev).readDeps(deps);
-            r.at(HOST).writeDeps(deps);
+            r.at(0).writeDeps(deps);
             Issued e = new Issued(s, s.enqueueToHost(data, after(s, deps)));
             r.at(dev).read(e);
-            r.at(HOST).write(e);
+            r.at(0).write(e);
             r.hostValid = true;
             if (c != null) c.toHost++;
             if (waitFor != null) waitFor.add(e);
@@ -792,7 +821,9 @@ public final class PlanExecutor implements AutoCloseable {
             if (stillUsed || r == null) continue;
             makeHostValid(o, r, null, null);
             List<Issued> pending = new ArrayList<>();
-            for (Touch<Issued> t : r.touches.values()) t.writeDeps(pending);
+            for (Touch<Issued> t : r.touches) {
+                if (t != null) t.writeDeps(pending);
+            }
             awaitAll(pending);
             for (DeviceSession s : sessions.values()) {
                 if (s.copiesData()) s.release(o);
@@ -817,7 +848,7 @@ public final class PlanExecutor implements AutoCloseable {
             }
             makeHostValid(a, r, null, null);
             List<Issued> pending = new ArrayList<>();
-            r.at(HOST).writeDeps(pending);
+            r.at(0).writeDeps(pending);
             awaitAll(pending);
         }
     }
@@ -845,6 +876,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
         sessions.clear();
         residency.clear();
+        slotResidency = null;
         unprepare();
         if (first != null) throw first;
     }
