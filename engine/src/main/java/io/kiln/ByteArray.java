@@ -99,6 +99,8 @@ public final class ByteArray extends OffHeapArray {
             segment.setAtIndex(LAYOUT, index, value);
         } catch (IllegalStateException e) {
             throw closedError(e);
+        } catch (IllegalArgumentException e) {
+            throw readOnlyError(e);
         }
     }
 

@@ -13,7 +13,8 @@ package io.kiln;
  * }</pre>
  * Outside a kernel a context reports the ids set with {@link #setGlobalId}, which lets plain Java
  * tests run a work-item kernel as a reference: loop over the ids and call the method. There, local
- * arrays are plain new arrays, atomics are plain read-modify-writes and {@link #barrier()} does
+ * arrays are plain new arrays, atomics on Java arrays are plain read-modify-writes (those on off-heap
+ * arrays are truly atomic, through VarHandles) and {@link #barrier()} does
  * nothing, so only kernels that need no cooperation between work-items run that way.
  *
  * <h2>Work-groups</h2>
@@ -280,5 +281,151 @@ public final class KernelContext {
         float old = a[i];
         if (Float.floatToRawIntBits(old) == Float.floatToRawIntBits(expected)) a[i] = v;
         return old;
+    }
+
+    // ---- atomics on off-heap arrays -----------------------------------------------------------------
+    //
+    // Same operations and results as the Java-array versions above, on an element of an IntArray,
+    // LongArray, FloatArray or DoubleArray at a long index. Run as plain Java these ARE atomic (unlike
+    // the plain read-modify-writes above): they use VarHandles over the array's MemorySegment, the
+    // hardware's compare-and-swap on the element's bits, so plain-Java tests may call them from several
+    // threads. Float and double min/max follow Math.min/Math.max (NaN wins, -0.0 < +0.0); the float
+    // and double compare-and-set compares bits, like the device instructions.
+
+    private static final java.lang.invoke.VarHandle INT = java.lang.foreign.ValueLayout.JAVA_INT.varHandle();
+    private static final java.lang.invoke.VarHandle LONG = java.lang.foreign.ValueLayout.JAVA_LONG.varHandle();
+
+    private static long offset(OffHeapArray a, long i, int bytes) {
+        if (i < 0 || i >= a.length()) {
+            throw new IndexOutOfBoundsException("index " + i + " is out of bounds for " + a.getClass().getSimpleName()
+                    + " of length " + a.length());
+        }
+        return i * bytes;
+    }
+
+    /** Atomically replaces the int bits at {@code off} by {@code update(old)}; returns the old bits. */
+    private static int updateInt(java.lang.foreign.MemorySegment m, long off, java.util.function.IntUnaryOperator update) {
+        for (;;) {
+            int old = (int) INT.getVolatile(m, off);
+            if ((boolean) INT.compareAndSet(m, off, old, update.applyAsInt(old))) return old;
+        }
+    }
+
+    /** Atomically replaces the long bits at {@code off} by {@code update(old)}; returns the old bits. */
+    private static long updateLong(java.lang.foreign.MemorySegment m, long off, java.util.function.LongUnaryOperator update) {
+        for (;;) {
+            long old = (long) LONG.getVolatile(m, off);
+            if ((boolean) LONG.compareAndSet(m, off, old, update.applyAsLong(old))) return old;
+        }
+    }
+
+    private static int floatOp(FloatArray a, long i, java.util.function.IntUnaryOperator update) {
+        return updateInt(a.segment(), offset(a, i, 4), update);
+    }
+
+    private static long doubleOp(DoubleArray a, long i, java.util.function.LongUnaryOperator update) {
+        return updateLong(a.segment(), offset(a, i, 8), update);
+    }
+
+    /** Atomically adds {@code v} to {@code a.get(i)}; returns the old value. */
+    public int atomicAdd(IntArray a, long i, int v) {
+        return (int) INT.getAndAdd(a.segment(), offset(a, i, 4), v);
+    }
+
+    /** Atomically adds {@code v} to {@code a.get(i)}; returns the old value. */
+    public long atomicAdd(LongArray a, long i, long v) {
+        return (long) LONG.getAndAdd(a.segment(), offset(a, i, 8), v);
+    }
+
+    /** Atomically adds {@code v} to {@code a.get(i)} (float addition); returns the old value. */
+    public float atomicAdd(FloatArray a, long i, float v) {
+        return Float.intBitsToFloat(floatOp(a, i, old -> Float.floatToRawIntBits(Float.intBitsToFloat(old) + v)));
+    }
+
+    /** Atomically adds {@code v} to {@code a.get(i)} (double addition); returns the old value. */
+    public double atomicAdd(DoubleArray a, long i, double v) {
+        return Double.longBitsToDouble(doubleOp(a, i, old -> Double.doubleToRawLongBits(Double.longBitsToDouble(old) + v)));
+    }
+
+    /** Atomically stores {@code Math.min(a.get(i), v)}; returns the old value. */
+    public int atomicMin(IntArray a, long i, int v) {
+        return updateInt(a.segment(), offset(a, i, 4), old -> Math.min(old, v));
+    }
+
+    /** Atomically stores {@code Math.min(a.get(i), v)}; returns the old value. */
+    public long atomicMin(LongArray a, long i, long v) {
+        return updateLong(a.segment(), offset(a, i, 8), old -> Math.min(old, v));
+    }
+
+    /** Atomically stores {@code Math.min(a.get(i), v)}; returns the old value. */
+    public float atomicMin(FloatArray a, long i, float v) {
+        return Float.intBitsToFloat(floatOp(a, i, old -> Float.floatToRawIntBits(Math.min(Float.intBitsToFloat(old), v))));
+    }
+
+    /** Atomically stores {@code Math.min(a.get(i), v)}; returns the old value. */
+    public double atomicMin(DoubleArray a, long i, double v) {
+        return Double.longBitsToDouble(doubleOp(a, i, old -> Double.doubleToRawLongBits(Math.min(Double.longBitsToDouble(old), v))));
+    }
+
+    /** Atomically stores {@code Math.max(a.get(i), v)}; returns the old value. */
+    public int atomicMax(IntArray a, long i, int v) {
+        return updateInt(a.segment(), offset(a, i, 4), old -> Math.max(old, v));
+    }
+
+    /** Atomically stores {@code Math.max(a.get(i), v)}; returns the old value. */
+    public long atomicMax(LongArray a, long i, long v) {
+        return updateLong(a.segment(), offset(a, i, 8), old -> Math.max(old, v));
+    }
+
+    /** Atomically stores {@code Math.max(a.get(i), v)}; returns the old value. */
+    public float atomicMax(FloatArray a, long i, float v) {
+        return Float.intBitsToFloat(floatOp(a, i, old -> Float.floatToRawIntBits(Math.max(Float.intBitsToFloat(old), v))));
+    }
+
+    /** Atomically stores {@code Math.max(a.get(i), v)}; returns the old value. */
+    public double atomicMax(DoubleArray a, long i, double v) {
+        return Double.longBitsToDouble(doubleOp(a, i, old -> Double.doubleToRawLongBits(Math.max(Double.longBitsToDouble(old), v))));
+    }
+
+    /** Atomically stores {@code v} in {@code a.get(i)}; returns the old value. */
+    public int atomicExchange(IntArray a, long i, int v) {
+        return (int) INT.getAndSet(a.segment(), offset(a, i, 4), v);
+    }
+
+    /** Atomically stores {@code v} in {@code a.get(i)}; returns the old value. */
+    public long atomicExchange(LongArray a, long i, long v) {
+        return (long) LONG.getAndSet(a.segment(), offset(a, i, 8), v);
+    }
+
+    /** Atomically stores {@code v} in {@code a.get(i)}; returns the old value. */
+    public float atomicExchange(FloatArray a, long i, float v) {
+        return Float.intBitsToFloat((int) INT.getAndSet(a.segment(), offset(a, i, 4), Float.floatToRawIntBits(v)));
+    }
+
+    /** Atomically stores {@code v} in {@code a.get(i)}; returns the old value. */
+    public double atomicExchange(DoubleArray a, long i, double v) {
+        return Double.longBitsToDouble((long) LONG.getAndSet(a.segment(), offset(a, i, 8), Double.doubleToRawLongBits(v)));
+    }
+
+    /** Atomically stores {@code v} at {@code i} if the element equals {@code expected}; returns the old value. */
+    public int atomicCompareAndSet(IntArray a, long i, int expected, int v) {
+        return (int) INT.compareAndExchange(a.segment(), offset(a, i, 4), expected, v);
+    }
+
+    /** Atomically stores {@code v} at {@code i} if the element equals {@code expected}; returns the old value. */
+    public long atomicCompareAndSet(LongArray a, long i, long expected, long v) {
+        return (long) LONG.compareAndExchange(a.segment(), offset(a, i, 8), expected, v);
+    }
+
+    /** Atomically stores {@code v} at {@code i} if the element's bits equal {@code expected}'s; returns the old value. */
+    public float atomicCompareAndSet(FloatArray a, long i, float expected, float v) {
+        return Float.intBitsToFloat((int) INT.compareAndExchange(a.segment(), offset(a, i, 4),
+                Float.floatToRawIntBits(expected), Float.floatToRawIntBits(v)));
+    }
+
+    /** Atomically stores {@code v} at {@code i} if the element's bits equal {@code expected}'s; returns the old value. */
+    public double atomicCompareAndSet(DoubleArray a, long i, double expected, double v) {
+        return Double.longBitsToDouble((long) LONG.compareAndExchange(a.segment(), offset(a, i, 8),
+                Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(v)));
     }
 }

@@ -172,6 +172,16 @@ public abstract sealed class OffHeapArray implements AutoCloseable
         return cause;
     }
 
+    /** The exception for a write that FFM refused (a read-only segment). */
+    final RuntimeException readOnlyError(IllegalArgumentException cause) {
+        if (segment.isReadOnly()) {
+            UnsupportedOperationException e = new UnsupportedOperationException(describe() + " wraps a read-only segment: it cannot be written");
+            e.initCause(cause);
+            return e;
+        }
+        return cause;
+    }
+
     final void checkWritable() {
         if (segment.isReadOnly()) {
             throw new UnsupportedOperationException(describe() + " wraps a read-only segment: it cannot be written");

@@ -13,6 +13,7 @@ import io.kiln.ir.KernelKind;
 import io.kiln.ir.Param;
 import io.kiln.ir.ParallelLoop;
 import io.kiln.ir.ScalarKind;
+import io.kiln.ir.Storage;
 import io.kiln.ir.Var;
 
 import java.io.IOException;
@@ -53,6 +54,8 @@ public final class FrontEnd {
     static final class ParallelVar {
         int slot;
         String name;
+        /** Whether the loop variable is a {@code long} (an I64 induction), else {@code int}. */
+        boolean wide;
         Label startLabel;
         Label endLabel;
         int startIndex;
@@ -267,19 +270,27 @@ public final class FrontEnd {
                 slot += k.valueType().isWide() ? 2 : 1;
                 continue;
             }
-            ElementType et = pt.isArray() ? ElementType.ofArrayClass(pt) : null;
+            ElementType offHeap = offHeapElement(pt);
+            ElementType et = offHeap != null ? offHeap : pt.isArray() ? ElementType.ofArrayClass(pt) : null;
             if (et == null || et == ElementType.CHAR) {
+                String hint = pt == io.kiln.OffHeapArray.class
+                        ? " (declare the concrete type: FloatArray, DoubleArray, IntArray, LongArray, ShortArray or ByteArray)"
+                        : " (use int, long, float, double, short, byte, boolean, arrays of float, double, int, long, short or byte,"
+                        + " or the off-heap FloatArray, DoubleArray, IntArray, LongArray, ShortArray or ByteArray)";
                 throw new KernelCompilationException(location + "parameter " + i + " (" + name + ") of type " + pt.getTypeName()
-                        + " is not supported (use int, long, float, double, short, byte, boolean, or arrays of float, double, int, long, short or byte)");
+                        + " is not supported" + hint);
             }
-            ArrayRef a = session.builder.newArray(et, AddressSpace.GLOBAL, -1, i, name, null);
+            // Off-heap parameters are arrays to the IR, told apart only by their storage: long length and index.
+            ArrayRef a = session.builder.newArray(et, AddressSpace.GLOBAL, -1, i, name, null,
+                    offHeap != null ? Storage.OFF_HEAP : Storage.HEAP);
             refs.put(slot, new MethodTranslator.Ref(a, false));
             if (rp[i].isAnnotationPresent(io.kiln.Reduce.class)) {
                 if (parallel.isEmpty()) {
                     throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' needs a kernel with a @Parallel loop");
                 }
                 if (et != ElementType.INT && et != ElementType.LONG && et != ElementType.FLOAT && et != ElementType.DOUBLE) {
-                    throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' must be int[], long[], float[] or double[]");
+                    throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' must be int[], long[], float[] or double[]"
+                            + " (or IntArray, LongArray, FloatArray, DoubleArray)");
                 }
                 session.reductions.put(a, new ReduceState(a, session.builder.newVar(et.valueType(), name + "_acc")));
             }
@@ -328,7 +339,8 @@ public final class FrontEnd {
         for (ParallelVar pv : parallel) {
             if (pv.loop == null) {
                 throw new KernelCompilationException(location + "the @Parallel loop of '" + pv.name
-                        + "' was not recognised: write it as for (@Parallel int " + pv.name + " = start; " + pv.name + " < bound; " + pv.name + "++)");
+                        + "' was not recognised: write it as for (@Parallel int " + pv.name + " = start; " + pv.name + " < bound; " + pv.name + "++)"
+                        + " (or @Parallel long)");
             }
             loops.add(pv.loop);
         }
@@ -338,6 +350,30 @@ public final class FrontEnd {
         KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
         return new KernelIR(owner.getName(), method.getName(), desc, kind, finalParams, session.builder.vars,
                 session.builder.arrays, blocks, loops, session.builder.constants, reductions);
+    }
+
+    /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */
+    static ElementType offHeapElement(Class<?> c) {
+        if (c == io.kiln.FloatArray.class) return ElementType.FLOAT;
+        if (c == io.kiln.DoubleArray.class) return ElementType.DOUBLE;
+        if (c == io.kiln.IntArray.class) return ElementType.INT;
+        if (c == io.kiln.LongArray.class) return ElementType.LONG;
+        if (c == io.kiln.ShortArray.class) return ElementType.SHORT;
+        if (c == io.kiln.ByteArray.class) return ElementType.BYTE;
+        return null;
+    }
+
+    /** The element type of an off-heap array class by internal name ({@code io/kiln/FloatArray}), or {@code null}. */
+    static ElementType offHeapElement(String internalName) {
+        return switch (internalName) {
+            case "io/kiln/FloatArray" -> ElementType.FLOAT;
+            case "io/kiln/DoubleArray" -> ElementType.DOUBLE;
+            case "io/kiln/IntArray" -> ElementType.INT;
+            case "io/kiln/LongArray" -> ElementType.LONG;
+            case "io/kiln/ShortArray" -> ElementType.SHORT;
+            case "io/kiln/ByteArray" -> ElementType.BYTE;
+            default -> null;
+        };
     }
 
     private static String paramName(CodeModel code, int slot, java.lang.reflect.Parameter p) {

@@ -5,6 +5,7 @@ import io.kiln.ir.ArrayRef;
 import io.kiln.ir.Block;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
+import io.kiln.ir.Storage;
 import io.kiln.ir.Terminator;
 import io.kiln.ir.Type;
 import io.kiln.ir.Var;
@@ -42,9 +43,15 @@ final class IrBuilder {
     }
 
     ArrayRef newArray(ElementType element, AddressSpace space, int length, int paramIndex, String name, List<Long> contents) {
+        return newArray(element, space, length, paramIndex, name, contents, Storage.HEAP);
+    }
+
+    /** As above, with the parameter's storage ({@link Storage#OFF_HEAP} for {@code FloatArray} and friends). */
+    ArrayRef newArray(ElementType element, AddressSpace space, int length, int paramIndex, String name, List<Long> contents,
+                      Storage storage) {
         String clean = name.replaceAll("[^A-Za-z0-9_]", "_");
         int n = nameCounts.merge(clean, 1, Integer::sum);
-        ArrayRef a = new ArrayRef(arrays.size(), element, space, length, paramIndex, n == 1 ? clean : clean + "_" + n);
+        ArrayRef a = new ArrayRef(arrays.size(), element, space, length, paramIndex, n == 1 ? clean : clean + "_" + n, storage);
         arrays.add(a);
         constants.add(contents == null ? List.of() : List.copyOf(contents));
         return a;

@@ -96,7 +96,8 @@ final class MethodTranslator {
     record Origin(io.kiln.ir.ReduceOp op, Value a, Value b) {
     }
 
-    record PendingCompare(CompareKind kind, Value a, Value b) {
+    /** A pending comparison; {@code pa} and {@code pb} keep what the operands were (a trip count, a loop variable). */
+    record PendingCompare(CompareKind kind, Value a, Value b, Prim pa, Prim pb) {
     }
 
     /** A reference: a statically known array, or the kernel context. */
@@ -167,6 +168,8 @@ final class MethodTranslator {
     private final Map<Integer, FrontEnd.ParallelVar> incrementAt = new HashMap<>();
     private final Map<Integer, FrontEnd.ParallelVar> headerAt = new HashMap<>();
     private final Map<Integer, Var> parallelStart = new HashMap<>();
+    /** The {@code lconst_1} of a {@code @Parallel long} loop's update {@code i = i + 1}: it becomes the stride. */
+    private final Map<Integer, FrontEnd.ParallelVar> strideConstantAt = new HashMap<>();
 
     // block translation state
     private ArrayList<Entry> stack;
@@ -308,13 +311,17 @@ final class MethodTranslator {
             for (int i = pv.startIndex - 1; i >= 0; i--) {
                 CodeElement e = elems.get(i);
                 if (e instanceof Instruction ins) {
-                    if (ins instanceof StoreInstruction s && s.slot() == pv.slot && s.typeKind() == TypeKind.INT) store = i;
+                    if (ins instanceof StoreInstruction s && s.slot() == pv.slot
+                            && (s.typeKind() == TypeKind.INT || s.typeKind() == TypeKind.LONG)) {
+                        store = i;
+                        pv.wide = s.typeKind() == TypeKind.LONG;
+                    }
                     break;
                 }
             }
             if (store < 0) {
                 throw error("a @Parallel loop must have the form for (@Parallel int " + pv.name + " = start; "
-                        + pv.name + " < bound; " + pv.name + "++)");
+                        + pv.name + " < bound; " + pv.name + "++) (or @Parallel long)");
             }
             initStoreAt.put(store, pv);
             int increments = 0;
@@ -327,6 +334,13 @@ final class MethodTranslator {
                     }
                     incrementAt.put(i, pv);
                     increments++;
+                } else if (e instanceof StoreInstruction s && s.slot() == pv.slot && pv.wide && isLongIncrement(i, pv.slot)) {
+                    // javac compiles i++ on a long as lload i; lconst_1; ladd; lstore i (there is no liinc)
+                    strideConstantAt.put(previousInstruction(previousInstruction(i)), pv);
+                    increments++;
+                } else if (e instanceof StoreInstruction s && s.slot() == pv.slot && pv.wide && longIncrement(i, pv.slot) != null) {
+                    pos = i;
+                    throw error("@Parallel loop variable '" + pv.name + "' must count up by 1 (found += " + longIncrement(i, pv.slot) + ")");
                 } else if (e instanceof StoreInstruction s && s.slot() == pv.slot) {
                     pos = i;
                     throw error("@Parallel loop variable '" + pv.name + "' is assigned in the loop body; only the loop update "
@@ -342,6 +356,31 @@ final class MethodTranslator {
             if (first >= pv.endIndex) throw error("the @Parallel loop of '" + pv.name + "' has no loop test");
             headerAt.put(rangeAt[first].start, pv);
         }
+    }
+
+    /** The index of the last instruction before element {@code i}, or -1. */
+    private int previousInstruction(int i) {
+        for (int k = i - 1; k >= 0; k--) {
+            if (elems.get(k) instanceof Instruction) return k;
+        }
+        return -1;
+    }
+
+    /** Whether the store at {@code i} ends {@code lload slot; lconst_1; ladd; lstore slot}. */
+    private boolean isLongIncrement(int i, int slot) {
+        return Long.valueOf(1L).equals(longIncrement(i, slot));
+    }
+
+    /** The constant {@code k} when the store at {@code i} ends {@code lload slot; ldc k; ladd; lstore slot}, else null. */
+    private Object longIncrement(int i, int slot) {
+        int add = previousInstruction(i);
+        int k = add < 0 ? -1 : previousInstruction(add);
+        int load = k < 0 ? -1 : previousInstruction(k);
+        boolean shape = load >= 0
+                && elems.get(add) instanceof OperatorInstruction op && op.opcode() == Opcode.LADD
+                && elems.get(k) instanceof ConstantInstruction
+                && elems.get(load) instanceof LoadInstruction ld && ld.slot() == slot && ld.typeKind() == TypeKind.LONG;
+        return shape ? ((ConstantInstruction) elems.get(k)).constantValue() : null;
     }
 
     // ---- driver ----------------------------------------------------------------------------------
@@ -648,7 +687,7 @@ final class MethodTranslator {
         HostExpr host = null;
         if (topLevel) {
             Integer param = paramSlots.get(ld.slot());
-            if (param != null && storeCount[ld.slot()] == 0 && t == Type.I32) host = new HostExpr.Scalar(param);
+            if (param != null && storeCount[ld.slot()] == 0 && (t == Type.I32 || t == Type.I64)) host = new HostExpr.Scalar(param);
             else if (storeCount[ld.slot()] == 1) host = slotHost.get(ld.slot());
         }
         int induction = -1;
@@ -673,9 +712,10 @@ final class MethodTranslator {
         protect(v);
         FrontEnd.ParallelVar pv = topLevel ? initStoreAt.get(pos) : null;
         if (pv != null) {
-            Var start = b.newVar(Type.I32, pv.name + "_start");
+            // For a long loop variable the start, ParallelIndex and ParallelStride are I64 as well.
+            Var start = b.newVar(t, pv.name + "_start");
             emit(new Instr.Move(start, p.value()));
-            Var idx = temp(Type.I32);
+            Var idx = temp(t);
             emit(new Instr.ParallelIndex(idx, pv.dim));
             emit(new Instr.Binary(v, BinOp.ADD, start, idx));
             parallelStart.put(pv.dim, start);
@@ -707,7 +747,17 @@ final class MethodTranslator {
         Object v = c.constantValue();
         switch (v) {
             case Integer i -> push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i), null));
-            case Long l -> pushValue(Const.ofLong(l));
+            case Long l -> {
+                FrontEnd.ParallelVar pv = topLevel ? strideConstantAt.get(pos) : null;
+                if (pv != null) {
+                    // the 1 of a @Parallel long loop's i = i + 1: the work-item steps by the stride instead
+                    Var stride = temp(Type.I64);
+                    emit(new Instr.ParallelStride(stride, pv.dim));
+                    pushValue(stride);
+                } else {
+                    push(new Prim(Const.ofLong(l), Type.I64, new HostExpr.Constant(l), -1, null, Const.ofLong(l), null));
+                }
+            }
             case Float f -> pushValue(Const.ofFloat(f));
             case Double d -> pushValue(Const.ofDouble(d));
             case String s -> throw error("string constant \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s)
@@ -766,7 +816,8 @@ final class MethodTranslator {
         Type t = a.type();
         Var dst = temp(t);
         emit(new Instr.Binary(dst, op, a.value(), bb.value()));
-        HostExpr h = a.host() != null && bb.host() != null && t == Type.I32 ? new HostExpr.Binary(op, a.host(), bb.host()) : null;
+        HostExpr h = a.host() != null && bb.host() != null && (t == Type.I32 || t == Type.I64)
+                ? new HostExpr.Binary(op, a.host(), bb.host()) : null;
         Origin origin = op == BinOp.ADD ? new Origin(io.kiln.ir.ReduceOp.ADD, a.value(), bb.value())
                 : op == BinOp.MUL ? new Origin(io.kiln.ir.ReduceOp.MUL, a.value(), bb.value()) : null;
         push(new Prim(dst, t, h, -1, null, null, origin));
@@ -775,7 +826,7 @@ final class MethodTranslator {
     private void compare(CompareKind kind) {
         Prim bb = popPrim();
         Prim a = popPrim();
-        push(new Prim(null, Type.I32, null, -1, new PendingCompare(kind, a.value(), bb.value()), null, null));
+        push(new Prim(null, Type.I32, null, -1, new PendingCompare(kind, a.value(), bb.value(), a, bb), null, null));
     }
 
     private void convert(ConvertInstruction cv) {
@@ -783,7 +834,15 @@ final class MethodTranslator {
         Prim a = popPrim();
         Var dst = temp(c.to());
         emit(new Instr.Convert(dst, c, a.value()));
-        push(Prim.of(dst));
+        // Trip counts see through int/long conversions: i2l keeps the value, l2i keeps the low 32 bits
+        // ((x << 32) >> 32 in the host's long arithmetic), as in (int) x.length() or i < n with a long i.
+        HostExpr h = a.host() == null ? null : switch (c) {
+            case I2L -> a.host();
+            case L2I -> new HostExpr.Binary(BinOp.SHR, new HostExpr.Binary(BinOp.SHL, a.host(), new HostExpr.Constant(32)),
+                    new HostExpr.Constant(32));
+            default -> null;
+        };
+        push(new Prim(dst, dst.type(), h, -1, null, null, null));
     }
 
     private Conversion conversion(TypeKind from, TypeKind to) {
@@ -810,6 +869,7 @@ final class MethodTranslator {
         if (r.context()) throw error("the KernelContext is not an array");
         if (r.object() != null) throw error(r.describe() + " is not an array; objects are not supported in kernels");
         ArrayRef a = r.array();
+        if (a.isOffHeap()) throw error("off-heap array " + a.name() + " is read with get(index) and written with set(index, value), not with [ ]");
         boolean ok = a.element() == expected || (expected == ElementType.BYTE && a.element() == ElementType.BYTE);
         if (!ok) throw new IllegalStateException("array element type mismatch: " + a.element() + " vs " + expected);
         return a;
@@ -851,6 +911,11 @@ final class MethodTranslator {
         Prim idx = popPrim();
         Ref r = popRef();
         ArrayRef a = arrayOperand(r, elementOf(as.typeKind()));
+        storeElement(a, idx, val);
+    }
+
+    /** {@code a[idx] = val} (or {@code a.set(idx, val)}), a {@code @Reduce} update included. */
+    private void storeElement(ArrayRef a, Prim idx, Prim val) {
         if (a.space() == AddressSpace.CONSTANT) {
             throw error("array " + a.name() + " comes from a static final field and is read-only in kernels");
         }
@@ -860,8 +925,10 @@ final class MethodTranslator {
             Origin o = val.origin();
             Var acc = red.accumulator;
             if (o == null || !(acc.equals(o.a()) || acc.equals(o.b()))) {
-                throw error("@Reduce array '" + a.name() + "' must be updated as " + a.name() + "[0] = " + a.name()
-                        + "[0] + value (or *, Math.min, Math.max), reading " + a.name() + "[0] once");
+                    String e0 = a.isOffHeap() ? a.name() + ".get(0)" : a.name() + "[0]";
+                String update = a.isOffHeap() ? a.name() + ".set(0, " + e0 + " + value)" : e0 + " = " + e0 + " + value";
+                throw error("@Reduce array '" + a.name() + "' must be updated as " + update
+                        + " (or *, Math.min, Math.max), reading " + e0 + " once");
             }
             if (red.op != null && red.op != o.op()) {
                 throw error("@Reduce array '" + a.name() + "' is updated with both " + red.op + " and " + o.op() + "; use one operation");
@@ -881,8 +948,9 @@ final class MethodTranslator {
 
     private void checkReduceAccess(FrontEnd.ReduceState red, Prim idx) {
         String name = red.array.name();
-        if (idx.constant() == null || idx.constant().intValue() != 0) {
-            throw error("@Reduce array '" + name + "' may only be accessed at index 0 (" + name + "[0])");
+        if (idx.constant() == null || idx.constant().longValue() != 0) {
+            throw error("@Reduce array '" + name + "' may only be accessed at index 0 ("
+                    + (red.array.isOffHeap() ? name + ".get(0), " + name + ".set(0, ...)" : name + "[0]") + ")");
         }
         if (!inParallelRegion()) {
             throw error("@Reduce array '" + name + "' may only be accessed inside the @Parallel loop");
@@ -1042,8 +1110,8 @@ final class MethodTranslator {
                     a = c.a();
                     bv = c.b();
                     op = fuse(c.kind(), base);
-                    pa = Prim.of(a);
-                    pb = Prim.of(bv);
+                    pa = c.pa();
+                    pb = c.pb();
                 } else {
                     a = p.value();
                     bv = Const.ofInt(0);
@@ -1125,7 +1193,9 @@ final class MethodTranslator {
             bound = pa.host();
             inclusive = op == CmpOp.LT;
         } else {
-            throw error("a @Parallel loop must test its variable first, as in " + pv.name + " < bound or " + pv.name + " <= bound");
+            throw error("a @Parallel loop must test its variable first, as in " + pv.name + " < bound or " + pv.name + " <= bound"
+                    + (!pv.wide && (pa.type() == Type.I64 || pb.type() == Type.I64)
+                    ? " (an int variable needs an int bound: write " + pv.name + " < (int) x.length(), or use @Parallel long)" : ""));
         }
         HostExpr trips = null;
         if (bound != null && pv.startHost != null) {
@@ -1210,6 +1280,11 @@ final class MethodTranslator {
             pushValue(dst);
             return;
         }
+        ElementType offHeap = FrontEnd.offHeapElement(ownerName);
+        if (o == Opcode.INVOKEVIRTUAL && (offHeap != null || ownerName.equals("io/kiln/OffHeapArray"))) {
+            offHeapCall(ownerName, offHeap, name, desc);
+            return;
+        }
         if (o == Opcode.INVOKEINTERFACE) {
             throw error("interface call to " + ownerName.replace('/', '.') + "." + name + " is not supported in kernels"
                     + " (only static methods can be called)");
@@ -1238,6 +1313,68 @@ final class MethodTranslator {
             return;
         }
         inline(ownerName, name, desc);
+    }
+
+    /**
+     * {@code x.get(i)}, {@code x.set(i, v)} and {@code x.length()} on an off-heap array: the same
+     * {@code Load}, {@code Store} and {@code ArrayLength} as for Java arrays, with an I64 index as given
+     * (an {@code int} index arrives widened by {@code i2l} and stays so) and an I64 length. Every
+     * other method of an off-heap array is refused: kernels see only its elements.
+     */
+    private void offHeapCall(String ownerName, ElementType element, String name, String desc) {
+        String cls = FrontEnd.simpleName(ownerName);
+        char d = element == null ? '?' : descriptorChar(element);
+        boolean get = element != null && name.equals("get") && desc.equals("(J)" + d);
+        boolean set = element != null && name.equals("set") && desc.equals("(J" + d + ")V");
+        boolean length = name.equals("length") && desc.equals("()J");
+        if (!get && !set && !length) {
+            throw error("call to " + cls + "." + name + " is not supported in kernels: in a kernel an off-heap array offers only "
+                    + "get(index), set(index, value) and length() (fill, copy, view or close it on the host, before or after the task)");
+        }
+        Prim value = set ? popPrim() : null;
+        Prim index = get || set ? popPrim() : null;
+        Entry receiver = popEntry();
+        if (!(receiver instanceof Ref r)) throw new IllegalStateException("an off-heap array call on a primitive value");
+        if (r.context()) throw error("the KernelContext is not an array");
+        if (r.object() != null) {
+            throw error("call to " + cls + "." + name + " on " + r.describe() + ": off-heap arrays reach kernels only as parameters"
+                    + " (static fields holding them are not supported)");
+        }
+        ArrayRef a = r.array();
+        if (!a.isOffHeap()) throw new IllegalStateException("an off-heap array call on the Java array " + a.name());
+        if (element != null && a.element() != element) throw new IllegalStateException("off-heap element type mismatch: " + a.element());
+        if (length) {
+            Var dst = temp(Type.I64);
+            emit(new Instr.ArrayLength(dst, a));
+            push(new Prim(dst, Type.I64, new HostExpr.Length(a.paramIndex()), -1, null, null, null));
+            return;
+        }
+        if (set) {
+            storeElement(a, index, value);
+            return;
+        }
+        FrontEnd.ReduceState red = session.reductions.get(a);
+        if (red != null) {
+            checkReduceAccess(red, index);
+            red.loads++;
+            push(Prim.of(red.accumulator));
+            return;
+        }
+        Var dst = temp(a.element().valueType());
+        emit(new Instr.Load(dst, a, index.value()));
+        push(Prim.of(dst));
+    }
+
+    private static char descriptorChar(ElementType e) {
+        return switch (e) {
+            case BYTE -> 'B';
+            case SHORT -> 'S';
+            case CHAR -> 'C';
+            case INT -> 'I';
+            case LONG -> 'J';
+            case FLOAT -> 'F';
+            case DOUBLE -> 'D';
+        };
     }
 
     /** {@code barrier()}, {@code localFloats(n)} and friends, and the atomics of {@code KernelContext}. */

@@ -14,7 +14,8 @@ import java.util.Locale;
  * Java arguments into launch arguments in that order. The emitter declares exactly these parameters
  * and the launcher fills exactly these, so the two cannot drift apart.
  * <ul>
- *   <li>an array parameter becomes a {@code .u64} device pointer followed by an {@code .s32} length;</li>
+ *   <li>an array parameter becomes a {@code .u64} device pointer followed by an {@code .s32} length
+ *       (a Java array) or an {@code .s64} length (an off-heap array, {@code FloatArray} and friends);</li>
  *   <li>a scalar becomes one parameter of its register type ({@code boolean}, {@code byte},
  *       {@code short} and {@code char} widened to {@code .s32});</li>
  *   <li>the {@code KernelContext} parameter passes nothing;</li>
@@ -81,7 +82,7 @@ public record KernelSignature(List<Slot> slots) {
             switch (p) {
                 case Param.Array a -> {
                     slots.add(new Slot(base, PtxType.U64, Source.ARRAY_POINTER, p.index()));
-                    slots.add(new Slot(base + "_len", PtxType.S32, Source.ARRAY_LENGTH, p.index()));
+                    slots.add(new Slot(base + "_len", a.array().isOffHeap() ? PtxType.S64 : PtxType.S32, Source.ARRAY_LENGTH, p.index()));
                 }
                 case Param.Scalar s -> slots.add(new Slot(base, switch (s.kind().valueType()) {
                     case I32 -> PtxType.S32;
@@ -117,7 +118,7 @@ public record KernelSignature(List<Slot> slots) {
     /** Resolves the device pointer of a host array during packing. */
     @FunctionalInterface
     public interface Pointers {
-        /** The device address of {@code hostArray}'s device copy. */
+        /** The device address of {@code hostArray}'s device copy (a Java array or an {@code OffHeapArray}). */
         long devicePointer(Object hostArray);
     }
 
@@ -143,7 +144,8 @@ public record KernelSignature(List<Slot> slots) {
             out[i] = switch (s.source()) {
                 case GRID_SIZE -> gridSizes != null && s.paramIndex() < gridSizes.length ? gridSizes[s.paramIndex()] : 1;
                 case ARRAY_POINTER -> pointers.devicePointer(checkedArray(ir, args, s.paramIndex()));
-                case ARRAY_LENGTH -> java.lang.reflect.Array.getLength(checkedArray(ir, args, s.paramIndex()));
+                case ARRAY_LENGTH -> checkedArray(ir, args, s.paramIndex()) instanceof io.kiln.OffHeapArray o
+                        ? o.length() : java.lang.reflect.Array.getLength(args[s.paramIndex()]);
                 case SCALAR -> scalarBits(ir, (Param.Scalar) ir.params().get(s.paramIndex()), args[s.paramIndex()]);
             };
         }
@@ -154,6 +156,18 @@ public record KernelSignature(List<Slot> slots) {
         Param.Array p = (Param.Array) ir.params().get(index);
         Object a = args[index];
         ElementType want = p.array().element();
+        if (p.array().isOffHeap()) {
+            String cls = Character.toUpperCase(want.javaName().charAt(0)) + want.javaName().substring(1) + "Array";
+            if (!(a instanceof io.kiln.OffHeapArray o) || o.elementType() != want) {
+                throw new IllegalArgumentException(ir.displayName() + ": argument " + index + " ('" + p.name() + "') must be an io.kiln."
+                        + cls + ", but " + (a == null ? "null" : "a " + a.getClass().getSimpleName()) + " was given");
+            }
+            if (o.isClosed()) {
+                throw new IllegalArgumentException(ir.displayName() + ": argument " + index + " ('" + p.name() + "') is a closed "
+                        + cls + "; pass an open array");
+            }
+            return a;
+        }
         ElementType got = a == null ? null : ElementType.ofArrayClass(a.getClass());
         if (got != want) {
             throw new IllegalArgumentException(ir.displayName() + ": argument " + index + " ('" + p.name() + "') must be a "

@@ -137,7 +137,10 @@ public final class PtxEmitter {
                 case Param.Array a -> {
                     String raw = f.op(Reg.B64, "ld.param.u64", "[" + signature.arraySlot(p.index(), false).name() + "]");
                     arrayBase.put(a.array().id(), f.op(Reg.B64, "cvta.to.global.u64", raw));
-                    arrayLength.put(a.array().id(), f.op(Reg.B32, "ld.param.s32", "[" + signature.arraySlot(p.index(), true).name() + "]"));
+                    // Kernel ABI: a Java array's length is .s32, an off-heap array's .s64 (see KernelSignature).
+                    String len = "[" + signature.arraySlot(p.index(), true).name() + "]";
+                    arrayLength.put(a.array().id(), a.array().isOffHeap()
+                            ? f.op(Reg.B64, "ld.param.s64", len) : f.op(Reg.B32, "ld.param.s32", len));
                     arraySpace.put(a.array().id(), "global");
                 }
                 case Param.Context c -> {
@@ -275,7 +278,7 @@ public final class PtxEmitter {
             case Instr.Store s -> store(s);
             case Instr.ArrayLength l -> {
                 ArrayRef a = l.array();
-                f.ins("mov.b32", reg(l.dst()), a.isParameter() ? arrayLength.get(a.id()) : Integer.toString(a.length()));
+                f.ins(a.isOffHeap() ? "mov.b64" : "mov.b32", reg(l.dst()), a.isParameter() ? arrayLength.get(a.id()) : Integer.toString(a.length()));
             }
             case Instr.MathCall m -> {
                 String[] args = m.args().stream().map(this::inReg).toArray(String[]::new);
@@ -283,12 +286,14 @@ public final class PtxEmitter {
             }
             case Instr.BitCast c -> f.ins("mov." + bits(c.dst().type()), reg(c.dst()), val(c.a()));
             case Instr.WorkItem w -> workItem(w);
-            case Instr.ParallelIndex p -> f.ins("mov.b32", reg(p.dst()), globalId(axisOf(ir, p.dim())));
+            // A @Parallel long loop has I64 index and stride: the 32-bit (non-negative) ids are zero-extended.
+            case Instr.ParallelIndex p -> f.ins(p.dst().type() == Type.I64 ? "cvt.u64.u32" : "mov.b32", reg(p.dst()),
+                    globalId(axisOf(ir, p.dim())));
             case Instr.ParallelStride p -> {
                 int axis = axisOf(ir, p.dim());
                 String n = f.op(Reg.B32, "mov.u32", "%nctaid." + "xyz".charAt(axis));
                 String t = f.op(Reg.B32, "mov.u32", "%ntid." + "xyz".charAt(axis));
-                f.ins("mul.lo.s32", reg(p.dst()), n, t);
+                f.ins(p.dst().type() == Type.I64 ? "mul.wide.u32" : "mul.lo.s32", reg(p.dst()), n, t);
             }
             case Instr.Barrier b -> f.ins("bar.sync", "0");
             case Instr.Atomic a -> atomic(a);
@@ -473,13 +478,16 @@ public final class PtxEmitter {
     private String address(ArrayRef a, Value index) {
         String base = arrayBase.get(a.id());
         int size = a.element().bytes();
+        boolean wide = index.type() == Type.I64; // an off-heap array's long index
         if (index instanceof Const c) {
-            long off = (long) c.intValue() * size;
-            if (off >= Integer.MIN_VALUE && off <= Integer.MAX_VALUE) {
+            long element = wide ? c.longValue() : c.intValue();
+            if (Math.abs(element) <= Integer.MAX_VALUE / 8) {
+                long off = element * size;
                 return "[" + base + (off >= 0 ? "+" : "") + off + "]";
             }
         }
-        String offset = f.op(Reg.B64, "mul.wide.s32", inReg(index), Integer.toString(size));
+        String offset = wide ? f.op(Reg.B64, "mul.lo.s64", inReg(index), Integer.toString(size))
+                : f.op(Reg.B64, "mul.wide.s32", inReg(index), Integer.toString(size));
         return "[" + f.op(Reg.B64, "add.s64", base, offset) + "]";
     }
 

@@ -1,7 +1,7 @@
 package io.kiln.ir;
 
 /**
- * An int expression over the kernel's arguments that the host evaluates before a launch: the trip
+ * An int or long expression over the kernel's arguments that the host evaluates before a launch: the trip
  * count of a {@code @Parallel} loop ({@code n}, {@code a.length}, {@code rows * cols}, ...).
  */
 public sealed interface HostExpr {
@@ -12,13 +12,13 @@ public sealed interface HostExpr {
     /** The value of scalar parameter {@code paramIndex}. */
     record Scalar(int paramIndex) implements HostExpr {}
 
-    /** The length of array parameter {@code paramIndex}. */
+    /** The length of array parameter {@code paramIndex} (a Java array's, or an off-heap array's {@code length()}). */
     record Length(int paramIndex) implements HostExpr {}
 
     /** {@code a op b} in Java {@code int}/{@code long} arithmetic, computed here in long. */
     record Binary(BinOp op, HostExpr a, HostExpr b) implements HostExpr {}
 
-    /** Evaluates the expression against launch arguments (scalars boxed, arrays as Java arrays). */
+    /** Evaluates the expression against launch arguments (scalars boxed, arrays as Java or off-heap arrays). */
     default long evaluate(Object[] args) {
         return switch (this) {
             case Constant c -> c.value();
@@ -28,7 +28,8 @@ public sealed interface HostExpr {
                 if (v instanceof Character c) yield c;
                 yield ((Number) v).longValue();
             }
-            case Length l -> java.lang.reflect.Array.getLength(args[l.paramIndex()]);
+            case Length l -> args[l.paramIndex()] instanceof io.kiln.OffHeapArray o
+                    ? o.length() : java.lang.reflect.Array.getLength(args[l.paramIndex()]);
             case Binary b -> {
                 long x = b.a().evaluate(args);
                 long y = b.b().evaluate(args);

@@ -68,10 +68,15 @@ public sealed interface Instr {
     /**
      * The first iteration a work-item runs of the {@code @Parallel} loop of dimension {@code dim},
      * as an offset from the loop's start (GPU: the global id; CPU: the chunk's first index).
+     * {@code dst} has the loop variable's type: {@link Type#I32}, or {@link Type#I64} for a
+     * {@code @Parallel long} loop (the back end widens its 32-bit id).
      */
     record ParallelIndex(Var dst, int dim) implements Instr {}
 
-    /** The step between successive iterations a work-item runs of parallel loop {@code dim}. */
+    /**
+     * The step between successive iterations a work-item runs of parallel loop {@code dim}; {@code dst}
+     * is typed as for {@link ParallelIndex}.
+     */
     record ParallelStride(Var dst, int dim) implements Instr {}
 
     /** A work-group barrier: every work-item of the group arrives before any continues. */

@@ -40,9 +40,15 @@ public final class IrPrinter {
     private static String param(Param p) {
         return switch (p) {
             case Param.Scalar s -> s.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + s.var();
-            case Param.Array a -> a.array().element().javaName() + "[] " + a.array() + " " + a.access();
+            // an off-heap parameter prints as its class (FloatArray), a Java array as float[]
+            case Param.Array a -> (a.array().isOffHeap() ? offHeapClass(a.array().element()) : a.array().element().javaName() + "[]")
+                    + " " + a.array() + " " + a.access();
             case Param.Context c -> "KernelContext " + c.name();
         };
+    }
+
+    private static String offHeapClass(ElementType e) {
+        return Character.toUpperCase(e.javaName().charAt(0)) + e.javaName().substring(1) + "Array";
     }
 
     /** One instruction as text. */
@@ -55,7 +61,7 @@ public final class IrPrinter {
             case Instr.Compare c -> c.dst() + " = " + c.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + c.a() + ", " + c.b();
             case Instr.Load l -> l.dst() + " = load " + l.array() + "[" + l.index() + "]";
             case Instr.Store s -> "store " + s.array() + "[" + s.index() + "] = " + s.value();
-            case Instr.ArrayLength l -> l.dst() + " = length " + l.array();
+            case Instr.ArrayLength l -> l.dst() + " = length" + (l.array().isOffHeap() ? ".I64 " : " ") + l.array();
             case Instr.MathCall m -> m.dst() + " = " + m.fn().javaName() + "." + m.dst().type() + " "
                     + m.args().stream().map(Object::toString).collect(Collectors.joining(", "));
             case Instr.BitCast c -> c.dst() + " = bitcast." + c.dst().type() + " " + c.a();

@@ -9,15 +9,21 @@ import io.kiln.ir.KernelIR;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;
+import io.kiln.spi.HostAllocation;
 import org.jocl.CL;
 import org.jocl.CLException;
+import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
 import org.jocl.cl_platform_id;
 import org.jocl.cl_program;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -37,6 +43,8 @@ public final class OpenClDeviceRuntime implements DeviceRuntime {
     private final long maxAllocation;
     private final String version;
     private volatile cl_context context;
+    /** The queue that maps and unmaps pinned host memory; created on first use, kept with the context. */
+    private cl_command_queue hostQueue;
 
     OpenClDeviceRuntime(int index, cl_platform_id platform, String platformName, cl_device_id deviceId) {
         this.platform = platform;
@@ -189,6 +197,101 @@ public final class OpenClDeviceRuntime implements DeviceRuntime {
             sb.append(String.format("%" + width + "d| ", i + 1)).append(lines[i]).append('\n');
         }
         return sb.toString();
+    }
+
+    /**
+     * Pinned host memory: a {@code CL_MEM_ALLOC_HOST_PTR} buffer, which the driver places in page-locked
+     * memory it can copy from directly, mapped for the host and wrapped as a segment of exactly
+     * {@code bytes} bytes, zero-filled. Where the mapped pointer is not aligned as asked, the buffer is made
+     * {@code alignment - 1} bytes larger and the segment starts at the first aligned byte. The release
+     * closes the segment (later accesses throw {@link IllegalStateException}), unmaps and frees the buffer.
+     * Copies from and to this memory are asynchronous, like those of every off-heap array in an OpenCL
+     * session; pinned memory lets the driver skip a staging copy.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is negative or over 2 GiB (JOCL maps at most that
+     *                                  much), or {@code alignment} is not a positive power of two
+     */
+    @Override
+    public HostAllocation allocateHost(long bytes, long alignment) {
+        if (bytes < 0) throw new IllegalArgumentException("cannot allocate " + bytes + " bytes: the size must not be negative");
+        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("the alignment " + alignment + " is not a positive power of two");
+        }
+        if (bytes > Integer.MAX_VALUE - alignment) {
+            throw new IllegalArgumentException("pinned memory on " + device.id() + " is limited to " + (Integer.MAX_VALUE - alignment)
+                    + " bytes (JOCL maps at most 2 GiB at once), " + bytes + " were asked for: use allocate(n) instead, whose "
+                    + "copies are asynchronous on OpenCL too, or split the data");
+        }
+        long size = Math.max(1, bytes);
+        synchronized (this) {
+            Mapped m = map(size);
+            long offset = -m.address() & (alignment - 1);
+            if (offset != 0) {
+                m.unmapAndFree(this);
+                m = map(size + alignment - 1);
+                offset = -m.address() & (alignment - 1);
+            }
+            Arena arena = Arena.ofShared();
+            @SuppressWarnings("restricted") // the mapping is exactly this big and lives until the release below
+            MemorySegment segment = MemorySegment.ofAddress(m.address() + offset).reinterpret(bytes, arena, null);
+            segment.fill((byte) 0);
+            Mapped mapped = m;
+            Runnable release = new Runnable() {
+                private boolean done;
+
+                @Override
+                public void run() {
+                    synchronized (this) {
+                        if (done) return;
+                        done = true;
+                    }
+                    arena.close(); // first: no access through the segment can reach the memory once it is unmapped
+                    synchronized (OpenClDeviceRuntime.this) {
+                        mapped.unmapAndFree(OpenClDeviceRuntime.this);
+                    }
+                }
+            };
+            return new HostAllocation(segment, true, release);
+        }
+    }
+
+    /** A mapped {@code CL_MEM_ALLOC_HOST_PTR} buffer. */
+    private record Mapped(cl_mem mem, ByteBuffer view, long address) {
+        void unmapAndFree(OpenClDeviceRuntime rt) {
+            try {
+                CL.clEnqueueUnmapMemObject(rt.hostQueue, mem, view, 0, null, null);
+                CL.clFinish(rt.hostQueue);
+            } finally {
+                try {
+                    CL.clReleaseMemObject(mem);
+                } finally {
+                    OpenClResources.released(OpenClResources.Kind.MEM);
+                }
+            }
+        }
+    }
+
+    /** Allocates and maps {@code size} bytes; call holding this object's lock. */
+    private Mapped map(long size) {
+        if (hostQueue == null) hostQueue = OpenClSession.createUncountedQueue(this); // lives as long as the context
+        cl_mem mem;
+        try {
+            mem = CL.clCreateBuffer(context(), CL.CL_MEM_READ_WRITE | CL.CL_MEM_ALLOC_HOST_PTR, size, null, null);
+        } catch (CLException e) {
+            throw new KilnException("allocating " + size + " bytes of pinned host memory for " + device + " failed: " + ClInfo.error(e), e);
+        }
+        OpenClResources.created(OpenClResources.Kind.MEM);
+        try {
+            ByteBuffer view = CL.clEnqueueMapBuffer(hostQueue, mem, true, CL.CL_MAP_READ | CL.CL_MAP_WRITE, 0, size, 0, null, null, null);
+            return new Mapped(mem, view, MemorySegment.ofBuffer(view).address());
+        } catch (CLException e) {
+            try {
+                CL.clReleaseMemObject(mem);
+            } finally {
+                OpenClResources.released(OpenClResources.Kind.MEM);
+            }
+            throw new KilnException("mapping " + size + " bytes of pinned host memory for " + device + " failed: " + ClInfo.error(e), e);
+        }
     }
 
     @Override

@@ -187,6 +187,12 @@ public final class OpenClEmitter {
         return new Output(out.toString(), ir.symbolName(), fp64, int64Atomics, int64MinMaxAtomics);
     }
 
+    /** The Java class of an off-heap array of {@code e} ({@code FloatArray}), for comments. */
+    private static String offHeapClass(ElementType e) {
+        String j = e.javaName();
+        return Character.toUpperCase(j.charAt(0)) + j.substring(1) + "Array";
+    }
+
     private String kernelFunction() {
         StringBuilder sb = new StringBuilder();
         List<String> params = new ArrayList<>();
@@ -197,9 +203,12 @@ public final class OpenClEmitter {
                 case Param.Array a -> {
                     ArrayRef ref = a.array();
                     String n = arrayNames[ref.id()];
-                    params.add("__global " + elementType(ref.element()) + "* " + n + " /* " + ref.element().javaName() + "[] "
+                    // Kernel ABI: a Java array is (pointer, int length), an off-heap array (pointer, long length);
+                    // an off-heap index may be long, which C indexing takes as it is.
+                    String javaType = ref.isOffHeap() ? offHeapClass(ref.element()) : ref.element().javaName() + "[]";
+                    params.add("__global " + elementType(ref.element()) + "* " + n + " /* " + javaType + " "
                             + a.name() + ", " + a.access() + " */");
-                    params.add("const int " + n + "_len");
+                    params.add((ref.isOffHeap() ? "const long " : "const int ") + n + "_len");
                 }
                 case Param.Context c -> {
                     // The KernelContext carries no data: its queries become work-item functions.

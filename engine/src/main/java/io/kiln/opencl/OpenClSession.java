@@ -2,11 +2,13 @@ package io.kiln.opencl;
 
 import io.kiln.KernelContext;
 import io.kiln.KilnException;
+import io.kiln.OffHeapArray;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Param;
 import io.kiln.spi.CompiledKernel;
+import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
 import org.jocl.CL;
@@ -14,10 +16,13 @@ import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_command_queue;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Array;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -25,32 +30,214 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The device-side state of one execution plan on one OpenCL device: an in-order command queue and
- * one {@code cl_mem} per host array (found by identity). Transfers are blocking; launches are
- * asynchronous until {@link #finish()}. Used by one thread at a time, like every
- * {@link DeviceSession}.
+ * The device-side state of one execution plan on one OpenCL device: a compute queue, a copy queue
+ * beside it (created on the first off-heap copy), and one {@code cl_mem} per host array (found by
+ * identity). Used by one thread at a time, like every {@link DeviceSession}.
+ * <p><b>What runs where.</b> Both queues are in-order and profiled. Launches go on the compute queue.
+ * Copies of {@link OffHeapArray}s go on the copy queue as non-blocking reads and writes, so they can
+ * overlap kernels; their host memory must stay open and untouched until their event completes. Copies of
+ * Java arrays are blocking (the garbage collector may move a heap array, so JOCL copies it
+ * synchronously), go on the compute queue, and return {@link DeviceEvent#COMPLETE}.
+ * <p><b>Ordering this session guarantees</b>, beyond the {@code after} events a caller passes:
+ * <ul>
+ *   <li>every command on the compute queue runs after every command issued before it there (so a
+ *       launch with an empty {@code after} list still follows earlier launches and heap copies);</li>
+ *   <li>per device buffer, reads after writes, and writes after both: a launch waits for pending
+ *       off-heap copies of the arrays it reads or writes, and an off-heap copy to the device waits for
+ *       earlier launches (and copies back) that use the same buffer, so it never overwrites data a kernel
+ *       still reads. The direction follows each parameter's {@link io.kiln.ir.Access};</li>
+ *   <li>nothing orders independent commands on the two queues: an off-heap copy of one array overlaps a
+ *       kernel that does not use it, which is the point of the copy queue.</li>
+ * </ul>
+ * <p><b>Events.</b> Each asynchronous command returns an event wrapping its {@code cl_event}(s). The
+ * native event is released as soon as the session sees the command complete (in {@link #await},
+ * {@link #finish()}, {@link DeviceEvent#isComplete()}, or because a later command on the same in-order
+ * queue completed); its status and profiling timestamps are kept, so the Java event stays valid until
+ * the session closes. A command that failed on the device is reported, with the device's error name, by
+ * the {@link #await} that waits for it, or else by the next {@link #finish()}.
  */
 final class OpenClSession implements DeviceSession {
     /** Largest global size used for a {@code @Parallel} dimension; the grid-stride loop covers the rest. */
     static final long MAX_PARALLEL_SIZE = 1L << 30;
 
-    private record Buffer(cl_mem mem, int length, ElementType element) {}
+    /** Largest single copy command: a {@link java.nio.ByteBuffer} holds at most 2<sup>31</sup>-1 bytes. */
+    static final long MAX_COPY_CHUNK = 1L << 30;
+
+    /** The device copy of one host array, with the commands that last used it (for ordering). */
+    private static final class Buffer {
+        final cl_mem mem;
+        /** Elements: an {@code int} for Java arrays, a {@code long} for off-heap arrays. */
+        final long length;
+        final ElementType element;
+        /** Whether the host side is an {@link OffHeapArray}: its kernel length parameter is a {@code long}. */
+        final boolean offHeap;
+        /** The last command that wrote the device copy, and the last ones that read it on each queue. */
+        ClEvent lastWrite, lastComputeRead, lastCopyRead;
+
+        Buffer(cl_mem mem, long length, ElementType element, boolean offHeap) {
+            this.mem = mem;
+            this.length = length;
+            this.element = element;
+            this.offHeap = offHeap;
+        }
+
+        /** What a command that reads the buffer must wait for. */
+        void readHazards(List<cl_event> into) {
+            add(into, lastWrite);
+        }
+
+        /** What a command that writes the buffer must wait for. */
+        void writeHazards(List<cl_event> into) {
+            add(into, lastWrite);
+            add(into, lastComputeRead);
+            add(into, lastCopyRead);
+        }
+
+        void wrote(ClEvent e) {
+            lastWrite = e;
+            lastComputeRead = null;
+            lastCopyRead = null;
+        }
+
+        void read(ClEvent e, boolean onCopyQueue) {
+            if (onCopyQueue) lastCopyRead = e;
+            else lastComputeRead = e;
+        }
+
+        private static void add(List<cl_event> into, ClEvent e) {
+            cl_event native_ = e == null ? null : e.pendingLast();
+            if (native_ != null && !into.contains(native_)) into.add(native_);
+        }
+    }
+
+    /**
+     * One enqueued command: its first and last {@code cl_event} (a copy over 1 GiB is several chunks in
+     * order on one queue) until it is seen complete, then its status and timestamps.
+     */
+    final class ClEvent implements DeviceEvent {
+        private final String what;
+        private final boolean onCopyQueue;
+        private cl_event first;
+        private cl_event last;
+        /** {@code CL_COMPLETE} (0) or a negative OpenCL error once settled. */
+        private int status = 1;
+        private long[] timestamps;
+        private boolean reported;
+
+        ClEvent(String what, boolean onCopyQueue, cl_event first, cl_event last) {
+            this.what = what;
+            this.onCopyQueue = onCopyQueue;
+            this.first = first;
+            this.last = last;
+        }
+
+        /** The native event later commands wait for, or {@code null} once complete. */
+        cl_event pendingLast() {
+            return last;
+        }
+
+        OpenClSession session() {
+            return OpenClSession.this;
+        }
+
+        @Override
+        public synchronized boolean isComplete() {
+            if (last == null) return true;
+            if (executionStatus(last) > CL.CL_COMPLETE && executionStatus(first) >= CL.CL_COMPLETE) return false;
+            settle();
+            return true;
+        }
+
+        @Override
+        public synchronized long[] timestamps() {
+            settle();
+            return timestamps == null ? null : timestamps.clone();
+        }
+
+        /** Whether the command failed on the device (waits for it). */
+        synchronized boolean failed() {
+            settle();
+            return status < 0;
+        }
+
+        /**
+         * Waits for the command, reads its status and profiling timestamps, and releases its native
+         * event(s). Idempotent.
+         */
+        synchronized void settle() {
+            if (last == null) return;
+            try {
+                waitQuietly(last);
+                int s = executionStatus(first);
+                if (s >= 0) s = executionStatus(last);
+                status = Math.min(s, CL.CL_COMPLETE);
+                if (status == CL.CL_COMPLETE) {
+                    timestamps = new long[] {profile(first, CL.CL_PROFILING_COMMAND_QUEUED),
+                            profile(first, CL.CL_PROFILING_COMMAND_START), profile(last, CL.CL_PROFILING_COMMAND_END)};
+                    if (timestamps[0] < 0 || timestamps[1] < 0 || timestamps[2] < 0) timestamps = null;
+                }
+            } finally {
+                releaseEvent(last);
+                if (first != last) releaseEvent(first);
+                first = null;
+                last = null;
+            }
+            if (status < 0) failures.add(this);
+        }
+
+        /** The exception for a failed command. */
+        KilnException failure() {
+            reported = true;
+            return new KilnException(what + " on " + runtime.device() + " failed on the device: execution status " + status + " ("
+                    + CL.stringFor_errorCode(status) + ")" + (status == -1
+                    ? "; drivers report -1 for a command that was aborted because a command it waited for failed" : ""));
+        }
+
+        @Override
+        public String toString() {
+            return what + (last != null ? " (pending)" : status == 0 ? " (complete)" : " (failed: " + CL.stringFor_errorCode(status) + ")");
+        }
+    }
 
     private final OpenClDeviceRuntime runtime;
-    private final cl_command_queue queue;
+    private final cl_command_queue compute;
+    /** Created on the first off-heap copy: sessions that copy only Java arrays never need it. */
+    private cl_command_queue copy;
     private final IdentityHashMap<Object, Buffer> buffers = new IdentityHashMap<>();
+    /** Commands not yet seen complete, per queue, in issue order (which, in an in-order queue, is completion order). */
+    private final ArrayDeque<ClEvent> pendingCompute = new ArrayDeque<>();
+    private final ArrayDeque<ClEvent> pendingCopy = new ArrayDeque<>();
+    /** Commands that failed and were not yet reported. */
+    private final List<ClEvent> failures = new ArrayList<>();
     private boolean closed;
 
-    @SuppressWarnings("deprecation")
     OpenClSession(OpenClDeviceRuntime runtime) {
         this.runtime = runtime;
+        this.compute = createQueue(runtime);
+    }
+
+    static cl_command_queue createQueue(OpenClDeviceRuntime runtime) {
+        cl_command_queue q = createUncountedQueue(runtime);
+        OpenClResources.created(OpenClResources.Kind.QUEUE);
+        return q;
+    }
+
+    /** A profiled in-order queue that {@link OpenClResources} does not count (one that lives as long as the context). */
+    @SuppressWarnings("deprecation")
+    static cl_command_queue createUncountedQueue(OpenClDeviceRuntime runtime) {
+        cl_command_queue q;
         try {
             // clCreateCommandQueue is deprecated in OpenCL 2.0 but is the one call every 1.x and 2.x+ driver has.
-            this.queue = CL.clCreateCommandQueue(runtime.context(), runtime.id(), 0, null);
+            q = CL.clCreateCommandQueue(runtime.context(), runtime.id(), CL.CL_QUEUE_PROFILING_ENABLE, null);
         } catch (CLException e) {
             throw new KilnException("creating a command queue on " + runtime.device() + " failed: " + ClInfo.error(e), e);
         }
-        OpenClResources.created(OpenClResources.Kind.QUEUE);
+        return q;
+    }
+
+    private cl_command_queue copyQueue() {
+        if (copy == null) copy = createQueue(runtime);
+        return copy;
     }
 
     @Override
@@ -67,7 +254,8 @@ final class OpenClSession implements DeviceSession {
     private static ElementType elementOf(Object array) {
         ElementType et = array == null ? null : ElementType.ofArrayClass(array.getClass());
         if (et == null) {
-            throw new IllegalArgumentException("OpenCL sessions hold byte[], short[], char[], int[], long[], float[] or double[] arrays, not "
+            throw new IllegalArgumentException("OpenCL sessions hold byte[], short[], char[], int[], long[], float[] or double[] arrays "
+                    + "and off-heap arrays (FloatArray and the other io.kiln.OffHeapArray types), not "
                     + (array == null ? "null" : array.getClass().getTypeName()));
         }
         return et;
@@ -86,35 +274,194 @@ final class OpenClSession implements DeviceSession {
         };
     }
 
-    @Override
-    public void toDevice(Object array) {
-        checkOpen();
-        ElementType et = elementOf(array);
-        int length = Array.getLength(array);
-        Buffer b = buffers.get(array);
-        if (b == null || b.length() != length) {
-            if (b != null) {
-                releaseBuffer(b);
-                buffers.remove(array);
-            }
-            b = allocate(et, length);
-            buffers.put(array, b);
+    // ------------------------------------------------------------ events
+
+    private static int executionStatus(cl_event e) {
+        int[] v = new int[1];
+        try {
+            CL.clGetEventInfo(e, CL.CL_EVENT_COMMAND_EXECUTION_STATUS, Sizeof.cl_int, Pointer.to(v), null);
+        } catch (CLException ex) {
+            return ex.getStatus() < 0 ? ex.getStatus() : CL.CL_INVALID_EVENT;
         }
+        return v[0];
+    }
+
+    private static long profile(cl_event e, int what) {
+        long[] v = new long[1];
+        try {
+            CL.clGetEventProfilingInfo(e, what, Sizeof.cl_ulong, Pointer.to(v), null);
+        } catch (CLException ex) {
+            return -1; // CL_PROFILING_INFO_NOT_AVAILABLE: the command failed, or the driver does not profile
+        }
+        return v[0];
+    }
+
+    /** Waits for {@code e}; a failed event's status is read afterwards. */
+    private static void waitQuietly(cl_event e) {
+        try {
+            CL.clWaitForEvents(1, new cl_event[] {e});
+        } catch (CLException ignored) {
+            // CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST: the status says which error
+        }
+    }
+
+    private static void releaseEvent(cl_event e) {
+        try {
+            CL.clReleaseEvent(e);
+        } finally {
+            OpenClResources.released(OpenClResources.Kind.EVENT);
+        }
+    }
+
+    /** Tracks a command's native event(s) (already counted as created) until complete. */
+    private ClEvent track(String what, boolean onCopyQueue, cl_event first, cl_event last) {
+        ClEvent e = new ClEvent(what, onCopyQueue, first, last);
+        (onCopyQueue ? pendingCopy : pendingCompute).addLast(e);
+        return e;
+    }
+
+    /**
+     * Releases the native events of commands already complete at the front of both queues (cheap status
+     * queries), so that a long-lived session holds native events only for running commands.
+     */
+    private void sweep() {
+        for (ArrayDeque<ClEvent> q : List.of(pendingCompute, pendingCopy)) {
+            while (!q.isEmpty() && q.peekFirst().isComplete()) q.removeFirst();
+        }
+    }
+
+    /** Settles every command on {@code q} up to and including {@code e}: an in-order queue completed them all. */
+    private static void settleThrough(ArrayDeque<ClEvent> q, ClEvent e) {
+        if (!q.contains(e)) return;
+        while (!q.isEmpty()) {
+            ClEvent head = q.removeFirst();
+            head.settle();
+            if (head == e) return;
+        }
+    }
+
+    private static void settleAll(ArrayDeque<ClEvent> q) {
+        while (!q.isEmpty()) q.removeFirst().settle();
+    }
+
+    /** The native events of {@code after} still pending, checked to belong to this session. */
+    private List<cl_event> waitList(List<DeviceEvent> after) {
+        List<cl_event> list = new ArrayList<>();
+        if (after == null) return list;
+        for (DeviceEvent d : after) {
+            if (d == null) throw new IllegalArgumentException("an event in the 'after' list is null");
+            if (d == DeviceEvent.COMPLETE) continue;
+            if (!(d instanceof ClEvent e) || e.session() != this) {
+                throw new IllegalArgumentException("the event " + d + " was not made by this OpenCL session on " + runtime.device().id()
+                        + ": commands can wait only for events of their own session");
+            }
+            cl_event n = e.pendingLast();
+            if (n != null && !list.contains(n)) list.add(n);
+        }
+        return list;
+    }
+
+    private static cl_event[] array(List<cl_event> list) {
+        return list.isEmpty() ? null : list.toArray(new cl_event[0]);
+    }
+
+    // ------------------------------------------------------------ copies
+
+    @Override
+    public DeviceEvent enqueueToDevice(Object data, List<DeviceEvent> after) {
+        checkOpen();
+        List<cl_event> wait = waitList(after);
+        sweep();
+        if (data instanceof OffHeapArray off) {
+            MemorySegment segment = off.segment(); // throws a clear IllegalStateException when closed
+            Buffer b = deviceCopy(off, off.elementType(), off.length(), true);
+            b.writeHazards(wait);
+            ClEvent e = copyOffHeap(b, segment, true, off, wait);
+            if (e == null) return DeviceEvent.COMPLETE;
+            b.wrote(e);
+            return e;
+        }
+        ElementType et = elementOf(data);
+        int length = Array.getLength(data);
+        Buffer b = deviceCopy(data, et, length, false);
+        b.writeHazards(wait);
         if (length > 0) {
             try {
-                CL.clEnqueueWriteBuffer(queue, b.mem(), true, 0, (long) length * et.bytes(), pointer(array), 0, null, null);
+                CL.clEnqueueWriteBuffer(compute, b.mem, true, 0, (long) length * et.bytes(), pointer(data), wait.size(), array(wait), null);
             } catch (CLException e) {
                 throw new KilnException("copying a " + et.javaName() + "[" + length + "] to " + runtime.device() + " failed: " + ClInfo.error(e), e);
             }
         }
+        // blocking, after everything before it on the compute queue: all of that is complete now
+        settleAll(pendingCompute);
+        b.wrote(null);
+        return DeviceEvent.COMPLETE;
     }
 
-    private Buffer allocate(ElementType et, int length) {
+    /** The device copy of {@code data}, allocated on first use and again when the length changed. */
+    private Buffer deviceCopy(Object data, ElementType et, long length, boolean offHeap) {
+        Buffer b = buffers.get(data);
+        if (b == null || b.length != length) {
+            if (b != null) {
+                releaseBuffer(b); // OpenCL frees it once the commands that use it have finished
+                buffers.remove(data);
+            }
+            b = allocate(et, length, offHeap);
+            buffers.put(data, b);
+        }
+        return b;
+    }
+
+    /**
+     * Enqueues a non-blocking copy between an off-heap array's segment and its device copy on the copy
+     * queue, in chunks of at most {@link #MAX_COPY_CHUNK} bytes (JOCL takes the host side as a direct
+     * buffer, which is limited to 2 GiB), each at its own device offset; the first chunk waits for
+     * {@code wait}, the others follow it in order. Returns {@code null} for an empty array.
+     */
+    private ClEvent copyOffHeap(Buffer b, MemorySegment segment, boolean toDevice, OffHeapArray what, List<cl_event> wait) {
+        long bytes = segment.byteSize();
+        if (bytes == 0) return null;
+        cl_command_queue q = copyQueue();
+        cl_event first = null;
+        cl_event last = null;
+        String description = "copying " + what + (toDevice ? " to the device" : " back to the host");
+        try {
+            for (long off = 0; off < bytes; off += MAX_COPY_CHUNK) {
+                long n = Math.min(MAX_COPY_CHUNK, bytes - off);
+                Pointer host = Pointer.to(segment.asSlice(off, n).asByteBuffer());
+                cl_event ev = new cl_event();
+                int waits = off == 0 ? wait.size() : 0;
+                cl_event[] list = off == 0 ? array(wait) : null;
+                if (toDevice) {
+                    CL.clEnqueueWriteBuffer(q, b.mem, false, off, n, host, waits, list, ev);
+                } else {
+                    CL.clEnqueueReadBuffer(q, b.mem, false, off, n, host, waits, list, ev);
+                }
+                OpenClResources.created(OpenClResources.Kind.EVENT);
+                if (first == null) first = ev;
+                else if (last != first) releaseEvent(last); // a middle chunk: the first and the last tell everything
+                last = ev;
+            }
+        } catch (CLException e) {
+            if (first != null) {
+                // the chunks already enqueued use host memory that must outlive them
+                CL.clFinish(q);
+                releaseEvent(first);
+                if (last != first) releaseEvent(last);
+            }
+            throw new KilnException(description + " on " + runtime.device() + " failed"
+                    + (toDevice ? "" : " (a kernel before it may have failed)") + ": " + ClInfo.error(e), e);
+        }
+        return track(description, true, first, last);
+    }
+
+    private Buffer allocate(ElementType et, long length, boolean offHeap) {
         // OpenCL cannot allocate 0 bytes: an empty array gets one element, and the kernel is told length 0.
-        long bytes = (long) Math.max(1, length) * et.bytes();
+        long bytes = Math.max(1, length) * et.bytes();
         if (bytes > runtime.maxAllocation()) {
-            throw new KilnException("a " + et.javaName() + "[" + length + "] needs " + bytes + " bytes, more than the largest single "
-                    + "allocation " + runtime.device() + " allows (" + runtime.maxAllocation() + " bytes): split the data or use another device");
+            throw new KilnException("a " + (offHeap ? offHeapName(et) : et.javaName()) + "[" + length + "] needs " + bytes
+                    + " bytes, more than the largest single allocation " + runtime.device() + " allows (" + runtime.maxAllocation()
+                    + " bytes): split the data or use another device");
         }
         cl_mem mem;
         try {
@@ -123,43 +470,81 @@ final class OpenClSession implements DeviceSession {
             throw new KilnException("allocating " + bytes + " bytes on " + runtime.device() + " failed: " + ClInfo.error(e), e);
         }
         OpenClResources.created(OpenClResources.Kind.MEM);
-        return new Buffer(mem, length, et);
+        return new Buffer(mem, length, et, offHeap);
     }
 
     private static void releaseBuffer(Buffer b) {
         try {
-            CL.clReleaseMemObject(b.mem());
+            CL.clReleaseMemObject(b.mem);
         } finally {
             OpenClResources.released(OpenClResources.Kind.MEM);
         }
     }
 
+    /** The device copy of an off-heap array that must already be there, with the same length. */
+    private Buffer existingCopy(OffHeapArray data, long length) {
+        Buffer b = buffers.get(data);
+        if (b == null) {
+            throw new IllegalStateException("a " + data + " has no copy on " + runtime.device().id()
+                    + ": it was never copied there (call toDevice first)");
+        }
+        if (b.length != length) {
+            throw new IllegalStateException("the device copy of " + data + " has " + b.length + " elements, the array " + length);
+        }
+        return b;
+    }
+
+    /** {@code FloatArray} for {@link ElementType#FLOAT}: the off-heap type's simple name. */
+    static String offHeapName(ElementType et) {
+        String n = et.javaName();
+        return Character.toUpperCase(n.charAt(0)) + n.substring(1) + "Array";
+    }
+
     @Override
-    public void toHost(Object array) {
+    public DeviceEvent enqueueToHost(Object data, List<DeviceEvent> after) {
         checkOpen();
-        ElementType et = elementOf(array);
-        Buffer b = buffers.get(array);
+        List<cl_event> wait = waitList(after);
+        sweep();
+        if (data instanceof OffHeapArray off) {
+            MemorySegment segment = off.segment();
+            Buffer b = existingCopy(off, off.length());
+            if (segment.isReadOnly()) {
+                throw new IllegalArgumentException(off + " wraps a read-only segment: its device copy cannot be copied back into it");
+            }
+            b.readHazards(wait);
+            ClEvent e = copyOffHeap(b, segment, false, off, wait);
+            if (e == null) return DeviceEvent.COMPLETE;
+            b.read(e, true);
+            return e;
+        }
+        ElementType et = elementOf(data);
+        Buffer b = buffers.get(data);
         if (b == null) {
             throw new IllegalStateException("a " + et.javaName() + "[] has no copy on " + runtime.device().id()
                     + ": it was never copied there (call toDevice first)");
         }
-        int length = Array.getLength(array);
-        if (length != b.length()) {
-            throw new IllegalStateException("the device copy of a " + et.javaName() + "[] has " + b.length() + " elements, the array "
+        int length = Array.getLength(data);
+        if (length != b.length) {
+            throw new IllegalStateException("the device copy of a " + et.javaName() + "[] has " + b.length + " elements, the array "
                     + length);
         }
+        b.readHazards(wait);
         if (length > 0) {
             try {
-                CL.clEnqueueReadBuffer(queue, b.mem(), true, 0, (long) length * et.bytes(), pointer(array), 0, null, null);
+                CL.clEnqueueReadBuffer(compute, b.mem, true, 0, (long) length * et.bytes(), pointer(data), wait.size(), array(wait), null);
             } catch (CLException e) {
                 throw new KilnException("copying a " + et.javaName() + "[" + length + "] back from " + runtime.device()
                         + " failed (a kernel before it may have failed): " + ClInfo.error(e), e);
             }
         }
+        settleAll(pendingCompute);
+        return DeviceEvent.COMPLETE;
     }
 
+    // ------------------------------------------------------------ launches
+
     @Override
-    public void launch(CompiledKernel compiled, Object[] args, LaunchGeometry geometry) {
+    public DeviceEvent enqueueLaunch(CompiledKernel compiled, Object[] args, LaunchGeometry geometry, List<DeviceEvent> after) {
         checkOpen();
         if (!(compiled instanceof OpenClCompiledKernel k) || k.runtime() != runtime) {
             throw new IllegalArgumentException("kernel " + compiled + " was not built for " + runtime.device().id());
@@ -168,6 +553,8 @@ final class OpenClSession implements DeviceSession {
         if (args.length != ir.params().size()) {
             throw new IllegalArgumentException(ir.displayName() + " takes " + ir.params().size() + " arguments, " + args.length + " were given");
         }
+        List<cl_event> wait = waitList(after);
+        sweep();
         long[] sizes = geometry.sizes();
         long[] local = geometry.local();
         if (!ir.reductions().isEmpty()) {
@@ -176,26 +563,25 @@ final class OpenClSession implements DeviceSession {
             local = adjusted[1];
         }
         long[][] range = ndRange(ir.kind(), sizes, local, runtime.device().computeUnits(), runtime.maxWorkGroupSize());
-        if (range == null) {
-            return; // an empty iteration space: nothing to run
-        }
         List<Object> values = new ArrayList<>();
+        List<Buffer> reads = new ArrayList<>();
+        List<Buffer> writes = new ArrayList<>();
         for (Param p : ir.params()) {
             Object arg = args[p.index()];
             switch (p) {
                 case Param.Scalar s -> values.add(scalar(ir, s, arg));
                 case Param.Array a -> {
-                    Buffer b = buffers.get(arg);
-                    if (b == null) {
-                        throw new IllegalStateException(ir.displayName() + ": the array passed as '" + a.name() + "' is not on "
-                                + runtime.device().id() + " (call toDevice first)");
+                    Buffer b = arrayArgument(ir, a, arg);
+                    values.add(b.mem);
+                    // the kernel ABI: (buffer, int length) for a Java array, (buffer, long length) for an off-heap array
+                    values.add(b.offHeap ? (Object) b.length : (Object) (int) b.length);
+                    if (a.access().writes()) {
+                        b.writeHazards(wait);
+                        writes.add(b);
+                    } else if (a.access().reads()) {
+                        b.readHazards(wait);
+                        reads.add(b);
                     }
-                    if (b.element() != a.array().element()) {
-                        throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' is a "
-                                + a.array().element().javaName() + "[], the argument a " + b.element().javaName() + "[]");
-                    }
-                    values.add(b.mem());
-                    values.add(b.length());
                 }
                 case Param.Context c -> {
                     if (arg != null && !(arg instanceof KernelContext)) {
@@ -204,19 +590,50 @@ final class OpenClSession implements DeviceSession {
                 }
             }
         }
+        if (range == null) {
+            return DeviceEvent.COMPLETE; // an empty iteration space: nothing to run
+        }
+        cl_event ev = new cl_event();
         synchronized (k.lock()) {
             cl_kernel kernel = k.kernel();
             try {
                 for (int i = 0; i < values.size(); i++) {
                     setArg(kernel, i, values.get(i));
                 }
-                CL.clEnqueueNDRangeKernel(queue, kernel, range[0].length, null, range[0], range[1], 0, null, null);
+                CL.clEnqueueNDRangeKernel(compute, kernel, range[0].length, null, range[0], range[1], wait.size(), array(wait), ev);
             } catch (CLException e) {
                 throw new KilnException("launching " + ir.displayName() + " on " + runtime.device() + " with global size "
                         + Arrays.toString(range[0]) + (range[1] == null ? "" : " and local size " + Arrays.toString(range[1]))
                         + " failed: " + ClInfo.error(e), e);
             }
         }
+        OpenClResources.created(OpenClResources.Kind.EVENT);
+        ClEvent e = track("running " + ir.displayName(), false, ev, ev);
+        for (Buffer b : reads) b.read(e, false);
+        for (Buffer b : writes) b.wrote(e);
+        return e;
+    }
+
+    /** The device copy passed for array parameter {@code a}, checked against what the kernel was compiled for. */
+    private Buffer arrayArgument(KernelIR ir, Param.Array a, Object arg) {
+        ElementType want = a.array().element();
+        String wanted = a.array().isOffHeap() ? offHeapName(want) : want.javaName() + "[]";
+        if (a.array().isOffHeap() != (arg instanceof OffHeapArray)) {
+            throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' was compiled for a " + wanted
+                    + ", the argument is " + (arg == null ? "null" : "a " + arg.getClass().getSimpleName())
+                    + ": pass the same kind of array the kernel method declares");
+        }
+        if (arg instanceof OffHeapArray off) off.segment(); // a closed array: a clear IllegalStateException
+        Buffer b = buffers.get(arg);
+        if (b == null) {
+            throw new IllegalStateException(ir.displayName() + ": the array passed as '" + a.name() + "' is not on "
+                    + runtime.device().id() + " (call toDevice first)");
+        }
+        if (b.element != want) {
+            throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' is a " + wanted
+                    + ", the argument a " + (b.offHeap ? offHeapName(b.element) : b.element.javaName() + "[]"));
+        }
+        return b;
     }
 
     private static Object scalar(KernelIR ir, Param.Scalar s, Object arg) {
@@ -367,45 +784,56 @@ final class OpenClSession implements DeviceSession {
         }
     }
 
-    // Transitional: one in-order queue, so every command already runs after those issued before it.
-    @Override
-    public io.kiln.spi.DeviceEvent enqueueToDevice(Object data, java.util.List<io.kiln.spi.DeviceEvent> after) {
-        toDevice(data);
-        return io.kiln.spi.DeviceEvent.COMPLETE;
-    }
+    // ------------------------------------------------------------ waiting and releasing
 
     @Override
-    public io.kiln.spi.DeviceEvent enqueueToHost(Object data, java.util.List<io.kiln.spi.DeviceEvent> after) {
-        toHost(data);
-        return io.kiln.spi.DeviceEvent.COMPLETE;
-    }
-
-    @Override
-    public io.kiln.spi.DeviceEvent enqueueLaunch(CompiledKernel kernel, Object[] args, LaunchGeometry geometry,
-                                                   java.util.List<io.kiln.spi.DeviceEvent> after) {
-        launch(kernel, args, geometry);
-        return io.kiln.spi.DeviceEvent.COMPLETE;
-    }
-
-    @Override
-    public void await(java.util.List<io.kiln.spi.DeviceEvent> events) {
-        finish();
+    public void await(List<DeviceEvent> events) {
+        checkOpen();
+        waitList(events); // checks that they are ours
+        KilnException failure = null;
+        for (DeviceEvent d : events) {
+            if (!(d instanceof ClEvent e)) continue;
+            settleThrough(e.onCopyQueue ? pendingCopy : pendingCompute, e);
+            e.settle();
+            if (e.status < 0) {
+                KilnException f = e.failure();
+                failures.remove(e);
+                if (failure == null) failure = f;
+                else failure.addSuppressed(f);
+            }
+        }
+        if (failure != null) throw failure;
     }
 
     @Override
     public void finish() {
         checkOpen();
-        try {
-            CL.clFinish(queue);
-        } catch (CLException e) {
-            throw new KilnException("a command on " + runtime.device() + " failed: " + ClInfo.error(e), e);
+        RuntimeException queueFailure = null;
+        for (cl_command_queue q : copy == null ? List.of(compute) : List.of(compute, copy)) {
+            try {
+                CL.clFinish(q);
+            } catch (CLException e) {
+                if (queueFailure == null) queueFailure = new KilnException("a command on " + runtime.device() + " failed: " + ClInfo.error(e), e);
+            }
         }
+        settleAll(pendingCompute);
+        settleAll(pendingCopy);
+        KilnException failure = null;
+        for (ClEvent e : failures) {
+            if (e.reported) continue;
+            KilnException f = e.failure();
+            if (failure == null) failure = f;
+            else failure.addSuppressed(f);
+        }
+        failures.clear();
+        if (failure != null) throw failure;
+        if (queueFailure != null) throw queueFailure;
     }
 
     @Override
     public void release(Object array) {
         Buffer b = buffers.remove(array);
-        if (b != null) releaseBuffer(b);
+        if (b != null) releaseBuffer(b); // OpenCL frees it once the commands that use it have finished
     }
 
     /** Number of arrays with a device copy in this session. */
@@ -413,16 +841,30 @@ final class OpenClSession implements DeviceSession {
         return buffers.size();
     }
 
+    /** Number of commands whose native events are still held (not yet seen complete). */
+    int pendingEvents() {
+        return pendingCompute.size() + pendingCopy.size();
+    }
+
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         RuntimeException failure = null;
-        try {
-            CL.clFinish(queue);
-        } catch (RuntimeException e) {
-            failure = e;
+        for (cl_command_queue q : copy == null ? List.of(compute) : List.of(compute, copy)) {
+            try {
+                CL.clFinish(q);
+            } catch (RuntimeException e) {
+                if (failure == null) failure = e;
+            }
         }
+        try {
+            settleAll(pendingCompute);
+            settleAll(pendingCopy);
+        } catch (RuntimeException e) {
+            if (failure == null) failure = e;
+        }
+        failures.clear();
         for (Map.Entry<Object, Buffer> e : buffers.entrySet()) {
             try {
                 releaseBuffer(e.getValue());
@@ -431,12 +873,14 @@ final class OpenClSession implements DeviceSession {
             }
         }
         buffers.clear();
-        try {
-            CL.clReleaseCommandQueue(queue);
-        } catch (RuntimeException e) {
-            if (failure == null) failure = e;
-        } finally {
-            OpenClResources.released(OpenClResources.Kind.QUEUE);
+        for (cl_command_queue q : copy == null ? List.of(compute) : List.of(compute, copy)) {
+            try {
+                CL.clReleaseCommandQueue(q);
+            } catch (RuntimeException e) {
+                if (failure == null) failure = e;
+            } finally {
+                OpenClResources.released(OpenClResources.Kind.QUEUE);
+            }
         }
         if (failure != null) {
             throw new KilnException("releasing the OpenCL session on " + runtime.device() + " failed: " + failure.getMessage(), failure);

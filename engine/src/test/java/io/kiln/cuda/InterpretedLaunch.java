@@ -33,7 +33,7 @@ public final class InterpretedLaunch {
 
     /**
      * Runs {@code ptx} (emitted from {@code ir}) on {@code args}, the task's arguments in Java parameter
-     * order; array arguments are copied into the interpreter's global memory and back into the same
+     * order; array arguments (Java or off-heap arrays) are copied into the interpreter's global memory and back into the same
      * arrays afterwards (one region per distinct array, so an array passed twice is one buffer).
      *
      * @param stepLimit fails the launch after this many executed instructions (a guard against
@@ -47,7 +47,7 @@ public final class InterpretedLaunch {
         if (lc == null) return 0;
         Map<Object, Long> pointers = new IdentityHashMap<>();
         for (Object a : args) {
-            if (a != null && a.getClass().isArray() && !pointers.containsKey(a)) {
+            if (PtxRunner.isData(a) && !pointers.containsKey(a)) {
                 long p = in.memory().allocate("global", PtxRunner.bytes(a));
                 PtxRunner.write(a, in.memory().bytes(p));
                 pointers.put(a, p);

@@ -25,7 +25,7 @@ import java.util.Map;
  *   <li>{@code compile} emits PTX with {@link PtxEmitter}, assembles it with {@code ptxas -arch=sm_75}
  *       where ptxas is on the PATH ({@link Ptxas}; a refusal fails the build with ptxas's message), and
  *       checks that the interpreter parses it.</li>
- *   <li>Sessions model device memory: each host array has its own device copy, written only by
+ *   <li>Sessions model device memory: each host array (Java or off-heap) has its own device copy, written only by
  *       {@code toDevice} and read back only by {@code toHost}, so the engine's transfer and residency
  *       logic is exercised as on a GPU. A launch runs the interpreter on the device copies.</li>
  * </ul>
@@ -123,7 +123,20 @@ public final class PtxInterpreterProvider implements BackendProvider {
         }
     }
 
-    /** One plan's device state: a device copy per host array (by identity). */
+    /** A new off-heap array of {@code o}'s type and length (a device copy). */
+    static io.kiln.OffHeapArray allocateLike(io.kiln.OffHeapArray o) {
+        long n = o.length();
+        return switch (o) {
+            case io.kiln.FloatArray x -> io.kiln.FloatArray.allocate(n);
+            case io.kiln.DoubleArray x -> io.kiln.DoubleArray.allocate(n);
+            case io.kiln.IntArray x -> io.kiln.IntArray.allocate(n);
+            case io.kiln.LongArray x -> io.kiln.LongArray.allocate(n);
+            case io.kiln.ShortArray x -> io.kiln.ShortArray.allocate(n);
+            case io.kiln.ByteArray x -> io.kiln.ByteArray.allocate(n);
+        };
+    }
+
+    /** One plan's device state: a device copy per host array (Java or off-heap, by identity). */
     static final class Session implements DeviceSession {
         private final Map<Object, Object> copies = new IdentityHashMap<>();
         private boolean closed;
@@ -140,6 +153,16 @@ public final class PtxInterpreterProvider implements BackendProvider {
         @Override
         public void toDevice(Object array) {
             open();
+            if (array instanceof io.kiln.OffHeapArray o) {
+                // the device copy of an off-heap array is another off-heap array of the same type and length
+                io.kiln.OffHeapArray copy = (io.kiln.OffHeapArray) copies.get(array);
+                if (copy == null) {
+                    copy = allocateLike(o);
+                    copies.put(array, copy);
+                }
+                copy.segment().copyFrom(o.segment());
+                return;
+            }
             int n = java.lang.reflect.Array.getLength(array);
             Object copy = copies.get(array);
             if (copy == null) {
@@ -154,6 +177,10 @@ public final class PtxInterpreterProvider implements BackendProvider {
             open();
             Object copy = copies.get(array);
             if (copy == null) throw new IllegalStateException("the array has no copy on " + ID);
+            if (array instanceof io.kiln.OffHeapArray o) {
+                o.segment().copyFrom(((io.kiln.OffHeapArray) copy).segment());
+                return;
+            }
             System.arraycopy(copy, 0, array, 0, java.lang.reflect.Array.getLength(array));
         }
 
@@ -166,7 +193,7 @@ public final class PtxInterpreterProvider implements BackendProvider {
             Object[] onDevice = args.clone();
             for (int i = 0; i < onDevice.length; i++) {
                 Object a = onDevice[i];
-                if (a != null && a.getClass().isArray()) {
+                if (PtxRunner.isData(a)) {
                     Object copy = copies.get(a);
                     if (copy == null) {
                         throw new IllegalStateException("an array argument of " + k.ir().displayName() + " is not on " + ID
@@ -215,12 +242,15 @@ public final class PtxInterpreterProvider implements BackendProvider {
         @Override
         public void release(Object array) {
             open();
-            copies.remove(array);
+            if (copies.remove(array) instanceof io.kiln.OffHeapArray o) o.close();
         }
 
         @Override
         public void close() {
             closed = true;
+            for (Object copy : copies.values()) {
+                if (copy instanceof io.kiln.OffHeapArray o) o.close();
+            }
             copies.clear();
         }
     }

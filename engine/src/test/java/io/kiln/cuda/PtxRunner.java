@@ -4,7 +4,12 @@ import io.kiln.ir.KernelIR;
 import io.kiln.ir.ParallelLoop;
 import io.kiln.spi.LaunchGeometry;
 
+import io.kiln.OffHeapArray;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -46,7 +51,7 @@ final class PtxRunner {
         if (lc == null) return in;
         Map<Object, Long> pointers = new IdentityHashMap<>();
         for (Object a : args) {
-            if (a != null && a.getClass().isArray() && !pointers.containsKey(a)) {
+            if (isData(a) && !pointers.containsKey(a)) {
                 long p = in.memory().allocate("global", bytes(a));
                 write(a, in.memory().bytes(p));
                 pointers.put(a, p);
@@ -61,7 +66,18 @@ final class PtxRunner {
         return in;
     }
 
+    /** Whether a launch argument is array data (a Java array or an off-heap array) that gets device memory. */
+    static boolean isData(Object a) {
+        return a != null && (a.getClass().isArray() || a instanceof OffHeapArray);
+    }
+
     static int bytes(Object a) {
+        if (a instanceof OffHeapArray o) {
+            if (o.byteSize() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("the PTX interpreter holds at most 2 GiB per array; " + o + " has " + o.byteSize() + " bytes");
+            }
+            return (int) o.byteSize();
+        }
         return switch (a) {
             case byte[] x -> x.length;
             case short[] x -> 2 * x.length;
@@ -75,6 +91,12 @@ final class PtxRunner {
     }
 
     static void write(Object a, ByteBuffer b) {
+        if (a instanceof OffHeapArray o) {
+            // Off-heap elements are in native order, the interpreter's memory little-endian: copy element-wise
+            // only where they differ.
+            copyBytes(o.segment(), MemorySegment.ofBuffer(b), o.byteSize(), o.elementType().bytes());
+            return;
+        }
         switch (a) {
             case byte[] x -> { for (int i = 0; i < x.length; i++) b.put(i, x[i]); }
             case short[] x -> { for (int i = 0; i < x.length; i++) b.putShort(2 * i, x[i]); }
@@ -88,6 +110,10 @@ final class PtxRunner {
     }
 
     static void read(ByteBuffer b, Object a) {
+        if (a instanceof OffHeapArray o) {
+            copyBytes(MemorySegment.ofBuffer(b), o.segment(), o.byteSize(), o.elementType().bytes());
+            return;
+        }
         switch (a) {
             case byte[] x -> { for (int i = 0; i < x.length; i++) x[i] = b.get(i); }
             case short[] x -> { for (int i = 0; i < x.length; i++) x[i] = b.getShort(2 * i); }
@@ -97,6 +123,20 @@ final class PtxRunner {
             case long[] x -> { for (int i = 0; i < x.length; i++) x[i] = b.getLong(8 * i); }
             case double[] x -> { for (int i = 0; i < x.length; i++) x[i] = Double.longBitsToDouble(b.getLong(8 * i)); }
             default -> throw new IllegalArgumentException("not a primitive array: " + a);
+        }
+    }
+
+    /** Copies {@code bytes} from native-order {@code from} into little-endian {@code to} (or back), by element size. */
+    private static void copyBytes(MemorySegment from, MemorySegment to, long bytes, int elementBytes) {
+        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN || elementBytes == 1) {
+            MemorySegment.copy(from, 0, to, 0, bytes);
+            return;
+        }
+        ValueLayout.OfByte unit = ValueLayout.JAVA_BYTE;
+        for (long e = 0; e < bytes; e += elementBytes) {
+            for (int k = 0; k < elementBytes; k++) {
+                to.set(unit, e + k, from.get(unit, e + elementBytes - 1 - k));
+            }
         }
     }
 }
