@@ -215,7 +215,8 @@ class OffHeapEndToEndTest {
             plan.run();
             x.close();
             IllegalStateException e = assertThrows(IllegalStateException.class, plan::run);
-            assertTrue(e.getMessage().contains("(x)") && e.getMessage().contains("closed"), e.getMessage());
+            // The plan checks before the back end does, so its message (naming the parameter) comes first.
+            assertTrue(e.getMessage().contains("parameter 'x'") && e.getMessage().contains("closed"), e.getMessage());
             KilnException e2 = assertThrows(KilnException.class, bad::run);
             assertInstanceOf(IndexOutOfBoundsException.class, e2.getCause(), "x is shorter than y, as Java would find");
         }
