@@ -11,7 +11,7 @@ import java.util.Set;
 /**
  * The control-flow graph of a kernel's blocks, with the analyses passes and back ends share:
  * successors and predecessors, reverse post-order, dominators, post-dominators and liveness of
- * variables. Immutable; every analysis is computed once, when the graph is built.
+ * variables. Immutable; each analysis is computed once, post-dominators and liveness on first use.
  * <p>Blocks unreachable from the entry (block 0) are part of the graph (they have successors and
  * take part in liveness) but not of the reverse post-order, and they have no dominator.
  * Post-dominators are computed against a virtual exit node, {@link #exit()}, that every
@@ -27,10 +27,10 @@ public final class Cfg {
     private final List<List<Integer>> preds;
     private final List<Integer> rpo;
     private final int[] idom;
-    private final int[] ipdom;
-    private final BitSet[] liveIn;
-    private final BitSet[] liveOut;
-    private final Var[] varsById;
+    private int[] ipdom;
+    private BitSet[] liveIn;
+    private BitSet[] liveOut;
+    private Var[] varsById;
 
     private Cfg(List<Block> blocks) {
         this.blocks = List.copyOf(blocks);
@@ -63,7 +63,12 @@ public final class Cfg {
         // forward: dominators from block 0
         this.rpo = reversePostOrder(n, 0, succs);
         this.idom = dominators(n, 0, rpo, preds);
+    }
 
+    /** Post-dominators, computed on first use (the verifier and most passes do not need them). */
+    private synchronized int[] ipdoms() {
+        if (ipdom != null) return ipdom;
+        int n = blocks.size();
         // backward: post-dominators from a virtual exit (node n) that every Return block reaches
         List<List<Integer>> rsuccs = new ArrayList<>();
         List<List<Integer>> rpreds = new ArrayList<>();
@@ -80,8 +85,15 @@ public final class Cfg {
             }
         }
         List<Integer> rrpo = reversePostOrder(n + 1, n, rsuccs);
-        this.ipdom = dominators(n + 1, n, rrpo, rpreds);
+        ipdom = dominators(n + 1, n, rrpo, rpreds);
 
+        return ipdom;
+    }
+
+    /** Liveness by backward dataflow to a fixed point, computed on first use. */
+    private synchronized void liveness() {
+        if (liveIn != null) return;
+        int n = blocks.size();
         // liveness
         int maxVar = -1;
         for (Block b : blocks) {
@@ -92,7 +104,7 @@ public final class Cfg {
             }
             for (Var v : DefUse.varUses(b.terminator())) maxVar = Math.max(maxVar, v.id());
         }
-        this.varsById = new Var[maxVar + 1];
+        varsById = new Var[maxVar + 1];
         BitSet[] use = new BitSet[n];
         BitSet[] def = new BitSet[n];
         for (int b = 0; b < n; b++) {
@@ -114,8 +126,8 @@ public final class Cfg {
                 if (!def[b].get(v.id())) use[b].set(v.id());
             }
         }
-        this.liveIn = new BitSet[n];
-        this.liveOut = new BitSet[n];
+        liveIn = new BitSet[n];
+        liveOut = new BitSet[n];
         for (int b = 0; b < n; b++) {
             liveIn[b] = new BitSet();
             liveOut[b] = new BitSet();
@@ -136,7 +148,7 @@ public final class Cfg {
                 }
             }
         }
-    }
+        }
 
     /** The graph of {@code ir}'s blocks. */
     public static Cfg of(KernelIR ir) {
@@ -201,11 +213,12 @@ public final class Cfg {
      * every path to a return, {@link #NONE} when no return is reachable from {@code b}.
      */
     public int ipdom(int b) {
-        return ipdom[b];
+        return ipdoms()[b];
     }
 
     /** Whether every path from {@code b} to a return passes through {@code a} (a block post-dominates itself). */
     public boolean postDominates(int a, int b) {
+        int[] ipdom = ipdoms();
         if (ipdom[b] == NONE) return false;
         for (int x = b; x != NONE && x != exit(); x = ipdom[x]) {
             if (x == a) return true;
@@ -215,11 +228,13 @@ public final class Cfg {
 
     /** The variables live on entry to {@code b}: read on some path from its start before being assigned. */
     public Set<Var> liveIn(int b) {
+        liveness();
         return vars(liveIn[b]);
     }
 
     /** The variables live at the end of {@code b}: live on entry to some successor. */
     public Set<Var> liveOut(int b) {
+        liveness();
         return vars(liveOut[b]);
     }
 
