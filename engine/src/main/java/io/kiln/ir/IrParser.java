@@ -118,7 +118,7 @@ public final class IrParser {
             for (Map.Entry<String, Integer> e : varIds.entrySet()) {
                 Type t = typeOf.get(find(e.getValue()));
                 if (t == null) {
-                    throw new IllegalArgumentException("line " + firstLine.get(e.getValue()) + ": cannot infer the type of %" + e.getKey()
+                    throw new IllegalArgumentException("IR text line " + firstLine.get(e.getValue()) + ": cannot infer the type of %" + e.getKey()
                             + " (it is never assigned by a typed instruction nor used where the type is fixed); assign it, e.g. '%"
                             + e.getKey() + " = 0' for I32");
                 }
