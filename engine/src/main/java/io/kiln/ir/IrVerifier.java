@@ -19,9 +19,10 @@ import java.util.Set;
  * at the start of block 0. So the rule is strict: on every path from block 0 to a use, the variable
  * is assigned, where scalar parameters' variables count as assigned at entry. Back ends may therefore
  * leave registers uninitialised.
- * <p><b>Unreachable blocks.</b> Blocks that block 0 cannot reach are allowed (the front end leaves
- * the targets of branches it folded, and inlining can leave a callee's dead tail) as long as they are
- * otherwise well formed; their instructions are type-checked but not checked for definite assignment.
+ * <p><b>Unreachable blocks.</b> Blocks that block 0 cannot reach are allowed (the front end's builder
+ * gives a block it never terminated a {@code Return}, and a pass may leave dead blocks behind rather
+ * than renumber) as long as they are otherwise well formed: their instructions are type-checked but
+ * not checked for definite assignment, and they are never parallel-loop headers.
  */
 public final class IrVerifier {
     private IrVerifier() {
