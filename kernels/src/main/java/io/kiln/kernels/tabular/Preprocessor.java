@@ -329,10 +329,10 @@ public final class Preprocessor {
         Arrays.fill(hi, (float) high);
         TaskGraph graph = new TaskGraph("tabular-transform").transferToDevice(Transfer.EVERY_RUN, in.values());
         if (missing == null) {
-            graph.task("transform", TabularKernels::transformF32, in.values(), in.rows(), columns, f, m, s, lo, hi, out.values());
+            graph.task("transform", TabularKernels::transformF32, in.values(), in.rows(), columns, tiles(in.rows()), f, m, s, lo, hi, out.values());
         } else {
             graph.transferToDevice(Transfer.EVERY_RUN, missing)
-                    .task("transform", TabularKernels::transformF32Masked, in.values(), missing, in.rows(), columns, f, m, s, lo,
+                    .task("transform", TabularKernels::transformF32Masked, in.values(), missing, in.rows(), columns, tiles(in.rows()), f, m, s, lo,
                             hi, out.values());
         }
         return graph.transferToHost(Transfer.EVERY_RUN, out.values()).plan(device);
@@ -352,10 +352,11 @@ public final class Preprocessor {
         Arrays.fill(hi, high);
         TaskGraph graph = new TaskGraph("tabular-transform");
         if (missing == null) {
-            graph.task("transform", TabularKernels::transformF64, in.values(), in.rows(), columns, fill(), center(), scale(), lo,
+            graph.task("transform", TabularKernels::transformF64, in.values(), in.rows(), columns, tiles(in.rows()), fill(), center(), scale(), lo,
                     hi, out.values());
         } else {
-            graph.task("transform", TabularKernels::transformF64Masked, in.values(), missing, in.rows(), columns, fill(),
+            graph.task("transform", TabularKernels::transformF64Masked, in.values(), missing, in.rows(), columns, tiles(in.rows()),
+                    fill(),
                     center(), scale(), lo, hi, out.values());
         }
         Launch.run(device, graph.transferToDevice(Transfer.EVERY_RUN, in.values())
@@ -370,6 +371,11 @@ public final class Preprocessor {
                     + ": allocate the output with the input's shape");
         }
         if (missing != null) Shapes.checkMask(missing, inRows, inColumns);
+    }
+
+    /** Tiles per column of the transform kernels, at least 1 so that the tile index never divides by 0. */
+    static int tiles(int rows) {
+        return Math.max(1, (rows + TabularKernels.TILE_ROWS - 1) / TabularKernels.TILE_ROWS);
     }
 
     private static float[] toFloats(double[] v) {

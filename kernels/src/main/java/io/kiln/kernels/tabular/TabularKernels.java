@@ -182,58 +182,117 @@ public final class TabularKernels {
         }
     }
 
+    /** Rows per tile of the transform kernels: one work-item transforms one tile of one column. */
+    public static final int TILE_ROWS = 4096;
+
     /**
      * The fused impute, scale and clip of every column in one launch, NaN being missing:
      * {@code v = isNaN(x) ? fill[c] : x; y = (v - center[c]) / scale[c]; out = min(max(y, lo[c]), hi[c])}
-     * in float32 ({@code Math.max/min}: a NaN stays NaN). {@code out} may be {@code data}.
+     * in float32 ({@code Math.max/min}: a NaN stays NaN). Work is cut in tiles of {@link #TILE_ROWS}
+     * rows of one column, {@code tilesPerColumn = max(1, ceil(rows / TILE_ROWS))}. {@code out} may be
+     * {@code data}: the first loop leaves a missing value NaN, so the second still finds it; in place a
+     * value that the scaling itself turns into NaN (an infinite value scaled by infinite fitted
+     * statistics) is also given the fill.
      */
-    public static void transformF32(float[] data, int rows, int columns, float[] fill, float[] center, float[] scale,
-                                    float[] lo, float[] hi, float[] out) {
-        for (@Parallel int c = 0; c < columns; c++) {
-            for (@Parallel int r = 0; r < rows; r++) {
-                int i = c * rows + r;
-                float v = data[i];
-                v = v != v ? fill[c] : v;
-                out[i] = Math.min(Math.max((v - center[c]) / scale[c], lo[c]), hi[c]);
+    public static void transformF32(float[] data, int rows, int columns, int tilesPerColumn, float[] fill, float[] center,
+            float[] scale, float[] lo, float[] hi, float[] out) {
+        for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
+            int c = t / tilesPerColumn;
+            int b = t - c * tilesPerColumn;
+            float m = center[c];
+            float s = scale[c];
+            float l = lo[c];
+            float h = hi[c];
+            float filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+            int start = c * rows + b * TILE_ROWS;
+            int end = c * rows + Math.min(rows, b * TILE_ROWS + TILE_ROWS);
+            // Two loops over the tile (still in cache for the second): the first has no select, so the
+            // JIT vectorises it; a missing value comes out NaN there and is overwritten by the second.
+            for (int i = start; i < end; i++) {
+                out[i] = Math.min(Math.max((data[i] - m) / s, l), h);
+            }
+            for (int i = start; i < end; i++) {
+                if (data[i] != data[i]) {
+                    out[i] = filled;
+                }
             }
         }
     }
 
     /** {@link #transformF32} where a value is missing when its {@code missing} byte is nonzero or it is NaN. */
-    public static void transformF32Masked(float[] data, byte[] missing, int rows, int columns, float[] fill, float[] center,
-                                          float[] scale, float[] lo, float[] hi, float[] out) {
-        for (@Parallel int c = 0; c < columns; c++) {
-            for (@Parallel int r = 0; r < rows; r++) {
-                int i = c * rows + r;
-                float v = data[i];
-                v = v != v || missing[i] != 0 ? fill[c] : v;
-                out[i] = Math.min(Math.max((v - center[c]) / scale[c], lo[c]), hi[c]);
+    public static void transformF32Masked(float[] data, byte[] missing, int rows, int columns, int tilesPerColumn, float[] fill, float[] center,
+            float[] scale, float[] lo, float[] hi, float[] out) {
+        for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
+            int c = t / tilesPerColumn;
+            int b = t - c * tilesPerColumn;
+            float m = center[c];
+            float s = scale[c];
+            float l = lo[c];
+            float h = hi[c];
+            float filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+            int start = c * rows + b * TILE_ROWS;
+            int end = c * rows + Math.min(rows, b * TILE_ROWS + TILE_ROWS);
+            // Two loops over the tile (still in cache for the second): the first has no select, so the
+            // JIT vectorises it; a missing value comes out NaN there and is overwritten by the second.
+            for (int i = start; i < end; i++) {
+                out[i] = Math.min(Math.max((data[i] - m) / s, l), h);
+            }
+            for (int i = start; i < end; i++) {
+                if (missing[i] != 0 || data[i] != data[i]) {
+                    out[i] = filled;
+                }
             }
         }
     }
 
     /** {@link #transformF32} in float64. */
-    public static void transformF64(double[] data, int rows, int columns, double[] fill, double[] center, double[] scale,
-                                    double[] lo, double[] hi, double[] out) {
-        for (@Parallel int c = 0; c < columns; c++) {
-            for (@Parallel int r = 0; r < rows; r++) {
-                int i = c * rows + r;
-                double v = data[i];
-                v = v != v ? fill[c] : v;
-                out[i] = Math.min(Math.max((v - center[c]) / scale[c], lo[c]), hi[c]);
+    public static void transformF64(double[] data, int rows, int columns, int tilesPerColumn, double[] fill, double[] center,
+            double[] scale, double[] lo, double[] hi, double[] out) {
+        for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
+            int c = t / tilesPerColumn;
+            int b = t - c * tilesPerColumn;
+            double m = center[c];
+            double s = scale[c];
+            double l = lo[c];
+            double h = hi[c];
+            double filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+            int start = c * rows + b * TILE_ROWS;
+            int end = c * rows + Math.min(rows, b * TILE_ROWS + TILE_ROWS);
+            // Two loops over the tile (still in cache for the second): the first has no select, so the
+            // JIT vectorises it; a missing value comes out NaN there and is overwritten by the second.
+            for (int i = start; i < end; i++) {
+                out[i] = Math.min(Math.max((data[i] - m) / s, l), h);
+            }
+            for (int i = start; i < end; i++) {
+                if (data[i] != data[i]) {
+                    out[i] = filled;
+                }
             }
         }
     }
 
     /** {@link #transformF64} with a missing mask, as {@link #transformF32Masked}. */
-    public static void transformF64Masked(double[] data, byte[] missing, int rows, int columns, double[] fill,
-                                          double[] center, double[] scale, double[] lo, double[] hi, double[] out) {
-        for (@Parallel int c = 0; c < columns; c++) {
-            for (@Parallel int r = 0; r < rows; r++) {
-                int i = c * rows + r;
-                double v = data[i];
-                v = v != v || missing[i] != 0 ? fill[c] : v;
-                out[i] = Math.min(Math.max((v - center[c]) / scale[c], lo[c]), hi[c]);
+    public static void transformF64Masked(double[] data, byte[] missing, int rows, int columns, int tilesPerColumn, double[] fill, double[] center,
+            double[] scale, double[] lo, double[] hi, double[] out) {
+        for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
+            int c = t / tilesPerColumn;
+            int b = t - c * tilesPerColumn;
+            double m = center[c];
+            double s = scale[c];
+            double l = lo[c];
+            double h = hi[c];
+            double filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+            int start = c * rows + b * TILE_ROWS;
+            int end = c * rows + Math.min(rows, b * TILE_ROWS + TILE_ROWS);
+            // Two loops over the tile (still in cache for the second): the first has no select, so the
+            // JIT vectorises it; a missing value comes out NaN there and is overwritten by the second.
+            for (int i = start; i < end; i++) {
+                out[i] = Math.min(Math.max((data[i] - m) / s, l), h);
+            }
+            for (int i = start; i < end; i++) {
+                if (missing[i] != 0 || data[i] != data[i]) {
+                    out[i] = filled;
+                }
             }
         }
     }

@@ -164,7 +164,7 @@ class PreprocessorTest {
         String[] clip = text.lines().filter(l -> l.startsWith("clip ")).findFirst().orElseThrow().split(" ");
         Arrays.fill(lo, (float) Double.parseDouble(clip[1]));
         Arrays.fill(hi, (float) Double.parseDouble(clip[2]));
-        TabularKernels.transformF32(in.values(), in.rows(), cols, f, m, s, lo, hi, out);
+        TabularKernels.transformF32(in.values(), in.rows(), cols, Preprocessor.tiles(in.rows()), f, m, s, lo, hi, out);
     }
 
     static void assertBitsEqual(float[] expected, float[] actual, String what) {
