@@ -1,18 +1,16 @@
 package io.kiln;
 
-import io.kiln.runtime.Backends;
-
 import java.util.List;
 import java.util.Map;
 
-/** The devices Kiln can run kernels on. */
+/** The devices Kiln can run kernels on, as the {@link KilnRuntime#shared() shared runtime} sees them. */
 public final class Devices {
     private Devices() {
     }
 
     /** Every available device: CUDA devices first, then OpenCL devices, then {@code cpu}. */
     public static List<Device> list() {
-        return Backends.get().devices();
+        return KilnRuntime.shared().devices();
     }
 
     /**
@@ -22,10 +20,7 @@ public final class Devices {
      * @throws IllegalArgumentException if there is no such device, listing those there are
      */
     public static Device get(String id) {
-        if ("auto".equals(id)) return auto();
-        return list().stream().filter(d -> d.id().equals(id)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no device '" + id + "'; available: "
-                        + list().stream().map(Device::id).toList() + (unavailable().isEmpty() ? "" : "; unavailable back ends: " + unavailable())));
+        return KilnRuntime.shared().device(id);
     }
 
     /**
@@ -33,11 +28,11 @@ public final class Devices {
      * {@code cpu}. OpenCL CPU devices are chosen only when the CPU back end is not installed.
      */
     public static Device auto() {
-        return Backends.get().auto();
+        return KilnRuntime.shared().auto();
     }
 
     /** Back ends that found no device here, with the reason for each. */
     public static Map<Backend, String> unavailable() {
-        return Backends.get().unavailable();
+        return KilnRuntime.shared().unavailable();
     }
 }

@@ -26,14 +26,48 @@ public final class ExecutionPlan implements AutoCloseable {
         this.executor = executor;
     }
 
-    /** Runs every task of the graph once, in order, and waits for the results. */
+    /**
+     * Runs every task of the graph once by issuing the plan's {@link #schedule()}, and returns when the
+     * host owns its data again: every copy of this run, to the host ({@code transferToHost} data) and to
+     * devices (the host memory they read), has completed. Launches whose results stay on a device may
+     * still be running; later commands that use their results wait for them, and a failure among them
+     * is reported by the command that waits (at the latest by {@link #close()}).
+     */
     public RunResult run() {
         return executor.run();
     }
 
-    /** Runs the graph on a background thread. {@link #close()} waits for a run in flight. */
+    /**
+     * Binds {@code bindings} (new data, scalar values, grids; they stay in effect for later runs), then
+     * runs as {@link #run()} does. Kernels and the schedule are not rebuilt.
+     *
+     * @throws IllegalArgumentException if a binding does not fit the graph; then nothing is bound
+     */
+    public RunResult run(Bindings bindings) {
+        return executor.run(java.util.Objects.requireNonNull(bindings, "bindings"));
+    }
+
+    /**
+     * Runs the graph on a background thread, as {@link #run()}: the future completes when the copies of
+     * the run have completed (the {@code transferToHost} data is on the host), not when every launch has;
+     * runs stay serialised per plan. {@link #close()} waits for a run in flight.
+     */
     public CompletableFuture<RunResult> runAsync() {
         return CompletableFuture.supplyAsync(executor::run, ASYNC);
+    }
+
+    /** As {@link #runAsync()}, with {@code bindings} applied first (on the background thread). */
+    public CompletableFuture<RunResult> runAsync(Bindings bindings) {
+        java.util.Objects.requireNonNull(bindings, "bindings");
+        return CompletableFuture.supplyAsync(() -> executor.run(bindings), ASYNC);
+    }
+
+    /**
+     * The schedule every run issues: copies, launches, copies back and the host's waits, with the events
+     * that order them, one step per line when printed. Builds the plan's kernels if no run did yet.
+     */
+    public Schedule schedule() {
+        return executor.schedule();
     }
 
     /** Runs every task on {@code device} unless a task has its own device. */
@@ -72,7 +106,11 @@ public final class ExecutionPlan implements AutoCloseable {
         return this;
     }
 
-    /** Copies the current contents of the given arrays back to the host now. */
+    /**
+     * Copies the current contents of the given arrays back to the host now and waits for them. Each
+     * array is itself (identity), Java or off-heap: one the graph was built with, or one bound in its
+     * place ({@link Bindings}) in recent runs.
+     */
     public ExecutionPlan transferToHost(Object... data) {
         executor.transferToHost(data);
         return this;

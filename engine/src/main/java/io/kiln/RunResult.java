@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * What one {@link ExecutionPlan#run()} did: which device ran each task and how long compiling,
- * copying and computing took. Times are in nanoseconds of host wall-clock time.
+ * copying and computing took, and how many copies it issued or skipped. Times are in nanoseconds of
+ * host wall-clock time.
  */
 public final class RunResult {
 
@@ -26,12 +27,47 @@ public final class RunResult {
     private final List<TaskRun> tasks;
     private final long transferToHostNanos;
     private final long totalNanos;
+    private final int copiesToDevice;
+    private final int copiesToHost;
+    private final int copiesElided;
 
+    /** A result without copy counts. */
     public RunResult(String graph, List<TaskRun> tasks, long transferToHostNanos, long totalNanos) {
+        this(graph, tasks, transferToHostNanos, totalNanos, 0, 0, 0);
+    }
+
+    /**
+     * A result.
+     *
+     * @param copiesToDevice copies issued to devices in this run
+     * @param copiesToHost   copies issued back to the host in this run (including those a task on
+     *                       another device or on {@code cpu} needed)
+     * @param copiesElided   copies to a device skipped because the device copy was current
+     */
+    public RunResult(String graph, List<TaskRun> tasks, long transferToHostNanos, long totalNanos,
+                     int copiesToDevice, int copiesToHost, int copiesElided) {
         this.graph = graph;
         this.tasks = List.copyOf(tasks);
         this.transferToHostNanos = transferToHostNanos;
         this.totalNanos = totalNanos;
+        this.copiesToDevice = copiesToDevice;
+        this.copiesToHost = copiesToHost;
+        this.copiesElided = copiesElided;
+    }
+
+    /** How many copies to a device this run issued. */
+    public int copiesToDevice() {
+        return copiesToDevice;
+    }
+
+    /** How many copies back to the host this run issued. */
+    public int copiesToHost() {
+        return copiesToHost;
+    }
+
+    /** How many copies to a device this run skipped because the device copy was already current. */
+    public int copiesElided() {
+        return copiesElided;
     }
 
     /** The graph's name. */
@@ -62,7 +98,8 @@ public final class RunResult {
 
     @Override
     public String toString() {
-        StringBuilder sb = new StringBuilder("run of '" + graph + "' in " + totalNanos / 1000 + " us");
+        StringBuilder sb = new StringBuilder("run of '" + graph + "' in " + totalNanos / 1000 + " us (copies: "
+                + copiesToDevice + " to devices, " + copiesToHost + " to the host, " + copiesElided + " skipped)");
         for (TaskRun t : tasks) {
             sb.append("\n  ").append(t.taskId()).append(" on ").append(t.device().id())
                     .append(": compile ").append(t.compileNanos() / 1000).append(" us, transfer ")

@@ -4,6 +4,8 @@ import io.kiln.runtime.TaskSpec;
 import io.kiln.runtime.GraphSpec;
 import io.kiln.runtime.PlanExecutor;
 
+import java.util.HashMap;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -34,6 +36,7 @@ public final class TaskGraph {
     private final Map<Object, Transfer> toDevice = new IdentityHashMap<>();
     private final Map<Object, Transfer> toHost = new IdentityHashMap<>();
     private final Set<String> ids = new java.util.HashSet<>();
+    private final Map<String, Grid> grids = new HashMap<>();
 
     /** An empty graph; {@code name} appears in results and messages. */
     public TaskGraph(String name) {
@@ -43,6 +46,23 @@ public final class TaskGraph {
     /** The graph's name. */
     public String name() {
         return name;
+    }
+
+    /**
+     * Sets the launch size of task {@code taskId} where the graph is built (plans may still change it
+     * with {@link ExecutionPlan#withGrid} or {@link Bindings#grid}):
+     * {@code graph.task("blur", Filters::blur, ctx, img, out).withGrid("blur", Grid.of(w, h))}.
+     *
+     * @throws IllegalArgumentException if the graph has no task {@code taskId}
+     */
+    public TaskGraph withGrid(String taskId, Grid grid) {
+        Objects.requireNonNull(taskId, "taskId");
+        Objects.requireNonNull(grid, "grid");
+        if (!ids.contains(taskId)) {
+            throw new IllegalArgumentException("task graph '" + name + "' has no task '" + taskId + "' (yet): add the task before its grid");
+        }
+        grids.put(taskId, grid);
+        return this;
     }
 
     /**
@@ -74,20 +94,30 @@ public final class TaskGraph {
         return this;
     }
 
-    /** Makes an execution plan on {@link Devices#auto()}. */
+    /** Makes an execution plan on {@link Devices#auto()}, in the {@link KilnRuntime#shared() shared runtime}. */
     public ExecutionPlan plan() {
         return plan(Devices.auto());
     }
 
-    /** Makes an execution plan whose tasks run on {@code device} unless told otherwise. */
+    /** Makes an execution plan whose tasks run on {@code device} unless told otherwise (shared runtime). */
     public ExecutionPlan plan(Device device) {
+        return plan(KilnRuntime.shared(), device);
+    }
+
+    /**
+     * Makes an execution plan in {@code runtime}: its kernels are built and cached there.
+     *
+     * @throws IllegalStateException if the graph has no tasks or {@code runtime} is closed
+     */
+    public ExecutionPlan plan(KilnRuntime runtime, Device device) {
+        Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(device, "device");
         if (tasks.isEmpty()) {
             throw new IllegalStateException("task graph '" + name + "' has no tasks: add one with task(...)");
         }
         GraphSpec spec = new GraphSpec(name, List.copyOf(tasks), Collections.unmodifiableMap(new IdentityHashMap<>(toDevice)),
-                Collections.unmodifiableMap(new IdentityHashMap<>(toHost)));
-        return new ExecutionPlan(new PlanExecutor(spec, device));
+                Collections.unmodifiableMap(new IdentityHashMap<>(toHost)), Map.copyOf(grids));
+        return new ExecutionPlan(new PlanExecutor(runtime.context(), spec, device));
     }
 
     private TaskGraph addTask(String id, Object kernel, Object[] args) {
@@ -112,8 +142,9 @@ public final class TaskGraph {
             if (o == null) {
                 throw new IllegalArgumentException("null passed as transfer data");
             }
-            if (!o.getClass().isArray() || !o.getClass().getComponentType().isPrimitive()) {
-                throw new IllegalArgumentException("transfer data must be primitive arrays, got " + o.getClass().getTypeName());
+            if (!(o instanceof OffHeapArray) && (!o.getClass().isArray() || !o.getClass().getComponentType().isPrimitive())) {
+                throw new IllegalArgumentException("transfer data must be primitive arrays or off-heap arrays (FloatArray, ...), got "
+                        + o.getClass().getTypeName());
             }
             out.add(o);
         }
@@ -121,9 +152,10 @@ public final class TaskGraph {
     }
 
     /**
-     * Adds a task that runs {@code kernel} with {@code a} when the plan runs. Arrays are passed by
-     * reference and stay bound to the task: mutate their contents between runs, never swap them.
-     * Scalars are captured now. Tasks run in the order they were added; the graph orders transfers
+     * Adds a task that runs {@code kernel} with {@code a} when the plan runs. Arrays (Java arrays or
+     * {@link OffHeapArray}s) are passed by reference and stay bound to the task: mutate their contents
+     * between runs, or bind other arrays to them with {@link ExecutionPlan#run(Bindings)}. Scalars are
+     * captured now (rebind them the same way). Tasks run in the order they were added; the graph orders transfers
      * and dependent tasks from what each kernel reads and writes.
      *
      * @param id     a unique task id, used by {@link ExecutionPlan#withGrid} and in results

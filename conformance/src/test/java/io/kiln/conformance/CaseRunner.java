@@ -82,6 +82,22 @@ final class CaseRunner {
             deviceNanos += System.nanoTime() - t1;
             compare(c, device, shape, data.get(si).inputs(), data.get(si).expected(), onDevice, problems);
         }
+        if (!Boolean.getBoolean("kiln.conformance.heapOnly")) {
+            // The same kernel again with every array parameter off-heap (FloatArray for float[], ...).
+            io.kiln.ir.KernelIR offHeap = OffHeapVariant.of(io.kiln.compiler.FrontEnd.compile(c.method()));
+            for (int si = 0; si < shapes.size(); si++) {
+                Shape shape = shapes.get(si);
+                Object[] onDevice = copyAll(data.get(si).inputs());
+                long t1 = System.nanoTime();
+                try {
+                    runOffHeapOnDevice(c, offHeap, device, onDevice, shape);
+                } catch (RuntimeException | AssertionError e) {
+                    throw new AssertionError(where(c, device, shape) + " (off-heap parameters): " + e + "\n" + Seeds.reproduce(), e);
+                }
+                deviceNanos += System.nanoTime() - t1;
+                compare(c, device, shape, data.get(si).inputs(), data.get(si).expected(), onDevice, problems);
+            }
+        }
         if (Boolean.getBoolean("kiln.timing")) {
             System.out.printf("[kiln timing] %-45s prepare %6.1f ms, device %6.1f ms, total %6.1f ms%n", c.name() + " on " + device.id(),
                     prepared / 1e6, deviceNanos / 1e6, (System.nanoTime() - t0) / 1e6);
@@ -121,6 +137,46 @@ final class CaseRunner {
                 throw new AssertionError("the task ran on " + run.device().id() + " instead of " + device.id()
                         + " (fallback: " + run.fallbackReason() + ")");
             }
+        }
+    }
+
+    /**
+     * Runs the off-heap form of {@code c} through the back end's own SPI (build, copy in, launch, copy
+     * out) on off-heap copies of {@code args}, then copies the results back into {@code args}.
+     */
+    private static void runOffHeapOnDevice(KernelCase c, io.kiln.ir.KernelIR ir, Device device, Object[] args, Shape shape) {
+        io.kiln.spi.DeviceRuntime runtime = io.kiln.runtime.Backends.get().runtime(device.id());
+        if (runtime == null) throw new AssertionError("no runtime for " + device.id());
+        io.kiln.spi.LaunchGeometry geometry = switch (ir.kind()) {
+            case WORK_ITEM -> {
+                io.kiln.Grid g = c.grid().apply(shape);
+                yield new io.kiln.spi.LaunchGeometry(g.globalSizes(), g.localSizes());
+            }
+            case LOOP_PARALLEL -> {
+                long[] sizes = new long[ir.parallelLoops().size()];
+                for (io.kiln.ir.ParallelLoop loop : ir.parallelLoops()) {
+                    sizes[loop.dim()] = loop.tripCount() == null ? -1 : Math.max(0, loop.tripCount().evaluate(args));
+                }
+                yield new io.kiln.spi.LaunchGeometry(sizes, null);
+            }
+            case SINGLE -> new io.kiln.spi.LaunchGeometry(new long[] {1}, null);
+        };
+        Object[] off = new Object[args.length];
+        for (int i = 0; i < args.length; i++) off[i] = OffHeapVariant.toOffHeap(args[i]);
+        io.kiln.spi.CompiledKernel kernel = runtime.compile(ir);
+        try (io.kiln.spi.DeviceSession session = runtime.openSession()) {
+            for (Object o : off) {
+                if (o instanceof io.kiln.OffHeapArray && session.copiesData()) session.toDevice(o);
+            }
+            session.launch(kernel, off, geometry);
+            session.finish();
+            for (Object o : off) {
+                if (o instanceof io.kiln.OffHeapArray && session.copiesData()) session.toHost(o);
+            }
+            for (int i = 0; i < args.length; i++) OffHeapVariant.copyBack(off[i], args[i]);
+        } finally {
+            kernel.close();
+            OffHeapVariant.closeAll(off);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.kiln.cpu;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -22,6 +24,12 @@ import java.lang.invoke.VarHandle;
  * as {@code KernelContext.atomicCompareAndSet(float[], ...)} does. {@code min} and {@code max} follow
  * {@link Math#min}/{@link Math#max} (NaN wins, {@code -0.0 < 0.0}); an update that would not change
  * the element's bits writes nothing (indistinguishable from writing them again).
+ * <p>The {@link MemorySegment} overloads are the same operations on off-heap arrays ({@code IntArray},
+ * {@code LongArray}, {@code FloatArray}, {@code DoubleArray}) with a {@code long} index, through the
+ * element layouts' {@link ValueLayout#arrayElementVarHandle array element VarHandles} (coordinates:
+ * segment, base offset 0, index). Those are aligned native accesses, so every access mode is atomic,
+ * and a float or double compare-and-exchange compares raw bits there too. An index out of range
+ * throws {@link IndexOutOfBoundsException}, a closed array's memory {@link IllegalStateException}.
  */
 final class CpuAtomics {
     private CpuAtomics() {
@@ -179,6 +187,157 @@ final class CpuAtomics {
             double m = Math.max(old, v);
             if (Double.doubleToRawLongBits(m) == Double.doubleToRawLongBits(old)) return old;
             double witness = (double) DOUBLES.compareAndExchange(a, i, old, m);
+            if (Double.doubleToRawLongBits(witness) == Double.doubleToRawLongBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    // ------------------------------------------------------------------------ off-heap (MemorySegment)
+
+    private static final VarHandle SEG_INTS = ValueLayout.JAVA_INT.arrayElementVarHandle();
+    private static final VarHandle SEG_LONGS = ValueLayout.JAVA_LONG.arrayElementVarHandle();
+    private static final VarHandle SEG_FLOATS = ValueLayout.JAVA_FLOAT.arrayElementVarHandle();
+    private static final VarHandle SEG_DOUBLES = ValueLayout.JAVA_DOUBLE.arrayElementVarHandle();
+
+    static int add(MemorySegment a, long i, int v) {
+        return (int) SEG_INTS.getAndAdd(a, 0L, i, v);
+    }
+
+    static int exchange(MemorySegment a, long i, int v) {
+        return (int) SEG_INTS.getAndSet(a, 0L, i, v);
+    }
+
+    static int compareAndSet(MemorySegment a, long i, int expected, int v) {
+        return (int) SEG_INTS.compareAndExchange(a, 0L, i, expected, v);
+    }
+
+    static int min(MemorySegment a, long i, int v) {
+        int old = (int) SEG_INTS.getVolatile(a, 0L, i);
+        while (old > v) {
+            int witness = (int) SEG_INTS.compareAndExchange(a, 0L, i, old, v);
+            if (witness == old) break;
+            old = witness;
+        }
+        return old;
+    }
+
+    static int max(MemorySegment a, long i, int v) {
+        int old = (int) SEG_INTS.getVolatile(a, 0L, i);
+        while (old < v) {
+            int witness = (int) SEG_INTS.compareAndExchange(a, 0L, i, old, v);
+            if (witness == old) break;
+            old = witness;
+        }
+        return old;
+    }
+
+    static long add(MemorySegment a, long i, long v) {
+        return (long) SEG_LONGS.getAndAdd(a, 0L, i, v);
+    }
+
+    static long exchange(MemorySegment a, long i, long v) {
+        return (long) SEG_LONGS.getAndSet(a, 0L, i, v);
+    }
+
+    static long compareAndSet(MemorySegment a, long i, long expected, long v) {
+        return (long) SEG_LONGS.compareAndExchange(a, 0L, i, expected, v);
+    }
+
+    static long min(MemorySegment a, long i, long v) {
+        long old = (long) SEG_LONGS.getVolatile(a, 0L, i);
+        while (old > v) {
+            long witness = (long) SEG_LONGS.compareAndExchange(a, 0L, i, old, v);
+            if (witness == old) break;
+            old = witness;
+        }
+        return old;
+    }
+
+    static long max(MemorySegment a, long i, long v) {
+        long old = (long) SEG_LONGS.getVolatile(a, 0L, i);
+        while (old < v) {
+            long witness = (long) SEG_LONGS.compareAndExchange(a, 0L, i, old, v);
+            if (witness == old) break;
+            old = witness;
+        }
+        return old;
+    }
+
+    /** As {@link #add(float[], int, float)}: a compare-and-exchange loop on the raw bits. */
+    static float add(MemorySegment a, long i, float v) {
+        float old = (float) SEG_FLOATS.getVolatile(a, 0L, i);
+        while (true) {
+            float witness = (float) SEG_FLOATS.compareAndExchange(a, 0L, i, old, old + v);
+            if (Float.floatToRawIntBits(witness) == Float.floatToRawIntBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static float exchange(MemorySegment a, long i, float v) {
+        return (float) SEG_FLOATS.getAndSet(a, 0L, i, v);
+    }
+
+    /** Stores {@code v} when the element's bits equal those of {@code expected}. */
+    static float compareAndSet(MemorySegment a, long i, float expected, float v) {
+        return (float) SEG_FLOATS.compareAndExchange(a, 0L, i, expected, v);
+    }
+
+    static float min(MemorySegment a, long i, float v) {
+        float old = (float) SEG_FLOATS.getVolatile(a, 0L, i);
+        while (true) {
+            float m = Math.min(old, v);
+            if (Float.floatToRawIntBits(m) == Float.floatToRawIntBits(old)) return old;
+            float witness = (float) SEG_FLOATS.compareAndExchange(a, 0L, i, old, m);
+            if (Float.floatToRawIntBits(witness) == Float.floatToRawIntBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static float max(MemorySegment a, long i, float v) {
+        float old = (float) SEG_FLOATS.getVolatile(a, 0L, i);
+        while (true) {
+            float m = Math.max(old, v);
+            if (Float.floatToRawIntBits(m) == Float.floatToRawIntBits(old)) return old;
+            float witness = (float) SEG_FLOATS.compareAndExchange(a, 0L, i, old, m);
+            if (Float.floatToRawIntBits(witness) == Float.floatToRawIntBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static double add(MemorySegment a, long i, double v) {
+        double old = (double) SEG_DOUBLES.getVolatile(a, 0L, i);
+        while (true) {
+            double witness = (double) SEG_DOUBLES.compareAndExchange(a, 0L, i, old, old + v);
+            if (Double.doubleToRawLongBits(witness) == Double.doubleToRawLongBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static double exchange(MemorySegment a, long i, double v) {
+        return (double) SEG_DOUBLES.getAndSet(a, 0L, i, v);
+    }
+
+    static double compareAndSet(MemorySegment a, long i, double expected, double v) {
+        return (double) SEG_DOUBLES.compareAndExchange(a, 0L, i, expected, v);
+    }
+
+    static double min(MemorySegment a, long i, double v) {
+        double old = (double) SEG_DOUBLES.getVolatile(a, 0L, i);
+        while (true) {
+            double m = Math.min(old, v);
+            if (Double.doubleToRawLongBits(m) == Double.doubleToRawLongBits(old)) return old;
+            double witness = (double) SEG_DOUBLES.compareAndExchange(a, 0L, i, old, m);
+            if (Double.doubleToRawLongBits(witness) == Double.doubleToRawLongBits(old)) return old;
+            old = witness;
+        }
+    }
+
+    static double max(MemorySegment a, long i, double v) {
+        double old = (double) SEG_DOUBLES.getVolatile(a, 0L, i);
+        while (true) {
+            double m = Math.max(old, v);
+            if (Double.doubleToRawLongBits(m) == Double.doubleToRawLongBits(old)) return old;
+            double witness = (double) SEG_DOUBLES.compareAndExchange(a, 0L, i, old, m);
             if (Double.doubleToRawLongBits(witness) == Double.doubleToRawLongBits(old)) return old;
             old = witness;
         }

@@ -1,7 +1,14 @@
 package io.kiln.cpu;
 
+import io.kiln.ByteArray;
+import io.kiln.DoubleArray;
+import io.kiln.FloatArray;
+import io.kiln.IntArray;
 import io.kiln.KernelContext;
 import io.kiln.KilnException;
+import io.kiln.LongArray;
+import io.kiln.OffHeapArray;
+import io.kiln.ShortArray;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.Param;
@@ -11,6 +18,8 @@ import io.kiln.ir.ScalarKind;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.LaunchGeometry;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.util.concurrent.ForkJoinPool;
@@ -41,6 +50,10 @@ final class CpuKernel implements CompiledKernel {
     volatile int forcedChunks;
     /** How many chunks the latest launch had (for tests and diagnostics). */
     volatile int lastChunks;
+    /** Whether some parameter is an off-heap array (its argument is replaced by its segment at launch). */
+    private final boolean offHeapParams;
+    /** Whether parallel loop 0 has a long induction variable (its chunks may lie beyond int range). */
+    private final boolean longLoop0;
 
     private CpuKernel(KernelIR ir, JvmEmitter.Output output, MethodHandles.Lookup lookup) throws ReflectiveOperationException {
         this.ir = ir;
@@ -50,6 +63,13 @@ final class CpuKernel implements CompiledKernel {
         this.items = find(lookup, JvmEmitter.Mode.ITEMS);
         this.groups = find(lookup, JvmEmitter.Mode.GROUPS);
         this.single = find(lookup, JvmEmitter.Mode.SINGLE);
+        boolean off = false;
+        for (Param p : ir.params()) {
+            if (p instanceof Param.Array a && a.array().isOffHeap()) off = true;
+        }
+        this.offHeapParams = off;
+        this.longLoop0 = !ir.parallelLoops().isEmpty()
+                && ir.parallelLoops().get(0).induction().type() == io.kiln.ir.Type.I64;
     }
 
     private MethodHandle find(MethodHandles.Lookup lookup, JvmEmitter.Mode mode) throws ReflectiveOperationException {
@@ -107,6 +127,7 @@ final class CpuKernel implements CompiledKernel {
     /** Runs one launch to completion on {@code pool} and the calling thread. */
     void launch(Object[] args, LaunchGeometry geometry, ForkJoinPool pool, int parallelism) {
         checkArguments(args);
+        if (offHeapParams) args = segments(args);
         long[] sizes = geometry == null || geometry.sizes() == null ? new long[] {1} : geometry.sizes();
         switch (ir.kind()) {
             case SINGLE -> runSingle(args);
@@ -117,7 +138,7 @@ final class CpuKernel implements CompiledKernel {
 
     private void runSingle(Object[] args) {
         try {
-            single.invokeExact(args, 0, 0, (int[]) null, (long[]) null);
+            single.invokeExact(args, 0L, 0L, (int[]) null, (long[]) null);
         } catch (Throwable t) {
             throw failure(t);
         }
@@ -125,8 +146,8 @@ final class CpuKernel implements CompiledKernel {
 
     private void launchLoops(Object[] args, long[] sizes, ForkJoinPool pool, int parallelism) {
         long range = sizes.length == 0 ? -1 : sizes[0];
-        if (chunk == null || range < 0 || range > Integer.MAX_VALUE) {
-            // Trip count unknown on the host (or beyond int): interleave iterations, GPU style.
+        if (chunk == null || range < 0 || (range > Integer.MAX_VALUE && !longLoop0)) {
+            // Trip count unknown on the host (or beyond an int loop's range): interleave iterations, GPU style.
             WorkSplitter.Estimate e = perLaunch;
             double perRun = e.nsPerItem();
             int chunks = Double.isNaN(perRun) || perRun < WorkSplitter.TARGET_CHUNK_NANOS ? 1 : parallelism;
@@ -305,12 +326,13 @@ final class CpuKernel implements CompiledKernel {
                 long lo = c * len;
                 b[2 * splitDim] = (int) lo;
                 b[2 * splitDim + 1] = (int) Math.min(box[2 * splitDim + 1], lo + len);
-                mh.invokeExact(args, 0, 0, b, p);
+                mh.invokeExact(args, 0L, 0L, b, p);
             } else if (stride > 0) {
-                mh.invokeExact(args, c, stride, (int[]) null, p);
+                mh.invokeExact(args, (long) c, (long) stride, (int[]) null, p);
             } else {
-                int lo = (int) (c * len);
-                int hi = c == chunks - 1 ? -1 : (int) (lo + len);
+                // lo and hi are offsets from the loop's start; the last chunk has no upper limit.
+                long lo = c * len;
+                long hi = c == chunks - 1 ? -1 : lo + len;
                 mh.invokeExact(args, lo, hi, (int[]) null, p);
             }
         }
@@ -350,6 +372,10 @@ final class CpuKernel implements CompiledKernel {
         for (int r = 0; r < ir.reductions().size(); r++) {
             Reduction red = ir.reductions().get(r);
             Object array = args[red.array().paramIndex()];
+            if (array instanceof MemorySegment seg) {
+                combineInto(seg, red, r, partials);
+                continue;
+            }
             if (java.lang.reflect.Array.getLength(array) == 0) {
                 throw new KilnException("kernel " + ir.displayName() + ": the @Reduce array " + red.array().name()
                         + " is empty; its element 0 receives the result");
@@ -418,6 +444,71 @@ final class CpuKernel implements CompiledKernel {
         }
     }
 
+    /** {@link #combineReductions} for an off-heap {@code @Reduce} array: the same combination into element 0. */
+    private void combineInto(MemorySegment seg, Reduction red, int r, long[][] partials) {
+        if (seg.byteSize() == 0) {
+            throw new KilnException("kernel " + ir.displayName() + ": the @Reduce array " + red.array().name()
+                    + " is empty; its element 0 receives the result");
+        }
+        ReduceOp op = red.op();
+        switch (red.array().element()) {
+            case INT -> {
+                int v = seg.get(ValueLayout.JAVA_INT, 0);
+                for (long[] p : partials) {
+                    int x = (int) p[r];
+                    v = switch (op) {
+                        case ADD -> v + x;
+                        case MUL -> v * x;
+                        case MIN -> Math.min(v, x);
+                        case MAX -> Math.max(v, x);
+                    };
+                }
+                seg.set(ValueLayout.JAVA_INT, 0, v);
+            }
+            case LONG -> {
+                long v = seg.get(ValueLayout.JAVA_LONG, 0);
+                for (long[] p : partials) {
+                    long x = p[r];
+                    v = switch (op) {
+                        case ADD -> v + x;
+                        case MUL -> v * x;
+                        case MIN -> Math.min(v, x);
+                        case MAX -> Math.max(v, x);
+                    };
+                }
+                seg.set(ValueLayout.JAVA_LONG, 0, v);
+            }
+            case FLOAT -> {
+                float v = seg.get(ValueLayout.JAVA_FLOAT, 0);
+                for (long[] p : partials) {
+                    float x = Float.intBitsToFloat((int) p[r]);
+                    v = switch (op) {
+                        case ADD -> v + x;
+                        case MUL -> v * x;
+                        case MIN -> Math.min(v, x);
+                        case MAX -> Math.max(v, x);
+                    };
+                }
+                seg.set(ValueLayout.JAVA_FLOAT, 0, v);
+            }
+            case DOUBLE -> {
+                double v = seg.get(ValueLayout.JAVA_DOUBLE, 0);
+                for (long[] p : partials) {
+                    double x = Double.longBitsToDouble(p[r]);
+                    v = switch (op) {
+                        case ADD -> v + x;
+                        case MUL -> v * x;
+                        case MIN -> Math.min(v, x);
+                        case MAX -> Math.max(v, x);
+                    };
+                }
+                seg.set(ValueLayout.JAVA_DOUBLE, 0, v);
+            }
+            default -> throw new KilnException("kernel " + ir.displayName() + ": @Reduce on "
+                    + red.array().element().javaName() + " off-heap arrays is not supported");
+        }
+    }
+
     private KilnException failure(Throwable t) {
         if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
             throw (VirtualMachineError) t;
@@ -435,7 +526,7 @@ final class CpuKernel implements CompiledKernel {
         for (Param p : ir.params()) {
             Object a = args[p.index()];
             Class<?> expected = switch (p) {
-                case Param.Array arr -> arrayClass(arr.array().element());
+                case Param.Array arr -> arr.array().isOffHeap() ? offHeapClass(arr.array().element()) : arrayClass(arr.array().element());
                 case Param.Scalar s -> boxClass(s.kind());
                 case Param.Context c -> KernelContext.class;
             };
@@ -444,6 +535,45 @@ final class CpuKernel implements CompiledKernel {
                         + expected.getSimpleName() + ", got " + (a == null ? "null" : a.getClass().getSimpleName()));
             }
         }
+    }
+
+    /**
+     * The arguments as the generated code takes them: each off-heap array replaced by its segment.
+     * A closed array (or one whose arena was closed) and a read-only array given to a kernel that
+     * writes it are refused here, before any chunk runs.
+     */
+    private Object[] segments(Object[] args) {
+        Object[] mapped = args.clone();
+        for (Param p : ir.params()) {
+            if (!(p instanceof Param.Array arr) || !arr.array().isOffHeap()) continue;
+            OffHeapArray a = (OffHeapArray) args[p.index()];
+            MemorySegment seg;
+            try {
+                seg = a.segment();
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException(ir.displayName() + ": argument " + p.index() + " (" + p.name() + "): "
+                        + e.getMessage(), e);
+            }
+            if (arr.access().writes() && seg.isReadOnly()) {
+                throw new IllegalArgumentException(ir.displayName() + ": argument " + p.index() + " (" + p.name() + ") is a "
+                        + a.getClass().getSimpleName() + " over a read-only segment, but the kernel writes it; pass an "
+                        + "array over writable memory (or copy the data into one with copyFrom)");
+            }
+            mapped[p.index()] = seg;
+        }
+        return mapped;
+    }
+
+    private static Class<?> offHeapClass(ElementType e) {
+        return switch (e) {
+            case BYTE -> ByteArray.class;
+            case SHORT -> ShortArray.class;
+            case INT -> IntArray.class;
+            case LONG -> LongArray.class;
+            case FLOAT -> FloatArray.class;
+            case DOUBLE -> DoubleArray.class;
+            case CHAR -> throw new IllegalStateException("no off-heap char arrays");
+        };
     }
 
     private static Class<?> arrayClass(ElementType e) {

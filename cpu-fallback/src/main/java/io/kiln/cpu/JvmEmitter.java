@@ -49,11 +49,12 @@ import static java.lang.constant.ConstantDescs.CD_void;
 /**
  * Translates a {@link KernelIR} into a JVM class whose static methods run a range of the kernel's
  * iteration space directly on the caller's arrays. Every method has the signature
- * {@code static void m(Object[] args, int lo, int hi, int[] geometry, long[] partials)}:
+ * {@code static void m(Object[] args, long lo, long hi, int[] geometry, long[] partials)}:
  * <ul>
- * <li>{@code chunk} (loop kernels whose outermost {@code @Parallel} loop is an int loop): runs
- * iterations {@code [lo, hi)} of parallel loop 0, as a plain counted loop ({@code hi < 0}: no upper
- * limit beyond the loop's own bound). Inner parallel loops run all their iterations.</li>
+ * <li>{@code chunk} (loop kernels whose outermost {@code @Parallel} loop is an int or long loop with
+ * a regular header): runs iterations {@code [lo, hi)} of parallel loop 0, as a plain counted loop
+ * ({@code hi < 0}: no upper limit beyond the loop's own bound). Inner parallel loops run all their
+ * iterations.</li>
  * <li>{@code strided} (every loop kernel): runs iterations {@code lo, lo + hi, lo + 2*hi, ...} of
  * loop 0, for trip counts the host does not know.</li>
  * <li>{@code items} (work-item kernels without barriers or local memory): runs work-items
@@ -72,6 +73,12 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * ({@code ldc} of a {@code MethodHandles.classDataAt} dynamic constant). For {@code @Reduce} kernels each
  * {@code return} stores the raw bits of every reduction's accumulator into {@code partials[r]}; the
  * caller combines the partials of all chunks.
+ * <p>Off-heap parameters ({@link ArrayRef#isOffHeap()}, {@code FloatArray} and friends) arrive as their
+ * {@link java.lang.foreign.MemorySegment}; {@code Load}/{@code Store} become
+ * {@code MemorySegment.getAtIndex/setAtIndex} with the layout read by {@code getstatic
+ * ValueLayout.JAVA_FLOAT} (a constant to C2, so each access compiles to a bounds-checked plain load),
+ * an {@code int} index widened with {@code i2l}; {@code ArrayLength} is {@code byteSize() >> log2(element
+ * size)}; atomics call the {@code MemorySegment} overloads of {@link CpuAtomics}.
  */
 final class JvmEmitter {
     private JvmEmitter() {
@@ -89,9 +96,9 @@ final class JvmEmitter {
     }
 
     /** The JVM type of every generated method. */
-    static final MethodType METHOD_TYPE = MethodType.methodType(void.class, Object[].class, int.class, int.class, int[].class,
+    static final MethodType METHOD_TYPE = MethodType.methodType(void.class, Object[].class, long.class, long.class, int[].class,
             long[].class);
-    private static final MethodTypeDesc METHOD_DESC = MethodTypeDesc.of(CD_void, CD_Object.arrayType(), CD_int, CD_int,
+    private static final MethodTypeDesc METHOD_DESC = MethodTypeDesc.of(CD_void, CD_Object.arrayType(), CD_long, CD_long,
             CD_int.arrayType(), CD_long.arrayType());
 
     /** Layout of the {@code geometry} argument of {@code items}. */
@@ -104,6 +111,8 @@ final class JvmEmitter {
     private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double");
     private static final ClassDesc CD_ATOMICS = ClassDesc.of(CpuAtomics.class.getName());
     private static final ClassDesc CD_SUPPORT = ClassDesc.of(KernelSupport.class.getName());
+    static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
+    private static final ClassDesc CD_VALUE_LAYOUT = ClassDesc.of("java.lang.foreign.ValueLayout");
 
     /**
      * A generated class.
@@ -266,6 +275,32 @@ final class JvmEmitter {
         };
     }
 
+    /**
+     * The {@code ValueLayout} constant for an off-heap element ({@code JAVA_FLOAT}) and its type
+     * ({@code ValueLayout$OfFloat}): native byte order, aligned to the element's size, as Kiln's
+     * off-heap arrays are.
+     */
+    private static String layoutName(ElementType e) {
+        return switch (e) {
+            case BYTE -> "JAVA_BYTE";
+            case SHORT -> "JAVA_SHORT";
+            case CHAR -> "JAVA_CHAR";
+            case INT -> "JAVA_INT";
+            case LONG -> "JAVA_LONG";
+            case FLOAT -> "JAVA_FLOAT";
+            case DOUBLE -> "JAVA_DOUBLE";
+        };
+    }
+
+    private static ClassDesc layoutDesc(ElementType e) {
+        String n = e.javaName();
+        return CD_VALUE_LAYOUT.nested("Of" + Character.toUpperCase(n.charAt(0)) + n.substring(1));
+    }
+
+    private static ClassDesc elementDesc(ElementType e) {
+        return arrayDesc(e).componentType();
+    }
+
     private static ClassDesc desc(Type t) {
         return switch (t) {
             case I32 -> CD_int;
@@ -279,9 +314,9 @@ final class JvmEmitter {
     private static final class MethodWriter {
         private static final int ARGS = 0;
         private static final int LO = 1;
-        private static final int HI = 2;
-        private static final int GEOM = 3;
-        private static final int PARTIALS = 4;
+        private static final int HI = 3;
+        private static final int GEOM = 5;
+        private static final int PARTIALS = 6;
 
         private final KernelIR ir;
         private final KernelAnalysis an;
@@ -292,7 +327,7 @@ final class JvmEmitter {
         private final int[] varSlot;
         private final int[] arraySlot;
         private final Label[] blockLabel;
-        private int nextSlot = 5;
+        private int nextSlot = 7;
         private int limitSlot = -1;
         private final int[] idSlot = {-1, -1, -1};
         private final int[] hiSlot = {-1, -1, -1};
@@ -328,10 +363,15 @@ final class JvmEmitter {
             arraySlot = new int[ir.arrays().size()];
             for (ArrayRef a : ir.arrays()) {
                 arraySlot[a.id()] = alloc(1, a + " (" + a.space().name().toLowerCase(java.util.Locale.ROOT) + " "
-                        + a.element().javaName() + "[])");
+                        + (a.isOffHeap() ? offHeapName(a.element()) + " segment" : a.element().javaName() + "[]") + ")");
             }
             blockLabel = new Label[ir.blocks().size()];
             for (int i = 0; i < blockLabel.length; i++) blockLabel[i] = cb.newLabel();
+        }
+
+        private static String offHeapName(ElementType e) {
+            String n = e.javaName();
+            return Character.toUpperCase(n.charAt(0)) + n.substring(1) + "Array";
         }
 
         private int alloc(int width, String name) {
@@ -366,9 +406,15 @@ final class JvmEmitter {
                 store(var);
             }
             if (mode == Mode.CHUNK) {
-                limitSlot = alloc(1, "limit (end of this chunk of parallel loop 0)");
-                cb.loadConstant(Integer.MAX_VALUE);
-                cb.istore(limitSlot);
+                if (longLoop()) {
+                    limitSlot = alloc(2, "limit (end of this chunk of parallel loop 0, long)");
+                    cb.loadConstant(Long.MAX_VALUE);
+                    cb.lstore(limitSlot);
+                } else {
+                    limitSlot = alloc(1, "limit (end of this chunk of parallel loop 0)");
+                    cb.loadConstant(Integer.MAX_VALUE);
+                    cb.istore(limitSlot);
+                }
             }
             if (mode == Mode.ITEMS) {
                 writeItemLoops();
@@ -386,7 +432,8 @@ final class JvmEmitter {
                         cb.aload(ARGS);
                         cb.loadConstant(p.index());
                         cb.aaload();
-                        cb.checkcast(arrayDesc(a.array().element()));
+                        // An off-heap array arrives as its segment (CpuKernel maps the argument).
+                        cb.checkcast(a.array().isOffHeap() ? CD_SEGMENT : arrayDesc(a.array().element()));
                         cb.astore(arraySlot[a.array().id()]);
                     }
                     case Param.Scalar s -> {
@@ -840,20 +887,54 @@ final class JvmEmitter {
                     store(c.dst());
                 }
                 case Instr.Load l -> {
-                    cb.aload(arraySlot[l.array().id()]);
-                    load(l.index());
-                    cb.arrayLoad(kind(l.array().element()));
+                    ArrayRef a = l.array();
+                    if (a.isOffHeap()) {
+                        // segment.getAtIndex(ValueLayout.JAVA_X, (long) index): bounds-checked like a[i].
+                        segmentAndIndex(a, l.index());
+                        cb.invokeinterface(CD_SEGMENT, "getAtIndex",
+                                MethodTypeDesc.of(elementDesc(a.element()), layoutDesc(a.element()), CD_long));
+                    } else {
+                        cb.aload(arraySlot[a.id()]);
+                        load(l.index());
+                        cb.arrayLoad(kind(a.element()));
+                    }
                     store(l.dst());
                 }
                 case Instr.Store s -> {
-                    cb.aload(arraySlot[s.array().id()]);
-                    load(s.index());
-                    load(s.value());
-                    cb.arrayStore(kind(s.array().element()));
+                    ArrayRef a = s.array();
+                    if (a.isOffHeap()) {
+                        segmentAndIndex(a, s.index());
+                        load(s.value());
+                        // A Java array store truncates natively; a byte/short parameter is narrowed here.
+                        switch (a.element()) {
+                            case BYTE -> cb.i2b();
+                            case SHORT -> cb.i2s();
+                            case CHAR -> cb.i2c();
+                            default -> {
+                            }
+                        }
+                        cb.invokeinterface(CD_SEGMENT, "setAtIndex",
+                                MethodTypeDesc.of(CD_void, layoutDesc(a.element()), CD_long, elementDesc(a.element())));
+                    } else {
+                        cb.aload(arraySlot[a.id()]);
+                        load(s.index());
+                        load(s.value());
+                        cb.arrayStore(kind(a.element()));
+                    }
                 }
                 case Instr.ArrayLength l -> {
                     cb.aload(arraySlot[l.array().id()]);
-                    cb.arraylength();
+                    if (l.array().isOffHeap()) {
+                        // byteSize() / element bytes, as a shift: the length in elements, a long.
+                        cb.invokeinterface(CD_SEGMENT, "byteSize", MethodTypeDesc.of(CD_long));
+                        int shift = Integer.numberOfTrailingZeros(l.array().element().bytes());
+                        if (shift > 0) {
+                            cb.loadConstant(shift);
+                            cb.lushr();
+                        }
+                    } else {
+                        cb.arraylength();
+                    }
                     store(l.dst());
                 }
                 case Instr.MathCall m -> mathCall(m);
@@ -915,37 +996,31 @@ final class JvmEmitter {
                 }
                 case Instr.ParallelIndex p -> {
                     if (p.dim() == 0 && (mode == Mode.CHUNK || mode == Mode.STRIDED)) {
-                        if (mode == Mode.CHUNK) {
-                            // limit = hi < 0 ? MAX_VALUE : start + hi
-                            Var start = an.loop0.start();
-                            Label unlimited = cb.newLabel();
-                            Label done = cb.newLabel();
-                            cb.iload(HI);
-                            cb.iflt(unlimited);
-                            load(start);
-                            cb.iload(HI);
-                            cb.iadd();
-                            cb.istore(limitSlot);
-                            cb.goto_(done);
-                            cb.labelBinding(unlimited);
+                        if (mode == Mode.CHUNK) chunkLimit();
+                        cb.lload(LO);
+                        narrowLongTo(p.dst());
+                        if (mode == Mode.CHUNK && p.dst().type() == Type.I32) {
+                            // lo of an int loop is in [0, MAX_VALUE] (CpuKernel's chunk offsets); the
+                            // mask, a no-op, tells C2 so. Without it a hand-written int loop from a
+                            // variable start that indexes a segment through i2l kept its long range
+                            // checks in the loop (2x slower in a micro-benchmark).
                             cb.loadConstant(Integer.MAX_VALUE);
-                            cb.istore(limitSlot);
-                            cb.labelBinding(done);
+                            cb.iand();
                         }
-                        cb.iload(LO);
                     } else {
                         cb.iconst_0();
+                        widenIntTo(p.dst());
                     }
-                    widenIntTo(p.dst());
                     store(p.dst());
                 }
                 case Instr.ParallelStride p -> {
                     if (p.dim() == 0 && mode == Mode.STRIDED) {
-                        cb.iload(HI);
+                        cb.lload(HI);
+                        narrowLongTo(p.dst());
                     } else {
                         cb.iconst_1();
+                        widenIntTo(p.dst());
                     }
-                    widenIntTo(p.dst());
                     store(p.dst());
                 }
                 case Instr.Barrier b -> {
@@ -970,8 +1045,10 @@ final class JvmEmitter {
             ArrayRef array = a.array();
             Type t = array.element().valueType();
             boolean cas = a.op() == io.kiln.ir.AtomicOp.COMPARE_AND_SET;
+            boolean offHeap = array.isOffHeap();
             cb.aload(arraySlot[array.id()]);
             load(a.index());
+            if (offHeap && a.index().type() == Type.I32) cb.i2l();
             if (cas) load(a.expected());
             load(a.operand());
             String name = switch (a.op()) {
@@ -981,11 +1058,84 @@ final class JvmEmitter {
                 case EXCHANGE -> "exchange";
                 case COMPARE_AND_SET -> "compareAndSet";
             } + (array.space() == AddressSpace.GLOBAL ? "" : "Local");
+            ClassDesc target = offHeap ? CD_SEGMENT : arrayDesc(array.element());
+            ClassDesc indexType = offHeap ? CD_long : CD_int;
             MethodTypeDesc type = cas
-                    ? MethodTypeDesc.of(desc(t), arrayDesc(array.element()), CD_int, desc(t), desc(t))
-                    : MethodTypeDesc.of(desc(t), arrayDesc(array.element()), CD_int, desc(t));
+                    ? MethodTypeDesc.of(desc(t), target, indexType, desc(t), desc(t))
+                    : MethodTypeDesc.of(desc(t), target, indexType, desc(t));
             cb.invokestatic(CD_ATOMICS, name, type);
             store(a.dst());
+        }
+
+        /** Whether parallel loop 0 counts with a long induction variable (its chunk limit is a long). */
+        private boolean longLoop() {
+            return an.loop0 != null && an.loop0.induction().type() == Type.I64;
+        }
+
+        /**
+         * {@code limit = hi < 0 ? MAX : start + hi}, where parallel loop 0 is entered, saturated at the
+         * induction type's maximum (a chunk never wraps around); {@code lo} and {@code hi} are longs.
+         */
+        private void chunkLimit() {
+            Var start = an.loop0.start();
+            Label unlimited = cb.newLabel();
+            Label done = cb.newLabel();
+            cb.lload(HI);
+            cb.lconst_0();
+            cb.lcmp();
+            cb.iflt(unlimited);
+            if (longLoop()) {
+                // start + hi, or MAX_VALUE when that overflows (hi >= 0, so only upwards).
+                Label fits = cb.newLabel();
+                load(start);
+                cb.lload(HI);
+                cb.ladd();
+                cb.dup2();
+                load(start);
+                cb.lcmp();
+                cb.ifge(fits);
+                cb.pop2();
+                cb.loadConstant(Long.MAX_VALUE);
+                cb.labelBinding(fits);
+                cb.lstore(limitSlot);
+                cb.goto_(done);
+                cb.labelBinding(unlimited);
+                cb.loadConstant(Long.MAX_VALUE);
+                cb.lstore(limitSlot);
+            } else {
+                // (int) min((long) start + hi, MAX_VALUE)
+                load(start);
+                cb.i2l();
+                cb.lload(HI);
+                cb.ladd();
+                cb.loadConstant((long) Integer.MAX_VALUE);
+                cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_long, CD_long, CD_long));
+                cb.l2i();
+                cb.istore(limitSlot);
+                cb.goto_(done);
+                cb.labelBinding(unlimited);
+                cb.loadConstant(Integer.MAX_VALUE);
+                cb.istore(limitSlot);
+            }
+            cb.labelBinding(done);
+        }
+
+        /** Converts the long on the stack ({@code lo}, {@code hi}) to {@code dst}'s type. */
+        private void narrowLongTo(Var dst) {
+            if (dst.type() == Type.I32) {
+                cb.l2i();
+            } else if (dst.type() != Type.I64) {
+                throw new KernelCompilationException(ir.displayName() + ": index variable " + dst + " has type " + dst.type());
+            }
+        }
+
+        /** Pushes an off-heap array's segment, its element layout and the index as a long. */
+        private void segmentAndIndex(ArrayRef a, Value index) {
+            cb.aload(arraySlot[a.id()]);
+            cb.getstatic(CD_VALUE_LAYOUT, layoutName(a.element()), layoutDesc(a.element()));
+            load(index);
+            // An int index is widened, never wrapped (the IR's contract): a negative one stays out of range.
+            if (index.type() == Type.I32) cb.i2l();
         }
 
         /** Converts the int on the stack to {@code dst}'s type (queries are int; a front end may want a long). */
@@ -1111,35 +1261,57 @@ final class JvmEmitter {
          */
         private void chunkHeader(Terminator.Branch br, ParallelLoop loop, Label t, Label f) {
             Var iv = loop.induction();
+            boolean wide = iv.type() == Type.I64;
             Label exit = br.ifTrue() == loop.exit() ? t : f;
             Label body = br.ifTrue() == loop.exit() ? f : t;
             boolean aIsIv = br.a() instanceof Var va && va.id() == iv.id();
             boolean bIsIv = br.b() instanceof Var vb && vb.id() == iv.id();
-            if (aIsIv != bIsIv && iv.type() == Type.I32) {
+            if (aIsIv != bIsIv) {
                 CmpOp op = aIsIv ? br.op() : mirror(br.op());
                 Value bound = aIsIv ? br.b() : br.a();
                 boolean exitOnTrue = br.ifTrue() == loop.exit();
                 // Normalise to "exit when iv >= m" or "exit when iv > m".
                 CmpOp exitOp = exitOnTrue ? op : op.negate(false);
-                if (exitOp == CmpOp.GE || exitOp == CmpOp.UGE || exitOp == CmpOp.GT || exitOp == CmpOp.UGT) {
+                boolean exits = exitOp == CmpOp.GE || exitOp == CmpOp.UGE || exitOp == CmpOp.GT || exitOp == CmpOp.UGT;
+                if (exits && bound.type() == iv.type()) {
                     boolean inclusive = exitOp == CmpOp.GT || exitOp == CmpOp.UGT;
-                    cb.iload(varSlot[iv.id()]);
+                    load(iv);
                     load(bound);
-                    cb.iload(limitSlot);
-                    if (inclusive) {
-                        cb.iconst_1();
-                        cb.isub();
+                    if (wide) {
+                        // The same shape on longs: C2 turns a long counted loop into a nest whose
+                        // inner int loop it unrolls and vectorises.
+                        cb.lload(limitSlot);
+                        if (inclusive) {
+                            cb.lconst_1();
+                            cb.lsub();
+                        }
+                        cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_long, CD_long, CD_long));
+                        cb.lcmp();
+                        if (inclusive) cb.ifgt(exit);
+                        else cb.ifge(exit);
+                    } else {
+                        cb.iload(limitSlot);
+                        if (inclusive) {
+                            cb.iconst_1();
+                            cb.isub();
+                        }
+                        cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_int, CD_int, CD_int));
+                        if (inclusive) cb.if_icmpgt(exit);
+                        else cb.if_icmpge(exit);
                     }
-                    cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_int, CD_int, CD_int));
-                    if (inclusive) cb.if_icmpgt(exit);
-                    else cb.if_icmpge(exit);
                     cb.goto_(body);
                     return;
                 }
             }
-            cb.loadLocal(kind(iv.type()), varSlot[iv.id()]);
-            cb.iload(limitSlot);
-            cb.if_icmpge(exit);
+            load(iv);
+            if (wide) {
+                cb.lload(limitSlot);
+                cb.lcmp();
+                cb.ifge(exit);
+            } else {
+                cb.iload(limitSlot);
+                cb.if_icmpge(exit);
+            }
             branch(br.op(), br.a(), br.b(), t);
             cb.goto_(f);
         }

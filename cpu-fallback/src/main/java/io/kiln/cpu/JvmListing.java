@@ -44,7 +44,7 @@ final class JvmListing {
         for (MethodModel m : model.methods()) {
             String name = m.methodName().stringValue();
             sb.append('\n').append("// ").append(describe(name)).append('\n');
-            sb.append("static void ").append(name).append("(Object[] args, int lo, int hi, int[] geometry, long[] partials)\n");
+            sb.append("static void ").append(name).append("(Object[] args, long lo, long hi, int[] geometry, long[] partials)\n");
             Map<Integer, String> slots = out.slotNames().getOrDefault(name, Map.of());
             for (Map.Entry<Integer, String> e : slots.entrySet()) {
                 sb.append("  //   local ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');

@@ -37,7 +37,10 @@ final class KernelAnalysis {
     final boolean[] used;
     /** Per parallel dimension, the block its header enters the body through, or -1 when its header is irregular. */
     final int[] bodyEntry;
-    /** Whether dimension 0 can run as contiguous chunks {@code [lo, hi)} (an int loop with a regular header). */
+    /**
+     * Whether dimension 0 can run as contiguous chunks {@code [lo, hi)}: an int or long loop with a
+     * regular header, whose start has the induction variable's type.
+     */
     final boolean chunkable;
     /** The outermost parallel loop (dimension 0), or {@code null} for other kernels. */
     final ParallelLoop loop0;
@@ -73,8 +76,9 @@ final class KernelAnalysis {
             if (loop.dim() == 0) outer = loop;
         }
         loop0 = outer;
-        chunkable = loop0 != null && bodyEntry[0] >= 0 && loop0.induction().type() == Type.I32
-                && loop0.start().type() == Type.I32;
+        chunkable = loop0 != null && bodyEntry[0] >= 0
+                && (loop0.induction().type() == Type.I32 || loop0.induction().type() == Type.I64)
+                && loop0.start().type() == loop0.induction().type();
 
         used = new boolean[ir.arrays().size()];
         for (Block b : ir.blocks()) {
@@ -251,6 +255,10 @@ final class KernelAnalysis {
             if ((a.space() == AddressSpace.PRIVATE || a.space() == AddressSpace.CONSTANT) && a.length() < 0) {
                 throw new KernelCompilationException(where + a.space() + " array " + a + " has no constant length");
             }
+            if (a.isOffHeap() && a.element() == io.kiln.ir.ElementType.CHAR) {
+                throw new KernelCompilationException(where + "off-heap char array " + a
+                        + ": there is no off-heap char array type; use ShortArray or a char[] parameter");
+            }
         }
         for (Block b : ir.blocks()) {
             for (Instr in : b.instrs()) {
@@ -279,12 +287,31 @@ final class KernelAnalysis {
                             throw new KernelCompilationException(where + "stores into the constant table " + s.array()
                                     + "; kernels may only read static final arrays");
                         }
+                        checkIndex(s.array(), s.index(), "store into", where);
+                    }
+                    case Instr.Load l -> checkIndex(l.array(), l.index(), "load from", where);
+                    case Instr.ArrayLength l -> {
+                        if (l.dst().type() != l.array().lengthType()) {
+                            throw new KernelCompilationException(where + "the length of " + l.array() + " is "
+                                    + l.array().lengthType() + " but lands in " + l.dst() + " of type " + l.dst().type());
+                        }
                     }
                     default -> {
                     }
                 }
             }
         }
+    }
+
+    /**
+     * The IR's index contract: {@code I32} for Java arrays, {@code I32} or {@code I64} for off-heap
+     * arrays (an int index is widened, never wrapped).
+     */
+    private static void checkIndex(ArrayRef a, Value index, String what, String where) {
+        Type t = index.type();
+        if (t == Type.I32 || (t == Type.I64 && a.isOffHeap())) return;
+        throw new KernelCompilationException(where + what + " " + a + " with an index of type " + t
+                + (a.isOffHeap() ? ": off-heap arrays take I32 or I64 indices" : ": Java arrays take I32 indices"));
     }
 
     private static void checkAtomic(Instr.Atomic x, String where) {
@@ -301,7 +328,8 @@ final class KernelAnalysis {
         }
         Type t = a.element().valueType();
         boolean cas = x.op() == io.kiln.ir.AtomicOp.COMPARE_AND_SET;
-        if (x.dst().type() != t || x.operand().type() != t || x.index().type() != Type.I32
+        boolean indexOk = x.index().type() == Type.I32 || (a.isOffHeap() && x.index().type() == Type.I64);
+        if (x.dst().type() != t || x.operand().type() != t || !indexOk
                 || (cas ? x.expected() == null || x.expected().type() != t : x.expected() != null)) {
             throw new KernelCompilationException(where + "malformed atomic " + x.op() + " on " + a + ": result " + x.dst().type()
                     + ", operand " + x.operand().type() + ", index " + x.index().type()

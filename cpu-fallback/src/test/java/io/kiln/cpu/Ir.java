@@ -15,6 +15,7 @@ import io.kiln.ir.KernelKind;
 import io.kiln.ir.Param;
 import io.kiln.ir.ParallelLoop;
 import io.kiln.ir.ScalarKind;
+import io.kiln.ir.Storage;
 import io.kiln.ir.Terminator;
 import io.kiln.ir.Type;
 import io.kiln.ir.Value;
@@ -67,6 +68,19 @@ final class Ir {
             instrs.add(new Instr.Store(a, index, value));
         }
 
+        /** {@code a.length} ({@code I32}), or {@code a.length()} of an off-heap array ({@code I64}). */
+        Var length(ArrayRef a) {
+            Var d = var(a.lengthType(), "len");
+            instrs.add(new Instr.ArrayLength(d, a));
+            return d;
+        }
+
+        Var convert(io.kiln.ir.Conversion op, Value a) {
+            Var d = var(op.to(), "c");
+            instrs.add(new Instr.Convert(d, op, a));
+            return d;
+        }
+
         void jump(B target) {
             terminator = new Terminator.Goto(target.id);
         }
@@ -99,6 +113,15 @@ final class Ir {
 
     ArrayRef array(ElementType e, String n, Access access) {
         ArrayRef a = new ArrayRef(arrays.size(), e, AddressSpace.GLOBAL, -1, params.size(), n);
+        arrays.add(a);
+        constants.add(List.of());
+        params.add(new Param.Array(params.size(), n, a, access));
+        return a;
+    }
+
+    /** An off-heap array parameter ({@code FloatArray} and friends): I64 length, I32 or I64 indices. */
+    ArrayRef offHeap(ElementType e, String n, Access access) {
+        ArrayRef a = new ArrayRef(arrays.size(), e, AddressSpace.GLOBAL, -1, params.size(), n, Storage.OFF_HEAP);
         arrays.add(a);
         constants.add(List.of());
         params.add(new Param.Array(params.size(), n, a, access));
@@ -147,10 +170,16 @@ final class Ir {
      */
     B parallelLoop(int dim, B pre, Value startValue, CmpOp op, Value bound, boolean exitOnTrue, boolean ivFirst,
                    HostExpr trips, BiFunction<B, Var, B> body) {
-        Var start = var(Type.I32, "start");
-        Var idx = var(Type.I32, "idx");
-        Var i = var(Type.I32, "i");
-        Var stride = var(Type.I32, "stride");
+        return parallelLoop(dim, Type.I32, pre, startValue, op, bound, exitOnTrue, ivFirst, trips, body);
+    }
+
+    /** {@link #parallelLoop} with an induction variable of type {@code iv} ({@code I64}: a {@code @Parallel long} loop). */
+    B parallelLoop(int dim, Type iv, B pre, Value startValue, CmpOp op, Value bound, boolean exitOnTrue, boolean ivFirst,
+                   HostExpr trips, BiFunction<B, Var, B> body) {
+        Var start = var(iv, "start");
+        Var idx = var(iv, "idx");
+        Var i = var(iv, "i");
+        Var stride = var(iv, "stride");
         pre.add(new Instr.Move(start, startValue));
         pre.add(new Instr.ParallelIndex(idx, dim));
         pre.add(new Instr.Binary(i, BinOp.ADD, start, idx));

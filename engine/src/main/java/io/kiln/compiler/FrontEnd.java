@@ -348,8 +348,11 @@ public final class FrontEnd {
             BarrierCheck.check(blocks, session.barrierLines, where + " (" + source);
         }
         KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
-        return new KernelIR(owner.getName(), method.getName(), desc, kind, finalParams, session.builder.vars,
+        KernelIR ir = new KernelIR(owner.getName(), method.getName(), desc, kind, finalParams, session.builder.vars,
                 session.builder.arrays, blocks, loops, session.builder.constants, reductions);
+        // every kernel the front end produces keeps the IR's contract; a violation is a front-end bug
+        io.kiln.ir.IrVerifier.verify(ir);
+        return ir;
     }
 
     /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */

@@ -7,7 +7,9 @@ import io.kiln.ir.KernelIR;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;
+import io.kiln.spi.HostAllocation;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -74,6 +76,53 @@ final class CudaDevice implements DeviceRuntime {
     @Override
     public boolean supportsReductions() {
         return true;
+    }
+
+    /**
+     * Page-locked host memory from {@code cuMemHostAlloc} ({@code CU_MEMHOSTALLOC_PORTABLE}, so every
+     * context may copy from it asynchronously), zero-filled, as a segment of exactly {@code bytes} bytes in
+     * an arena of its own. The driver returns page-aligned memory; where that does not meet
+     * {@code alignment}, the allocation is made {@code alignment - 1} bytes larger and the segment starts
+     * at the first aligned byte. The release closes the segment (later accesses throw
+     * {@link IllegalStateException}), then calls {@code cuMemFreeHost}; it runs once.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is negative or {@code alignment} is not a positive power of two
+     */
+    @Override
+    public HostAllocation allocateHost(long bytes, long alignment) {
+        if (bytes < 0) throw new IllegalArgumentException("cannot allocate " + bytes + " bytes: the size must not be negative");
+        if (alignment <= 0 || Long.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("the alignment " + alignment + " is not a positive power of two");
+        }
+        makeCurrent();
+        long size = Math.max(1, bytes);
+        MemorySegment raw = driver.hostAlloc(size);
+        long offset = -raw.address() & (alignment - 1);
+        if (offset != 0) {
+            driver.hostFree(raw);
+            raw = driver.hostAlloc(size + alignment - 1);
+            offset = -raw.address() & (alignment - 1);
+        }
+        Arena arena = Arena.ofShared();
+        @SuppressWarnings("restricted") // the allocation is at least offset + bytes long and lives until the release
+        MemorySegment segment = MemorySegment.ofAddress(raw.address() + offset).reinterpret(bytes, arena, null);
+        segment.fill((byte) 0);
+        MemorySegment allocation = raw;
+        Runnable release = new Runnable() {
+            private boolean done;
+
+            @Override
+            public void run() {
+                synchronized (this) {
+                    if (done) return;
+                    done = true;
+                }
+                arena.close(); // first: nothing can reach the memory through the segment once it is freed
+                makeCurrent();
+                driver.hostFree(allocation);
+            }
+        };
+        return new HostAllocation(segment, true, release);
     }
 
     @Override

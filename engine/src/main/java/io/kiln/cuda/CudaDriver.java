@@ -43,6 +43,8 @@ final class CudaDriver {
     static final int CU_STREAM_NON_BLOCKING = 1;
     static final int CU_MEMHOSTALLOC_PORTABLE = 1;
     static final int JIT_LOG_BYTES = 16 * 1024;
+    /** {@code cuEventQuery}'s answer for an event whose work has not completed yet. */
+    static final int CUDA_ERROR_NOT_READY = 600;
 
     private final String library;
     private final MethodHandle cuGetErrorName;
@@ -74,6 +76,8 @@ final class CudaDriver {
     private final MethodHandle cuEventSynchronize;
     private final MethodHandle cuEventElapsedTime;
     private final MethodHandle cuEventDestroy;
+    private final MethodHandle cuEventQuery;
+    private final MethodHandle cuStreamWaitEvent;
     private final MethodHandle cuLaunchKernel;
 
     /** Why the driver could not be loaded. */
@@ -117,6 +121,8 @@ final class CudaDriver {
                 ? bind(lookup, "cuEventElapsedTime_v2", JAVA_INT, ADDRESS, ADDRESS, ADDRESS)
                 : bind(lookup, "cuEventElapsedTime", JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
         cuEventDestroy = bind(lookup, "cuEventDestroy_v2", JAVA_INT, ADDRESS);
+        cuEventQuery = bind(lookup, "cuEventQuery", JAVA_INT, ADDRESS);
+        cuStreamWaitEvent = bind(lookup, "cuStreamWaitEvent", JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
         cuLaunchKernel = bind(lookup, "cuLaunchKernel", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
     }
@@ -486,6 +492,33 @@ final class CudaDriver {
         }
     }
 
+    /**
+     * {@code cuEventQuery}: {@code true} when the work before the event has completed, {@code false}
+     * while it runs ({@code CUDA_ERROR_NOT_READY}).
+     *
+     * @throws KilnException if that work failed
+     */
+    boolean eventQuery(MemorySegment event) {
+        int rc;
+        try {
+            rc = (int) cuEventQuery.invokeExact(event);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc == CUDA_ERROR_NOT_READY) return false;
+        check(rc, "cuEventQuery");
+        return true;
+    }
+
+    /** {@code cuStreamWaitEvent(stream, event, 0)}: later work on {@code stream} waits for {@code event}, the host does not. */
+    void streamWaitEvent(MemorySegment stream, MemorySegment event) {
+        try {
+            check((int) cuStreamWaitEvent.invokeExact(stream, event, 0), "cuStreamWaitEvent");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     void eventDestroy(MemorySegment event) {
         try {
             check((int) cuEventDestroy.invokeExact(event), "cuEventDestroy_v2");
@@ -515,12 +548,19 @@ final class CudaDriver {
      * allocated in {@code arena}: each value stored at its own size, each pointer to its value.
      */
     static MemorySegment kernelParams(Arena arena, KernelSignature signature, long[] values) {
-        int n = signature.slots().size();
+        int[] sizes = new int[signature.slots().size()];
+        for (int i = 0; i < sizes.length; i++) sizes[i] = signature.slots().get(i).type().bytes();
+        return kernelParams(arena, sizes, values);
+    }
+
+    /** The {@code kernelParams} array for {@code values}, parameter {@code i} stored in {@code sizes[i]} (4 or 8) bytes. */
+    static MemorySegment kernelParams(Arena arena, int[] sizes, long[] values) {
+        int n = sizes.length;
         MemorySegment storage = arena.allocate(Math.max(8, 8L * n), 8);
         MemorySegment pointers = arena.allocate(ADDRESS, Math.max(1, n));
         for (int i = 0; i < n; i++) {
             MemorySegment slot = storage.asSlice(8L * i, 8);
-            switch (signature.slots().get(i).type().bytes()) {
+            switch (sizes[i]) {
                 case 4 -> slot.set(ValueLayout.JAVA_INT, 0, (int) values[i]);
                 default -> slot.set(JAVA_LONG, 0, values[i]);
             }

@@ -1,44 +1,170 @@
 package io.kiln.cuda;
 
 import io.kiln.KilnException;
+import io.kiln.OffHeapArray;
+import io.kiln.ir.ElementType;
+import io.kiln.ir.KernelIR;
+import io.kiln.ir.Param;
 import io.kiln.spi.CompiledKernel;
+import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * The device side of one execution plan on a CUDA GPU: one stream, and for each array a device
- * buffer plus a page-locked staging buffer. Java arrays live on the garbage-collected heap, which
- * asynchronous DMA cannot read, so copies go through the staging buffer; an event recorded after
- * each upload tells when the staging buffer may be overwritten.
+ * The device side of one execution plan on a CUDA GPU: a compute stream, a copy stream beside it
+ * (created on the first off-heap copy), and a device buffer per host array (found by identity).
+ * <p><b>Java arrays</b> live on the garbage-collected heap, which DMA cannot read, so their copies go
+ * through a page-locked staging buffer on the compute stream: {@code toDevice} returns once the data are
+ * in the staging buffer (an event recorded after each upload tells when it may be overwritten), and
+ * {@code toHost} waits. Both return {@link DeviceEvent#COMPLETE}.
+ * <p><b>Off-heap arrays</b> are copied directly from their segment with {@code cuMemcpyHtoDAsync_v2} /
+ * {@code cuMemcpyDtoHAsync_v2} on the copy stream; the copy is asynchronous (truly so when the memory
+ * is pinned, see {@link CudaDevice#allocateHost}), and the host memory must stay open and untouched until
+ * its event completes. Launches pass them as a {@code .u64} pointer and a {@code .s64} length.
+ * <p><b>Ordering</b>: each command waits (with {@code cuStreamWaitEvent}, never blocking the host) for
+ * its {@code after} events and, per device buffer, for the last command that wrote it (reads) or that
+ * used it at all (writes), so a launch with no {@code after} still follows the copies of its arrays and an
+ * off-heap upload never overwrites data a kernel still reads. Commands on one stream run in order.
+ * <p><b>Events</b> are a pair of CUDA events recorded around the command; {@link DeviceEvent#timestamps()}
+ * gives nanoseconds since the session opened (CUDA has no absolute device clock: {@code queued} equals
+ * {@code start}). The CUDA events are destroyed as soon as the session sees the command complete.
  */
 final class CudaSession implements DeviceSession {
     private final CudaDevice device;
     private final CudaDriver driver;
     private final MemorySegment stream;
+    private MemorySegment copyStream;
+    /** Recorded when the session opens: the zero of {@link DeviceEvent#timestamps()}. */
+    private final MemorySegment origin;
     private final MemorySegment launchStart;
     private final MemorySegment launchEnd;
     private final Map<Object, Buffer> buffers = new IdentityHashMap<>();
+    private final ArrayDeque<CudaEvent> pendingCompute = new ArrayDeque<>();
+    private final ArrayDeque<CudaEvent> pendingCopy = new ArrayDeque<>();
+    private final List<CudaEvent> failures = new ArrayList<>();
     private boolean launched;
     private boolean closed;
 
-    /** The device copy of one array. */
+    /** The device copy of one host array. */
     private static final class Buffer {
         final long bytes;
+        final long length;
         final long device;
+        /** Staging memory and its upload event, for Java arrays only ({@code null} for off-heap arrays). */
         final MemorySegment staging;
         final MemorySegment uploaded;
+        final boolean offHeap;
         boolean uploadPending;
+        CudaEvent lastWrite, lastComputeRead, lastCopyRead;
 
-        Buffer(long bytes, long device, MemorySegment staging, MemorySegment uploaded) {
+        Buffer(long bytes, long length, long device, MemorySegment staging, MemorySegment uploaded, boolean offHeap) {
             this.bytes = bytes;
+            this.length = length;
             this.device = device;
             this.staging = staging;
             this.uploaded = uploaded;
+            this.offHeap = offHeap;
+        }
+
+        void readHazards(List<CudaEvent> into) {
+            add(into, lastWrite);
+        }
+
+        void writeHazards(List<CudaEvent> into) {
+            add(into, lastWrite);
+            add(into, lastComputeRead);
+            add(into, lastCopyRead);
+        }
+
+        void wrote(CudaEvent e) {
+            lastWrite = e;
+            lastComputeRead = null;
+            lastCopyRead = null;
+        }
+
+        void read(CudaEvent e, boolean onCopyStream) {
+            if (onCopyStream) lastCopyRead = e;
+            else lastComputeRead = e;
+        }
+
+        private static void add(List<CudaEvent> into, CudaEvent e) {
+            if (e != null && e.end != null && !into.contains(e)) into.add(e);
+        }
+    }
+
+    /** One command: CUDA events recorded before and after it, until it is seen complete. */
+    final class CudaEvent implements DeviceEvent {
+        private final String what;
+        private final boolean onCopyStream;
+        private MemorySegment start;
+        private MemorySegment end;
+        private long[] timestamps;
+        private KilnException failure;
+        private boolean reported;
+
+        CudaEvent(String what, boolean onCopyStream, MemorySegment start, MemorySegment end) {
+            this.what = what;
+            this.onCopyStream = onCopyStream;
+            this.start = start;
+            this.end = end;
+        }
+
+        CudaSession session() {
+            return CudaSession.this;
+        }
+
+        @Override
+        public boolean isComplete() {
+            if (end == null) return true;
+            device.makeCurrent();
+            try {
+                if (!driver.eventQuery(end)) return false;
+            } catch (KilnException e) {
+                // failed: settle records it
+            }
+            settle();
+            return true;
+        }
+
+        @Override
+        public long[] timestamps() {
+            settle();
+            return timestamps == null ? null : timestamps.clone();
+        }
+
+        /** Waits for the command, records its timing or failure, and destroys its CUDA events. Idempotent. */
+        void settle() {
+            if (end == null) return;
+            device.makeCurrent();
+            try {
+                driver.eventSynchronize(end);
+                long s = Math.round(driver.elapsedMillis(origin, start) * 1e6);
+                long e = Math.round(driver.elapsedMillis(origin, end) * 1e6);
+                timestamps = new long[] {s, s, e};
+            } catch (KilnException e) {
+                failure = new KilnException(what + " on " + device.device().id() + " failed on the device: " + e.getMessage(), e);
+                failures.add(this);
+            } finally {
+                MemorySegment s = start, e = end;
+                start = null;
+                end = null;
+                driver.eventDestroy(s);
+                driver.eventDestroy(e);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return what + (end != null ? " (pending)" : failure == null ? " (complete)" : " (failed)");
         }
     }
 
@@ -48,6 +174,8 @@ final class CudaSession implements DeviceSession {
         this.stream = driver.streamCreate();
         this.launchStart = driver.eventCreate();
         this.launchEnd = driver.eventCreate();
+        this.origin = driver.eventCreate();
+        driver.eventRecord(origin, stream);
     }
 
     @Override
@@ -60,76 +188,301 @@ final class CudaSession implements DeviceSession {
         device.makeCurrent();
     }
 
-    private Buffer buffer(Object array) {
-        Buffer b = buffers.get(array);
-        if (b == null) {
-            long bytes = Math.max(1, byteSize(array));
-            long dptr = driver.malloc(bytes);
-            MemorySegment staging;
-            MemorySegment event;
-            try {
-                staging = driver.hostAlloc(bytes);
-                event = driver.eventCreate();
-            } catch (RuntimeException e) {
-                driver.free(dptr);
-                throw e;
+    private MemorySegment copyStream() {
+        if (copyStream == null) copyStream = driver.streamCreate();
+        return copyStream;
+    }
+
+    // ------------------------------------------------------------ events
+
+    private List<CudaEvent> waitList(List<DeviceEvent> after) {
+        List<CudaEvent> list = new ArrayList<>();
+        if (after == null) return list;
+        for (DeviceEvent d : after) {
+            if (d == null) throw new IllegalArgumentException("an event in the 'after' list is null");
+            if (d == DeviceEvent.COMPLETE) continue;
+            if (!(d instanceof CudaEvent e) || e.session() != this) {
+                throw new IllegalArgumentException("the event " + d + " was not made by this CUDA session on " + device.device().id()
+                        + ": commands can wait only for events of their own session");
             }
-            b = new Buffer(byteSize(array), dptr, staging, event);
-            buffers.put(array, b);
+            if (e.end != null && !list.contains(e)) list.add(e);
+        }
+        return list;
+    }
+
+    /** Makes {@code target} wait for {@code events} on the device (events of the same stream are already ordered). */
+    private void waitOn(MemorySegment target, boolean targetIsCopy, List<CudaEvent> events) {
+        for (CudaEvent e : events) {
+            if (e.end != null && e.onCopyStream != targetIsCopy) driver.streamWaitEvent(target, e.end);
+        }
+    }
+
+    /** Records the events around a command that {@code body} enqueues on {@code s}, and tracks them. */
+    private CudaEvent record(String what, boolean onCopy, MemorySegment s, Runnable body) {
+        MemorySegment start = driver.eventCreate();
+        MemorySegment end;
+        try {
+            end = driver.eventCreate();
+        } catch (RuntimeException e) {
+            driver.eventDestroy(start);
+            throw e;
+        }
+        try {
+            driver.eventRecord(start, s);
+            body.run();
+            driver.eventRecord(end, s);
+        } catch (RuntimeException e) {
+            driver.streamSynchronize(s);
+            driver.eventDestroy(start);
+            driver.eventDestroy(end);
+            throw e;
+        }
+        CudaEvent ev = new CudaEvent(what, onCopy, start, end);
+        (onCopy ? pendingCopy : pendingCompute).addLast(ev);
+        return ev;
+    }
+
+    private void sweep() {
+        for (ArrayDeque<CudaEvent> q : List.of(pendingCompute, pendingCopy)) {
+            while (!q.isEmpty() && q.peekFirst().isComplete()) q.removeFirst();
+        }
+    }
+
+    private static void settleAll(ArrayDeque<CudaEvent> q) {
+        while (!q.isEmpty()) q.removeFirst().settle();
+    }
+
+    // ------------------------------------------------------------ buffers and copies
+
+    private Buffer buffer(Object data) {
+        Buffer b = buffers.get(data);
+        long bytes = byteSize(data);
+        if (b != null && b.bytes != bytes) {
+            // the length changed: free the old copy once the work that uses it is done
+            driver.streamSynchronize(stream);
+            if (copyStream != null) driver.streamSynchronize(copyStream);
+            buffers.remove(data);
+            freeBuffer(b);
+            b = null;
+        }
+        if (b == null) {
+            boolean offHeap = data instanceof OffHeapArray;
+            long length = offHeap ? ((OffHeapArray) data).length() : java.lang.reflect.Array.getLength(data);
+            long dptr = driver.malloc(Math.max(1, bytes));
+            MemorySegment staging = null;
+            MemorySegment event = null;
+            if (!offHeap) {
+                try {
+                    staging = driver.hostAlloc(Math.max(1, bytes));
+                    event = driver.eventCreate();
+                } catch (RuntimeException e) {
+                    if (staging != null) driver.hostFree(staging);
+                    driver.free(dptr);
+                    throw e;
+                }
+            }
+            b = new Buffer(bytes, length, dptr, staging, event, offHeap);
+            buffers.put(data, b);
         }
         return b;
     }
 
     @Override
-    public void toDevice(Object array) {
+    public DeviceEvent enqueueToDevice(Object data, List<DeviceEvent> after) {
         open();
-        Buffer b = buffer(array);
+        List<CudaEvent> wait = waitList(after);
+        sweep();
+        if (data instanceof OffHeapArray off) {
+            MemorySegment segment = off.segment(); // a closed array: a clear IllegalStateException
+            Buffer b = buffer(off);
+            if (b.bytes == 0) return DeviceEvent.COMPLETE;
+            b.writeHazards(wait);
+            MemorySegment cs = copyStream();
+            waitOn(cs, true, wait);
+            CudaEvent e = record("copying " + off + " to the device", true, cs,
+                    () -> driver.copyToDeviceAsync(b.device, segment, b.bytes, cs));
+            b.wrote(e);
+            return e;
+        }
+        Buffer b = buffer(data);
+        waitOn(stream, false, wait);
         if (b.uploadPending) {
             // the previous upload may still be reading the staging buffer
             driver.eventSynchronize(b.uploaded);
         }
-        MemorySegment.copy(heapSegment(array), 0, b.staging, 0, b.bytes);
+        MemorySegment.copy(heapSegment(data), 0, b.staging, 0, b.bytes);
         if (b.bytes > 0) {
             driver.copyToDeviceAsync(b.device, b.staging, b.bytes, stream);
             driver.eventRecord(b.uploaded, stream);
             b.uploadPending = true;
         }
+        return DeviceEvent.COMPLETE;
     }
 
     @Override
-    public void toHost(Object array) {
+    public DeviceEvent enqueueToHost(Object data, List<DeviceEvent> after) {
         open();
-        Buffer b = buffers.get(array);
-        if (b == null) throw new IllegalStateException("the array has no copy on " + device.device().id());
+        List<CudaEvent> wait = waitList(after);
+        sweep();
+        Buffer b = buffers.get(data);
+        if (b == null) {
+            throw new IllegalStateException("the array has no copy on " + device.device().id() + ": copy it there with toDevice first");
+        }
+        if (data instanceof OffHeapArray off) {
+            MemorySegment segment = off.segment();
+            if (segment.isReadOnly()) {
+                throw new IllegalArgumentException(off + " wraps a read-only segment: its device copy cannot be copied back into it");
+            }
+            if (b.bytes == 0) return DeviceEvent.COMPLETE;
+            b.readHazards(wait);
+            MemorySegment cs = copyStream();
+            waitOn(cs, true, wait);
+            CudaEvent e = record("copying " + off + " back to the host", true, cs,
+                    () -> driver.copyToHostAsync(segment, b.device, b.bytes, cs));
+            b.read(e, true);
+            return e;
+        }
+        waitOn(stream, false, wait);
         if (b.bytes > 0) driver.copyToHostAsync(b.staging, b.device, b.bytes, stream);
         driver.streamSynchronize(stream);
+        settleAll(pendingCompute); // the stream is idle: everything before is complete
         b.uploadPending = false;
-        MemorySegment.copy(b.staging, 0, heapSegment(array), 0, b.bytes);
+        MemorySegment.copy(b.staging, 0, heapSegment(data), 0, b.bytes);
+        return DeviceEvent.COMPLETE;
     }
 
+    // ------------------------------------------------------------ launches
+
     @Override
-    public void launch(CompiledKernel kernel, Object[] args, LaunchGeometry geometry) {
+    public DeviceEvent enqueueLaunch(CompiledKernel kernel, Object[] args, LaunchGeometry geometry, List<DeviceEvent> after) {
         open();
         if (!(kernel instanceof CudaKernel k) || k.device() != device) {
             throw new IllegalArgumentException("kernel " + kernel.ir().displayName() + " was not built for " + device.device().id());
         }
-        LaunchConfig config = LaunchConfig.of(k.ir(), geometry, device.limits());
-        if (config == null) return;
-        long[] values = k.signature().pack(k.ir(), args, array -> {
-            Buffer b = buffers.get(array);
-            if (b == null) {
-                throw new IllegalStateException("an array argument of " + k.ir().displayName() + " is not on " + device.device().id()
-                        + ": copy it with toDevice first");
+        List<CudaEvent> wait = waitList(after);
+        sweep();
+        KernelIR ir = k.ir();
+        LaunchConfig config = LaunchConfig.of(ir, geometry, device.limits());
+        long[] values;
+        int[] sizes;
+        List<Buffer> reads = new ArrayList<>();
+        List<Buffer> writes = new ArrayList<>();
+        if (hasOffHeapParams(ir)) {
+            sizes = new int[k.signature().slots().size()];
+            values = pack(ir, k.signature(), args, geometry.sizes(), sizes);
+        } else {
+            values = k.signature().pack(ir, args, array -> {
+                Buffer b = buffers.get(array);
+                if (b == null) {
+                    throw new IllegalStateException("an array argument of " + ir.displayName() + " is not on " + device.device().id()
+                            + ": copy it with toDevice first");
+                }
+                return b.device;
+            }, geometry.sizes());
+            sizes = null;
+        }
+        for (Param p : ir.params()) {
+            if (p instanceof Param.Array a && buffers.get(args[a.index()]) instanceof Buffer b) {
+                if (a.access().writes()) {
+                    b.writeHazards(wait);
+                    writes.add(b);
+                } else if (a.access().reads()) {
+                    b.readHazards(wait);
+                    reads.add(b);
+                }
             }
-            return b.device;
-        }, geometry.sizes());
+        }
+        if (config == null) return DeviceEvent.COMPLETE;
+        waitOn(stream, false, wait);
+        CudaEvent e;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment params = CudaDriver.kernelParams(arena, k.signature(), values);
+            MemorySegment params = sizes == null ? CudaDriver.kernelParams(arena, k.signature(), values)
+                    : CudaDriver.kernelParams(arena, sizes, values);
             driver.eventRecord(launchStart, stream);
-            driver.launch(k.function(), config.grid(), config.block(), 0, stream, params);
+            e = record("running " + ir.displayName(), false, stream,
+                    () -> driver.launch(k.function(), config.grid(), config.block(), 0, stream, params));
             driver.eventRecord(launchEnd, stream);
             launched = true;
         }
+        for (Buffer b : reads) b.read(e, false);
+        for (Buffer b : writes) b.wrote(e);
+        return e;
+    }
+
+    static boolean hasOffHeapParams(KernelIR ir) {
+        for (Param p : ir.params()) {
+            if (p instanceof Param.Array a && a.array().isOffHeap()) return true;
+        }
+        return false;
+    }
+
+    /**
+     * Packs the arguments of a kernel with off-heap parameters per the kernel ABI: an off-heap array is
+     * its device pointer ({@code .u64}) and its {@code long} length ({@code .s64}, 8 bytes whatever the
+     * signature says), a Java array its pointer and {@code int} length. Fills {@code sizes} with each
+     * parameter's byte size.
+     */
+    private long[] pack(KernelIR ir, KernelSignature sig, Object[] args, long[] gridSizes, int[] sizes) {
+        if (args.length != ir.params().size()) {
+            throw new IllegalArgumentException(ir.displayName() + " takes " + ir.params().size() + " arguments, " + args.length + " were given");
+        }
+        long[] out = new long[sig.slots().size()];
+        for (int i = 0; i < out.length; i++) {
+            KernelSignature.Slot s = sig.slots().get(i);
+            sizes[i] = s.type().bytes();
+            switch (s.source()) {
+                case GRID_SIZE -> out[i] = gridSizes != null && s.paramIndex() < gridSizes.length ? gridSizes[s.paramIndex()] : 1;
+                case ARRAY_POINTER -> out[i] = arrayArgument(ir, (Param.Array) ir.params().get(s.paramIndex()), args[s.paramIndex()]).device;
+                case ARRAY_LENGTH -> {
+                    Param.Array a = (Param.Array) ir.params().get(s.paramIndex());
+                    out[i] = arrayArgument(ir, a, args[s.paramIndex()]).length;
+                    if (a.array().isOffHeap()) sizes[i] = 8;
+                }
+                case SCALAR -> out[i] = scalarBits(ir, (Param.Scalar) ir.params().get(s.paramIndex()), args[s.paramIndex()]);
+            }
+        }
+        return out;
+    }
+
+    private Buffer arrayArgument(KernelIR ir, Param.Array a, Object arg) {
+        ElementType want = a.array().element();
+        boolean offHeap = arg instanceof OffHeapArray;
+        if (a.array().isOffHeap() != offHeap) {
+            throw new IllegalArgumentException(ir.displayName() + ": argument " + a.index() + " ('" + a.name() + "') was compiled for "
+                    + (a.array().isOffHeap() ? "an off-heap array" : "a " + want.javaName() + "[]") + ", but "
+                    + (arg == null ? "null" : "a " + arg.getClass().getSimpleName()) + " was given: pass the kind the kernel declares");
+        }
+        ElementType got = offHeap ? ((OffHeapArray) arg).elementType() : ElementType.ofArrayClass(arg.getClass());
+        if (got != want) {
+            throw new IllegalArgumentException(ir.displayName() + ": argument " + a.index() + " ('" + a.name() + "') holds "
+                    + want.javaName() + " elements, but a " + arg.getClass().getSimpleName() + " was given");
+        }
+        if (offHeap) ((OffHeapArray) arg).segment(); // a closed array: a clear IllegalStateException
+        Buffer b = buffers.get(arg);
+        if (b == null) {
+            throw new IllegalStateException("an array argument of " + ir.displayName() + " is not on " + device.device().id()
+                    + ": copy it with toDevice first");
+        }
+        return b;
+    }
+
+    private static long scalarBits(KernelIR ir, Param.Scalar p, Object v) {
+        Long bits = switch (p.kind()) {
+            case BOOLEAN -> v instanceof Boolean b ? (long) (b ? 1 : 0) : null;
+            case CHAR -> v instanceof Character c ? (long) c : null;
+            case BYTE -> v instanceof Byte b ? (long) b : null;
+            case SHORT -> v instanceof Short s ? (long) s : null;
+            case INT -> v instanceof Integer n ? (long) n : null;
+            case LONG -> v instanceof Long n ? n : null;
+            case FLOAT -> v instanceof Float f ? (long) Float.floatToRawIntBits(f) : null;
+            case DOUBLE -> v instanceof Double d ? Double.doubleToRawLongBits(d) : null;
+        };
+        if (bits == null) {
+            throw new IllegalArgumentException(ir.displayName() + ": argument " + p.index() + " ('" + p.name() + "') must be a "
+                    + p.kind().name().toLowerCase(Locale.ROOT) + ", but " + (v == null ? "null" : "a " + v.getClass().getSimpleName())
+                    + " was given");
+        }
+        return bits;
     }
 
     /** Milliseconds the most recent launch took on the device (waits for it). */
@@ -140,40 +493,51 @@ final class CudaSession implements DeviceSession {
         return driver.elapsedMillis(launchStart, launchEnd);
     }
 
-    // Transitional: one in-order queue, so every command already runs after those issued before it.
-    @Override
-    public io.kiln.spi.DeviceEvent enqueueToDevice(Object data, java.util.List<io.kiln.spi.DeviceEvent> after) {
-        toDevice(data);
-        return io.kiln.spi.DeviceEvent.COMPLETE;
-    }
+    // ------------------------------------------------------------ waiting and releasing
 
     @Override
-    public io.kiln.spi.DeviceEvent enqueueToHost(Object data, java.util.List<io.kiln.spi.DeviceEvent> after) {
-        toHost(data);
-        return io.kiln.spi.DeviceEvent.COMPLETE;
-    }
-
-    @Override
-    public io.kiln.spi.DeviceEvent enqueueLaunch(CompiledKernel kernel, Object[] args, LaunchGeometry geometry,
-                                                   java.util.List<io.kiln.spi.DeviceEvent> after) {
-        launch(kernel, args, geometry);
-        return io.kiln.spi.DeviceEvent.COMPLETE;
-    }
-
-    @Override
-    public void await(java.util.List<io.kiln.spi.DeviceEvent> events) {
-        finish();
+    public void await(List<DeviceEvent> events) {
+        open();
+        waitList(events);
+        KilnException failure = null;
+        for (DeviceEvent d : events) {
+            if (!(d instanceof CudaEvent e)) continue;
+            e.settle();
+            if (e.failure != null) {
+                e.reported = true;
+                failures.remove(e);
+                if (failure == null) failure = e.failure;
+                else failure.addSuppressed(e.failure);
+            }
+        }
+        if (failure != null) throw failure;
     }
 
     @Override
     public void finish() {
         open();
-        try {
-            driver.streamSynchronize(stream);
-        } catch (KilnException e) {
-            throw new KilnException("a kernel or copy on " + device.device().id() + " failed: " + e.getMessage(), e);
+        KilnException streamFailure = null;
+        for (MemorySegment s : copyStream == null ? List.of(stream) : List.of(stream, copyStream)) {
+            try {
+                driver.streamSynchronize(s);
+            } catch (KilnException e) {
+                if (streamFailure == null) {
+                    streamFailure = new KilnException("a kernel or copy on " + device.device().id() + " failed: " + e.getMessage(), e);
+                }
+            }
         }
+        settleAll(pendingCompute);
+        settleAll(pendingCopy);
         for (Buffer b : buffers.values()) b.uploadPending = false;
+        KilnException failure = null;
+        for (CudaEvent e : failures) {
+            if (e.reported) continue;
+            if (failure == null) failure = e.failure;
+            else failure.addSuppressed(e.failure);
+        }
+        failures.clear();
+        if (failure != null) throw failure;
+        if (streamFailure != null) throw streamFailure;
     }
 
     @Override
@@ -182,13 +546,19 @@ final class CudaSession implements DeviceSession {
         Buffer b = buffers.remove(array);
         if (b == null) return;
         driver.streamSynchronize(stream);
+        if (copyStream != null) driver.streamSynchronize(copyStream);
         freeBuffer(b);
     }
 
     private void freeBuffer(Buffer b) {
         driver.free(b.device);
-        driver.hostFree(b.staging);
-        driver.eventDestroy(b.uploaded);
+        if (b.staging != null) driver.hostFree(b.staging);
+        if (b.uploaded != null) driver.eventDestroy(b.uploaded);
+    }
+
+    /** Commands whose CUDA events are still held. */
+    int pendingEvents() {
+        return pendingCompute.size() + pendingCopy.size();
     }
 
     @Override
@@ -197,11 +567,20 @@ final class CudaSession implements DeviceSession {
         device.makeCurrent();
         closed = true;
         RuntimeException first = null;
-        try {
-            driver.streamSynchronize(stream);
-        } catch (RuntimeException e) {
-            first = e;
+        for (MemorySegment s : copyStream == null ? List.of(stream) : List.of(stream, copyStream)) {
+            try {
+                driver.streamSynchronize(s);
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+            }
         }
+        try {
+            settleAll(pendingCompute);
+            settleAll(pendingCopy);
+        } catch (RuntimeException e) {
+            if (first == null) first = e;
+        }
+        failures.clear();
         for (Buffer b : buffers.values()) {
             try {
                 freeBuffer(b);
@@ -213,7 +592,9 @@ final class CudaSession implements DeviceSession {
         try {
             driver.eventDestroy(launchStart);
             driver.eventDestroy(launchEnd);
+            driver.eventDestroy(origin);
             driver.streamDestroy(stream);
+            if (copyStream != null) driver.streamDestroy(copyStream);
         } catch (RuntimeException e) {
             if (first == null) first = e;
         }
@@ -222,6 +603,7 @@ final class CudaSession implements DeviceSession {
 
     static long byteSize(Object array) {
         return switch (array) {
+            case OffHeapArray a -> a.byteSize();
             case byte[] a -> a.length;
             case short[] a -> 2L * a.length;
             case char[] a -> 2L * a.length;
@@ -229,8 +611,8 @@ final class CudaSession implements DeviceSession {
             case float[] a -> 4L * a.length;
             case long[] a -> 8L * a.length;
             case double[] a -> 8L * a.length;
-            case null, default -> throw new IllegalArgumentException("not a primitive array: "
-                    + (array == null ? "null" : array.getClass().getName()));
+            case null, default -> throw new IllegalArgumentException("CUDA sessions hold primitive arrays and off-heap arrays "
+                    + "(FloatArray and the other io.kiln.OffHeapArray types), not " + (array == null ? "null" : array.getClass().getName()));
         };
     }
 

@@ -16,7 +16,10 @@ public final class IrPrinter {
         for (ArrayRef a : ir.arrays()) {
             if (!a.isParameter()) {
                 sb.append("  array ").append(a).append(": ").append(a.space()).append(' ')
-                        .append(a.element().javaName()).append('[').append(a.length()).append("]\n");
+                        .append(a.element().javaName()).append('[').append(a.length()).append(']');
+                // a constant table's contents, so that the parser can rebuild it exactly
+                if (a.space() == AddressSpace.CONSTANT) sb.append(" = {").append(contents(a, ir.constants().get(a.id()))).append('}');
+                sb.append('\n');
             }
         }
         for (Reduction r : ir.reductions()) {
@@ -33,6 +36,30 @@ public final class IrPrinter {
                 sb.append("  ").append(instr(i)).append('\n');
             }
             sb.append("  ").append(terminator(b.terminator())).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The elements of a constant table: integers in decimal, floats as Java literals when those give
+     * back the exact bits, else (NaN payloads) as raw bits in hex, {@code 0x7fc00001}.
+     */
+    private static String contents(ArrayRef a, java.util.List<Long> bits) {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < bits.size(); k++) {
+            if (k > 0) sb.append(", ");
+            long b = bits.get(k);
+            switch (a.element()) {
+                case FLOAT -> {
+                    String lit = Float.toString(Float.intBitsToFloat((int) b));
+                    sb.append(Float.floatToRawIntBits(Float.parseFloat(lit)) == (int) b ? lit : String.format("0x%08x", (int) b));
+                }
+                case DOUBLE -> {
+                    String lit = Double.toString(Double.longBitsToDouble(b));
+                    sb.append(Double.doubleToRawLongBits(Double.parseDouble(lit)) == b ? lit : String.format("0x%016x", b));
+                }
+                default -> sb.append(b);
+            }
         }
         return sb.toString();
     }

@@ -16,16 +16,28 @@ import java.util.ServiceLoader;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** The back ends found with {@link ServiceLoader}, loaded once per process. */
+/**
+ * The back ends of one {@link RuntimeContext} and their devices: those {@link ServiceLoader} finds
+ * ({@link #load()}), or a given list ({@link #of(List)}).
+ */
 public final class Backends {
     private static final Logger LOG = Logger.getLogger("io.kiln");
-    private static volatile Backends instance;
 
     private final List<BackendProvider> providers;
     private final Map<String, DeviceRuntime> runtimes = new LinkedHashMap<>();
     private final Map<Backend, String> unavailable = new EnumMap<>(Backend.class);
 
-    private Backends() {
+    /** The back ends ServiceLoader finds. */
+    static Backends load() {
+        return new Backends(discover(), true);
+    }
+
+    /** Exactly {@code providers}. */
+    static Backends of(List<BackendProvider> providers) {
+        return new Backends(new ArrayList<>(providers), false);
+    }
+
+    private static List<BackendProvider> discover() {
         List<BackendProvider> found = new ArrayList<>();
         ServiceLoader<BackendProvider> loader = ServiceLoader.load(BackendProvider.class, Backends.class.getClassLoader());
         for (var it = loader.iterator(); ; ) {
@@ -39,6 +51,10 @@ public final class Backends {
         if (found.isEmpty()) {
             LOG.warning("no Kiln back end was found by ServiceLoader");
         }
+        return found;
+    }
+
+    private Backends(List<BackendProvider> found, boolean discovered) {
         found.sort(Comparator.comparing(BackendProvider::backend));
         this.providers = List.copyOf(found);
         for (BackendProvider p : providers) {
@@ -58,24 +74,15 @@ public final class Backends {
             }
         }
         for (Backend b : Backend.values()) {
-            if (providers.stream().noneMatch(p -> p.backend() == b)) {
+            if (discovered && providers.stream().noneMatch(p -> p.backend() == b)) {
                 unavailable.put(b, "the back end is not installed (its module is not on the class path or module path)");
             }
         }
     }
 
-    /** The process-wide registry. */
+    /** The registry of the default {@link RuntimeContext}. */
     public static Backends get() {
-        Backends b = instance;
-        if (b == null) {
-            synchronized (Backends.class) {
-                b = instance;
-                if (b == null) {
-                    instance = b = new Backends();
-                }
-            }
-        }
-        return b;
+        return RuntimeContext.defaultContext().backends();
     }
 
     /** The installed providers, CUDA first, then OpenCL, then CPU. */

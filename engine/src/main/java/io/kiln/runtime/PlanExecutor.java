@@ -1,49 +1,128 @@
 package io.kiln.runtime;
 
 import io.kiln.Backend;
+import io.kiln.Bindings;
 import io.kiln.Device;
 import io.kiln.FallbackPolicy;
 import io.kiln.Grid;
 import io.kiln.KernelCompilationException;
 import io.kiln.KilnException;
+import io.kiln.OffHeapArray;
 import io.kiln.RunResult;
+import io.kiln.Schedule;
 import io.kiln.Transfer;
+import io.kiln.ir.Instr;
 import io.kiln.ir.KernelIR;
-import io.kiln.ir.KernelKind;
 import io.kiln.ir.Param;
-import io.kiln.ir.ParallelLoop;
-import io.kiln.spi.CompiledKernel;
+import io.kiln.spi.Capability;
+import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
- * Runs a {@link GraphSpec}: picks each task's device, builds kernels through the cache, keeps track
- * of where the current copy of every array is (host, or a set of devices) and copies only where a
- * copy is stale. Runs are serialised per plan; different plans may run concurrently.
+ * Runs a {@link GraphSpec}. On the first run (and after a device or fallback change) it prepares every
+ * task (device, kernel, argument checks) and builds the plan's {@link Schedule}: a fixed list of steps
+ * that every later run issues as it is, whatever data, scalars and grids are bound.
+ * <p><b>Data slots.</b> Each distinct array of the graph (by identity) is a slot; {@link Bindings} put
+ * another object of the same kind in a slot. Residency (is the host copy current, on which devices is a
+ * current copy) is kept per object, not per slot, so binding an object that is already current on a
+ * device copies nothing. The device copies of the last {@value #RESIDENT_PER_SLOT} objects bound to a
+ * slot are kept; older ones are released (copied back first if a device held the only current copy).
+ * <p><b>Events.</b> For each object and each place it lives (a device, or the host memory itself) the
+ * executor remembers the last command that wrote it and the commands that read it since. A command waits
+ * for the last writer of what it reads and, for what it writes, also for the readers since: events of the
+ * same session are passed as {@code after}, events of another session are awaited on the host first. The
+ * host itself waits only at the schedule's {@code wait} step (the copies of the run), at
+ * {@link #transferToHost}, and before host-memory launches ({@code cpu}) touch data a copy uses.
+ * <p>Runs are serialised per plan; different plans may run concurrently.
  */
 public final class PlanExecutor implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger("io.kiln");
-    private static final Set<String> FALLBACK_LOGGED = ConcurrentHashMap.newKeySet();
+    /** How many objects per graph array keep their device copies when others are bound. */
+    public static final int RESIDENT_PER_SLOT = 3;
 
-    /** Where the current contents of one array are. */
-    private static final class Residency {
-        boolean hostValid = true;
-        final Set<String> validOn = new HashSet<>();
+    private static final Logger LOG = Logger.getLogger("io.kiln");
+    private static final String HOST = "host";
+
+    // ---- hazards ---------------------------------------------------------------------------------------------
+
+    /** The last writer of one object in one place, and the readers since; tokens are events or step numbers. */
+    private static final class Touch<T> {
+        T write;
+        final List<T> reads = new ArrayList<>(2);
+
+        void readDeps(List<T> out) {
+            if (write != null) out.add(write);
+        }
+
+        void writeDeps(List<T> out) {
+            if (write != null) out.add(write);
+            out.addAll(reads);
+        }
+
+        void read(T token) {
+            if (reads.size() >= 8) reads.removeIf(t -> t instanceof Issued i && i.event().isComplete());
+            reads.add(token);
+        }
+
+        void write(T token) {
+            write = token;
+            reads.clear();
+        }
     }
 
+    /** A command issued on a session. */
+    private record Issued(DeviceSession session, DeviceEvent event) {
+    }
+
+    /**
+     * Where the current contents of one object are, and what last touched it where. Places are numbered:
+     * 0 is the host memory, each device of the plan that has memory of its own gets the next number.
+     */
+    private static final class Residency {
+        boolean hostValid = true;
+        /** Bit {@code p}: a current copy lives in place {@code p} (devices only). */
+        long validOn;
+        @SuppressWarnings("unchecked")
+        Touch<Issued>[] touches = new Touch[2];
+
+        Touch<Issued> at(int place) {
+            if (place >= touches.length) touches = Arrays.copyOf(touches, place + 1);
+            Touch<Issued> t = touches[place];
+            if (t == null) touches[place] = t = new Touch<>();
+            return t;
+        }
+    }
+
+    // ---- the graph -----------------------------------------------------------------------------------------
+
+    private final RuntimeContext context;
     private final GraphSpec spec;
+    /** The graph's own objects, one per slot. */
+    private final Object[] slotKeys;
+    private final IdentityHashMap<Object, Integer> slotOf = new IdentityHashMap<>();
+    private final Transfer[] slotToDevice;
+    private final Transfer[] slotToHost;
+    /** The object bound to each slot now. */
+    private final Object[] bound;
+    /** The objects recently bound to each slot, newest first (including the current one). */
+    private final List<ArrayDeque<Object>> recent = new ArrayList<>();
+    /** Per task: its arguments as bound now (scalars as their exact boxed types once prepared). */
+    private final Object[][] args;
+    /** Per task, per Java parameter: the slot of an array argument, else -1. */
+    private final int[][] argSlots;
+
     private Device defaultDevice;
     private final Map<String, Device> taskDevices = new HashMap<>();
     private final Map<String, Grid> grids = new HashMap<>();
@@ -51,53 +130,114 @@ public final class PlanExecutor implements AutoCloseable {
     private FallbackPolicy fallback = FallbackPolicy.FAIL;
 
     private final Map<String, DeviceSession> sessions = new LinkedHashMap<>();
-    private final Map<String, Prepared> prepared = new HashMap<>();
+    /** Place numbers (see {@link Residency}): the name of each, and the session of each device place. */
+    private final List<String> placeNames = new ArrayList<>(List.of(HOST));
+    private final List<DeviceSession> placeSessions = new ArrayList<>(java.util.Collections.singletonList(null));
+    /** The residency of what is bound to each slot now, or {@code null} until looked up. */
+    private Residency[] slotResidency;
     private final IdentityHashMap<Object, Residency> residency = new IdentityHashMap<>();
+    private final List<Object> retired = new ArrayList<>();
+    /** Per task, what it needs on every run; {@code null} until prepared. */
+    private Prepared[] prepared;
+    private Step[] steps;
+    private Schedule schedule;
     private boolean firstRunDone;
     private volatile boolean closed;
 
     public PlanExecutor(GraphSpec spec, Device device) {
+        this(RuntimeContext.defaultContext(), spec, device);
+    }
+
+    public PlanExecutor(RuntimeContext context, GraphSpec spec, Device device) {
+        context.checkOpen();
+        this.context = context;
         this.spec = spec;
         this.defaultDevice = device;
+        List<Object> keys = new ArrayList<>();
+        List<TaskSpec> tasks = spec.tasks();
+        args = new Object[tasks.size()][];
+        argSlots = new int[tasks.size()][];
+        for (int t = 0; t < tasks.size(); t++) {
+            Object[] a = tasks.get(t).args();
+            args[t] = a.clone();
+            argSlots[t] = new int[a.length];
+            for (int i = 0; i < a.length; i++) {
+                argSlots[t][i] = isData(a[i]) ? slot(a[i], keys) : -1;
+            }
+        }
+        for (Object o : spec.toDevice().keySet()) slot(o, keys);
+        for (Object o : spec.toHost().keySet()) slot(o, keys);
+        slotKeys = keys.toArray();
+        bound = slotKeys.clone();
+        slotToDevice = new Transfer[slotKeys.length];
+        slotToHost = new Transfer[slotKeys.length];
+        for (int s = 0; s < slotKeys.length; s++) {
+            slotToDevice[s] = spec.toDevice().get(slotKeys[s]);
+            slotToHost[s] = spec.toHost().get(slotKeys[s]);
+            ArrayDeque<Object> d = new ArrayDeque<>();
+            d.add(slotKeys[s]);
+            recent.add(d);
+        }
+        grids.putAll(spec.grids());
     }
+
+    private int slot(Object o, List<Object> keys) {
+        Integer s = slotOf.get(o);
+        if (s == null) {
+            slotOf.put(o, s = keys.size());
+            keys.add(o);
+        }
+        return s;
+    }
+
+    static boolean isData(Object o) {
+        return o instanceof OffHeapArray || (o != null && o.getClass().isArray() && o.getClass().getComponentType().isPrimitive());
+    }
+
+    // ---- options ---------------------------------------------------------------------------------------------
 
     public synchronized void setDevice(Device device) {
         checkOpen();
         this.defaultDevice = device;
-        prepared.clear();
+        unprepare();
     }
 
     public synchronized void setDevice(String taskId, Device device) {
         checkOpen();
         requireTask(taskId);
         taskDevices.put(taskId, device);
-        prepared.remove(taskId);
+        unprepare();
     }
 
     public synchronized void setGrid(String taskId, Grid grid) {
         checkOpen();
-        requireTask(taskId);
+        int t = requireTask(taskId);
         grids.put(taskId, grid);
+        if (prepared != null) prepared[t].geometry = null;
     }
 
     public synchronized void setProfiler(boolean on) {
         this.profiler = on;
+        schedule = null;
+        steps = null;
     }
 
     public synchronized void setFallback(FallbackPolicy policy) {
         this.fallback = policy;
-        prepared.clear();
+        unprepare();
     }
 
     public GraphSpec spec() {
         return spec;
     }
 
-    private void requireTask(String taskId) {
-        if (spec.tasks().stream().noneMatch(t -> t.id().equals(taskId))) {
-            throw new IllegalArgumentException("graph '" + spec.name() + "' has no task '" + taskId + "'; its tasks are "
-                    + spec.tasks().stream().map(TaskSpec::id).toList());
+    private int requireTask(String taskId) {
+        List<TaskSpec> tasks = spec.tasks();
+        for (int t = 0; t < tasks.size(); t++) {
+            if (tasks.get(t).id().equals(taskId)) return t;
         }
+        throw new IllegalArgumentException("graph '" + spec.name() + "' has no task '" + taskId + "'; its tasks are "
+                + tasks.stream().map(TaskSpec::id).toList());
     }
 
     private void checkOpen() {
@@ -106,213 +246,620 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    /** Runs every task once. */
-    public synchronized RunResult run() {
-        checkOpen();
-        long start = System.nanoTime();
-        List<RunResult.TaskRun> runs = new ArrayList<>();
-        for (Map.Entry<Object, Transfer> e : spec.toDevice().entrySet()) {
-            if (e.getValue() == Transfer.EVERY_RUN || !firstRunDone) {
-                Residency r = state(e.getKey());
-                r.hostValid = true;
-                r.validOn.clear();
+    // ---- preparation ------------------------------------------------------------------------------------------
+
+    /** What a task needs on every run, resolved once. */
+    private static final class Prepared {
+        final Device device;
+        final DeviceRuntime runtime;
+        final KernelCache.Lease lease;
+        final KernelIR ir;
+        final String fallbackReason;
+        final DeviceSession session;
+        final boolean copies;
+        final String place;
+        /** The number of {@link #place}. */
+        int placeIdx;
+        /** Per array parameter (in {@code ir.arrayParams()} order). */
+        final int[] arraySlots;
+        final boolean[] reads;
+        final boolean[] writes;
+        /** Off-heap array parameters, checked before every run. */
+        final Param.Array[] offHeap;
+        long compileNanos;
+        LaunchGeometry geometry;
+
+        Prepared(Device device, DeviceRuntime runtime, KernelCache.Lease lease, KernelIR ir, String fallbackReason,
+                 DeviceSession session, int[] argSlots) {
+            this.device = device;
+            this.runtime = runtime;
+            this.lease = lease;
+            this.ir = ir;
+            this.fallbackReason = fallbackReason;
+            this.session = session;
+            this.copies = session.copiesData();
+            this.place = copies ? device.id() : HOST;
+            List<Param.Array> arrays = ir.arrayParams();
+            arraySlots = new int[arrays.size()];
+            reads = new boolean[arrays.size()];
+            writes = new boolean[arrays.size()];
+            List<Param.Array> off = new ArrayList<>();
+            for (int i = 0; i < arrays.size(); i++) {
+                Param.Array a = arrays.get(i);
+                arraySlots[i] = argSlots[a.index()];
+                // A kernel that neither reads nor writes an array still gets it; treat it as read.
+                reads[i] = a.access().reads() || !a.access().writes();
+                writes[i] = a.access().writes();
+                if (a.array().isOffHeap()) off.add(a);
+            }
+            offHeap = off.toArray(new Param.Array[0]);
+        }
+    }
+
+    private void unprepare() {
+        if (prepared != null) {
+            for (Prepared p : prepared) {
+                if (p != null) p.lease.close();
             }
         }
-        for (TaskSpec task : spec.tasks()) {
-            runs.add(runTask(task));
-        }
-        long transferBack = 0;
-        for (Map.Entry<Object, Transfer> e : spec.toHost().entrySet()) {
-            if (e.getValue() == Transfer.EVERY_RUN || (e.getValue() == Transfer.FIRST_RUN && !firstRunDone)) {
+        prepared = null;
+        steps = null;
+        schedule = null;
+    }
+
+    private void prepareAll() {
+        if (prepared != null) return;
+        Prepared[] ps = new Prepared[spec.tasks().size()];
+        try {
+            for (int t = 0; t < ps.length; t++) {
                 long t0 = System.nanoTime();
-                makeHostValid(e.getKey());
-                transferBack += System.nanoTime() - t0;
+                ps[t] = prepare(t);
+                ps[t].compileNanos = System.nanoTime() - t0;
             }
-        }
-        for (DeviceSession s : sessions.values()) {
-            s.finish();
-        }
-        firstRunDone = true;
-        return new RunResult(spec.name(), runs, transferBack, System.nanoTime() - start);
-    }
-
-    /** Copies the current contents of {@code arrays} to the host now (ON_DEMAND data). */
-    public synchronized void transferToHost(Object... arrays) {
-        checkOpen();
-        for (Object a : arrays) {
-            if (!spec.toHost().containsKey(a) && spec.tasks().stream().noneMatch(t -> containsIdentity(t.args(), a))) {
-                throw new IllegalArgumentException("the array passed to transferToHost is not used by graph '" + spec.name() + "'");
+        } catch (RuntimeException | Error e) {
+            for (Prepared p : ps) {
+                if (p != null) p.lease.close();
             }
-            makeHostValid(a);
+            throw e;
         }
+        prepared = ps;
+        buildSchedule();
     }
 
-    private static boolean containsIdentity(Object[] args, Object a) {
-        for (Object o : args) {
-            if (o == a) return true;
-        }
-        return false;
-    }
-
-    private Residency state(Object array) {
-        return residency.computeIfAbsent(array, k -> new Residency());
-    }
-
-    private void makeHostValid(Object array) {
-        Residency r = state(array);
-        if (r.hostValid) return;
-        for (String dev : r.validOn) {
-            DeviceSession s = sessions.get(dev);
-            if (s != null) {
-                s.toHost(array);
-                r.hostValid = true;
-                return;
-            }
-        }
-        throw new IllegalStateException("no valid copy of an array exists; this is a bug in Kiln");
-    }
-
-    /** What a task needs on every run, resolved on its first run. */
-    private record Prepared(Device device, DeviceRuntime runtime, CompiledKernel kernel, KernelIR ir,
-                            Residency[] arrays, boolean[] writes, String fallbackReason) {
-    }
-
-    private Prepared prepare(TaskSpec task) {
+    private Prepared prepare(int t) {
+        TaskSpec task = spec.tasks().get(t);
+        Backends backends = context.backends();
         Device device = taskDevices.getOrDefault(task.id(), defaultDevice);
         String fallbackReason = null;
-        DeviceRuntime runtime = Backends.get().runtime(device.id());
-        KernelIR ir = KernelCache.ir(task.method());
-        checkArguments(task, ir);
-        CompiledKernel kernel;
+        DeviceRuntime runtime = backends.runtime(device.id());
+        KernelIR ir = context.kernels().irOf(task.method());
+        args[t] = LaunchRules.checkArguments(task.id(), ir, args[t]);
         if (runtime == null) {
             String why = "device " + device.id() + " is not available; available devices: "
-                    + Backends.get().devices().stream().map(Device::id).toList();
+                    + backends.devices().stream().map(Device::id).toList();
             if (fallback != FallbackPolicy.CPU) throw new KilnException("task '" + task.id() + "': " + why);
             fallbackReason = why;
             runtime = cpuRuntime(why);
             device = runtime.device();
         }
+        KernelCache.Lease lease;
         try {
-            kernel = build(task, ir, runtime);
+            lease = build(task, ir, runtime);
         } catch (KilnException e) {
             if (fallback != FallbackPolicy.CPU || runtime.device().backend() == Backend.CPU) throw e;
             fallbackReason = "building " + ir.displayName() + " for " + device.id() + " failed: " + e.getMessage();
             runtime = cpuRuntime(fallbackReason);
             device = runtime.device();
-            kernel = build(task, ir, runtime);
+            lease = build(task, ir, runtime);
         }
-        if (fallbackReason != null && FALLBACK_LOGGED.add(ir.displayName() + "|" + fallbackReason)) {
+        if (fallbackReason != null && context.firstFallback(ir.displayName() + "|" + fallbackReason)) {
             LOG.warning("Kiln runs " + ir.displayName() + " on the CPU back end: " + fallbackReason);
         }
-        List<Param.Array> arrayParams = ir.arrayParams();
-        Residency[] arrays = new Residency[arrayParams.size()];
-        boolean[] writes = new boolean[arrayParams.size()];
-        for (int i = 0; i < arrays.length; i++) {
-            arrays[i] = state(task.args()[arrayParams.get(i).index()]);
-            writes[i] = arrayParams.get(i).access().writes();
+        try {
+            Prepared p = new Prepared(device, runtime, lease, ir, fallbackReason, session(runtime), argSlots[t]);
+            p.placeIdx = placeIndex(p.place, p.session);
+            return p;
+        } catch (RuntimeException | Error e) {
+            lease.close();
+            throw e;
         }
-        return new Prepared(device, runtime, kernel, ir, arrays, writes, fallbackReason);
     }
 
-    private static CompiledKernel build(TaskSpec task, KernelIR ir, DeviceRuntime runtime) {
-        if (!ir.reductions().isEmpty() && !runtime.supportsReductions()) {
+    private KernelCache.Lease build(TaskSpec task, KernelIR ir, DeviceRuntime runtime) {
+        Set<Capability> caps = runtime.capabilities();
+        if (!ir.reductions().isEmpty() && !caps.contains(Capability.REDUCTIONS)) {
             throw new KernelCompilationException(ir.displayName() + " uses @Reduce, which the " + runtime.device().backend()
                     + " back end does not implement yet; run it on a device whose back end does");
         }
-        return KernelCache.built(task.method(), runtime);
+        if (!caps.contains(Capability.ATOMICS) && usesAtomics(ir)) {
+            throw new KernelCompilationException(ir.displayName() + " uses atomics, which the " + runtime.device().backend()
+                    + " back end does not implement; run it on a device whose back end does");
+        }
+        return context.kernels().acquire(task.method(), runtime);
     }
 
-    private RunResult.TaskRun runTask(TaskSpec task) {
-        long compileNanos = 0;
-        Prepared p = prepared.get(task.id());
-        if (p == null) {
-            long t0 = System.nanoTime();
-            p = prepare(task);
-            compileNanos = System.nanoTime() - t0;
-            prepared.put(task.id(), p);
-        }
-        String deviceId = p.device().id();
-        DeviceSession session = session(p.runtime());
-        LaunchGeometry geometry = geometry(task, p.ir());
-        boolean copies = session.copiesData();
-        List<Param.Array> arrayParams = null;
-
-        long transferNanos = 0;
-        for (int i = 0; i < p.arrays().length; i++) {
-            Residency r = p.arrays()[i];
-            if (copies ? r.validOn.contains(deviceId) : r.hostValid) continue;
-            if (arrayParams == null) arrayParams = p.ir().arrayParams();
-            Object array = task.args()[arrayParams.get(i).index()];
-            long s0 = System.nanoTime();
-            makeHostValid(array);
-            if (copies) {
-                session.toDevice(array);
-                r.validOn.add(deviceId);
-            }
-            transferNanos += System.nanoTime() - s0;
-        }
-        long k0 = System.nanoTime();
-        session.launch(p.kernel(), task.args(), geometry);
-        if (profiler) session.finish();
-        long kernelNanos = System.nanoTime() - k0;
-        for (int i = 0; i < p.arrays().length; i++) {
-            if (!p.writes()[i]) continue;
-            Residency r = p.arrays()[i];
-            r.validOn.clear();
-            if (copies) {
-                r.validOn.add(deviceId);
-                r.hostValid = false;
-            } else {
-                r.hostValid = true;
+    private static boolean usesAtomics(KernelIR ir) {
+        for (var b : ir.blocks()) {
+            for (Instr i : b.instrs()) {
+                if (i instanceof Instr.Atomic) return true;
             }
         }
-        return new RunResult.TaskRun(task.id(), p.device(), compileNanos, transferNanos, kernelNanos, p.fallbackReason());
+        return false;
     }
 
-    private static DeviceRuntime cpuRuntime(String why) {
-        DeviceRuntime cpu = Backends.get().runtime("cpu");
+    private DeviceRuntime cpuRuntime(String why) {
+        DeviceRuntime cpu = context.backends().runtime("cpu");
         if (cpu == null) {
             throw new KilnException(why + "; FallbackPolicy.CPU needs the CPU back end, which is not installed: "
-                    + Backends.get().unavailable().get(Backend.CPU));
+                    + context.backends().unavailable().get(Backend.CPU));
         }
         return cpu;
+    }
+
+    private int placeIndex(String place, DeviceSession session) {
+        int i = placeNames.indexOf(place);
+        if (i >= 0) return i;
+        if (placeNames.size() >= 64) {
+            throw new KilnException("a plan can use at most 63 devices with memory of their own");
+        }
+        placeNames.add(place);
+        placeSessions.add(session);
+        return placeNames.size() - 1;
     }
 
     private DeviceSession session(DeviceRuntime runtime) {
         return sessions.computeIfAbsent(runtime.device().id(), k -> runtime.openSession());
     }
 
-    private static void checkArguments(TaskSpec task, KernelIR ir) {
-        if (task.args().length != ir.params().size()) {
-            throw new IllegalArgumentException("task '" + task.id() + "': " + ir.displayName() + " takes " + ir.params().size()
-                    + " arguments, " + task.args().length + " were given");
+    // ---- the schedule -------------------------------------------------------------------------------------------
+
+    /** One step as the executor issues it. */
+    private record Step(Schedule.Kind kind, int slot, int task, Prepared target, boolean everyRun) {
+    }
+
+    /** Builds the steps and their printed form, with dependences from the same rules the run uses. */
+    private void buildSchedule() {
+        List<Step> out = new ArrayList<>();
+        List<Schedule.Step> printed = new ArrayList<>();
+        Map<String, Touch<Integer>> sim = new HashMap<>();
+        String[] lastDevice = new String[slotKeys.length];
+        String[] lastPlace = new String[slotKeys.length];
+        List<Integer> copies = new ArrayList<>();
+        for (int s = 0; s < slotKeys.length; s++) {
+            if (slotToDevice[s] == Transfer.EVERY_RUN) {
+                printed.add(new Schedule.Step(out.size(), Schedule.Kind.HOST_CURRENT, slotName(s), null, "transferToDevice(EVERY_RUN)", List.of()));
+                out.add(new Step(Schedule.Kind.HOST_CURRENT, s, -1, null, true));
+            }
+        }
+        for (int t = 0; t < prepared.length; t++) {
+            Prepared p = prepared[t];
+            List<Integer> launchAfter = new ArrayList<>();
+            boolean[] seen = new boolean[slotKeys.length];
+            for (int s : p.arraySlots) {
+                if (seen[s]) continue;
+                seen[s] = true;
+                // Written earlier in this run where this task runs: certainly current there, no step at all.
+                if (p.place.equals(lastPlace[s])) continue;
+                int idx = out.size();
+                List<Integer> after = new ArrayList<>();
+                if (p.copies) {
+                    touch(sim, s, HOST).readDeps(after);
+                    touch(sim, s, p.place).writeDeps(after);
+                    touch(sim, s, HOST).read(idx);
+                    touch(sim, s, p.place).write(idx);
+                    copies.add(idx);
+                    printed.add(new Schedule.Step(idx, Schedule.Kind.COPY_TO_DEVICE, slotName(s), p.device.id(), "if stale", dedupe(after)));
+                    out.add(new Step(Schedule.Kind.COPY_TO_DEVICE, s, t, p, false));
+                } else {
+                    printed.add(new Schedule.Step(idx, Schedule.Kind.HOST_SYNC, slotName(s), p.device.id(), "if a device holds it", List.of()));
+                    out.add(new Step(Schedule.Kind.HOST_SYNC, s, t, p, false));
+                }
+            }
+            int idx = out.size();
+            for (int i = 0; i < p.arraySlots.length; i++) {
+                Touch<Integer> at = touch(sim, p.arraySlots[i], p.place);
+                if (p.writes[i]) at.writeDeps(launchAfter);
+                else at.readDeps(launchAfter);
+            }
+            for (int i = 0; i < p.arraySlots.length; i++) {
+                Touch<Integer> at = touch(sim, p.arraySlots[i], p.place);
+                if (p.writes[i]) {
+                    at.write(idx);
+                    lastDevice[p.arraySlots[i]] = p.device.id();
+                    lastPlace[p.arraySlots[i]] = p.place;
+                } else {
+                    at.read(idx);
+                }
+            }
+            printed.add(new Schedule.Step(idx, Schedule.Kind.LAUNCH, spec.tasks().get(t).id(), p.device.id(),
+                    profiler ? "profiled (waits)" : "", dedupe(launchAfter)));
+            out.add(new Step(Schedule.Kind.LAUNCH, -1, t, p, false));
+        }
+        for (int s = 0; s < slotKeys.length; s++) {
+            Transfer mode = slotToHost[s];
+            if (mode != Transfer.EVERY_RUN && mode != Transfer.FIRST_RUN) continue;
+            int idx = out.size();
+            List<Integer> after = new ArrayList<>();
+            touch(sim, s, HOST).writeDeps(after);
+            if (lastDevice[s] != null) touch(sim, s, lastDevice[s]).readDeps(after);
+            touch(sim, s, HOST).write(idx);
+            copies.add(idx);
+            printed.add(new Schedule.Step(idx, Schedule.Kind.COPY_TO_HOST, slotName(s), lastDevice[s],
+                    mode == Transfer.EVERY_RUN ? "every run" : "first run only", dedupe(after)));
+            out.add(new Step(Schedule.Kind.COPY_TO_HOST, s, -1, null, mode == Transfer.EVERY_RUN));
+        }
+        printed.add(new Schedule.Step(out.size(), Schedule.Kind.WAIT, "copies", null, "", copies));
+        out.add(new Step(Schedule.Kind.WAIT, -1, -1, null, false));
+        printed.add(new Schedule.Step(out.size(), Schedule.Kind.RELEASE, "unbound data", null, "", List.of()));
+        out.add(new Step(Schedule.Kind.RELEASE, -1, -1, null, false));
+        Set<String> devices = new java.util.TreeSet<>();
+        for (Prepared p : prepared) devices.add(p.device.id());
+        steps = out.toArray(new Step[0]);
+        schedule = new Schedule("schedule of graph '" + spec.name() + "' on " + String.join(", ", devices), printed);
+    }
+
+    private static Touch<Integer> touch(Map<String, Touch<Integer>> sim, int slot, String place) {
+        return sim.computeIfAbsent(slot + "@" + place, k -> new Touch<>());
+    }
+
+    private static List<Integer> dedupe(List<Integer> xs) {
+        return xs.stream().distinct().sorted().toList();
+    }
+
+    /** A readable name for a slot: the kernel parameter it is first passed as. */
+    private String slotName(int s) {
+        for (int t = 0; t < argSlots.length; t++) {
+            for (int i = 0; i < argSlots[t].length; i++) {
+                if (argSlots[t][i] == s && prepared != null && prepared[t] != null) {
+                    return prepared[t].ir.params().get(i).name();
+                }
+            }
+        }
+        return "data" + s;
+    }
+
+    /** The plan's schedule, preparing the plan (building its kernels) if it was not yet. */
+    public synchronized Schedule schedule() {
+        checkOpen();
+        prepareAll();
+        if (schedule == null) buildSchedule();
+        return schedule;
+    }
+
+    // ---- bindings ---------------------------------------------------------------------------------------------
+
+    /** Applies {@code b} (checked completely first: on failure nothing changes). */
+    private void bind(Bindings b) {
+        Object[] newBound = bound.clone();
+        for (Bindings.Data d : b.data()) {
+            Integer s = slotOf.get(d.graphData());
+            if (s == null) {
+                throw new IllegalArgumentException("Bindings.data: " + LaunchRules.describeData(d.graphData())
+                        + " is not an array of graph '" + spec.name() + "': name the array the graph was built with");
+            }
+            Object key = slotKeys[s];
+            if (d.data().getClass() != key.getClass()) {
+                throw new IllegalArgumentException("Bindings.data: graph '" + spec.name() + "' has a " + LaunchRules.describeData(key)
+                        + " there (" + slotName(s) + "), the new data is " + LaunchRules.describeData(d.data())
+                        + ": bind data of the same type and element type (lengths may differ)");
+            }
+            newBound[s] = d.data();
+        }
+        Object[][] newArgs = new Object[args.length][];
+        for (int t = 0; t < args.length; t++) {
+            newArgs[t] = args[t].clone();
+            for (int i = 0; i < newArgs[t].length; i++) {
+                if (argSlots[t][i] >= 0) newArgs[t][i] = newBound[argSlots[t][i]];
+            }
+        }
+        for (Bindings.Scalar sc : b.scalars()) {
+            int t = requireTask(sc.taskId());
+            KernelIR ir = prepared[t].ir;
+            Param p = null;
+            for (Param q : ir.params()) {
+                if (sc.name() != null ? q.name().equals(sc.name()) : q.index() == sc.position()) p = q;
+            }
+            if (p == null) {
+                throw new IllegalArgumentException("Bindings.scalar: " + ir.displayName() + " (task '" + sc.taskId() + "') has no parameter "
+                        + (sc.name() != null ? "named '" + sc.name() + "'" : "at position " + sc.position()) + "; its parameters are "
+                        + ir.params().stream().map(Param::name).toList());
+            }
+            if (!(p instanceof Param.Scalar s)) {
+                throw new IllegalArgumentException("Bindings.scalar: parameter '" + p.name() + "' of " + ir.displayName()
+                        + " (task '" + sc.taskId() + "') is not a scalar: bind arrays with Bindings.data");
+            }
+            newArgs[t][s.index()] = LaunchRules.scalar(sc.taskId(), ir, s, sc.value());
+        }
+        for (Bindings.Data d : b.data()) {
+            int s = slotOf.get(d.graphData());
+            for (int t = 0; t < args.length; t++) {
+                for (Param.Array a : prepared[t].ir.arrayParams()) {
+                    if (argSlots[t][a.index()] == s) LaunchRules.checkArray(spec.tasks().get(t).id(), prepared[t].ir, a, d.data());
+                }
+            }
+        }
+        for (Bindings.TaskGrid g : b.grids()) requireTask(g.taskId());
+        // Everything checked: apply.
+        for (int s = 0; s < bound.length; s++) {
+            Object now = newBound[s];
+            if (now != bound[s]) {
+                bound[s] = now;
+                if (slotResidency != null) slotResidency[s] = null;
+                ArrayDeque<Object> r = recent.get(s);
+                r.removeIf(o -> o == now);
+                r.addFirst(now);
+                while (r.size() > RESIDENT_PER_SLOT) retired.add(r.removeLast());
+            }
+        }
+        for (int t = 0; t < args.length; t++) {
+            if (!Arrays.equals(newArgs[t], args[t])) {
+                args[t] = newArgs[t];
+                prepared[t].geometry = null;
+            }
+        }
+        for (Bindings.TaskGrid g : b.grids()) {
+            grids.put(g.taskId(), g.grid());
+            prepared[requireTask(g.taskId())].geometry = null;
         }
     }
 
-    private LaunchGeometry geometry(TaskSpec task, KernelIR ir) {
-        Grid grid = grids.get(task.id());
-        return switch (ir.kind()) {
-            case WORK_ITEM -> {
-                if (grid == null) {
-                    throw new IllegalStateException("task '" + task.id() + "' runs the work-item kernel " + ir.displayName()
-                            + ": give it a launch size with plan.withGrid(\"" + task.id() + "\", Grid.of(n))");
-                }
-                yield new LaunchGeometry(grid.globalSizes(), grid.localSizes());
+    // ---- running ----------------------------------------------------------------------------------------------
+
+    /** Runs every task once with the current bindings. */
+    public synchronized RunResult run() {
+        return run(null);
+    }
+
+    /** Applies {@code bindings} (if not {@code null}), then runs every task once. */
+    public synchronized RunResult run(Bindings bindings) {
+        checkOpen();
+        long start = System.nanoTime();
+        prepareAll();
+        if (steps == null) buildSchedule();
+        if (bindings != null) bind(bindings);
+        Prepared[] ps = prepared;
+        for (int t = 0; t < ps.length; t++) {
+            Prepared p = ps[t];
+            for (Param.Array a : p.offHeap) {
+                LaunchRules.checkOpen("task '" + spec.tasks().get(t).id() + "': parameter '" + a.name() + "' of " + p.ir.displayName(),
+                        (OffHeapArray) args[t][a.index()], a);
             }
-            case LOOP_PARALLEL -> {
-                long[] sizes = new long[ir.parallelLoops().size()];
-                for (ParallelLoop loop : ir.parallelLoops()) {
-                    sizes[loop.dim()] = loop.tripCount() == null ? -1 : Math.max(0, loop.tripCount().evaluate(task.args()));
-                }
-                long[] local = grid == null ? null : grid.localSizes();
-                if (local != null && local.length != sizes.length) {
-                    throw new IllegalArgumentException("task '" + task.id() + "': the grid's local size has " + local.length
-                            + " dimension(s) but the kernel has " + sizes.length + " @Parallel loop(s)");
-                }
-                yield new LaunchGeometry(sizes, local);
+            if (p.geometry == null) {
+                p.geometry = LaunchRules.geometry(spec.tasks().get(t).id(), p.ir, grids.get(spec.tasks().get(t).id()), args[t]);
             }
-            case SINGLE -> new LaunchGeometry(new long[] {1}, null);
-        };
+        }
+        Counters c = new Counters(ps.length);
+        List<Issued> waitFor = new ArrayList<>();
+        long transferBack = 0;
+        for (Step step : steps) {
+            switch (step.kind()) {
+                case HOST_CURRENT -> {
+                    Residency r = res(step.slot());
+                    r.hostValid = true;
+                    r.validOn = 0;
+                }
+                case COPY_TO_DEVICE -> {
+                    Prepared p = step.target();
+                    Object data = bound[step.slot()];
+                    Residency r = res(step.slot());
+                    if ((r.validOn & 1L << p.placeIdx) != 0) {
+                        c.elided++;
+                        continue;
+                    }
+                    long s0 = System.nanoTime();
+                    makeHostValid(data, r, c, null);
+                    List<Issued> deps = new ArrayList<>();
+                    r.at(0).readDeps(deps);
+                    r.at(p.placeIdx).writeDeps(deps);
+                    Issued e = new Issued(p.session, p.session.enqueueToDevice(data, after(p.session, deps)));
+                    r.at(0).read(e);
+                    r.at(p.placeIdx).write(e);
+                    r.validOn |= 1L << p.placeIdx;
+                    waitFor.add(e);
+                    c.toDevice++;
+                    c.transferNanos[step.task()] += System.nanoTime() - s0;
+                }
+                case HOST_SYNC -> {
+                    Object data = bound[step.slot()];
+                    long s0 = System.nanoTime();
+                    makeHostValid(data, res(step.slot()), c, null);
+                    c.transferNanos[step.task()] += System.nanoTime() - s0;
+                }
+                case LAUNCH -> launch(step.task(), step.target(), c);
+                case COPY_TO_HOST -> {
+                    if (!step.everyRun() && firstRunDone) continue;
+                    long t0 = System.nanoTime();
+                    Object data = bound[step.slot()];
+                    makeHostValid(data, res(step.slot()), c, waitFor);
+                    transferBack += System.nanoTime() - t0;
+                }
+                case WAIT -> {
+                    long t0 = System.nanoTime();
+                    awaitAll(waitFor);
+                    transferBack += System.nanoTime() - t0;
+                }
+                case RELEASE -> releaseRetired();
+            }
+        }
+        firstRunDone = true;
+        List<RunResult.TaskRun> runs = new ArrayList<>(ps.length);
+        for (int t = 0; t < ps.length; t++) {
+            Prepared p = ps[t];
+            runs.add(new RunResult.TaskRun(spec.tasks().get(t).id(), p.device, p.compileNanos, c.transferNanos[t], c.kernelNanos[t],
+                    p.fallbackReason));
+            p.compileNanos = 0;
+        }
+        return new RunResult(spec.name(), runs, transferBack, System.nanoTime() - start, c.toDevice, c.toHost, c.elided);
+    }
+
+    /** What one run did. */
+    private static final class Counters {
+        final long[] transferNanos;
+        final long[] kernelNanos;
+        int toDevice;
+        int toHost;
+        int elided;
+
+        Counters(int tasks) {
+            transferNanos = new long[tasks];
+            kernelNanos = new long[tasks];
+        }
+    }
+
+    private void launch(int t, Prepared p, Counters c) {
+        Object[] a = args[t];
+        List<Issued> deps = new ArrayList<>();
+        for (int i = 0; i < p.arraySlots.length; i++) {
+            Residency r = res(p.arraySlots[i]);
+            Touch<Issued> at = r.at(p.placeIdx);
+            if (p.writes[i]) at.writeDeps(deps);
+            else at.readDeps(deps);
+        }
+        long k0 = System.nanoTime();
+        Issued e = new Issued(p.session, p.session.enqueueLaunch(p.lease.kernel(), a, p.geometry, after(p.session, deps)));
+        if (profiler) p.session.await(List.of(e.event()));
+        c.kernelNanos[t] += System.nanoTime() - k0;
+        for (int i = 0; i < p.arraySlots.length; i++) {
+            Residency r = res(p.arraySlots[i]);
+            Touch<Issued> at = r.at(p.placeIdx);
+            if (p.writes[i]) {
+                at.write(e);
+                r.validOn = 0;
+                if (p.copies) {
+                    r.validOn = 1L << p.placeIdx;
+                    r.hostValid = false;
+                } else {
+                    r.hostValid = true;
+                }
+            } else {
+                at.read(e);
+            }
+        }
+    }
+
+    /**
+     * The events of {@code deps} that {@code session} must wait for: those of the same session, after
+     * waiting on the host for those of other sessions.
+     */
+    private static List<DeviceEvent> after(DeviceSession session, List<Issued> deps) {
+        if (deps.isEmpty()) return List.of();
+        List<DeviceEvent> out = null;
+        for (Issued i : deps) {
+            if (i.event().isComplete()) continue;
+            if (i.session() != session) {
+                i.session().await(List.of(i.event()));
+                continue;
+            }
+            if (out == null) out = new ArrayList<>(deps.size());
+            if (!out.contains(i.event())) out.add(i.event());
+        }
+        return out == null ? List.of() : out;
+    }
+
+    private static void awaitAll(List<Issued> issued) {
+        if (issued.isEmpty()) return;
+        Map<DeviceSession, List<DeviceEvent>> bySession = new IdentityHashMap<>();
+        for (Issued i : issued) {
+            if (!i.event().isComplete()) bySession.computeIfAbsent(i.session(), k -> new ArrayList<>()).add(i.event());
+        }
+        for (Map.Entry<DeviceSession, List<DeviceEvent>> e : bySession.entrySet()) {
+            e.getKey().await(e.getValue());
+        }
+        issued.clear();
+    }
+
+    private Residency res(int slot) {
+        if (slotResidency == null) slotResidency = new Residency[slotKeys.length];
+        Residency r = slotResidency[slot];
+        if (r == null) slotResidency[slot] = r = state(bound[slot]);
+        return r;
+    }
+
+    private Residency state(Object data) {
+        Residency r = residency.get(data);
+        if (r == null) residency.put(data, r = new Residency());
+        return r;
+    }
+
+    /**
+     * Makes the host copy of {@code data} current: enqueues a copy from a device that holds it. The
+     * copy's event goes to {@code waitFor} when given, else the host waits for it now.
+     */
+    private void makeHostValid(Object data, Residency r, Counters c, List<Issued> waitFor) {
+        if (r.hostValid) {
+            return;
+        }
+        for (int dev = 1; dev < placeSessions.size(); dev++) {
+            if ((r.validOn & 1L << dev) == 0) continue;
+            DeviceSession s = placeSessions.get(dev);
+            List<Issued> deps = new ArrayList<>();
+            r.at(dev).readDeps(deps);
+            r.at(0).writeDeps(deps);
+            Issued e = new Issued(s, s.enqueueToHost(data, after(s, deps)));
+            r.at(dev).read(e);
+            r.at(0).write(e);
+            r.hostValid = true;
+            if (c != null) c.toHost++;
+            if (waitFor != null) waitFor.add(e);
+            else s.await(List.of(e.event()));
+            return;
+        }
+        throw new IllegalStateException("no valid copy of an array exists; this is a bug in Kiln");
+    }
+
+    /** Releases the device copies of objects no longer among the recent bindings of any slot. */
+    private void releaseRetired() {
+        if (retired.isEmpty()) return;
+        for (Object o : retired) {
+            boolean stillUsed = false;
+            for (ArrayDeque<Object> r : recent) {
+                for (Object x : r) {
+                    if (x == o) stillUsed = true;
+                }
+            }
+            Residency r = residency.get(o);
+            if (stillUsed || r == null) continue;
+            makeHostValid(o, r, null, null);
+            List<Issued> pending = new ArrayList<>();
+            for (Touch<Issued> t : r.touches) {
+                if (t != null) t.writeDeps(pending);
+            }
+            awaitAll(pending);
+            for (DeviceSession s : sessions.values()) {
+                if (s.copiesData()) s.release(o);
+            }
+            residency.remove(o);
+        }
+        retired.clear();
+    }
+
+    /**
+     * Copies the current contents of {@code data} to the host now. Each object is itself (identity):
+     * an array of the graph, or one bound to it in recent runs ({@link Bindings}).
+     */
+    public synchronized void transferToHost(Object... data) {
+        checkOpen();
+        for (Object a : data) {
+            Residency r = residency.get(a);
+            if (r == null) {
+                if (slotOf.containsKey(a) || isRecent(a)) continue; // never used on a device: the host copy is current
+                throw new IllegalArgumentException("the array passed to transferToHost (" + LaunchRules.describeData(a)
+                        + ") is not used by graph '" + spec.name() + "'");
+            }
+            makeHostValid(a, r, null, null);
+            List<Issued> pending = new ArrayList<>();
+            r.at(0).writeDeps(pending);
+            awaitAll(pending);
+        }
+    }
+
+    private boolean isRecent(Object o) {
+        for (ArrayDeque<Object> r : recent) {
+            for (Object x : r) {
+                if (x == o) return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -329,7 +876,8 @@ public final class PlanExecutor implements AutoCloseable {
         }
         sessions.clear();
         residency.clear();
-        prepared.clear();
+        slotResidency = null;
+        unprepare();
         if (first != null) throw first;
     }
 

@@ -27,6 +27,21 @@ public interface DeviceRuntime {
     }
 
     /**
+     * What this device's back end implements. The default is derived from what older back ends
+     * declare: {@link Capability#REDUCTIONS} when {@link #supportsReductions()} says so,
+     * {@link Capability#ATOMICS} (every back end in Kiln implements them), and
+     * {@link Capability#OWN_MEMORY} for every back end but {@link io.kiln.Backend#CPU}. Back ends that
+     * copy asynchronously or pin memory add {@link Capability#ASYNC_COPIES} and
+     * {@link Capability#PINNED_MEMORY} by overriding this.
+     */
+    default java.util.Set<Capability> capabilities() {
+        java.util.EnumSet<Capability> set = java.util.EnumSet.of(Capability.ATOMICS);
+        if (supportsReductions()) set.add(Capability.REDUCTIONS);
+        if (device().backend() != io.kiln.Backend.CPU) set.add(Capability.OWN_MEMORY);
+        return java.util.Collections.unmodifiableSet(set);
+    }
+
+    /**
      * Allocates {@code bytes} of host memory, aligned to {@code alignment}, that this device copies
      * from and to fastest: page-locked memory where the device has memory of its own (CUDA
      * {@code cuMemHostAlloc}, OpenCL {@code CL_MEM_ALLOC_HOST_PTR}). The default is plain, zero-filled

@@ -58,6 +58,17 @@ public interface DeviceSession extends AutoCloseable {
     /** Waits until every command issued so far has completed, rethrowing a device-side failure. */
     void finish();
 
+    /**
+     * Asks the session to stop the commands in flight, from any thread (the only method that may be
+     * called concurrently with the others). Returns whether the back end can stop them: the CPU back
+     * end stops its loops at the next back-edge check and the waiting call then throws
+     * {@link java.util.concurrent.CancellationException}; OpenCL and CUDA cannot stop a launched kernel, so they
+     * return {@code false} and the engine marks the plan unusable instead.
+     */
+    default boolean cancel() {
+        return false;
+    }
+
     /** Releases the device copy of {@code data}, if any. */
     void release(Object data);
 

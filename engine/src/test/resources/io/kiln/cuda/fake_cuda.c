@@ -131,6 +131,8 @@ CUresult cuEventRecord(void *e, void *s) { return 0; }
 CUresult cuEventSynchronize(void *e) { return 0; }
 CUresult cuEventElapsedTime_v2(float *ms, void *a, void *b) { *ms = 0.5f; return 0; }
 CUresult cuEventDestroy_v2(void *e) { free(e); return 0; }
+CUresult cuEventQuery(void *e) { return 0; }
+CUresult cuStreamWaitEvent(void *s, void *e, unsigned flags) { return 0; }
 
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned shared, void *stream, void **params, void **extra) {

@@ -1,0 +1,194 @@
+package io.kiln.benchmarks;
+
+import io.kiln.ExecutionPlan;
+import io.kiln.Parallel;
+import io.kiln.TaskGraph;
+import io.kiln.Transfer;
+import org.jocl.CL;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_platform_id;
+import org.jocl.cl_program;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Kiln's cost per run against the floor under it: {@link ExecutionPlan#run()} of a 64-element
+ * {@code c = a + b} on {@code opencl:0}, against raw JOCL calls of an equivalent hand-written OpenCL C
+ * kernel on its own context and queue (arguments set once, 64 work-items in one group, as Kiln
+ * launches it). Each pair does the same device work:
+ * <ul>
+ *   <li>{@code planRunProfiled} (the plan waits for its launch) against {@code rawLaunchFinish}
+ *       ({@code clEnqueueNDRangeKernel} + {@code clFinish});</li>
+ *   <li>{@code planRunCopyBack} ({@code c} copied back every run) against {@code rawLaunchRead}
+ *       ({@code clEnqueueNDRangeKernel} + a blocking {@code clEnqueueReadBuffer} of {@code c}).</li>
+ * </ul>
+ * {@code a} and {@code b} stay on the device in both. The ratio plan / raw is Kiln's overhead per run:
+ * the schedule is built on the first run and only issued afterwards.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"})
+public class PlanOverheadBenchmark {
+    static final int N = 64;
+
+    /** The Kiln kernel. */
+    public static void add(float[] a, float[] b, float[] c) {
+        for (@Parallel int i = 0; i < c.length; i++) {
+            c[i] = a[i] + b[i];
+        }
+    }
+
+    /** The same kernel written by hand. */
+    static final String SOURCE = """
+            __kernel void add(__global const float* a, __global const float* b, __global float* c, int n) {
+                int i = get_global_id(0);
+                if (i < n) c[i] = a[i] + b[i];
+            }
+            """;
+
+    static float[] input(float scale) {
+        float[] x = new float[N];
+        for (int i = 0; i < N; i++) x[i] = i * scale;
+        return x;
+    }
+
+    static void check(float[] c) {
+        for (int i = 0; i < N; i++) {
+            if (c[i] != i * 1f + i * 0.5f) throw new IllegalStateException("wrong result at " + i + ": " + c[i]);
+        }
+    }
+
+    /** Plans on {@code opencl:0}. */
+    @State(Scope.Benchmark)
+    public static class Plans {
+        ExecutionPlan profiled;
+        ExecutionPlan copyBack;
+
+        @Setup(Level.Trial)
+        public void setup() {
+            float[] a = input(1), b = input(0.5f), c = new float[N];
+            profiled = new TaskGraph("overhead").transferToDevice(Transfer.FIRST_RUN, a, b)
+                    .task("add", PlanOverheadBenchmark::add, a, b, c).plan(BenchmarkDevices.get("opencl:0")).withProfiler();
+            profiled.run();
+            profiled.transferToHost(c);
+            check(c);
+            float[] a2 = input(1), b2 = input(0.5f), c2 = new float[N];
+            copyBack = new TaskGraph("overhead-copy").transferToDevice(Transfer.FIRST_RUN, a2, b2)
+                    .task("add", PlanOverheadBenchmark::add, a2, b2, c2).transferToHost(Transfer.EVERY_RUN, c2)
+                    .plan(BenchmarkDevices.get("opencl:0"));
+            copyBack.run();
+            check(c2);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (profiled != null) profiled.close();
+            if (copyBack != null) copyBack.close();
+        }
+    }
+
+    /** A hand-made JOCL context, queue, program and buffers on the first OpenCL device. */
+    @State(Scope.Benchmark)
+    public static class Raw {
+        cl_context context;
+        cl_command_queue queue;
+        cl_program program;
+        cl_kernel kernel;
+        cl_mem[] mems;
+        final float[] c = new float[N];
+        final long[] global = {N};
+        final long[] local = {N};
+        Pointer cPointer;
+
+        @Setup(Level.Trial)
+        @SuppressWarnings("deprecation")
+        public void setup() {
+            CL.setExceptionsEnabled(true);
+            cl_platform_id[] platforms = new cl_platform_id[1];
+            CL.clGetPlatformIDs(1, platforms, null);
+            cl_device_id[] devices = new cl_device_id[1];
+            CL.clGetDeviceIDs(platforms[0], CL.CL_DEVICE_TYPE_ALL, 1, devices, null);
+            cl_context_properties props = new cl_context_properties();
+            props.addProperty(CL.CL_CONTEXT_PLATFORM, platforms[0]);
+            context = CL.clCreateContext(props, 1, devices, null, null, null);
+            queue = CL.clCreateCommandQueue(context, devices[0], 0, null);
+            program = CL.clCreateProgramWithSource(context, 1, new String[] {SOURCE}, null, null);
+            CL.clBuildProgram(program, 0, null, null, null, null);
+            kernel = CL.clCreateKernel(program, "add", null);
+            float[] a = input(1), b = input(0.5f);
+            mems = new cl_mem[] {
+                    CL.clCreateBuffer(context, CL.CL_MEM_READ_ONLY | CL.CL_MEM_COPY_HOST_PTR, (long) N * Sizeof.cl_float, Pointer.to(a), null),
+                    CL.clCreateBuffer(context, CL.CL_MEM_READ_ONLY | CL.CL_MEM_COPY_HOST_PTR, (long) N * Sizeof.cl_float, Pointer.to(b), null),
+                    CL.clCreateBuffer(context, CL.CL_MEM_READ_WRITE, (long) N * Sizeof.cl_float, null, null)};
+            for (int i = 0; i < 3; i++) CL.clSetKernelArg(kernel, i, Sizeof.cl_mem, Pointer.to(mems[i]));
+            CL.clSetKernelArg(kernel, 3, Sizeof.cl_int, Pointer.to(new int[] {N}));
+            cPointer = Pointer.to(c);
+            launchRead();
+            check(c);
+        }
+
+        void launchFinish() {
+            CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, global, local, 0, null, null);
+            CL.clFinish(queue);
+        }
+
+        void launchRead() {
+            CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, global, local, 0, null, null);
+            CL.clEnqueueReadBuffer(queue, mems[2], true, 0, (long) N * Sizeof.cl_float, cPointer, 0, null, null);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            for (cl_mem m : mems) CL.clReleaseMemObject(m);
+            CL.clReleaseKernel(kernel);
+            CL.clReleaseProgram(program);
+            CL.clReleaseCommandQueue(queue);
+            CL.clReleaseContext(context);
+        }
+    }
+
+    /** One run of the plan; it waits for the launch (withProfiler), like clFinish. */
+    @Benchmark
+    public Object planRunProfiled(Plans p) {
+        return p.profiled.run();
+    }
+
+    /** One run of the plan that copies {@code c} back. */
+    @Benchmark
+    public Object planRunCopyBack(Plans p) {
+        return p.copyBack.run();
+    }
+
+    /** The floor of {@link #planRunProfiled}: one launch and clFinish. */
+    @Benchmark
+    public void rawLaunchFinish(Raw r) {
+        r.launchFinish();
+    }
+
+    /** The floor of {@link #planRunCopyBack}: one launch and a blocking read of {@code c}. */
+    @Benchmark
+    public void rawLaunchRead(Raw r) {
+        r.launchRead();
+    }
+}

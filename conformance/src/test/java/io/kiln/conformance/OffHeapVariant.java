@@ -1,0 +1,108 @@
+package io.kiln.conformance;
+
+import io.kiln.ByteArray;
+import io.kiln.DoubleArray;
+import io.kiln.FloatArray;
+import io.kiln.IntArray;
+import io.kiln.LongArray;
+import io.kiln.OffHeapArray;
+import io.kiln.ShortArray;
+import io.kiln.ir.ArrayRef;
+import io.kiln.ir.Block;
+import io.kiln.ir.Conversion;
+import io.kiln.ir.Instr;
+import io.kiln.ir.KernelIR;
+import io.kiln.ir.Param;
+import io.kiln.ir.Reduction;
+import io.kiln.ir.Storage;
+import io.kiln.ir.Type;
+import io.kiln.ir.Var;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The same kernel with every array parameter off-heap: what the front end makes of a kernel written
+ * with {@code FloatArray} instead of {@code float[]}. Only the storage of the parameters changes (the
+ * IR allows {@code int} indices on off-heap arrays); an {@code array.length}, which is {@code long}
+ * off-heap, is narrowed back to the {@code int} the rest of the kernel expects. Running every
+ * conformance kernel in this form checks each back end's off-heap loads, stores, atomics, reductions
+ * and argument passing against the same Java results, without a second copy of the suite.
+ */
+final class OffHeapVariant {
+    private OffHeapVariant() {
+    }
+
+    /** {@code ir} with its array parameters off-heap. */
+    static KernelIR of(KernelIR ir) {
+        List<ArrayRef> arrays = new ArrayList<>();
+        for (ArrayRef a : ir.arrays()) {
+            arrays.add(a.isParameter()
+                    ? new ArrayRef(a.id(), a.element(), a.space(), a.length(), a.paramIndex(), a.name(), Storage.OFF_HEAP)
+                    : a);
+        }
+        List<Var> vars = new ArrayList<>(ir.vars());
+        List<Block> blocks = new ArrayList<>();
+        for (Block b : ir.blocks()) {
+            List<Instr> out = new ArrayList<>();
+            for (Instr in : b.instrs()) {
+                switch (in) {
+                    case Instr.Load l -> out.add(new Instr.Load(l.dst(), arrays.get(l.array().id()), l.index()));
+                    case Instr.Store s -> out.add(new Instr.Store(arrays.get(s.array().id()), s.index(), s.value()));
+                    case Instr.Atomic a -> out.add(new Instr.Atomic(a.dst(), a.op(), arrays.get(a.array().id()), a.index(),
+                            a.operand(), a.expected()));
+                    case Instr.ArrayLength l when arrays.get(l.array().id()).isOffHeap() -> {
+                        Var wide = new Var(vars.size(), Type.I64, l.dst().name() + "_len");
+                        vars.add(wide);
+                        out.add(new Instr.ArrayLength(wide, arrays.get(l.array().id())));
+                        out.add(new Instr.Convert(l.dst(), Conversion.L2I, wide));
+                    }
+                    default -> out.add(in);
+                }
+            }
+            blocks.add(new Block(b.id(), out, b.terminator()));
+        }
+        List<Param> params = new ArrayList<>();
+        for (Param p : ir.params()) {
+            params.add(p instanceof Param.Array a ? new Param.Array(a.index(), a.name(), arrays.get(a.array().id()), a.access()) : p);
+        }
+        List<Reduction> reductions = new ArrayList<>();
+        for (Reduction r : ir.reductions()) reductions.add(new Reduction(arrays.get(r.array().id()), r.op(), r.accumulator()));
+        return new KernelIR(ir.ownerClass(), ir.methodName() + "$offheap", ir.descriptor(), ir.kind(), params, vars, arrays,
+                blocks, ir.parallelLoops(), ir.constants(), reductions);
+    }
+
+    /** An off-heap copy of a Java array argument; other arguments as they are. */
+    static Object toOffHeap(Object arg) {
+        return switch (arg) {
+            case float[] a -> FloatArray.of(a);
+            case double[] a -> DoubleArray.of(a);
+            case int[] a -> IntArray.of(a);
+            case long[] a -> LongArray.of(a);
+            case short[] a -> ShortArray.of(a);
+            case byte[] a -> ByteArray.of(a);
+            default -> arg;
+        };
+    }
+
+    /** Copies an off-heap argument's contents back into the Java array it was made from. */
+    static void copyBack(Object offHeap, Object heap) {
+        switch (offHeap) {
+            case FloatArray a -> a.copyTo((float[]) heap);
+            case DoubleArray a -> a.copyTo((double[]) heap);
+            case IntArray a -> a.copyTo((int[]) heap);
+            case LongArray a -> a.copyTo((long[]) heap);
+            case ShortArray a -> a.copyTo((short[]) heap);
+            case ByteArray a -> a.copyTo((byte[]) heap);
+            default -> {
+            }
+        }
+    }
+
+    /** Closes every off-heap argument. */
+    static void closeAll(Object[] args) {
+        for (Object o : args) {
+            if (o instanceof OffHeapArray a) a.close();
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.kiln;
+
+import io.kiln.runtime.RuntimeContext;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Kiln runtime context: the back ends and devices found, the cache of built kernels, and what was
+ * logged about fallbacks. {@link #shared()} is the one behind the simple API ({@link TaskGraph#plan()},
+ * {@link Devices}); make your own with {@link #create()} to bound or release the kernel cache, for
+ * instance when kernel classes come from class loaders that are thrown away:
+ * <pre>{@code
+ * try (KilnRuntime kiln = KilnRuntime.create(64)) {
+ *     try (ExecutionPlan plan = graph.plan(kiln, kiln.device("opencl:0"))) {
+ *         plan.run();
+ *     }
+ * }   // every kernel built in this runtime is released
+ * }</pre>
+ * The kernel cache keys kernels by method and device without holding the kernel's class or class
+ * loader: a class that is no longer used is collectable once the plans that ran it are closed. The
+ * cache keeps at most {@link #kernelLimit()} built kernels; the least recently used one beyond that is
+ * released (when no open plan still holds it, else when the last one closes).
+ */
+public final class KilnRuntime implements AutoCloseable {
+    private static final KilnRuntime SHARED = new KilnRuntime(RuntimeContext.defaultContext());
+
+    private final RuntimeContext context;
+
+    private KilnRuntime(RuntimeContext context) {
+        this.context = context;
+    }
+
+    /** The process-wide runtime behind {@link TaskGraph#plan()} and {@link Devices}; it cannot be closed. */
+    public static KilnRuntime shared() {
+        return SHARED;
+    }
+
+    /** A new runtime over the back ends ServiceLoader finds, keeping up to 1024 built kernels. */
+    public static KilnRuntime create() {
+        return create(RuntimeContext.DEFAULT_KERNEL_LIMIT);
+    }
+
+    /**
+     * A new runtime keeping at most {@code kernelLimit} built kernels.
+     *
+     * @throws IllegalArgumentException if {@code kernelLimit} is not positive
+     */
+    public static KilnRuntime create(int kernelLimit) {
+        return new KilnRuntime(RuntimeContext.create(kernelLimit));
+    }
+
+    /** Wraps a context (the engine's own, for tests and embedding). */
+    static KilnRuntime of(RuntimeContext context) {
+        return new KilnRuntime(context);
+    }
+
+    /** Every available device: CUDA devices first, then OpenCL devices, then {@code cpu}. */
+    public List<Device> devices() {
+        return context.backends().devices();
+    }
+
+    /**
+     * The device with id {@code cpu}, {@code opencl:N} or {@code cuda:N}, or {@code auto}.
+     *
+     * @throws IllegalArgumentException if there is no such device, listing those there are
+     */
+    public Device device(String id) {
+        if ("auto".equals(id)) return auto();
+        return devices().stream().filter(d -> d.id().equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no device '" + id + "'; available: "
+                        + devices().stream().map(Device::id).toList()
+                        + (unavailable().isEmpty() ? "" : "; unavailable back ends: " + unavailable())));
+    }
+
+    /** The default device, chosen as {@link Devices#auto()} describes. */
+    public Device auto() {
+        return context.backends().auto();
+    }
+
+    /** Back ends that found no device, with the reason for each. */
+    public Map<Backend, String> unavailable() {
+        return context.backends().unavailable();
+    }
+
+    /** The most built kernels this runtime keeps. */
+    public int kernelLimit() {
+        return context.kernels().limit();
+    }
+
+    /** How many built kernels this runtime holds now. */
+    public int kernelCount() {
+        return context.kernels().size();
+    }
+
+    /** The engine-side context (not part of the public API's contract). */
+    RuntimeContext context() {
+        return context;
+    }
+
+    /**
+     * Releases every kernel this runtime built and refuses new plans; plans still open keep working and
+     * release their kernels when closed. Idempotent.
+     *
+     * @throws UnsupportedOperationException for {@link #shared()}
+     */
+    @Override
+    public void close() {
+        context.close();
+    }
+}

@@ -1,0 +1,110 @@
+package io.kiln.runtime;
+
+import io.kiln.ir.KernelIR;
+import io.kiln.spi.BackendProvider;
+
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Everything Kiln used to keep in process-wide statics: the back-end registry, the kernel cache and
+ * the set of fallback reasons already logged. One default context backs the simple API
+ * ({@code TaskGraph.plan()}, {@code Devices}); {@link io.kiln.KilnRuntime} makes others, each closed
+ * on its own.
+ */
+public final class RuntimeContext implements AutoCloseable {
+    /** Built kernels a context keeps unless told otherwise. */
+    public static final int DEFAULT_KERNEL_LIMIT = 1024;
+
+    private static volatile RuntimeContext defaultContext;
+
+    private final Backends backends;
+    private final KernelCache kernels;
+    private final Set<String> fallbackLogged = ConcurrentHashMap.newKeySet();
+    private final boolean isDefault;
+    private volatile boolean closed;
+
+    private RuntimeContext(Backends backends, KernelCache kernels, boolean isDefault) {
+        this.backends = backends;
+        this.kernels = kernels;
+        this.isDefault = isDefault;
+    }
+
+    /** A new context over the back ends {@link java.util.ServiceLoader} finds. */
+    public static RuntimeContext create(int kernelLimit) {
+        return new RuntimeContext(Backends.load(), new KernelCache(kernelLimit), false);
+    }
+
+    /**
+     * A context over exactly {@code providers}, compiling kernels with {@code frontEnd}: for tests and
+     * for embedding Kiln with back ends of one's own.
+     */
+    public static RuntimeContext create(List<BackendProvider> providers, Function<Method, KernelIR> frontEnd, int kernelLimit) {
+        return new RuntimeContext(Backends.of(providers), new KernelCache(frontEnd, kernelLimit), false);
+    }
+
+    /** The process's default context, made on first use; closing it is refused. */
+    public static RuntimeContext defaultContext() {
+        RuntimeContext c = defaultContext;
+        if (c == null) {
+            synchronized (RuntimeContext.class) {
+                c = defaultContext;
+                if (c == null) {
+                    defaultContext = c = new RuntimeContext(Backends.load(), new KernelCache(DEFAULT_KERNEL_LIMIT), true);
+                }
+            }
+        }
+        return c;
+    }
+
+    /** The back ends and their devices. */
+    public Backends backends() {
+        return backends;
+    }
+
+    /** The kernel cache. */
+    public KernelCache kernels() {
+        return kernels;
+    }
+
+    /** Whether {@code reason} is new (and should be logged); later calls with it return false. */
+    boolean firstFallback(String reason) {
+        return fallbackLogged.add(reason);
+    }
+
+    /** Throws if the context is closed. */
+    public void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Kiln runtime is closed: make plans with an open one (KilnRuntime.create())");
+        }
+    }
+
+    /** Whether this is the default context. */
+    public boolean isDefault() {
+        return isDefault;
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Releases every built kernel (kernels that open plans still hold are released when those plans
+     * close) and refuses new plans. Idempotent.
+     *
+     * @throws UnsupportedOperationException for the default context, which lives as long as the process
+     */
+    @Override
+    public void close() {
+        if (isDefault) {
+            throw new UnsupportedOperationException("the default Kiln runtime cannot be closed: it lives as long as the process. "
+                    + "Make a runtime of your own with KilnRuntime.create() to release its kernels");
+        }
+        closed = true;
+        kernels.close();
+    }
+}
