@@ -135,6 +135,22 @@ class ImagePresetsTest {
     }
 
     @Test
+    void evalChainIntoAFloatArrayEqualsTheFloatArrayForm() {
+        List<Image> imgs = images(400).subList(0, 3);
+        float[] expected = ImagePresets.imagenetEval().applyBatch(imgs, CPU);
+        try (io.kiln.FloatArray out = io.kiln.FloatArray.allocate(expected.length + 5)) {
+            out.fill(Float.NaN);
+            ImagePresets.imagenetEval().applyBatch(imgs, out, CPU);
+            float[] got = new float[expected.length];
+            out.copyTo(0, got, 0, got.length);
+            assertArrayEquals(expected, got, 0f, "off-heap output on cpu");
+            assertTrue(Float.isNaN(out.get(expected.length)), "nothing written past the batch");
+            assertThrows(IllegalArgumentException.class, () -> ImagePresets.imagenetEval().applyBatch(
+                    List.of(imgs.get(0), imgs.get(1), imgs.get(2), imgs.get(0)), out, CPU));
+        }
+    }
+
+    @Test
     void badInputsSayWhatWasWrong() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ImagePresets.imagenetEval().apply(Image.blank(300, 300, 1), CPU));
