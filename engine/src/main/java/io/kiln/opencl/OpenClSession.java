@@ -908,6 +908,9 @@ final class OpenClSession implements DeviceSession {
      * its trip count ({@code -1}: {@code computeUnits * 64} for dimension 0, 16 for the others), capped
      * at {@link #MAX_PARALLEL_SIZE} and rounded up to the local size; the kernel's grid-stride loops
      * make any size correct. Work-item kernels get their grid exactly.
+     * <p>The launch rules every back end shares (1 to 3 dimensions, one positive local size per
+     * dimension or loop, whole work-groups) were checked by the plan ({@code Grid}, {@code LaunchRules});
+     * what is left here is this device's own limit, its largest work-group.
      */
     static long[][] ndRange(KernelKind kind, long[] sizes, long[] local, int computeUnits, long maxWorkGroupSize) {
         long[] global;
@@ -917,7 +920,6 @@ final class OpenClSession implements DeviceSession {
             }
             case LOOP_PARALLEL -> {
                 if (sizes == null || sizes.length == 0) return new long[][] {{1}, null};
-                checkDims(sizes, local);
                 if (local == null) local = defaultParallelLocal(sizes.length, maxWorkGroupSize);
                 global = new long[sizes.length];
                 for (int d = 0; d < sizes.length; d++) {
@@ -930,22 +932,9 @@ final class OpenClSession implements DeviceSession {
                 }
             }
             case WORK_ITEM -> {
-                if (sizes == null || sizes.length == 0) {
-                    throw new IllegalArgumentException("a work-item kernel needs a grid of 1 to 3 dimensions");
-                }
-                checkDims(sizes, local);
                 global = sizes.clone();
-                for (int d = 0; d < global.length; d++) {
-                    if (global[d] == 0) return null;
-                    if (global[d] < 0) {
-                        throw new IllegalArgumentException("global size " + global[d] + " in dimension " + d + " is negative");
-                    }
-                    if (local != null && global[d] % local[d] != 0) {
-                        throw new IllegalArgumentException("the global size " + global[d] + " in dimension " + d
-                                + " is not a multiple of the local size " + local[d] + ": OpenCL 1.2 requires whole work-groups. "
-                                + "Round the grid up to " + ((global[d] + local[d] - 1) / local[d] * local[d])
-                                + " and skip the extra work-items in the kernel (if (i >= n) return;)");
-                    }
+                for (long g : global) {
+                    if (g == 0) return null;
                 }
             }
             default -> throw new IllegalStateException(kind.toString());
@@ -955,7 +944,7 @@ final class OpenClSession implements DeviceSession {
             for (long l : local) product *= l;
             if (product > maxWorkGroupSize) {
                 throw new IllegalArgumentException("the work-group size " + Arrays.toString(local) + " has " + product
-                        + " work-items; this device allows at most " + maxWorkGroupSize + " per group");
+                        + " work-items; this device allows at most " + maxWorkGroupSize + " per group: choose a smaller local size");
             }
         }
         return new long[][] {global, local == null ? null : local.clone()};
@@ -974,23 +963,6 @@ final class OpenClSession implements DeviceSession {
             default -> new long[] {2, 4, 8};
         };
         return maxWorkGroupSize >= 64 ? local : null;
-    }
-
-    private static void checkDims(long[] sizes, long[] local) {
-        if (sizes.length > 3) {
-            throw new IllegalArgumentException("OpenCL launches have 1 to 3 dimensions, this one has " + sizes.length);
-        }
-        if (local != null) {
-            if (local.length != sizes.length) {
-                throw new IllegalArgumentException("the local size has " + local.length + " dimension(s), the launch "
-                        + sizes.length + ": give one local size per dimension");
-            }
-            for (int d = 0; d < local.length; d++) {
-                if (local[d] <= 0) {
-                    throw new IllegalArgumentException("local size " + local[d] + " in dimension " + d + " must be positive");
-                }
-            }
-        }
     }
 
     // ------------------------------------------------------------ waiting and releasing
