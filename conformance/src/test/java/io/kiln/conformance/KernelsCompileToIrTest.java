@@ -22,7 +22,7 @@ class KernelsCompileToIrTest {
             IntArithmeticTest.class, LongArithmeticTest.class, FloatArithmeticTest.class, DoubleArithmeticTest.class,
             ShiftsTest.class, ConversionsTest.class, NarrowTypesTest.class, ControlFlowTest.class, MathFunctionsTest.class,
             BitConversionsTest.class, HelpersTest.class, PrivateArraysTest.class, ParallelLoopsTest.class,
-            WorkItemKernelsTest.class, ConstantsTest.class, ParametersTest.class, ExpressionsTest.class);
+            WorkItemKernelsTest.class, ConstantsTest.class, ParametersTest.class, ExpressionsTest.class, MinMaxTest.class);
 
     @SuppressWarnings("unchecked")
     static List<KernelCase> allCases() throws ReflectiveOperationException {

@@ -1176,14 +1176,15 @@ final class JvmEmitter {
         private void mathCall(Instr.MathCall m) {
             Type t = m.dst().type();
             MathFunction fn = m.fn();
-            if (!t.isFloating()) {
+            if (!fn.accepts(t)) {
                 throw new KernelCompilationException(ir.displayName() + ": Math." + fn.javaName() + " on " + t);
             }
             if (m.args().size() != fn.arity()) {
                 throw new KernelCompilationException(ir.displayName() + ": Math." + fn.javaName() + " takes " + fn.arity()
                         + " operand(s), the IR gives " + m.args().size());
             }
-            boolean direct = t == Type.F64 || fn == MathFunction.ABS || fn == MathFunction.FMA;
+            // min/max: Math's own overload of the type, a HotSpot intrinsic (vectorised in loops)
+            boolean direct = t == Type.F64 || fn == MathFunction.ABS || fn == MathFunction.FMA || fn == MathFunction.MIN || fn == MathFunction.MAX;
             for (Value a : m.args()) {
                 load(a);
                 if (!direct) cb.f2d();

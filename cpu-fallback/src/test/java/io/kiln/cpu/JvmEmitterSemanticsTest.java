@@ -483,12 +483,16 @@ class JvmEmitterSemanticsTest {
                 case RINT -> Math.rint(x);
                 case FMA -> Math.fma(x, y, z);
                 case ABS -> Math.abs(x);
+                case MIN -> Math.min(x, y);
+                case MAX -> Math.max(x, y);
             };
             assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(dOut[i]), fn + " of element " + i);
             float fx = fin[0][i], fy = arity > 1 ? fin[1][i] : 0, fz = arity > 2 ? fin[2][i] : 0;
             float fExpected = switch (fn) {
                 case FMA -> Math.fma(fx, fy, fz);
                 case ABS -> Math.abs(fx);
+                case MIN -> Math.min(fx, fy);
+                case MAX -> Math.max(fx, fy);
                 case POW -> (float) Math.pow(fx, fy);
                 case ATAN2 -> (float) Math.atan2(fx, fy);
                 case HYPOT -> (float) Math.hypot(fx, fy);

@@ -37,6 +37,11 @@ final class Intrinsics {
         if (name.equals("fma") && (descriptor.equals("(FFF)F") || descriptor.equals("(DDD)D"))) {
             return MathFunction.FMA;
         }
+        if (name.equals("min") || name.equals("max")) {
+            // all four overloads, StrictMath's too (it delegates to Math): Java's rule, see MathFunction.MIN
+            boolean typed = descriptor.equals("(II)I") || descriptor.equals("(JJ)J") || descriptor.equals("(FF)F") || descriptor.equals("(DD)D");
+            return typed ? (name.equals("min") ? MathFunction.MIN : MathFunction.MAX) : null;
+        }
         MathFunction f = DOUBLE_MATH.get(name);
         if (f == null) return null;
         String expected = f.arity() == 1 ? "(D)D" : "(DD)D";

@@ -1301,6 +1301,12 @@ final class MethodTranslator {
             Type t = typeOf(TypeKind.from(mt.returnType()));
             Var dst = temp(t);
             emit(new Instr.MathCall(dst, fn, args));
+            if (fn == MathFunction.MIN || fn == MathFunction.MAX) {
+                // a @Reduce update may be best[0] = Math.max(best[0], v): keep the operands, as for an inlined call
+                push(new Prim(dst, t, null, -1, null, null, new Origin(fn == MathFunction.MIN ? io.kiln.ir.ReduceOp.MIN
+                        : io.kiln.ir.ReduceOp.MAX, args.get(0), args.get(1))));
+                return;
+            }
             pushValue(dst);
             return;
         }

@@ -661,25 +661,9 @@ public final class PtxEmitter {
         f.ins("ret");
     }
 
-    /**
-     * {@code Math.min(a, b)} or {@code Math.max(a, b)} on floats: NaN if either is NaN, and -0.0
-     * below +0.0 (PTX's {@code min}/{@code max} return the non-NaN operand instead).
-     */
+    /** {@code Math.min(a, b)} or {@code Math.max(a, b)} on floats: {@link io.kiln.lowering.JavaMinMax}'s rule. */
     private String javaMinMax(boolean min, Type t, String a, String b) {
-        String s = arith(t);
-        String bits = bits(t);
-        Reg ir = t.isWide() ? Reg.B64 : Reg.B32;
-        String pick = f.op(Reg.PRED, "setp." + (min ? "lt" : "gt") + "." + s, a, b);
-        String r = f.op(regOf(t), "selp." + s, a, b, pick);
-        // both zero: min keeps a negative sign from either, max only when both are negative
-        String zeros = f.op(Reg.PRED, "and.pred", f.op(Reg.PRED, "setp.eq." + s, a, "0" + (t == Type.F32 ? "f00000000" : "d0000000000000000")),
-                f.op(Reg.PRED, "setp.eq." + s, b, "0" + (t == Type.F32 ? "f00000000" : "d0000000000000000")));
-        String ab = f.op(ir, "mov." + bits, a);
-        String bb = f.op(ir, "mov." + bits, b);
-        String zero = f.op(regOf(t), "mov." + bits, f.op(ir, (min ? "or." : "and.") + bits, ab, bb));
-        r = f.op(regOf(t), "selp." + s, zero, r, zeros);
-        String nan = f.op(Reg.PRED, "setp.nan." + s, a, b);
-        return f.op(regOf(t), "selp." + s, f.op(regOf(t), "add.rn." + s, a, b), r, nan);
+        return PtxMath.minMax(f, min, t, a, b);
     }
 
     private void atomicBits(Type t, String dst, String opcode, String... operands) {

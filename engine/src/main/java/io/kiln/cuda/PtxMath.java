@@ -25,6 +25,11 @@ final class PtxMath {
 
     /** Emits {@code dst = fn(args)} for operands of type {@code t}. */
     void call(PtxFunction f, MathFunction fn, Type t, String dst, String[] args, KernelIR ir) {
+        if ((fn == MathFunction.MIN || fn == MathFunction.MAX) && args.length == 2) {
+            String r = minMax(f, fn == MathFunction.MIN, t, args[0], args[1]);
+            f.ins("mov." + (t.isFloating() ? (t == Type.F32 ? "f32" : "f64") : (t == Type.I64 ? "b64" : "b32")), dst, r);
+            return;
+        }
         if (!t.isFloating()) {
             throw new KernelCompilationException(ir.displayName() + ": Math." + fn.javaName() + " on " + t + " is not a math call");
         }
@@ -52,6 +57,15 @@ final class PtxMath {
                 f.ins("call (" + dst + "), " + name + ", (" + String.join(", ", args) + ")");
             }
         }
+    }
+
+    /**
+     * {@code Math.min(a, b)} or {@code Math.max(a, b)} of registers of type {@code t} (all four types),
+     * as {@link io.kiln.lowering.JavaMinMax#ptx} lowers it; returns the result's register.
+     */
+    static String minMax(PtxFunction f, boolean min, Type t, String a, String b) {
+        return io.kiln.lowering.JavaMinMax.ptx((reg, opcode, operands) -> f.op(Reg.valueOf(reg.toUpperCase(java.util.Locale.ROOT)), opcode, operands),
+                min, t, a, b);
     }
 
     /** Emits {@code dst = a % b} for floating-point operands (C's {@code fmod}, exact). */

@@ -51,7 +51,7 @@ final class PtxMathLib {
             case TANH -> PtxMathLib::tanh;
             case CBRT -> PtxMathLib::cbrt;
             case HYPOT -> PtxMathLib::hypot;
-            case SQRT, FLOOR, CEIL, RINT, FMA, ABS -> null;
+            case SQRT, FLOOR, CEIL, RINT, FMA, ABS, MIN, MAX -> null;
         };
     }
 

@@ -393,7 +393,9 @@ public final class IrVerifier {
                 }
                 case Instr.ArrayLength l -> result(l.dst(), l.array().lengthType(), "length of " + (l.array().isOffHeap() ? "off-heap" : "heap") + " array " + l.array());
                 case Instr.MathCall m -> {
-                    if (!m.dst().type().isFloating()) throw fail(Rule.TYPE, m.fn().javaName() + " yields " + m.dst().type() + "; math functions are F32 or F64");
+                    if (!m.fn().accepts(m.dst().type())) {
+                        throw fail(Rule.TYPE, m.fn().javaName() + " yields " + m.dst().type() + "; math functions are F32 or F64 (min and max also I32 or I64)");
+                    }
                     if (m.args().size() != m.fn().arity()) {
                         throw fail(Rule.TYPE, m.fn().javaName() + " takes " + m.fn().arity() + " operands, has " + m.args().size());
                     }

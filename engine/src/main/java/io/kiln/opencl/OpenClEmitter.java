@@ -532,6 +532,7 @@ public final class OpenClEmitter {
 
     private String math(Instr.MathCall m) {
         Type t = m.dst().type();
+        if (m.fn() == MathFunction.MIN || m.fn() == MathFunction.MAX) return minMax(m);
         if (!t.isFloating()) {
             throw unsupported("Math." + m.fn().javaName() + " on " + t + " is not a floating-point math call");
         }
@@ -614,13 +615,28 @@ public final class OpenClEmitter {
         return dst + call + ";";
     }
 
+    /** Java's {@code Math.min}/{@code Math.max} (the rule is {@link io.kiln.lowering.JavaMinMax}'s). */
     private String minMax(ElementType et, boolean min, String a, String b) {
         return switch (et) {
-            case INT, LONG -> "(" + a + (min ? " <= " : " >= ") + b + " ? " + a + " : " + b + ")";
-            case FLOAT -> helper(min ? "kiln_min_f32" : "kiln_max_f32") + "(" + a + ", " + b + ")";
-            case DOUBLE -> helper(min ? "kiln_min_f64" : "kiln_max_f64") + "(" + a + ", " + b + ")";
+            case INT, LONG -> io.kiln.lowering.JavaMinMax.openClIntegers(min, a, b);
+            case FLOAT -> helper(io.kiln.lowering.JavaMinMax.openClName(min, Type.F32)) + "(" + a + ", " + b + ")";
+            case DOUBLE -> helper(io.kiln.lowering.JavaMinMax.openClName(min, Type.F64)) + "(" + a + ", " + b + ")";
             default -> throw new IllegalStateException();
         };
+    }
+
+    /** A {@code Math.min}/{@code Math.max} call on any of the four types. */
+    private String minMax(Instr.MathCall m) {
+        if (m.args().size() != 2) {
+            throw unsupported("Math." + m.fn().javaName() + " takes 2 operands, the IR gives " + m.args().size());
+        }
+        ElementType et = switch (m.dst().type()) {
+            case I32 -> ElementType.INT;
+            case I64 -> ElementType.LONG;
+            case F32 -> ElementType.FLOAT;
+            case F64 -> ElementType.DOUBLE;
+        };
+        return minMax(et, m.fn() == MathFunction.MIN, v(m.args().get(0)), v(m.args().get(1)));
     }
 
     /** A compare-and-swap loop implementing a float/double read-modify-write in global or local memory. */
@@ -672,18 +688,9 @@ public final class OpenClEmitter {
                         + "double kiln_pow_f64(double x, double y) { return ((x == 1.0 || x == -1.0) && !isfinite(y)) ? y - y : pow(x, y); }\n";
             }
             case "kiln_min_f32", "kiln_max_f32", "kiln_min_f64", "kiln_max_f64" -> {
-                boolean min = name.contains("min");
                 boolean f32 = name.endsWith("f32");
                 if (!f32) fp64 = true;
-                String t = f32 ? "float" : "double";
-                String u = f32 ? "uint" : "ulong";
-                yield "/* Math." + (min ? "min" : "max") + "(" + t + ", " + t + "): NaN wins, " + (min ? "-0.0 < 0.0" : "0.0 > -0.0") + " */\n"
-                        + t + " " + name + "(" + t + " a, " + t + " b) {\n"
-                        + "    if (isnan(a)) return a;\n"
-                        + "    if (isnan(b)) return b;\n"
-                        + "    if (a == 0 && b == 0) return as_" + t + "(as_" + u + "(a) " + (min ? "|" : "&") + " as_" + u + "(b));\n"
-                        + "    return a " + (min ? "<=" : ">=") + " b ? a : b;\n"
-                        + "}\n";
+                yield io.kiln.lowering.JavaMinMax.openClDefinition(name.contains("min"), f32 ? Type.F32 : Type.F64);
             }
             default -> throw new IllegalStateException("unknown helper " + name);
         };

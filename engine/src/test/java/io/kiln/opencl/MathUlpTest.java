@@ -130,6 +130,8 @@ class MathUlpTest {
             case RINT -> StrictMath.rint(x);
             case FMA -> Math.fma(x, y, z);
             case ABS -> Math.abs(x);
+            case MIN -> Math.min(x, y);
+            case MAX -> Math.max(x, y);
         };
     }
 
@@ -137,6 +139,8 @@ class MathUlpTest {
         return switch (f) {
             case FMA -> Math.fma(x, y, z);
             case ABS -> Math.abs(x);
+            case MIN -> Math.min(x, y);
+            case MAX -> Math.max(x, y);
             default -> (float) javaDouble(f, x, y, z);
         };
     }
