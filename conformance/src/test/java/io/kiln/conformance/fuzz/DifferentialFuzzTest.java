@@ -88,7 +88,7 @@ class DifferentialFuzzTest {
         int ran = 0;
         long[] perDevice = new long[devices.size()];
         long compileNanos = 0;
-        int batch = 50;
+        int batch = 10;
         int cpu = -1;
         for (int di = 0; di < devices.size(); di++) if (devices.get(di).id().equals("cpu")) cpu = di;
         boolean[] hung = new boolean[devices.size()];
