@@ -16,7 +16,8 @@ import java.util.function.Consumer;
  * <p>The IR after each pass can be dumped for debugging: {@link #dumpingTo(Consumer)}, or for the
  * {@link #standard()} pipeline the system property {@code -Dkiln.dumpIr=true} (printed to
  * {@code System.err}) or {@code -Dkiln.dumpIr=Owner.method} to dump only kernels whose
- * {@link KernelIR#displayName()} contains that text.
+ * {@link KernelIR#displayName()} contains that text. {@code -Dkiln.constantFolding=false} leaves
+ * {@link ConstantFolding} out of the standard pipeline (to tell a folding bug from a device compiler's).
  */
 public final class Pipeline {
     private final List<KernelPass> passes;
@@ -44,7 +45,8 @@ public final class Pipeline {
      */
     public static Pipeline standard() {
         List<KernelPass> list = new ArrayList<>();
-        list.add(new ConstantFolding());
+        // -Dkiln.constantFolding=false: a debugging aid, to tell a folding bug from a device compiler's
+        if (!"false".equals(System.getProperty("kiln.constantFolding"))) list.add(new ConstantFolding());
         Pipeline p = new Pipeline(list, null);
         String prop = System.getProperty("kiln.dumpIr");
         if (prop == null || prop.isEmpty() || prop.equals("false")) return p;
