@@ -36,7 +36,9 @@ import java.util.Set;
  *   <li>{@link Instr.Binary}, {@link Instr.Negate}, {@link Instr.Convert}, {@link Instr.Compare} and
  *       {@link Instr.Move} of constants, evaluated by the same Java operators. An integer {@code /} or
  *       {@code %} by a constant zero is <em>not</em> folded: Java throws there, so the instruction stays
- *       and the back end does what it does for a zero divisor that is only known at run time.</li>
+ *       and the back end does what it does for a zero divisor that is only known at run time. A float
+ *       operator with a NaN constant operand folds to NaN whatever the other operand is (Java: NaN op x is
+ *       NaN); PoCL turned {@code Math.floor(Double.NaN + x)} into 0.0.</li>
  *   <li>{@link Instr.MathCall} of the functions Java specifies exactly ({@link MathFunction#exact()}:
  *       {@code sqrt, floor, ceil, rint, abs, fma}), by {@code StrictMath}, whose results for these
  *       functions are the only correct ones and equal {@code Math}'s. Transcendental functions are left
@@ -215,6 +217,8 @@ public final class ConstantFolding implements KernelPass {
     private static Instr fold(Instr in) {
         Const c = switch (in) {
             case Instr.Binary x when x.a() instanceof Const a && x.b() instanceof Const b -> binary(x.op(), a, b, x.dst().type());
+            // NaN op x is NaN in Java for every float operator; PoCL was seen turning floor(NaN + x) into 0.0
+            case Instr.Binary x when x.dst().type().isFloating() && (isNaN(x.a()) || isNaN(x.b())) -> nan(x.dst().type());
             case Instr.Negate x when x.a() instanceof Const a -> negate(a);
             case Instr.Convert x when x.a() instanceof Const a -> Evaluation.convert(x.op(), a);
             case Instr.Compare x when x.a() instanceof Const a && x.b() instanceof Const b -> Const.ofInt(Evaluation.compare(x.kind(), a, b));
@@ -223,6 +227,14 @@ public final class ConstantFolding implements KernelPass {
             default -> null;
         };
         return c == null ? in : new Instr.Move(dstOf(in), c);
+    }
+
+    private static boolean isNaN(Value v) {
+        return v instanceof Const c && (c.type() == Type.F32 ? Float.isNaN(c.floatValue()) : c.type() == Type.F64 && Double.isNaN(c.doubleValue()));
+    }
+
+    private static Const nan(Type t) {
+        return t == Type.F32 ? Const.ofFloat(Float.NaN) : Const.ofDouble(Double.NaN);
     }
 
     private static Var dstOf(Instr in) {

@@ -58,6 +58,9 @@ class MiscompileRegressionTest {
             b[i * 8 + 5] = (int) Math.rint(1e300);
             b[i * 8 + 6] = Math.rint(Double.NaN) != Math.rint(Double.NaN) ? 1 : 2;
             b[i * 8 + 7] = i;
+            // fuzzer seed 943371235240874501: PoCL gave 0.0 for floor(NaN + x)
+            d[i * 16 + 15] = Math.floor(Double.NaN + d[i * 16 + 15]);
+            f[i * 4 + 3] = (float) Math.ceil(Float.NaN * f[i * 4 + 3]);
         }
     }
 
