@@ -352,7 +352,8 @@ public final class FrontEnd {
                 session.builder.arrays, blocks, loops, session.builder.constants, reductions);
         // every kernel the front end produces keeps the IR's contract; a violation is a front-end bug
         io.kiln.ir.IrVerifier.verify(ir);
-        return ir;
+        // constant folding and later passes, each verified again (io.kiln.passes.Pipeline)
+        return io.kiln.passes.Pipeline.standard().run(ir);
     }
 
     /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */

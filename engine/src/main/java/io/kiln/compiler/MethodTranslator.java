@@ -487,6 +487,12 @@ final class MethodTranslator {
         for (Map.Entry<Integer, Ref> e : refs.entrySet()) {
             Ref other = succ.entry.refLocals().get(e.getKey());
             if (other != null && !other.equals(e.getValue())) {
+                // javac reuses one slot for array variables of disjoint scopes ({ int[] a = ...; } { int[] b = ...; }):
+                // where the paths meet, the slot is dead, so which array it held does not matter.
+                if (!refSlotLiveAt(succ.start, e.getKey())) {
+                    succ.entry.refLocals().remove(e.getKey());
+                    continue;
+                }
                 throw error("a local variable refers to " + e.getValue().describe() + " on one path and to "
                         + other.describe() + " on another; kernels need each array variable to refer to one array");
             }
@@ -498,6 +504,44 @@ final class MethodTranslator {
                         + " depending on control flow; kernels need each array expression to refer to one array");
             }
         }
+    }
+
+    /**
+     * Whether reference slot {@code slot} is live at element {@code start}: some path from there loads it
+     * ({@code aload}) before any store to it. This is the rule that lets one slot hold different arrays on
+     * different paths: a merge of two paths that disagree about a slot is refused only where the slot is
+     * live, that is where one use could really see either array. Where it is dead, every later use is
+     * reached only through a store on its own path, so each use refers to the one array that store put
+     * there. The search follows branches and switches within this method; returns and throws end a path.
+     */
+    private boolean refSlotLiveAt(int start, int slot) {
+        java.util.BitSet seen = new java.util.BitSet();
+        ArrayDeque<Integer> work = new ArrayDeque<>();
+        work.add(start);
+        while (!work.isEmpty()) {
+            int i = work.pop();
+            while (i < elems.size() && !seen.get(i)) {
+                seen.set(i);
+                CodeElement e = elems.get(i);
+                if (e instanceof LoadInstruction ld && ld.slot() == slot) return true;
+                if (e instanceof StoreInstruction st && (st.slot() == slot || st.typeKind().slotSize() == 2 && st.slot() + 1 == slot)) break;
+                if (e instanceof ReturnInstruction || e instanceof ThrowInstruction) break;
+                if (e instanceof BranchInstruction br) {
+                    work.push(labelIndex.get(br.target()));
+                    if (br.opcode() == Opcode.GOTO || br.opcode() == Opcode.GOTO_W) break;
+                } else if (e instanceof TableSwitchInstruction ts) {
+                    work.push(labelIndex.get(ts.defaultTarget()));
+                    for (SwitchCase c : ts.cases()) work.push(labelIndex.get(c.target()));
+                    break;
+                } else if (e instanceof LookupSwitchInstruction ls) {
+                    work.push(labelIndex.get(ls.defaultTarget()));
+                    for (SwitchCase c : ls.cases()) work.push(labelIndex.get(c.target()));
+                    break;
+                }
+                i++;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,0 +1,211 @@
+package io.kiln.conformance.fuzz;
+
+import io.kiln.Device;
+import io.kiln.ExecutionPlan;
+import io.kiln.KernelCompilationException;
+import io.kiln.Parallel;
+import io.kiln.RunResult;
+import io.kiln.TaskGraph;
+import io.kiln.Transfer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The two miscompiles of issue 10 found by random differential testing, on every device, against the
+ * same methods run as plain Java: (1) {@code Math.rint} (and the other exact functions) of constants,
+ * which PoCL folded to 0.0 and to poison; (2) array variables of disjoint scopes sharing one javac slot,
+ * which the front end refused.
+ */
+class MiscompileRegressionTest {
+
+    static void rintOfConstants(double[] d, float[] f, int[] b) {
+        for (@Parallel int i = 0; i < b.length / 8; i++) {
+            d[i * 16] = Math.rint(Double.NEGATIVE_INFINITY);
+            d[i * 16 + 1] = Math.rint(Double.NaN);
+            d[i * 16 + 2] = Math.rint(9.1e18);
+            d[i * 16 + 3] = Math.rint(Double.POSITIVE_INFINITY);
+            d[i * 16 + 4] = Math.rint(1e300);
+            d[i * 16 + 5] = Math.rint(Double.MAX_VALUE);
+            d[i * 16 + 6] = Math.rint(-4.5035996273704955E15);
+            d[i * 16 + 7] = Math.rint(-0.0);
+            d[i * 16 + 8] = Math.rint(2.5);
+            d[i * 16 + 9] = Math.rint(-2.5);
+            d[i * 16 + 10] = Math.rint(0.49999999999999994);
+            d[i * 16 + 11] = Math.floor(-9.1e18);
+            d[i * 16 + 12] = Math.ceil(Double.NEGATIVE_INFINITY);
+            d[i * 16 + 13] = Math.sqrt(-1.0);
+            d[i * 16 + 14] = Math.rint(-9.223372036854776E18);
+            d[i * 16 + 15] = Math.abs(Double.NEGATIVE_INFINITY);
+            f[i * 4] = (float) Math.rint(3e38f);
+            f[i * 4 + 1] = (float) Math.rint(Float.NEGATIVE_INFINITY);
+            f[i * 4 + 2] = (float) Math.rint(Float.NaN);
+            f[i * 4 + 3] = (float) Math.floor(Float.MAX_VALUE);
+            double r = Math.rint(Double.NEGATIVE_INFINITY);
+            b[i * 8] = r < 0 ? 1 : 2;
+            double s = Math.rint(Double.NaN);
+            b[i * 8 + 1] = s < 0 ? 1 : s >= 0 ? 2 : 3;
+            b[i * 8 + 2] = Math.rint(9.1e18) > 9e18 ? 1 : 2;
+            float g = (float) Math.rint(3e38f);
+            b[i * 8 + 3] = g > 1e38f ? 1 : 2;
+            b[i * 8 + 4] = (int) Math.rint(Double.NEGATIVE_INFINITY);
+            b[i * 8 + 5] = (int) Math.rint(1e300);
+            b[i * 8 + 6] = Math.rint(Double.NaN) != Math.rint(Double.NaN) ? 1 : 2;
+            b[i * 8 + 7] = i;
+            // fuzzer seed 943371235240874501: PoCL gave 0.0 for floor(NaN + x)
+            d[i * 16 + 15] = Math.floor(Double.NaN + d[i * 16 + 15]);
+            f[i * 4 + 3] = (float) Math.ceil(Float.NaN * f[i * 4 + 3]);
+        }
+    }
+
+    /** The issue's kernel: {@code a} and {@code b} are distinct variables that javac gives one slot. */
+    static void disjointScopes(int[] out) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            if ((i & 1) == 0) {
+                int[] a = new int[4];
+                a[i & 3] = 1;
+                out[i] = a[0];
+            } else {
+                int[] b = new int[4];
+                b[i & 3] = 2;
+                out[i] = b[1];
+            }
+        }
+    }
+
+    /** Slot reuse in a loop, through a switch and across a helper taking the array. */
+    static void disjointScopesInLoop(float[] x, float[] out) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            float s = 0;
+            for (int k = 0; k < 3; k++) {
+                switch ((i + k) % 3) {
+                    case 0 -> {
+                        float[] p = new float[2];
+                        p[k & 1] = x[i] * k;
+                        s += sum(p);
+                    }
+                    case 1 -> {
+                        float[] q = new float[3];
+                        q[2] = -x[i];
+                        s += q[2] + sum(q);
+                    }
+                    default -> {
+                        float[] r = new float[1];
+                        r[0] = s;
+                        s = r[0] * 0.5f;
+                    }
+                }
+            }
+            out[i] = s;
+        }
+    }
+
+    static float sum(float[] a) {
+        float t = 0;
+        for (int j = 0; j < a.length; j++) t += a[j];
+        return t;
+    }
+
+    /** Really two arrays reaching one use: stays refused. */
+    static void reallyDifferent(int[] x, int[] y, int[] out) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            int[] a;
+            if ((i & 1) == 0) a = x;
+            else a = y;
+            out[i] = a[i];
+        }
+    }
+
+    private static void run(Device d, TaskGraph g, Object... arrays) {
+        try (ExecutionPlan plan = g.plan(d)) {
+            RunResult.TaskRun run = plan.run().task("k");
+            assertEquals(d.id(), run.device().id(), "fallback: " + run.fallbackReason());
+        }
+    }
+
+    @Test
+    void rintOfConstantsIsJavasOnEveryDevice() {
+        int n = 5;
+        double[] de = new double[16 * n];
+        float[] fe = new float[4 * n];
+        int[] be = new int[8 * n];
+        rintOfConstants(de, fe, be);
+        List<String> bad = new ArrayList<>();
+        for (Device dev : DifferentialFuzzTest.devices()) {
+            double[] d = new double[de.length];
+            float[] f = new float[fe.length];
+            int[] b = new int[be.length];
+            Arrays.fill(d, 42.0);
+            Arrays.fill(f, 42f);
+            TaskGraph g = new TaskGraph("rint");
+            g.transferToDevice(Transfer.EVERY_RUN, d, f, b);
+            g.task("k", MiscompileRegressionTest::rintOfConstants, d, f, b);
+            g.transferToHost(Transfer.EVERY_RUN, d, f, b);
+            run(dev, g);
+            for (int i = 0; i < de.length; i++) {
+                if (Double.doubleToLongBits(de[i]) != Double.doubleToLongBits(d[i])) bad.add(dev.id() + " d[" + i + "]: Java " + de[i] + ", device " + d[i]);
+            }
+            for (int i = 0; i < fe.length; i++) {
+                if (Float.floatToIntBits(fe[i]) != Float.floatToIntBits(f[i])) bad.add(dev.id() + " f[" + i + "]: Java " + fe[i] + ", device " + f[i]);
+            }
+            for (int i = 0; i < be.length; i++) {
+                if (be[i] != b[i]) bad.add(dev.id() + " b[" + i + "]: Java " + be[i] + ", device " + b[i]);
+            }
+        }
+        assertTrue(be[0] == 1 && be[1] == 3 && be[2] == 1 && de[0] == Double.NEGATIVE_INFINITY, "the Java reference itself");
+        assertTrue(bad.isEmpty(), String.join("\n", bad));
+    }
+
+    @Test
+    void arrayVariablesOfDisjointScopesCompileAndRunOnEveryDevice() {
+        int n = 37;
+        int[] oe = new int[n];
+        disjointScopes(oe);
+        float[] x = new float[n];
+        java.util.Random r = new java.util.Random(n);
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian() * 10;
+        x[3] = Float.NaN;
+        x[4] = -0f;
+        float[] fe = new float[n];
+        disjointScopesInLoop(x, fe);
+        for (Device dev : DifferentialFuzzTest.devices()) {
+            int[] o = new int[n];
+            float[] f = new float[n];
+            TaskGraph g = new TaskGraph("slots");
+            g.transferToDevice(Transfer.EVERY_RUN, o);
+            g.task("k", MiscompileRegressionTest::disjointScopes, o);
+            g.transferToHost(Transfer.EVERY_RUN, o);
+            run(dev, g);
+            assertEquals(Arrays.toString(oe), Arrays.toString(o), dev.id());
+            TaskGraph g2 = new TaskGraph("slots-loop");
+            g2.transferToDevice(Transfer.EVERY_RUN, x, f);
+            g2.task("k", MiscompileRegressionTest::disjointScopesInLoop, x, f);
+            g2.transferToHost(Transfer.EVERY_RUN, f);
+            run(dev, g2);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(fe[i]), Float.floatToIntBits(f[i]), dev.id() + " [" + i + "]: Java " + fe[i] + ", device " + f[i]);
+            }
+        }
+    }
+
+    @Test
+    void twoArraysReachingOneUseAreStillRefused() {
+        Device dev = DifferentialFuzzTest.devices().get(0);
+        int[] x = new int[4], y = new int[4], o = new int[4];
+        TaskGraph g = new TaskGraph("refused");
+        g.task("k", MiscompileRegressionTest::reallyDifferent, x, y, o);
+        KernelCompilationException e = assertThrows(KernelCompilationException.class, () -> {
+            try (ExecutionPlan plan = g.plan(dev)) {
+                plan.run();
+            }
+        });
+        assertTrue(e.getMessage().contains("a local variable refers to array") && e.getMessage().contains("MiscompileRegressionTest.java:"),
+                e.getMessage());
+    }
+}

@@ -1,0 +1,66 @@
+package io.kiln.passes;
+
+import io.kiln.compiler.FrontEnd;
+import io.kiln.ir.Block;
+import io.kiln.ir.KernelIR;
+import io.kiln.ir.Terminator;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pass pipeline: order, dumps, and a broken pass reported by name. */
+class PipelineTest {
+
+    static void kernel(float[] x) {
+        x[0] = (float) Math.floor(2.5) + x[1];
+    }
+
+    static KernelIR ir() throws Exception {
+        return FrontEnd.compile(PipelineTest.class.getDeclaredMethod("kernel", float[].class));
+    }
+
+    @Test
+    void runsPassesInOrderAndDumpsAfterEach() throws Exception {
+        List<String> order = new ArrayList<>();
+        KernelPass a = new KernelPass() {
+            public String name() { return "a"; }
+            public KernelIR run(KernelIR ir) { order.add("a"); return ir; }
+        };
+        KernelPass b = new KernelPass() {
+            public String name() { return "b"; }
+            public KernelIR run(KernelIR ir) { order.add("b"); return ir; }
+        };
+        List<String> dumps = new ArrayList<>();
+        KernelIR in = ir();
+        KernelIR out = Pipeline.of(a).then(b).dumpingTo(dumps::add).run(in);
+        assertSame(in, out);
+        assertEquals(List.of("a", "b"), order);
+        assertEquals(3, dumps.size());
+        assertTrue(dumps.get(0).startsWith("== PipelineTest.kernel before passes =="), dumps.get(0));
+        assertTrue(dumps.get(2).startsWith("== PipelineTest.kernel after b (unchanged) =="), dumps.get(2));
+        assertEquals("constant-folding", Pipeline.standard().passes().get(0).name());
+    }
+
+    @Test
+    void aPassThatBreaksTheIrIsNamed() throws Exception {
+        KernelPass broken = new KernelPass() {
+            public String name() { return "breaker"; }
+            public KernelIR run(KernelIR ir) {
+                List<Block> blocks = new ArrayList<>(ir.blocks());
+                blocks.set(0, new Block(0, blocks.get(0).instrs(), new Terminator.Goto(99)));
+                return new KernelIR(ir.ownerClass(), ir.methodName(), ir.descriptor(), ir.kind(), ir.params(), ir.vars(), ir.arrays(),
+                        blocks, ir.parallelLoops(), ir.constants(), ir.reductions());
+            }
+        };
+        KernelIR in = ir();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Pipeline.of(broken).run(in));
+        assertTrue(e.getMessage().contains("pass breaker produced invalid IR for PipelineTest.kernel"), e.getMessage());
+        assertTrue(e.getMessage().contains("TERMINATOR_TARGET"), e.getMessage());
+    }
+}
