@@ -347,6 +347,8 @@ public final class ConstantFolding implements KernelPass {
                     case RINT -> StrictMath.rint(x);
                     case ABS -> Math.abs(x);
                     case FMA -> Math.fma(x, args.get(1).doubleValue(), args.get(2).doubleValue());
+                    case MIN -> Math.min(x, args.get(1).doubleValue());
+                    case MAX -> Math.max(x, args.get(1).doubleValue());
                     default -> throw new IllegalStateException(fn + " is not exact");
                 });
             }
@@ -360,11 +362,23 @@ public final class ConstantFolding implements KernelPass {
                     case FLOOR -> Const.ofFloat((float) StrictMath.floor(x));
                     case CEIL -> Const.ofFloat((float) StrictMath.ceil(x));
                     case RINT -> Const.ofFloat((float) StrictMath.rint(x));
+                    case MIN -> Const.ofFloat(Math.min(x, args.get(1).floatValue()));
+                    case MAX -> Const.ofFloat(Math.max(x, args.get(1).floatValue()));
                     default -> throw new IllegalStateException(fn + " is not exact");
                 };
             }
-            case I32 -> fn == MathFunction.ABS ? Const.ofInt(Math.abs(args.get(0).intValue())) : null;
-            case I64 -> fn == MathFunction.ABS ? Const.ofLong(Math.abs(args.get(0).longValue())) : null;
+            case I32 -> switch (fn) {
+                case ABS -> Const.ofInt(Math.abs(args.get(0).intValue()));
+                case MIN -> Const.ofInt(Math.min(args.get(0).intValue(), args.get(1).intValue()));
+                case MAX -> Const.ofInt(Math.max(args.get(0).intValue(), args.get(1).intValue()));
+                default -> null;
+            };
+            case I64 -> switch (fn) {
+                case ABS -> Const.ofLong(Math.abs(args.get(0).longValue()));
+                case MIN -> Const.ofLong(Math.min(args.get(0).longValue(), args.get(1).longValue()));
+                case MAX -> Const.ofLong(Math.max(args.get(0).longValue(), args.get(1).longValue()));
+                default -> null;
+            };
         };
     }
 }
