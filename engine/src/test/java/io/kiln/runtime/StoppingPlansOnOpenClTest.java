@@ -42,8 +42,15 @@ class StoppingPlansOnOpenClTest {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    /** The rounds that take about {@code seconds} on {@code d}, measured. */
-    static int calibrate(KilnRuntime kiln, Device d, float[] x, double seconds) {
+    private static int calibrated;
+
+    /** The rounds that take about {@code seconds} on {@code d}, measured once (then scaled). */
+    static synchronized int calibrate(KilnRuntime kiln, Device d, float[] x, double seconds) {
+        if (calibrated == 0) calibrated = measure(kiln, d, x, 1.0);
+        return (int) Math.min(Integer.MAX_VALUE, calibrated * seconds);
+    }
+
+    private static int measure(KilnRuntime kiln, Device d, float[] x, double seconds) {
         int rounds = 20_000;
         try (ExecutionPlan plan = new TaskGraph("calibrate").task("busy", StoppingPlansOnOpenClTest::busy, rounds, x)
                 .transferToHost(Transfer.EVERY_RUN, x).plan(kiln, d)) {
