@@ -60,7 +60,8 @@ import java.util.logging.Logger;
  * <p><b>Host changes.</b> An array that is not {@code transferToDevice(EVERY_RUN)} belongs to the plan
  * once a run used it: a device with memory of its own keeps its copy and does not send it again, while
  * {@code cpu} works on the host array itself. So that a program means the same on every device, the
- * executor remembers a 64-bit hash of each such array's host contents at the end of a run and compares
+ * executor remembers a 64-bit hash of the host contents of each such array that a kernel reads (data
+ * kernels only write cannot change what they compute) at the end of a run and compares
  * it at the start of the next; a difference throws, on every device alike, saying to declare the array
  * {@code EVERY_RUN} or to announce the change with {@link #hostChanged}. Read-only inputs are hashed
  * once per run (the hash at the start is reused at the end), arrays the run writes on the host again.
@@ -231,11 +232,6 @@ public final class PlanExecutor implements AutoCloseable {
         }
         grids.putAll(spec.grids());
         tracked = new boolean[slotKeys.length];
-        for (int[] as : argSlots) {
-            for (int s : as) {
-                if (s >= 0 && slotToDevice[s] != Transfer.EVERY_RUN) tracked[s] = true;
-            }
-        }
     }
 
     private int slot(Object o, List<Object> keys) {
@@ -402,6 +398,15 @@ public final class PlanExecutor implements AutoCloseable {
             throw e;
         }
         prepared = ps;
+        // Checked: data some kernel reads that is not sent on every run. Data kernels only write (outputs)
+        // cannot change what they compute, whatever the host does to it.
+        Arrays.fill(tracked, false);
+        for (Prepared p : ps) {
+            for (int i = 0; i < p.arraySlots.length; i++) {
+                int s = p.arraySlots[i];
+                if (p.reads[i] && slotToDevice[s] != Transfer.EVERY_RUN) tracked[s] = true;
+            }
+        }
         buildSchedule();
     }
 
