@@ -31,6 +31,7 @@ import java.lang.constant.ConstantDescs;
 import java.lang.constant.DynamicConstantDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.CancellationException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -111,6 +112,7 @@ final class JvmEmitter {
     private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double");
     private static final ClassDesc CD_ATOMICS = ClassDesc.of(CpuAtomics.class.getName());
     private static final ClassDesc CD_SUPPORT = ClassDesc.of(KernelSupport.class.getName());
+    private static final ClassDesc CD_CONTROL = ClassDesc.of(LaunchControl.class.getName());
     static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
     private static final ClassDesc CD_VALUE_LAYOUT = ClassDesc.of("java.lang.foreign.ValueLayout");
 
@@ -329,6 +331,8 @@ final class JvmEmitter {
         private final Label[] blockLabel;
         private int nextSlot = 7;
         private int limitSlot = -1;
+        /** The launch's {@link LaunchControl}, loaded at entry when some loop header tests it. */
+        private int controlSlot = -1;
         private final int[] idSlot = {-1, -1, -1};
         private final int[] hiSlot = {-1, -1, -1};
         private final int[] globalSlot = {-1, -1, -1};
@@ -426,6 +430,15 @@ final class JvmEmitter {
         }
 
         private void unpackArguments() {
+            if (!an.cancelChecks.isEmpty()) {
+                // The LaunchControl follows the kernel's arguments (CpuKernel appends it).
+                controlSlot = alloc(1, "the launch's cancellation flag");
+                cb.aload(ARGS);
+                cb.loadConstant(ir.params().size());
+                cb.aaload();
+                cb.checkcast(CD_CONTROL);
+                cb.astore(controlSlot);
+            }
             for (Param p : ir.params()) {
                 switch (p) {
                     case Param.Array a -> {
@@ -767,11 +780,27 @@ final class JvmEmitter {
             cb.goto_(blockLabel[0]);
             for (Block b : ir.blocks()) {
                 cb.labelBinding(blockLabel[b.id()]);
+                if (an.cancelChecks.get(b.id())) cancelCheck();
                 for (Instr i : b.instrs()) {
                     instr(i);
                 }
                 terminator(b);
             }
+        }
+
+        /**
+         * At a loop header that KernelAnalysis chose: {@code if (control.cancelled) throw
+         * KernelSupport.cancelled();} (CpuKernel turns the exception into the launch's
+         * CancellationException naming the kernel).
+         */
+        private void cancelCheck() {
+            Label go = cb.newLabel();
+            cb.aload(controlSlot);
+            cb.getfield(CD_CONTROL, "cancelled", ConstantDescs.CD_boolean);
+            cb.ifeq(go);
+            cb.invokestatic(CD_SUPPORT, "cancelled", MethodTypeDesc.of(ClassDesc.of(CancellationException.class.getName())));
+            cb.athrow();
+            cb.labelBinding(go);
         }
 
         // ---------------------------------------------------------------- values

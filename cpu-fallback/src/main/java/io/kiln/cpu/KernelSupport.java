@@ -38,4 +38,25 @@ final class KernelSupport {
     private static String stop(int code) {
         return code == 0 ? "returned" : "stopped at barrier #" + (code - 1) + " (in code order)";
     }
+
+    /**
+     * What a loop header throws when the launch was cancelled ({@link LaunchControl#cancelled}).
+     * Without a stack trace: it is a signal, and {@code CpuKernel} replaces it with one that names
+     * the kernel.
+     */
+    static java.util.concurrent.CancellationException cancelled() {
+        return new Cancelled();
+    }
+
+    /** The signal thrown by generated code when its launch is cancelled. */
+    static final class Cancelled extends java.util.concurrent.CancellationException {
+        Cancelled() {
+            super("cancelled");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
 }
