@@ -518,8 +518,8 @@ final class OpenClSession implements DeviceSession {
     @Override
     public DeviceEvent enqueueToDevice(Object data, List<DeviceEvent> after) {
         checkOpen();
+        sweep(); // first: a sweep releases the native events of finished commands, which the wait list must not hold
         List<cl_event> wait = waitList(after, data instanceof OffHeapArray);
-        sweep();
         if (data instanceof OffHeapArray off) {
             MemorySegment segment = off.segment(); // throws a clear IllegalStateException when closed
             Buffer b = deviceCopy(off, off.elementType(), off.length(), true);
@@ -651,8 +651,8 @@ final class OpenClSession implements DeviceSession {
     @Override
     public DeviceEvent enqueueToHost(Object data, List<DeviceEvent> after) {
         checkOpen();
+        sweep(); // first: a sweep releases the native events of finished commands, which the wait list must not hold
         List<cl_event> wait = waitList(after, data instanceof OffHeapArray);
-        sweep();
         if (data instanceof OffHeapArray off) {
             MemorySegment segment = off.segment();
             Buffer b = existingCopy(off, off.length());
@@ -700,8 +700,8 @@ final class OpenClSession implements DeviceSession {
         KernelIR ir = k.ir();
         LaunchState st = launches.get(k);
         if (st == null) launches.put(k, st = new LaunchState(ir, argumentCount(ir)));
+        sweep(); // first: a sweep releases the native events of finished commands, which the wait list must not hold
         List<cl_event> wait = waitList(after, false);
-        sweep();
         long[][] range = range(st, ir, geometry);
         // arguments as LaunchRules passed them: exactly boxed scalars, arrays of the parameter's type
         Object[] values = st.values;
