@@ -81,7 +81,9 @@ public final class DoubleArray extends OffHeapArray {
      */
     public double get(long index) {
         try {
-            return segment.getAtIndex(LAYOUT, index);
+            // checked here as well: JDK 25's getAtIndex multiplies the index by the element size without an
+            // overflow check, so an index such as Long.MIN_VALUE / 2 would silently read element 0
+            return segment.getAtIndex(LAYOUT, java.util.Objects.checkIndex(index, length()));
         } catch (IllegalStateException e) {
             throw closedError(e);
         }
@@ -96,7 +98,7 @@ public final class DoubleArray extends OffHeapArray {
      */
     public void set(long index, double value) {
         try {
-            segment.setAtIndex(LAYOUT, index, value);
+            segment.setAtIndex(LAYOUT, java.util.Objects.checkIndex(index, length()), value);
         } catch (IllegalStateException e) {
             throw closedError(e);
         } catch (IllegalArgumentException e) {
