@@ -122,12 +122,7 @@ public final class ByteArray extends OffHeapArray {
 
     /** Copies {@code count} elements of {@code src} from {@code srcIndex} to this array at {@code index}. */
     public ByteArray copyFrom(byte[] src, int srcIndex, long index, int count) {
-        Objects.requireNonNull(src, "src");
-        checkAlive();
-        checkWritable();
-        checkRange(src.length, srcIndex, count, "copyFrom source");
-        checkRange(length(), index, count, "copyFrom destination " + describe());
-        MemorySegment.copy(src, srcIndex, segment, LAYOUT, index * 1, count);
+        copyFromHeap(Objects.requireNonNull(src, "src"), src.length, srcIndex, index, count, LAYOUT);
         return this;
     }
 
@@ -145,11 +140,7 @@ public final class ByteArray extends OffHeapArray {
 
     /** Copies {@code count} elements from {@code index} into {@code dst} at {@code dstIndex}. */
     public void copyTo(long index, byte[] dst, int dstIndex, int count) {
-        Objects.requireNonNull(dst, "dst");
-        checkAlive();
-        checkRange(length(), index, count, "copyTo source " + describe());
-        checkRange(dst.length, dstIndex, count, "copyTo destination");
-        MemorySegment.copy(segment, LAYOUT, index * 1, dst, dstIndex, count);
+        copyToHeap(index, Objects.requireNonNull(dst, "dst"), dst.length, dstIndex, count, LAYOUT);
     }
 
     /** Copies this whole array into {@code dst}, an array of the same length. */
