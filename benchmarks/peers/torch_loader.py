@@ -13,6 +13,7 @@ Debian: apt-get install python3-torch python3-torchvision (torch 1.13, torchvisi
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -59,12 +60,23 @@ def main():
     loader = DataLoader(Files(paths, t), batch_size=a.batch, num_workers=a.workers, shuffle=False, **kw)
     for epoch in range(a.epochs):
         t0 = time.perf_counter()
+        c0 = cpu_seconds()
         n = 0
-        for b in loader:
+        it = iter(loader)
+        for b in it:
             n += len(b) if a.decode_only else b.shape[0]
+        del it  # the workers exit and are joined: their CPU time is in RUSAGE_CHILDREN from here on
         dt = time.perf_counter() - t0
+        cpu = cpu_seconds() - c0
         print(json.dumps({"epoch": epoch, "images": n, "seconds": round(dt, 4), "images_per_s": round(n / dt, 1),
+                          "cpu_seconds": round(cpu, 4), "cpu_ms_per_image": round(1000 * cpu / n, 3),
                           "torch": torch.__version__, "workers": a.workers}), flush=True)
+
+
+def cpu_seconds():
+    """User + system CPU time of this process and its finished children (the DataLoader's workers)."""
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime
 
 
 if __name__ == "__main__":

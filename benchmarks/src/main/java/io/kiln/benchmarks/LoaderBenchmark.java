@@ -5,6 +5,7 @@ import io.kiln.Devices;
 import io.kiln.kernels.ImagePresets;
 import io.kiln.kernels.ImageResize;
 import io.kiln.loader.Batch;
+import io.kiln.loader.CsvLoader;
 import io.kiln.loader.Decoder;
 import io.kiln.loader.ImageLoader;
 import io.kiln.loader.LoaderReport;
@@ -44,9 +45,13 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * Modes: {@code kiln} (the loader, imagenetEval on cpu, TurboJPEG), {@code kiln-imageio} (the same with
- * the ImageIO decoder), {@code kiln-antialias} (the chain with torchvision's antialiased resize,
+ * the ImageIO decoder), {@code kiln-dct} (with {@code dctScaling(true)}: 500 x 500 JPEGs decode at 1/2,
+ * which changes the pixels), {@code kiln-antialias} (the chain with torchvision's antialiased resize,
  * bit-exact with it), {@code decode} (TurboJPEG read + decode on one thread per core, nothing else: the
- * ceiling), {@code torch}, {@code torch-decode} (PIL decode only, 2 workers).
+ * ceiling), {@code torch}, {@code torch-decode} (PIL decode only, 2 workers); and two that are not
+ * images/s: {@code csv} (rows/s of {@link CsvLoader} over a generated file of 1,000,000 rows x 16 float
+ * columns, printed as "images/s") and {@code rss} (10 epochs over the first 500 images, printing the
+ * resident set after each epoch; its "rate" is the growth from epoch 1 to the largest, in percent).
  */
 public final class LoaderBenchmark {
     private LoaderBenchmark() {
@@ -82,13 +87,19 @@ public final class LoaderBenchmark {
         int batch = Integer.parseInt(opt.get("batch"));
         int workers = Integer.parseInt(opt.get("workers"));
         Map<String, List<Double>> rates = new LinkedHashMap<>();
-        for (String m : modes) rates.put(m, new ArrayList<>());
+        Map<String, List<Double>> cpuMs = new LinkedHashMap<>();
+        for (String m : modes) {
+            rates.put(m, new ArrayList<>());
+            cpuMs.put(m, new ArrayList<>());
+        }
         Device cpu = Devices.get("cpu");
         // one warm-up epoch of the loader (JIT, kernel compilation), not counted
         if (modes.stream().anyMatch(m -> m.startsWith("kiln"))) kiln(dir, batch, workers, cpu, Decoder.AUTO, false, true);
         LoaderReport lastReport = null;
         for (int r = 0; r < rounds; r++) {
             for (String m : modes) {
+                long cpu0 = processCpuNanos();
+                peerCpuMs = -1;
                 double rate = switch (m) {
                     case "kiln" -> {
                         Object[] res = kiln(dir, batch, workers, cpu, Decoder.AUTO, false, false);
@@ -96,28 +107,42 @@ public final class LoaderBenchmark {
                         yield (double) res[0];
                     }
                     case "kiln-imageio" -> (double) kiln(dir, batch, workers, cpu, Decoder.IMAGEIO, false, false)[0];
+                    case "kiln-dct" -> (double) kiln(dir, batch, workers, cpu, Decoder.AUTO, false, false, true)[0];
                     case "kiln-antialias" -> (double) kiln(dir, batch, workers, cpu, Decoder.AUTO, true, false)[0];
                     case "decode" -> decodeOnly(files, workers);
                     case "torch" -> torch(opt, dir, batch, false);
                     case "torch-decode" -> torch(opt, dir, batch, true);
+                    case "csv" -> csv(dir.resolveSibling(dir.getFileName() + "-rows.csv"), workers);
+                    case "rss" -> rss(dir, batch, workers, cpu);
                     default -> throw new IllegalArgumentException("unknown mode " + m + ": use kiln, kiln-imageio, kiln-antialias, decode, torch, torch-decode");
                 };
                 rates.get(m).add(rate);
-                System.out.printf(Locale.ROOT, "round %d  %-15s %8.1f images/s   (load %s)%n", r, m, rate, loadAverage());
+                long items = m.equals("csv") ? 1_000_000 : m.equals("rss") ? 5000 : count;
+                double ms = peerCpuMs >= 0 ? peerCpuMs : (processCpuNanos() - cpu0) / 1e6 / items;
+                cpuMs.get(m).add(ms);
+                System.out.printf(Locale.ROOT, "round %d  %-15s %8.1f images/s  %8.4f ms CPU per item  (load %s)%n", r, m, rate, ms, loadAverage());
             }
         }
         System.out.println();
-        System.out.println("| mode | images/s (median of " + rounds + ") | each round |");
-        System.out.println("|---|---|---|");
-        for (Map.Entry<String, List<Double>> e : rates.entrySet()) {
-            System.out.printf(Locale.ROOT, "| %s | %.1f | %s |%n", e.getKey(), median(e.getValue()), fmt(e.getValue()));
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.println("| mode | images/s, median of " + rounds + " | each round | CPU ms per image, median | " + cores
+                + " cores / CPU time per image |");
+        System.out.println("|---|---|---|---|---|");
+        for (String m : modes) {
+            double c = median(cpuMs.get(m));
+            System.out.printf(Locale.ROOT, "| %s | %.1f | %s | %.4f | %.0f |%n", m, median(rates.get(m)), fmt(rates.get(m)), c, cores * 1000 / c);
         }
         if (rates.containsKey("kiln") && rates.containsKey("torch")) {
-            List<Double> k = rates.get("kiln"), t = rates.get("torch");
-            double[] ratio = new double[rounds];
-            for (int i = 0; i < rounds; i++) ratio[i] = k.get(i) / t.get(i);
+            List<Double> k = rates.get("kiln"), t = rates.get("torch"), kc = cpuMs.get("kiln"), tc = cpuMs.get("torch");
+            double[] ratio = new double[rounds], cpuRatio = new double[rounds];
+            for (int i = 0; i < rounds; i++) {
+                ratio[i] = k.get(i) / t.get(i);
+                cpuRatio[i] = tc.get(i) / kc.get(i);
+            }
             Arrays.sort(ratio);
-            System.out.printf(Locale.ROOT, "kiln / torch per round: %s, median %.2fx%n", Arrays.toString(ratio), ratio[rounds / 2]);
+            Arrays.sort(cpuRatio);
+            System.out.printf(Locale.ROOT, "kiln / torch, throughput side by side: %s, median %.2fx%n", fmt(ratio), ratio[rounds / 2]);
+            System.out.printf(Locale.ROOT, "torch CPU per image / kiln CPU per image: %s, median %.2fx%n", fmt(cpuRatio), cpuRatio[rounds / 2]);
         }
         if (lastReport != null) {
             System.out.println();
@@ -128,13 +153,17 @@ public final class LoaderBenchmark {
 
     /** One epoch of the loader over the folder: {images/s, report}. */
     private static Object[] kiln(Path dir, int batch, int workers, Device cpu, Decoder decoder, boolean antialias, boolean quiet) {
+        return kiln(dir, batch, workers, cpu, decoder, antialias, quiet, false);
+    }
+
+    private static Object[] kiln(Path dir, int batch, int workers, Device cpu, Decoder decoder, boolean antialias, boolean quiet, boolean dct) {
         var pipeline = ImagePresets.imagenetEval();
         if (antialias) pipeline = pipeline.withMode(ImageResize.Mode.BILINEAR_ANTIALIAS);
         long t0 = System.nanoTime();
         long n = 0;
         double check = 0;
         try (ImageLoader l = ImageLoader.builder(SampleSource.directory(dir)).pipeline(pipeline).batchSize(batch).workers(workers)
-                .decoder(decoder).device(cpu).build()) {
+                .decoder(decoder).dctScaling(dct).device(cpu).build()) {
             for (Batch b : l) {
                 try (b) {
                     n += b.size();
@@ -146,6 +175,68 @@ public final class LoaderBenchmark {
             if (!quiet) System.out.println("  " + l.report().bottleneck().verdict());
             return new Object[] {rate, l.report()};
         }
+    }
+
+    /** Rows per second of the CSV loader over 1,000,000 rows of 16 float columns ({@code %.6f} of uniform [-10, 10)), made once. */
+    private static double csv(Path file, int workers) throws IOException {
+        int rows = 1_000_000, cols = 16;
+        if (!Files.isRegularFile(file) || Files.size(file) < 100_000_000L) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(16);
+            Path tmp = file.resolveSibling(file.getFileName() + ".part");
+            try (var w = Files.newBufferedWriter(tmp)) {
+                for (int k = 0; k < cols; k++) w.write((k == 0 ? "" : ",") + "c" + k);
+                w.write('\n');
+                StringBuilder line = new StringBuilder();
+                for (int i = 0; i < rows; i++) {
+                    line.setLength(0);
+                    for (int k = 0; k < cols; k++) line.append(k == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.6f", r.nextDouble(-10, 10)));
+                    w.write(line.append('\n').toString());
+                }
+            }
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        long t0 = System.nanoTime(), n = 0;
+        double check = 0;
+        try (CsvLoader l = CsvLoader.builder(file).workers(workers).build()) {
+            for (Batch b : l) {
+                try (b) {
+                    n += b.size();
+                    check += b.tensor().get(0);
+                }
+            }
+            if (n != rows || !Double.isFinite(check)) throw new IllegalStateException("read " + n + " rows of " + rows);
+            double rate = n * 1e9 / (System.nanoTime() - t0);
+            System.out.println("  " + l.report().bottleneck().verdict());
+            return rate;
+        }
+    }
+
+    /** 10 epochs over the first 500 images; the resident set after each; returns its growth after epoch 1 in percent. */
+    private static double rss(Path dir, int batch, int workers, Device cpu) throws IOException {
+        List<Long> rss = new ArrayList<>();
+        try (ImageLoader l = ImageLoader.builder(SampleSource.directory(dir)).batchSize(batch).workers(workers).device(cpu)
+                .limit(500).epochs(10).shuffle(1).listener(new io.kiln.loader.LoaderListener() {
+                    @Override
+                    public void onBatch(io.kiln.loader.BatchInfo info) {
+                        if ((info.delivered() % 500) == 0) rss.add(residentKb());
+                    }
+                }).build()) {
+            for (Batch b : l) b.close();
+        }
+        System.out.println("  resident set after each epoch (kB): " + rss);
+        long first = rss.get(0), max = rss.stream().mapToLong(Long::longValue).max().orElse(first);
+        return 100.0 * (max - first) / first;
+    }
+
+    private static long residentKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** Read + TurboJPEG (or ImageIO) decode of every file on {@code threads} platform threads, no transform: the decode ceiling. */
@@ -179,7 +270,7 @@ public final class LoaderBenchmark {
         return pixels;
     }
 
-    private static final Pattern RATE = Pattern.compile("\"images\": (\\d+), \"seconds\": ([0-9.]+)");
+    private static final Pattern RATE = Pattern.compile("\"images\": (\\d+), \"seconds\": ([0-9.]+).*\"cpu_ms_per_image\": ([0-9.]+)");
 
     /** One epoch of the PyTorch peer, timed by the peer itself (its DataLoader's workers start inside the epoch, as the loader's threads do). */
     private static double torch(Map<String, String> opt, Path dir, int batch, boolean decodeOnly) throws IOException, InterruptedException {
@@ -197,6 +288,7 @@ public final class LoaderBenchmark {
             throw new IllegalStateException("the PyTorch peer failed (exit " + rc + "): " + out
                     + "\ninstall python3-torch and python3-torchvision (Debian) and pass --python with the interpreter that has them");
         }
+        peerCpuMs = Double.parseDouble(m.group(3));
         return Long.parseLong(m.group(1)) / Double.parseDouble(m.group(2));
     }
 
@@ -218,6 +310,20 @@ public final class LoaderBenchmark {
         double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return a.length == 0 ? 0 : a[a.length / 2];
     }
+
+    private static String fmt(double[] v) {
+        List<Double> l = new ArrayList<>();
+        for (double d : v) l.add(d);
+        return fmt(l);
+    }
+
+    /** CPU time of this JVM (every thread, JIT and GC included). */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** The last peer run's CPU milliseconds per image (its own process and its workers), or -1. */
+    private static double peerCpuMs = -1;
 
     private static String fmt(List<Double> v) {
         StringBuilder s = new StringBuilder();

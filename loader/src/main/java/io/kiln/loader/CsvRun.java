@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -36,7 +35,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class CsvRun implements AutoCloseable {
     private static final AtomicInteger IDS = new AtomicInteger();
-    private static final Object END = new Object();
 
     private final CsvLoader.Builder cfg;
     private final CSVFormat format;
@@ -50,13 +48,12 @@ final class CsvRun implements AutoCloseable {
 
     private FloatArray[] ring;
     private final BlockingQueue<FloatArray> free;
-    private final BlockingQueue<Object> ready;
+    private final Delivery delivery;
     private final BlockingQueue<Chunk> parsed = new ArrayBlockingQueue<>(1024);
     private final Semaphore inFlight;
     private final ExecutorService pool;
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicInteger started = new AtomicInteger();
-    private final AtomicInteger openBatches = new AtomicInteger();
     private volatile boolean stopping;
     private volatile LoaderException failure;
     private volatile LoaderReport finalReport;
@@ -108,7 +105,28 @@ final class CsvRun implements AutoCloseable {
         this.dataStart = cfg.header ? afterFirst : 0;
         this.metrics = new Metrics(cfg.workers, 1, cfg.prefetch, cfg.rowsPerBatch);
         this.free = new ArrayBlockingQueue<>(cfg.prefetch);
-        this.ready = new ArrayBlockingQueue<>(cfg.prefetch + 2);
+        this.delivery = new Delivery(cfg.prefetch, metrics, cfg.listener, () -> -1, new Delivery.Run() {
+            @Override
+            public LoaderException failure() {
+                return failure;
+            }
+
+            @Override
+            public boolean stopping() {
+                return stopping;
+            }
+
+            @Override
+            public LoaderException stopped(LoaderException e) {
+                return CsvRun.this.stopped(e);
+            }
+
+            @Override
+            public void finish() {
+                shutdown();
+                end();
+            }
+        });
         this.inFlight = new Semaphore(2 * cfg.workers + 1);
         AtomicInteger ids = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(cfg.workers, r -> Thread.ofPlatform().name(prefix + "-parse-" + ids.getAndIncrement())
@@ -189,7 +207,7 @@ final class CsvRun implements AutoCloseable {
         threads.add(assembler);
         reader.start();
         assembler.start();
-        return new Consumer();
+        return delivery.iterator();
     }
 
     /** Records in a chunk are numbered after parsing, so the reader does not know them: the assembler renumbers. */
@@ -418,7 +436,7 @@ final class CsvRun implements AutoCloseable {
             }
             if (!stopping && cur != null && filled > 0) hand(cur, filled, batchNo, curIdx, curFail);
             else if (cur != null) free.put(cur);
-            if (!stopping) ready.put(END);
+            if (!stopping) delivery.end();
         } catch (InterruptedException e) {
             // closing
         } catch (RuntimeException e) {
@@ -430,68 +448,10 @@ final class CsvRun implements AutoCloseable {
         long[] indices = new long[idx.size()];
         for (int i = 0; i < indices.length; i++) indices[i] = idx.get(i);
         Batch b = new Batch(t, new long[] {rows, cols}, rows, 0, 0, number, indices, i -> "row " + indices[i], fails, () -> {
-            openBatches.decrementAndGet();
+            delivery.released();
             if (!stopping) free.offer(t);
         });
-        openBatches.incrementAndGet();
-        metrics.readyQueued(ready.size());
-        ready.put(b);
-    }
-
-    private final class Consumer implements Iterator<Batch> {
-        private Batch next;
-        private boolean done;
-        private long lastReturn = -1;
-
-        @Override
-        public boolean hasNext() {
-            if (next != null) return true;
-            if (done) return false;
-            if (failure != null) throw stopped(failure);
-            long t0 = System.nanoTime();
-            if (lastReturn >= 0) metrics.consumerBusy.addAndGet(t0 - lastReturn);
-            if (ready.isEmpty() && openBatches.get() >= cfg.prefetch) {
-                throw new IllegalStateException("all " + cfg.prefetch + " batches of the ring are still open: close each batch before asking for more");
-            }
-            Object o;
-            try {
-                o = ready.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LoaderException("interrupted while waiting for a batch", e);
-            }
-            metrics.consumerWait.addAndGet(System.nanoTime() - t0);
-            if (o == END) {
-                done = true;
-                shutdown();
-                end();
-                return false;
-            }
-            if (o instanceof LoaderException e) {
-                done = true;
-                throw stopped(e);
-            }
-            next = (Batch) o;
-            return true;
-        }
-
-        @Override
-        public Batch next() {
-            if (!hasNext()) throw new NoSuchElementException("no more rows");
-            Batch b = next;
-            next = null;
-            metrics.delivered.addAndGet(b.size());
-            metrics.batches.incrementAndGet();
-            metrics.consumerItems.incrementAndGet();
-            lastReturn = System.nanoTime();
-            try {
-                cfg.listener.onBatch(new BatchInfo(0, b.number(), b.size(), b.failures().size(), metrics.delivered.get(),
-                        metrics.skipped.get(), -1, lastReturn - metrics.startNanos));
-            } catch (RuntimeException e) {
-                metrics.listenerErrors.incrementAndGet();
-            }
-            return b;
-        }
+        delivery.put(b);
     }
 
     Batch readAll() {
@@ -534,8 +494,7 @@ final class CsvRun implements AutoCloseable {
         }
         pool.shutdownNow();
         for (Thread t : threads) if (t != Thread.currentThread()) t.interrupt();
-        ready.clear();
-        ready.offer(e);
+        delivery.failed(e);
     }
 
     private void shutdown() {
@@ -579,6 +538,7 @@ final class CsvRun implements AutoCloseable {
     @Override
     public void close() {
         shutdown();
+        delivery.closed();
         end();
     }
 }

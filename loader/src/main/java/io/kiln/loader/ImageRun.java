@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -48,7 +47,7 @@ final class ImageRun implements AutoCloseable {
     private final Slot[] slots;
     private final BlockingQueue<Slot> free;
     private final BlockingQueue<Slot> complete;
-    private final BlockingQueue<Object> ready;
+    private final Delivery delivery;
     private final ArrayBlockingQueue<Integer> lanes;
     private final ThreadPoolExecutor decodePool;
     private final List<Thread> threads = new ArrayList<>();
@@ -59,11 +58,9 @@ final class ImageRun implements AutoCloseable {
     private volatile LoaderException failure;
     private volatile boolean finished;
     private volatile LoaderReport finalReport;
-    private final AtomicInteger openBatches = new AtomicInteger();
     private long epochsDone;
     private final Object endLock = new Object();
 
-    private static final Object END = new Object();
     /** Batches the plan thread made in all, set before it queues {@link Slot#LAST}. */
     private volatile long totalBatches = -1;
 
@@ -80,7 +77,27 @@ final class ImageRun implements AutoCloseable {
         this.slots = new Slot[cfg.prefetch];
         this.free = new ArrayBlockingQueue<>(cfg.prefetch);
         this.complete = new ArrayBlockingQueue<>(cfg.prefetch + 1);
-        this.ready = new ArrayBlockingQueue<>(cfg.prefetch + 1);
+        this.delivery = new Delivery(cfg.prefetch, metrics, cfg.listener, this::expectedSamples, new Delivery.Run() {
+            @Override
+            public LoaderException failure() {
+                return failure;
+            }
+
+            @Override
+            public boolean stopping() {
+                return stopping;
+            }
+
+            @Override
+            public LoaderException stopped(LoaderException e) {
+                return ImageRun.this.stopped(e);
+            }
+
+            @Override
+            public void finish() {
+                ImageRun.this.finish();
+            }
+        });
         this.lanes = new ArrayBlockingQueue<>(cfg.inFlightReads);
         for (int i = 0; i < cfg.inFlightReads; i++) lanes.add(i);
         AtomicInteger decodeIds = new AtomicInteger();
@@ -135,71 +152,7 @@ final class ImageRun implements AutoCloseable {
         threads.add(dev);
         plan.start();
         dev.start();
-        return new Consumer();
-    }
-
-    /** The consumer's iterator: takes ready batches, times the consumer, throws the loader's failure. */
-    private final class Consumer implements Iterator<Batch> {
-        private Batch next;
-        private boolean done;
-        private long lastReturn = -1;
-
-        @Override
-        public boolean hasNext() {
-            if (next != null) return true;
-            if (done) return false;
-            if (failure != null) throw stopped(failure);
-            if (stopping && ready.isEmpty()) {
-                done = true;
-                return false;
-            }
-            long t0 = System.nanoTime();
-            if (lastReturn >= 0) metrics.consumerBusy.addAndGet(t0 - lastReturn);
-            if (ready.isEmpty() && openBatches.get() >= cfg.prefetch) {
-                throw new IllegalStateException("all " + cfg.prefetch + " batches of the ring are still open: close each batch"
-                        + " (try (Batch b = ...)) before asking for more, or raise prefetch");
-            }
-            Object o;
-            try {
-                o = ready.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LoaderException("interrupted while waiting for a batch", e);
-            }
-            metrics.consumerWait.addAndGet(System.nanoTime() - t0);
-            if (o == END) {
-                done = true;
-                if (failure != null) throw stopped(failure);
-                if (!stopping) finish();
-                return false;
-            }
-            if (o instanceof LoaderException e) {
-                done = true;
-                throw stopped(e);
-            }
-            next = (Batch) o;
-            return true;
-        }
-
-        @Override
-        public Batch next() {
-            if (!hasNext()) throw new NoSuchElementException("no more batches: every epoch was delivered");
-            Batch b = next;
-            next = null;
-            metrics.consumerItems.incrementAndGet();
-            metrics.delivered.addAndGet(b.size());
-            metrics.batches.incrementAndGet();
-            metrics.padded.addAndGet(b.padding());
-            lastReturn = System.nanoTime();
-            BatchInfo info = new BatchInfo(b.epoch(), b.number(), b.size(), b.failures().size(), metrics.delivered.get(),
-                    metrics.skipped.get(), expectedSamples(), lastReturn - metrics.startNanos);
-            try {
-                listener.onBatch(info);
-            } catch (RuntimeException e) {
-                metrics.listenerErrors.incrementAndGet();
-            }
-            return b;
-        }
+        return delivery.iterator();
     }
 
     /** Stops every thread and freezes the report before the failure reaches the consumer. */
@@ -526,7 +479,7 @@ final class ImageRun implements AutoCloseable {
                 handled++;
                 deliver(slot);
             }
-            if (!stopping) ready.put(END);
+            if (!stopping) delivery.end();
         } catch (InterruptedException e) {
             // closing
         } catch (LoaderException e) {
@@ -565,15 +518,11 @@ final class ImageRun implements AutoCloseable {
         if (rows > ok) slot.out.segment().asSlice(ok * perSample * Float.BYTES, (rows - ok) * perSample * Float.BYTES).fill((byte) 0);
         Batch b = new Batch(slot.out, new long[] {rows, channels, pipeline.height(), pipeline.width()}, ok, rows - ok,
                 slot.epoch, slot.number, slot.okIndices(), slot.okIds()::get, slot.failures(), () -> {
-            openBatches.decrementAndGet();
+            delivery.released();
             slot.release();
             if (!stopping) free.offer(slot);
         });
-        openBatches.incrementAndGet();
-        metrics.readyQueued(ready.size());
-        long t3 = System.nanoTime();
-        ready.put(b);
-        metrics.deviceWait.addAndGet(System.nanoTime() - t3);
+        delivery.put(b);
     }
 
     /** The pipeline on the batch; a wrong-sized image makes the pipeline refuse the whole batch, so then each image is tried alone. */
@@ -644,8 +593,7 @@ final class ImageRun implements AutoCloseable {
             stopping = true;
         }
         interruptAll();
-        ready.clear();
-        ready.offer(e);
+        delivery.failed(e);
     }
 
     private void interruptAll() {
@@ -662,8 +610,7 @@ final class ImageRun implements AutoCloseable {
         }
         shutdown();
         // a consumer blocked in hasNext() on another thread wakes up and ends
-        ready.clear();
-        ready.offer(END);
+        delivery.closed();
         end();
     }
 
