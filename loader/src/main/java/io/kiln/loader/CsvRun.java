@@ -44,6 +44,7 @@ final class CsvRun implements AutoCloseable {
     private final long dataStart;
     private final int cols;
     private final String prefix;
+    private final boolean spans;
     final Metrics metrics;
 
     private FloatArray[] ring;
@@ -104,6 +105,13 @@ final class CsvRun implements AutoCloseable {
         this.cols = want.size();
         this.dataStart = cfg.header ? afterFirst : 0;
         this.metrics = new Metrics(cfg.workers, 1, cfg.prefetch, cfg.rowsPerBatch);
+        boolean wants;
+        try {
+            wants = cfg.listener.wantsSpans();
+        } catch (RuntimeException e) {
+            wants = false;
+        }
+        this.spans = wants;
         this.free = new ArrayBlockingQueue<>(cfg.prefetch);
         this.delivery = new Delivery(cfg.prefetch, metrics, cfg.listener, () -> -1, new Delivery.Run() {
             @Override
@@ -250,6 +258,7 @@ final class CsvRun implements AutoCloseable {
                     continue;
                 }
                 Chunk c = new Chunk(seq++, 0, buf, cut);
+                span(Stage.READ, t1, t2, "chunk " + c.seq + " (" + cut + " bytes)");
                 metrics.decodeQueued(2 * cfg.workers + 1 - inFlight.availablePermits());
                 pool.execute(() -> parse(c));
             }
@@ -327,12 +336,23 @@ final class CsvRun implements AutoCloseable {
         c.count = n;
         c.records = rec;
         c.parseNanos = System.nanoTime() - t0;
+        span(Stage.DECODE, t0, t0 + c.parseNanos, "chunk " + c.seq + " (" + rec + " records)");
         metrics.decodeBusy.addAndGet(c.parseNanos);
         metrics.decodeItems.addAndGet(rec);
         try {
             parsed.put(c);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A span on the calling thread's track (chunks are not batches: batch and sample are -1). */
+    private void span(Stage stage, long t0, long t1, String label) {
+        if (!spans) return;
+        try {
+            cfg.listener.onSpan(new Span(stage, Thread.currentThread().getName(), t0, t1, 0, -1, -1, label));
+        } catch (RuntimeException e) {
+            metrics.listenerErrors.incrementAndGet();
         }
     }
 
@@ -431,7 +451,9 @@ final class CsvRun implements AutoCloseable {
                 }
                 record += c.records;
                 metrics.read.addAndGet(c.records);
-                metrics.assembleBusy.addAndGet(System.nanoTime() - t0);
+                long t1 = System.nanoTime();
+                metrics.assembleBusy.addAndGet(t1 - t0);
+                span(Stage.ASSEMBLE, t0, t1, "chunk " + c.seq);
                 metrics.assembleItems.incrementAndGet();
             }
             if (!stopping && cur != null && filled > 0) hand(cur, filled, batchNo, curIdx, curFail);

@@ -9,7 +9,9 @@ package io.kiln.loader;
  * {@code <name>-read-<lane>}), {@link Stage#DECODE} (one per sample, on the decode thread's track),
  * {@link Stage#ASSEMBLE} and {@link Stage#DEVICE} (one per batch; the device's on a track named
  * {@code device <id>}). It emits no {@link Stage#CONSUMER} spans: what the consumer does with a batch
- * is the caller's to trace; the time the consumer waited is in {@link LoaderReport#stages()}.
+ * is the caller's to trace; the time the consumer waited is in {@link LoaderReport#stages()}. A
+ * {@link CsvLoader} emits one {@code READ}, {@code DECODE} (parsing) and {@code ASSEMBLE} span per chunk of
+ * the file, with batch and sample -1 and the label {@code chunk N (...)}.
  *
  * @param stage      the stage
  * @param thread     the thread's name ({@code kiln-loader-1-decode-0}, ...), or the device's queue ({@code device cpu})

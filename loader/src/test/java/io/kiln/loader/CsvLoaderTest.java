@@ -161,6 +161,36 @@ class CsvLoaderTest {
     }
 
     @Test
+    void spansPerChunk(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("s.csv");
+        StringBuilder s = new StringBuilder("a\n");
+        for (int i = 0; i < 3000; i++) s.append(i).append('\n');
+        Files.writeString(file, s);
+        java.util.Map<Stage, java.util.concurrent.atomic.AtomicInteger> n = new java.util.concurrent.ConcurrentHashMap<>();
+        LoaderListener l = new LoaderListener() {
+            @Override
+            public boolean wantsSpans() {
+                return true;
+            }
+
+            @Override
+            public void onSpan(Span span) {
+                assertTrue(span.label().startsWith("chunk "), span.label());
+                n.computeIfAbsent(span.stage(), k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            }
+        };
+        try (CsvLoader csv = CsvLoader.builder(file).chunkBytes(2048).listener(l).build()) {
+            try (Batch b = csv.readAll()) {
+                assertEquals(3000, b.size());
+            }
+        }
+        int chunks = n.get(Stage.READ).get();
+        assertTrue(chunks >= 6, "chunks: " + chunks);
+        assertEquals(chunks, n.get(Stage.DECODE).get());
+        assertEquals(chunks, n.get(Stage.ASSEMBLE).get());
+    }
+
+    @Test
     void recordBoundariesRespectQuotes() {
         byte[] b = "a,\"x\ny\",c\r\nnext\rlast".getBytes();
         // a , " x LF y " , c CR LF | n e x t CR | l a s t
