@@ -85,7 +85,17 @@ final class VectorDgemm {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = o + ir * rs;
-            if (mr == MR) {
+            if (mr == MR && cs == 1) {
+                // Row by row: each row of A is read sequentially. Six rows at once would read six
+                // addresses a power-of-two stride apart for square sizes, which alias in the cache.
+                for (int r = 0; r < MR; r++) {
+                    int s = base + r * rs;
+                    for (int p = 0; p < kc; p++) {
+                        pa[w + p * MR + r] = a[s + p];
+                    }
+                }
+                w += MR * kc;
+            } else if (mr == MR) {
                 for (int p = 0; p < kc; p++, w += MR) {
                     int s = base + p * cs;
                     pa[w] = a[s];
