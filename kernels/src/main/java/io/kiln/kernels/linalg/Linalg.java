@@ -12,11 +12,13 @@ import io.kiln.Transfer;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Linear algebra as calls rather than graphs: each call runs one operation on this facade's device
- * and returns what ran. Every operation takes its arrays first (inputs, then the output) and its shape
- * last, and {@code float[]} and {@code double[]} alike:
+ * and returns what ran. Every operation takes its arrays first (inputs, then the output), then its
+ * shape, then its options: {@code matmul(a, b, c, m, n, k[, options])}, {@code softmax(x, y, rows, cols)},
+ * {@code layerNorm(x, gamma, beta, y, rows, cols, eps)}:
  * <pre>{@code
  * Linalg.shared().matmul(a, b, c, m, n, k);                          // C = A * B on Devices.auto()
  * try (Linalg gpu = Linalg.on(Devices.get("opencl:0"))) {
@@ -42,8 +44,11 @@ public final class Linalg implements AutoCloseable {
     private final Map<String, Cached> plans = new HashMap<>();
     private boolean closed;
 
+    /** The id of the one task of each operation's graph. */
+    private static final String TASK = "op";
+
     /** One operation's plan and the arrays it was built with (bindings name them). */
-    private record Cached(ExecutionPlan plan, Object a, Object b, Object c) {
+    private record Cached(ExecutionPlan plan, Object[] data) {
     }
 
     private Linalg(KilnRuntime runtime, Device device, boolean shared) {
@@ -95,7 +100,7 @@ public final class Linalg implements AutoCloseable {
         GemmShapes.check(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
         return run("sgemm", a, b, c, () -> new TaskGraph("Linalg.sgemm")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c)
-                .task("gemm", Gemm::sgemm, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda, b, ldb,
+                .task(TASK, Gemm::sgemm, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda, b, ldb,
                         (float) options.beta(), c, ldc)
                 .transferToHost(Transfer.EVERY_RUN, c),
                 new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc});
@@ -111,7 +116,7 @@ public final class Linalg implements AutoCloseable {
         GemmShapes.check(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
         return run("dgemm", a, b, c, () -> new TaskGraph("Linalg.dgemm")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c)
-                .task("gemm", Gemm::dgemm, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda, b, ldb,
+                .task(TASK, Gemm::dgemm, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda, b, ldb,
                         options.beta(), c, ldc)
                 .transferToHost(Transfer.EVERY_RUN, c),
                 new Object[] {options.transA(), options.transB(), m, n, k, options.alpha(), lda, ldb, options.beta(), ldc});
@@ -120,24 +125,114 @@ public final class Linalg implements AutoCloseable {
     /** The Java parameter positions of {@link Gemm#sgemm}'s scalars, in the order {@code matmul} passes them. */
     private static final int[] GEMM_SCALARS = {0, 1, 2, 3, 4, 5, 7, 9, 10, 12};
 
-    private RunResult.TaskRun run(String op, Object a, Object b, Object c, java.util.function.Supplier<TaskGraph> graph, Object[] scalars) {
+    private RunResult.TaskRun run(String op, Object a, Object b, Object c, Supplier<TaskGraph> graph, Object[] scalars) {
+        return run(op, new Object[] {a, b, c}, graph, GEMM_SCALARS, scalars);
+    }
+
+    /**
+     * Runs operation {@code op}: builds its plan with {@code graph} (one task, {@code "op"}) on first use,
+     * else binds {@code data} (in the order the graph was built with) and the scalars at Java parameter
+     * positions {@code positions} to it.
+     */
+    private RunResult.TaskRun run(String op, Object[] data, Supplier<TaskGraph> graph, int[] positions, Object[] scalars) {
         Cached cached;
         boolean fresh = false;
         synchronized (plans) {
             if (closed) throw new IllegalStateException("this Linalg facade is closed: make a new one with Linalg.on(device)");
             cached = plans.get(op);
             if (cached == null) {
-                cached = new Cached(graph.get().plan(runtime, device()), a, b, c);
+                cached = new Cached(graph.get().plan(runtime, device()), data.clone());
                 plans.put(op, cached);
                 fresh = true;
             }
         }
         synchronized (cached) {
-            if (fresh) return cached.plan().run().task("gemm");
-            Bindings bind = Bindings.of().data(cached.a(), a).data(cached.b(), b).data(cached.c(), c);
-            for (int i = 0; i < scalars.length; i++) bind.scalar("gemm", GEMM_SCALARS[i], scalars[i]);
-            return cached.plan().run(bind).task("gemm");
+            if (fresh) return cached.plan().run().task(TASK);
+            Bindings bind = Bindings.of();
+            for (int i = 0; i < data.length; i++) bind.data(cached.data()[i], data[i]);
+            for (int i = 0; i < scalars.length; i++) bind.scalar(TASK, positions[i], scalars[i]);
+            return cached.plan().run(bind).task(TASK);
         }
+    }
+
+    // ---- row-wise operations ------------------------------------------------------------------------------
+
+    private static final int[] ROW_SCALARS = {2, 3};
+
+    /**
+     * {@code y = softmax(x)} along each row of a {@code rows x cols} matrix ({@link RowOps#softmax}:
+     * stable, reduced in double, within one float ulp of float64).
+     *
+     * @throws IllegalArgumentException if an array is shorter than {@code rows * cols}
+     */
+    public RunResult.TaskRun softmax(float[] x, float[] y, int rows, int cols) {
+        checkRows("softmax", x, y, rows, cols);
+        return run("softmax", new Object[] {x, y}, () -> new TaskGraph("Linalg.softmax")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, RowOps::softmax, x, y, rows, cols)
+                .transferToHost(Transfer.EVERY_RUN, y), ROW_SCALARS, new Object[] {rows, cols});
+    }
+
+    /** {@code y = log(softmax(x))} along each row ({@link RowOps#logSoftmax}); as {@link #softmax}. */
+    public RunResult.TaskRun logSoftmax(float[] x, float[] y, int rows, int cols) {
+        checkRows("logSoftmax", x, y, rows, cols);
+        return run("logSoftmax", new Object[] {x, y}, () -> new TaskGraph("Linalg.logSoftmax")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, RowOps::logSoftmax, x, y, rows, cols)
+                .transferToHost(Transfer.EVERY_RUN, y), ROW_SCALARS, new Object[] {rows, cols});
+    }
+
+    /**
+     * Layer normalisation of each row ({@link RowOps#layerNorm}); {@code gamma} and {@code beta}
+     * ({@code cols} elements each) may be {@code null} for no scale or no shift.
+     *
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public RunResult.TaskRun layerNorm(float[] x, float[] gamma, float[] beta, float[] y, int rows, int cols, float eps) {
+        checkRows("layerNorm", x, y, rows, cols);
+        float[] g = weights("layerNorm", "gamma", gamma, cols, 1f), b = weights("layerNorm", "beta", beta, cols, 0f);
+        return run("layerNorm", new Object[] {x, g, b, y}, () -> new TaskGraph("Linalg.layerNorm")
+                .transferToDevice(Transfer.EVERY_RUN, x, g, b)
+                .task(TASK, RowOps::layerNorm, x, g, b, y, rows, cols, eps)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {4, 5, 6}, new Object[] {rows, cols, eps});
+    }
+
+    /**
+     * RMS normalisation of each row ({@link RowOps#rmsNorm}); {@code gamma} may be {@code null}.
+     *
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public RunResult.TaskRun rmsNorm(float[] x, float[] gamma, float[] y, int rows, int cols, float eps) {
+        checkRows("rmsNorm", x, y, rows, cols);
+        float[] g = weights("rmsNorm", "gamma", gamma, cols, 1f);
+        return run("rmsNorm", new Object[] {x, g, y}, () -> new TaskGraph("Linalg.rmsNorm")
+                .transferToDevice(Transfer.EVERY_RUN, x, g)
+                .task(TASK, RowOps::rmsNorm, x, g, y, rows, cols, eps)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {3, 4, 5}, new Object[] {rows, cols, eps});
+    }
+
+    private static void checkRows(String op, float[] x, float[] y, int rows, int cols) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException(op + ": rows and cols must not be negative, got " + rows + " x " + cols);
+        }
+        long need = (long) rows * cols;
+        if (x.length < need || y.length < need) {
+            throw new IllegalArgumentException(op + ": a " + rows + " x " + cols + " matrix needs " + need + " elements; x has "
+                    + x.length + ", y has " + y.length);
+        }
+    }
+
+    /** {@code w}, checked to have {@code cols} elements, or (for {@code null}) {@code cols} copies of {@code fill}. */
+    private float[] weights(String op, String name, float[] w, int cols, float fill) {
+        if (w == null) {
+            float[] ones = new float[Math.max(1, cols)];
+            java.util.Arrays.fill(ones, fill);
+            return ones;
+        }
+        if (w.length < cols) {
+            throw new IllegalArgumentException(op + ": " + name + " has " + w.length + " elements, the rows have " + cols);
+        }
+        return w;
     }
 
     /**
