@@ -32,14 +32,8 @@ public final class RowOps {
     public static void softmax(float[] x, float[] y, int rows, int cols) {
         for (@Parallel int r = 0; r < rows; r++) {
             int o = r * cols;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, x[o + j]);
-            }
-            double sum = 0d;
-            for (int j = 0; j < cols; j++) {
-                sum += Math.exp((double) x[o + j] - max);
-            }
+            float max = rowMax(x, o, cols);
+            double sum = expSum(x, o, cols, max);
             double inv = 1d / sum;
             for (int j = 0; j < cols; j++) {
                 y[o + j] = (float) (Math.exp((double) x[o + j] - max) * inv);
@@ -53,19 +47,31 @@ public final class RowOps {
     public static void logSoftmax(float[] x, float[] y, int rows, int cols) {
         for (@Parallel int r = 0; r < rows; r++) {
             int o = r * cols;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < cols; j++) {
-                max = Math.max(max, x[o + j]);
-            }
-            double sum = 0d;
-            for (int j = 0; j < cols; j++) {
-                sum += Math.exp((double) x[o + j] - max);
-            }
+            float max = rowMax(x, o, cols);
+            double sum = expSum(x, o, cols, max);
             double shift = max + Math.log(sum);
             for (int j = 0; j < cols; j++) {
                 y[o + j] = (float) ((double) x[o + j] - shift);
             }
         }
+    }
+
+    /** The largest of {@code x[o, o + cols)}, NaN if any is NaN (a helper: kernels inline it). */
+    private static float rowMax(float[] x, int o, int cols) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < cols; j++) {
+            max = Math.max(max, x[o + j]);
+        }
+        return max;
+    }
+
+    /** {@code sum_j exp(x[o + j] - max)} in double, in order of increasing j. */
+    private static double expSum(float[] x, int o, int cols, float max) {
+        double sum = 0d;
+        for (int j = 0; j < cols; j++) {
+            sum += Math.exp((double) x[o + j] - max);
+        }
+        return sum;
     }
 
     /**

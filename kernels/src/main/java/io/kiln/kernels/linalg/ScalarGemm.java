@@ -4,7 +4,7 @@ package io.kiln.kernels.linalg;
  * The plain-Java block of {@link CpuGemm}, used where the Vector API is not resolved: C is first
  * scaled by beta, then for each 256-deep slice the slice of op(B) is copied into a row-major buffer and
  * each row of C gets {@code c[i, j] += (alpha * op(A)(i, p)) * b[p, j]}, an inner loop that C2
- * auto-vectorises. Slower than {@link VectorSgemm} (measured in docs/benchmarks.md), always available.
+ * auto-vectorises. The float and double methods are the same code, once per primitive type. Slower than {@link VectorSgemm} (measured in docs/benchmarks.md), always available.
  */
 final class ScalarGemm {
     private static final int KC = 256;

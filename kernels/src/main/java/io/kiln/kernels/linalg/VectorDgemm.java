@@ -4,10 +4,12 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
+ * The {@code double} twin of {@link VectorSgemm} (keep the two in step: the Vector API has no access to
+ * primitive arrays that is generic over the element type, so the code is written once per type).
  * The {@code double} block of {@link CpuGemm} with the Vector API: packing, cache blocking and a
  * register-blocked micro-kernel of 6 rows by two vectors (6 x 16 on AVX-512: 12 vector accumulators, plus
  * two B vectors and one broadcast, 15 registers, so it also fits AVX2's 16). Loaded only when
- * {@code jdk.incubator.vector} is resolved and vectors have at least 4 double lanes ({@link #usable()});
+ * {@code jdk.incubator.vector} is resolved and vectors have at least 2 double lanes ({@link #usable()});
  * {@link ScalarGemm} serves everywhere else.
  * <p>Blocking (Goto/BLIS): for each {@link #NC}-column block of B and each {@link #KC}-deep slice, the
  * slice of op(B) is packed into {@value #NR}-column panels (stays in L2/L3); for each {@link #MC}-row
