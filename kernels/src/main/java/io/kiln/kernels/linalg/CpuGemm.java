@@ -1,5 +1,8 @@
 package io.kiln.kernels.linalg;
 
+import io.kiln.FloatArray;
+
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
@@ -78,6 +81,28 @@ public final class CpuGemm {
             if (vector) VectorSgemm.block(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
             else ScalarGemm.sgemm(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
         });
+    }
+
+    /**
+     * {@link Gemm#sgemm} on off-heap matrices ({@code FloatArray}s) at BLAS speed. Without the Vector API
+     * it runs the portable reference as plain Java, on one thread.
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatArray a, int lda,
+                             FloatArray b, int ldb, float beta, FloatArray c, int ldc) {
+        GemmShapes.check(transA, transB, m, n, k, clamp(a.length()), lda, clamp(b.length()), ldb, clamp(c.length()), ldc);
+        if (!VECTOR || m == 0 || n == 0 || alpha == 0f || k == 0) {
+            Gemm.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        MemorySegment sa = a.segment(), sb = b.segment(), sc = c.segment();
+        split(m, n, k, (i0, i1, j0, j1) -> VectorSgemm.block(transA, transB, k, alpha, sa, lda, sb, ldb, beta, sc, ldc, i0, i1, j0, j1));
+    }
+
+    /** An off-heap length as the int that index arithmetic can reach. */
+    private static int clamp(long length) {
+        return (int) Math.min(length, Integer.MAX_VALUE);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.kiln.kernels.linalg;
 
 import io.kiln.Backend;
+import io.kiln.FloatArray;
 import io.kiln.Parallel;
 import io.kiln.Variant;
 
@@ -66,6 +67,33 @@ public final class Gemm {
                     c[ci] = beta == 0f ? 0f : beta * c[ci];
                 } else {
                     c[ci] = beta == 0f ? alpha * sum : alpha * sum + beta * c[ci];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #sgemm(boolean, boolean, int, int, int, float, float[], int, float[], int, float, float[], int)}
+     * on off-heap matrices: the same contract, with element {@code e} of a matrix at {@code get(e)}.
+     */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatArray a, int lda,
+                             FloatArray b, int ldb, float beta, FloatArray c, int ldc) {
+        for (@Parallel int i = 0; i < m; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                float sum = 0f;
+                if (alpha != 0f) {
+                    for (int p = 0; p < k; p++) {
+                        float x = transA ? a.get(p * lda + i) : a.get(i * lda + p);
+                        float y = transB ? b.get(j * ldb + p) : b.get(p * ldb + j);
+                        sum += x * y;
+                    }
+                }
+                int ci = i * ldc + j;
+                if (alpha == 0f) {
+                    c.set(ci, beta == 0f ? 0f : beta * c.get(ci));
+                } else {
+                    c.set(ci, beta == 0f ? alpha * sum : alpha * sum + beta * c.get(ci));
                 }
             }
         }

@@ -4,6 +4,7 @@ import io.kiln.Bindings;
 import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.ExecutionPlan;
+import io.kiln.FloatArray;
 import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
 import io.kiln.TaskGraph;
@@ -29,7 +30,8 @@ import java.util.function.Supplier;
  * and later calls bind their arrays and scalars to it ({@link Bindings}): no recompilation, and on a
  * device with memory of its own the inputs are copied in and C copied back on every call. A plan keeps
  * references to (and on such devices the device copies of) the arrays of its first call and the last
- * three arrays bound to each argument until {@link #close()}. On {@code cpu} the engine runs the operations' cpu variants
+ * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays build a plan per call
+ * instead (kernels stay built), since their owners may close them. On {@code cpu} the engine runs the operations' cpu variants
  * ({@link CpuGemm}); {@link RunResult.TaskRun#implementation()} says what ran.
  * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}:
  * {@code graph.task("mm", Gemm::sgemm, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n)}.
@@ -106,6 +108,40 @@ public final class Linalg implements AutoCloseable {
                 new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc});
     }
 
+    /** {@code C = A * B} on off-heap matrices; see {@link #matmul(float[], float[], float[], int, int, int)}. */
+    public RunResult.TaskRun matmul(FloatArray a, FloatArray b, FloatArray c, int m, int n, int k) {
+        return matmul(a, b, c, m, n, k, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} on off-heap matrices (an array's elements are its
+     * {@code get(i)}); otherwise as {@link #matmul(float[], float[], float[], int, int, int, Matmul)}.
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public RunResult.TaskRun matmul(FloatArray a, FloatArray b, FloatArray c, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        GemmShapes.check(options.transA(), options.transB(), m, n, k, (int) Math.min(a.length(), Integer.MAX_VALUE), lda,
+                (int) Math.min(b.length(), Integer.MAX_VALUE), ldb, (int) Math.min(c.length(), Integer.MAX_VALUE), ldc);
+        checkOpen();
+        // One plan per call (the kernel stays built in the runtime): a plan keeps its recent arrays, and
+        // off-heap arrays are closed by their owners, after which a plan that remembers them cannot run.
+        try (ExecutionPlan plan = new TaskGraph("Linalg.sgemm")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c)
+                .task(TASK, Gemm::sgemm, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda, b, ldb,
+                        (float) options.beta(), c, ldc)
+                .transferToHost(Transfer.EVERY_RUN, c)
+                .plan(runtime, device())) {
+            return plan.run().task(TASK);
+        }
+    }
+
+    private void checkOpen() {
+        synchronized (plans) {
+            if (closed) throw new IllegalStateException("this Linalg facade is closed: make a new one with Linalg.on(device)");
+        }
+    }
+
     /**
      * {@code C = alpha * op(A) * op(B) + beta * C} in {@code double} ({@link Gemm#dgemm}'s contract).
      *
@@ -138,7 +174,7 @@ public final class Linalg implements AutoCloseable {
         Cached cached;
         boolean fresh = false;
         synchronized (plans) {
-            if (closed) throw new IllegalStateException("this Linalg facade is closed: make a new one with Linalg.on(device)");
+            checkOpen();
             cached = plans.get(op);
             if (cached == null) {
                 cached = new Cached(graph.get().plan(runtime, device()), data.clone());

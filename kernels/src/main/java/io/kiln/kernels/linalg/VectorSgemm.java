@@ -1,5 +1,9 @@
 package io.kiln.kernels.linalg;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -50,6 +54,21 @@ final class VectorSgemm {
      */
     static void block(boolean transA, boolean transB, int k, float alpha, float[] a, int lda, float[] b, int ldb,
                       float beta, float[] c, int ldc, int i0, int i1, int j0, int j1) {
+        blockOf(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
+    }
+
+    /**
+     * {@link #block} on off-heap matrices (the segments of {@code FloatArray}s): only packing and the
+     * update of C differ, the micro-kernel works on the packed copies either way.
+     */
+    static void block(boolean transA, boolean transB, int k, float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
+                      float beta, MemorySegment c, int ldc, int i0, int i1, int j0, int j1) {
+        blockOf(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
+    }
+
+    /** The blocked loops; {@code a}, {@code b}, {@code c} are all {@code float[]} or all {@link MemorySegment}. */
+    private static void blockOf(boolean transA, boolean transB, int k, float alpha, Object a, int lda, Object b, int ldb,
+                                float beta, Object c, int ldc, int i0, int i1, int j0, int j1) {
         float[][] buf = BUFFERS.get();
         float[] pa = buf[0], pb = buf[1], tile = buf[2];
         // Strides of op(A)(i, p) and op(B)(p, j) in their arrays.
@@ -61,18 +80,24 @@ final class VectorSgemm {
                 int kc = Math.min(KC, k - pc);
                 // The first slice applies beta; later ones accumulate onto it.
                 float bt = pc == 0 ? beta : 1f;
-                packB(b, pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
+                if (b instanceof float[] bh) packB(bh, pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
+                else packB((MemorySegment) b, pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(a, ic * ars + pc * acs, ars, acs, mc, kc, pa);
+                    if (a instanceof float[] ah) packA(ah, ic * ars + pc * acs, ars, acs, mc, kc, pa);
+                    else packA((MemorySegment) a, ic * ars + pc * acs, ars, acs, mc, kc, pa);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int co = (ic + ir) * ldc + jc + jr;
                             kernel(kc, pa, ir * kc, pb, jr * kc, tile);
-                            if (mr == MR && nr == NR) update(tile, c, co, ldc, alpha, bt);
-                            else merge(tile, mr, nr, c, co, ldc, alpha, bt);
+                            if (c instanceof float[] ch) {
+                                if (mr == MR && nr == NR) update(tile, ch, co, ldc, alpha, bt);
+                                else merge(tile, mr, nr, ch, co, ldc, alpha, bt);
+                            } else {
+                                merge(tile, mr == MR && nr == NR, mr, nr, (MemorySegment) c, co, ldc, alpha, bt);
+                            }
                         }
                     }
                 }
@@ -135,6 +160,52 @@ final class VectorSgemm {
                         pb[w + j] = j < nr ? b[s + j * cs] : 0f;
                     }
                 }
+            }
+        }
+    }
+
+    /** {@link #packA(float[], int, int, int, int, int, float[])} from a segment (element reads; packing is O(n^2)). */
+    private static void packA(MemorySegment a, int o, int rs, int cs, int mc, int kc, float[] pa) {
+        int w = 0;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            for (int p = 0; p < kc; p++, w += MR) {
+                for (int r = 0; r < MR; r++) {
+                    pa[w + r] = r < mr ? a.getAtIndex(ValueLayout.JAVA_FLOAT, o + (long) (ir + r) * rs + (long) p * cs) : 0f;
+                }
+            }
+        }
+    }
+
+    /** {@link #packB(float[], int, int, int, int, int, float[])} from a segment. */
+    private static void packB(MemorySegment b, int o, int rs, int cs, int kc, int nc, float[] pb) {
+        int w = 0;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            for (int p = 0; p < kc; p++, w += NR) {
+                for (int j = 0; j < NR; j++) {
+                    pb[w + j] = j < nr ? b.getAtIndex(ValueLayout.JAVA_FLOAT, o + (long) p * rs + (long) (jr + j) * cs) : 0f;
+                }
+            }
+        }
+    }
+
+    /** A tile into C in a segment: vectors for a full tile ({@code full}), elements for an edge. */
+    private static void merge(float[] tile, boolean full, int mr, int nr, MemorySegment c, int co, int ldc, float alpha, float beta) {
+        for (int r = 0; r < mr; r++) {
+            if (full) {
+                for (int v = 0; v < NR; v += L) {
+                    long off = (co + (long) r * ldc + v) * Float.BYTES;
+                    FloatVector t = FloatVector.fromArray(S, tile, r * NR + v).mul(alpha);
+                    if (beta != 0f) t = FloatVector.fromMemorySegment(S, c, off, ByteOrder.nativeOrder()).mul(beta).add(t);
+                    t.intoMemorySegment(c, off, ByteOrder.nativeOrder());
+                }
+                continue;
+            }
+            for (int j = 0; j < nr; j++) {
+                long ci = co + (long) r * ldc + j;
+                float v = alpha * tile[r * NR + j];
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, ci, beta == 0f ? v : beta * c.getAtIndex(ValueLayout.JAVA_FLOAT, ci) + v);
             }
         }
     }

@@ -84,6 +84,23 @@ class CpuGemmTest {
         System.out.printf("[gemm] dgemm vector=%s: worst error %.2f u*(|A||B|+|C|) (bound 2k+4)%n", vector, worst);
     }
 
+    @Test
+    void offHeapSgemmIsWithinTheBound() {
+        long seed = 20_261_203L;
+        System.out.println("[gemm] off-heap sgemm (vector=" + CpuGemm.vectorized() + ") seed " + seed);
+        for (int s = 0; s < SHAPES.length; s++) {
+            int m = SHAPES[s][0], n = SHAPES[s][1], k = SHAPES[s][2];
+            int t = s % 4;
+            double[] ab = ALPHA_BETA[s % ALPHA_BETA.length];
+            GemmCheck g = new GemmCheck(seed + s, (t & 1) != 0, (t & 2) != 0, m, n, k, s % 2 == 0 ? 0 : 5, ab[0], ab[1]);
+            try (io.kiln.FloatArray a = GemmCheck.offHeap(g.a); io.kiln.FloatArray b = GemmCheck.offHeap(g.b);
+                 io.kiln.FloatArray c = GemmCheck.offHeap(g.c0)) {
+                CpuGemm.sgemm(g.transA, g.transB, m, n, k, (float) g.alpha, a, g.lda, b, g.ldb, (float) g.beta, c, g.ldc);
+                g.check(GemmCheck.doubles(c), U32, "off-heap sgemm");
+            }
+        }
+    }
+
     @ParameterizedTest(name = "vector={0}")
     @ValueSource(booleans = {true, false})
     void betaZeroDoesNotReadC(boolean vector) {

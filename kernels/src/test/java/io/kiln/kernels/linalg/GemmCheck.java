@@ -55,6 +55,16 @@ final class GemmCheck {
         return f;
     }
 
+    static io.kiln.FloatArray offHeap(double[] v) {
+        return io.kiln.FloatArray.of(floats(v));
+    }
+
+    static double[] doubles(io.kiln.FloatArray v) {
+        double[] d = new double[(int) v.length()];
+        for (int i = 0; i < d.length; i++) d[i] = v.get(i);
+        return d;
+    }
+
     static double[] doubles(float[] v) {
         double[] d = new double[v.length];
         for (int i = 0; i < v.length; i++) d[i] = v[i];

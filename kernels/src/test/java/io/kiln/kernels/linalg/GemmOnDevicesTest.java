@@ -4,6 +4,7 @@ import io.kiln.Backend;
 import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.ExecutionPlan;
+import io.kiln.FloatArray;
 import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
 import io.kiln.TaskGraph;
@@ -61,7 +62,9 @@ class GemmOnDevicesTest {
             tests.add(DynamicTest.dynamicTest("Gemm.sgemm reference", () -> sgemm(reference, reference.device(d.id()), false)));
             tests.add(DynamicTest.dynamicTest("Gemm.dgemm reference", () -> dgemm(reference, reference.device(d.id()), false)));
             tests.add(DynamicTest.dynamicTest("Blas.dgemm bit for bit", () -> blasDgemm(d)));
+            tests.add(DynamicTest.dynamicTest("Gemm.sgemm off-heap reference", () -> offHeap(reference, reference.device(d.id()), false)));
             if (d.backend() == Backend.CPU) {
+                tests.add(DynamicTest.dynamicTest("Gemm.sgemm off-heap cpu variant", () -> offHeap(KilnRuntime.shared(), d, true)));
                 tests.add(DynamicTest.dynamicTest("Gemm.sgemm cpu variant", () -> sgemm(KilnRuntime.shared(), d, true)));
                 tests.add(DynamicTest.dynamicTest("Gemm.dgemm cpu variant", () -> dgemm(KilnRuntime.shared(), d, true)));
             }
@@ -107,6 +110,24 @@ class GemmOnDevicesTest {
                 checkImplementation(plan.run(), d, variant, "sgemm");
             }
             g.check(GemmCheck.doubles(c), 0x1p-24, "sgemm on " + d.id());
+        }
+    }
+
+    private static void offHeap(KilnRuntime runtime, Device d, boolean variant) {
+        long seed = 7_003;
+        System.out.println("[gemm] off-heap sgemm on " + d.id() + " variant=" + variant + " seed " + seed);
+        for (int i = 0; i < CASES.length; i++) {
+            if (slow(d) && i >= 3) continue;
+            GemmCheck g = check(i, seed);
+            try (FloatArray a = GemmCheck.offHeap(g.a); FloatArray b = GemmCheck.offHeap(g.b); FloatArray c = GemmCheck.offHeap(g.c0);
+                 ExecutionPlan plan = new TaskGraph("sgemm-offheap")
+                         .transferToDevice(Transfer.EVERY_RUN, a, b, c)
+                         .task("gemm", Gemm::sgemm, g.transA, g.transB, g.m, g.n, g.k, (float) g.alpha, a, g.lda, b, g.ldb, (float) g.beta, c, g.ldc)
+                         .transferToHost(Transfer.EVERY_RUN, c)
+                         .plan(runtime, d)) {
+                checkImplementation(plan.run(), d, variant, "sgemm");
+                g.check(GemmCheck.doubles(c), 0x1p-24, "off-heap sgemm on " + d.id());
+            }
         }
     }
 

@@ -40,6 +40,12 @@ class LinalgTest {
                     RunResult.TaskRun run = la.matmul(GemmCheck.floats(g.a), GemmCheck.floats(g.b), c, m, n, k, options);
                     g.check(GemmCheck.doubles(c), 0x1p-24, "Linalg.matmul float on " + d.id());
                     assertEquals(d.backend() == Backend.CPU ? "CpuGemm.sgemm (Java variant)" : "Gemm.sgemm", run.implementation(), d.id());
+                    try (io.kiln.FloatArray oa = GemmCheck.offHeap(g.a); io.kiln.FloatArray ob = GemmCheck.offHeap(g.b);
+                         io.kiln.FloatArray oc = GemmCheck.offHeap(g.c0)) {
+                        run = la.matmul(oa, ob, oc, m, n, k, options);
+                        g.check(GemmCheck.doubles(oc), 0x1p-24, "Linalg.matmul off-heap on " + d.id());
+                        assertEquals(d.backend() == Backend.CPU ? "CpuGemm.sgemm (Java variant)" : "Gemm.sgemm", run.implementation(), d.id());
+                    }
                     double[] cd = g.c0.clone();
                     run = la.matmul(g.a, g.b, cd, m, n, k, options);
                     g.check(cd, 0x1p-53, "Linalg.matmul double on " + d.id());
