@@ -221,7 +221,7 @@ public final class KernelCache {
         if (e.users == 0) e.closeKernel();
     }
 
-    /** Whether {@code method} is built for the device with {@code deviceId}. */
+    /** Whether {@code method} (its reference implementation, not a variant) is built for the device with {@code deviceId}. */
     public synchronized boolean contains(Method method, String deviceId) {
         Map<String, Entry> byDevice = perClass.get(method.getDeclaringClass()).built.get(key(method));
         return byDevice != null && byDevice.containsKey(deviceId);
