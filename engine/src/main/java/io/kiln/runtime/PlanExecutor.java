@@ -344,6 +344,11 @@ public final class PlanExecutor implements AutoCloseable {
         long compileNanos;
         LaunchGeometry geometry;
 
+        /** What runs: the kernel's name, or its variant's (see {@link Variants.Choice#name()}). */
+        String implementation() {
+            return lease.implementation();
+        }
+
         Prepared(Device device, DeviceRuntime runtime, KernelCache.Lease lease, KernelIR ir, String fallbackReason,
                  DeviceSession session, int[] argSlots) {
             this.device = device;
@@ -459,7 +464,9 @@ public final class PlanExecutor implements AutoCloseable {
             throw new KernelCompilationException(ir.displayName() + " uses atomics, which the " + runtime.device().backend()
                     + " back end does not implement; run it on a device whose back end does");
         }
-        return context.kernels().acquire(task.method(), runtime);
+        // The kernel's @Variant for this back end, if any (see Variants); the reference's IR stays the
+        // one that transfers, ordering and argument checks are derived from.
+        return context.kernels().acquire(Variants.choose(task.method(), runtime.device().backend(), context.variants()), runtime);
     }
 
     private static boolean usesAtomics(KernelIR ir) {
@@ -923,7 +930,7 @@ public final class PlanExecutor implements AutoCloseable {
         for (int t = 0; t < ps.length; t++) {
             Prepared p = ps[t];
             runs.add(new RunResult.TaskRun(spec.tasks().get(t).id(), p.device, p.compileNanos, c.transferNanos[t], c.kernelNanos[t],
-                    p.fallbackReason));
+                    p.fallbackReason, p.implementation()));
             p.compileNanos = 0;
         }
         return new RunResult(spec.name(), runs, transferBack, System.nanoTime() - start, c.toDevice, c.toHost, c.elided);
