@@ -223,9 +223,13 @@ public enum SuiteCase {
 
     /** A case ready to plan: the graph, its grid (null for loop kernels), the baseline and the two outputs. */
     public record Instance(TaskGraph graph, Grid grid, Runnable java, Object deviceOutput, Object javaOutput) {
-        /** Plans the graph on {@code device} with the case's grid. */
+        /**
+         * Plans the graph on {@code device} with the case's grid, with the profiler on: {@code run()}
+         * otherwise returns while a launch whose results stay on the device may still be running, and
+         * a benchmark would time only the enqueue on an OpenCL device.
+         */
         public ExecutionPlan plan(Device device) {
-            ExecutionPlan plan = graph.plan(device);
+            ExecutionPlan plan = graph.plan(device).withProfiler();
             if (grid != null) plan.withGrid(TASK, grid);
             return plan;
         }
