@@ -106,7 +106,9 @@ final class Delivery {
                     Thread.currentThread().interrupt();
                     throw new LoaderException("interrupted while waiting for a batch", e);
                 }
-                metrics.consumerWait.addAndGet(System.nanoTime() - t0);
+                long waited = System.nanoTime() - t0;
+                metrics.consumerWait.addAndGet(waited);
+                if (lastReturn < 0) metrics.firstWait.set(waited);
                 if (o == END) {
                     done = true;
                     if (run.failure() != null) throw run.stopped(run.failure());

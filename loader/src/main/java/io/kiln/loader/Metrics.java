@@ -37,6 +37,8 @@ final class Metrics {
     final AtomicLong deviceBusy = new AtomicLong(), deviceWait = new AtomicLong(), deviceItems = new AtomicLong();
     final AtomicLong consumerBusy = new AtomicLong(), consumerWait = new AtomicLong(), consumerItems = new AtomicLong();
     final AtomicLong planWait = new AtomicLong();
+    /** How long the consumer waited for its first batch: start-up (threads, JIT, kernel builds), not the steady state. */
+    final AtomicLong firstWait = new AtomicLong();
 
     private final Depth readDepth = new Depth(), decodeDepth = new Depth(), assembleDepth = new Depth(), readyDepth = new Depth();
     private final Map<FailureKind, LongAdder> byKind = new ConcurrentHashMap<>();
@@ -133,15 +135,16 @@ final class Metrics {
         double deviceFraction = elapsed <= 0 ? 0 : Math.min(1, deviceBusy.get() / (double) elapsed);
         return new LoaderReport(r, d, s, finished ? r - d - s : 0, dropped.get(), padded.get(), batches.get(), epochs,
                 Map.copyOf(kinds), fl, Map.copyOf(dec), Collections.unmodifiableMap(stages), startNanos, elapsed, deviceFraction,
-                verdict(stages, elapsed, device), listenerErrors.get(), finished);
+                verdict(stages, elapsed, firstWait.get(), device), listenerErrors.get(), finished);
     }
 
     /**
-     * The verdict: the consumer limits when it hardly ever waited for a batch; otherwise the stage
+     * The verdict: the consumer limits when, after its first batch, it hardly ever waited for one (the
+     * wait for the first batch is start-up: threads, JIT, kernel builds); otherwise the stage
      * with the highest utilisation (busy time over threads x elapsed; for reads, the mean share of the
      * read lanes in use when a read started).
      */
-    static Bottleneck verdict(Map<Stage, StageMetrics> s, long elapsed, String device) {
+    static Bottleneck verdict(Map<Stage, StageMetrics> s, long elapsed, long firstWait, String device) {
         StageMetrics rd = s.get(Stage.READ), dc = s.get(Stage.DECODE), dv = s.get(Stage.DEVICE), cs = s.get(Stage.CONSUMER);
         if (elapsed <= 0 || cs.items() == 0) {
             return new Bottleneck(Stage.DECODE, "no verdict yet: no batch was delivered", "wait for the first batches");
@@ -149,11 +152,12 @@ final class Metrics {
         double readU = rd.utilization(elapsed);
         double decodeU = dc.utilization(elapsed);
         double deviceU = dv.utilization(elapsed);
-        double consumerWaited = Math.min(1, cs.waitNanos() / (double) elapsed);
+        long steady = Math.max(1, elapsed - firstWait);
+        double consumerWaited = Math.min(1, Math.max(0, cs.waitNanos() - firstWait) / (double) steady);
         String numbers = String.format(Locale.ROOT,
-                "decode %.0f%% busy (%d threads, %.0f us/sample); device %s %.0f%% busy (%.1f ms/batch); reads %.0f%% busy (%d lanes); consumer waited %.0f%% of %.2f s",
+                "decode %.0f%% busy (%d threads, %.0f us/sample); device %s %.0f%% busy (%.1f ms/batch); reads %.0f%% busy (%d lanes); consumer waited %.0f%% of %.2f s after the first batch",
                 100 * decodeU, dc.threads(), dc.microsPerItem(), device, 100 * deviceU, dv.microsPerItem() / 1000, 100 * readU, rd.threads(),
-                100 * consumerWaited, elapsed / 1e9);
+                100 * consumerWaited, steady / 1e9);
         if (consumerWaited < 0.10) {
             return new Bottleneck(Stage.CONSUMER, "consumer limits: " + numbers,
                     "the loader is ahead: speed up the consumer (the model step), or give the loader fewer cores");
