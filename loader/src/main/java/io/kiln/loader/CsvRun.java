@@ -113,28 +113,10 @@ final class CsvRun implements AutoCloseable {
         }
         this.spans = wants;
         this.free = new ArrayBlockingQueue<>(cfg.prefetch);
-        this.delivery = new Delivery(cfg.prefetch, metrics, cfg.listener, () -> -1, new Delivery.Run() {
-            @Override
-            public LoaderException failure() {
-                return failure;
-            }
-
-            @Override
-            public boolean stopping() {
-                return stopping;
-            }
-
-            @Override
-            public LoaderException stopped(LoaderException e) {
-                return CsvRun.this.stopped(e);
-            }
-
-            @Override
-            public void finish() {
-                shutdown();
-                end();
-            }
-        });
+        this.delivery = new Delivery(cfg.prefetch, metrics, cfg.listener, () -> -1, new Delivery.Run(() -> failure, () -> stopping, this::stopped, () -> {
+            shutdown();
+            end();
+        }));
         this.inFlight = new Semaphore(2 * cfg.workers + 1);
         AtomicInteger ids = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(cfg.workers, r -> Thread.ofPlatform().name(prefix + "-parse-" + ids.getAndIncrement())

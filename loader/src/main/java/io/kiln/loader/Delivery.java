@@ -5,7 +5,10 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The consumer's side of a run, shared by the image and CSV loaders: the bounded queue of ready
@@ -15,19 +18,15 @@ import java.util.function.LongSupplier;
 final class Delivery {
     private static final Object END = new Object();
 
-    /** What the run does when the consumer reaches its end or its failure. */
-    interface Run {
-        /** The failure that stopped the run, or null. */
-        LoaderException failure();
-
-        /** Whether the run is stopping (closed, failed or finished). */
-        boolean stopping();
-
-        /** Stops every thread and freezes the report before {@code e} reaches the consumer; returns {@code e}. */
-        LoaderException stopped(LoaderException e);
-
-        /** Every batch was delivered: stop the threads, freeze the report. */
-        void finish();
+    /**
+     * What the run does when the consumer reaches its end or its failure.
+     *
+     * @param failure  the failure that stopped the run, or null
+     * @param stopping whether the run is stopping (closed, failed or finished)
+     * @param stopped  stops every thread and freezes the report before the failure reaches the consumer; returns it
+     * @param finish   every batch was delivered: stop the threads, freeze the report
+     */
+    record Run(Supplier<LoaderException> failure, BooleanSupplier stopping, UnaryOperator<LoaderException> stopped, Runnable finish) {
     }
 
     private final BlockingQueue<Object> ready;
@@ -88,8 +87,8 @@ final class Delivery {
             public boolean hasNext() {
                 if (next != null) return true;
                 if (done) return false;
-                if (run.failure() != null) throw run.stopped(run.failure());
-                if (run.stopping() && ready.isEmpty()) {
+                if (run.failure().get() != null) throw run.stopped().apply(run.failure().get());
+                if (run.stopping().getAsBoolean() && ready.isEmpty()) {
                     done = true;
                     return false;
                 }
@@ -111,13 +110,13 @@ final class Delivery {
                 if (lastReturn < 0) metrics.firstWait.set(waited);
                 if (o == END) {
                     done = true;
-                    if (run.failure() != null) throw run.stopped(run.failure());
-                    if (!run.stopping()) run.finish();
+                    if (run.failure().get() != null) throw run.stopped().apply(run.failure().get());
+                    if (!run.stopping().getAsBoolean()) run.finish().run();
                     return false;
                 }
                 if (o instanceof LoaderException e) {
                     done = true;
-                    throw run.stopped(e);
+                    throw run.stopped().apply(e);
                 }
                 next = (Batch) o;
                 return true;

@@ -77,27 +77,8 @@ final class ImageRun implements AutoCloseable {
         this.slots = new Slot[cfg.prefetch];
         this.free = new ArrayBlockingQueue<>(cfg.prefetch);
         this.complete = new ArrayBlockingQueue<>(cfg.prefetch + 1);
-        this.delivery = new Delivery(cfg.prefetch, metrics, cfg.listener, this::expectedSamples, new Delivery.Run() {
-            @Override
-            public LoaderException failure() {
-                return failure;
-            }
-
-            @Override
-            public boolean stopping() {
-                return stopping;
-            }
-
-            @Override
-            public LoaderException stopped(LoaderException e) {
-                return ImageRun.this.stopped(e);
-            }
-
-            @Override
-            public void finish() {
-                ImageRun.this.finish();
-            }
-        });
+        this.delivery = new Delivery(cfg.prefetch, metrics, cfg.listener, this::expectedSamples,
+                new Delivery.Run(() -> failure, () -> stopping, this::stopped, this::finish));
         this.lanes = new ArrayBlockingQueue<>(cfg.inFlightReads);
         for (int i = 0; i < cfg.inFlightReads; i++) lanes.add(i);
         AtomicInteger decodeIds = new AtomicInteger();
