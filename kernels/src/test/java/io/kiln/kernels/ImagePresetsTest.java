@@ -151,6 +151,23 @@ class ImagePresetsTest {
     }
 
     @Test
+    void packedBatchIntoAFloatArrayInEveryModeEqualsTheFloatArrayForm() {
+        List<Image> imgs = images(300).subList(0, 3);
+        for (ImageResize.Mode mode : new ImageResize.Mode[] {ImageResize.Mode.BILINEAR, ImageResize.Mode.BILINEAR_ANTIALIAS}) {
+            ImagePipeline p = ImagePresets.imagenetEval().withMode(mode);
+            float[] expected = p.applyBatch(imgs, CPU);
+            try (io.kiln.FloatArray out = io.kiln.FloatArray.allocate(expected.length + 3)) {
+                out.fill(Float.NaN);
+                p.applyBatch(ImageBatch.of(imgs), out, CPU);
+                float[] got = new float[expected.length];
+                out.copyTo(0, got, 0, got.length);
+                assertArrayEquals(expected, got, 0f, mode + ": packed batch into a FloatArray");
+                assertTrue(Float.isNaN(out.get(expected.length)), "nothing written past the batch");
+            }
+        }
+    }
+
+    @Test
     void badInputsSayWhatWasWrong() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ImagePresets.imagenetEval().apply(Image.blank(300, 300, 1), CPU));
