@@ -1,6 +1,7 @@
 /** The {@code kiln} command line: preprocess, bench, devices, demo, compile. Exports nothing. */
 module io.kiln.cli {
     requires io.kiln.kernels;
+    requires io.kiln.loader;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
     requires me.tongfei.progressbar;
