@@ -138,19 +138,35 @@ public final class ImagePipeline {
 
     /**
      * A batch written into an off-heap tensor (for zero-copy hand-off to native runtimes such as ONNX
-     * Runtime). Needs a two-tap mode and a device whose back end takes off-heap arrays.
+     * Runtime). Needs a device whose back end takes off-heap arrays.
      *
      * @throws IllegalArgumentException if {@code dst} holds fewer than {@code n * channels * height * width} floats
      */
     public void applyBatch(List<Image> images, FloatArray dst, Device device) {
+        applyBatch(ImageBatch.of(images), dst, device);
+    }
+
+    /**
+     * A packed batch written into the first {@code n * channels * height * width} floats of an off-heap
+     * tensor, without copying the pixels first (for a loader that decodes straight into one buffer).
+     * With a two-tap mode the kernel writes the tensor itself; other modes compute into a Java array
+     * first and copy it in.
+     *
+     * @throws IllegalArgumentException if {@code dst} holds fewer floats than the batch needs, or the
+     *                                  images' channels differ from the pipeline's mean/std
+     */
+    public void applyBatch(ImageBatch images, FloatArray dst, Device device) {
         Objects.requireNonNull(dst, "dst is null");
-        Prepared p = prepare(ImageBatch.of(images), device);
+        Prepared p = prepare(images, device);
         long need = (long) p.n * p.ch * outW * outH;
         if (dst.length() < need) {
             throw new IllegalArgumentException("output tensor holds " + dst.length() + " floats, the batch needs " + need);
         }
         if (p.xt == null) {
-            throw new IllegalArgumentException("mode " + mode + " is not a two-tap mode: write to a float[] with applyBatch(images, device)");
+            float[] tmp = new float[(int) need];
+            perImage(p, device, tmp);
+            dst.copyFrom(tmp, 0, 0, tmp.length);
+            return;
         }
         TaskGraph g = new TaskGraph("preprocess").transferToDevice(Transfer.EVERY_RUN, p.batch.data(), p.xt, p.yt, mean, std)
                 .task("preprocess", ImageConvert::twoTapToChwOffHeap, p.batch.data(), p.ch, p.xt, p.yt, divisor, mean, std,

@@ -5,7 +5,7 @@ import io.kiln.FloatArray;
 import java.util.AbstractList;
 import java.util.List;
 import java.util.Objects;
-import java.util.function.LongFunction;
+import java.util.function.IntFunction;
 
 /**
  * One batch from a loader: a float32 tensor in off-heap memory with its shape, the samples in it (ids
@@ -34,13 +34,13 @@ public final class Batch implements AutoCloseable {
     private final int epoch;
     private final long number;
     private final long[] indices;
-    private final LongFunction<String> idOf;
+    private final IntFunction<String> idAt;
     private final List<Failure> failures;
     private final Runnable release;
     private volatile boolean closed;
 
     Batch(FloatArray tensor, long[] shape, int size, int padding, int epoch, long number, long[] indices,
-          LongFunction<String> idOf, List<Failure> failures, Runnable release) {
+          IntFunction<String> idAt, List<Failure> failures, Runnable release) {
         this.tensor = Objects.requireNonNull(tensor);
         this.shape = shape.clone();
         this.size = size;
@@ -48,7 +48,7 @@ public final class Batch implements AutoCloseable {
         this.epoch = epoch;
         this.number = number;
         this.indices = indices;
-        this.idOf = idOf;
+        this.idAt = idAt;
         this.failures = List.copyOf(failures);
         this.release = release;
     }
@@ -107,7 +107,7 @@ public final class Batch implements AutoCloseable {
             @Override
             public String get(int i) {
                 Objects.checkIndex(i, size);
-                return idOf.apply(indices[i]);
+                return idAt.apply(i);
             }
 
             @Override

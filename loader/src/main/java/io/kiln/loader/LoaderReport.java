@@ -6,11 +6,14 @@ import java.util.Map;
 /**
  * What a loader did: the exact sample accounting, per-stage metrics and the bottleneck verdict. A
  * report taken while the loader runs is a snapshot ({@link #finished()} false); once it finished,
- * {@code delivered + skipped == read} holds exactly.
+ * {@code delivered + skipped + abandoned == read} holds exactly; {@code abandoned} is 0 unless the
+ * loader failed ({@link BadSamplePolicy#FAIL}) or was closed before the end.
  *
  * @param read               samples taken from the source (after sharding; not counting dropped ones)
  * @param delivered          samples handed to the consumer inside batches
  * @param skipped            samples left out under {@link BadSamplePolicy#SKIP}
+ * @param abandoned          samples read but neither delivered nor skipped because the loader stopped early: the
+ *                           sample that failed under {@link BadSamplePolicy#FAIL}, those in flight, batches not taken
  * @param dropped            samples not read because of {@link LastBatch#DROP}
  * @param padded             zero rows added by {@link LastBatch#PAD}
  * @param batches            batches handed to the consumer
@@ -26,7 +29,7 @@ import java.util.Map;
  * @param listenerErrors     exceptions thrown by listeners (caught, not the loader's failure)
  * @param finished           whether the run is over (all epochs delivered, failed or closed)
  */
-public record LoaderReport(long read, long delivered, long skipped, long dropped, long padded, long batches, int epochs,
+public record LoaderReport(long read, long delivered, long skipped, long abandoned, long dropped, long padded, long batches, int epochs,
                            Map<FailureKind, Long> skippedByKind, List<Failure> failures, Map<String, Long> decoders,
                            Map<Stage, StageMetrics> stages, long startNanos, long elapsedNanos, double deviceBusyFraction,
                            Bottleneck bottleneck, long listenerErrors, boolean finished) {
@@ -39,8 +42,8 @@ public record LoaderReport(long read, long delivered, long skipped, long dropped
     /** Several lines for a log: counts, throughput, each stage's busy and wait time, the verdict. */
     public String summary() {
         StringBuilder s = new StringBuilder();
-        s.append(String.format(java.util.Locale.ROOT, "samples: %d read, %d delivered, %d skipped%s%s in %d batches, %.3f s, %.1f samples/s%n",
-                read, delivered, skipped, dropped > 0 ? ", " + dropped + " dropped" : "", padded > 0 ? ", " + padded + " padded" : "",
+        s.append(String.format(java.util.Locale.ROOT, "samples: %d read, %d delivered, %d skipped%s%s%s in %d batches, %.3f s, %.1f samples/s%n",
+                read, delivered, skipped, abandoned > 0 ? ", " + abandoned + " abandoned" : "", dropped > 0 ? ", " + dropped + " dropped" : "", padded > 0 ? ", " + padded + " padded" : "",
                 batches, elapsedNanos / 1e9, throughput()));
         if (!skippedByKind.isEmpty()) s.append("skipped: ").append(skippedByKind).append('\n');
         if (!decoders.isEmpty()) s.append("decoders: ").append(decoders).append('\n');
