@@ -75,7 +75,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         List<Path> files;
         if (in == null) {
-            Path dir = SampleImages.defaultDirectory();
+            Path dir = PreprocessCommand.sampleDirectory();
             if (!SampleImages.isComplete(dir, samples, 0, SampleImages.DEFAULT_SIZE)) {
                 out.println("bench: generating " + samples + " sample JPEGs into " + dir + " (once)...");
                 out.flush();

@@ -165,7 +165,7 @@ final class PreprocessCommand implements Callable<Integer> {
         String input;
         if (in == null) {
             if (samples < 1) throw usage("--samples " + samples + " is not positive");
-            Path dir = SampleImages.defaultDirectory();
+            Path dir = sampleDirectory();
             if (!SampleImages.isComplete(dir, samples, 0, SampleImages.DEFAULT_SIZE) && mode != Progress.Mode.QUIET) {
                 stdout.println("preprocess: no --in given: generating " + samples + " sample JPEGs into " + dir + " (once)...");
                 stdout.flush();
@@ -230,6 +230,15 @@ final class PreprocessCommand implements Callable<Integer> {
         }
         if (mode != Progress.Mode.QUIET) job.printSummary(stdout, o);
         return 0;
+    }
+
+    /** The system property that overrides where sample images are cached (tests; else {@link SampleImages#defaultDirectory()}). */
+    static final String SAMPLES_PROPERTY = "kiln.samples.dir";
+
+    /** Where the sample images are made and cached. */
+    static Path sampleDirectory() {
+        String dir = System.getProperty(SAMPLES_PROPERTY);
+        return dir != null && !dir.isBlank() ? Path.of(dir) : SampleImages.defaultDirectory();
     }
 
     private Device device() {

@@ -142,6 +142,16 @@ class PreprocessCommandTest {
         assertTrue(r.out().contains("17 read, 14 written, 3 skipped (UNREADABLE 1, CORRUPT 2"), r::toString);
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("  verdict   ") && l.length() > 14), r::toString);
         assertTrue(r.out().contains("  time      I/O "), r::toString);
+        // NumPy reads the same numbers (last: skips, saying what to install, without python3-numpy)
+        double sum = 0;
+        for (float v : npy.data()) sum += v;
+        String np = io.kiln.cli.preprocess.Python.numpy("""
+                import sys, numpy as np
+                a = np.load(sys.argv[1], mmap_mode='r')
+                print(a.shape, a.dtype, repr(float(a.astype(np.float64).sum())))
+                """, out.resolve("data.npy").toString()).strip();
+        assertTrue(np.startsWith("(14, 3, 224, 224) float32 "), np);
+        assertEquals(sum, Double.parseDouble(np.substring(np.lastIndexOf(' ') + 1)), 1e-6 * npy.data().length, np);
     }
 
     @Test
@@ -306,6 +316,31 @@ class PreprocessCommandTest {
         assertEquals(1234, m.get("skipped").get(0).get("index").asInt());
         assertEquals("[[0,1234],[1235,2500]]", m.get("source_rows").toString());
         assertTrue(r.out().contains("preprocess: " + good.size() + " rows written to " + out), r::toString);
+    }
+
+    /** No --in: sample images are made once into the cache, the output goes to a temporary folder the summary names. */
+    @Test
+    void withoutInputItRunsOnGeneratedSamplesIntoATemporaryFolder(@TempDir Path cache) throws Exception {
+        String old = System.getProperty(PreprocessCommand.SAMPLES_PROPERTY);
+        System.setProperty(PreprocessCommand.SAMPLES_PROPERTY, cache.toString());
+        try {
+            KilnCliTest.Result r = run("preprocess", "--samples", "6", "--device", "cpu");
+            assertEquals(0, r.exit(), r::toString);
+            assertTrue(r.out().startsWith("preprocess: no --in given: generating 6 sample JPEGs into " + cache), r::toString);
+            String line = r.out().lines().filter(l -> l.startsWith("preprocess: 6 images written to ")).findFirst().orElseThrow();
+            Path out = Path.of(line.substring("preprocess: 6 images written to ".length(), line.indexOf(" (")));
+            assertTrue(out.getFileName().toString().startsWith("kiln-preprocess-"), line);
+            assertEquals(6, NpyFile.read(out.resolve("data.npy")).shape()[0]);
+            assertTrue(SampleImages.isComplete(cache, 6, 0, SampleImages.DEFAULT_SIZE));
+            for (String f : List.of("data.npy", "manifest.json")) Files.delete(out.resolve(f));
+            Files.delete(out);
+            KilnCliTest.Result again = run("preprocess", "--samples", "6", "--device", "cpu", "-q", "--out", cache.resolve("o2").toString());
+            assertEquals(0, again.exit(), again::toString);
+            assertEquals("", again.out(), "the second run reuses the cache and prints nothing under --quiet");
+        } finally {
+            if (old == null) System.clearProperty(PreprocessCommand.SAMPLES_PROPERTY);
+            else System.setProperty(PreprocessCommand.SAMPLES_PROPERTY, old);
+        }
     }
 
     @Test

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * A Python 3 with NumPy, for tests that check files against what NumPy writes and reads. Tries
  * {@code python3} on the PATH, then Debian's {@code /usr/bin/python3} ({@code apt-get install python3-numpy}).
  */
-final class Python {
+public final class Python {
     private static String found;
     private static boolean searched;
 
@@ -60,7 +60,7 @@ final class Python {
     }
 
     /** Runs {@code script} with NumPy and returns its output, failing the test if it fails. */
-    static String numpy(String script, String... args) throws IOException {
+    public static String numpy(String script, String... args) throws IOException {
         Result r = run(withNumpy(), script, args);
         if (r.exit != 0) throw new AssertionError("python failed (exit " + r.exit + "):\n" + r.out);
         return r.out;
