@@ -37,7 +37,8 @@ import java.util.stream.StreamSupport;
  *
  * <p>The threads start with the first {@link #iterator()} (or {@link #stream()}), which may be taken
  * once. {@link #close()} stops every thread and releases every buffer, also mid-epoch and also from
- * another thread; batches still open become unusable ({@link Batch#tensor()} throws).
+ * another thread; batches still open become unusable (their tensor throws {@link IllegalStateException})
+ * and the iterator's {@code hasNext()} returns false.
  */
 public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
     private final Builder config;
@@ -123,6 +124,7 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
         Decoder decoder = Decoder.AUTO;
         boolean dctScaling;
         long maxPixels = 1L << 26;
+        long limit = Long.MAX_VALUE;
         Device device;
         LoaderListener listener = new LoaderListener() {
         };
@@ -231,6 +233,16 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
          */
         public Builder dctScaling(boolean enabled) {
             this.dctScaling = enabled;
+            return this;
+        }
+
+        /**
+         * Reads at most {@code n} samples per epoch of this shard: the first {@code n} of the epoch's
+         * order after shuffling and sharding (then the last-batch policy applies to them). Default: all.
+         */
+        public Builder limit(long n) {
+            if (n < 1) throw new IllegalArgumentException("limit " + n + " is not positive");
+            this.limit = n;
             return this;
         }
 

@@ -149,6 +149,10 @@ final class ImageRun implements AutoCloseable {
             if (next != null) return true;
             if (done) return false;
             if (failure != null) throw stopped(failure);
+            if (stopping && ready.isEmpty()) {
+                done = true;
+                return false;
+            }
             long t0 = System.nanoTime();
             if (lastReturn >= 0) metrics.consumerBusy.addAndGet(t0 - lastReturn);
             if (ready.isEmpty() && openBatches.get() >= cfg.prefetch) {
@@ -166,7 +170,7 @@ final class ImageRun implements AutoCloseable {
             if (o == END) {
                 done = true;
                 if (failure != null) throw stopped(failure);
-                finish();
+                if (!stopping) finish();
                 return false;
             }
             if (o instanceof LoaderException e) {
@@ -254,6 +258,7 @@ final class ImageRun implements AutoCloseable {
     private long planListed(int epoch, long seq) throws InterruptedException {
         List<Sample> all = cfg.source.listed();
         long[] mine = order(all.size(), epoch, cfg.shuffle, cfg.seed, cfg.rank, cfg.world);
+        if (mine.length > cfg.limit) mine = java.util.Arrays.copyOf(mine, (int) cfg.limit);
         int b = cfg.batchSize;
         long full = mine.length / b;
         int rest = (int) (mine.length % b);
@@ -286,10 +291,11 @@ final class ImageRun implements AutoCloseable {
         Sample[] pending = new Sample[b];
         long[] pendingIdx = new long[b];
         int count = 0;
+        long taken = 0;
         while (!stopping) {
             boolean more;
             try {
-                more = it.hasNext();
+                more = taken < cfg.limit && it.hasNext();
             } catch (RuntimeException e) {
                 throw new LoaderException("the source " + cfg.source + " failed after " + index + " samples: " + e, e);
             }
@@ -308,6 +314,7 @@ final class ImageRun implements AutoCloseable {
                     continue;
                 }
                 if (i % cfg.world != cfg.rank) continue;
+                taken++;
                 pending[count] = s;
                 pendingIdx[count++] = i;
                 if (count < b) continue;
@@ -615,6 +622,7 @@ final class ImageRun implements AutoCloseable {
         if (!cfg.source.isListed()) return -1;
         long n = cfg.source.size();
         long mine = n <= cfg.rank ? 0 : (n - cfg.rank + cfg.world - 1) / cfg.world;
+        mine = Math.min(mine, cfg.limit);
         if (cfg.lastBatch == LastBatch.DROP) mine -= mine % cfg.batchSize;
         return mine * cfg.epochs;
     }
@@ -653,6 +661,9 @@ final class ImageRun implements AutoCloseable {
             stopping = true;
         }
         shutdown();
+        // a consumer blocked in hasNext() on another thread wakes up and ends
+        ready.clear();
+        ready.offer(END);
         end();
     }
 

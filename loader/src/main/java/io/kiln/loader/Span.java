@@ -5,6 +5,12 @@ package io.kiln.loader;
  * per {@code thread}). Times are {@link System#nanoTime()}; subtract {@link LoaderReport#startNanos()}
  * for times since the loader started.
  *
+ * <p>The loader emits spans of {@link Stage#READ} (one per file read, on lane tracks
+ * {@code <name>-read-<lane>}), {@link Stage#DECODE} (one per sample, on the decode thread's track),
+ * {@link Stage#ASSEMBLE} and {@link Stage#DEVICE} (one per batch; the device's on a track named
+ * {@code device <id>}). It emits no {@link Stage#CONSUMER} spans: what the consumer does with a batch
+ * is the caller's to trace; the time the consumer waited is in {@link LoaderReport#stages()}.
+ *
  * @param stage      the stage
  * @param thread     the thread's name ({@code kiln-loader-1-decode-0}, ...), or the device's queue ({@code device cpu})
  * @param startNanos when the work started

@@ -15,6 +15,9 @@ import java.lang.invoke.MethodHandle;
  * reports its errors through {@code longjmp} inside the library, and {@link #FLAGS} stops at warnings
  * (a truncated file) and limits progressive scans (a crafted file with thousands of scans).
  *
+ * <p>After a failed call the handle is destroyed and made anew: libjpeg-turbo 2.1 can keep state of the
+ * bad stream (a good file decoded next on the same handle failed with "Bogus Huffman table definition").
+ *
  * <p>The JPEG bytes and the output are Java arrays passed as heap segments to <em>critical</em>
  * downcalls ({@code Linker.Option.critical(true)}): the library reads and writes them in place, with
  * no staging copy; the garbage collector waits for a decode to finish (a few milliseconds).
@@ -29,7 +32,7 @@ final class TurboJpeg implements AutoCloseable {
 
     private static final Binding BINDING = Binding.load();
 
-    private final MemorySegment handle;
+    private MemorySegment handle;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment ints;
 
@@ -80,7 +83,11 @@ final class TurboJpeg implements AutoCloseable {
         try {
             int rc = (int) BINDING.header.invokeExact(handle, MemorySegment.ofArray(jpeg), (long) jpeg.length,
                     ints, ints.asSlice(4), ints.asSlice(8), ints.asSlice(12));
-            if (rc != 0) throw new DecodeException(FailureKind.CORRUPT, "not a readable JPEG: " + BINDING.errorString(handle));
+            if (rc != 0) {
+                String msg = BINDING.errorString(handle);
+                renew();
+                throw new DecodeException(FailureKind.CORRUPT, "not a readable JPEG: " + msg);
+            }
             return new int[] {ints.getAtIndex(ValueLayout.JAVA_INT, 0), ints.getAtIndex(ValueLayout.JAVA_INT, 1)};
         } catch (DecodeException e) {
             throw e;
@@ -112,6 +119,7 @@ final class TurboJpeg implements AutoCloseable {
             if (rc != 0) {
                 String msg = BINDING.errorString(handle);
                 int code = (int) BINDING.errorCode.invokeExact(handle);
+                renew();
                 throw new DecodeException(FailureKind.CORRUPT, (code == TJERR_WARNING ? "damaged JPEG (warning): " : "corrupt JPEG: ") + msg);
             }
         } catch (DecodeException e) {
@@ -121,8 +129,21 @@ final class TurboJpeg implements AutoCloseable {
         }
     }
 
+    /** Replaces the handle after a failure. */
+    private void renew() throws Throwable {
+        int rc = (int) BINDING.destroy.invokeExact(handle);
+        handle = MemorySegment.NULL;
+        MemorySegment h = (MemorySegment) BINDING.init.invokeExact();
+        if (rc != 0 || h.address() == 0) throw new IllegalStateException("cannot renew the TurboJPEG handle after a failed decode");
+        handle = h;
+    }
+
     @Override
     public void close() {
+        if (handle.address() == 0) {
+            arena.close();
+            return;
+        }
         try {
             int rc = (int) BINDING.destroy.invokeExact(handle);
             if (rc != 0) throw new IllegalStateException("tjDestroy failed: " + BINDING.errorString(handle));
