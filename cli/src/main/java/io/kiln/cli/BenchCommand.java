@@ -117,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private ImageLoader.Builder builder(Device d, ImagePreset p, List<Path> files) {
-        return ImageLoader.builder(source(files)).pipeline(p.pipeline(0)).batchSize(batch).device(d).name("kiln-bench")
+        return ImageLoader.builder(source(files)).pipeline(p.pipeline(0)).batchSize(batch).device(d).name("kiln-bench").limit(samples)
                 .workers(workers == null ? Runtime.getRuntime().availableProcessors() : workers);
     }
 
@@ -136,7 +136,6 @@ final class BenchCommand implements Callable<Integer> {
                     try (b) {
                         images += b.size();
                     }
-                    if (images >= samples) break;
                 }
                 loader.close();
                 report = loader.report();

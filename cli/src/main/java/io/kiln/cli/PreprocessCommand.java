@@ -87,7 +87,7 @@ final class PreprocessCommand implements Callable<Integer> {
             description = "Process only shard RANK of WORLD (sample p of the order goes to rank p % WORLD), e.g. 0/4 (default ${DEFAULT-VALUE}).")
     String shard;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Write at most N samples (default: all).")
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Read only the first N samples of this shard's order (after --shuffle); default: all.")
     long limit;
 
     @Option(names = "--decoder", paramLabel = "auto|turbojpeg|imageio", defaultValue = "auto",

@@ -235,7 +235,11 @@ class PreprocessCommandTest {
             else System.setProperty(Progress.INTERVAL_PROPERTY, old);
         }
         assertEquals(0, r.exit(), r::toString);
-        assertEquals(5, NpyFile.read(out.resolve("data.npy")).shape()[0]);
+        // the first 5 of the folder's sorted order: garbage.jpg, then four samples
+        assertEquals(4, NpyFile.read(out.resolve("data.npy")).shape()[0]);
+        JsonNode m = manifest(out);
+        assertEquals(5, m.get("counts").get("read").asInt());
+        assertEquals("garbage.jpg", Path.of(m.get("skipped").get(0).get("id").asText()).getFileName().toString());
         List<String> progress = r.out().lines().filter(l -> l.startsWith("progress: ")).toList();
         assertTrue(progress.size() >= 2, r::toString);
         assertTrue(progress.get(progress.size() - 1).startsWith("progress: 5/5 images, "), r::toString);

@@ -45,7 +45,7 @@ public final class ImageJob {
      * @param onError      what a bad sample does
      * @param rank         this shard
      * @param world        shards in all
-     * @param limit        samples to write at most, 0 for all
+     * @param limit        samples to read at most (the first of this shard's order), 0 for all
      * @param decoder      the JPEG decoder
      * @param shardSize    batches per {@code .npy} file, 0 for one file
      * @param trace        where to write the trace, or {@code null}
@@ -88,6 +88,7 @@ public final class ImageJob {
         ImageLoader.Builder b = ImageLoader.builder(s.source()).pipeline(s.preset().pipeline(s.seed())).batchSize(s.batch())
                 .workers(s.workers()).prefetch(s.prefetch()).onBadSample(s.onError()).decoder(s.decoder()).device(s.device())
                 .shard(s.rank(), s.world()).name("kiln-preprocess");
+        if (s.limit() > 0) b.limit(s.limit());
         if (s.shuffle()) b.shuffle(s.seed());
         else b.seed(s.seed());
         if (trace != null) b.listener(trace);
@@ -115,31 +116,27 @@ public final class ImageJob {
         try (ImageLoader loader = loader(s, trace)) {
             decoder = loader.decoder();
             long expected = loader.expectedSamples();
-            if (s.limit() > 0) expected = expected < 0 ? s.limit() : Math.min(expected, s.limit());
             try (Progress progress = Progress.of(progressMode, "images", expected, out, terminal)) {
                 Iterator<Batch> it = loader.iterator();
-                while (s.limit() == 0 || npy.written() < s.limit()) {
+                while (true) {
                     long t0 = System.nanoTime();
                     Batch batch = it.hasNext() ? it.next() : null;
                     long t1 = System.nanoTime();
                     waitNanos += t1 - t0;
                     if (batch == null) break;
                     try (batch) {
-                        int take = batch.size();
-                        if (s.limit() > 0) take = (int) Math.min(take, s.limit() - npy.written());
-                        npy.writeBatch(batch.tensor(), take, batch.ids(), batch.indices());
+                        npy.writeBatch(batch.tensor(), batch.size(), batch.ids(), batch.indices());
                         skipped.addAll(batch.failures());
                         long t2 = System.nanoTime();
                         writeNanos += t2 - t1;
                         if (trace != null) trace.writeSpan(t1, t2, batch.epoch(), batch.number(), "write batch " + batch.number());
                     }
-                    progress.update(npy.written(), skipped.size(), System.nanoTime() - start);
+                    progress.update(npy.written() + skipped.size(), skipped.size(), System.nanoTime() - start);
                 }
             }
-            boolean complete = s.limit() == 0 || npy.written() < s.limit();
             loader.close();
             report = loader.report();
-            if (complete) addUnlisted(skipped, report.failures());
+            addUnlisted(skipped, report.failures());
             npy.close();
             ok = true;
         } finally {

@@ -146,7 +146,7 @@ public final class TableJob {
                     writeNanos += t3 - t2;
                     if (trace != null) trace.writeSpan(t1, t3, b.epoch(), b.number(), "transform + write batch " + b.number());
                 }
-                progress.update(npy.samples(), skipped.size(), System.nanoTime() - fitEnd);
+                progress.update(npy.samples() + skipped.size(), skipped.size(), System.nanoTime() - fitEnd);
             }
             transform.close();
             report = transform.report();
