@@ -209,7 +209,7 @@ class PreprocessCommandTest {
     }
 
     @Test
-    void underFailABadSampleFailsTheJobAndLeavesNoOutput(@TempDir Path out) {
+    void underFailABadSampleFailsTheJobAndLeavesNoOutput(@TempDir Path out) throws IOException {
         KilnCliTest.Result r = run("preprocess", "--in", list.toString(), "--out", out.toString(), "--on-error", "fail", "--batch", "4",
                 "--device", "cpu");
         assertEquals(KilnCli.FAILURE, r.exit(), r::toString);
@@ -218,6 +218,13 @@ class PreprocessCommandTest {
         assertTrue(r.err().contains("--on-error skip"), r::toString);
         assertFalse(Files.exists(out.resolve("manifest.json")));
         assertFalse(Files.exists(out.resolve("data.npy")));
+        // an interrupted job's folder (manifest "complete": false, a partial data.npy) can be given again
+        Files.writeString(out.resolve("manifest.json"), "{\"producer\": \"kiln preprocess\", \"complete\": false, \"files\": []}");
+        Files.write(out.resolve("data.npy"), new byte[100]);
+        KilnCliTest.Result again = run("preprocess", "--in", images.toString(), "--out", out.toString(), "--device", "cpu", "-q");
+        assertEquals(0, again.exit(), again::toString);
+        assertTrue(manifest(out).get("complete").asBoolean());
+        assertEquals(GOOD, NpyFile.read(out.resolve("data.npy")).shape()[0]);
     }
 
     @Test

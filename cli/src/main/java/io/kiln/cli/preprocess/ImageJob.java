@@ -103,6 +103,7 @@ public final class ImageJob {
      */
     public Outcome run(Progress.Mode progressMode, PrintWriter out, PrintStream terminal) {
         OutputFolder.prepare(s.out());
+        OutputFolder.markInProgress(s.out(), s.version());
         TraceRecorder trace = s.trace() == null ? null : new TraceRecorder();
         long[] sampleShape = {s.preset().pipeline(s.seed()).channels(), s.preset().pipeline(s.seed()).height(),
                 s.preset().pipeline(s.seed()).width()};
@@ -169,9 +170,12 @@ public final class ImageJob {
         } catch (RuntimeException ignored) {
             // already failing
         }
-        for (OutputFile shard : npy.shards()) {
+        List<String> names = new ArrayList<>();
+        for (OutputFile shard : npy.shards()) names.add(shard.file());
+        names.add(OutputFolder.MANIFEST);
+        for (String name : names) {
             try {
-                java.nio.file.Files.deleteIfExists(npy.dir().resolve(shard.file()));
+                java.nio.file.Files.deleteIfExists(npy.dir().resolve(name));
             } catch (java.io.IOException ignored) {
                 // best effort: the job failed anyway
             }
@@ -182,6 +186,7 @@ public final class ImageJob {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("producer", "kiln preprocess");
         m.put("kiln_version", s.version());
+        m.put("complete", true);
         m.put("created", Instant.now().toString());
         m.put("kind", "images");
         m.put("input", s.input());

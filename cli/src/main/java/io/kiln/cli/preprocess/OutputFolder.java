@@ -50,13 +50,29 @@ public final class OutputFolder {
             }
             List<Path> remove = new ArrayList<>();
             for (JsonNode f : old.path("files")) remove.add(dir.resolve(Path.of(f.path("file").asText()).getFileName()));
-            for (String extra : new String[] {"statistics.json", "trace.json"}) remove.add(dir.resolve(extra));
+            // an interrupted job's manifest lists no files yet: its files have the names jobs write
+            for (Path p : content) {
+                if (p.getFileName().toString().matches("data(-\\d{5})?\\.npy|statistics\\.json")) remove.add(p);
+            }
             remove.add(manifest);
             for (Path p : remove) Files.deleteIfExists(p);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the output folder " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Marks {@code dir} as a Kiln output while a job writes it: a manifest with {@code "complete": false}
+     * and no files, so that an interrupted job's folder can be given to {@code --out} again.
+     */
+    static void markInProgress(Path dir, String version) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("producer", "kiln preprocess");
+        m.put("kiln_version", version);
+        m.put("complete", false);
+        m.put("files", List.of());
+        writeJson(dir.resolve(MANIFEST), m);
     }
 
     private static JsonNode readManifest(Path manifest) {

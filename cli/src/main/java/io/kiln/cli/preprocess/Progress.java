@@ -78,7 +78,7 @@ public abstract sealed class Progress implements AutoCloseable {
         @Override
         public void update(long done, long skipped, long elapsedNanos) {
             bar.stepTo(done);
-            bar.setExtraMessage(skipped + " skipped");
+            bar.setExtraMessage(", " + skipped + " skipped"); // the library puts it right after the speed
         }
 
         @Override

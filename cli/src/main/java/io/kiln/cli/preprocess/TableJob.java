@@ -123,6 +123,7 @@ public final class TableJob {
         LoaderReport report;
         Path data = s.out().resolve("data.npy");
         boolean ok = false;
+        OutputFolder.markInProgress(s.out(), s.version()); // the fit wrote nothing; from here on files appear
         NpyWriter npy = NpyWriter.create(data, columns.size());
         try (CsvLoader transform = loader("transform", trace);
              Progress progress = Progress.of(progressMode, "rows", rows, out, terminal)) {
@@ -157,6 +158,7 @@ public final class TableJob {
                 try {
                     npy.close();
                     Files.deleteIfExists(data);
+                    Files.deleteIfExists(s.out().resolve(OutputFolder.MANIFEST));
                 } catch (RuntimeException | java.io.IOException ignored) {
                     // already failing
                 }
@@ -247,6 +249,7 @@ public final class TableJob {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("producer", "kiln preprocess");
         m.put("kiln_version", s.version());
+        m.put("complete", true);
         m.put("created", Instant.now().toString());
         m.put("kind", "table");
         m.put("input", s.csv().toString());
