@@ -288,8 +288,14 @@ class PreprocessCommandTest {
         Files.writeString(file, csv);
         Path out = base.resolve("o");
         KilnCliTest.Result r = run("preprocess", "--in", file.toString(), "--out", out.toString(), "--preset", "standardize",
-                "--columns", "a,b", "--batch", "700", "--device", "cpu", "--clip", "-2.5,2.5");
+                "--columns", "a,b", "--batch", "700", "--device", "cpu", "--clip", "-2.5,2.5", "--trace", base.resolve("t.json").toString());
         assertEquals(0, r.exit(), r::toString);
+        Set<String> cats = new HashSet<>();
+        for (JsonNode e : JSON.readTree(base.resolve("t.json").toFile()).get("traceEvents")) {
+            if (e.get("ph").asText().equals("X")) cats.add(e.get("cat").asText());
+        }
+        // the CSV loader emits no spans of its own yet: the trace holds the transform + write spans
+        assertTrue(cats.contains("consumer"), "the transform + write spans: " + cats);
         // float64 reference: mean and population std of the non-missing values of the good rows
         double[] mean = new double[2], std = new double[2];
         for (int c = 0; c < 2; c++) {
