@@ -105,8 +105,8 @@ public final class ImageJob {
         OutputFolder.prepare(s.out());
         OutputFolder.markInProgress(s.out(), s.version());
         TraceRecorder trace = s.trace() == null ? null : new TraceRecorder();
-        long[] sampleShape = {s.preset().pipeline(s.seed()).channels(), s.preset().pipeline(s.seed()).height(),
-                s.preset().pipeline(s.seed()).width()};
+        io.kiln.kernels.ImagePipeline pipeline = s.preset().pipeline(s.seed());
+        long[] sampleShape = {pipeline.channels(), pipeline.height(), pipeline.width()};
         List<Failure> skipped = new ArrayList<>();
         long start = System.nanoTime();
         long waitNanos = 0, writeNanos = 0;

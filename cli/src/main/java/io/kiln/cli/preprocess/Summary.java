@@ -7,7 +7,6 @@ import io.kiln.loader.Stage;
 import io.kiln.loader.StageMetrics;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -101,10 +100,5 @@ final class Summary {
                 + ", waiting " + seconds(o.waitNanos()) + " (second pass; busy time summed over threads)");
         out.println("  verdict   " + (r == null || r.bottleneck() == null ? "-" : r.bottleneck().verdict()));
         out.flush();
-    }
-
-    /** The output folder as a user would type it. */
-    static String display(Path p) {
-        return p.toAbsolutePath().normalize().toString();
     }
 }
