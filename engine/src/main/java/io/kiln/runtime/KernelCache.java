@@ -4,6 +4,7 @@ import io.kiln.compiler.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
+import io.kiln.spi.HostKernel;
 
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
@@ -46,6 +47,11 @@ public final class KernelCache {
             return entry.kernel;
         }
 
+        /** What the kernel implements: {@link Variants.Choice#name()}. */
+        public String implementation() {
+            return entry.implementation;
+        }
+
         @Override
         public void close() {
             synchronized (KernelCache.this) {
@@ -63,12 +69,14 @@ public final class KernelCache {
         final WeakReference<PerClass> owner;
         final String method;
         final String deviceId;
+        final String implementation;
         int users;
         boolean evicted;
         private boolean kernelClosed;
 
-        Entry(CompiledKernel kernel, PerClass owner, String method, String deviceId) {
+        Entry(CompiledKernel kernel, PerClass owner, String method, String deviceId, String implementation) {
             this.kernel = kernel;
+            this.implementation = implementation;
             this.owner = new WeakReference<>(owner);
             this.method = method;
             this.deviceId = deviceId;
@@ -146,16 +154,28 @@ public final class KernelCache {
      * it closes the lease.
      */
     public Lease acquire(Method method, DeviceRuntime runtime) {
+        return acquire(Variants.reference(method), runtime);
+    }
+
+    /**
+     * The implementation {@code choice} of a kernel built for {@code runtime}'s device: the reference
+     * or a variant compiled as a kernel, or a {@link HostKernel} for a Java variant. Cached under the
+     * kernel's method, apart from its other implementations.
+     */
+    public Lease acquire(Variants.Choice choice, DeviceRuntime runtime) {
+        Method method = choice.kernel();
         KernelIR ir = irOf(method);
         PerClass pc = perClass.get(method.getDeclaringClass());
         String deviceId = runtime.device().id();
         synchronized (this) {
             if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
-            String key = key(method);
+            String key = key(method) + choice.cacheSuffix();
             Entry e = pc.built.computeIfAbsent(key, k -> new HashMap<>()).get(deviceId);
             if (e == null) {
                 // Built while holding the lock: two plans must not build the same kernel twice.
-                e = new Entry(runtime.compile(ir), pc, key, deviceId);
+                CompiledKernel built = !choice.isVariant() ? runtime.compile(ir)
+                        : choice.host() ? new HostKernel(ir, choice.method()) : runtime.compile(irOf(choice.method()));
+                e = new Entry(built, pc, key, deviceId, choice.name());
                 pc.built.get(key).put(deviceId, e);
                 lru.put(e, Boolean.TRUE);
                 trim();
@@ -201,7 +221,7 @@ public final class KernelCache {
         if (e.users == 0) e.closeKernel();
     }
 
-    /** Whether {@code method} is built for the device with {@code deviceId}. */
+    /** Whether {@code method} (its reference implementation, not a variant) is built for the device with {@code deviceId}. */
     public synchronized boolean contains(Method method, String deviceId) {
         Map<String, Entry> byDevice = perClass.get(method.getDeclaringClass()).built.get(key(method));
         return byDevice != null && byDevice.containsKey(deviceId);
