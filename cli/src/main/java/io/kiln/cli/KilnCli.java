@@ -23,8 +23,10 @@ import java.util.Properties;
 @Command(name = "kiln",
         mixinStandardHelpOptions = true,
         versionProvider = KilnCli.Version.class,
-        description = "Kiln compiles static Java methods to GPU and CPU kernels.",
-        subcommands = {DevicesCommand.class, DemoCommand.class, CompileCommand.class, CommandLine.HelpCommand.class},
+        description = {"Kiln compiles static Java methods to GPU and CPU kernels, and turns images and tables into model-ready tensors.",
+                "Start with 'kiln preprocess' (no arguments: a built-in sample)."},
+        subcommands = {PreprocessCommand.class, BenchCommand.class, DevicesCommand.class, DemoCommand.class, CompileCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Run 'kiln COMMAND --help' for a command's options. Exit codes: 0 success, 1 failure, 2 bad usage."})
 public final class KilnCli implements Runnable {
 

@@ -31,7 +31,7 @@ class ModulePathIT {
             jars.filter(p -> p.toString().endsWith(".jar")).sorted().forEach(p -> path.add(p.toString()));
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=io.kiln.engine,jocl", "-p", String.join(File.pathSeparator, path),
+                "--enable-native-access=io.kiln.engine,io.kiln.loader,jocl", "-p", String.join(File.pathSeparator, path),
                 "-m", "io.kiln.cli/io.kiln.cli.KilnCli"));
         cmd.addAll(List.of(args));
         return cmd;
@@ -50,6 +50,20 @@ class ModulePathIT {
         String out = run(command("demo"), 0);
         assertTrue(out.strip().lines().reduce((a, b) -> b).orElse("").startsWith("demo: PASS (3/3"), out);
         assertTrue(!out.contains("WARNING: A restricted method"), "native access is granted by module name:\n" + out);
+    }
+
+    /** preprocess on the module path: the loader, Jackson and the progress bar as named modules too. */
+    @Test
+    void preprocessRunsOnTheModulePath(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path images = dir.resolve("images");
+        io.kiln.loader.SampleImages.ensure(images, 4, 3, 40);
+        Path out = dir.resolve("out");
+        String log = run(command("preprocess", "--in", images.toString(), "--out", out.toString(), "--batch", "2", "--device", "cpu",
+                "--trace", dir.resolve("t.json").toString()), 0);
+        assertTrue(log.contains("preprocess: 4 images written to " + out), log);
+        assertTrue(!log.contains("WARNING: A restricted method"), "native access is granted by module name:\n" + log);
+        assertTrue(Files.size(out.resolve("data.npy")) == 128 + 4L * 3 * 224 * 224 * 4, log);
+        assertTrue(Files.isRegularFile(out.resolve("manifest.json")) && Files.isRegularFile(dir.resolve("t.json")), log);
     }
 
     @Test
