@@ -140,8 +140,15 @@ final class OpenClSession implements DeviceSession {
             return OpenClSession.this;
         }
 
+        /**
+         * A launch with bounds checks whose error record no wait has looked at yet: not complete for the
+         * engine until then, so that the engine waits for it and the wait reports a violation.
+         */
+        private boolean boundsUnseen;
+
         @Override
         public synchronized boolean isComplete() {
+            if (boundsUnseen) return false;
             if (last == null) return true;
             if (executionStatus(last) > CL.CL_COMPLETE && executionStatus(first) >= CL.CL_COMPLETE) return false;
             settle();
@@ -838,6 +845,7 @@ final class OpenClSession implements DeviceSession {
         }
         OpenClResources.created(OpenClResources.Kind.EVENT);
         ClEvent e = track("running " + ir.displayName(), false, ev, read);
+        e.boundsUnseen = true;
         boundsReads.addLast(new BoundsRead(ir, e, host));
         return e;
     }
@@ -850,13 +858,15 @@ final class OpenClSession implements DeviceSession {
     private void checkBounds() {
         while (!boundsReads.isEmpty()) {
             BoundsRead r = boundsReads.peekFirst();
-            if (!r.event().isComplete()) return;
+            if (r.event().pendingLast() != null) return; // not settled by this wait: a later one looks
             boundsReads.removeFirst();
+            r.event().boundsUnseen = false;
             int[] record = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
             r.record().asIntBuffer().get(record);
             io.kiln.KernelIndexOutOfBoundsException failure = io.kiln.compiler.BoundsChecks.failure(r.ir(), record, runtime.device().id());
             if (failure != null) {
                 // later launches read the same, already reported record
+                for (BoundsRead later : boundsReads) later.event().boundsUnseen = false;
                 boundsReads.clear();
                 boundsRecordDirty = true;
                 throw failure;
@@ -865,6 +875,7 @@ final class OpenClSession implements DeviceSession {
     }
 
     private void releaseBoundsRecord() {
+        for (BoundsRead r : boundsReads) r.event().boundsUnseen = false;
         boundsReads.clear();
         if (boundsRecord == null) return;
         try {
