@@ -355,6 +355,8 @@ public final class FrontEnd {
         // every kernel the front end produces keeps the IR's contract; a violation is a front-end bug
         io.kiln.ir.IrVerifier.verify(ir);
         // the checks that loop bounds and guards prove go; the pipeline verifies the result again
+        // (-Dkiln.rangeCheckElimination=false keeps every check: for measuring the pass and for debugging it)
+        if ("false".equals(System.getProperty("kiln.rangeCheckElimination"))) return ir;
         return io.kiln.passes.Pipeline.of(new io.kiln.passes.RangeCheckElimination()).run(ir);
     }
 

@@ -29,8 +29,8 @@ import java.util.List;
  *       (private, local and constant arrays) greater than it; or a branch {@code i < len} (in any of
  *       javac's forms: {@code if (i >= len) exit}, ...) leads to a block that dominates the access, with
  *       no assignment to {@code i} on a path from that block to the access, where {@code len} is
- *       {@code a.length} (a variable assigned only by {@link Instr.ArrayLength} of {@code a}, or a
- *       constant no larger than a constant length). This covers the {@code i < a.length} test of a
+ *       {@code a.length} (a variable assigned only by {@link Instr.ArrayLength} of {@code a} or as
+ *       {@code a.length - c} with {@code c >= 0}, or a constant no larger than a constant length). This covers the {@code i < a.length} test of a
  *       {@code @Parallel} loop and of an ordinary counted loop, and {@code if (i < a.length)} guards.</li>
  *   <li><b>{@code i >= 0}</b>: {@code i} is a non-negative constant, or every assignment to {@code i}
  *       gives a non-negative value: a non-negative constant or variable, a work-item query, a parallel
@@ -221,7 +221,11 @@ public final class RangeCheckElimination implements KernelPass {
             List<Instr> d = defs.get(((Var) len).id());
             if (d.isEmpty()) return false;
             for (Instr i : d) {
-                if (!(i instanceof Instr.ArrayLength l && l.array().equals(a))) return false;
+                boolean length = i instanceof Instr.ArrayLength l && l.array().equals(a)
+                        // a.length - c for c >= 0 (the bound of a stencil, i < a.length - 1): at most a.length, and no wrap since both are non-negative
+                        || i instanceof Instr.Binary b && b.op() == BinOp.SUB && b.b() instanceof Const c && nonNegative(c)
+                        && b.a() instanceof Var v && !v.equals(len) && isLength(v, a);
+                if (!length) return false;
             }
             return true;
         }
