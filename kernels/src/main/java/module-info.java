@@ -6,6 +6,8 @@ module io.kiln.kernels {
     requires transitive io.kiln.engine;
 
     exports io.kiln.kernels;
+    exports io.kiln.kernels.tabular;
     // Kiln reads kernel bytecode and method references reflectively.
     opens io.kiln.kernels to io.kiln.engine;
+    opens io.kiln.kernels.tabular to io.kiln.engine;
 }

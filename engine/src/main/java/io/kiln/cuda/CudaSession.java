@@ -423,9 +423,7 @@ final class CudaSession implements DeviceSession {
      * parameter's byte size.
      */
     private long[] pack(KernelIR ir, KernelSignature sig, Object[] args, long[] gridSizes, int[] sizes) {
-        if (args.length != ir.params().size()) {
-            throw new IllegalArgumentException(ir.displayName() + " takes " + ir.params().size() + " arguments, " + args.length + " were given");
-        }
+        // one argument per parameter, each of its parameter's type and open: the plan's launch rules (LaunchRules)
         long[] out = new long[sig.slots().size()];
         for (int i = 0; i < out.length; i++) {
             KernelSignature.Slot s = sig.slots().get(i);
@@ -444,6 +442,11 @@ final class CudaSession implements DeviceSession {
         return out;
     }
 
+    /**
+     * The device copy passed for array parameter {@code a}. The storage and element checks stay here
+     * although the plan's launch rules make them: a kernel reading a buffer as a wider element type would
+     * read past its end, so direct callers of the session get them too.
+     */
     private Buffer arrayArgument(KernelIR ir, Param.Array a, Object arg) {
         ElementType want = a.array().element();
         boolean offHeap = arg instanceof OffHeapArray;
@@ -457,7 +460,6 @@ final class CudaSession implements DeviceSession {
             throw new IllegalArgumentException(ir.displayName() + ": argument " + a.index() + " ('" + a.name() + "') holds "
                     + want.javaName() + " elements, but a " + arg.getClass().getSimpleName() + " was given");
         }
-        if (offHeap) ((OffHeapArray) arg).segment(); // a closed array: a clear IllegalStateException
         Buffer b = buffers.get(arg);
         if (b == null) {
             throw new IllegalStateException("an array argument of " + ir.displayName() + " is not on " + device.device().id()

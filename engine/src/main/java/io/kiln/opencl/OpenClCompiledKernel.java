@@ -9,7 +9,9 @@ import org.jocl.cl_program;
 /**
  * A kernel built for one OpenCL device. The {@code cl_kernel} is shared by every session on the
  * device; because {@code clSetKernelArg} changes the kernel object itself, sessions set arguments
- * and enqueue while holding {@link #lock()}.
+ * and enqueue while holding {@link #lock()}. It also remembers which session set the arguments last
+ * and to what ({@link #argumentsSetBy}), so that a session launching the same kernel again sets only
+ * the arguments that changed: on PoCL each {@code clSetKernelArg} costs about a microsecond.
  */
 final class OpenClCompiledKernel implements CompiledKernel {
     private final OpenClDeviceRuntime runtime;
@@ -19,6 +21,9 @@ final class OpenClCompiledKernel implements CompiledKernel {
     private final cl_kernel kernel;
     private final Object lock = new Object();
     private boolean closed;
+    /** The session whose arguments the kernel object holds, and those arguments; guarded by {@link #lock}. */
+    private Object argumentsOwner;
+    private Object[] arguments;
 
     OpenClCompiledKernel(OpenClDeviceRuntime runtime, KernelIR ir, String source, cl_program program, cl_kernel kernel) {
         this.runtime = runtime;
@@ -55,11 +60,26 @@ final class OpenClCompiledKernel implements CompiledKernel {
         return kernel;
     }
 
+    /**
+     * The values last set on the kernel object, by argument index, when {@code session} set them; else
+     * a fresh array of {@code null}s (unknown), now owned by {@code session}. The caller updates it as it
+     * sets arguments. Call with {@link #lock()} held.
+     */
+    Object[] argumentsSetBy(Object session) {
+        if (argumentsOwner != session || arguments == null) {
+            argumentsOwner = session;
+            arguments = new Object[OpenClSession.argumentCount(ir)];
+        }
+        return arguments;
+    }
+
     @Override
     public void close() {
         synchronized (lock) {
             if (closed) return;
             closed = true;
+            argumentsOwner = null;
+            arguments = null;
             try {
                 CL.clReleaseKernel(kernel);
             } finally {

@@ -16,10 +16,12 @@ public final class OpenClResources {
     }
 
     private static final Map<Kind, AtomicLong> LIVE = new EnumMap<>(Kind.class);
+    private static final Map<Kind, AtomicLong> CREATED = new EnumMap<>(Kind.class);
 
     static {
         for (Kind k : Kind.values()) {
             LIVE.put(k, new AtomicLong());
+            CREATED.put(k, new AtomicLong());
         }
     }
 
@@ -28,6 +30,7 @@ public final class OpenClResources {
 
     static void created(Kind kind) {
         LIVE.get(kind).incrementAndGet();
+        CREATED.get(kind).incrementAndGet();
     }
 
     static void released(Kind kind) {
@@ -46,6 +49,14 @@ public final class OpenClResources {
     /** Objects of one kind created minus released. */
     public static long live(Kind kind) {
         return LIVE.get(kind).get();
+    }
+
+    /**
+     * Objects of one kind created so far in this process, released or not: tests use it to prove that
+     * a run creates no native event nobody needs.
+     */
+    public static long createdTotal(Kind kind) {
+        return CREATED.get(kind).get();
     }
 
     /** A snapshot of the live counts, for messages. */

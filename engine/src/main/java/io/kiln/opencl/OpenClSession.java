@@ -1,12 +1,12 @@
 package io.kiln.opencl;
 
-import io.kiln.KernelContext;
 import io.kiln.KilnException;
 import io.kiln.OffHeapArray;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Param;
+import io.kiln.ir.ScalarKind;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceSession;
@@ -83,14 +83,14 @@ final class OpenClSession implements DeviceSession {
 
         /** What a command that reads the buffer must wait for. */
         void readHazards(List<cl_event> into) {
-            add(into, lastWrite);
+            add(into, lastWrite, offHeap);
         }
 
         /** What a command that writes the buffer must wait for. */
         void writeHazards(List<cl_event> into) {
-            add(into, lastWrite);
-            add(into, lastComputeRead);
-            add(into, lastCopyRead);
+            add(into, lastWrite, offHeap);
+            add(into, lastComputeRead, offHeap);
+            add(into, lastCopyRead, offHeap);
         }
 
         void wrote(ClEvent e) {
@@ -104,7 +104,13 @@ final class OpenClSession implements DeviceSession {
             else lastComputeRead = e;
         }
 
-        private static void add(List<cl_event> into, ClEvent e) {
+        /**
+         * Adds {@code e}'s native event. A launch without one needs none when the waiting command is on
+         * the compute queue too (Java arrays are copied there); off-heap copies run on the copy queue,
+         * so for them it gets a marker.
+         */
+        private static void add(List<cl_event> into, ClEvent e, boolean fromCopyQueue) {
+            if (e != null && fromCopyQueue && e.lazy()) e.materialize();
             cl_event native_ = e == null ? null : e.pendingLast();
             if (native_ != null && !into.contains(native_)) into.add(native_);
         }
@@ -112,28 +118,48 @@ final class OpenClSession implements DeviceSession {
 
     /**
      * One enqueued command: its first and last {@code cl_event} (a copy over 1 GiB is several chunks in
-     * order on one queue) until it is seen complete, then its status and timestamps.
+     * order on one queue) until it is seen complete, then its status and, when the session records
+     * them, its timestamps.
+     * <p>A launch may also be enqueued <em>without</em> a native event (see {@link OpenClSession}): it is
+     * then known only by its position {@code seq} on the in-order compute queue and is complete once
+     * the session saw that position complete. Creating, querying and releasing an event costs about as
+     * much on PoCL as the launch itself, so the session creates one only where somebody needs it.
      */
     final class ClEvent implements DeviceEvent {
         private final String what;
         private final boolean onCopyQueue;
+        /** Position on the compute queue (1, 2, ...); 0 for a copy-queue command or an outside event. */
+        private final long seq;
+        /** The compute-queue position whose completion the native event proves (a marker proves more than its command). */
+        private long proves;
         private cl_event first;
         private cl_event last;
-        /** {@code CL_COMPLETE} (0) or a negative OpenCL error once settled. */
+        /** Pending (1), {@code CL_COMPLETE} (0) or a negative OpenCL error once settled. */
         private int status = 1;
         private long[] timestamps;
         private boolean reported;
 
         ClEvent(String what, boolean onCopyQueue, cl_event first, cl_event last) {
+            this(what, onCopyQueue, 0, first, last);
+        }
+
+        ClEvent(String what, boolean onCopyQueue, long seq, cl_event first, cl_event last) {
             this.what = what;
             this.onCopyQueue = onCopyQueue;
+            this.seq = seq;
+            this.proves = seq;
             this.first = first;
             this.last = last;
         }
 
-        /** The native event later commands wait for, or {@code null} once complete. */
+        /** The native event later commands wait for, or {@code null} once complete or when it has none. */
         cl_event pendingLast() {
             return last;
+        }
+
+        /** A compute-queue launch enqueued without a native event that is not yet known complete. */
+        boolean lazy() {
+            return status > 0 && last == null;
         }
 
         OpenClSession session() {
@@ -148,9 +174,23 @@ final class OpenClSession implements DeviceSession {
 
         @Override
         public synchronized boolean isComplete() {
-            if (boundsUnseen) return false;
-            if (last == null) return true;
-            if (executionStatus(last) > CL.CL_COMPLETE && executionStatus(first) >= CL.CL_COMPLETE) return false;
+            return done() && !boundsUnseen;
+        }
+
+        /**
+         * Whether the command has completed on the device, settling it if so; unlike {@link #isComplete()}
+         * blind to an error record not yet looked at, so that {@link #sweep()} still releases its events.
+         */
+        synchronized boolean done() {
+            if (status <= 0) return true;
+            if (last == null) {
+                if (seq > finishedCompute) sweep(); // a later evented command may have completed
+                if (seq > finishedCompute) return false;
+                status = CL.CL_COMPLETE;
+                return true;
+            }
+            int s = executionStatus(last);
+            if (s > CL.CL_COMPLETE && (first == last || executionStatus(first) >= CL.CL_COMPLETE)) return false;
             settle();
             return true;
         }
@@ -168,17 +208,23 @@ final class OpenClSession implements DeviceSession {
         }
 
         /**
-         * Waits for the command, reads its status and profiling timestamps, and releases its native
-         * event(s). Idempotent.
+         * Waits for the command, reads its status (and its profiling timestamps when the session records
+         * them), and releases its native event(s). Idempotent. A launch without a native event is waited
+         * for with {@code clFinish} of the compute queue.
          */
         synchronized void settle() {
-            if (last == null) return;
+            if (status <= 0) return;
+            if (last == null) {
+                if (seq > finishedCompute) finishCompute(this);
+                status = CL.CL_COMPLETE;
+                return;
+            }
             try {
                 waitQuietly(last);
                 int s = executionStatus(first);
-                if (s >= 0) s = executionStatus(last);
+                if (s >= 0 && first != last) s = executionStatus(last);
                 status = Math.min(s, CL.CL_COMPLETE);
-                if (status == CL.CL_COMPLETE) {
+                if (status == CL.CL_COMPLETE && recordTimestamps) {
                     timestamps = new long[] {profile(first, CL.CL_PROFILING_COMMAND_QUEUED),
                             profile(first, CL.CL_PROFILING_COMMAND_START), profile(last, CL.CL_PROFILING_COMMAND_END)};
                     if (timestamps[0] < 0 || timestamps[1] < 0 || timestamps[2] < 0) timestamps = null;
@@ -189,7 +235,26 @@ final class OpenClSession implements DeviceSession {
                 first = null;
                 last = null;
             }
+            if (!onCopyQueue && proves > finishedCompute) finishedCompute = proves;
             if (status < 0) failures.add(this);
+        }
+
+        /**
+         * Gives a pending launch without a native event one: a marker on the compute queue, which
+         * completes when everything issued there so far has, so it proves at least this launch. Needed
+         * only when a command on the copy queue must wait for it.
+         */
+        void materialize() {
+            cl_event ev = new cl_event();
+            try {
+                CL.clEnqueueMarkerWithWaitList(compute, 0, null, ev);
+            } catch (CLException e) {
+                throw new KilnException("enqueueing a marker after " + what + " on " + runtime.device() + " failed: " + ClInfo.error(e), e);
+            }
+            OpenClResources.created(OpenClResources.Kind.EVENT);
+            first = last = ev;
+            proves = issuedCompute;
+            pendingCompute.addLast(this);
         }
 
         /** The exception for a failed command. */
@@ -202,7 +267,40 @@ final class OpenClSession implements DeviceSession {
 
         @Override
         public String toString() {
-            return what + (last != null ? " (pending)" : status == 0 ? " (complete)" : " (failed: " + CL.stringFor_errorCode(status) + ")");
+            return what + (status > 0 ? " (pending)" : status == 0 ? " (complete)" : " (failed: " + CL.stringFor_errorCode(status) + ")");
+        }
+    }
+
+    /**
+     * What a session keeps per kernel between launches: the last geometry and the NDRange derived from
+     * it, and arrays reused for the argument values and the buffers touched, so that launching the same
+     * kernel again allocates almost nothing.
+     */
+    private static final class LaunchState {
+        final String what;
+        final Object[] values;
+        /** Per kernel argument, the type it is passed as ({@code null} for a buffer). */
+        final ScalarKind[] kinds;
+        final Buffer[] reads;
+        final Buffer[] writes;
+        long[] sizes;
+        long[] local;
+        long[][] range;
+
+        LaunchState(KernelIR ir, int argCount) {
+            what = "running " + ir.displayName();
+            values = new Object[argCount];
+            kinds = new ScalarKind[argCount];
+            int i = 0;
+            for (Param p : ir.params()) {
+                if (p instanceof Param.Scalar s) kinds[i++] = s.kind();
+                else if (p instanceof Param.Array a) {
+                    i++; // the buffer
+                    kinds[i++] = a.array().isOffHeap() ? ScalarKind.LONG : ScalarKind.INT;
+                }
+            }
+            reads = new Buffer[ir.params().size()];
+            writes = new Buffer[ir.params().size()];
         }
     }
 
@@ -216,6 +314,17 @@ final class OpenClSession implements DeviceSession {
     private final ArrayDeque<ClEvent> pendingCopy = new ArrayDeque<>();
     /** Commands that failed and were not yet reported. */
     private final List<ClEvent> failures = new ArrayList<>();
+    /** Per kernel: what the last launch of it in this session derived, reused by the next. */
+    private final IdentityHashMap<OpenClCompiledKernel, LaunchState> launches = new IdentityHashMap<>();
+    /** The wait list being built for the command being enqueued (one at a time: sessions are single-threaded). */
+    private final ArrayList<cl_event> scratch = new ArrayList<>();
+    /** Commands issued on the compute queue, and the position up to which all of them are known complete. */
+    private long issuedCompute;
+    private long finishedCompute;
+    /** Launches enqueued without a native event since the last one with. */
+    private int lazyRun;
+    /** Whether settled events read their profiling timestamps ({@link #recordTimestamps(boolean)}). */
+    private boolean recordTimestamps;
     private boolean closed;
 
     OpenClSession(OpenClDeviceRuntime runtime) {
@@ -245,6 +354,22 @@ final class OpenClSession implements DeviceSession {
     private cl_command_queue copyQueue() {
         if (copy == null) copy = createQueue(runtime);
         return copy;
+    }
+
+    /**
+     * Whether the events of later commands record device timestamps ({@link DeviceEvent#timestamps()}),
+     * off by default. When on, every launch gets a native event and its three profiling values are read
+     * when it completes; when off, a launch that nothing waits for on the device gets no native event at
+     * all, which is what makes a run of a small kernel about as cheap as a raw enqueue. Plans with
+     * {@code withProfiler()} turn it on.
+     */
+    public void recordTimestamps(boolean on) {
+        this.recordTimestamps = on;
+    }
+
+    /** Whether events record timestamps. */
+    public boolean recordsTimestamps() {
+        return recordTimestamps;
     }
 
     @Override
@@ -332,9 +457,29 @@ final class OpenClSession implements DeviceSession {
      * queries), so that a long-lived session holds native events only for running commands.
      */
     private void sweep() {
-        for (ArrayDeque<ClEvent> q : List.of(pendingCompute, pendingCopy)) {
-            while (!q.isEmpty() && q.peekFirst().isComplete()) q.removeFirst();
+        while (!pendingCompute.isEmpty() && pendingCompute.peekFirst().done()) pendingCompute.removeFirst();
+        while (!pendingCopy.isEmpty() && pendingCopy.peekFirst().done()) pendingCopy.removeFirst();
+    }
+
+    /**
+     * Waits for everything issued on the compute queue ({@code clFinish}): how a launch without a native
+     * event is awaited. A device-side failure of such a launch is seen only as far as the driver reports
+     * it from {@code clFinish}.
+     */
+    private void finishCompute(ClEvent forWhom) {
+        try {
+            CL.clFinish(compute);
+        } catch (CLException e) {
+            throw new KilnException((forWhom == null ? "a command" : forWhom.what) + " on " + runtime.device() + " failed: "
+                    + ClInfo.error(e), e);
         }
+        computeDone();
+    }
+
+    /** Everything issued on the compute queue has completed (after a blocking command or clFinish there). */
+    private void computeDone() {
+        finishedCompute = issuedCompute;
+        settleAll(pendingCompute);
     }
 
     /** Settles every command on {@code q} up to and including {@code e}: an in-order queue completed them all. */
@@ -351,9 +496,15 @@ final class OpenClSession implements DeviceSession {
         while (!q.isEmpty()) q.removeFirst().settle();
     }
 
-    /** The native events of {@code after} still pending, checked to belong to this session. */
-    private List<cl_event> waitList(List<DeviceEvent> after) {
-        List<cl_event> list = new ArrayList<>();
+    /**
+     * The native events of {@code after} still pending, checked to belong to this session, for a command
+     * on the copy queue or the compute queue. Launches without a native event are left out for a
+     * compute-queue command (the in-order queue runs it after them) and get a marker for a copy-queue
+     * one. The list is reused by the next call.
+     */
+    private List<cl_event> waitList(List<DeviceEvent> after, boolean forCopyQueue) {
+        List<cl_event> list = scratch;
+        list.clear();
         if (after == null) return list;
         for (DeviceEvent d : after) {
             if (d == null) throw new IllegalArgumentException("an event in the 'after' list is null");
@@ -361,6 +512,10 @@ final class OpenClSession implements DeviceSession {
             if (!(d instanceof ClEvent e) || e.session() != this) {
                 throw new IllegalArgumentException("the event " + d + " was not made by this OpenCL session on " + runtime.device().id()
                         + ": commands can wait only for events of their own session");
+            }
+            if (e.lazy()) {
+                if (!forCopyQueue) continue;
+                e.materialize();
             }
             cl_event n = e.pendingLast();
             if (n != null && !list.contains(n)) list.add(n);
@@ -377,7 +532,7 @@ final class OpenClSession implements DeviceSession {
     @Override
     public DeviceEvent enqueueToDevice(Object data, List<DeviceEvent> after) {
         checkOpen();
-        List<cl_event> wait = waitList(after);
+        List<cl_event> wait = waitList(after, data instanceof OffHeapArray);
         sweep();
         if (data instanceof OffHeapArray off) {
             MemorySegment segment = off.segment(); // throws a clear IllegalStateException when closed
@@ -400,7 +555,7 @@ final class OpenClSession implements DeviceSession {
             }
         }
         // blocking, after everything before it on the compute queue: all of that is complete now
-        settleAll(pendingCompute);
+        computeDone();
         b.wrote(null);
         return DeviceEvent.COMPLETE;
     }
@@ -510,7 +665,7 @@ final class OpenClSession implements DeviceSession {
     @Override
     public DeviceEvent enqueueToHost(Object data, List<DeviceEvent> after) {
         checkOpen();
-        List<cl_event> wait = waitList(after);
+        List<cl_event> wait = waitList(after, data instanceof OffHeapArray);
         sweep();
         if (data instanceof OffHeapArray off) {
             MemorySegment segment = off.segment();
@@ -544,7 +699,7 @@ final class OpenClSession implements DeviceSession {
                         + " failed (a kernel before it may have failed): " + ClInfo.error(e), e);
             }
         }
-        settleAll(pendingCompute);
+        computeDone();
         return DeviceEvent.COMPLETE;
     }
 
@@ -557,57 +712,59 @@ final class OpenClSession implements DeviceSession {
             throw new IllegalArgumentException("kernel " + compiled + " was not built for " + runtime.device().id());
         }
         KernelIR ir = k.ir();
-        if (args.length != ir.params().size()) {
-            throw new IllegalArgumentException(ir.displayName() + " takes " + ir.params().size() + " arguments, " + args.length + " were given");
-        }
-        List<cl_event> wait = waitList(after);
+        LaunchState st = launches.get(k);
+        if (st == null) launches.put(k, st = new LaunchState(ir, argumentCount(ir)));
+        List<cl_event> wait = waitList(after, false);
         sweep();
-        long[] sizes = geometry.sizes();
-        long[] local = geometry.local();
-        if (!ir.reductions().isEmpty()) {
-            long[][] adjusted = reductionShape(sizes, local, runtime.device().computeUnits(), runtime.maxWorkGroupSize());
-            sizes = adjusted[0];
-            local = adjusted[1];
-        }
-        long[][] range = ndRange(ir.kind(), sizes, local, runtime.device().computeUnits(), runtime.maxWorkGroupSize());
-        List<Object> values = new ArrayList<>();
-        List<Buffer> reads = new ArrayList<>();
-        List<Buffer> writes = new ArrayList<>();
+        long[][] range = range(st, ir, geometry);
+        // arguments as LaunchRules passed them: exactly boxed scalars, arrays of the parameter's type
+        Object[] values = st.values;
+        int v = 0, nReads = 0, nWrites = 0;
+        boolean offHeapArgs = false;
         for (Param p : ir.params()) {
             Object arg = args[p.index()];
             switch (p) {
-                case Param.Scalar s -> values.add(scalar(ir, s, arg));
+                case Param.Scalar s -> values[v++] = scalar(ir, s, arg);
                 case Param.Array a -> {
                     Buffer b = arrayArgument(ir, a, arg);
-                    values.add(b.mem);
+                    offHeapArgs |= b.offHeap;
+                    values[v++] = b.mem;
                     // the kernel ABI: (buffer, int length) for a Java array, (buffer, long length) for an off-heap array
-                    values.add(b.offHeap ? (Object) b.length : (Object) (int) b.length);
+                    values[v++] = b.offHeap ? (Object) b.length : (Object) (int) b.length;
                     if (a.access().writes()) {
                         b.writeHazards(wait);
-                        writes.add(b);
+                        st.writes[nWrites++] = b;
                     } else if (a.access().reads()) {
                         b.readHazards(wait);
-                        reads.add(b);
+                        st.reads[nReads++] = b;
                     }
                 }
                 case Param.Context c -> {
-                    if (arg != null && !(arg instanceof KernelContext)) {
-                        throw new IllegalArgumentException(ir.displayName() + ": parameter '" + c.name() + "' takes a KernelContext");
-                    }
                 }
             }
         }
         if (range == null) {
             return DeviceEvent.COMPLETE; // an empty iteration space: nothing to run
         }
+        // A native event only where it is needed: for timestamps, to wait on the device for another
+        // queue (an off-heap argument: its copies run on the copy queue), to report a failure of what it
+        // waits for, and every 64th launch so that isComplete() can see progress without clFinish.
+        // A checked launch is tracked by the read of its error record enqueued after it (trackChecked).
         boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
-        if (checked) values.add(boundsRecord());
-        cl_event ev = new cl_event();
+        if (checked) values[v] = boundsRecord(); // the last kernel parameter, kiln_err
+        boolean evented = recordTimestamps || offHeapArgs || !wait.isEmpty() || lazyRun >= 63;
+        cl_event ev = evented ? new cl_event() : null;
         synchronized (k.lock()) {
             cl_kernel kernel = k.kernel();
             try {
-                for (int i = 0; i < values.size(); i++) {
-                    setArg(kernel, i, values.get(i));
+                Object[] set = k.argumentsSetBy(this);
+                for (int i = 0; i < values.length; i++) {
+                    Object x = values[i];
+                    Object old = set[i];
+                    if (old == x || (old != null && !(x instanceof cl_mem) && old.equals(x))) continue;
+                    set[i] = null; // unknown until clSetKernelArg succeeded
+                    setArg(kernel, i, x, st.kinds[i]);
+                    set[i] = x;
                 }
                 CL.clEnqueueNDRangeKernel(compute, kernel, range[0].length, null, range[0], range[1], wait.size(), array(wait), ev);
             } catch (CLException e) {
@@ -616,60 +773,123 @@ final class OpenClSession implements DeviceSession {
                         + " failed: " + ClInfo.error(e), e);
             }
         }
-        OpenClResources.created(OpenClResources.Kind.EVENT);
-        ClEvent e = checked ? trackChecked(ir, ev) : track("running " + ir.displayName(), false, ev, ev);
-        for (Buffer b : reads) b.read(e, false);
-        for (Buffer b : writes) b.wrote(e);
+        long seq = ++issuedCompute;
+        ClEvent e;
+        if (evented) OpenClResources.created(OpenClResources.Kind.EVENT);
+        if (checked) {
+            e = trackChecked(ir, st.what, seq, ev);
+            lazyRun = 0;
+        } else if (evented) {
+            e = new ClEvent(st.what, false, seq, ev, ev);
+            pendingCompute.addLast(e);
+            lazyRun = 0;
+        } else {
+            e = new ClEvent(st.what, false, seq, null, null);
+            lazyRun++;
+        }
+        for (int i = 0; i < nReads; i++) st.reads[i].read(e, false);
+        for (int i = 0; i < nWrites; i++) st.writes[i].wrote(e);
         return e;
     }
 
-    /** The device copy passed for array parameter {@code a}, checked against what the kernel was compiled for. */
-    private Buffer arrayArgument(KernelIR ir, Param.Array a, Object arg) {
-        ElementType want = a.array().element();
-        String wanted = a.array().isOffHeap() ? offHeapName(want) : want.javaName() + "[]";
-        if (a.array().isOffHeap() != (arg instanceof OffHeapArray)) {
-            throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' was compiled for a " + wanted
-                    + ", the argument is " + (arg == null ? "null" : "a " + arg.getClass().getSimpleName())
-                    + ": pass the same kind of array the kernel method declares");
+    /** Kernel arguments of {@code ir}: one per scalar, two per array (the buffer and its length). */
+    static int argumentCount(KernelIR ir) {
+        int n = 0;
+        for (Param p : ir.params()) {
+            if (p instanceof Param.Scalar) n++;
+            else if (p instanceof Param.Array) n += 2;
         }
-        if (arg instanceof OffHeapArray off) off.segment(); // a closed array: a clear IllegalStateException
+        return io.kiln.compiler.BoundsChecks.hasChecks(ir) ? n + 1 : n;
+    }
+
+    /** The NDRange for {@code geometry}, derived again only when it differs from the last launch's. */
+    private long[][] range(LaunchState st, KernelIR ir, LaunchGeometry geometry) {
+        long[] sizes = geometry.sizes();
+        long[] local = geometry.local();
+        if (st.sizes != null && Arrays.equals(st.sizes, sizes) && Arrays.equals(st.local, local)) return st.range;
+        long[] s = sizes, l = local;
+        if (!ir.reductions().isEmpty()) {
+            long[][] adjusted = reductionShape(s, l, runtime.device().computeUnits(), runtime.maxWorkGroupSize());
+            s = adjusted[0];
+            l = adjusted[1];
+        }
+        long[][] range = ndRange(ir.kind(), s, l, runtime.device().computeUnits(), runtime.maxWorkGroupSize());
+        st.sizes = sizes.clone();
+        st.local = local == null ? null : local.clone();
+        st.range = range;
+        return range;
+    }
+
+    /**
+     * The device copy passed for array parameter {@code a}. That the argument has the parameter's type
+     * is a launch rule the plan checked ({@code LaunchRules}); what only the session knows is whether the
+     * array has a device copy, and the copy's element type is checked again because a kernel that read a
+     * {@code byte} buffer as {@code float}s would read past its end.
+     */
+    private Buffer arrayArgument(KernelIR ir, Param.Array a, Object arg) {
         Buffer b = buffers.get(arg);
         if (b == null) {
+            if (a.array().isOffHeap() != (arg instanceof OffHeapArray)) {
+                ElementType want = a.array().element();
+                throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' was compiled for a "
+                        + (a.array().isOffHeap() ? offHeapName(want) : want.javaName() + "[]") + ", the argument is "
+                        + (arg == null ? "null" : "a " + arg.getClass().getSimpleName()) + ": pass the same kind of array the kernel method declares");
+            }
             throw new IllegalStateException(ir.displayName() + ": the array passed as '" + a.name() + "' is not on "
                     + runtime.device().id() + " (call toDevice first)");
         }
-        if (b.element != want) {
-            throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' is a " + wanted
-                    + ", the argument a " + (b.offHeap ? offHeapName(b.element) : b.element.javaName() + "[]"));
+        if (b.element != a.array().element() || b.offHeap != a.array().isOffHeap()) {
+            ElementType want = a.array().element();
+            if (b.offHeap != a.array().isOffHeap()) {
+                throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' was compiled for a "
+                        + (a.array().isOffHeap() ? offHeapName(want) : want.javaName() + "[]") + ", the argument is a "
+                        + arg.getClass().getSimpleName() + ": pass the same kind of array the kernel method declares");
+            }
+            throw new IllegalArgumentException(ir.displayName() + ": parameter '" + a.name() + "' is a "
+                    + (a.array().isOffHeap() ? offHeapName(want) : want.javaName() + "[]") + ", the argument a "
+                    + (b.offHeap ? offHeapName(b.element) : b.element.javaName() + "[]"));
         }
         return b;
     }
 
+    /**
+     * The value of a scalar kernel argument: the boxed value itself for {@code int}, {@code long},
+     * {@code float} and {@code double} (the plan's launch rules pass exactly the parameter's boxed type),
+     * an {@code Integer} for the types the kernel ABI widens to {@code int}. {@link #setArg} converts by
+     * the parameter's kind, so a direct caller's {@code Integer} for a {@code float} is still passed as a
+     * float, never as an int's bits.
+     */
     private static Object scalar(KernelIR ir, Param.Scalar s, Object arg) {
-        try {
-            return switch (s.kind()) {
-                case BOOLEAN -> ((Boolean) arg) ? 1 : 0;
-                case CHAR -> (int) (Character) arg;
-                case BYTE, SHORT, INT -> ((Number) arg).intValue();
-                case LONG -> ((Number) arg).longValue();
-                case FLOAT -> ((Number) arg).floatValue();
-                case DOUBLE -> ((Number) arg).doubleValue();
-            };
-        } catch (ClassCastException | NullPointerException e) {
+        boolean fits = switch (s.kind()) {
+            case BOOLEAN -> arg instanceof Boolean;
+            case CHAR -> arg instanceof Character || arg instanceof Number;
+            default -> arg instanceof Number;
+        };
+        if (!fits) {
+            // the plan's launch rules refuse this with the task's name; this guards direct callers of the session
             throw new IllegalArgumentException(ir.displayName() + ": parameter '" + s.name() + "' is a "
                     + s.kind().name().toLowerCase(java.util.Locale.ROOT) + ", the argument is "
-                    + (arg == null ? "null" : arg.getClass().getSimpleName() + " " + arg));
+                    + (arg == null ? "null" : arg.getClass().getSimpleName() + " " + arg) + ": pass its boxed type");
         }
+        return switch (s.kind()) {
+            case INT, LONG, FLOAT, DOUBLE -> arg;
+            case BOOLEAN -> Boolean.TRUE.equals(arg) ? 1 : 0;
+            case CHAR -> arg instanceof Character c ? (int) c : arg;
+            case BYTE, SHORT -> arg instanceof Number n ? n.intValue() : arg;
+        };
     }
 
-    private static void setArg(cl_kernel kernel, int index, Object value) {
-        switch (value) {
-            case cl_mem m -> CL.clSetKernelArg(kernel, index, Sizeof.cl_mem, Pointer.to(m));
-            case Integer i -> CL.clSetKernelArg(kernel, index, Sizeof.cl_int, Pointer.to(new int[] {i}));
-            case Long l -> CL.clSetKernelArg(kernel, index, Sizeof.cl_long, Pointer.to(new long[] {l}));
-            case Float f -> CL.clSetKernelArg(kernel, index, Sizeof.cl_float, Pointer.to(new float[] {f}));
-            case Double d -> CL.clSetKernelArg(kernel, index, Sizeof.cl_double, Pointer.to(new double[] {d}));
-            default -> throw new IllegalStateException("unexpected kernel argument " + value);
+    private static void setArg(cl_kernel kernel, int index, Object value, ScalarKind kind) {
+        if (value instanceof cl_mem m) {
+            CL.clSetKernelArg(kernel, index, Sizeof.cl_mem, Pointer.to(m));
+            return;
+        }
+        Number n = (Number) value; // scalar() let only numbers through
+        switch (kind) {
+            case LONG -> CL.clSetKernelArg(kernel, index, Sizeof.cl_long, Pointer.to(new long[] {n.longValue()}));
+            case FLOAT -> CL.clSetKernelArg(kernel, index, Sizeof.cl_float, Pointer.to(new float[] {n.floatValue()}));
+            case DOUBLE -> CL.clSetKernelArg(kernel, index, Sizeof.cl_double, Pointer.to(new double[] {n.doubleValue()}));
+            default -> CL.clSetKernelArg(kernel, index, Sizeof.cl_int, Pointer.to(new int[] {n.intValue()}));
         }
     }
 
@@ -708,6 +928,9 @@ final class OpenClSession implements DeviceSession {
      * its trip count ({@code -1}: {@code computeUnits * 64} for dimension 0, 16 for the others), capped
      * at {@link #MAX_PARALLEL_SIZE} and rounded up to the local size; the kernel's grid-stride loops
      * make any size correct. Work-item kernels get their grid exactly.
+     * <p>The launch rules every back end shares (1 to 3 dimensions, one positive local size per
+     * dimension or loop, whole work-groups) were checked by the plan ({@code Grid}, {@code LaunchRules});
+     * what is left here is this device's own limit, its largest work-group.
      */
     static long[][] ndRange(KernelKind kind, long[] sizes, long[] local, int computeUnits, long maxWorkGroupSize) {
         long[] global;
@@ -717,7 +940,6 @@ final class OpenClSession implements DeviceSession {
             }
             case LOOP_PARALLEL -> {
                 if (sizes == null || sizes.length == 0) return new long[][] {{1}, null};
-                checkDims(sizes, local);
                 if (local == null) local = defaultParallelLocal(sizes.length, maxWorkGroupSize);
                 global = new long[sizes.length];
                 for (int d = 0; d < sizes.length; d++) {
@@ -730,22 +952,9 @@ final class OpenClSession implements DeviceSession {
                 }
             }
             case WORK_ITEM -> {
-                if (sizes == null || sizes.length == 0) {
-                    throw new IllegalArgumentException("a work-item kernel needs a grid of 1 to 3 dimensions");
-                }
-                checkDims(sizes, local);
                 global = sizes.clone();
-                for (int d = 0; d < global.length; d++) {
-                    if (global[d] == 0) return null;
-                    if (global[d] < 0) {
-                        throw new IllegalArgumentException("global size " + global[d] + " in dimension " + d + " is negative");
-                    }
-                    if (local != null && global[d] % local[d] != 0) {
-                        throw new IllegalArgumentException("the global size " + global[d] + " in dimension " + d
-                                + " is not a multiple of the local size " + local[d] + ": OpenCL 1.2 requires whole work-groups. "
-                                + "Round the grid up to " + ((global[d] + local[d] - 1) / local[d] * local[d])
-                                + " and skip the extra work-items in the kernel (if (i >= n) return;)");
-                    }
+                for (long g : global) {
+                    if (g == 0) return null;
                 }
             }
             default -> throw new IllegalStateException(kind.toString());
@@ -755,7 +964,7 @@ final class OpenClSession implements DeviceSession {
             for (long l : local) product *= l;
             if (product > maxWorkGroupSize) {
                 throw new IllegalArgumentException("the work-group size " + Arrays.toString(local) + " has " + product
-                        + " work-items; this device allows at most " + maxWorkGroupSize + " per group");
+                        + " work-items; this device allows at most " + maxWorkGroupSize + " per group: choose a smaller local size");
             }
         }
         return new long[][] {global, local == null ? null : local.clone()};
@@ -774,23 +983,6 @@ final class OpenClSession implements DeviceSession {
             default -> new long[] {2, 4, 8};
         };
         return maxWorkGroupSize >= 64 ? local : null;
-    }
-
-    private static void checkDims(long[] sizes, long[] local) {
-        if (sizes.length > 3) {
-            throw new IllegalArgumentException("OpenCL launches have 1 to 3 dimensions, this one has " + sizes.length);
-        }
-        if (local != null) {
-            if (local.length != sizes.length) {
-                throw new IllegalArgumentException("the local size has " + local.length + " dimension(s), the launch "
-                        + sizes.length + ": give one local size per dimension");
-            }
-            for (int d = 0; d < local.length; d++) {
-                if (local[d] <= 0) {
-                    throw new IllegalArgumentException("local size " + local[d] + " in dimension " + d + " must be positive");
-                }
-            }
-        }
     }
 
     // ------------------------------------------------------------ bounds checks (engineer A2)
@@ -827,24 +1019,31 @@ final class OpenClSession implements DeviceSession {
     }
 
     /**
-     * Tracks checked launch {@code ev} together with a non-blocking read of the error record enqueued right
-     * after it: the launch's event completes when the record is on the host, and the host looks at it when it
-     * waits anyway ({@link #checkBounds()}), so checks add no blocking call per launch.
+     * Tracks checked launch number {@code seq} together with a non-blocking read of the error record
+     * enqueued right after it: the launch's event completes when the record is on the host, and the host
+     * looks at it when it waits anyway ({@link #checkBounds()}), so checks add no blocking call per launch.
+     * The read always has a native event (the launch itself only where {@code ev} is not {@code null}):
+     * the run must read the record before it returns, even on the fast path without launch events.
      */
-    private ClEvent trackChecked(KernelIR ir, cl_event ev) {
+    private ClEvent trackChecked(KernelIR ir, String what, long seq, cl_event ev) {
         java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect(io.kiln.compiler.BoundsChecks.RECORD_INTS * 4)
                 .order(java.nio.ByteOrder.nativeOrder());
         cl_event read = new cl_event();
         try {
             CL.clEnqueueReadBuffer(compute, boundsRecord, false, 0, host.capacity(), Pointer.to(host), 0, null, read);
         } catch (CLException e) {
-            waitQuietly(ev);
-            releaseEvent(ev);
+            if (ev != null) {
+                waitQuietly(ev);
+                releaseEvent(ev);
+            } else {
+                finishCompute(null);
+            }
             throw new KilnException("reading the bounds-check record of " + ir.displayName() + " on " + runtime.device()
                     + " failed: " + ClInfo.error(e), e);
         }
         OpenClResources.created(OpenClResources.Kind.EVENT);
-        ClEvent e = track("running " + ir.displayName(), false, ev, read);
+        ClEvent e = new ClEvent(what, false, seq, ev == null ? read : ev, read);
+        pendingCompute.addLast(e);
         e.boundsUnseen = true;
         boundsReads.addLast(new BoundsRead(ir, e, host));
         return e;
@@ -891,10 +1090,14 @@ final class OpenClSession implements DeviceSession {
     @Override
     public void await(List<DeviceEvent> events) {
         checkOpen();
-        waitList(events); // checks that they are ours
+        waitList(events, false); // checks that they are ours
         KilnException failure = null;
         for (DeviceEvent d : events) {
             if (!(d instanceof ClEvent e)) continue;
+            if (e.lazy()) {
+                e.settle(); // clFinish of the compute queue, unless already known complete
+                continue;
+            }
             settleThrough(e.onCopyQueue ? pendingCopy : pendingCompute, e);
             e.settle();
             if (e.status < 0) {
@@ -919,6 +1122,7 @@ final class OpenClSession implements DeviceSession {
                 if (queueFailure == null) queueFailure = new KilnException("a command on " + runtime.device() + " failed: " + ClInfo.error(e), e);
             }
         }
+        finishedCompute = issuedCompute;
         settleAll(pendingCompute);
         settleAll(pendingCopy);
         KilnException failure = null;
@@ -963,6 +1167,7 @@ final class OpenClSession implements DeviceSession {
             }
         }
         try {
+            finishedCompute = issuedCompute;
             settleAll(pendingCompute);
             settleAll(pendingCopy);
         } catch (RuntimeException e) {
@@ -977,6 +1182,7 @@ final class OpenClSession implements DeviceSession {
             }
         }
         buffers.clear();
+        launches.clear();
         try {
             releaseBoundsRecord();
         } catch (RuntimeException e) {

@@ -50,6 +50,7 @@ class CopyKernelOverlapTest {
         float[] a = new float[64];
         try (OpenClCompiledKernel k = OffHeapSessionTest.handWritten(device, busyIr(), BUSY, "busy");
              OpenClSession s = (OpenClSession) device.openSession(); FloatArray big = FloatArray.allocate(n)) {
+            s.recordTimestamps(true);
             for (int q = 0; q < n; q += 4096) big.set(q, q);
             s.toDevice(a);
             s.await(List.of(s.enqueueToDevice(big, List.of()))); // warm-up: the copy queue, the buffer

@@ -72,6 +72,7 @@ class EventSessionTest {
              OpenClSession s = (OpenClSession) device.openSession();
              FloatArray src = FloatArray.allocate(n); FloatArray dst = FloatArray.allocate(n)) {
             LaunchGeometry g = new LaunchGeometry(new long[] {256}, new long[] {64});
+            s.recordTimestamps(true);
             for (int round = 0; round < 20; round++) {
                 float[] first = new float[n];
                 for (int q = 0; q < n; q++) src.set(q, first[q] = r.nextFloat() * 2000 - 1000);

@@ -4,7 +4,9 @@ import io.kiln.Parallel;
 
 /**
  * Image kernels on interleaved 8-bit images (row-major, {@code channels} bytes per pixel, bytes read
- * as unsigned 0..255), written in Kiln's kernel language.
+ * as unsigned 0..255), written in Kiln's kernel language. The full set of image operations (every
+ * OpenCV and Pillow resize mode, geometry, conversions, batches and presets) is in {@link ImageResize},
+ * {@link ImageGeometry}, {@link ImageConvert} and {@link ImagePresets}; see docs/library-images.md.
  */
 public final class ImageOps {
     private ImageOps() {
