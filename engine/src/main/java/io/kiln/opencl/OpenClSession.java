@@ -157,6 +157,11 @@ final class OpenClSession implements DeviceSession {
             return last;
         }
 
+        /** Whether the session has already seen the command complete (no driver call). */
+        boolean seenComplete() {
+            return status <= 0 || last == null && seq <= finishedCompute;
+        }
+
         /** A compute-queue launch enqueued without a native event that is not yet known complete. */
         boolean lazy() {
             return status > 0 && last == null;
@@ -753,7 +758,10 @@ final class OpenClSession implements DeviceSession {
         boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
         if (checked) values[v] = boundsRecord(); // the last kernel parameter, kiln_err
         boolean evented = recordTimestamps || offHeapArgs || !wait.isEmpty() || lazyRun >= 63;
-        cl_event ev = evented ? new cl_event() : null;
+        // a checked launch's native event, where needed, is its record read's (trackChecked); the launch
+        // itself keeps one only for its timestamps and for a failure of what it waits for
+        boolean launchEvent = checked ? recordTimestamps || !wait.isEmpty() : evented;
+        cl_event ev = launchEvent ? new cl_event() : null;
         synchronized (k.lock()) {
             cl_kernel kernel = k.kernel();
             try {
@@ -775,10 +783,11 @@ final class OpenClSession implements DeviceSession {
         }
         long seq = ++issuedCompute;
         ClEvent e;
-        if (evented) OpenClResources.created(OpenClResources.Kind.EVENT);
+        if (launchEvent) OpenClResources.created(OpenClResources.Kind.EVENT);
         if (checked) {
-            e = trackChecked(ir, st.what, seq, ev);
-            lazyRun = 0;
+            e = trackChecked(ir, st.what, ev, evented);
+            if (evented) lazyRun = 0;
+            else lazyRun++;
         } else if (evented) {
             e = new ClEvent(st.what, false, seq, ev, ev);
             pendingCompute.addLast(e);
@@ -1025,25 +1034,34 @@ final class OpenClSession implements DeviceSession {
      * The read always has a native event (the launch itself only where {@code ev} is not {@code null}):
      * the run must read the record before it returns, even on the fast path without launch events.
      */
-    private ClEvent trackChecked(KernelIR ir, String what, long seq, cl_event ev) {
+    private ClEvent trackChecked(KernelIR ir, String what, cl_event ev, boolean evented) {
         java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect(io.kiln.compiler.BoundsChecks.RECORD_INTS * 4)
                 .order(java.nio.ByteOrder.nativeOrder());
-        cl_event read = new cl_event();
+        cl_event read = evented ? new cl_event() : null;
         try {
             CL.clEnqueueReadBuffer(compute, boundsRecord, false, 0, host.capacity(), Pointer.to(host), 0, null, read);
         } catch (CLException e) {
             if (ev != null) {
                 waitQuietly(ev);
                 releaseEvent(ev);
-            } else {
-                finishCompute(null);
             }
+            finishCompute(null);
             throw new KilnException("reading the bounds-check record of " + ir.displayName() + " on " + runtime.device()
                     + " failed: " + ClInfo.error(e), e);
         }
-        OpenClResources.created(OpenClResources.Kind.EVENT);
-        ClEvent e = new ClEvent(what, false, seq, ev == null ? read : ev, read);
-        pendingCompute.addLast(e);
+        long seq = ++issuedCompute; // the read's position: complete there means the launch and its record are
+        ClEvent e;
+        if (read != null) {
+            OpenClResources.created(OpenClResources.Kind.EVENT);
+            e = new ClEvent(what, false, seq, ev == null ? read : ev, read);
+            pendingCompute.addLast(e);
+        } else {
+            if (ev != null) {
+                waitQuietly(ev); // not reached: a launch event implies a read event (waits or timestamps)
+                releaseEvent(ev);
+            }
+            e = new ClEvent(what, false, seq, null, null);
+        }
         e.boundsUnseen = true;
         boundsReads.addLast(new BoundsRead(ir, e, host));
         return e;
@@ -1057,7 +1075,7 @@ final class OpenClSession implements DeviceSession {
     private void checkBounds() {
         while (!boundsReads.isEmpty()) {
             BoundsRead r = boundsReads.peekFirst();
-            if (r.event().pendingLast() != null) return; // not settled by this wait: a later one looks
+            if (!r.event().seenComplete()) return; // not settled by this wait: a later one looks
             boundsReads.removeFirst();
             r.event().boundsUnseen = false;
             int[] record = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
