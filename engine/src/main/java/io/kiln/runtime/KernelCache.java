@@ -146,16 +146,24 @@ public final class KernelCache {
      * it closes the lease.
      */
     public Lease acquire(Method method, DeviceRuntime runtime) {
+        return acquire(method, runtime, true);
+    }
+
+    /**
+     * As {@link #acquire(Method, DeviceRuntime)}; without {@code boundsChecks} the kernel is built without
+     * Java's bounds checks ({@code ExecutionPlan.withBoundsChecks(false)}), a separate entry of the cache.
+     */
+    public Lease acquire(Method method, DeviceRuntime runtime, boolean boundsChecks) {
         KernelIR ir = irOf(method);
         PerClass pc = perClass.get(method.getDeclaringClass());
         String deviceId = runtime.device().id();
         synchronized (this) {
             if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
-            String key = key(method);
+            String key = boundsChecks ? key(method) : key(method) + " unchecked";
             Entry e = pc.built.computeIfAbsent(key, k -> new HashMap<>()).get(deviceId);
             if (e == null) {
                 // Built while holding the lock: two plans must not build the same kernel twice.
-                e = new Entry(runtime.compile(ir), pc, key, deviceId);
+                e = new Entry(runtime.compile(boundsChecks ? ir : io.kiln.compiler.BoundsChecks.strip(ir)), pc, key, deviceId);
                 pc.built.get(key).put(deviceId, e);
                 lru.put(e, Boolean.TRUE);
                 trim();

@@ -168,6 +168,8 @@ public final class PlanExecutor implements AutoCloseable {
     private final Map<String, Device> taskDevices = new HashMap<>();
     private final Map<String, Grid> grids = new HashMap<>();
     private boolean profiler;
+    /** {@link io.kiln.ExecutionPlan#withBoundsChecks(boolean)}. */
+    private boolean boundsChecks = true;
     private FallbackPolicy fallback = FallbackPolicy.FAIL;
 
     private final Map<String, DeviceSession> sessions = new LinkedHashMap<>();
@@ -273,6 +275,14 @@ public final class PlanExecutor implements AutoCloseable {
         this.profiler = on;
         schedule = null;
         steps = null;
+    }
+
+    /** Whether kernels are built with Java's bounds checks (on by default); the kernels are built again. */
+    public synchronized void setBoundsChecks(boolean on) {
+        checkOpen();
+        if (boundsChecks == on) return;
+        this.boundsChecks = on;
+        unprepare();
     }
 
     public synchronized void setFallback(FallbackPolicy policy) {
@@ -459,7 +469,7 @@ public final class PlanExecutor implements AutoCloseable {
             throw new KernelCompilationException(ir.displayName() + " uses atomics, which the " + runtime.device().backend()
                     + " back end does not implement; run it on a device whose back end does");
         }
-        return context.kernels().acquire(task.method(), runtime);
+        return context.kernels().acquire(task.method(), runtime, boundsChecks);
     }
 
     private static boolean usesAtomics(KernelIR ir) {
@@ -900,7 +910,7 @@ public final class PlanExecutor implements AutoCloseable {
                     makeHostValid(data, res(step.slot()), c, null);
                     c.transferNanos[step.task()] += System.nanoTime() - s0;
                 }
-                case LAUNCH -> launch(step.task(), step.target(), c, rs);
+                case LAUNCH -> launch(step.task(), step.target(), c, rs, waitFor);
                 case COPY_TO_HOST -> {
                     if (!step.everyRun() && firstRunDone) continue;
                     long t0 = System.nanoTime();
@@ -1205,7 +1215,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    private void launch(int t, Prepared p, Counters c, RunState rs) {
+    private void launch(int t, Prepared p, Counters c, RunState rs, List<Issued> waitFor) {
         Object[] a = args[t];
         List<Issued> deps = new ArrayList<>();
         for (int i = 0; i < p.arraySlots.length; i++) {
@@ -1224,6 +1234,8 @@ public final class PlanExecutor implements AutoCloseable {
             rs.launching = -1;
         }
         if (profiler) p.session.await(List.of(e.event()));
+        // a kernel with bounds checks: the run's final wait looks at its error record, so the run throws
+        if (io.kiln.compiler.BoundsChecks.hasChecks(p.lease.kernel().ir())) waitFor.add(e);
         c.kernelNanos[t] += System.nanoTime() - k0;
         for (int i = 0; i < p.arraySlots.length; i++) {
             Residency r = res(p.arraySlots[i]);

@@ -1,0 +1,71 @@
+package io.kiln.passes;
+
+import io.kiln.compiler.BoundsChecks;
+import io.kiln.compiler.FrontEnd;
+import io.kiln.ir.Block;
+import io.kiln.ir.Instr;
+import io.kiln.ir.IrParser;
+import io.kiln.ir.IrPrinter;
+import io.kiln.ir.IrVerificationException;
+import io.kiln.ir.IrVerifier;
+import io.kiln.ir.KernelIR;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Which checks {@link RangeCheckElimination} removes, which it keeps, and the IR rules of {@link Instr.CheckIndex}. */
+class RangeCheckEliminationTest {
+
+    static KernelIR ir(String name) {
+        Method m = Arrays.stream(BoundsKernels.class.getDeclaredMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+        return FrontEnd.compile(m);
+    }
+
+    static long checks(KernelIR ir) {
+        return ir.blocks().stream().map(Block::instrs).flatMap(java.util.List::stream).filter(i -> i instanceof Instr.CheckIndex).count();
+    }
+
+    @Test
+    void provenAccessesLoseTheirChecks() {
+        for (String k : new String[] {"scale", "counted", "guarded", "privateConstant", "offHeapScale"}) {
+            KernelIR ir = ir(k);
+            assertEquals(0, checks(ir), k + ":\n" + IrPrinter.print(ir));
+        }
+    }
+
+    @Test
+    void unprovenAccessesKeepTheirChecks() {
+        assertEquals(1, checks(ir("otherArray")), "x[i] under i < y.length");
+        assertEquals(2, checks(ir("changedIndex")), "x[j] with j changed after the test");
+        assertEquals(1, checks(ir("fromNegative")), "a counter that starts at a scalar may be negative");
+        assertEquals(1, checks(ir("shiftedCopy")), "in[i + offset]");
+        assertEquals(2, checks(ir("privateIndex")), "idx[i] under i < out.length and t[idx[i]]; the four constant stores are proven");
+    }
+
+    @Test
+    void thePassDoesNothingWithoutChecksAndStripRemovesAll() {
+        KernelIR stripped = BoundsChecks.strip(ir("shiftedCopy"));
+        assertFalse(BoundsChecks.hasChecks(stripped));
+        assertSame(stripped, new RangeCheckElimination().run(stripped));
+        IrVerifier.verify(stripped);
+    }
+
+    @Test
+    void checkIndexPrintsParsesAndIsVerified() {
+        KernelIR ir = ir("shiftedCopy");
+        String text = IrPrinter.print(ir);
+        assertTrue(text.contains("check @in[%t_3] line "), text);
+        assertEquals(text, IrPrinter.print(IrParser.parse(text)));
+        // a check that is not followed by the access it guards breaks CHECK_INDEX
+        String broken = text.replaceFirst("(  check @in\\[%t_3\\] line \\d+\n)(  \\S+ = load @in\\[%t_3\\]\n)", "$2$1");
+        IrVerificationException e = assertThrows(IrVerificationException.class, () -> IrVerifier.verify(IrParser.parse(broken)));
+        assertTrue(e.getMessage().contains("must be followed by the load, store or atomic"), e.getMessage());
+    }
+}
