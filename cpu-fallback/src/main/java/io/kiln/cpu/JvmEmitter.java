@@ -1063,6 +1063,10 @@ final class JvmEmitter {
                     barrierState(k, false);
                 }
                 case Instr.Atomic a -> atomic(a);
+                // Placeholder until the CPU back end implements it (engineer B2): Java arrays check
+                // their own bounds, so the access that follows throws ArrayIndexOutOfBoundsException.
+                case Instr.CheckIndex c -> {
+                }
             }
         }
 

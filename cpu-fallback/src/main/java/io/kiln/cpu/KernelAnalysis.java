@@ -472,6 +472,7 @@ final class KernelAnalysis {
             case Instr.ParallelStride p -> p.dst();
             case Instr.Barrier b -> null;
             case Instr.Atomic a -> a.dst();
+            case Instr.CheckIndex c -> null;
         };
     }
 
@@ -493,6 +494,7 @@ final class KernelAnalysis {
             case Instr.ParallelStride p -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand()) : List.of(a.index(), a.operand(), a.expected());
+            case Instr.CheckIndex c -> List.of(c.index());
         };
     }
 
