@@ -5,6 +5,7 @@ import io.kiln.DoubleArray;
 import io.kiln.FloatArray;
 import io.kiln.IntArray;
 import io.kiln.KernelContext;
+import io.kiln.KernelIndexOutOfBoundsException;
 import io.kiln.KilnException;
 import io.kiln.LongArray;
 import io.kiln.OffHeapArray;
@@ -22,6 +23,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -124,10 +126,25 @@ final class CpuKernel implements CompiledKernel {
 
     // ------------------------------------------------------------------------------------ launching
 
-    /** Runs one launch to completion on {@code pool} and the calling thread. */
+    /** Runs one launch to completion on {@code pool} and the calling thread, without a way to cancel it. */
     void launch(Object[] args, LaunchGeometry geometry, ForkJoinPool pool, int parallelism) {
+        launch(args, geometry, pool, parallelism, new LaunchControl());
+    }
+
+    /**
+     * Runs one launch to completion on {@code pool} and the calling thread. When {@code control} is
+     * cancelled, the generated loops stop at their next check, no further chunk starts, and this
+     * throws a {@link CancellationException} naming the kernel.
+     */
+    void launch(Object[] args, LaunchGeometry geometry, ForkJoinPool pool, int parallelism, LaunchControl control) {
         checkArguments(args);
-        if (offHeapParams) args = segments(args);
+        // The generated methods take the kernel's arguments (off-heap arrays as their segments),
+        // then the launch's control (see JvmEmitter.unpackArguments).
+        Object[] mapped = offHeapParams ? segments(args) : args;
+        Object[] full = java.util.Arrays.copyOf(mapped, mapped.length + 1);
+        full[mapped.length] = control;
+        args = full;
+        if (control.cancelled) throw cancelled();
         long[] sizes = geometry == null || geometry.sizes() == null ? new long[] {1} : geometry.sizes();
         switch (ir.kind()) {
             case SINGLE -> runSingle(args);
@@ -142,6 +159,34 @@ final class CpuKernel implements CompiledKernel {
         } catch (Throwable t) {
             throw failure(t);
         }
+    }
+
+    /** The check's array and line, from the IR, with the index and length the generated code found. */
+    private KernelIndexOutOfBoundsException outOfBounds(KernelSupport.OutOfBounds o) {
+        java.util.List<io.kiln.ir.Instr.CheckIndex> checks = KernelAnalysis.checks(ir);
+        io.kiln.ir.Instr.CheckIndex c = o.check >= 0 && o.check < checks.size() ? checks.get(o.check) : null;
+        String kind = c == null ? "array" : switch (c.array().space()) {
+            case GLOBAL -> "parameter";
+            case PRIVATE -> "private array";
+            case LOCAL -> "local array";
+            case CONSTANT -> "constant table";
+        };
+        String name = c == null ? "#" + o.check : c.array().name();
+        return new KernelIndexOutOfBoundsException(ir.displayName(), kind, name, o.index, o.length, sourceFile(),
+                c == null ? 0 : c.line(), CpuDeviceRuntime.DEVICE_ID);
+    }
+
+    /** The source file javac names for the kernel's top-level class (as the GPU back ends report it). */
+    private String sourceFile() {
+        String owner = ir.ownerClass();
+        String simple = owner.substring(owner.lastIndexOf('.') + 1);
+        int dollar = simple.indexOf('$');
+        return (dollar > 0 ? simple.substring(0, dollar) : simple) + ".java";
+    }
+
+    private CancellationException cancelled() {
+        return new CancellationException("kernel " + ir.displayName() + " was cancelled on the cpu device "
+                + "(it stopped at a loop back-edge; arrays it writes may hold partial results)");
     }
 
     private void launchLoops(Object[] args, long[] sizes, ForkJoinPool pool, int parallelism) {
@@ -286,6 +331,8 @@ final class CpuKernel implements CompiledKernel {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final LongAdder busy = new LongAdder();
         final Thread caller = Thread.currentThread();
+        /** The launch's cancellation flag, the last element of {@code args}. */
+        final LaunchControl control;
         /** Per chunk, the raw bits of each reduction's partial ({@code null} without reductions). */
         final long[][] partials;
         final int reductionCount = ir.reductions().size();
@@ -300,6 +347,7 @@ final class CpuKernel implements CompiledKernel {
             this.splitDim = splitDim;
             this.remaining = new AtomicInteger(chunks);
             this.partials = ir.reductions().isEmpty() ? null : new long[chunks][];
+            this.control = (LaunchControl) args[args.length - 1];
         }
 
         @Override
@@ -308,9 +356,15 @@ final class CpuKernel implements CompiledKernel {
             while ((c = next.getAndIncrement()) < chunks) {
                 long t0 = System.nanoTime();
                 try {
-                    if (failure.get() == null) runChunk(c);
+                    // A chunk boundary is a cancellation point too (the chunk loop itself is not tested).
+                    if (failure.get() == null) {
+                        if (control.cancelled) throw KernelSupport.cancelled();
+                        runChunk(c);
+                    }
                 } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
+                    // The first failure wins; the other chunks stop at their next cancellation check,
+                    // as Java stops at the first exception.
+                    if (failure.compareAndSet(null, t)) control.cancel();
                 }
                 busy.add(System.nanoTime() - t0);
                 if (remaining.decrementAndGet() == 0 && Thread.currentThread() != caller) {
@@ -509,10 +563,12 @@ final class CpuKernel implements CompiledKernel {
         }
     }
 
-    private KilnException failure(Throwable t) {
+    private RuntimeException failure(Throwable t) {
         if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
             throw (VirtualMachineError) t;
         }
+        if (t instanceof KernelSupport.Cancelled) return cancelled();
+        if (t instanceof KernelSupport.OutOfBounds o) return outOfBounds(o);
         return new KilnException("kernel " + ir.displayName() + " failed on the cpu device: " + t, t);
     }
 

@@ -8,11 +8,14 @@ import io.kiln.spi.LaunchGeometry;
  * The cpu device's side of one execution plan. The cpu has no memory of its own: kernels run on the
  * host arrays themselves, so transfers are no-ops and {@link #copiesData()} is {@code false} (the
  * engine then issues none). A launch runs to completion before it returns, which keeps the order in
- * which commands were issued; {@link #finish()} has nothing left to wait for.
+ * which commands were issued; {@link #finish()} has nothing left to wait for. {@link #cancel()} stops
+ * a launch in flight from another thread.
  */
 final class CpuSession implements DeviceSession {
     private final CpuDeviceRuntime runtime;
     private volatile boolean closed;
+    /** The controls of the launches in flight (one at a time per plan, but cancel() comes from any thread). */
+    private final java.util.Set<LaunchControl> inFlight = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     CpuSession(CpuDeviceRuntime runtime) {
         this.runtime = runtime;
@@ -42,7 +45,27 @@ final class CpuSession implements DeviceSession {
             throw new IllegalArgumentException("the cpu device cannot launch " + kernel.getClass().getName()
                     + ": build kernels for it with its own DeviceRuntime.compile");
         }
-        k.launch(args, geometry, runtime.pool(), runtime.parallelism());
+        LaunchControl control = new LaunchControl();
+        inFlight.add(control);
+        try {
+            k.launch(args, geometry, runtime.pool(), runtime.parallelism(), control);
+        } finally {
+            inFlight.remove(control);
+        }
+    }
+
+    /**
+     * Stops the launches in flight: their loops test the flag at back-edges (every loop header but
+     * those of innermost counted loops, see {@code KernelAnalysis.cancelChecks}) and no further chunk
+     * starts; the launching call then throws {@link java.util.concurrent.CancellationException}
+     * naming the kernel. Launches issued afterwards run normally, so the session stays usable.
+     *
+     * @return {@code true}: the cpu device can always stop its work
+     */
+    @Override
+    public boolean cancel() {
+        for (LaunchControl c : inFlight) c.cancel();
+        return true;
     }
 
     // Transitional: one in-order queue, so every command already runs after those issued before it.

@@ -31,6 +31,7 @@ import java.lang.constant.ConstantDescs;
 import java.lang.constant.DynamicConstantDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodType;
+import java.util.concurrent.CancellationException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -111,6 +112,7 @@ final class JvmEmitter {
     private static final ClassDesc CD_DOUBLE = ClassDesc.of("java.lang.Double");
     private static final ClassDesc CD_ATOMICS = ClassDesc.of(CpuAtomics.class.getName());
     private static final ClassDesc CD_SUPPORT = ClassDesc.of(KernelSupport.class.getName());
+    private static final ClassDesc CD_CONTROL = ClassDesc.of(LaunchControl.class.getName());
     static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
     private static final ClassDesc CD_VALUE_LAYOUT = ClassDesc.of("java.lang.foreign.ValueLayout");
 
@@ -329,6 +331,8 @@ final class JvmEmitter {
         private final Label[] blockLabel;
         private int nextSlot = 7;
         private int limitSlot = -1;
+        /** The launch's {@link LaunchControl}, loaded at entry when some loop header tests it. */
+        private int controlSlot = -1;
         private final int[] idSlot = {-1, -1, -1};
         private final int[] hiSlot = {-1, -1, -1};
         private final int[] globalSlot = {-1, -1, -1};
@@ -426,6 +430,15 @@ final class JvmEmitter {
         }
 
         private void unpackArguments() {
+            if (!an.cancelChecks.isEmpty()) {
+                // The LaunchControl follows the kernel's arguments (CpuKernel appends it).
+                controlSlot = alloc(1, "the launch's cancellation flag");
+                cb.aload(ARGS);
+                cb.loadConstant(ir.params().size());
+                cb.aaload();
+                cb.checkcast(CD_CONTROL);
+                cb.astore(controlSlot);
+            }
             for (Param p : ir.params()) {
                 switch (p) {
                     case Param.Array a -> {
@@ -767,11 +780,83 @@ final class JvmEmitter {
             cb.goto_(blockLabel[0]);
             for (Block b : ir.blocks()) {
                 cb.labelBinding(blockLabel[b.id()]);
+                if (an.cancelChecks.get(b.id())) cancelCheck();
                 for (Instr i : b.instrs()) {
                     instr(i);
                 }
                 terminator(b);
             }
+        }
+
+        /** Pushes the length of {@code a}: {@code arraylength} (int), or an off-heap array's element count (long). */
+        private void length(ArrayRef a) {
+            cb.aload(arraySlot[a.id()]);
+            if (a.isOffHeap()) {
+                // byteSize() / element bytes, as a shift: the length in elements, a long.
+                cb.invokeinterface(CD_SEGMENT, "byteSize", MethodTypeDesc.of(CD_long));
+                int shift = Integer.numberOfTrailingZeros(a.element().bytes());
+                if (shift > 0) {
+                    cb.loadConstant(shift);
+                    cb.lushr();
+                }
+            } else {
+                cb.arraylength();
+            }
+        }
+
+        /**
+         * Java's bounds check, made explicit so that Kiln's exception, not the JVM's, reports it:
+         * {@code if (index < 0 || index >= length) throw KernelSupport.outOfBounds(index, length, check)}.
+         * It runs before the access, so a bad access never happens (the JVM's own check after it, now
+         * redundant, is removed by C2, which also folds the two compares into one unsigned compare and
+         * hoists it out of counted loops). {@code check} numbers the CheckIndex in block order
+         * ({@link KernelAnalysis#checks}); CpuKernel turns it into the array and the source line.
+         */
+        private void checkIndex(Instr.CheckIndex c) {
+            Label fail = cb.newLabel();
+            Label ok = cb.newLabel();
+            boolean wide = c.array().isOffHeap() || c.index().type() == Type.I64;
+            load(c.index());
+            if (c.index().type() == Type.I64) {
+                cb.lconst_0();
+                cb.lcmp();
+            }
+            cb.iflt(fail);
+            load(c.index());
+            if (wide && c.index().type() == Type.I32) cb.i2l();
+            length(c.array());
+            if (wide && !c.array().isOffHeap()) cb.i2l();
+            if (wide) {
+                cb.lcmp();
+                cb.iflt(ok);
+            } else {
+                cb.if_icmplt(ok);
+            }
+            cb.labelBinding(fail);
+            load(c.index());
+            if (c.index().type() == Type.I32) cb.i2l();
+            length(c.array());
+            if (!c.array().isOffHeap()) cb.i2l();
+            cb.loadConstant(an.checkId(c));
+            cb.invokestatic(CD_SUPPORT, "outOfBounds", MethodTypeDesc.of(ClassDesc.of(KernelSupport.OutOfBounds.class.getName()),
+                    CD_long, CD_long, CD_int));
+            cb.athrow();
+            cb.labelBinding(ok);
+        }
+
+        /**
+         * At a loop header that KernelAnalysis chose: {@code if (control.cancelled) throw
+         * KernelSupport.cancelled();} (CpuKernel turns the exception into the launch's
+         * CancellationException naming the kernel).
+         */
+        private void cancelCheck() {
+            Label go = cb.newLabel();
+            cb.aload(controlSlot);
+            cb.getfield(CD_CONTROL, "cancelled", ConstantDescs.CD_boolean);
+            cb.ifeq(go);
+            cb.invokestatic(CD_SUPPORT, "cancelled", MethodTypeDesc.of(ClassDesc.of(CancellationException.class.getName())));
+            cb.athrow();
+            cb.labelBinding(go);
         }
 
         // ---------------------------------------------------------------- values
@@ -923,18 +1008,7 @@ final class JvmEmitter {
                     }
                 }
                 case Instr.ArrayLength l -> {
-                    cb.aload(arraySlot[l.array().id()]);
-                    if (l.array().isOffHeap()) {
-                        // byteSize() / element bytes, as a shift: the length in elements, a long.
-                        cb.invokeinterface(CD_SEGMENT, "byteSize", MethodTypeDesc.of(CD_long));
-                        int shift = Integer.numberOfTrailingZeros(l.array().element().bytes());
-                        if (shift > 0) {
-                            cb.loadConstant(shift);
-                            cb.lushr();
-                        }
-                    } else {
-                        cb.arraylength();
-                    }
+                    length(l.array());
                     store(l.dst());
                 }
                 case Instr.MathCall m -> mathCall(m);
@@ -1034,6 +1108,7 @@ final class JvmEmitter {
                     barrierState(k, false);
                 }
                 case Instr.Atomic a -> atomic(a);
+                case Instr.CheckIndex c -> checkIndex(c);
             }
         }
 

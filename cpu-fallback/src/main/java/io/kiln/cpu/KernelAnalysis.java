@@ -58,6 +58,14 @@ final class KernelAnalysis {
     final List<int[]> barrierState = new ArrayList<>();
     /** Per variable, its index in the per-work-item state of its type, or -1 when no barrier saves it. */
     final int[] stateIndex;
+    /**
+     * The loop headers where the emitted code tests the launch's cancellation flag (see
+     * {@link #cancelChecks(KernelIR)}).
+     */
+    final BitSet cancelChecks;
+    /** The kernel's bounds checks in block order, then instruction order: check {@code k} is {@code checks.get(k)}. */
+    final List<Instr.CheckIndex> checks;
+    private final java.util.IdentityHashMap<Instr.CheckIndex, Integer> checkIds = new java.util.IdentityHashMap<>();
     /** Per {@link Type} ordinal, how many variables of that type the per-work-item state holds. */
     final int[] stateCount = new int[Type.values().length];
 
@@ -105,6 +113,9 @@ final class KernelAnalysis {
             }
         }
         definiteAssignment();
+        cancelChecks = cancelChecks(ir);
+        checks = checks(ir);
+        for (int k = 0; k < checks.size(); k++) checkIds.put(checks.get(k), k);
 
         int bars = 0;
         boolean local = false;
@@ -466,6 +477,7 @@ final class KernelAnalysis {
             case Instr.ParallelStride p -> p.dst();
             case Instr.Barrier b -> null;
             case Instr.Atomic a -> a.dst();
+            case Instr.CheckIndex c -> null;
         };
     }
 
@@ -487,11 +499,189 @@ final class KernelAnalysis {
             case Instr.ParallelStride p -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand()) : List.of(a.index(), a.operand(), a.expected());
+            case Instr.CheckIndex c -> List.of(c.index());
         };
     }
 
     /** Whether {@code v} is the constant int 0. */
     static boolean isZero(Value v) {
         return v instanceof Const c && c.type() == Type.I32 && c.intValue() == 0;
+    }
+
+    // ---------------------------------------------------------------- cancellation points
+
+    /**
+     * The loop headers that test the cancellation flag: every natural loop's header, except an
+     * innermost loop (one without loops inside) that is known to end, i.e. a {@code @Parallel} loop
+     * (its chunk is bounded by {@code CpuKernel}) or a counted {@code int} loop (see
+     * {@link #counted}). An innermost counted loop runs at most 2<sup>32</sup> iterations of
+     * straight-line code, and a test inside it would stop C2 from vectorising it (a volatile read);
+     * every other loop pays one volatile read per iteration, which is a plain load on x86 and cheap
+     * beside a body that itself contains a loop. The targets of retreating edges that no header
+     * dominates (irreducible loops, which javac never emits) are always tested.
+     */
+    static BitSet cancelChecks(KernelIR ir) {
+        io.kiln.ir.Cfg cfg = io.kiln.ir.Cfg.of(ir);
+        int n = ir.blocks().size();
+        BitSet[] body = new BitSet[n];
+        BitSet checks = new BitSet();
+        int[] order = new int[n];
+        java.util.Arrays.fill(order, -1);
+        List<Integer> rpo = cfg.reversePostOrder();
+        for (int k = 0; k < rpo.size(); k++) order[rpo.get(k)] = k;
+        for (int b = 0; b < n; b++) {
+            if (!cfg.isReachable(b)) continue;
+            for (int h : cfg.successors(b)) {
+                if (h < 0 || h >= n || !cfg.isReachable(h)) continue;
+                if (cfg.dominates(h, b)) {
+                    if (body[h] == null) {
+                        body[h] = new BitSet();
+                        body[h].set(h);
+                    }
+                    naturalLoop(cfg, b, body[h]);
+                } else if (order[h] <= order[b]) {
+                    checks.set(h);
+                }
+            }
+        }
+        java.util.Set<Integer> parallelHeaders = new java.util.HashSet<>();
+        if (ir.kind() == KernelKind.LOOP_PARALLEL) {
+            for (ParallelLoop p : ir.parallelLoops()) parallelHeaders.add(p.header());
+        }
+        for (int h = 0; h < n; h++) {
+            if (body[h] == null) continue;
+            boolean innermost = true;
+            for (int o = 0; o < n && innermost; o++) {
+                if (o != h && body[o] != null && body[h].get(o)) innermost = false;
+            }
+            if (!(innermost && (parallelHeaders.contains(h) || counted(ir, h, body[h])))) checks.set(h);
+        }
+        return checks;
+    }
+
+    /** Adds to {@code loop} (which holds its header) every block that reaches {@code tail} without passing the header. */
+    private static void naturalLoop(io.kiln.ir.Cfg cfg, int tail, BitSet loop) {
+        Deque<Integer> work = new ArrayDeque<>();
+        if (!loop.get(tail)) {
+            loop.set(tail);
+            work.push(tail);
+        }
+        while (!work.isEmpty()) {
+            int b = work.pop();
+            for (int p : cfg.predecessors(b)) {
+                if (p >= 0 && cfg.isReachable(p) && !loop.get(p)) {
+                    loop.set(p);
+                    work.push(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether the loop with header {@code h} is known to end: the header's branch leaves the loop on
+     * one side; it compares an {@code I32} variable {@code v} with a constant or with a variable the
+     * loop never assigns; the loop assigns {@code v} once, {@code v = v + c} (or {@code v - c}, possibly
+     * through one temporary that it moves into {@code v}), with {@code c} a non-zero constant; and the
+     * loop goes on only while {@code v < bound} for {@code c > 0} ({@code v > bound} for {@code c < 0}),
+     * with {@code |c| == 1} or a constant bound that {@code v} cannot step past without overflow. Such a
+     * loop reaches its bound without wrapping around.
+     */
+    static boolean counted(KernelIR ir, int h, BitSet loop) {
+        if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br)) return false;
+        boolean trueIn = loop.get(br.ifTrue());
+        boolean falseIn = loop.get(br.ifFalse());
+        if (trueIn == falseIn) return false;
+        io.kiln.ir.CmpOp op = trueIn ? br.op() : br.op().negate(false);
+        Value a = br.a();
+        Value bound = br.b();
+        if (!(a instanceof Var v && v.type() == Type.I32 && isInvariant(ir, loop, bound))) {
+            if (!(bound instanceof Var v2 && v2.type() == Type.I32 && isInvariant(ir, loop, a))) return false;
+            a = bound;
+            bound = br.a();
+            op = switch (op) {
+                case LT -> io.kiln.ir.CmpOp.GT;
+                case GT -> io.kiln.ir.CmpOp.LT;
+                case LE -> io.kiln.ir.CmpOp.GE;
+                case GE -> io.kiln.ir.CmpOp.LE;
+                default -> op;
+            };
+        }
+        Var v = (Var) a;
+        // The one assignment of v in the loop, and its step.
+        Instr def = null;
+        int defs = 0;
+        for (int b = loop.nextSetBit(0); b >= 0; b = loop.nextSetBit(b + 1)) {
+            for (Instr in : ir.blocks().get(b).instrs()) {
+                Var d = dst(in);
+                if (d != null && d.id() == v.id()) {
+                    def = in;
+                    defs++;
+                }
+            }
+        }
+        if (defs != 1) return false;
+        if (def instanceof Instr.Move m && m.src() instanceof Var t) {
+            Instr tdef = null;
+            int tdefs = 0;
+            for (int b = loop.nextSetBit(0); b >= 0; b = loop.nextSetBit(b + 1)) {
+                for (Instr in : ir.blocks().get(b).instrs()) {
+                    Var d = dst(in);
+                    if (d != null && d.id() == t.id()) {
+                        tdef = in;
+                        tdefs++;
+                    }
+                }
+            }
+            if (tdefs != 1) return false;
+            def = tdef;
+        }
+        long step;
+        if (def instanceof Instr.Binary bin && bin.op() == io.kiln.ir.BinOp.ADD) {
+            if (bin.a() instanceof Var x && x.id() == v.id() && bin.b() instanceof Const c) step = c.intValue();
+            else if (bin.b() instanceof Var x && x.id() == v.id() && bin.a() instanceof Const c) step = c.intValue();
+            else return false;
+        } else if (def instanceof Instr.Binary bin && bin.op() == io.kiln.ir.BinOp.SUB
+                && bin.a() instanceof Var x && x.id() == v.id() && bin.b() instanceof Const c) {
+            step = -(long) c.intValue();
+        } else {
+            return false;
+        }
+        if (step == 0) return false;
+        if (step > 0 && op != io.kiln.ir.CmpOp.LT) return false;
+        if (step < 0 && op != io.kiln.ir.CmpOp.GT) return false;
+        if (Math.abs(step) == 1) return true;
+        if (!(bound instanceof Const c)) return false;
+        // v < bound, v + step must not overflow: bound + step - 1 <= MAX (mirrored for steps down).
+        return step > 0 ? c.intValue() + step - 1 <= Integer.MAX_VALUE : c.intValue() + step + 1 >= Integer.MIN_VALUE;
+    }
+
+    private static boolean isInvariant(KernelIR ir, BitSet loop, Value x) {
+        if (x instanceof Const c) return c.type() == Type.I32;
+        Var v = (Var) x;
+        for (int b = loop.nextSetBit(0); b >= 0; b = loop.nextSetBit(b + 1)) {
+            for (Instr in : ir.blocks().get(b).instrs()) {
+                Var d = dst(in);
+                if (d != null && d.id() == v.id()) return false;
+            }
+        }
+        return true;
+    }
+
+    /** The number of {@code c} in {@link #checks} (by identity: equal checks at two places are two checks). */
+    int checkId(Instr.CheckIndex c) {
+        Integer id = checkIds.get(c);
+        if (id == null) throw new IllegalStateException("a CheckIndex that is not in the kernel's blocks");
+        return id;
+    }
+
+    /** The bounds checks of {@code ir} in block order, then instruction order. */
+    static List<Instr.CheckIndex> checks(KernelIR ir) {
+        List<Instr.CheckIndex> out = new ArrayList<>();
+        for (Block b : ir.blocks()) {
+            for (Instr in : b.instrs()) {
+                if (in instanceof Instr.CheckIndex c) out.add(c);
+            }
+        }
+        return out;
     }
 }

@@ -38,4 +38,48 @@ final class KernelSupport {
     private static String stop(int code) {
         return code == 0 ? "returned" : "stopped at barrier #" + (code - 1) + " (in code order)";
     }
+
+    /**
+     * What a loop header throws when the launch was cancelled ({@link LaunchControl#cancelled}).
+     * Without a stack trace: it is a signal, and {@code CpuKernel} replaces it with one that names
+     * the kernel.
+     */
+    static java.util.concurrent.CancellationException cancelled() {
+        return new Cancelled();
+    }
+
+    /** The signal thrown by generated code when its launch is cancelled. */
+    static final class Cancelled extends java.util.concurrent.CancellationException {
+        Cancelled() {
+            super("cancelled");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /**
+     * What a failed bounds check throws ({@code JvmEmitter.checkIndex}): the index, the length and the
+     * number of the check. Without a stack trace: {@code CpuKernel} replaces it with the
+     * {@link io.kiln.KernelIndexOutOfBoundsException} that names kernel, array and source line.
+     */
+    static OutOfBounds outOfBounds(long index, long length, int check) {
+        return new OutOfBounds(index, length, check);
+    }
+
+    /** The signal of a failed bounds check. */
+    static final class OutOfBounds extends RuntimeException {
+        final long index;
+        final long length;
+        final int check;
+
+        OutOfBounds(long index, long length, int check) {
+            super("Index " + index + " out of bounds for length " + length + " (check #" + check + ")", null, false, false);
+            this.index = index;
+            this.length = length;
+            this.check = check;
+        }
+    }
 }

@@ -93,6 +93,8 @@ public final class FrontEnd {
         int inlineDepth;
         int inlineCount;
         int privateArrays;
+        /** The kernel method's source file: a bounds check in a helper of the same file keeps its own line. */
+        String kernelSourceFile;
 
         Session(ClassLoader loader) {
             this.loader = loader;
@@ -352,7 +354,8 @@ public final class FrontEnd {
                 session.builder.arrays, blocks, loops, session.builder.constants, reductions);
         // every kernel the front end produces keeps the IR's contract; a violation is a front-end bug
         io.kiln.ir.IrVerifier.verify(ir);
-        return ir;
+        // the checks that loop bounds and guards prove go; the pipeline verifies the result again
+        return io.kiln.passes.Pipeline.of(new io.kiln.passes.RangeCheckElimination()).run(ir);
     }
 
     /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */

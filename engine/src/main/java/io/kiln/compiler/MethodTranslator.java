@@ -193,6 +193,7 @@ final class MethodTranslator {
         this.continuation = continuation;
         this.topLevel = continuation == null;
         this.callSiteLine = callSiteLine;
+        if (topLevel) session.kernelSourceFile = sourceFile;
         this.callerDescription = callerDescription;
         this.callSiteInParallelRegion = callSiteInParallelRegion;
         this.prefix = continuation == null ? "" : session.inlinePrefix();
@@ -549,6 +550,15 @@ final class MethodTranslator {
         cur.instrs.add(i);
     }
 
+    /**
+     * Java's bounds check of the access emitted right after it. Its line is the one the exception will
+     * name with the kernel's file: this method's own line when it is in that file, else the call's line.
+     */
+    private void checkIndex(ArrayRef a, Value index) {
+        int line = topLevel || sourceFile.equals(session.kernelSourceFile) ? lineAt[Math.min(pos, lineAt.length - 1)] : callSiteLine;
+        emit(new Instr.CheckIndex(a, index, Math.max(0, line)));
+    }
+
     private void push(Entry e) {
         stack.add(e);
     }
@@ -901,6 +911,7 @@ final class MethodTranslator {
             return;
         }
         Var dst = temp(a.element().valueType());
+        checkIndex(a, idx.value());
         emit(new Instr.Load(dst, a, idx.value()));
         push(Prim.of(dst));
     }
@@ -943,6 +954,7 @@ final class MethodTranslator {
             throw error("a store to " + a.name() + " outside the @Parallel loop would run once per work-item; "
                     + "move it into the loop or into a separate task");
         }
+        checkIndex(a, idx.value());
         emit(new Instr.Store(a, idx.value(), val.value()));
     }
 
@@ -1361,6 +1373,7 @@ final class MethodTranslator {
             return;
         }
         Var dst = temp(a.element().valueType());
+        checkIndex(a, index.value());
         emit(new Instr.Load(dst, a, index.value()));
         push(Prim.of(dst));
     }
@@ -1425,6 +1438,7 @@ final class MethodTranslator {
             throw error("atomics on private arrays are not supported: a private array belongs to one work-item; use a plain update");
         }
         Var dst = temp(a.element().valueType());
+        checkIndex(a, index);
         emit(new Instr.Atomic(dst, op, a, index, operand, expected));
         pushValue(dst);
     }

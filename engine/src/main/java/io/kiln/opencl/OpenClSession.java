@@ -593,6 +593,8 @@ final class OpenClSession implements DeviceSession {
         if (range == null) {
             return DeviceEvent.COMPLETE; // an empty iteration space: nothing to run
         }
+        boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
+        if (checked) values.add(boundsRecord());
         cl_event ev = new cl_event();
         synchronized (k.lock()) {
             cl_kernel kernel = k.kernel();
@@ -608,7 +610,7 @@ final class OpenClSession implements DeviceSession {
             }
         }
         OpenClResources.created(OpenClResources.Kind.EVENT);
-        ClEvent e = track("running " + ir.displayName(), false, ev, ev);
+        ClEvent e = checked ? trackChecked(ir, ev) : track("running " + ir.displayName(), false, ev, ev);
         for (Buffer b : reads) b.read(e, false);
         for (Buffer b : writes) b.wrote(e);
         return e;
@@ -784,6 +786,95 @@ final class OpenClSession implements DeviceSession {
         }
     }
 
+    // ------------------------------------------------------------ bounds checks (engineer A2)
+
+    /** The launch of a kernel with bounds checks and the copy of its error record read back after it. */
+    private record BoundsRead(KernelIR ir, ClEvent event, java.nio.ByteBuffer record) {}
+
+    /** Zeros for the error record (never written, so that non-blocking writes may read it at any time). */
+    private static final java.nio.ByteBuffer ZERO_RECORD = java.nio.ByteBuffer.allocateDirect(io.kiln.compiler.BoundsChecks.RECORD_INTS * 4);
+
+    /** This session's error record ({@link io.kiln.compiler.BoundsChecks}), allocated on the first checked launch. */
+    private cl_mem boundsRecord;
+    /** Whether the record holds a violation already reported: zeroed before the next checked launch. */
+    private boolean boundsRecordDirty;
+    /** Checked launches whose record the host has not looked at yet, in launch order. */
+    private final ArrayDeque<BoundsRead> boundsReads = new ArrayDeque<>();
+
+    /** The error record to pass to a checked launch, zeroed (on the compute queue, before it) when needed. */
+    private cl_mem boundsRecord() {
+        int bytes = io.kiln.compiler.BoundsChecks.RECORD_INTS * 4;
+        if (boundsRecord == null) {
+            try {
+                boundsRecord = CL.clCreateBuffer(runtime.context(), CL.CL_MEM_READ_WRITE | CL.CL_MEM_COPY_HOST_PTR, bytes,
+                        Pointer.to(new int[io.kiln.compiler.BoundsChecks.RECORD_INTS]), null);
+            } catch (CLException e) {
+                throw new KilnException("allocating the bounds-check record on " + runtime.device() + " failed: " + ClInfo.error(e), e);
+            }
+            OpenClResources.created(OpenClResources.Kind.MEM);
+        } else if (boundsRecordDirty) {
+            CL.clEnqueueWriteBuffer(compute, boundsRecord, false, 0, bytes, Pointer.to(ZERO_RECORD), 0, null, null);
+            boundsRecordDirty = false;
+        }
+        return boundsRecord;
+    }
+
+    /**
+     * Tracks checked launch {@code ev} together with a non-blocking read of the error record enqueued right
+     * after it: the launch's event completes when the record is on the host, and the host looks at it when it
+     * waits anyway ({@link #checkBounds()}), so checks add no blocking call per launch.
+     */
+    private ClEvent trackChecked(KernelIR ir, cl_event ev) {
+        java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect(io.kiln.compiler.BoundsChecks.RECORD_INTS * 4)
+                .order(java.nio.ByteOrder.nativeOrder());
+        cl_event read = new cl_event();
+        try {
+            CL.clEnqueueReadBuffer(compute, boundsRecord, false, 0, host.capacity(), Pointer.to(host), 0, null, read);
+        } catch (CLException e) {
+            waitQuietly(ev);
+            releaseEvent(ev);
+            throw new KilnException("reading the bounds-check record of " + ir.displayName() + " on " + runtime.device()
+                    + " failed: " + ClInfo.error(e), e);
+        }
+        OpenClResources.created(OpenClResources.Kind.EVENT);
+        ClEvent e = track("running " + ir.displayName(), false, ev, read);
+        boundsReads.addLast(new BoundsRead(ir, e, host));
+        return e;
+    }
+
+    /**
+     * Looks at the error records of the checked launches that have completed, in launch order, and throws
+     * for the first that records a violation (the record stays set until zeroed, so that is the launch that
+     * failed). Launches still running are looked at by a later wait.
+     */
+    private void checkBounds() {
+        while (!boundsReads.isEmpty()) {
+            BoundsRead r = boundsReads.peekFirst();
+            if (!r.event().isComplete()) return;
+            boundsReads.removeFirst();
+            int[] record = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
+            r.record().asIntBuffer().get(record);
+            io.kiln.KernelIndexOutOfBoundsException failure = io.kiln.compiler.BoundsChecks.failure(r.ir(), record, runtime.device().id());
+            if (failure != null) {
+                // later launches read the same, already reported record
+                boundsReads.clear();
+                boundsRecordDirty = true;
+                throw failure;
+            }
+        }
+    }
+
+    private void releaseBoundsRecord() {
+        boundsReads.clear();
+        if (boundsRecord == null) return;
+        try {
+            CL.clReleaseMemObject(boundsRecord);
+        } finally {
+            boundsRecord = null;
+            OpenClResources.released(OpenClResources.Kind.MEM);
+        }
+    }
+
     // ------------------------------------------------------------ waiting and releasing
 
     @Override
@@ -803,6 +894,7 @@ final class OpenClSession implements DeviceSession {
             }
         }
         if (failure != null) throw failure;
+        checkBounds();
     }
 
     @Override
@@ -828,6 +920,7 @@ final class OpenClSession implements DeviceSession {
         failures.clear();
         if (failure != null) throw failure;
         if (queueFailure != null) throw queueFailure;
+        checkBounds();
     }
 
     @Override
@@ -873,6 +966,11 @@ final class OpenClSession implements DeviceSession {
             }
         }
         buffers.clear();
+        try {
+            releaseBoundsRecord();
+        } catch (RuntimeException e) {
+            if (failure == null) failure = e;
+        }
         for (cl_command_queue q : copy == null ? List.of(compute) : List.of(compute, copy)) {
             try {
                 CL.clReleaseCommandQueue(q);

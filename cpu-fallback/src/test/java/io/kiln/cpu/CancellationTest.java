@@ -1,0 +1,158 @@
+package io.kiln.cpu;
+
+import io.kiln.KernelContext;
+import io.kiln.ir.KernelIR;
+import io.kiln.spi.LaunchGeometry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code CpuSession.cancel()}: endless kernels of every kind stop within a second when cancelled
+ * from another thread, the launch throws a {@link CancellationException} naming the kernel, and the
+ * session runs the next kernel normally.
+ */
+class CancellationTest {
+
+    /** The front end's IR for a method of {@link CancelKernels} (by reflection: io.kiln.compiler is not exported). */
+    static KernelIR frontEnd(String name) {
+        try {
+            Method m = Arrays.stream(CancelKernels.class.getDeclaredMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+            Method compile = Class.forName("io.kiln.compiler.FrontEnd").getMethod("compile", Method.class);
+            return (KernelIR) compile.invoke(null, m);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Starts {@code kernel} on another thread, cancels it after 150 ms and checks that it ends within 1 s. */
+    private static void cancelWithinASecond(CpuSession s, CpuKernel k, Object[] args, LaunchGeometry g) throws Exception {
+        CompletableFuture<Void> run = CompletableFuture.runAsync(() -> s.launch(k, args, g));
+        try {
+            run.get(150, TimeUnit.MILLISECONDS);
+            fail(k.ir().displayName() + " ended by itself");
+        } catch (TimeoutException expected) {
+            // still running, as it should
+        }
+        long t0 = System.nanoTime();
+        assertTrue(s.cancel(), "the cpu device can always cancel");
+        try {
+            run.get(1, TimeUnit.SECONDS);
+            fail("the launch returned normally after cancel()");
+        } catch (ExecutionException e) {
+            CancellationException c = assertInstanceOf(CancellationException.class, e.getCause());
+            assertTrue(c.getMessage().contains(k.ir().displayName()), c.getMessage());
+            assertTrue(c.getMessage().contains("cancelled"), c.getMessage());
+        } catch (TimeoutException e) {
+            fail(k.ir().displayName() + " did not stop within 1 s of cancel()");
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        System.out.println("cancel: " + k.ir().displayName() + " stopped " + ms + " ms after cancel()");
+    }
+
+    /** The session still runs a kernel correctly (compared with the Java method). */
+    private static void stillUsable(CpuSession s) {
+        long seed = System.nanoTime();
+        System.out.println("stillUsable seed " + seed);
+        Random r = new Random(seed);
+        int n = 1 + r.nextInt(100_000);
+        float[] x = new float[n], y = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = r.nextFloat() - 0.5f;
+            y[i] = r.nextFloat() * 100;
+        }
+        float[] ref = y.clone();
+        CancelKernels.saxpy(3f, x, ref);
+        CpuKernel saxpy = CpuTesting.build(frontEnd("saxpy"));
+        s.launch(saxpy, new Object[] {3f, x, y}, new LaunchGeometry(new long[] {n}, null));
+        assertArrayEquals(ref, y);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"spin", "forever"})
+    void endlessSingleKernels(String name) throws Exception {
+        CpuKernel k = CpuTesting.build(frontEnd(name));
+        try (CpuSession s = (CpuSession) CpuTesting.RUNTIME.openSession()) {
+            int[] x = new int[1];
+            cancelWithinASecond(s, k, new Object[] {x}, null);
+            stillUsable(s);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 7})
+    void endlessInnerLoopInEveryChunk(int chunks) throws Exception {
+        CpuKernel k = CpuTesting.build(frontEnd("stuckInner"));
+        k.forcedChunks = chunks;
+        try (CpuSession s = (CpuSession) CpuTesting.RUNTIME.openSession()) {
+            int[] x = new int[1000];
+            cancelWithinASecond(s, k, new Object[] {x}, new LaunchGeometry(new long[] {x.length}, null));
+            stillUsable(s);
+            // And the same kernel runs to its end on data it can finish.
+            Arrays.fill(x, 5);
+            k.forcedChunks = 0;
+            s.launch(k, new Object[] {x}, new LaunchGeometry(new long[] {x.length}, null));
+            int[] ref = new int[x.length];
+            Arrays.fill(ref, 0);
+            assertArrayEquals(ref, x, "k stays 0 when x[i] != 0");
+        }
+    }
+
+    @Test
+    void endlessWorkItems() throws Exception {
+        CpuKernel k = CpuTesting.build(frontEnd("stuckItems"));
+        k.forcedChunks = 2;
+        try (CpuSession s = (CpuSession) CpuTesting.RUNTIME.openSession()) {
+            int[] x = new int[64];
+            cancelWithinASecond(s, k, new Object[] {new KernelContext(), x}, new LaunchGeometry(new long[] {64}, null));
+            stillUsable(s);
+        }
+    }
+
+    @Test
+    void cancelWithNothingInFlightDoesNotAffectLaterLaunches() {
+        try (CpuSession s = (CpuSession) CpuTesting.RUNTIME.openSession()) {
+            assertTrue(s.cancel());
+            stillUsable(s);
+        }
+    }
+
+    @Test
+    void innermostCountedLoopsAreNotTested() {
+        // saxpy: one parallel loop, nothing to test. rowSums: the parallel loop (it has a loop inside)
+        // is tested, its counted inner loop is not.
+        assertTrue(KernelAnalysis.cancelChecks(frontEnd("saxpy")).isEmpty());
+        KernelIR rows = frontEnd("rowSums");
+        assertEquals(1, KernelAnalysis.cancelChecks(rows).cardinality());
+        assertEquals(rows.parallelLoops().get(0).header(), KernelAnalysis.cancelChecks(rows).nextSetBit(0));
+        assertFalse(CpuTesting.build(frontEnd("saxpy")).source().contains("cancelled"));
+        // Endless loops are tested.
+        for (String k : new String[] {"spin", "forever", "stuckInner", "stuckItems"}) {
+            assertFalse(KernelAnalysis.cancelChecks(frontEnd(k)).isEmpty(), k);
+        }
+        // And rowSums still computes what Java does.
+        Random r = new Random(42);
+        int n = 37, m = 501;
+        float[] a = new float[n * m], out = new float[m], ref = new float[m];
+        for (int i = 0; i < a.length; i++) a[i] = r.nextFloat();
+        CancelKernels.rowSums(n, a, ref);
+        CpuTesting.run(rows, new Object[] {n, a, out}, m);
+        assertArrayEquals(ref, out);
+    }
+}

@@ -1,0 +1,103 @@
+package io.kiln.passes;
+
+import io.kiln.ir.IrPrinter;
+import io.kiln.ir.IrVerifier;
+import io.kiln.ir.KernelIR;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * An ordered list of {@link KernelPass}es run on every kernel the front end produces. After each pass
+ * the {@link IrVerifier} runs on its output, so a pass that breaks the IR's contract is reported as
+ * its own bug, naming the pass, instead of surfacing later as wrong code in some back end.
+ * <p>The IR after each pass can be dumped for debugging: {@link #dumpingTo(Consumer)}, or for the
+ * {@link #standard()} pipeline the system property {@code -Dkiln.dumpIr=true} (printed to
+ * {@code System.err}) or {@code -Dkiln.dumpIr=Owner.method} to dump only kernels whose
+ * {@link KernelIR#displayName()} contains that text.
+ */
+public final class Pipeline {
+    private final List<KernelPass> passes;
+    private final Consumer<String> dump;
+
+    private Pipeline(List<KernelPass> passes, Consumer<String> dump) {
+        this.passes = List.copyOf(passes);
+        this.dump = dump;
+    }
+
+    /** A pipeline of {@code passes}, in order, without dumps. */
+    public static Pipeline of(KernelPass... passes) {
+        return new Pipeline(List.of(passes), null);
+    }
+
+    /** A pipeline of {@code passes}, in order, without dumps. */
+    public static Pipeline of(List<KernelPass> passes) {
+        return new Pipeline(passes, null);
+    }
+
+    /**
+     * The pipeline the front end runs on every kernel: {@link ConstantFolding} first (so that later
+     * passes and the device compilers never see an all-constant expression; see its Javadoc for why
+     * the device compilers must not be trusted with those). Honours {@code -Dkiln.dumpIr}.
+     */
+    public static Pipeline standard() {
+        List<KernelPass> list = new ArrayList<>();
+        list.add(new ConstantFolding());
+        Pipeline p = new Pipeline(list, null);
+        String prop = System.getProperty("kiln.dumpIr");
+        if (prop == null || prop.isEmpty() || prop.equals("false")) return p;
+        return p.dumpingTo(System.err::println, prop.equals("true") ? "" : prop);
+    }
+
+    /** This pipeline with {@code pass} added at the end. */
+    public Pipeline then(KernelPass pass) {
+        List<KernelPass> list = new ArrayList<>(passes);
+        list.add(Objects.requireNonNull(pass, "pass"));
+        return new Pipeline(list, dump);
+    }
+
+    /** This pipeline, sending the printed IR before the first pass and after each pass to {@code sink}. */
+    public Pipeline dumpingTo(Consumer<String> sink) {
+        return new Pipeline(passes, Objects.requireNonNull(sink, "sink"));
+    }
+
+    private Pipeline dumpingTo(Consumer<String> sink, String filter) {
+        return new Pipeline(passes, text -> {
+            if (filter.isEmpty() || text.contains(filter)) sink.accept(text);
+        });
+    }
+
+    /** The passes, in order. */
+    public List<KernelPass> passes() {
+        return passes;
+    }
+
+    /**
+     * Runs every pass in order on {@code ir} (which must already verify), verifying after each.
+     *
+     * @throws IllegalStateException naming the pass when a pass's output breaks a rule of the IR
+     */
+    public KernelIR run(KernelIR ir) {
+        if (dump != null) dump.accept("== " + ir.displayName() + " before passes ==\n" + IrPrinter.print(ir));
+        for (KernelPass pass : passes) {
+            KernelIR out = pass.run(ir);
+            if (out == null) throw new IllegalStateException("pass " + pass.name() + " returned null for " + ir.displayName());
+            if (out != ir) {
+                try {
+                    IrVerifier.verify(out);
+                } catch (IllegalStateException e) {
+                    throw new IllegalStateException("pass " + pass.name() + " produced invalid IR for " + ir.displayName()
+                            + " (a bug in the pass, not in the kernel): " + e.getMessage(), e);
+                }
+            }
+            if (dump != null) {
+                dump.accept("== " + ir.displayName() + " after " + pass.name() + (out == ir ? " (unchanged)" : "") + " ==\n"
+                        + IrPrinter.print(out));
+            }
+            ir = out;
+        }
+        return ir;
+    }
+}

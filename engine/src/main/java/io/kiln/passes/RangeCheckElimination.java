@@ -1,0 +1,258 @@
+package io.kiln.passes;
+
+import io.kiln.ir.ArrayRef;
+import io.kiln.ir.BinOp;
+import io.kiln.ir.Block;
+import io.kiln.ir.Cfg;
+import io.kiln.ir.CmpOp;
+import io.kiln.ir.Const;
+import io.kiln.ir.Conversion;
+import io.kiln.ir.DefUse;
+import io.kiln.ir.Instr;
+import io.kiln.ir.KernelIR;
+import io.kiln.ir.Terminator;
+import io.kiln.ir.Value;
+import io.kiln.ir.Var;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Removes the {@link Instr.CheckIndex} bounds checks that the kernel's own code already proves, so that
+ * Java's bounds checks cost little where kernels are written the usual way. A check of {@code a[i]} goes
+ * when both bounds are proven:
+ * <ul>
+ *   <li><b>{@code i < a.length}</b>: {@code i} is a constant and {@code a} has a constant length
+ *       (private, local and constant arrays) greater than it; or a branch {@code i < len} (in any of
+ *       javac's forms: {@code if (i >= len) exit}, ...) leads to a block that dominates the access, with
+ *       no assignment to {@code i} on a path from that block to the access, where {@code len} is
+ *       {@code a.length} (a variable assigned only by {@link Instr.ArrayLength} of {@code a}, or a
+ *       constant no larger than a constant length). This covers the {@code i < a.length} test of a
+ *       {@code @Parallel} loop and of an ordinary counted loop, and {@code if (i < a.length)} guards.</li>
+ *   <li><b>{@code i >= 0}</b>: {@code i} is a non-negative constant, or every assignment to {@code i}
+ *       gives a non-negative value: a non-negative constant or variable, a work-item query, a parallel
+ *       index or stride, an array length, a widening of a non-negative int, {@code x & c} with
+ *       {@code c >= 0}, a {@code @Parallel} loop's entry {@code i = start + ParallelIndex} with
+ *       {@code start >= 0}, or a step {@code x + k} of a non-negative {@code x} with {@code k} a positive
+ *       constant or the parallel stride (a loop update {@code i++}, {@code i += stride}).</li>
+ * </ul>
+ * The step rule assumes that such a counter never wraps past {@code Integer.MAX_VALUE}
+ * ({@code Long.MAX_VALUE} for long indices), which holds for counters tested against a length on
+ * every iteration ({@code length + step} fits in the index type); the strided form of {@code @Parallel}
+ * loops already relies on it. A loop that counts past the maximum and wraps is outside what this
+ * pass keeps checked.
+ * <p>Not eliminated (the check stays, which is always correct): guards against a scalar such as
+ * {@code if (i < n)}, which would need a host-side check {@code n <= a.length} before each launch;
+ * indices computed with arithmetic ({@code a[i + 1]}, {@code a[row * n + col]}).
+ */
+public final class RangeCheckElimination implements KernelPass {
+
+    @Override
+    public String name() {
+        return "range-check-elimination";
+    }
+
+    @Override
+    public KernelIR run(KernelIR ir) {
+        if (!hasChecks(ir)) return ir;
+        Analysis an = new Analysis(ir);
+        List<Block> out = new ArrayList<>(ir.blocks().size());
+        boolean changed = false;
+        for (Block b : ir.blocks()) {
+            List<Instr> kept = new ArrayList<>(b.instrs().size());
+            for (int k = 0; k < b.instrs().size(); k++) {
+                Instr in = b.instrs().get(k);
+                if (in instanceof Instr.CheckIndex c && an.proven(c, b.id(), k)) {
+                    changed = true;
+                    continue;
+                }
+                kept.add(in);
+            }
+            out.add(kept.size() == b.instrs().size() ? b : new Block(b.id(), kept, b.terminator()));
+        }
+        if (!changed) return ir;
+        return new KernelIR(ir.ownerClass(), ir.methodName(), ir.descriptor(), ir.kind(), ir.params(), ir.vars(), ir.arrays(),
+                out, ir.parallelLoops(), ir.constants(), ir.reductions());
+    }
+
+    private static boolean hasChecks(KernelIR ir) {
+        for (Block b : ir.blocks()) {
+            for (Instr i : b.instrs()) {
+                if (i instanceof Instr.CheckIndex) return true;
+            }
+        }
+        return false;
+    }
+
+    /** Facts about one kernel, computed once. */
+    private static final class Analysis {
+        final KernelIR ir;
+        final Cfg cfg;
+        /** Every instruction assigning each variable. */
+        final List<List<Instr>> defs = new ArrayList<>();
+        /** Variables proven non-negative wherever they are read. */
+        final BitSet nonNegative = new BitSet();
+
+        Analysis(KernelIR ir) {
+            this.ir = ir;
+            this.cfg = Cfg.of(ir);
+            for (int v = 0; v < ir.vars().size(); v++) defs.add(new ArrayList<>());
+            for (Block b : ir.blocks()) {
+                for (Instr i : b.instrs()) {
+                    Var d = DefUse.def(i);
+                    if (d != null) defs.get(d.id()).add(i);
+                }
+            }
+            // Greatest fixed point: assume every assigned, non-parameter variable is non-negative, then drop
+            // those with an assignment that is not, until nothing changes (so loop updates can rely on
+            // their own variable).
+            BitSet params = new BitSet();
+            for (io.kiln.ir.Param p : ir.params()) {
+                if (p instanceof io.kiln.ir.Param.Scalar s) params.set(s.var().id());
+            }
+            for (int v = 0; v < defs.size(); v++) {
+                if (!defs.get(v).isEmpty() && !params.get(v)) nonNegative.set(v);
+            }
+            boolean again = true;
+            while (again) {
+                again = false;
+                for (int v = nonNegative.nextSetBit(0); v >= 0; v = nonNegative.nextSetBit(v + 1)) {
+                    for (Instr d : defs.get(v)) {
+                        if (!nonNegativeResult(d)) {
+                            nonNegative.clear(v);
+                            again = true;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+
+        boolean nonNegative(Value v) {
+            return switch (v) {
+                case Const c -> !c.type().isFloating() && c.longValue() >= 0;
+                case Var x -> nonNegative.get(x.id());
+            };
+        }
+
+        private boolean nonNegativeResult(Instr d) {
+            return switch (d) {
+                case Instr.Move m -> nonNegative(m.src());
+                case Instr.WorkItem w -> true;
+                case Instr.ParallelIndex p -> true;
+                case Instr.ParallelStride p -> true;
+                case Instr.ArrayLength l -> true;
+                case Instr.Convert c -> c.op() == Conversion.I2L && nonNegative(c.a());
+                case Instr.Binary b -> switch (b.op()) {
+                    // x & c is in [0, c] for c >= 0, whatever x is
+                    case AND -> b.a() instanceof Const c && nonNegative(c) || b.b() instanceof Const c2 && nonNegative(c2);
+                    // a loop update i = i + k (see the class comment for why it does not wrap)
+                    case ADD -> (nonNegative(b.a()) && step(b.b())) || (nonNegative(b.b()) && step(b.a()))
+                            // a @Parallel loop's entry, i = start + ParallelIndex(dim)
+                            || nonNegative(b.a()) && nonNegative(b.b()) && (parallelIndex(b.a()) || parallelIndex(b.b()));
+                    default -> false;
+                };
+                default -> false;
+            };
+        }
+
+        private boolean parallelIndex(Value v) {
+            if (!(v instanceof Var x)) return false;
+            List<Instr> d = defs.get(x.id());
+            return !d.isEmpty() && d.stream().allMatch(i -> i instanceof Instr.ParallelIndex);
+        }
+
+        /** A step: a positive constant or the parallel stride. */
+        private boolean step(Value v) {
+            if (v instanceof Const c) return !c.type().isFloating() && c.longValue() > 0;
+            Var x = (Var) v;
+            List<Instr> d = defs.get(x.id());
+            return !d.isEmpty() && d.stream().allMatch(i -> i instanceof Instr.ParallelStride);
+        }
+
+        /** Whether check {@code c}, instruction {@code at} of block {@code block}, can never fail. */
+        boolean proven(Instr.CheckIndex c, int block, int at) {
+            ArrayRef a = c.array();
+            Value index = c.index();
+            if (!nonNegative(index)) return false;
+            if (index instanceof Const k) return !a.isParameter() && k.longValue() < a.length();
+            Var v = (Var) index;
+            // walk the dominators of the access, looking for an edge that tests v < length(a)
+            for (int s = block; s != Cfg.NONE; s = cfg.idom(s)) {
+                List<Integer> preds = cfg.predecessors(s);
+                if (preds.size() != 1 || preds.get(0) == s) continue;
+                int h = preds.get(0);
+                if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br)) continue;
+                if (!establishesBelowLength(br, s, v, a)) continue;
+                if (!assignedBetween(v, s, block, at)) return true;
+            }
+            return false;
+        }
+
+        /** Whether taking the edge of {@code br} to {@code target} means {@code v < length(a)}. */
+        private boolean establishesBelowLength(Terminator.Branch br, int target, Var v, ArrayRef a) {
+            if (br.ifTrue() == br.ifFalse()) return false;
+            boolean taken = br.ifTrue() == target;
+            CmpOp op = br.op();
+            // the relation that holds on this edge, as 'x op y'
+            CmpOp holds = taken ? op : negate(op);
+            if (holds == null) return false;
+            if (holds == CmpOp.LT && br.a().equals(v)) return isLength(br.b(), a);
+            if (holds == CmpOp.GT && br.b().equals(v)) return isLength(br.a(), a);
+            return false;
+        }
+
+        private static CmpOp negate(CmpOp op) {
+            return switch (op) {
+                case GE -> CmpOp.LT;
+                case LE -> CmpOp.GT;
+                case LT -> CmpOp.GE;
+                case GT -> CmpOp.LE;
+                default -> null;
+            };
+        }
+
+        /** Whether {@code len} is at most the length of {@code a}. */
+        private boolean isLength(Value len, ArrayRef a) {
+            if (len instanceof Const k) return !a.isParameter() && !k.type().isFloating() && k.longValue() <= a.length();
+            List<Instr> d = defs.get(((Var) len).id());
+            if (d.isEmpty()) return false;
+            for (Instr i : d) {
+                if (!(i instanceof Instr.ArrayLength l && l.array().equals(a))) return false;
+            }
+            return true;
+        }
+
+        /**
+         * Whether {@code v} may be assigned on a path from the start of block {@code from} to instruction
+         * {@code at} of block {@code to} that does not pass through the start of {@code from} again
+         * ({@code from} dominates {@code to}, so every path back from {@code to} reaches it).
+         */
+        private boolean assignedBetween(Var v, int from, int to, int at) {
+            if (assigns(ir.blocks().get(to).instrs(), v, at)) return true;
+            if (from == to) return false;
+            BitSet seen = new BitSet();
+            Deque<Integer> work = new ArrayDeque<>(cfg.predecessors(to));
+            while (!work.isEmpty()) {
+                int x = work.pop();
+                if (seen.get(x)) continue;
+                seen.set(x);
+                List<Instr> in = ir.blocks().get(x).instrs();
+                if (assigns(in, v, in.size())) return true;
+                if (x == from) continue;
+                work.addAll(cfg.predecessors(x));
+            }
+            return false;
+        }
+
+        private static boolean assigns(List<Instr> in, Var v, int end) {
+            for (int k = 0; k < end; k++) {
+                if (v.equals(DefUse.def(in.get(k)))) return true;
+            }
+            return false;
+        }
+    }
+}
