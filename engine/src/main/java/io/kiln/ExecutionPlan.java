@@ -2,7 +2,10 @@ package io.kiln;
 
 import io.kiln.runtime.PlanExecutor;
 
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -10,6 +13,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A task graph ready to run on devices. Running it again is cheap: kernels are built once per
  * device and data that is already on a device stays there. Close it to release device memory.
+ * <p><b>Host changes are checked.</b> An array that is not {@code transferToDevice(EVERY_RUN)} stays on
+ * the device between runs; a run throws if the host changed such an array since the last run, on every
+ * device alike (on {@code cpu}, which uses the host arrays themselves, too), saying to declare it
+ * {@code EVERY_RUN} or to call {@link #hostChanged}. The check hashes those arrays at run boundaries;
+ * {@link #withTransferChecks withTransferChecks(false)} turns it off.
+ * <p><b>Stopping.</b> {@code runAsync().cancel(true)} and {@link #withTimeout} stop a run on back ends
+ * that can stop a kernel ({@code cpu}); on OpenCL and CUDA a launched kernel runs to its end, so the
+ * waiting thread is released at once and the plan becomes unusable (later runs throw saying why).
  * <p>Runs of one plan are serialised; plans may run concurrently from different threads.
  */
 public final class ExecutionPlan implements AutoCloseable {
@@ -21,6 +32,7 @@ public final class ExecutionPlan implements AutoCloseable {
     });
 
     private final PlanExecutor executor;
+    private volatile Duration timeout;
 
     ExecutionPlan(PlanExecutor executor) {
         this.executor = executor;
@@ -34,7 +46,8 @@ public final class ExecutionPlan implements AutoCloseable {
      * is reported by the command that waits (at the latest by {@link #close()}).
      */
     public RunResult run() {
-        return executor.run();
+        Duration t = timeout;
+        return t == null ? executor.run() : await(executor.submit(null, t, ASYNC));
     }
 
     /**
@@ -44,22 +57,86 @@ public final class ExecutionPlan implements AutoCloseable {
      * @throws IllegalArgumentException if a binding does not fit the graph; then nothing is bound
      */
     public RunResult run(Bindings bindings) {
-        return executor.run(java.util.Objects.requireNonNull(bindings, "bindings"));
+        java.util.Objects.requireNonNull(bindings, "bindings");
+        Duration t = timeout;
+        return t == null ? executor.run(bindings) : await(executor.submit(bindings, t, ASYNC));
+    }
+
+    /** The result of a run on the background thread, its failure rethrown as it was. */
+    private static RunResult await(CompletableFuture<RunResult> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new KilnException("interrupted while waiting for the run; it was cancelled", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            if (c instanceof Error err) throw err;
+            throw new KilnException("the run failed", c);
+        }
     }
 
     /**
      * Runs the graph on a background thread, as {@link #run()}: the future completes when the copies of
      * the run have completed (the {@code transferToHost} data is on the host), not when every launch has;
-     * runs stay serialised per plan. {@link #close()} waits for a run in flight.
+     * runs stay serialised per plan.
+     * <p>{@code cancel} completes the future at once with a {@link CancellationException} and stops the
+     * run: on {@code cpu} at the kernel's next loop back-edge, after which the plan can run again (the
+     * contents of the data the run writes are then unspecified); on OpenCL and CUDA, which cannot stop a
+     * launched kernel, the kernel runs to its end, the plan becomes unusable (a later {@code run}
+     * throws saying why; close it and build another, the device stays usable) and a warning is logged.
+     * With {@link #withTimeout} the future fails with a {@link KilnException} naming the task when the
+     * run takes too long.
      */
     public CompletableFuture<RunResult> runAsync() {
-        return CompletableFuture.supplyAsync(executor::run, ASYNC);
+        return executor.submit(null, timeout, ASYNC);
     }
 
     /** As {@link #runAsync()}, with {@code bindings} applied first (on the background thread). */
     public CompletableFuture<RunResult> runAsync(Bindings bindings) {
         java.util.Objects.requireNonNull(bindings, "bindings");
-        return CompletableFuture.supplyAsync(() -> executor.run(bindings), ASYNC);
+        return executor.submit(bindings, timeout, ASYNC);
+    }
+
+    /**
+     * Ends every later run that takes longer than {@code timeout} with a {@link KilnException} naming
+     * the task that was running, stopping it as {@code runAsync().cancel} does (on OpenCL and CUDA the
+     * plan is then unusable). The time counts from when a run starts issuing its schedule: building the
+     * kernels on the first run does not count. {@code null} removes the timeout.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is zero or negative
+     */
+    public ExecutionPlan withTimeout(Duration timeout) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("withTimeout(" + timeout + "): the timeout must be positive (or null for none)");
+        }
+        this.timeout = timeout;
+        return this;
+    }
+
+    /**
+     * Turns the check for host changes to arrays the plan keeps on devices on or off (on by default).
+     * With it off, a host change to such an array is seen by {@code cpu} and ignored by devices with
+     * memory of their own, unless announced with {@link #hostChanged}.
+     */
+    public ExecutionPlan withTransferChecks(boolean on) {
+        executor.setTransferChecks(on);
+        return this;
+    }
+
+    /**
+     * Tells the plan that the host changed these arrays since the last run (identity: arrays of the
+     * graph or bound in their place): the next run sends them to the device again, and the host-change
+     * check accepts the change. Use it for data that changes now and then; declare data that changes
+     * before every run {@code transferToDevice(Transfer.EVERY_RUN, ...)} instead.
+     *
+     * @throws IllegalArgumentException if an array is not used by the graph
+     */
+    public ExecutionPlan hostChanged(Object... data) {
+        executor.hostChanged(data);
+        return this;
     }
 
     /**
@@ -116,7 +193,12 @@ public final class ExecutionPlan implements AutoCloseable {
         return this;
     }
 
-    /** Releases every device resource of the plan; waits for a run in flight. Idempotent. */
+    /**
+     * Releases every device resource of the plan. A run in flight is waited for up to 10 seconds, then
+     * cancelled; if its kernel still runs (one that OpenCL or CUDA cannot stop), this returns anyway,
+     * logs a warning saying what is still held, and the run releases it when the kernel ends. Never
+     * blocks forever. Idempotent.
+     */
     @Override
     public void close() {
         executor.close();

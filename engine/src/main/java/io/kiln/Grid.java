@@ -41,6 +41,35 @@ public final class Grid {
         return new Grid(global, null);
     }
 
+    /**
+     * {@code n} rounded up to a whole number of work-groups of {@code local} work-items: the global size
+     * to launch when {@code n} items need work-groups of that size. The kernel then skips the extra
+     * work-items; a kernel with barriers must still let them reach every barrier, so guard the work
+     * ({@code if (i < n) { ... }}) rather than {@code return} early.
+     * <pre>{@code plan.withGrid("scan", Grid.of(Grid.roundUp(n, 256)).local(256));}</pre>
+     *
+     * @throws IllegalArgumentException if {@code n} is negative, {@code local} is not positive, or the
+     *                                  result exceeds {@link Integer#MAX_VALUE}
+     */
+    public static long roundUp(long n, long local) {
+        if (n < 0) throw new IllegalArgumentException("Grid.roundUp: the size " + n + " is negative");
+        if (local <= 0) throw new IllegalArgumentException("Grid.roundUp: the local size " + local + " must be positive");
+        long up = (n + local - 1) / local * local;
+        if (n > Long.MAX_VALUE - local || up > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Grid.roundUp: " + n + " rounded up to a multiple of " + local
+                    + " exceeds the largest grid size " + Integer.MAX_VALUE + ": split the work into several launches");
+        }
+        return up;
+    }
+
+    /**
+     * A 1-D grid of at least {@code n} work-items in work-groups of {@code local}: the global size is
+     * {@link #roundUp roundUp(n, local)}.
+     */
+    public static Grid covering(long n, long local) {
+        return of(roundUp(n, local)).local(local);
+    }
+
     /** This grid with work-groups of the given size; there must be one size per dimension. */
     public Grid local(long... sizes) {
         if (sizes.length != global.length) {

@@ -93,6 +93,20 @@ public final class KilnRuntime implements AutoCloseable {
         return context.kernels().size();
     }
 
+    /**
+     * Caps the device memory that plans of this runtime may use on device {@code deviceId} (an id such
+     * as {@code opencl:0}) at {@code bytes}: a plan whose data would not fit is refused with a
+     * {@link KilnException} before the driver is asked, as it is when data exceeds what the device
+     * reports ({@link Device#memoryBytes()}). Use it to share a device with other programs or to try a
+     * plan against a smaller device. {@code bytes <= 0} removes the cap.
+     *
+     * @return this runtime
+     */
+    public KilnRuntime limitMemory(String deviceId, long bytes) {
+        context.limitMemory(java.util.Objects.requireNonNull(deviceId, "deviceId"), bytes);
+        return this;
+    }
+
     /** The engine-side context (not part of the public API's contract). */
     RuntimeContext context() {
         return context;

@@ -35,7 +35,8 @@ public final class LaunchRules {
     public static void checkCount(String taskId, KernelIR ir, int given) {
         if (given != ir.params().size()) {
             throw new IllegalArgumentException("task '" + taskId + "': " + ir.displayName() + " takes " + ir.params().size()
-                    + " arguments, " + given + " were given");
+                    + " arguments, " + given + " were given: pass one per parameter, in order ("
+                    + String.join(", ", ir.params().stream().map(LaunchRules::typeOf).toList()) + ")");
         }
     }
 
@@ -47,7 +48,7 @@ public final class LaunchRules {
     public static Object scalar(String taskId, KernelIR ir, Param.Scalar p, Object v) {
         Object exact = convert(p.kind(), v);
         if (exact == null) {
-            throw new IllegalArgumentException("task '" + taskId + "': parameter '" + p.name() + "' of " + ir.displayName()
+            throw new IllegalArgumentException("task '" + taskId + "': " + param(p) + " of " + ir.displayName()
                     + " is a " + typeName(p.kind()) + ", the value is " + describe(v) + ": pass " + accepted(p.kind()));
         }
         return exact;
@@ -97,7 +98,7 @@ public final class LaunchRules {
      */
     public static void checkArray(String taskId, KernelIR ir, Param.Array p, Object v) {
         ElementType want = p.array().element();
-        String where = "task '" + taskId + "': parameter '" + p.name() + "' of " + ir.displayName();
+        String where = "task '" + taskId + "': " + param(p) + " of " + ir.displayName();
         if (p.array().isOffHeap()) {
             if (!(v instanceof OffHeapArray a) || a.elementType() != want) {
                 throw new IllegalArgumentException(where + " is a " + offHeapName(want) + ", the argument is " + describeData(v)
@@ -128,7 +129,7 @@ public final class LaunchRules {
     /** Rule 5: a {@code KernelContext} parameter gets a {@code KernelContext}. */
     public static void checkContext(String taskId, KernelIR ir, Param.Context p, Object v) {
         if (!(v instanceof KernelContext)) {
-            throw new IllegalArgumentException("task '" + taskId + "': parameter '" + p.name() + "' of " + ir.displayName()
+            throw new IllegalArgumentException("task '" + taskId + "': " + param(p) + " of " + ir.displayName()
                     + " takes a KernelContext, the argument is " + describe(v) + ": pass new KernelContext()");
         }
     }
@@ -164,10 +165,9 @@ public final class LaunchRules {
                 if (local != null) {
                     for (int d = 0; d < local.length; d++) {
                         if (grid.global(d) % local[d] != 0) {
-                            long up = (grid.global(d) + local[d] - 1) / local[d] * local[d];
-                            throw new IllegalArgumentException("task '" + taskId + "': " + ir.displayName() + ": the global size " + grid.global(d) + " in dimension "
-                                    + d + " is not a multiple of the local size " + local[d] + ": launches run whole work-groups. Round the grid up to "
-                                    + up + " and skip the extra work-items in the kernel (if (i >= n) return;)");
+                            throw new IllegalArgumentException("task '" + taskId + "': " + ir.displayName() + ": the global size " + grid.global(d)
+                                    + " in dimension " + d + " is not a multiple of the local size " + local[d]
+                                    + ": launches run whole work-groups. " + roundUpAdvice(grid, d, usesBarriers(ir)));
                         }
                     }
                 }
@@ -186,6 +186,56 @@ public final class LaunchRules {
                 yield new LaunchGeometry(sizes, local);
             }
             case SINGLE -> new LaunchGeometry(new long[] {1}, null);
+        };
+    }
+
+    /**
+     * How to fix a grid that is not whole work-groups: round it up with {@link Grid#roundUp} and skip the
+     * extra work-items. With barriers the extra work-items must still reach every barrier (a work-group
+     * in which some items leave early and others wait at a barrier never finishes, which the compiler
+     * refuses), so the advice is a guard around the work, not an early {@code return}.
+     */
+    static String roundUpAdvice(Grid grid, int d, boolean barriers) {
+        long n = grid.global(d);
+        long local = grid.localSizes()[d];
+        String fix = "Round the grid up to " + Grid.roundUp(n, local) + " (Grid.roundUp(" + n + ", " + local + ")"
+                + (grid.dimensions() == 1 ? "; Grid.covering(n, " + local + ") makes the whole grid" : "") + ")";
+        if (barriers) {
+            return fix + ", and let the extra work-items skip the work but still reach every barrier: guard each part of the work,"
+                    + " if (i < n) { ... }, rather than leaving early with return, since the kernel has barriers";
+        }
+        return fix + ", and skip the extra work-items in the kernel (if (i >= n) return;)";
+    }
+
+    static boolean usesBarriers(KernelIR ir) {
+        for (var b : ir.blocks()) {
+            for (io.kiln.ir.Instr i : b.instrs()) {
+                if (i instanceof io.kiln.ir.Instr.Barrier) return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A parameter as messages name it: {@code parameter 'x'} when the class file records parameter
+     * names ({@code -parameters} or {@code -g}), else by position and type,
+     * {@code parameter 2 (float[])}, never as the made-up {@code arg1}.
+     */
+    public static String param(Param p) {
+        return hasName(p) ? "parameter '" + p.name() + "'" : "parameter " + (p.index() + 1) + " (" + typeOf(p) + ")";
+    }
+
+    /** Whether {@code p}'s name is its own rather than made up from its position ({@code arg0}, {@code p0}). */
+    public static boolean hasName(Param p) {
+        return !(p.name().equals("arg" + p.index()) || p.name().equals("p" + p.index()));
+    }
+
+    /** The Java type of a parameter: {@code float[]}, {@code FloatArray}, {@code int}, {@code KernelContext}. */
+    static String typeOf(Param p) {
+        return switch (p) {
+            case Param.Scalar s -> typeName(s.kind());
+            case Param.Array a -> a.array().isOffHeap() ? offHeapName(a.array().element()) : a.array().element().javaName() + "[]";
+            case Param.Context c -> "KernelContext";
         };
     }
 

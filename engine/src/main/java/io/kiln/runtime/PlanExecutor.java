@@ -20,6 +20,9 @@ import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +32,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -46,6 +57,19 @@ import java.util.logging.Logger;
  * same session are passed as {@code after}, events of another session are awaited on the host first. The
  * host itself waits only at the schedule's {@code wait} step (the copies of the run), at
  * {@link #transferToHost}, and before host-memory launches ({@code cpu}) touch data a copy uses.
+ * <p><b>Host changes.</b> An array that is not {@code transferToDevice(EVERY_RUN)} belongs to the plan
+ * once a run used it: a device with memory of its own keeps its copy and does not send it again, while
+ * {@code cpu} works on the host array itself. So that a program means the same on every device, the
+ * executor remembers a 64-bit hash of the host contents of each such array that a kernel reads (data
+ * kernels only write cannot change what they compute) at the end of a run and compares
+ * it at the start of the next; a difference throws, on every device alike, saying to declare the array
+ * {@code EVERY_RUN} or to announce the change with {@link #hostChanged}. Read-only inputs are hashed
+ * once per run (the hash at the start is reused at the end), arrays the run writes on the host again.
+ * <p><b>Cancellation.</b> {@link #cancel} asks each session with work in flight to stop it. A back end
+ * that can ({@code cpu}) ends the run with {@link CancellationException} and the plan stays usable; one
+ * that cannot (OpenCL, CUDA: a launched kernel runs to its end) makes the plan unusable, because its
+ * device state is no longer known: later runs throw saying why. {@link #close()} waits a bounded time
+ * for a run in flight; a run that outlives it releases the plan's device resources itself when it ends.
  * <p>Runs are serialised per plan; different plans may run concurrently.
  */
 public final class PlanExecutor implements AutoCloseable {
@@ -54,6 +78,18 @@ public final class PlanExecutor implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger("io.kiln");
     private static final String HOST = "host";
+    /** Fires run timeouts; one daemon thread for the process. */
+    private static final ScheduledExecutorService TIMER;
+
+    static {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "kiln-timeouts");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        TIMER = t;
+    }
 
     // ---- hazards ---------------------------------------------------------------------------------------------
 
@@ -96,6 +132,11 @@ public final class PlanExecutor implements AutoCloseable {
         long validOn;
         @SuppressWarnings("unchecked")
         Touch<Issued>[] touches = new Touch[2];
+        /** Whether {@link #hash} holds the host contents as the plan last left them (checked next run). */
+        boolean hashed;
+        long hash;
+        /** Whether the host contents were written during this run (a copy back, a host-memory launch). */
+        boolean hostTouched;
 
         Touch<Issued> at(int place) {
             if (place >= touches.length) touches = Arrays.copyOf(touches, place + 1);
@@ -142,6 +183,17 @@ public final class PlanExecutor implements AutoCloseable {
     private Step[] steps;
     private Schedule schedule;
     private boolean firstRunDone;
+    /** Per slot: whether host changes to its data are checked ({@link #hostChanged}). */
+    private final boolean[] tracked;
+    private boolean transferChecks = true;
+    /** How long {@link #close()} waits for a run in flight. */
+    private volatile Duration closeWait = Duration.ofSeconds(10);
+    /** Guards {@link #closed} and {@link #current} against {@link #close()} and {@link #cancel}. */
+    private final Object closeLock = new Object();
+    /** The run in flight, or {@code null}. */
+    private volatile RunState current;
+    /** Why the plan can no longer run, or {@code null}. */
+    private volatile String unusable;
     private volatile boolean closed;
 
     public PlanExecutor(GraphSpec spec, Device device) {
@@ -179,6 +231,7 @@ public final class PlanExecutor implements AutoCloseable {
             recent.add(d);
         }
         grids.putAll(spec.grids());
+        tracked = new boolean[slotKeys.length];
     }
 
     private int slot(Object o, List<Object> keys) {
@@ -225,6 +278,28 @@ public final class PlanExecutor implements AutoCloseable {
     public synchronized void setFallback(FallbackPolicy policy) {
         this.fallback = policy;
         unprepare();
+    }
+
+    /**
+     * Turns the check for host changes to data the plan keeps on devices on or off (on by default); see
+     * the class comment.
+     */
+    public synchronized void setTransferChecks(boolean on) {
+        transferChecks = on;
+        if (!on) {
+            for (Residency r : residency.values()) r.hashed = false;
+        }
+    }
+
+    /** How long {@link #close()} waits for a run in flight before it leaves the release to that run. */
+    public void setCloseWait(Duration wait) {
+        if (wait.isNegative()) throw new IllegalArgumentException("close wait " + wait + " is negative");
+        closeWait = wait;
+    }
+
+    /** Why the plan cannot run any more, or {@code null} while it can. */
+    public String unusableReason() {
+        return unusable;
     }
 
     public GraphSpec spec() {
@@ -323,6 +398,15 @@ public final class PlanExecutor implements AutoCloseable {
             throw e;
         }
         prepared = ps;
+        // Checked: data some kernel reads that is not sent on every run. Data kernels only write (outputs)
+        // cannot change what they compute, whatever the host does to it.
+        Arrays.fill(tracked, false);
+        for (Prepared p : ps) {
+            for (int i = 0; i < p.arraySlots.length; i++) {
+                int s = p.arraySlots[i];
+                if (p.reads[i] && slotToDevice[s] != Transfer.EVERY_RUN) tracked[s] = true;
+            }
+        }
         buildSchedule();
     }
 
@@ -518,6 +602,25 @@ public final class PlanExecutor implements AutoCloseable {
         return "data" + s;
     }
 
+    /** The first kernel parameter slot {@code s} is passed as (the plan is prepared). */
+    private Param slotParam(int s) {
+        for (int t = 0; t < argSlots.length; t++) {
+            for (int i = 0; i < argSlots[t].length; i++) {
+                if (argSlots[t][i] == s) return prepared[t].ir.params().get(i);
+            }
+        }
+        throw new IllegalStateException("slot " + s + " is no task's argument");
+    }
+
+    private String slotTask(int s) {
+        for (int t = 0; t < argSlots.length; t++) {
+            for (int i = 0; i < argSlots[t].length; i++) {
+                if (argSlots[t][i] == s) return spec.tasks().get(t).id();
+            }
+        }
+        return "?";
+    }
+
     /** The plan's schedule, preparing the plan (building its kernels) if it was not yet. */
     public synchronized Schedule schedule() {
         checkOpen();
@@ -565,7 +668,7 @@ public final class PlanExecutor implements AutoCloseable {
                         + ir.params().stream().map(Param::name).toList());
             }
             if (!(p instanceof Param.Scalar s)) {
-                throw new IllegalArgumentException("Bindings.scalar: parameter '" + p.name() + "' of " + ir.displayName()
+                throw new IllegalArgumentException("Bindings.scalar: " + LaunchRules.param(p) + " of " + ir.displayName()
                         + " (task '" + sc.taskId() + "') is not a scalar: bind arrays with Bindings.data");
             }
             newArgs[t][s.index()] = LaunchRules.scalar(sc.taskId(), ir, s, sc.value());
@@ -606,32 +709,164 @@ public final class PlanExecutor implements AutoCloseable {
     // ---- running ----------------------------------------------------------------------------------------------
 
     /** Runs every task once with the current bindings. */
-    public synchronized RunResult run() {
-        return run(null);
+    public RunResult run() {
+        return run(null, null, null);
     }
 
     /** Applies {@code bindings} (if not {@code null}), then runs every task once. */
-    public synchronized RunResult run(Bindings bindings) {
-        checkOpen();
+    public RunResult run(Bindings bindings) {
+        return run(bindings, null, null);
+    }
+
+    /**
+     * Runs as {@link #run(Bindings)} does, on {@code pool}, and returns a future of the run. Cancelling
+     * the future completes it at once (releasing threads waiting for it) and asks the devices to stop
+     * ({@link #cancel}). With a {@code timeout}, a run that has not ended that long after it started
+     * issuing its schedule (building kernels on the first run does not count) is cancelled the same way
+     * and the future fails with a {@link KilnException} naming the task that was running.
+     */
+    public CompletableFuture<RunResult> submit(Bindings bindings, Duration timeout, Executor pool) {
+        RunFuture f = new RunFuture(this);
+        pool.execute(() -> {
+            if (f.isDone()) return;
+            try {
+                f.complete(run(bindings, timeout, f));
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /** A future whose {@code cancel} reaches the devices. */
+    private static final class RunFuture extends CompletableFuture<RunResult> {
+        final PlanExecutor executor;
+        /** The run, once it began; guarded by the executor's {@code closeLock}. */
+        RunState state;
+
+        RunFuture(PlanExecutor executor) {
+            this.executor = executor;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean done = super.cancel(mayInterruptIfRunning);
+            if (done) {
+                RunState r;
+                synchronized (executor.closeLock) {
+                    r = state;
+                }
+                if (r != null) executor.cancel(r, "the run was cancelled (Future.cancel)");
+            }
+            return done;
+        }
+    }
+
+    /** One run in flight: what {@link #cancel} and timeouts need to see from another thread. */
+    private static final class RunState {
+        final CountDownLatch done = new CountDownLatch(1);
+        /** The tasks' preparations, once made. */
+        volatile Prepared[] prepared;
+        /** Per task, the event of its launch in this run, once issued. */
+        final DeviceEvent[] launches;
+        /** The task being enqueued now, or -1. */
+        volatile int launching = -1;
+        /** Why the run was cancelled, or {@code null}. */
+        volatile String cancelled;
+        /** Which launches could not be stopped and what that means, once {@link #cancel} found out. */
+        volatile String unstoppable;
+        /** Whether any step was issued (the data may have changed). */
+        boolean issued;
+        ScheduledFuture<?> timer;
+
+        RunState(int tasks) {
+            launches = new DeviceEvent[tasks];
+        }
+    }
+
+    private RunResult run(Bindings bindings, Duration timeout, RunFuture future) {
+        synchronized (this) {
+            RunState r;
+            synchronized (closeLock) {
+                if (future != null && future.isDone()) throw new CancellationException("the run was cancelled before it started");
+                checkOpen();
+                checkUsable();
+                r = new RunState(spec.tasks().size());
+                current = r;
+                if (future != null) future.state = r;
+            }
+            boolean ok = false;
+            try {
+                RunResult result = runSteps(bindings, r, timeout, future);
+                ok = true;
+                return result;
+            } catch (RuntimeException | Error e) {
+                if (r.cancelled == null) throw e;
+                CancellationException c = new CancellationException("graph '" + spec.name() + "': " + r.cancelled);
+                if (!(e instanceof CancellationException)) c.initCause(e);
+                throw c;
+            } finally {
+                end(r, ok);
+            }
+        }
+    }
+
+    private void end(RunState r, boolean ok) {
+        if (r.timer != null) r.timer.cancel(false);
+        if (!ok && r.issued) {
+            // The run stopped part way: what it wrote is unspecified. The host copy becomes the truth
+            // (every device copy is sent again) and the host-change check starts afresh.
+            for (Residency x : residency.values()) {
+                x.hashed = false;
+                x.hostTouched = false;
+                if (r.cancelled != null) {
+                    x.hostValid = true;
+                    x.validOn = 0;
+                }
+            }
+        }
+        boolean release;
+        synchronized (closeLock) {
+            current = null;
+            release = closed;
+        }
+        try {
+            if (release) releaseAll();
+        } catch (RuntimeException e) {
+            LOG.warning("Kiln: releasing the device resources of graph '" + spec.name() + "' after its last run failed: " + e);
+        } finally {
+            r.done.countDown();
+        }
+    }
+
+    private RunResult runSteps(Bindings bindings, RunState rs, Duration timeout, RunFuture future) {
         long start = System.nanoTime();
         prepareAll();
         if (steps == null) buildSchedule();
         if (bindings != null) bind(bindings);
         Prepared[] ps = prepared;
+        rs.prepared = ps;
         for (int t = 0; t < ps.length; t++) {
             Prepared p = ps[t];
             for (Param.Array a : p.offHeap) {
-                LaunchRules.checkOpen("task '" + spec.tasks().get(t).id() + "': parameter '" + a.name() + "' of " + p.ir.displayName(),
+                LaunchRules.checkOpen("task '" + spec.tasks().get(t).id() + "': " + LaunchRules.param(a) + " of " + p.ir.displayName(),
                         (OffHeapArray) args[t][a.index()], a);
             }
             if (p.geometry == null) {
                 p.geometry = LaunchRules.geometry(spec.tasks().get(t).id(), p.ir, grids.get(spec.tasks().get(t).id()), args[t]);
             }
         }
+        checkMemory();
+        long[] startHash = transferChecks ? checkHostUnchanged() : null;
+        if (timeout != null) {
+            rs.timer = TIMER.schedule(() -> timedOut(rs, timeout, future), timeout.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        rs.issued = true;
         Counters c = new Counters(ps.length);
         List<Issued> waitFor = new ArrayList<>();
         long transferBack = 0;
         for (Step step : steps) {
+            if (rs.cancelled != null) throw new CancellationException(rs.cancelled);
             switch (step.kind()) {
                 case HOST_CURRENT -> {
                     Residency r = res(step.slot());
@@ -665,7 +900,7 @@ public final class PlanExecutor implements AutoCloseable {
                     makeHostValid(data, res(step.slot()), c, null);
                     c.transferNanos[step.task()] += System.nanoTime() - s0;
                 }
-                case LAUNCH -> launch(step.task(), step.target(), c);
+                case LAUNCH -> launch(step.task(), step.target(), c, rs);
                 case COPY_TO_HOST -> {
                     if (!step.everyRun() && firstRunDone) continue;
                     long t0 = System.nanoTime();
@@ -681,7 +916,9 @@ public final class PlanExecutor implements AutoCloseable {
                 case RELEASE -> releaseRetired();
             }
         }
+        if (rs.cancelled != null) throw new CancellationException(rs.cancelled);
         firstRunDone = true;
+        if (transferChecks) rememberHost(startHash);
         List<RunResult.TaskRun> runs = new ArrayList<>(ps.length);
         for (int t = 0; t < ps.length; t++) {
             Prepared p = ps[t];
@@ -690,6 +927,268 @@ public final class PlanExecutor implements AutoCloseable {
             p.compileNanos = 0;
         }
         return new RunResult(spec.name(), runs, transferBack, System.nanoTime() - start, c.toDevice, c.toHost, c.elided);
+    }
+
+    // ---- host changes ------------------------------------------------------------------------------------------
+
+    /**
+     * Compares the host contents of every array the plan keeps on devices with the hash remembered at
+     * the end of the last run; throws naming the first that changed. Returns the hashes computed, per
+     * slot (meaningful where {@link #tracked}).
+     */
+    private long[] checkHostUnchanged() {
+        long[] now = new long[slotKeys.length];
+        for (int s = 0; s < slotKeys.length; s++) {
+            if (!tracked[s]) continue;
+            Residency r = res(s);
+            if (!r.hashed) continue;
+            now[s] = contentHash(bound[s]);
+            if (now[s] != r.hash) {
+                Param param = slotParam(s);
+                String var = LaunchRules.hasName(param) ? param.name() : "array";
+                String name = LaunchRules.describeData(bound[s]) + " (" + LaunchRules.param(param) + " of task '" + slotTask(s) + "')";
+                throw new IllegalStateException("graph '" + spec.name() + "': the host changed " + name + " after the last run, but the plan keeps"
+                        + " that array on the device between runs (it is not transferToDevice(EVERY_RUN)): a device with memory of its own"
+                        + " would ignore the change and cpu would see it. Say which you mean: declare it with"
+                        + " transferToDevice(Transfer.EVERY_RUN, " + var + ") to send it on every run, or call"
+                        + " plan.hostChanged(" + var + ") after changing it. (This check runs on every device;"
+                        + " plan.withTransferChecks(false) turns it off.)");
+            }
+        }
+        return now;
+    }
+
+    /** Remembers the host contents of the tracked arrays as this run leaves them. */
+    private void rememberHost(long[] startHash) {
+        for (int s = 0; s < slotKeys.length; s++) {
+            if (!tracked[s]) continue;
+            Residency r = res(s);
+            if (!r.hashed || r.hostTouched) r.hash = contentHash(bound[s]);
+            else r.hash = startHash[s];
+            r.hashed = true;
+            r.hostTouched = false;
+        }
+    }
+
+    /**
+     * Tells the plan that the host changed {@code data} since the last run: the next run sends it to
+     * each device again (and {@code cpu}, which uses the host array itself, reads it as it is). Each
+     * object is itself (identity): an array of the graph or one bound in its place in recent runs.
+     */
+    public synchronized void hostChanged(Object... data) {
+        checkOpen();
+        for (Object a : data) {
+            Residency r = residency.get(a);
+            if (r == null) {
+                if (slotOf.containsKey(a) || isRecent(a)) continue; // never used yet: nothing on a device
+                throw new IllegalArgumentException("the array passed to hostChanged (" + LaunchRules.describeData(a)
+                        + ") is not used by graph '" + spec.name() + "': pass an array the graph was built with or one bound to it");
+            }
+            r.hostValid = true;
+            r.validOn = 0;
+            r.hashed = false;
+        }
+    }
+
+    /**
+     * A 64-bit hash of the contents of a Java primitive array or an off-heap array: four independent
+     * multiply-xor lanes over its bytes as longs, so that it runs at memory speed. Each step is a
+     * bijection of the lane, so a change to any one word always changes the hash.
+     */
+    static long contentHash(Object data) {
+        MemorySegment m = switch (data) {
+            case OffHeapArray a -> a.segment();
+            case byte[] a -> MemorySegment.ofArray(a);
+            case short[] a -> MemorySegment.ofArray(a);
+            case char[] a -> MemorySegment.ofArray(a);
+            case int[] a -> MemorySegment.ofArray(a);
+            case long[] a -> MemorySegment.ofArray(a);
+            case float[] a -> MemorySegment.ofArray(a);
+            case double[] a -> MemorySegment.ofArray(a);
+            case boolean[] a -> MemorySegment.ofArray(booleanBytes(a));
+            default -> throw new IllegalArgumentException("not data: " + data);
+        };
+        long n = m.byteSize();
+        final long k = 0x9E3779B97F4A7C15L;
+        long h0 = n, h1 = 1, h2 = 2, h3 = 3;
+        long i = 0;
+        for (; i + 32 <= n; i += 32) {
+            h0 = (h0 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i)) * k;
+            h1 = (h1 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i + 8)) * k;
+            h2 = (h2 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i + 16)) * k;
+            h3 = (h3 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i + 24)) * k;
+        }
+        for (; i + 8 <= n; i += 8) h0 = (h0 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i)) * k;
+        for (; i < n; i++) h1 = (h1 ^ m.get(ValueLayout.JAVA_BYTE, i)) * k;
+        long h = mix(h0) + 31 * (mix(h1) + 31 * (mix(h2) + 31 * mix(h3)));
+        return mix(h);
+    }
+
+    private static byte[] booleanBytes(boolean[] a) {
+        byte[] b = new byte[a.length];
+        for (int i = 0; i < a.length; i++) b[i] = (byte) (a[i] ? 1 : 0);
+        return b;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    // ---- device memory -----------------------------------------------------------------------------------------
+
+    /** Bytes of a Java primitive array or an off-heap array. */
+    static long byteSize(Object data) {
+        if (data instanceof OffHeapArray a) return a.segment().byteSize();
+        Class<?> c = data.getClass().getComponentType();
+        long n = java.lang.reflect.Array.getLength(data);
+        int size = c == long.class || c == double.class ? 8 : c == int.class || c == float.class ? 4
+                : c == short.class || c == char.class ? 2 : 1;
+        return n * size;
+    }
+
+    /**
+     * Refuses a run whose data would not fit in the memory of a device it uses, before the driver is
+     * asked (a failed allocation aborts the process on some drivers). Copies kept for data bound
+     * earlier are released first when only they are in the way.
+     */
+    private void checkMemory() {
+        for (int place = 1; place < placeSessions.size(); place++) {
+            Device device = null;
+            long need = 0;
+            Set<Object> counted = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+            List<String> parts = new ArrayList<>();
+            for (int t = 0; t < prepared.length; t++) {
+                Prepared p = prepared[t];
+                if (p.placeIdx != place) continue;
+                device = p.device;
+                for (Param.Array a : p.ir.arrayParams()) {
+                    Object data = args[t][a.index()];
+                    if (!counted.add(data)) continue;
+                    long b = byteSize(data);
+                    need += b;
+                    parts.add("task '" + spec.tasks().get(t).id() + "' " + LaunchRules.param(a) + " " + LaunchRules.describeData(data) + " " + bytes(b));
+                }
+            }
+            if (device == null) continue;
+            long budget = context.memoryBudget(device);
+            if (budget <= 0) continue;
+            if (need > budget) {
+                throw new KilnException("graph '" + spec.name() + "' needs " + bytes(need) + " of device memory on " + device.id()
+                        + ", more than the " + bytes(budget) + " it may use" + (budget < device.memoryBytes() ? " (KilnRuntime.limitMemory)" : "")
+                        + " (" + String.join(", ", parts) + "). Nothing was allocated and the device stays usable: split the data into"
+                        + " chunks that fit and run the plan once per chunk (plan.run(Bindings.of().data(array, chunk))), or run on a"
+                        + " device with more memory");
+            }
+            long kept = 0;
+            for (ArrayDeque<Object> r : recent) {
+                for (Object o : r) {
+                    Residency x = residency.get(o);
+                    if (!counted.contains(o) && x != null && (x.validOn & 1L << place) != 0) kept += byteSize(o);
+                }
+            }
+            if (need + kept > budget) {
+                for (ArrayDeque<Object> r : recent) {
+                    for (java.util.Iterator<Object> it = r.iterator(); it.hasNext(); ) {
+                        Object o = it.next();
+                        if (counted.contains(o) || isBound(o)) continue;
+                        it.remove();
+                        retired.add(o);
+                    }
+                }
+                releaseRetired();
+            }
+        }
+    }
+
+    private boolean isBound(Object o) {
+        for (Object b : bound) {
+            if (b == o) return true;
+        }
+        return false;
+    }
+
+    private static String bytes(long b) {
+        if (b >= 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f GiB", b / (double) (1L << 30));
+        if (b >= 1L << 20) return String.format(java.util.Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
+        if (b >= 1L << 10) return String.format(java.util.Locale.ROOT, "%.1f KiB", b / 1024.0);
+        return b + " bytes";
+    }
+
+    // ---- cancellation ------------------------------------------------------------------------------------------
+
+    /**
+     * Cancels the run in flight, if any, saying {@code reason}. Returns whether the run will stop soon:
+     * {@code false} when a device that cannot stop a launched kernel has one running, in which case the
+     * plan is now unusable.
+     */
+    public boolean cancel(String reason) {
+        RunState r = current;
+        return r == null || cancel(r, reason);
+    }
+
+    private boolean cancel(RunState r, String reason) {
+        if (r.cancelled == null) r.cancelled = reason;
+        Prepared[] ps = r.prepared;
+        if (ps == null) return true; // still preparing: the run stops before its first step
+        List<String> unstoppable = new ArrayList<>();
+        Set<DeviceSession> asked = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (int t = 0; t < ps.length; t++) {
+            DeviceEvent e = r.launches[t];
+            boolean inFlight = r.launching == t || (e != null && !e.isComplete());
+            if (!inFlight || !asked.add(ps[t].session)) continue;
+            boolean stops;
+            try {
+                stops = ps[t].session.cancel();
+            } catch (RuntimeException ex) {
+                stops = false;
+            }
+            if (!stops) unstoppable.add("task '" + spec.tasks().get(t).id() + "' on " + ps[t].device.id());
+        }
+        if (unstoppable.isEmpty()) return true;
+        r.unstoppable = String.join(" and ", unstoppable) + " cannot be stopped: " + ps[0].device.backend()
+                + " cannot stop a launched kernel, which runs to its end. The plan's device state is no longer known, so the plan is unusable:"
+                + " close it and build a new one (the device itself stays usable)";
+        unusable = reason + ", but " + r.unstoppable;
+        LOG.warning("Kiln: graph '" + spec.name() + "': " + unusable);
+        return false;
+    }
+
+    /** The task whose launch is in flight ({@code task 'x' (K.m on opencl:0)}), or a description of the run's stage. */
+    private String inFlight(RunState r) {
+        Prepared[] ps = r.prepared;
+        if (ps == null) return "the run (still building its kernels)";
+        for (int t = 0; t < ps.length; t++) {
+            DeviceEvent e = r.launches[t];
+            if (r.launching == t || (e != null && !e.isComplete())) {
+                return "task '" + spec.tasks().get(t).id() + "' (" + ps[t].ir.displayName() + " on " + ps[t].device.id() + ")";
+            }
+        }
+        return "the run (copying data)";
+    }
+
+    private void timedOut(RunState r, Duration timeout, RunFuture future) {
+        if (r.done.getCount() == 0) return;
+        String what = inFlight(r);
+        String reason = what + " ran longer than the plan's timeout of " + format(timeout);
+        boolean stops = cancel(r, reason);
+        KilnException e = new KilnException("graph '" + spec.name() + "': " + reason
+                + (stops ? "; it was stopped, and the plan can run again (the contents of the data it writes are unspecified)"
+                : ", but " + r.unstoppable));
+        if (future != null) future.completeExceptionally(e);
+    }
+
+    private static String format(Duration d) {
+        long ms = d.toMillis();
+        return ms < 10_000 ? ms + " ms" : d.toSeconds() + " s";
+    }
+
+    private void checkUsable() {
+        String why = unusable;
+        if (why != null) {
+            throw new IllegalStateException("the execution plan of graph '" + spec.name() + "' is unusable: " + why);
+        }
     }
 
     /** What one run did. */
@@ -706,7 +1205,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    private void launch(int t, Prepared p, Counters c) {
+    private void launch(int t, Prepared p, Counters c, RunState rs) {
         Object[] a = args[t];
         List<Issued> deps = new ArrayList<>();
         for (int i = 0; i < p.arraySlots.length; i++) {
@@ -716,7 +1215,14 @@ public final class PlanExecutor implements AutoCloseable {
             else at.readDeps(deps);
         }
         long k0 = System.nanoTime();
-        Issued e = new Issued(p.session, p.session.enqueueLaunch(p.lease.kernel(), a, p.geometry, after(p.session, deps)));
+        rs.launching = t;
+        Issued e;
+        try {
+            e = new Issued(p.session, p.session.enqueueLaunch(p.lease.kernel(), a, p.geometry, after(p.session, deps)));
+            rs.launches[t] = e.event();
+        } finally {
+            rs.launching = -1;
+        }
         if (profiler) p.session.await(List.of(e.event()));
         c.kernelNanos[t] += System.nanoTime() - k0;
         for (int i = 0; i < p.arraySlots.length; i++) {
@@ -730,6 +1236,7 @@ public final class PlanExecutor implements AutoCloseable {
                     r.hostValid = false;
                 } else {
                     r.hostValid = true;
+                    r.hostTouched = true;
                 }
             } else {
                 at.read(e);
@@ -799,6 +1306,7 @@ public final class PlanExecutor implements AutoCloseable {
             r.at(dev).read(e);
             r.at(0).write(e);
             r.hostValid = true;
+            r.hostTouched = true;
             if (c != null) c.toHost++;
             if (waitFor != null) waitFor.add(e);
             else s.await(List.of(e.event()));
@@ -839,6 +1347,7 @@ public final class PlanExecutor implements AutoCloseable {
      */
     public synchronized void transferToHost(Object... data) {
         checkOpen();
+        checkUsable();
         for (Object a : data) {
             Residency r = residency.get(a);
             if (r == null) {
@@ -850,6 +1359,8 @@ public final class PlanExecutor implements AutoCloseable {
             List<Issued> pending = new ArrayList<>();
             r.at(0).writeDeps(pending);
             awaitAll(pending);
+            if (r.hashed && r.hostTouched) r.hash = contentHash(a);
+            r.hostTouched = false;
         }
     }
 
@@ -862,10 +1373,45 @@ public final class PlanExecutor implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Releases every device resource of the plan. A run in flight is waited for up to the close wait
+     * ({@link #setCloseWait}, 10 s by default), then cancelled; if it still has not ended (a kernel that
+     * its device cannot stop), this returns anyway, logs what is left, and that run releases the
+     * resources itself when it ends. Idempotent.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
+    public void close() {
+        RunState r;
+        synchronized (closeLock) {
+            if (closed) return;
+            closed = true;
+            r = current;
+        }
+        if (r == null) {
+            synchronized (this) {
+                releaseAll();
+            }
+            return;
+        }
+        // The run in flight releases everything when it ends (it sees closed).
+        if (awaitQuietly(r.done, closeWait)) return;
+        cancel(r, "the plan was closed while it ran");
+        if (awaitQuietly(r.done, Duration.ofMillis(200))) return;
+        LOG.warning("Kiln: closing the plan of graph '" + spec.name() + "' did not wait for " + inFlight(r) + ", which is still running"
+                + " after " + format(closeWait) + ": its device sessions (" + String.join(", ", sessions.keySet()) + ") and their memory"
+                + " are released when it ends");
+    }
+
+    private static boolean awaitQuietly(CountDownLatch latch, Duration d) {
+        try {
+            return latch.await(d.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return latch.getCount() == 0;
+        }
+    }
+
+    private void releaseAll() {
         KilnException first = null;
         for (DeviceSession s : sessions.values()) {
             try {

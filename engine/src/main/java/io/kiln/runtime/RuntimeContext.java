@@ -1,10 +1,12 @@
 package io.kiln.runtime;
 
+import io.kiln.Device;
 import io.kiln.ir.KernelIR;
 import io.kiln.spi.BackendProvider;
 
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -25,6 +27,7 @@ public final class RuntimeContext implements AutoCloseable {
     private final KernelCache kernels;
     private final Set<String> fallbackLogged = ConcurrentHashMap.newKeySet();
     private final boolean isDefault;
+    private final Map<String, Long> memoryLimits = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private RuntimeContext(Backends backends, KernelCache kernels, boolean isDefault) {
@@ -73,6 +76,27 @@ public final class RuntimeContext implements AutoCloseable {
     /** Whether {@code reason} is new (and should be logged); later calls with it return false. */
     boolean firstFallback(String reason) {
         return fallbackLogged.add(reason);
+    }
+
+    /**
+     * Caps the device memory that plans of this context may use on device {@code deviceId} at
+     * {@code bytes} (below what the device reports, never above): to share a device with other
+     * programs, or to see how a plan behaves on a smaller device. {@code bytes <= 0} removes the cap.
+     */
+    public void limitMemory(String deviceId, long bytes) {
+        if (bytes <= 0) memoryLimits.remove(deviceId);
+        else memoryLimits.put(deviceId, bytes);
+    }
+
+    /**
+     * The device memory plans may use on {@code device}: what it reports ({@link Device#memoryBytes()}),
+     * or less where {@link #limitMemory} capped it; {@code 0} or less means unknown (no check).
+     */
+    public long memoryBudget(Device device) {
+        Long cap = memoryLimits.get(device.id());
+        long reported = device.memoryBytes();
+        if (cap == null) return reported;
+        return reported > 0 ? Math.min(cap, reported) : cap;
     }
 
     /** Throws if the context is closed. */

@@ -27,6 +27,13 @@ class LaunchRulesTest {
         x[ctx.globalIdx()] = 1;
     }
 
+    static void withBarrier(KernelContext ctx, float[] x, int n) {
+        int i = ctx.globalIdx();
+        float v = i < n ? x[i] : 0;
+        ctx.barrier();
+        if (i < n) x[i] = v + 1;
+    }
+
     static void twoLoops(int n, float[] x) {
         for (@Parallel int i = 0; i < n; i++) {
             for (@Parallel int j = 0; j < n; j++) {
@@ -90,7 +97,8 @@ class LaunchRulesTest {
         KernelIR ir = ir("scalars");
         IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
                 () -> LaunchRules.checkArguments("t", ir, new Object[] {true}));
-        assertEquals("task 't': LaunchRulesTest.scalars takes 9 arguments, 1 were given", count.getMessage());
+        assertEquals("task 't': LaunchRulesTest.scalars takes 9 arguments, 1 were given: pass one per parameter, in order"
+                + " (boolean, byte, short, char, int, long, float, double, float[])", count.getMessage());
         Object[] args = {true, (byte) 1, (short) 2, 'c', 4, 5, 6f, 7.0, new int[1]};
         IllegalArgumentException type = assertThrows(IllegalArgumentException.class, () -> LaunchRules.checkArguments("t", ir, args));
         assertTrue(type.getMessage().contains("parameter 'out'") && type.getMessage().contains("is a float[], the argument is int[1]"),
@@ -115,6 +123,8 @@ class LaunchRulesTest {
                 () -> LaunchRules.geometry("w", ir, Grid.of(100).local(16), args));
         assertTrue(partial.getMessage().contains("the global size 100 in dimension 0 is not a multiple of the local size 16")
                 && partial.getMessage().contains("Round the grid up to 112"), partial.getMessage());
+        assertTrue(partial.getMessage().contains("Grid.roundUp(100, 16)") && partial.getMessage().contains("if (i >= n) return;"),
+                partial.getMessage());
         var g = LaunchRules.geometry("w", ir, Grid.of(96).local(16), args);
         assertArrayEquals(new long[] {96}, g.sizes());
         assertArrayEquals(new long[] {16}, g.local());
@@ -136,5 +146,62 @@ class LaunchRulesTest {
                 dims.getMessage());
         assertArrayEquals(new long[] {0, 0}, LaunchRules.geometry("p", ir, null, new Object[] {-3, new float[0]}).sizes(),
                 "a negative trip count runs nothing");
+    }
+
+    @Test
+    void theAdviceForPartialGroupsKeepsBarriersReachable() {
+        KernelIR ir = ir("withBarrier");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LaunchRules.geometry("b", ir, Grid.of(1000).local(64), new Object[] {new KernelContext(), new float[1000], 1000}));
+        String m = e.getMessage();
+        assertTrue(m.startsWith("task 'b': LaunchRulesTest.withBarrier: the global size 1000 in dimension 0 is not a multiple of the local size 64"), m);
+        assertTrue(m.contains("Round the grid up to 1024") && m.contains("Grid.roundUp(1000, 64)") && m.contains("if (i < n) { ... }")
+                && m.contains("barrier") && !m.contains("return;"), m);
+        // The advice works: the rounded grid passes the rules.
+        var g = LaunchRules.geometry("b", ir, Grid.covering(1000, 64), new Object[] {new KernelContext(), new float[1000], 1000});
+        assertArrayEquals(new long[] {1024}, g.sizes());
+    }
+
+    @Test
+    void gridRoundUpRoundsToWholeGroupsAndRefusesBadSizes() {
+        long seed = System.nanoTime();
+        System.out.println("roundUp seed " + seed);
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        for (int k = 0; k < 10_000; k++) {
+            long n = r.nextInt(1 << 20);
+            long local = 1 + r.nextInt(1024);
+            long up = Grid.roundUp(n, local);
+            assertTrue(up >= n && up % local == 0 && up - n < local, n + " " + local + " -> " + up);
+        }
+        assertEquals(0, Grid.roundUp(0, 64));
+        assertEquals(64, Grid.roundUp(1, 64));
+        assertEquals(64, Grid.roundUp(64, 64));
+        assertEquals(128, Grid.roundUp(65, 64));
+        assertEquals(Integer.MAX_VALUE, Grid.roundUp(Integer.MAX_VALUE, 1));
+        assertEquals(Grid.of(1024).local(256), Grid.covering(1000, 256));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Grid.roundUp(Integer.MAX_VALUE, 2)).getMessage()
+                .contains("split the work"));
+        assertThrows(IllegalArgumentException.class, () -> Grid.roundUp(-1, 2));
+        assertThrows(IllegalArgumentException.class, () -> Grid.roundUp(10, 0));
+        assertThrows(IllegalArgumentException.class, () -> Grid.roundUp(Long.MAX_VALUE, 64));
+    }
+
+    @Test
+    void parametersWithoutNamesAreNamedByPositionAndType() {
+        KernelIR ir = ir("scalars");
+        Param.Scalar named = param(ir, 4);
+        assertEquals("parameter 'i'", LaunchRules.param(named));
+        Param.Scalar nameless = new Param.Scalar(4, "arg4", named.kind(), named.var());
+        assertEquals("parameter 5 (int)", LaunchRules.param(nameless));
+        Param.Array out = (Param.Array) ir.params().get(8);
+        assertEquals("parameter 9 (float[])", LaunchRules.param(new Param.Array(8, "arg8", out.array(), out.access())));
+        assertEquals("parameter 1 (KernelContext)", LaunchRules.param(new Param.Context(0, "arg0")));
+        // A made-up name never reaches a message.
+        KernelIR renamed = new KernelIR(ir.ownerClass(), ir.methodName(), ir.descriptor(), ir.kind(),
+                ir.params().stream().map(p -> p instanceof Param.Scalar s ? (Param) new Param.Scalar(s.index(), "arg" + s.index(), s.kind(), s.var()) : p).toList(),
+                ir.vars(), ir.arrays(), ir.blocks(), ir.parallelLoops(), ir.constants(), ir.reductions());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LaunchRules.scalar("t", renamed, (Param.Scalar) renamed.params().get(4), 4L));
+        assertTrue(e.getMessage().contains("parameter 5 (int)") && !e.getMessage().contains("arg4") && e.getMessage().contains("pass an Integer"),
+                e.getMessage());
     }
 }

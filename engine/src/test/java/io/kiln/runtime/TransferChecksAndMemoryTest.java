@@ -1,0 +1,215 @@
+package io.kiln.runtime;
+
+import io.kiln.Bindings;
+import io.kiln.Device;
+import io.kiln.ExecutionPlan;
+import io.kiln.FloatArray;
+import io.kiln.KilnException;
+import io.kiln.KilnRuntime;
+import io.kiln.TaskGraph;
+import io.kiln.Transfer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The host-change check and device memory accounting of the executor, on a device with memory of its
+ * own ({@link FakeBackend}, deferred) and on one that works on host memory ({@link SlowBackend}'s
+ * {@code stoppable:0}, as {@code cpu}): both must give the same answer or the same error.
+ */
+class TransferChecksAndMemoryTest {
+    final FakeBackend fake = new FakeBackend();
+    final KilnRuntime fakeKiln = KilnRuntimeAccess.of(fake.context(16));
+    final SlowBackend slow = new SlowBackend();
+    final KilnRuntime hostKiln = KilnRuntimeAccess.of(slow.context());
+
+    /** total[0] += sum of x: the reduction, as a plain loop. */
+    static void sum(float[] x, @FakeBackend.ReadsWrites int[] total) {
+        int s = 0;
+        for (float v : x) s += (int) v;
+        total[0] += s;
+    }
+
+    static void scale(float[] x, @FakeBackend.Writes float[] y) {
+        for (int i = 0; i < x.length; i++) y[i] = 2 * x[i];
+    }
+
+    static void first(float[] x, @FakeBackend.Writes float[] y) {
+        y[0] = 2 * x[0];
+    }
+
+    ExecutionPlan plan(TaskGraph g, String device) {
+        return device.equals("fake:0") ? g.plan(fakeKiln, fakeKiln.device("fake:0")) : g.plan(hostKiln, hostKiln.device(device));
+    }
+
+    static float[] ones(int n) {
+        float[] x = new float[n];
+        java.util.Arrays.fill(x, 1);
+        return x;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fake:0", "stoppable:0"})
+    void resettingAnArrayTheDeviceKeepsIsTheSameClearErrorOnEveryDevice(String device) {
+        float[] x = ones(1000);
+        int[] total = new int[1];
+        TaskGraph g = new TaskGraph("total").task("sum", TransferChecksAndMemoryTest::sum, x, total).transferToHost(Transfer.EVERY_RUN, total);
+        try (ExecutionPlan plan = plan(g, device)) {
+            plan.run();
+            assertEquals(1000, total[0]);
+            total[0] = 0;
+            IllegalStateException e = assertThrows(IllegalStateException.class, plan::run);
+            assertTrue(e.getMessage().contains("the host changed int[1] (parameter 'total' of task 'sum') after the last run")
+                    && e.getMessage().contains("transferToDevice(Transfer.EVERY_RUN, total)") && e.getMessage().contains("plan.hostChanged(total)"),
+                    e.getMessage());
+            assertEquals(0, total[0], "nothing ran");
+            // Announced, the change is honoured on every device.
+            plan.hostChanged(total).run();
+            assertEquals(1000, total[0]);
+            // Not changed: accumulates on every device.
+            plan.run();
+            assertEquals(2000, total[0]);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fake:0", "stoppable:0"})
+    void everyRunDataMayChangeAndChecksCanBeTurnedOff(String device) {
+        float[] x = ones(10);
+        int[] total = new int[1];
+        TaskGraph g = new TaskGraph("total").task("sum", TransferChecksAndMemoryTest::sum, x, total)
+                .transferToDevice(Transfer.EVERY_RUN, total).transferToHost(Transfer.EVERY_RUN, total);
+        try (ExecutionPlan plan = plan(g, device)) {
+            for (int k = 0; k < 3; k++) {
+                total[0] = 0;
+                plan.run();
+                assertEquals(10, total[0]);
+            }
+            x[3] = 5; // x is the plan's: a change is refused...
+            assertThrows(IllegalStateException.class, plan::run);
+            plan.withTransferChecks(false); // ...unless the check is off (then devices differ, as documented)
+            plan.run();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fake:0", "stoppable:0"})
+    void outputsWrittenByTheRunAndCopiedBackAreNotHostChanges(String device) {
+        long seed = System.nanoTime();
+        System.out.println("outputs seed " + seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[257];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble(-1e6, 1e6);
+        float[] y = new float[x.length];
+        TaskGraph g = new TaskGraph("scale").task("s", TransferChecksAndMemoryTest::scale, x, y).transferToHost(Transfer.ON_DEMAND, y);
+        try (ExecutionPlan plan = plan(g, device)) {
+            for (int k = 0; k < 3; k++) plan.run();
+            plan.transferToHost(y);
+            for (int i = 0; i < x.length; i++) assertEquals(2 * x[i], y[i]);
+            plan.run(); // the copy back was the plan's own doing
+            // A rebound array is new to the plan: it may have any contents.
+            float[] x2 = x.clone();
+            x2[0] = 7;
+            plan.run(Bindings.of().data(x, x2));
+            plan.transferToHost(y);
+            assertEquals(14, y[0]);
+        }
+    }
+
+    @Test
+    void theHashSeesEveryWordAndRunsAtMemorySpeed() {
+        long seed = System.nanoTime();
+        System.out.println("hash seed " + seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int n : new int[] {0, 1, 3, 7, 8, 9, 31, 33, 1000}) {
+            float[] a = new float[n];
+            for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+            long h = PlanExecutor.contentHash(a);
+            for (int i = 0; i < n; i++) {
+                float[] b = a.clone();
+                b[i] = Math.nextUp(b[i]);
+                assertNotEquals(h, PlanExecutor.contentHash(b), "n=" + n + " i=" + i);
+            }
+            assertEquals(h, PlanExecutor.contentHash(a.clone()));
+        }
+        byte[] bytes = new byte[13];
+        long hb = PlanExecutor.contentHash(bytes);
+        bytes[12] = 1;
+        assertNotEquals(hb, PlanExecutor.contentHash(bytes));
+        try (FloatArray off = FloatArray.allocate(100)) {
+            long ho = PlanExecutor.contentHash(off);
+            off.set(99, 1f);
+            assertNotEquals(ho, PlanExecutor.contentHash(off));
+        }
+        float[] big = new float[4 << 20]; // 16 MiB
+        for (int i = 0; i < big.length; i += 4099) big[i] = i;
+        long best = Long.MAX_VALUE;
+        for (int k = 0; k < 8; k++) {
+            long t0 = System.nanoTime();
+            PlanExecutor.contentHash(big);
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        double gbs = 16.0 * (1 << 20) / best;
+        System.out.printf("contentHash: 16 MiB in %.1f ms, %.1f GB/s%n", best / 1e6, gbs);
+        assertTrue(gbs > 0.1, "hashing runs at " + gbs + " GB/s");
+    }
+
+    // ---- memory ---------------------------------------------------------------------------------------------
+
+    @Test
+    void aPlanOverTheDeviceMemoryIsRefusedBeforeAnythingIsAllocated() {
+        fakeKiln.limitMemory("fake:0", 1 << 20);
+        float[] x = new float[300_000]; // 1.1 MiB, over the 1 MiB limit
+        float[] y = new float[10];
+        TaskGraph g = new TaskGraph("big").task("s", TransferChecksAndMemoryTest::first, x, y).transferToHost(Transfer.EVERY_RUN, y);
+        try (ExecutionPlan plan = plan(g, "fake:0")) {
+            KilnException e = assertThrows(KilnException.class, plan::run);
+            assertTrue(e.getMessage().startsWith("graph 'big' needs 1.1 MiB of device memory on fake:0, more than the 1.0 MiB it may use (KilnRuntime.limitMemory)")
+                    && e.getMessage().contains("parameter 'x' float[300000] 1.1 MiB") && e.getMessage().contains("split the data"), e.getMessage());
+            assertEquals(0, fake.runtime.lastSession().count("toDevice"), "the device was not asked");
+            // The plan and the device stay usable: bind data that fits.
+            float[] small = ones(1000);
+            plan.run(Bindings.of().data(x, small));
+            assertEquals(2, y[0]);
+        }
+    }
+
+    @Test
+    void copiesKeptForEarlierBindingsAreReleasedWhenOnlyTheyAreInTheWay() {
+        fakeKiln.limitMemory("fake:0", 1 << 20);
+        float[] y = new float[4];
+        float[][] xs = new float[4][];
+        for (int k = 0; k < xs.length; k++) {
+            xs[k] = new float[100_000]; // 0.4 MiB each: two fit, three do not
+            xs[k][0] = k + 1;
+        }
+        TaskGraph g = new TaskGraph("rebind").task("s", TransferChecksAndMemoryTest::first, xs[0], y).transferToHost(Transfer.EVERY_RUN, y);
+        try (ExecutionPlan plan = plan(g, "fake:0")) {
+            for (int k = 0; k < xs.length; k++) {
+                plan.run(Bindings.of().data(xs[0], xs[k]));
+                assertEquals(2 * (k + 1), y[0]);
+            }
+            assertTrue(fake.runtime.lastSession().count("release") >= 1, "older copies were released");
+        }
+    }
+
+    @Test
+    void limitsOnlyLower() {
+        Device d = fakeKiln.device("fake:0");
+        RuntimeContext c = fake.context(4);
+        assertEquals(d.memoryBytes(), c.memoryBudget(d));
+        c.limitMemory("fake:0", 1L << 40);
+        assertEquals(d.memoryBytes(), c.memoryBudget(d));
+        c.limitMemory("fake:0", 5);
+        assertEquals(5, c.memoryBudget(d));
+        c.limitMemory("fake:0", 0);
+        assertEquals(d.memoryBytes(), c.memoryBudget(d));
+    }
+}
