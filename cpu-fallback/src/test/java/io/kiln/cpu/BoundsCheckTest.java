@@ -109,7 +109,8 @@ class BoundsCheckTest {
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) idx[i] = r.nextInt(n);
         float[] in = randomFloats(r, n), out = new float[n], ref = new float[n];
-        try (ExecutionPlan plan = new TaskGraph("g").task("t", BoundsKernels::gather, idx, in, out).plan(CPU)) {
+        try (ExecutionPlan plan = new TaskGraph("g").transferToDevice(io.kiln.Transfer.EVERY_RUN, idx)
+                .task("t", BoundsKernels::gather, idx, in, out).plan(CPU)) {
             for (int bad : new int[] {n, -1, 1 << 30}) {
                 idx[n / 2] = bad;
                 KernelIndexOutOfBoundsException e = assertThrows(KernelIndexOutOfBoundsException.class, plan::run);
