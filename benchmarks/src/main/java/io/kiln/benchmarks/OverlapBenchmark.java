@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  * With one buffer set the next upload must wait for the kernel that reads the previous one (which the
  * in-order compute queue runs after the long kernel), so little can overlap; with two or three it
  * need not. On {@code cpu} there is no copy (the device shares host memory), so the ratio shows only
- * how the two kernels share the cores. See {@code docs/memory-overlap.md}.
+ * how the two kernels share the cores. See {@code docs/memory.md}, "Copy/compute overlap across buffer sets".
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
