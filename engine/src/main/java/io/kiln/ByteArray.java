@@ -81,7 +81,9 @@ public final class ByteArray extends OffHeapArray {
      */
     public byte get(long index) {
         try {
-            return segment.getAtIndex(LAYOUT, index);
+            // checked here as well: JDK 25's getAtIndex multiplies the index by the element size without an
+            // overflow check, so an index such as Long.MIN_VALUE / 2 would silently read element 0
+            return segment.getAtIndex(LAYOUT, java.util.Objects.checkIndex(index, length()));
         } catch (IllegalStateException e) {
             throw closedError(e);
         }
@@ -96,7 +98,7 @@ public final class ByteArray extends OffHeapArray {
      */
     public void set(long index, byte value) {
         try {
-            segment.setAtIndex(LAYOUT, index, value);
+            segment.setAtIndex(LAYOUT, java.util.Objects.checkIndex(index, length()), value);
         } catch (IllegalStateException e) {
             throw closedError(e);
         } catch (IllegalArgumentException e) {
@@ -120,12 +122,7 @@ public final class ByteArray extends OffHeapArray {
 
     /** Copies {@code count} elements of {@code src} from {@code srcIndex} to this array at {@code index}. */
     public ByteArray copyFrom(byte[] src, int srcIndex, long index, int count) {
-        Objects.requireNonNull(src, "src");
-        checkAlive();
-        checkWritable();
-        checkRange(src.length, srcIndex, count, "copyFrom source");
-        checkRange(length(), index, count, "copyFrom destination " + describe());
-        MemorySegment.copy(src, srcIndex, segment, LAYOUT, index * 1, count);
+        copyFromHeap(Objects.requireNonNull(src, "src"), src.length, srcIndex, index, count, LAYOUT);
         return this;
     }
 
@@ -143,11 +140,7 @@ public final class ByteArray extends OffHeapArray {
 
     /** Copies {@code count} elements from {@code index} into {@code dst} at {@code dstIndex}. */
     public void copyTo(long index, byte[] dst, int dstIndex, int count) {
-        Objects.requireNonNull(dst, "dst");
-        checkAlive();
-        checkRange(length(), index, count, "copyTo source " + describe());
-        checkRange(dst.length, dstIndex, count, "copyTo destination");
-        MemorySegment.copy(segment, LAYOUT, index * 1, dst, dstIndex, count);
+        copyToHeap(index, Objects.requireNonNull(dst, "dst"), dst.length, dstIndex, count, LAYOUT);
     }
 
     /** Copies this whole array into {@code dst}, an array of the same length. */

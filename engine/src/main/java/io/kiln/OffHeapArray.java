@@ -301,6 +301,27 @@ public abstract sealed class OffHeapArray implements AutoCloseable
         }
     }
 
+    /**
+     * Copies {@code count} elements of the Java array {@code src} (of this array's element type and
+     * {@code srcLength} elements) from {@code srcIndex} to this array at {@code index}: the one checked
+     * bulk copy behind every typed {@code copyFrom}.
+     */
+    final void copyFromHeap(Object src, int srcLength, int srcIndex, long index, int count, java.lang.foreign.ValueLayout layout) {
+        checkAlive();
+        checkWritable();
+        checkRange(srcLength, srcIndex, count, "copyFrom source");
+        checkRange(length, index, count, "copyFrom destination " + describe());
+        MemorySegment.copy(src, srcIndex, segment, layout, index * layout.byteSize(), count);
+    }
+
+    /** The checked bulk copy behind every typed {@code copyTo}: {@code count} elements from {@code index}. */
+    final void copyToHeap(long index, Object dst, int dstLength, int dstIndex, int count, java.lang.foreign.ValueLayout layout) {
+        checkAlive();
+        checkRange(length, index, count, "copyTo source " + describe());
+        checkRange(dstLength, dstIndex, count, "copyTo destination");
+        MemorySegment.copy(segment, layout, index * layout.byteSize(), dst, dstIndex, count);
+    }
+
     /** Copies all elements of {@code src} (of the same type and length) into this array. */
     final void copyFromSame(OffHeapArray src) {
         Objects.requireNonNull(src, "src");

@@ -129,7 +129,11 @@ public final class TaskGraph {
         for (int i = 0; i < args.length; i++) {
             if (args[i] == null) {
                 ids.remove(id);
-                throw new IllegalArgumentException("task '" + id + "': argument " + i + " is null");
+                Class<?>[] types = TaskSpec.resolve(kernel).getParameterTypes();
+                boolean context = i < types.length && types[i] == KernelContext.class;
+                throw new IllegalArgumentException("task '" + id + "': argument " + i + " is null"
+                        + (context ? ": pass new KernelContext() for a work-item kernel's context (each device fills in the ids)"
+                                   : ": every argument must be an array or a value"));
             }
         }
         tasks.add(TaskSpec.of(id, kernel, args));

@@ -109,8 +109,14 @@ class OffHeapArrayTest {
             assertThrows(IndexOutOfBoundsException.class, () -> a.get(5));
             assertThrows(IndexOutOfBoundsException.class, () -> a.get(-1));
             assertThrows(IndexOutOfBoundsException.class, () -> a.set(Long.MAX_VALUE, 1));
+            // index * 8 overflows to 0 here: FFM alone would read element 0
+            assertThrows(IndexOutOfBoundsException.class, () -> a.get(Long.MIN_VALUE / 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> a.set(Long.MIN_VALUE / 4, 1));
         }
         assertThrows(IllegalArgumentException.class, () -> FloatArray.allocate(-1));
+        try (FloatArray f = FloatArray.allocate(3)) {
+            assertThrows(IndexOutOfBoundsException.class, () -> f.get(Long.MIN_VALUE / 2));
+        }
         try (FloatArray empty = FloatArray.allocate(0)) {
             assertEquals(0, empty.length());
             assertEquals("FloatArray[0] {}", empty.toString());

@@ -36,6 +36,19 @@ class TaskGraphApiTest {
         assertTrue(e.getMessage().contains("argument 2 is null"), e.getMessage());
     }
 
+    static void scaleItems(KernelContext ctx, float[] x) {
+        int i = ctx.globalIdx();
+        if (i < x.length) x[i] *= 2f;
+    }
+
+    @Test
+    void aNullContextSaysWhatToPass() {
+        float[] x = new float[4];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TaskGraph("g").task("t", TaskGraphApiTest::scaleItems, null, x));
+        assertTrue(e.getMessage().contains("argument 0 is null") && e.getMessage().contains("new KernelContext()"), e.getMessage());
+    }
+
     @Test
     void onDemandIsOnlyForTransfersToTheHost() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
