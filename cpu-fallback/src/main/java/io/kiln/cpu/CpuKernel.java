@@ -165,23 +165,8 @@ final class CpuKernel implements CompiledKernel {
     private KernelIndexOutOfBoundsException outOfBounds(KernelSupport.OutOfBounds o) {
         java.util.List<io.kiln.ir.Instr.CheckIndex> checks = KernelAnalysis.checks(ir);
         io.kiln.ir.Instr.CheckIndex c = o.check >= 0 && o.check < checks.size() ? checks.get(o.check) : null;
-        String kind = c == null ? "array" : switch (c.array().space()) {
-            case GLOBAL -> "parameter";
-            case PRIVATE -> "private array";
-            case LOCAL -> "local array";
-            case CONSTANT -> "constant table";
-        };
-        String name = c == null ? "#" + o.check : c.array().name();
-        return new KernelIndexOutOfBoundsException(ir.displayName(), kind, name, o.index, o.length, sourceFile(),
+        return io.kiln.spi.BoundsFailure.of(ir, c == null ? null : c.array(), o.check, o.index, o.length,
                 c == null ? 0 : c.line(), CpuDeviceRuntime.DEVICE_ID);
-    }
-
-    /** The source file javac names for the kernel's top-level class (as the GPU back ends report it). */
-    private String sourceFile() {
-        String owner = ir.ownerClass();
-        String simple = owner.substring(owner.lastIndexOf('.') + 1);
-        int dollar = simple.indexOf('$');
-        return (dollar > 0 ? simple.substring(0, dollar) : simple) + ".java";
     }
 
     private CancellationException cancelled() {

@@ -68,24 +68,9 @@ public final class BoundsChecks {
         if (record[FLAG] == 0) return null;
         int id = record[ARRAY];
         ArrayRef a = id >= 0 && id < ir.arrays().size() ? ir.arrays().get(id) : null;
-        String kind = a == null ? "array" : switch (a.space()) {
-            case GLOBAL -> "parameter";
-            case PRIVATE -> "private array";
-            case LOCAL -> "local array";
-            case CONSTANT -> "constant table";
-        };
-        String name = a == null ? "#" + id : a.name();
         long index = join(record[INDEX_LO], record[INDEX_LO + 1]);
         long length = join(record[LENGTH_LO], record[LENGTH_LO + 1]);
-        return new KernelIndexOutOfBoundsException(ir.displayName(), kind, name, index, length, sourceFile(ir), record[LINE], device);
-    }
-
-    /** The source file javac names for the top-level class of {@code ir}'s owner (a guess when it has no SourceFile). */
-    private static String sourceFile(KernelIR ir) {
-        String owner = ir.ownerClass();
-        String simple = owner.substring(owner.lastIndexOf('.') + 1);
-        int dollar = simple.indexOf('$');
-        return (dollar > 0 ? simple.substring(0, dollar) : simple) + ".java";
+        return io.kiln.spi.BoundsFailure.of(ir, a, id, index, length, record[LINE], device);
     }
 
     private static long join(int lo, int hi) {
