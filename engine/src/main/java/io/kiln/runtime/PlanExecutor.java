@@ -118,8 +118,15 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    /** A command issued on a session. */
-    private record Issued(DeviceSession session, DeviceEvent event) {
+    /**
+     * A command issued on a session. {@code reports}: a launch of a kernel with bounds checks, whose
+     * failed check the session reports from {@code await}, even once the event is complete (a session
+     * that runs launches synchronously returns {@link DeviceEvent#COMPLETE} and keeps the failure).
+     */
+    private record Issued(DeviceSession session, DeviceEvent event, boolean reports) {
+        Issued(DeviceSession session, DeviceEvent event) {
+            this(session, event, false);
+        }
     }
 
     /**
@@ -1225,17 +1232,18 @@ public final class PlanExecutor implements AutoCloseable {
             else at.readDeps(deps);
         }
         long k0 = System.nanoTime();
+        boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(p.lease.kernel().ir());
         rs.launching = t;
         Issued e;
         try {
-            e = new Issued(p.session, p.session.enqueueLaunch(p.lease.kernel(), a, p.geometry, after(p.session, deps)));
+            e = new Issued(p.session, p.session.enqueueLaunch(p.lease.kernel(), a, p.geometry, after(p.session, deps)), checked);
             rs.launches[t] = e.event();
         } finally {
             rs.launching = -1;
         }
         if (profiler) p.session.await(List.of(e.event()));
         // a kernel with bounds checks: the run's final wait looks at its error record, so the run throws
-        if (io.kiln.compiler.BoundsChecks.hasChecks(p.lease.kernel().ir())) waitFor.add(e);
+        if (checked) waitFor.add(e);
         c.kernelNanos[t] += System.nanoTime() - k0;
         for (int i = 0; i < p.arraySlots.length; i++) {
             Residency r = res(p.arraySlots[i]);
@@ -1279,7 +1287,8 @@ public final class PlanExecutor implements AutoCloseable {
         if (issued.isEmpty()) return;
         Map<DeviceSession, List<DeviceEvent>> bySession = new IdentityHashMap<>();
         for (Issued i : issued) {
-            if (!i.event().isComplete()) bySession.computeIfAbsent(i.session(), k -> new ArrayList<>()).add(i.event());
+            // a complete event needs no wait, unless it is a checked launch whose failure await reports
+            if (!i.event().isComplete() || i.reports()) bySession.computeIfAbsent(i.session(), k -> new ArrayList<>()).add(i.event());
         }
         for (Map.Entry<DeviceSession, List<DeviceEvent>> e : bySession.entrySet()) {
             e.getKey().await(e.getValue());
