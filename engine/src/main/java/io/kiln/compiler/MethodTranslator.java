@@ -430,6 +430,23 @@ final class MethodTranslator {
         return "l" + slot;
     }
 
+    /**
+     * The source name of the array allocated at {@link #pos}: the local variable that the next
+     * instruction ({@code astore}) assigns, when the class has a LocalVariableTable ({@code -g}) and
+     * the name is a plain identifier; else {@code fallback}. Bounds-check failures and messages name it.
+     */
+    private String allocatedName(String fallback) {
+        int at = pos + 1;
+        while (at < elems.size() && !(elems.get(at) instanceof Instruction)) at++;
+        if (at >= elems.size() || !(elems.get(at) instanceof StoreInstruction st) || st.typeKind() != TypeKind.REFERENCE) return fallback;
+        int saved = pos;
+        pos = at;
+        String name = localName(st.slot());
+        pos = saved;
+        // without a LocalVariableTable localName makes up "l<slot>", which says less than the fallback
+        return name.equals("l" + st.slot()) || !name.matches("[A-Za-z_][A-Za-z0-9_]*") ? fallback : name;
+    }
+
     void setParamSlot(int slot, int paramIndex) {
         paramSlots.put(slot, paramIndex);
     }
@@ -1461,7 +1478,7 @@ final class MethodTranslator {
             int n = len.constant().intValue();
             if (n <= 0 || n > 1 << 16) throw error("local array length " + n + " is out of range (1 to 65536)");
             ElementType et = ElementType.ofDescriptor(desc.charAt(desc.length() - 1));
-            ArrayRef a = b.newArray(et, AddressSpace.LOCAL, n, -1, "local", null);
+            ArrayRef a = b.newArray(et, AddressSpace.LOCAL, n, -1, allocatedName("local"), null);
             push(new Ref(a, false));
             return;
         }
@@ -1602,7 +1619,7 @@ final class MethodTranslator {
         if (n < 0 || n > 1 << 16) throw error("private array length " + n + " is out of range (0 to 65536)");
         ElementType et = elementOf(na.typeKind());
         if (et == null) throw error("arrays of " + na.typeKind() + " are not supported in kernels");
-        String name = "priv";
+        String name = allocatedName("priv");
         ArrayRef a = b.newArray(et, AddressSpace.PRIVATE, n, -1, name, null);
         session.privateArrays++;
         // Java gives a fresh, zeroed array at every execution of 'new': zero it here, with a loop.
