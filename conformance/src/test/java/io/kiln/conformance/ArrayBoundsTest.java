@@ -80,6 +80,20 @@ class ArrayBoundsTest {
         out[c.globalIdx()] = l[idx[c.globalIdx()]];
     }
 
+    /** The elimination pass proves in[i - 1] (i >= 1) and in[i + 1] (i < in.length - 1) and keeps out[i]. */
+    public static void stencil(float[] in, float[] out) {
+        for (@Parallel int i = 1; i < in.length - 1; i++) {
+            out[i] = (in[i - 1] + in[i] + in[i + 1]) * (1f / 3f);
+        }
+    }
+
+    /** One step too far for the pass to prove: in[i + 2] under i < in.length - 1 reads in[in.length]. */
+    public static void tooFarAhead(float[] in, float[] out) {
+        for (@Parallel int i = 0; i < in.length - 1; i++) {
+            out[i] = in[i + 2];
+        }
+    }
+
     static Stream<Device> devices() {
         return GraphsAndTransfersTest.devices();
     }
@@ -284,6 +298,28 @@ class ArrayBoundsTest {
             idx[5] = 3;
             plan.run(); // every work-item still reaches the barrier after a skipped access
             for (int i = 0; i < out.length; i++) assertEquals(i / 64 * 64 + idx[i], out[i], "out[" + i + "]");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void offsetIndicesTheEliminationPassProvesOrKeeps(Device device) {
+        GraphsAndTransfersTest.require(device);
+        float[] in = random(new Random(seed("offsets")), N);
+        float[] out = new float[N];
+        float[] want = new float[N];
+        stencil(in, want);
+        try (ExecutionPlan plan = new TaskGraph("stencil").transferToDevice(Transfer.EVERY_RUN, in)
+                .task("s", ArrayBoundsTest::stencil, in, out).transferToHost(Transfer.EVERY_RUN, out).plan(device)) {
+            plan.run();
+            assertArrayEquals(want, out);
+        }
+        ArrayIndexOutOfBoundsException jvm = onJvm(() -> tooFarAhead(in, new float[N]));
+        try (ExecutionPlan plan = new TaskGraph("ahead").transferToDevice(Transfer.EVERY_RUN, in)
+                .task("a", ArrayBoundsTest::tooFarAhead, in, out).transferToHost(Transfer.EVERY_RUN, out).plan(device)) {
+            KernelIndexOutOfBoundsException e = assertThrows(KernelIndexOutOfBoundsException.class, plan::run);
+            assertNames(e, jvm, "tooFarAhead", "parameter", "in", N, device);
+            assertEquals(N, e.index(), "only i = N - 2 reads past the end");
         }
     }
 

@@ -38,6 +38,12 @@ import java.util.List;
  *       {@code c >= 0}, a {@code @Parallel} loop's entry {@code i = start + ParallelIndex} with
  *       {@code start >= 0}, or a step {@code x + k} of a non-negative {@code x} with {@code k} a positive
  *       constant or the parallel stride (a loop update {@code i++}, {@code i += stride}).</li>
+ *   <li><b>Offsets and masks</b> of an index {@code t} computed just before the access in the same
+ *       block (its only assignment, with no assignment to {@code x} in between): {@code t = x + k}
+ *       ({@code k >= 0}) when {@code x >= 0} and {@code x < len - k'} with {@code k' >= k} as above (the
+ *       {@code a[i + 1]} of a stencil under {@code i < a.length - 1}); {@code t = x - 1} when {@code x >= 1}
+ *       (every assignment gives at least 1: a loop from 1) and {@code x < a.length}; {@code t = x & k}
+ *       ({@code k >= 0}) into a private, local or constant array longer than {@code k}.</li>
  * </ul>
  * The step rule assumes that such a counter never wraps past {@code Integer.MAX_VALUE}
  * ({@code Long.MAX_VALUE} for long indices), which holds for counters tested against a length on
@@ -46,7 +52,7 @@ import java.util.List;
  * pass keeps checked.
  * <p>Not eliminated (the check stays, which is always correct): guards against a scalar such as
  * {@code if (i < n)}, which would need a host-side check {@code n <= a.length} before each launch;
- * indices computed with arithmetic ({@code a[i + 1]}, {@code a[row * n + col]}).
+ * other computed indices ({@code a[i + offset]}, {@code a[row * n + col]}).
  */
 public final class RangeCheckElimination implements KernelPass {
 
@@ -95,6 +101,11 @@ public final class RangeCheckElimination implements KernelPass {
         final List<List<Instr>> defs = new ArrayList<>();
         /** Variables proven non-negative wherever they are read. */
         final BitSet nonNegative = new BitSet();
+        /**
+         * Variables proven at least 1 wherever they are read (a loop from 1, as in a stencil's
+         * {@code for (i = 1; ...)}): the index {@code i - 1} is then non-negative.
+         */
+        final BitSet positive = new BitSet();
 
         Analysis(KernelIR ir) {
             this.ir = ir;
@@ -116,19 +127,50 @@ public final class RangeCheckElimination implements KernelPass {
             for (int v = 0; v < defs.size(); v++) {
                 if (!defs.get(v).isEmpty() && !params.get(v)) nonNegative.set(v);
             }
+            greatestFixedPoint(nonNegative, this::nonNegativeResult);
+            // the same for >= 1, within the non-negative variables (every rule below keeps a value >= 1)
+            positive.or(nonNegative);
+            greatestFixedPoint(positive, this::positiveResult);
+        }
+
+        /** Drops from {@code set} each variable with an assignment that {@code holds} rejects, until nothing changes. */
+        private void greatestFixedPoint(BitSet set, java.util.function.Predicate<Instr> holds) {
             boolean again = true;
             while (again) {
                 again = false;
-                for (int v = nonNegative.nextSetBit(0); v >= 0; v = nonNegative.nextSetBit(v + 1)) {
+                for (int v = set.nextSetBit(0); v >= 0; v = set.nextSetBit(v + 1)) {
                     for (Instr d : defs.get(v)) {
-                        if (!nonNegativeResult(d)) {
-                            nonNegative.clear(v);
+                        if (!holds.test(d)) {
+                            set.clear(v);
                             again = true;
                             break;
                         }
                     }
                 }
             }
+        }
+
+        boolean positive(Value v) {
+            return switch (v) {
+                case Const c -> !c.type().isFloating() && c.longValue() >= 1;
+                case Var x -> positive.get(x.id());
+            };
+        }
+
+        /** Whether assignment {@code d} gives a value >= 1, given the current {@link #positive} set. */
+        private boolean positiveResult(Instr d) {
+            return switch (d) {
+                case Instr.Move m -> positive(m.src());
+                case Instr.Convert c -> c.op() == Conversion.I2L && positive(c.a());
+                case Instr.Binary b -> switch (b.op()) {
+                    // a loop update or a @Parallel loop's entry (start + ParallelIndex) from a value >= 1:
+                    // the same no-wrap argument as for non-negative counters
+                    case ADD -> positive(b.a()) && (step(b.b()) || nonNegative(b.b()) && parallelIndex(b.b()))
+                            || positive(b.b()) && (step(b.a()) || nonNegative(b.a()) && parallelIndex(b.a()));
+                    default -> false;
+                };
+                default -> false;
+            };
         }
 
         boolean nonNegative(Value v) {
@@ -177,31 +219,64 @@ public final class RangeCheckElimination implements KernelPass {
         boolean proven(Instr.CheckIndex c, int block, int at) {
             ArrayRef a = c.array();
             Value index = c.index();
-            if (!nonNegative(index)) return false;
-            if (index instanceof Const k) return !a.isParameter() && k.longValue() < a.length();
+            if (index instanceof Const k) return nonNegative(k) && !a.isParameter() && k.longValue() < a.length();
             Var v = (Var) index;
-            // walk the dominators of the access, looking for an edge that tests v < length(a)
+            if (nonNegative(v) && belowLength(v, 0, a, block, at)) return true;
+            // an index computed just before the access, in the same block: t = x + k, t = x - k, t = x & k
+            Instr d = definitionBefore(v, block, at);
+            if (!(d instanceof Instr.Binary b) || !(b.b() instanceof Const k) || k.type().isFloating() || !(b.a() instanceof Var x)) return false;
+            int def = ir.blocks().get(block).instrs().indexOf(d);
+            if (assigns(ir.blocks().get(block).instrs(), x, def + 1, at)) return false;
+            long kv = k.longValue();
+            return switch (b.op()) {
+                // x + k < length when x < length - k' with k' >= k; x >= 0 and k >= 0 give t >= 0 (x + k
+                // cannot wrap: it is below a length)
+                case ADD -> kv >= 0 && kv <= Integer.MAX_VALUE && nonNegative(x) && belowLength(x, kv, a, block, def);
+                // x - 1 >= 0 when x >= 1; below a length when x is
+                case SUB -> kv == 1 && positive(x) && belowLength(x, 0, a, block, def);
+                // x & k is in [0, k]: below a constant length greater than k
+                case AND -> kv >= 0 && !a.isParameter() && kv < a.length();
+                default -> false;
+            };
+        }
+
+        /**
+         * Whether {@code v < length(a) - slack} holds at instruction {@code at} of {@code block}: an edge
+         * testing it leads to a dominator of the access, with no assignment to {@code v} in between.
+         */
+        private boolean belowLength(Var v, long slack, ArrayRef a, int block, int at) {
             for (int s = block; s != Cfg.NONE; s = cfg.idom(s)) {
                 List<Integer> preds = cfg.predecessors(s);
                 if (preds.size() != 1 || preds.get(0) == s) continue;
                 int h = preds.get(0);
                 if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br)) continue;
-                if (!establishesBelowLength(br, s, v, a)) continue;
+                if (!establishesBelowLength(br, s, v, slack, a)) continue;
                 if (!assignedBetween(v, s, block, at)) return true;
             }
             return false;
         }
 
-        /** Whether taking the edge of {@code br} to {@code target} means {@code v < length(a)}. */
-        private boolean establishesBelowLength(Terminator.Branch br, int target, Var v, ArrayRef a) {
+        /** The only assignment to {@code v}, when it is an instruction of {@code block} before {@code at}; else {@code null}. */
+        private Instr definitionBefore(Var v, int block, int at) {
+            List<Instr> d = defs.get(v.id());
+            if (d.size() != 1) return null;
+            List<Instr> in = ir.blocks().get(block).instrs();
+            for (int k = 0; k < at; k++) {
+                if (in.get(k) == d.get(0)) return d.get(0);
+            }
+            return null;
+        }
+
+        /** Whether taking the edge of {@code br} to {@code target} means {@code v < length(a) - slack}. */
+        private boolean establishesBelowLength(Terminator.Branch br, int target, Var v, long slack, ArrayRef a) {
             if (br.ifTrue() == br.ifFalse()) return false;
             boolean taken = br.ifTrue() == target;
             CmpOp op = br.op();
             // the relation that holds on this edge, as 'x op y'
             CmpOp holds = taken ? op : negate(op);
             if (holds == null) return false;
-            if (holds == CmpOp.LT && br.a().equals(v)) return isLength(br.b(), a);
-            if (holds == CmpOp.GT && br.b().equals(v)) return isLength(br.a(), a);
+            if (holds == CmpOp.LT && br.a().equals(v)) return slackBelowLength(br.b(), a) >= slack;
+            if (holds == CmpOp.GT && br.b().equals(v)) return slackBelowLength(br.a(), a) >= slack;
             return false;
         }
 
@@ -215,19 +290,34 @@ public final class RangeCheckElimination implements KernelPass {
             };
         }
 
-        /** Whether {@code len} is at most the length of {@code a}. */
-        private boolean isLength(Value len, ArrayRef a) {
-            if (len instanceof Const k) return !a.isParameter() && !k.type().isFloating() && k.longValue() <= a.length();
-            List<Instr> d = defs.get(((Var) len).id());
-            if (d.isEmpty()) return false;
-            for (Instr i : d) {
-                boolean length = i instanceof Instr.ArrayLength l && l.array().equals(a)
-                        // a.length - c for c >= 0 (the bound of a stencil, i < a.length - 1): at most a.length, and no wrap since both are non-negative
-                        || i instanceof Instr.Binary b && b.op() == BinOp.SUB && b.b() instanceof Const c && nonNegative(c)
-                        && b.a() instanceof Var v && !v.equals(len) && isLength(v, a);
-                if (!length) return false;
+        /**
+         * The largest {@code s >= 0} proven with {@code len <= length(a) - s}, or -1 when {@code len} is not
+         * known to be at most the length of {@code a}.
+         */
+        private long slackBelowLength(Value len, ArrayRef a) {
+            if (len instanceof Const k) {
+                return a.isParameter() || k.type().isFloating() || k.longValue() > a.length() ? -1 : a.length() - k.longValue();
             }
-            return true;
+            List<Instr> d = defs.get(((Var) len).id());
+            if (d.isEmpty()) return -1;
+            long slack = Long.MAX_VALUE;
+            for (Instr i : d) {
+                long s;
+                if (i instanceof Instr.ArrayLength l && l.array().equals(a)) {
+                    s = 0;
+                } else if (i instanceof Instr.Binary b && b.op() == BinOp.SUB && b.b() instanceof Const c && nonNegative(c)
+                        && c.longValue() <= Integer.MAX_VALUE && b.a() instanceof Var v && !v.equals(len)) {
+                    // a.length - c for c >= 0 (the bound of a stencil, i < a.length - 1): at most a.length - c,
+                    // and no wrap since both are non-negative
+                    long inner = slackBelowLength(v, a);
+                    s = inner < 0 ? -1 : inner + c.longValue();
+                } else {
+                    s = -1;
+                }
+                slack = Math.min(slack, s);
+                if (slack < 0) return -1;
+            }
+            return slack;
         }
 
         /**
@@ -253,7 +343,11 @@ public final class RangeCheckElimination implements KernelPass {
         }
 
         private static boolean assigns(List<Instr> in, Var v, int end) {
-            for (int k = 0; k < end; k++) {
+            return assigns(in, v, 0, end);
+        }
+
+        private static boolean assigns(List<Instr> in, Var v, int from, int end) {
+            for (int k = from; k < end; k++) {
                 if (v.equals(DefUse.def(in.get(k)))) return true;
             }
             return false;

@@ -103,7 +103,48 @@ public final class BoundsKernels {
         }
     }
 
+    /** A 3-point stencil: in[i - 1] with i >= 1, in[i + 1] under i < in.length - 1; out[i] stays checked. */
+    public static void stencil(float[] in, float[] out) {
+        for (@Parallel int i = 1; i < in.length - 1; i++) {
+            out[i] = (in[i - 1] + in[i] + in[i + 1]) * (1f / 3f);
+        }
+    }
+
+    /** A masked index into a local array of 256: x & 0xFF is in [0, 255]. */
+    public static void maskedLocal(KernelContext ctx, int[] data, int[] bins) {
+        int[] local = ctx.localInts(256);
+        int i = ctx.globalIdx();
+        if (i < data.length) {
+            ctx.atomicAdd(local, data[i] & 0xFF, 1);
+        }
+        ctx.barrier();
+        bins[i] = local[i & 0xFF];
+    }
+
     // ---- must stay checked -------------------------------------------------------------------------
+
+    /** i + 2 under i < x.length - 1: one past the end for the last i. */
+    public static void tooFarAhead(float[] x) {
+        for (@Parallel int i = 0; i < x.length - 1; i++) {
+            x[i] = x[i + 2];
+        }
+    }
+
+    /** i - 1 for i from 0: -1 for the first i. */
+    public static void behindFromZero(float[] x) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            x[i] = x[i - 1];
+        }
+    }
+
+    /** x & 0x1FF into a private array of 256. */
+    public static void maskTooWide(int[] x) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            int[] t = new int[256];
+            t[x[i] & 0x1FF] = 1;
+            x[i] = t[0];
+        }
+    }
 
     /** x[i] where i < y.length says nothing about x. */
     public static void otherArray(float[] x, float[] y) {

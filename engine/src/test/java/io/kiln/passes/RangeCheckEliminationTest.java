@@ -47,6 +47,22 @@ class RangeCheckEliminationTest {
         assertEquals(1, checks(ir("fromNegative")), "a counter that starts at a scalar may be negative");
         assertEquals(1, checks(ir("shiftedCopy")), "in[i + offset]");
         assertEquals(2, checks(ir("privateIndex")), "idx[i] under i < out.length and t[idx[i]]; the four constant stores are proven");
+        assertEquals(1, checks(ir("tooFarAhead")), "x[i + 2] under i < x.length - 1");
+        assertEquals(1, checks(ir("behindFromZero")), "x[i - 1] with i from 0");
+        KernelIR wide = ir("maskTooWide");
+        assertEquals(1, checks(wide), "t[x[i] & 0x1FF] of 256 (x[i], t[0] and the zeroing loop are proven)");
+        assertTrue(IrPrinter.print(wide).contains("check @t["), IrPrinter.print(wide));
+    }
+
+    @Test
+    void offsetsAndMasksThatStayInRangeLoseTheirChecks() {
+        KernelIR stencil = ir("stencil");
+        assertEquals(1, checks(stencil), "only out[i] under i < in.length - 1 stays:\n" + IrPrinter.print(stencil));
+        assertTrue(IrPrinter.print(stencil).contains("check @out["), IrPrinter.print(stencil));
+        KernelIR masked = ir("maskedLocal");
+        String text = IrPrinter.print(masked);
+        assertFalse(text.contains("check @local["), "local[x & 0xFF] of 256 is proven:\n" + text);
+        assertTrue(text.contains("check @bins["), text);
     }
 
     @Test
