@@ -790,6 +790,8 @@ public final class PlanExecutor implements AutoCloseable {
         volatile int launching = -1;
         /** Why the run was cancelled, or {@code null}. */
         volatile String cancelled;
+        /** What ran longer than the timeout, set before the timer cancels the run; else {@code null}. */
+        volatile String timedOut;
         /** Which launches could not be stopped and what that means, once {@link #cancel} found out. */
         volatile String unstoppable;
         /** Whether any step was issued (the data may have changed). */
@@ -819,6 +821,8 @@ public final class PlanExecutor implements AutoCloseable {
                 return result;
             } catch (RuntimeException | Error e) {
                 if (r.cancelled == null) throw e;
+                // stopped by the timeout: the same KilnException as the timer's, whichever thread completes the future first
+                if (r.timedOut != null) throw new KilnException("graph '" + spec.name() + "': " + r.timedOut + STOPPED, e);
                 CancellationException c = new CancellationException("graph '" + spec.name() + "': " + r.cancelled);
                 if (!(e instanceof CancellationException)) c.initCause(e);
                 throw c;
@@ -1185,14 +1189,16 @@ public final class PlanExecutor implements AutoCloseable {
         return "the run (copying data)";
     }
 
+    /** The end of a timeout's message when the run was stopped. */
+    private static final String STOPPED = "; it was stopped, and the plan can run again (the contents of the data it writes are unspecified)";
+
     private void timedOut(RunState r, Duration timeout, RunFuture future) {
         if (r.done.getCount() == 0) return;
         String what = inFlight(r);
         String reason = what + " ran longer than the plan's timeout of " + format(timeout);
+        r.timedOut = reason;
         boolean stops = cancel(r, reason);
-        KilnException e = new KilnException("graph '" + spec.name() + "': " + reason
-                + (stops ? "; it was stopped, and the plan can run again (the contents of the data it writes are unspecified)"
-                : ", but " + r.unstoppable));
+        KilnException e = new KilnException("graph '" + spec.name() + "': " + reason + (stops ? STOPPED : ", but " + r.unstoppable));
         if (future != null) future.completeExceptionally(e);
     }
 
