@@ -94,6 +94,21 @@ class ArrayBoundsTest {
         }
     }
 
+    /** x[i] under i < y.length: launched without checks only when the host sees y.length <= x.length. */
+    public static void scaleInto(float[] x, float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = x[i] * 2f;
+        }
+    }
+
+    /** if (i < n): launched without checks only when the host sees n <= x.length. */
+    public static void scalarGuard(KernelContext c, float[] x, int n) {
+        int i = c.globalIdx();
+        if (i < n) {
+            x[i] = x[i] + 1f;
+        }
+    }
+
     static Stream<Device> devices() {
         return GraphsAndTransfersTest.devices();
     }
@@ -320,6 +335,51 @@ class ArrayBoundsTest {
             KernelIndexOutOfBoundsException e = assertThrows(KernelIndexOutOfBoundsException.class, plan::run);
             assertNames(e, jvm, "tooFarAhead", "parameter", "in", N, device);
             assertEquals(N, e.index(), "only i = N - 2 reads past the end");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
+    void checksTheHostProvesComeBackWhenItCannot(Device device) {
+        GraphsAndTransfersTest.require(device);
+        Random r = new Random(seed("hostFacts"));
+        float[] x = random(r, N);
+        float[] shortX = random(r, N - 10);
+        float[] y = new float[N];
+        float[] want = new float[N];
+        scaleInto(x, want);
+        try (ExecutionPlan plan = new TaskGraph("into").transferToDevice(Transfer.EVERY_RUN, x)
+                .task("s", ArrayBoundsTest::scaleInto, x, y).transferToHost(Transfer.EVERY_RUN, y).plan(device)) {
+            plan.run();
+            assertArrayEquals(want, y);
+            // x shorter than y: the kernel with its checks runs, and the run throws as Java does
+            ArrayIndexOutOfBoundsException jvm = onJvm(() -> scaleInto(shortX, new float[N]));
+            KernelIndexOutOfBoundsException e = assertThrows(KernelIndexOutOfBoundsException.class,
+                    () -> plan.run(Bindings.of().data(x, shortX)));
+            assertNames(e, jvm, "scaleInto", "parameter", "x", N - 10, device);
+            assertTrue(e.index() >= N - 10 && e.index() < N, e.getMessage());
+            Arrays.fill(y, 0f);
+            plan.run(Bindings.of().data(x, x));
+            assertArrayEquals(want, y);
+        }
+        float[] v = random(r, N);
+        float[] w = v.clone();
+        try (ExecutionPlan plan = new TaskGraph("guard").transferToDevice(Transfer.EVERY_RUN, v)
+                .task("g", ArrayBoundsTest::scalarGuard, new KernelContext(), v, N).transferToHost(Transfer.EVERY_RUN, v)
+                .plan(device).withGrid("g", Grid.of(N + 200))) {
+            plan.run();
+            for (int i = 0; i < N; i++) w[i] += 1f;
+            assertArrayEquals(w, v);
+            KernelIndexOutOfBoundsException e = assertThrows(KernelIndexOutOfBoundsException.class,
+                    () -> plan.run(Bindings.of().scalar("g", 2, N + 100)));
+            assertEquals("x", e.arrayName());
+            assertTrue(e.index() >= N && e.index() < N + 100, e.getMessage());
+            plan.transferToHost(v);
+            for (int i = 0; i < N; i++) w[i] += 1f; // every in-range item ran
+            assertArrayEquals(w, v);
+            plan.run(Bindings.of().scalar("g", 2, N));
+            for (int i = 0; i < N; i++) w[i] += 1f;
+            assertArrayEquals(w, v);
         }
     }
 

@@ -63,8 +63,77 @@ public final class RangeCheckElimination implements KernelPass {
 
     @Override
     public KernelIR run(KernelIR ir) {
-        if (!hasChecks(ir)) return ir;
-        Analysis an = new Analysis(ir);
+        return hasChecks(ir) ? eliminate(ir, new Analysis(ir, false)) : ir;
+    }
+
+    /**
+     * A fact about a launch's arguments that the host checks before each launch:
+     * {@code bound <= length(array) + offset}, where {@code bound} is the length of array parameter
+     * {@code param} ({@code scalar} false) or the value of scalar parameter {@code param} ({@code scalar}
+     * true), and {@code array} is an array parameter. Parameters are numbered as in Java.
+     */
+    public record LengthFact(boolean scalar, int param, int array, long offset) {
+        /** Whether the fact holds for {@code args}, the launch's arguments in Java parameter order. */
+        public boolean holds(Object[] args) {
+            long bound = scalar ? scalarValue(args[param]) : length(args[param]);
+            long length = length(args[array]);
+            try {
+                return Math.subtractExact(bound, offset) <= length;
+            } catch (ArithmeticException e) {
+                return false; // beyond long: not proven, so the checked kernel runs
+            }
+        }
+
+        private static long length(Object a) {
+            return a instanceof io.kiln.OffHeapArray o ? o.length() : java.lang.reflect.Array.getLength(a);
+        }
+
+        private static long scalarValue(Object o) {
+            return o instanceof Character c ? c : ((Number) o).longValue();
+        }
+
+        @Override
+        public String toString() {
+            return (scalar ? "arg" + param : "length(arg" + param + ")") + " <= length(arg" + array + ")"
+                    + (offset == 0 ? "" : (offset > 0 ? " + " : " - ") + Math.abs(offset));
+        }
+    }
+
+    /**
+     * {@code ir} (already through {@link #run}) without the further checks that hold when the host
+     * knows some {@link LengthFact}s about the launch's arguments: the {@code x[i]} of a loop
+     * {@code i < y.length} needs {@code y.length <= x.length}, an {@code if (i < n)} guard {@code n <= x.length}.
+     *
+     * @param ir    the kernel, with the checks its own code proves already removed
+     * @param facts what the host must check before launching {@code ir}; every fact must hold
+     */
+    public record Assumed(KernelIR ir, List<LengthFact> facts) {
+        public Assumed {
+            facts = List.copyOf(facts);
+        }
+
+        /** Whether every fact holds for {@code args}, the launch's arguments in Java parameter order. */
+        public boolean holds(Object[] args) {
+            for (LengthFact f : facts) {
+                if (!f.holds(args)) return false;
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The kernel without the checks that {@link LengthFact}s on the host would prove, or {@code null}
+     * when there are none (then {@code ir} is all there is). The host launches the returned kernel only
+     * when its facts hold, else {@code ir} with its checks: the result is the same, only faster.
+     */
+    public static Assumed assuming(KernelIR ir) {
+        if (!hasChecks(ir)) return null;
+        Analysis an = new Analysis(ir, true);
+        KernelIR out = eliminate(ir, an);
+        return out == ir ? null : new Assumed(out, List.copyOf(an.facts));
+    }
+
+    private static KernelIR eliminate(KernelIR ir, Analysis an) {
         List<Block> out = new ArrayList<>(ir.blocks().size());
         boolean changed = false;
         for (Block b : ir.blocks()) {
@@ -99,6 +168,12 @@ public final class RangeCheckElimination implements KernelPass {
         final Cfg cfg;
         /** Every instruction assigning each variable. */
         final List<List<Instr>> defs = new ArrayList<>();
+        /** Whether checks may be removed under {@link LengthFact}s the host checks ({@link #assuming}). */
+        final boolean assume;
+        /** The facts the removed checks need, in the order found. */
+        final java.util.LinkedHashSet<LengthFact> facts = new java.util.LinkedHashSet<>();
+        /** The Java parameter index of each scalar parameter's variable, by variable id; -1 for others. */
+        final int[] scalarParam;
         /** Variables proven non-negative wherever they are read. */
         final BitSet nonNegative = new BitSet();
         /**
@@ -107,9 +182,15 @@ public final class RangeCheckElimination implements KernelPass {
          */
         final BitSet positive = new BitSet();
 
-        Analysis(KernelIR ir) {
+        Analysis(KernelIR ir, boolean assume) {
             this.ir = ir;
+            this.assume = assume;
             this.cfg = Cfg.of(ir);
+            this.scalarParam = new int[ir.vars().size()];
+            java.util.Arrays.fill(scalarParam, -1);
+            for (io.kiln.ir.Param p : ir.params()) {
+                if (p instanceof io.kiln.ir.Param.Scalar sp) scalarParam[sp.var().id()] = p.index();
+            }
             for (int v = 0; v < ir.vars().size(); v++) defs.add(new ArrayList<>());
             for (Block b : ir.blocks()) {
                 for (Instr i : b.instrs()) {
@@ -221,7 +302,7 @@ public final class RangeCheckElimination implements KernelPass {
             Value index = c.index();
             if (index instanceof Const k) return nonNegative(k) && !a.isParameter() && k.longValue() < a.length();
             Var v = (Var) index;
-            if (nonNegative(v) && belowLength(v, 0, a, block, at)) return true;
+            if (nonNegative(v) && proves(belowLength(v, 0, a, block, at))) return true;
             // an index computed just before the access, in the same block: t = x + k, t = x - k, t = x & k
             Instr d = definitionBefore(v, block, at);
             if (!(d instanceof Instr.Binary b) || !(b.b() instanceof Const k) || k.type().isFloating() || !(b.a() instanceof Var x)) return false;
@@ -231,29 +312,46 @@ public final class RangeCheckElimination implements KernelPass {
             return switch (b.op()) {
                 // x + k < length when x < length - k' with k' >= k; x >= 0 and k >= 0 give t >= 0 (x + k
                 // cannot wrap: it is below a length)
-                case ADD -> kv >= 0 && kv <= Integer.MAX_VALUE && nonNegative(x) && belowLength(x, kv, a, block, def);
+                case ADD -> kv >= 0 && kv <= Integer.MAX_VALUE && nonNegative(x) && proves(belowLength(x, kv, a, block, def));
                 // x - 1 >= 0 when x >= 1; below a length when x is
-                case SUB -> kv == 1 && positive(x) && belowLength(x, 0, a, block, def);
+                case SUB -> kv == 1 && positive(x) && proves(belowLength(x, 0, a, block, def));
                 // x & k is in [0, k]: below a constant length greater than k
                 case AND -> kv >= 0 && !a.isParameter() && kv < a.length();
                 default -> false;
             };
         }
 
+        /** A proof of {@code v < length(a) - slack}: by the kernel's own code ({@code fact} null), or given a host fact. */
+        private record Proof(LengthFact fact) {
+        }
+
+        private static final Proof BY_CODE = new Proof(null);
+
+        /** Whether {@code p} proves the bound; records the host fact it needs. */
+        private boolean proves(Proof p) {
+            if (p == null) return false;
+            if (p.fact() != null) facts.add(p.fact());
+            return true;
+        }
+
         /**
-         * Whether {@code v < length(a) - slack} holds at instruction {@code at} of {@code block}: an edge
-         * testing it leads to a dominator of the access, with no assignment to {@code v} in between.
+         * A proof that {@code v < length(a) - slack} holds at instruction {@code at} of {@code block}: an
+         * edge testing it leads to a dominator of the access, with no assignment to {@code v} in between;
+         * or {@code null}. A proof by the kernel's code is preferred to one that needs a host fact.
          */
-        private boolean belowLength(Var v, long slack, ArrayRef a, int block, int at) {
+        private Proof belowLength(Var v, long slack, ArrayRef a, int block, int at) {
+            Proof found = null;
             for (int s = block; s != Cfg.NONE; s = cfg.idom(s)) {
                 List<Integer> preds = cfg.predecessors(s);
                 if (preds.size() != 1 || preds.get(0) == s) continue;
                 int h = preds.get(0);
                 if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br)) continue;
-                if (!establishesBelowLength(br, s, v, slack, a)) continue;
-                if (!assignedBetween(v, s, block, at)) return true;
+                Proof p = establishesBelowLength(br, s, v, slack, a);
+                if (p == null || assignedBetween(v, s, block, at)) continue;
+                if (p == BY_CODE) return p;
+                if (found == null) found = p;
             }
-            return false;
+            return found;
         }
 
         /** The only assignment to {@code v}, when it is an instruction of {@code block} before {@code at}; else {@code null}. */
@@ -267,17 +365,42 @@ public final class RangeCheckElimination implements KernelPass {
             return null;
         }
 
-        /** Whether taking the edge of {@code br} to {@code target} means {@code v < length(a) - slack}. */
-        private boolean establishesBelowLength(Terminator.Branch br, int target, Var v, long slack, ArrayRef a) {
-            if (br.ifTrue() == br.ifFalse()) return false;
+        /** A proof that taking the edge of {@code br} to {@code target} means {@code v < length(a) - slack}, or {@code null}. */
+        private Proof establishesBelowLength(Terminator.Branch br, int target, Var v, long slack, ArrayRef a) {
+            if (br.ifTrue() == br.ifFalse()) return null;
             boolean taken = br.ifTrue() == target;
             CmpOp op = br.op();
             // the relation that holds on this edge, as 'x op y'
             CmpOp holds = taken ? op : negate(op);
-            if (holds == null) return false;
-            if (holds == CmpOp.LT && br.a().equals(v)) return slackBelowLength(br.b(), a) >= slack;
-            if (holds == CmpOp.GT && br.b().equals(v)) return slackBelowLength(br.a(), a) >= slack;
-            return false;
+            if (holds == null) return null;
+            Value len = holds == CmpOp.LT && br.a().equals(v) ? br.b() : holds == CmpOp.GT && br.b().equals(v) ? br.a() : null;
+            if (len == null) return null;
+            if (slackBelowLength(len, a) >= slack) return BY_CODE;
+            if (!assume || !a.isParameter()) return null;
+            // v < len with len = bound - s, where the host knows bound: v < length(a) - slack when
+            // bound - s <= length(a) - slack, i.e. bound <= length(a) + (s - slack)
+            long[] bound = hostBound(len);
+            if (bound == null || bound[0] == 0 && bound[1] == a.paramIndex()) return null;
+            return new Proof(new LengthFact(bound[0] == 1, (int) bound[1], a.paramIndex(), bound[2] - slack));
+        }
+
+        /**
+         * {@code len} as {@code {scalar ? 1 : 0, parameter, s}} meaning {@code len = bound - s}, where
+         * bound is the length of array parameter {@code parameter} or the value of scalar parameter
+         * {@code parameter} (never assigned in the kernel); {@code null} otherwise.
+         */
+        private long[] hostBound(Value len) {
+            if (!(len instanceof Var x)) return null;
+            List<Instr> d = defs.get(x.id());
+            if (d.isEmpty()) return scalarParam[x.id()] >= 0 ? new long[] {1, scalarParam[x.id()], 0} : null;
+            if (d.size() != 1) return null;
+            if (d.get(0) instanceof Instr.ArrayLength l && l.array().isParameter()) return new long[] {0, l.array().paramIndex(), 0};
+            if (d.get(0) instanceof Instr.Binary b && b.op() == BinOp.SUB && b.b() instanceof Const c && nonNegative(c)
+                    && c.longValue() <= Integer.MAX_VALUE && b.a() instanceof Var v && !v.equals(x)) {
+                long[] inner = hostBound(v);
+                return inner == null ? null : new long[] {inner[0], inner[1], inner[2] + c.longValue()};
+            }
+            return null;
         }
 
         private static CmpOp negate(CmpOp op) {

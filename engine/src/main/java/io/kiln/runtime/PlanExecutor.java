@@ -1238,11 +1238,13 @@ public final class PlanExecutor implements AutoCloseable {
             else at.readDeps(deps);
         }
         long k0 = System.nanoTime();
-        boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(p.lease.kernel().ir());
+        // the kernel without the checks that the host proves for these arguments, when it can
+        io.kiln.spi.CompiledKernel kernel = p.lease.kernelFor(a);
+        boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(kernel.ir());
         rs.launching = t;
         Issued e;
         try {
-            e = new Issued(p.session, p.session.enqueueLaunch(p.lease.kernel(), a, p.geometry, after(p.session, deps)), checked);
+            e = new Issued(p.session, p.session.enqueueLaunch(kernel, a, p.geometry, after(p.session, deps)), checked);
             rs.launches[t] = e.event();
         } finally {
             rs.launching = -1;

@@ -110,6 +110,14 @@ public final class BoundsKernels {
         }
     }
 
+    /** A work-item kernel guarded by a scalar: proven given n <= x.length on the host. */
+    public static void scalarGuard(KernelContext ctx, float[] x, int n) {
+        int i = ctx.globalIdx();
+        if (i < n) {
+            x[i] = x[i] * 2f;
+        }
+    }
+
     /** A masked index into a local array of 256: x & 0xFF is in [0, 255]. */
     public static void maskedLocal(KernelContext ctx, int[] data, int[] bins) {
         int[] local = ctx.localInts(256);

@@ -66,6 +66,35 @@ class RangeCheckEliminationTest {
     }
 
     @Test
+    void hostFactsProveOtherArraysAndScalarGuards() {
+        // x[i] under i < y.length: the host checks y.length <= x.length before each launch
+        RangeCheckElimination.Assumed other = RangeCheckElimination.assuming(ir("otherArray"));
+        assertEquals(0, checks(other.ir()), IrPrinter.print(other.ir()));
+        IrVerifier.verify(other.ir());
+        assertEquals(java.util.List.of(new RangeCheckElimination.LengthFact(false, 1, 0, 0)), other.facts());
+        assertTrue(other.holds(new Object[] {new float[10], new float[10]}));
+        assertTrue(other.holds(new Object[] {new float[11], new float[10]}));
+        assertFalse(other.holds(new Object[] {new float[9], new float[10]}));
+        // if (i < n) x[i] = ...: n <= x.length
+        RangeCheckElimination.Assumed scalar = RangeCheckElimination.assuming(ir("scalarGuard"));
+        assertEquals(0, checks(scalar.ir()), IrPrinter.print(scalar.ir()));
+        assertEquals(java.util.List.of(new RangeCheckElimination.LengthFact(true, 2, 1, 0)), scalar.facts());
+        assertTrue(scalar.holds(new Object[] {null, new float[8], 8}));
+        assertTrue(scalar.holds(new Object[] {null, new float[8], -5}));
+        assertFalse(scalar.holds(new Object[] {null, new float[8], 9}));
+        // out[i] under i < in.length - 1 (the stencil): in.length - 1 <= out.length
+        RangeCheckElimination.Assumed stencil = RangeCheckElimination.assuming(ir("stencil"));
+        assertEquals(0, checks(stencil.ir()), IrPrinter.print(stencil.ir()));
+        assertEquals(java.util.List.of(new RangeCheckElimination.LengthFact(false, 0, 1, 1)), stencil.facts());
+        assertTrue(stencil.holds(new Object[] {new float[10], new float[9]}));
+        assertFalse(stencil.holds(new Object[] {new float[10], new float[8]}));
+        // nothing to add: the kernel's own code proves all, or nothing the host knows helps
+        assertEquals(null, RangeCheckElimination.assuming(ir("scale")));
+        assertEquals(null, RangeCheckElimination.assuming(ir("shiftedCopy")));
+        assertEquals(null, RangeCheckElimination.assuming(ir("fromNegative")));
+    }
+
+    @Test
     void thePassDoesNothingWithoutChecksAndStripRemovesAll() {
         KernelIR stripped = BoundsChecks.strip(ir("shiftedCopy"));
         assertFalse(BoundsChecks.hasChecks(stripped));
