@@ -31,8 +31,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The cost of Java's bounds checks: the benchmark kernels of the kernel library (and a 3-point stencil)
- * run by a plan with its data resident, {@code checks=on} (the default: checks the range-check
- * elimination pass could not prove redundant) against {@code checks=off}
+ * run by a plan with its data resident, {@code withChecks=on} (the default: the checks that the range-check
+ * elimination pass and the host's facts could not prove) against {@code withChecks=off}
  * ({@code plan.withBoundsChecks(false)}), in the same JMH run. The overhead of a kernel is the ratio of
  * the two; docs/benchmarks.md gives the geometric mean over the kernels. Each plan's result is checked
  * once against plain Java, so neither variant is timed computing something wrong.
@@ -58,9 +58,12 @@ public class BoundsChecksBenchmark {
         public String device;
         @Param({"saxpy", "stencil", "sum", "sgemm", "sgemmTiled", "transpose", "histogram"})
         public String kernel;
+        /** Named so that JMH, which varies parameters in name order, runs on and off of one kernel back to back. */
         @Param({"on", "off"})
-        public String checks;
+        public String withChecks;
         ExecutionPlan plan;
+        /** What the kernel writes, copied back after each run. */
+        Object[] outputs;
 
         @Setup(Level.Trial)
         public void setup() {
@@ -69,7 +72,6 @@ public class BoundsChecksBenchmark {
             int m = 256;
             int side = 2048;
             Runnable verify;
-            Object[] outputs;
             switch (kernel) {
                 case "saxpy" -> {
                     float[] x = SaxpyBenchmark.random(1, n), y = SaxpyBenchmark.random(2, n), want = y.clone();
@@ -139,19 +141,24 @@ public class BoundsChecksBenchmark {
                 }
                 default -> throw new IllegalStateException("unknown kernel parameter " + kernel);
             }
-            plan.withBoundsChecks(switch (checks) {
+            plan.withBoundsChecks(switch (withChecks) {
                 case "on" -> true;
                 case "off" -> false;
-                default -> throw new IllegalStateException("checks=" + checks + ": use on or off");
+                default -> throw new IllegalStateException("withChecks=" + withChecks + ": use on or off");
             });
             plan.run();
             plan.transferToHost(outputs);
             verify.run();
         }
 
+        void runAndFetch() {
+            plan.run();
+            plan.transferToHost(outputs);
+        }
+
         private void same(float[] want, float[] got) {
             if (!Arrays.equals(want, got)) {
-                throw new IllegalStateException(kernel + " on " + device + " (checks " + checks + ") differs from plain Java: not benchmarking a wrong kernel");
+                throw new IllegalStateException(kernel + " on " + device + " (checks " + withChecks + ") differs from plain Java: not benchmarking a wrong kernel");
             }
         }
 
@@ -161,9 +168,74 @@ public class BoundsChecksBenchmark {
         }
     }
 
-    /** One run of the plan: launch and wait, data resident. */
+    /**
+     * One run of the plan and its result copied back (free on {@code cpu}): a plan's run waits for the
+     * launches of checked kernels (to throw their failure) but not for others, so copying back the result
+     * is what makes both variants wait for the kernel.
+     */
     @Benchmark
     public void run(S s) {
-        s.plan.run();
+        s.runAndFetch();
+    }
+
+    /**
+     * The same comparison without JMH, for a shared machine: per device and kernel both plans are built in
+     * one JVM and run alternately ({@code rounds} times each after a warm-up), so that load from other
+     * jobs falls on both alike; the minimum of each is compared (the least disturbed run), with the
+     * median printed beside it. Arguments: {@code [devices (comma-separated)] [rounds]}, by default
+     * {@code opencl:0,cpu 40}.
+     */
+    public static void main(String[] args) {
+        String[] devices = (args.length > 0 ? args[0] : "opencl:0,cpu").split(",");
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        String[] kernels = {"saxpy", "stencil", "sum", "sgemm", "sgemmTiled", "transpose", "histogram"};
+        for (String device : devices) {
+            double logSum = 0;
+            System.out.println("| kernel (" + device + ") | checks off: min / median ms | checks on: min / median ms | on / off (min) |");
+            System.out.println("|---|---|---|---|");
+            for (String kernel : kernels) {
+                S on = state(device, kernel, "on");
+                S off = state(device, kernel, "off");
+                try {
+                    for (int w = 0; w < 5; w++) {
+                        on.runAndFetch();
+                        off.runAndFetch();
+                    }
+                    long[] tOn = new long[rounds];
+                    long[] tOff = new long[rounds];
+                    for (int r = 0; r < rounds; r++) {
+                        // alternate which goes first, so neither always runs on a warmer cache
+                        S first = r % 2 == 0 ? on : off;
+                        S second = first == on ? off : on;
+                        long t0 = System.nanoTime();
+                        first.runAndFetch();
+                        long t1 = System.nanoTime();
+                        second.runAndFetch();
+                        long t2 = System.nanoTime();
+                        (first == on ? tOn : tOff)[r] = t1 - t0;
+                        (first == on ? tOff : tOn)[r] = t2 - t1;
+                    }
+                    Arrays.sort(tOn);
+                    Arrays.sort(tOff);
+                    double ratio = (double) tOn[0] / tOff[0];
+                    logSum += Math.log(ratio);
+                    System.out.printf("| %s | %.3f / %.3f | %.3f / %.3f | %+.1f%% |%n", kernel, tOff[0] / 1e6, tOff[rounds / 2] / 1e6,
+                            tOn[0] / 1e6, tOn[rounds / 2] / 1e6, 100 * (ratio - 1));
+                } finally {
+                    on.tearDown();
+                    off.tearDown();
+                }
+            }
+            System.out.printf("geometric mean of on / off on %s: %+.1f%%%n%n", device, 100 * (Math.exp(logSum / kernels.length) - 1));
+        }
+    }
+
+    private static S state(String device, String kernel, String checks) {
+        S s = new S();
+        s.device = device;
+        s.kernel = kernel;
+        s.withChecks = checks;
+        s.setup();
+        return s;
     }
 }
