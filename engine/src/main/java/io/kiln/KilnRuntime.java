@@ -107,6 +107,27 @@ public final class KilnRuntime implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Whether plans of this runtime run the {@link Variant}s of kernels on the back ends they name
+     * ({@code true} unless {@code -Dkiln.variants=false}), or every kernel's portable reference. Applies to
+     * plans prepared afterwards (a plan prepares on its first run, and again after a device change).
+     * Turn variants off in a runtime of your own to compare a variant with its reference:
+     * <pre>{@code
+     * try (KilnRuntime reference = KilnRuntime.create().useVariants(false)) { ... }
+     * }</pre>
+     *
+     * @return this runtime
+     */
+    public KilnRuntime useVariants(boolean on) {
+        context.setVariants(on);
+        return this;
+    }
+
+    /** Whether plans of this runtime run kernels' {@link Variant}s; see {@link #useVariants(boolean)}. */
+    public boolean usesVariants() {
+        return context.variants();
+    }
+
     /** The engine-side context (not part of the public API's contract). */
     RuntimeContext context() {
         return context;

@@ -18,9 +18,23 @@ public final class RunResult {
      * @param transferNanos  time spent copying the task's inputs to its device
      * @param kernelNanos    time of the launch (launch to completion with {@link ExecutionPlan#withProfiler()})
      * @param fallbackReason why the task ran on the CPU instead of its device, or {@code null}
+     * @param implementation what ran: {@code Owner.method} of the task's kernel (its portable reference), or of
+     *                       the {@link Variant} chosen for the device, followed by {@code " (variant)"}
+     *                       ({@code " (Java variant)"} for a plain Java method on {@code cpu})
      */
     public record TaskRun(String taskId, Device device, long compileNanos, long transferNanos, long kernelNanos,
-                          String fallbackReason) {
+                          String fallbackReason, String implementation) {
+
+        /** A run of the task's kernel itself, named by {@code taskId} only (for results made by hand). */
+        public TaskRun(String taskId, Device device, long compileNanos, long transferNanos, long kernelNanos,
+                       String fallbackReason) {
+            this(taskId, device, compileNanos, transferNanos, kernelNanos, fallbackReason, null);
+        }
+
+        /** Whether a {@link Variant} ran rather than the kernel's portable reference. */
+        public boolean ranVariant() {
+            return implementation != null && implementation.endsWith("variant)");
+        }
     }
 
     private final String graph;
@@ -104,6 +118,7 @@ public final class RunResult {
             sb.append("\n  ").append(t.taskId()).append(" on ").append(t.device().id())
                     .append(": compile ").append(t.compileNanos() / 1000).append(" us, transfer ")
                     .append(t.transferNanos() / 1000).append(" us, kernel ").append(t.kernelNanos() / 1000).append(" us");
+            if (t.ranVariant()) sb.append(", ran ").append(t.implementation());
             if (t.fallbackReason() != null) sb.append(" (fallback: ").append(t.fallbackReason()).append(')');
         }
         return sb.toString();

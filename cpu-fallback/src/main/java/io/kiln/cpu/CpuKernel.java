@@ -50,6 +50,8 @@ final class CpuKernel implements CompiledKernel {
     private volatile WorkSplitter.Estimate perLaunch = WorkSplitter.Estimate.NONE;
     /** For tests: when positive, every launch is cut into this many chunks (capped by the range). */
     volatile int forcedChunks;
+    /** Chunks this kernel's generated methods have run, for {@link WorkSplitter#warmChunks}. */
+    private final java.util.concurrent.atomic.AtomicLong chunksRun = new java.util.concurrent.atomic.AtomicLong();
     /** How many chunks the latest launch had (for tests and diagnostics). */
     volatile int lastChunks;
     /** Whether some parameter is an off-heap array (its argument is replaced by its segment at launch). */
@@ -193,9 +195,11 @@ final class CpuKernel implements CompiledKernel {
         long itemCount = multiplyCapped(range, inner);
         WorkSplitter.Estimate e = perItem;
         int wanted = WorkSplitter.chunks(e.nsPerItem(), itemCount, range, parallelism);
+        wanted = WorkSplitter.warmChunks(chunksRun.get(), wanted, itemCount, range);
         if (forcedChunks > 0) wanted = (int) Math.max(1, Math.min(forcedChunks, range));
         long len = WorkSplitter.chunkLength(range, wanted);
         int chunks = WorkSplitter.chunkCount(range, len);
+        chunksRun.addAndGet(chunks);
         long busy = run(new Launch(chunk, args, chunks, 0, len, null, 0), pool, parallelism);
         perItem = e.update(busy, Math.max(1, itemCount));
     }
@@ -240,6 +244,7 @@ final class CpuKernel implements CompiledKernel {
         int dims = global.length;
         long units = range[0] * range[1] * range[2];
         int wanted = WorkSplitter.chunks(e.nsPerItem(), itemCount, units, parallelism);
+        wanted = WorkSplitter.warmChunks(chunksRun.get(), wanted, itemCount, units);
         if (forcedChunks > 0) wanted = forcedChunks;
         int splitDim = -1;
         for (int d = dims - 1; d >= 0 && splitDim < 0; d--) {
@@ -253,6 +258,7 @@ final class CpuKernel implements CompiledKernel {
         }
         long len = WorkSplitter.chunkLength(range[splitDim], (int) Math.min(wanted, range[splitDim]));
         int chunks = WorkSplitter.chunkCount(range[splitDim], len);
+        chunksRun.addAndGet(chunks);
         long busy = run(new Launch(groups != null ? groups : items, args, chunks, 0, len, box, splitDim), pool, parallelism);
         perItem = e.update(busy, itemCount);
     }
@@ -369,9 +375,10 @@ final class CpuKernel implements CompiledKernel {
             } else if (stride > 0) {
                 mh.invokeExact(args, (long) c, (long) stride, (int[]) null, p);
             } else {
-                // lo and hi are offsets from the loop's start; the last chunk has no upper limit.
+                // lo and hi are offsets from the loop's start; the last chunk has no upper limit
+                // (Long.MAX_VALUE, which the generated code saturates without a branch: see chunkLimit).
                 long lo = c * len;
-                long hi = c == chunks - 1 ? -1 : lo + len;
+                long hi = c == chunks - 1 ? Long.MAX_VALUE : lo + len;
                 mh.invokeExact(args, lo, hi, (int[]) null, p);
             }
         }

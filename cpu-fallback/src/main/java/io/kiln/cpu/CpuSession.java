@@ -1,8 +1,12 @@
 package io.kiln.cpu;
 
+import io.kiln.KilnException;
 import io.kiln.spi.CompiledKernel;
+import io.kiln.spi.HostKernel;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
+
+import java.util.concurrent.ForkJoinTask;
 
 /**
  * The cpu device's side of one execution plan. The cpu has no memory of its own: kernels run on the
@@ -41,6 +45,10 @@ final class CpuSession implements DeviceSession {
         if (closed) {
             throw new IllegalStateException("this cpu session is closed: its execution plan was closed");
         }
+        if (kernel instanceof HostKernel h) {
+            launchHost(h, args);
+            return;
+        }
         if (!(kernel instanceof CpuKernel k)) {
             throw new IllegalArgumentException("the cpu device cannot launch " + kernel.getClass().getName()
                     + ": build kernels for it with its own DeviceRuntime.compile");
@@ -51,6 +59,20 @@ final class CpuSession implements DeviceSession {
             k.launch(args, geometry, runtime.pool(), runtime.parallelism(), control);
         } finally {
             inFlight.remove(control);
+        }
+    }
+
+    /**
+     * Runs a Java variant ({@link io.kiln.Variant}) on a thread of the device's pool, so that the
+     * fork-join tasks it forks share the device's threads. It cannot be stopped mid-way.
+     */
+    private void launchHost(HostKernel h, Object[] args) {
+        try {
+            runtime.pool().invoke(ForkJoinTask.adapt(() -> h.invoke(args)));
+        } catch (KilnException | java.util.concurrent.CancellationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new KilnException(h.name() + " (the cpu variant of " + h.ir().displayName() + ") failed: " + e, e);
         }
     }
 

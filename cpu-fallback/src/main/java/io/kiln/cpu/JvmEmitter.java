@@ -54,7 +54,7 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * <ul>
  * <li>{@code chunk} (loop kernels whose outermost {@code @Parallel} loop is an int or long loop with
  * a regular header): runs iterations {@code [lo, hi)} of parallel loop 0, as a plain counted loop
- * ({@code hi < 0}: no upper limit beyond the loop's own bound). Inner parallel loops run all their
+ * ({@code hi = Long.MAX_VALUE}: no upper limit beyond the loop's own bound). Inner parallel loops run all their
  * iterations.</li>
  * <li>{@code strided} (every loop kernel): runs iterations {@code lo, lo + hi, lo + 2*hi, ...} of
  * loop 0, for trip counts the host does not know.</li>
@@ -1183,51 +1183,42 @@ final class JvmEmitter {
         }
 
         /**
-         * {@code limit = hi < 0 ? MAX : start + hi}, where parallel loop 0 is entered, saturated at the
-         * induction type's maximum (a chunk never wraps around); {@code lo} and {@code hi} are longs.
+         * {@code limit = start + hi} where parallel loop 0 is entered, saturated at the induction type's
+         * maximum (a chunk never wraps around); {@code lo} and {@code hi} are longs, {@code hi >= 0}, and
+         * the last chunk passes {@code hi = Long.MAX_VALUE} (no limit beyond the loop's own bound).
+         * Branch-free ({@code Math.min}/{@code max} are C2 intrinsics, conditional moves): a branch taken
+         * only by the last chunk of a launch is one that C2's profile never sees taken, so C2 compiles it
+         * as an uncommon trap, and the last chunk deoptimised the freshly compiled kernel on every early
+         * launch (measured: the second run of a fresh plan up to 50x its steady-state time).
          */
         private void chunkLimit() {
             Var start = an.loop0.start();
-            Label unlimited = cb.newLabel();
-            Label done = cb.newLabel();
-            cb.lload(HI);
-            cb.lconst_0();
-            cb.lcmp();
-            cb.iflt(unlimited);
+            MethodTypeDesc minLong = MethodTypeDesc.of(CD_long, CD_long, CD_long);
             if (longLoop()) {
-                // start + hi, or MAX_VALUE when that overflows (hi >= 0, so only upwards).
-                Label fits = cb.newLabel();
+                // start + min(hi, MAX - max(start, 0)): cannot overflow, since hi >= 0.
                 load(start);
                 cb.lload(HI);
-                cb.ladd();
-                cb.dup2();
+                cb.loadConstant(Long.MAX_VALUE);
                 load(start);
-                cb.lcmp();
-                cb.ifge(fits);
-                cb.pop2();
-                cb.loadConstant(Long.MAX_VALUE);
-                cb.labelBinding(fits);
-                cb.lstore(limitSlot);
-                cb.goto_(done);
-                cb.labelBinding(unlimited);
-                cb.loadConstant(Long.MAX_VALUE);
+                cb.lconst_0();
+                cb.invokestatic(CD_MATH, "max", minLong);
+                cb.lsub();
+                cb.invokestatic(CD_MATH, "min", minLong);
+                cb.ladd();
                 cb.lstore(limitSlot);
             } else {
-                // (int) min((long) start + hi, MAX_VALUE)
+                // (int) min((long) start + min(hi, 2^32), MAX_VALUE)
                 load(start);
                 cb.i2l();
                 cb.lload(HI);
+                cb.loadConstant(1L << 32);
+                cb.invokestatic(CD_MATH, "min", minLong);
                 cb.ladd();
                 cb.loadConstant((long) Integer.MAX_VALUE);
-                cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_long, CD_long, CD_long));
+                cb.invokestatic(CD_MATH, "min", minLong);
                 cb.l2i();
                 cb.istore(limitSlot);
-                cb.goto_(done);
-                cb.labelBinding(unlimited);
-                cb.loadConstant(Integer.MAX_VALUE);
-                cb.istore(limitSlot);
             }
-            cb.labelBinding(done);
         }
 
         /** Converts the long on the stack ({@code lo}, {@code hi}) to {@code dst}'s type. */

@@ -69,7 +69,7 @@ final class JvmListing {
 
     private static String describe(String method) {
         return switch (method) {
-            case "chunk" -> "runs iterations [lo, hi) of @Parallel loop 0 (hi < 0: to the loop's end) and all inner iterations";
+            case "chunk" -> "runs iterations [lo, hi) of @Parallel loop 0 (hi = Long.MAX_VALUE: to the loop's end) and all inner iterations";
             case "strided" -> "runs iterations lo, lo + hi, lo + 2*hi, ... of @Parallel loop 0 (trip count unknown on the host)";
             case "items" -> "runs the work-items of the box geometry[0..5] (lo/hi per dimension); sizes in geometry[6..11]";
             case "groups" -> "runs the work-groups of the box geometry[0..5] (lo/hi group ids per dimension), each group's "

@@ -511,10 +511,11 @@ final class KernelAnalysis {
     // ---------------------------------------------------------------- cancellation points
 
     /**
-     * The loop headers that test the cancellation flag: every natural loop's header, except an
-     * innermost loop (one without loops inside) that is known to end, i.e. a {@code @Parallel} loop
-     * (its chunk is bounded by {@code CpuKernel}) or a counted {@code int} loop (see
-     * {@link #counted}). An innermost counted loop runs at most 2<sup>32</sup> iterations of
+     * The loop headers that test the cancellation flag: every natural loop's header, except a loop
+     * that is known to end, i.e. a {@code @Parallel} loop (its chunk is bounded by {@code CpuKernel})
+     * or a counted {@code int} loop (see {@link #counted}), and that has no loops inside other than
+     * small constant ones ({@link #smallConstantLoop}, which C2 unrolls completely, after which the
+     * loop around them is C2's innermost loop: a test there would stop its vectorisation). An innermost counted loop runs at most 2<sup>32</sup> iterations of
      * straight-line code, and a test inside it would stop C2 from vectorising it (a volatile read);
      * every other loop pays one volatile read per iteration, which is a plain load on x86 and cheap
      * beside a body that itself contains a loop. The targets of retreating edges that no header
@@ -548,13 +549,17 @@ final class KernelAnalysis {
         if (ir.kind() == KernelKind.LOOP_PARALLEL) {
             for (ParallelLoop p : ir.parallelLoops()) parallelHeaders.add(p.header());
         }
+        BitSet small = new BitSet();
+        for (int h = 0; h < n; h++) {
+            if (body[h] != null && smallConstantLoop(ir, cfg, h, body[h])) small.set(h);
+        }
         for (int h = 0; h < n; h++) {
             if (body[h] == null) continue;
-            boolean innermost = true;
-            for (int o = 0; o < n && innermost; o++) {
-                if (o != h && body[o] != null && body[h].get(o)) innermost = false;
+            boolean onlySmallInside = true;
+            for (int o = 0; o < n && onlySmallInside; o++) {
+                if (o != h && body[o] != null && body[h].get(o) && !small.get(o)) onlySmallInside = false;
             }
-            if (!(innermost && (parallelHeaders.contains(h) || counted(ir, h, body[h])))) checks.set(h);
+            if (!(onlySmallInside && (parallelHeaders.contains(h) || counted(ir, h, body[h])))) checks.set(h);
         }
         return checks;
     }
@@ -587,15 +592,24 @@ final class KernelAnalysis {
      * loop reaches its bound without wrapping around.
      */
     static boolean counted(KernelIR ir, int h, BitSet loop) {
-        if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br)) return false;
+        return countedLoop(ir, h, loop) != null;
+    }
+
+    /** A loop {@link #counted} recognised: its counter, step and (exclusive, after normalising) bound. */
+    record CountedLoop(Var counter, long step, Value bound) {
+    }
+
+    /** The counted loop with header {@code h}, or null when {@link #counted} does not hold. */
+    static CountedLoop countedLoop(KernelIR ir, int h, BitSet loop) {
+        if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br)) return null;
         boolean trueIn = loop.get(br.ifTrue());
         boolean falseIn = loop.get(br.ifFalse());
-        if (trueIn == falseIn) return false;
+        if (trueIn == falseIn) return null;
         io.kiln.ir.CmpOp op = trueIn ? br.op() : br.op().negate(false);
         Value a = br.a();
         Value bound = br.b();
         if (!(a instanceof Var v && v.type() == Type.I32 && isInvariant(ir, loop, bound))) {
-            if (!(bound instanceof Var v2 && v2.type() == Type.I32 && isInvariant(ir, loop, a))) return false;
+            if (!(bound instanceof Var v2 && v2.type() == Type.I32 && isInvariant(ir, loop, a))) return null;
             a = bound;
             bound = br.a();
             op = switch (op) {
@@ -619,7 +633,7 @@ final class KernelAnalysis {
                 }
             }
         }
-        if (defs != 1) return false;
+        if (defs != 1) return null;
         if (def instanceof Instr.Move m && m.src() instanceof Var t) {
             Instr tdef = null;
             int tdefs = 0;
@@ -632,38 +646,110 @@ final class KernelAnalysis {
                     }
                 }
             }
-            if (tdefs != 1) return false;
+            if (tdefs != 1) return null;
             def = tdef;
         }
         long step;
         if (def instanceof Instr.Binary bin && bin.op() == io.kiln.ir.BinOp.ADD) {
             if (bin.a() instanceof Var x && x.id() == v.id() && bin.b() instanceof Const c) step = c.intValue();
             else if (bin.b() instanceof Var x && x.id() == v.id() && bin.a() instanceof Const c) step = c.intValue();
-            else return false;
+            else return null;
         } else if (def instanceof Instr.Binary bin && bin.op() == io.kiln.ir.BinOp.SUB
                 && bin.a() instanceof Var x && x.id() == v.id() && bin.b() instanceof Const c) {
             step = -(long) c.intValue();
         } else {
-            return false;
+            return null;
         }
-        if (step == 0) return false;
-        if (step > 0 && op != io.kiln.ir.CmpOp.LT) return false;
-        if (step < 0 && op != io.kiln.ir.CmpOp.GT) return false;
-        if (Math.abs(step) == 1) return true;
-        if (!(bound instanceof Const c)) return false;
+        if (step == 0) return null;
+        // v <= C (v >= C) with a constant C below MAX (above MIN) is v < C + 1 (v > C - 1): for (dy = -2; dy <= 2; dy++).
+        if (op == io.kiln.ir.CmpOp.LE && bound instanceof Const c && c.type() == Type.I32 && c.intValue() < Integer.MAX_VALUE) {
+            op = io.kiln.ir.CmpOp.LT;
+            bound = Const.ofInt(c.intValue() + 1);
+        } else if (op == io.kiln.ir.CmpOp.GE && bound instanceof Const c && c.type() == Type.I32 && c.intValue() > Integer.MIN_VALUE) {
+            op = io.kiln.ir.CmpOp.GT;
+            bound = Const.ofInt(c.intValue() - 1);
+        }
+        if (step > 0 && op != io.kiln.ir.CmpOp.LT) return null;
+        if (step < 0 && op != io.kiln.ir.CmpOp.GT) return null;
+        if (Math.abs(step) == 1) return new CountedLoop(v, step, bound);
+        if (!(bound instanceof Const c)) return null;
         // v < bound, v + step must not overflow: bound + step - 1 <= MAX (mirrored for steps down).
-        return step > 0 ? c.intValue() + step - 1 <= Integer.MAX_VALUE : c.intValue() + step + 1 >= Integer.MIN_VALUE;
+        boolean fits = step > 0 ? c.intValue() + step - 1 <= Integer.MAX_VALUE : c.intValue() + step + 1 >= Integer.MIN_VALUE;
+        return fits ? new CountedLoop(v, step, bound) : null;
     }
 
+    /** Largest constant trip count of an inner loop that leaves its enclosing loop without a cancellation test. */
+    static final int SMALL_TRIP_COUNT = 16;
+
+    /**
+     * Whether the loop with header {@code h} is counted from a constant start to a constant bound in
+     * at most {@link #SMALL_TRIP_COUNT} iterations ({@code for (int dy = -2; dy <= 2; dy++)}): the start
+     * is the last assignment of the counter in the one block that enters the loop, or in that block's
+     * single-predecessor chain.
+     */
+    static boolean smallConstantLoop(KernelIR ir, io.kiln.ir.Cfg cfg, int h, BitSet loop) {
+        CountedLoop c = countedLoop(ir, h, loop);
+        if (c == null || !(c.bound() instanceof Const bound)) return false;
+        int entry = -1;
+        for (int p : cfg.predecessors(h)) {
+            if (loop.get(p)) continue;
+            if (entry >= 0) return false;
+            entry = p;
+        }
+        for (int hops = 0; entry >= 0 && hops < 4; hops++) {
+            List<Instr> instrs = ir.blocks().get(entry).instrs();
+            for (int i = instrs.size() - 1; i >= 0; i--) {
+                Var d = dst(instrs.get(i));
+                if (d == null || d.id() != c.counter().id()) continue;
+                if (!(instrs.get(i) instanceof Instr.Move m && m.src() instanceof Const start)) return false;
+                long span = c.step() > 0 ? (long) bound.intValue() - start.intValue() : (long) start.intValue() - bound.intValue();
+                long trips = span <= 0 ? 0 : (span + Math.abs(c.step()) - 1) / Math.abs(c.step());
+                return trips <= SMALL_TRIP_COUNT;
+            }
+            List<Integer> preds = cfg.predecessors(entry);
+            entry = preds.size() == 1 ? preds.get(0) : -1;
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code x} has one value in every iteration of {@code loop} after the first: a constant, a
+     * variable the loop never assigns, or one that the loop assigns only from pure operations
+     * (arithmetic, conversions, moves, array lengths) of such values. The last case matters because
+     * javac recomputes a loop's bound in its header on every iteration ({@code x < w - 1},
+     * {@code j < b.length}); treating those as varying kept the cancellation test (a volatile read) in
+     * innermost loops and stopped C2 from vectorising them (measured: a 5-point stencil on {@code cpu}
+     * ran slower on two threads than the Java method on one).
+     */
     private static boolean isInvariant(KernelIR ir, BitSet loop, Value x) {
         if (x instanceof Const c) return c.type() == Type.I32;
+        return invariant(ir, loop, x, new java.util.HashSet<>(), new java.util.HashSet<>());
+    }
+
+    private static boolean invariant(KernelIR ir, BitSet loop, Value x, java.util.Set<Integer> visiting,
+                                     java.util.Set<Integer> known) {
+        if (x instanceof Const) return true;
         Var v = (Var) x;
+        if (known.contains(v.id())) return true;
+        if (!visiting.add(v.id())) return false; // depends on itself: it changes from iteration to iteration
         for (int b = loop.nextSetBit(0); b >= 0; b = loop.nextSetBit(b + 1)) {
             for (Instr in : ir.blocks().get(b).instrs()) {
                 Var d = dst(in);
-                if (d != null && d.id() == v.id()) return false;
+                if (d == null || d.id() != v.id()) continue;
+                boolean pure = switch (in) {
+                    case Instr.Move m -> invariant(ir, loop, m.src(), visiting, known);
+                    case Instr.Binary bin -> invariant(ir, loop, bin.a(), visiting, known)
+                            && invariant(ir, loop, bin.b(), visiting, known);
+                    case Instr.Negate neg -> invariant(ir, loop, neg.a(), visiting, known);
+                    case Instr.Convert cv -> invariant(ir, loop, cv.a(), visiting, known);
+                    case Instr.ArrayLength al -> true;
+                    default -> false;
+                };
+                if (!pure) return false;
             }
         }
+        visiting.remove(v.id());
+        known.add(v.id());
         return true;
     }
 

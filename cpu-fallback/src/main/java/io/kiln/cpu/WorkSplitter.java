@@ -11,6 +11,8 @@ package io.kiln.cpu;
  * items run on the calling thread and larger ones in one chunk per thread.</li>
  * <li>Chunk lengths are multiples of {@link #GRANULE} indices when the range allows, so that chunks do
  * not write to the same cache line and each vectorised main loop runs over whole vectors.</li>
+ * <li>While a kernel is young ({@link #warmChunks}), a launch that is split at all is cut into many small
+ * chunks, so that HotSpot compiles the generated method early.</li>
  * </ul>
  */
 final class WorkSplitter {
@@ -45,6 +47,35 @@ final class WorkSplitter {
             wanted = Math.max(parallelism, (long) Math.min(Integer.MAX_VALUE, total / TARGET_CHUNK_NANOS));
         }
         return (int) Math.min(wanted, range);
+    }
+
+    /** Chunks a kernel's generated method runs before its launches are cut by the estimate alone. */
+    static final long WARM_CHUNKS = 4096;
+    /** Fewest work items in a warm-up chunk: a chunk's fixed cost (a claim, a method-handle call) stays small. */
+    static final long WARM_MIN_ITEMS = 256;
+
+    /**
+     * The chunk count of a launch while its kernel is young. HotSpot compiles a method with C2 only after
+     * it has been <em>invoked</em> some hundreds of times (about 100-200 calls in the interpreter, then
+     * {@code Tier4MinInvocationThreshold} = 600 in C1's profiled code, more when the compile queues are
+     * long). A generated method called once per thread gets only on-stack-replacement compilations of its
+     * loop, and every later call enters it in the interpreter again: measured before this rule, the second
+     * run of a fresh plan took 2x to 40x its steady-state time. So until the method has run
+     * {@link #WARM_CHUNKS} chunks, a launch that is split at all is cut into up to that many chunks of at
+     * least {@link #WARM_MIN_ITEMS} items: the first large launch calls the method thousands of times and
+     * C2 compiles the whole method during it. Launches small enough to stay on the calling thread are
+     * left alone (they add calls anyway), and the policy never makes fewer chunks than {@code wanted}.
+     *
+     * @param chunksSoFar chunks the kernel's method has run so far
+     * @param wanted      the chunk count {@link #chunks} chose
+     * @param items       the launch's work items
+     * @param range       the indices of the dimension that is split
+     */
+    static int warmChunks(long chunksSoFar, int wanted, long items, long range) {
+        if (wanted <= 1 || chunksSoFar >= WARM_CHUNKS) return wanted;
+        long byItems = Math.max(1, items / WARM_MIN_ITEMS);
+        long warm = Math.min(Math.min(WARM_CHUNKS, byItems), range);
+        return (int) Math.max(wanted, warm);
     }
 
     /** The length of each chunk when {@code range} indices are cut into about {@code chunks} chunks. */

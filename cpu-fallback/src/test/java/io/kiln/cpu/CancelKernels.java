@@ -54,4 +54,35 @@ public final class CancelKernels {
             y[i] = a * x[i] + y[i];
         }
     }
+
+    /** Inner bounds recomputed in the header ({@code w - 1}, {@code in.length}): counted, so not tested. */
+    public static void stencilRows(float[] in, float[] out, int w) {
+        for (@Parallel int y = 1; y < 8; y++) {
+            for (int x = 1; x < w - 1; x++) {
+                out[y * w + x] = in[y * w + x - 1] + in[y * w + x + 1];
+            }
+        }
+    }
+
+    /** A counted row loop around a small constant loop (5 trips, unrolled by C2): neither is tested. */
+    public static void fiveTaps(float[] in, float[] out, int w) {
+        for (@Parallel int y = 0; y < 4; y++) {
+            for (int x = 2; x < w - 2; x++) {
+                float s = 0;
+                for (int d = -2; d <= 2; d++) {
+                    s += in[y * w + x + d];
+                }
+                out[y * w + x] = s;
+            }
+        }
+    }
+
+    /** A counted loop around a counted loop of variable length: the outer one is tested. */
+    public static void nested(int n, int m, int[] x) {
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                x[0] += i ^ j;
+            }
+        }
+    }
 }

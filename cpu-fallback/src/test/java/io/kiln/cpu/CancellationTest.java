@@ -142,6 +142,15 @@ class CancellationTest {
         assertEquals(1, KernelAnalysis.cancelChecks(rows).cardinality());
         assertEquals(rows.parallelLoops().get(0).header(), KernelAnalysis.cancelChecks(rows).nextSetBit(0));
         assertFalse(CpuTesting.build(frontEnd("saxpy")).source().contains("cancelled"));
+        // Bounds that javac recomputes in the header are invariant; small constant loops leave the
+        // loop around them untested (only the parallel loop, which has a loop inside, is tested).
+        for (String k : new String[] {"stencilRows", "fiveTaps"}) {
+            KernelIR ir = frontEnd(k);
+            assertEquals(1, KernelAnalysis.cancelChecks(ir).cardinality(), k);
+            assertEquals(ir.parallelLoops().get(0).header(), KernelAnalysis.cancelChecks(ir).nextSetBit(0), k);
+        }
+        // A counted loop with a variable-length loop inside is tested (2^31 x 2^31 iterations could run).
+        assertEquals(1, KernelAnalysis.cancelChecks(frontEnd("nested")).cardinality());
         // Endless loops are tested.
         for (String k : new String[] {"spin", "forever", "stuckInner", "stuckItems"}) {
             assertFalse(KernelAnalysis.cancelChecks(frontEnd(k)).isEmpty(), k);

@@ -23,6 +23,17 @@ class WorkSplitterTest {
     }
 
     @Test
+    void youngKernelsGetManySmallChunksSoThatHotSpotCompilesThemEarly() {
+        assertEquals(4096, WorkSplitter.warmChunks(0, 2, 1 << 22, 1 << 22), "first large launch: WARM_CHUNKS calls");
+        assertEquals(2048, WorkSplitter.warmChunks(0, 2, 2048L * 2048, 2048), "capped by the split dimension");
+        assertEquals(64, WorkSplitter.warmChunks(0, 2, 64 * WorkSplitter.WARM_MIN_ITEMS, 1 << 20),
+                "chunks keep at least WARM_MIN_ITEMS items");
+        assertEquals(1, WorkSplitter.warmChunks(0, 1, 1 << 14, 1 << 14), "an inline launch stays inline");
+        assertEquals(2, WorkSplitter.warmChunks(WorkSplitter.WARM_CHUNKS, 2, 1 << 22, 1 << 22), "warm: the estimate decides");
+        assertEquals(5000, WorkSplitter.warmChunks(0, 5000, 1 << 22, 1 << 22), "never fewer chunks than wanted");
+    }
+
+    @Test
     void chunkLengthsAreGranuleMultiplesWhereTheRangeAllows() {
         long len = WorkSplitter.chunkLength(1_000_003, 7);
         assertEquals(0, len % WorkSplitter.GRANULE);

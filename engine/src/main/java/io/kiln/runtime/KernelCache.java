@@ -5,6 +5,7 @@ import io.kiln.ir.KernelIR;
 import io.kiln.passes.RangeCheckElimination;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
+import io.kiln.spi.HostKernel;
 
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Method;
@@ -41,21 +42,23 @@ public final class KernelCache {
      */
     public final class Lease implements AutoCloseable {
         private final Method method;
-        private final DeviceRuntime runtime;
         private final String key;
-        private final java.util.function.Supplier<KernelIR> checkedIr;
+        private final String deviceId;
+        private final String implementation;
+        private final java.util.function.Supplier<CompiledKernel> buildChecked;
         /** The kernel with the checks its own code does not prove; built on first need when {@link #assumed} exists. */
         private Entry entry;
         private final Entry assumedEntry;
         private final RangeCheckElimination.Assumed assumed;
         private boolean closed;
 
-        private Lease(Method method, DeviceRuntime runtime, String key, java.util.function.Supplier<KernelIR> checkedIr,
+        private Lease(Method method, String key, String deviceId, String implementation, java.util.function.Supplier<CompiledKernel> buildChecked,
                       Entry entry, Entry assumedEntry, RangeCheckElimination.Assumed assumed) {
             this.method = method;
-            this.runtime = runtime;
             this.key = key;
-            this.checkedIr = checkedIr;
+            this.deviceId = deviceId;
+            this.implementation = implementation;
+            this.buildChecked = buildChecked;
             this.entry = entry;
             this.assumedEntry = assumedEntry;
             this.assumed = assumed;
@@ -65,7 +68,7 @@ public final class KernelCache {
         public CompiledKernel kernel() {
             synchronized (KernelCache.this) {
                 if (closed) throw new IllegalStateException("this kernel lease was closed");
-                if (entry == null) entry = take(method, runtime, key, checkedIr);
+                if (entry == null) entry = take(method, key, deviceId, implementation, buildChecked);
                 return entry.kernel;
             }
         }
@@ -82,6 +85,11 @@ public final class KernelCache {
         /** The kernel that launches run when the host facts hold: the faster one where there is one, else {@link #kernel()}. */
         public CompiledKernel preferred() {
             return assumedEntry != null ? assumedEntry.kernel : kernel();
+        }
+
+        /** What the kernel implements: {@link Variants.Choice#name()}. */
+        public String implementation() {
+            return implementation;
         }
 
         @Override
@@ -104,12 +112,14 @@ public final class KernelCache {
         final WeakReference<PerClass> owner;
         final String method;
         final String deviceId;
+        final String implementation;
         int users;
         boolean evicted;
         private boolean kernelClosed;
 
-        Entry(CompiledKernel kernel, PerClass owner, String method, String deviceId) {
+        Entry(CompiledKernel kernel, PerClass owner, String method, String deviceId, String implementation) {
             this.kernel = kernel;
+            this.implementation = implementation;
             this.owner = new WeakReference<>(owner);
             this.method = method;
             this.deviceId = deviceId;
@@ -209,7 +219,7 @@ public final class KernelCache {
      * it closes the lease.
      */
     public Lease acquire(Method method, DeviceRuntime runtime) {
-        return acquire(method, runtime, true);
+        return acquire(Variants.reference(method), runtime, true);
     }
 
     /**
@@ -217,33 +227,61 @@ public final class KernelCache {
      * Java's bounds checks ({@code ExecutionPlan.withBoundsChecks(false)}), a separate entry of the cache.
      */
     public Lease acquire(Method method, DeviceRuntime runtime, boolean boundsChecks) {
+        return acquire(Variants.reference(method), runtime, boundsChecks);
+    }
+
+    /**
+     * The implementation {@code choice} of a kernel built for {@code runtime}'s device: the reference
+     * or a variant compiled as a kernel, or a {@link HostKernel} for a Java variant. Cached under the
+     * kernel's method, apart from its other implementations.
+     */
+    public Lease acquire(Variants.Choice choice, DeviceRuntime runtime) {
+        return acquire(choice, runtime, true);
+    }
+
+    /**
+     * As {@link #acquire(Variants.Choice, DeviceRuntime)}, with or without Java's bounds checks in what is
+     * compiled (a Java variant runs as plain Java, which checks its own accesses).
+     */
+    public Lease acquire(Variants.Choice choice, DeviceRuntime runtime, boolean boundsChecks) {
+        Method method = choice.kernel();
         KernelIR ir = irOf(method);
-        RangeCheckElimination.Assumed assumed = boundsChecks ? assumedOf(method) : null;
+        boolean host = choice.isVariant() && choice.host();
+        // what is compiled: the reference, or the variant written as a kernel
+        Method compiled = choice.isVariant() && !host ? choice.method() : method;
+        KernelIR compiledIr = compiled == method ? ir : irOf(compiled);
+        java.util.function.Function<KernelIR, CompiledKernel> build = x -> host ? new HostKernel(ir, choice.method()) : runtime.compile(x);
+        RangeCheckElimination.Assumed assumed = boundsChecks && !host ? assumedOf(compiled) : null;
+        String key = key(method) + choice.cacheSuffix();
+        String deviceId = runtime.device().id();
         synchronized (this) {
             if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
             if (!boundsChecks) {
-                String key = key(method) + " unchecked";
-                return new Lease(method, runtime, key, null, take(method, runtime, key, () -> io.kiln.compiler.BoundsChecks.strip(ir)), null, null);
+                String unchecked = key + " unchecked";
+                Entry e = take(method, unchecked, deviceId, choice.name(), () -> build.apply(io.kiln.compiler.BoundsChecks.strip(compiledIr)));
+                return new Lease(method, unchecked, deviceId, choice.name(), null, e, null, null);
             }
-            String key = key(method);
-            if (assumed == null) return new Lease(method, runtime, key, () -> ir, take(method, runtime, key, () -> ir), null, null);
+            java.util.function.Supplier<CompiledKernel> checked = () -> build.apply(compiledIr);
+            if (assumed == null) {
+                return new Lease(method, key, deviceId, choice.name(), checked, take(method, key, deviceId, choice.name(), checked), null, null);
+            }
             // the kernel most launches run; the one with every check is built when a launch's arguments need it
-            Entry fast = take(method, runtime, key + " assuming " + assumed.facts(), assumed::ir);
-            return new Lease(method, runtime, key, () -> ir, null, fast, assumed);
+            Entry fast = take(method, key + " assuming " + assumed.facts(), deviceId, choice.name(), () -> build.apply(assumed.ir()));
+            return new Lease(method, key, deviceId, choice.name(), checked, null, fast, assumed);
         }
     }
 
-    /** The entry of {@code method} under {@code key} for {@code runtime}'s device, built from {@code ir} if absent; one more user. */
-    private Entry take(Method method, DeviceRuntime runtime, String key, java.util.function.Supplier<KernelIR> ir) {
+    /** The entry of {@code method} under {@code key} for device {@code deviceId}, built with {@code build} if absent; one more user. */
+    private Entry take(Method method, String key, String deviceId, String implementation, java.util.function.Supplier<CompiledKernel> build) {
         assert Thread.holdsLock(this);
         if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
         PerClass pc = perClass.get(method.getDeclaringClass());
-        String deviceId = runtime.device().id();
-        Entry e = pc.built.computeIfAbsent(key, k -> new HashMap<>()).get(deviceId);
+        String name = key;
+        Entry e = pc.built.computeIfAbsent(name, k -> new HashMap<>()).get(deviceId);
         if (e == null) {
             // Built while holding the lock: two plans must not build the same kernel twice.
-            e = new Entry(runtime.compile(ir.get()), pc, key, deviceId);
-            pc.built.get(key).put(deviceId, e);
+            e = new Entry(build.get(), pc, name, deviceId, implementation);
+            pc.built.get(name).put(deviceId, e);
             lru.put(e, Boolean.TRUE);
             trim();
         } else {
@@ -287,7 +325,10 @@ public final class KernelCache {
         if (e.users == 0) e.closeKernel();
     }
 
-    /** Whether {@code method} is built for the device with {@code deviceId} (with bounds checks, in either form). */
+    /**
+     * Whether {@code method} (its reference implementation, not a variant; with bounds checks, in either
+     * form) is built for the device with {@code deviceId}.
+     */
     public synchronized boolean contains(Method method, String deviceId) {
         String key = key(method);
         for (Map.Entry<String, Map<String, Entry>> e : perClass.get(method.getDeclaringClass()).built.entrySet()) {

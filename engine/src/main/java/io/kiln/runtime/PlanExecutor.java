@@ -361,6 +361,11 @@ public final class PlanExecutor implements AutoCloseable {
         long compileNanos;
         LaunchGeometry geometry;
 
+        /** What runs: the kernel's name, or its variant's (see {@link Variants.Choice#name()}). */
+        String implementation() {
+            return lease.implementation();
+        }
+
         Prepared(Device device, DeviceRuntime runtime, KernelCache.Lease lease, KernelIR ir, String fallbackReason,
                  DeviceSession session, int[] argSlots) {
             this.device = device;
@@ -476,7 +481,9 @@ public final class PlanExecutor implements AutoCloseable {
             throw new KernelCompilationException(ir.displayName() + " uses atomics, which the " + runtime.device().backend()
                     + " back end does not implement; run it on a device whose back end does");
         }
-        return context.kernels().acquire(task.method(), runtime, boundsChecks);
+        // The kernel's @Variant for this back end, if any (see Variants); the reference's IR stays the
+        // one that transfers, ordering and argument checks are derived from.
+        return context.kernels().acquire(Variants.choose(task.method(), runtime.device().backend(), context.variants()), runtime, boundsChecks);
     }
 
     private static boolean usesAtomics(KernelIR ir) {
@@ -944,7 +951,7 @@ public final class PlanExecutor implements AutoCloseable {
         for (int t = 0; t < ps.length; t++) {
             Prepared p = ps[t];
             runs.add(new RunResult.TaskRun(spec.tasks().get(t).id(), p.device, p.compileNanos, c.transferNanos[t], c.kernelNanos[t],
-                    p.fallbackReason));
+                    p.fallbackReason, p.implementation()));
             p.compileNanos = 0;
         }
         return new RunResult(spec.name(), runs, transferBack, System.nanoTime() - start, c.toDevice, c.toHost, c.elided);
@@ -963,7 +970,7 @@ public final class PlanExecutor implements AutoCloseable {
             if (!tracked[s]) continue;
             Residency r = res(s);
             if (!r.hashed) continue;
-            now[s] = contentHash(bound[s]);
+            now[s] = fingerprint(bound[s]);
             if (now[s] != r.hash) {
                 Param param = slotParam(s);
                 String var = LaunchRules.hasName(param) ? param.name() : "array";
@@ -984,7 +991,7 @@ public final class PlanExecutor implements AutoCloseable {
         for (int s = 0; s < slotKeys.length; s++) {
             if (!tracked[s]) continue;
             Residency r = res(s);
-            if (!r.hashed || r.hostTouched) r.hash = contentHash(bound[s]);
+            if (!r.hashed || r.hostTouched) r.hash = fingerprint(bound[s]);
             else r.hash = startHash[s];
             r.hashed = true;
             r.hostTouched = false;
@@ -1011,13 +1018,55 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
+    /** Arrays up to this size are hashed whole by {@link #fingerprint}; larger ones are sampled. */
+    static final long FULL_HASH_BYTES = 64 << 10;
+    /** Bytes hashed whole at each end of a sampled array. */
+    static final long SAMPLED_END_BYTES = 4 << 10;
+    /** Words (8 bytes each) probed at a fixed stride between the ends of a sampled array. */
+    static final int SAMPLED_PROBES = 256;
+
+    /**
+     * What the host-change check compares between runs: {@link #contentHash} of the whole array up to
+     * {@link #FULL_HASH_BYTES}; for a larger array, the hash of its size, its first and last
+     * {@link #SAMPLED_END_BYTES} bytes and {@link #SAMPLED_PROBES} words at a fixed stride between them.
+     *
+     * <p>Why not always the whole array: the check runs twice per run on every array the plan keeps on
+     * a device, and hashing runs at memory speed, so for large resident inputs it cost as much as the
+     * copy the plan no longer makes (measured: saxpy on 2^24 resident floats on {@code cpu} went from
+     * 16 ms to about 60 ms a run). A sample costs a few microseconds whatever the size and still sees the
+     * mistakes the check is for: a small array reset on the host (hashed whole), and a large input
+     * refilled with new data (which changes words everywhere). A change confined to a few words of a
+     * large array between the probes is not seen; docs/getting-started.md says so, and
+     * {@code plan.hostChanged(x)} is the way to announce any change.
+     */
+    static long fingerprint(Object data) {
+        MemorySegment m = segmentOf(data);
+        long n = m.byteSize();
+        if (n <= FULL_HASH_BYTES) return hash(m);
+        long h = hash(m.asSlice(0, SAMPLED_END_BYTES));
+        h = h * 31 + hash(m.asSlice(n - SAMPLED_END_BYTES, SAMPLED_END_BYTES));
+        long first = SAMPLED_END_BYTES;
+        long span = n - 2 * SAMPLED_END_BYTES - 8;
+        long probes = 0x9E3779B97F4A7C15L;
+        for (int p = 0; p < SAMPLED_PROBES; p++) {
+            long at = first + span * p / SAMPLED_PROBES;
+            probes = (probes ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, at)) * 0x9E3779B97F4A7C15L;
+        }
+        return mix(h * 31 + mix(probes) + n);
+    }
+
     /**
      * A 64-bit hash of the contents of a Java primitive array or an off-heap array: four independent
      * multiply-xor lanes over its bytes as longs, so that it runs at memory speed. Each step is a
      * bijection of the lane, so a change to any one word always changes the hash.
      */
     static long contentHash(Object data) {
-        MemorySegment m = switch (data) {
+        return hash(segmentOf(data));
+    }
+
+    /** The bytes of a Java primitive array or an off-heap array, as a segment. */
+    private static MemorySegment segmentOf(Object data) {
+        return switch (data) {
             case OffHeapArray a -> a.segment();
             case byte[] a -> MemorySegment.ofArray(a);
             case short[] a -> MemorySegment.ofArray(a);
@@ -1029,6 +1078,9 @@ public final class PlanExecutor implements AutoCloseable {
             case boolean[] a -> MemorySegment.ofArray(booleanBytes(a));
             default -> throw new IllegalArgumentException("not data: " + data);
         };
+    }
+
+    private static long hash(MemorySegment m) {
         long n = m.byteSize();
         final long k = 0x9E3779B97F4A7C15L;
         long h0 = n, h1 = 1, h2 = 2, h3 = 3;
@@ -1388,7 +1440,7 @@ public final class PlanExecutor implements AutoCloseable {
             List<Issued> pending = new ArrayList<>();
             r.at(0).writeDeps(pending);
             awaitAll(pending);
-            if (r.hashed && r.hostTouched) r.hash = contentHash(a);
+            if (r.hashed && r.hostTouched) r.hash = fingerprint(a);
             r.hostTouched = false;
         }
     }

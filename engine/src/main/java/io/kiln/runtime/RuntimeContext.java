@@ -29,6 +29,8 @@ public final class RuntimeContext implements AutoCloseable {
     private final boolean isDefault;
     private final Map<String, Long> memoryLimits = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Whether plans prepared from now on run kernels' {@link io.kiln.Variant}s (see {@link Variants}). */
+    private volatile boolean variants = Variants.enabledByDefault();
 
     private RuntimeContext(Backends backends, KernelCache kernels, boolean isDefault) {
         this.backends = backends;
@@ -97,6 +99,16 @@ public final class RuntimeContext implements AutoCloseable {
         long reported = device.memoryBytes();
         if (cap == null) return reported;
         return reported > 0 ? Math.min(cap, reported) : cap;
+    }
+
+    /** Whether plans prepared from now on run the {@link io.kiln.Variant}s of kernels. */
+    public boolean variants() {
+        return variants;
+    }
+
+    /** Turns {@link io.kiln.Variant}s on or off for plans prepared from now on. */
+    public void setVariants(boolean on) {
+        variants = on;
     }
 
     /** Throws if the context is closed. */

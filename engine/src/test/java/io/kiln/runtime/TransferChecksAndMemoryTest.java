@@ -161,6 +161,50 @@ class TransferChecksAndMemoryTest {
         assertTrue(gbs > 0.1, "hashing runs at " + gbs + " GB/s");
     }
 
+    @Test
+    void theFingerprintHashesSmallArraysWholeAndSamplesLargeOnes() {
+        long seed = System.nanoTime();
+        System.out.println("fingerprint seed " + seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        // Up to FULL_HASH_BYTES: every word counts.
+        float[] small = new float[(int) (PlanExecutor.FULL_HASH_BYTES / 4)];
+        for (int i = 0; i < small.length; i++) small[i] = (float) r.nextGaussian();
+        long hs = PlanExecutor.fingerprint(small);
+        for (int k = 0; k < 200; k++) {
+            float[] b = small.clone();
+            int i = r.nextInt(b.length);
+            b[i] = Math.nextUp(b[i]);
+            assertNotEquals(hs, PlanExecutor.fingerprint(b), "small array, element " + i);
+        }
+        // Larger: the ends, the probes, the size, and any refill with new data.
+        int n = 3 << 20;
+        float[] big = new float[n];
+        for (int i = 0; i < n; i++) big[i] = (float) r.nextGaussian();
+        long hb = PlanExecutor.fingerprint(big);
+        assertEquals(hb, PlanExecutor.fingerprint(big.clone()));
+        int endWords = (int) (PlanExecutor.SAMPLED_END_BYTES / 4);
+        for (int i : new int[] {0, 1, endWords - 1, n - endWords, n - 1}) {
+            float[] b = big.clone();
+            b[i] = -b[i] - 1;
+            assertNotEquals(hb, PlanExecutor.fingerprint(b), "end element " + i);
+        }
+        float[] refilled = big.clone();
+        for (int i = 0; i < n; i++) refilled[i] += 1f;
+        assertNotEquals(hb, PlanExecutor.fingerprint(refilled), "refilled with new data");
+        assertNotEquals(hb, PlanExecutor.fingerprint(java.util.Arrays.copyOf(big, n + 2)), "another size");
+        try (FloatArray off = FloatArray.allocate(n)) {
+            off.copyFrom(big);
+            assertEquals(hb, PlanExecutor.fingerprint(off), "an off-heap copy has the same fingerprint");
+            // An element inside probe 7's word.
+            long bytes = 4L * n;
+            long at = PlanExecutor.SAMPLED_END_BYTES
+                    + (bytes - 2 * PlanExecutor.SAMPLED_END_BYTES - 8) * 7 / PlanExecutor.SAMPLED_PROBES;
+            long i = (at + 3) / 4;
+            off.set(i, off.get(i) + 1f);
+            assertNotEquals(hb, PlanExecutor.fingerprint(off), "probed element " + i);
+        }
+    }
+
     // ---- memory ---------------------------------------------------------------------------------------------
 
     @Test

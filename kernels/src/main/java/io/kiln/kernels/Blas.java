@@ -4,8 +4,11 @@ import io.kiln.KernelContext;
 import io.kiln.Parallel;
 
 /**
- * Basic linear algebra kernels on {@code float} data, written in Kiln's kernel language. Each method
- * runs as plain Java too, and then computes exactly what every Kiln device computes.
+ * Basic linear algebra kernels, written in Kiln's kernel language. Each method runs as plain Java too,
+ * and then computes exactly what every Kiln device computes: the reference mode that keeps Java's
+ * summation order. {@link io.kiln.kernels.linalg.Gemm} has the full BLAS products (transposes, alpha,
+ * beta, leading dimensions) with fast per-device variants, and {@link io.kiln.kernels.linalg.Linalg} a
+ * call-style facade.
  * <pre>{@code
  * new TaskGraph("axpy").task("saxpy", Blas::saxpy, 2f, x, y).transferToHost(Transfer.EVERY_RUN, y);
  * }</pre>
@@ -45,6 +48,24 @@ public final class Blas {
         for (@Parallel int i = 0; i < m; i++) {
             for (@Parallel int j = 0; j < n; j++) {
                 float sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    sum += a[i * k + p] * b[p * n + j];
+                }
+                c[i * n + j] = sum;
+            }
+        }
+    }
+
+    /**
+     * {@code C = A * B} like {@link #sgemm}, in {@code double}: each element of C the dot product summed
+     * in order of increasing {@code p}, without FMA, so every device computes it bit for bit as plain Java
+     * does. A naive kernel; {@link io.kiln.kernels.linalg.Gemm#dgemm} is the full BLAS form with a fast
+     * {@code cpu} variant.
+     */
+    public static void dgemm(int m, int n, int k, double[] a, double[] b, double[] c) {
+        for (@Parallel int i = 0; i < m; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                double sum = 0d;
                 for (int p = 0; p < k; p++) {
                     sum += a[i * k + p] * b[p * n + j];
                 }

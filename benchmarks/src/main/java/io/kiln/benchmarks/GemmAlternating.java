@@ -1,0 +1,66 @@
+package io.kiln.benchmarks;
+
+import io.kiln.kernels.linalg.CpuGemm;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
+
+import java.util.Arrays;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Kiln's cpu matrix product ({@link CpuGemm}, on a fork-join pool of {@code -Dt} threads, default 2)
+ * and OpenBLAS's, alternated product by product in one process, so that both see the same load on a
+ * shared machine (JMH runs one benchmark after the other, and a load spike then lands on one side):
+ * <pre>{@code
+ * OPENBLAS_NUM_THREADS=2 java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
+ *     io.kiln.benchmarks.GemmAlternating 2048 s 12      # size, s or d, measured pairs
+ * }</pre>
+ * Prints the median and best GFLOP/s of each side and their ratios.
+ */
+public final class GemmAlternating {
+    private GemmAlternating() {
+    }
+
+    /** Runs {@code args = size [s|d] [pairs]}. */
+    public static void main(String[] args) throws Exception {
+        int n = Integer.parseInt(args[0]);
+        boolean dbl = args.length > 1 && args[1].equals("d");
+        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+        float[] a = SaxpyBenchmark.random(1, n * n), b = SaxpyBenchmark.random(2, n * n), c = new float[n * n];
+        double[] ad = new double[n * n], bd = new double[n * n], cd = new double[n * n];
+        for (int i = 0; i < n * n; i++) {
+            ad[i] = a[i];
+            bd[i] = b[i];
+        }
+        double flops = 2.0 * n * n * n;
+        double[] kiln = new double[reps], blas = new double[reps];
+        ForkJoinPool pool = new ForkJoinPool(Integer.getInteger("t", 2));
+        try (FloatPointer pa = new FloatPointer(a); FloatPointer pb = new FloatPointer(b); FloatPointer pc = new FloatPointer(c);
+             DoublePointer pad = new DoublePointer(ad); DoublePointer pbd = new DoublePointer(bd); DoublePointer pcd = new DoublePointer(cd)) {
+            for (int rep = -3; rep < reps; rep++) {
+                long t0 = System.nanoTime();
+                if (dbl) pool.submit(() -> CpuGemm.dgemm(false, false, n, n, n, 1, ad, n, bd, n, 0, cd, n)).get();
+                else pool.submit(() -> CpuGemm.sgemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n)).get();
+                long t1 = System.nanoTime();
+                if (dbl) {
+                    openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, n, n, n, 1, pad, n, pbd, n, 0, pcd, n);
+                } else {
+                    openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, n, n, n, 1f, pa, n, pb, n, 0f, pc, n);
+                }
+                long t2 = System.nanoTime();
+                if (rep >= 0) {
+                    kiln[rep] = flops / (t1 - t0);
+                    blas[rep] = flops / (t2 - t1);
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+        Arrays.sort(kiln);
+        Arrays.sort(blas);
+        double km = kiln[reps / 2], bm = blas[reps / 2], kb = kiln[reps - 1], bb = blas[reps - 1];
+        System.out.printf("%sgemm n=%d (Vector API: %s): Kiln median %.1f best %.1f GFLOP/s | OpenBLAS median %.1f best %.1f |"
+                + " ratio median %.2f best %.2f%n", dbl ? "d" : "s", n, CpuGemm.vectorized(), km, kb, bm, bb, km / bm, kb / bb);
+    }
+}

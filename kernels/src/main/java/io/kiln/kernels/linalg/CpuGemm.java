@@ -1,0 +1,173 @@
+package io.kiln.kernels.linalg;
+
+import io.kiln.FloatArray;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RecursiveAction;
+
+/**
+ * The {@code cpu} variants of {@link Gemm} ({@link io.kiln.Variant}): plain Java methods with the
+ * kernels' parameters that run at BLAS speed. C is cut into one block per thread (along its longer
+ * side), each block computed by {@link VectorSgemm}/{@link VectorDgemm} (packing, cache blocking and a
+ * register-blocked Vector API micro-kernel) when {@code jdk.incubator.vector} is resolved, else by
+ * {@link ScalarGemm} (plain Java, auto-vectorised by C2).
+ * <p><b>Threads.</b> Blocks are fork-join tasks of the pool the caller runs in: the cpu device's pool
+ * ({@code kiln-cpu-*}, {@code -Dkiln.cpu.threads}) when the engine runs the variant, the common pool when
+ * called directly. No thread of its own is ever started. Each thread keeps its packing buffers
+ * (about 2.4 MiB) for later products.
+ * <p><b>The Vector API.</b> It is an incubator module: the JVM resolves it only with
+ * {@code --add-modules jdk.incubator.vector} (the {@code kiln} script, the test build and the benchmark
+ * jar pass it). Without it everything works and {@link #vectorized()} is {@code false}; see
+ * docs/library-linalg.md.
+ */
+public final class CpuGemm {
+    /** Products of fewer multiply-adds than this run on the calling thread. */
+    private static final long SERIAL_WORK = 1L << 18;
+    private static final boolean VECTOR = vectorAvailable();
+
+    private CpuGemm() {
+    }
+
+    private static boolean vectorAvailable() {
+        if ("false".equalsIgnoreCase(System.getProperty("kiln.vector", "true"))) return false;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            // Loaded only now: without the module, these classes cannot link.
+            return VectorSgemm.usable() && VectorDgemm.usable();
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether products use the Vector API ({@code jdk.incubator.vector} resolved, vectors of at least
+     * 128 bits, and not {@code -Dkiln.vector=false}); otherwise they run as plain Java.
+     */
+    public static boolean vectorized() {
+        return VECTOR;
+    }
+
+    /**
+     * {@link Gemm#sgemm} at BLAS speed: the same contract, summed in another order (see its precision
+     * statement).
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                             float[] b, int ldb, float beta, float[] c, int ldc) {
+        sgemm(VECTOR, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /** {@link #sgemm} with the Vector API ({@code vector}, where {@link #vectorized()}) or as plain Java. */
+    static void sgemm(boolean vector, boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                      float[] b, int ldb, float beta, float[] c, int ldc) {
+        GemmShapes.check(transA, transB, m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
+        if (m == 0 || n == 0) return;
+        if (alpha == 0f || k == 0) {
+            // Reference BLAS: A and B are not read; beta == 0 does not read C.
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ci = i * ldc + j;
+                    c[ci] = beta == 0f ? 0f : beta * c[ci];
+                }
+            }
+            return;
+        }
+        split(m, n, k, (i0, i1, j0, j1) -> {
+            if (vector) VectorSgemm.block(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
+            else ScalarGemm.sgemm(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
+        });
+    }
+
+    /**
+     * {@link Gemm#sgemm} on off-heap matrices ({@code FloatArray}s) at BLAS speed. Without the Vector API
+     * it runs the portable reference as plain Java, on one thread.
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatArray a, int lda,
+                             FloatArray b, int ldb, float beta, FloatArray c, int ldc) {
+        GemmShapes.check(transA, transB, m, n, k, clamp(a.length()), lda, clamp(b.length()), ldb, clamp(c.length()), ldc);
+        if (!VECTOR || m == 0 || n == 0 || alpha == 0f || k == 0) {
+            Gemm.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        MemorySegment sa = a.segment(), sb = b.segment(), sc = c.segment();
+        split(m, n, k, (i0, i1, j0, j1) -> VectorSgemm.block(transA, transB, k, alpha, sa, lda, sb, ldb, beta, sc, ldc, i0, i1, j0, j1));
+    }
+
+    /** An off-heap length as the int that index arithmetic can reach. */
+    private static int clamp(long length) {
+        return (int) Math.min(length, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link Gemm#dgemm} at BLAS speed: the same contract, summed in another order.
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int lda,
+                             double[] b, int ldb, double beta, double[] c, int ldc) {
+        dgemm(VECTOR, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
+    /** {@link #dgemm} with the Vector API ({@code vector}, where {@link #vectorized()}) or as plain Java. */
+    static void dgemm(boolean vector, boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int lda,
+                      double[] b, int ldb, double beta, double[] c, int ldc) {
+        GemmShapes.check(transA, transB, m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
+        if (m == 0 || n == 0) return;
+        if (alpha == 0d || k == 0) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    int ci = i * ldc + j;
+                    c[ci] = beta == 0d ? 0d : beta * c[ci];
+                }
+            }
+            return;
+        }
+        split(m, n, k, (i0, i1, j0, j1) -> {
+            if (vector) VectorDgemm.block(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
+            else ScalarGemm.dgemm(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
+        });
+    }
+
+    /** One block of C: rows {@code [i0, i1)}, columns {@code [j0, j1)}. */
+    @FunctionalInterface
+    interface Block {
+        void run(int i0, int i1, int j0, int j1);
+    }
+
+    /**
+     * Runs {@code block} over C cut into one block per thread along its longer side, in multiples of the
+     * micro-tile (32 columns or 6 rows) so that only the last block has edges.
+     */
+    static void split(int m, int n, int k, Block block) {
+        int threads = ForkJoinTask.inForkJoinPool() ? ForkJoinTask.getPool().getParallelism()
+                : ForkJoinPool.getCommonPoolParallelism() + 1;
+        boolean byColumns = n >= m;
+        int quantum = byColumns ? 32 : 6;
+        int extent = byColumns ? n : m;
+        int parts = (int) Math.min(threads, Math.min((extent + quantum - 1) / quantum, Math.max(1, (long) m * n * k / SERIAL_WORK)));
+        if (parts <= 1) {
+            block.run(0, m, 0, n);
+            return;
+        }
+        int per = ((extent + parts - 1) / parts + quantum - 1) / quantum * quantum;
+        List<RecursiveAction> tasks = new ArrayList<>(parts);
+        for (int lo = 0; lo < extent; lo += per) {
+            int from = lo, to = Math.min(extent, lo + per);
+            tasks.add(new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    if (byColumns) block.run(0, m, from, to);
+                    else block.run(from, to, 0, n);
+                }
+            });
+        }
+        ForkJoinTask.invokeAll(tasks);
+    }
+}

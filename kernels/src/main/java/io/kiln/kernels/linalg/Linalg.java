@@ -1,0 +1,288 @@
+package io.kiln.kernels.linalg;
+
+import io.kiln.Bindings;
+import io.kiln.Device;
+import io.kiln.Devices;
+import io.kiln.ExecutionPlan;
+import io.kiln.FloatArray;
+import io.kiln.KilnRuntime;
+import io.kiln.RunResult;
+import io.kiln.TaskGraph;
+import io.kiln.Transfer;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Linear algebra as calls rather than graphs: each call runs one operation on this facade's device
+ * and returns what ran. Every operation takes its arrays first (inputs, then the output), then its
+ * shape, then its options: {@code matmul(a, b, c, m, n, k[, options])}, {@code softmax(x, y, rows, cols)},
+ * {@code layerNorm(x, gamma, beta, y, rows, cols, eps)}:
+ * <pre>{@code
+ * Linalg.shared().matmul(a, b, c, m, n, k);                          // C = A * B on Devices.auto()
+ * try (Linalg gpu = Linalg.on(Devices.get("opencl:0"))) {
+ *     RunResult.TaskRun run = gpu.matmul(a, b, c, m, n, k, Matmul.DEFAULT.transposeA().scale(2, 1));
+ * }
+ * }</pre>
+ * <b>Plans.</b> The first call of each operation builds one plan (its kernel compiled for the device)
+ * and later calls bind their arrays and scalars to it ({@link Bindings}): no recompilation, and on a
+ * device with memory of its own the inputs are copied in and C copied back on every call. A plan keeps
+ * references to (and on such devices the device copies of) the arrays of its first call and the last
+ * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays build a plan per call
+ * instead (kernels stay built), since their owners may close them. On {@code cpu} the engine runs the operations' cpu variants
+ * ({@link CpuGemm}); {@link RunResult.TaskRun#implementation()} says what ran.
+ * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}:
+ * {@code graph.task("mm", Gemm::sgemm, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n)}.
+ * <p>Calls are thread-safe; calls of one operation on one facade run one at a time.
+ */
+public final class Linalg implements AutoCloseable {
+    private static final Linalg SHARED = new Linalg(KilnRuntime.shared(), null, true);
+
+    private final KilnRuntime runtime;
+    private volatile Device device;
+    private final boolean shared;
+    private final Map<String, Cached> plans = new HashMap<>();
+    private boolean closed;
+
+    /** The id of the one task of each operation's graph. */
+    private static final String TASK = "op";
+
+    /** One operation's plan and the arrays it was built with (bindings name them). */
+    private record Cached(ExecutionPlan plan, Object[] data) {
+    }
+
+    private Linalg(KilnRuntime runtime, Device device, boolean shared) {
+        this.runtime = runtime;
+        this.device = device;
+        this.shared = shared;
+    }
+
+    /** The process-wide facade on {@link Devices#auto()} (shared runtime); it cannot be closed. */
+    public static Linalg shared() {
+        return SHARED;
+    }
+
+    /** A facade on {@code device} in the shared runtime. */
+    public static Linalg on(Device device) {
+        return new Linalg(KilnRuntime.shared(), Objects.requireNonNull(device, "device"), false);
+    }
+
+    /** A facade on {@code device} in {@code runtime} (e.g. one with variants off, for the references). */
+    public static Linalg on(KilnRuntime runtime, Device device) {
+        return new Linalg(Objects.requireNonNull(runtime, "runtime"), Objects.requireNonNull(device, "device"), false);
+    }
+
+    /** The device the operations run on. */
+    public Device device() {
+        Device d = device;
+        if (d == null) device = d = Devices.auto();
+        return d;
+    }
+
+    /** {@code C = A * B}: A is {@code m x k}, B is {@code k x n}, C is {@code m x n}, all row-major and packed. */
+    public RunResult.TaskRun matmul(float[] a, float[] b, float[] c, int m, int n, int k) {
+        return matmul(a, b, c, m, n, k, Matmul.DEFAULT);
+    }
+
+    /** {@code C = A * B} in {@code double}; see {@link #matmul(float[], float[], float[], int, int, int)}. */
+    public RunResult.TaskRun matmul(double[] a, double[] b, double[] c, int m, int n, int k) {
+        return matmul(a, b, c, m, n, k, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} with the transposes, scales and leading dimensions of
+     * {@code options} ({@link Gemm#sgemm}'s contract; alpha and beta are rounded to {@code float}).
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public RunResult.TaskRun matmul(float[] a, float[] b, float[] c, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        GemmShapes.check(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
+        return run("sgemm", a, b, c, () -> new TaskGraph("Linalg.sgemm")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c)
+                .task(TASK, Gemm::sgemm, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda, b, ldb,
+                        (float) options.beta(), c, ldc)
+                .transferToHost(Transfer.EVERY_RUN, c),
+                new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc});
+    }
+
+    /** {@code C = A * B} on off-heap matrices; see {@link #matmul(float[], float[], float[], int, int, int)}. */
+    public RunResult.TaskRun matmul(FloatArray a, FloatArray b, FloatArray c, int m, int n, int k) {
+        return matmul(a, b, c, m, n, k, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} on off-heap matrices (an array's elements are its
+     * {@code get(i)}); otherwise as {@link #matmul(float[], float[], float[], int, int, int, Matmul)}.
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public RunResult.TaskRun matmul(FloatArray a, FloatArray b, FloatArray c, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        GemmShapes.check(options.transA(), options.transB(), m, n, k, (int) Math.min(a.length(), Integer.MAX_VALUE), lda,
+                (int) Math.min(b.length(), Integer.MAX_VALUE), ldb, (int) Math.min(c.length(), Integer.MAX_VALUE), ldc);
+        checkOpen();
+        // One plan per call (the kernel stays built in the runtime): a plan keeps its recent arrays, and
+        // off-heap arrays are closed by their owners, after which a plan that remembers them cannot run.
+        try (ExecutionPlan plan = new TaskGraph("Linalg.sgemm")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c)
+                .task(TASK, Gemm::sgemm, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda, b, ldb,
+                        (float) options.beta(), c, ldc)
+                .transferToHost(Transfer.EVERY_RUN, c)
+                .plan(runtime, device())) {
+            return plan.run().task(TASK);
+        }
+    }
+
+    private void checkOpen() {
+        synchronized (plans) {
+            if (closed) throw new IllegalStateException("this Linalg facade is closed: make a new one with Linalg.on(device)");
+        }
+    }
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} in {@code double} ({@link Gemm#dgemm}'s contract).
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public RunResult.TaskRun matmul(double[] a, double[] b, double[] c, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        GemmShapes.check(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
+        return run("dgemm", a, b, c, () -> new TaskGraph("Linalg.dgemm")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c)
+                .task(TASK, Gemm::dgemm, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda, b, ldb,
+                        options.beta(), c, ldc)
+                .transferToHost(Transfer.EVERY_RUN, c),
+                new Object[] {options.transA(), options.transB(), m, n, k, options.alpha(), lda, ldb, options.beta(), ldc});
+    }
+
+    /** The Java parameter positions of {@link Gemm#sgemm}'s scalars, in the order {@code matmul} passes them. */
+    private static final int[] GEMM_SCALARS = {0, 1, 2, 3, 4, 5, 7, 9, 10, 12};
+
+    private RunResult.TaskRun run(String op, Object a, Object b, Object c, Supplier<TaskGraph> graph, Object[] scalars) {
+        return run(op, new Object[] {a, b, c}, graph, GEMM_SCALARS, scalars);
+    }
+
+    /**
+     * Runs operation {@code op}: builds its plan with {@code graph} (one task, {@code "op"}) on first use,
+     * else binds {@code data} (in the order the graph was built with) and the scalars at Java parameter
+     * positions {@code positions} to it.
+     */
+    private RunResult.TaskRun run(String op, Object[] data, Supplier<TaskGraph> graph, int[] positions, Object[] scalars) {
+        Cached cached;
+        boolean fresh = false;
+        synchronized (plans) {
+            checkOpen();
+            cached = plans.get(op);
+            if (cached == null) {
+                cached = new Cached(graph.get().plan(runtime, device()), data.clone());
+                plans.put(op, cached);
+                fresh = true;
+            }
+        }
+        synchronized (cached) {
+            if (fresh) return cached.plan().run().task(TASK);
+            Bindings bind = Bindings.of();
+            for (int i = 0; i < data.length; i++) bind.data(cached.data()[i], data[i]);
+            for (int i = 0; i < scalars.length; i++) bind.scalar(TASK, positions[i], scalars[i]);
+            return cached.plan().run(bind).task(TASK);
+        }
+    }
+
+    // ---- row-wise operations ------------------------------------------------------------------------------
+
+    private static final int[] ROW_SCALARS = {2, 3};
+
+    /**
+     * {@code y = softmax(x)} along each row of a {@code rows x cols} matrix ({@link RowOps#softmax}:
+     * stable, reduced in double, within one float ulp of float64).
+     *
+     * @throws IllegalArgumentException if an array is shorter than {@code rows * cols}
+     */
+    public RunResult.TaskRun softmax(float[] x, float[] y, int rows, int cols) {
+        checkRows("softmax", x, y, rows, cols);
+        return run("softmax", new Object[] {x, y}, () -> new TaskGraph("Linalg.softmax")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, RowOps::softmax, x, y, rows, cols)
+                .transferToHost(Transfer.EVERY_RUN, y), ROW_SCALARS, new Object[] {rows, cols});
+    }
+
+    /** {@code y = log(softmax(x))} along each row ({@link RowOps#logSoftmax}); as {@link #softmax}. */
+    public RunResult.TaskRun logSoftmax(float[] x, float[] y, int rows, int cols) {
+        checkRows("logSoftmax", x, y, rows, cols);
+        return run("logSoftmax", new Object[] {x, y}, () -> new TaskGraph("Linalg.logSoftmax")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, RowOps::logSoftmax, x, y, rows, cols)
+                .transferToHost(Transfer.EVERY_RUN, y), ROW_SCALARS, new Object[] {rows, cols});
+    }
+
+    /**
+     * Layer normalisation of each row ({@link RowOps#layerNorm}); {@code gamma} and {@code beta}
+     * ({@code cols} elements each) may be {@code null} for no scale or no shift.
+     *
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public RunResult.TaskRun layerNorm(float[] x, float[] gamma, float[] beta, float[] y, int rows, int cols, float eps) {
+        checkRows("layerNorm", x, y, rows, cols);
+        float[] g = weights("layerNorm", "gamma", gamma, cols, 1f), b = weights("layerNorm", "beta", beta, cols, 0f);
+        return run("layerNorm", new Object[] {x, g, b, y}, () -> new TaskGraph("Linalg.layerNorm")
+                .transferToDevice(Transfer.EVERY_RUN, x, g, b)
+                .task(TASK, RowOps::layerNorm, x, g, b, y, rows, cols, eps)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {4, 5, 6}, new Object[] {rows, cols, eps});
+    }
+
+    /**
+     * RMS normalisation of each row ({@link RowOps#rmsNorm}); {@code gamma} may be {@code null}.
+     *
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public RunResult.TaskRun rmsNorm(float[] x, float[] gamma, float[] y, int rows, int cols, float eps) {
+        checkRows("rmsNorm", x, y, rows, cols);
+        float[] g = weights("rmsNorm", "gamma", gamma, cols, 1f);
+        return run("rmsNorm", new Object[] {x, g, y}, () -> new TaskGraph("Linalg.rmsNorm")
+                .transferToDevice(Transfer.EVERY_RUN, x, g)
+                .task(TASK, RowOps::rmsNorm, x, g, y, rows, cols, eps)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {3, 4, 5}, new Object[] {rows, cols, eps});
+    }
+
+    private static void checkRows(String op, float[] x, float[] y, int rows, int cols) {
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException(op + ": rows and cols must not be negative, got " + rows + " x " + cols);
+        }
+        long need = (long) rows * cols;
+        if (x.length < need || y.length < need) {
+            throw new IllegalArgumentException(op + ": a " + rows + " x " + cols + " matrix needs " + need + " elements; x has "
+                    + x.length + ", y has " + y.length);
+        }
+    }
+
+    /** {@code w}, checked to have {@code cols} elements, or (for {@code null}) {@code cols} copies of {@code fill}. */
+    private float[] weights(String op, String name, float[] w, int cols, float fill) {
+        if (w == null) {
+            float[] ones = new float[Math.max(1, cols)];
+            java.util.Arrays.fill(ones, fill);
+            return ones;
+        }
+        if (w.length < cols) {
+            throw new IllegalArgumentException(op + ": " + name + " has " + w.length + " elements, the rows have " + cols);
+        }
+        return w;
+    }
+
+    /**
+     * Closes the plans this facade built (their kernels stay in the runtime's cache).
+     *
+     * @throws UnsupportedOperationException for {@link #shared()}
+     */
+    @Override
+    public void close() {
+        if (shared) throw new UnsupportedOperationException("Linalg.shared() lives as long as the process; close facades made with Linalg.on");
+        synchronized (plans) {
+            closed = true;
+            for (Cached c : plans.values()) c.plan().close();
+            plans.clear();
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.kiln.kernels.linalg;
+
+import io.kiln.Parallel;
+
+/**
+ * Row-wise (last-axis) operations on a row-major {@code rows x cols} matrix of {@code float}s, as
+ * portable Kiln kernels: softmax, log-softmax, layer normalisation and RMS normalisation. One work-item
+ * per row.
+ * <p><b>Precision and stability.</b> Every row is reduced in {@code double} (the maximum is exact; sums
+ * in order of increasing column), and each output is rounded to {@code float} once, so results are
+ * within one float ulp of the same formula evaluated in float64 (and equal to it on {@code cpu}), for
+ * huge and tiny magnitudes alike: softmax subtracts the row maximum before {@code exp}, layer norm uses
+ * two passes (mean, then squared deviations). The price is double arithmetic, which CPUs run as fast as
+ * float for these memory-bound loops but consumer GPUs do not.
+ * <p><b>Special values.</b> A NaN anywhere in a row makes the whole output row NaN. An infinite input
+ * makes the row NaN too ({@code Inf - Inf}), except in RMS norm, where the other elements of the
+ * row become 0 and the infinite one NaN ({@code Inf * 0}). A softmax row of all {@code -Inf} is NaN
+ * (as in PyTorch).
+ */
+public final class RowOps {
+    private RowOps() {
+    }
+
+    /**
+     * {@code y[r, j] = exp(x[r, j] - max_r) / sum_j exp(x[r, j] - max_r)}.
+     *
+     * @param x    the input, at least {@code rows * cols} elements
+     * @param y    the output (may be {@code x})
+     * @param rows rows
+     * @param cols columns (the softmax axis)
+     */
+    public static void softmax(float[] x, float[] y, int rows, int cols) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            int o = r * cols;
+            float max = rowMax(x, o, cols);
+            double sum = expSum(x, o, cols, max);
+            double inv = 1d / sum;
+            for (int j = 0; j < cols; j++) {
+                y[o + j] = (float) (Math.exp((double) x[o + j] - max) * inv);
+            }
+        }
+    }
+
+    /**
+     * {@code y[r, j] = x[r, j] - max_r - log(sum_j exp(x[r, j] - max_r))}; arguments as {@link #softmax}.
+     */
+    public static void logSoftmax(float[] x, float[] y, int rows, int cols) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            int o = r * cols;
+            float max = rowMax(x, o, cols);
+            double sum = expSum(x, o, cols, max);
+            double shift = max + Math.log(sum);
+            for (int j = 0; j < cols; j++) {
+                y[o + j] = (float) ((double) x[o + j] - shift);
+            }
+        }
+    }
+
+    /** The largest of {@code x[o, o + cols)}, NaN if any is NaN (a helper: kernels inline it). */
+    private static float rowMax(float[] x, int o, int cols) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < cols; j++) {
+            max = Math.max(max, x[o + j]);
+        }
+        return max;
+    }
+
+    /** {@code sum_j exp(x[o + j] - max)} in double, in order of increasing j. */
+    private static double expSum(float[] x, int o, int cols, float max) {
+        double sum = 0d;
+        for (int j = 0; j < cols; j++) {
+            sum += Math.exp((double) x[o + j] - max);
+        }
+        return sum;
+    }
+
+    /**
+     * Layer normalisation of each row with affine weights:
+     * {@code y[r, j] = (x[r, j] - mean_r) / sqrt(var_r + eps) * gamma[j] + beta[j]}, with the biased
+     * variance (divided by {@code cols}), as PyTorch's {@code layer_norm}.
+     *
+     * @param gamma the scale per column, {@code cols} elements (all ones for none)
+     * @param beta  the shift per column, {@code cols} elements (all zeros for none)
+     * @param eps   added to the variance
+     */
+    public static void layerNorm(float[] x, float[] gamma, float[] beta, float[] y, int rows, int cols, float eps) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double sum = 0d;
+            for (int j = 0; j < cols; j++) {
+                sum += x[o + j];
+            }
+            double mean = sum / cols;
+            double sq = 0d;
+            for (int j = 0; j < cols; j++) {
+                double d = x[o + j] - mean;
+                sq += d * d;
+            }
+            double inv = 1d / Math.sqrt(sq / cols + eps);
+            for (int j = 0; j < cols; j++) {
+                y[o + j] = (float) ((x[o + j] - mean) * inv * gamma[j] + beta[j]);
+            }
+        }
+    }
+
+    /**
+     * RMS normalisation of each row: {@code y[r, j] = x[r, j] / sqrt(mean_j(x[r, j]^2) + eps) * gamma[j]}.
+     *
+     * @param gamma the scale per column, {@code cols} elements (all ones for none)
+     * @param eps   added to the mean square
+     */
+    public static void rmsNorm(float[] x, float[] gamma, float[] y, int rows, int cols, float eps) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            int o = r * cols;
+            double sq = 0d;
+            for (int j = 0; j < cols; j++) {
+                double v = x[o + j];
+                sq += v * v;
+            }
+            double inv = 1d / Math.sqrt(sq / cols + eps);
+            for (int j = 0; j < cols; j++) {
+                y[o + j] = (float) (x[o + j] * inv * gamma[j]);
+            }
+        }
+    }
+}

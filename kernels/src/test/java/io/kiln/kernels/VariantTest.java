@@ -1,0 +1,180 @@
+package io.kiln.kernels;
+
+import io.kiln.Backend;
+import io.kiln.Device;
+import io.kiln.Devices;
+import io.kiln.ExecutionPlan;
+import io.kiln.KernelCompilationException;
+import io.kiln.KilnException;
+import io.kiln.KilnRuntime;
+import io.kiln.Parallel;
+import io.kiln.RunResult;
+import io.kiln.TaskGraph;
+import io.kiln.Transfer;
+import io.kiln.Variant;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The {@link Variant} mechanism, as user code would use it: a kernel with a Java variant for
+ * {@code cpu} and a kernel variant for OpenCL, each computing something the test can tell apart from
+ * the reference (a real variant computes the same thing faster).
+ */
+class VariantTest {
+    /** The thread the last Java variant ran on. */
+    static final AtomicReference<String> VARIANT_THREAD = new AtomicReference<>();
+
+    /** The reference: {@code y = k * x}. */
+    @Variant(backend = Backend.CPU, in = VariantTest.class, method = "scaleOnHost")
+    @Variant(backend = Backend.OPENCL, in = VariantTest.class, method = "scaleKernel")
+    static void scale(float k, float[] x, float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = k * x[i];
+        }
+    }
+
+    /** The cpu variant, marked: {@code y = k * x + 1000}, and it records its thread. */
+    static void scaleOnHost(float k, float[] x, float[] y) {
+        VARIANT_THREAD.set(Thread.currentThread().getName() + (ForkJoinTask.inForkJoinPool() ? " (fork-join)" : ""));
+        for (int i = 0; i < y.length; i++) {
+            y[i] = k * x[i] + 1000f;
+        }
+    }
+
+    /** The OpenCL variant, a Kiln kernel, marked: {@code y = k * x + 2000}. */
+    static void scaleKernel(float k, float[] x, float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = k * x[i] + 2000f;
+        }
+    }
+
+    @Variant(backend = Backend.CPU, in = VariantTest.class, method = "noSuchMethod")
+    static void missingVariant(float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = 1f;
+        }
+    }
+
+    @Variant(backend = Backend.CPU, in = VariantTest.class, method = "wrongParameters")
+    static void mismatchedVariant(float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = 1f;
+        }
+    }
+
+    static void wrongParameters(double[] y) {
+        // Never called: its parameter types differ from the kernel's.
+    }
+
+    @Variant(backend = Backend.CPU, in = VariantTest.class, method = "failOnHost")
+    static void failingVariant(float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = 1f;
+        }
+    }
+
+    static void failOnHost(float[] y) {
+        throw new IllegalStateException("variant failed on purpose, length " + y.length);
+    }
+
+    private static final float[] X = {1f, -2f, 0.5f, 3f, 7f};
+
+    private static float[] expected(float k, float offset) {
+        float[] e = new float[X.length];
+        for (int i = 0; i < e.length; i++) e[i] = k * X[i] + offset;
+        return e;
+    }
+
+    private static RunResult.TaskRun runScale(KilnRuntime runtime, Device device, float[] y) {
+        try (ExecutionPlan plan = new TaskGraph("variants")
+                .transferToDevice(Transfer.EVERY_RUN, X)
+                .task("scale", VariantTest::scale, 3f, X, y)
+                .transferToHost(Transfer.EVERY_RUN, y)
+                .plan(runtime, device)) {
+            return plan.run().task("scale");
+        }
+    }
+
+    private static Device cpu() {
+        return Devices.list().stream().filter(d -> d.backend() == Backend.CPU).findFirst().orElseThrow();
+    }
+
+    @Test
+    void cpuRunsTheJavaVariantOnItsPoolAndRecordsIt() {
+        float[] y = new float[X.length];
+        RunResult.TaskRun run = runScale(KilnRuntime.shared(), cpu(), y);
+        assertArrayEquals(expected(3f, 1000f), y, "the Java variant's result");
+        assertEquals("VariantTest.scaleOnHost (Java variant)", run.implementation());
+        assertTrue(run.ranVariant());
+        assertTrue(VARIANT_THREAD.get().startsWith("kiln-cpu-") && VARIANT_THREAD.get().endsWith("(fork-join)"),
+                "the variant runs on the cpu device's pool, ran on " + VARIANT_THREAD.get());
+    }
+
+    @Test
+    void variantsOffRunsTheReference() {
+        try (KilnRuntime reference = KilnRuntime.create().useVariants(false)) {
+            assertFalse(reference.usesVariants());
+            float[] y = new float[X.length];
+            RunResult.TaskRun run = runScale(reference, reference.device("cpu"), y);
+            assertArrayEquals(expected(3f, 0f), y, "the reference's result");
+            assertEquals("VariantTest.scale", run.implementation());
+            assertFalse(run.ranVariant());
+        }
+    }
+
+    @Test
+    void everyOtherDeviceRunsItsOwnChoice() {
+        int ran = 0;
+        for (Device d : Devices.list()) {
+            if (d.backend() == Backend.CPU) continue;
+            float[] y = new float[X.length];
+            RunResult.TaskRun run = runScale(KilnRuntime.shared(), d, y);
+            boolean opencl = d.backend() == Backend.OPENCL;
+            assertArrayEquals(expected(3f, opencl ? 2000f : 0f), y, "result on " + d.id());
+            assertEquals(opencl ? "VariantTest.scaleKernel (variant)" : "VariantTest.scale", run.implementation(), d.id());
+            ran++;
+        }
+        Assumptions.assumeTrue(ran > 0, "no device but cpu here (no PoCL, no PTX interpreter): " + Devices.unavailable());
+    }
+
+    @Test
+    void aMissingOrMismatchedVariantFailsThePlanSayingWhy() {
+        float[] y = new float[3];
+        KernelCompilationException missing = assertThrows(KernelCompilationException.class, () -> {
+            try (ExecutionPlan plan = new TaskGraph("missing").task("t", VariantTest::missingVariant, y).plan(cpu())) {
+                plan.run();
+            }
+        });
+        assertTrue(missing.getMessage().contains("noSuchMethod") && missing.getMessage().contains("does not exist"), missing.getMessage());
+        KernelCompilationException mismatched = assertThrows(KernelCompilationException.class, () -> {
+            try (ExecutionPlan plan = new TaskGraph("mismatched").task("t", VariantTest::mismatchedVariant, y).plan(cpu())) {
+                plan.run();
+            }
+        });
+        assertTrue(mismatched.getMessage().contains("exactly the kernel's parameter types"), mismatched.getMessage());
+    }
+
+    @Test
+    void aVariantThatThrowsFailsTheRunWithItsCause() {
+        float[] y = new float[4];
+        KilnException e = assertThrows(KilnException.class, () -> {
+            try (ExecutionPlan plan = new TaskGraph("failing").task("t", VariantTest::failingVariant, y).plan(cpu())) {
+                plan.run();
+            }
+        });
+        Throwable root = e;
+        while (root.getCause() != null) root = root.getCause();
+        assertTrue(root instanceof IllegalStateException && root.getMessage().contains("on purpose"), String.valueOf(root));
+        assertTrue(Arrays.equals(new float[4], y), "nothing was written");
+    }
+}

@@ -1,0 +1,137 @@
+package io.kiln.kernels.linalg;
+
+import io.kiln.Device;
+import io.kiln.Devices;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@link RowOps} through {@link Linalg} on every device Kiln finds, against float64 references
+ * written here: each output within one float ulp of the float64 value, NaN exactly where the reference
+ * has NaN. Rows include 1 and prime column counts, huge (1e30) and tiny (1e-30) magnitudes, constant
+ * rows, NaN, +Inf and all -Inf.
+ */
+class RowOpsTest {
+    private static final long SEED = 424_242;
+
+    @TestFactory
+    List<DynamicNode> rowOpsOnEveryDevice() {
+        System.out.println("[rowops] seed " + SEED);
+        List<DynamicNode> nodes = new ArrayList<>();
+        for (Device d : Devices.list()) {
+            nodes.add(DynamicContainer.dynamicContainer(d.id(), List.of(
+                    DynamicTest.dynamicTest("softmax", () -> run(d, "softmax")),
+                    DynamicTest.dynamicTest("logSoftmax", () -> run(d, "logSoftmax")),
+                    DynamicTest.dynamicTest("layerNorm", () -> run(d, "layerNorm")),
+                    DynamicTest.dynamicTest("rmsNorm", () -> run(d, "rmsNorm")))));
+        }
+        return nodes;
+    }
+
+    /** A matrix whose rows exercise the edge cases; {@code rows >= 8}. */
+    private static float[] input(SplittableRandom rnd, int rows, int cols) {
+        float[] x = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+            double scale = switch (r % 8) {
+                case 1 -> 1e30;
+                case 2 -> 1e-30;
+                case 3 -> 30;
+                default -> 1;
+            };
+            for (int j = 0; j < cols; j++) {
+                x[r * cols + j] = (float) (rnd.nextDouble(-1, 1) * scale);
+                if (r % 8 == 4) x[r * cols + j] = 7.25f;                                   // constant row
+            }
+            int j = rnd.nextInt(cols);
+            if (r % 8 == 5) x[r * cols + j] = Float.NaN;
+            if (r % 8 == 6) x[r * cols + j] = Float.POSITIVE_INFINITY;
+            if (r % 8 == 7) {
+                for (int q = 0; q < cols; q++) x[r * cols + q] = Float.NEGATIVE_INFINITY;
+            }
+        }
+        return x;
+    }
+
+    private static void run(Device d, String op) {
+        boolean slow = d.id().startsWith("ptx-interpreter");
+        int[][] shapes = slow ? new int[][] {{8, 1}, {8, 13}} : new int[][] {{8, 1}, {16, 13}, {9, 257}, {40, 1000}};
+        SplittableRandom rnd = new SplittableRandom(SEED + op.hashCode());
+        try (Linalg la = Linalg.on(d)) {
+            for (int[] s : shapes) {
+                int rows = s[0], cols = s[1];
+                float[] x = input(rnd, rows, cols);
+                float[] gamma = new float[cols], beta = new float[cols];
+                for (int j = 0; j < cols; j++) {
+                    gamma[j] = (float) rnd.nextDouble(0.5, 2);
+                    beta[j] = (float) rnd.nextDouble(-1, 1);
+                }
+                float eps = 1e-5f;
+                float[] y = new float[rows * cols];
+                double[] ref = new double[rows * cols];
+                for (int r = 0; r < rows; r++) {
+                    reference(op, x, gamma, beta, eps, ref, r * cols, cols);
+                }
+                String name = switch (op) {
+                    case "softmax" -> la.softmax(x, y, rows, cols).implementation();
+                    case "logSoftmax" -> la.logSoftmax(x, y, rows, cols).implementation();
+                    case "layerNorm" -> la.layerNorm(x, gamma, beta, y, rows, cols, eps).implementation();
+                    default -> la.rmsNorm(x, gamma, y, rows, cols, eps).implementation();
+                };
+                assertEquals("RowOps." + op, name);
+                for (int i = 0; i < y.length; i++) {
+                    double e = ref[i];
+                    boolean ok = Double.isNaN(e) ? Float.isNaN(y[i])
+                            : Math.abs(y[i] - e) <= Math.ulp((float) e) + Float.MIN_VALUE || y[i] == (float) e;
+                    if (!ok) {
+                        fail(op + " " + rows + "x" + cols + " on " + d.id() + ": y[" + i / cols + "," + i % cols + "] = " + y[i]
+                                + ", float64 gives " + e + " (x = " + x[i] + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    /** The float64 definition of each operation, on one row. */
+    private static void reference(String op, float[] x, float[] g, float[] b, float eps, double[] out, int o, int n) {
+        switch (op) {
+            case "softmax", "logSoftmax" -> {
+                double max = Double.NEGATIVE_INFINITY;
+                boolean nan = false;
+                for (int j = 0; j < n; j++) {
+                    nan |= Float.isNaN(x[o + j]);
+                    max = Math.max(max, x[o + j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < n; j++) sum += Math.exp(x[o + j] - max);
+                for (int j = 0; j < n; j++) {
+                    double v = op.equals("softmax") ? Math.exp(x[o + j] - max) / sum : x[o + j] - max - Math.log(sum);
+                    out[o + j] = nan ? Double.NaN : v;
+                }
+            }
+            case "layerNorm" -> {
+                double mean = 0;
+                for (int j = 0; j < n; j++) mean += x[o + j];
+                mean /= n;
+                double var = 0;
+                for (int j = 0; j < n; j++) var += (x[o + j] - mean) * (x[o + j] - mean);
+                var /= n;
+                for (int j = 0; j < n; j++) out[o + j] = (x[o + j] - mean) / Math.sqrt(var + eps) * g[j] + b[j];
+            }
+            default -> {
+                double ms = 0;
+                for (int j = 0; j < n; j++) ms += (double) x[o + j] * x[o + j];
+                ms /= n;
+                for (int j = 0; j < n; j++) out[o + j] = x[o + j] / Math.sqrt(ms + eps) * g[j];
+            }
+        }
+    }
+}
