@@ -177,6 +177,21 @@ public final class ExecutionPlan implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Whether kernels check every array index with Java's rules: on by default, on every device. An index
+     * out of range then skips the access (nothing is read or written past an array) and the run throws
+     * {@link KernelIndexOutOfBoundsException} naming the kernel, array, index, length and source line.
+     * Checks that loop bounds and guards prove redundant are removed when the kernel is compiled, so they
+     * usually cost little; {@code withBoundsChecks(false)} removes all of them, for measured hot paths:
+     * an out-of-range access is then <b>undefined behaviour</b> (on OpenCL and CUDA it may read garbage,
+     * corrupt other data or crash the process; the CPU device still throws Java's own exception).
+     * Changing it builds the plan's kernels again on the next run.
+     */
+    public ExecutionPlan withBoundsChecks(boolean on) {
+        executor.setBoundsChecks(on);
+        return this;
+    }
+
     /** What to do when a kernel cannot be built for its device; {@link FallbackPolicy#FAIL} by default. */
     public ExecutionPlan withFallback(FallbackPolicy policy) {
         executor.setFallback(java.util.Objects.requireNonNull(policy, "policy"));

@@ -36,9 +36,20 @@ public final class KernelCompiler {
         return emit(found.get(0), target);
     }
 
-    /** The code generated for the static method {@code method}. */
+    /** The code generated for the static method {@code method}, with Java's bounds checks (the default). */
     public static String emit(Method method, Target target) {
+        return emit(method, target, true);
+    }
+
+    /**
+     * The code generated for the static method {@code method}; without {@code boundsChecks}, the code a
+     * plan builds after {@link ExecutionPlan#withBoundsChecks(boolean) withBoundsChecks(false)}: no check,
+     * no error-record parameter.
+     */
+    public static String emit(Method method, Target target, boolean boundsChecks) {
         KernelIR ir = FrontEnd.compile(method);
+        // the same strip the plan's kernel cache applies, so that this shows what the plan runs
+        if (!boundsChecks) ir = io.kiln.compiler.BoundsChecks.strip(ir);
         if (target == Target.IR) {
             return IrPrinter.print(ir);
         }

@@ -24,7 +24,8 @@ import java.util.List;
 /**
  * The same kernel with every array parameter off-heap: what the front end makes of a kernel written
  * with {@code FloatArray} instead of {@code float[]}. Only the storage of the parameters changes (the
- * IR allows {@code int} indices on off-heap arrays); an {@code array.length}, which is {@code long}
+ * IR allows {@code int} indices on off-heap arrays, and a bounds check compares them with the long
+ * length); an {@code array.length}, which is {@code long}
  * off-heap, is narrowed back to the {@code int} the rest of the kernel expects. Running every
  * conformance kernel in this form checks each back end's off-heap loads, stores, atomics, reductions
  * and argument passing against the same Java results, without a second copy of the suite.
@@ -51,6 +52,9 @@ final class OffHeapVariant {
                     case Instr.Store s -> out.add(new Instr.Store(arrays.get(s.array().id()), s.index(), s.value()));
                     case Instr.Atomic a -> out.add(new Instr.Atomic(a.dst(), a.op(), arrays.get(a.array().id()), a.index(),
                             a.operand(), a.expected()));
+                    // a bounds check names its array too: left on-heap, the back ends would compare a long
+                    // length as an int (PTX's setp refused it, the JVM refused the cpu kernel's class)
+                    case Instr.CheckIndex c -> out.add(new Instr.CheckIndex(arrays.get(c.array().id()), c.index(), c.line()));
                     case Instr.ArrayLength l when arrays.get(l.array().id()).isOffHeap() -> {
                         Var wide = new Var(vars.size(), Type.I64, l.dst().name() + "_len");
                         vars.add(wide);
@@ -68,8 +72,12 @@ final class OffHeapVariant {
         }
         List<Reduction> reductions = new ArrayList<>();
         for (Reduction r : ir.reductions()) reductions.add(new Reduction(arrays.get(r.array().id()), r.op(), r.accumulator()));
-        return new KernelIR(ir.ownerClass(), ir.methodName() + "$offheap", ir.descriptor(), ir.kind(), params, vars, arrays,
-                blocks, ir.parallelLoops(), ir.constants(), reductions);
+        KernelIR offHeap = new KernelIR(ir.ownerClass(), ir.methodName() + "$offheap", ir.descriptor(), ir.kind(), params, vars,
+                arrays, blocks, ir.parallelLoops(), ir.constants(), reductions);
+        // the rewrite keeps the IR's contract (every instruction names the kernel's own ArrayRef); a
+        // violation is a bug here, reported as such rather than as a back end's confusing error
+        io.kiln.ir.IrVerifier.verify(offHeap);
+        return offHeap;
     }
 
     /** An off-heap copy of a Java array argument; other arguments as they are. */

@@ -3,7 +3,6 @@ package io.kiln.conformance;
 import io.kiln.KernelCompiler;
 import io.kiln.Target;
 import org.junit.jupiter.api.Assumptions;
-import io.kiln.cuda.Ptxas;
 import org.junit.jupiter.params.ParameterizedTest;
 import io.kiln.cuda.Ptxas;
 import org.junit.jupiter.params.provider.MethodSource;

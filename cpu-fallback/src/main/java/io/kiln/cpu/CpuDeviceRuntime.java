@@ -23,6 +23,8 @@ final class CpuDeviceRuntime implements DeviceRuntime {
     private final Device device;
     private final int parallelism;
     private final ForkJoinPool pool;
+    /** The id of the one device this back end offers. */
+    static final String DEVICE_ID = "cpu";
 
     CpuDeviceRuntime(int parallelism) {
         if (parallelism < 1) {
@@ -31,7 +33,7 @@ final class CpuDeviceRuntime implements DeviceRuntime {
         this.parallelism = parallelism;
         String vendor = System.getProperty("java.vm.vendor", "JVM") + " " + System.getProperty("java.vm.name", "")
                 + " " + System.getProperty("java.version", "");
-        this.device = new Device("cpu", Backend.CPU, DeviceType.CPU,
+        this.device = new Device(DEVICE_ID, Backend.CPU, DeviceType.CPU,
                 "JVM fork-join pool (" + parallelism + (parallelism == 1 ? " thread)" : " threads)"),
                 vendor.strip(), parallelism, Runtime.getRuntime().maxMemory());
         this.pool = new ForkJoinPool(parallelism, p -> {

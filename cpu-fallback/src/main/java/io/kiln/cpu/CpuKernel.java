@@ -5,6 +5,7 @@ import io.kiln.DoubleArray;
 import io.kiln.FloatArray;
 import io.kiln.IntArray;
 import io.kiln.KernelContext;
+import io.kiln.KernelIndexOutOfBoundsException;
 import io.kiln.KilnException;
 import io.kiln.LongArray;
 import io.kiln.OffHeapArray;
@@ -160,6 +161,14 @@ final class CpuKernel implements CompiledKernel {
         } catch (Throwable t) {
             throw failure(t);
         }
+    }
+
+    /** The check's array and line, from the IR, with the index and length the generated code found. */
+    private KernelIndexOutOfBoundsException outOfBounds(KernelSupport.OutOfBounds o) {
+        java.util.List<io.kiln.ir.Instr.CheckIndex> checks = KernelAnalysis.checks(ir);
+        io.kiln.ir.Instr.CheckIndex c = o.check >= 0 && o.check < checks.size() ? checks.get(o.check) : null;
+        return io.kiln.spi.BoundsFailure.of(ir, c == null ? null : c.array(), o.check, o.index, o.length,
+                c == null ? 0 : c.line(), CpuDeviceRuntime.DEVICE_ID);
     }
 
     private CancellationException cancelled() {
@@ -344,7 +353,9 @@ final class CpuKernel implements CompiledKernel {
                         runChunk(c);
                     }
                 } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
+                    // The first failure wins; the other chunks stop at their next cancellation check,
+                    // as Java stops at the first exception.
+                    if (failure.compareAndSet(null, t)) control.cancel();
                 }
                 busy.add(System.nanoTime() - t0);
                 if (remaining.decrementAndGet() == 0 && Thread.currentThread() != caller) {
@@ -549,6 +560,7 @@ final class CpuKernel implements CompiledKernel {
             throw (VirtualMachineError) t;
         }
         if (t instanceof KernelSupport.Cancelled) return cancelled();
+        if (t instanceof KernelSupport.OutOfBounds o) return outOfBounds(o);
         return new KilnException("kernel " + ir.displayName() + " failed on the cpu device: " + t, t);
     }
 

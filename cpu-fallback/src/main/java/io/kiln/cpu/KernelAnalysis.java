@@ -63,6 +63,9 @@ final class KernelAnalysis {
      * {@link #cancelChecks(KernelIR)}).
      */
     final BitSet cancelChecks;
+    /** The kernel's bounds checks in block order, then instruction order: check {@code k} is {@code checks.get(k)}. */
+    final List<Instr.CheckIndex> checks;
+    private final java.util.IdentityHashMap<Instr.CheckIndex, Integer> checkIds = new java.util.IdentityHashMap<>();
     /** Per {@link Type} ordinal, how many variables of that type the per-work-item state holds. */
     final int[] stateCount = new int[Type.values().length];
 
@@ -111,6 +114,8 @@ final class KernelAnalysis {
         }
         definiteAssignment();
         cancelChecks = cancelChecks(ir);
+        checks = checks(ir);
+        for (int k = 0; k < checks.size(); k++) checkIds.put(checks.get(k), k);
 
         int bars = 0;
         boolean local = false;
@@ -472,6 +477,7 @@ final class KernelAnalysis {
             case Instr.ParallelStride p -> p.dst();
             case Instr.Barrier b -> null;
             case Instr.Atomic a -> a.dst();
+            case Instr.CheckIndex c -> null;
         };
     }
 
@@ -493,6 +499,7 @@ final class KernelAnalysis {
             case Instr.ParallelStride p -> List.of();
             case Instr.Barrier b -> List.of();
             case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand()) : List.of(a.index(), a.operand(), a.expected());
+            case Instr.CheckIndex c -> List.of(c.index());
         };
     }
 
@@ -744,5 +751,23 @@ final class KernelAnalysis {
         visiting.remove(v.id());
         known.add(v.id());
         return true;
+    }
+
+    /** The number of {@code c} in {@link #checks} (by identity: equal checks at two places are two checks). */
+    int checkId(Instr.CheckIndex c) {
+        Integer id = checkIds.get(c);
+        if (id == null) throw new IllegalStateException("a CheckIndex that is not in the kernel's blocks");
+        return id;
+    }
+
+    /** The bounds checks of {@code ir} in block order, then instruction order. */
+    static List<Instr.CheckIndex> checks(KernelIR ir) {
+        List<Instr.CheckIndex> out = new ArrayList<>();
+        for (Block b : ir.blocks()) {
+            for (Instr in : b.instrs()) {
+                if (in instanceof Instr.CheckIndex c) out.add(c);
+            }
+        }
+        return out;
     }
 }

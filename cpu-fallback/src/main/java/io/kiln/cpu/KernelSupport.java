@@ -59,4 +59,27 @@ final class KernelSupport {
             return this;
         }
     }
+
+    /**
+     * What a failed bounds check throws ({@code JvmEmitter.checkIndex}): the index, the length and the
+     * number of the check. Without a stack trace: {@code CpuKernel} replaces it with the
+     * {@link io.kiln.KernelIndexOutOfBoundsException} that names kernel, array and source line.
+     */
+    static OutOfBounds outOfBounds(long index, long length, int check) {
+        return new OutOfBounds(index, length, check);
+    }
+
+    /** The signal of a failed bounds check. */
+    static final class OutOfBounds extends RuntimeException {
+        final long index;
+        final long length;
+        final int check;
+
+        OutOfBounds(long index, long length, int check) {
+            super("Index " + index + " out of bounds for length " + length + " (check #" + check + ")", null, false, false);
+            this.index = index;
+            this.length = length;
+            this.check = check;
+        }
+    }
 }

@@ -164,4 +164,59 @@ class CancellationTest {
         CpuTesting.run(rows, new Object[] {n, a, out}, m);
         assertArrayEquals(ref, out);
     }
+
+    // ---------------------------------------------------------------- through the plan (engineer D2's executor)
+
+    @Test
+    void planTimeoutStopsAnEndlessKernelAndThePlanRunsAgain() {
+        int[] x = new int[1];
+        try (io.kiln.ExecutionPlan plan = new io.kiln.TaskGraph("endless").task("f", CancelKernels::forever, x)
+                .plan(io.kiln.Devices.get("cpu")).withTimeout(java.time.Duration.ofMillis(300))) {
+            long t0 = System.nanoTime();
+            io.kiln.KilnException e = org.junit.jupiter.api.Assertions.assertThrows(io.kiln.KilnException.class, plan::run);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("withTimeout(300 ms): the run ended after " + ms + " ms: " + e.getMessage());
+            assertTrue(e.getMessage().contains("task 'f'") && e.getMessage().contains("CancelKernels.forever"), e.getMessage());
+            assertTrue(ms < 1300, "the run ended " + ms + " ms after it started");
+            assertTrue(x[0] != 0, "the kernel ran");
+        }
+        // A plan on the same device still runs a kernel correctly.
+        float[] a = {1, 2, 3}, b = {4, 5, 6}, ref = b.clone();
+        CancelKernels.saxpy(2f, a, ref);
+        try (io.kiln.ExecutionPlan plan = new io.kiln.TaskGraph("ok").task("s", CancelKernels::saxpy, 2f, a, b)
+                .plan(io.kiln.Devices.get("cpu"))) {
+            plan.run();
+        }
+        assertArrayEquals(ref, b);
+    }
+
+    @Test
+    void runAsyncCancelStopsAnEndlessKernel() throws Exception {
+        int[] x = new int[1];
+        try (io.kiln.ExecutionPlan plan = new io.kiln.TaskGraph("endless").task("s", CancelKernels::forever, x)
+                .plan(io.kiln.Devices.get("cpu"))) {
+            CompletableFuture<io.kiln.RunResult> f = plan.runAsync();
+            Thread.sleep(200);
+            assertFalse(f.isDone(), "the kernel never ends by itself");
+            long t0 = System.nanoTime();
+            assertTrue(f.cancel(true));
+            // close() waits for the kernel to stop: with cancel() on cpu that is within a second.
+            plan.close();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("runAsync().cancel(true) + close(): " + ms + " ms");
+            assertTrue(ms < 1000, "close() took " + ms + " ms after cancel");
+            // Stopped: the kernel's thread left the loop (writing x[0] back), so x[0] no longer changes.
+            java.lang.invoke.VarHandle element = java.lang.invoke.MethodHandles.arrayElementVarHandle(int[].class);
+            int before = -1;
+            for (int tries = 0; tries < 20; tries++) {
+                int v0 = (int) element.getVolatile(x, 0);
+                Thread.sleep(50);
+                if ((int) element.getVolatile(x, 0) == v0) {
+                    before = v0;
+                    break;
+                }
+            }
+            assertTrue(before != -1 && before != 0, "x[0] kept changing after cancel, or the kernel never ran: " + x[0]);
+        }
+    }
 }

@@ -158,6 +158,7 @@ final class BarrierCheck {
             case Instr.Atomic a -> a.dst();
             case Instr.Store s -> null;
             case Instr.Barrier b -> null;
+            case Instr.CheckIndex c -> null;
         };
     }
 

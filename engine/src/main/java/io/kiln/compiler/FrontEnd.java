@@ -93,6 +93,8 @@ public final class FrontEnd {
         int inlineDepth;
         int inlineCount;
         int privateArrays;
+        /** The kernel method's source file: a bounds check in a helper of the same file keeps its own line. */
+        String kernelSourceFile;
 
         Session(ClassLoader loader) {
             this.loader = loader;
@@ -352,8 +354,12 @@ public final class FrontEnd {
                 session.builder.arrays, blocks, loops, session.builder.constants, reductions);
         // every kernel the front end produces keeps the IR's contract; a violation is a front-end bug
         io.kiln.ir.IrVerifier.verify(ir);
-        // constant folding and later passes, each verified again (io.kiln.passes.Pipeline)
-        return io.kiln.passes.Pipeline.standard().run(ir);
+        // constant folding, then the removal of the bounds checks that loop bounds and guards prove; each
+        // pass is verified again (io.kiln.passes.Pipeline). -Dkiln.rangeCheckElimination=false keeps every
+        // check: for measuring the pass and for debugging it.
+        ir = io.kiln.passes.Pipeline.standard().run(ir);
+        if ("false".equals(System.getProperty("kiln.rangeCheckElimination"))) return ir;
+        return io.kiln.passes.Pipeline.of(new io.kiln.passes.RangeCheckElimination()).run(ir);
     }
 
     /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */

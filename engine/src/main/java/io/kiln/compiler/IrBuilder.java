@@ -33,6 +33,8 @@ final class IrBuilder {
     final List<List<Long>> constants = new ArrayList<>();
     final List<BlockBuilder> blocks = new ArrayList<>();
     private final Map<String, Integer> nameCounts = new HashMap<>();
+    /** Arrays (@name) have names of their own, apart from variables (%name): array {@code t} stays {@code t} beside variable {@code t}. */
+    private final Map<String, Integer> arrayNameCounts = new HashMap<>();
 
     Var newVar(Type type, String name) {
         String clean = name.replaceAll("[^A-Za-z0-9_]", "_");
@@ -50,7 +52,7 @@ final class IrBuilder {
     ArrayRef newArray(ElementType element, AddressSpace space, int length, int paramIndex, String name, List<Long> contents,
                       Storage storage) {
         String clean = name.replaceAll("[^A-Za-z0-9_]", "_");
-        int n = nameCounts.merge(clean, 1, Integer::sum);
+        int n = arrayNameCounts.merge(clean, 1, Integer::sum);
         ArrayRef a = new ArrayRef(arrays.size(), element, space, length, paramIndex, n == 1 ? clean : clean + "_" + n, storage);
         arrays.add(a);
         constants.add(contents == null ? List.of() : List.copyOf(contents));

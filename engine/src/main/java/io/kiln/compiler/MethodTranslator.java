@@ -193,6 +193,7 @@ final class MethodTranslator {
         this.continuation = continuation;
         this.topLevel = continuation == null;
         this.callSiteLine = callSiteLine;
+        if (topLevel) session.kernelSourceFile = sourceFile;
         this.callerDescription = callerDescription;
         this.callSiteInParallelRegion = callSiteInParallelRegion;
         this.prefix = continuation == null ? "" : session.inlinePrefix();
@@ -429,6 +430,23 @@ final class MethodTranslator {
         return "l" + slot;
     }
 
+    /**
+     * The source name of the array allocated at {@link #pos}: the local variable that the next
+     * instruction ({@code astore}) assigns, when the class has a LocalVariableTable ({@code -g}) and
+     * the name is a plain identifier; else {@code fallback}. Bounds-check failures and messages name it.
+     */
+    private String allocatedName(String fallback) {
+        int at = pos + 1;
+        while (at < elems.size() && !(elems.get(at) instanceof Instruction)) at++;
+        if (at >= elems.size() || !(elems.get(at) instanceof StoreInstruction st) || st.typeKind() != TypeKind.REFERENCE) return fallback;
+        int saved = pos;
+        pos = at;
+        String name = localName(st.slot());
+        pos = saved;
+        // without a LocalVariableTable localName makes up "l<slot>", which says less than the fallback
+        return name.equals("l" + st.slot()) || !name.matches("[A-Za-z_][A-Za-z0-9_]*") ? fallback : name;
+    }
+
     void setParamSlot(int slot, int paramIndex) {
         paramSlots.put(slot, paramIndex);
     }
@@ -591,6 +609,15 @@ final class MethodTranslator {
 
     private void emit(Instr i) {
         cur.instrs.add(i);
+    }
+
+    /**
+     * Java's bounds check of the access emitted right after it. Its line is the one the exception will
+     * name with the kernel's file: this method's own line when it is in that file, else the call's line.
+     */
+    private void checkIndex(ArrayRef a, Value index) {
+        int line = topLevel || sourceFile.equals(session.kernelSourceFile) ? lineAt[Math.min(pos, lineAt.length - 1)] : callSiteLine;
+        emit(new Instr.CheckIndex(a, index, Math.max(0, line)));
     }
 
     private void push(Entry e) {
@@ -945,6 +972,7 @@ final class MethodTranslator {
             return;
         }
         Var dst = temp(a.element().valueType());
+        checkIndex(a, idx.value());
         emit(new Instr.Load(dst, a, idx.value()));
         push(Prim.of(dst));
     }
@@ -987,6 +1015,7 @@ final class MethodTranslator {
             throw error("a store to " + a.name() + " outside the @Parallel loop would run once per work-item; "
                     + "move it into the loop or into a separate task");
         }
+        checkIndex(a, idx.value());
         emit(new Instr.Store(a, idx.value(), val.value()));
     }
 
@@ -1411,6 +1440,7 @@ final class MethodTranslator {
             return;
         }
         Var dst = temp(a.element().valueType());
+        checkIndex(a, index.value());
         emit(new Instr.Load(dst, a, index.value()));
         push(Prim.of(dst));
     }
@@ -1448,7 +1478,7 @@ final class MethodTranslator {
             int n = len.constant().intValue();
             if (n <= 0 || n > 1 << 16) throw error("local array length " + n + " is out of range (1 to 65536)");
             ElementType et = ElementType.ofDescriptor(desc.charAt(desc.length() - 1));
-            ArrayRef a = b.newArray(et, AddressSpace.LOCAL, n, -1, "local", null);
+            ArrayRef a = b.newArray(et, AddressSpace.LOCAL, n, -1, allocatedName("local"), null);
             push(new Ref(a, false));
             return;
         }
@@ -1475,6 +1505,7 @@ final class MethodTranslator {
             throw error("atomics on private arrays are not supported: a private array belongs to one work-item; use a plain update");
         }
         Var dst = temp(a.element().valueType());
+        checkIndex(a, index);
         emit(new Instr.Atomic(dst, op, a, index, operand, expected));
         pushValue(dst);
     }
@@ -1588,7 +1619,7 @@ final class MethodTranslator {
         if (n < 0 || n > 1 << 16) throw error("private array length " + n + " is out of range (0 to 65536)");
         ElementType et = elementOf(na.typeKind());
         if (et == null) throw error("arrays of " + na.typeKind() + " are not supported in kernels");
-        String name = "priv";
+        String name = allocatedName("priv");
         ArrayRef a = b.newArray(et, AddressSpace.PRIVATE, n, -1, name, null);
         session.privateArrays++;
         // Java gives a fresh, zeroed array at every execution of 'new': zero it here, with a loop.

@@ -1,6 +1,8 @@
 package io.kiln.cuda;
 
+import io.kiln.KernelIndexOutOfBoundsException;
 import io.kiln.KilnException;
+import io.kiln.compiler.BoundsChecks;
 import io.kiln.OffHeapArray;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;
@@ -37,6 +39,11 @@ import java.util.Map;
  * <p><b>Events</b> are a pair of CUDA events recorded around the command; {@link DeviceEvent#timestamps()}
  * gives nanoseconds since the session opened (CUDA has no absolute device clock: {@code queued} equals
  * {@code start}). The CUDA events are destroyed as soon as the session sees the command complete.
+ * <p><b>Bounds checks</b>: a kernel with checks ({@link BoundsChecks}) gets the device address of this
+ * session's error record (32 bytes, allocated and zeroed on the first checked launch), and each checked
+ * launch is followed on the compute stream by an asynchronous copy of the record into a page-locked
+ * host record of its own. {@code await} and {@code finish} look at those copies in launch order and throw
+ * a {@link KernelIndexOutOfBoundsException} for the first that records a violation, as OpenCL does.
  */
 final class CudaSession implements DeviceSession {
     private final CudaDevice device;
@@ -53,6 +60,19 @@ final class CudaSession implements DeviceSession {
     private final List<CudaEvent> failures = new ArrayList<>();
     private boolean launched;
     private boolean closed;
+    /** The device error record of checked launches, 0 until the first one. */
+    private long errorRecord;
+    /** Page-locked zeros copied over the device record before the next checked launch after a violation. */
+    private MemorySegment zeroRecord;
+    /** Whether the device record holds a violation already reported. */
+    private boolean errorRecordDirty;
+    /** Checked launches whose host copy of the record has not been looked at, in launch order. */
+    private final ArrayDeque<BoundsRead> boundsReads = new ArrayDeque<>();
+    /** Page-locked host records free for the next checked launch (allocating pinned memory is slow). */
+    private final ArrayDeque<MemorySegment> freeRecords = new ArrayDeque<>();
+
+    /** A checked launch and the host record its error record is copied into after it. */
+    private record BoundsRead(KernelIR ir, CudaEvent event, MemorySegment host) {}
 
     /** The device copy of one host array. */
     private static final class Buffer {
@@ -122,8 +142,19 @@ final class CudaSession implements DeviceSession {
             return CudaSession.this;
         }
 
+        /**
+         * A checked launch whose host record no wait has looked at yet: not complete for the engine until
+         * then, so that the engine waits for it and the wait reports a violation.
+         */
+        private boolean boundsUnseen;
+
         @Override
         public boolean isComplete() {
+            return done() && !boundsUnseen;
+        }
+
+        /** Whether the command has completed on the device, settling it if so (blind to an unseen record). */
+        boolean done() {
             if (end == null) return true;
             device.makeCurrent();
             try {
@@ -244,7 +275,7 @@ final class CudaSession implements DeviceSession {
 
     private void sweep() {
         for (ArrayDeque<CudaEvent> q : List.of(pendingCompute, pendingCopy)) {
-            while (!q.isEmpty() && q.peekFirst().isComplete()) q.removeFirst();
+            while (!q.isEmpty() && q.peekFirst().done()) q.removeFirst();
         }
     }
 
@@ -394,15 +425,32 @@ final class CudaSession implements DeviceSession {
         }
         if (config == null) return DeviceEvent.COMPLETE;
         waitOn(stream, false, wait);
+        KernelSignature.Slot errSlot = k.signature().errorRecordSlot();
+        MemorySegment host = null;
+        if (errSlot != null) {
+            values[values.length - 1] = errorRecord(); // the last parameter, kiln_err
+            host = freeRecords.isEmpty() ? driver.hostAlloc(RECORD_BYTES) : freeRecords.removeFirst();
+        }
+        MemorySegment hostRecord = host;
         CudaEvent e;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = sizes == null ? CudaDriver.kernelParams(arena, k.signature(), values)
                     : CudaDriver.kernelParams(arena, sizes, values);
             driver.eventRecord(launchStart, stream);
-            e = record("running " + ir.displayName(), false, stream,
-                    () -> driver.launch(k.function(), config.grid(), config.block(), 0, stream, params));
+            e = record("running " + ir.displayName(), false, stream, () -> {
+                driver.launch(k.function(), config.grid(), config.block(), 0, stream, params);
+                // inside the launch's events: the launch is complete for the engine once its record is on the host
+                if (hostRecord != null) driver.copyToHostAsync(hostRecord, errorRecord, RECORD_BYTES, stream);
+            });
             driver.eventRecord(launchEnd, stream);
             launched = true;
+        } catch (RuntimeException failed) {
+            if (hostRecord != null) freeRecords.addLast(hostRecord);
+            throw failed;
+        }
+        if (hostRecord != null) {
+            e.boundsUnseen = true;
+            boundsReads.addLast(new BoundsRead(ir, e, hostRecord));
         }
         for (Buffer b : reads) b.read(e, false);
         for (Buffer b : writes) b.wrote(e);
@@ -437,6 +485,7 @@ final class CudaSession implements DeviceSession {
                     if (a.array().isOffHeap()) sizes[i] = 8;
                 }
                 case SCALAR -> out[i] = scalarBits(ir, (Param.Scalar) ir.params().get(s.paramIndex()), args[s.paramIndex()]);
+                case ERROR_RECORD -> out[i] = 0; // set by enqueueLaunch, which owns the record
             }
         }
         return out;
@@ -513,6 +562,7 @@ final class CudaSession implements DeviceSession {
             }
         }
         if (failure != null) throw failure;
+        checkBounds();
     }
 
     @Override
@@ -540,6 +590,81 @@ final class CudaSession implements DeviceSession {
         failures.clear();
         if (failure != null) throw failure;
         if (streamFailure != null) throw streamFailure;
+        checkBounds();
+    }
+
+    // ------------------------------------------------------------ bounds checks
+
+    /** Bytes of the error record ({@link BoundsChecks#RECORD_INTS} ints). */
+    static final int RECORD_BYTES = BoundsChecks.RECORD_INTS * 4;
+
+    /**
+     * The device address of the error record for the next checked launch: allocated and zeroed on the
+     * first, zeroed again (on the compute stream, so before the launch) after a reported violation.
+     */
+    private long errorRecord() {
+        if (errorRecord == 0) {
+            zeroRecord = driver.hostAlloc(RECORD_BYTES);
+            zeroRecord.reinterpret(RECORD_BYTES).fill((byte) 0);
+            try {
+                errorRecord = driver.malloc(RECORD_BYTES);
+            } catch (RuntimeException e) {
+                driver.hostFree(zeroRecord);
+                zeroRecord = null;
+                throw e;
+            }
+            errorRecordDirty = true;
+        }
+        if (errorRecordDirty) {
+            driver.copyToDeviceAsync(errorRecord, zeroRecord, RECORD_BYTES, stream);
+            errorRecordDirty = false;
+        }
+        return errorRecord;
+    }
+
+    /**
+     * Looks at the host records of the checked launches whose events have completed, in launch order,
+     * and throws for the first that records a violation: the device record stays set until zeroed, so
+     * that is the launch that failed, and the later ones only read the same, already reported record.
+     */
+    private void checkBounds() {
+        while (!boundsReads.isEmpty()) {
+            BoundsRead r = boundsReads.peekFirst();
+            // done() settles a launch that completed before the awaited one (one stream runs in order)
+            if (!r.event().done()) return; // still running: a later wait looks
+            boundsReads.removeFirst();
+            r.event().boundsUnseen = false;
+            int[] record = r.host().reinterpret(RECORD_BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+            freeRecords.addLast(r.host());
+            KernelIndexOutOfBoundsException failure = BoundsChecks.failure(r.ir(), record, device.device().id());
+            if (failure != null) {
+                for (BoundsRead later : boundsReads) {
+                    later.event().boundsUnseen = false;
+                    freeRecords.addLast(later.host());
+                }
+                boundsReads.clear();
+                errorRecordDirty = true;
+                throw failure;
+            }
+        }
+    }
+
+    /** Frees the error record and the host records (the streams are idle). */
+    private void releaseBoundsRecords() {
+        for (BoundsRead r : boundsReads) {
+            r.event().boundsUnseen = false;
+            freeRecords.addLast(r.host());
+        }
+        boundsReads.clear();
+        while (!freeRecords.isEmpty()) driver.hostFree(freeRecords.removeFirst());
+        if (errorRecord != 0) {
+            driver.free(errorRecord);
+            errorRecord = 0;
+        }
+        if (zeroRecord != null) {
+            driver.hostFree(zeroRecord);
+            zeroRecord = null;
+        }
     }
 
     @Override
@@ -591,6 +716,11 @@ final class CudaSession implements DeviceSession {
             }
         }
         buffers.clear();
+        try {
+            releaseBoundsRecords();
+        } catch (RuntimeException e) {
+            if (first == null) first = e;
+        }
         try {
             driver.eventDestroy(launchStart);
             driver.eventDestroy(launchEnd);

@@ -20,7 +20,9 @@ import java.util.Locale;
  *       {@code short} and {@code char} widened to {@code .s32});</li>
  *   <li>the {@code KernelContext} parameter passes nothing;</li>
  *   <li>a work-item kernel ends with three {@code .s32} global sizes: the grid the user asked for,
- *       which the launch rounds up to whole blocks.</li>
+ *       which the launch rounds up to whole blocks;</li>
+ *   <li>a kernel with bounds checks ends with the {@code .u64} device pointer of its error record
+ *       ({@link io.kiln.compiler.BoundsChecks}).</li>
  * </ul>
  *
  * @param slots the PTX parameters in declaration order
@@ -36,7 +38,9 @@ public record KernelSignature(List<Slot> slots) {
         /** A scalar parameter. */
         SCALAR,
         /** The requested global size of one grid dimension (work-item kernels). */
-        GRID_SIZE
+        GRID_SIZE,
+        /** The device pointer of the bounds checks' error record (kernels with checks), always last. */
+        ERROR_RECORD
     }
 
     /** PTX parameter types and their sizes in bytes. */
@@ -99,7 +103,16 @@ public record KernelSignature(List<Slot> slots) {
                 slots.add(new Slot("grid_size_" + "xyz".charAt(d), PtxType.S32, Source.GRID_SIZE, d));
             }
         }
+        if (io.kiln.compiler.BoundsChecks.hasChecks(ir)) {
+            slots.add(new Slot("kiln_err", PtxType.U64, Source.ERROR_RECORD, -1));
+        }
         return new KernelSignature(slots);
+    }
+
+    /** The error-record slot, or {@code null} for a kernel without bounds checks. */
+    public Slot errorRecordSlot() {
+        Slot last = slots.isEmpty() ? null : slots.get(slots.size() - 1);
+        return last != null && last.source() == Source.ERROR_RECORD ? last : null;
     }
 
     /** The slot carrying array parameter {@code paramIndex}'s pointer (or length, when {@code length}). */
@@ -134,6 +147,14 @@ public record KernelSignature(List<Slot> slots) {
      * @throws IllegalArgumentException if an argument does not match its parameter
      */
     public long[] pack(KernelIR ir, Object[] args, Pointers pointers, long[] gridSizes) {
+        return pack(ir, args, pointers, gridSizes, 0);
+    }
+
+    /**
+     * As {@link #pack(KernelIR, Object[], Pointers, long[])}, with {@code errorRecord} the device address of
+     * the bounds checks' error record (ignored for a kernel without checks).
+     */
+    public long[] pack(KernelIR ir, Object[] args, Pointers pointers, long[] gridSizes, long errorRecord) {
         if (args.length != ir.params().size()) {
             throw new IllegalArgumentException(ir.displayName() + " takes " + ir.params().size() + " arguments, "
                     + args.length + " were given");
@@ -147,6 +168,7 @@ public record KernelSignature(List<Slot> slots) {
                 case ARRAY_LENGTH -> checkedArray(ir, args, s.paramIndex()) instanceof io.kiln.OffHeapArray o
                         ? o.length() : java.lang.reflect.Array.getLength(args[s.paramIndex()]);
                 case SCALAR -> scalarBits(ir, (Param.Scalar) ir.params().get(s.paramIndex()), args[s.paramIndex()]);
+                case ERROR_RECORD -> errorRecord;
             };
         }
         return out;

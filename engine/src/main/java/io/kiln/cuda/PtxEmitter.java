@@ -55,6 +55,8 @@ public final class PtxEmitter {
     private final StringBuilder moduleData = new StringBuilder();
     private final String[] gridSizeRegs = new String[3];
     private int currentBlock = -1;
+    /** The global address of the error record of a kernel with bounds checks, else {@code null}. */
+    private String errorRecord;
 
     private PtxEmitter(KernelIR ir) {
         this.ir = ir;
@@ -96,8 +98,11 @@ public final class PtxEmitter {
         for (Block b : ir.blocks()) {
             currentBlock = b.id();
             f.label(blockLabel(b.id()));
-            for (Instr i : b.instrs()) {
-                instr(i);
+            for (int n = 0; n < b.instrs().size(); n++) {
+                Instr i = b.instrs().get(n);
+                // a bounds check and the access it guards (the next instruction, IrVerifier's CHECK_INDEX) go together
+                if (i instanceof Instr.CheckIndex c) checked(c, b.instrs().get(++n));
+                else instr(i);
             }
             terminator(b.terminator(), b.id());
         }
@@ -146,6 +151,9 @@ public final class PtxEmitter {
                 case Param.Context c -> {
                 }
             }
+        }
+        if (signature.errorRecordSlot() != null) {
+            errorRecord = f.op(Reg.B64, "cvta.to.global.u64", f.op(Reg.B64, "ld.param.u64", "[" + signature.errorRecordSlot().name() + "]"));
         }
         int constBytes = 0;
         for (ArrayRef a : ir.arrays()) {
@@ -297,6 +305,7 @@ public final class PtxEmitter {
             }
             case Instr.Barrier b -> f.ins("bar.sync", "0");
             case Instr.Atomic a -> atomic(a);
+            case Instr.CheckIndex c -> throw new IllegalStateException("a bounds check is emitted with the access it guards");
         }
     }
 
@@ -508,6 +517,56 @@ public final class PtxEmitter {
             case BYTE -> "b8";
             case SHORT, CHAR -> "b16";
             default -> loadType(e);
+        };
+    }
+
+    /**
+     * {@code access} guarded by Java's bounds check {@code c}: one unsigned comparison (a negative index
+     * becomes huge); out of range, a load or atomic yields 0, a store is dropped, and the first
+     * violation is recorded for the host (see {@link io.kiln.compiler.BoundsChecks} for the record).
+     */
+    private void checked(Instr.CheckIndex c, Instr access) {
+        ArrayRef a = c.array();
+        boolean wide = a.isOffHeap();
+        String index = inReg(c.index());
+        if (wide && c.index().type() == Type.I32) index = f.op(Reg.B64, "cvt.s64.s32", index);
+        String length = a.isParameter() ? arrayLength.get(a.id()) : Integer.toString(a.length());
+        String inside = f.op(Reg.PRED, wide ? "setp.lt.u64" : "setp.lt.u32", index, length);
+        String bad = f.newLabel();
+        String done = f.newLabel();
+        f.insIf(inside, true, "bra", bad);
+        instr(access);
+        f.ins("bra.uni", done);
+        f.label(bad);
+        Var dst = io.kiln.ir.DefUse.def(access);
+        if (dst != null) {
+            f.ins("mov." + (dst.type().isFloating() ? arith(dst.type()) : bits(dst.type())), reg(dst), imm(zero(dst.type())));
+        }
+        String old = f.op(Reg.B32, "atom.global.cas.b32", "[" + errorRecord + "]", "0", "1");
+        String won = f.op(Reg.PRED, "setp.eq.s32", old, "0");
+        f.insIf(won, false, "st.global.b32", "[" + errorRecord + "+4]", Integer.toString(a.id()));
+        f.insIf(won, false, "st.global.b32", "[" + errorRecord + "+8]", Integer.toString(c.line()));
+        String index64 = wide ? index : f.op(Reg.B64, "cvt.s64.s32", index);
+        String length64 = !a.isParameter() ? f.op(Reg.B64, "mov.b64", length) : wide ? length : f.op(Reg.B64, "cvt.s64.s32", length);
+        storeHalves(won, 12, index64);
+        storeHalves(won, 20, length64);
+        f.label(done);
+    }
+
+    /** Stores the 64-bit {@code value} as two ints, low word first, at byte {@code offset} of the error record. */
+    private void storeHalves(String pred, int offset, String value) {
+        String lo = f.op(Reg.B32, "cvt.u32.u64", value);
+        String hi = f.op(Reg.B32, "cvt.u32.u64", f.op(Reg.B64, "shr.u64", value, "32"));
+        f.insIf(pred, false, "st.global.b32", "[" + errorRecord + "+" + offset + "]", lo);
+        f.insIf(pred, false, "st.global.b32", "[" + errorRecord + "+" + (offset + 4) + "]", hi);
+    }
+
+    private static Const zero(Type t) {
+        return switch (t) {
+            case I32 -> Const.ofInt(0);
+            case I64 -> Const.ofLong(0);
+            case F32 -> Const.ofFloat(0f);
+            case F64 -> Const.ofDouble(0d);
         };
     }
 

@@ -12,7 +12,7 @@ public final class DefUse {
     private DefUse() {
     }
 
-    /** The variable {@code i} assigns, or {@code null} ({@link Instr.Store} and {@link Instr.Barrier} assign none). */
+    /** The variable {@code i} assigns, or {@code null} ({@link Instr.Store}, {@link Instr.Barrier} and {@link Instr.CheckIndex} assign none). */
     public static Var def(Instr i) {
         return switch (i) {
             case Instr.Move m -> m.dst();
@@ -30,6 +30,7 @@ public final class DefUse {
             case Instr.ParallelStride p -> p.dst();
             case Instr.Barrier b -> null;
             case Instr.Atomic a -> a.dst();
+            case Instr.CheckIndex c -> null;
         };
     }
 
@@ -53,6 +54,7 @@ public final class DefUse {
             // expected is null except for COMPARE_AND_SET
             case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand())
                     : List.of(a.index(), a.operand(), a.expected());
+            case Instr.CheckIndex c -> List.of(c.index());
         };
     }
 
@@ -83,6 +85,8 @@ public final class DefUse {
             case Instr.Store s -> s.array();
             case Instr.ArrayLength l -> l.array();
             case Instr.Atomic a -> a.array();
+            // the array whose length it reads; the guarded access that follows touches the elements
+            case Instr.CheckIndex c -> c.array();
             case Instr.Move m -> null;
             case Instr.Binary b -> null;
             case Instr.Negate n -> null;
@@ -108,6 +112,7 @@ public final class DefUse {
             case Instr.Store s -> Access.WRITE;
             case Instr.Atomic a -> Access.READ_WRITE;
             case Instr.ArrayLength l -> Access.NONE;
+            case Instr.CheckIndex c -> Access.NONE;
             case Instr.Move m -> Access.NONE;
             case Instr.Binary b -> Access.NONE;
             case Instr.Negate n -> Access.NONE;

@@ -88,4 +88,17 @@ public sealed interface Instr {
      * new value), else {@code null}.
      */
     record Atomic(Var dst, AtomicOp op, ArrayRef array, Value index, Value operand, Value expected) implements Instr {}
+
+    /**
+     * Java's array bounds check of the access that immediately follows it in the same block (a
+     * {@link Load}, {@link Store} or {@link Atomic} of the same {@code array} with the same {@code index}).
+     * If {@code index < 0 || index >= length(array)} the guarded access does not happen (a load or an
+     * atomic yields 0, a store or atomic is dropped), the device records the first violation of the
+     * launch (array, index, length, {@code line}) and the launch then fails with
+     * {@link io.kiln.KernelIndexOutOfBoundsException}. Recording and skipping, rather than returning
+     * early, keeps work-groups convergent at barriers and never touches memory past an array.
+     * {@code index} is typed as for {@link Load}; {@code line} is the source line, 0 when unknown.
+     * Passes remove checks they prove redundant ({@code io.kiln.passes.RangeCheckElimination}).
+     */
+    record CheckIndex(ArrayRef array, Value index, int line) implements Instr {}
 }

@@ -368,8 +368,15 @@ public final class IrParser {
                 typed(val, a.element().valueType());
                 return v -> new Instr.Store(a, value(idx, v), value(val, v));
             }
+            if (t.startsWith("check ")) {
+                String[] g = split(t, "check @(\\w+)\\[(\\S+)\\] line (\\d+)", "check @a[INDEX] line N");
+                ArrayRef a = arrayNamed("@" + g[0]);
+                Operand idx = index(a, g[1]);
+                int line = Integer.parseInt(g[2]);
+                return v -> new Instr.CheckIndex(a, value(idx, v), line);
+            }
             int eq = t.indexOf(" = ");
-            if (!t.startsWith("%") || eq < 0) throw error("expected an instruction '%dst = ...', 'store ...', 'barrier' or a terminator, found '" + t + "'");
+            if (!t.startsWith("%") || eq < 0) throw error("expected an instruction '%dst = ...', 'store ...', 'check ...', 'barrier' or a terminator, found '" + t + "'");
             String dstName = t.substring(0, eq);
             checkVarName(dstName);
             String rhs = t.substring(eq + 3);

@@ -51,7 +51,12 @@ public final class IrVerifier {
         /** Work-item queries, barriers and local arrays only in WORK_ITEM kernels; parallel index/stride only in LOOP_PARALLEL ones. */
         KERNEL_KIND,
         /** Reductions: a parameter array of int, long, float or double, in a LOOP_PARALLEL kernel, with an accumulator of its type, not accessed directly. */
-        REDUCTION
+        REDUCTION,
+        /**
+         * A {@link Instr.CheckIndex} is followed immediately, in its block, by the access it guards: a load,
+         * store or atomic of the same array with the same index (back ends emit the two together).
+         */
+        CHECK_INDEX
     }
 
     /**
@@ -431,6 +436,18 @@ public final class IrVerifier {
                         throw fail(Rule.TYPE, "atomic " + a.op() + (a.expected() == null ? " without" : " with") + " an expected value; exactly COMPARE_AND_SET has one");
                     }
                     if (a.expected() != null) same(a.expected(), e.valueType(), "compare-and-set expected value");
+                }
+                case Instr.CheckIndex c -> {
+                    index(c.array(), c.index());
+                    if (c.line() < 0) throw fail(Rule.TYPE, "check of " + c.array() + " has line " + c.line() + "; lines are 0 (unknown) or positive");
+                    List<Instr> in = ir.blocks().get(block).instrs();
+                    Instr next = index + 1 < in.size() ? in.get(index + 1) : null;
+                    boolean access = next instanceof Instr.Load || next instanceof Instr.Store || next instanceof Instr.Atomic;
+                    if (!access || DefUse.array(next) != c.array() || !DefUse.uses(next).get(0).equals(c.index())) {
+                        throw fail(Rule.CHECK_INDEX, "check of " + c.array() + "[" + c.index() + "] is followed by "
+                                + (next == null ? "the end of the block" : "'" + IrPrinter.instr(next) + "'")
+                                + "; it must be followed by the load, store or atomic of " + c.array() + "[" + c.index() + "] it guards");
+                    }
                 }
             }
         }

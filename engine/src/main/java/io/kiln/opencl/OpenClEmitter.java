@@ -96,6 +96,9 @@ public final class OpenClEmitter {
     private boolean int64Atomics;
     private boolean int64MinMaxAtomics;
 
+    /** The error-record parameter of a kernel with bounds checks (see {@link io.kiln.compiler.BoundsChecks}). */
+    private static final String ERROR_RECORD = "kiln_err";
+
     private OpenClEmitter(KernelIR ir) {
         this.ir = ir;
         this.varNames = new String[ir.vars().size()];
@@ -103,6 +106,7 @@ public final class OpenClEmitter {
         this.paramVar = new boolean[ir.vars().size()];
         this.bitsTable = new boolean[ir.arrays().size()];
         used.add(ir.symbolName());
+        used.add(ERROR_RECORD);
         for (Var v : ir.vars()) {
             // Every variable ends in _<id>, which keeps them unique and away from built-in names.
             String name = sanitize(v.name(), "v") + "_" + v.id();
@@ -215,6 +219,10 @@ public final class OpenClEmitter {
                 }
             }
         }
+        if (io.kiln.compiler.BoundsChecks.hasChecks(ir)) {
+            // Kernel ABI: a kernel with bounds checks takes the error record last.
+            params.add("__global int* " + ERROR_RECORD + " /* first out-of-bounds access: flag, array, line, index, length */");
+        }
         sb.append("__kernel void ").append(ir.symbolName()).append('(');
         if (params.isEmpty()) {
             sb.append("void");
@@ -234,8 +242,11 @@ public final class OpenClEmitter {
             if (jumpTargets.contains(b.id())) {
                 body.append("b").append(b.id()).append(": ;\n");
             }
-            for (Instr i : b.instrs()) {
-                body.append("    ").append(instr(i)).append('\n');
+            for (int n = 0; n < b.instrs().size(); n++) {
+                Instr i = b.instrs().get(n);
+                // a bounds check and the access it guards (the next instruction, IrVerifier's CHECK_INDEX) go together
+                String code = i instanceof Instr.CheckIndex c ? checked(c, b.instrs().get(++n)) : instr(i);
+                body.append("    ").append(code).append('\n');
             }
             terminator(body, b.terminator(), next);
         }
@@ -449,7 +460,25 @@ public final class OpenClEmitter {
                     + " /* grid stride of @Parallel loop " + p.dim() + " */";
             case Instr.Barrier b -> "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);";
             case Instr.Atomic a -> atomic(a);
+            case Instr.CheckIndex c -> throw new IllegalStateException("a bounds check is emitted with the access it guards");
         };
+    }
+
+    /**
+     * {@code access} guarded by Java's bounds check {@code c}: one unsigned comparison (a negative index
+     * becomes huge); out of range, a load or atomic yields 0, a store is dropped, and the first
+     * violation is recorded for the host.
+     */
+    private String checked(Instr.CheckIndex c, Instr access) {
+        ArrayRef a = c.array();
+        boolean wide = a.isOffHeap();
+        String u = wide ? "(ulong)" : "(uint)";
+        String index = v(c.index());
+        String length = a.isParameter() ? arrayNames[a.id()] + "_len" : Integer.toString(a.length());
+        Var dst = io.kiln.ir.DefUse.def(access);
+        String zero = dst == null ? "" : varNames[dst.id()] + " = 0; ";
+        return "if (" + u + "(" + index + ") < " + u + "(" + length + ")) { " + instr(access) + " } else { " + zero
+                + helper("kiln_oob") + "(" + ERROR_RECORD + ", " + a.id() + ", " + c.line() + ", (long)(" + index + "), (long)(" + length + ")); }";
     }
 
     private String assign(Var dst, String expr) {
@@ -692,6 +721,14 @@ public final class OpenClEmitter {
                 if (!f32) fp64 = true;
                 yield io.kiln.lowering.JavaMinMax.openClDefinition(name.contains("min"), f32 ? Type.F32 : Type.F64);
             }
+            case "kiln_oob" -> "/* records the first out-of-bounds access of the launch: one compare-and-swap 0 -> 1 of the flag, then its data */\n"
+                    + "void kiln_oob(__global int* err, int array, int line, long index, long length) {\n"
+                    + "    if (atomic_cmpxchg((volatile __global int*)err, 0, 1) == 0) {\n"
+                    + "        err[1] = array; err[2] = line;\n"
+                    + "        err[3] = (int)index; err[4] = (int)(index >> 32);\n"
+                    + "        err[5] = (int)length; err[6] = (int)(length >> 32);\n"
+                    + "    }\n"
+                    + "}\n";
             default -> throw new IllegalStateException("unknown helper " + name);
         };
         helpers.put(name, code);

@@ -157,6 +157,11 @@ final class OpenClSession implements DeviceSession {
             return last;
         }
 
+        /** Whether the session has already seen the command complete (no driver call). */
+        boolean seenComplete() {
+            return status <= 0 || last == null && seq <= finishedCompute;
+        }
+
         /** A compute-queue launch enqueued without a native event that is not yet known complete. */
         boolean lazy() {
             return status > 0 && last == null;
@@ -166,8 +171,22 @@ final class OpenClSession implements DeviceSession {
             return OpenClSession.this;
         }
 
+        /**
+         * A launch with bounds checks whose error record no wait has looked at yet: not complete for the
+         * engine until then, so that the engine waits for it and the wait reports a violation.
+         */
+        private boolean boundsUnseen;
+
         @Override
         public synchronized boolean isComplete() {
+            return done() && !boundsUnseen;
+        }
+
+        /**
+         * Whether the command has completed on the device, settling it if so; unlike {@link #isComplete()}
+         * blind to an error record not yet looked at, so that {@link #sweep()} still releases its events.
+         */
+        synchronized boolean done() {
             if (status <= 0) return true;
             if (last == null) {
                 if (seq > finishedCompute) sweep(); // a later evented command may have completed
@@ -443,8 +462,8 @@ final class OpenClSession implements DeviceSession {
      * queries), so that a long-lived session holds native events only for running commands.
      */
     private void sweep() {
-        while (!pendingCompute.isEmpty() && pendingCompute.peekFirst().isComplete()) pendingCompute.removeFirst();
-        while (!pendingCopy.isEmpty() && pendingCopy.peekFirst().isComplete()) pendingCopy.removeFirst();
+        while (!pendingCompute.isEmpty() && pendingCompute.peekFirst().done()) pendingCompute.removeFirst();
+        while (!pendingCopy.isEmpty() && pendingCopy.peekFirst().done()) pendingCopy.removeFirst();
     }
 
     /**
@@ -735,8 +754,14 @@ final class OpenClSession implements DeviceSession {
         // A native event only where it is needed: for timestamps, to wait on the device for another
         // queue (an off-heap argument: its copies run on the copy queue), to report a failure of what it
         // waits for, and every 64th launch so that isComplete() can see progress without clFinish.
+        // A checked launch is tracked by the read of its error record enqueued after it (trackChecked).
+        boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
+        if (checked) values[v] = boundsRecord(); // the last kernel parameter, kiln_err
         boolean evented = recordTimestamps || offHeapArgs || !wait.isEmpty() || lazyRun >= 63;
-        cl_event ev = evented ? new cl_event() : null;
+        // a checked launch's native event, where needed, is its record read's (trackChecked); the launch
+        // itself keeps one only for its timestamps and for a failure of what it waits for
+        boolean launchEvent = checked ? recordTimestamps || !wait.isEmpty() : evented;
+        cl_event ev = launchEvent ? new cl_event() : null;
         synchronized (k.lock()) {
             cl_kernel kernel = k.kernel();
             try {
@@ -758,8 +783,12 @@ final class OpenClSession implements DeviceSession {
         }
         long seq = ++issuedCompute;
         ClEvent e;
-        if (evented) {
-            OpenClResources.created(OpenClResources.Kind.EVENT);
+        if (launchEvent) OpenClResources.created(OpenClResources.Kind.EVENT);
+        if (checked) {
+            e = trackChecked(ir, st.what, ev, evented);
+            if (evented) lazyRun = 0;
+            else lazyRun++;
+        } else if (evented) {
             e = new ClEvent(st.what, false, seq, ev, ev);
             pendingCompute.addLast(e);
             lazyRun = 0;
@@ -779,7 +808,7 @@ final class OpenClSession implements DeviceSession {
             if (p instanceof Param.Scalar) n++;
             else if (p instanceof Param.Array) n += 2;
         }
-        return n;
+        return io.kiln.compiler.BoundsChecks.hasChecks(ir) ? n + 1 : n;
     }
 
     /** The NDRange for {@code geometry}, derived again only when it differs from the last launch's. */
@@ -965,6 +994,115 @@ final class OpenClSession implements DeviceSession {
         return maxWorkGroupSize >= 64 ? local : null;
     }
 
+    // ------------------------------------------------------------ bounds checks (engineer A2)
+
+    /** The launch of a kernel with bounds checks and the copy of its error record read back after it. */
+    private record BoundsRead(KernelIR ir, ClEvent event, java.nio.ByteBuffer record) {}
+
+    /** Zeros for the error record (never written, so that non-blocking writes may read it at any time). */
+    private static final java.nio.ByteBuffer ZERO_RECORD = java.nio.ByteBuffer.allocateDirect(io.kiln.compiler.BoundsChecks.RECORD_INTS * 4);
+
+    /** This session's error record ({@link io.kiln.compiler.BoundsChecks}), allocated on the first checked launch. */
+    private cl_mem boundsRecord;
+    /** Whether the record holds a violation already reported: zeroed before the next checked launch. */
+    private boolean boundsRecordDirty;
+    /** Checked launches whose record the host has not looked at yet, in launch order. */
+    private final ArrayDeque<BoundsRead> boundsReads = new ArrayDeque<>();
+
+    /** The error record to pass to a checked launch, zeroed (on the compute queue, before it) when needed. */
+    private cl_mem boundsRecord() {
+        int bytes = io.kiln.compiler.BoundsChecks.RECORD_INTS * 4;
+        if (boundsRecord == null) {
+            try {
+                boundsRecord = CL.clCreateBuffer(runtime.context(), CL.CL_MEM_READ_WRITE | CL.CL_MEM_COPY_HOST_PTR, bytes,
+                        Pointer.to(new int[io.kiln.compiler.BoundsChecks.RECORD_INTS]), null);
+            } catch (CLException e) {
+                throw new KilnException("allocating the bounds-check record on " + runtime.device() + " failed: " + ClInfo.error(e), e);
+            }
+            OpenClResources.created(OpenClResources.Kind.MEM);
+        } else if (boundsRecordDirty) {
+            CL.clEnqueueWriteBuffer(compute, boundsRecord, false, 0, bytes, Pointer.to(ZERO_RECORD), 0, null, null);
+            boundsRecordDirty = false;
+        }
+        return boundsRecord;
+    }
+
+    /**
+     * Tracks checked launch number {@code seq} together with a non-blocking read of the error record
+     * enqueued right after it: the launch's event completes when the record is on the host, and the host
+     * looks at it when it waits anyway ({@link #checkBounds()}), so checks add no blocking call per launch.
+     * The read always has a native event (the launch itself only where {@code ev} is not {@code null}):
+     * the run must read the record before it returns, even on the fast path without launch events.
+     */
+    private ClEvent trackChecked(KernelIR ir, String what, cl_event ev, boolean evented) {
+        java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect(io.kiln.compiler.BoundsChecks.RECORD_INTS * 4)
+                .order(java.nio.ByteOrder.nativeOrder());
+        cl_event read = evented ? new cl_event() : null;
+        try {
+            CL.clEnqueueReadBuffer(compute, boundsRecord, false, 0, host.capacity(), Pointer.to(host), 0, null, read);
+        } catch (CLException e) {
+            if (ev != null) {
+                waitQuietly(ev);
+                releaseEvent(ev);
+            }
+            finishCompute(null);
+            throw new KilnException("reading the bounds-check record of " + ir.displayName() + " on " + runtime.device()
+                    + " failed: " + ClInfo.error(e), e);
+        }
+        long seq = ++issuedCompute; // the read's position: complete there means the launch and its record are
+        ClEvent e;
+        if (read != null) {
+            OpenClResources.created(OpenClResources.Kind.EVENT);
+            e = new ClEvent(what, false, seq, ev == null ? read : ev, read);
+            pendingCompute.addLast(e);
+        } else {
+            if (ev != null) {
+                waitQuietly(ev); // not reached: a launch event implies a read event (waits or timestamps)
+                releaseEvent(ev);
+            }
+            e = new ClEvent(what, false, seq, null, null);
+        }
+        e.boundsUnseen = true;
+        boundsReads.addLast(new BoundsRead(ir, e, host));
+        return e;
+    }
+
+    /**
+     * Looks at the error records of the checked launches that have completed, in launch order, and throws
+     * for the first that records a violation (the record stays set until zeroed, so that is the launch that
+     * failed). Launches still running are looked at by a later wait.
+     */
+    private void checkBounds() {
+        while (!boundsReads.isEmpty()) {
+            BoundsRead r = boundsReads.peekFirst();
+            if (!r.event().seenComplete()) return; // not settled by this wait: a later one looks
+            boundsReads.removeFirst();
+            r.event().boundsUnseen = false;
+            int[] record = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
+            r.record().asIntBuffer().get(record);
+            io.kiln.KernelIndexOutOfBoundsException failure = io.kiln.compiler.BoundsChecks.failure(r.ir(), record, runtime.device().id());
+            if (failure != null) {
+                // later launches read the same, already reported record
+                for (BoundsRead later : boundsReads) later.event().boundsUnseen = false;
+                boundsReads.clear();
+                boundsRecordDirty = true;
+                throw failure;
+            }
+        }
+    }
+
+    private void releaseBoundsRecord() {
+        for (BoundsRead r : boundsReads) r.event().boundsUnseen = false;
+        boundsReads.clear();
+        if (boundsRecord == null) return;
+        try {
+            CL.clReleaseMemObject(boundsRecord);
+        } finally {
+            boundsRecord = null;
+            OpenClResources.released(OpenClResources.Kind.MEM);
+        }
+    }
+
     // ------------------------------------------------------------ waiting and releasing
 
     @Override
@@ -988,6 +1126,7 @@ final class OpenClSession implements DeviceSession {
             }
         }
         if (failure != null) throw failure;
+        checkBounds();
     }
 
     @Override
@@ -1014,6 +1153,7 @@ final class OpenClSession implements DeviceSession {
         failures.clear();
         if (failure != null) throw failure;
         if (queueFailure != null) throw queueFailure;
+        checkBounds();
     }
 
     @Override
@@ -1061,6 +1201,11 @@ final class OpenClSession implements DeviceSession {
         }
         buffers.clear();
         launches.clear();
+        try {
+            releaseBoundsRecord();
+        } catch (RuntimeException e) {
+            if (failure == null) failure = e;
+        }
         for (cl_command_queue q : copy == null ? List.of(compute) : List.of(compute, copy)) {
             try {
                 CL.clReleaseCommandQueue(q);

@@ -167,6 +167,7 @@ public final class ConstantFolding implements KernelPass {
             case Instr.Atomic x -> x.dst();
             case Instr.Store x -> null;
             case Instr.Barrier x -> null;
+            case Instr.CheckIndex x -> null;
         };
     }
 
@@ -199,6 +200,8 @@ public final class ConstantFolding implements KernelPass {
             case Instr.ParallelIndex x -> x;
             case Instr.ParallelStride x -> x;
             case Instr.Barrier x -> x;
+            // the check keeps the index of the access it guards (the verifier's CHECK_INDEX rule)
+            case Instr.CheckIndex x -> new Instr.CheckIndex(x.array(), sub(x.index(), k), x.line());
         };
     }
 

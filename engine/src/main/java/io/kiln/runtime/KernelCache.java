@@ -2,6 +2,7 @@ package io.kiln.runtime;
 
 import io.kiln.compiler.FrontEnd;
 import io.kiln.ir.KernelIR;
+import io.kiln.passes.RangeCheckElimination;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.HostKernel;
@@ -33,23 +34,62 @@ import java.util.function.Function;
  */
 public final class KernelCache {
 
-    /** A built kernel in use by one plan; {@link #close()} hands it back. */
+    /**
+     * A built kernel in use by one plan; {@link #close()} hands it back. With bounds checks that the host
+     * can prove for a launch ({@link RangeCheckElimination#assuming}), the lease holds that faster kernel
+     * too and {@link #kernelFor} picks it whenever its facts hold for the launch's arguments; the kernel
+     * with every check is then built only when a launch needs it.
+     */
     public final class Lease implements AutoCloseable {
-        private final Entry entry;
+        private final Method method;
+        private final String key;
+        private final String deviceId;
+        private final String implementation;
+        private final java.util.function.Supplier<CompiledKernel> buildChecked;
+        /** The kernel with the checks its own code does not prove; built on first need when {@link #assumed} exists. */
+        private Entry entry;
+        private final Entry assumedEntry;
+        private final RangeCheckElimination.Assumed assumed;
         private boolean closed;
 
-        private Lease(Entry entry) {
+        private Lease(Method method, String key, String deviceId, String implementation, java.util.function.Supplier<CompiledKernel> buildChecked,
+                      Entry entry, Entry assumedEntry, RangeCheckElimination.Assumed assumed) {
+            this.method = method;
+            this.key = key;
+            this.deviceId = deviceId;
+            this.implementation = implementation;
+            this.buildChecked = buildChecked;
             this.entry = entry;
+            this.assumedEntry = assumedEntry;
+            this.assumed = assumed;
         }
 
-        /** The kernel. */
+        /** The kernel with every check its own code does not prove (built now if it was not yet). */
         public CompiledKernel kernel() {
-            return entry.kernel;
+            synchronized (KernelCache.this) {
+                if (closed) throw new IllegalStateException("this kernel lease was closed");
+                if (entry == null) entry = take(method, key, deviceId, implementation, buildChecked);
+                return entry.kernel;
+            }
+        }
+
+        /**
+         * The kernel for a launch with {@code args} (the task's arguments in Java parameter order): the one
+         * without the checks that host facts prove when they all hold for {@code args}, else {@link #kernel()}.
+         */
+        public CompiledKernel kernelFor(Object[] args) {
+            if (assumedEntry != null && assumed.holds(args)) return assumedEntry.kernel;
+            return kernel();
+        }
+
+        /** The kernel that launches run when the host facts hold: the faster one where there is one, else {@link #kernel()}. */
+        public CompiledKernel preferred() {
+            return assumedEntry != null ? assumedEntry.kernel : kernel();
         }
 
         /** What the kernel implements: {@link Variants.Choice#name()}. */
         public String implementation() {
-            return entry.implementation;
+            return implementation;
         }
 
         @Override
@@ -57,8 +97,11 @@ public final class KernelCache {
             synchronized (KernelCache.this) {
                 if (closed) return;
                 closed = true;
-                entry.users--;
-                if (entry.evicted && entry.users == 0) entry.closeKernel();
+                for (Entry e : new Entry[] {entry, assumedEntry}) {
+                    if (e == null) continue;
+                    e.users--;
+                    if (e.evicted && e.users == 0) e.closeKernel();
+                }
             }
         }
     }
@@ -100,6 +143,8 @@ public final class KernelCache {
     /** What the cache knows about one kernel class; stored in the class itself through a ClassValue. */
     private static final class PerClass {
         final ConcurrentHashMap<Method, KernelIR> ir = new ConcurrentHashMap<>();
+        /** {@link RangeCheckElimination#assuming} of each kernel's IR; {@link #NONE} when it has no host facts. */
+        final ConcurrentHashMap<Method, RangeCheckElimination.Assumed> assumed = new ConcurrentHashMap<>();
         /**
          * Built kernels by method ({@link #key}: unique within the class, so together with the class
          * this is the method's identity) and device id. Guarded by the cache.
@@ -149,12 +194,40 @@ public final class KernelCache {
         return ir;
     }
 
+    /** Marks a kernel without host facts in {@link PerClass#assumed} (which holds no nulls). */
+    private static final RangeCheckElimination.Assumed NONE = new RangeCheckElimination.Assumed(null, List.of());
+
+    /**
+     * The kernel without the checks that host-checked facts prove, or {@code null} when there is none.
+     * {@code -Dkiln.rangeCheckElimination=false} turns it off with the rest of the pass.
+     */
+    public RangeCheckElimination.Assumed assumedOf(Method method) {
+        if ("false".equals(System.getProperty("kiln.rangeCheckElimination"))) return null;
+        PerClass pc = perClass.get(method.getDeclaringClass());
+        RangeCheckElimination.Assumed a = pc.assumed.get(method);
+        if (a == null) {
+            a = RangeCheckElimination.assuming(irOf(method));
+            if (a == null) a = NONE;
+            RangeCheckElimination.Assumed previous = pc.assumed.putIfAbsent(method, a);
+            if (previous != null) a = previous;
+        }
+        return a == NONE ? null : a;
+    }
+
     /**
      * {@code method} built for {@code runtime}'s device (built on first use), held for the caller until
      * it closes the lease.
      */
     public Lease acquire(Method method, DeviceRuntime runtime) {
-        return acquire(Variants.reference(method), runtime);
+        return acquire(Variants.reference(method), runtime, true);
+    }
+
+    /**
+     * As {@link #acquire(Method, DeviceRuntime)}; without {@code boundsChecks} the kernel is built without
+     * Java's bounds checks ({@code ExecutionPlan.withBoundsChecks(false)}), a separate entry of the cache.
+     */
+    public Lease acquire(Method method, DeviceRuntime runtime, boolean boundsChecks) {
+        return acquire(Variants.reference(method), runtime, boundsChecks);
     }
 
     /**
@@ -163,28 +236,59 @@ public final class KernelCache {
      * kernel's method, apart from its other implementations.
      */
     public Lease acquire(Variants.Choice choice, DeviceRuntime runtime) {
+        return acquire(choice, runtime, true);
+    }
+
+    /**
+     * As {@link #acquire(Variants.Choice, DeviceRuntime)}, with or without Java's bounds checks in what is
+     * compiled (a Java variant runs as plain Java, which checks its own accesses).
+     */
+    public Lease acquire(Variants.Choice choice, DeviceRuntime runtime, boolean boundsChecks) {
         Method method = choice.kernel();
         KernelIR ir = irOf(method);
-        PerClass pc = perClass.get(method.getDeclaringClass());
+        boolean host = choice.isVariant() && choice.host();
+        // what is compiled: the reference, or the variant written as a kernel
+        Method compiled = choice.isVariant() && !host ? choice.method() : method;
+        KernelIR compiledIr = compiled == method ? ir : irOf(compiled);
+        java.util.function.Function<KernelIR, CompiledKernel> build = x -> host ? new HostKernel(ir, choice.method()) : runtime.compile(x);
+        RangeCheckElimination.Assumed assumed = boundsChecks && !host ? assumedOf(compiled) : null;
+        String key = key(method) + choice.cacheSuffix();
         String deviceId = runtime.device().id();
         synchronized (this) {
             if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
-            String key = key(method) + choice.cacheSuffix();
-            Entry e = pc.built.computeIfAbsent(key, k -> new HashMap<>()).get(deviceId);
-            if (e == null) {
-                // Built while holding the lock: two plans must not build the same kernel twice.
-                CompiledKernel built = !choice.isVariant() ? runtime.compile(ir)
-                        : choice.host() ? new HostKernel(ir, choice.method()) : runtime.compile(irOf(choice.method()));
-                e = new Entry(built, pc, key, deviceId, choice.name());
-                pc.built.get(key).put(deviceId, e);
-                lru.put(e, Boolean.TRUE);
-                trim();
-            } else {
-                lru.get(e); // touch: most recently used
+            if (!boundsChecks) {
+                String unchecked = key + " unchecked";
+                Entry e = take(method, unchecked, deviceId, choice.name(), () -> build.apply(io.kiln.compiler.BoundsChecks.strip(compiledIr)));
+                return new Lease(method, unchecked, deviceId, choice.name(), null, e, null, null);
             }
-            e.users++;
-            return new Lease(e);
+            java.util.function.Supplier<CompiledKernel> checked = () -> build.apply(compiledIr);
+            if (assumed == null) {
+                return new Lease(method, key, deviceId, choice.name(), checked, take(method, key, deviceId, choice.name(), checked), null, null);
+            }
+            // the kernel most launches run; the one with every check is built when a launch's arguments need it
+            Entry fast = take(method, key + " assuming " + assumed.facts(), deviceId, choice.name(), () -> build.apply(assumed.ir()));
+            return new Lease(method, key, deviceId, choice.name(), checked, null, fast, assumed);
         }
+    }
+
+    /** The entry of {@code method} under {@code key} for device {@code deviceId}, built with {@code build} if absent; one more user. */
+    private Entry take(Method method, String key, String deviceId, String implementation, java.util.function.Supplier<CompiledKernel> build) {
+        assert Thread.holdsLock(this);
+        if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
+        PerClass pc = perClass.get(method.getDeclaringClass());
+        String name = key;
+        Entry e = pc.built.computeIfAbsent(name, k -> new HashMap<>()).get(deviceId);
+        if (e == null) {
+            // Built while holding the lock: two plans must not build the same kernel twice.
+            e = new Entry(build.get(), pc, name, deviceId, implementation);
+            pc.built.get(name).put(deviceId, e);
+            lru.put(e, Boolean.TRUE);
+            trim();
+        } else {
+            lru.get(e); // touch: most recently used
+        }
+        e.users++;
+        return e;
     }
 
     /** A method's key within its class: name and descriptor. */
@@ -221,10 +325,17 @@ public final class KernelCache {
         if (e.users == 0) e.closeKernel();
     }
 
-    /** Whether {@code method} (its reference implementation, not a variant) is built for the device with {@code deviceId}. */
+    /**
+     * Whether {@code method} (its reference implementation, not a variant; with bounds checks, in either
+     * form) is built for the device with {@code deviceId}.
+     */
     public synchronized boolean contains(Method method, String deviceId) {
-        Map<String, Entry> byDevice = perClass.get(method.getDeclaringClass()).built.get(key(method));
-        return byDevice != null && byDevice.containsKey(deviceId);
+        String key = key(method);
+        for (Map.Entry<String, Map<String, Entry>> e : perClass.get(method.getDeclaringClass()).built.entrySet()) {
+            boolean checked = e.getKey().equals(key) || e.getKey().startsWith(key + " assuming ");
+            if (checked && e.getValue().containsKey(deviceId)) return true;
+        }
+        return false;
     }
 
     /** Number of built kernels held. */
@@ -254,13 +365,14 @@ public final class KernelCache {
     }
 
     /**
-     * {@code method} built for {@code runtime}'s device in the default runtime (not leased: the default
-     * runtime lives as long as the process).
+     * {@code method} built for {@code runtime}'s device in the default runtime, as plans launch it when
+     * the host facts of its bounds checks hold ({@link Lease#preferred()}; not leased: the default runtime
+     * lives as long as the process).
      */
     public static CompiledKernel built(Method method, DeviceRuntime runtime) {
         KernelCache cache = RuntimeContext.defaultContext().kernels();
         try (Lease lease = cache.acquire(method, runtime)) {
-            return lease.kernel();
+            return lease.preferred();
         }
     }
 

@@ -118,8 +118,15 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    /** A command issued on a session. */
-    private record Issued(DeviceSession session, DeviceEvent event) {
+    /**
+     * A command issued on a session. {@code reports}: a launch of a kernel with bounds checks, whose
+     * failed check the session reports from {@code await}, even once the event is complete (a session
+     * that runs launches synchronously returns {@link DeviceEvent#COMPLETE} and keeps the failure).
+     */
+    private record Issued(DeviceSession session, DeviceEvent event, boolean reports) {
+        Issued(DeviceSession session, DeviceEvent event) {
+            this(session, event, false);
+        }
     }
 
     /**
@@ -168,6 +175,8 @@ public final class PlanExecutor implements AutoCloseable {
     private final Map<String, Device> taskDevices = new HashMap<>();
     private final Map<String, Grid> grids = new HashMap<>();
     private boolean profiler;
+    /** {@link io.kiln.ExecutionPlan#withBoundsChecks(boolean)}. */
+    private boolean boundsChecks = true;
     private FallbackPolicy fallback = FallbackPolicy.FAIL;
 
     private final Map<String, DeviceSession> sessions = new LinkedHashMap<>();
@@ -273,6 +282,14 @@ public final class PlanExecutor implements AutoCloseable {
         this.profiler = on;
         schedule = null;
         steps = null;
+    }
+
+    /** Whether kernels are built with Java's bounds checks (on by default); the kernels are built again. */
+    public synchronized void setBoundsChecks(boolean on) {
+        checkOpen();
+        if (boundsChecks == on) return;
+        this.boundsChecks = on;
+        unprepare();
     }
 
     public synchronized void setFallback(FallbackPolicy policy) {
@@ -466,7 +483,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
         // The kernel's @Variant for this back end, if any (see Variants); the reference's IR stays the
         // one that transfers, ordering and argument checks are derived from.
-        return context.kernels().acquire(Variants.choose(task.method(), runtime.device().backend(), context.variants()), runtime);
+        return context.kernels().acquire(Variants.choose(task.method(), runtime.device().backend(), context.variants()), runtime, boundsChecks);
     }
 
     private static boolean usesAtomics(KernelIR ir) {
@@ -780,6 +797,8 @@ public final class PlanExecutor implements AutoCloseable {
         volatile int launching = -1;
         /** Why the run was cancelled, or {@code null}. */
         volatile String cancelled;
+        /** What ran longer than the timeout, set before the timer cancels the run; else {@code null}. */
+        volatile String timedOut;
         /** Which launches could not be stopped and what that means, once {@link #cancel} found out. */
         volatile String unstoppable;
         /** Whether any step was issued (the data may have changed). */
@@ -809,6 +828,8 @@ public final class PlanExecutor implements AutoCloseable {
                 return result;
             } catch (RuntimeException | Error e) {
                 if (r.cancelled == null) throw e;
+                // stopped by the timeout: the same KilnException as the timer's, whichever thread completes the future first
+                if (r.timedOut != null) throw new KilnException("graph '" + spec.name() + "': " + r.timedOut + STOPPED, e);
                 CancellationException c = new CancellationException("graph '" + spec.name() + "': " + r.cancelled);
                 if (!(e instanceof CancellationException)) c.initCause(e);
                 throw c;
@@ -907,7 +928,7 @@ public final class PlanExecutor implements AutoCloseable {
                     makeHostValid(data, res(step.slot()), c, null);
                     c.transferNanos[step.task()] += System.nanoTime() - s0;
                 }
-                case LAUNCH -> launch(step.task(), step.target(), c, rs);
+                case LAUNCH -> launch(step.task(), step.target(), c, rs, waitFor);
                 case COPY_TO_HOST -> {
                     if (!step.everyRun() && firstRunDone) continue;
                     long t0 = System.nanoTime();
@@ -1220,14 +1241,16 @@ public final class PlanExecutor implements AutoCloseable {
         return "the run (copying data)";
     }
 
+    /** The end of a timeout's message when the run was stopped. */
+    private static final String STOPPED = "; it was stopped, and the plan can run again (the contents of the data it writes are unspecified)";
+
     private void timedOut(RunState r, Duration timeout, RunFuture future) {
         if (r.done.getCount() == 0) return;
         String what = inFlight(r);
         String reason = what + " ran longer than the plan's timeout of " + format(timeout);
+        r.timedOut = reason;
         boolean stops = cancel(r, reason);
-        KilnException e = new KilnException("graph '" + spec.name() + "': " + reason
-                + (stops ? "; it was stopped, and the plan can run again (the contents of the data it writes are unspecified)"
-                : ", but " + r.unstoppable));
+        KilnException e = new KilnException("graph '" + spec.name() + "': " + reason + (stops ? STOPPED : ", but " + r.unstoppable));
         if (future != null) future.completeExceptionally(e);
     }
 
@@ -1257,7 +1280,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    private void launch(int t, Prepared p, Counters c, RunState rs) {
+    private void launch(int t, Prepared p, Counters c, RunState rs, List<Issued> waitFor) {
         Object[] a = args[t];
         List<Issued> deps = new ArrayList<>();
         for (int i = 0; i < p.arraySlots.length; i++) {
@@ -1267,15 +1290,20 @@ public final class PlanExecutor implements AutoCloseable {
             else at.readDeps(deps);
         }
         long k0 = System.nanoTime();
+        // the kernel without the checks that the host proves for these arguments, when it can
+        io.kiln.spi.CompiledKernel kernel = p.lease.kernelFor(a);
+        boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(kernel.ir());
         rs.launching = t;
         Issued e;
         try {
-            e = new Issued(p.session, p.session.enqueueLaunch(p.lease.kernel(), a, p.geometry, after(p.session, deps)));
+            e = new Issued(p.session, p.session.enqueueLaunch(kernel, a, p.geometry, after(p.session, deps)), checked);
             rs.launches[t] = e.event();
         } finally {
             rs.launching = -1;
         }
         if (profiler) p.session.await(List.of(e.event()));
+        // a kernel with bounds checks: the run's final wait looks at its error record, so the run throws
+        if (checked) waitFor.add(e);
         c.kernelNanos[t] += System.nanoTime() - k0;
         for (int i = 0; i < p.arraySlots.length; i++) {
             Residency r = res(p.arraySlots[i]);
@@ -1319,7 +1347,8 @@ public final class PlanExecutor implements AutoCloseable {
         if (issued.isEmpty()) return;
         Map<DeviceSession, List<DeviceEvent>> bySession = new IdentityHashMap<>();
         for (Issued i : issued) {
-            if (!i.event().isComplete()) bySession.computeIfAbsent(i.session(), k -> new ArrayList<>()).add(i.event());
+            // a complete event needs no wait, unless it is a checked launch whose failure await reports
+            if (!i.event().isComplete() || i.reports()) bySession.computeIfAbsent(i.session(), k -> new ArrayList<>()).add(i.event());
         }
         for (Map.Entry<DeviceSession, List<DeviceEvent>> e : bySession.entrySet()) {
             e.getKey().await(e.getValue());

@@ -34,6 +34,9 @@ public interface DeviceSession extends AutoCloseable {
     /**
      * Enqueues a launch. {@code args} are the task's arguments in Java parameter order: boxed scalars,
      * host data (already on the device when {@link #copiesData()}) and a {@code KernelContext}.
+     * A failed bounds check of the launch ({@link io.kiln.KernelIndexOutOfBoundsException}) is thrown by
+     * the {@link #await} of its event, also when the event is already complete (the engine waits on
+     * such launches' events whatever their state), or by {@link #finish}.
      */
     DeviceEvent enqueueLaunch(CompiledKernel kernel, Object[] args, LaunchGeometry geometry, List<DeviceEvent> after);
 

@@ -50,6 +50,7 @@ class FrontEndTest {
                 b2:
                   return
                 b3:
+                  check @x[%i] line 16
                   %t_3 = load @x[%i]
                   %t_4 = mul.F32 %a, %t_3
                   %t_5 = load @y[%i]

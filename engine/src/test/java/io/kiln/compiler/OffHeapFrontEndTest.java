@@ -52,6 +52,7 @@ class OffHeapFrontEndTest {
 
     @Test
     void saxpyGoldenIr() {
+        // The loop bound proves y[i] in range, so only the x.get(i) keeps its bounds check.
         String expected = """
                 kernel OffHeapKernels.saxpy LOOP_PARALLEL(float %a, FloatArray @x READ, FloatArray @y READ_WRITE)
                   parallel dim 0: %i header b1 exit b2 trips (len(arg2) - 0)
@@ -66,6 +67,7 @@ class OffHeapFrontEndTest {
                 b2:
                   return
                 b3:
+                  check @x[%i] line 27
                   %t_3 = load @x[%i]
                   %t_4 = mul.F32 %a, %t_3
                   %t_5 = load @y[%i]

@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -176,8 +177,13 @@ class CudaRuntimeWithoutGpuTest {
             assertEquals(sig.slots().size(), n, "the driver sees as many parameters as the signature has");
             MemorySegment sizes = global(fake, "fake_param_sizes", 4L * n);
             MemorySegment params = global(fake, "fake_params", 8L * n);
-            long outPointer = params.get(ValueLayout.JAVA_LONG, 8L * (n - 2));
-            long[] expected = sig.pack(ir, args, a -> outPointer, geometry.sizes());
+            // ..., out, out_len, kiln_err: the error record's device address is the last parameter
+            assertEquals(KernelSignature.Source.ERROR_RECORD, sig.slots().get(n - 1).source());
+            long outPointer = params.get(ValueLayout.JAVA_LONG, 8L * (n - 3));
+            long record = params.get(ValueLayout.JAVA_LONG, 8L * (n - 1));
+            assertNotEquals(0L, record, "a checked launch gets the session's error record");
+            assertNotEquals(outPointer, record, "the record is an allocation of its own");
+            long[] expected = sig.pack(ir, args, a -> outPointer, geometry.sizes(), record);
             for (int i = 0; i < n; i++) {
                 KernelSignature.Slot slot = sig.slots().get(i);
                 assertEquals(slot.type().bytes(), sizes.getAtIndex(ValueLayout.JAVA_INT, i), "size of " + slot.name());
@@ -195,6 +201,67 @@ class CudaRuntimeWithoutGpuTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.launch(k, wrong, geometry));
             assertTrue(e.getMessage().contains("argument 4 ('n') must be a int, but a Long was given"), e.getMessage());
         }
+    }
+
+    /**
+     * The session's side of bounds checks without a GPU: the fake driver's device memory is host memory,
+     * so the test plays the device and writes a violation into the error record that a checked launch was
+     * given; the next launch's copy back must turn it into the exception, and the launch after that must
+     * find the record zeroed again.
+     */
+    @Test
+    void aViolationRecordedOnTheDeviceBecomesTheException() {
+        SymbolLookup fake = fake();
+        DeviceRuntime device = providerFor(fakeDriver.toString()).devices().get(0);
+        KernelIR ir = FrontEnd.compile(JavaKernelsOnPtxTest.method("workItem2d"));
+        int outId = ir.arrayParams().get(0).array().id();
+        int[] out = new int[8];
+        Object[] args = {new io.kiln.KernelContext(), 4, out};
+        LaunchGeometry geometry = new LaunchGeometry(new long[] {4, 2}, null);
+        int before = global(fake, "fake_live_allocations", 4).get(ValueLayout.JAVA_INT, 0);
+        try (CompiledKernel k = device.compile(ir); DeviceSession s = device.openSession()) {
+            s.toDevice(out);
+            s.launch(k, args, geometry);
+            s.finish(); // a zeroed record: no violation
+            int n = global(fake, "fake_param_count", 4).get(ValueLayout.JAVA_INT, 0);
+            long address = global(fake, "fake_params", 8L * n).get(ValueLayout.JAVA_LONG, 8L * (n - 1));
+            MemorySegment record = MemorySegment.ofAddress(address).reinterpret(CudaSession.RECORD_BYTES);
+            assertEquals(0, record.get(ValueLayout.JAVA_INT, 0), "the record starts zeroed");
+
+            // "the device": the first failing work-item wins the flag and writes array, line, index, length
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.FLAG, 1);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.ARRAY, outId);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.LINE, 186);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.INDEX_LO, 9);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.INDEX_LO + 1, 0);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.LENGTH_LO, 8);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.LENGTH_LO + 1, 0);
+            io.kiln.spi.DeviceEvent launched = s.enqueueLaunch(k, args, geometry, List.of());
+            assertTrue(!launched.isComplete(), "a checked launch is not complete until its record was looked at");
+            io.kiln.KernelIndexOutOfBoundsException e = assertThrows(io.kiln.KernelIndexOutOfBoundsException.class,
+                    () -> s.await(List.of(launched)));
+            assertEquals("out", e.arrayName());
+            assertEquals(9, e.index());
+            assertEquals(8, e.length());
+            assertEquals(186, e.line());
+            assertTrue(e.getMessage().contains("workItem2d") && e.getMessage().contains("out"), e.getMessage());
+            assertTrue(launched.isComplete(), "reported: complete now");
+            s.finish(); // reported once, not again
+
+            // the next checked launch zeroes the record before it runs
+            s.launch(k, args, geometry);
+            s.finish();
+            assertEquals(0, record.get(ValueLayout.JAVA_INT, 0), "zeroed after the violation was reported");
+            // a violation on the last launch is reported by finish as well
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.FLAG, 1);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.INDEX_LO, -1);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.INDEX_LO + 1, -1);
+            s.launch(k, args, geometry);
+            io.kiln.KernelIndexOutOfBoundsException negative = assertThrows(io.kiln.KernelIndexOutOfBoundsException.class, s::finish);
+            assertEquals(-1, negative.index());
+        }
+        assertEquals(before, global(fake, "fake_live_allocations", 4).get(ValueLayout.JAVA_INT, 0),
+                "the record, its zeros and the host records are freed with the session");
     }
 
     @Test

@@ -40,6 +40,7 @@ public final class InterpretedLaunch {
      *                  endless loops)
      * @return the number of PTX instructions executed
      * @throws IllegalStateException for anything the interpreter refuses or a memory fault
+     * @throws io.kiln.KernelIndexOutOfBoundsException when a bounds check failed (the arrays are copied back first)
      */
     public static long run(KernelIR ir, String ptx, Object[] args, LaunchGeometry geometry, long stepLimit) {
         PtxInterpreter in = new PtxInterpreter(ptx);
@@ -53,12 +54,16 @@ public final class InterpretedLaunch {
                 pointers.put(a, p);
             }
         }
-        long[] packed = KernelSignature.of(ir).pack(ir, args, pointers::get, geometry.sizes());
+        long record = PtxRunner.errorRecord(in);
+        long[] packed = KernelSignature.of(ir).pack(ir, args, pointers::get, geometry.sizes(), record);
         in.stepLimit(stepLimit);
         in.launch(lc.grid(), lc.block(), packed);
         for (Map.Entry<Object, Long> e : pointers.entrySet()) {
             PtxRunner.read(in.memory().bytes(e.getValue()), e.getKey());
         }
+        // like a device: the launch's results are in place, then the first out-of-bounds access is reported
+        io.kiln.KernelIndexOutOfBoundsException failure = PtxRunner.boundsFailure(ir, in, record, PtxInterpreterProvider.ID);
+        if (failure != null) throw failure;
         return in.executed();
     }
 }

@@ -30,11 +30,15 @@ class KernelSignatureAndLaunchTest {
             assertEquals(KernelSignature.of(ir).slots().stream().map(KernelSignature.Slot::name).toList(), declared, m);
         }
         KernelSignature sig = KernelSignature.of(ir("workItem2d"));
-        assertEquals(List.of("p1_width", "p2_out", "p2_out_len", "grid_size_x", "grid_size_y", "grid_size_z"),
+        // out[y * width + x] is not proven in range: the kernel is checked and takes its error record last
+        assertEquals(List.of("p1_width", "p2_out", "p2_out_len", "grid_size_x", "grid_size_y", "grid_size_z", "kiln_err"),
                 sig.slots().stream().map(KernelSignature.Slot::name).toList());
         assertEquals(List.of(KernelSignature.PtxType.S32, KernelSignature.PtxType.U64, KernelSignature.PtxType.S32,
-                KernelSignature.PtxType.S32, KernelSignature.PtxType.S32, KernelSignature.PtxType.S32),
+                KernelSignature.PtxType.S32, KernelSignature.PtxType.S32, KernelSignature.PtxType.S32, KernelSignature.PtxType.U64),
                 sig.slots().stream().map(KernelSignature.Slot::type).toList());
+        assertEquals(KernelSignature.Source.ERROR_RECORD, sig.errorRecordSlot().source());
+        assertEquals(null, KernelSignature.of(io.kiln.compiler.BoundsChecks.strip(ir("workItem2d"))).errorRecordSlot(),
+                "without checks there is no error-record parameter");
     }
 
     @Test
@@ -42,12 +46,12 @@ class KernelSignatureAndLaunchTest {
         KernelIR ir = ir("scalars");
         double[] out = new double[3];
         long[] v = KernelSignature.of(ir).pack(ir, new Object[] {false, (byte) -2, (short) -300, '\uffff', -5, -7L, -0.0f, Double.NaN, out},
-                a -> 0xABCDL, null);
+                a -> 0xABCDL, null, 0xE770L);
         assertArrayEquals(new long[] {0, -2, -300, 0xffff, -5, -7, Float.floatToRawIntBits(-0.0f),
-                Double.doubleToRawLongBits(Double.NaN), 0xABCD, 3}, v);
+                Double.doubleToRawLongBits(Double.NaN), 0xABCD, 3, 0xE770L}, v, "the error record's address comes last");
         KernelIR wi = ir("workItem2d");
-        long[] g = KernelSignature.of(wi).pack(wi, new Object[] {new KernelContext(), 4, new int[8]}, a -> 1, new long[] {4, 2});
-        assertArrayEquals(new long[] {4, 1, 8, 4, 2, 1}, g);
+        long[] g = KernelSignature.of(wi).pack(wi, new Object[] {new KernelContext(), 4, new int[8]}, a -> 1, new long[] {4, 2}, 0xE780L);
+        assertArrayEquals(new long[] {4, 1, 8, 4, 2, 1, 0xE780L}, g);
     }
 
     @Test

@@ -140,6 +140,8 @@ public final class PtxInterpreterProvider implements BackendProvider {
     static final class Session implements DeviceSession {
         private final Map<Object, Object> copies = new IdentityHashMap<>();
         private boolean closed;
+        /** The first out-of-bounds access of a launch since the last wait. */
+        private io.kiln.KernelIndexOutOfBoundsException boundsFailure;
 
         private void open() {
             if (closed) throw new IllegalStateException("the session on " + ID + " is closed");
@@ -204,6 +206,9 @@ public final class PtxInterpreterProvider implements BackendProvider {
             }
             try {
                 InterpretedLaunch.run(k.ir(), k.source(), onDevice, geometry, STEP_LIMIT);
+            } catch (io.kiln.KernelIndexOutOfBoundsException e) {
+                // like OpenCL and CUDA: the launch completes, the wait that follows reports it
+                if (boundsFailure == null) boundsFailure = e;
             } catch (IllegalStateException e) {
                 throw new KilnException("the PTX interpreter failed running " + k.ir().displayName() + ": " + e.getMessage(), e);
             }
@@ -237,6 +242,9 @@ public final class PtxInterpreterProvider implements BackendProvider {
         @Override
         public void finish() {
             open();
+            io.kiln.KernelIndexOutOfBoundsException f = boundsFailure;
+            boundsFailure = null;
+            if (f != null) throw f;
         }
 
         @Override

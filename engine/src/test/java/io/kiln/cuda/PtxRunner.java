@@ -57,13 +57,29 @@ final class PtxRunner {
                 pointers.put(a, p);
             }
         }
-        long[] packed = KernelSignature.of(ir).pack(ir, args, pointers::get, geometry.sizes());
+        long record = errorRecord(in);
+        long[] packed = KernelSignature.of(ir).pack(ir, args, pointers::get, geometry.sizes(), record);
         in.stepLimit(2_000_000_000L);
         in.launch(lc.grid(), lc.block(), packed);
         for (Map.Entry<Object, Long> e : pointers.entrySet()) {
             read(in.memory().bytes(e.getValue()), e.getKey());
         }
+        io.kiln.KernelIndexOutOfBoundsException failure = boundsFailure(ir, in, record, PtxInterpreterProvider.ID);
+        if (failure != null) throw failure;
         return in;
+    }
+
+    /** A zeroed bounds-check error record in the interpreter's global memory ({@link io.kiln.compiler.BoundsChecks}). */
+    static long errorRecord(PtxInterpreter in) {
+        return in.memory().allocate("global", io.kiln.compiler.BoundsChecks.RECORD_INTS * 4);
+    }
+
+    /** The exception the error record at {@code record} describes after a launch of {@code ir}, or {@code null}. */
+    static io.kiln.KernelIndexOutOfBoundsException boundsFailure(KernelIR ir, PtxInterpreter in, long record, String device) {
+        ByteBuffer b = in.memory().bytes(record);
+        int[] ints = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
+        for (int k = 0; k < ints.length; k++) ints[k] = b.getInt(k * 4);
+        return io.kiln.compiler.BoundsChecks.failure(ir, ints, device);
     }
 
     /** Whether a launch argument is array data (a Java array or an off-heap array) that gets device memory. */

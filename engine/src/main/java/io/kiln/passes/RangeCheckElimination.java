@@ -1,0 +1,479 @@
+package io.kiln.passes;
+
+import io.kiln.ir.ArrayRef;
+import io.kiln.ir.BinOp;
+import io.kiln.ir.Block;
+import io.kiln.ir.Cfg;
+import io.kiln.ir.CmpOp;
+import io.kiln.ir.Const;
+import io.kiln.ir.Conversion;
+import io.kiln.ir.DefUse;
+import io.kiln.ir.Instr;
+import io.kiln.ir.KernelIR;
+import io.kiln.ir.Terminator;
+import io.kiln.ir.Value;
+import io.kiln.ir.Var;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Removes the {@link Instr.CheckIndex} bounds checks that the kernel's own code already proves, so that
+ * Java's bounds checks cost little where kernels are written the usual way. A check of {@code a[i]} goes
+ * when both bounds are proven:
+ * <ul>
+ *   <li><b>{@code i < a.length}</b>: {@code i} is a constant and {@code a} has a constant length
+ *       (private, local and constant arrays) greater than it; or a branch {@code i < len} (in any of
+ *       javac's forms: {@code if (i >= len) exit}, ...) leads to a block that dominates the access, with
+ *       no assignment to {@code i} on a path from that block to the access, where {@code len} is
+ *       {@code a.length} (a variable assigned only by {@link Instr.ArrayLength} of {@code a} or as
+ *       {@code a.length - c} with {@code c >= 0}, or a constant no larger than a constant length). This covers the {@code i < a.length} test of a
+ *       {@code @Parallel} loop and of an ordinary counted loop, and {@code if (i < a.length)} guards.</li>
+ *   <li><b>{@code i >= 0}</b>: {@code i} is a non-negative constant, or every assignment to {@code i}
+ *       gives a non-negative value: a non-negative constant or variable, a work-item query, a parallel
+ *       index or stride, an array length, a widening of a non-negative int, {@code x & c} with
+ *       {@code c >= 0}, a {@code @Parallel} loop's entry {@code i = start + ParallelIndex} with
+ *       {@code start >= 0}, or a step {@code x + k} of a non-negative {@code x} with {@code k} a positive
+ *       constant or the parallel stride (a loop update {@code i++}, {@code i += stride}).</li>
+ *   <li><b>Offsets and masks</b> of an index {@code t} computed just before the access in the same
+ *       block (its only assignment, with no assignment to {@code x} in between): {@code t = x + k}
+ *       ({@code k >= 0}) when {@code x >= 0} and {@code x < len - k'} with {@code k' >= k} as above (the
+ *       {@code a[i + 1]} of a stencil under {@code i < a.length - 1}); {@code t = x - 1} when {@code x >= 1}
+ *       (every assignment gives at least 1: a loop from 1) and {@code x < a.length}; {@code t = x & k}
+ *       ({@code k >= 0}) into a private, local or constant array longer than {@code k}.</li>
+ * </ul>
+ * The step rule assumes that such a counter never wraps past {@code Integer.MAX_VALUE}
+ * ({@code Long.MAX_VALUE} for long indices), which holds for counters tested against a length on
+ * every iteration ({@code length + step} fits in the index type); the strided form of {@code @Parallel}
+ * loops already relies on it. A loop that counts past the maximum and wraps is outside what this
+ * pass keeps checked.
+ * <p>Not eliminated (the check stays, which is always correct): guards against a scalar such as
+ * {@code if (i < n)}, which would need a host-side check {@code n <= a.length} before each launch;
+ * other computed indices ({@code a[i + offset]}, {@code a[row * n + col]}).
+ */
+public final class RangeCheckElimination implements KernelPass {
+
+    @Override
+    public String name() {
+        return "range-check-elimination";
+    }
+
+    @Override
+    public KernelIR run(KernelIR ir) {
+        return hasChecks(ir) ? eliminate(ir, new Analysis(ir, false)) : ir;
+    }
+
+    /**
+     * A fact about a launch's arguments that the host checks before each launch:
+     * {@code bound <= length(array) + offset}, where {@code bound} is the length of array parameter
+     * {@code param} ({@code scalar} false) or the value of scalar parameter {@code param} ({@code scalar}
+     * true), and {@code array} is an array parameter. Parameters are numbered as in Java.
+     */
+    public record LengthFact(boolean scalar, int param, int array, long offset) {
+        /** Whether the fact holds for {@code args}, the launch's arguments in Java parameter order. */
+        public boolean holds(Object[] args) {
+            long bound = scalar ? scalarValue(args[param]) : length(args[param]);
+            long length = length(args[array]);
+            try {
+                return Math.subtractExact(bound, offset) <= length;
+            } catch (ArithmeticException e) {
+                return false; // beyond long: not proven, so the checked kernel runs
+            }
+        }
+
+        private static long length(Object a) {
+            return a instanceof io.kiln.OffHeapArray o ? o.length() : java.lang.reflect.Array.getLength(a);
+        }
+
+        private static long scalarValue(Object o) {
+            return o instanceof Character c ? c : ((Number) o).longValue();
+        }
+
+        @Override
+        public String toString() {
+            return (scalar ? "arg" + param : "length(arg" + param + ")") + " <= length(arg" + array + ")"
+                    + (offset == 0 ? "" : (offset > 0 ? " + " : " - ") + Math.abs(offset));
+        }
+    }
+
+    /**
+     * {@code ir} (already through {@link #run}) without the further checks that hold when the host
+     * knows some {@link LengthFact}s about the launch's arguments: the {@code x[i]} of a loop
+     * {@code i < y.length} needs {@code y.length <= x.length}, an {@code if (i < n)} guard {@code n <= x.length}.
+     *
+     * @param ir    the kernel, with the checks its own code proves already removed
+     * @param facts what the host must check before launching {@code ir}; every fact must hold
+     */
+    public record Assumed(KernelIR ir, List<LengthFact> facts) {
+        public Assumed {
+            facts = List.copyOf(facts);
+        }
+
+        /** Whether every fact holds for {@code args}, the launch's arguments in Java parameter order. */
+        public boolean holds(Object[] args) {
+            for (LengthFact f : facts) {
+                if (!f.holds(args)) return false;
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The kernel without the checks that {@link LengthFact}s on the host would prove, or {@code null}
+     * when there are none (then {@code ir} is all there is). The host launches the returned kernel only
+     * when its facts hold, else {@code ir} with its checks: the result is the same, only faster.
+     */
+    public static Assumed assuming(KernelIR ir) {
+        if (!hasChecks(ir)) return null;
+        Analysis an = new Analysis(ir, true);
+        KernelIR out = eliminate(ir, an);
+        return out == ir ? null : new Assumed(out, List.copyOf(an.facts));
+    }
+
+    private static KernelIR eliminate(KernelIR ir, Analysis an) {
+        List<Block> out = new ArrayList<>(ir.blocks().size());
+        boolean changed = false;
+        for (Block b : ir.blocks()) {
+            List<Instr> kept = new ArrayList<>(b.instrs().size());
+            for (int k = 0; k < b.instrs().size(); k++) {
+                Instr in = b.instrs().get(k);
+                if (in instanceof Instr.CheckIndex c && an.proven(c, b.id(), k)) {
+                    changed = true;
+                    continue;
+                }
+                kept.add(in);
+            }
+            out.add(kept.size() == b.instrs().size() ? b : new Block(b.id(), kept, b.terminator()));
+        }
+        if (!changed) return ir;
+        return new KernelIR(ir.ownerClass(), ir.methodName(), ir.descriptor(), ir.kind(), ir.params(), ir.vars(), ir.arrays(),
+                out, ir.parallelLoops(), ir.constants(), ir.reductions());
+    }
+
+    private static boolean hasChecks(KernelIR ir) {
+        for (Block b : ir.blocks()) {
+            for (Instr i : b.instrs()) {
+                if (i instanceof Instr.CheckIndex) return true;
+            }
+        }
+        return false;
+    }
+
+    /** Facts about one kernel, computed once. */
+    private static final class Analysis {
+        final KernelIR ir;
+        final Cfg cfg;
+        /** Every instruction assigning each variable. */
+        final List<List<Instr>> defs = new ArrayList<>();
+        /** Whether checks may be removed under {@link LengthFact}s the host checks ({@link #assuming}). */
+        final boolean assume;
+        /** The facts the removed checks need, in the order found. */
+        final java.util.LinkedHashSet<LengthFact> facts = new java.util.LinkedHashSet<>();
+        /** The Java parameter index of each scalar parameter's variable, by variable id; -1 for others. */
+        final int[] scalarParam;
+        /** Variables proven non-negative wherever they are read. */
+        final BitSet nonNegative = new BitSet();
+        /**
+         * Variables proven at least 1 wherever they are read (a loop from 1, as in a stencil's
+         * {@code for (i = 1; ...)}): the index {@code i - 1} is then non-negative.
+         */
+        final BitSet positive = new BitSet();
+
+        Analysis(KernelIR ir, boolean assume) {
+            this.ir = ir;
+            this.assume = assume;
+            this.cfg = Cfg.of(ir);
+            this.scalarParam = new int[ir.vars().size()];
+            java.util.Arrays.fill(scalarParam, -1);
+            for (io.kiln.ir.Param p : ir.params()) {
+                if (p instanceof io.kiln.ir.Param.Scalar sp) scalarParam[sp.var().id()] = p.index();
+            }
+            for (int v = 0; v < ir.vars().size(); v++) defs.add(new ArrayList<>());
+            for (Block b : ir.blocks()) {
+                for (Instr i : b.instrs()) {
+                    Var d = DefUse.def(i);
+                    if (d != null) defs.get(d.id()).add(i);
+                }
+            }
+            // Greatest fixed point: assume every assigned, non-parameter variable is non-negative, then drop
+            // those with an assignment that is not, until nothing changes (so loop updates can rely on
+            // their own variable).
+            BitSet params = new BitSet();
+            for (io.kiln.ir.Param p : ir.params()) {
+                if (p instanceof io.kiln.ir.Param.Scalar s) params.set(s.var().id());
+            }
+            for (int v = 0; v < defs.size(); v++) {
+                if (!defs.get(v).isEmpty() && !params.get(v)) nonNegative.set(v);
+            }
+            greatestFixedPoint(nonNegative, this::nonNegativeResult);
+            // the same for >= 1, within the non-negative variables (every rule below keeps a value >= 1)
+            positive.or(nonNegative);
+            greatestFixedPoint(positive, this::positiveResult);
+        }
+
+        /** Drops from {@code set} each variable with an assignment that {@code holds} rejects, until nothing changes. */
+        private void greatestFixedPoint(BitSet set, java.util.function.Predicate<Instr> holds) {
+            boolean again = true;
+            while (again) {
+                again = false;
+                for (int v = set.nextSetBit(0); v >= 0; v = set.nextSetBit(v + 1)) {
+                    for (Instr d : defs.get(v)) {
+                        if (!holds.test(d)) {
+                            set.clear(v);
+                            again = true;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+
+        boolean positive(Value v) {
+            return switch (v) {
+                case Const c -> !c.type().isFloating() && c.longValue() >= 1;
+                case Var x -> positive.get(x.id());
+            };
+        }
+
+        /** Whether assignment {@code d} gives a value >= 1, given the current {@link #positive} set. */
+        private boolean positiveResult(Instr d) {
+            return switch (d) {
+                case Instr.Move m -> positive(m.src());
+                case Instr.Convert c -> c.op() == Conversion.I2L && positive(c.a());
+                case Instr.Binary b -> switch (b.op()) {
+                    // a loop update or a @Parallel loop's entry (start + ParallelIndex) from a value >= 1:
+                    // the same no-wrap argument as for non-negative counters
+                    case ADD -> positive(b.a()) && (step(b.b()) || nonNegative(b.b()) && parallelIndex(b.b()))
+                            || positive(b.b()) && (step(b.a()) || nonNegative(b.a()) && parallelIndex(b.a()));
+                    default -> false;
+                };
+                default -> false;
+            };
+        }
+
+        boolean nonNegative(Value v) {
+            return switch (v) {
+                case Const c -> !c.type().isFloating() && c.longValue() >= 0;
+                case Var x -> nonNegative.get(x.id());
+            };
+        }
+
+        private boolean nonNegativeResult(Instr d) {
+            return switch (d) {
+                case Instr.Move m -> nonNegative(m.src());
+                case Instr.WorkItem w -> true;
+                case Instr.ParallelIndex p -> true;
+                case Instr.ParallelStride p -> true;
+                case Instr.ArrayLength l -> true;
+                case Instr.Convert c -> c.op() == Conversion.I2L && nonNegative(c.a());
+                case Instr.Binary b -> switch (b.op()) {
+                    // x & c is in [0, c] for c >= 0, whatever x is
+                    case AND -> b.a() instanceof Const c && nonNegative(c) || b.b() instanceof Const c2 && nonNegative(c2);
+                    // a loop update i = i + k (see the class comment for why it does not wrap)
+                    case ADD -> (nonNegative(b.a()) && step(b.b())) || (nonNegative(b.b()) && step(b.a()))
+                            // a @Parallel loop's entry, i = start + ParallelIndex(dim)
+                            || nonNegative(b.a()) && nonNegative(b.b()) && (parallelIndex(b.a()) || parallelIndex(b.b()));
+                    default -> false;
+                };
+                default -> false;
+            };
+        }
+
+        private boolean parallelIndex(Value v) {
+            if (!(v instanceof Var x)) return false;
+            List<Instr> d = defs.get(x.id());
+            return !d.isEmpty() && d.stream().allMatch(i -> i instanceof Instr.ParallelIndex);
+        }
+
+        /** A step: a positive constant or the parallel stride. */
+        private boolean step(Value v) {
+            if (v instanceof Const c) return !c.type().isFloating() && c.longValue() > 0;
+            Var x = (Var) v;
+            List<Instr> d = defs.get(x.id());
+            return !d.isEmpty() && d.stream().allMatch(i -> i instanceof Instr.ParallelStride);
+        }
+
+        /** Whether check {@code c}, instruction {@code at} of block {@code block}, can never fail. */
+        boolean proven(Instr.CheckIndex c, int block, int at) {
+            ArrayRef a = c.array();
+            Value index = c.index();
+            if (index instanceof Const k) return nonNegative(k) && !a.isParameter() && k.longValue() < a.length();
+            Var v = (Var) index;
+            if (nonNegative(v) && proves(belowLength(v, 0, a, block, at))) return true;
+            // an index computed just before the access, in the same block: t = x + k, t = x - k, t = x & k
+            Instr d = definitionBefore(v, block, at);
+            if (!(d instanceof Instr.Binary b) || !(b.b() instanceof Const k) || k.type().isFloating() || !(b.a() instanceof Var x)) return false;
+            int def = ir.blocks().get(block).instrs().indexOf(d);
+            if (assigns(ir.blocks().get(block).instrs(), x, def + 1, at)) return false;
+            long kv = k.longValue();
+            return switch (b.op()) {
+                // x + k < length when x < length - k' with k' >= k; x >= 0 and k >= 0 give t >= 0 (x + k
+                // cannot wrap: it is below a length)
+                case ADD -> kv >= 0 && kv <= Integer.MAX_VALUE && nonNegative(x) && proves(belowLength(x, kv, a, block, def));
+                // x - 1 >= 0 when x >= 1; below a length when x is
+                case SUB -> kv == 1 && positive(x) && proves(belowLength(x, 0, a, block, def));
+                // x & k is in [0, k]: below a constant length greater than k
+                case AND -> kv >= 0 && !a.isParameter() && kv < a.length();
+                default -> false;
+            };
+        }
+
+        /** A proof of {@code v < length(a) - slack}: by the kernel's own code ({@code fact} null), or given a host fact. */
+        private record Proof(LengthFact fact) {
+        }
+
+        private static final Proof BY_CODE = new Proof(null);
+
+        /** Whether {@code p} proves the bound; records the host fact it needs. */
+        private boolean proves(Proof p) {
+            if (p == null) return false;
+            if (p.fact() != null) facts.add(p.fact());
+            return true;
+        }
+
+        /**
+         * A proof that {@code v < length(a) - slack} holds at instruction {@code at} of {@code block}: an
+         * edge testing it leads to a dominator of the access, with no assignment to {@code v} in between;
+         * or {@code null}. A proof by the kernel's code is preferred to one that needs a host fact.
+         */
+        private Proof belowLength(Var v, long slack, ArrayRef a, int block, int at) {
+            Proof found = null;
+            for (int s = block; s != Cfg.NONE; s = cfg.idom(s)) {
+                List<Integer> preds = cfg.predecessors(s);
+                if (preds.size() != 1 || preds.get(0) == s) continue;
+                int h = preds.get(0);
+                if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br)) continue;
+                Proof p = establishesBelowLength(br, s, v, slack, a);
+                if (p == null || assignedBetween(v, s, block, at)) continue;
+                if (p == BY_CODE) return p;
+                if (found == null) found = p;
+            }
+            return found;
+        }
+
+        /** The only assignment to {@code v}, when it is an instruction of {@code block} before {@code at}; else {@code null}. */
+        private Instr definitionBefore(Var v, int block, int at) {
+            List<Instr> d = defs.get(v.id());
+            if (d.size() != 1) return null;
+            List<Instr> in = ir.blocks().get(block).instrs();
+            for (int k = 0; k < at; k++) {
+                if (in.get(k) == d.get(0)) return d.get(0);
+            }
+            return null;
+        }
+
+        /** A proof that taking the edge of {@code br} to {@code target} means {@code v < length(a) - slack}, or {@code null}. */
+        private Proof establishesBelowLength(Terminator.Branch br, int target, Var v, long slack, ArrayRef a) {
+            if (br.ifTrue() == br.ifFalse()) return null;
+            boolean taken = br.ifTrue() == target;
+            CmpOp op = br.op();
+            // the relation that holds on this edge, as 'x op y'
+            CmpOp holds = taken ? op : negate(op);
+            if (holds == null) return null;
+            Value len = holds == CmpOp.LT && br.a().equals(v) ? br.b() : holds == CmpOp.GT && br.b().equals(v) ? br.a() : null;
+            if (len == null) return null;
+            if (slackBelowLength(len, a) >= slack) return BY_CODE;
+            if (!assume || !a.isParameter()) return null;
+            // v < len with len = bound - s, where the host knows bound: v < length(a) - slack when
+            // bound - s <= length(a) - slack, i.e. bound <= length(a) + (s - slack)
+            long[] bound = hostBound(len);
+            if (bound == null || bound[0] == 0 && bound[1] == a.paramIndex()) return null;
+            return new Proof(new LengthFact(bound[0] == 1, (int) bound[1], a.paramIndex(), bound[2] - slack));
+        }
+
+        /**
+         * {@code len} as {@code {scalar ? 1 : 0, parameter, s}} meaning {@code len = bound - s}, where
+         * bound is the length of array parameter {@code parameter} or the value of scalar parameter
+         * {@code parameter} (never assigned in the kernel); {@code null} otherwise.
+         */
+        private long[] hostBound(Value len) {
+            if (!(len instanceof Var x)) return null;
+            List<Instr> d = defs.get(x.id());
+            if (d.isEmpty()) return scalarParam[x.id()] >= 0 ? new long[] {1, scalarParam[x.id()], 0} : null;
+            if (d.size() != 1) return null;
+            if (d.get(0) instanceof Instr.ArrayLength l && l.array().isParameter()) return new long[] {0, l.array().paramIndex(), 0};
+            if (d.get(0) instanceof Instr.Binary b && b.op() == BinOp.SUB && b.b() instanceof Const c && nonNegative(c)
+                    && c.longValue() <= Integer.MAX_VALUE && b.a() instanceof Var v && !v.equals(x)) {
+                long[] inner = hostBound(v);
+                return inner == null ? null : new long[] {inner[0], inner[1], inner[2] + c.longValue()};
+            }
+            return null;
+        }
+
+        private static CmpOp negate(CmpOp op) {
+            return switch (op) {
+                case GE -> CmpOp.LT;
+                case LE -> CmpOp.GT;
+                case LT -> CmpOp.GE;
+                case GT -> CmpOp.LE;
+                default -> null;
+            };
+        }
+
+        /**
+         * The largest {@code s >= 0} proven with {@code len <= length(a) - s}, or -1 when {@code len} is not
+         * known to be at most the length of {@code a}.
+         */
+        private long slackBelowLength(Value len, ArrayRef a) {
+            if (len instanceof Const k) {
+                return a.isParameter() || k.type().isFloating() || k.longValue() > a.length() ? -1 : a.length() - k.longValue();
+            }
+            List<Instr> d = defs.get(((Var) len).id());
+            if (d.isEmpty()) return -1;
+            long slack = Long.MAX_VALUE;
+            for (Instr i : d) {
+                long s;
+                if (i instanceof Instr.ArrayLength l && l.array().equals(a)) {
+                    s = 0;
+                } else if (i instanceof Instr.Binary b && b.op() == BinOp.SUB && b.b() instanceof Const c && nonNegative(c)
+                        && c.longValue() <= Integer.MAX_VALUE && b.a() instanceof Var v && !v.equals(len)) {
+                    // a.length - c for c >= 0 (the bound of a stencil, i < a.length - 1): at most a.length - c,
+                    // and no wrap since both are non-negative
+                    long inner = slackBelowLength(v, a);
+                    s = inner < 0 ? -1 : inner + c.longValue();
+                } else {
+                    s = -1;
+                }
+                slack = Math.min(slack, s);
+                if (slack < 0) return -1;
+            }
+            return slack;
+        }
+
+        /**
+         * Whether {@code v} may be assigned on a path from the start of block {@code from} to instruction
+         * {@code at} of block {@code to} that does not pass through the start of {@code from} again
+         * ({@code from} dominates {@code to}, so every path back from {@code to} reaches it).
+         */
+        private boolean assignedBetween(Var v, int from, int to, int at) {
+            if (assigns(ir.blocks().get(to).instrs(), v, at)) return true;
+            if (from == to) return false;
+            BitSet seen = new BitSet();
+            Deque<Integer> work = new ArrayDeque<>(cfg.predecessors(to));
+            while (!work.isEmpty()) {
+                int x = work.pop();
+                if (seen.get(x)) continue;
+                seen.set(x);
+                List<Instr> in = ir.blocks().get(x).instrs();
+                if (assigns(in, v, in.size())) return true;
+                if (x == from) continue;
+                work.addAll(cfg.predecessors(x));
+            }
+            return false;
+        }
+
+        private static boolean assigns(List<Instr> in, Var v, int end) {
+            return assigns(in, v, 0, end);
+        }
+
+        private static boolean assigns(List<Instr> in, Var v, int from, int end) {
+            for (int k = from; k < end; k++) {
+                if (v.equals(DefUse.def(in.get(k)))) return true;
+            }
+            return false;
+        }
+    }
+}
