@@ -3,6 +3,10 @@ package io.kiln.kernels;
 import io.kiln.FloatArray;
 import io.kiln.kernels.internal.CpuParallel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
 /**
  * The {@code cpu} variants ({@link io.kiln.Variant}) of the hot image kernels: plain Java methods with
  * the kernels' parameters that give the portable kernels' bytes and floats, bit for bit, several
@@ -49,11 +53,12 @@ public final class CpuImage {
         int rowLen = dstW * channels;
         CpuParallel.forRange(count * dstH, grain(rowLen), (from, to) -> {
             HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, false);
+            int[] line = new int[rowLen];
             for (int r = from; r < to; r++) {
-                int n = r / dstH;
-                int[] h0 = rows.row(n, yTab[r * 4], yTab[r * 4 + 1]);
-                int[] h1 = rows.row(n, yTab[r * 4 + 1], yTab[r * 4]);
-                verticalU8(h0, h1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen, rowLen);
+                rows.prepare(r / dstH, yTab[r * 4], yTab[r * 4 + 1]);
+                verticalInt(rows.h0, rows.h1, 0, yTab[r * 4 + 2], yTab[r * 4 + 3], line, rowLen);
+                // A loop of its own: C2 vectorises the int arithmetic above only when the store is not narrowed.
+                for (int i = 0, out = r * rowLen; i < rowLen; i++) dst[out + i] = (byte) line[i];
             }
         });
     }
@@ -71,11 +76,11 @@ public final class CpuImage {
             for (int r = from; r < to; r++) {
                 int n = r / dstH;
                 int y = r - n * dstH;
-                int[] h0 = rows.row(n, yTab[r * 4], yTab[r * 4 + 1]);
-                int[] h1 = rows.row(n, yTab[r * 4 + 1], yTab[r * 4]);
+                rows.prepare(n, yTab[r * 4], yTab[r * 4 + 1]);
                 int wy0 = yTab[r * 4 + 2], wy1 = yTab[r * 4 + 3];
                 for (int c = 0; c < channels; c++) {
-                    verticalF32(h0, h1, c * dstW, wy0, wy1, divisor, mean[c], std[c], dst, n * channels * plane + c * plane + y * dstW, dstW);
+                    verticalF32(rows.h0, rows.h1, c * dstW, wy0, wy1, divisor, mean[c], std[c], dst,
+                            n * channels * plane + c * plane + y * dstW, dstW);
                 }
             }
         });
@@ -95,26 +100,29 @@ public final class CpuImage {
             for (int r = from; r < to; r++) {
                 int n = r / dstH;
                 int y = r - n * dstH;
-                int[] h0 = rows.row(n, yTab[r * 4], yTab[r * 4 + 1]);
-                int[] h1 = rows.row(n, yTab[r * 4 + 1], yTab[r * 4]);
+                rows.prepare(n, yTab[r * 4], yTab[r * 4 + 1]);
                 int wy0 = yTab[r * 4 + 2], wy1 = yTab[r * 4 + 3];
                 for (int c = 0; c < channels; c++) {
-                    verticalF32(h0, h1, c * dstW, wy0, wy1, divisor, mean[c], std[c], line, 0, dstW);
+                    verticalF32(rows.h0, rows.h1, c * dstW, wy0, wy1, divisor, mean[c], std[c], line, 0, dstW);
                     dst.copyFrom(line, 0, (n * channels + c) * plane + (long) y * dstW, dstW);
                 }
             }
         });
     }
 
-    /** {@link ImageResize#linearPixel}'s vertical half over a row: {@code h} are the exact horizontal sums. */
-    private static void verticalU8(int[] h0, int[] h1, int wy0, int wy1, byte[] dst, int out, int len) {
+    /**
+     * {@link ImageResize#linearPixel}'s vertical half over a row ({@code h} from {@code at} are the exact
+     * horizontal sums): {@code ((h0 >> 4) * wy0 >> 16) + ((h1 >> 4) * wy1 >> 16)}, {@code (t + 2) >> 2},
+     * clamped to 0..255.
+     */
+    private static void verticalInt(int[] h0, int[] h1, int at, int wy0, int wy1, int[] dst, int len) {
         for (int i = 0; i < len; i++) {
-            int t = (((h0[i] >> 4) * wy0) >> 16) + (((h1[i] >> 4) * wy1) >> 16);
-            dst[out + i] = (byte) Math.min(Math.max((t + 2) >> 2, 0), 255);
+            int t = (((h0[at + i] >> 4) * wy0) >> 16) + (((h1[at + i] >> 4) * wy1) >> 16);
+            dst[i] = Math.min(Math.max((t + 2) >> 2, 0), 255);
         }
     }
 
-    /** The vertical half over one plane's row ({@code h} from {@code at}), then the float steps of the eval chain. */
+    /** {@link #verticalInt} over one plane's row, then the float steps of the eval chain, into {@code dst} from {@code out}. */
     private static void verticalF32(int[] h0, int[] h1, int at, int wy0, int wy1, float divisor, float mean, float std,
                                     float[] dst, int out, int len) {
         for (int i = 0; i < len; i++) {
@@ -124,72 +132,183 @@ public final class CpuImage {
         }
     }
 
+    /** Eight bytes of a {@code byte[]} at once, little-endian: both taps of a 3-channel pixel in one read. */
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** Three 21-bit lanes: {@code Long.expand(x, LANES)} puts bytes 0, 1, 2 of {@code x} at bits 0, 21, 42. */
+    private static final long LANES = 0xFFL | 0xFFL << 21 | 0xFFL << 42;
+    private static final int LANE = (1 << 21) - 1;
+    /** The largest weight for which three lanes cannot carry: {@code 255 * (w0 + w1) < 2^21}. */
+    private static final int MAX_PACKED_WEIGHT = 4096;
+
     /**
      * The horizontal passes of one part's source rows, {@code (p0 & 0xFF) * wx0 + (p1 & 0xFF) * wx1} per
      * output column and channel (exact in {@code int}, as {@link ImageResize#linearPixel}), interleaved
-     * or planar. Two rows are kept, keyed by image and row offset: consecutive output rows that read the
-     * same source row (enlarging, nearest modes, shrinks by less than 2) compute it once.
+     * ({@code dx * channels + c}) or planar ({@code c * dstW + dx}). Two rows are kept, keyed by image and
+     * row offset: consecutive output rows that read the same source row (enlarging, nearest modes) compute
+     * it once; two new rows are computed in one loop, which reads the column table once for both.
+     *
+     * <p><b>Three channels, packed.</b> Where an image's columns read adjacent pixels ({@code c1 == c0 + 3},
+     * or {@code wx1 == 0}: bilinear and nearest tables) with weights in {@code [0, 4096]}, one 8-byte read
+     * gets both pixels, {@code Long.expand} (one PDEP instruction) spreads each pixel's three bytes into
+     * 21-bit lanes of a {@code long}, and two multiplies and an add give the three sums at once: a lane
+     * holds at most {@code 255 * 8192 < 2^21}, so no lane carries into the next and every sum is the
+     * {@code int} sum. Elsewhere (other tables, the last bytes of the array) the plain loop runs.
      */
     private static final class HorizontalRows {
         private final byte[] src;
         private final int channels;
         private final int[] xTab;
         private final int dstW;
-        private final boolean planar;
+        /** Where channel {@code c} of output column {@code dx} goes: {@code dx * pixelStep + c * channelStep}. */
+        private final int pixelStep;
+        private final int channelStep;
         private final int[][] rows;
         private final int[] image = {-1, -1};
         private final int[] offset = new int[2];
+        /** The image that {@link #packedColumns} and {@link #maxColumn} describe. */
+        private int columnsImage = -1;
+        private boolean packedColumns;
+        private int maxColumn;
+        /** The rows of the output row {@link #prepare} was last called for: top tap, bottom tap. */
+        int[] h0;
+        int[] h1;
 
         HorizontalRows(byte[] src, int channels, int[] xTab, int dstW, boolean planar) {
             this.src = src;
             this.channels = channels;
             this.xTab = xTab;
             this.dstW = dstW;
-            this.planar = planar;
+            this.pixelStep = planar ? 1 : channels;
+            this.channelStep = planar ? dstW : 1;
             this.rows = new int[2][dstW * channels];
         }
 
-        /**
-         * The horizontal pass of the source row at byte {@code off} of image {@code n}; if it must be
-         * computed, it does not replace the row at {@code keep} (the other tap of the same output row).
-         */
-        int[] row(int n, int off, int keep) {
-            for (int s = 0; s < 2; s++) {
-                if (image[s] == n && offset[s] == off) return rows[s];
+        /** Makes {@link #h0}, {@link #h1} the horizontal passes of the source rows at byte offsets {@code off0}, {@code off1} of image {@code n}. */
+        void prepare(int n, int off0, int off1) {
+            int s0 = find(n, off0), s1 = find(n, off1);
+            if (s0 < 0 && s1 < 0) {
+                if (off0 == off1) {
+                    compute(n, 0, off0);
+                    s1 = 0;
+                } else {
+                    computePair(n, off0, off1);
+                    s1 = 1;
+                }
+                s0 = 0;
+            } else if (s0 < 0) {
+                s0 = 1 - s1;
+                compute(n, s0, off0);
+            } else if (s1 < 0) {
+                s1 = 1 - s0;
+                compute(n, s1, off1);
             }
-            int s = image[0] == n && offset[0] == keep ? 1 : 0;
-            image[s] = n;
-            offset[s] = off;
-            compute(n * dstW * 4, off, rows[s]);
-            return rows[s];
+            h0 = rows[s0];
+            h1 = rows[s1];
         }
 
-        private void compute(int xBase, int off, int[] h) {
-            if (channels == 3 && !planar) {
-                for (int dx = 0, o = 0; dx < dstW; dx++, o += 3) {
-                    int t = xBase + dx * 4;
-                    int a = off + xTab[t], b = off + xTab[t + 1], w0 = xTab[t + 2], w1 = xTab[t + 3];
-                    h[o] = (src[a] & 0xFF) * w0 + (src[b] & 0xFF) * w1;
-                    h[o + 1] = (src[a + 1] & 0xFF) * w0 + (src[b + 1] & 0xFF) * w1;
-                    h[o + 2] = (src[a + 2] & 0xFF) * w0 + (src[b + 2] & 0xFF) * w1;
+        private int find(int n, int off) {
+            for (int s = 0; s < 2; s++) {
+                if (image[s] == n && offset[s] == off) return s;
+            }
+            return -1;
+        }
+
+        /** Whether the row at {@code off} of image {@code n} can take the packed loop (see the class comment). */
+        private boolean packed(int n, int off) {
+            if (channels != 3 || off < 0) return false;
+            if (columnsImage != n) {
+                boolean ok = true;
+                int m = 0;
+                for (int dx = 0, t = n * dstW * 4; dx < dstW && ok; dx++, t += 4) {
+                    int c0 = xTab[t], c1 = xTab[t + 1], w0 = xTab[t + 2], w1 = xTab[t + 3];
+                    ok = c0 >= 0 && (c1 == c0 + 3 || w1 == 0) && w0 >= 0 && w0 <= MAX_PACKED_WEIGHT
+                            && w1 >= 0 && w1 <= MAX_PACKED_WEIGHT;
+                    m = Math.max(m, c0);
                 }
-            } else if (channels == 3) {
-                for (int dx = 0; dx < dstW; dx++) {
-                    int t = xBase + dx * 4;
-                    int a = off + xTab[t], b = off + xTab[t + 1], w0 = xTab[t + 2], w1 = xTab[t + 3];
-                    h[dx] = (src[a] & 0xFF) * w0 + (src[b] & 0xFF) * w1;
-                    h[dstW + dx] = (src[a + 1] & 0xFF) * w0 + (src[b + 1] & 0xFF) * w1;
-                    h[2 * dstW + dx] = (src[a + 2] & 0xFF) * w0 + (src[b + 2] & 0xFF) * w1;
+                packedColumns = ok;
+                maxColumn = m;
+                columnsImage = n;
+            }
+            return packedColumns && (long) off + maxColumn + 8 <= src.length;
+        }
+
+        private void compute(int n, int s, int off) {
+            image[s] = n;
+            offset[s] = off;
+            int[] h = rows[s];
+            int xBase = n * dstW * 4, ps = pixelStep, cs = channelStep;
+            if (packed(n, off)) {
+                for (int dx = 0, t = xBase; dx < dstW; dx++, t += 4) {
+                    long x = (long) LONG_LE.get(src, off + xTab[t]);
+                    long sum = Long.expand(x, LANES) * xTab[t + 2] + Long.expand(x >>> 24, LANES) * xTab[t + 3];
+                    int o = dx * ps;
+                    h[o] = (int) sum & LANE;
+                    h[o + cs] = (int) (sum >>> 21) & LANE;
+                    h[o + 2 * cs] = (int) (sum >>> 42);
                 }
-            } else {
-                for (int dx = 0; dx < dstW; dx++) {
-                    int t = xBase + dx * 4;
-                    int a = off + xTab[t], b = off + xTab[t + 1], w0 = xTab[t + 2], w1 = xTab[t + 3];
-                    for (int c = 0; c < channels; c++) {
-                        h[planar ? c * dstW + dx : dx * channels + c] = (src[a + c] & 0xFF) * w0 + (src[b + c] & 0xFF) * w1;
-                    }
+                return;
+            }
+            for (int dx = 0, t = xBase; dx < dstW; dx++, t += 4) {
+                int a = off + xTab[t], b = off + xTab[t + 1], w0 = xTab[t + 2], w1 = xTab[t + 3];
+                for (int c = 0; c < channels; c++) {
+                    h[dx * ps + c * cs] = (src[a + c] & 0xFF) * w0 + (src[b + c] & 0xFF) * w1;
                 }
             }
+        }
+
+        /** Both rows of an output row in one loop, into slots 0 and 1. */
+        private void computePair(int n, int off0, int off1) {
+            if (!packed(n, off0) || !packed(n, off1)) {
+                compute(n, 0, off0);
+                compute(n, 1, off1);
+                return;
+            }
+            image[0] = n;
+            offset[0] = off0;
+            image[1] = n;
+            offset[1] = off1;
+            if (pixelStep == 1) {
+                pairPlanar(src, xTab, n * dstW * 4, dstW, off0, off1, rows[0], rows[1]);
+            } else {
+                pairInterleaved(src, xTab, n * dstW * 4, dstW, off0, off1, rows[0], rows[1]);
+            }
+        }
+    }
+
+    // Two copies of one loop with constant strides: C2 then removes the range checks of the stores.
+
+    /** {@link HorizontalRows#computePair}, packed, for 3 interleaved channels. */
+    private static void pairInterleaved(byte[] src, int[] xTab, int xBase, int dstW, int off0, int off1, int[] g, int[] h) {
+        for (int dx = 0, t = xBase; dx < dstW; dx++, t += 4) {
+            int c0 = xTab[t];
+            long w0 = xTab[t + 2], w1 = xTab[t + 3];
+            long a = (long) LONG_LE.get(src, off0 + c0), p = (long) LONG_LE.get(src, off1 + c0);
+            long top = Long.expand(a, LANES) * w0 + Long.expand(a >>> 24, LANES) * w1;
+            long bottom = Long.expand(p, LANES) * w0 + Long.expand(p >>> 24, LANES) * w1;
+            int o = dx * 3;
+            g[o] = (int) top & LANE;
+            g[o + 1] = (int) (top >>> 21) & LANE;
+            g[o + 2] = (int) (top >>> 42);
+            h[o] = (int) bottom & LANE;
+            h[o + 1] = (int) (bottom >>> 21) & LANE;
+            h[o + 2] = (int) (bottom >>> 42);
+        }
+    }
+
+    /** {@link HorizontalRows#computePair}, packed, for 3 planar channels. */
+    private static void pairPlanar(byte[] src, int[] xTab, int xBase, int dstW, int off0, int off1, int[] g, int[] h) {
+        for (int dx = 0, t = xBase; dx < dstW; dx++, t += 4) {
+            int c0 = xTab[t];
+            long w0 = xTab[t + 2], w1 = xTab[t + 3];
+            long a = (long) LONG_LE.get(src, off0 + c0), p = (long) LONG_LE.get(src, off1 + c0);
+            long top = Long.expand(a, LANES) * w0 + Long.expand(a >>> 24, LANES) * w1;
+            long bottom = Long.expand(p, LANES) * w0 + Long.expand(p >>> 24, LANES) * w1;
+            g[dx] = (int) top & LANE;
+            g[dx + dstW] = (int) (top >>> 21) & LANE;
+            g[dx + 2 * dstW] = (int) (top >>> 42);
+            h[dx] = (int) bottom & LANE;
+            h[dx + dstW] = (int) (bottom >>> 21) & LANE;
+            h[dx + 2 * dstW] = (int) (bottom >>> 42);
         }
     }
 

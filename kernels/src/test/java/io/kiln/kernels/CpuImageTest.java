@@ -122,6 +122,48 @@ class CpuImageTest {
         }
     }
 
+    /**
+     * Tables no resize makes (any columns and rows, weights up to 5000, which the packed 3-channel loop
+     * must refuse) still give the portable kernel's bytes and floats: the variants' plain loops take over.
+     */
+    @Test
+    void arbitraryTablesEqualKernel() {
+        for (int ch : new int[] {1, 3, 4}) {
+            long seed = 4242 + ch;
+            System.out.println("arbitrary tables seed " + seed + ", " + ch + " channels");
+            SplittableRandom rnd = new SplittableRandom(seed);
+            int w = 37, h = 29, dw = 53, dh = 41, count = 2;
+            byte[] px = ImageOpsTest.randomImage(seed, w, h * count, ch);
+            int[] xt = new int[count * dw * 4], yt = new int[count * dh * 4];
+            for (int i = 0; i < count * dw; i++) {
+                boolean adjacent = rnd.nextBoolean();
+                int c0 = rnd.nextInt(w - 1);
+                xt[i * 4] = c0 * ch;
+                xt[i * 4 + 1] = (adjacent ? c0 + 1 : rnd.nextInt(w)) * ch;
+                xt[i * 4 + 2] = rnd.nextInt(i % 7 == 0 ? 5000 : 2049);
+                xt[i * 4 + 3] = rnd.nextInt(2049);
+            }
+            for (int i = 0; i < count * dh; i++) {
+                int n = i / dh;
+                yt[i * 4] = (n * h + rnd.nextInt(h)) * w * ch;
+                yt[i * 4 + 1] = rnd.nextInt(4) == 0 ? yt[i * 4] : (n * h + rnd.nextInt(h)) * w * ch;
+                yt[i * 4 + 2] = rnd.nextInt(2049);
+                yt[i * 4 + 3] = rnd.nextInt(2049);
+            }
+            byte[] expected = new byte[count * dw * dh * ch], got = new byte[expected.length];
+            ImageResize.twoTapU8(px, ch, xt, yt, expected, count, dw, dh);
+            CpuImage.twoTapU8(px, ch, xt, yt, got, count, dw, dh);
+            assertArrayEquals(expected, got, "twoTapU8 on arbitrary tables, " + ch + " channels");
+            float[] mean = new float[ch], std = new float[ch];
+            java.util.Arrays.fill(mean, 0.5f);
+            java.util.Arrays.fill(std, 0.25f);
+            float[] fe = new float[count * ch * dw * dh], fg = new float[fe.length];
+            ImageConvert.twoTapToChwF32(px, ch, xt, yt, 255f, mean, std, fe, count, dw, dh);
+            CpuImage.twoTapToChwF32(px, ch, xt, yt, 255f, mean, std, fg, count, dw, dh);
+            assertBits(fe, fg, "twoTapToChwF32 on arbitrary tables, " + ch + " channels");
+        }
+    }
+
     /** A batch of differently sized images with eval-chain tables: shorter side 256, centre crop 224, random mirrors. */
     record Batch(ImageBatch images, int[] xt, int[] yt) {
     }
