@@ -43,21 +43,36 @@ class CpuTabularTest {
         return m;
     }
 
-    /** Per column: fill, center, scale, lo, hi; column 1 (if any) has infinite statistics, column 2 a zero-width clip. */
+    /**
+     * Per column: fill, center, scale, lo, hi; column 1 (if any) has infinite statistics, column 2 a
+     * zero-width clip, column 3 the clip [-0, +0] (where Math.max/min order signed zeros).
+     */
     static float[][] params(SplittableRandom rnd, int columns) {
         float[][] p = new float[5][columns];
         for (int c = 0; c < columns; c++) {
             p[0][c] = (float) rnd.nextGaussian();
             p[1][c] = c == 1 ? Float.POSITIVE_INFINITY : (float) rnd.nextGaussian();
             p[2][c] = c == 1 ? Float.POSITIVE_INFINITY : 0.5f + rnd.nextFloat() * 3;
-            p[3][c] = c == 2 ? 0.25f : -2f - rnd.nextFloat();
-            p[4][c] = c == 2 ? 0.25f : 2f + rnd.nextFloat();
+            p[3][c] = c == 2 ? 0.25f : c == 3 ? -0f : -2f - rnd.nextFloat();
+            p[4][c] = c == 2 ? 0.25f : c == 3 ? 0f : 2f + rnd.nextFloat();
         }
         return p;
     }
 
     static int tiles(int rows) {
         return Math.max(1, (rows + TabularKernels.TILE_ROWS - 1) / TabularKernels.TILE_ROWS);
+    }
+
+    /** The variants' two paths: plain loops always, the Vector API where it is resolved (the test build adds it). */
+    static boolean[] paths() {
+        if (!CpuTabular.vectorized()) {
+            System.out.println("jdk.incubator.vector is not resolved: only the plain loops of CpuTabular are checked");
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError("CI=true but the Vector API path is not checked: the test JVM needs --add-modules jdk.incubator.vector");
+            }
+            return new boolean[] {false};
+        }
+        return new boolean[] {false, true};
     }
 
     @Test
@@ -71,18 +86,26 @@ class CpuTabularTest {
             byte[] missing = mask(rnd, n);
             float[][] p = params(rnd, columns);
             int t = tiles(rows);
-            float[] expected = new float[n], got = new float[n];
+            float[] expected = new float[n], expectedMasked = new float[n];
             TabularKernels.transformF32(x, rows, columns, t, p[0], p[1], p[2], p[3], p[4], expected);
-            CpuTabular.transformF32(x, rows, columns, t, p[0], p[1], p[2], p[3], p[4], got);
-            assertBits(expected, got, "transformF32 " + rows + "x" + columns);
-            float[] inPlace = x.clone();
-            CpuTabular.transformF32(inPlace, rows, columns, t, p[0], p[1], p[2], p[3], p[4], inPlace);
-            float[] inPlaceRef = x.clone();
+            TabularKernels.transformF32Masked(x, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], expectedMasked);
+            float[] inPlaceRef = x.clone(), inPlaceMaskedRef = x.clone();
             TabularKernels.transformF32(inPlaceRef, rows, columns, t, p[0], p[1], p[2], p[3], p[4], inPlaceRef);
-            assertBits(inPlaceRef, inPlace, "transformF32 in place");
-            TabularKernels.transformF32Masked(x, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], expected);
-            CpuTabular.transformF32Masked(x, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], got);
-            assertBits(expected, got, "transformF32Masked " + rows + "x" + columns);
+            TabularKernels.transformF32Masked(inPlaceMaskedRef, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], inPlaceMaskedRef);
+            for (boolean vector : paths()) {
+                String what = rows + "x" + columns + (vector ? ", Vector API" : ", plain loops");
+                float[] got = new float[n];
+                CpuTabular.transformF32(vector, x, null, rows, columns, t, p[0], p[1], p[2], p[3], p[4], got);
+                assertBits(expected, got, "transformF32 " + what);
+                CpuTabular.transformF32(vector, x, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], got);
+                assertBits(expectedMasked, got, "transformF32Masked " + what);
+                float[] inPlace = x.clone();
+                CpuTabular.transformF32(vector, inPlace, null, rows, columns, t, p[0], p[1], p[2], p[3], p[4], inPlace);
+                assertBits(inPlaceRef, inPlace, "transformF32 in place " + what);
+                inPlace = x.clone();
+                CpuTabular.transformF32(vector, inPlace, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], inPlace);
+                assertBits(inPlaceMaskedRef, inPlace, "transformF32Masked in place " + what);
+            }
         }
     }
 
@@ -101,13 +124,22 @@ class CpuTabularTest {
             double[][] p = new double[5][columns];
             for (int k = 0; k < 5; k++) for (int c = 0; c < columns; c++) p[k][c] = pf[k][c];
             int t = tiles(rows);
-            double[] expected = new double[n], got = new double[n];
+            double[] expected = new double[n], expectedMasked = new double[n];
             TabularKernels.transformF64(x, rows, columns, t, p[0], p[1], p[2], p[3], p[4], expected);
-            CpuTabular.transformF64(x, rows, columns, t, p[0], p[1], p[2], p[3], p[4], got);
-            assertBits(expected, got, "transformF64 " + rows + "x" + columns);
-            TabularKernels.transformF64Masked(x, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], expected);
-            CpuTabular.transformF64Masked(x, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], got);
-            assertBits(expected, got, "transformF64Masked " + rows + "x" + columns);
+            TabularKernels.transformF64Masked(x, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], expectedMasked);
+            double[] inPlaceRef = x.clone();
+            TabularKernels.transformF64Masked(inPlaceRef, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], inPlaceRef);
+            for (boolean vector : paths()) {
+                String what = rows + "x" + columns + (vector ? ", Vector API" : ", plain loops");
+                double[] got = new double[n];
+                CpuTabular.transformF64(vector, x, null, rows, columns, t, p[0], p[1], p[2], p[3], p[4], got);
+                assertBits(expected, got, "transformF64 " + what);
+                CpuTabular.transformF64(vector, x, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], got);
+                assertBits(expectedMasked, got, "transformF64Masked " + what);
+                double[] inPlace = x.clone();
+                CpuTabular.transformF64(vector, inPlace, missing, rows, columns, t, p[0], p[1], p[2], p[3], p[4], inPlace);
+                assertBits(inPlaceRef, inPlace, "transformF64Masked in place " + what);
+            }
         }
     }
 
