@@ -84,7 +84,7 @@ final class PreprocessCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--shard", paramLabel = "RANK/WORLD", defaultValue = "0/1",
-            description = "Process only shard RANK of WORLD (sample p of the order goes to rank p % WORLD), e.g. 0/4 (default ${DEFAULT-VALUE}).")
+            description = "Process only shard RANK of WORLD (sample p of the order goes to rank p %% WORLD), e.g. 0/4 (default ${DEFAULT-VALUE}).")
     String shard;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Read only the first N samples of this shard's order (after --shuffle); default: all.")
@@ -202,9 +202,7 @@ final class PreprocessCommand implements Callable<Integer> {
             String hint = ImagePreset.byName(preset) != null ? " is an image preset, and --in is a .csv table" : " is not a preset";
             throw usage("--preset " + preset + hint + "; table presets: " + String.join(", ", Arrays.stream(TablePreset.values()).map(TablePreset::id).toList()));
         }
-        if (shuffle || !"0/1".equals(shard) || limit != 0 || shardSize != 0) {
-            throw usage("--shuffle, --shard, --limit and --shard-size are for images; a table is fitted and written whole");
-        }
+        int[] rw = shard();
         Path csv = Path.of(in);
         if (!Files.isRegularFile(csv)) throw usage("--in " + in + " does not exist or is not a file");
         double low = Double.NEGATIVE_INFINITY, high = Double.POSITIVE_INFINITY;
@@ -220,7 +218,8 @@ final class PreprocessCommand implements Callable<Integer> {
             if (!(low <= high)) throw usage("--clip " + clip + ": LOW must not be above HIGH");
         }
         TableJob.Settings s = new TableJob.Settings(csv, columns, outDir(), p, low, high, batch == null ? 65536 : batch, dev,
-                workers == null ? Runtime.getRuntime().availableProcessors() : workers, prefetch, policy, trace, KilnCli.version());
+                workers == null ? Runtime.getRuntime().availableProcessors() : workers, prefetch, policy, shuffle, seed, rw[0], rw[1], limit,
+                shardSize, trace, KilnCli.version());
         TableJob job = new TableJob(s);
         TableJob.Outcome o;
         try {
