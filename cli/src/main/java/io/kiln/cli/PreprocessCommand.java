@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
         description = {"Turn images (a folder, a glob or a list file) or a CSV table into model-ready float32 tensors (.npy).",
                 "Without --in: makes (once, in ~/.cache/kiln/samples or $KILN_CACHE/samples) a few hundred photo-like sample",
                 "JPEGs and runs the imagenet-eval preset on them into a new temporary folder.",
-                "Images: --preset " + "imagenet-eval | imagenet-eval-antialias | imagenet-train. Tables (--in FILE.csv): --preset",
+                "Images: --preset " + "imagenet-eval | imagenet-eval-antialias | imagenet-train. Tables (--in FILE.csv or FILE.arrow): --preset",
                 "standardize | minmax | robust | impute, fitted on the file, then applied; statistics.json holds the fit.",
                 "Output folder: data.npy (or data-00000.npy... with --shard-size) and manifest.json. See docs/preprocess.md.",
                 "Exit codes: 0 success, 1 failure (a bad sample under --on-error fail, an I/O error), 2 bad usage."})
@@ -46,7 +46,7 @@ final class PreprocessCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--in", paramLabel = "DIR|GLOB|FILE.txt|FILE.csv",
+    @Option(names = "--in", paramLabel = "DIR|GLOB|FILE.txt|FILE.csv|FILE.arrow",
             description = "The input: a folder of images, a glob ('imgs/**/*.jpg'), a text file listing images, one image, or a CSV table. "
                     + "Default: generated sample images.")
     String in;
@@ -119,7 +119,7 @@ final class PreprocessCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        boolean table = in != null && in.toLowerCase(Locale.ROOT).endsWith(".csv");
+        boolean table = in != null && TableJob.isTable(Path.of(in));
         Device dev = device();
         BadSamplePolicy policy = switch (onError.toLowerCase(Locale.ROOT)) {
             case "skip" -> BadSamplePolicy.SKIP;
@@ -153,11 +153,11 @@ final class PreprocessCommand implements Callable<Integer> {
     }
 
     private int runImages(Device dev, BadSamplePolicy policy, Progress.Mode mode, PrintWriter stdout) {
-        if (columns != null) throw usage("--columns is for tables: give a .csv file with --in");
-        if (clip != null) throw usage("--clip is for tables: give a .csv file with --in");
+        if (columns != null) throw usage("--columns is for tables: give a .csv or .arrow file with --in");
+        if (clip != null) throw usage("--clip is for tables: give a .csv or .arrow file with --in");
         ImagePreset p = ImagePreset.byName(preset == null ? "imagenet-eval" : preset);
         if (p == null) {
-            String hint = TablePreset.byName(preset) != null ? " is a table preset: give a .csv file with --in" : " is not a preset";
+            String hint = TablePreset.byName(preset) != null ? " is a table preset: give a .csv or .arrow file with --in" : " is not a preset";
             throw usage("--preset " + preset + hint + "; image presets: " + String.join(", ", Arrays.stream(ImagePreset.values()).map(ImagePreset::id).toList()));
         }
         int[] rw = shard();
@@ -199,7 +199,7 @@ final class PreprocessCommand implements Callable<Integer> {
     private int runTable(Device dev, BadSamplePolicy policy, Progress.Mode mode, PrintWriter stdout) {
         TablePreset p = TablePreset.byName(preset == null ? "standardize" : preset);
         if (p == null) {
-            String hint = ImagePreset.byName(preset) != null ? " is an image preset, and --in is a .csv table" : " is not a preset";
+            String hint = ImagePreset.byName(preset) != null ? " is an image preset, and --in is a table" : " is not a preset";
             throw usage("--preset " + preset + hint + "; table presets: " + String.join(", ", Arrays.stream(TablePreset.values()).map(TablePreset::id).toList()));
         }
         int[] rw = shard();

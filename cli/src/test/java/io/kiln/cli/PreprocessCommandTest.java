@@ -412,6 +412,72 @@ class PreprocessCommandTest {
         for (long id : ids) assertTrue(id % 2 == 1 && id < 200, "shard 1/2 unshuffled takes odd rows: " + id);
     }
 
+    /** The same table as CSV and as an Arrow IPC file (nulls where the CSV is empty): the same tensor, bit for bit, and the same statistics. */
+    @Test
+    void arrowTableGivesTheCsvTablesTensor(@TempDir Path base) throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("PreprocessCommandTest arrow seed " + seed);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int rows = 3001;
+        float[][] v = new float[rows][3];
+        StringBuilder csv = new StringBuilder("p,q,r\n");
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < 3; c++) {
+                v[i][c] = rnd.nextInt(11) == 0 ? Float.NaN : (float) (rnd.nextGaussian() * (c + 1) * 10);
+                if (c > 0) csv.append(',');
+                if (!Float.isNaN(v[i][c])) csv.append(Float.toString(v[i][c]));
+            }
+            csv.append('\n');
+        }
+        Path csvFile = base.resolve("t.csv"), arrowFile = base.resolve("t.arrow");
+        Files.writeString(csvFile, csv);
+        try (org.apache.arrow.memory.BufferAllocator a = new org.apache.arrow.memory.RootAllocator();
+             org.apache.arrow.vector.Float4Vector p = new org.apache.arrow.vector.Float4Vector("p", a);
+             org.apache.arrow.vector.Float4Vector q = new org.apache.arrow.vector.Float4Vector("q", a);
+             org.apache.arrow.vector.Float4Vector r = new org.apache.arrow.vector.Float4Vector("r", a);
+             org.apache.arrow.vector.VectorSchemaRoot root = new org.apache.arrow.vector.VectorSchemaRoot(List.of(p, q, r));
+             java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(arrowFile, java.nio.file.StandardOpenOption.CREATE,
+                     java.nio.file.StandardOpenOption.WRITE);
+             org.apache.arrow.vector.ipc.ArrowFileWriter w = new org.apache.arrow.vector.ipc.ArrowFileWriter(root, null, ch)) {
+            w.start();
+            org.apache.arrow.vector.Float4Vector[] vs = {p, q, r};
+            for (int from = 0; from < rows; from += 1000) { // record batches of 1000: not the job's batch size
+                int n = Math.min(1000, rows - from);
+                for (var x : vs) {
+                    x.reset();
+                    x.allocateNew(n);
+                }
+                for (int i = 0; i < n; i++) {
+                    for (int c = 0; c < 3; c++) {
+                        if (Float.isNaN(v[from + i][c])) vs[c].setNull(i);
+                        else vs[c].set(i, v[from + i][c]);
+                    }
+                }
+                for (var x : vs) x.setValueCount(n);
+                root.setRowCount(n);
+                w.writeBatch();
+            }
+            w.end();
+        }
+        Path fromCsv = base.resolve("c"), fromArrow = base.resolve("a");
+        assertEquals(0, run("preprocess", "--in", csvFile.toString(), "--out", fromCsv.toString(), "--device", "cpu", "--batch", "512",
+                "--preset", "robust").exit());
+        KilnCliTest.Result r = run("preprocess", "--in", arrowFile.toString(), "--out", fromArrow.toString(), "--device", "cpu", "--batch", "512",
+                "--preset", "robust", "--columns", "p,q,r");
+        assertEquals(0, r.exit(), r::toString);
+        NpyFile c = NpyFile.read(fromCsv.resolve("data.npy")), a = NpyFile.read(fromArrow.resolve("data.npy"));
+        assertArrayEquals(c.shape(), a.shape());
+        assertEquals(rows, a.shape()[0]);
+        for (int i = 0; i < c.data().length; i++) {
+            assertEquals(Float.floatToRawIntBits(c.data()[i]), Float.floatToRawIntBits(a.data()[i]), "element " + i);
+        }
+        assertEquals(JSON.readTree(fromCsv.resolve("statistics.json").toFile()).get("preprocessor_text"),
+                JSON.readTree(fromArrow.resolve("statistics.json").toFile()).get("preprocessor_text"));
+        assertEquals(arrowFile.toString(), manifest(fromArrow).get("input").asText());
+        assertUsageError(run("preprocess", "--in", arrowFile.toString(), "--columns", "p,zz", "--out", base.resolve("z").toString()),
+                "column zz is not in");
+    }
+
     /** No --in: sample images are made once into the cache, the output goes to a temporary folder the summary names. */
     @Test
     void withoutInputItRunsOnGeneratedSamplesIntoATemporaryFolder(@TempDir Path cache) throws Exception {
@@ -444,7 +510,7 @@ class PreprocessCommandTest {
         assertUsageError(run("preprocess", "--in", in, "--shard", "x"), "--shard x: give RANK/WORLD");
         assertUsageError(run("preprocess", "--in", in, "--on-error", "ignore"), "--on-error ignore: use skip or fail");
         assertUsageError(run("preprocess", "--in", in, "--preset", "resnet"), "--preset resnet is not a preset; image presets: imagenet-eval");
-        assertUsageError(run("preprocess", "--in", in, "--preset", "standardize"), "is a table preset: give a .csv file");
+        assertUsageError(run("preprocess", "--in", in, "--preset", "standardize"), "is a table preset: give a .csv or .arrow file");
         assertUsageError(run("preprocess", "--in", in, "--columns", "a"), "--columns is for tables");
         assertUsageError(run("preprocess", "--in", base.resolve("nope").toString()), "is neither a folder, a list file (.txt), a glob nor a file");
         assertUsageError(run("preprocess", "--in", in, "--device", "no-such-device"), "no device 'no-such-device'");
@@ -456,7 +522,7 @@ class PreprocessCommandTest {
         assertTrue(Files.exists(full.resolve("precious.txt")));
         Path csv = base.resolve("t.csv");
         Files.writeString(csv, "a,b\n1,2\n");
-        assertUsageError(run("preprocess", "--in", csv.toString(), "--preset", "imagenet-eval"), "is an image preset, and --in is a .csv table");
+        assertUsageError(run("preprocess", "--in", csv.toString(), "--preset", "imagenet-eval"), "is an image preset, and --in is a table");
         assertUsageError(run("preprocess", "--in", csv.toString(), "--clip", "5"), "--clip 5: give two numbers LOW,HIGH");
         assertUsageError(run("preprocess", "--in", csv.toString(), "--shard", "3/3"), "need WORLD >= 1 and 0 <= RANK < WORLD");
         assertUsageError(run("preprocess", "--in", csv.toString(), "--columns", "a,zzz", "--out", base.resolve("t").toString()), "zzz");

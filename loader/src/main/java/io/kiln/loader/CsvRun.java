@@ -57,7 +57,6 @@ final class CsvRun implements AutoCloseable {
     private final AtomicInteger started = new AtomicInteger();
     private volatile boolean stopping;
     private volatile LoaderException failure;
-    private volatile LoaderReport finalReport;
     private volatile long totalChunks = -1;
 
     CsvRun(CsvLoader.Builder cfg) {
@@ -522,21 +521,11 @@ final class CsvRun implements AutoCloseable {
     }
 
     private void end() {
-        LoaderReport r;
-        synchronized (this) {
-            if (finalReport != null) return;
-            finalReport = r = metrics.report(true, failure == null ? 1 : 0, "none");
-        }
-        try {
-            cfg.listener.onEnd(r);
-        } catch (RuntimeException e) {
-            metrics.listenerErrors.incrementAndGet();
-        }
+        metrics.freeze(failure == null ? 1 : 0, "none", cfg.listener);
     }
 
     LoaderReport report() {
-        LoaderReport r = finalReport;
-        return r != null ? r : metrics.report(false, 0, "none");
+        return metrics.current("none");
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.kiln.Device;
 import io.kiln.kernels.tabular.ColumnStatistics;
 import io.kiln.kernels.tabular.FloatColumns;
 import io.kiln.kernels.tabular.Preprocessor;
+import io.kiln.loader.ArrowLoader;
 import io.kiln.loader.BadSamplePolicy;
 import io.kiln.loader.Batch;
 import io.kiln.loader.CsvLoader;
@@ -24,8 +25,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code kiln preprocess} on a CSV table: two passes over the file through the loader's
- * {@link CsvLoader}, the first fitting the library's tabular {@link Preprocessor} ({@code partialFit}
+ * {@code kiln preprocess} on a table, CSV or Apache Arrow IPC: two passes over the file through the
+ * loader's {@link CsvLoader} or {@link ArrowLoader}, the first fitting the library's tabular {@link Preprocessor} ({@code partialFit}
  * batch by batch) over every row of the table, the second transforming the rows this run selects
  * ({@link TableRows}: shuffled, sharded, limited) on the device and writing each to its place in
  * {@code data.npy} or its shards (rows x columns, float32, row-major), with {@value #ROW_IDS} giving
@@ -47,7 +48,7 @@ public final class TableJob {
     /**
      * What to do.
      *
-     * @param csv      the table
+     * @param table    the table: a .csv or Arrow IPC file
      * @param columns  the columns to use, or {@code null} for all
      * @param out      the output folder
      * @param preset   imputation and scaling
@@ -67,7 +68,7 @@ public final class TableJob {
      * @param trace    where to write the trace of the second pass, or {@code null}
      * @param version  Kiln's version
      */
-    public record Settings(Path csv, List<String> columns, Path out, TablePreset preset, double clipLow, double clipHigh, int rowsPerBatch,
+    public record Settings(Path table, List<String> columns, Path out, TablePreset preset, double clipLow, double clipHigh, int rowsPerBatch,
                            Device device, int workers, int prefetch, BadSamplePolicy onError, boolean shuffle, long seed, int rank,
                            int world, long limit, int shardSize, Path trace, String version) {
     }
@@ -103,12 +104,56 @@ public final class TableJob {
         this.s = settings;
     }
 
-    private CsvLoader loader(String pass, TraceRecorder trace) {
-        CsvLoader.Builder b = CsvLoader.builder(s.csv()).rowsPerBatch(s.rowsPerBatch()).workers(s.workers()).prefetch(s.prefetch())
-                .onBadSample(s.onError()).name("kiln-preprocess-" + pass);
+    /** The extensions of Arrow IPC files (file and stream format); everything else that is a table is CSV. */
+    private static final java.util.Set<String> ARROW = java.util.Set.of("arrow", "arrows", "feather", "ipc");
+
+    /** Whether {@code in} names a table ({@code .csv}, or an Arrow IPC file: {@code .arrow .arrows .feather .ipc}). */
+    public static boolean isTable(Path in) {
+        String ext = extension(in);
+        return ext.equals("csv") || ARROW.contains(ext);
+    }
+
+    private static String extension(Path p) {
+        String n = p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(Locale.ROOT);
+        int dot = n.lastIndexOf('.');
+        return dot < 0 ? "" : n.substring(dot + 1);
+    }
+
+    /** The table's reader, CSV or Arrow: the same batches either way. */
+    private interface TableInput extends Iterable<Batch>, AutoCloseable {
+        List<String> columns();
+
+        LoaderReport report();
+
+        @Override
+        void close();
+    }
+
+    private TableInput loader(String pass, TraceRecorder trace) {
+        String name = "kiln-preprocess-" + pass;
+        if (ARROW.contains(extension(s.table()))) {
+            ArrowLoader.Builder b = ArrowLoader.builder(s.table()).rowsPerBatch(s.rowsPerBatch()).prefetch(s.prefetch()).name(name);
+            if (s.columns() != null) b.columns(s.columns());
+            if (trace != null) b.listener(trace);
+            ArrowLoader l = b.build();
+            return new TableInput() {
+                public List<String> columns() { return l.columns(); }
+                public LoaderReport report() { return l.report(); }
+                public Iterator<Batch> iterator() { return l.iterator(); }
+                public void close() { l.close(); }
+            };
+        }
+        CsvLoader.Builder b = CsvLoader.builder(s.table()).rowsPerBatch(s.rowsPerBatch()).workers(s.workers()).prefetch(s.prefetch())
+                .onBadSample(s.onError()).name(name);
         if (s.columns() != null) b.columns(s.columns());
         if (trace != null) b.listener(trace);
-        return b.build();
+        CsvLoader l = b.build();
+        return new TableInput() {
+            public List<String> columns() { return l.columns(); }
+            public LoaderReport report() { return l.report(); }
+            public Iterator<Batch> iterator() { return l.iterator(); }
+            public void close() { l.close(); }
+        };
     }
 
     /**
@@ -123,7 +168,7 @@ public final class TableJob {
         List<String> columns;
         long good = 0;
         List<Long> bad = new ArrayList<>();
-        try (CsvLoader fit = loader("fit", null)) {
+        try (TableInput fit = loader("fit", null)) {
             columns = fit.columns();
             p = s.preset().preprocessor(columns.size(), s.clipLow(), s.clipHigh());
             for (Batch b : fit) {
@@ -149,7 +194,7 @@ public final class TableJob {
         List<NpyMappedFile> data = new ArrayList<>();
         NpyMappedFile ids = null;
         boolean ok = false;
-        try (CsvLoader transform = loader("transform", trace);
+        try (TableInput transform = loader("transform", trace);
              Progress progress = Progress.of(progressMode, "rows", rows.selected(), out, terminal)) {
             for (int f = 0; f < fileCount; f++) {
                 long n = Math.min(perFile, rows.written() - f * perFile);
@@ -202,7 +247,7 @@ public final class TableJob {
             transform.close();
             report = transform.report();
             if (done != rows.written()) {
-                throw new IllegalStateException("the second pass over " + s.csv() + " gave " + done + " rows of this run, the first "
+                throw new IllegalStateException("the second pass over " + s.table() + " gave " + done + " rows of this run, the first "
                         + rows.written() + ": the file changed while kiln preprocess read it");
             }
             for (NpyMappedFile f : data) f.close();
@@ -325,7 +370,7 @@ public final class TableJob {
         m.put("complete", true);
         m.put("created", Instant.now().toString());
         m.put("kind", "table");
-        m.put("input", s.csv().toString());
+        m.put("input", s.table().toString());
         Map<String, Object> preset = new LinkedHashMap<>();
         preset.put("name", s.preset().id());
         preset.put("operations", s.preset().description());
