@@ -1,5 +1,6 @@
 package io.kiln.loader;
 
+import io.kiln.Bindings;
 import io.kiln.FloatArray;
 import io.kiln.kernels.Image;
 import io.kiln.kernels.ImageBatch;
@@ -465,6 +466,7 @@ final class ImageRun implements AutoCloseable {
             return;
         }
         runPipeline(slot, ok);
+        if (cfg.devicePlan != null) runDevicePlan(slot);
         long t2 = System.nanoTime();
         metrics.deviceBusy.addAndGet(t2 - t1);
         metrics.deviceItems.incrementAndGet();
@@ -478,6 +480,15 @@ final class ImageRun implements AutoCloseable {
             if (!stopping) free.offer(slot);
         });
         delivery.put(b);
+    }
+
+    /** The user's plan on the batch's tensor, rebound in place of its input; its failure stops the run (it is not a sample's). */
+    private void runDevicePlan(Slot slot) {
+        try {
+            cfg.devicePlan.run(Bindings.of().data(cfg.devicePlanInput, slot.out));
+        } catch (RuntimeException e) {
+            throw new LoaderException("the device plan failed on batch " + slot.number + " of epoch " + slot.epoch + ": " + e.getMessage(), e);
+        }
     }
 
     /** The pipeline on the batch; a wrong-sized image makes the pipeline refuse the whole batch, so then each image is tried alone. */
