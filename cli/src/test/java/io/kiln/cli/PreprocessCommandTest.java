@@ -412,6 +412,23 @@ class PreprocessCommandTest {
         for (long id : ids) assertTrue(id % 2 == 1 && id < 200, "shard 1/2 unshuffled takes odd rows: " + id);
     }
 
+    /** A table whose every row is bad: each is read, listed as skipped and counted, under any sharding. */
+    @Test
+    void aTableOfBadRowsSkipsAndCountsEveryRow(@TempDir Path base) throws Exception {
+        Path csv = base.resolve("bad.csv");
+        Files.writeString(csv, "a,b\nx,y\nz,w\n1,q\n");
+        Path out = base.resolve("o");
+        KilnCliTest.Result r = run("preprocess", "--in", csv.toString(), "--out", out.toString(), "--device", "cpu");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("3 read, 0 written, 3 skipped"), r::toString);
+        assertEquals(3, manifest(out).get("skipped").size());
+        Path half = base.resolve("h");
+        r = run("preprocess", "--in", csv.toString(), "--out", half.toString(), "--device", "cpu", "--shard", "1/2");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(1, manifest(half).get("skipped").size(), "shard 1/2 holds row 1 only");
+        assertEquals(1, manifest(half).get("skipped").get(0).get("index").asInt());
+    }
+
     /** The same table as CSV and as an Arrow IPC file (nulls where the CSV is empty): the same tensor, bit for bit, and the same statistics. */
     @Test
     void arrowTableGivesTheCsvTablesTensor(@TempDir Path base) throws Exception {

@@ -437,8 +437,16 @@ final class CsvRun implements AutoCloseable {
                 span(Stage.ASSEMBLE, t0, t1, "chunk " + c.seq);
                 metrics.assembleItems.incrementAndGet();
             }
-            if (!stopping && cur != null && filled > 0) hand(cur, filled, batchNo, curIdx, curFail);
-            else if (cur != null) free.put(cur);
+            if (!stopping && cur != null && filled > 0) {
+                hand(cur, filled, batchNo, curIdx, curFail);
+            } else if (!stopping && !curFail.isEmpty()) {
+                // bad rows after the last good one: a batch of no rows carries them, so that every
+                // failure reaches the consumer inside a batch, as the loader promises
+                if (cur == null) cur = free.take();
+                hand(cur, 0, batchNo, curIdx, curFail);
+            } else if (cur != null) {
+                free.put(cur);
+            }
             if (!stopping) delivery.end();
         } catch (InterruptedException e) {
             // closing

@@ -173,8 +173,7 @@ public final class TableJob {
             p = s.preset().preprocessor(columns.size(), s.clipLow(), s.clipHigh());
             for (Batch b : fit) {
                 try (b) {
-                    FloatColumns cm = toColumns(b, columns.size(), null);
-                    p.partialFit(s.device(), cm);
+                    if (b.size() > 0) p.partialFit(s.device(), toColumns(b, columns.size(), null));
                     good += b.size();
                     for (Failure f : b.failures()) bad.add(f.index());
                 }
