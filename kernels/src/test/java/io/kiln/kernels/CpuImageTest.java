@@ -60,13 +60,7 @@ class CpuImageTest {
     }
 
     static Stream<int[]> cases() {
-        List<int[]> out = new ArrayList<>();
-        for (int[] s : SIZES) {
-            for (int ch : new int[] {1, 3, 4}) {
-                out.add(new int[] {s[0], s[1], s[2], s[3], ch});
-            }
-        }
-        return out.stream();
+        return ImageResizeTest.withChannels(SIZES);
     }
 
     @ParameterizedTest(name = "{0}")
