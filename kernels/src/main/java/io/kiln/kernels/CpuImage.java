@@ -9,8 +9,8 @@ import java.nio.ByteOrder;
 
 /**
  * The {@code cpu} variants ({@link io.kiln.Variant}) of the hot image kernels: plain Java methods with
- * the kernels' parameters that give the portable kernels' bytes and floats, bit for bit, several
- * times faster. The engine runs them on the {@code cpu} device in place of {@link ImageResize#twoTapU8},
+ * the kernels' parameters that give the portable kernels' bytes and floats, bit for bit, faster
+ * (docs/benchmarks.md, "Image preprocessing"). The engine runs them on the {@code cpu} device in place of {@link ImageResize#twoTapU8},
  * {@link ImageConvert#twoTapToChwF32}, {@link ImageConvert#twoTapToChwOffHeap},
  * {@link ImageResize#areaIntegerU8} and {@link ImageResize#areaU8}; every other device compiles the
  * portable kernel.
@@ -20,8 +20,10 @@ import java.nio.ByteOrder;
  * the <em>horizontal pass</em> of each source row once into an {@code int} (two-tap) or {@code float}
  * (area) row buffer, kept while the next output rows read the same source row, then the
  * <em>vertical pass</em> over whole rows, in loops without gathers or selects that C2 vectorises
- * ({@code Math.min/max} clamps, {@code int} to {@code byte} or {@code float}). 3-channel rows have an
- * unrolled horizontal pass. Every element goes through exactly the reference's integer or float
+ * ({@code Math.min/max} clamps, {@code int} to {@code byte} or {@code float}). 3-channel rows have a
+ * packed horizontal pass ({@code HorizontalRows}: both taps in one 8-byte read, the channels in 21-bit
+ * lanes of a {@code long}). Like the kernels, they check no sizes beyond Java's own array accesses
+ * (an index out of range throws). Every element goes through exactly the reference's integer or float
  * operations in the reference's order, so the results are the same bits (tested against the
  * portable kernels run as plain Java and against OpenCV, {@code CpuImageTest}).
  *
