@@ -33,6 +33,8 @@ import java.nio.ByteOrder;
  * its neighbour also computes.
  */
 public final class CpuImage {
+    /** 1.5 * 2^23: {@code (x + ROUNDER) - ROUNDER} is {@code rint(x)} for {@code |x| <= 2^22}. */
+    private static final float ROUNDER = 0x1.8p23f;
     /** Output elements a part should hold at least (about 50-100 us of work). */
     private static final int GRAIN_ELEMENTS = 1 << 16;
 
@@ -362,6 +364,7 @@ public final class CpuImage {
         CpuParallel.forRange(dstH, grain(taps * channels * Math.max(1, yOffset.length / dstH)), (from, to) -> {
             float[] buf = new float[rowLen];
             float[] sum = new float[rowLen];
+            int[] line = new int[rowLen];
             int have = -1; // the yOffset whose horizontal sums buf holds (offsets are >= 0)
             for (int dy = from; dy < to; dy++) {
                 java.util.Arrays.fill(sum, 0f);
@@ -373,10 +376,14 @@ public final class CpuImage {
                     float wy = yWeight[j];
                     for (int i = 0; i < rowLen; i++) sum[i] += wy * buf[i];
                 }
-                int out = dy * rowLen;
+                // (int) rint(sum) clamped to 0..255, in a loop C2 vectorises: clamping to [-1, 256] first
+                // changes no clamped result (rint is monotonic), and in that range adding and subtracting
+                // 1.5 * 2^23 rounds half to even exactly as rint does (NaN stays NaN and converts to 0).
                 for (int i = 0; i < rowLen; i++) {
-                    dst[out + i] = (byte) Math.min(Math.max((int) Math.rint(sum[i]), 0), 255);
+                    float x = Math.min(Math.max(sum[i], -1f), 256f);
+                    line[i] = Math.min(Math.max((int) ((x + ROUNDER) - ROUNDER), 0), 255);
                 }
+                for (int i = 0, out = dy * rowLen; i < rowLen; i++) dst[out + i] = (byte) line[i];
             }
         });
     }

@@ -158,6 +158,53 @@ class CpuImageTest {
         }
     }
 
+    /**
+     * Area tables no resize makes: any taps, weights negative, huge, infinite, NaN and halves (sums
+     * exactly between two integers, out of 0..255, NaN), 1/3/4 channels: the variant's rounding and
+     * clamping give the kernel's bytes.
+     */
+    @Test
+    void arbitraryAreaTablesEqualKernel() {
+        float[] odd = {0.5f, 1f, 1.5f, -0.5f, 2.5f, 1f, 1e6f, -1e6f, 3e38f, Float.POSITIVE_INFINITY, Float.NaN, 0.25f, 1f / 3};
+        for (int ch : new int[] {1, 3, 4}) {
+          for (boolean halves : new boolean[] {false, true}) {
+            // halves: one column tap of weight 0.5 and one row tap of weight 1, so every odd pixel sums to k + 0.5
+            long seed = 5150 + ch;
+            System.out.println("arbitrary area tables seed " + seed + ", " + ch + " channels" + (halves ? ", half sums" : ""));
+            SplittableRandom rnd = new SplittableRandom(seed);
+            int w = 23, h = 19, dw = 31, dh = 17;
+            byte[] px = ImageOpsTest.randomImage(seed, w, h, ch);
+            int[] xs = new int[dw + 1], ys = new int[dh + 1];
+            List<Integer> xo = new ArrayList<>(), yo = new ArrayList<>();
+            List<Float> xw = new ArrayList<>(), yw = new ArrayList<>();
+            for (int d = 0; d < dw; d++) {
+                xs[d] = xo.size();
+                for (int k = halves ? 1 : rnd.nextInt(5); k > 0; k--) {
+                    xo.add(rnd.nextInt(w) * ch);
+                    xw.add(halves ? 0.5f : rnd.nextInt(4) == 0 ? odd[rnd.nextInt(odd.length)] : rnd.nextFloat() * 2 - 0.5f);
+                }
+            }
+            xs[dw] = xo.size();
+            for (int d = 0; d < dh; d++) {
+                ys[d] = yo.size();
+                for (int k = halves ? 1 : 1 + rnd.nextInt(4); k > 0; k--) {
+                    yo.add(rnd.nextInt(h) * w * ch);
+                    yw.add(halves ? 1f : rnd.nextInt(6) == 0 ? odd[rnd.nextInt(odd.length)] : rnd.nextFloat());
+                }
+            }
+            ys[dh] = yo.size();
+            int[] xoa = xo.stream().mapToInt(Integer::intValue).toArray(), yoa = yo.stream().mapToInt(Integer::intValue).toArray();
+            float[] xwa = new float[xw.size()], ywa = new float[yw.size()];
+            for (int i = 0; i < xwa.length; i++) xwa[i] = xw.get(i);
+            for (int i = 0; i < ywa.length; i++) ywa[i] = yw.get(i);
+            byte[] expected = new byte[dw * dh * ch], got = new byte[expected.length];
+            ImageResize.areaU8(px, ch, xs, xoa, xwa, ys, yoa, ywa, expected, dw, dh);
+            CpuImage.areaU8(px, ch, xs, xoa, xwa, ys, yoa, ywa, got, dw, dh);
+            assertArrayEquals(expected, got, "areaU8 on arbitrary tables, " + ch + " channels" + (halves ? ", half sums" : ""));
+          }
+        }
+    }
+
     /** A batch of differently sized images with eval-chain tables: shorter side 256, centre crop 224, random mirrors. */
     record Batch(ImageBatch images, int[] xt, int[] yt) {
     }
