@@ -106,6 +106,15 @@ class PrintfTest {
         }
     }
 
+    /** Not a compile-time constant: read by reflection when the kernel is compiled. */
+    static final String FORMAT = String.join(" ", "%2$d", "%1$s", "%3$h", "%<016X", "%4$-6b|%n");
+
+    public static void positional(long[] out) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            System.out.printf(FORMAT, "s" + "t", i - 3, out[i], i % 3 == 0);
+        }
+    }
+
     public static void single(int[] out) {
         System.out.printf("single %d %s%n", out.length, "kernel");
         out[0] = 7;
@@ -237,6 +246,16 @@ class PrintfTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("devices")
+    void positionalArgumentsAndAStaticFinalFormat(Device device) {
+        long[] out = {0, -1, Long.MIN_VALUE, Long.MAX_VALUE, 42, 1L << 35, -7};
+        String expected = jvm(() -> positional(out.clone()));
+        TaskGraph g = new TaskGraph("positional").transferToDevice(Transfer.EVERY_RUN, out)
+                .task("t", PrintfTest::positional, out);
+        assertEquals(expected, onDevice(device, g, true, null, "t", null));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("devices")
     void workItemsPrintInGlobalIdOrder(Device device) {
         int w = 16, h = interpreter(device) ? 4 : 12;
         KernelContext ctx = new KernelContext();
@@ -339,6 +358,27 @@ class PrintfTest {
         assertTrue(wrong.contains("PrintfTest.java:") && wrong.contains("does not fit its arguments [float]"), wrong);
         String err = assertThrows(KernelCompilationException.class, () -> KernelCompiler.emit(method("toErr"), io.kiln.Target.IR)).getMessage();
         assertTrue(err.contains("PrintfTest.java:") && err.contains("only System.out prints"), err);
+    }
+
+    @Test
+    void printInstructionsSurviveTheIrRoundTrip() {
+        for (String k : List.of("everyType", "loopsAndBranches", "grid2d", "parallel2d", "many", "single", "lines")) {
+            io.kiln.ir.KernelIR ir = io.kiln.compiler.FrontEnd.compile(method(k));
+            String text = io.kiln.ir.IrPrinter.print(ir);
+            assertTrue(text.contains("print #0 \""), k + ":\n" + text);
+            io.kiln.ir.KernelIR parsed = io.kiln.ir.IrParser.parse(text);
+            io.kiln.ir.IrVerifier.verify(parsed);
+            assertEquals(text, io.kiln.ir.IrPrinter.print(parsed), k);
+        }
+        // the format's quotes, backslashes, newlines and non-ASCII survive too
+        io.kiln.ir.KernelIR ir = io.kiln.compiler.FrontEnd.compile(method("oddFormat"));
+        String text = io.kiln.ir.IrPrinter.print(ir);
+        assertEquals(text, io.kiln.ir.IrPrinter.print(io.kiln.ir.IrParser.parse(text)));
+        assertTrue(text.contains("\"q\\\"\\\\ \\u00e9 %d\\n\""), text);
+    }
+
+    public static void oddFormat(int[] out) {
+        for (@Parallel int i = 0; i < out.length; i++) System.out.printf("q\"\\ \u00e9 %d\n", i);
     }
 
     @Test
