@@ -606,6 +606,8 @@ public final class OpenClEmitter {
         String fn = switch (m.fn()) {
             case ABS -> "fabs";
             case POW -> helper(t == Type.F32 ? "kiln_pow_f32" : "kiln_pow_f64");
+            // Java's rint in plain arithmetic: PoCL miscompiles rint() of constants (io.kiln.lowering.JavaRint)
+            case RINT -> helper(io.kiln.lowering.JavaRint.openClName(t));
             default -> m.fn().javaName();
         };
         return fn + "(" + String.join(", ", args) + ")";
@@ -751,6 +753,11 @@ public final class OpenClEmitter {
                 boolean f32 = name.endsWith("f32");
                 if (!f32) fp64 = true;
                 yield io.kiln.lowering.JavaMinMax.openClDefinition(name.contains("min"), f32 ? Type.F32 : Type.F64);
+            }
+            case "kiln_rint_f32" -> io.kiln.lowering.JavaRint.openClDefinition(Type.F32);
+            case "kiln_rint_f64" -> {
+                fp64 = true;
+                yield io.kiln.lowering.JavaRint.openClDefinition(Type.F64);
             }
             case "kiln_oob" -> "/* records the first out-of-bounds access of the launch: one compare-and-swap 0 -> 1 of the flag, then its data */\n"
                     + "void kiln_oob(__global int* err, int array, int line, long index, long length) {\n"
