@@ -63,7 +63,7 @@ public final class RangeCheckElimination implements KernelPass {
 
     @Override
     public KernelIR run(KernelIR ir) {
-        return hasChecks(ir) ? eliminate(ir, new Analysis(ir, false)) : ir;
+        return hasChecks(ir) ? eliminate(ir, new Analysis(ir, false, null)) : ir;
     }
 
     /**
@@ -127,10 +127,32 @@ public final class RangeCheckElimination implements KernelPass {
      * when its facts hold, else {@code ir} with its checks: the result is the same, only faster.
      */
     public static Assumed assuming(KernelIR ir) {
+        return assuming(ir, null);
+    }
+
+    /**
+     * As {@link #assuming(KernelIR)}, for launches whose work-group size is exactly {@code local} (one
+     * entry per dimension; {@code null}: unknown): a work-item kernel's {@code localIdx()} is then below
+     * {@code local[0]}, so a local tile's {@code tile[ly * TILE + lx]} is proven inside a
+     * {@code TILE * TILE} array when the group is {@code TILE x TILE}. The host builds this kernel for
+     * the local size of the plan's grid and launches it only with that local size (the fact it checks).
+     */
+    public static Assumed assuming(KernelIR ir, long[] local) {
         if (!hasChecks(ir)) return null;
-        Analysis an = new Analysis(ir, true);
+        Analysis an = new Analysis(ir, true, local == null ? null : local.clone());
         KernelIR out = eliminate(ir, an);
         return out == ir ? null : new Assumed(out, List.copyOf(an.facts));
+    }
+
+    /** The bounds checks left in {@code ir}. */
+    public static int checks(KernelIR ir) {
+        int n = 0;
+        for (Block b : ir.blocks()) {
+            for (Instr i : b.instrs()) {
+                if (i instanceof Instr.CheckIndex) n++;
+            }
+        }
+        return n;
     }
 
     private static KernelIR eliminate(KernelIR ir, Analysis an) {
@@ -182,9 +204,13 @@ public final class RangeCheckElimination implements KernelPass {
          */
         final BitSet positive = new BitSet();
 
-        Analysis(KernelIR ir, boolean assume) {
+        /** The launch's work-group size per dimension, when the kernel is built for one; else {@code null}. */
+        final long[] local;
+
+        Analysis(KernelIR ir, boolean assume, long[] local) {
             this.ir = ir;
             this.assume = assume;
+            this.local = local;
             this.cfg = Cfg.of(ir);
             this.scalarParam = new int[ir.vars().size()];
             java.util.Arrays.fill(scalarParam, -1);
@@ -302,6 +328,12 @@ public final class RangeCheckElimination implements KernelPass {
             Value index = c.index();
             if (index instanceof Const k) return nonNegative(k) && !a.isParameter() && k.longValue() < a.length();
             Var v = (Var) index;
+            if (!a.isParameter()) {
+                // an index whose whole range fits a constant length: ly * TILE + lx under a known group size,
+                // t[p * TILE + lx] under p < Math.min(TILE, ...)
+                long[] r = range(v, block, at, 0, new BitSet());
+                if (r[0] >= 0 && r[1] < a.length()) return true;
+            }
             if (nonNegative(v) && proves(belowLength(v, 0, a, block, at))) return true;
             // an index computed just before the access, in the same block: t = x + k, t = x - k, t = x & k
             Instr d = definitionBefore(v, block, at);
@@ -319,6 +351,149 @@ public final class RangeCheckElimination implements KernelPass {
                 case AND -> kv >= 0 && !a.isParameter() && kv < a.length();
                 default -> false;
             };
+        }
+
+        // ---- value ranges -----------------------------------------------------------------------------
+
+        private static final long[] UNKNOWN = {Long.MIN_VALUE, Long.MAX_VALUE};
+        /** How deep {@link #range} follows definitions: kernels' index expressions are shallow. */
+        private static final int MAX_DEPTH = 24;
+
+        /**
+         * {@code {lo, hi}} with {@code lo <= v <= hi} wherever {@code v} is read at instruction {@code at} of
+         * {@code block} ({@code Long.MIN_VALUE}/{@code MAX_VALUE}: unbounded). A variable's range is the union of
+         * what its assignments give (each evaluated where it is), narrowed by a dominating test {@code v < w}
+         * or {@code v <= w} and by {@link #nonNegative}; a computed range that could leave the variable's type
+         * (the arithmetic could wrap) is unknown. {@code visiting} breaks cycles through loop updates.
+         */
+        long[] range(Value v, int block, int at, int depth, BitSet visiting) {
+            if (v instanceof Const c) return c.type().isFloating() ? UNKNOWN : new long[] {c.longValue(), c.longValue()};
+            Var x = (Var) v;
+            long lo = Long.MAX_VALUE, hi = Long.MIN_VALUE;
+            List<Instr> ds = defs.get(x.id());
+            if (ds.isEmpty() || depth > MAX_DEPTH || visiting.get(x.id())) {
+                lo = Long.MIN_VALUE;
+                hi = Long.MAX_VALUE;
+            } else {
+                visiting.set(x.id());
+                for (Instr d : ds) {
+                    int[] where = position(d);
+                    long[] r = where == null ? UNKNOWN : defRange(d, where[0], where[1], depth + 1, visiting);
+                    lo = Math.min(lo, r[0]);
+                    hi = Math.max(hi, r[1]);
+                }
+                visiting.clear(x.id());
+            }
+            if (lo == Long.MIN_VALUE && nonNegative(x)) lo = 0;
+            hi = Math.min(hi, branchUpper(x, block, at, depth, visiting));
+            return new long[] {lo, hi};
+        }
+
+        /** Block and index of instruction {@code d} (by identity). */
+        private int[] position(Instr d) {
+            for (Block b : ir.blocks()) {
+                List<Instr> in = b.instrs();
+                for (int k = 0; k < in.size(); k++) {
+                    if (in.get(k) == d) return new int[] {b.id(), k};
+                }
+            }
+            return null;
+        }
+
+        /** The range of the value assignment {@code d} (instruction {@code at} of {@code block}) gives. */
+        private long[] defRange(Instr d, int block, int at, int depth, BitSet visiting) {
+            Var dst = DefUse.def(d);
+            long[] r = switch (d) {
+                case Instr.Move m -> range(m.src(), block, at, depth, visiting);
+                case Instr.WorkItem w -> switch (w.query()) {
+                    case LOCAL_ID -> local != null && w.dim() < local.length ? new long[] {0, local[w.dim()] - 1} : new long[] {0, Long.MAX_VALUE};
+                    case LOCAL_SIZE -> local != null && w.dim() < local.length ? new long[] {local[w.dim()], local[w.dim()]}
+                            : new long[] {1, Long.MAX_VALUE};
+                    case GLOBAL_ID, GROUP_ID -> new long[] {0, Long.MAX_VALUE};
+                    case GLOBAL_SIZE, NUM_GROUPS -> new long[] {1, Long.MAX_VALUE};
+                };
+                case Instr.ArrayLength l -> new long[] {0, Long.MAX_VALUE};
+                case Instr.Convert c when c.op() == Conversion.I2L -> range(c.a(), block, at, depth, visiting);
+                case Instr.MathCall m when (m.fn() == io.kiln.ir.MathFunction.MIN || m.fn() == io.kiln.ir.MathFunction.MAX)
+                        && !dst.type().isFloating() -> {
+                    long[] a = range(m.args().get(0), block, at, depth, visiting);
+                    long[] b = range(m.args().get(1), block, at, depth, visiting);
+                    yield m.fn() == io.kiln.ir.MathFunction.MIN ? new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])}
+                            : new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])};
+                }
+                case Instr.Binary b when !dst.type().isFloating() -> binaryRange(b, block, at, depth, visiting);
+                default -> UNKNOWN;
+            };
+            return fits(r, dst.type()) ? r : UNKNOWN;
+        }
+
+        private long[] binaryRange(Instr.Binary b, int block, int at, int depth, BitSet visiting) {
+            if (b.op() == BinOp.AND && (b.b() instanceof Const c && c.longValue() >= 0 || b.a() instanceof Const c2 && c2.longValue() >= 0)) {
+                long k = b.b() instanceof Const c ? c.longValue() : ((Const) b.a()).longValue();
+                return new long[] {0, k}; // x & k is in [0, k] for k >= 0, whatever x is
+            }
+            long[] x = range(b.a(), block, at, depth, visiting);
+            long[] y = range(b.b(), block, at, depth, visiting);
+            if (!finite(x) || !finite(y)) return UNKNOWN;
+            try {
+                return switch (b.op()) {
+                    case ADD -> new long[] {Math.addExact(x[0], y[0]), Math.addExact(x[1], y[1])};
+                    case SUB -> new long[] {Math.subtractExact(x[0], y[1]), Math.subtractExact(x[1], y[0])};
+                    case MUL -> {
+                        long p1 = Math.multiplyExact(x[0], y[0]), p2 = Math.multiplyExact(x[0], y[1]);
+                        long p3 = Math.multiplyExact(x[1], y[0]), p4 = Math.multiplyExact(x[1], y[1]);
+                        yield new long[] {Math.min(Math.min(p1, p2), Math.min(p3, p4)), Math.max(Math.max(p1, p2), Math.max(p3, p4))};
+                    }
+                    default -> UNKNOWN;
+                };
+            } catch (ArithmeticException e) {
+                return UNKNOWN;
+            }
+        }
+
+        private static boolean finite(long[] r) {
+            return r[0] != Long.MIN_VALUE && r[1] != Long.MAX_VALUE;
+        }
+
+        /** Whether every value of {@code r} is representable in {@code t}: then the computation did not wrap. */
+        private static boolean fits(long[] r, io.kiln.ir.Type t) {
+            if (t == io.kiln.ir.Type.I64) return true; // unbounded ends stay unbounded; finite ones came from exact arithmetic
+            boolean loOk = r[0] == Long.MIN_VALUE || r[0] >= Integer.MIN_VALUE;
+            boolean hiOk = r[1] == Long.MAX_VALUE || r[1] <= Integer.MAX_VALUE;
+            return loOk && hiOk;
+        }
+
+        /**
+         * The smallest upper bound of {@code x} that a dominating test gives at instruction {@code at} of
+         * {@code block}: an edge where {@code x < w} (then {@code hi(w) - 1}) or {@code x <= w} ({@code hi(w)})
+         * holds leads to a dominator of it, with no assignment to {@code x} in between.
+         */
+        private long branchUpper(Var x, int block, int at, int depth, BitSet visiting) {
+            long best = Long.MAX_VALUE;
+            if (depth > MAX_DEPTH) return best;
+            for (int s = block; s != Cfg.NONE; s = cfg.idom(s)) {
+                List<Integer> preds = cfg.predecessors(s);
+                if (preds.size() != 1 || preds.get(0) == s) continue;
+                int h = preds.get(0);
+                if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br) || br.ifTrue() == br.ifFalse()) continue;
+                CmpOp holds = br.ifTrue() == s ? br.op() : negate(br.op());
+                if (holds == null) continue;
+                Value w;
+                long minus;
+                if ((holds == CmpOp.LT || holds == CmpOp.LE) && br.a().equals(x)) {
+                    w = br.b();
+                    minus = holds == CmpOp.LT ? 1 : 0;
+                } else if ((holds == CmpOp.GT || holds == CmpOp.GE) && br.b().equals(x)) {
+                    w = br.a();
+                    minus = holds == CmpOp.GT ? 1 : 0;
+                } else {
+                    continue;
+                }
+                if (assignedBetween(x, s, block, at)) continue;
+                long[] r = range(w, h, ir.blocks().get(h).instrs().size(), depth + 1, visiting);
+                if (r[1] != Long.MAX_VALUE) best = Math.min(best, r[1] - minus);
+            }
+            return best;
         }
 
         /** A proof of {@code v < length(a) - slack}: by the kernel's own code ({@code fact} null), or given a host fact. */

@@ -1308,7 +1308,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
         long k0 = System.nanoTime();
         // the kernel without the checks that the host proves for these arguments, when it can
-        io.kiln.spi.CompiledKernel kernel = p.lease.kernelFor(a);
+        io.kiln.spi.CompiledKernel kernel = p.lease.kernelFor(a, p.geometry.local());
         boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(kernel.ir());
         rs.launching = t;
         Issued e;
