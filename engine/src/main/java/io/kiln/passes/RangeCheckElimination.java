@@ -72,8 +72,38 @@ public final class RangeCheckElimination implements KernelPass {
      * {@code param} ({@code scalar} false) or the value of scalar parameter {@code param} ({@code scalar}
      * true), and {@code array} is an array parameter. Parameters are numbered as in Java.
      */
-    public record LengthFact(boolean scalar, int param, int array, long offset) {
+    /** A fact about a launch's arguments that the host checks before launching a kernel built assuming it. */
+    public sealed interface HostFact permits LengthFact, ProductFact {
         /** Whether the fact holds for {@code args}, the launch's arguments in Java parameter order. */
+        boolean holds(Object[] args);
+    }
+
+    /**
+     * {@code value(a) * value(b) <= length(array)} for scalar parameters {@code a} and {@code b} that the
+     * kernel never assigns and array parameter {@code array}: the fact behind a row-major
+     * {@code x[r * cols + c]} under {@code r < rows} and {@code c < cols} (then the index is at most
+     * {@code rows * cols - 1}, and neither the product nor the sum can wrap). Computed exactly on the host.
+     */
+    public record ProductFact(int a, int b, int array) implements HostFact {
+        @Override
+        public boolean holds(Object[] args) {
+            long x = LengthFact.scalarValue(args[a]), y = LengthFact.scalarValue(args[b]);
+            try {
+                return Math.multiplyExact(x, y) <= LengthFact.length(args[array]);
+            } catch (ArithmeticException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "arg" + a + " * arg" + b + " <= length(arg" + array + ")";
+        }
+    }
+
+    public record LengthFact(boolean scalar, int param, int array, long offset) implements HostFact {
+        /** Whether the fact holds for {@code args}, the launch's arguments in Java parameter order. */
+        @Override
         public boolean holds(Object[] args) {
             long bound = scalar ? scalarValue(args[param]) : length(args[param]);
             long length = length(args[array]);
@@ -107,14 +137,14 @@ public final class RangeCheckElimination implements KernelPass {
      * @param ir    the kernel, with the checks its own code proves already removed
      * @param facts what the host must check before launching {@code ir}; every fact must hold
      */
-    public record Assumed(KernelIR ir, List<LengthFact> facts) {
+    public record Assumed(KernelIR ir, List<HostFact> facts) {
         public Assumed {
             facts = List.copyOf(facts);
         }
 
         /** Whether every fact holds for {@code args}, the launch's arguments in Java parameter order. */
         public boolean holds(Object[] args) {
-            for (LengthFact f : facts) {
+            for (HostFact f : facts) {
                 if (!f.holds(args)) return false;
             }
             return true;
@@ -193,7 +223,7 @@ public final class RangeCheckElimination implements KernelPass {
         /** Whether checks may be removed under {@link LengthFact}s the host checks ({@link #assuming}). */
         final boolean assume;
         /** The facts the removed checks need, in the order found. */
-        final java.util.LinkedHashSet<LengthFact> facts = new java.util.LinkedHashSet<>();
+        final java.util.LinkedHashSet<HostFact> facts = new java.util.LinkedHashSet<>();
         /** The Java parameter index of each scalar parameter's variable, by variable id; -1 for others. */
         final int[] scalarParam;
         /** Variables proven non-negative wherever they are read. */
@@ -328,6 +358,7 @@ public final class RangeCheckElimination implements KernelPass {
             Value index = c.index();
             if (index instanceof Const k) return nonNegative(k) && !a.isParameter() && k.longValue() < a.length();
             Var v = (Var) index;
+            if (assume && a.isParameter() && !a.isOffHeap() && rowMajor(v, a, block, at)) return true;
             if (!a.isParameter()) {
                 // an index whose whole range fits a constant length: ly * TILE + lx under a known group size,
                 // t[p * TILE + lx] under p < Math.min(TILE, ...)
@@ -351,6 +382,58 @@ public final class RangeCheckElimination implements KernelPass {
                 case AND -> kv >= 0 && !a.isParameter() && kv < a.length();
                 default -> false;
             };
+        }
+
+        // ---- row-major indices under scalar guards (host fact: rows * cols <= length) ---------------------
+
+        /**
+         * Whether {@code t}, the index of an access of parameter {@code a} at instruction {@code at} of
+         * {@code block}, is {@code x * s + y} computed in that block with {@code 0 <= x < A} and
+         * {@code 0 <= y < s} for scalar parameters {@code A} and {@code s} (dominating tests, no assignment
+         * to {@code x} or {@code y} after the multiplication): then the host fact {@code A * s <= a.length}
+         * proves it, and is recorded.
+         */
+        private boolean rowMajor(Var t, ArrayRef a, int block, int at) {
+            List<Instr> in = ir.blocks().get(block).instrs();
+            if (!(definitionBefore(t, block, at) instanceof Instr.Binary add) || add.op() != BinOp.ADD || t.type() != io.kiln.ir.Type.I32) return false;
+            int addAt = in.indexOf(add);
+            for (int order = 0; order < 2; order++) {
+                if (!((order == 0 ? add.a() : add.b()) instanceof Var u) || !((order == 0 ? add.b() : add.a()) instanceof Var y)) continue;
+                if (!(definitionBefore(u, block, addAt) instanceof Instr.Binary mul) || mul.op() != BinOp.MUL) continue;
+                int mulAt = in.indexOf(mul);
+                for (int side = 0; side < 2; side++) {
+                    if (!((side == 0 ? mul.a() : mul.b()) instanceof Var x) || !((side == 0 ? mul.b() : mul.a()) instanceof Var s)) continue;
+                    int sParam = scalarParam[s.id()];
+                    if (sParam < 0 || !defs.get(s.id()).isEmpty()) continue;
+                    if (!(nonNegative(x) || range(x, block, mulAt, 0, new BitSet())[0] >= 0)
+                            || !(nonNegative(y) || range(y, block, addAt, 0, new BitSet())[0] >= 0)) continue;
+                    if (assigns(in, x, mulAt + 1, at) || assigns(in, y, mulAt + 1, at)) continue;
+                    int rows = scalarBound(x, block, at);
+                    if (rows < 0 || scalarBound(y, block, at) != sParam) continue;
+                    facts.add(new ProductFact(rows, sParam, a.paramIndex()));
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The Java index of a scalar parameter {@code A} (never assigned) with a dominating test
+         * {@code x < A} and no assignment to {@code x} between it and instruction {@code at} of {@code block};
+         * -1 when there is none.
+         */
+        private int scalarBound(Var x, int block, int at) {
+            for (int s = block; s != Cfg.NONE; s = cfg.idom(s)) {
+                List<Integer> preds = cfg.predecessors(s);
+                if (preds.size() != 1 || preds.get(0) == s) continue;
+                if (!(ir.blocks().get(preds.get(0)).terminator() instanceof Terminator.Branch br) || br.ifTrue() == br.ifFalse()) continue;
+                CmpOp holds = br.ifTrue() == s ? br.op() : negate(br.op());
+                Value w = holds == CmpOp.LT && br.a().equals(x) ? br.b() : holds == CmpOp.GT && br.b().equals(x) ? br.a() : null;
+                if (!(w instanceof Var wv) || scalarParam[wv.id()] < 0 || !defs.get(wv.id()).isEmpty()) continue;
+                if (assignedBetween(x, s, block, at)) continue;
+                return scalarParam[wv.id()];
+            }
+            return -1;
         }
 
         // ---- value ranges -----------------------------------------------------------------------------
@@ -405,13 +488,17 @@ public final class RangeCheckElimination implements KernelPass {
             Var dst = DefUse.def(d);
             long[] r = switch (d) {
                 case Instr.Move m -> range(m.src(), block, at, depth, visiting);
-                case Instr.WorkItem w -> switch (w.query()) {
-                    case LOCAL_ID -> local != null && w.dim() < local.length ? new long[] {0, local[w.dim()] - 1} : new long[] {0, Long.MAX_VALUE};
-                    case LOCAL_SIZE -> local != null && w.dim() < local.length ? new long[] {local[w.dim()], local[w.dim()]}
-                            : new long[] {1, Long.MAX_VALUE};
-                    case GLOBAL_ID, GROUP_ID -> new long[] {0, Long.MAX_VALUE};
-                    case GLOBAL_SIZE, NUM_GROUPS -> new long[] {1, Long.MAX_VALUE};
-                };
+                // io.kiln.Grid keeps every global size within 0 .. Integer.MAX_VALUE, so ids are below it
+                case Instr.WorkItem w -> {
+                    long l = local != null && w.dim() < local.length ? local[w.dim()] : -1;
+                    yield switch (w.query()) {
+                        case LOCAL_ID -> new long[] {0, l > 0 ? l - 1 : Integer.MAX_VALUE - 1};
+                        case LOCAL_SIZE -> l > 0 ? new long[] {l, l} : new long[] {1, Integer.MAX_VALUE};
+                        case GLOBAL_ID -> new long[] {0, Integer.MAX_VALUE - 1};
+                        case GROUP_ID -> new long[] {0, l > 0 ? (Integer.MAX_VALUE - 1) / l : Integer.MAX_VALUE - 1};
+                        case GLOBAL_SIZE, NUM_GROUPS -> new long[] {0, Integer.MAX_VALUE};
+                    };
+                }
                 case Instr.ArrayLength l -> new long[] {0, Long.MAX_VALUE};
                 case Instr.Convert c when c.op() == Conversion.I2L -> range(c.a(), block, at, depth, visiting);
                 case Instr.MathCall m when (m.fn() == io.kiln.ir.MathFunction.MIN || m.fn() == io.kiln.ir.MathFunction.MAX)

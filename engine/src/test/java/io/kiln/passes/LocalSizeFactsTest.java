@@ -113,6 +113,11 @@ class LocalSizeFactsTest {
             RangeCheckElimination.Assumed none = RangeCheckElimination.assuming(ir, null);
             assertFalse(none != null && localChecks(none.ir()).isEmpty(), k + ": an unknown group keeps them");
         }
+        // with the group size, the transpose's global accesses go too, under rows * cols <= length facts
+        RangeCheckElimination.Assumed t = RangeCheckElimination.assuming(ir("transpose"), new long[] {TILE, TILE});
+        assertEquals(0, RangeCheckElimination.checks(t.ir()), IrPrinter.print(t.ir()));
+        assertEquals(java.util.List.of(new RangeCheckElimination.ProductFact(3, 4, 1), new RangeCheckElimination.ProductFact(4, 3, 2)),
+                t.facts());
         RangeCheckElimination.Assumed far = RangeCheckElimination.assuming(ir("oneTooFar"), new long[] {TILE, TILE});
         String left = far == null ? localChecks(ir("oneTooFar")) : localChecks(far.ir());
         assertEquals(1, left.lines().count(), "tile[ly * TILE + lx + 1] keeps its check, the store is proven:\n" + left);
@@ -160,6 +165,17 @@ class LocalSizeFactsTest {
             plan.withGrid("t", grid).run();
         }
         assertArrayEquals(want, out);
+        // rows * cols <= length(in) is the host fact of the transpose's global accesses: break it and the
+        // checked build runs, and reports the first access past the array
+        float[] shortIn = new float[m * n - 1];
+        TaskGraph t2 = new TaskGraph("transpose-short").transferToDevice(Transfer.EVERY_RUN, shortIn, out)
+                .task("t", LocalSizeFactsTest::transpose, new KernelContext(), shortIn, out, m, n);
+        try (ExecutionPlan plan = t2.plan(Devices.get("opencl:0"))) {
+            plan.withGrid("t", grid);
+            KernelIndexOutOfBoundsException e = assertThrows(KernelIndexOutOfBoundsException.class, plan::run);
+            assertEquals("in", e.arrayName());
+            assertEquals(m * n - 1, e.index());
+        }
         // a real violation under the same group size is still reported, with Java's line
         float[] o = new float[TILE * TILE];
         TaskGraph bad = new TaskGraph("far").transferToDevice(Transfer.EVERY_RUN, o).task("t", LocalSizeFactsTest::oneTooFar, new KernelContext(), o);
