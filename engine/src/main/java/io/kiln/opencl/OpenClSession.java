@@ -291,9 +291,12 @@ final class OpenClSession implements DeviceSession {
         long[] sizes;
         long[] local;
         long[][] range;
+        /** Whether the kernel prints (takes the print buffer last): looked up once, not per launch. */
+        final boolean prints;
 
         LaunchState(KernelIR ir, int argCount) {
             what = "running " + ir.displayName();
+            prints = io.kiln.spi.PrintBuffer.prints(ir);
             values = new Object[argCount];
             kinds = new ScalarKind[argCount];
             int i = 0;
@@ -757,7 +760,7 @@ final class OpenClSession implements DeviceSession {
         // A checked launch is tracked by the read of its error record enqueued after it (trackChecked).
         boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
         if (checked) values[v] = boundsRecord(); // the last kernel parameter, kiln_err
-        boolean prints = io.kiln.spi.PrintBuffer.prints(ir);
+        boolean prints = st.prints;
         if (prints) values[checked ? v + 1 : v] = printBuffer(geometry.printing().bufferBytes()); // kiln_print, after kiln_err
         boolean evented = recordTimestamps || offHeapArgs || !wait.isEmpty() || lazyRun >= 63;
         // a checked launch's native event, where needed, is its record read's (trackChecked); the launch
