@@ -93,6 +93,13 @@ public final class FrontEnd {
         int inlineDepth;
         int inlineCount;
         int privateArrays;
+        /** printf call sites ({@link Instr.Print#site()}) and varargs arrays so far. */
+        int printSites;
+        int printArrays;
+        /** Whether the kernel takes a KernelContext: printf records then carry the global ids. */
+        boolean workItemKernel;
+        /** Whether the top-level call being inlined is inside the innermost {@code @Parallel} loop. */
+        boolean callInInnermostLoop;
         /** The kernel method's source file: a bounds check in a helper of the same file keeps its own line. */
         String kernelSourceFile;
 
@@ -304,6 +311,7 @@ public final class FrontEnd {
                     + "use one or the other");
         }
         session.callStack.push(cls.thisClass().asInternalName() + "." + method.getName() + desc);
+        session.workItemKernel = hasContext;
         t.translate(refs);
 
         List<io.kiln.ir.Reduction> reductions = new ArrayList<>();
