@@ -296,14 +296,9 @@ final class CpuKernel implements CompiledKernel {
                     throw new IllegalArgumentException(ir.displayName() + ": local size " + local[d] + " in dimension " + d
                             + " is out of range: use 1 to " + Integer.MAX_VALUE);
                 }
-                if (global[d] % local[d] != 0) {
-                    throw new IllegalArgumentException(ir.displayName() + ": the global size " + global[d] + " in dimension "
-                            + d + " is not a multiple of the local size " + local[d] + ": work-groups must be whole. Round the grid up to "
-                            + ((global[d] + local[d] - 1) / local[d] * local[d])
-                            + " and skip the extra work-items in the kernel (if (i >= n) return;)");
-                }
                 l[d] = local[d];
             }
+            LaunchGeometry.requireWholeGroups(ir.displayName(), global, local, ir.hasBarriers());
             return l;
         }
         if (groups != null && global[0] > 0) {
