@@ -191,6 +191,97 @@ public final class Linalg implements AutoCloseable {
         }
     }
 
+    // ---- batched products, matrix-vector ------------------------------------------------------------------
+
+    private static final int[] BATCH_SCALARS = {0, 1, 2, 3, 4, 5, 7, 9, 10, 12, 14};
+
+    /**
+     * A strided batch in one launch: {@code C[q] = alpha * op(A[q]) * op(B[q]) + beta * C[q]} for
+     * {@code q < batch}, matrix {@code q} of each array at {@code q * stride} ({@link Matmul#batchStrides};
+     * by default the stored matrices follow each other). {@link Gemm#sgemmStridedBatched}'s contract;
+     * each product has {@link Gemm#sgemm}'s precision.
+     *
+     * @throws IllegalArgumentException if a shape, stride or array length is wrong, or two C matrices overlap
+     */
+    public RunResult.TaskRun matmulBatched(float[] a, float[] b, float[] c, int batch, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int[] strides = options.strides(m, n, k);
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc,
+                GemmShapes.stridedOffsets(strides, batch), batch);
+        return run("sgemmStridedBatched", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.sgemmStridedBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
+                .task(TASK, Gemm::sgemmStridedBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
+                        b, ldb, (float) options.beta(), c, ldc, strides, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS,
+                new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc, batch});
+    }
+
+    /** {@code C[q] = A[q] * B[q]} for {@code q < batch}, the packed matrices one after another in each array. */
+    public RunResult.TaskRun matmulBatched(float[] a, float[] b, float[] c, int batch, int m, int n, int k) {
+        return matmulBatched(a, b, c, batch, m, n, k, Matmul.DEFAULT);
+    }
+
+    /**
+     * A batch with each matrix at its own offset, in one launch: product {@code q} reads A at
+     * {@code offsets[3q]}, B at {@code offsets[3q + 1]} and updates C at {@code offsets[3q + 2]}
+     * ({@link Gemm#sgemmBatched}; batch strides in {@code options} are ignored).
+     *
+     * @throws IllegalArgumentException if a shape, offset or array length is wrong, or two C matrices overlap
+     */
+    public RunResult.TaskRun matmulBatched(float[] a, float[] b, float[] c, int[] offsets, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int batch = offsets.length / 3;
+        if (offsets.length % 3 != 0) {
+            throw new IllegalArgumentException("matmulBatched: offsets holds A, B and C of each product, 3 per product; got " + offsets.length);
+        }
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc, offsets, batch);
+        return run("sgemmBatched", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.sgemmBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
+                .task(TASK, Gemm::sgemmBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
+                        b, ldb, (float) options.beta(), c, ldc, offsets, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS,
+                new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc, batch});
+    }
+
+    /** {@code y = A * x}: A is {@code m x n} row-major and packed, x has {@code n} elements, y has {@code m}. */
+    public RunResult.TaskRun matvec(float[] a, float[] x, float[] y, int m, int n) {
+        return matvec(a, x, y, m, n, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code y = alpha * op(A) * x + beta * y} ({@link MatVec#sgemv}) with the transpose of A, the scales and
+     * A's leading dimension from {@code options}: A is stored {@code m x n}; op(A) = A^T
+     * ({@link Matmul#transposeA()}) takes {@code m} elements of x and gives {@code n} of y.
+     *
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     */
+    public RunResult.TaskRun matvec(float[] a, float[] x, float[] y, int m, int n, Matmul options) {
+        if (options.transB()) throw new IllegalArgumentException("matvec: x is a vector, it has no transpose; use transposeA() for y = A^T x");
+        boolean trans = options.transA();
+        int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
+        GemmShapes.checkGemv(trans, m, n, a.length, lda, x.length, 1, y.length, 1);
+        float alpha = (float) options.alpha(), beta = (float) options.beta();
+        return run("sgemv", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.sgemv")
+                .transferToDevice(Transfer.EVERY_RUN, a, x, y)
+                .task(TASK, MatVec::sgemv, trans, m, n, alpha, a, lda, x, 1, beta, y, 1)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 3, 5, 8}, new Object[] {trans, m, n, alpha, lda, beta});
+    }
+
+    /**
+     * The outer-product update {@code A += alpha * x * y^T} ({@link MatVec#sger}): x has {@code m} elements,
+     * y has {@code n}, A is {@code m x n} row-major and packed.
+     *
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public RunResult.TaskRun outer(float[] x, float[] y, float[] a, int m, int n, float alpha) {
+        int lda = Math.max(1, n);
+        GemmShapes.checkGer(m, n, x.length, 1, y.length, 1, a.length, lda);
+        return run("sger", new Object[] {x, y, a}, () -> new TaskGraph("Linalg.sger")
+                .transferToDevice(Transfer.EVERY_RUN, x, y, a)
+                .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)
+                .transferToHost(Transfer.EVERY_RUN, a), new int[] {0, 1, 2, 8}, new Object[] {m, n, alpha, lda});
+    }
+
     // ---- row-wise operations ------------------------------------------------------------------------------
 
     private static final int[] ROW_SCALARS = {2, 3};
