@@ -282,6 +282,119 @@ public final class Linalg implements AutoCloseable {
                 .transferToHost(Transfer.EVERY_RUN, a), new int[] {0, 1, 2, 8}, new Object[] {m, n, alpha, lda});
     }
 
+    // ---- elementwise --------------------------------------------------------------------------------------
+
+    /**
+     * {@code y[i] = op(x[i])} for {@code i < n} ({@link Elementwise#unary}): {@code args} are the op's
+     * {@link Unary#arity()} parameters, e.g. {@code unary(x, y, n, Unary.CLAMP, 0, 6)} or
+     * {@code unary(x, y, n, Unary.RELU)}. {@code y} may be {@code x}. Precision: {@link Elementwise}.
+     *
+     * @throws IllegalArgumentException if an array is shorter than {@code n} or {@code args} has the wrong count
+     */
+    public RunResult.TaskRun unary(float[] x, float[] y, int n, Unary op, float... args) {
+        float[] pq = parameters(op, args);
+        if (n < 0 || x.length < n || y.length < n) {
+            throw new IllegalArgumentException("unary " + op + ": n=" + n + " elements, x has " + x.length + ", y has " + y.length);
+        }
+        int code = op.code();
+        float p = pq[0], q = pq[1];
+        // In place (y == x) is its own plan: a plan's bindings name each array it was built with once.
+        return run(x == y ? "unary-in-place" : "unary", x == y ? new Object[] {x} : new Object[] {x, y}, () -> new TaskGraph("Linalg.unary")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, Elementwise::unary, code, p, q, x, y, n)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 5}, new Object[] {code, p, q, n});
+    }
+
+    /**
+     * {@code y[i] = op(x[i])} on off-heap arrays; otherwise as {@link #unary(float[], float[], int, Unary, float...)}.
+     *
+     * @throws IllegalArgumentException if an array is shorter than {@code n} or {@code args} has the wrong count
+     */
+    public RunResult.TaskRun unary(FloatArray x, FloatArray y, long n, Unary op, float... args) {
+        float[] pq = parameters(op, args);
+        if (n < 0 || x.length() < n || y.length() < n) {
+            throw new IllegalArgumentException("unary " + op + ": n=" + n + " elements, x has " + x.length() + ", y has " + y.length());
+        }
+        return runOnce(new TaskGraph("Linalg.unary")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, Elementwise::unary, op.code(), pq[0], pq[1], x, y, n)
+                .transferToHost(Transfer.EVERY_RUN, y));
+    }
+
+    /**
+     * {@code y = op(a, b)} elementwise on a {@code rows x cols} tensor, b broadcast as {@code broadcast}
+     * says ({@link Elementwise#binary}): e.g. {@code binary(x, bias, y, rows, cols, Broadcast.ROW, Binary.ADD)}.
+     * {@code y} may be {@code a}. Bit for bit Java's float arithmetic on every device.
+     *
+     * @throws IllegalArgumentException if an array is too short for the shape and broadcast
+     */
+    public RunResult.TaskRun binary(float[] a, float[] b, float[] y, int rows, int cols, Broadcast broadcast, Binary op) {
+        checkBinary(op, broadcast, rows, cols, a.length, b.length, y.length);
+        int code = op.code(), bc = broadcast.code();
+        boolean inPlace = y == a || y == b || a == b;
+        Object[] data = inPlace ? distinct(a, b, y) : new Object[] {a, b, y};
+        return run(inPlace ? "binary-aliased-" + aliasing(a, b, y) : "binary", data, () -> new TaskGraph("Linalg.binary")
+                .transferToDevice(Transfer.EVERY_RUN, distinct(a, b))
+                .task(TASK, Elementwise::binary, code, a, b, y, rows, cols, bc)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 4, 5, 6}, new Object[] {code, rows, cols, bc});
+    }
+
+    /**
+     * {@code y = op(a, b)} on off-heap tensors; otherwise as
+     * {@link #binary(float[], float[], float[], int, int, Broadcast, Binary)}.
+     *
+     * @throws IllegalArgumentException if an array is too short for the shape and broadcast
+     */
+    public RunResult.TaskRun binary(FloatArray a, FloatArray b, FloatArray y, int rows, int cols, Broadcast broadcast, Binary op) {
+        checkBinary(op, broadcast, rows, cols, a.length(), b.length(), y.length());
+        return runOnce(new TaskGraph("Linalg.binary")
+                .transferToDevice(Transfer.EVERY_RUN, distinct(a, b))
+                .task(TASK, Elementwise::binary, op.code(), a, b, y, rows, cols, broadcast.code())
+                .transferToHost(Transfer.EVERY_RUN, y));
+    }
+
+    /** The parameters {@code {p, q}} of {@code op}, checked against its arity. */
+    private static float[] parameters(Unary op, float[] args) {
+        if (args.length != op.arity()) {
+            throw new IllegalArgumentException("unary " + op + " takes " + op.arity() + " parameter(s), got " + args.length
+                    + (op == Unary.CLAMP ? " (CLAMP: lo, hi)" : op == Unary.SCALE ? " (SCALE: the factor)" : op == Unary.LEAKY_RELU ? " (LEAKY_RELU: the slope)" : ""));
+        }
+        return new float[] {args.length > 0 ? args[0] : 0f, args.length > 1 ? args[1] : 0f};
+    }
+
+    private static void checkBinary(Binary op, Broadcast broadcast, int rows, int cols, long a, long b, long y) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("binary " + op + ": rows and cols must not be negative, got " + rows + " x " + cols);
+        long n = (long) rows * cols, nb = broadcast.length(rows, cols);
+        if (a < n || y < n || b < nb) {
+            throw new IllegalArgumentException("binary " + op + ": a " + rows + " x " + cols + " tensor needs " + n + " elements in a and y and "
+                    + nb + " in b (broadcast " + broadcast + "); they have " + a + ", " + y + " and " + b);
+        }
+    }
+
+    /** The arrays among {@code arrays}, each once, in order. */
+    private static Object[] distinct(Object... arrays) {
+        java.util.List<Object> out = new java.util.ArrayList<>();
+        for (Object o : arrays) {
+            boolean seen = false;
+            for (Object p : out) seen |= p == o;
+            if (!seen) out.add(o);
+        }
+        return out.toArray();
+    }
+
+    /** Which of a, b, y are the same array, as a cache key suffix. */
+    private static String aliasing(Object a, Object b, Object y) {
+        return (a == b ? "ab" : "") + (y == a ? "ya" : "") + (y == b ? "yb" : "");
+    }
+
+    /** Runs a one-task graph once in a plan of its own (off-heap arrays: see the class comment). */
+    private RunResult.TaskRun runOnce(TaskGraph graph) {
+        checkOpen();
+        try (ExecutionPlan plan = graph.plan(runtime, device())) {
+            return plan.run().task(TASK);
+        }
+    }
+
     // ---- row-wise operations ------------------------------------------------------------------------------
 
     private static final int[] ROW_SCALARS = {2, 3};
