@@ -395,6 +395,39 @@ public final class Linalg implements AutoCloseable {
         }
     }
 
+    // ---- reductions along an axis ------------------------------------------------------------------------
+
+    /**
+     * {@code y = op(x)} along {@code axis} of a {@code rows x cols} tensor ({@link AxisReductions#reduce}):
+     * axis 1 reduces each row ({@code rows} outputs), axis 0 each column ({@code cols} outputs), e.g.
+     * {@code reduce(x, colMeans, rows, cols, 0, Reduction.MEAN)}. Precision and NaN rules:
+     * {@link AxisReductions}.
+     *
+     * @throws IllegalArgumentException if the axis is not 0 or 1 or an array is too short
+     */
+    public RunResult.TaskRun reduce(float[] x, float[] y, int rows, int cols, int axis, Reduction op) {
+        CpuAxisReductions.check(op.code(), x.length, y.length, rows, cols, axis);
+        int code = op.code();
+        return run("reduce", new Object[] {x, y}, () -> new TaskGraph("Linalg.reduce")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, AxisReductions::reduce, code, x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 3, 4, 5}, new Object[] {code, rows, cols, axis});
+    }
+
+    /**
+     * {@code y} = the index of the largest element along {@code axis} ({@link AxisReductions#argmax}): the
+     * first on ties, the first NaN if there is one.
+     *
+     * @throws IllegalArgumentException if the axis is not 0 or 1 or an array is too short
+     */
+    public RunResult.TaskRun argmax(float[] x, int[] y, int rows, int cols, int axis) {
+        CpuAxisReductions.check(0, x.length, y.length, rows, cols, axis);
+        return run("argmax", new Object[] {x, y}, () -> new TaskGraph("Linalg.argmax")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, AxisReductions::argmax, x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {2, 3, 4}, new Object[] {rows, cols, axis});
+    }
+
     // ---- row-wise operations ------------------------------------------------------------------------------
 
     private static final int[] ROW_SCALARS = {2, 3};
