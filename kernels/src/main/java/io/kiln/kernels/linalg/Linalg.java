@@ -428,6 +428,42 @@ public final class Linalg implements AutoCloseable {
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {2, 3, 4}, new Object[] {rows, cols, axis});
     }
 
+    // ---- convolution --------------------------------------------------------------------------------------
+
+    /**
+     * 2-D convolution of NCHW tensors ({@link Conv}): x is {@code n x c x h x wd}, w is {@code k x c x r x s},
+     * bias has {@code k} elements ({@code null}: none), y is {@code n x k x p x q} with p and q from
+     * {@link Conv2d#outHeight}/{@link Conv2d#outWidth}. {@link Conv2d.Algorithm#AUTO} runs the unrolled
+     * direct kernel for 3 x 3 and im2col + gemm otherwise. Each call builds its plan (kernels stay built).
+     *
+     * @return the task that did the arithmetic: the direct kernel, or the batched product of the im2col path
+     * @throws IllegalArgumentException if a shape, option or array length is wrong
+     */
+    public RunResult.TaskRun conv2d(float[] x, float[] w, float[] bias, float[] y, int n, int c, int h, int wd, int k, int r, int s,
+                                    Conv2d options) {
+        float[] b = bias != null ? bias : new float[Math.max(1, k)];
+        options.check(n, c, h, wd, k, r, s, x.length, w.length, b.length, y.length);
+        int p = options.outHeight(h, r), q = options.outWidth(wd, s);
+        int[] g = options.geometry(r, s);
+        Conv2d.Algorithm algorithm = options.algorithm() == Conv2d.Algorithm.AUTO
+                ? (r == 3 && s == 3 ? Conv2d.Algorithm.DIRECT : Conv2d.Algorithm.IM2COL) : options.algorithm();
+        TaskGraph graph = new TaskGraph("Linalg.conv2d").transferToDevice(Transfer.EVERY_RUN, x, w, b, g);
+        if (algorithm == Conv2d.Algorithm.DIRECT) {
+            if (r == 3 && s == 3) graph.task(TASK, Conv::conv2d3x3, x, w, b, y, n, c, h, wd, k, p, q, g);
+            else graph.task(TASK, Conv::conv2d, x, w, b, y, n, c, h, wd, k, p, q, g);
+        } else {
+            int crs = c * r * s, pq = p * q;
+            float[] patches = new float[Math.max(1, n * crs * pq)];
+            int[] strides = {0, crs * pq, k * pq};
+            graph.transferToDevice(Transfer.EVERY_RUN, strides)
+                    .task("im2col", Conv::im2col, x, patches, n, c, h, wd, r, s, p, q, g)
+                    .task("bias", Conv::fillBias, b, y, n, k, pq)
+                    .task(TASK, Gemm::sgemmStridedBatched, false, false, k, pq, crs, 1f, w, crs, patches, pq, 1f, y, pq,
+                            strides, n);
+        }
+        return runOnce(graph.transferToHost(Transfer.EVERY_RUN, y));
+    }
+
     // ---- row-wise operations ------------------------------------------------------------------------------
 
     private static final int[] ROW_SCALARS = {2, 3};
