@@ -170,21 +170,12 @@ public final class CpuGemm {
             }
             return;
         }
-        int per = (int) Math.max(1, SERIAL_WORK / work);
-        List<RecursiveAction> tasks = new ArrayList<>();
-        for (int lo = 0; lo < batch; lo += per) {
-            int from = lo, to = Math.min(batch, lo + per);
-            tasks.add(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    for (int q = from; q < to; q++) {
-                        VectorSgemm.block(transA, transB, k, alpha, a, offsets[3 * q], lda, b, offsets[3 * q + 1], ldb, beta, c,
-                                offsets[3 * q + 2], ldc, 0, m, 0, n);
-                    }
-                }
-            });
-        }
-        ForkJoinTask.invokeAll(tasks);
+        CpuRanges.run(batch, Math.max(1, SERIAL_WORK / work), (from, to) -> {
+            for (int q = (int) from; q < to; q++) {
+                VectorSgemm.block(transA, transB, k, alpha, a, offsets[3 * q], lda, b, offsets[3 * q + 1], ldb, beta, c,
+                        offsets[3 * q + 2], ldc, 0, m, 0, n);
+            }
+        });
     }
 
     /** One block of C: rows {@code [i0, i1)}, columns {@code [j0, j1)}. */

@@ -1,16 +1,11 @@
 package io.kiln.kernels.linalg;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
-
 /**
  * The {@code cpu} variant of {@link MatVec#sgemv}: bit for bit the reference (each output summed in the
  * same order with the same roundings), but with A read row by row in both cases. For op(A) = A each
  * output is one row's dot product; for op(A) = A^T the reference walks a column of A per output (a
  * stride of {@code lda} floats), so this variant keeps a block of partial sums and adds row after row
- * of A into it, a contiguous loop that C2 vectorises. Blocks are fork-join tasks of the caller's pool.
+ * of A into it, a contiguous loop that C2 vectorises. Blocks run on the caller's pool ({@link CpuRanges}).
  */
 public final class CpuMatVec {
     /** Outputs per task (the partial sums of a transposed block stay in L1). */
@@ -32,18 +27,13 @@ public final class CpuMatVec {
             MatVec.sgemv(trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
             return;
         }
-        List<RecursiveAction> tasks = new ArrayList<>();
-        for (int lo = 0; lo < rows; lo += BLOCK) {
-            int from = lo, to = Math.min(rows, lo + BLOCK);
-            tasks.add(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    if (trans) columns(m, from, to, alpha, a, lda, x, incx, beta, y, incy);
-                    else rows(n, from, to, alpha, a, lda, x, incx, beta, y, incy);
-                }
-            });
-        }
-        ForkJoinTask.invokeAll(tasks);
+        CpuRanges.run(rows, BLOCK, (from, to) -> {
+            for (int lo = (int) from; lo < to; lo += BLOCK) {
+                int hi = (int) Math.min(to, lo + BLOCK);
+                if (trans) columns(m, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
+                else rows(n, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
+            }
+        });
     }
 
     /** Outputs {@code [j0, j1)} of {@code y = alpha * A^T x + beta * y}, A read row by row. */

@@ -5,11 +5,7 @@ import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -32,36 +28,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class AxisReductionsTest {
     private static final long SEED = 8_675_309;
-    private static KilnRuntime reference;
-
-    @BeforeAll
-    static void referenceRuntime() {
-        reference = KilnRuntime.create().useVariants(false);
-    }
-
-    @AfterAll
-    static void close() {
-        reference.close();
-    }
-
     @TestFactory
     List<DynamicNode> onEveryDevice() {
         System.out.println("[reduce] seed " + SEED);
-        List<DynamicNode> nodes = new ArrayList<>();
-        for (Device d : Devices.list()) {
-            List<DynamicNode> tests = new ArrayList<>();
-            for (boolean variants : d.backend() == Backend.CPU ? new boolean[] {true, false} : new boolean[] {false}) {
-                String how = variants ? " (variant)" : " (reference)";
-                KilnRuntime rt = variants ? KilnRuntime.shared() : reference;
-                Device dev = variants ? d : reference.device(d.id());
-                for (int axis = 0; axis < 2; axis++) {
-                    int ax = axis;
-                    tests.add(DynamicTest.dynamicTest("axis " + axis + how, () -> run(rt, dev, variants, ax)));
-                }
-            }
-            nodes.add(DynamicContainer.dynamicContainer(d.id(), tests));
-        }
-        return nodes;
+        return OnDevices.tests(OnDevices.of("axis 0", (OnDevices.Body) t -> run(t, 0), "axis 1", (OnDevices.Body) t -> run(t, 1)));
     }
 
     /** A tensor whose lines along {@code axis} exercise the edge cases. */
@@ -95,7 +65,10 @@ class AxisReductionsTest {
         return x;
     }
 
-    private static void run(KilnRuntime rt, Device d, boolean variant, int axis) {
+    private static void run(OnDevices.Target t, int axis) {
+        KilnRuntime rt = t.runtime();
+        Device d = t.device();
+        boolean variant = t.variants();
         boolean slow = d.id().startsWith("ptx-interpreter");
         int[][] shapes = slow ? new int[][] {{1, 1}, {9, 13}, {13, 9}}
                 : new int[][] {{1, 1}, {1, 13}, {13, 1}, {9, 13}, {257, 129}, {1000, 37}, {3, 2053}, {2053, 3}};

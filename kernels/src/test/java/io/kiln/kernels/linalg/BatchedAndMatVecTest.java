@@ -5,11 +5,7 @@ import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -33,36 +29,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class BatchedAndMatVecTest {
     private static final long SEED = 31_337;
-    private static KilnRuntime reference;
-
-    @BeforeAll
-    static void referenceRuntime() {
-        reference = KilnRuntime.create().useVariants(false);
-    }
-
-    @AfterAll
-    static void close() {
-        reference.close();
-    }
-
     @TestFactory
     List<DynamicNode> onEveryDevice() {
         System.out.println("[batched] seed " + SEED);
-        List<DynamicNode> nodes = new ArrayList<>();
-        for (Device d : Devices.list()) {
-            List<DynamicNode> tests = new ArrayList<>();
-            for (boolean variants : d.backend() == Backend.CPU ? new boolean[] {true, false} : new boolean[] {false}) {
-                String how = variants ? " (variant)" : " (reference)";
-                KilnRuntime rt = variants ? KilnRuntime.shared() : reference;
-                Device dev = variants ? d : reference.device(d.id());
-                tests.add(DynamicTest.dynamicTest("strided batch" + how, () -> strided(rt, dev, variants)));
-                tests.add(DynamicTest.dynamicTest("offset batch" + how, () -> offsets(rt, dev, variants)));
-                tests.add(DynamicTest.dynamicTest("gemv" + how, () -> gemv(rt, dev, variants)));
-                tests.add(DynamicTest.dynamicTest("outer" + how, () -> outer(rt, dev)));
-            }
-            nodes.add(DynamicContainer.dynamicContainer(d.id(), tests));
-        }
-        return nodes;
+        return OnDevices.tests(OnDevices.of("strided batch", (OnDevices.Body) BatchedAndMatVecTest::strided,
+                "offset batch", (OnDevices.Body) BatchedAndMatVecTest::offsets, "gemv", (OnDevices.Body) BatchedAndMatVecTest::gemv,
+                "outer", (OnDevices.Body) BatchedAndMatVecTest::outer));
     }
 
     private static boolean slow(Device d) {
@@ -95,7 +67,10 @@ class BatchedAndMatVecTest {
         assertEquals(variant ? "Cpu" + name + " (Java variant)" : name, run.implementation());
     }
 
-    private static void strided(KilnRuntime rt, Device d, boolean variant) {
+    private static void strided(OnDevices.Target t) {
+        KilnRuntime rt = t.runtime();
+        Device d = t.device();
+        boolean variant = t.variants();
         for (int[] c : batchCases(d)) {
             int batch = c[0], gap = c[6];
             GemmCheck[] g = new GemmCheck[batch];
@@ -128,7 +103,10 @@ class BatchedAndMatVecTest {
         }
     }
 
-    private static void offsets(KilnRuntime rt, Device d, boolean variant) {
+    private static void offsets(OnDevices.Target t) {
+        KilnRuntime rt = t.runtime();
+        Device d = t.device();
+        boolean variant = t.variants();
         for (int[] c : batchCases(d)) {
             int batch = c[0];
             GemmCheck[] g = new GemmCheck[batch];
@@ -154,7 +132,10 @@ class BatchedAndMatVecTest {
         }
     }
 
-    private static void gemv(KilnRuntime rt, Device d, boolean variant) {
+    private static void gemv(OnDevices.Target target) {
+        KilnRuntime rt = target.runtime();
+        Device d = target.device();
+        boolean variant = target.variants();
         int[][] shapes = slow(d) ? new int[][] {{1, 1}, {7, 13}} : new int[][] {{1, 1}, {7, 13}, {300, 257}, {1031, 600}, {64, 2053}};
         SplittableRandom rnd = new SplittableRandom(SEED + 1);
         try (Linalg la = Linalg.on(rt, d)) {
@@ -192,7 +173,9 @@ class BatchedAndMatVecTest {
         }
     }
 
-    private static void outer(KilnRuntime rt, Device d) {
+    private static void outer(OnDevices.Target t) {
+        KilnRuntime rt = t.runtime();
+        Device d = t.device();
         int[][] shapes = slow(d) ? new int[][] {{1, 1}, {5, 3}} : new int[][] {{1, 1}, {5, 3}, {67, 129}, {300, 31}};
         SplittableRandom rnd = new SplittableRandom(SEED + 2);
         try (Linalg la = Linalg.on(rt, d)) {

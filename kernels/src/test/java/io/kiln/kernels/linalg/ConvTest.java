@@ -5,11 +5,7 @@ import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -31,18 +27,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class ConvTest {
     private static final long SEED = 2_718_281;
-    private static KilnRuntime reference;
-
-    @BeforeAll
-    static void referenceRuntime() {
-        reference = KilnRuntime.create().useVariants(false);
-    }
-
-    @AfterAll
-    static void close() {
-        reference.close();
-    }
-
     /** n, c, h, w, k, r, s, strideH, strideW, padH, padW, dilH, dilW. */
     private static final int[][] CASES = {
             {1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1},
@@ -58,23 +42,18 @@ class ConvTest {
     @TestFactory
     List<DynamicNode> onEveryDevice() {
         System.out.println("[conv] seed " + SEED);
-        List<DynamicNode> nodes = new ArrayList<>();
-        for (Device d : Devices.list()) {
-            List<DynamicNode> tests = new ArrayList<>();
-            for (boolean variants : d.backend() == Backend.CPU ? new boolean[] {true, false} : new boolean[] {false}) {
-                String how = variants ? " (variants)" : " (references)";
-                KilnRuntime rt = variants ? KilnRuntime.shared() : reference;
-                Device dev = variants ? d : reference.device(d.id());
-                for (Conv2d.Algorithm a : Conv2d.Algorithm.values()) {
-                    tests.add(DynamicTest.dynamicTest(a + how, () -> run(rt, dev, a, variants)));
-                }
-            }
-            nodes.add(DynamicContainer.dynamicContainer(d.id(), tests));
+        Object[] bodies = new Object[2 * Conv2d.Algorithm.values().length];
+        for (Conv2d.Algorithm a : Conv2d.Algorithm.values()) {
+            bodies[2 * a.ordinal()] = a.toString();
+            bodies[2 * a.ordinal() + 1] = (OnDevices.Body) t -> run(t, a);
         }
-        return nodes;
+        return OnDevices.tests(OnDevices.of(bodies));
     }
 
-    private static void run(KilnRuntime rt, Device d, Conv2d.Algorithm algorithm, boolean variants) {
+    private static void run(OnDevices.Target target, Conv2d.Algorithm algorithm) {
+        KilnRuntime rt = target.runtime();
+        Device d = target.device();
+        boolean variants = target.variants();
         boolean slow = d.id().startsWith("ptx-interpreter");
         SplittableRandom rnd = new SplittableRandom(SEED + algorithm.ordinal());
         double worst = 0;

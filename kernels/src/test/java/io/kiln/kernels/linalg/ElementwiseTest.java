@@ -6,11 +6,7 @@ import io.kiln.Devices;
 import io.kiln.FloatArray;
 import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -41,35 +37,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ElementwiseTest {
     private static final long SEED = 515_151;
     private static final EnumSet<Unary> EXACT = EnumSet.of(Unary.SCALE, Unary.CLAMP, Unary.RELU, Unary.LEAKY_RELU, Unary.SQRT);
-    private static KilnRuntime reference;
-
-    @BeforeAll
-    static void referenceRuntime() {
-        reference = KilnRuntime.create().useVariants(false);
-    }
-
-    @AfterAll
-    static void close() {
-        reference.close();
-    }
-
     @TestFactory
     List<DynamicNode> onEveryDevice() {
         System.out.println("[elementwise] seed " + SEED);
-        List<DynamicNode> nodes = new ArrayList<>();
-        for (Device d : Devices.list()) {
-            List<DynamicNode> tests = new ArrayList<>();
-            for (boolean variants : d.backend() == Backend.CPU ? new boolean[] {true, false} : new boolean[] {false}) {
-                String how = variants ? " (variant)" : " (reference)";
-                KilnRuntime rt = variants ? KilnRuntime.shared() : reference;
-                Device dev = variants ? d : reference.device(d.id());
-                tests.add(DynamicTest.dynamicTest("unary" + how, () -> unary(rt, dev, variants)));
-                tests.add(DynamicTest.dynamicTest("binary with broadcasting" + how, () -> binary(rt, dev, variants)));
-                tests.add(DynamicTest.dynamicTest("off-heap" + how, () -> offHeap(rt, dev, variants)));
-            }
-            nodes.add(DynamicContainer.dynamicContainer(d.id(), tests));
-        }
-        return nodes;
+        return OnDevices.tests(OnDevices.of("unary", (OnDevices.Body) ElementwiseTest::unary,
+                "binary with broadcasting", (OnDevices.Body) ElementwiseTest::binary, "off-heap", (OnDevices.Body) ElementwiseTest::offHeap));
     }
 
     private static boolean slow(Device d) {
@@ -102,7 +74,10 @@ class ElementwiseTest {
         assertEquals(variant ? "Cpu" + name + " (Java variant)" : name, run.implementation());
     }
 
-    private static void unary(KilnRuntime rt, Device d, boolean variant) {
+    private static void unary(OnDevices.Target t) {
+        KilnRuntime rt = t.runtime();
+        Device d = t.device();
+        boolean variant = t.variants();
         int[] sizes = slow(d) ? new int[] {1, EDGES.length + 7} : new int[] {1, EDGES.length + 7, 1031, 65_537};
         SplittableRandom rnd = new SplittableRandom(SEED);
         boolean exactEverywhere = d.backend() == Backend.CPU;
@@ -137,7 +112,10 @@ class ElementwiseTest {
         }
     }
 
-    private static void binary(KilnRuntime rt, Device d, boolean variant) {
+    private static void binary(OnDevices.Target t) {
+        KilnRuntime rt = t.runtime();
+        Device d = t.device();
+        boolean variant = t.variants();
         int[][] shapes = slow(d) ? new int[][] {{1, 1}, {5, 7}} : new int[][] {{1, 1}, {5, 7}, {33, 257}, {1031, 3}};
         SplittableRandom rnd = new SplittableRandom(SEED + 1);
         try (Linalg la = Linalg.on(rt, d)) {
@@ -174,7 +152,10 @@ class ElementwiseTest {
         }
     }
 
-    private static void offHeap(KilnRuntime rt, Device d, boolean variant) {
+    private static void offHeap(OnDevices.Target t) {
+        KilnRuntime rt = t.runtime();
+        Device d = t.device();
+        boolean variant = t.variants();
         int n = slow(d) ? 37 : 10_007, rows = slow(d) ? 37 : 10_007 / 1, cols = 1;
         SplittableRandom rnd = new SplittableRandom(SEED + 2);
         float[] x = input(rnd, n), bias = input(rnd, 13);

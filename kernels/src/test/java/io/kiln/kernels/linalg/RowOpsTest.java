@@ -3,11 +3,7 @@ package io.kiln.kernels.linalg;
 import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.KilnRuntime;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -30,32 +26,14 @@ class RowOpsTest {
     @TestFactory
     List<DynamicNode> rowOpsOnEveryDevice() {
         System.out.println("[rowops] seed " + SEED);
-        List<DynamicNode> nodes = new ArrayList<>();
-        for (Device d : Devices.list()) {
-            List<DynamicNode> tests = new ArrayList<>();
-            for (boolean variants : d.backend() == io.kiln.Backend.CPU ? new boolean[] {true, false} : new boolean[] {false}) {
-                String how = variants ? " (variant)" : " (reference)";
-                KilnRuntime rt = variants ? KilnRuntime.shared() : reference;
-                Device dev = variants ? d : reference.device(d.id());
-                for (String op : new String[] {"softmax", "logSoftmax", "layerNorm", "rmsNorm"}) {
-                    tests.add(DynamicTest.dynamicTest(op + how, () -> run(rt, dev, op, variants)));
-                }
-            }
-            nodes.add(DynamicContainer.dynamicContainer(d.id(), tests));
+        Object[] bodies = new Object[8];
+        String[] ops = {"softmax", "logSoftmax", "layerNorm", "rmsNorm"};
+        for (int i = 0; i < ops.length; i++) {
+            String op = ops[i];
+            bodies[2 * i] = op;
+            bodies[2 * i + 1] = (OnDevices.Body) t -> run(t.runtime(), t.device(), op, t.variants());
         }
-        return nodes;
-    }
-
-    private static KilnRuntime reference;
-
-    @BeforeAll
-    static void referenceRuntime() {
-        reference = KilnRuntime.create().useVariants(false);
-    }
-
-    @AfterAll
-    static void close() {
-        reference.close();
+        return OnDevices.tests(OnDevices.of(bodies));
     }
 
     /** A matrix whose rows exercise the edge cases; {@code rows >= 8}. */
