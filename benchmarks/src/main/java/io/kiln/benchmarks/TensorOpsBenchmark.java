@@ -48,7 +48,7 @@ public class TensorOpsBenchmark {
         public int cols;
         @Param({"2"})
         public int threads;
-        float[] x, y, gamma, beta, bias;
+        float[] x, y, z, copy, gamma, beta, bias;
         ExecutionPlan softmax, layerNorm, chain;
         JavaThreads pool;
 
@@ -57,6 +57,8 @@ public class TensorOpsBenchmark {
             int n = rows * cols;
             x = SaxpyBenchmark.random(1, n);
             y = new float[n];
+            z = new float[n];                                      // the chain's own output (it reads it back)
+            copy = new float[n];                                   // the copy's own output
             gamma = SaxpyBenchmark.random(2, cols);
             beta = SaxpyBenchmark.random(3, cols);
             bias = SaxpyBenchmark.random(4, cols);
@@ -65,14 +67,14 @@ public class TensorOpsBenchmark {
             softmax = new TaskGraph("softmax").task("op", RowOps::softmax, x, y, rows, cols).plan(cpu);
             layerNorm = new TaskGraph("layerNorm").task("op", RowOps::layerNorm, x, gamma, beta, y, rows, cols, 1e-5f).plan(cpu);
             chain = new TaskGraph("chain")
-                    .task("add", Elementwise::binary, Binary.ADD.code(), x, bias, y, rows, cols, Broadcast.ROW.code())
-                    .task("relu", Elementwise::unary, Unary.RELU.code(), 0f, 0f, y, y, n)
-                    .task("scale", Elementwise::unary, Unary.SCALE.code(), 0.5f, 0f, y, y, n)
+                    .task("add", Elementwise::binary, Binary.ADD.code(), x, bias, z, rows, cols, Broadcast.ROW.code())
+                    .task("relu", Elementwise::unary, Unary.RELU.code(), 0f, 0f, z, z, n)
+                    .task("scale", Elementwise::unary, Unary.SCALE.code(), 0.5f, 0f, z, z, n)
                     .plan(cpu);
             chain.run();
             for (int i = 0; i < n; i++) {
                 float e = 0.5f * Math.max(x[i] + bias[i % cols], 0f);
-                if (Float.compare(e, y[i]) != 0) throw new IllegalStateException("chain: y[" + i + "] = " + y[i] + ", expected " + e);
+                if (Float.compare(e, z[i]) != 0) throw new IllegalStateException("chain: z[" + i + "] = " + z[i] + ", expected " + e);
             }
         }
 
@@ -88,7 +90,7 @@ public class TensorOpsBenchmark {
     /** The bound: {@code y = x} by a plain loop on {@code threads} threads, each a contiguous part. */
     @Benchmark
     public float[] copyTwoThreads(Tensors t) {
-        float[] x = t.x, y = t.y;
+        float[] x = t.x, y = t.copy;
         int n = x.length, parts = t.pool.threads();
         t.pool.run(p -> {
             int from = (int) ((long) n * p / parts), to = (int) ((long) n * (p + 1) / parts);

@@ -7,7 +7,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * The {@code cpu} variants of {@link Elementwise}: the op is chosen once per part of the range instead of
- * per element, and each exact op runs as its own plain loop, which C2 vectorises; the transcendental ones
+ * per element, and each exact op runs as its own plain loop, which C2 vectorises (clamp, relu and leaky
+ * relu, which it does not, with the Vector API: {@link VectorElementwise}); the transcendental ones
  * call {@link Elementwise#apply} per element (their cost is the function, not the loop). Every element is
  * computed by the same Java expression as in the reference, so results are bit for bit the same. Parts
  * run on the caller's fork-join pool ({@link CpuRanges}). Off-heap arrays are staged through a small
@@ -56,6 +57,7 @@ public final class CpuElementwise {
 
     /** {@code y[yo + i] = f(x[xo + i])} for {@code i < len}: one loop per op. */
     private static void unary(int op, float p, float q, float[] x, int xo, float[] y, int yo, int len) {
+        if (CpuGemm.vectorized() && VectorElementwise.unary(op, p, q, x, xo, y, yo, len)) return;
         switch (op) {
             case 0 -> {
                 for (int i = 0; i < len; i++) y[yo + i] = p * x[xo + i];
