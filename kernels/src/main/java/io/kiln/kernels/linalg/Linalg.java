@@ -16,10 +16,14 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Linear algebra as calls rather than graphs: each call runs one operation on this facade's device
- * and returns what ran. Every operation takes its arrays first (inputs, then the output), then its
- * shape, then its options: {@code matmul(a, b, c, m, n, k[, options])}, {@code softmax(x, y, rows, cols)},
- * {@code layerNorm(x, gamma, beta, y, rows, cols, eps)}:
+ * Linear algebra and tensor operations as calls rather than graphs: each call runs one operation on this
+ * facade's device and returns what ran. Every operation takes its arrays first (inputs, then the output),
+ * then its shape, then its options: {@code matmul(a, b, c, m, n, k[, options])},
+ * {@code matmulBatched(a, b, c, batch, m, n, k[, options])}, {@code matvec(a, x, y, m, n[, options])},
+ * {@code outer(x, y, a, m, n, alpha)}, {@code unary(x, y, n, op, params...)},
+ * {@code binary(a, b, y, rows, cols, broadcast, op)}, {@code reduce(x, y, rows, cols, axis, op)},
+ * {@code argmax(x, y, rows, cols, axis)}, {@code conv2d(x, w, bias, y, n, c, h, wd, k, r, s, options)},
+ * {@code softmax(x, y, rows, cols)}, {@code layerNorm(x, gamma, beta, y, rows, cols, eps)}:
  * <pre>{@code
  * Linalg.shared().matmul(a, b, c, m, n, k);                          // C = A * B on Devices.auto()
  * try (Linalg gpu = Linalg.on(Devices.get("opencl:0"))) {
@@ -33,7 +37,8 @@ import java.util.function.Supplier;
  * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays build a plan per call
  * instead (kernels stay built), since their owners may close them. On {@code cpu} the engine runs the operations' cpu variants
  * ({@link CpuGemm}); {@link RunResult.TaskRun#implementation()} says what ran.
- * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}:
+ * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}, {@link MatVec},
+ * {@link Elementwise}, {@link AxisReductions}, {@link Conv} and {@link RowOps}, e.g.
  * {@code graph.task("mm", Gemm::sgemm, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n)}.
  * <p>Calls are thread-safe; calls of one operation on one facade run one at a time.
  */
