@@ -50,6 +50,7 @@ public final class GemmShapes {
             throw new IllegalArgumentException("gemm batch: " + batch + " products need " + 3L * batch
                     + " offsets (A, B and C of each), the array has " + offsets.length);
         }
+        if (batch == 0) return;                                                    // nothing is read or written
         check(transA, transB, m, n, k, aLength, lda, bLength, ldb, cLength, ldc);
         long[][] spans = new long[batch][];
         for (int q = 0; q < batch; q++) {

@@ -370,7 +370,7 @@ public final class Linalg implements AutoCloseable {
     private static void checkBinary(Binary op, Broadcast broadcast, int rows, int cols, long a, long b, long y) {
         if (rows < 0 || cols < 0) throw new IllegalArgumentException("binary " + op + ": rows and cols must not be negative, got " + rows + " x " + cols);
         long n = (long) rows * cols, nb = broadcast.length(rows, cols);
-        if (a < n || y < n || b < nb) {
+        if (a < n || y < n || (n > 0 && b < nb)) {
             throw new IllegalArgumentException("binary " + op + ": a " + rows + " x " + cols + " tensor needs " + n + " elements in a and y and "
                     + nb + " in b (broadcast " + broadcast + "); they have " + a + ", " + y + " and " + b);
         }

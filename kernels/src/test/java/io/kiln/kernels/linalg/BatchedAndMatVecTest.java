@@ -205,6 +205,9 @@ class BatchedAndMatVecTest {
         assertTrue(e.getMessage().contains("overlap"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> la.matmulBatched(new float[8], new float[8], new float[8], 3, 2, 2, 2));
         assertTrue(e.getMessage().contains("product 2"), e.getMessage());
+        float[] untouched = {5f};
+        la.matmulBatched(new float[0], new float[0], untouched, 0, 2, 2, 2);          // an empty batch reads and writes nothing
+        assertEquals(5f, untouched[0]);
         e = assertThrows(IllegalArgumentException.class, () -> la.matvec(new float[6], new float[2], new float[3], 2, 3));
         assertTrue(e.getMessage().contains("gemv: x (3 elements at stride 1) needs 3 elements, its array has 2"), e.getMessage());
         la.close();

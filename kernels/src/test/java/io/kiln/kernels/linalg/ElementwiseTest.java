@@ -266,6 +266,8 @@ class ElementwiseTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> la.binary(new float[6], new float[2], new float[6], 2, 3, Broadcast.ROW, Binary.ADD));
         assertTrue(e.getMessage().contains("needs 6 elements in a and y and 3 in b (broadcast ROW)"), e.getMessage());
+        la.binary(new float[0], new float[0], new float[0], 0, 5, Broadcast.ROW, Binary.ADD);   // an empty tensor needs no bias
+        la.unary(new float[0], new float[0], 0, Unary.RELU);
         la.close();
     }
 }
