@@ -1,0 +1,123 @@
+package io.kiln.spark;
+
+import io.kiln.kernels.tabular.Preprocessor;
+import io.kiln.kernels.tabular.TableStatistics;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.param.StringArrayParam;
+import org.apache.spark.ml.util.DefaultParamsWritable;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The common part of Kiln's tabular estimators ({@link KilnStandardScaler}, {@link KilnMinMaxScaler},
+ * {@link KilnImputer}): numeric input columns, fitted by one distributed statistics pass into a
+ * {@link Preprocessor} whose text form the model keeps. See {@link StatisticsPass} for how the
+ * partitions' statistics merge.
+ *
+ * @param <M> the model a fit gives
+ */
+public abstract class KilnTabularEstimator<M extends KilnTabularModel<M>> extends Estimator<M>
+        implements KilnColumnParams, DefaultParamsWritable {
+    private static final long serialVersionUID = 1L;
+
+    private final String uid;
+    private final Holder params;
+
+    /** An estimator with the given unique id and default parameters. */
+    protected KilnTabularEstimator(String uid) {
+        this.uid = uid;
+        this.params = new Holder(this);
+    }
+
+    /** The settings of the preprocessor this estimator fits, for {@code columns} columns. */
+    protected abstract Preprocessor.Builder settings(int columns);
+
+    /** A model of this estimator's kind holding the fitted preprocessor text {@code state}. */
+    protected abstract M newModel(String uid, String state);
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @Override
+    public StringArrayParam inputCols() {
+        return params.inputCols;
+    }
+
+    @Override
+    public StringArrayParam outputCols() {
+        return params.outputCols;
+    }
+
+    @Override
+    public Param<String> device() {
+        return params.device;
+    }
+
+    @Override
+    public IntParam batchRows() {
+        return params.batchRows;
+    }
+
+    /** Sets the input columns (numeric). */
+    public KilnTabularEstimator<M> setInputCols(String... cols) {
+        set(params.inputCols, cols);
+        return this;
+    }
+
+    /** Sets the output columns, one per input. */
+    public KilnTabularEstimator<M> setOutputCols(String... cols) {
+        set(params.outputCols, cols);
+        return this;
+    }
+
+    /** Sets the device: a Kiln device id or {@value KilnExecutor#AUTO}. */
+    public KilnTabularEstimator<M> setDevice(String device) {
+        set(params.device, device);
+        return this;
+    }
+
+    /** Sets the rows per columnar batch. */
+    public KilnTabularEstimator<M> setBatchRows(int rows) {
+        set(params.batchRows, (Object) rows);
+        return this;
+    }
+
+    /** The input schema with one non-null double column per output appended; checks the input columns. */
+    @Override
+    public StructType transformSchema(StructType schema) {
+        Batches.checkColumns(getClass().getSimpleName(), schema, getInputCols(), getOutputCols(), false);
+        return Batches.appendColumns(schema, getOutputCols(), DataTypes.DoubleType, false);
+    }
+
+    /**
+     * Fits the statistics of the input columns over the whole dataset (null and NaN are missing): one
+     * Spark job computing per-partition statistics on the executors and merging them with
+     * {@code treeAggregate}, plus one distributed sort per column when exact quantiles are needed.
+     */
+    @Override
+    public M fit(Dataset<?> dataset) {
+        StructType schema = dataset.schema();
+        transformSchema(schema);
+        int[] idx = Batches.checkColumns(getClass().getSimpleName(), schema, getInputCols(), getOutputCols(), false);
+        JavaRDD<Row> rows = dataset.toDF().javaRDD();
+        TableStatistics statistics = StatisticsPass.statistics(rows, idx, getDevice(), getBatchRows());
+        Preprocessor.Builder settings = settings(idx.length);
+        double[][] quantiles = StatisticsPass.needsQuantiles(settings) ? StatisticsPass.allQuantiles(rows, idx, statistics) : null;
+        M model = newModel(uid, StatisticsPass.preprocessorText(settings, statistics, quantiles));
+        copyValues(model, ParamMap.empty());
+        return model.setParent(this);
+    }
+
+    @Override
+    public Estimator<M> copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
+}
