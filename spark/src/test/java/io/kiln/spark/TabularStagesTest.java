@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * batch and applied with {@code transform(cpu, DoubleColumns, ...)}.
  */
 class TabularStagesTest {
-    static final int ROWS = 30_011;
+    static final int ROWS = 20_011;
     static final String[] X = {"a", "b", "c"};
     static final String[] Y = {"a_out", "b_out", "c_out"};
 
