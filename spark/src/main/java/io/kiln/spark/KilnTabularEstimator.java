@@ -106,8 +106,10 @@ public abstract class KilnTabularEstimator<M extends KilnTabularModel<M>> extend
     public M fit(Dataset<?> dataset) {
         StructType schema = dataset.schema();
         transformSchema(schema);
-        int[] idx = Batches.checkColumns(getClass().getSimpleName(), schema, getInputCols(), getOutputCols(), false);
-        JavaRDD<Row> rows = dataset.toDF().javaRDD();
+        String[] cols = getInputCols();
+        // only the input columns cross from Spark's rows into Java objects
+        JavaRDD<Row> rows = dataset.toDF().select(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length)).javaRDD();
+        int[] idx = java.util.stream.IntStream.range(0, cols.length).toArray();
         TableStatistics statistics = StatisticsPass.statistics(rows, idx, getDevice(), getBatchRows());
         Preprocessor.Builder settings = settings(idx.length);
         double[][] quantiles = StatisticsPass.needsQuantiles(settings) ? StatisticsPass.allQuantiles(rows, idx, statistics) : null;
