@@ -14,6 +14,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -30,20 +31,26 @@ final class Batches {
      * order, computed one batch at a time as the result is iterated.
      */
     static Iterator<Row> map(Iterator<Row> rows, int batchRows, Function<List<Row>, List<Row>> process) {
+        return map(rows, batchRows, Batches::next, process);
+    }
+
+    /** {@link #map(Iterator, int, Function)} for any row type, with {@code take} cutting the batches. */
+    static <R> Iterator<R> map(Iterator<R> rows, int batchRows, BiFunction<Iterator<R>, Integer, List<R>> take,
+                               Function<List<R>, List<R>> process) {
         return new Iterator<>() {
-            private Iterator<Row> out = Collections.emptyIterator();
+            private Iterator<R> out = Collections.emptyIterator();
 
             @Override
             public boolean hasNext() {
                 while (!out.hasNext()) {
                     if (!rows.hasNext()) return false;
-                    out = process.apply(Batches.next(rows, batchRows)).iterator();
+                    out = process.apply(take.apply(rows, batchRows)).iterator();
                 }
                 return true;
             }
 
             @Override
-            public Row next() {
+            public R next() {
                 if (!hasNext()) throw new NoSuchElementException();
                 return out.next();
             }
@@ -69,6 +76,20 @@ final class Batches {
             }
         }
         return v;
+    }
+
+    /**
+     * Each row of {@code batch} with its {@code k} values of the column-major {@code values}
+     * ({@code n} rows) appended by {@code append}.
+     */
+    static <R> List<R> appendAll(List<R> batch, double[] values, int n, int k, BiFunction<R, Object[], R> append) {
+        List<R> rows = new ArrayList<>(n);
+        Object[] extra = new Object[k];
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < k; c++) extra[c] = values[c * n + r];
+            rows.add(append.apply(batch.get(r), extra));
+        }
+        return rows;
     }
 
     /** {@code row} with {@code extra} values appended. */

@@ -108,9 +108,13 @@ public abstract class KilnTabularEstimator<M extends KilnTabularModel<M>> extend
         transformSchema(schema);
         String[] cols = getInputCols();
         // only the input columns cross from Spark's rows into Java objects
-        JavaRDD<Row> rows = dataset.toDF().select(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length)).javaRDD();
+        Dataset<Row> inputs = dataset.toDF().select(cols[0], java.util.Arrays.copyOfRange(cols, 1, cols.length));
         int[] idx = java.util.stream.IntStream.range(0, cols.length).toArray();
-        TableStatistics statistics = StatisticsPass.statistics(rows, idx, getDevice(), getBatchRows());
+        JavaRDD<Row> rows = inputs.javaRDD();
+        TableStatistics statistics = InternalRows.available(inputs)
+                ? StatisticsPass.statistics(InternalRows.rows(inputs),
+                        new StatisticsPass.InternalReader(idx, InternalRows.types(inputs.schema(), idx)), getDevice(), getBatchRows())
+                : StatisticsPass.statistics(rows, new StatisticsPass.RowReader(idx), getDevice(), getBatchRows());
         Preprocessor.Builder settings = settings(idx.length);
         double[][] quantiles = StatisticsPass.needsQuantiles(settings) ? StatisticsPass.allQuantiles(rows, idx, statistics) : null;
         M model = newModel(uid, StatisticsPass.preprocessorText(settings, statistics, quantiles));

@@ -3,6 +3,7 @@ package io.kiln.spark;
 import io.kiln.Device;
 import io.kiln.kernels.tabular.DoubleColumns;
 import io.kiln.kernels.tabular.Preprocessor;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.IntParam;
@@ -14,10 +15,11 @@ import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -131,6 +133,20 @@ public abstract class KilnTabularModel<M extends KilnTabularModel<M>> extends Mo
         int[] idx = Batches.checkColumns(getClass().getSimpleName(), dataset.schema(), getInputCols(), getOutputCols(), false);
         String text = state, deviceId = getDevice();
         int batchRows = getBatchRows();
+        if (InternalRows.available(dataset)) {
+            DataType[] types = InternalRows.types(dataset.schema(), idx);
+            JavaRDD<InternalRow> rows = InternalRows.rows(dataset).mapPartitions(it -> {
+                Device device = KilnExecutor.get().deviceFor(deviceId);
+                Preprocessor p = Preprocessor.parse(text);
+                return Batches.map(it, batchRows, InternalRows::next, batch -> {
+                    int n = batch.size(), k = idx.length;
+                    DoubleColumns in = DoubleColumns.wrap(InternalRows.columns(batch, idx, types), n, k);
+                    p.transform(device, in, in);
+                    return Batches.appendAll(batch, in.values(), n, k, InternalRows::append);
+                });
+            });
+            return InternalRows.frame(dataset, rows, out);
+        }
         return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
             Device device = KilnExecutor.get().deviceFor(deviceId);
             Preprocessor p = Preprocessor.parse(text);  // one per task: a Preprocessor is not thread-safe
@@ -142,14 +158,7 @@ public abstract class KilnTabularModel<M extends KilnTabularModel<M>> extends Mo
         int n = batch.size(), k = idx.length;
         DoubleColumns in = DoubleColumns.wrap(Batches.columns(batch, idx), n, k);
         p.transform(device, in, in);  // in place: the input copy is ours
-        double[] v = in.values();
-        List<Row> rows = new ArrayList<>(n);
-        Object[] extra = new Object[k];
-        for (int r = 0; r < n; r++) {
-            for (int c = 0; c < k; c++) extra[c] = v[c * n + r];
-            rows.add(Batches.append(batch.get(r), extra));
-        }
-        return rows;
+        return Batches.appendAll(batch, in.values(), n, k, Batches::append);
     }
 
     @Override

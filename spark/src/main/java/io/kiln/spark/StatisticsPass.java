@@ -8,8 +8,11 @@ import io.kiln.kernels.tabular.TableStatistics;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.DataType;
 import scala.Tuple2;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -34,21 +37,75 @@ final class StatisticsPass {
     /** The quantiles a preprocessor's text form keeps per column when its settings need them. */
     static final double[] QUANTILES = {0.25, 0.5, 0.75};
 
-    /** The merged statistics of fields {@code idx} of {@code rows} (null and NaN are missing). */
-    static TableStatistics statistics(JavaRDD<Row> rows, int[] idx, String device, int batchRows) {
-        String empty = TableStatistics.empty(idx.length).toText();
-        String merged = rows.mapPartitions(it -> Collections.singletonList(partition(it, idx, device, batchRows)).iterator())
+    /**
+     * How a partition's rows become column-major float64 batches: {@link Row}s or Spark's internal
+     * rows (see {@link InternalRows}); null and NaN are missing.
+     *
+     * @param <R> the row type
+     */
+    interface Reader<R> extends Serializable {
+        /** The number of columns read. */
+        int columns();
+
+        /** Up to {@code n} rows of {@code rows}, safe to keep. */
+        List<R> next(Iterator<R> rows, int n);
+
+        /** The batch's columns, column-major. */
+        double[] columns(List<R> batch);
+    }
+
+    /** Reads fields {@code idx} of {@link Row}s. */
+    record RowReader(int[] idx) implements Reader<Row> {
+        @Override
+        public int columns() {
+            return idx.length;
+        }
+
+        @Override
+        public List<Row> next(Iterator<Row> rows, int n) {
+            return Batches.next(rows, n);
+        }
+
+        @Override
+        public double[] columns(List<Row> batch) {
+            return Batches.columns(batch, idx);
+        }
+    }
+
+    /** Reads fields {@code idx}, of numeric {@code types}, of internal rows. */
+    record InternalReader(int[] idx, DataType[] types) implements Reader<InternalRow> {
+        @Override
+        public int columns() {
+            return idx.length;
+        }
+
+        @Override
+        public List<InternalRow> next(Iterator<InternalRow> rows, int n) {
+            return InternalRows.next(rows, n);
+        }
+
+        @Override
+        public double[] columns(List<InternalRow> batch) {
+            return InternalRows.columns(batch, idx, types);
+        }
+    }
+
+    /** The merged statistics of the columns {@code reader} reads from {@code rows}. */
+    static <R> TableStatistics statistics(JavaRDD<R> rows, Reader<R> reader, String device, int batchRows) {
+        String empty = TableStatistics.empty(reader.columns()).toText();
+        String merged = rows.mapPartitions(it -> Collections.singletonList(partition(it, reader, device, batchRows)).iterator())
                 .treeAggregate(empty, StatisticsPass::merge, StatisticsPass::merge);
         return TableStatistics.parse(merged);
     }
 
     /** One partition's statistics, batch by batch on the task's device, in text form. */
-    private static String partition(Iterator<Row> rows, int[] idx, String deviceId, int batchRows) {
+    private static <R> String partition(Iterator<R> rows, Reader<R> reader, String deviceId, int batchRows) {
         Device device = KilnExecutor.get().deviceFor(deviceId);
-        TableStatistics s = TableStatistics.empty(idx.length);
+        int k = reader.columns();
+        TableStatistics s = TableStatistics.empty(k);
         while (rows.hasNext()) {
-            List<Row> batch = Batches.next(rows, batchRows);
-            s = s.merge(TableStatistics.compute(device, DoubleColumns.wrap(Batches.columns(batch, idx), batch.size(), idx.length)));
+            List<R> batch = reader.next(rows, batchRows);
+            s = s.merge(TableStatistics.compute(device, DoubleColumns.wrap(reader.columns(batch), batch.size(), k)));
         }
         return s.toText();
     }

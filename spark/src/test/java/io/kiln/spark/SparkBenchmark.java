@@ -50,7 +50,7 @@ class SparkBenchmark {
                 int i = (int) r.getLong(0);
                 for (int c = 0; c < 4; c++) cols[c][i] = r.getDouble(1 + c);
             }
-            double sparkBest = 0, plainBest = 0, fitBest = 0, applyBest = 0, sqlBest = 0;
+            double sparkBest = 0, plainBest = 0, fitBest = 0, applyBest = 0, sqlBest = 0, internalBest = 0, rowBest = 0;
             for (int run = 0; run < 4; run++) {
                 long t0 = System.nanoTime();
                 KilnStandardScalerModel m = (KilnStandardScalerModel) new KilnStandardScaler().setInputCols(in).setOutputCols(out).fit(df);
@@ -68,7 +68,20 @@ class SparkBenchmark {
                         functions.col("d").minus(st.getDouble(6)).divide(st.getDouble(7)).as("d_s"))
                         .agg(functions.sum("a_s")).first();
                 double sqlRate = ROWS / ((System.nanoTime() - tSql) / 1e9);
+                // the transform alone on Spark's internal rows, then on Row objects (the fallback path)
+                long tA = System.nanoTime();
+                m.transform(df).agg(functions.sum("a_s")).first();
+                long tB = System.nanoTime();
+                System.setProperty(InternalRows.ROW_PATH, "true");
+                try {
+                    m.transform(df).agg(functions.sum("a_s")).first();
+                } finally {
+                    System.clearProperty(InternalRows.ROW_PATH);
+                }
+                long tC = System.nanoTime();
                 if (run > 0) {
+                    internalBest = Math.max(internalBest, ROWS / ((tB - tA) / 1e9));
+                    rowBest = Math.max(rowBest, ROWS / ((tC - tB) / 1e9));
                     fitBest = Math.max(fitBest, ROWS / ((tFit - t0) / 1e9));
                     applyBest = Math.max(applyBest, ROWS / ((tEnd - tFit) / 1e9));
                     sqlBest = Math.max(sqlBest, sqlRate);
@@ -93,6 +106,8 @@ class SparkBenchmark {
                     + " plain library on cpu %.0f rows/s, ratio %.2f%n", ROWS, sparkBest, plainBest, sparkBest / plainBest);
             System.out.printf("BENCH tabular parts: Spark fit %.0f rows/s, Spark transform %.0f rows/s; the same in Spark SQL"
                     + " without Kiln %.0f rows/s%n", fitBest, applyBest, sqlBest);
+            System.out.printf("BENCH tabular transform alone: internal rows %.0f rows/s, Row objects %.0f rows/s, ratio %.2f%n",
+                    internalBest, rowBest, internalBest / rowBest);
             if (IMAGES == 0) return;
 
             Path dir = SampleImages.defaultDirectory().resolveSibling("spark-bench-samples");

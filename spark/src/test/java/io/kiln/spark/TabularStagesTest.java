@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * batch and applied with {@code transform(cpu, DoubleColumns, ...)}.
  */
 class TabularStagesTest {
-    static final int ROWS = 20_011;
+    static final int ROWS = 12_007;
     static final String[] X = {"a", "b", "c"};
     static final String[] Y = {"a_out", "b_out", "c_out"};
 
@@ -142,8 +142,9 @@ class TabularStagesTest {
     @Test
     void standardScalerMatchesThePreprocessorRowForRow() {
         KilnStandardScalerModel m = (KilnStandardScalerModel) new KilnStandardScaler().setInputCols(X).setOutputCols(Y).fit(df);
-        // the transform itself is bit for bit the library's, for the fitted state:
+        // the transform itself is bit for bit the library's, for the fitted state, whatever the batch size:
         assertExact(reference(m.preprocessor()), outputs(m.transform(df)));
+        assertExact(reference(m.preprocessor()), outputs(m.setBatchRows(1000).transform(df)));
         // against a one-machine fit, within the statistics' rounding (merge order):
         Preprocessor local = Preprocessor.builder(3).scaling(Scaling.STANDARD).build().fit(CPU, table());
         assertClose(reference(local), outputs(m.transform(df)), 1e-9);
@@ -203,6 +204,34 @@ class TabularStagesTest {
             double[] v = ((Vector) r.get(1)).toArray();
             assertEquals(4, v.length);
             for (int j = 0; j < 4; j++) assertEquals(j == code ? 1.0 : 0.0, v[j], "one-hot of code " + code);
+        }
+    }
+
+    @Test
+    void rowPathAndInternalRowPathGiveTheSameBits() {
+        KilnStandardScalerModel fast = (KilnStandardScalerModel) new KilnStandardScaler().setInputCols(X).setOutputCols(Y).fit(df);
+        double[][] fastOut = outputs(fast.transform(df));
+        assertTrue(InternalRows.available(df), "local[2] is classic Spark: the fast path is on");
+        System.setProperty(InternalRows.ROW_PATH, "true");
+        try {
+            assertTrue(!InternalRows.available(df));
+            KilnStandardScalerModel slow = (KilnStandardScalerModel) new KilnStandardScaler().setInputCols(X).setOutputCols(Y).fit(df);
+            // treeAggregate merges partitions in the order their tasks end: the same up to the merge's rounding
+            for (int c = 0; c < 3; c++) {
+                var f = fast.preprocessor().statistics().column(c);
+                var r = slow.preprocessor().statistics().column(c);
+                assertEquals(f.count(), r.count());
+                assertEquals(f.min(), r.min(), 0);
+                assertEquals(f.max(), r.max(), 0);
+                assertEquals(f.mean(), r.mean(), 2e-12 * Math.abs(f.mean()));
+            }
+            assertExact(fastOut, outputs(fast.transform(df)));  // the same model on the row path: the same bits
+            // the other columns pass through unchanged on both paths
+            System.clearProperty(InternalRows.ROW_PATH);
+            List<Row> a = fast.transform(df).orderBy("id").select("id", "a", "b", "c", "code", "name").collectAsList();
+            assertEquals(df.orderBy("id").collectAsList(), a);
+        } finally {
+            System.clearProperty(InternalRows.ROW_PATH);
         }
     }
 
