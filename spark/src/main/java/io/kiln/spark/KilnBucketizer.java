@@ -21,7 +21,7 @@ import java.util.Arrays;
  * new KilnBucketizer().setSplitsArray(new double[][] {{18, 30, 65}}).setInputCols("age").setOutputCols("age_b")
  * }</pre>
  */
-public final class KilnBucketizer extends KilnColumnTransformer {
+public final class KilnBucketizer extends KilnColumnTransformer<KilnBucketizer> {
     private static final long serialVersionUID = 1L;
 
     private final DoubleArrayArrayParam splitsArray;

@@ -3,10 +3,7 @@ package io.kiln.spark;
 import io.kiln.Device;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Transformer;
-import org.apache.spark.ml.param.IntParam;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -23,7 +20,8 @@ import java.util.List;
  * column of a batch goes through one kernel launch on the task's device, and the results are appended
  * to the rows. Parameters only, so Spark's {@code DefaultParamsWritable} form saves them.
  */
-public abstract class KilnColumnTransformer extends Transformer implements KilnColumnParams, DefaultParamsWritable {
+public abstract class KilnColumnTransformer<S extends KilnColumnTransformer<S>> extends Transformer
+        implements KilnColumnParams<S>, DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -59,47 +57,8 @@ public abstract class KilnColumnTransformer extends Transformer implements KilnC
     }
 
     @Override
-    public StringArrayParam inputCols() {
-        return params.inputCols;
-    }
-
-    @Override
-    public StringArrayParam outputCols() {
-        return params.outputCols;
-    }
-
-    @Override
-    public Param<String> device() {
-        return params.device;
-    }
-
-    @Override
-    public IntParam batchRows() {
-        return params.batchRows;
-    }
-
-    /** Sets the input columns. */
-    public KilnColumnTransformer setInputCols(String... cols) {
-        set(params.inputCols, cols);
-        return this;
-    }
-
-    /** Sets the output columns, one per input. */
-    public KilnColumnTransformer setOutputCols(String... cols) {
-        set(params.outputCols, cols);
-        return this;
-    }
-
-    /** Sets the device: a Kiln device id or {@value KilnExecutor#AUTO}. */
-    public KilnColumnTransformer setDevice(String device) {
-        set(params.device, device);
-        return this;
-    }
-
-    /** Sets the rows per columnar batch. */
-    public KilnColumnTransformer setBatchRows(int rows) {
-        set(params.batchRows, (Object) rows);
-        return this;
+    public Holder columnParams() {
+        return params;
     }
 
     @Override

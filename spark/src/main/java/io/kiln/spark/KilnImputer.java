@@ -18,7 +18,7 @@ import org.apache.spark.ml.util.MLReader;
  * KilnImputerModel m = new KilnImputer().setStrategy("median").setInputCols("age").setOutputCols("age_f").fit(df);
  * }</pre>
  */
-public final class KilnImputer extends KilnTabularEstimator<KilnImputerModel> {
+public final class KilnImputer extends KilnTabularEstimator<KilnImputerModel, KilnImputer> {
     private static final long serialVersionUID = 1L;
 
     private final Param<String> strategy;

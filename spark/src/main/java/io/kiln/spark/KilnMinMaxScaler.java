@@ -13,7 +13,7 @@ import org.apache.spark.ml.util.MLReader;
  * KilnMinMaxScalerModel m = new KilnMinMaxScaler().setInputCols("age", "income").setOutputCols("age_s", "income_s").fit(df);
  * }</pre>
  */
-public final class KilnMinMaxScaler extends KilnTabularEstimator<KilnMinMaxScalerModel> {
+public final class KilnMinMaxScaler extends KilnTabularEstimator<KilnMinMaxScalerModel, KilnMinMaxScaler> {
     private static final long serialVersionUID = 1L;
 
     /** An estimator with a random unique id. */

@@ -22,7 +22,7 @@ import java.util.Arrays;
  * new KilnOneHotEncoder().setCategorySizes(3).setInputCols("colour").setOutputCols("colour_v")
  * }</pre>
  */
-public final class KilnOneHotEncoder extends KilnColumnTransformer {
+public final class KilnOneHotEncoder extends KilnColumnTransformer<KilnOneHotEncoder> {
     private static final long serialVersionUID = 1L;
 
     private final IntArrayParam categorySizes;

@@ -13,7 +13,7 @@ import org.apache.spark.ml.util.MLReader;
  * KilnStandardScalerModel m = new KilnStandardScaler().setInputCols("age", "income").setOutputCols("age_s", "income_s").fit(df);
  * }</pre>
  */
-public final class KilnStandardScaler extends KilnTabularEstimator<KilnStandardScalerModel> {
+public final class KilnStandardScaler extends KilnTabularEstimator<KilnStandardScalerModel, KilnStandardScaler> {
     private static final long serialVersionUID = 1L;
 
     /** An estimator with a random unique id. */

@@ -4,10 +4,7 @@ import io.kiln.kernels.tabular.Preprocessor;
 import io.kiln.kernels.tabular.TableStatistics;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.ml.Estimator;
-import org.apache.spark.ml.param.IntParam;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -22,8 +19,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * @param <M> the model a fit gives
  */
-public abstract class KilnTabularEstimator<M extends KilnTabularModel<M>> extends Estimator<M>
-        implements KilnColumnParams, DefaultParamsWritable {
+public abstract class KilnTabularEstimator<M extends KilnTabularModel<M>, S extends KilnTabularEstimator<M, S>> extends Estimator<M>
+        implements KilnColumnParams<S>, DefaultParamsWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -47,47 +44,8 @@ public abstract class KilnTabularEstimator<M extends KilnTabularModel<M>> extend
     }
 
     @Override
-    public StringArrayParam inputCols() {
-        return params.inputCols;
-    }
-
-    @Override
-    public StringArrayParam outputCols() {
-        return params.outputCols;
-    }
-
-    @Override
-    public Param<String> device() {
-        return params.device;
-    }
-
-    @Override
-    public IntParam batchRows() {
-        return params.batchRows;
-    }
-
-    /** Sets the input columns (numeric). */
-    public KilnTabularEstimator<M> setInputCols(String... cols) {
-        set(params.inputCols, cols);
-        return this;
-    }
-
-    /** Sets the output columns, one per input. */
-    public KilnTabularEstimator<M> setOutputCols(String... cols) {
-        set(params.outputCols, cols);
-        return this;
-    }
-
-    /** Sets the device: a Kiln device id or {@value KilnExecutor#AUTO}. */
-    public KilnTabularEstimator<M> setDevice(String device) {
-        set(params.device, device);
-        return this;
-    }
-
-    /** Sets the rows per columnar batch. */
-    public KilnTabularEstimator<M> setBatchRows(int rows) {
-        set(params.batchRows, (Object) rows);
-        return this;
+    public Holder columnParams() {
+        return params;
     }
 
     /** The input schema with one non-null double column per output appended; checks the input columns. */

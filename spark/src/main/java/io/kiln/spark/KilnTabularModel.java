@@ -6,10 +6,7 @@ import io.kiln.kernels.tabular.Preprocessor;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Model;
-import org.apache.spark.ml.param.IntParam;
-import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
@@ -33,7 +30,7 @@ import java.util.Objects;
  *
  * @param <M> the concrete model type
  */
-public abstract class KilnTabularModel<M extends KilnTabularModel<M>> extends Model<M> implements KilnColumnParams, MLWritable {
+public abstract class KilnTabularModel<M extends KilnTabularModel<M>> extends Model<M> implements KilnColumnParams<M>, MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -71,47 +68,8 @@ public abstract class KilnTabularModel<M extends KilnTabularModel<M>> extends Mo
     }
 
     @Override
-    public StringArrayParam inputCols() {
-        return params.inputCols;
-    }
-
-    @Override
-    public StringArrayParam outputCols() {
-        return params.outputCols;
-    }
-
-    @Override
-    public Param<String> device() {
-        return params.device;
-    }
-
-    @Override
-    public IntParam batchRows() {
-        return params.batchRows;
-    }
-
-    /** Sets the input columns (numeric, as many as were fitted). */
-    public KilnTabularModel<M> setInputCols(String... cols) {
-        set(params.inputCols, cols);
-        return this;
-    }
-
-    /** Sets the output columns, one per input. */
-    public KilnTabularModel<M> setOutputCols(String... cols) {
-        set(params.outputCols, cols);
-        return this;
-    }
-
-    /** Sets the device: a Kiln device id or {@value KilnExecutor#AUTO}. */
-    public KilnTabularModel<M> setDevice(String device) {
-        set(params.device, device);
-        return this;
-    }
-
-    /** Sets the rows per columnar batch. */
-    public KilnTabularModel<M> setBatchRows(int rows) {
-        set(params.batchRows, (Object) rows);
-        return this;
+    public Holder columnParams() {
+        return params;
     }
 
     /** The input schema with one non-null double column per output appended; checks the input columns. */

@@ -71,6 +71,7 @@ class ExecutorRuntimeTest {
 
     /** One job: fit and apply a scaler on a fresh session, then stop the session. Returns a checksum. */
     static double job(int run) {
+        SparkTests.stopRunning();
         SparkSession spark = SparkTests.session("ExecutorRuntimeTest-" + run);
         try {
             Dataset<Row> df = spark.range(0, 50_000, 1, 4).selectExpr("id", "cast(id % 977 as double) * 0.5 as x");

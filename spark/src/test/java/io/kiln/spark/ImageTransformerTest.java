@@ -7,7 +7,6 @@ import io.kiln.loader.SampleImages;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,11 +44,6 @@ class ImageTransformerTest {
         byte[] jpeg = Files.readAllBytes(good.get(0));
         Files.write(dir.resolve("images/truncated.jpg"), Arrays.copyOf(jpeg, jpeg.length / 3));
         spark = SparkTests.session("ImageTransformerTest");
-    }
-
-    @AfterAll
-    static void stop() {
-        spark.stop();
     }
 
     static Dataset<Row> files() {

@@ -57,6 +57,7 @@ class LocalClusterTest {
         String opts = String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-opens") || a.startsWith("--enable-native-access") || a.startsWith("--add-modules")
                         || a.startsWith("-Dio.netty") || a.startsWith("-XX:+IgnoreUnrecognizedVMOptions")).toList());
+        SparkTests.stopRunning();  // a local[2] session of another test class would be reused otherwise
         SparkSession spark = SparkSession.builder().master("local-cluster[2,1,1024]").appName("LocalClusterTest")
                 .config("spark.ui.enabled", "false")
                 .config("spark.driver.host", "127.0.0.1")

@@ -78,7 +78,7 @@ class TabularStagesTest {
 
     @AfterAll
     static void stop() {
-        spark.stop();
+        df.unpersist();  // the session stays for the next test class (SparkTests.session)
     }
 
     /** The table's three input columns as the library's one batch. */
@@ -267,7 +267,7 @@ class TabularStagesTest {
         KilnOneHotEncoder hot = new KilnOneHotEncoder().setCategorySizes(5);
         hot.setInputCols("a_bucket").setOutputCols("a_hot");
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
-                new KilnImputer().setStrategy("median").setInputCols(X).setOutputCols(imputed),
+                new KilnImputer().setStrategy("constant").setFillValue(1.5).setInputCols(X).setOutputCols(imputed),
                 new KilnStandardScaler().setInputCols(imputed).setOutputCols(Y), bucketize, hot});
         pipeline.write().save(dir.resolve("pipeline").toString());
         Pipeline reloaded = Pipeline.load(dir.resolve("pipeline").toString());
