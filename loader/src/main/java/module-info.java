@@ -7,6 +7,9 @@ module io.kiln.loader {
     requires transitive io.kiln.kernels;
     requires java.desktop;
     requires org.apache.commons.csv;
+    // Optional: only ArrowLoader uses Arrow, and it says what to add when Arrow is missing.
+    requires static org.apache.arrow.vector;
+    requires static org.apache.arrow.memory.core;
 
     exports io.kiln.loader;
 }

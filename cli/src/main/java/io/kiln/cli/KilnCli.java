@@ -44,6 +44,9 @@ public final class KilnCli implements Runnable {
 
     /** Runs the command line and exits with its exit code. */
     public static void main(String[] args) {
+        // Apache Arrow (for .arrow tables) logs through SLF4J, and the command line binds no SLF4J
+        // provider: keep SLF4J's three-line "no providers" notice off the user's terminal.
+        if (System.getProperty("slf4j.internal.verbosity") == null) System.setProperty("slf4j.internal.verbosity", "ERROR");
         System.exit(newCommandLine().execute(args));
     }
 

@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
         description = {"Turn images (a folder, a glob or a list file) or a CSV table into model-ready float32 tensors (.npy).",
                 "Without --in: makes (once, in ~/.cache/kiln/samples or $KILN_CACHE/samples) a few hundred photo-like sample",
                 "JPEGs and runs the imagenet-eval preset on them into a new temporary folder.",
-                "Images: --preset " + "imagenet-eval | imagenet-eval-antialias | imagenet-train. Tables (--in FILE.csv): --preset",
+                "Images: --preset " + "imagenet-eval | imagenet-eval-antialias | imagenet-train. Tables (--in FILE.csv or FILE.arrow): --preset",
                 "standardize | minmax | robust | impute, fitted on the file, then applied; statistics.json holds the fit.",
                 "Output folder: data.npy (or data-00000.npy... with --shard-size) and manifest.json. See docs/preprocess.md.",
                 "Exit codes: 0 success, 1 failure (a bad sample under --on-error fail, an I/O error), 2 bad usage."})
@@ -46,7 +46,7 @@ final class PreprocessCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--in", paramLabel = "DIR|GLOB|FILE.txt|FILE.csv",
+    @Option(names = "--in", paramLabel = "DIR|GLOB|FILE.txt|FILE.csv|FILE.arrow",
             description = "The input: a folder of images, a glob ('imgs/**/*.jpg'), a text file listing images, one image, or a CSV table. "
                     + "Default: generated sample images.")
     String in;
@@ -84,7 +84,7 @@ final class PreprocessCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--shard", paramLabel = "RANK/WORLD", defaultValue = "0/1",
-            description = "Process only shard RANK of WORLD (sample p of the order goes to rank p % WORLD), e.g. 0/4 (default ${DEFAULT-VALUE}).")
+            description = "Process only shard RANK of WORLD (sample p of the order goes to rank p %% WORLD), e.g. 0/4 (default ${DEFAULT-VALUE}).")
     String shard;
 
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Read only the first N samples of this shard's order (after --shuffle); default: all.")
@@ -119,7 +119,7 @@ final class PreprocessCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        boolean table = in != null && in.toLowerCase(Locale.ROOT).endsWith(".csv");
+        boolean table = in != null && TableJob.isTable(Path.of(in));
         Device dev = device();
         BadSamplePolicy policy = switch (onError.toLowerCase(Locale.ROOT)) {
             case "skip" -> BadSamplePolicy.SKIP;
@@ -153,11 +153,11 @@ final class PreprocessCommand implements Callable<Integer> {
     }
 
     private int runImages(Device dev, BadSamplePolicy policy, Progress.Mode mode, PrintWriter stdout) {
-        if (columns != null) throw usage("--columns is for tables: give a .csv file with --in");
-        if (clip != null) throw usage("--clip is for tables: give a .csv file with --in");
+        if (columns != null) throw usage("--columns is for tables: give a .csv or .arrow file with --in");
+        if (clip != null) throw usage("--clip is for tables: give a .csv or .arrow file with --in");
         ImagePreset p = ImagePreset.byName(preset == null ? "imagenet-eval" : preset);
         if (p == null) {
-            String hint = TablePreset.byName(preset) != null ? " is a table preset: give a .csv file with --in" : " is not a preset";
+            String hint = TablePreset.byName(preset) != null ? " is a table preset: give a .csv or .arrow file with --in" : " is not a preset";
             throw usage("--preset " + preset + hint + "; image presets: " + String.join(", ", Arrays.stream(ImagePreset.values()).map(ImagePreset::id).toList()));
         }
         int[] rw = shard();
@@ -199,12 +199,10 @@ final class PreprocessCommand implements Callable<Integer> {
     private int runTable(Device dev, BadSamplePolicy policy, Progress.Mode mode, PrintWriter stdout) {
         TablePreset p = TablePreset.byName(preset == null ? "standardize" : preset);
         if (p == null) {
-            String hint = ImagePreset.byName(preset) != null ? " is an image preset, and --in is a .csv table" : " is not a preset";
+            String hint = ImagePreset.byName(preset) != null ? " is an image preset, and --in is a table" : " is not a preset";
             throw usage("--preset " + preset + hint + "; table presets: " + String.join(", ", Arrays.stream(TablePreset.values()).map(TablePreset::id).toList()));
         }
-        if (shuffle || !"0/1".equals(shard) || limit != 0 || shardSize != 0) {
-            throw usage("--shuffle, --shard, --limit and --shard-size are for images; a table is fitted and written whole");
-        }
+        int[] rw = shard();
         Path csv = Path.of(in);
         if (!Files.isRegularFile(csv)) throw usage("--in " + in + " does not exist or is not a file");
         double low = Double.NEGATIVE_INFINITY, high = Double.POSITIVE_INFINITY;
@@ -220,7 +218,8 @@ final class PreprocessCommand implements Callable<Integer> {
             if (!(low <= high)) throw usage("--clip " + clip + ": LOW must not be above HIGH");
         }
         TableJob.Settings s = new TableJob.Settings(csv, columns, outDir(), p, low, high, batch == null ? 65536 : batch, dev,
-                workers == null ? Runtime.getRuntime().availableProcessors() : workers, prefetch, policy, trace, KilnCli.version());
+                workers == null ? Runtime.getRuntime().availableProcessors() : workers, prefetch, policy, shuffle, seed, rw[0], rw[1], limit,
+                shardSize, trace, KilnCli.version());
         TableJob job = new TableJob(s);
         TableJob.Outcome o;
         try {

@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 
 import static io.kiln.cli.KilnCliTest.assertUsageError;
 import static io.kiln.cli.KilnCliTest.run;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -335,6 +336,165 @@ class PreprocessCommandTest {
         assertTrue(r.out().contains("preprocess: " + good.size() + " rows written to " + out), r::toString);
     }
 
+    /**
+     * A shuffled table in three shards of files of two batches: together the ranks write every good row
+     * exactly once, in the loader's order, each row bit for bit the row of the plain run (the fit is the
+     * whole table's on every rank), and the row ids, files, manifest and skipped rows agree.
+     */
+    @Test
+    void shuffledShardedTableRanksWriteEveryGoodRowOnce(@TempDir Path base) throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("PreprocessCommandTest sharded table seed " + seed);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int rows = 1543; // prime: shards and files of unequal size
+        StringBuilder csv = new StringBuilder("x,y\n");
+        Set<Long> badRows = new HashSet<>();
+        for (int i = 0; i < rows; i++) {
+            if (rnd.nextInt(60) == 0) {
+                csv.append("1,zz\n");
+                badRows.add((long) i);
+            } else {
+                csv.append(rnd.nextInt(9) == 0 ? "" : Float.toString((float) rnd.nextGaussian())).append(',')
+                        .append(Float.toString((float) (rnd.nextDouble() * 1e3))).append('\n');
+            }
+        }
+        Path file = base.resolve("t.csv");
+        Files.writeString(file, csv);
+        Path plain = base.resolve("plain");
+        assertEquals(0, run("preprocess", "--in", file.toString(), "--out", plain.toString(), "--device", "cpu", "--batch", "100").exit());
+        NpyFile all = NpyFile.read(plain.resolve("data.npy"));
+        long[] allIds = NpyFile.readInt64(plain.resolve("row_ids.npy"));
+        java.util.Map<Long, Integer> rowOf = new java.util.HashMap<>();
+        for (int k = 0; k < allIds.length; k++) rowOf.put(allIds[k], k);
+        assertEquals(rows - badRows.size(), allIds.length);
+        long shuffleSeed = rnd.nextLong();
+        Set<Long> seen = new HashSet<>();
+        for (int rank = 0; rank < 3; rank++) {
+            Path out = base.resolve("r" + rank);
+            KilnCliTest.Result r = run("preprocess", "--in", file.toString(), "--out", out.toString(), "--device", "cpu", "--batch", "100",
+                    "--shuffle", "--seed", Long.toString(shuffleSeed), "--shard", rank + "/3", "--shard-size", "2");
+            assertEquals(0, r.exit(), r::toString);
+            JsonNode m = manifest(out);
+            long[] ids = NpyFile.readInt64(out.resolve("row_ids.npy"));
+            long[] order = io.kiln.loader.SampleOrder.of(rows, 0, true, shuffleSeed, rank, 3);
+            long[] expected = Arrays.stream(order).filter(i -> !badRows.contains(i)).toArray();
+            assertArrayEquals(expected, ids, "rank " + rank + ": the loader's order without the bad rows");
+            int k = 0;
+            for (int f = 0; f < m.get("files").size(); f++) {
+                JsonNode fe = m.get("files").get(f);
+                assertEquals(String.format(java.util.Locale.ROOT, "data-%05d.npy", f), fe.get("file").asText());
+                NpyFile part = NpyFile.read(out.resolve(fe.get("file").asText()));
+                assertEquals(fe.get("samples").asLong(), part.shape()[0]);
+                assertTrue(part.shape()[0] == 200 || f == m.get("files").size() - 1, "two batches of 100 rows per file");
+                for (int j = 0; j < part.shape()[0]; j++, k++) {
+                    int ref = rowOf.get(ids[k]);
+                    for (int c = 0; c < 2; c++) {
+                        assertEquals(Float.floatToRawIntBits(all.data()[ref * 2 + c]), Float.floatToRawIntBits(part.data()[j * 2 + c]),
+                                "rank " + rank + " row " + k + " (data row " + ids[k] + ") column " + c);
+                    }
+                    assertTrue(seen.add(ids[k]), "data row " + ids[k] + " written twice");
+                }
+            }
+            assertEquals(ids.length, k);
+            long skipped = Arrays.stream(order).filter(badRows::contains).count();
+            assertEquals(skipped, m.get("skipped").size(), "rank " + rank + " skips only its own bad rows");
+            assertEquals(order.length, m.get("counts").get("read").asLong());
+            assertTrue(m.get("source_rows") == null, "a shuffled manifest records the order in row_ids.npy only");
+            assertEquals("r" + rank, out.getFileName().toString());
+        }
+        assertEquals(rows - badRows.size(), seen.size(), "three ranks together write every good row");
+        Path limited = base.resolve("lim");
+        assertEquals(0, run("preprocess", "--in", file.toString(), "--out", limited.toString(), "--device", "cpu", "--shard", "1/2",
+                "--limit", "100").exit());
+        JsonNode m = manifest(limited);
+        assertEquals(100, m.get("counts").get("read").asLong(), "written + skipped = the limit");
+        long[] ids = NpyFile.readInt64(limited.resolve("row_ids.npy"));
+        for (long id : ids) assertTrue(id % 2 == 1 && id < 200, "shard 1/2 unshuffled takes odd rows: " + id);
+    }
+
+    /** A table whose every row is bad: each is read, listed as skipped and counted, under any sharding. */
+    @Test
+    void aTableOfBadRowsSkipsAndCountsEveryRow(@TempDir Path base) throws Exception {
+        Path csv = base.resolve("bad.csv");
+        Files.writeString(csv, "a,b\nx,y\nz,w\n1,q\n");
+        Path out = base.resolve("o");
+        KilnCliTest.Result r = run("preprocess", "--in", csv.toString(), "--out", out.toString(), "--device", "cpu");
+        assertEquals(0, r.exit(), r::toString);
+        assertTrue(r.out().contains("3 read, 0 written, 3 skipped"), r::toString);
+        assertEquals(3, manifest(out).get("skipped").size());
+        Path half = base.resolve("h");
+        r = run("preprocess", "--in", csv.toString(), "--out", half.toString(), "--device", "cpu", "--shard", "1/2");
+        assertEquals(0, r.exit(), r::toString);
+        assertEquals(1, manifest(half).get("skipped").size(), "shard 1/2 holds row 1 only");
+        assertEquals(1, manifest(half).get("skipped").get(0).get("index").asInt());
+    }
+
+    /** The same table as CSV and as an Arrow IPC file (nulls where the CSV is empty): the same tensor, bit for bit, and the same statistics. */
+    @Test
+    void arrowTableGivesTheCsvTablesTensor(@TempDir Path base) throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("PreprocessCommandTest arrow seed " + seed);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int rows = 3001;
+        float[][] v = new float[rows][3];
+        StringBuilder csv = new StringBuilder("p,q,r\n");
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < 3; c++) {
+                v[i][c] = rnd.nextInt(11) == 0 ? Float.NaN : (float) (rnd.nextGaussian() * (c + 1) * 10);
+                if (c > 0) csv.append(',');
+                if (!Float.isNaN(v[i][c])) csv.append(Float.toString(v[i][c]));
+            }
+            csv.append('\n');
+        }
+        Path csvFile = base.resolve("t.csv"), arrowFile = base.resolve("t.arrow");
+        Files.writeString(csvFile, csv);
+        try (org.apache.arrow.memory.BufferAllocator a = new org.apache.arrow.memory.RootAllocator();
+             org.apache.arrow.vector.Float4Vector p = new org.apache.arrow.vector.Float4Vector("p", a);
+             org.apache.arrow.vector.Float4Vector q = new org.apache.arrow.vector.Float4Vector("q", a);
+             org.apache.arrow.vector.Float4Vector r = new org.apache.arrow.vector.Float4Vector("r", a);
+             org.apache.arrow.vector.VectorSchemaRoot root = new org.apache.arrow.vector.VectorSchemaRoot(List.of(p, q, r));
+             java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(arrowFile, java.nio.file.StandardOpenOption.CREATE,
+                     java.nio.file.StandardOpenOption.WRITE);
+             org.apache.arrow.vector.ipc.ArrowFileWriter w = new org.apache.arrow.vector.ipc.ArrowFileWriter(root, null, ch)) {
+            w.start();
+            org.apache.arrow.vector.Float4Vector[] vs = {p, q, r};
+            for (int from = 0; from < rows; from += 1000) { // record batches of 1000: not the job's batch size
+                int n = Math.min(1000, rows - from);
+                for (var x : vs) {
+                    x.reset();
+                    x.allocateNew(n);
+                }
+                for (int i = 0; i < n; i++) {
+                    for (int c = 0; c < 3; c++) {
+                        if (Float.isNaN(v[from + i][c])) vs[c].setNull(i);
+                        else vs[c].set(i, v[from + i][c]);
+                    }
+                }
+                for (var x : vs) x.setValueCount(n);
+                root.setRowCount(n);
+                w.writeBatch();
+            }
+            w.end();
+        }
+        Path fromCsv = base.resolve("c"), fromArrow = base.resolve("a");
+        assertEquals(0, run("preprocess", "--in", csvFile.toString(), "--out", fromCsv.toString(), "--device", "cpu", "--batch", "512",
+                "--preset", "robust").exit());
+        KilnCliTest.Result r = run("preprocess", "--in", arrowFile.toString(), "--out", fromArrow.toString(), "--device", "cpu", "--batch", "512",
+                "--preset", "robust", "--columns", "p,q,r");
+        assertEquals(0, r.exit(), r::toString);
+        NpyFile c = NpyFile.read(fromCsv.resolve("data.npy")), a = NpyFile.read(fromArrow.resolve("data.npy"));
+        assertArrayEquals(c.shape(), a.shape());
+        assertEquals(rows, a.shape()[0]);
+        for (int i = 0; i < c.data().length; i++) {
+            assertEquals(Float.floatToRawIntBits(c.data()[i]), Float.floatToRawIntBits(a.data()[i]), "element " + i);
+        }
+        assertEquals(JSON.readTree(fromCsv.resolve("statistics.json").toFile()).get("preprocessor_text"),
+                JSON.readTree(fromArrow.resolve("statistics.json").toFile()).get("preprocessor_text"));
+        assertEquals(arrowFile.toString(), manifest(fromArrow).get("input").asText());
+        assertUsageError(run("preprocess", "--in", arrowFile.toString(), "--columns", "p,zz", "--out", base.resolve("z").toString()),
+                "column zz is not in");
+    }
+
     /** No --in: sample images are made once into the cache, the output goes to a temporary folder the summary names. */
     @Test
     void withoutInputItRunsOnGeneratedSamplesIntoATemporaryFolder(@TempDir Path cache) throws Exception {
@@ -367,7 +527,7 @@ class PreprocessCommandTest {
         assertUsageError(run("preprocess", "--in", in, "--shard", "x"), "--shard x: give RANK/WORLD");
         assertUsageError(run("preprocess", "--in", in, "--on-error", "ignore"), "--on-error ignore: use skip or fail");
         assertUsageError(run("preprocess", "--in", in, "--preset", "resnet"), "--preset resnet is not a preset; image presets: imagenet-eval");
-        assertUsageError(run("preprocess", "--in", in, "--preset", "standardize"), "is a table preset: give a .csv file");
+        assertUsageError(run("preprocess", "--in", in, "--preset", "standardize"), "is a table preset: give a .csv or .arrow file");
         assertUsageError(run("preprocess", "--in", in, "--columns", "a"), "--columns is for tables");
         assertUsageError(run("preprocess", "--in", base.resolve("nope").toString()), "is neither a folder, a list file (.txt), a glob nor a file");
         assertUsageError(run("preprocess", "--in", in, "--device", "no-such-device"), "no device 'no-such-device'");
@@ -379,9 +539,9 @@ class PreprocessCommandTest {
         assertTrue(Files.exists(full.resolve("precious.txt")));
         Path csv = base.resolve("t.csv");
         Files.writeString(csv, "a,b\n1,2\n");
-        assertUsageError(run("preprocess", "--in", csv.toString(), "--preset", "imagenet-eval"), "is an image preset, and --in is a .csv table");
+        assertUsageError(run("preprocess", "--in", csv.toString(), "--preset", "imagenet-eval"), "is an image preset, and --in is a table");
         assertUsageError(run("preprocess", "--in", csv.toString(), "--clip", "5"), "--clip 5: give two numbers LOW,HIGH");
-        assertUsageError(run("preprocess", "--in", csv.toString(), "--shuffle"), "are for images");
+        assertUsageError(run("preprocess", "--in", csv.toString(), "--shard", "3/3"), "need WORLD >= 1 and 0 <= RANK < WORLD");
         assertUsageError(run("preprocess", "--in", csv.toString(), "--columns", "a,zzz", "--out", base.resolve("t").toString()), "zzz");
     }
 

@@ -15,7 +15,9 @@ import java.util.stream.StreamSupport;
  * boundaries by one reader thread, and the chunks are parsed on {@link Builder#workers} platform
  * threads: each task carries thousands of rows (well over 100 us of work), so the pool's overhead per
  * task stays negligible. An empty field is {@code NaN} (a missing value, for the tabular
- * preprocessor's imputation); a field that is not a number makes its row a bad sample.
+ * preprocessor's imputation); a field that is not a number makes its row a bad sample. Every bad row
+ * is in the {@link Batch#failures()} of a batch (the one that holds the next good rows); when the file
+ * ends with bad rows, a last batch of no rows carries them.
  *
  * <pre>{@code
  * try (CsvLoader csv = CsvLoader.builder(Path.of("data.csv")).columns("a", "b", "c").build()) {

@@ -57,7 +57,6 @@ final class CsvRun implements AutoCloseable {
     private final AtomicInteger started = new AtomicInteger();
     private volatile boolean stopping;
     private volatile LoaderException failure;
-    private volatile LoaderReport finalReport;
     private volatile long totalChunks = -1;
 
     CsvRun(CsvLoader.Builder cfg) {
@@ -438,8 +437,16 @@ final class CsvRun implements AutoCloseable {
                 span(Stage.ASSEMBLE, t0, t1, "chunk " + c.seq);
                 metrics.assembleItems.incrementAndGet();
             }
-            if (!stopping && cur != null && filled > 0) hand(cur, filled, batchNo, curIdx, curFail);
-            else if (cur != null) free.put(cur);
+            if (!stopping && cur != null && filled > 0) {
+                hand(cur, filled, batchNo, curIdx, curFail);
+            } else if (!stopping && !curFail.isEmpty()) {
+                // bad rows after the last good one: a batch of no rows carries them, so that every
+                // failure reaches the consumer inside a batch, as the loader promises
+                if (cur == null) cur = free.take();
+                hand(cur, 0, batchNo, curIdx, curFail);
+            } else if (cur != null) {
+                free.put(cur);
+            }
             if (!stopping) delivery.end();
         } catch (InterruptedException e) {
             // closing
@@ -522,21 +529,11 @@ final class CsvRun implements AutoCloseable {
     }
 
     private void end() {
-        LoaderReport r;
-        synchronized (this) {
-            if (finalReport != null) return;
-            finalReport = r = metrics.report(true, failure == null ? 1 : 0, "none");
-        }
-        try {
-            cfg.listener.onEnd(r);
-        } catch (RuntimeException e) {
-            metrics.listenerErrors.incrementAndGet();
-        }
+        metrics.freeze(failure == null ? 1 : 0, "none", cfg.listener);
     }
 
     LoaderReport report() {
-        LoaderReport r = finalReport;
-        return r != null ? r : metrics.report(false, 0, "none");
+        return metrics.current("none");
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.kiln.loader;
 
 import io.kiln.Device;
 import io.kiln.Devices;
+import io.kiln.ExecutionPlan;
+import io.kiln.FloatArray;
 import io.kiln.kernels.ImagePipeline;
 import io.kiln.kernels.ImagePresets;
 
@@ -129,6 +131,8 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
         LoaderListener listener = new LoaderListener() {
         };
         SampleTransform sampleTransform;
+        ExecutionPlan devicePlan;
+        FloatArray devicePlanInput;
         String name = "kiln-loader";
 
         private Builder(SampleSource source) {
@@ -265,6 +269,25 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
             return this;
         }
 
+        /**
+         * A plan of the user's own run on every batch after the pipeline, on the loader's device thread,
+         * with the batch's tensor bound in place of {@code input} ({@code Bindings.of().data(input,
+         * tensor)}): more preprocessing as kernels, or a model's first layers. The plan is made once
+         * (compiled once) and rebound per batch. It must work <b>in place</b>: what the consumer sees is
+         * the tensor after the plan (so the plan should copy {@code input} to the device and back, both
+         * {@code EVERY_RUN}); any other output of the plan is overwritten by the next batch while the
+         * consumer still holds this one. The plan sees the whole staging tensor, {@code batchSize}
+         * samples, of which the batch's {@link Batch#size()} are real. The loader does not close it.
+         *
+         * @param plan  the plan, for example {@code graph.plan(device)}
+         * @param input the {@link FloatArray} the graph was built with, of {@code batchSize x C x H x W} floats
+         */
+        public Builder devicePlan(ExecutionPlan plan, FloatArray input) {
+            this.devicePlan = Objects.requireNonNull(plan, "plan is null");
+            this.devicePlanInput = Objects.requireNonNull(input, "input is null: pass the FloatArray the plan's graph reads");
+            return this;
+        }
+
         /** A per-sample CPU transform run on the decode threads after decoding; default none. */
         public Builder sampleTransform(SampleTransform transform) {
             this.sampleTransform = Objects.requireNonNull(transform, "transform is null");
@@ -295,6 +318,14 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
                         + ": install libturbojpeg0 (Debian/Ubuntu) or use Decoder.AUTO");
             }
             if (device == null) device = Devices.get("cpu");
+            if (devicePlan != null) {
+                long want = (long) batchSize * pipeline.channels() * pipeline.width() * pipeline.height();
+                if (devicePlanInput.length() != want) {
+                    throw new IllegalArgumentException("the device plan's input has " + devicePlanInput.length() + " floats, a batch tensor "
+                            + want + " (" + batchSize + " x " + pipeline.channels() + " x " + pipeline.height() + " x " + pipeline.width()
+                            + "): build the plan's graph with FloatArray.allocate(" + want + ")");
+                }
+            }
             return new ImageLoader(this);
         }
 

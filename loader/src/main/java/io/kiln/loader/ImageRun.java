@@ -1,5 +1,6 @@
 package io.kiln.loader;
 
+import io.kiln.Bindings;
 import io.kiln.FloatArray;
 import io.kiln.kernels.Image;
 import io.kiln.kernels.ImageBatch;
@@ -163,35 +164,9 @@ final class ImageRun implements AutoCloseable {
         }
     }
 
-    /** This rank's order of epoch {@code epoch}: source indices, shuffled and sharded. */
-    static long[] order(int n, int epoch, boolean shuffle, long seed, int rank, int world) {
-        int[] perm = new int[n];
-        for (int i = 0; i < n; i++) perm[i] = i;
-        if (shuffle) {
-            SplittableRandom r = new SplittableRandom(mix(seed, epoch));
-            for (int i = n - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = perm[i];
-                perm[i] = perm[j];
-                perm[j] = t;
-            }
-        }
-        int mine = n <= rank ? 0 : (n - rank + world - 1) / world;
-        long[] out = new long[mine];
-        for (int k = 0; k < mine; k++) out[k] = perm[rank + k * world];
-        return out;
-    }
-
-    static long mix(long seed, long epoch) {
-        long z = seed + 0x9E3779B97F4A7C15L * (epoch + 1);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
-
     private long planListed(int epoch, long seq) throws InterruptedException {
         List<Sample> all = cfg.source.listed();
-        long[] mine = order(all.size(), epoch, cfg.shuffle, cfg.seed, cfg.rank, cfg.world);
+        long[] mine = SampleOrder.of(all.size(), epoch, cfg.shuffle, cfg.seed, cfg.rank, cfg.world);
         if (mine.length > cfg.limit) mine = java.util.Arrays.copyOf(mine, (int) cfg.limit);
         int b = cfg.batchSize;
         long full = mine.length / b;
@@ -383,7 +358,7 @@ final class ImageRun implements AutoCloseable {
     private Decoders.Decoded transform(Decoders.Decoded d, Slot slot, int pos, Sample s) {
         SplittableRandom r = workerRandom.get();
         if (r == null) {
-            r = new SplittableRandom(mix(cfg.seed ^ 0x5DEECE66DL, 1000 + workerStreams.getAndIncrement()));
+            r = new SplittableRandom(SampleOrder.mix(cfg.seed ^ 0x5DEECE66DL, 1000 + workerStreams.getAndIncrement()));
             workerRandom.set(r);
         }
         Image in = d.toImage(slot.pixels, channels);
@@ -491,6 +466,7 @@ final class ImageRun implements AutoCloseable {
             return;
         }
         runPipeline(slot, ok);
+        if (cfg.devicePlan != null) runDevicePlan(slot);
         long t2 = System.nanoTime();
         metrics.deviceBusy.addAndGet(t2 - t1);
         metrics.deviceItems.incrementAndGet();
@@ -504,6 +480,15 @@ final class ImageRun implements AutoCloseable {
             if (!stopping) free.offer(slot);
         });
         delivery.put(b);
+    }
+
+    /** The user's plan on the batch's tensor, rebound in place of its input; its failure stops the run (it is not a sample's). */
+    private void runDevicePlan(Slot slot) {
+        try {
+            cfg.devicePlan.run(Bindings.of().data(cfg.devicePlanInput, slot.out));
+        } catch (RuntimeException e) {
+            throw new LoaderException("the device plan failed on batch " + slot.number + " of epoch " + slot.epoch + ": " + e.getMessage(), e);
+        }
     }
 
     /** The pipeline on the batch; a wrong-sized image makes the pipeline refuse the whole batch, so then each image is tried alone. */

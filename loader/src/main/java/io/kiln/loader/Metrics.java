@@ -56,6 +56,30 @@ final class Metrics {
         startNanos = System.nanoTime();
     }
 
+    private LoaderReport frozen;
+
+    /**
+     * The run ended: makes the final report once and gives it to the listener (an exception from the
+     * listener is counted, not thrown); later calls do nothing.
+     */
+    void freeze(int epochs, String device, LoaderListener listener) {
+        LoaderReport r;
+        synchronized (this) {
+            if (frozen != null) return;
+            frozen = r = report(true, epochs, device);
+        }
+        try {
+            listener.onEnd(r);
+        } catch (RuntimeException e) {
+            listenerErrors.incrementAndGet();
+        }
+    }
+
+    /** The final report once {@link #freeze frozen}, else a snapshot of the running counters. */
+    synchronized LoaderReport current(String device) {
+        return frozen != null ? frozen : report(false, 0, device);
+    }
+
     void skip(Failure f) {
         skipped.incrementAndGet();
         byKind.computeIfAbsent(f.kind(), k -> new LongAdder()).increment();

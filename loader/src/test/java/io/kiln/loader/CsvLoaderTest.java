@@ -160,6 +160,37 @@ class CsvLoaderTest {
         assertEquals(java.util.Set.of(), LoaderFixtures.liveThreads("kiln-csv"));
     }
 
+    /** Bad rows at the end of the file (after a full batch, or every row bad) still reach the consumer in a batch. */
+    @Test
+    void trailingBadRowsArriveInALastEmptyBatch(@TempDir Path dir) throws IOException {
+        // rows 0..7 good, then 3 bad: with 4 rows per batch the good rows fill two batches exactly
+        StringBuilder sb = new StringBuilder("a,b\n");
+        for (int i = 0; i < 8; i++) sb.append(i).append(',').append(i * 2).append('\n');
+        sb.append("x,1\n1,y\nz,z\n");
+        Path tail = dir.resolve("tail.csv");
+        Files.writeString(tail, sb);
+        Path allBad = dir.resolve("allbad.csv");
+        Files.writeString(allBad, "a,b\nx,y\nz,w\n");
+        for (Path f : List.of(tail, allBad)) {
+            for (int rows : new int[] {1, 4, 100}) {
+                List<Long> bad = new ArrayList<>();
+                long good = 0;
+                try (CsvLoader l = CsvLoader.builder(f).rowsPerBatch(rows).workers(2).build()) {
+                    for (Batch b : l) {
+                        try (b) {
+                            good += b.size();
+                            assertTrue(b.size() > 0 || !b.failures().isEmpty(), "an empty batch only to carry failures");
+                            for (Failure x : b.failures()) bad.add(x.index());
+                        }
+                    }
+                    assertEquals(l.report().skipped(), bad.size(), f + " rows/batch " + rows + ": every failure inside a batch");
+                }
+                assertEquals(f == tail ? List.of(8L, 9L, 10L) : List.of(0L, 1L), bad, f + " rows/batch " + rows);
+                assertEquals(f == tail ? 8 : 0, good);
+            }
+        }
+    }
+
     @Test
     void spansPerChunk(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("s.csv");

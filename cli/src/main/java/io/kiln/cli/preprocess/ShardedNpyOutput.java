@@ -37,6 +37,11 @@ final class ShardedNpyOutput implements AutoCloseable {
 
     /** The file name of shard {@code i} ({@code data.npy} without sharding). */
     String fileName(int i) {
+        return fileName(batchesPerShard, i);
+    }
+
+    /** The file name of shard {@code i} of an output with {@code batchesPerShard} batches per file (0: one file, {@code data.npy}). */
+    static String fileName(int batchesPerShard, int i) {
         return batchesPerShard == 0 ? "data.npy" : String.format(Locale.ROOT, "data-%05d.npy", i);
     }
 

@@ -87,10 +87,13 @@ final class Summary {
 
     /** Prints the table job's summary. */
     static void print(PrintWriter out, TableJob.Settings s, TableJob.Outcome o) {
-        out.println("preprocess: " + o.written() + " rows written to " + s.out() + " (data.npy, " + TableJob.STATISTICS + ", "
-                + OutputFolder.MANIFEST + (s.trace() != null ? "; trace " + s.trace() : "") + ")");
-        out.println("  rows      " + skippedLine(o.written() + o.skipped().size(), o.written(), o.skipped()));
-        out.println("  output    data.npy " + shape(new long[] {o.written(), o.columns().size()}) + " float32, preset "
+        String data = o.files().size() == 1 ? o.files().get(0).file() : o.files().size() + " files " + o.files().get(0).file() + "...";
+        out.println("preprocess: " + o.written() + " rows written to " + s.out() + " (" + data + ", " + TableJob.ROW_IDS + ", "
+                + TableJob.STATISTICS + ", " + OutputFolder.MANIFEST + (s.trace() != null ? "; trace " + s.trace() : "") + ")");
+        out.println("  rows      " + skippedLine(o.written() + o.skipped().size(), o.written(), o.skipped())
+                + (s.shuffle() || s.world() > 1 || s.limit() > 0 ? "  (shard " + s.rank() + "/" + s.world()
+                + (s.shuffle() ? ", shuffled with seed " + s.seed() : "") + (s.limit() > 0 ? ", limit " + s.limit() : "") + ")" : ""));
+        out.println("  output    " + data + " " + shape(new long[] {o.written(), o.columns().size()}) + " float32, preset "
                 + s.preset().id() + ", columns " + String.join(",", o.columns()));
         out.println(String.format(Locale.ROOT, "  speed     %.1f rows/s (%s: fit %s, transform %s) on %s", o.throughput(),
                 seconds(o.elapsedNanos()), seconds(o.fitNanos()), seconds(o.transformNanos()), s.device().id()));

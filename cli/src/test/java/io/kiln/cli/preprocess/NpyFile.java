@@ -39,4 +39,22 @@ public record NpyFile(long[] shape, float[] data) {
         ByteBuffer.wrap(all, start, (int) n * 4).order(order).asFloatBuffer().get(data);
         return new NpyFile(shape, data);
     }
+
+    /** Reads a one-dimensional int64 {@code .npy} file (the row ids), checking the same things. */
+    public static long[] readInt64(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        if (all.length < 10 || (all[0] & 0xFF) != 0x93 || all[6] != 1) throw new AssertionError(file + ": not a NumPy 1.0 file");
+        int hlen = (all[8] & 0xFF) | (all[9] & 0xFF) << 8;
+        int start = 10 + hlen;
+        if (start % 64 != 0) throw new AssertionError(file + ": data starts at " + start + ", not a multiple of 64");
+        String dict = new String(all, 10, hlen, StandardCharsets.ISO_8859_1);
+        Matcher m = Pattern.compile("\\{'descr': '([<>])i8', 'fortran_order': False, 'shape': \\(([0-9]+),\\), \\} *\\n").matcher(dict);
+        if (!m.matches()) throw new AssertionError(file + ": not a 1-d int64 header: " + dict);
+        int n = Integer.parseInt(m.group(2));
+        if (all.length - start != n * 8L) throw new AssertionError(file + ": " + (all.length - start) + " data bytes for " + n + " int64");
+        long[] data = new long[n];
+        ByteBuffer.wrap(all, start, n * 8).order(m.group(1).equals("<") ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN)
+                .asLongBuffer().get(data);
+        return data;
+    }
 }
