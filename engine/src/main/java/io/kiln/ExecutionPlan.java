@@ -192,6 +192,36 @@ public final class ExecutionPlan implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The size of the buffer that holds a launch's {@code printf} output on the device (1 MiB by default),
+     * for every task of the plan. A kernel's {@code System.out.printf} calls append records to it
+     * (4 bytes for the call, 4 per {@code int}, {@code float}, {@code char}, {@code boolean}, 8 per
+     * {@code long} and {@code double} argument, and as much for the work-item's position); what does not
+     * fit is dropped and counted, and one line after the output says how many records were dropped.
+     *
+     * @param bytes 32 bytes to 1 GiB
+     */
+    public ExecutionPlan withPrintBuffer(int bytes) {
+        executor.setPrinting(executor.printing().withBufferBytes(bytes));
+        return this;
+    }
+
+    /** Prints the kernels' {@code printf} output to {@code out} instead of {@code System.out}. */
+    public ExecutionPlan withPrintOutput(java.io.PrintStream out) {
+        executor.setPrinting(executor.printing().withOutput(out));
+        return this;
+    }
+
+    /**
+     * Hands the text of each {@code printf} call of the kernels to {@code sink} instead of printing it
+     * (in the order described in {@code docs/kernel-language.md}: by work-item, then program order);
+     * for tests and loggers.
+     */
+    public ExecutionPlan withPrintOutput(java.util.function.Consumer<String> sink) {
+        executor.setPrinting(executor.printing().withOutput(sink));
+        return this;
+    }
+
     /** What to do when a kernel cannot be built for its device; {@link FallbackPolicy#FAIL} by default. */
     public ExecutionPlan withFallback(FallbackPolicy policy) {
         executor.setFallback(java.util.Objects.requireNonNull(policy, "policy"));

@@ -23,6 +23,11 @@ public final class KernelCompiler {
      * @throws IllegalArgumentException   if there is no such static method, or several with that name
      */
     public static String emit(Class<?> owner, String method, Target target) {
+        return emit(owner, method, target, null);
+    }
+
+    /** As {@link #emit(Class, String, Target)}, with the IR after each pass sent to {@code passes} (or {@code null}). */
+    public static String emit(Class<?> owner, String method, Target target, java.util.function.Consumer<String> passes) {
         List<Method> found = Arrays.stream(owner.getDeclaredMethods())
                 .filter(m -> m.getName().equals(method) && Modifier.isStatic(m.getModifiers()) && !m.isSynthetic())
                 .toList();
@@ -33,7 +38,7 @@ public final class KernelCompiler {
             throw new IllegalArgumentException(owner.getName() + " has " + found.size() + " static methods named '" + method
                     + "': use emit(Method, Target) to pick one");
         }
-        return emit(found.get(0), target);
+        return emit(found.get(0), target, true, passes);
     }
 
     /** The code generated for the static method {@code method}, with Java's bounds checks (the default). */
@@ -47,7 +52,16 @@ public final class KernelCompiler {
      * no error-record parameter.
      */
     public static String emit(Method method, Target target, boolean boundsChecks) {
-        KernelIR ir = FrontEnd.compile(method);
+        return emit(method, target, boundsChecks, null);
+    }
+
+    /**
+     * As {@link #emit(Method, Target, boolean)}, also sending the kernel's IR as the front end made it
+     * and after each pass of the pipeline to {@code passes} (what {@code kiln compile --passes} prints),
+     * each headed {@code == Owner.method before passes ==} or {@code == Owner.method after PASS ==}.
+     */
+    public static String emit(Method method, Target target, boolean boundsChecks, java.util.function.Consumer<String> passes) {
+        KernelIR ir = FrontEnd.compile(method, passes);
         // the same strip the plan's kernel cache applies, so that this shows what the plan runs
         if (!boundsChecks) ir = io.kiln.compiler.BoundsChecks.strip(ir);
         if (target == Target.IR) {

@@ -46,16 +46,22 @@ final class CompileCommand implements Callable<Integer> {
                     + "Without it, CLASS must be on kiln's own class path (the Kiln library kernels are).")
     String classPath;
 
+    @Option(names = "--passes", description = "Also print the kernel's IR as the front end made it and after each pass"
+            + " (constant folding, range-check elimination), before the target's code.")
+    boolean passes;
+
     @Override
     public Integer call() {
         Class<?> owner = loadClass();
         String code;
+        StringBuilder dumps = new StringBuilder();
         try {
-            code = KernelCompiler.emit(owner, methodName, target);
+            code = KernelCompiler.emit(owner, methodName, target, passes ? d -> dumps.append(d).append(d.endsWith("\n") ? "" : "\n").append('\n') : null);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (passes) out.print(dumps.append("== ").append(target.name().toLowerCase(Locale.ROOT)).append(" ==\n"));
         out.print(code);
         if (!code.endsWith("\n")) out.println();
         out.flush();

@@ -141,6 +141,31 @@ class KilnCliTest {
         assertEquals(0, r.exit(), r::toString);
     }
 
+    /** --passes shows the IR before the passes and after each, then the target's code; the pass removes the loop's check. */
+    @Test
+    void compilePassesShowsTheIrAfterEachPass() {
+        Result r = run("compile", "Blas", "saxpy", "--target", "opencl", "--passes");
+        assertEquals(0, r.exit(), r::toString);
+        String out = r.out();
+        int before = out.indexOf("== Blas.saxpy before passes ==");
+        int rce = out.indexOf("== Blas.saxpy after range-check-elimination");
+        int code = out.indexOf("== opencl_c ==");
+        assertTrue(before >= 0 && rce > before && code > rce, out);
+        // the front end checks x[i], y[i] and the store to y[i]; the loop bound i < y.length proves both y checks
+        assertEquals(3, occurrences(out.substring(before, rce).split("== Blas.saxpy after")[0], "check @"), out);
+        assertEquals(1, occurrences(out.substring(rce, code), "check @"), out);
+        assertEquals(0, occurrences(out.substring(rce, code), "check @y"), out);
+        assertTrue(out.substring(code).contains("__kernel"), out);
+        Result plain = run("compile", "Blas", "saxpy", "--target", "opencl");
+        assertFalse(plain.out().contains("before passes"), plain::toString);
+    }
+
+    private static int occurrences(String s, String what) {
+        int n = 0;
+        for (int at = s.indexOf(what); at >= 0; at = s.indexOf(what, at + 1)) n++;
+        return n;
+    }
+
     @Test
     void compileReportsUnknownClassMethodAndTarget() {
         assertUsageError(run("compile", "com.example.NoSuchKernels", "saxpy"), "class 'com.example.NoSuchKernels' not found");

@@ -56,6 +56,8 @@ final class CpuKernel implements CompiledKernel {
     volatile int lastChunks;
     /** Whether some parameter is an off-heap array (its argument is replaced by its segment at launch). */
     private final boolean offHeapParams;
+    /** Whether the kernel prints: its methods then take a print buffer after the launch control. */
+    private final boolean prints;
     /** Whether parallel loop 0 has a long induction variable (its chunks may lie beyond int range). */
     private final boolean longLoop0;
 
@@ -72,6 +74,7 @@ final class CpuKernel implements CompiledKernel {
             if (p instanceof Param.Array a && a.array().isOffHeap()) off = true;
         }
         this.offHeapParams = off;
+        this.prints = io.kiln.spi.PrintBuffer.prints(ir);
         this.longLoop0 = !ir.parallelLoops().isEmpty()
                 && ir.parallelLoops().get(0).induction().type() == io.kiln.ir.Type.I64;
     }
@@ -141,11 +144,26 @@ final class CpuKernel implements CompiledKernel {
     void launch(Object[] args, LaunchGeometry geometry, ForkJoinPool pool, int parallelism, LaunchControl control) {
         checkArguments(args);
         // The generated methods take the kernel's arguments (off-heap arrays as their segments),
-        // then the launch's control (see JvmEmitter.unpackArguments).
+        // then the launch's control, then the print buffer of a kernel that prints (see JvmEmitter.unpackArguments).
         Object[] mapped = offHeapParams ? segments(args) : args;
-        Object[] full = java.util.Arrays.copyOf(mapped, mapped.length + 1);
+        Object[] full = java.util.Arrays.copyOf(mapped, mapped.length + (prints ? 2 : 1));
         full[mapped.length] = control;
-        args = full;
+        if (!prints) {
+            run(full, geometry, pool, parallelism, control);
+            return;
+        }
+        io.kiln.spi.Printing printing = geometry == null ? io.kiln.spi.Printing.DEFAULT : geometry.printing();
+        int[] buffer = io.kiln.spi.PrintBuffer.allocate(printing.bufferBytes());
+        full[mapped.length + 1] = buffer;
+        try {
+            run(full, geometry, pool, parallelism, control);
+        } finally {
+            // what the launch printed comes out also when it then failed, as on the JVM
+            io.kiln.spi.PrintBuffer.deliver(ir, buffer, printing);
+        }
+    }
+
+    private void run(Object[] args, LaunchGeometry geometry, ForkJoinPool pool, int parallelism, LaunchControl control) {
         if (control.cancelled) throw cancelled();
         long[] sizes = geometry == null || geometry.sizes() == null ? new long[] {1} : geometry.sizes();
         switch (ir.kind()) {
@@ -278,14 +296,9 @@ final class CpuKernel implements CompiledKernel {
                     throw new IllegalArgumentException(ir.displayName() + ": local size " + local[d] + " in dimension " + d
                             + " is out of range: use 1 to " + Integer.MAX_VALUE);
                 }
-                if (global[d] % local[d] != 0) {
-                    throw new IllegalArgumentException(ir.displayName() + ": the global size " + global[d] + " in dimension "
-                            + d + " is not a multiple of the local size " + local[d] + ": work-groups must be whole. Round the grid up to "
-                            + ((global[d] + local[d] - 1) / local[d] * local[d])
-                            + " and skip the extra work-items in the kernel (if (i >= n) return;)");
-                }
                 l[d] = local[d];
             }
+            LaunchGeometry.requireWholeGroups(ir.displayName(), global, local, ir.hasBarriers());
             return l;
         }
         if (groups != null && global[0] > 0) {
@@ -322,7 +335,7 @@ final class CpuKernel implements CompiledKernel {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final LongAdder busy = new LongAdder();
         final Thread caller = Thread.currentThread();
-        /** The launch's cancellation flag, the last element of {@code args}. */
+        /** The launch's cancellation flag, the element of {@code args} after the kernel's arguments. */
         final LaunchControl control;
         /** Per chunk, the raw bits of each reduction's partial ({@code null} without reductions). */
         final long[][] partials;
@@ -338,7 +351,7 @@ final class CpuKernel implements CompiledKernel {
             this.splitDim = splitDim;
             this.remaining = new AtomicInteger(chunks);
             this.partials = ir.reductions().isEmpty() ? null : new long[chunks][];
-            this.control = (LaunchControl) args[args.length - 1];
+            this.control = (LaunchControl) args[ir.params().size()];
         }
 
         @Override

@@ -333,6 +333,9 @@ final class JvmEmitter {
         private int limitSlot = -1;
         /** The launch's {@link LaunchControl}, loaded at entry when some loop header tests it. */
         private int controlSlot = -1;
+        /** The print buffer ({@link io.kiln.spi.PrintBuffer}) of a kernel that prints, loaded at entry, and a scratch slot. */
+        private int printSlot = -1;
+        private int printAt = -1;
         private final int[] idSlot = {-1, -1, -1};
         private final int[] hiSlot = {-1, -1, -1};
         private final int[] globalSlot = {-1, -1, -1};
@@ -438,6 +441,16 @@ final class JvmEmitter {
                 cb.aaload();
                 cb.checkcast(CD_CONTROL);
                 cb.astore(controlSlot);
+            }
+            if (io.kiln.spi.PrintBuffer.prints(ir)) {
+                // The print buffer follows the LaunchControl (CpuKernel appends both).
+                printSlot = alloc(1, "the print buffer");
+                printAt = alloc(1, "a printf record's index");
+                cb.aload(ARGS);
+                cb.loadConstant(ir.params().size() + 1);
+                cb.aaload();
+                cb.checkcast(ConstantDescs.CD_int.arrayType());
+                cb.astore(printSlot);
             }
             for (Param p : ir.params()) {
                 switch (p) {
@@ -1144,7 +1157,67 @@ final class JvmEmitter {
                 }
                 case Instr.Atomic a -> atomic(a);
                 case Instr.CheckIndex c -> checkIndex(c);
+                case Instr.Print p -> print(p);
             }
+        }
+
+        /**
+         * One printf record, by the same rule as on the GPUs ({@link io.kiln.spi.PrintBuffer}):
+         * {@code at = PrintBuffer.reserve(buffer, words)}; if it fits, the site and the raw bits of every
+         * value are stored as ints, 64-bit values low word first.
+         */
+        private void print(Instr.Print p) {
+            ClassDesc pb = ClassDesc.of(io.kiln.spi.PrintBuffer.class.getName());
+            ClassDesc ints = ConstantDescs.CD_int.arrayType();
+            cb.aload(printSlot);
+            cb.loadConstant(p.words());
+            cb.invokestatic(pb, "reserve", MethodTypeDesc.of(CD_int, ints, CD_int));
+            cb.istore(printAt);
+            Label skip = cb.newLabel();
+            cb.iload(printAt);
+            cb.iflt(skip);
+            int w = 0;
+            storeWord(w++, () -> cb.loadConstant(p.site()));
+            for (Value v : p.values()) {
+                switch (v.type()) {
+                    case I32 -> storeWord(w++, () -> load(v));
+                    case F32 -> storeWord(w++, () -> {
+                        load(v);
+                        cb.invokestatic(ClassDesc.of("java.lang.Float"), "floatToRawIntBits", MethodTypeDesc.of(CD_int, CD_float));
+                    });
+                    case I64, F64 -> {
+                        Runnable bits = () -> {
+                            load(v);
+                            if (v.type() == Type.F64) {
+                                cb.invokestatic(ClassDesc.of("java.lang.Double"), "doubleToRawLongBits", MethodTypeDesc.of(CD_long, CD_double));
+                            }
+                        };
+                        storeWord(w++, () -> {
+                            bits.run();
+                            cb.l2i();
+                        });
+                        storeWord(w++, () -> {
+                            bits.run();
+                            cb.loadConstant(32);
+                            cb.lushr();
+                            cb.l2i();
+                        });
+                    }
+                }
+            }
+            cb.labelBinding(skip);
+        }
+
+        /** {@code buffer[at + word] = value}, the value pushed by {@code value}. */
+        private void storeWord(int word, Runnable value) {
+            cb.aload(printSlot);
+            cb.iload(printAt);
+            if (word > 0) {
+                cb.loadConstant(word);
+                cb.iadd();
+            }
+            value.run();
+            cb.iastore();
         }
 
         /**

@@ -93,6 +93,13 @@ public final class FrontEnd {
         int inlineDepth;
         int inlineCount;
         int privateArrays;
+        /** printf call sites ({@link Instr.Print#site()}) and varargs arrays so far. */
+        int printSites;
+        int printArrays;
+        /** Whether the kernel takes a KernelContext: printf records then carry the global ids. */
+        boolean workItemKernel;
+        /** Whether the top-level call being inlined is inside the innermost {@code @Parallel} loop. */
+        boolean callInInnermostLoop;
         /** The kernel method's source file: a bounds check in a helper of the same file keeps its own line. */
         String kernelSourceFile;
 
@@ -203,8 +210,16 @@ public final class FrontEnd {
 
     /** Compiles {@code method} to IR. */
     public static KernelIR compile(Method method) {
+        return compile(method, null);
+    }
+
+    /**
+     * Compiles {@code method} to IR, sending the printed IR before the passes and after each pass to
+     * {@code dump} ({@code kiln compile --passes}); {@code null} for no dump.
+     */
+    public static KernelIR compile(Method method, java.util.function.Consumer<String> dump) {
         try {
-            return doCompile(method);
+            return doCompile(method, dump);
         } catch (MethodTranslator.KernelCompilationError e) {
             throw new KernelCompilationException(e.getMessage());
         } catch (KernelCompilationException e) {
@@ -215,7 +230,7 @@ public final class FrontEnd {
         }
     }
 
-    private static KernelIR doCompile(Method method) {
+    private static KernelIR doCompile(Method method, java.util.function.Consumer<String> dump) {
         Class<?> owner = method.getDeclaringClass();
         String where = simpleName(owner.getName()) + "." + method.getName();
         ClassLoader loader = owner.getClassLoader() != null ? owner.getClassLoader() : ClassLoader.getSystemClassLoader();
@@ -304,6 +319,7 @@ public final class FrontEnd {
                     + "use one or the other");
         }
         session.callStack.push(cls.thisClass().asInternalName() + "." + method.getName() + desc);
+        session.workItemKernel = hasContext;
         t.translate(refs);
 
         List<io.kiln.ir.Reduction> reductions = new ArrayList<>();
@@ -357,9 +373,10 @@ public final class FrontEnd {
         // constant folding, then the removal of the bounds checks that loop bounds and guards prove; each
         // pass is verified again (io.kiln.passes.Pipeline). -Dkiln.rangeCheckElimination=false keeps every
         // check: for measuring the pass and for debugging it.
-        ir = io.kiln.passes.Pipeline.standard().run(ir);
-        if ("false".equals(System.getProperty("kiln.rangeCheckElimination"))) return ir;
-        return io.kiln.passes.Pipeline.of(new io.kiln.passes.RangeCheckElimination()).run(ir);
+        io.kiln.passes.Pipeline passes = io.kiln.passes.Pipeline.standard();
+        if (!"false".equals(System.getProperty("kiln.rangeCheckElimination"))) passes = passes.then(new io.kiln.passes.RangeCheckElimination());
+        if (dump != null) passes = passes.dumpingTo(dump);
+        return passes.run(ir);
     }
 
     /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */

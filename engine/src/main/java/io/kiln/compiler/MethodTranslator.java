@@ -100,14 +100,63 @@ final class MethodTranslator {
     record PendingCompare(CompareKind kind, Value a, Value b, Prim pa, Prim pb) {
     }
 
-    /** A reference: a statically known array, or the kernel context. */
-    record Ref(ArrayRef array, boolean context, String object) implements Entry {
+    /**
+     * A reference: a statically known array, the kernel context, an object read from a static field
+     * ({@code object} names it), or a part of a {@code System.out.printf} call ({@code print}).
+     */
+    record Ref(ArrayRef array, boolean context, String object, PrintPart print) implements Entry {
         Ref(ArrayRef array, boolean context) {
-            this(array, context, null);
+            this(array, context, null, null);
+        }
+
+        Ref(ArrayRef array, boolean context, String object) {
+            this(array, context, object, null);
+        }
+
+        Ref(PrintPart print) {
+            this(null, false, null, print);
         }
 
         String describe() {
+            if (print != null) return print.describe();
             return object != null ? "the object in " + object : context ? "the KernelContext" : "array " + array.name();
+        }
+    }
+
+    /**
+     * What a {@code printf} call is built from on the operand stack, known while the kernel is compiled:
+     * string constants, boxed primitives and the varargs array. They exist only between their creation
+     * and the call ({@link Instr.Print}); any other use is refused.
+     */
+    sealed interface PrintPart {
+        String describe();
+    }
+
+    /** A string constant ({@code ldc "..."}). */
+    record Text(String value) implements PrintPart {
+        public String describe() {
+            return "the string constant \"" + (value.length() > 40 ? value.substring(0, 40) + "..." : value) + "\"";
+        }
+    }
+
+    /** A primitive boxed by {@code Integer.valueOf} and friends, as printf's varargs box it. */
+    record Boxed(Value value, io.kiln.ir.PrintKind kind) implements PrintPart {
+        public String describe() {
+            return "a boxed " + kind.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** The {@code Object[]} of printf's varargs, {@code id} unique per allocation; unset slots are {@code null}. */
+    record Varargs(int id, List<Ref> slots) implements PrintPart {
+        public String describe() {
+            return "an Object[" + slots.size() + "]";
+        }
+    }
+
+    /** What {@code printf} returns (javac pops it). */
+    record PrintResult() implements PrintPart {
+        public String describe() {
+            return "the PrintStream that printf returns";
         }
     }
 
@@ -517,6 +566,12 @@ final class MethodTranslator {
         }
         List<Entry> s = succ.entry.stack();
         for (int i = 0; i < s.size() && i < shape.size(); i++) {
+            if (s.get(i) instanceof Ref r1 && shape.get(i) instanceof Ref r2 && !r1.equals(r2)
+                    && (r1.print() instanceof Text || r2.print() instanceof Text)) {
+                throw error("an expression selects between " + r1.describe() + " and " + r2.describe()
+                        + " depending on control flow; printf needs a constant format and constant string arguments"
+                        + " (write one printf call per branch)");
+            }
             if (s.get(i) instanceof Ref r1 && shape.get(i) instanceof Ref r2 && !r1.equals(r2)) {
                 throw error("an expression selects between " + r1.describe() + " and " + r2.describe()
                         + " depending on control flow; kernels need each array expression to refer to one array");
@@ -726,6 +781,7 @@ final class MethodTranslator {
                 if (isThrowable(cls)) throw error("throwing exceptions is not supported in kernels (new " + cls.replace('/', '.') + ")");
                 throw error("allocation of " + cls.replace('/', '.') + " is not supported in kernels");
             }
+            case NewReferenceArrayInstruction n when n.componentType().asInternalName().equals("java/lang/Object") -> varargs();
             case NewReferenceArrayInstruction n -> throw error("arrays of objects (" + n.componentType().asInternalName().replace('/', '.')
                     + "[]) are not supported in kernels");
             case NewMultiArrayInstruction n -> throw error("multi-dimensional arrays are not supported in kernels");
@@ -772,6 +828,10 @@ final class MethodTranslator {
         if (st.typeKind() == TypeKind.REFERENCE) {
             Entry e = popEntry();
             if (e instanceof Ref r) {
+                if (r.print() != null) {
+                    throw error(r.describe() + " is not supported in kernels except directly as an argument of System.out.printf"
+                            + " (strings: as its constant format or as constant arguments); it cannot be kept in a variable");
+                }
                 refLocals.put(st.slot(), r);
                 return;
             }
@@ -831,8 +891,8 @@ final class MethodTranslator {
             }
             case Float f -> pushValue(Const.ofFloat(f));
             case Double d -> pushValue(Const.ofDouble(d));
-            case String s -> throw error("string constant \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s)
-                    + "\" is not supported in kernels");
+            // a string is a printf format or argument, refused anywhere else (store, call on it)
+            case String s -> push(new Ref(new Text(s)));
             case null -> throw error("null references are not supported in kernels");
             default -> throw error("constant " + v + " (" + v.getClass().getSimpleName() + ") is not supported in kernels");
         }
@@ -978,7 +1038,10 @@ final class MethodTranslator {
     }
 
     private void arrayStore(ArrayStoreInstruction as) {
-        if (as.typeKind() == TypeKind.REFERENCE) throw error("arrays of references (such as float[][]) are not supported in kernels");
+        if (as.typeKind() == TypeKind.REFERENCE) {
+            varargsStore();
+            return;
+        }
         Prim val = popPrim();
         Prim idx = popPrim();
         Ref r = popRef();
@@ -1358,6 +1421,10 @@ final class MethodTranslator {
             offHeapCall(ownerName, offHeap, name, desc);
             return;
         }
+        if (o == Opcode.INVOKEVIRTUAL && ownerName.equals("java/io/PrintStream")) {
+            printCall(name, desc);
+            return;
+        }
         if (o == Opcode.INVOKEINTERFACE) {
             throw error("interface call to " + ownerName.replace('/', '.') + "." + name + " is not supported in kernels"
                     + " (only static methods can be called)");
@@ -1365,6 +1432,11 @@ final class MethodTranslator {
         if (o == Opcode.INVOKEVIRTUAL || o == Opcode.INVOKESPECIAL) {
             throw error("call to instance method " + ownerName.replace('/', '.') + "." + name + " is not supported in kernels"
                     + " (only static methods can be called)");
+        }
+        if (o == Opcode.INVOKESTATIC && name.equals("valueOf") && io.kiln.ir.PrintKind.ofBox(ownerName) != null
+                && desc.endsWith(")L" + ownerName + ";") && desc.length() == ownerName.length() + 5) {
+            box(io.kiln.ir.PrintKind.ofBox(ownerName));
+            return;
         }
         MathFunction fn = Intrinsics.math(ownerName, name, desc);
         if (fn != null) {
@@ -1510,6 +1582,184 @@ final class MethodTranslator {
         pushValue(dst);
     }
 
+    // ---- printf -------------------------------------------------------------------------------------------
+
+    /** {@code anewarray Object} of a constant length: the varargs array of a printf call. */
+    private void varargs() {
+        Prim len = popPrim();
+        if (len.constant() == null) throw error("an Object[] of a non-constant length is not supported in kernels");
+        int n = len.constant().intValue();
+        if (n < 0 || n > 255) throw error("an Object[" + n + "] is not supported in kernels (printf takes up to 255 arguments)");
+        push(new Ref(new Varargs(session.printArrays++, java.util.Arrays.asList(new Ref[n]))));
+    }
+
+    /** {@code aastore} into printf's varargs: a boxed primitive or a string constant at a constant index. */
+    private void varargsStore() {
+        Entry value = popEntry();
+        Prim idx = popPrim();
+        Entry target = popEntry();
+        if (!(target instanceof Ref t && t.print() instanceof Varargs va)) {
+            throw error("arrays of references (such as float[][]) are not supported in kernels");
+        }
+        if (!(value instanceof Ref v && (v.print() instanceof Text || v.print() instanceof Boxed))) {
+            String what = value instanceof Ref r ? r.describe() : "a primitive";
+            throw error("printf arguments must be primitives (int, long, float, double, boolean, char, byte, short) or string constants, not "
+                    + what);
+        }
+        // javac fills the varargs in order; the index is a constant that a block boundary before the store (an
+        // argument such as k > 4, compiled to branches) turns into a stack variable, so the next free slot is taken
+        List<Ref> slots = new ArrayList<>(va.slots());
+        int at = slots.indexOf(null);
+        if (at < 0 || idx.constant() != null && idx.constant().intValue() != at) {
+            throw error("printf's varargs array is written out of order (element " + (idx.constant() == null ? "?" : idx.constant().intValue())
+                    + "); pass the arguments in the call");
+        }
+        slots.set(at, v);
+        Ref updated = new Ref(new Varargs(va.id(), java.util.Collections.unmodifiableList(slots)));
+        // the array is one object: every copy of it on the stack (javac's dup) sees the store
+        for (int k = 0; k < stack.size(); k++) {
+            if (stack.get(k) instanceof Ref r && r.print() instanceof Varargs other && other.id() == va.id()) stack.set(k, updated);
+        }
+    }
+
+    /** {@code Integer.valueOf(i)} and friends: printf's varargs boxing. The value is copied, as the box would hold it. */
+    private void box(io.kiln.ir.PrintKind kind) {
+        Prim p = popPrim();
+        Value v = p.value();
+        if (!(v instanceof Const)) {
+            Var t = temp(v.type());
+            emit(new Instr.Move(t, v));
+            v = t;
+        }
+        push(new Ref(new Boxed(v, kind)));
+    }
+
+    /**
+     * A call on a {@code PrintStream}: {@code System.out.printf} / {@code format} with a constant format,
+     * and {@code System.out.print} / {@code println} of one primitive or string constant (or none), all
+     * becoming one {@link Instr.Print}.
+     */
+    private void printCall(String name, String desc) {
+        boolean printf = (name.equals("printf") || name.equals("format")) && desc.equals("(Ljava/lang/String;[Ljava/lang/Object;)Ljava/io/PrintStream;");
+        boolean println = name.equals("println") || name.equals("print");
+        if (!printf && !println) {
+            throw error("call to PrintStream." + name + " is not supported in kernels (System.out.printf(format, args...),"
+                    + " System.out.println(x) and System.out.print(x) are)");
+        }
+        String format;
+        List<Ref> args;
+        boolean returnsStream = printf;
+        if (printf) {
+            Entry a = popEntry();
+            Entry f = popEntry();
+            if (!(f instanceof Ref fr && fr.print() instanceof Text text)) {
+                throw error("the format of System.out.printf must be a string constant in kernels (it is decoded on the host)");
+            }
+            if (!(a instanceof Ref ar && ar.print() instanceof Varargs va)) {
+                throw error("the arguments of System.out.printf must be written out in the call in kernels (not an array)");
+            }
+            format = text.value();
+            args = va.slots();
+        } else {
+            MethodTypeDesc mt = MethodTypeDesc.ofDescriptor(desc);
+            if (mt.parameterCount() > 1 || !mt.returnType().descriptorString().equals("V")) {
+                throw error("call to PrintStream." + name + desc + " is not supported in kernels");
+            }
+            args = new ArrayList<>();
+            if (mt.parameterCount() == 1) {
+                String pd = mt.parameterType(0).descriptorString();
+                if (pd.equals("Ljava/lang/String;")) {
+                    Entry e = popEntry();
+                    if (!(e instanceof Ref r && r.print() instanceof Text)) {
+                        throw error("System.out." + name + " of a String needs a string constant in kernels");
+                    }
+                    args.add((Ref) e);
+                } else if (pd.length() == 1) {
+                    io.kiln.ir.PrintKind k = switch (pd.charAt(0)) {
+                        case 'Z' -> io.kiln.ir.PrintKind.BOOLEAN;
+                        case 'C' -> io.kiln.ir.PrintKind.CHAR;
+                        case 'I' -> io.kiln.ir.PrintKind.INT;
+                        case 'J' -> io.kiln.ir.PrintKind.LONG;
+                        case 'F' -> io.kiln.ir.PrintKind.FLOAT;
+                        case 'D' -> io.kiln.ir.PrintKind.DOUBLE;
+                        default -> throw error("call to PrintStream." + name + desc + " is not supported in kernels");
+                    };
+                    box(k);
+                    args.add((Ref) popEntry());
+                } else {
+                    throw error("System.out." + name + " of an object is not supported in kernels (print primitives or string constants)");
+                }
+            }
+            // print(x) prints String.valueOf(x), which is what %s makes of the boxed x
+            format = (args.isEmpty() ? "" : "%s") + (name.equals("println") ? "%n" : "");
+        }
+        Entry receiver = popEntry();
+        if (!(receiver instanceof Ref rr && "java.lang.System.out".equals(rr.object()))) {
+            String what = receiver instanceof Ref rr ? rr.describe() : "a value";
+            throw error("PrintStream." + name + " on " + what + " is not supported in kernels: only System.out prints (after the launch)");
+        }
+        List<io.kiln.ir.PrintArg> printArgs = new ArrayList<>();
+        List<Value> values = new ArrayList<>(printKeys());
+        int keys = values.size();
+        List<Object> sample = new ArrayList<>();
+        for (int k = 0; k < args.size(); k++) {
+            Ref r = args.get(k);
+            if (r == null) throw error("printf argument " + k + " is not set");
+            if (r.print() instanceof Text t) {
+                printArgs.add(io.kiln.ir.PrintArg.text(t.value()));
+                sample.add(t.value());
+            } else {
+                Boxed bx = (Boxed) r.print();
+                printArgs.add(io.kiln.ir.PrintArg.of(bx.kind()));
+                values.add(bx.value());
+                sample.add(bx.kind().box(0));
+            }
+        }
+        try {
+            // the host formats each record with String.format: a format that cannot take these argument types fails now
+            String.format(format, sample.toArray());
+        } catch (java.util.IllegalFormatException e) {
+            throw error("the printf format \"" + format + "\" does not fit its arguments " + printArgs.stream().map(a -> a.kind().name()
+                    .toLowerCase(java.util.Locale.ROOT)).toList() + ": " + e);
+        }
+        int line = topLevel || sourceFile.equals(session.kernelSourceFile) ? lineAt[Math.min(pos, lineAt.length - 1)] : callSiteLine;
+        emit(new Instr.Print(session.printSites++, format, values, keys, printArgs, Math.max(0, line)));
+        if (returnsStream) push(new Ref(new PrintResult()));
+    }
+
+    /**
+     * The values that place a printing work-item in Java's order: the {@code @Parallel} loop variables
+     * (the call must be inside the innermost loop, where each iteration prints what the Java loop's
+     * iteration prints), the global ids z, y, x of a work-item kernel, or none for a single kernel.
+     */
+    private List<Value> printKeys() {
+        List<FrontEnd.ParallelVar> pvs = parallelVarsOfKernel();
+        if (!pvs.isEmpty()) {
+            boolean inner;
+            if (topLevel) {
+                FrontEnd.ParallelVar innermost = pvs.get(pvs.size() - 1);
+                inner = pos >= innermost.startIndex && pos < innermost.endIndex;
+            } else {
+                inner = session.callInInnermostLoop;
+            }
+            if (!inner || pvs.stream().anyMatch(pv -> pv.induction == null)) {
+                throw error("System.out.printf outside the innermost @Parallel loop is not supported: there every work-item would"
+                        + " print it; move it into the loop body (or print from a KernelContext kernel)");
+            }
+            List<Value> keys = new ArrayList<>();
+            for (FrontEnd.ParallelVar pv : pvs) keys.add(pv.induction);
+            return keys;
+        }
+        if (!session.workItemKernel) return List.of();
+        List<Value> keys = new ArrayList<>();
+        for (int d = 2; d >= 0; d--) {
+            Var id = temp(Type.I32);
+            emit(new Instr.WorkItem(id, io.kiln.ir.WorkItemQuery.GLOBAL_ID, d));
+            keys.add(id);
+        }
+        return keys;
+    }
+
     private List<FrontEnd.ParallelVar> parallelVarsOfKernel() {
         return session.kernelParallelVars;
     }
@@ -1541,6 +1791,10 @@ final class MethodTranslator {
         if (rk != TypeKind.VOID && rk != TypeKind.REFERENCE) result = b.newVar(typeOf(rk), session.inlinePrefixFor(name) + "ret");
         Ref[] returnedRef = new Ref[1];
         Continuation c = new Continuation(cont, result, result == null ? null : result.type(), rk == TypeKind.REFERENCE, returnedRef);
+        if (topLevel && !parallelVars.isEmpty()) {
+            FrontEnd.ParallelVar innermost = parallelVars.get(parallelVars.size() - 1);
+            session.callInInnermostLoop = pos >= innermost.startIndex && pos < innermost.endIndex;
+        }
         session.callStack.push(key);
         session.inlineDepth++;
         try {
@@ -1603,6 +1857,7 @@ final class MethodTranslator {
             case Byte by -> pushValue(Const.ofInt(by));
             case Short s -> pushValue(Const.ofInt(s));
             case Character ch -> pushValue(Const.ofInt(ch));
+            case String str -> push(new Ref(new Text(str)));
             case ArrayRef a -> push(new Ref(a, false));
             // An object: refused where it is used (a call on it, a field of it), which names the construct.
             default -> push(new Ref(null, false, full));

@@ -428,9 +428,11 @@ final class CudaSession implements DeviceSession {
         KernelSignature.Slot errSlot = k.signature().errorRecordSlot();
         MemorySegment host = null;
         if (errSlot != null) {
-            values[values.length - 1] = errorRecord(); // the last parameter, kiln_err
+            values[k.signature().slots().indexOf(errSlot)] = errorRecord(); // kiln_err, after the Java parameters
             host = freeRecords.isEmpty() ? driver.hostAlloc(RECORD_BYTES) : freeRecords.removeFirst();
         }
+        KernelSignature.Slot printSlot = k.signature().printBufferSlot();
+        if (printSlot != null) values[k.signature().slots().indexOf(printSlot)] = printBuffer(geometry.printing().bufferBytes());
         MemorySegment hostRecord = host;
         CudaEvent e;
         try (Arena arena = Arena.ofConfined()) {
@@ -454,7 +456,72 @@ final class CudaSession implements DeviceSession {
         }
         for (Buffer b : reads) b.read(e, false);
         for (Buffer b : writes) b.wrote(e);
+        if (printSlot != null) deliverPrints(ir, geometry.printing());
         return e;
+    }
+
+    // ------------------------------------------------------------ printf (io.kiln.spi.PrintBuffer)
+
+    /** The print buffer on the device and its size; a pinned host buffer for its header. */
+    private long printBuffer;
+    private int printBufferBytes;
+    private MemorySegment printHeader;
+
+    /** The print buffer of {@code bytes} for the next launch, its header reset on the stream before it. */
+    private long printBuffer(int bytes) {
+        int headerBytes = io.kiln.spi.PrintBuffer.HEADER_INTS * 4;
+        if (printBuffer != 0 && printBufferBytes != bytes) {
+            driver.streamSynchronize(stream);
+            driver.free(printBuffer);
+            printBuffer = 0;
+        }
+        if (printHeader == null) printHeader = driver.hostAlloc(headerBytes).reinterpret(headerBytes);
+        if (printBuffer == 0) {
+            printBuffer = driver.malloc(bytes);
+            printBufferBytes = bytes;
+        }
+        driver.streamSynchronize(stream); // the pinned header may still be read by the previous reset
+        int[] header = io.kiln.spi.PrintBuffer.header(bytes);
+        MemorySegment.copy(header, 0, printHeader, java.lang.foreign.ValueLayout.JAVA_INT, 0, header.length);
+        driver.copyToDeviceAsync(printBuffer, printHeader, headerBytes, stream);
+        return printBuffer;
+    }
+
+    /**
+     * Waits for the launch just issued and hands its printf records to the sink (printing kernels are for
+     * debugging; their output comes out in launch order): the header first, then only the words written.
+     */
+    private void deliverPrints(KernelIR ir, io.kiln.spi.Printing printing) {
+        int headerInts = io.kiln.spi.PrintBuffer.HEADER_INTS;
+        driver.copyToHostAsync(printHeader, printBuffer, headerInts * 4L, stream);
+        driver.streamSynchronize(stream);
+        int[] header = printHeader.toArray(java.lang.foreign.ValueLayout.JAVA_INT);
+        int used = Math.max(0, Math.min(header[io.kiln.spi.PrintBuffer.CURSOR], header[io.kiln.spi.PrintBuffer.CAPACITY]));
+        int[] all = new int[headerInts + used];
+        System.arraycopy(header, 0, all, 0, headerInts);
+        if (used > 0) {
+            MemorySegment data = driver.hostAlloc(used * 4L).reinterpret(used * 4L);
+            try {
+                driver.copyToHostAsync(data, printBuffer + headerInts * 4L, used * 4L, stream);
+                driver.streamSynchronize(stream);
+                MemorySegment.copy(data, java.lang.foreign.ValueLayout.JAVA_INT, 0, all, headerInts, used);
+            } finally {
+                driver.hostFree(data);
+            }
+        }
+        io.kiln.spi.PrintBuffer.deliver(ir, all, printing);
+    }
+
+    /** Frees the print buffer and its host header (the streams are idle). */
+    private void releasePrintBuffer() {
+        if (printBuffer != 0) {
+            driver.free(printBuffer);
+            printBuffer = 0;
+        }
+        if (printHeader != null) {
+            driver.hostFree(printHeader);
+            printHeader = null;
+        }
     }
 
     static boolean hasOffHeapParams(KernelIR ir) {
@@ -485,7 +552,7 @@ final class CudaSession implements DeviceSession {
                     if (a.array().isOffHeap()) sizes[i] = 8;
                 }
                 case SCALAR -> out[i] = scalarBits(ir, (Param.Scalar) ir.params().get(s.paramIndex()), args[s.paramIndex()]);
-                case ERROR_RECORD -> out[i] = 0; // set by enqueueLaunch, which owns the record
+                case ERROR_RECORD, PRINT_BUFFER -> out[i] = 0; // set by enqueueLaunch, which owns the record and the buffer
             }
         }
         return out;
@@ -718,6 +785,7 @@ final class CudaSession implements DeviceSession {
         buffers.clear();
         try {
             releaseBoundsRecords();
+            releasePrintBuffer();
         } catch (RuntimeException e) {
             if (first == null) first = e;
         }

@@ -40,7 +40,9 @@ public record KernelSignature(List<Slot> slots) {
         /** The requested global size of one grid dimension (work-item kernels). */
         GRID_SIZE,
         /** The device pointer of the bounds checks' error record (kernels with checks), always last. */
-        ERROR_RECORD
+        ERROR_RECORD,
+        /** The print buffer of a kernel that prints ({@link io.kiln.spi.PrintBuffer}). */
+        PRINT_BUFFER
     }
 
     /** PTX parameter types and their sizes in bytes. */
@@ -106,13 +108,27 @@ public record KernelSignature(List<Slot> slots) {
         if (io.kiln.compiler.BoundsChecks.hasChecks(ir)) {
             slots.add(new Slot("kiln_err", PtxType.U64, Source.ERROR_RECORD, -1));
         }
+        if (io.kiln.spi.PrintBuffer.prints(ir)) {
+            slots.add(new Slot("kiln_print", PtxType.U64, Source.PRINT_BUFFER, -1));
+        }
         return new KernelSignature(slots);
     }
 
     /** The error-record slot, or {@code null} for a kernel without bounds checks. */
     public Slot errorRecordSlot() {
-        Slot last = slots.isEmpty() ? null : slots.get(slots.size() - 1);
-        return last != null && last.source() == Source.ERROR_RECORD ? last : null;
+        return slotOf(Source.ERROR_RECORD);
+    }
+
+    /** The print-buffer slot (the last one), or {@code null} for a kernel that does not print. */
+    public Slot printBufferSlot() {
+        return slotOf(Source.PRINT_BUFFER);
+    }
+
+    private Slot slotOf(Source source) {
+        for (int i = slots.size() - 1; i >= 0 && i >= slots.size() - 2; i--) {
+            if (slots.get(i).source() == source) return slots.get(i);
+        }
+        return null;
     }
 
     /** The slot carrying array parameter {@code paramIndex}'s pointer (or length, when {@code length}). */
@@ -155,6 +171,14 @@ public record KernelSignature(List<Slot> slots) {
      * the bounds checks' error record (ignored for a kernel without checks).
      */
     public long[] pack(KernelIR ir, Object[] args, Pointers pointers, long[] gridSizes, long errorRecord) {
+        return pack(ir, args, pointers, gridSizes, errorRecord, 0);
+    }
+
+    /**
+     * As {@link #pack(KernelIR, Object[], Pointers, long[], long)}, with {@code printBuffer} the device
+     * address of the print buffer (ignored for a kernel that does not print).
+     */
+    public long[] pack(KernelIR ir, Object[] args, Pointers pointers, long[] gridSizes, long errorRecord, long printBuffer) {
         if (args.length != ir.params().size()) {
             throw new IllegalArgumentException(ir.displayName() + " takes " + ir.params().size() + " arguments, "
                     + args.length + " were given");
@@ -169,6 +193,7 @@ public record KernelSignature(List<Slot> slots) {
                         ? o.length() : java.lang.reflect.Array.getLength(args[s.paramIndex()]);
                 case SCALAR -> scalarBits(ir, (Param.Scalar) ir.params().get(s.paramIndex()), args[s.paramIndex()]);
                 case ERROR_RECORD -> errorRecord;
+                case PRINT_BUFFER -> printBuffer;
             };
         }
         return out;

@@ -103,20 +103,17 @@ public record LaunchConfig(int[] grid, int[] block) {
             size[d] = g.sizes()[d];
             if (size[d] == 0) return null;
         }
-        boolean barriers = hasBarrier(ir);
+        boolean barriers = ir.hasBarriers();
         int[] block;
         if (g.local() != null) {
             long[] local = {1, 1, 1};
             for (int d = 0; d < g.local().length && d < 3; d++) local[d] = g.local()[d];
             block = checkedBlock(ir, local, limits);
+            // Plans check whole groups for every work-item kernel before a launch (LaunchRules); here the
+            // rule is checked again where breaking it would hang the GPU: a partial block at a barrier.
             if (barriers) {
-                for (int d = 0; d < 3; d++) {
-                    if (size[d] % block[d] != 0) {
-                        throw new KilnException(ir.displayName() + " uses barriers, so its global size must be a multiple of its local size: "
-                                + size[d] + " is not a multiple of " + block[d] + " in dimension " + d
-                                + "; round the grid up and skip the extra work-items in the kernel");
-                    }
-                }
+                LaunchGeometry.requireWholeGroups(ir.displayName(), java.util.Arrays.copyOf(size, dims),
+                        java.util.Arrays.copyOf(new long[] {block[0], block[1], block[2]}, dims), true);
             }
         } else {
             block = defaultBlock(dims, size, barriers);
@@ -179,15 +176,6 @@ public record LaunchConfig(int[] grid, int[] block) {
                     + limits.maxThreadsPerBlock() + "; choose a smaller local size");
         }
         return block;
-    }
-
-    static boolean hasBarrier(KernelIR ir) {
-        for (Block b : ir.blocks()) {
-            for (Instr i : b.instrs()) {
-                if (i instanceof Instr.Barrier) return true;
-            }
-        }
-        return false;
     }
 
     private static long ceilDiv(long a, long b) {

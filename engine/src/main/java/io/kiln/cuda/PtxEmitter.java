@@ -57,6 +57,8 @@ public final class PtxEmitter {
     private int currentBlock = -1;
     /** The global address of the error record of a kernel with bounds checks, else {@code null}. */
     private String errorRecord;
+    /** The print buffer's global address, for a kernel that prints. */
+    private String printBuffer;
 
     private PtxEmitter(KernelIR ir) {
         this.ir = ir;
@@ -154,6 +156,9 @@ public final class PtxEmitter {
         }
         if (signature.errorRecordSlot() != null) {
             errorRecord = f.op(Reg.B64, "cvta.to.global.u64", f.op(Reg.B64, "ld.param.u64", "[" + signature.errorRecordSlot().name() + "]"));
+        }
+        if (signature.printBufferSlot() != null) {
+            printBuffer = f.op(Reg.B64, "cvta.to.global.u64", f.op(Reg.B64, "ld.param.u64", "[" + signature.printBufferSlot().name() + "]"));
         }
         int constBytes = 0;
         for (ArrayRef a : ir.arrays()) {
@@ -306,7 +311,46 @@ public final class PtxEmitter {
             case Instr.Barrier b -> f.ins("bar.sync", "0");
             case Instr.Atomic a -> atomic(a);
             case Instr.CheckIndex c -> throw new IllegalStateException("a bounds check is emitted with the access it guards");
+            case Instr.Print p -> print(p);
         }
+    }
+
+    /**
+     * One printf record ({@link io.kiln.spi.PrintBuffer}): a plain read of the cursor against the
+     * capacity, one {@code atom.global.add} to claim the words, then the site and the raw bits of every
+     * value as 32-bit stores (64-bit values low word first: records are only 4-byte aligned); a record
+     * that does not fit adds one to the dropped count.
+     */
+    private void print(Instr.Print p) {
+        int n = p.words();
+        String drop = f.newLabel();
+        String done = f.newLabel();
+        String cursor = f.op(Reg.B32, "ld.global.s32", "[" + printBuffer + "]");
+        String cap = f.op(Reg.B32, "ld.global.s32", "[" + printBuffer + "+8]");
+        String limit = f.op(Reg.B32, "sub.s32", cap, Integer.toString(n));
+        f.insIf(f.op(Reg.PRED, "setp.le.s32", cursor, limit), true, "bra", drop);
+        String o = f.op(Reg.B32, "atom.global.add.u32", "[" + printBuffer + "]", Integer.toString(n));
+        f.insIf(f.op(Reg.PRED, "setp.le.s32", o, limit), true, "bra", drop);
+        String at = f.op(Reg.B64, "add.s64", printBuffer, f.op(Reg.B64, "mul.wide.s32", o, "4"));
+        int offset = io.kiln.spi.PrintBuffer.HEADER_INTS * 4;
+        f.ins("st.global.b32", "[" + at + "+" + offset + "]", Integer.toString(p.site()));
+        for (Value x : p.values()) {
+            String r = inReg(x);
+            switch (x.type()) {
+                case I32 -> f.ins("st.global.b32", "[" + at + "+" + (offset += 4) + "]", r);
+                case F32 -> f.ins("st.global.b32", "[" + at + "+" + (offset += 4) + "]", f.op(Reg.B32, "mov.b32", r));
+                case I64, F64 -> {
+                    String bits = x.type() == Type.F64 ? f.op(Reg.B64, "mov.b64", r) : r;
+                    f.ins("st.global.b32", "[" + at + "+" + (offset += 4) + "]", f.op(Reg.B32, "cvt.u32.u64", bits));
+                    f.ins("st.global.b32", "[" + at + "+" + (offset += 4) + "]",
+                            f.op(Reg.B32, "cvt.u32.u64", f.op(Reg.B64, "shr.u64", bits, "32")));
+                }
+            }
+        }
+        f.ins("bra.uni", done);
+        f.label(drop);
+        f.op(Reg.B32, "atom.global.add.u32", "[" + printBuffer + "+4]", "1");
+        f.label(done);
     }
 
     /** {@code ctaid * ntid + tid} on {@code axis}, in a fresh register. */

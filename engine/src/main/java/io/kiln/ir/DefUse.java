@@ -31,6 +31,7 @@ public final class DefUse {
             case Instr.Barrier b -> null;
             case Instr.Atomic a -> a.dst();
             case Instr.CheckIndex c -> null;
+            case Instr.Print p -> null;
         };
     }
 
@@ -55,6 +56,7 @@ public final class DefUse {
             case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand())
                     : List.of(a.index(), a.operand(), a.expected());
             case Instr.CheckIndex c -> List.of(c.index());
+            case Instr.Print p -> p.values();
         };
     }
 
@@ -98,6 +100,7 @@ public final class DefUse {
             case Instr.ParallelIndex p -> null;
             case Instr.ParallelStride p -> null;
             case Instr.Barrier b -> null;
+            case Instr.Print p -> null;
         };
     }
 
@@ -124,6 +127,7 @@ public final class DefUse {
             case Instr.ParallelIndex p -> Access.NONE;
             case Instr.ParallelStride p -> Access.NONE;
             case Instr.Barrier b -> Access.NONE;
+            case Instr.Print p -> Access.NONE;
         };
     }
 

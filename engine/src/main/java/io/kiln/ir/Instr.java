@@ -101,4 +101,40 @@ public sealed interface Instr {
      * Passes remove checks they prove redundant ({@code io.kiln.passes.RangeCheckElimination}).
      */
     record CheckIndex(ArrayRef array, Value index, int line) implements Instr {}
+
+    /**
+     * {@code System.out.printf(format, args...)} of one work-item: appends one record to the launch's
+     * print buffer, which the host decodes after the launch and prints with {@code String.format}, so
+     * that each line is what the method prints on the JVM. The record is {@code site}, then the raw bits
+     * of every value of {@code values} (one 32-bit word for {@link Type#I32} and {@link Type#F32}, two,
+     * low word first, for {@link Type#I64} and {@link Type#F64}); its size is fixed per instruction.
+     * <p>{@code values} are first {@code keys} values that place the work-item in Java's order (the
+     * {@code @Parallel} loop variables, outermost first; or the global ids z, y, x of a work-item kernel;
+     * none for a single kernel), then one value per argument of {@code args} that is not a string
+     * constant, typed as {@link PrintKind#valueType()}. The host prints the records sorted by their key
+     * values (signed, in order), and in buffer order within equal keys: one work-item appends in program
+     * order, so that is its program order.
+     * <p>The append is one atomic add to the buffer's cursor; a record that does not fit is dropped
+     * and counted, and so is every later record of the launch, so a work-item's output is a prefix of
+     * what it printed ({@code io.kiln.spi.PrintBuffer}). {@code site} is unique per {@code printf}
+     * call of the kernel; {@code line} is its source line, 0 when unknown.
+     */
+    record Print(int site, String format, List<Value> values, int keys, List<PrintArg> args, int line) implements Instr {
+        public Print {
+            values = List.copyOf(values);
+            args = List.copyOf(args);
+        }
+
+        /** The same call with other operands (a pass substituted constants). */
+        public Print withValues(List<Value> newValues) {
+            return new Print(site, format, newValues, keys, args, line);
+        }
+
+        /** The 32-bit words of one record: the site and the bits of every value. */
+        public int words() {
+            int n = 1;
+            for (Value v : values) n += v.type().isWide() ? 2 : 1;
+            return n;
+        }
+    }
 }

@@ -353,6 +353,76 @@ public final class IrParser {
             return null;
         }
 
+        /** {@code print #site "format" keys k [v, ...] (kind, ..., string "text") line n}, as {@link IrPrinter} writes it. */
+        private Function<Map<String, Var>, Instr> print(String t) {
+            String form = "print #SITE \"FORMAT\" keys K [V, ...] (KIND, ..., string \"TEXT\") line N";
+            int[] at = {7};
+            int sp = t.indexOf(' ', at[0]);
+            if (sp < 0) throw error("expected '" + form + "', found '" + t + "'");
+            int site = integer(t.substring(at[0], sp));
+            at[0] = sp + 1;
+            String format = unquote(t, at, form);
+            String[] head = split(t.substring(at[0]), " keys (\\d+) \\[([^\\]]*)\\] \\((.*)\\) line (\\d+)",
+                    "keys K [V, ...] (KIND, ...) line N");
+            int keys = integer(head[0]);
+            List<Operand> ops = new ArrayList<>();
+            for (String o : head[1].isBlank() ? new String[0] : head[1].split(", ")) ops.add(operand(o.trim()));
+            List<PrintArg> args = new ArrayList<>();
+            String rest = head[2];
+            int[] p = {0};
+            while (p[0] < rest.length()) {
+                int end = p[0];
+                while (end < rest.length() && Character.isLetter(rest.charAt(end))) end++;
+                PrintKind kind = enumOf(PrintKind.class, rest.substring(p[0], end).toUpperCase(java.util.Locale.ROOT), "print argument kind");
+                p[0] = end;
+                if (kind == PrintKind.STRING) {
+                    p[0]++;
+                    args.add(PrintArg.text(unquote(rest, p, form)));
+                } else {
+                    args.add(PrintArg.of(kind));
+                }
+                if (rest.startsWith(", ", p[0])) p[0] += 2;
+                else if (p[0] < rest.length()) throw error("expected ', ' between print arguments in '" + t + "'");
+            }
+            int line = integer(head[3]);
+            int k = keys;
+            for (PrintArg a : args) {
+                if (a.kind() == PrintKind.STRING) continue;
+                if (k >= ops.size()) throw error("print has fewer values than keys plus non-string arguments: '" + t + "'");
+                typed(ops.get(k++), a.kind().valueType());
+            }
+            if (k != ops.size()) throw error("print has " + ops.size() + " values for " + keys + " keys and " + (k - keys) + " arguments: '" + t + "'");
+            return v -> new Instr.Print(site, format, ops.stream().map(o -> value(o, v)).toList(), keys, args, line);
+        }
+
+        /** The Java string literal starting at {@code at[0]} of {@code t}; leaves {@code at[0]} after its closing quote. */
+        private String unquote(String t, int[] at, String form) {
+            if (at[0] >= t.length() || t.charAt(at[0]) != '"') throw error("expected '" + form + "', found '" + t + "'");
+            StringBuilder sb = new StringBuilder();
+            int i = at[0] + 1;
+            while (i < t.length() && t.charAt(i) != '"') {
+                char c = t.charAt(i++);
+                if (c != '\\') {
+                    sb.append(c);
+                    continue;
+                }
+                if (i >= t.length()) break;
+                char e = t.charAt(i++);
+                switch (e) {
+                    case 'n' -> sb.append('\n');
+                    case 't' -> sb.append('\t');
+                    case 'u' -> {
+                        sb.append((char) Integer.parseInt(t.substring(i, i + 4), 16));
+                        i += 4;
+                    }
+                    default -> sb.append(e);
+                }
+            }
+            if (i >= t.length()) throw error("unterminated string in '" + t + "'");
+            at[0] = i + 1;
+            return sb.toString();
+        }
+
         private int blockRef(String s) {
             if (!s.matches("b\\d+")) throw error("expected a block reference bN, found '" + s + "'");
             return Integer.parseInt(s.substring(1));
@@ -368,6 +438,7 @@ public final class IrParser {
                 typed(val, a.element().valueType());
                 return v -> new Instr.Store(a, value(idx, v), value(val, v));
             }
+            if (t.startsWith("print #")) return print(t);
             if (t.startsWith("check ")) {
                 String[] g = split(t, "check @(\\w+)\\[(\\S+)\\] line (\\d+)", "check @a[INDEX] line N");
                 ArrayRef a = arrayNamed("@" + g[0]);

@@ -99,7 +99,43 @@ public final class IrPrinter {
             case Instr.Atomic a -> a.dst() + " = atomic_" + a.op().name().toLowerCase(java.util.Locale.ROOT) + " " + a.array()
                     + "[" + a.index() + "], " + a.operand() + (a.expected() == null ? "" : ", " + a.expected());
             case Instr.CheckIndex c -> "check " + c.array() + "[" + c.index() + "] line " + c.line();
+            case Instr.Print p -> print(p);
         };
+    }
+
+    /**
+     * {@code print #site "format" keys k [v, ...] (kind, ..., string "text") line n}: the format and
+     * string constants as Java string literals, which {@link IrParser} reads back.
+     */
+    private static String print(Instr.Print p) {
+        StringBuilder sb = new StringBuilder("print #").append(p.site()).append(' ').append(quote(p.format()))
+                .append(" keys ").append(p.keys()).append(" [")
+                .append(p.values().stream().map(Object::toString).collect(Collectors.joining(", "))).append("] (");
+        for (int k = 0; k < p.args().size(); k++) {
+            PrintArg a = p.args().get(k);
+            if (k > 0) sb.append(", ");
+            sb.append(a.kind().name().toLowerCase(java.util.Locale.ROOT));
+            if (a.text() != null) sb.append(' ').append(quote(a.text()));
+        }
+        return sb.append(") line ").append(p.line()).toString();
+    }
+
+    /** {@code s} as a Java string literal (quotes, backslashes and control characters escaped). */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c > 0x7e) sb.append(String.format("\\u%04x", (int) c));
+                    else sb.append(c);
+                }
+            }
+        }
+        return sb.append('"').toString();
     }
 
     private static String terminator(Terminator t) {

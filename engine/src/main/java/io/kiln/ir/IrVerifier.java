@@ -437,6 +437,21 @@ public final class IrVerifier {
                     }
                     if (a.expected() != null) same(a.expected(), e.valueType(), "compare-and-set expected value");
                 }
+                case Instr.Print p -> {
+                    int need = p.keys();
+                    for (PrintArg a : p.args()) {
+                        if (a.kind() != PrintKind.STRING) need++;
+                    }
+                    if (p.keys() < 0 || need != p.values().size()) {
+                        throw fail(Rule.TYPE, "print #" + p.site() + " has " + p.values().size() + " values for " + p.keys()
+                                + " keys and " + (need - p.keys()) + " non-string arguments");
+                    }
+                    int k = p.keys();
+                    for (PrintArg a : p.args()) {
+                        if (a.kind() != PrintKind.STRING) same(p.values().get(k++), a.kind().valueType(), "print argument " + a.kind());
+                    }
+                    if (p.line() < 0) throw fail(Rule.TYPE, "print #" + p.site() + " has line " + p.line() + "; lines are 0 (unknown) or positive");
+                }
                 case Instr.CheckIndex c -> {
                     index(c.array(), c.index());
                     if (c.line() < 0) throw fail(Rule.TYPE, "check of " + c.array() + " has line " + c.line() + "; lines are 0 (unknown) or positive");

@@ -52,6 +52,16 @@ public record KernelIR(String ownerClass, String methodName, String descriptor, 
         return false;
     }
 
+    /** Whether the kernel has a barrier: then its work-groups must be whole and every work-item must reach each barrier. */
+    public boolean hasBarriers() {
+        for (Block b : blocks) {
+            for (Instr i : b.instrs()) {
+                if (i instanceof Instr.Barrier) return true;
+            }
+        }
+        return false;
+    }
+
     /** Number of dimensions of the iteration space (1 for work-item and single kernels' default). */
     public int dimensions() {
         return kind == KernelKind.LOOP_PARALLEL ? parallelLoops.size() : 1;

@@ -98,6 +98,8 @@ public final class OpenClEmitter {
 
     /** The error-record parameter of a kernel with bounds checks (see {@link io.kiln.compiler.BoundsChecks}). */
     private static final String ERROR_RECORD = "kiln_err";
+    /** The print-buffer parameter of a kernel that prints (see {@link io.kiln.spi.PrintBuffer}). */
+    private static final String PRINT_BUFFER = "kiln_print";
 
     private OpenClEmitter(KernelIR ir) {
         this.ir = ir;
@@ -107,6 +109,7 @@ public final class OpenClEmitter {
         this.bitsTable = new boolean[ir.arrays().size()];
         used.add(ir.symbolName());
         used.add(ERROR_RECORD);
+        used.add(PRINT_BUFFER);
         for (Var v : ir.vars()) {
             // Every variable ends in _<id>, which keeps them unique and away from built-in names.
             String name = sanitize(v.name(), "v") + "_" + v.id();
@@ -222,6 +225,10 @@ public final class OpenClEmitter {
         if (io.kiln.compiler.BoundsChecks.hasChecks(ir)) {
             // Kernel ABI: a kernel with bounds checks takes the error record last.
             params.add("__global int* " + ERROR_RECORD + " /* first out-of-bounds access: flag, array, line, index, length */");
+        }
+        if (io.kiln.spi.PrintBuffer.prints(ir)) {
+            // Kernel ABI: a kernel that prints takes the print buffer last (after the error record).
+            params.add("__global int* " + PRINT_BUFFER + " /* printf records: cursor, dropped, capacity, 0, records */");
         }
         sb.append("__kernel void ").append(ir.symbolName()).append('(');
         if (params.isEmpty()) {
@@ -461,7 +468,31 @@ public final class OpenClEmitter {
             case Instr.Barrier b -> "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);";
             case Instr.Atomic a -> atomic(a);
             case Instr.CheckIndex c -> throw new IllegalStateException("a bounds check is emitted with the access it guards");
+            case Instr.Print p -> print(p);
         };
+    }
+
+    /**
+     * One printf record (io.kiln.spi.PrintBuffer): claim its words with one atomic add, then write the
+     * site and the raw bits of every value, 64-bit values low word first.
+     */
+    private String print(Instr.Print p) {
+        StringBuilder sb = new StringBuilder("{ int kiln_o = ").append(helper("kiln_print_reserve")).append('(').append(PRINT_BUFFER)
+                .append(", ").append(p.words()).append("); if (kiln_o >= 0) { ");
+        int w = 0;
+        sb.append(PRINT_BUFFER).append("[kiln_o] = ").append(p.site()).append("; ");
+        for (Value x : p.values()) {
+            String val = v(x);
+            List<String> words = switch (x.type()) {
+                case I32 -> List.of(val);
+                case F32 -> List.of("as_int(" + val + ")");
+                case I64 -> List.of("(int)(" + val + ")", "(int)((" + val + ") >> 32)");
+                case F64 -> List.of("(int)as_long(" + val + ")", "(int)(as_long(" + val + ") >> 32)");
+            };
+            for (String word : words) sb.append(PRINT_BUFFER).append("[kiln_o + ").append(++w).append("] = ").append(word).append("; ");
+        }
+        return sb.append("} } /* printf \"").append(p.format().replace("*/", "* /").replace("\n", "\\n")).append("\" line ")
+                .append(p.line()).append(" */").toString();
     }
 
     /**
@@ -575,6 +606,8 @@ public final class OpenClEmitter {
         String fn = switch (m.fn()) {
             case ABS -> "fabs";
             case POW -> helper(t == Type.F32 ? "kiln_pow_f32" : "kiln_pow_f64");
+            // Java's rint in plain arithmetic: PoCL miscompiles rint() of constants (io.kiln.lowering.JavaRint)
+            case RINT -> helper(io.kiln.lowering.JavaRint.openClName(t));
             default -> m.fn().javaName();
         };
         return fn + "(" + String.join(", ", args) + ")";
@@ -721,6 +754,11 @@ public final class OpenClEmitter {
                 if (!f32) fp64 = true;
                 yield io.kiln.lowering.JavaMinMax.openClDefinition(name.contains("min"), f32 ? Type.F32 : Type.F64);
             }
+            case "kiln_rint_f32" -> io.kiln.lowering.JavaRint.openClDefinition(Type.F32);
+            case "kiln_rint_f64" -> {
+                fp64 = true;
+                yield io.kiln.lowering.JavaRint.openClDefinition(Type.F64);
+            }
             case "kiln_oob" -> "/* records the first out-of-bounds access of the launch: one compare-and-swap 0 -> 1 of the flag, then its data */\n"
                     + "void kiln_oob(__global int* err, int array, int line, long index, long length) {\n"
                     + "    if (atomic_cmpxchg((volatile __global int*)err, 0, 1) == 0) {\n"
@@ -728,6 +766,17 @@ public final class OpenClEmitter {
                     + "        err[3] = (int)index; err[4] = (int)(index >> 32);\n"
                     + "        err[5] = (int)length; err[6] = (int)(length >> 32);\n"
                     + "    }\n"
+                    + "}\n";
+            case "kiln_print_reserve" -> "/* claims n words of the print buffer (io.kiln.spi.PrintBuffer): the record's index, or -1 when it\n"
+                    + "   does not fit (then counted as dropped); the first test keeps the cursor from running far past the end */\n"
+                    + "int kiln_print_reserve(__global int* buf, int n) {\n"
+                    + "    int cap = buf[2];\n"
+                    + "    if (*(volatile __global int*)buf <= cap - n) {\n"
+                    + "        int o = atomic_add((volatile __global int*)buf, n);\n"
+                    + "        if (o <= cap - n) return 4 + o;\n"
+                    + "    }\n"
+                    + "    atomic_inc((volatile __global int*)buf + 1);\n"
+                    + "    return -1;\n"
                     + "}\n";
             default -> throw new IllegalStateException("unknown helper " + name);
         };

@@ -291,9 +291,12 @@ final class OpenClSession implements DeviceSession {
         long[] sizes;
         long[] local;
         long[][] range;
+        /** Whether the kernel prints (takes the print buffer last): looked up once, not per launch. */
+        final boolean prints;
 
         LaunchState(KernelIR ir, int argCount) {
             what = "running " + ir.displayName();
+            prints = io.kiln.spi.PrintBuffer.prints(ir);
             values = new Object[argCount];
             kinds = new ScalarKind[argCount];
             int i = 0;
@@ -757,6 +760,8 @@ final class OpenClSession implements DeviceSession {
         // A checked launch is tracked by the read of its error record enqueued after it (trackChecked).
         boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
         if (checked) values[v] = boundsRecord(); // the last kernel parameter, kiln_err
+        boolean prints = st.prints;
+        if (prints) values[checked ? v + 1 : v] = printBuffer(geometry.printing().bufferBytes()); // kiln_print, after kiln_err
         boolean evented = recordTimestamps || offHeapArgs || !wait.isEmpty() || lazyRun >= 63;
         // a checked launch's native event, where needed, is its record read's (trackChecked); the launch
         // itself keeps one only for its timestamps and for a failure of what it waits for
@@ -798,6 +803,7 @@ final class OpenClSession implements DeviceSession {
         }
         for (int i = 0; i < nReads; i++) st.reads[i].read(e, false);
         for (int i = 0; i < nWrites; i++) st.writes[i].wrote(e);
+        if (prints) deliverPrints(ir, geometry.printing());
         return e;
     }
 
@@ -808,7 +814,8 @@ final class OpenClSession implements DeviceSession {
             if (p instanceof Param.Scalar) n++;
             else if (p instanceof Param.Array) n += 2;
         }
-        return io.kiln.compiler.BoundsChecks.hasChecks(ir) ? n + 1 : n;
+        if (io.kiln.compiler.BoundsChecks.hasChecks(ir)) n++;
+        return io.kiln.spi.PrintBuffer.prints(ir) ? n + 1 : n;
     }
 
     /** The NDRange for {@code geometry}, derived again only when it differs from the last launch's. */
@@ -992,6 +999,65 @@ final class OpenClSession implements DeviceSession {
             default -> new long[] {2, 4, 8};
         };
         return maxWorkGroupSize >= 64 ? local : null;
+    }
+
+    // ------------------------------------------------------------ printf (io.kiln.spi.PrintBuffer)
+
+    /** This session's print buffer, allocated on the first launch of a kernel that prints, and its size. */
+    private cl_mem printBuffer;
+    private int printBufferBytes;
+
+    /** The print buffer of {@code bytes} to pass to a launch, its header reset on the compute queue before it. */
+    private cl_mem printBuffer(int bytes) {
+        if (printBuffer != null && printBufferBytes != bytes) releasePrintBuffer();
+        if (printBuffer == null) {
+            try {
+                printBuffer = CL.clCreateBuffer(runtime.context(), CL.CL_MEM_READ_WRITE, bytes, null, null);
+            } catch (CLException e) {
+                throw new KilnException("allocating the print buffer of " + bytes + " bytes on " + runtime.device() + " failed: "
+                        + ClInfo.error(e) + "; choose a smaller one with plan.withPrintBuffer(bytes)", e);
+            }
+            OpenClResources.created(OpenClResources.Kind.MEM);
+            printBufferBytes = bytes;
+        }
+        int[] header = io.kiln.spi.PrintBuffer.header(bytes);
+        CL.clEnqueueWriteBuffer(compute, printBuffer, true, 0, header.length * 4L, Pointer.to(header), 0, null, null);
+        return printBuffer;
+    }
+
+    /**
+     * Reads the print buffer back after the launch just enqueued (a blocking read on the in-order compute
+     * queue: printing kernels are for debugging, and their output comes out in launch order) and hands
+     * its records to the sink: the header first, then only the words the launch wrote.
+     */
+    private void deliverPrints(KernelIR ir, io.kiln.spi.Printing printing) {
+        int[] header = new int[io.kiln.spi.PrintBuffer.HEADER_INTS];
+        try {
+            CL.clEnqueueReadBuffer(compute, printBuffer, true, 0, header.length * 4L, Pointer.to(header), 0, null, null);
+            int used = Math.max(0, Math.min(header[io.kiln.spi.PrintBuffer.CURSOR], header[io.kiln.spi.PrintBuffer.CAPACITY]));
+            int[] all = new int[header.length + used];
+            System.arraycopy(header, 0, all, 0, header.length);
+            if (used > 0) {
+                int[] data = new int[used];
+                CL.clEnqueueReadBuffer(compute, printBuffer, true, header.length * 4L, used * 4L, Pointer.to(data), 0, null, null);
+                System.arraycopy(data, 0, all, header.length, used);
+            }
+            computeDone();
+            io.kiln.spi.PrintBuffer.deliver(ir, all, printing);
+        } catch (CLException e) {
+            throw new KilnException("reading the printf output of " + ir.displayName() + " from " + runtime.device()
+                    + " failed (the kernel may have failed): " + ClInfo.error(e), e);
+        }
+    }
+
+    private void releasePrintBuffer() {
+        if (printBuffer == null) return;
+        try {
+            CL.clReleaseMemObject(printBuffer);
+        } finally {
+            OpenClResources.released(OpenClResources.Kind.MEM);
+            printBuffer = null;
+        }
     }
 
     // ------------------------------------------------------------ bounds checks (engineer A2)
@@ -1203,6 +1269,11 @@ final class OpenClSession implements DeviceSession {
         launches.clear();
         try {
             releaseBoundsRecord();
+        } catch (RuntimeException e) {
+            if (failure == null) failure = e;
+        }
+        try {
+            releasePrintBuffer();
         } catch (RuntimeException e) {
             if (failure == null) failure = e;
         }

@@ -168,6 +168,7 @@ public final class ConstantFolding implements KernelPass {
             case Instr.Store x -> null;
             case Instr.Barrier x -> null;
             case Instr.CheckIndex x -> null;
+            case Instr.Print x -> null;
         };
     }
 
@@ -202,6 +203,7 @@ public final class ConstantFolding implements KernelPass {
             case Instr.Barrier x -> x;
             // the check keeps the index of the access it guards (the verifier's CHECK_INDEX rule)
             case Instr.CheckIndex x -> new Instr.CheckIndex(x.array(), sub(x.index(), k), x.line());
+            case Instr.Print x -> x.withValues(x.values().stream().map(v -> sub(v, k)).toList());
         };
     }
 

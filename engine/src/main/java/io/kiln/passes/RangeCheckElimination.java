@@ -63,7 +63,7 @@ public final class RangeCheckElimination implements KernelPass {
 
     @Override
     public KernelIR run(KernelIR ir) {
-        return hasChecks(ir) ? eliminate(ir, new Analysis(ir, false)) : ir;
+        return hasChecks(ir) ? eliminate(ir, new Analysis(ir, false, null)) : ir;
     }
 
     /**
@@ -72,8 +72,38 @@ public final class RangeCheckElimination implements KernelPass {
      * {@code param} ({@code scalar} false) or the value of scalar parameter {@code param} ({@code scalar}
      * true), and {@code array} is an array parameter. Parameters are numbered as in Java.
      */
-    public record LengthFact(boolean scalar, int param, int array, long offset) {
+    /** A fact about a launch's arguments that the host checks before launching a kernel built assuming it. */
+    public sealed interface HostFact permits LengthFact, ProductFact {
         /** Whether the fact holds for {@code args}, the launch's arguments in Java parameter order. */
+        boolean holds(Object[] args);
+    }
+
+    /**
+     * {@code value(a) * value(b) <= length(array)} for scalar parameters {@code a} and {@code b} that the
+     * kernel never assigns and array parameter {@code array}: the fact behind a row-major
+     * {@code x[r * cols + c]} under {@code r < rows} and {@code c < cols} (then the index is at most
+     * {@code rows * cols - 1}, and neither the product nor the sum can wrap). Computed exactly on the host.
+     */
+    public record ProductFact(int a, int b, int array) implements HostFact {
+        @Override
+        public boolean holds(Object[] args) {
+            long x = LengthFact.scalarValue(args[a]), y = LengthFact.scalarValue(args[b]);
+            try {
+                return Math.multiplyExact(x, y) <= LengthFact.length(args[array]);
+            } catch (ArithmeticException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "arg" + a + " * arg" + b + " <= length(arg" + array + ")";
+        }
+    }
+
+    public record LengthFact(boolean scalar, int param, int array, long offset) implements HostFact {
+        /** Whether the fact holds for {@code args}, the launch's arguments in Java parameter order. */
+        @Override
         public boolean holds(Object[] args) {
             long bound = scalar ? scalarValue(args[param]) : length(args[param]);
             long length = length(args[array]);
@@ -107,14 +137,14 @@ public final class RangeCheckElimination implements KernelPass {
      * @param ir    the kernel, with the checks its own code proves already removed
      * @param facts what the host must check before launching {@code ir}; every fact must hold
      */
-    public record Assumed(KernelIR ir, List<LengthFact> facts) {
+    public record Assumed(KernelIR ir, List<HostFact> facts) {
         public Assumed {
             facts = List.copyOf(facts);
         }
 
         /** Whether every fact holds for {@code args}, the launch's arguments in Java parameter order. */
         public boolean holds(Object[] args) {
-            for (LengthFact f : facts) {
+            for (HostFact f : facts) {
                 if (!f.holds(args)) return false;
             }
             return true;
@@ -127,10 +157,32 @@ public final class RangeCheckElimination implements KernelPass {
      * when its facts hold, else {@code ir} with its checks: the result is the same, only faster.
      */
     public static Assumed assuming(KernelIR ir) {
+        return assuming(ir, null);
+    }
+
+    /**
+     * As {@link #assuming(KernelIR)}, for launches whose work-group size is exactly {@code local} (one
+     * entry per dimension; {@code null}: unknown): a work-item kernel's {@code localIdx()} is then below
+     * {@code local[0]}, so a local tile's {@code tile[ly * TILE + lx]} is proven inside a
+     * {@code TILE * TILE} array when the group is {@code TILE x TILE}. The host builds this kernel for
+     * the local size of the plan's grid and launches it only with that local size (the fact it checks).
+     */
+    public static Assumed assuming(KernelIR ir, long[] local) {
         if (!hasChecks(ir)) return null;
-        Analysis an = new Analysis(ir, true);
+        Analysis an = new Analysis(ir, true, local == null ? null : local.clone());
         KernelIR out = eliminate(ir, an);
         return out == ir ? null : new Assumed(out, List.copyOf(an.facts));
+    }
+
+    /** The bounds checks left in {@code ir}. */
+    public static int checks(KernelIR ir) {
+        int n = 0;
+        for (Block b : ir.blocks()) {
+            for (Instr i : b.instrs()) {
+                if (i instanceof Instr.CheckIndex) n++;
+            }
+        }
+        return n;
     }
 
     private static KernelIR eliminate(KernelIR ir, Analysis an) {
@@ -171,7 +223,7 @@ public final class RangeCheckElimination implements KernelPass {
         /** Whether checks may be removed under {@link LengthFact}s the host checks ({@link #assuming}). */
         final boolean assume;
         /** The facts the removed checks need, in the order found. */
-        final java.util.LinkedHashSet<LengthFact> facts = new java.util.LinkedHashSet<>();
+        final java.util.LinkedHashSet<HostFact> facts = new java.util.LinkedHashSet<>();
         /** The Java parameter index of each scalar parameter's variable, by variable id; -1 for others. */
         final int[] scalarParam;
         /** Variables proven non-negative wherever they are read. */
@@ -182,9 +234,13 @@ public final class RangeCheckElimination implements KernelPass {
          */
         final BitSet positive = new BitSet();
 
-        Analysis(KernelIR ir, boolean assume) {
+        /** The launch's work-group size per dimension, when the kernel is built for one; else {@code null}. */
+        final long[] local;
+
+        Analysis(KernelIR ir, boolean assume, long[] local) {
             this.ir = ir;
             this.assume = assume;
+            this.local = local;
             this.cfg = Cfg.of(ir);
             this.scalarParam = new int[ir.vars().size()];
             java.util.Arrays.fill(scalarParam, -1);
@@ -302,6 +358,13 @@ public final class RangeCheckElimination implements KernelPass {
             Value index = c.index();
             if (index instanceof Const k) return nonNegative(k) && !a.isParameter() && k.longValue() < a.length();
             Var v = (Var) index;
+            if (assume && a.isParameter() && !a.isOffHeap() && rowMajor(v, a, block, at)) return true;
+            if (!a.isParameter()) {
+                // an index whose whole range fits a constant length: ly * TILE + lx under a known group size,
+                // t[p * TILE + lx] under p < Math.min(TILE, ...)
+                long[] r = range(v, block, at, 0, new BitSet());
+                if (r[0] >= 0 && r[1] < a.length()) return true;
+            }
             if (nonNegative(v) && proves(belowLength(v, 0, a, block, at))) return true;
             // an index computed just before the access, in the same block: t = x + k, t = x - k, t = x & k
             Instr d = definitionBefore(v, block, at);
@@ -319,6 +382,205 @@ public final class RangeCheckElimination implements KernelPass {
                 case AND -> kv >= 0 && !a.isParameter() && kv < a.length();
                 default -> false;
             };
+        }
+
+        // ---- row-major indices under scalar guards (host fact: rows * cols <= length) ---------------------
+
+        /**
+         * Whether {@code t}, the index of an access of parameter {@code a} at instruction {@code at} of
+         * {@code block}, is {@code x * s + y} computed in that block with {@code 0 <= x < A} and
+         * {@code 0 <= y < s} for scalar parameters {@code A} and {@code s} (dominating tests, no assignment
+         * to {@code x} or {@code y} after the multiplication): then the host fact {@code A * s <= a.length}
+         * proves it, and is recorded.
+         */
+        private boolean rowMajor(Var t, ArrayRef a, int block, int at) {
+            List<Instr> in = ir.blocks().get(block).instrs();
+            if (!(definitionBefore(t, block, at) instanceof Instr.Binary add) || add.op() != BinOp.ADD || t.type() != io.kiln.ir.Type.I32) return false;
+            int addAt = in.indexOf(add);
+            for (int order = 0; order < 2; order++) {
+                if (!((order == 0 ? add.a() : add.b()) instanceof Var u) || !((order == 0 ? add.b() : add.a()) instanceof Var y)) continue;
+                if (!(definitionBefore(u, block, addAt) instanceof Instr.Binary mul) || mul.op() != BinOp.MUL) continue;
+                int mulAt = in.indexOf(mul);
+                for (int side = 0; side < 2; side++) {
+                    if (!((side == 0 ? mul.a() : mul.b()) instanceof Var x) || !((side == 0 ? mul.b() : mul.a()) instanceof Var s)) continue;
+                    int sParam = scalarParam[s.id()];
+                    if (sParam < 0 || !defs.get(s.id()).isEmpty()) continue;
+                    if (!(nonNegative(x) || range(x, block, mulAt, 0, new BitSet())[0] >= 0)
+                            || !(nonNegative(y) || range(y, block, addAt, 0, new BitSet())[0] >= 0)) continue;
+                    if (assigns(in, x, mulAt + 1, at) || assigns(in, y, mulAt + 1, at)) continue;
+                    int rows = scalarBound(x, block, at);
+                    if (rows < 0 || scalarBound(y, block, at) != sParam) continue;
+                    facts.add(new ProductFact(rows, sParam, a.paramIndex()));
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The Java index of a scalar parameter {@code A} (never assigned) with a dominating test
+         * {@code x < A} and no assignment to {@code x} between it and instruction {@code at} of {@code block};
+         * -1 when there is none.
+         */
+        private int scalarBound(Var x, int block, int at) {
+            for (int s = block; s != Cfg.NONE; s = cfg.idom(s)) {
+                List<Integer> preds = cfg.predecessors(s);
+                if (preds.size() != 1 || preds.get(0) == s) continue;
+                if (!(ir.blocks().get(preds.get(0)).terminator() instanceof Terminator.Branch br) || br.ifTrue() == br.ifFalse()) continue;
+                CmpOp holds = br.ifTrue() == s ? br.op() : negate(br.op());
+                Value w = holds == CmpOp.LT && br.a().equals(x) ? br.b() : holds == CmpOp.GT && br.b().equals(x) ? br.a() : null;
+                if (!(w instanceof Var wv) || scalarParam[wv.id()] < 0 || !defs.get(wv.id()).isEmpty()) continue;
+                if (assignedBetween(x, s, block, at)) continue;
+                return scalarParam[wv.id()];
+            }
+            return -1;
+        }
+
+        // ---- value ranges -----------------------------------------------------------------------------
+
+        private static final long[] UNKNOWN = {Long.MIN_VALUE, Long.MAX_VALUE};
+        /** How deep {@link #range} follows definitions: kernels' index expressions are shallow. */
+        private static final int MAX_DEPTH = 24;
+
+        /**
+         * {@code {lo, hi}} with {@code lo <= v <= hi} wherever {@code v} is read at instruction {@code at} of
+         * {@code block} ({@code Long.MIN_VALUE}/{@code MAX_VALUE}: unbounded). A variable's range is the union of
+         * what its assignments give (each evaluated where it is), narrowed by a dominating test {@code v < w}
+         * or {@code v <= w} and by {@link #nonNegative}; a computed range that could leave the variable's type
+         * (the arithmetic could wrap) is unknown. {@code visiting} breaks cycles through loop updates.
+         */
+        long[] range(Value v, int block, int at, int depth, BitSet visiting) {
+            if (v instanceof Const c) return c.type().isFloating() ? UNKNOWN : new long[] {c.longValue(), c.longValue()};
+            Var x = (Var) v;
+            long lo = Long.MAX_VALUE, hi = Long.MIN_VALUE;
+            List<Instr> ds = defs.get(x.id());
+            if (ds.isEmpty() || depth > MAX_DEPTH || visiting.get(x.id())) {
+                lo = Long.MIN_VALUE;
+                hi = Long.MAX_VALUE;
+            } else {
+                visiting.set(x.id());
+                for (Instr d : ds) {
+                    int[] where = position(d);
+                    long[] r = where == null ? UNKNOWN : defRange(d, where[0], where[1], depth + 1, visiting);
+                    lo = Math.min(lo, r[0]);
+                    hi = Math.max(hi, r[1]);
+                }
+                visiting.clear(x.id());
+            }
+            if (lo == Long.MIN_VALUE && nonNegative(x)) lo = 0;
+            hi = Math.min(hi, branchUpper(x, block, at, depth, visiting));
+            return new long[] {lo, hi};
+        }
+
+        /** Block and index of instruction {@code d} (by identity). */
+        private int[] position(Instr d) {
+            for (Block b : ir.blocks()) {
+                List<Instr> in = b.instrs();
+                for (int k = 0; k < in.size(); k++) {
+                    if (in.get(k) == d) return new int[] {b.id(), k};
+                }
+            }
+            return null;
+        }
+
+        /** The range of the value assignment {@code d} (instruction {@code at} of {@code block}) gives. */
+        private long[] defRange(Instr d, int block, int at, int depth, BitSet visiting) {
+            Var dst = DefUse.def(d);
+            long[] r = switch (d) {
+                case Instr.Move m -> range(m.src(), block, at, depth, visiting);
+                // io.kiln.Grid keeps every global size within 0 .. Integer.MAX_VALUE, so ids are below it
+                case Instr.WorkItem w -> {
+                    long l = local != null && w.dim() < local.length ? local[w.dim()] : -1;
+                    yield switch (w.query()) {
+                        case LOCAL_ID -> new long[] {0, l > 0 ? l - 1 : Integer.MAX_VALUE - 1};
+                        case LOCAL_SIZE -> l > 0 ? new long[] {l, l} : new long[] {1, Integer.MAX_VALUE};
+                        case GLOBAL_ID -> new long[] {0, Integer.MAX_VALUE - 1};
+                        case GROUP_ID -> new long[] {0, l > 0 ? (Integer.MAX_VALUE - 1) / l : Integer.MAX_VALUE - 1};
+                        case GLOBAL_SIZE, NUM_GROUPS -> new long[] {0, Integer.MAX_VALUE};
+                    };
+                }
+                case Instr.ArrayLength l -> new long[] {0, Long.MAX_VALUE};
+                case Instr.Convert c when c.op() == Conversion.I2L -> range(c.a(), block, at, depth, visiting);
+                case Instr.MathCall m when (m.fn() == io.kiln.ir.MathFunction.MIN || m.fn() == io.kiln.ir.MathFunction.MAX)
+                        && !dst.type().isFloating() -> {
+                    long[] a = range(m.args().get(0), block, at, depth, visiting);
+                    long[] b = range(m.args().get(1), block, at, depth, visiting);
+                    yield m.fn() == io.kiln.ir.MathFunction.MIN ? new long[] {Math.min(a[0], b[0]), Math.min(a[1], b[1])}
+                            : new long[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])};
+                }
+                case Instr.Binary b when !dst.type().isFloating() -> binaryRange(b, block, at, depth, visiting);
+                default -> UNKNOWN;
+            };
+            return fits(r, dst.type()) ? r : UNKNOWN;
+        }
+
+        private long[] binaryRange(Instr.Binary b, int block, int at, int depth, BitSet visiting) {
+            if (b.op() == BinOp.AND && (b.b() instanceof Const c && c.longValue() >= 0 || b.a() instanceof Const c2 && c2.longValue() >= 0)) {
+                long k = b.b() instanceof Const c ? c.longValue() : ((Const) b.a()).longValue();
+                return new long[] {0, k}; // x & k is in [0, k] for k >= 0, whatever x is
+            }
+            long[] x = range(b.a(), block, at, depth, visiting);
+            long[] y = range(b.b(), block, at, depth, visiting);
+            if (!finite(x) || !finite(y)) return UNKNOWN;
+            try {
+                return switch (b.op()) {
+                    case ADD -> new long[] {Math.addExact(x[0], y[0]), Math.addExact(x[1], y[1])};
+                    case SUB -> new long[] {Math.subtractExact(x[0], y[1]), Math.subtractExact(x[1], y[0])};
+                    case MUL -> {
+                        long p1 = Math.multiplyExact(x[0], y[0]), p2 = Math.multiplyExact(x[0], y[1]);
+                        long p3 = Math.multiplyExact(x[1], y[0]), p4 = Math.multiplyExact(x[1], y[1]);
+                        yield new long[] {Math.min(Math.min(p1, p2), Math.min(p3, p4)), Math.max(Math.max(p1, p2), Math.max(p3, p4))};
+                    }
+                    default -> UNKNOWN;
+                };
+            } catch (ArithmeticException e) {
+                return UNKNOWN;
+            }
+        }
+
+        private static boolean finite(long[] r) {
+            return r[0] != Long.MIN_VALUE && r[1] != Long.MAX_VALUE;
+        }
+
+        /** Whether every value of {@code r} is representable in {@code t}: then the computation did not wrap. */
+        private static boolean fits(long[] r, io.kiln.ir.Type t) {
+            if (t == io.kiln.ir.Type.I64) return true; // unbounded ends stay unbounded; finite ones came from exact arithmetic
+            boolean loOk = r[0] == Long.MIN_VALUE || r[0] >= Integer.MIN_VALUE;
+            boolean hiOk = r[1] == Long.MAX_VALUE || r[1] <= Integer.MAX_VALUE;
+            return loOk && hiOk;
+        }
+
+        /**
+         * The smallest upper bound of {@code x} that a dominating test gives at instruction {@code at} of
+         * {@code block}: an edge where {@code x < w} (then {@code hi(w) - 1}) or {@code x <= w} ({@code hi(w)})
+         * holds leads to a dominator of it, with no assignment to {@code x} in between.
+         */
+        private long branchUpper(Var x, int block, int at, int depth, BitSet visiting) {
+            long best = Long.MAX_VALUE;
+            if (depth > MAX_DEPTH) return best;
+            for (int s = block; s != Cfg.NONE; s = cfg.idom(s)) {
+                List<Integer> preds = cfg.predecessors(s);
+                if (preds.size() != 1 || preds.get(0) == s) continue;
+                int h = preds.get(0);
+                if (!(ir.blocks().get(h).terminator() instanceof Terminator.Branch br) || br.ifTrue() == br.ifFalse()) continue;
+                CmpOp holds = br.ifTrue() == s ? br.op() : negate(br.op());
+                if (holds == null) continue;
+                Value w;
+                long minus;
+                if ((holds == CmpOp.LT || holds == CmpOp.LE) && br.a().equals(x)) {
+                    w = br.b();
+                    minus = holds == CmpOp.LT ? 1 : 0;
+                } else if ((holds == CmpOp.GT || holds == CmpOp.GE) && br.b().equals(x)) {
+                    w = br.a();
+                    minus = holds == CmpOp.GT ? 1 : 0;
+                } else {
+                    continue;
+                }
+                if (assignedBetween(x, s, block, at)) continue;
+                long[] r = range(w, h, ir.blocks().get(h).instrs().size(), depth + 1, visiting);
+                if (r[1] != Long.MAX_VALUE) best = Math.min(best, r[1] - minus);
+            }
+            return best;
         }
 
         /** A proof of {@code v < length(a) - slack}: by the kernel's own code ({@code fact} null), or given a host fact. */

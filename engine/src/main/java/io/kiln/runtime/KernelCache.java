@@ -50,6 +50,14 @@ public final class KernelCache {
         private Entry entry;
         private final Entry assumedEntry;
         private final RangeCheckElimination.Assumed assumed;
+        /**
+         * For a work-item kernel with local arrays: what is compiled and how, to build it again for a launch's
+         * work-group size ({@link RangeCheckElimination#assuming(KernelIR, long[])}); else {@code null}.
+         */
+        private KernelIR localIr;
+        private java.util.function.Function<KernelIR, CompiledKernel> localBuild;
+        /** Per work-group size: the kernel built for it and its host facts, or {@link #NO_LOCAL} when it proves nothing more. */
+        private final Map<List<Long>, Object> byLocal = new HashMap<>();
         private boolean closed;
 
         private Lease(Method method, String key, String deviceId, String implementation, java.util.function.Supplier<CompiledKernel> buildChecked,
@@ -82,6 +90,39 @@ public final class KernelCache {
             return kernel();
         }
 
+        /**
+         * As {@link #kernelFor(Object[])} for a launch with work-group size {@code local} ({@code null}: the
+         * back end chooses): a work-item kernel with local arrays gets a build for that size, without the
+         * checks of local-tile indices it proves ({@code localIdx() < local[0]}), when that removes more
+         * checks; it is built on the first launch of each size and launched only with it.
+         */
+        public CompiledKernel kernelFor(Object[] args, long[] local) {
+            if (local != null && localIr != null) {
+                Object o;
+                synchronized (KernelCache.this) {
+                    if (closed) throw new IllegalStateException("this kernel lease was closed");
+                    List<Long> size = java.util.Arrays.stream(local).boxed().toList();
+                    o = byLocal.get(size);
+                    if (o == null) {
+                        o = buildForLocal(local);
+                        byLocal.put(size, o);
+                    }
+                }
+                if (o instanceof LocalBuild lb && lb.assumed().holds(args)) return lb.entry().kernel;
+            }
+            return kernelFor(args);
+        }
+
+        private Object buildForLocal(long[] local) {
+            RangeCheckElimination.Assumed a = RangeCheckElimination.assuming(localIr, local);
+            int before = RangeCheckElimination.checks(assumed != null ? assumed.ir() : localIr);
+            if (a == null || RangeCheckElimination.checks(a.ir()) >= before) return NO_LOCAL;
+            KernelIR ir = a.ir();
+            Entry e = take(method, key + " local " + java.util.Arrays.toString(local) + " assuming " + a.facts(), deviceId, implementation,
+                    () -> localBuild.apply(ir));
+            return new LocalBuild(a, e);
+        }
+
         /** The kernel that launches run when the host facts hold: the faster one where there is one, else {@link #kernel()}. */
         public CompiledKernel preferred() {
             return assumedEntry != null ? assumedEntry.kernel : kernel();
@@ -97,7 +138,11 @@ public final class KernelCache {
             synchronized (KernelCache.this) {
                 if (closed) return;
                 closed = true;
-                for (Entry e : new Entry[] {entry, assumedEntry}) {
+                List<Entry> held = new ArrayList<>(java.util.Arrays.asList(entry, assumedEntry));
+                for (Object o : byLocal.values()) {
+                    if (o instanceof LocalBuild lb) held.add(lb.entry());
+                }
+                for (Entry e : held) {
                     if (e == null) continue;
                     e.users--;
                     if (e.evicted && e.users == 0) e.closeKernel();
@@ -194,6 +239,13 @@ public final class KernelCache {
         return ir;
     }
 
+    /** A build of a lease's kernel for one work-group size, and the host facts it needs besides that size. */
+    private record LocalBuild(RangeCheckElimination.Assumed assumed, Entry entry) {
+    }
+
+    /** Marks a work-group size for which the kernel proves nothing more than without it. */
+    private static final Object NO_LOCAL = new Object();
+
     /** Marks a kernel without host facts in {@link PerClass#assumed} (which holds no nulls). */
     private static final RangeCheckElimination.Assumed NONE = new RangeCheckElimination.Assumed(null, List.of());
 
@@ -262,13 +314,28 @@ public final class KernelCache {
                 return new Lease(method, unchecked, deviceId, choice.name(), null, e, null, null);
             }
             java.util.function.Supplier<CompiledKernel> checked = () -> build.apply(compiledIr);
+            Lease lease;
             if (assumed == null) {
-                return new Lease(method, key, deviceId, choice.name(), checked, take(method, key, deviceId, choice.name(), checked), null, null);
+                lease = new Lease(method, key, deviceId, choice.name(), checked, take(method, key, deviceId, choice.name(), checked), null, null);
+            } else {
+                // the kernel most launches run; the one with every check is built when a launch's arguments need it
+                Entry fast = take(method, key + " assuming " + assumed.facts(), deviceId, choice.name(), () -> build.apply(assumed.ir()));
+                lease = new Lease(method, key, deviceId, choice.name(), checked, null, fast, assumed);
             }
-            // the kernel most launches run; the one with every check is built when a launch's arguments need it
-            Entry fast = take(method, key + " assuming " + assumed.facts(), deviceId, choice.name(), () -> build.apply(assumed.ir()));
-            return new Lease(method, key, deviceId, choice.name(), checked, null, fast, assumed);
+            if (!host && compiledIr.kind() == io.kiln.ir.KernelKind.WORK_ITEM && usesLocalArrays(compiledIr)
+                    && !"false".equals(System.getProperty("kiln.rangeCheckElimination"))) {
+                lease.localIr = compiledIr;
+                lease.localBuild = build;
+            }
+            return lease;
         }
+    }
+
+    private static boolean usesLocalArrays(KernelIR ir) {
+        for (io.kiln.ir.ArrayRef a : ir.arrays()) {
+            if (a.space() == io.kiln.ir.AddressSpace.LOCAL) return true;
+        }
+        return false;
     }
 
     /** The entry of {@code method} under {@code key} for device {@code deviceId}, built with {@code build} if absent; one more user. */

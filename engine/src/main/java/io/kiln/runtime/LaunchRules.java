@@ -163,13 +163,7 @@ public final class LaunchRules {
                 }
                 long[] local = grid.localSizes();
                 if (local != null) {
-                    for (int d = 0; d < local.length; d++) {
-                        if (grid.global(d) % local[d] != 0) {
-                            throw new IllegalArgumentException("task '" + taskId + "': " + ir.displayName() + ": the global size " + grid.global(d)
-                                    + " in dimension " + d + " is not a multiple of the local size " + local[d]
-                                    + ": launches run whole work-groups. " + roundUpAdvice(grid, d, usesBarriers(ir)));
-                        }
-                    }
+                    LaunchGeometry.requireWholeGroups("task '" + taskId + "': " + ir.displayName(), grid.globalSizes(), local, ir.hasBarriers());
                 }
                 yield new LaunchGeometry(grid.globalSizes(), local);
             }
@@ -195,26 +189,6 @@ public final class LaunchRules {
      * in which some items leave early and others wait at a barrier never finishes, which the compiler
      * refuses), so the advice is a guard around the work, not an early {@code return}.
      */
-    static String roundUpAdvice(Grid grid, int d, boolean barriers) {
-        long n = grid.global(d);
-        long local = grid.localSizes()[d];
-        String fix = "Round the grid up to " + Grid.roundUp(n, local) + " (Grid.roundUp(" + n + ", " + local + ")"
-                + (grid.dimensions() == 1 ? "; Grid.covering(n, " + local + ") makes the whole grid" : "") + ")";
-        if (barriers) {
-            return fix + ", and let the extra work-items skip the work but still reach every barrier: guard each part of the work,"
-                    + " if (i < n) { ... }, rather than leaving early with return, since the kernel has barriers";
-        }
-        return fix + ", and skip the extra work-items in the kernel (if (i >= n) return;)";
-    }
-
-    static boolean usesBarriers(KernelIR ir) {
-        for (var b : ir.blocks()) {
-            for (io.kiln.ir.Instr i : b.instrs()) {
-                if (i instanceof io.kiln.ir.Instr.Barrier) return true;
-            }
-        }
-        return false;
-    }
 
     /**
      * A parameter as messages name it: {@code parameter 'x'} when the class file records parameter

@@ -177,6 +177,8 @@ public final class PlanExecutor implements AutoCloseable {
     private boolean profiler;
     /** {@link io.kiln.ExecutionPlan#withBoundsChecks(boolean)}. */
     private boolean boundsChecks = true;
+    /** {@link io.kiln.ExecutionPlan#withPrintBuffer(int)} and {@code withPrintOutput}. */
+    private io.kiln.spi.Printing printing = io.kiln.spi.Printing.DEFAULT;
     private FallbackPolicy fallback = FallbackPolicy.FAIL;
 
     private final Map<String, DeviceSession> sessions = new LinkedHashMap<>();
@@ -290,6 +292,20 @@ public final class PlanExecutor implements AutoCloseable {
         if (boundsChecks == on) return;
         this.boundsChecks = on;
         unprepare();
+    }
+
+    /** The print buffer's size and sink of {@code printf} in the plan's kernels. */
+    public synchronized io.kiln.spi.Printing printing() {
+        return printing;
+    }
+
+    /** Sets where the kernels' {@code printf} output goes and how large its device buffer is. */
+    public synchronized void setPrinting(io.kiln.spi.Printing printing) {
+        checkOpen();
+        this.printing = java.util.Objects.requireNonNull(printing, "printing");
+        if (prepared != null) {
+            for (Prepared p : prepared) p.geometry = null;
+        }
     }
 
     public synchronized void setFallback(FallbackPolicy policy) {
@@ -881,7 +897,8 @@ public final class PlanExecutor implements AutoCloseable {
                         (OffHeapArray) args[t][a.index()], a);
             }
             if (p.geometry == null) {
-                p.geometry = LaunchRules.geometry(spec.tasks().get(t).id(), p.ir, grids.get(spec.tasks().get(t).id()), args[t]);
+                LaunchGeometry g = LaunchRules.geometry(spec.tasks().get(t).id(), p.ir, grids.get(spec.tasks().get(t).id()), args[t]);
+                p.geometry = new LaunchGeometry(g.sizes(), g.local(), printing);
             }
         }
         checkMemory();
@@ -1291,7 +1308,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
         long k0 = System.nanoTime();
         // the kernel without the checks that the host proves for these arguments, when it can
-        io.kiln.spi.CompiledKernel kernel = p.lease.kernelFor(a);
+        io.kiln.spi.CompiledKernel kernel = p.lease.kernelFor(a, p.geometry.local());
         boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(kernel.ir());
         rs.launching = t;
         Issued e;

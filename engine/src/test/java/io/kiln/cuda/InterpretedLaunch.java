@@ -55,13 +55,15 @@ public final class InterpretedLaunch {
             }
         }
         long record = PtxRunner.errorRecord(in);
-        long[] packed = KernelSignature.of(ir).pack(ir, args, pointers::get, geometry.sizes(), record);
+        long prints = PtxRunner.printBuffer(in, ir, geometry);
+        long[] packed = KernelSignature.of(ir).pack(ir, args, pointers::get, geometry.sizes(), record, prints);
         in.stepLimit(stepLimit);
         in.launch(lc.grid(), lc.block(), packed);
         for (Map.Entry<Object, Long> e : pointers.entrySet()) {
             PtxRunner.read(in.memory().bytes(e.getValue()), e.getKey());
         }
         // like a device: the launch's results are in place, then the first out-of-bounds access is reported
+        PtxRunner.deliverPrints(in, ir, prints, geometry);
         io.kiln.KernelIndexOutOfBoundsException failure = PtxRunner.boundsFailure(ir, in, record, PtxInterpreterProvider.ID);
         if (failure != null) throw failure;
         return in.executed();

@@ -58,12 +58,14 @@ final class PtxRunner {
             }
         }
         long record = errorRecord(in);
-        long[] packed = KernelSignature.of(ir).pack(ir, args, pointers::get, geometry.sizes(), record);
+        long prints = printBuffer(in, ir, geometry);
+        long[] packed = KernelSignature.of(ir).pack(ir, args, pointers::get, geometry.sizes(), record, prints);
         in.stepLimit(2_000_000_000L);
         in.launch(lc.grid(), lc.block(), packed);
         for (Map.Entry<Object, Long> e : pointers.entrySet()) {
             read(in.memory().bytes(e.getValue()), e.getKey());
         }
+        deliverPrints(in, ir, prints, geometry);
         io.kiln.KernelIndexOutOfBoundsException failure = boundsFailure(ir, in, record, PtxInterpreterProvider.ID);
         if (failure != null) throw failure;
         return in;
@@ -72,6 +74,29 @@ final class PtxRunner {
     /** A zeroed bounds-check error record in the interpreter's global memory ({@link io.kiln.compiler.BoundsChecks}). */
     static long errorRecord(PtxInterpreter in) {
         return in.memory().allocate("global", io.kiln.compiler.BoundsChecks.RECORD_INTS * 4);
+    }
+
+    /**
+     * The print buffer of a kernel that prints ({@link io.kiln.spi.PrintBuffer}), allocated in the
+     * interpreter's global memory with its header set as a session sets it, or 0.
+     */
+    static long printBuffer(PtxInterpreter in, KernelIR ir, LaunchGeometry geometry) {
+        if (!io.kiln.spi.PrintBuffer.prints(ir)) return 0;
+        int bytes = geometry.printing().bufferBytes();
+        long p = in.memory().allocate("global", bytes);
+        int[] header = io.kiln.spi.PrintBuffer.header(bytes);
+        ByteBuffer b = in.memory().bytes(p);
+        for (int k = 0; k < header.length; k++) b.putInt(4 * k, header[k]);
+        return p;
+    }
+
+    /** Decodes the print buffer at {@code buffer} (0: none) after a launch and hands it to the geometry's sink. */
+    static void deliverPrints(PtxInterpreter in, KernelIR ir, long buffer, LaunchGeometry geometry) {
+        if (buffer == 0) return;
+        ByteBuffer b = in.memory().bytes(buffer);
+        int[] words = new int[geometry.printing().bufferBytes() / 4];
+        for (int k = 0; k < words.length; k++) words[k] = b.getInt(4 * k);
+        io.kiln.spi.PrintBuffer.deliver(ir, words, geometry.printing());
     }
 
     /** The exception the error record at {@code record} describes after a launch of {@code ir}, or {@code null}. */

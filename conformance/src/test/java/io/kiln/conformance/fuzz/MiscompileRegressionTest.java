@@ -64,6 +64,53 @@ class MiscompileRegressionTest {
         }
     }
 
+    /**
+     * The smallest kernel of fuzzer seed -3901407634389870242: {@code v} has two assignments, so Kiln's
+     * constant folding leaves {@code rint(v)} to the device, whose compiler sees the constant; PoCL's
+     * {@code rint} of it left every output 0, {@code out[i + n]} too.
+     */
+    static void rintOfAReassignedConstant(int[] in, float[] out, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            double v = 9.1e18;
+            out[i] = (float) Math.rint(v);
+            v = 1;
+            out[i + n] = (float) v + in[i];
+        }
+    }
+
+    /** The same shape for every edge of rint: {@code k} picks the constant, the device compiler sees each one. */
+    static void rintOfReassignedConstants(double[] out) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            double v = 0;
+            switch (i % 14) {
+                case 0 -> v = 9.1e18;
+                case 1 -> v = Double.NaN;
+                case 2 -> v = Double.NEGATIVE_INFINITY;
+                case 3 -> v = Double.MAX_VALUE;
+                case 4 -> v = -0.0;
+                case 5 -> v = 2.5;
+                case 6 -> v = -2.5;
+                case 7 -> v = 0.49999999999999994;
+                case 8 -> v = 4503599627370495.5;
+                case 9 -> v = -4503599627370497.0;
+                case 10 -> v = Double.MIN_VALUE;
+                case 11 -> v = -0.5;
+                case 12 -> v = 1.5;
+                default -> v = 3e38;
+            }
+            out[i] = Math.rint(v) + (float) Math.rint((float) v);
+            v = out[i];
+        }
+    }
+
+    /** rint of data the compiler cannot see: the OpenCL C lowering against Java on random and edge inputs. */
+    static void rintOfData(double[] x, float[] y, double[] dx, float[] fy) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            dx[i] = Math.rint(x[i]);
+            fy[i] = (float) Math.rint(y[i]);
+        }
+    }
+
     /** The kernel: {@code a} and {@code b} are distinct variables that javac gives one slot. */
     static void disjointScopes(int[] out) {
         for (@Parallel int i = 0; i < out.length; i++) {
@@ -160,6 +207,80 @@ class MiscompileRegressionTest {
         }
         assertTrue(be[0] == 1 && be[1] == 3 && be[2] == 1 && de[0] == Double.NEGATIVE_INFINITY, "the Java reference itself");
         assertTrue(bad.isEmpty(), String.join("\n", bad));
+    }
+
+    @Test
+    void rintOfAConstantTheDeviceCompilerSeesIsJavasOnEveryDevice() {
+        int n = 3;
+        int[] in = {255, 7, -3};
+        float[] expected = new float[2 * n];
+        rintOfAReassignedConstant(in, expected, n);
+        double[] de = new double[28];
+        rintOfReassignedConstants(de);
+        List<String> bad = new ArrayList<>();
+        for (Device dev : DifferentialFuzzTest.devices()) {
+            float[] out = new float[2 * n];
+            TaskGraph g = new TaskGraph("rint-seed");
+            g.transferToDevice(Transfer.EVERY_RUN, in, out);
+            g.task("k", MiscompileRegressionTest::rintOfAReassignedConstant, in, out, n);
+            g.transferToHost(Transfer.EVERY_RUN, out);
+            run(dev, g);
+            if (!Arrays.equals(expected, out)) bad.add(dev.id() + ": Java " + Arrays.toString(expected) + ", device " + Arrays.toString(out));
+            double[] d = new double[de.length];
+            TaskGraph g2 = new TaskGraph("rint-edges");
+            g2.transferToDevice(Transfer.EVERY_RUN, d);
+            g2.task("k", MiscompileRegressionTest::rintOfReassignedConstants, d);
+            g2.transferToHost(Transfer.EVERY_RUN, d);
+            run(dev, g2);
+            for (int i = 0; i < de.length; i++) {
+                if (Double.doubleToLongBits(de[i]) != Double.doubleToLongBits(d[i])) bad.add(dev.id() + " d[" + i + "]: Java " + de[i] + ", device " + d[i]);
+            }
+        }
+        assertEquals(9.1e18f, expected[0]);
+        assertTrue(bad.isEmpty(), String.join("\n", bad));
+    }
+
+    @Test
+    void rintOfDataIsJavasOnEveryDevice() {
+        long seed = 0x52494E54L;
+        System.out.println("MiscompileRegressionTest.rintOfDataIsJavasOnEveryDevice seed=" + seed);
+        java.util.Random r = new java.util.Random(seed);
+        int n = 4096;
+        double[] x = new double[n];
+        float[] y = new float[n];
+        double[] edges = {0.5, -0.5, 1.5, 2.5, -2.5, 0.49999999999999994, -0.0, 0.0, Double.NaN, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY, Double.MIN_VALUE, Double.MAX_VALUE, 4503599627370495.5, 4503599627370496.0, -4503599627370497.0};
+        for (int i = 0; i < n; i++) {
+            x[i] = i < edges.length ? edges[i] : switch (i % 3) {
+                case 0 -> Double.longBitsToDouble(r.nextLong());
+                case 1 -> (r.nextInt(2000) - 1000) / 2.0; // exact halves
+                default -> r.nextGaussian() * Math.scalb(1.0, r.nextInt(60));
+            };
+            y[i] = i < edges.length ? (float) edges[i] : switch (i % 3) {
+                case 0 -> Float.intBitsToFloat(r.nextInt());
+                case 1 -> (r.nextInt(2000) - 1000) / 2f;
+                default -> (float) (r.nextGaussian() * Math.scalb(1.0, r.nextInt(30)));
+            };
+        }
+        y[16] = 8388607.5f;
+        y[17] = 8388608f;
+        double[] de = new double[n];
+        float[] fe = new float[n];
+        rintOfData(x, y, de, fe);
+        for (Device dev : DifferentialFuzzTest.devices()) {
+            double[] dx = new double[n];
+            float[] fy = new float[n];
+            TaskGraph g = new TaskGraph("rint-data");
+            g.transferToDevice(Transfer.EVERY_RUN, x, y, dx, fy);
+            g.task("k", MiscompileRegressionTest::rintOfData, x, y, dx, fy);
+            g.transferToHost(Transfer.EVERY_RUN, dx, fy);
+            run(dev, g);
+            for (int i = 0; i < n; i++) {
+                int k = i;
+                assertEquals(Double.doubleToLongBits(de[i]), Double.doubleToLongBits(dx[i]), () -> dev.id() + " rint(" + x[k] + ")");
+                assertEquals(Float.floatToIntBits(fe[i]), Float.floatToIntBits(fy[i]), () -> dev.id() + " (float) rint(" + y[k] + ")");
+            }
+        }
     }
 
     @Test

@@ -135,6 +135,49 @@ public final class CpuGemm {
         });
     }
 
+    /**
+     * {@link Gemm#sgemmStridedBatched} at BLAS speed: each product as {@link #sgemm} computes it.
+     *
+     * @throws IllegalArgumentException if a shape, stride or array length is wrong, or two C matrices overlap
+     */
+    public static void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                                           float[] b, int ldb, float beta, float[] c, int ldc, int[] strides, int batch) {
+        sgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmShapes.stridedOffsets(strides, batch), batch);
+    }
+
+    /**
+     * {@link Gemm#sgemmBatched} at BLAS speed. Large products run one after another, each on all threads;
+     * small ones (below {@code 2^18} multiply-adds each) run as one task per group of products, so a batch of
+     * many small matrices still uses every thread.
+     *
+     * @throws IllegalArgumentException if a shape, offset or array length is wrong, or two C matrices overlap
+     */
+    public static void sgemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                                    float[] b, int ldb, float beta, float[] c, int ldc, int[] offsets, int batch) {
+        GemmShapes.checkBatched(transA, transB, m, n, k, a.length, lda, b.length, ldb, c.length, ldc, offsets, batch);
+        if (m == 0 || n == 0 || batch == 0) return;
+        if (!VECTOR || alpha == 0f || k == 0) {
+            // The reference as plain Java: its special cases, and the plain path without the Vector API.
+            Gemm.sgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, offsets, batch);
+            return;
+        }
+        long work = (long) m * n * k;
+        if (work >= SERIAL_WORK) {
+            for (int q = 0; q < batch; q++) {
+                int oa = offsets[3 * q], ob = offsets[3 * q + 1], oc = offsets[3 * q + 2];
+                split(m, n, k, (i0, i1, j0, j1) -> VectorSgemm.block(transA, transB, k, alpha, a, oa, lda, b, ob, ldb, beta, c, oc, ldc,
+                        i0, i1, j0, j1));
+            }
+            return;
+        }
+        CpuRanges.run(batch, Math.max(1, SERIAL_WORK / work), (from, to) -> {
+            for (int q = (int) from; q < to; q++) {
+                VectorSgemm.block(transA, transB, k, alpha, a, offsets[3 * q], lda, b, offsets[3 * q + 1], ldb, beta, c,
+                        offsets[3 * q + 2], ldc, 0, m, 0, n);
+            }
+        });
+    }
+
     /** One block of C: rows {@code [i0, i1)}, columns {@code [j0, j1)}. */
     @FunctionalInterface
     interface Block {

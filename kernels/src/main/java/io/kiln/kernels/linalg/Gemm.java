@@ -125,4 +125,68 @@ public final class Gemm {
             }
         }
     }
+
+    /**
+     * Strided-batched {@code C[q] = alpha * op(A[q]) * op(B[q]) + beta * C[q]} for {@code q < batch}, in one
+     * launch: matrix {@code q} of A starts at {@code a[q * strides[0]]}, of B at {@code b[q * strides[1]]},
+     * of C at {@code c[q * strides[2]]}; each is addressed as in {@link #sgemm} with its leading dimension.
+     * A stride of 0 reuses one matrix for the whole batch (A and B only: the C matrices must not overlap).
+     * The three strides travel in one array because a task takes at most 15 arguments.
+     *
+     * @param strides {@code {strideA, strideB, strideC}}, in elements
+     * @param batch   the number of products
+     */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                                           float[] b, int ldb, float beta, float[] c, int ldc, int[] strides, int batch) {
+        for (@Parallel int q = 0; q < batch; q++) {
+            for (@Parallel int i = 0; i < m; i++) {
+                for (@Parallel int j = 0; j < n; j++) {
+                    product(transA, transB, k, alpha, a, q * strides[0], lda, b, q * strides[1], ldb, beta, c, q * strides[2] + i * ldc + j, i, j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Batched {@code C[q] = alpha * op(A[q]) * op(B[q]) + beta * C[q]} for {@code q < batch}, in one launch,
+     * with each matrix at its own offset (BLAS's array of pointers): matrix {@code q} of A starts at
+     * {@code a[offsets[3q]]}, of B at {@code b[offsets[3q + 1]]}, of C at {@code c[offsets[3q + 2]]}. The C
+     * matrices must not overlap (the facade checks it).
+     *
+     * @param offsets {@code 3 * batch} element offsets: A, B and C of each product in turn
+     * @param batch   the number of products
+     */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void sgemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
+                                    float[] b, int ldb, float beta, float[] c, int ldc, int[] offsets, int batch) {
+        for (@Parallel int q = 0; q < batch; q++) {
+            for (@Parallel int i = 0; i < m; i++) {
+                for (@Parallel int j = 0; j < n; j++) {
+                    product(transA, transB, k, alpha, a, offsets[3 * q], lda, b, offsets[3 * q + 1], ldb, beta, c, offsets[3 * q + 2] + i * ldc + j, i, j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Element (i, j) of one product of a batch, exactly as {@link #sgemm} computes it, written to
+     * {@code c[ci]}; A and B start at {@code oa}, {@code ob} (a helper: kernels inline it).
+     */
+    private static void product(boolean transA, boolean transB, int k, float alpha, float[] a, int oa, int lda, float[] b, int ob,
+                                int ldb, float beta, float[] c, int ci, int i, int j) {
+        float sum = 0f;
+        if (alpha != 0f) {
+            for (int p = 0; p < k; p++) {
+                float x = transA ? a[oa + p * lda + i] : a[oa + i * lda + p];
+                float y = transB ? b[ob + j * ldb + p] : b[ob + p * ldb + j];
+                sum += x * y;
+            }
+        }
+        if (alpha == 0f) {
+            c[ci] = beta == 0f ? 0f : beta * c[ci];
+        } else {
+            c[ci] = beta == 0f ? alpha * sum : alpha * sum + beta * c[ci];
+        }
+    }
 }

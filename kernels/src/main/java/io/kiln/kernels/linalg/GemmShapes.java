@@ -18,21 +18,119 @@ public final class GemmShapes {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("gemm: m, n and k must not be negative, got m=" + m + " n=" + n + " k=" + k);
         }
-        matrix("A", transA ? k : m, transA ? m : k, aLength, lda, transA ? "m" : "k");
-        matrix("B", transB ? n : k, transB ? k : n, bLength, ldb, transB ? "k" : "n");
-        matrix("C", m, n, cLength, ldc, "n");
+        matrix("gemm", "A", transA ? k : m, transA ? m : k, aLength, lda, transA ? "m" : "k");
+        matrix("gemm", "B", transB ? n : k, transB ? k : n, bLength, ldb, transB ? "k" : "n");
+        matrix("gemm", "C", m, n, cLength, ldc, "n");
     }
 
     /** A stored {@code rows x cols} matrix with row stride {@code ld} in an array of {@code length}. */
-    private static void matrix(String name, int rows, int cols, int length, int ld, String colsName) {
+    private static void matrix(String op, String name, int rows, int cols, int length, int ld, String colsName) {
         if (ld < Math.max(1, cols)) {
-            throw new IllegalArgumentException("gemm: ld" + name.toLowerCase(java.util.Locale.ROOT) + "=" + ld + " is less than the "
+            throw new IllegalArgumentException(op + ": ld" + name.toLowerCase(java.util.Locale.ROOT) + "=" + ld + " is less than the "
                     + cols + " columns (" + colsName + ") of the stored " + name + ": a leading dimension is at least the row length");
         }
         long need = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
         if (length < need) {
-            throw new IllegalArgumentException("gemm: " + name + " (" + rows + " x " + cols + ", leading dimension " + ld + ") needs "
+            throw new IllegalArgumentException(op + ": " + name + " (" + rows + " x " + cols + ", leading dimension " + ld + ") needs "
                     + need + " elements, its array has " + length);
+        }
+    }
+
+    /**
+     * Checks a batched product whose product {@code q} has A, B and C at {@code offsets[3q]},
+     * {@code offsets[3q + 1]}, {@code offsets[3q + 2]} (see {@link Gemm#sgemmBatched}): every matrix fits its
+     * array, and no two C matrices share an element (they would race).
+     *
+     * @throws IllegalArgumentException saying which product and which argument is wrong
+     */
+    public static void checkBatched(boolean transA, boolean transB, int m, int n, int k, int aLength, int lda, int bLength, int ldb,
+                                    int cLength, int ldc, int[] offsets, int batch) {
+        if (batch < 0) throw new IllegalArgumentException("gemm batch: batch must not be negative, got " + batch);
+        if (offsets.length < 3L * batch) {
+            throw new IllegalArgumentException("gemm batch: " + batch + " products need " + 3L * batch
+                    + " offsets (A, B and C of each), the array has " + offsets.length);
+        }
+        if (batch == 0) return;                                                    // nothing is read or written
+        check(transA, transB, m, n, k, aLength, lda, bLength, ldb, cLength, ldc);
+        long[][] spans = new long[batch][];
+        for (int q = 0; q < batch; q++) {
+            int oa = offsets[3 * q], ob = offsets[3 * q + 1], oc = offsets[3 * q + 2];
+            if (oa < 0 || ob < 0 || oc < 0) {
+                throw new IllegalArgumentException("gemm batch: product " + q + " has a negative offset (" + oa + ", " + ob + ", " + oc + ")");
+            }
+            try {
+                check(transA, transB, m, n, k, aLength - oa, lda, bLength - ob, ldb, cLength - oc, ldc);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("gemm batch: product " + q + " at offsets (" + oa + ", " + ob + ", " + oc + "): "
+                        + e.getMessage(), e);
+            }
+            spans[q] = new long[] {oc, m == 0 || n == 0 ? oc : oc + (long) (m - 1) * ldc + n};
+        }
+        java.util.Arrays.sort(spans, java.util.Comparator.comparingLong(s -> s[0]));
+        long end = Long.MIN_VALUE;
+        for (long[] span : spans) {
+            if (span[0] == span[1]) continue;                                          // an empty C
+            if (span[0] < end) {
+                throw new IllegalArgumentException("gemm batch: two C matrices overlap (one ends at " + end + ", another starts at "
+                        + span[0] + "): each product needs its own C (a stride or offset of at least (m - 1) * ldc + n)");
+            }
+            end = span[1];
+        }
+    }
+
+    /**
+     * The offsets of a strided batch ({@link Gemm#sgemmStridedBatched}) as {@link #checkBatched} takes them,
+     * after checking the strides.
+     *
+     * @throws IllegalArgumentException if a stride is negative or the products do not fit in an int index
+     */
+    public static int[] stridedOffsets(int[] strides, int batch) {
+        if (strides.length < 3) throw new IllegalArgumentException("gemm strided batch: strides must be {strideA, strideB, strideC}, got "
+                + strides.length + " values");
+        if (batch < 0) throw new IllegalArgumentException("gemm strided batch: batch must not be negative, got " + batch);
+        int[] offsets = new int[3 * batch];
+        for (int s = 0; s < 3; s++) {
+            if (strides[s] < 0) throw new IllegalArgumentException("gemm strided batch: stride" + "ABC".charAt(s) + "=" + strides[s] + " is negative");
+            if (batch > 0 && (long) (batch - 1) * strides[s] > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("gemm strided batch: " + batch + " products of stride " + strides[s] + " pass the int index range");
+            }
+            for (int q = 0; q < batch; q++) offsets[3 * q + s] = q * strides[s];
+        }
+        return offsets;
+    }
+
+    /**
+     * Checks {@link MatVec#sgemv}'s arguments: A is {@code m x n} with {@code lda >= n}, x has
+     * {@code trans ? m : n} elements and y {@code trans ? n : m}, at strides of at least 1.
+     *
+     * @throws IllegalArgumentException saying which argument is wrong
+     */
+    public static void checkGemv(boolean trans, int m, int n, int aLength, int lda, int xLength, int incx, int yLength, int incy) {
+        if (m < 0 || n < 0) throw new IllegalArgumentException("gemv: m and n must not be negative, got m=" + m + " n=" + n);
+        matrix("gemv", "A", m, n, aLength, lda, "n");
+        vector("gemv", "x", trans ? m : n, xLength, incx);
+        vector("gemv", "y", trans ? n : m, yLength, incy);
+    }
+
+    /**
+     * Checks {@link MatVec#sger}'s arguments: x has {@code m} elements, y has {@code n}, A is {@code m x n}.
+     *
+     * @throws IllegalArgumentException saying which argument is wrong
+     */
+    public static void checkGer(int m, int n, int xLength, int incx, int yLength, int incy, int aLength, int lda) {
+        if (m < 0 || n < 0) throw new IllegalArgumentException("ger: m and n must not be negative, got m=" + m + " n=" + n);
+        vector("ger", "x", m, xLength, incx);
+        vector("ger", "y", n, yLength, incy);
+        matrix("ger", "A", m, n, aLength, lda, "n");
+    }
+
+    /** A vector of {@code count} elements at stride {@code inc} in an array of {@code length}. */
+    private static void vector(String op, String name, int count, int length, int inc) {
+        if (inc < 1) throw new IllegalArgumentException(op + ": inc" + name + "=" + inc + " must be at least 1 (negative strides are not supported)");
+        long need = count == 0 ? 0 : (long) (count - 1) * inc + 1;
+        if (length < need) {
+            throw new IllegalArgumentException(op + ": " + name + " (" + count + " elements at stride " + inc + ") needs " + need
+                    + " elements, its array has " + length);
         }
     }
 }

@@ -16,10 +16,14 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Linear algebra as calls rather than graphs: each call runs one operation on this facade's device
- * and returns what ran. Every operation takes its arrays first (inputs, then the output), then its
- * shape, then its options: {@code matmul(a, b, c, m, n, k[, options])}, {@code softmax(x, y, rows, cols)},
- * {@code layerNorm(x, gamma, beta, y, rows, cols, eps)}:
+ * Linear algebra and tensor operations as calls rather than graphs: each call runs one operation on this
+ * facade's device and returns what ran. Every operation takes its arrays first (inputs, then the output),
+ * then its shape, then its options: {@code matmul(a, b, c, m, n, k[, options])},
+ * {@code matmulBatched(a, b, c, batch, m, n, k[, options])}, {@code matvec(a, x, y, m, n[, options])},
+ * {@code outer(x, y, a, m, n, alpha)}, {@code unary(x, y, n, op, params...)},
+ * {@code binary(a, b, y, rows, cols, broadcast, op)}, {@code reduce(x, y, rows, cols, axis, op)},
+ * {@code argmax(x, y, rows, cols, axis)}, {@code conv2d(x, w, bias, y, n, c, h, wd, k, r, s, options)},
+ * {@code softmax(x, y, rows, cols)}, {@code layerNorm(x, gamma, beta, y, rows, cols, eps)}:
  * <pre>{@code
  * Linalg.shared().matmul(a, b, c, m, n, k);                          // C = A * B on Devices.auto()
  * try (Linalg gpu = Linalg.on(Devices.get("opencl:0"))) {
@@ -33,7 +37,8 @@ import java.util.function.Supplier;
  * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays build a plan per call
  * instead (kernels stay built), since their owners may close them. On {@code cpu} the engine runs the operations' cpu variants
  * ({@link CpuGemm}); {@link RunResult.TaskRun#implementation()} says what ran.
- * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}:
+ * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}, {@link MatVec},
+ * {@link Elementwise}, {@link AxisReductions}, {@link Conv} and {@link RowOps}, e.g.
  * {@code graph.task("mm", Gemm::sgemm, false, false, m, n, k, 1f, a, k, b, n, 0f, c, n)}.
  * <p>Calls are thread-safe; calls of one operation on one facade run one at a time.
  */
@@ -189,6 +194,279 @@ public final class Linalg implements AutoCloseable {
             for (int i = 0; i < scalars.length; i++) bind.scalar(TASK, positions[i], scalars[i]);
             return cached.plan().run(bind).task(TASK);
         }
+    }
+
+    // ---- batched products, matrix-vector ------------------------------------------------------------------
+
+    private static final int[] BATCH_SCALARS = {0, 1, 2, 3, 4, 5, 7, 9, 10, 12, 14};
+
+    /**
+     * A strided batch in one launch: {@code C[q] = alpha * op(A[q]) * op(B[q]) + beta * C[q]} for
+     * {@code q < batch}, matrix {@code q} of each array at {@code q * stride} ({@link Matmul#batchStrides};
+     * by default the stored matrices follow each other). {@link Gemm#sgemmStridedBatched}'s contract;
+     * each product has {@link Gemm#sgemm}'s precision.
+     *
+     * @throws IllegalArgumentException if a shape, stride or array length is wrong, or two C matrices overlap
+     */
+    public RunResult.TaskRun matmulBatched(float[] a, float[] b, float[] c, int batch, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int[] strides = options.strides(m, n, k);
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc,
+                GemmShapes.stridedOffsets(strides, batch), batch);
+        return run("sgemmStridedBatched", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.sgemmStridedBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
+                .task(TASK, Gemm::sgemmStridedBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
+                        b, ldb, (float) options.beta(), c, ldc, strides, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS,
+                new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc, batch});
+    }
+
+    /** {@code C[q] = A[q] * B[q]} for {@code q < batch}, the packed matrices one after another in each array. */
+    public RunResult.TaskRun matmulBatched(float[] a, float[] b, float[] c, int batch, int m, int n, int k) {
+        return matmulBatched(a, b, c, batch, m, n, k, Matmul.DEFAULT);
+    }
+
+    /**
+     * A batch with each matrix at its own offset, in one launch: product {@code q} reads A at
+     * {@code offsets[3q]}, B at {@code offsets[3q + 1]} and updates C at {@code offsets[3q + 2]}
+     * ({@link Gemm#sgemmBatched}; batch strides in {@code options} are ignored).
+     *
+     * @throws IllegalArgumentException if a shape, offset or array length is wrong, or two C matrices overlap
+     */
+    public RunResult.TaskRun matmulBatched(float[] a, float[] b, float[] c, int[] offsets, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int batch = offsets.length / 3;
+        if (offsets.length % 3 != 0) {
+            throw new IllegalArgumentException("matmulBatched: offsets holds A, B and C of each product, 3 per product; got " + offsets.length);
+        }
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc, offsets, batch);
+        return run("sgemmBatched", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.sgemmBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
+                .task(TASK, Gemm::sgemmBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
+                        b, ldb, (float) options.beta(), c, ldc, offsets, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS,
+                new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc, batch});
+    }
+
+    /** {@code y = A * x}: A is {@code m x n} row-major and packed, x has {@code n} elements, y has {@code m}. */
+    public RunResult.TaskRun matvec(float[] a, float[] x, float[] y, int m, int n) {
+        return matvec(a, x, y, m, n, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code y = alpha * op(A) * x + beta * y} ({@link MatVec#sgemv}) with the transpose of A, the scales and
+     * A's leading dimension from {@code options}: A is stored {@code m x n}; op(A) = A^T
+     * ({@link Matmul#transposeA()}) takes {@code m} elements of x and gives {@code n} of y.
+     *
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     */
+    public RunResult.TaskRun matvec(float[] a, float[] x, float[] y, int m, int n, Matmul options) {
+        if (options.transB()) throw new IllegalArgumentException("matvec: x is a vector, it has no transpose; use transposeA() for y = A^T x");
+        boolean trans = options.transA();
+        int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
+        GemmShapes.checkGemv(trans, m, n, a.length, lda, x.length, 1, y.length, 1);
+        float alpha = (float) options.alpha(), beta = (float) options.beta();
+        return run("sgemv", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.sgemv")
+                .transferToDevice(Transfer.EVERY_RUN, a, x, y)
+                .task(TASK, MatVec::sgemv, trans, m, n, alpha, a, lda, x, 1, beta, y, 1)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 3, 5, 8}, new Object[] {trans, m, n, alpha, lda, beta});
+    }
+
+    /**
+     * The outer-product update {@code A += alpha * x * y^T} ({@link MatVec#sger}): x has {@code m} elements,
+     * y has {@code n}, A is {@code m x n} row-major and packed.
+     *
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public RunResult.TaskRun outer(float[] x, float[] y, float[] a, int m, int n, float alpha) {
+        int lda = Math.max(1, n);
+        GemmShapes.checkGer(m, n, x.length, 1, y.length, 1, a.length, lda);
+        return run("sger", new Object[] {x, y, a}, () -> new TaskGraph("Linalg.sger")
+                .transferToDevice(Transfer.EVERY_RUN, x, y, a)
+                .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)
+                .transferToHost(Transfer.EVERY_RUN, a), new int[] {0, 1, 2, 8}, new Object[] {m, n, alpha, lda});
+    }
+
+    // ---- elementwise --------------------------------------------------------------------------------------
+
+    /**
+     * {@code y[i] = op(x[i])} for {@code i < n} ({@link Elementwise#unary}): {@code args} are the op's
+     * {@link Unary#arity()} parameters, e.g. {@code unary(x, y, n, Unary.CLAMP, 0, 6)} or
+     * {@code unary(x, y, n, Unary.RELU)}. {@code y} may be {@code x}. Precision: {@link Elementwise}.
+     *
+     * @throws IllegalArgumentException if an array is shorter than {@code n} or {@code args} has the wrong count
+     */
+    public RunResult.TaskRun unary(float[] x, float[] y, int n, Unary op, float... args) {
+        float[] pq = parameters(op, args);
+        if (n < 0 || x.length < n || y.length < n) {
+            throw new IllegalArgumentException("unary " + op + ": n=" + n + " elements, x has " + x.length + ", y has " + y.length);
+        }
+        int code = op.code();
+        float p = pq[0], q = pq[1];
+        // In place (y == x) is its own plan: a plan's bindings name each array it was built with once.
+        return run(x == y ? "unary-in-place" : "unary", x == y ? new Object[] {x} : new Object[] {x, y}, () -> new TaskGraph("Linalg.unary")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, Elementwise::unary, code, p, q, x, y, n)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 5}, new Object[] {code, p, q, n});
+    }
+
+    /**
+     * {@code y[i] = op(x[i])} on off-heap arrays; otherwise as {@link #unary(float[], float[], int, Unary, float...)}.
+     *
+     * @throws IllegalArgumentException if an array is shorter than {@code n} or {@code args} has the wrong count
+     */
+    public RunResult.TaskRun unary(FloatArray x, FloatArray y, long n, Unary op, float... args) {
+        float[] pq = parameters(op, args);
+        if (n < 0 || x.length() < n || y.length() < n) {
+            throw new IllegalArgumentException("unary " + op + ": n=" + n + " elements, x has " + x.length() + ", y has " + y.length());
+        }
+        return runOnce(new TaskGraph("Linalg.unary")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, Elementwise::unary, op.code(), pq[0], pq[1], x, y, n)
+                .transferToHost(Transfer.EVERY_RUN, y));
+    }
+
+    /**
+     * {@code y = op(a, b)} elementwise on a {@code rows x cols} tensor, b broadcast as {@code broadcast}
+     * says ({@link Elementwise#binary}): e.g. {@code binary(x, bias, y, rows, cols, Broadcast.ROW, Binary.ADD)}.
+     * {@code y} may be {@code a}. Bit for bit Java's float arithmetic on every device.
+     *
+     * @throws IllegalArgumentException if an array is too short for the shape and broadcast
+     */
+    public RunResult.TaskRun binary(float[] a, float[] b, float[] y, int rows, int cols, Broadcast broadcast, Binary op) {
+        checkBinary(op, broadcast, rows, cols, a.length, b.length, y.length);
+        int code = op.code(), bc = broadcast.code();
+        boolean inPlace = y == a || y == b || a == b;
+        Object[] data = inPlace ? distinct(a, b, y) : new Object[] {a, b, y};
+        return run(inPlace ? "binary-aliased-" + aliasing(a, b, y) : "binary", data, () -> new TaskGraph("Linalg.binary")
+                .transferToDevice(Transfer.EVERY_RUN, distinct(a, b))
+                .task(TASK, Elementwise::binary, code, a, b, y, rows, cols, bc)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 4, 5, 6}, new Object[] {code, rows, cols, bc});
+    }
+
+    /**
+     * {@code y = op(a, b)} on off-heap tensors; otherwise as
+     * {@link #binary(float[], float[], float[], int, int, Broadcast, Binary)}.
+     *
+     * @throws IllegalArgumentException if an array is too short for the shape and broadcast
+     */
+    public RunResult.TaskRun binary(FloatArray a, FloatArray b, FloatArray y, int rows, int cols, Broadcast broadcast, Binary op) {
+        checkBinary(op, broadcast, rows, cols, a.length(), b.length(), y.length());
+        return runOnce(new TaskGraph("Linalg.binary")
+                .transferToDevice(Transfer.EVERY_RUN, distinct(a, b))
+                .task(TASK, Elementwise::binary, op.code(), a, b, y, rows, cols, broadcast.code())
+                .transferToHost(Transfer.EVERY_RUN, y));
+    }
+
+    /** The parameters {@code {p, q}} of {@code op}, checked against its arity. */
+    private static float[] parameters(Unary op, float[] args) {
+        if (args.length != op.arity()) {
+            throw new IllegalArgumentException("unary " + op + " takes " + op.arity() + " parameter(s), got " + args.length
+                    + (op == Unary.CLAMP ? " (CLAMP: lo, hi)" : op == Unary.SCALE ? " (SCALE: the factor)" : op == Unary.LEAKY_RELU ? " (LEAKY_RELU: the slope)" : ""));
+        }
+        return new float[] {args.length > 0 ? args[0] : 0f, args.length > 1 ? args[1] : 0f};
+    }
+
+    private static void checkBinary(Binary op, Broadcast broadcast, int rows, int cols, long a, long b, long y) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException("binary " + op + ": rows and cols must not be negative, got " + rows + " x " + cols);
+        long n = (long) rows * cols, nb = broadcast.length(rows, cols);
+        if (a < n || y < n || (n > 0 && b < nb)) {
+            throw new IllegalArgumentException("binary " + op + ": a " + rows + " x " + cols + " tensor needs " + n + " elements in a and y and "
+                    + nb + " in b (broadcast " + broadcast + "); they have " + a + ", " + y + " and " + b);
+        }
+    }
+
+    /** The arrays among {@code arrays}, each once, in order. */
+    private static Object[] distinct(Object... arrays) {
+        java.util.List<Object> out = new java.util.ArrayList<>();
+        for (Object o : arrays) {
+            boolean seen = false;
+            for (Object p : out) seen |= p == o;
+            if (!seen) out.add(o);
+        }
+        return out.toArray();
+    }
+
+    /** Which of a, b, y are the same array, as a cache key suffix. */
+    private static String aliasing(Object a, Object b, Object y) {
+        return (a == b ? "ab" : "") + (y == a ? "ya" : "") + (y == b ? "yb" : "");
+    }
+
+    /** Runs a one-task graph once in a plan of its own (off-heap arrays: see the class comment). */
+    private RunResult.TaskRun runOnce(TaskGraph graph) {
+        checkOpen();
+        try (ExecutionPlan plan = graph.plan(runtime, device())) {
+            return plan.run().task(TASK);
+        }
+    }
+
+    // ---- reductions along an axis ------------------------------------------------------------------------
+
+    /**
+     * {@code y = op(x)} along {@code axis} of a {@code rows x cols} tensor ({@link AxisReductions#reduce}):
+     * axis 1 reduces each row ({@code rows} outputs), axis 0 each column ({@code cols} outputs), e.g.
+     * {@code reduce(x, colMeans, rows, cols, 0, Reduction.MEAN)}. Precision and NaN rules:
+     * {@link AxisReductions}.
+     *
+     * @throws IllegalArgumentException if the axis is not 0 or 1 or an array is too short
+     */
+    public RunResult.TaskRun reduce(float[] x, float[] y, int rows, int cols, int axis, Reduction op) {
+        CpuAxisReductions.check(op.code(), x.length, y.length, rows, cols, axis);
+        int code = op.code();
+        return run("reduce", new Object[] {x, y}, () -> new TaskGraph("Linalg.reduce")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, AxisReductions::reduce, code, x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 3, 4, 5}, new Object[] {code, rows, cols, axis});
+    }
+
+    /**
+     * {@code y} = the index of the largest element along {@code axis} ({@link AxisReductions#argmax}): the
+     * first on ties, the first NaN if there is one.
+     *
+     * @throws IllegalArgumentException if the axis is not 0 or 1 or an array is too short
+     */
+    public RunResult.TaskRun argmax(float[] x, int[] y, int rows, int cols, int axis) {
+        CpuAxisReductions.check(0, x.length, y.length, rows, cols, axis);
+        return run("argmax", new Object[] {x, y}, () -> new TaskGraph("Linalg.argmax")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, AxisReductions::argmax, x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {2, 3, 4}, new Object[] {rows, cols, axis});
+    }
+
+    // ---- convolution --------------------------------------------------------------------------------------
+
+    /**
+     * 2-D convolution of NCHW tensors ({@link Conv}): x is {@code n x c x h x wd}, w is {@code k x c x r x s},
+     * bias has {@code k} elements ({@code null}: none), y is {@code n x k x p x q} with p and q from
+     * {@link Conv2d#outHeight}/{@link Conv2d#outWidth}. {@link Conv2d.Algorithm#AUTO} runs the unrolled
+     * direct kernel for 3 x 3 and im2col + gemm otherwise. Each call builds its plan (kernels stay built).
+     *
+     * @return the task that did the arithmetic: the direct kernel, or the batched product of the im2col path
+     * @throws IllegalArgumentException if a shape, option or array length is wrong
+     */
+    public RunResult.TaskRun conv2d(float[] x, float[] w, float[] bias, float[] y, int n, int c, int h, int wd, int k, int r, int s,
+                                    Conv2d options) {
+        float[] b = bias != null ? bias : new float[Math.max(1, k)];
+        options.check(n, c, h, wd, k, r, s, x.length, w.length, b.length, y.length);
+        int p = options.outHeight(h, r), q = options.outWidth(wd, s);
+        int[] g = options.geometry(r, s);
+        Conv2d.Algorithm algorithm = options.algorithm() == Conv2d.Algorithm.AUTO
+                ? (r == 3 && s == 3 ? Conv2d.Algorithm.DIRECT : Conv2d.Algorithm.IM2COL) : options.algorithm();
+        TaskGraph graph = new TaskGraph("Linalg.conv2d").transferToDevice(Transfer.EVERY_RUN, x, w, b, g);
+        if (algorithm == Conv2d.Algorithm.DIRECT) {
+            if (r == 3 && s == 3) graph.task(TASK, Conv::conv2d3x3, x, w, b, y, n, c, h, wd, k, p, q, g);
+            else graph.task(TASK, Conv::conv2d, x, w, b, y, n, c, h, wd, k, p, q, g);
+        } else {
+            int crs = c * r * s, pq = p * q;
+            float[] patches = new float[Math.max(1, n * crs * pq)];
+            int[] strides = {0, crs * pq, k * pq};
+            graph.transferToDevice(Transfer.EVERY_RUN, strides)
+                    .task("im2col", Conv::im2col, x, patches, n, c, h, wd, r, s, p, q, g)
+                    .task("bias", Conv::fillBias, b, y, n, k, pq)
+                    .task(TASK, Gemm::sgemmStridedBatched, false, false, k, pq, crs, 1f, w, crs, patches, pq, 1f, y, pq,
+                            strides, n);
+        }
+        return runOnce(graph.transferToHost(Transfer.EVERY_RUN, y));
     }
 
     // ---- row-wise operations ------------------------------------------------------------------------------

@@ -54,7 +54,16 @@ final class VectorSgemm {
      */
     static void block(boolean transA, boolean transB, int k, float alpha, float[] a, int lda, float[] b, int ldb,
                       float beta, float[] c, int ldc, int i0, int i1, int j0, int j1) {
-        blockOf(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
+        blockOf(transA, transB, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc, i0, i1, j0, j1);
+    }
+
+    /**
+     * {@link #block} on matrices that start at {@code offA}, {@code offB}, {@code offC} in their arrays
+     * (one product of a batch): the offsets only move where packing reads and the update writes.
+     */
+    static void block(boolean transA, boolean transB, int k, float alpha, float[] a, int offA, int lda, float[] b, int offB,
+                      int ldb, float beta, float[] c, int offC, int ldc, int i0, int i1, int j0, int j1) {
+        blockOf(transA, transB, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, i0, i1, j0, j1);
     }
 
     /**
@@ -63,12 +72,12 @@ final class VectorSgemm {
      */
     static void block(boolean transA, boolean transB, int k, float alpha, MemorySegment a, int lda, MemorySegment b, int ldb,
                       float beta, MemorySegment c, int ldc, int i0, int i1, int j0, int j1) {
-        blockOf(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, i0, i1, j0, j1);
+        blockOf(transA, transB, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc, i0, i1, j0, j1);
     }
 
     /** The blocked loops; {@code a}, {@code b}, {@code c} are all {@code float[]} or all {@link MemorySegment}. */
-    private static void blockOf(boolean transA, boolean transB, int k, float alpha, Object a, int lda, Object b, int ldb,
-                                float beta, Object c, int ldc, int i0, int i1, int j0, int j1) {
+    private static void blockOf(boolean transA, boolean transB, int k, float alpha, Object a, int offA, int lda, Object b,
+                                int offB, int ldb, float beta, Object c, int offC, int ldc, int i0, int i1, int j0, int j1) {
         float[][] buf = BUFFERS.get();
         float[] pa = buf[0], pb = buf[1], tile = buf[2];
         // Strides of op(A)(i, p) and op(B)(p, j) in their arrays.
@@ -80,17 +89,17 @@ final class VectorSgemm {
                 int kc = Math.min(KC, k - pc);
                 // The first slice applies beta; later ones accumulate onto it.
                 float bt = pc == 0 ? beta : 1f;
-                if (b instanceof float[] bh) packB(bh, pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
-                else packB((MemorySegment) b, pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
+                if (b instanceof float[] bh) packB(bh, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
+                else packB((MemorySegment) b, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    if (a instanceof float[] ah) packA(ah, ic * ars + pc * acs, ars, acs, mc, kc, pa);
-                    else packA((MemorySegment) a, ic * ars + pc * acs, ars, acs, mc, kc, pa);
+                    if (a instanceof float[] ah) packA(ah, offA + ic * ars + pc * acs, ars, acs, mc, kc, pa);
+                    else packA((MemorySegment) a, offA + ic * ars + pc * acs, ars, acs, mc, kc, pa);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            int co = (ic + ir) * ldc + jc + jr;
+                            int co = offC + (ic + ir) * ldc + jc + jr;
                             kernel(kc, pa, ir * kc, pb, jr * kc, tile);
                             if (c instanceof float[] ch) {
                                 if (mr == MR && nr == NR) update(tile, ch, co, ldc, alpha, bt);

@@ -2,9 +2,8 @@ package io.kiln.kernels.linalg;
 
 import io.kiln.Device;
 import io.kiln.Devices;
-import org.junit.jupiter.api.DynamicContainer;
+import io.kiln.KilnRuntime;
 import org.junit.jupiter.api.DynamicNode;
-import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.util.ArrayList;
@@ -15,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * {@link RowOps} through {@link Linalg} on every device Kiln finds, against float64 references
+ * {@link RowOps} through {@link Linalg} on every device Kiln finds (on {@code cpu} both the variants of
+ * {@link CpuRowOps} and the references), against float64 references
  * written here: each output within one float ulp of the float64 value, NaN exactly where the reference
  * has NaN. Rows include 1 and prime column counts, huge (1e30) and tiny (1e-30) magnitudes, constant
  * rows, NaN, +Inf and all -Inf.
@@ -26,15 +26,14 @@ class RowOpsTest {
     @TestFactory
     List<DynamicNode> rowOpsOnEveryDevice() {
         System.out.println("[rowops] seed " + SEED);
-        List<DynamicNode> nodes = new ArrayList<>();
-        for (Device d : Devices.list()) {
-            nodes.add(DynamicContainer.dynamicContainer(d.id(), List.of(
-                    DynamicTest.dynamicTest("softmax", () -> run(d, "softmax")),
-                    DynamicTest.dynamicTest("logSoftmax", () -> run(d, "logSoftmax")),
-                    DynamicTest.dynamicTest("layerNorm", () -> run(d, "layerNorm")),
-                    DynamicTest.dynamicTest("rmsNorm", () -> run(d, "rmsNorm")))));
+        Object[] bodies = new Object[8];
+        String[] ops = {"softmax", "logSoftmax", "layerNorm", "rmsNorm"};
+        for (int i = 0; i < ops.length; i++) {
+            String op = ops[i];
+            bodies[2 * i] = op;
+            bodies[2 * i + 1] = (OnDevices.Body) t -> run(t.runtime(), t.device(), op, t.variants());
         }
-        return nodes;
+        return OnDevices.tests(OnDevices.of(bodies));
     }
 
     /** A matrix whose rows exercise the edge cases; {@code rows >= 8}. */
@@ -61,11 +60,11 @@ class RowOpsTest {
         return x;
     }
 
-    private static void run(Device d, String op) {
+    private static void run(KilnRuntime rt, Device d, String op, boolean variant) {
         boolean slow = d.id().startsWith("ptx-interpreter");
         int[][] shapes = slow ? new int[][] {{8, 1}, {8, 13}} : new int[][] {{8, 1}, {16, 13}, {9, 257}, {40, 1000}};
         SplittableRandom rnd = new SplittableRandom(SEED + op.hashCode());
-        try (Linalg la = Linalg.on(d)) {
+        try (Linalg la = Linalg.on(rt, d)) {
             for (int[] s : shapes) {
                 int rows = s[0], cols = s[1];
                 float[] x = input(rnd, rows, cols);
@@ -86,7 +85,7 @@ class RowOpsTest {
                     case "layerNorm" -> la.layerNorm(x, gamma, beta, y, rows, cols, eps).implementation();
                     default -> la.rmsNorm(x, gamma, y, rows, cols, eps).implementation();
                 };
-                assertEquals("RowOps." + op, name);
+                assertEquals(variant ? "CpuRowOps." + op + " (Java variant)" : "RowOps." + op, name);
                 for (int i = 0; i < y.length; i++) {
                     double e = ref[i];
                     boolean ok = Double.isNaN(e) ? Float.isNaN(y[i])

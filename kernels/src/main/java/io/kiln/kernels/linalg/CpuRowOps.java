@@ -1,0 +1,94 @@
+package io.kiln.kernels.linalg;
+
+/**
+ * The {@code cpu} variants of {@link RowOps}: rows split over the caller's fork-join pool, each row
+ * computed by {@link VectorRowOps} (double lanes of the Vector API, {@code exp} from its vector math
+ * library) when {@code jdk.incubator.vector} is resolved ({@link CpuGemm#vectorized()}), else by the
+ * reference's own per-row code as plain Java. Either way within {@link RowOps}'s bound (one float ulp of
+ * float64); the plain path is bit for bit the reference.
+ */
+public final class CpuRowOps {
+    /** Rows per task: about 16 K elements. */
+    private static long grain(int cols) {
+        return Math.max(1, (1 << 14) / Math.max(1, cols));
+    }
+
+    private CpuRowOps() {
+    }
+
+    /**
+     * {@link RowOps#softmax} on all cores.
+     *
+     * @throws IllegalArgumentException if an array is shorter than {@code rows * cols}
+     */
+    public static void softmax(float[] x, float[] y, int rows, int cols) {
+        check("softmax", x.length, y.length, rows, cols);
+        boolean vector = CpuGemm.vectorized();
+        CpuRanges.run(rows, grain(cols), (r0, r1) -> {
+            for (int r = (int) r0; r < r1; r++) {
+                if (vector) VectorRowOps.softmaxRow(x, y, r * cols, cols, false);
+                else RowOps.softmaxRow(x, y, r * cols, cols);
+            }
+        });
+    }
+
+    /**
+     * {@link RowOps#logSoftmax} on all cores.
+     *
+     * @throws IllegalArgumentException if an array is shorter than {@code rows * cols}
+     */
+    public static void logSoftmax(float[] x, float[] y, int rows, int cols) {
+        check("logSoftmax", x.length, y.length, rows, cols);
+        boolean vector = CpuGemm.vectorized();
+        CpuRanges.run(rows, grain(cols), (r0, r1) -> {
+            for (int r = (int) r0; r < r1; r++) {
+                if (vector) VectorRowOps.softmaxRow(x, y, r * cols, cols, true);
+                else RowOps.logSoftmaxRow(x, y, r * cols, cols);
+            }
+        });
+    }
+
+    /**
+     * {@link RowOps#layerNorm} on all cores.
+     *
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public static void layerNorm(float[] x, float[] gamma, float[] beta, float[] y, int rows, int cols, float eps) {
+        check("layerNorm", x.length, y.length, rows, cols);
+        if (gamma.length < cols || beta.length < cols) {
+            throw new IllegalArgumentException("layerNorm: gamma and beta need " + cols + " elements, they have " + gamma.length + " and " + beta.length);
+        }
+        boolean vector = CpuGemm.vectorized();
+        CpuRanges.run(rows, grain(cols), (r0, r1) -> {
+            for (int r = (int) r0; r < r1; r++) {
+                if (vector) VectorRowOps.normRow(x, gamma, beta, y, r * cols, cols, eps);
+                else RowOps.layerNormRow(x, gamma, beta, y, r * cols, cols, eps);
+            }
+        });
+    }
+
+    /**
+     * {@link RowOps#rmsNorm} on all cores.
+     *
+     * @throws IllegalArgumentException if an array is too short
+     */
+    public static void rmsNorm(float[] x, float[] gamma, float[] y, int rows, int cols, float eps) {
+        check("rmsNorm", x.length, y.length, rows, cols);
+        if (gamma.length < cols) throw new IllegalArgumentException("rmsNorm: gamma needs " + cols + " elements, it has " + gamma.length);
+        boolean vector = CpuGemm.vectorized();
+        CpuRanges.run(rows, grain(cols), (r0, r1) -> {
+            for (int r = (int) r0; r < r1; r++) {
+                if (vector) VectorRowOps.normRow(x, gamma, null, y, r * cols, cols, eps);
+                else RowOps.rmsNormRow(x, gamma, y, r * cols, cols, eps);
+            }
+        });
+    }
+
+    private static void check(String op, int x, int y, int rows, int cols) {
+        if (rows < 0 || cols < 0) throw new IllegalArgumentException(op + ": rows and cols must not be negative, got " + rows + " x " + cols);
+        long need = (long) rows * cols;
+        if (x < need || y < need) {
+            throw new IllegalArgumentException(op + ": a " + rows + " x " + cols + " matrix needs " + need + " elements; x has " + x + ", y has " + y);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.kiln.kernels.linalg;
+
+import io.kiln.Backend;
+import io.kiln.Parallel;
+import io.kiln.Variant;
+
+/**
+ * Matrix-vector operations, BLAS level 2 style, on a row-major {@code m x n} matrix A (element (i, j) at
+ * {@code a[i * lda + j]}, {@code lda >= n}) and strided vectors (element {@code p} of x at
+ * {@code x[p * incx]}, {@code incx >= 1}). Portable Kiln kernels; {@link #sgemv} has a cpu variant
+ * ({@link CpuMatVec}) that computes the same sums in the same order.
+ * <p><b>Precision.</b> Both are bit for bit their plain Java code on every device: each dot product is
+ * summed in {@code float} in order of increasing index with separate roundings (no FMA), and so is
+ * the cpu variant. Against float64 that order is within {@code (len + 2) * 2^-24 * (|alpha| |A| |x| + |beta| |y|)}
+ * elementwise (the gemm bound with {@code k = len}).
+ * <p><b>Special values (as in reference BLAS).</b> gemv: {@code beta == 0} does not read y;
+ * {@code alpha == 0} does not read A or x. ger: {@code alpha == 0} leaves A untouched.
+ */
+public final class MatVec {
+    private MatVec() {
+    }
+
+    /**
+     * {@code y = alpha * op(A) * x + beta * y}: op(A) = A ({@code x} has {@code n} elements, {@code y} has
+     * {@code m}) or A transposed ({@code x} has {@code m}, {@code y} has {@code n}).
+     *
+     * @param trans whether op(A) is A transposed
+     * @param m     rows of A
+     * @param n     columns of A
+     * @param alpha the scale of the product
+     * @param a     A, row-major
+     * @param lda   A's leading dimension ({@code >= n})
+     * @param x     the input vector
+     * @param incx  x's element stride ({@code >= 1})
+     * @param beta  the scale of y's old contents ({@code 0}: not read)
+     * @param y     the output vector, updated in place
+     * @param incy  y's element stride ({@code >= 1})
+     */
+    @Variant(backend = Backend.CPU, in = CpuMatVec.class)
+    public static void sgemv(boolean trans, int m, int n, float alpha, float[] a, int lda, float[] x, int incx, float beta,
+                             float[] y, int incy) {
+        int rows = trans ? n : m, len = trans ? m : n;
+        for (@Parallel int i = 0; i < rows; i++) {
+            float sum = 0f;
+            if (alpha != 0f) {
+                for (int p = 0; p < len; p++) {
+                    float v = trans ? a[p * lda + i] : a[i * lda + p];
+                    sum += v * x[p * incx];
+                }
+            }
+            int yi = i * incy;
+            if (alpha == 0f) {
+                y[yi] = beta == 0f ? 0f : beta * y[yi];
+            } else {
+                y[yi] = beta == 0f ? alpha * sum : alpha * sum + beta * y[yi];
+            }
+        }
+    }
+
+    /**
+     * The outer-product update {@code A += alpha * x * y^T}: {@code a[i * lda + j] += (alpha * x[i * incx]) * y[j * incy]}
+     * for {@code i < m}, {@code j < n} (BLAS {@code sger}).
+     *
+     * @param m     rows of A, elements of x
+     * @param n     columns of A, elements of y
+     * @param alpha the scale ({@code 0}: A is left as it is)
+     * @param x     the column vector
+     * @param incx  x's element stride
+     * @param y     the row vector
+     * @param incy  y's element stride
+     * @param a     A, updated in place
+     * @param lda   A's leading dimension ({@code >= n})
+     */
+    public static void sger(int m, int n, float alpha, float[] x, int incx, float[] y, int incy, float[] a, int lda) {
+        for (@Parallel int i = 0; i < m; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                if (alpha != 0f) {
+                    a[i * lda + j] += (alpha * x[i * incx]) * y[j * incy];
+                }
+            }
+        }
+    }
+}
