@@ -1,7 +1,9 @@
 package io.kiln.kernels;
 
+import io.kiln.Backend;
 import io.kiln.Device;
 import io.kiln.Parallel;
+import io.kiln.Variant;
 
 import java.util.Objects;
 
@@ -204,6 +206,7 @@ public final class ImageConvert {
      * a batch of images of any sizes. The byte each output element starts from is exactly
      * {@link ImageResize#twoTapU8}'s.
      */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
     public static void twoTapToChwF32(byte[] src, int channels, int[] xTab, int[] yTab, float divisor, float[] mean,
                                       float[] std, float[] dst, int count, int dstW, int dstH) {
         for (@Parallel int r = 0; r < count * dstH; r++) {
@@ -232,6 +235,7 @@ public final class ImageConvert {
     }
 
     /** {@link #twoTapToChwF32} writing into an off-heap tensor (for hand-off to native runtimes). */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
     public static void twoTapToChwOffHeap(byte[] src, int channels, int[] xTab, int[] yTab, float divisor, float[] mean,
                                       float[] std, io.kiln.FloatArray dst, int count, int dstW, int dstH) {
         for (@Parallel int r = 0; r < count * dstH; r++) {

@@ -1,8 +1,10 @@
 package io.kiln.kernels;
 
+import io.kiln.Backend;
 import io.kiln.Device;
 import io.kiln.Parallel;
 import io.kiln.TaskGraph;
+import io.kiln.Variant;
 
 import java.util.List;
 import java.util.Objects;
@@ -303,6 +305,7 @@ public final class ImageResize {
      * @param dstW     output width
      * @param dstH     output height
      */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
     public static void twoTapU8(byte[] src, int channels, int[] xTab, int[] yTab, byte[] dst, int count, int dstW, int dstH) {
         for (@Parallel int r = 0; r < count * dstH; r++) {
             int n = r / dstH;
@@ -356,6 +359,7 @@ public final class ImageResize {
      * rounding of OpenCV's vectorised loop) and otherwise {@code rint(sum * (float) (1 / (kx * ky)))}
      * (OpenCV's scalar loop, half to even).
      */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
     public static void areaIntegerU8(byte[] src, int srcW, int channels, int kx, int ky, byte[] dst, int dstW, int dstH) {
         float scale = 1f / (kx * ky);
         int rowBytes = srcW * channels;
@@ -423,6 +427,7 @@ public final class ImageResize {
      * row of the output row, {@code buf = sum(src * wx)} over the column taps in order, then
      * {@code sum += wy * buf}; the result rounded half to even and clamped.
      */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
     public static void areaU8(byte[] src, int channels, int[] xStart, int[] xOffset, float[] xWeight,
                               int[] yStart, int[] yOffset, float[] yWeight, byte[] dst, int dstW, int dstH) {
         for (@Parallel int dy = 0; dy < dstH; dy++) {

@@ -35,8 +35,13 @@ class ImageResizeTest {
             {100, 100, 33, 77}, {37, 41, 37, 13}, {90, 60, 30, 60}, {128, 96, 40, 30}, {12, 12, 8, 8}};
 
     static Stream<int[]> cases() {
+        return withChannels(SIZES);
+    }
+
+    /** Each size {sw, sh, dw, dh} with 1, 3 and 4 channels: {sw, sh, dw, dh, channels}. */
+    static Stream<int[]> withChannels(int[][] sizes) {
         List<int[]> out = new ArrayList<>();
-        for (int[] s : SIZES) {
+        for (int[] s : sizes) {
             for (int ch : new int[] {1, 3, 4}) {
                 out.add(new int[] {s[0], s[1], s[2], s[3], ch});
             }

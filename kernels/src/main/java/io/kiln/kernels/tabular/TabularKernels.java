@@ -1,6 +1,8 @@
 package io.kiln.kernels.tabular;
 
+import io.kiln.Backend;
 import io.kiln.Parallel;
+import io.kiln.Variant;
 
 /**
  * The Kiln kernels behind the tabular operations, for use in one's own {@link io.kiln.TaskGraph}s.
@@ -11,6 +13,9 @@ import io.kiln.Parallel;
  * batch of {@code rows} rows is {@code data[c * rows .. (c + 1) * rows)}. A missing mask has the same
  * layout; a nonzero byte marks a missing value, and NaN is always missing as well. The kernels do not
  * check sizes: on devices an index out of range is undefined (the {@code cpu} device throws).
+ *
+ * <p>On {@code cpu} the engine runs the transform kernels' {@link Variant}s in {@link CpuTabular}: the
+ * same tiles and loops as plain Java on all cores, bit for bit the same results.
  */
 public final class TabularKernels {
     private TabularKernels() {
@@ -194,6 +199,7 @@ public final class TabularKernels {
      * value that the scaling itself turns into NaN (an infinite value scaled by infinite fitted
      * statistics) is also given the fill.
      */
+    @Variant(backend = Backend.CPU, in = CpuTabular.class)
     public static void transformF32(float[] data, int rows, int columns, int tilesPerColumn, float[] fill, float[] center,
             float[] scale, float[] lo, float[] hi, float[] out) {
         for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
@@ -220,6 +226,7 @@ public final class TabularKernels {
     }
 
     /** {@link #transformF32} where a value is missing when its {@code missing} byte is nonzero or it is NaN. */
+    @Variant(backend = Backend.CPU, in = CpuTabular.class)
     public static void transformF32Masked(float[] data, byte[] missing, int rows, int columns, int tilesPerColumn, float[] fill, float[] center,
             float[] scale, float[] lo, float[] hi, float[] out) {
         for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
@@ -246,6 +253,7 @@ public final class TabularKernels {
     }
 
     /** {@link #transformF32} in float64. */
+    @Variant(backend = Backend.CPU, in = CpuTabular.class)
     public static void transformF64(double[] data, int rows, int columns, int tilesPerColumn, double[] fill, double[] center,
             double[] scale, double[] lo, double[] hi, double[] out) {
         for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
@@ -272,6 +280,7 @@ public final class TabularKernels {
     }
 
     /** {@link #transformF64} with a missing mask, as {@link #transformF32Masked}. */
+    @Variant(backend = Backend.CPU, in = CpuTabular.class)
     public static void transformF64Masked(double[] data, byte[] missing, int rows, int columns, int tilesPerColumn, double[] fill, double[] center,
             double[] scale, double[] lo, double[] hi, double[] out) {
         for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
