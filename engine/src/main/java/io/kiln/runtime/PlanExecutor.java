@@ -901,6 +901,7 @@ public final class PlanExecutor implements AutoCloseable {
                 p.geometry = new LaunchGeometry(g.sizes(), g.local(), printing);
             }
         }
+        forgetClosed();
         checkMemory();
         long[] startHash = transferChecks ? checkHostUnchanged() : null;
         if (timeout != null) {
@@ -1413,6 +1414,43 @@ public final class PlanExecutor implements AutoCloseable {
         throw new IllegalStateException("no valid copy of an array exists; this is a bug in Kiln");
     }
 
+    /**
+     * Forgets the off-heap arrays bound in earlier runs that their owners have closed since, releasing
+     * their device copies without copying anything back (the host memory is gone). This is the
+     * streaming pattern: allocate a batch, bind it, run, close it, and the next batch in its place;
+     * without this, the plan would keep the closed batches among its recent bindings and fail the
+     * next run when it sized or hashed them. An array bound now is not forgotten: the run refuses it
+     * by name before this ({@link LaunchRules#checkOpen}).
+     */
+    private void forgetClosed() {
+        for (int s = 0; s < recent.size(); s++) {
+            Object now = bound[s];
+            for (java.util.Iterator<Object> it = recent.get(s).iterator(); it.hasNext(); ) {
+                Object o = it.next();
+                if (o != now && o instanceof OffHeapArray a && a.isClosed()) {
+                    it.remove();
+                    forget(o);
+                }
+            }
+        }
+        retired.removeIf(o -> o instanceof OffHeapArray a && a.isClosed() && forget(o));
+    }
+
+    /** Waits for the device work on a closed array, releases its device copies and its residency; true. */
+    private boolean forget(Object o) {
+        Residency r = residency.remove(o);
+        if (r == null) return true;
+        List<Issued> pending = new ArrayList<>();
+        for (Touch<Issued> t : r.touches) {
+            if (t != null) t.writeDeps(pending);
+        }
+        awaitAll(pending);
+        for (DeviceSession s : sessions.values()) {
+            if (s.copiesData()) s.release(o);
+        }
+        return true;
+    }
+
     /** Releases the device copies of objects no longer among the recent bindings of any slot. */
     private void releaseRetired() {
         if (retired.isEmpty()) return;
@@ -1425,6 +1463,10 @@ public final class PlanExecutor implements AutoCloseable {
             }
             Residency r = residency.get(o);
             if (stillUsed || r == null) continue;
+            if (o instanceof OffHeapArray a && a.isClosed()) {
+                forget(o); // its owner closed it: nothing to copy back into
+                continue;
+            }
             makeHostValid(o, r, null, null);
             List<Issued> pending = new ArrayList<>();
             for (Touch<Issued> t : r.touches) {
