@@ -149,6 +149,39 @@ final class CsvRun implements AutoCloseable {
 
     /** The last record boundary in {@code [from, to)}: the end of the last whole record, or -1. */
     static int lastBoundary(byte[] b, int from, int to) {
+        // Most chunks hold no quote at all; then every line break ends a record, and the last one is
+        // found scanning back from the end instead of walking every record from the front (which cost
+        // the reader thread 120-270 ns per record, a fifth of the loader's CPU time).
+        if (!containsQuote(b, from, to)) return lastLineEnd(b, from, to);
+        return lastBoundaryQuoted(b, from, to);
+    }
+
+    /** Whether {@code b[from, to)} holds a {@code '"'}: a branch-free loop C2 vectorises. */
+    static boolean containsQuote(byte[] b, int from, int to) {
+        int q = 0;
+        for (int i = from; i < to; i++) q |= b[i] == '"' ? 1 : 0;
+        return q != 0;
+    }
+
+    /**
+     * The end of the last whole record of quote-free bytes: after the last LF, or after the last CR
+     * when a byte that is no line break follows it; a CR as the very last byte may be half of CR LF,
+     * so there the record before it counts (as {@link #recordEnd} with {@code atFileEnd = false}).
+     */
+    static int lastLineEnd(byte[] b, int from, int to) {
+        int i = to - 1;
+        while (i >= from && b[i] != '\n' && b[i] != '\r') i--;
+        if (i < from) return -1;
+        if (b[i] == '\n' || i + 1 < to) return i + 1;
+        // a CR at the end: undecided; the record before it ended at the line break just before, if any
+        if (i > from && (b[i - 1] == '\n' || b[i - 1] == '\r')) return i;
+        int j = i - 1;
+        while (j >= from && b[j] != '\n' && b[j] != '\r') j--;
+        return j < from ? -1 : j + 1;
+    }
+
+    /** {@link #lastBoundary} walking the records from {@code from}, for bytes with quotes. */
+    static int lastBoundaryQuoted(byte[] b, int from, int to) {
         int at = from, last = -1;
         while (at < to) {
             int e = recordEnd(b, at, to, false);

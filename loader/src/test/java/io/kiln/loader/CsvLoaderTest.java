@@ -221,6 +221,22 @@ class CsvLoaderTest {
         assertEquals(chunks, n.get(Stage.ASSEMBLE).get());
     }
 
+    /** The backward scan for quote-free chunks finds the boundary the forward walk finds, on random line-break mixes. */
+    @Test
+    void quoteFreeBoundaryEqualsTheRecordWalk() {
+        long seed = System.nanoTime();
+        System.out.println("CsvLoaderTest boundary seed " + seed);
+        SplittableRandom r = new SplittableRandom(seed);
+        byte[] alphabet = {'a', '1', ',', '\n', '\r'};
+        for (int t = 0; t < 20_000; t++) {
+            byte[] b = new byte[r.nextInt(0, 24)];
+            for (int i = 0; i < b.length; i++) b[i] = alphabet[r.nextInt(alphabet.length)];
+            int from = b.length == 0 ? 0 : r.nextInt(b.length + 1);
+            assertEquals(CsvRun.lastBoundaryQuoted(b, from, b.length), CsvRun.lastBoundary(b, from, b.length),
+                    "bytes " + java.util.Arrays.toString(b) + " from " + from + " (seed " + seed + ")");
+        }
+    }
+
     @Test
     void recordBoundariesRespectQuotes() {
         byte[] b = "a,\"x\ny\",c\r\nnext\rlast".getBytes();
