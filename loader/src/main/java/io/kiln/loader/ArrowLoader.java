@@ -43,7 +43,7 @@ import java.util.stream.StreamSupport;
  * the loader (add them to use this class); the command line includes them. On JDK 17 and later Arrow needs
  * {@code --add-opens=java.base/java.nio=org.apache.arrow.memory.core,ALL-UNNAMED}.
  */
-public final class ArrowLoader implements Iterable<Batch>, AutoCloseable {
+public final class ArrowLoader implements TableLoader {
     private final ArrowRun run;
 
     private ArrowLoader(ArrowRun run) {

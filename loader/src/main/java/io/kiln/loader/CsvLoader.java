@@ -29,7 +29,7 @@ import java.util.stream.StreamSupport;
  * }
  * }</pre>
  */
-public final class CsvLoader implements Iterable<Batch>, AutoCloseable {
+public final class CsvLoader implements TableLoader {
     private final CsvRun run;
 
     private CsvLoader(Builder config) {

@@ -11,6 +11,7 @@ import io.kiln.loader.CsvLoader;
 import io.kiln.loader.Failure;
 import io.kiln.loader.LoaderException;
 import io.kiln.loader.LoaderReport;
+import io.kiln.loader.TableLoader;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -120,40 +121,19 @@ public final class TableJob {
     }
 
     /** The table's reader, CSV or Arrow: the same batches either way. */
-    private interface TableInput extends Iterable<Batch>, AutoCloseable {
-        List<String> columns();
-
-        LoaderReport report();
-
-        @Override
-        void close();
-    }
-
-    private TableInput loader(String pass, TraceRecorder trace) {
+    private TableLoader loader(String pass, TraceRecorder trace) {
         String name = "kiln-preprocess-" + pass;
         if (ARROW.contains(extension(s.table()))) {
             ArrowLoader.Builder b = ArrowLoader.builder(s.table()).rowsPerBatch(s.rowsPerBatch()).prefetch(s.prefetch()).name(name);
             if (s.columns() != null) b.columns(s.columns());
             if (trace != null) b.listener(trace);
-            ArrowLoader l = b.build();
-            return new TableInput() {
-                public List<String> columns() { return l.columns(); }
-                public LoaderReport report() { return l.report(); }
-                public Iterator<Batch> iterator() { return l.iterator(); }
-                public void close() { l.close(); }
-            };
+            return b.build();
         }
         CsvLoader.Builder b = CsvLoader.builder(s.table()).rowsPerBatch(s.rowsPerBatch()).workers(s.workers()).prefetch(s.prefetch())
                 .onBadSample(s.onError()).name(name);
         if (s.columns() != null) b.columns(s.columns());
         if (trace != null) b.listener(trace);
-        CsvLoader l = b.build();
-        return new TableInput() {
-            public List<String> columns() { return l.columns(); }
-            public LoaderReport report() { return l.report(); }
-            public Iterator<Batch> iterator() { return l.iterator(); }
-            public void close() { l.close(); }
-        };
+        return b.build();
     }
 
     /**
@@ -168,7 +148,7 @@ public final class TableJob {
         List<String> columns;
         long good = 0;
         List<Long> bad = new ArrayList<>();
-        try (TableInput fit = loader("fit", null)) {
+        try (TableLoader fit = loader("fit", null)) {
             columns = fit.columns();
             p = s.preset().preprocessor(columns.size(), s.clipLow(), s.clipHigh());
             for (Batch b : fit) {
@@ -193,7 +173,7 @@ public final class TableJob {
         List<NpyMappedFile> data = new ArrayList<>();
         NpyMappedFile ids = null;
         boolean ok = false;
-        try (TableInput transform = loader("transform", trace);
+        try (TableLoader transform = loader("transform", trace);
              Progress progress = Progress.of(progressMode, "rows", rows.selected(), out, terminal)) {
             for (int f = 0; f < fileCount; f++) {
                 long n = Math.min(perFile, rows.written() - f * perFile);
