@@ -428,7 +428,7 @@ final class ImageRun implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // the device thread: reorder, assemble, run the pipeline, hand to the consumer
+    // the device thread: reorder, assemble, prepare and start the runs; the deliver thread: wait for them, hand to the consumer
 
     private void deviceLoop() {
         TreeMap<Long, Slot> early = new TreeMap<>();
@@ -673,7 +673,7 @@ final class ImageRun implements AutoCloseable {
     private void shutdown() {
         stopping = true;
         interruptAll();
-        // the device thread may be inside the pipeline writing a slot: wait before freeing memory
+        // the device and deliver threads may be starting or awaiting runs that write a slot: wait before freeing memory
         for (Thread t : threads) {
             if (t == Thread.currentThread()) continue;
             try {
