@@ -499,7 +499,14 @@ final class ImageRun implements AutoCloseable {
         metrics.deviceStarted(t2);
         // when each run ended, stamped by the futures' own completion: with the results' durations they give the runs' intervals
         long[] ends = new long[2];
-        CompletableFuture<RunResult> run = pipelinePlans[slot.id].runAsync();
+        CompletableFuture<RunResult> run;
+        try {
+            run = pipelinePlans[slot.id].runAsync();
+        } catch (RuntimeException e) {
+            // refused before anything was issued (or a synchronous per-image run failed): the batch left the device
+            metrics.deviceEnded(System.nanoTime());
+            throw e;
+        }
         CompletableFuture<RunResult> pipe = run.whenComplete((r, e) -> ends[0] = System.nanoTime());
         CompletableFuture<RunResult> user = null;
         ExecutionPlan mine = userPlan(slot);
