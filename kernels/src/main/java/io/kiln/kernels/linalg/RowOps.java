@@ -93,9 +93,9 @@ public final class RowOps {
     static void logSoftmaxRow(float[] x, float[] y, int o, int cols) {
         float max = rowMax(x, o, cols);
         double sum = expSum(x, o, cols, max);
-        double shift = max + Math.log(sum);
+        double log = Math.log(sum);
         for (int j = 0; j < cols; j++) {
-            y[o + j] = (float) ((double) x[o + j] - shift);
+            y[o + j] = (float) ((double) x[o + j] - max - log);  // not x - (max + log): that rounds log to max's ulp
         }
     }
 
