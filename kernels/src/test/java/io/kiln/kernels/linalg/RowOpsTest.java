@@ -101,8 +101,8 @@ class RowOpsTest {
         }
     }
 
-    /** The float64 definition of each operation, on one row. */
-    private static void reference(String op, float[] x, float[] g, float[] b, float eps, double[] out, int o, int n) {
+    /** The float64 definition of each operation, on the row at {@code o}, into {@code out[o, o + n)} (CpuRowOpsTest uses it too). */
+    static void reference(String op, float[] x, float[] g, float[] b, float eps, double[] out, int o, int n) {
         switch (op) {
             case "softmax", "logSoftmax" -> {
                 double max = Double.NEGATIVE_INFINITY;
