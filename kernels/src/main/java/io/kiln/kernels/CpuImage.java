@@ -23,7 +23,8 @@ import java.nio.ByteOrder;
  * <em>vertical pass</em> over whole rows, in loops without gathers or selects that C2 vectorises
  * ({@code Math.min/max} clamps, {@code int} to {@code byte} or {@code float}). 3-channel rows have a
  * packed horizontal pass ({@code HorizontalRows}: both taps in one 8-byte read, the channels in 21-bit
- * lanes of a {@code long}). Like the kernels, they check no sizes beyond Java's own array accesses
+ * lanes of a {@code long}); where the Vector API is resolved, 3-channel {@link #twoTapU8} runs both
+ * passes in {@link VectorResize}'s quad layout instead. Like the kernels, they check no sizes beyond Java's own array accesses
  * (an index out of range throws). Every element goes through exactly the reference's integer or float
  * operations in the reference's order, so the results are the same bits (tested against the
  * portable kernels run as plain Java and against OpenCV, {@code CpuImageTest}).
