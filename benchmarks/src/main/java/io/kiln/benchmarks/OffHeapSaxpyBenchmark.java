@@ -34,13 +34,18 @@ import java.util.concurrent.TimeUnit;
  * is of the generated loops, not of a shared machine's memory bandwidth. Run with
  * {@code -jvmArgsAppend -Dkiln.cpu.threads=N} to see N threads. Each Kiln state first checks that the
  * device's result equals plain Java's, so a wrong kernel is never timed.
+ * <p>{@code vectorize} is the cpu back end's {@code -Dkiln.cpu.vectorize}, set before the plans are
+ * built: {@code auto} (the default) runs the off-heap loops as Vector API loops ({@code io.kiln.cpu.VectorLoops};
+ * the forks resolve {@code jdk.incubator.vector}), {@code false} as the scalar loops Kiln generated
+ * before them, so one run measures both. JMH forks a JVM per parameter set, so each kernel is compiled
+ * under its own setting.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx4g",
-        "-Dkiln.cpu.threads=1"})
+        "-Dkiln.cpu.threads=1", "--add-modules=jdk.incubator.vector"})
 public class OffHeapSaxpyBenchmark {
     static final float A = 1.0001f;
 
@@ -90,6 +95,8 @@ public class OffHeapSaxpyBenchmark {
         public String device;
         @Param({"1048576", "16777216"})
         public int n;
+        @Param({"auto", "false"})
+        public String vectorize;
         float[] x;
         float[] y;
         FloatArray ox;
@@ -107,6 +114,7 @@ public class OffHeapSaxpyBenchmark {
 
         @Setup(Level.Trial)
         public void setup() {
+            System.setProperty("kiln.cpu.vectorize", vectorize);
             Device d = BenchmarkDevices.get(device);
             x = random(1, n);
             y = random(2, n);

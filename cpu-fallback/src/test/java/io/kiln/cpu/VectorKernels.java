@@ -86,6 +86,22 @@ public final class VectorKernels {
         }
     }
 
+    /** A fill with a loop-invariant value, and a constant store: broadcast vectors. */
+    public static void fill(float v, FloatArray y, int[] z) {
+        for (@Parallel int i = 0; i < z.length; i++) {
+            y.set(i, v * 2f);
+            z[i] = 7;
+        }
+    }
+
+    /** Stores of 32- and 64-bit values: two lane counts, stays scalar. */
+    public static void mixedWidths(FloatArray y, double[] z) {
+        for (@Parallel int i = 0; i < z.length; i++) {
+            y.set(i, 2f);
+            z[i] = 1.5;
+        }
+    }
+
     /** A copy: the vector loop keeps every bit, NaN payloads included. */
     public static void copy(FloatArray x, float[] y) {
         for (@Parallel int i = 0; i < y.length; i++) {

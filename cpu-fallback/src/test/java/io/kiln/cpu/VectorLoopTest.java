@@ -9,6 +9,7 @@ import io.kiln.LongArray;
 import io.kiln.ir.KernelIR;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -46,6 +47,12 @@ class VectorLoopTest {
     /** Sizes: empty, one, below a vector, a prime, a multiple of every lane count, odd sizes, chunk-sized. */
     static final int[] SIZES = {0, 1, 7, 97, 256, 1000, 4099};
     static final int[] CHUNKS = {1, 3, 7};
+
+    /** Loops over Java arrays only get vector loops with {@code all}; the tests cover them too. */
+    @BeforeEach
+    void vectoriseAll() {
+        System.setProperty(VectorLoops.PROPERTY, "all");
+    }
 
     @AfterEach
     void clearProperty() {
@@ -305,6 +312,22 @@ class VectorLoopTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void fillsWithBroadcastValuesMatchJava(int n, int chunks) {
+        float v = new Random().nextFloat();
+        try (Arena arena = Arena.ofShared()) {
+            FloatArray y = FloatArray.allocate(n, arena);
+            FloatArray ref = FloatArray.allocate(n, arena);
+            int[] z = new int[n];
+            int[] zref = new int[n];
+            VectorKernels.fill(v, ref, zref);
+            launch(vectorised("fill"), new Object[] {v, y, z}, chunks, n);
+            assertFloats(ref.toArray(), y.toArray(), "fill with " + v);
+            assertArrayEquals(zref, z, "fill with 7");
+        }
+    }
+
     // ---------------------------------------------------------------- int and long
 
     @ParameterizedTest
@@ -404,6 +427,18 @@ class VectorLoopTest {
         assertFalse(KernelCompilerAccess.jvm("saxpy").contains("jdk/incubator/vector"), "the listing still has vector code");
     }
 
+    /** By default only loops that touch an off-heap array get a vector loop: C2 vectorises the others. */
+    @Test
+    void byDefaultOnlyOffHeapLoopsAreVectorised() {
+        Assumptions.assumeTrue(vectorApi(), "jdk.incubator.vector is not resolved");
+        System.clearProperty(VectorLoops.PROPERTY);
+        JvmEmitter.Output heap = JvmEmitter.emit(ir("saxpy"));
+        assertNull(heap.vectorLoop());
+        assertTrue(heap.scalarReason().startsWith("only Java arrays"), heap.scalarReason());
+        assertNotNull(JvmEmitter.emit(ir("saxpyOffHeap")).vectorLoop());
+        assertNotNull(JvmEmitter.emit(ir("copy")).vectorLoop(), "a loop mixing FloatArray and float[]");
+    }
+
     /** Kernels that must stay scalar, with the reason the analysis gives, still computing what Java does. */
     @Test
     void kernelsWithoutExactLanewiseFormsStayScalarAndCorrect() {
@@ -411,6 +446,7 @@ class VectorLoopTest {
         assertReason("branch", "branches");
         assertReason("indexValue", "the loop index is used as a value");
         assertReason("neighbour", "the loop index is used as a value");
+        assertReason("mixedWidths", "values of 32 and 64 bits");
         Random r = random("scalar kernels");
         int n = 1000;
         int[] x = ints(r, n);
@@ -426,6 +462,16 @@ class VectorLoopTest {
         KilnException e = assertThrows(KilnException.class,
                 () -> launch(CpuTesting.build(ir("intDivision")), new Object[] {x, y, new int[n]}, 1, n));
         assertInstanceOf(ArithmeticException.class, e.getCause());
+        try (Arena arena = Arena.ofShared()) {
+            FloatArray my = FloatArray.allocate(n, arena);
+            FloatArray myRef = FloatArray.allocate(n, arena);
+            double[] mz = new double[n];
+            double[] mzRef = new double[n];
+            VectorKernels.mixedWidths(myRef, mzRef);
+            launch(CpuTesting.build(ir("mixedWidths")), new Object[] {my, mz}, 3, n);
+            assertFloats(myRef.toArray(), my.toArray(), "mixed widths, floats");
+            assertDoubles(mzRef, mz, "mixed widths, doubles");
+        }
         float[] f = floats(r, n);
         float[] fe = new float[n];
         float[] fo = new float[n];
