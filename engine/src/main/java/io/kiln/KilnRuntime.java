@@ -67,10 +67,14 @@ public final class KilnRuntime implements AutoCloseable {
      */
     public Device device(String id) {
         if ("auto".equals(id)) return auto();
-        return devices().stream().filter(d -> d.id().equals(id)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no device '" + id + "'; available: "
-                        + devices().stream().map(Device::id).toList()
-                        + (unavailable().isEmpty() ? "" : "; unavailable back ends: " + unavailable())));
+        // a loop, not a stream: this is usually the process's first call into Kiln, where each lambda
+        // site costs about 1 ms (docs/cpu-backend.md, "Early runs")
+        for (Device d : devices()) {
+            if (d.id().equals(id)) return d;
+        }
+        throw new IllegalArgumentException("no device '" + id + "'; available: "
+                + devices().stream().map(Device::id).toList()
+                + (unavailable().isEmpty() ? "" : "; unavailable back ends: " + unavailable()));
     }
 
     /** The default device, chosen as {@link Devices#auto()} describes. */

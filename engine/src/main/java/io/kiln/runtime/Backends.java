@@ -55,7 +55,7 @@ public final class Backends {
     }
 
     private Backends(List<BackendProvider> found, boolean discovered) {
-        found.sort(Comparator.comparing(BackendProvider::backend));
+        found.sort(BY_BACKEND);
         this.providers = List.copyOf(found);
         for (BackendProvider p : providers) {
             List<DeviceRuntime> devices;
@@ -74,10 +74,28 @@ public final class Backends {
             }
         }
         for (Backend b : Backend.values()) {
-            if (discovered && providers.stream().noneMatch(p -> p.backend() == b)) {
+            if (discovered && !installed(b)) {
                 unavailable.put(b, "the back end is not installed (its module is not on the class path or module path)");
             }
         }
+    }
+
+    // Classes and loops rather than lambdas: this runs once per process, before the first plan, where each
+    // lambda site costs about 1 ms (docs/cpu-backend.md, "Early runs").
+
+    /** Providers in {@link Backend} order: CUDA, OpenCL, CPU. */
+    private static final Comparator<BackendProvider> BY_BACKEND = new Comparator<>() {
+        @Override
+        public int compare(BackendProvider a, BackendProvider b) {
+            return a.backend().compareTo(b.backend());
+        }
+    };
+
+    private boolean installed(Backend b) {
+        for (BackendProvider p : providers) {
+            if (p.backend() == b) return true;
+        }
+        return false;
     }
 
     /** The registry of the default {@link RuntimeContext}. */
@@ -92,7 +110,9 @@ public final class Backends {
 
     /** Every available device: CUDA, then OpenCL, then CPU. */
     public List<Device> devices() {
-        return runtimes.values().stream().map(DeviceRuntime::device).toList();
+        List<Device> out = new ArrayList<>(runtimes.size());
+        for (DeviceRuntime r : runtimes.values()) out.add(r.device());
+        return java.util.Collections.unmodifiableList(out);
     }
 
     /** Why each unavailable back end is unavailable. */
