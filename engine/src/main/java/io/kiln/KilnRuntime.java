@@ -67,11 +67,10 @@ public final class KilnRuntime implements AutoCloseable {
      */
     public Device device(String id) {
         if ("auto".equals(id)) return auto();
-        // a loop, not a stream: this is usually the process's first call into Kiln, where each lambda
-        // site costs about 1 ms (docs/cpu-backend.md, "Early runs")
-        for (Device d : devices()) {
-            if (d.id().equals(id)) return d;
-        }
+        // through runtime(id), which starts only the back end the id names (not OpenCL for cpu), and
+        // without a stream: this is usually the process's first call into Kiln (docs/cpu-backend.md, "Early runs")
+        io.kiln.spi.DeviceRuntime r = context.backends().runtime(id);
+        if (r != null) return r.device();
         throw new IllegalArgumentException("no device '" + id + "'; available: "
                 + devices().stream().map(Device::id).toList()
                 + (unavailable().isEmpty() ? "" : "; unavailable back ends: " + unavailable()));
