@@ -84,6 +84,62 @@ class CpuGemmTest {
         System.out.printf("[gemm] dgemm vector=%s: worst error %.2f u*(|A||B|+|C|) (bound 2k+4)%n", vector, worst);
     }
 
+    /**
+     * The split of C over threads (rows, or columns for a wide C) does not change a single bit: each
+     * element is summed in the same order whichever block computes it. Pools of 1, 2, 3 and 5 threads;
+     * tall, wide and square shapes that are not multiples of the micro-tile, every transpose, strides,
+     * alpha and beta; each result also within the bound of the exact product.
+     */
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void theSplitOverThreadsDoesNotChangeTheResult(boolean vector) throws Exception {
+        vectorPath(vector);
+        long seed = 20_261_204L;
+        System.out.println("[gemm] split over threads, vector=" + vector + " seed " + seed);
+        int[][] shapes = {{1031, 37, 300}, {13, 1031, 300}, {397, 401, 263}, {43, 197, 257}, {200, 401, 31}};
+        for (int s = 0; s < shapes.length; s++) {
+            int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+            int t = s % 4;
+            double[] ab = ALPHA_BETA[s % ALPHA_BETA.length];
+            GemmCheck g = new GemmCheck(seed + s, (t & 1) != 0, (t & 2) != 0, m, n, k, s % 2 == 0 ? 0 : 3, ab[0], ab[1]);
+            float[] a = GemmCheck.floats(g.a), b = GemmCheck.floats(g.b);
+            float[] first = null;
+            double[] firstD = null;
+            for (int threads : new int[] {1, 2, 3, 5}) {
+                float[] c = GemmCheck.floats(g.c0);
+                double[] d = g.c0.clone();
+                java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+                try {
+                    pool.submit(() -> CpuGemm.sgemm(vector, g.transA, g.transB, m, n, k, (float) g.alpha, a, g.lda, b, g.ldb,
+                            (float) g.beta, c, g.ldc)).get();
+                    pool.submit(() -> CpuGemm.dgemm(vector, g.transA, g.transB, m, n, k, g.alpha, g.a, g.lda, g.b, g.ldb,
+                            g.beta, d, g.ldc)).get();
+                } finally {
+                    pool.shutdown();
+                }
+                String what = "split over " + threads + " threads (" + (CpuGemm.byRows(m, n) ? "rows" : "columns") + "), vector=" + vector;
+                if (first == null) {
+                    g.check(GemmCheck.doubles(c), U32, "sgemm " + what);
+                    g.check(d, U64, "dgemm " + what);
+                    first = c;
+                    firstD = d;
+                } else {
+                    assertTrue(Arrays.equals(first, c), "sgemm " + g + ": " + what + " differs from one thread");
+                    assertTrue(Arrays.equals(firstD, d), "dgemm " + g + ": " + what + " differs from one thread");
+                }
+            }
+        }
+    }
+
+    @Test
+    void cIsSplitByRowsUnlessItIsMuchWiderThanTall() {
+        assertTrue(CpuGemm.byRows(2048, 2048), "square: rows");
+        assertTrue(CpuGemm.byRows(1031, 37), "tall: rows");
+        assertTrue(CpuGemm.byRows(100, 200), "twice as wide: still rows");
+        assertTrue(!CpuGemm.byRows(99, 200), "more than twice as wide: columns");
+        assertTrue(!CpuGemm.byRows(13, 1031), "wide: columns");
+    }
+
     @Test
     void offHeapSgemmIsWithinTheBound() {
         long seed = 20_261_203L;
