@@ -5,6 +5,7 @@ import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.ExecutionPlan;
 import io.kiln.FloatArray;
+import io.kiln.IntArray;
 import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
 import io.kiln.TaskGraph;
@@ -34,8 +35,9 @@ import java.util.function.Supplier;
  * and later calls bind their arrays and scalars to it ({@link Bindings}): no recompilation, and on a
  * device with memory of its own the inputs are copied in and C copied back on every call. A plan keeps
  * references to (and on such devices the device copies of) the arrays of its first call and the last
- * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays build a plan per call
- * instead (kernels stay built), since their owners may close them. On {@code cpu} the engine runs the operations' cpu variants
+ * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays ({@link FloatArray},
+ * {@link IntArray}: every operation has an overload taking them) build a plan per call instead (kernels stay
+ * built), since their owners may close them. On {@code cpu} the engine runs the operations' cpu variants
  * ({@link CpuGemm}); {@link RunResult.TaskRun#implementation()} says what ran.
  * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}, {@link MatVec},
  * {@link Elementwise}, {@link AxisReductions}, {@link Conv} and {@link RowOps}, e.g.
@@ -287,6 +289,46 @@ public final class Linalg implements AutoCloseable {
                 .transferToHost(Transfer.EVERY_RUN, a), new int[] {0, 1, 2, 8}, new Object[] {m, n, alpha, lda});
     }
 
+    /** {@code y = A * x} on off-heap arrays; see {@link #matvec(float[], float[], float[], int, int)}. */
+    public RunResult.TaskRun matvec(FloatArray a, FloatArray x, FloatArray y, int m, int n) {
+        return matvec(a, x, y, m, n, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code y = alpha * op(A) * x + beta * y} on off-heap arrays; otherwise as
+     * {@link #matvec(float[], float[], float[], int, int, Matmul)} (bit for bit its results).
+     *
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     */
+    public RunResult.TaskRun matvec(FloatArray a, FloatArray x, FloatArray y, int m, int n, Matmul options) {
+        if (options.transB()) throw new IllegalArgumentException("matvec: x is a vector, it has no transpose; use transposeA() for y = A^T x");
+        boolean trans = options.transA();
+        int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
+        GemmShapes.checkGemv(trans, m, n, clamp(a), lda, clamp(x), 1, clamp(y), 1);
+        return runOnce(new TaskGraph("Linalg.sgemv")
+                .transferToDevice(Transfer.EVERY_RUN, a, x, y)
+                .task(TASK, MatVec::sgemv, trans, m, n, (float) options.alpha(), a, lda, x, 1, (float) options.beta(), y, 1)
+                .transferToHost(Transfer.EVERY_RUN, y));
+    }
+
+    /** {@code A += alpha * x * y^T} on off-heap arrays; otherwise as {@link #outer(float[], float[], float[], int, int, float)}. */
+    public RunResult.TaskRun outer(FloatArray x, FloatArray y, FloatArray a, int m, int n, float alpha) {
+        int lda = Math.max(1, n);
+        GemmShapes.checkGer(m, n, clamp(x), 1, clamp(y), 1, clamp(a), lda);
+        return runOnce(new TaskGraph("Linalg.sger")
+                .transferToDevice(Transfer.EVERY_RUN, x, y, a)
+                .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)
+                .transferToHost(Transfer.EVERY_RUN, a));
+    }
+
+    /**
+     * An off-heap array's length for the shape checks, which take {@code int} lengths: shapes are {@code int}
+     * products, so a longer array is as good as one of {@code Integer.MAX_VALUE} elements to them.
+     */
+    private static int clamp(io.kiln.OffHeapArray array) {
+        return (int) Math.min(array.length(), Integer.MAX_VALUE);
+    }
+
     // ---- elementwise --------------------------------------------------------------------------------------
 
     /**
@@ -433,6 +475,29 @@ public final class Linalg implements AutoCloseable {
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {2, 3, 4}, new Object[] {rows, cols, axis});
     }
 
+    /**
+     * {@code y = op(x)} along {@code axis} on off-heap tensors; otherwise as
+     * {@link #reduce(float[], float[], int, int, int, Reduction)} (bit for bit its results).
+     *
+     * @throws IllegalArgumentException if the axis is not 0 or 1 or an array is too short
+     */
+    public RunResult.TaskRun reduce(FloatArray x, FloatArray y, int rows, int cols, int axis, Reduction op) {
+        CpuAxisReductions.check(op.code(), x.length(), y.length(), rows, cols, axis);
+        return runOnce(new TaskGraph("Linalg.reduce")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, AxisReductions::reduce, op.code(), x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y));
+    }
+
+    /** The argmax along {@code axis} on off-heap arrays; otherwise as {@link #argmax(float[], int[], int, int, int)}. */
+    public RunResult.TaskRun argmax(FloatArray x, IntArray y, int rows, int cols, int axis) {
+        CpuAxisReductions.check(0, x.length(), y.length(), rows, cols, axis);
+        return runOnce(new TaskGraph("Linalg.argmax")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, AxisReductions::argmax, x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y));
+    }
+
     // ---- convolution --------------------------------------------------------------------------------------
 
     /**
@@ -467,6 +532,34 @@ public final class Linalg implements AutoCloseable {
                             strides, n);
         }
         return runOnce(graph.transferToHost(Transfer.EVERY_RUN, y));
+    }
+
+    /**
+     * 2-D convolution of off-heap NCHW tensors; otherwise as
+     * {@link #conv2d(float[], float[], float[], float[], int, int, int, int, int, int, int, Conv2d)}. It runs
+     * the direct kernel for every filter size ({@link Conv2d.Algorithm#AUTO} and {@code DIRECT}), bit for
+     * bit the Java-array direct kernels' results; {@code IM2COL} is refused (its patch matrix is a Java array).
+     *
+     * @throws IllegalArgumentException if a shape, option or array length is wrong, or the algorithm is {@code IM2COL}
+     */
+    public RunResult.TaskRun conv2d(FloatArray x, FloatArray w, FloatArray bias, FloatArray y, int n, int c, int h, int wd, int k,
+                                    int r, int s, Conv2d options) {
+        if (options.algorithm() == Conv2d.Algorithm.IM2COL) {
+            throw new IllegalArgumentException("conv2d: the IM2COL algorithm takes Java arrays (float[]); off-heap tensors run the "
+                    + "direct kernel: use Conv2d.Algorithm.AUTO or DIRECT");
+        }
+        FloatArray b = bias != null ? bias : FloatArray.allocate(Math.max(1, k));
+        try {
+            options.check(n, c, h, wd, k, r, s, x.length(), w.length(), b.length(), y.length());
+            int p = options.outHeight(h, r), q = options.outWidth(wd, s);
+            int[] g = options.geometry(r, s);
+            return runOnce(new TaskGraph("Linalg.conv2d")
+                    .transferToDevice(Transfer.EVERY_RUN, x, w, b, g)
+                    .task(TASK, Conv::conv2d, x, w, b, y, n, c, h, wd, k, p, q, g)
+                    .transferToHost(Transfer.EVERY_RUN, y));
+        } finally {
+            if (b != bias) b.close();
+        }
     }
 
     // ---- row-wise operations ------------------------------------------------------------------------------
