@@ -893,8 +893,7 @@ public final class PlanExecutor implements AutoCloseable {
         for (int t = 0; t < ps.length; t++) {
             Prepared p = ps[t];
             for (Param.Array a : p.offHeap) {
-                LaunchRules.checkOpen("task '" + spec.tasks().get(t).id() + "': " + LaunchRules.param(a) + " of " + p.ir.displayName(),
-                        (OffHeapArray) args[t][a.index()], a);
+                LaunchRules.checkOpen(spec.tasks().get(t).id(), p.ir, (OffHeapArray) args[t][a.index()], a);
             }
             if (p.geometry == null) {
                 LaunchGeometry g = LaunchRules.geometry(spec.tasks().get(t).id(), p.ir, grids.get(spec.tasks().get(t).id()), args[t]);

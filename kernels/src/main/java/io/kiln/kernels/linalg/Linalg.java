@@ -36,8 +36,9 @@ import java.util.function.Supplier;
  * device with memory of its own the inputs are copied in and C copied back on every call. A plan keeps
  * references to (and on such devices the device copies of) the arrays of its first call and the last
  * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays ({@link FloatArray},
- * {@link IntArray}: every operation has an overload taking them) build a plan per call instead (kernels stay
- * built), since their owners may close them. On {@code cpu} the engine runs the operations' cpu variants
+ * {@link IntArray}: every operation has an overload taking them) have plans of their own, cached the same
+ * way; an off-heap array may be closed after its call (a plan forgets the closed arrays it remembers), but
+ * never during one. {@code conv2d} builds a plan per call (kernels stay built). On {@code cpu} the engine runs the operations' cpu variants
  * ({@link CpuGemm}); {@link RunResult.TaskRun#implementation()} says what ran.
  * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}, {@link MatVec},
  * {@link Elementwise}, {@link AxisReductions}, {@link Conv} and {@link RowOps}, e.g.
@@ -130,17 +131,14 @@ public final class Linalg implements AutoCloseable {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         GemmShapes.check(options.transA(), options.transB(), m, n, k, (int) Math.min(a.length(), Integer.MAX_VALUE), lda,
                 (int) Math.min(b.length(), Integer.MAX_VALUE), ldb, (int) Math.min(c.length(), Integer.MAX_VALUE), ldc);
-        checkOpen();
-        // One plan per call (the kernel stays built in the runtime): a plan keeps its recent arrays, and
-        // off-heap arrays are closed by their owners, after which a plan that remembers them cannot run.
-        try (ExecutionPlan plan = new TaskGraph("Linalg.sgemm")
+        // A cached plan like the Java-array calls': a run forgets the arrays among its recent bindings that
+        // their owners have closed (io.kiln.runtime.PlanExecutor), so arrays that live for one call are fine.
+        return run("sgemm-off-heap", a, b, c, () -> new TaskGraph("Linalg.sgemm")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c)
                 .task(TASK, Gemm::sgemm, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda, b, ldb,
                         (float) options.beta(), c, ldc)
-                .transferToHost(Transfer.EVERY_RUN, c)
-                .plan(runtime, device())) {
-            return plan.run().task(TASK);
-        }
+                .transferToHost(Transfer.EVERY_RUN, c),
+                new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc});
     }
 
     private void checkOpen() {
@@ -305,20 +303,21 @@ public final class Linalg implements AutoCloseable {
         boolean trans = options.transA();
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, clamp(a), lda, clamp(x), 1, clamp(y), 1);
-        return runOnce(new TaskGraph("Linalg.sgemv")
+        float alpha = (float) options.alpha(), beta = (float) options.beta();
+        return run("sgemv-off-heap", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.sgemv")
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
-                .task(TASK, MatVec::sgemv, trans, m, n, (float) options.alpha(), a, lda, x, 1, (float) options.beta(), y, 1)
-                .transferToHost(Transfer.EVERY_RUN, y));
+                .task(TASK, MatVec::sgemv, trans, m, n, alpha, a, lda, x, 1, beta, y, 1)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 3, 5, 8}, new Object[] {trans, m, n, alpha, lda, beta});
     }
 
     /** {@code A += alpha * x * y^T} on off-heap arrays; otherwise as {@link #outer(float[], float[], float[], int, int, float)}. */
     public RunResult.TaskRun outer(FloatArray x, FloatArray y, FloatArray a, int m, int n, float alpha) {
         int lda = Math.max(1, n);
         GemmShapes.checkGer(m, n, clamp(x), 1, clamp(y), 1, clamp(a), lda);
-        return runOnce(new TaskGraph("Linalg.sger")
+        return run("sger-off-heap", new Object[] {x, y, a}, () -> new TaskGraph("Linalg.sger")
                 .transferToDevice(Transfer.EVERY_RUN, x, y, a)
                 .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)
-                .transferToHost(Transfer.EVERY_RUN, a));
+                .transferToHost(Transfer.EVERY_RUN, a), new int[] {0, 1, 2, 8}, new Object[] {m, n, alpha, lda});
     }
 
     /**
@@ -362,10 +361,13 @@ public final class Linalg implements AutoCloseable {
         if (n < 0 || x.length() < n || y.length() < n) {
             throw new IllegalArgumentException("unary " + op + ": n=" + n + " elements, x has " + x.length() + ", y has " + y.length());
         }
-        return runOnce(new TaskGraph("Linalg.unary")
-                .transferToDevice(Transfer.EVERY_RUN, x)
-                .task(TASK, Elementwise::unary, op.code(), pq[0], pq[1], x, y, n)
-                .transferToHost(Transfer.EVERY_RUN, y));
+        int code = op.code();
+        float p = pq[0], q = pq[1];
+        return run(x == y ? "unary-off-heap-in-place" : "unary-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+                () -> new TaskGraph("Linalg.unary")
+                        .transferToDevice(Transfer.EVERY_RUN, x)
+                        .task(TASK, Elementwise::unary, code, p, q, x, y, n)
+                        .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 5}, new Object[] {code, p, q, n});
     }
 
     /**
@@ -394,10 +396,13 @@ public final class Linalg implements AutoCloseable {
      */
     public RunResult.TaskRun binary(FloatArray a, FloatArray b, FloatArray y, int rows, int cols, Broadcast broadcast, Binary op) {
         checkBinary(op, broadcast, rows, cols, a.length(), b.length(), y.length());
-        return runOnce(new TaskGraph("Linalg.binary")
+        int code = op.code(), bc = broadcast.code();
+        boolean inPlace = y == a || y == b || a == b;
+        Object[] data = inPlace ? distinct(a, b, y) : new Object[] {a, b, y};
+        return run(inPlace ? "binary-off-heap-aliased-" + aliasing(a, b, y) : "binary-off-heap", data, () -> new TaskGraph("Linalg.binary")
                 .transferToDevice(Transfer.EVERY_RUN, distinct(a, b))
-                .task(TASK, Elementwise::binary, op.code(), a, b, y, rows, cols, broadcast.code())
-                .transferToHost(Transfer.EVERY_RUN, y));
+                .task(TASK, Elementwise::binary, code, a, b, y, rows, cols, bc)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 4, 5, 6}, new Object[] {code, rows, cols, bc});
     }
 
     /** The parameters {@code {p, q}} of {@code op}, checked against its arity. */
@@ -483,19 +488,20 @@ public final class Linalg implements AutoCloseable {
      */
     public RunResult.TaskRun reduce(FloatArray x, FloatArray y, int rows, int cols, int axis, Reduction op) {
         CpuAxisReductions.check(op.code(), x.length(), y.length(), rows, cols, axis);
-        return runOnce(new TaskGraph("Linalg.reduce")
+        int code = op.code();
+        return run("reduce-off-heap", new Object[] {x, y}, () -> new TaskGraph("Linalg.reduce")
                 .transferToDevice(Transfer.EVERY_RUN, x)
-                .task(TASK, AxisReductions::reduce, op.code(), x, y, rows, cols, axis)
-                .transferToHost(Transfer.EVERY_RUN, y));
+                .task(TASK, AxisReductions::reduce, code, x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 3, 4, 5}, new Object[] {code, rows, cols, axis});
     }
 
     /** The argmax along {@code axis} on off-heap arrays; otherwise as {@link #argmax(float[], int[], int, int, int)}. */
     public RunResult.TaskRun argmax(FloatArray x, IntArray y, int rows, int cols, int axis) {
         CpuAxisReductions.check(0, x.length(), y.length(), rows, cols, axis);
-        return runOnce(new TaskGraph("Linalg.argmax")
+        return run("argmax-off-heap", new Object[] {x, y}, () -> new TaskGraph("Linalg.argmax")
                 .transferToDevice(Transfer.EVERY_RUN, x)
                 .task(TASK, AxisReductions::argmax, x, y, rows, cols, axis)
-                .transferToHost(Transfer.EVERY_RUN, y));
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {2, 3, 4}, new Object[] {rows, cols, axis});
     }
 
     // ---- convolution --------------------------------------------------------------------------------------

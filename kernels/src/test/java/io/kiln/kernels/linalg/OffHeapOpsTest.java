@@ -173,6 +173,34 @@ class OffHeapOpsTest {
         }
     }
 
+    /**
+     * The facade caches one plan per off-heap operation and binds each call's arrays to it: arrays that
+     * live for one call (allocate, call, close) must work call after call, with new sizes too.
+     */
+    @TestFactory
+    List<DynamicNode> arraysClosedAfterEachCall() {
+        return OnDevices.tests(OnDevices.of("allocate, call, close", (OnDevices.Body) t -> {
+            try (Linalg la = Linalg.on(t.runtime(), t.device())) {
+                for (int call = 0; call < 6; call++) {
+                    int n = 5 + 3 * call, m = 2 + call;
+                    try (FloatArray x = FloatArray.allocate((long) m * n); FloatArray y = FloatArray.allocate((long) m * n);
+                         FloatArray v = FloatArray.allocate(n); FloatArray out = FloatArray.allocate(m)) {
+                        for (int i = 0; i < m * n; i++) x.set(i, i % 7 - 3);
+                        for (int i = 0; i < n; i++) v.set(i, 1f);
+                        la.unary(x, y, (long) m * n, Unary.RELU);
+                        la.matvec(x, v, out, m, n);
+                        for (int i = 0; i < m * n; i++) assertEquals(Math.max(0f, i % 7 - 3), y.get(i), "relu, call " + call + ", element " + i);
+                        for (int r = 0; r < m; r++) {
+                            float want = 0f;
+                            for (int c = 0; c < n; c++) want += (r * n + c) % 7 - 3;
+                            assertEquals(want, out.get(r), "matvec, call " + call + ", row " + r + " on " + t.device().id());
+                        }
+                    }
+                }
+            }
+        }));
+    }
+
     @Test
     void badArgumentsSayWhatIsWrong() {
         try (FloatArray a = FloatArray.allocate(6); FloatArray x = FloatArray.allocate(3); FloatArray y = FloatArray.allocate(1);
