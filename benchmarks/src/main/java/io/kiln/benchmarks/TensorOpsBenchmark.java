@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
  * Memory-bound tensor operations on {@code cpu} against the machine's bandwidth bound measured in the
  * same run: a hand-written two-thread copy loop ({@link #copyTwoThreads}: read x, write y, the traffic of
  * one pass of any of the operations). Each operation runs through a plan on {@code cpu} (rows x cols
- * float32, larger than the caches): {@link RowOps#softmax}, {@link RowOps#layerNorm} (one read and one
- * write of the tensor each, rows stay in L1 between their passes) and an elementwise chain of three
+ * float32, larger than the caches): {@link RowOps#softmax}, {@link RowOps#layerNorm}, {@link RowOps#rmsNorm}
+ * (one read and one write of the tensor each, rows stay in L1 between their passes) and an elementwise chain of three
  * {@link Elementwise} tasks, {@code y = 0.5 * relu(x + bias)} with a row-vector bias (three reads and three
  * writes). Fraction of the bound = copy time * passes / operation time.
  */
@@ -49,7 +49,7 @@ public class TensorOpsBenchmark {
         @Param({"2"})
         public int threads;
         float[] x, y, z, copy, gamma, beta, bias;
-        ExecutionPlan softmax, layerNorm, chain;
+        ExecutionPlan softmax, layerNorm, rmsNorm, chain;
         JavaThreads pool;
 
         @Setup(Level.Trial)
@@ -66,6 +66,7 @@ public class TensorOpsBenchmark {
             var cpu = BenchmarkDevices.get("cpu");
             softmax = new TaskGraph("softmax").task("op", RowOps::softmax, x, y, rows, cols).plan(cpu);
             layerNorm = new TaskGraph("layerNorm").task("op", RowOps::layerNorm, x, gamma, beta, y, rows, cols, 1e-5f).plan(cpu);
+            rmsNorm = new TaskGraph("rmsNorm").task("op", RowOps::rmsNorm, x, gamma, y, rows, cols, 1e-5f).plan(cpu);
             chain = new TaskGraph("chain")
                     .task("add", Elementwise::binary, Binary.ADD.code(), x, bias, z, rows, cols, Broadcast.ROW.code())
                     .task("relu", Elementwise::unary, Unary.RELU.code(), 0f, 0f, z, z, n)
@@ -82,6 +83,7 @@ public class TensorOpsBenchmark {
         public void tearDown() {
             softmax.close();
             layerNorm.close();
+            rmsNorm.close();
             chain.close();
             pool.close();
         }
@@ -109,6 +111,12 @@ public class TensorOpsBenchmark {
     @Benchmark
     public Object layerNorm(Tensors t) {
         return t.layerNorm.run();
+    }
+
+    /** {@link RowOps#rmsNorm} on cpu: one read and one write of the tensor. */
+    @Benchmark
+    public Object rmsNorm(Tensors t) {
+        return t.rmsNorm.run();
     }
 
     /** Add a row bias, relu, scale: three elementwise tasks, three reads and three writes. */

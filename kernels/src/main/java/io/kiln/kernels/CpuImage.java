@@ -2,6 +2,7 @@ package io.kiln.kernels;
 
 import io.kiln.FloatArray;
 import io.kiln.kernels.internal.CpuParallel;
+import io.kiln.kernels.linalg.CpuGemm;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -22,7 +23,8 @@ import java.nio.ByteOrder;
  * <em>vertical pass</em> over whole rows, in loops without gathers or selects that C2 vectorises
  * ({@code Math.min/max} clamps, {@code int} to {@code byte} or {@code float}). 3-channel rows have a
  * packed horizontal pass ({@code HorizontalRows}: both taps in one 8-byte read, the channels in 21-bit
- * lanes of a {@code long}). Like the kernels, they check no sizes beyond Java's own array accesses
+ * lanes of a {@code long}); where the Vector API is resolved, 3-channel {@link #twoTapU8} runs both
+ * passes in {@link VectorResize}'s quad layout instead. Like the kernels, they check no sizes beyond Java's own array accesses
  * (an index out of range throws). Every element goes through exactly the reference's integer or float
  * operations in the reference's order, so the results are the same bits (tested against the
  * portable kernels run as plain Java and against OpenCV, {@code CpuImageTest}).
@@ -55,11 +57,16 @@ public final class CpuImage {
      */
     public static void twoTapU8(byte[] src, int channels, int[] xTab, int[] yTab, byte[] dst, int count, int dstW, int dstH) {
         int rowLen = dstW * channels;
+        boolean quad = channels == 3 && CpuGemm.vectorized();       // VectorResize's passes
         CpuParallel.forRange(count * dstH, grain(rowLen), (from, to) -> {
-            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, false);
-            int[] line = new int[rowLen];
+            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, false, quad);
+            int[] line = quad ? null : new int[rowLen];
             for (int r = from; r < to; r++) {
                 rows.prepare(r / dstH, yTab[r * 4], yTab[r * 4 + 1]);
+                if (quad) {
+                    VectorResize.vertical(rows.h0, rows.h1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen, dstW);
+                    continue;
+                }
                 verticalInt(rows.h0, rows.h1, 0, yTab[r * 4 + 2], yTab[r * 4 + 3], line, rowLen);
                 // A loop of its own: C2 vectorises the int arithmetic above only when the store is not narrowed.
                 for (int i = 0, out = r * rowLen; i < rowLen; i++) dst[out + i] = (byte) line[i];
@@ -76,7 +83,7 @@ public final class CpuImage {
                                       float[] std, float[] dst, int count, int dstW, int dstH) {
         int plane = dstW * dstH;
         CpuParallel.forRange(count * dstH, grain(dstW * channels), (from, to) -> {
-            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, true);
+            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, true, false);
             for (int r = from; r < to; r++) {
                 int n = r / dstH;
                 int y = r - n * dstH;
@@ -99,7 +106,7 @@ public final class CpuImage {
                                           float[] std, FloatArray dst, int count, int dstW, int dstH) {
         long plane = (long) dstW * dstH;
         CpuParallel.forRange(count * dstH, grain(dstW * channels), (from, to) -> {
-            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, true);
+            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, true, false);
             float[] line = new float[dstW];
             for (int r = from; r < to; r++) {
                 int n = r / dstH;
@@ -157,6 +164,10 @@ public final class CpuImage {
      * 21-bit lanes of a {@code long}, and two multiplies and an add give the three sums at once: a lane
      * holds at most {@code 255 * 8192 < 2^21}, so no lane carries into the next and every sum is the
      * {@code int} sum. Elsewhere (other tables, the last bytes of the array) the plain loop runs.
+     *
+     * <p><b>Quad layout</b> (3 channels, interleaved, where the Vector API is resolved): four ints per
+     * pixel (lane 3 unused) and the packed rows computed by {@link VectorResize#row}, for
+     * {@link VectorResize#vertical}.
      */
     private static final class HorizontalRows {
         private final byte[] src;
@@ -173,18 +184,22 @@ public final class CpuImage {
         private int columnsImage = -1;
         private boolean packedColumns;
         private int maxColumn;
+        /** The quad layout's column tables, and the image they hold ({@code null}: not quad). */
+        private final VectorResize.Columns quadColumns;
+        private int quadImage = -1;
         /** The rows of the output row {@link #prepare} was last called for: top tap, bottom tap. */
         int[] h0;
         int[] h1;
 
-        HorizontalRows(byte[] src, int channels, int[] xTab, int dstW, boolean planar) {
+        HorizontalRows(byte[] src, int channels, int[] xTab, int dstW, boolean planar, boolean quad) {
             this.src = src;
             this.channels = channels;
             this.xTab = xTab;
             this.dstW = dstW;
-            this.pixelStep = planar ? 1 : channels;
+            this.pixelStep = quad ? 4 : planar ? 1 : channels;
             this.channelStep = planar ? dstW : 1;
-            this.rows = new int[2][dstW * channels];
+            this.rows = new int[2][quad ? VectorResize.quadLength(dstW) : dstW * channels];
+            this.quadColumns = quad ? new VectorResize.Columns(dstW) : null;
         }
 
         /** Makes {@link #h0}, {@link #h1} the horizontal passes of the source rows at byte offsets {@code off0}, {@code off1} of image {@code n}. */
@@ -241,6 +256,14 @@ public final class CpuImage {
             offset[s] = off;
             int[] h = rows[s];
             int xBase = n * dstW * 4, ps = pixelStep, cs = channelStep;
+            if (quadColumns != null && packed(n, off)) {
+                if (quadImage != n) {
+                    quadColumns.load(xTab, n, dstW);
+                    quadImage = n;
+                }
+                VectorResize.row(src, off, quadColumns, dstW, h);
+                return;
+            }
             if (packed(n, off)) {
                 for (int dx = 0, t = xBase; dx < dstW; dx++, t += 4) {
                     long x = (long) LONG_LE.get(src, off + xTab[t]);
@@ -262,7 +285,7 @@ public final class CpuImage {
 
         /** Both rows of an output row in one loop, into slots 0 and 1. */
         private void computePair(int n, int off0, int off1) {
-            if (!packed(n, off0) || !packed(n, off1)) {
+            if (quadColumns != null || !packed(n, off0) || !packed(n, off1)) {
                 compute(n, 0, off0);
                 compute(n, 1, off1);
                 return;

@@ -1,11 +1,12 @@
 package io.kiln.kernels.linalg;
 
 /**
- * The {@code cpu} variants of {@link RowOps}: rows split over the caller's fork-join pool, each row
- * computed by {@link VectorRowOps} (double lanes of the Vector API, {@code exp} from its vector math
- * library) when {@code jdk.incubator.vector} is resolved ({@link CpuGemm#vectorized()}), else by the
- * reference's own per-row code as plain Java. Either way within {@link RowOps}'s bound (one float ulp of
- * float64); the plain path is bit for bit the reference.
+ * The {@code cpu} variants of {@link RowOps}: rows split over the caller's fork-join pool in contiguous
+ * parts (a few per thread), each row computed by {@link VectorRowOps} when {@code jdk.incubator.vector}
+ * is resolved ({@link CpuGemm#vectorized()}), else by the reference's own per-row code as plain Java
+ * (then bit for bit the reference). Vectorised: softmax in float lanes with its own {@code exp}, within
+ * 7 float ulps of float64; log-softmax, layer norm and RMS norm in double
+ * lanes, within one float ulp of float64 (see {@link RowOps}).
  */
 public final class CpuRowOps {
     /** Rows per task: about 16 K elements. */
@@ -26,7 +27,7 @@ public final class CpuRowOps {
         boolean vector = CpuGemm.vectorized();
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
             for (int r = (int) r0; r < r1; r++) {
-                if (vector) VectorRowOps.softmaxRow(x, y, r * cols, cols, false);
+                if (vector) VectorRowOps.softmaxRow(x, y, r * cols, cols);
                 else RowOps.softmaxRow(x, y, r * cols, cols);
             }
         });
@@ -42,7 +43,7 @@ public final class CpuRowOps {
         boolean vector = CpuGemm.vectorized();
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
             for (int r = (int) r0; r < r1; r++) {
-                if (vector) VectorRowOps.softmaxRow(x, y, r * cols, cols, true);
+                if (vector) VectorRowOps.logSoftmaxRow(x, y, r * cols, cols);
                 else RowOps.logSoftmaxRow(x, y, r * cols, cols);
             }
         });
@@ -60,9 +61,11 @@ public final class CpuRowOps {
         }
         boolean vector = CpuGemm.vectorized();
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
-            for (int r = (int) r0; r < r1; r++) {
-                if (vector) VectorRowOps.normRow(x, gamma, beta, y, r * cols, cols, eps);
-                else RowOps.layerNormRow(x, gamma, beta, y, r * cols, cols, eps);
+            if (vector) {
+                double[] g = VectorRowOps.widen(gamma, cols), b = VectorRowOps.widen(beta, cols);
+                for (int r = (int) r0; r < r1; r++) VectorRowOps.normRow(x, g, b, y, r * cols, cols, eps);
+            } else {
+                for (int r = (int) r0; r < r1; r++) RowOps.layerNormRow(x, gamma, beta, y, r * cols, cols, eps);
             }
         });
     }
@@ -77,9 +80,11 @@ public final class CpuRowOps {
         if (gamma.length < cols) throw new IllegalArgumentException("rmsNorm: gamma needs " + cols + " elements, it has " + gamma.length);
         boolean vector = CpuGemm.vectorized();
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
-            for (int r = (int) r0; r < r1; r++) {
-                if (vector) VectorRowOps.normRow(x, gamma, null, y, r * cols, cols, eps);
-                else RowOps.rmsNormRow(x, gamma, y, r * cols, cols, eps);
+            if (vector) {
+                double[] g = VectorRowOps.widen(gamma, cols);
+                for (int r = (int) r0; r < r1; r++) VectorRowOps.normRow(x, g, null, y, r * cols, cols, eps);
+            } else {
+                for (int r = (int) r0; r < r1; r++) RowOps.rmsNormRow(x, gamma, y, r * cols, cols, eps);
             }
         });
     }

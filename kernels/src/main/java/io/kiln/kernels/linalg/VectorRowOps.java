@@ -2,25 +2,43 @@ package io.kiln.kernels.linalg;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * One row of {@link RowOps} with the Vector API, for {@link CpuRowOps}: floats are loaded half a vector
- * at a time and widened to double lanes, every reduction and every output formula is the reference's in
- * double (separate roundings, no FMA), and each output is rounded to float once. Only the order of the
- * sums (lane by lane, then across lanes) and the {@code exp} (the Vector API's vector math library,
- * within an ulp in double) differ from the reference, far below a float ulp. Loaded only where
+ * One row of {@link RowOps} with the Vector API, for {@link CpuRowOps}. Loaded only where
  * {@code jdk.incubator.vector} is resolved.
+ * <ul>
+ * <li><b>Softmax</b> runs in float lanes with its own {@code exp} (below): two passes over the row (the
+ * maximum, then {@code e_j = exp(x_j - max)} stored in {@code y} and summed in double lanes), then
+ * {@code y_j = e_j * (float) (1 / sum)}. Within {@link #SOFTMAX_ULPS} float ulps of float64.
+ * <li><b>Log-softmax</b> keeps double lanes and the Vector API's {@code exp} (its vector math library,
+ * within an ulp in double): within one float ulp of float64.
+ * <li><b>Layer and RMS norm</b> reduce in double lanes in one pass ({@link #normRow}) and write each
+ * output with the reference's double formula, rounded once: within one float ulp of float64.
+ * </ul>
+ * Methods whose vectors must stay in registers are written out in one loop body: a vector passed to or
+ * returned from a method that C2 does not inline is boxed (measured: the {@code exp} below as its own
+ * method ran the softmax 1.5x slower than the Vector API's {@code exp}; inlined, 2.2x faster).
  */
 final class VectorRowOps {
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
     /** Floats as many as D has doubles: their widening is lane for lane. */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(D.vectorBitSize() / 2));
+    /** Full float vectors, twice D's lanes, for the float softmax. */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = D.length();
-    /** The exponentials of a softmax row, kept between its two passes (the row stays in L1). */
-    private static final ThreadLocal<double[][]> EXPS = ThreadLocal.withInitial(() -> new double[][] {new double[1024]});
+    /** Softmax's bound in float ulps of float64 (derived at {@link #softmaxRow}). */
+    static final int SOFTMAX_ULPS = 7;
+
+    /** log2(e) and the round-to-integer shifter 1.5 * 2^23 (adding it rounds to an integer in the low bits). */
+    private static final float LOG2E = 1.44269504f, SHIFT = 0x1.8p23f;
+    /** ln 2 = C1 + C2: C1 has 9 significant bits, so {@code n * C1} is exact for {@code |n| < 2^15} (Cody and Waite). */
+    private static final float C1 = 0.693359375f, C2 = -2.12194440e-4f;
+    /** Arguments below this give {@code exp} under half the smallest subnormal: 0 after rounding. */
+    private static final float EXP_LOW = -104f;
 
     private VectorRowOps() {
     }
@@ -33,81 +51,184 @@ final class VectorRowOps {
         ((FloatVector) v.convertShape(VectorOperators.D2F, F, 0)).intoArray(y, i);
     }
 
-    /** Softmax (or, for {@code log}, log-softmax) of the row at {@code o}; as {@link RowOps#softmaxRow}. */
-    static void softmaxRow(float[] x, float[] y, int o, int cols, boolean log) {
-        int bound = cols - cols % L;
+    /** The largest of the row at {@code o}, NaN if any is NaN. */
+    private static float rowMax(float[] x, int o, int cols) {
+        int bound = cols - cols % S.length();
         float max = Float.NEGATIVE_INFINITY;
         int j = 0;
         if (bound > 0) {
-            FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-            for (; j < bound; j += L) m = m.max(FloatVector.fromArray(F, x, o + j));
+            FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (; j < bound; j += S.length()) m = m.max(FloatVector.fromArray(S, x, o + j));
             max = m.reduceLanes(VectorOperators.MAX);
         }
         for (; j < cols; j++) max = Math.max(max, x[o + j]);
-        double[][] holder = EXPS.get();
-        if (!log && holder[0].length < cols) holder[0] = new double[cols];
-        double[] e = holder[0];
-        DoubleVector vmax = DoubleVector.broadcast(D, max);
-        DoubleVector acc = DoubleVector.zero(D);
-        for (j = 0; j < bound; j += L) {
-            DoubleVector v = load(x, o + j).sub(vmax).lanewise(VectorOperators.EXP);
-            if (!log) v.intoArray(e, j);
-            acc = acc.add(v);
-        }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
-        for (j = bound; j < cols; j++) {
-            double v = Math.exp((double) x[o + j] - max);
-            if (!log) e[j] = v;
-            sum += v;
-        }
-        if (log) {
-            double shift = max + Math.log(sum);
-            DoubleVector vs = DoubleVector.broadcast(D, shift);
-            for (j = 0; j < bound; j += L) store(load(x, o + j).sub(vs), y, o + j);
-            for (j = bound; j < cols; j++) y[o + j] = (float) ((double) x[o + j] - shift);
+        return max;
+    }
+
+    /**
+     * Softmax of the row at {@code o} in float lanes; as {@link RowOps#softmaxRow} within
+     * {@link #SOFTMAX_ULPS} ulps (plus the smallest subnormal where the result underflows).
+     * <p>The exponential, per lane: {@code d = x - max} split exactly into {@code hi + lo} (Knuth's
+     * two-sum: a rounded {@code d} alone would cost {@code |d| / 2} ulps), {@code n = rint(hi * log2 e)},
+     * {@code r = hi - n * C1 - n * C2 + lo} (|r| <= 0.35), {@code e^r} by its Taylor polynomial to degree 7
+     * (truncation below 0.1 ulp) in Horner's form with FMAs, times {@code 2^(n + 32)} built in the exponent
+     * bits and {@code 2^-32} (one rounding where the result is subnormal). Over every 61st float
+     * {@code d} in [-104, 0] it is within 0.91 ulp of {@code Math.exp} (scratch sweep; the tests check a
+     * sample), within 1.2 ulps with the {@code lo} term's one extra rounding: relative error at most
+     * {@code 2.5 * 2^-24}. The sum in double adds the same relative error and the reciprocal and the final
+     * product round once each: {@code (2.5 + 2.5 + 1 + 1) * 2^-24} relative, so 7 ulps.
+     */
+    static void softmaxRow(float[] x, float[] y, int o, int cols) {
+        float max = rowMax(x, o, cols);
+        if (!Float.isFinite(max)) {                           // NaN, +Inf or all -Inf: the reference's NaN row
+            java.util.Arrays.fill(y, o, o + cols, Float.NaN);
             return;
         }
-        double inv = 1d / sum;
-        for (j = 0; j < bound; j += L) store(DoubleVector.fromArray(D, e, j).mul(inv), y, o + j);
-        for (j = bound; j < cols; j++) y[o + j] = (float) (e[j] * inv);
+        int ls = S.length();
+        int bound = cols - cols % ls;
+        FloatVector nm = FloatVector.broadcast(S, -max);
+        FloatVector nc1 = FloatVector.broadcast(S, -C1), nc2 = FloatVector.broadcast(S, -C2), one = FloatVector.broadcast(S, 1f);
+        FloatVector p7 = FloatVector.broadcast(S, 1f / 5040), p6 = FloatVector.broadcast(S, 1f / 720), p5 = FloatVector.broadcast(S, 1f / 120),
+                p4 = FloatVector.broadcast(S, 1f / 24), p3 = FloatVector.broadcast(S, 1f / 6), p2 = FloatVector.broadcast(S, 0.5f);
+        DoubleVector a0 = DoubleVector.zero(D), a1 = DoubleVector.zero(D);
+        int j;
+        for (j = 0; j < bound; j += ls) {
+            FloatVector v = FloatVector.fromArray(S, x, o + j);
+            FloatVector hi = v.add(nm);
+            FloatVector bb = hi.sub(v);
+            FloatVector lo = v.sub(hi.sub(bb)).add(nm.sub(bb));
+            VectorMask<Float> under = hi.compare(VectorOperators.LT, EXP_LOW);  // also -Inf: its lo is NaN
+            hi = hi.blend(EXP_LOW, under);
+            lo = lo.blend(0f, under);
+            FloatVector t = hi.fma(LOG2E, SHIFT);
+            FloatVector n = t.sub(SHIFT);
+            FloatVector r = n.fma(nc2, n.fma(nc1, hi)).add(lo);
+            FloatVector p = r.fma(p7, p6);
+            p = p.fma(r, p5);
+            p = p.fma(r, p4);
+            p = p.fma(r, p3);
+            p = p.fma(r, p2);
+            p = p.fma(r, one);
+            p = p.fma(r, one);
+            FloatVector scale = t.viewAsIntegralLanes().add(127 + 32).lanewise(VectorOperators.LSHL, 23).viewAsFloatingLanes();
+            FloatVector e = p.mul(scale).mul(0x1p-32f);
+            e.intoArray(y, o + j);
+            a0 = a0.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
+            a1 = a1.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
+        }
+        double sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; j < cols; j++) {
+            float e = (float) Math.exp((double) x[o + j] - max);
+            y[o + j] = e;
+            sum += e;
+        }
+        float inv = (float) (1d / sum);
+        for (j = 0; j < bound; j += ls) FloatVector.fromArray(S, y, o + j).mul(inv).intoArray(y, o + j);
+        for (; j < cols; j++) y[o + j] *= inv;
+    }
+
+    /**
+     * Log-softmax of the row at {@code o} in double lanes; as {@link RowOps#logSoftmaxRow} within one ulp.
+     * {@code (x - max) - log(sum)} in that order: {@code x - (max + log(sum))} rounds {@code log(sum)} to
+     * the ulp of {@code max} first (measured: 12 float ulps off at the maximum of a row spread over +-300).
+     */
+    static void logSoftmaxRow(float[] x, float[] y, int o, int cols) {
+        int bound = cols - cols % L;
+        float max = rowMax(x, o, cols);
+        DoubleVector vmax = DoubleVector.broadcast(D, max);
+        DoubleVector acc = DoubleVector.zero(D);
+        int j;
+        for (j = 0; j < bound; j += L) acc = acc.add(load(x, o + j).sub(vmax).lanewise(VectorOperators.EXP));
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (j = bound; j < cols; j++) sum += Math.exp((double) x[o + j] - max);
+        double log = Math.log(sum);
+        DoubleVector vl = DoubleVector.broadcast(D, log);
+        for (j = 0; j < bound; j += L) store(load(x, o + j).sub(vmax).sub(vl), y, o + j);
+        for (j = bound; j < cols; j++) y[o + j] = (float) ((double) x[o + j] - max - log);
+    }
+
+    /** {@code v} widened to double, the first {@code n} elements (gamma and beta, once per part of rows). */
+    static double[] widen(float[] v, int n) {
+        if (v == null) return null;
+        double[] w = new double[n];
+        for (int j = 0; j < n; j++) w[j] = v[j];
+        return w;
     }
 
     /**
      * Layer norm ({@code beta} not null) or RMS norm ({@code beta} null) of the row at {@code o}; as
-     * {@link RowOps#layerNormRow} and {@link RowOps#rmsNormRow}.
+     * {@link RowOps#layerNormRow} and {@link RowOps#rmsNormRow} within one float ulp. {@code gamma} and
+     * {@code beta} are {@link #widen widened} once per part.
+     * <p>Layer norm reads the row once for its statistics, shifted by its first element {@code k}:
+     * {@code s1 = sum (x - k)}, {@code s2 = sum (x - k)^2}, {@code var = s2 / n - (s1 / n)^2}. The
+     * shift keeps the cancellation small: {@code (mean - k)^2 <= n var}, and in practice about var. The
+     * relative error of {@code var} is at most {@code (n / L + 6) * 2^-52 * (1 + 2 A)}, {@code A =
+     * (s1 / n)^2 / var}; where that bound exceeds {@code 2^-32} (or is NaN: infinite inputs) the row takes
+     * the reference's second pass for the variance instead, so the output stays within an ulp.
      */
-    static void normRow(float[] x, float[] gamma, float[] beta, float[] y, int o, int cols, float eps) {
+    static void normRow(float[] x, double[] gamma, double[] beta, float[] y, int o, int cols, float eps) {
         int bound = cols - cols % L;
         boolean layer = beta != null;
-        double mean = 0d;
+        double mean = 0d, var;
         int j;
         if (layer) {
+            double k = x[o];
+            DoubleVector vk = DoubleVector.broadcast(D, k);
+            DoubleVector s1 = DoubleVector.zero(D), s2 = DoubleVector.zero(D);
+            for (j = 0; j < bound; j += L) {
+                DoubleVector d = load(x, o + j).sub(vk);
+                s1 = s1.add(d);
+                s2 = d.fma(d, s2);
+            }
+            double a = s1.reduceLanes(VectorOperators.ADD), b = s2.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) {
+                double d = x[o + j] - k;
+                a += d;
+                b += d * d;
+            }
+            double m = a / cols;
+            var = b / cols - m * m;
+            mean = k + m;
+            double amplification = m == 0 ? 0 : m * m / var;
+            if (!((cols / (double) L + 6) * 0x1p-52 * (1 + 2 * amplification) <= 0x1p-32)) var = deviations(x, o, cols, mean);
+        } else {
             DoubleVector acc = DoubleVector.zero(D);
-            for (j = 0; j < bound; j += L) acc = acc.add(load(x, o + j));
-            double sum = acc.reduceLanes(VectorOperators.ADD);
-            for (j = bound; j < cols; j++) sum += x[o + j];
-            mean = sum / cols;
+            for (j = 0; j < bound; j += L) {
+                DoubleVector d = load(x, o + j);
+                acc = d.fma(d, acc);
+            }
+            double sq = acc.reduceLanes(VectorOperators.ADD);
+            for (; j < cols; j++) sq += (double) x[o + j] * x[o + j];
+            var = sq / cols;
         }
+        double inv = 1d / Math.sqrt(var + eps);
         DoubleVector vmean = DoubleVector.broadcast(D, mean);
-        DoubleVector acc = DoubleVector.zero(D);
-        for (j = 0; j < bound; j += L) {
-            DoubleVector d = layer ? load(x, o + j).sub(vmean) : load(x, o + j);
-            acc = acc.add(d.mul(d));
-        }
-        double sq = acc.reduceLanes(VectorOperators.ADD);
-        for (j = bound; j < cols; j++) {
-            double d = layer ? x[o + j] - mean : x[o + j];
-            sq += d * d;
-        }
-        double inv = 1d / Math.sqrt(sq / cols + eps);
         for (j = 0; j < bound; j += L) {
             DoubleVector v = layer ? load(x, o + j).sub(vmean) : load(x, o + j);
-            v = v.mul(inv).mul(load(gamma, j));
-            if (layer) v = v.add(load(beta, j));
+            v = v.mul(inv).mul(DoubleVector.fromArray(D, gamma, j));
+            if (layer) v = v.add(DoubleVector.fromArray(D, beta, j));
             store(v, y, o + j);
         }
-        for (j = bound; j < cols; j++) {
+        for (; j < cols; j++) {
             y[o + j] = layer ? (float) ((x[o + j] - mean) * inv * gamma[j] + beta[j]) : (float) (x[o + j] * inv * gamma[j]);
         }
+    }
+
+    /** {@code sum (x - mean)^2 / cols}: the reference's second pass, for rows that cancel too much. */
+    private static double deviations(float[] x, int o, int cols, double mean) {
+        int bound = cols - cols % L;
+        DoubleVector vmean = DoubleVector.broadcast(D, mean);
+        DoubleVector acc = DoubleVector.zero(D);
+        int j;
+        for (j = 0; j < bound; j += L) {
+            DoubleVector d = load(x, o + j).sub(vmean);
+            acc = d.fma(d, acc);
+        }
+        double sq = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < cols; j++) {
+            double d = x[o + j] - mean;
+            sq += d * d;
+        }
+        return sq / cols;
     }
 }

@@ -1,0 +1,141 @@
+package io.kiln.kernels.linalg;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@link CpuRowOps} called directly (its Vector API rows, {@link VectorRowOps}) against float64
+ * ({@link RowOpsTest#reference}), within the documented bounds: softmax
+ * {@link VectorRowOps#SOFTMAX_ULPS} float ulps (plus the smallest subnormal), the others one ulp; NaN exactly where float64 has NaN. Shapes cover rows of length
+ * 1, primes below and above a vector, and 8191 (a layer-norm row that takes the second pass); rows hold
+ * random values at scales 1e-30 to 1e30, spreads up to 300 (exponentials that underflow to subnormals
+ * and to 0), -Inf among finite values, -3e38 next to 3e38 (x - max overflows), NaN, +Inf, all -Inf,
+ * constant rows and a far outlier in the first column. A sweep puts every 4097th float of [-110, 0]
+ * through the softmax's exponential.
+ */
+class CpuRowOpsTest {
+    private static final long SEED = 20_261_201L;
+    private static final int[][] SHAPES = {{9, 1}, {10, 2}, {11, 13}, {12, 17}, {9, 31}, {17, 1024}, {9, 1031}, {3, 8191}};
+
+    @BeforeEach
+    void vectorApi() {
+        Assumptions.assumeTrue(CpuGemm.vectorized(), "jdk.incubator.vector is not resolved (run with --add-modules"
+                + " jdk.incubator.vector, as the build's kiln.test.argLine does): CpuRowOps runs the references, tested by RowOpsTest");
+    }
+
+    /** Row {@code r} of the edge-case matrix; {@code rows >= 9} covers every kind. */
+    private static void fillRow(SplittableRandom rnd, float[] x, int r, int cols) {
+        int o = r * cols;
+        int kind = r % 12;
+        double scale = switch (kind) {
+            case 1 -> 1e30;
+            case 2 -> 1e-30;
+            case 3 -> 30;
+            case 8 -> 300;
+            default -> 1;
+        };
+        for (int j = 0; j < cols; j++) x[o + j] = (float) (rnd.nextDouble(-1, 1) * scale);
+        int j = rnd.nextInt(cols);
+        switch (kind) {
+            case 4 -> java.util.Arrays.fill(x, o, o + cols, 7.25f);
+            case 5 -> x[o + j] = Float.NaN;
+            case 6 -> x[o + j] = Float.POSITIVE_INFINITY;
+            case 7 -> java.util.Arrays.fill(x, o, o + cols, Float.NEGATIVE_INFINITY);
+            case 9 -> x[o + j] = Float.NEGATIVE_INFINITY;
+            case 10 -> {
+                x[o] = 3e38f;
+                x[o + j] = -3e38f;
+            }
+            case 11 -> {
+                java.util.Arrays.fill(x, o, o + cols, 1e4f);
+                x[o] = -1e6f;
+            }
+            default -> {
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"softmax", "logSoftmax", "layerNorm", "rmsNorm"})
+    void rowsAreWithinTheDocumentedBoundOfFloat64(String op) {
+        SplittableRandom rnd = new SplittableRandom(SEED + op.hashCode());
+        System.out.println("[cpu-rowops] " + op + " seed " + (SEED + op.hashCode()));
+        int ulps = op.equals("softmax") ? VectorRowOps.SOFTMAX_ULPS : 1;
+        double worst = 0;
+        for (int[] s : SHAPES) {
+            int rows = s[0], cols = s[1];
+            float[] x = new float[rows * cols], y = new float[rows * cols];
+            for (int r = 0; r < rows; r++) fillRow(rnd, x, r, cols);
+            float[] gamma = new float[cols], beta = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                gamma[j] = (float) rnd.nextDouble(0.5, 2);
+                beta[j] = (float) rnd.nextDouble(-1, 1);
+            }
+            switch (op) {
+                case "softmax" -> CpuRowOps.softmax(x, y, rows, cols);
+                case "logSoftmax" -> CpuRowOps.logSoftmax(x, y, rows, cols);
+                case "layerNorm" -> CpuRowOps.layerNorm(x, gamma, beta, y, rows, cols, 1e-5f);
+                default -> CpuRowOps.rmsNorm(x, gamma, y, rows, cols, 1e-5f);
+            }
+            double[] ref = new double[rows * cols];
+            for (int r = 0; r < rows; r++) {
+                RowOpsTest.reference(op, x, gamma, beta, 1e-5f, ref, r * cols, cols);
+                worst = Math.max(worst, check(op + " " + rows + "x" + cols, x, y, ref, r * cols, cols, ulps));
+            }
+        }
+        System.out.printf("[cpu-rowops] %s: worst error %.2f float ulps (bound %d)%n", op, worst, ulps);
+    }
+
+    @org.junit.jupiter.api.Test
+    void softmaxExponentialOverItsRange() {
+        // Rows of 0 (the maximum) and 16 arguments d: y = e^d / (1 + sum e^d); every 4097th float of [-110, 0].
+        int cols = 17, lo = Float.floatToRawIntBits(-0f), hi = Float.floatToRawIntBits(-110f);
+        int count = (int) (((hi & 0xffffffffL) - (lo & 0xffffffffL)) / 4097 / 16);
+        float[] x = new float[count * cols], y = new float[x.length];
+        long bits = lo & 0xffffffffL;
+        for (int r = 0; r < count; r++) {
+            for (int j = 1; j < cols; j++, bits += 4097) x[r * cols + j] = Float.intBitsToFloat((int) bits);
+        }
+        CpuRowOps.softmax(x, y, count, cols);
+        double[] ref = new double[x.length];
+        double worst = 0;
+        for (int r = 0; r < count; r++) {
+            RowOpsTest.reference("softmax", x, null, null, 0, ref, r * cols, cols);
+            worst = Math.max(worst, check("softmax sweep", x, y, ref, r * cols, cols, VectorRowOps.SOFTMAX_ULPS));
+        }
+        System.out.printf("[cpu-rowops] exp sweep: %d arguments, worst %.2f float ulps%n", count * 16, worst);
+        assertTrue(count > 10_000, "the sweep covers the range");
+    }
+
+    /** Checks one row against float64 within {@code ulps}; returns the worst error in ulps (finite values). */
+    private static double check(String what, float[] x, float[] y, double[] ref, int o, int cols, int ulps) {
+        double worst = 0;
+        for (int j = 0; j < cols; j++) {
+            double e = ref[o + j];
+            float v = y[o + j];
+            if (Double.isNaN(e) || Float.isNaN(v)) {
+                if (Double.isNaN(e) != Float.isNaN(v)) fail(what + ": y[" + (o + j) + "] = " + v + ", float64 gives " + e);
+                continue;
+            }
+            if (Double.isInfinite(e)) {
+                if (v != e) fail(what + ": y[" + (o + j) + "] = " + v + ", float64 gives " + e);
+                continue;
+            }
+            double err = Math.abs(v - e);
+            double ulp = Math.ulp((float) e);
+            if (!(err <= ulps * ulp + Float.MIN_VALUE || v == (float) e)) {
+                fail(what + ": y[" + (o + j) + "] = " + v + ", float64 gives " + e + " (x = " + x[o + j] + "): "
+                        + err / ulp + " ulps, bound " + ulps);
+            }
+            if (Double.isFinite(ulp)) worst = Math.max(worst, Math.max(0, err - Float.MIN_VALUE) / ulp);   // not where float64 overflows float
+        }
+        return worst;
+    }
+}
