@@ -624,14 +624,62 @@ public final class Linalg implements AutoCloseable {
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {3, 4, 5}, new Object[] {rows, cols, eps});
     }
 
+    // ---- row-wise operations on off-heap matrices (the weights stay Java arrays) ----------------------------
+
+    /** {@code y = softmax(x)} along each row of off-heap matrices; otherwise as {@link #softmax(float[], float[], int, int)}. */
+    public RunResult.TaskRun softmax(FloatArray x, FloatArray y, int rows, int cols) {
+        checkRows("softmax", x.length(), y.length(), rows, cols);
+        return run(x == y ? "softmax-off-heap-in-place" : "softmax-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+                () -> new TaskGraph("Linalg.softmax")
+                        .transferToDevice(Transfer.EVERY_RUN, x)
+                        .task(TASK, RowOps::softmax, x, y, rows, cols)
+                        .transferToHost(Transfer.EVERY_RUN, y), ROW_SCALARS, new Object[] {rows, cols});
+    }
+
+    /** {@code y = log(softmax(x))} on off-heap matrices; otherwise as {@link #logSoftmax(float[], float[], int, int)}. */
+    public RunResult.TaskRun logSoftmax(FloatArray x, FloatArray y, int rows, int cols) {
+        checkRows("logSoftmax", x.length(), y.length(), rows, cols);
+        return run(x == y ? "logSoftmax-off-heap-in-place" : "logSoftmax-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+                () -> new TaskGraph("Linalg.logSoftmax")
+                        .transferToDevice(Transfer.EVERY_RUN, x)
+                        .task(TASK, RowOps::logSoftmax, x, y, rows, cols)
+                        .transferToHost(Transfer.EVERY_RUN, y), ROW_SCALARS, new Object[] {rows, cols});
+    }
+
+    /** Layer normalisation of off-heap matrices; otherwise as {@link #layerNorm(float[], float[], float[], float[], int, int, float)}. */
+    public RunResult.TaskRun layerNorm(FloatArray x, float[] gamma, float[] beta, FloatArray y, int rows, int cols, float eps) {
+        checkRows("layerNorm", x.length(), y.length(), rows, cols);
+        float[] g = weights("layerNorm", "gamma", gamma, cols, 1f), b = weights("layerNorm", "beta", beta, cols, 0f);
+        return run(x == y ? "layerNorm-off-heap-in-place" : "layerNorm-off-heap", x == y ? new Object[] {x, g, b} : new Object[] {x, g, b, y},
+                () -> new TaskGraph("Linalg.layerNorm")
+                        .transferToDevice(Transfer.EVERY_RUN, x, g, b)
+                        .task(TASK, RowOps::layerNorm, x, g, b, y, rows, cols, eps)
+                        .transferToHost(Transfer.EVERY_RUN, y), new int[] {4, 5, 6}, new Object[] {rows, cols, eps});
+    }
+
+    /** RMS normalisation of off-heap matrices; otherwise as {@link #rmsNorm(float[], float[], float[], int, int, float)}. */
+    public RunResult.TaskRun rmsNorm(FloatArray x, float[] gamma, FloatArray y, int rows, int cols, float eps) {
+        checkRows("rmsNorm", x.length(), y.length(), rows, cols);
+        float[] g = weights("rmsNorm", "gamma", gamma, cols, 1f);
+        return run(x == y ? "rmsNorm-off-heap-in-place" : "rmsNorm-off-heap", x == y ? new Object[] {x, g} : new Object[] {x, g, y},
+                () -> new TaskGraph("Linalg.rmsNorm")
+                        .transferToDevice(Transfer.EVERY_RUN, x, g)
+                        .task(TASK, RowOps::rmsNorm, x, g, y, rows, cols, eps)
+                        .transferToHost(Transfer.EVERY_RUN, y), new int[] {3, 4, 5}, new Object[] {rows, cols, eps});
+    }
+
     private static void checkRows(String op, float[] x, float[] y, int rows, int cols) {
+        checkRows(op, x.length, y.length, rows, cols);
+    }
+
+    private static void checkRows(String op, long xLength, long yLength, int rows, int cols) {
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException(op + ": rows and cols must not be negative, got " + rows + " x " + cols);
         }
         long need = (long) rows * cols;
-        if (x.length < need || y.length < need) {
+        if (xLength < need || yLength < need) {
             throw new IllegalArgumentException(op + ": a " + rows + " x " + cols + " matrix needs " + need + " elements; x has "
-                    + x.length + ", y has " + y.length);
+                    + xLength + ", y has " + yLength);
         }
     }
 

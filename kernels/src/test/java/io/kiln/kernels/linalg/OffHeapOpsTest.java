@@ -31,7 +31,8 @@ class OffHeapOpsTest {
                 "matvec", (OnDevices.Body) OffHeapOpsTest::matvec,
                 "outer", (OnDevices.Body) OffHeapOpsTest::outer,
                 "reduce and argmax", (OnDevices.Body) OffHeapOpsTest::reductions,
-                "conv2d", (OnDevices.Body) OffHeapOpsTest::conv));
+                "conv2d", (OnDevices.Body) OffHeapOpsTest::conv,
+                "row ops", (OnDevices.Body) OffHeapOpsTest::rowOps));
     }
 
     /** Random values of varied magnitude with a few special values mixed in. */
@@ -199,6 +200,56 @@ class OffHeapOpsTest {
                 }
             }
         }));
+    }
+
+    /**
+     * Softmax, log-softmax, layer norm and RMS norm on off-heap matrices against the Java-array reference
+     * kernel run as plain Java (the off-heap forms have no cpu variant: they are the references on every
+     * device): bit for bit, except softmax and log-softmax off the JVM, whose {@code exp}/{@code log} are the
+     * device's, within one float ulp; rows with huge, tiny and special values.
+     */
+    private static void rowOps(OnDevices.Target t) {
+        SplittableRandom rnd = new SplittableRandom(SEED + 4);
+        int[][] shapes = t.slow() ? new int[][] {{1, 1}, {3, 7}} : new int[][] {{1, 1}, {1, 31}, {7, 1}, {37, 129}, {5, 1031}};
+        try (Linalg la = Linalg.on(t.runtime(), t.device())) {
+            for (int[] s : shapes) {
+                int rows = s[0], cols = s[1], n = rows * cols;
+                float[] x = values(rnd, n), gamma = values(rnd, cols), beta = values(rnd, cols);
+                if (rows > 2) for (int j = 0; j < cols; j++) x[cols + j] = (float) (rnd.nextDouble(-1, 1) * 1e30);
+                try (FloatArray ox = offHeap(x); FloatArray oy = FloatArray.allocate(n); FloatArray jy = FloatArray.allocate(n)) {
+                    for (int op = 0; op < 4; op++) {
+                        float[] ref = new float[n];
+                        switch (op) {
+                            case 0 -> { la.softmax(ox, oy, rows, cols); RowOps.softmax(ox, jy, rows, cols); RowOps.softmax(x, ref, rows, cols); }
+                            case 1 -> { la.logSoftmax(ox, oy, rows, cols); RowOps.logSoftmax(ox, jy, rows, cols); RowOps.logSoftmax(x, ref, rows, cols); }
+                            case 2 -> {
+                                la.layerNorm(ox, gamma, beta, oy, rows, cols, 1e-5f);
+                                RowOps.layerNorm(ox, gamma, beta, jy, rows, cols, 1e-5f);
+                                RowOps.layerNorm(x, gamma, beta, ref, rows, cols, 1e-5f);
+                            }
+                            default -> {
+                                la.rmsNorm(ox, gamma, oy, rows, cols, 1e-5f);
+                                RowOps.rmsNorm(ox, gamma, jy, rows, cols, 1e-5f);
+                                RowOps.rmsNorm(x, gamma, ref, rows, cols, 1e-5f);
+                            }
+                        }
+                        String what = "row op " + op + " of " + rows + "x" + cols + " on " + t.device().id();
+                        // the off-heap kernel equals the float[] reference as plain Java, bit for bit
+                        assertSameBits(what + ": the two references", ref, heap(jy, n));
+                        if (op >= 2 || t.device().backend() == io.kiln.Backend.CPU) {
+                            assertSameBits(what + " vs plain Java", ref, heap(oy, n));
+                        } else {
+                            // exp and log are the device's (docs/kernel-language.md): one float ulp of Java, as RowOps documents
+                            float[] got = heap(oy, n);
+                            for (int i = 0; i < n; i++) {
+                                boolean ok = Float.isNaN(ref[i]) ? Float.isNaN(got[i]) : got[i] == ref[i] || Math.abs(got[i] - ref[i]) <= Math.ulp(ref[i]);
+                                if (!ok) throw new AssertionError(what + ": element " + i + " is " + got[i] + ", plain Java " + ref[i] + " (seed " + SEED + ")");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Test
