@@ -4,6 +4,9 @@
  */
 module io.kiln.cpu {
     requires io.kiln.engine;
+    // Optional: parallel loops of elementwise kernels run as Vector API loops when it is resolved
+    // (--add-modules jdk.incubator.vector), and as scalar loops when it is not (see VectorLoops).
+    requires static jdk.incubator.vector;
 
     provides io.kiln.spi.BackendProvider with io.kiln.cpu.CpuBackendProvider;
 }

@@ -67,10 +67,13 @@ public final class KilnRuntime implements AutoCloseable {
      */
     public Device device(String id) {
         if ("auto".equals(id)) return auto();
-        return devices().stream().filter(d -> d.id().equals(id)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no device '" + id + "'; available: "
-                        + devices().stream().map(Device::id).toList()
-                        + (unavailable().isEmpty() ? "" : "; unavailable back ends: " + unavailable())));
+        // through runtime(id), which starts only the back end the id names (not OpenCL for cpu), and
+        // without a stream: this is usually the process's first call into Kiln (docs/cpu-backend.md, "Early runs")
+        io.kiln.spi.DeviceRuntime r = context.backends().runtime(id);
+        if (r != null) return r.device();
+        throw new IllegalArgumentException("no device '" + id + "'; available: "
+                + devices().stream().map(Device::id).toList()
+                + (unavailable().isEmpty() ? "" : "; unavailable back ends: " + unavailable()));
     }
 
     /** The default device, chosen as {@link Devices#auto()} describes. */

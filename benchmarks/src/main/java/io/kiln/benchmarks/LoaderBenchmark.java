@@ -52,6 +52,14 @@ import java.util.regex.Pattern;
  * images/s: {@code csv} (rows/s of {@link CsvLoader} over a generated file of 1,000,000 rows x 16 float
  * columns, printed as "images/s") and {@code rss} (10 epochs over the first 500 images, printing the
  * resident set after each epoch; its "rate" is the growth from epoch 1 to the largest, in percent).
+ *
+ * <p>Mode {@code overlap} measures the device stage (issue 13's overlap bar) on {@code --device}
+ * (default {@code opencl:0}): the loader alone (imagenetEval on the device), the compute alone (a
+ * user graph doing {@code --work-rounds} rounds of arithmetic per element in place, 0 = calibrated so
+ * its time per batch is about the loader's, run on ring-many tensors with as many runs in flight as the
+ * loader allows) and both together ({@code devicePlan(graph, input)}), each over the same number of
+ * batches; it prints the three rates, together / min(alone), the shared-CPU bound 1 / (1/L + 1/C), the
+ * process's CPU use and the loader's overlapped device time. Its "images/s" is the together rate.
  */
 public final class LoaderBenchmark {
     private LoaderBenchmark() {
@@ -68,6 +76,8 @@ public final class LoaderBenchmark {
         opt.put("python", Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
         opt.put("peer", "benchmarks/peers/torch_loader.py");
         opt.put("modes", "kiln,decode,torch,kiln-antialias,torch-decode");
+        opt.put("device", "opencl:0");
+        opt.put("work-rounds", "0");
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length || !opt.containsKey(args[i].substring(2))) {
                 throw new IllegalArgumentException("unknown option " + args[i] + ": use one of " + opt.keySet() + " as --name value");
@@ -114,10 +124,11 @@ public final class LoaderBenchmark {
                     case "torch-decode" -> torch(opt, dir, batch, true);
                     case "csv" -> csv(dir.resolveSibling(dir.getFileName() + "-rows.csv"), workers);
                     case "rss" -> rss(dir, batch, workers, cpu);
+                    case "overlap" -> overlap(opt, dir, batch, workers, count);
                     default -> throw new IllegalArgumentException("unknown mode " + m + ": use kiln, kiln-imageio, kiln-antialias, decode, torch, torch-decode");
                 };
                 rates.get(m).add(rate);
-                long items = m.equals("csv") ? 1_000_000 : m.equals("rss") ? 5000 : count;
+                long items = m.equals("csv") ? 1_000_000 : m.equals("rss") ? 5000 : m.equals("overlap") ? 3L * count : count;
                 double ms = peerCpuMs >= 0 ? peerCpuMs : (processCpuNanos() - cpu0) / 1e6 / items;
                 cpuMs.get(m).add(ms);
                 System.out.printf(Locale.ROOT, "round %d  %-15s %8.1f images/s  %8.4f ms CPU per item  (load %s)%n", r, m, rate, ms, loadAverage());
@@ -174,6 +185,166 @@ public final class LoaderBenchmark {
             if (!Double.isFinite(check)) throw new IllegalStateException("the loader produced non-finite values");
             if (!quiet) System.out.println("  " + l.report().bottleneck().verdict());
             return new Object[] {rate, l.report()};
+        }
+    }
+
+    /** The overlap mode's device work: {@code rounds} multiply-adds per element on a copy, then an exact affine map in place. */
+    public static void work(io.kiln.FloatArray t, int rounds) {
+        for (@io.kiln.Parallel long i = 0; i < t.length(); i++) {
+            float v = t.get(i);
+            float acc = v;
+            for (int r = 0; r < rounds; r++) acc = acc * 0.75f + 0.5f;
+            t.set(i, v * 0.5f - 3f + (acc > 1e30f ? 1f : 0f));
+        }
+    }
+
+    private static int workRounds;
+
+    /**
+     * One round of the overlap mode: loader alone, compute alone, together, over {@code count} images
+     * each; prints the rates and the ratios; returns the together rate.
+     */
+    private static double overlap(Map<String, String> opt, Path dir, int batch, int workers, int count) {
+        Device dev = Devices.get(opt.get("device"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        int batches = (count + batch - 1) / batch;
+        if (workRounds == 0) {
+            // warm-up (JIT, kernel builds), then calibrate unless told: the loader's time per batch against the
+            // work's at 64 rounds (the work is linear in the rounds)
+            overlapLoader(dir, batch, workers, dev, count, false, 0);
+            workRounds = Integer.parseInt(opt.get("work-rounds"));
+        }
+        if (workRounds == 0) {
+            // the work's time per batch is a + b x rounds (the copies, then the arithmetic): fit it at 16 and 64 rounds
+            double loaderBatchS = batch / overlapLoader(dir, batch, workers, dev, count, false, 0)[0];
+            int probe = Math.max(3, batches / 3);
+            double w16 = batch / overlapCompute(dev, batch, 16, probe)[0], w64 = batch / overlapCompute(dev, batch, 64, probe)[0];
+            double slope = Math.max(1e-9, (w64 - w16) / 48), fixed = w16 - 16 * slope;
+            workRounds = Math.max(1, (int) Math.round((loaderBatchS - fixed) / slope));
+            System.out.printf(Locale.ROOT, "  calibrated: the loader takes %.1f ms per batch, the work %.1f ms + %.2f ms per round: %d rounds%n",
+                    loaderBatchS * 1e3, fixed * 1e3, slope * 1e3, workRounds);
+        }
+        double[] l = overlapLoader(dir, batch, workers, dev, count, false, 0);
+        double[] c = overlapCompute(dev, batch, workRounds, batches);
+        double[] t = overlapLoader(dir, batch, workers, dev, count, true, workRounds);
+        double minAlone = Math.min(l[0], c[0]);
+        double shared = 1 / (1 / l[0] + 1 / c[0]);
+        System.out.printf(Locale.ROOT, "  overlap on %s, %d rounds: loader alone %.1f images/s (CPU %.0f%%), compute alone %.1f (CPU %.0f%%),"
+                        + " together %.1f (CPU %.0f%%, %.2f s of %.2f with two or more batches on the device); together / min(alone) %.2f,"
+                        + " together / (1/(1/L+1/C)) %.2f (load %s)%n",
+                dev.id(), workRounds, l[0], 100 * l[1] / cores, c[0], 100 * c[1] / cores, t[0], 100 * t[1] / cores, t[2], t[3],
+                t[0] / minAlone, t[0] / shared, loadAverage());
+        System.out.printf(Locale.ROOT, "  CPU ms per image: loader alone %.2f, compute alone %.2f, together %.2f; together / (sum alone) %.2f%n",
+                l[6], c[2], t[6], t[6] / (l[6] + c[2]));
+        System.out.printf(Locale.ROOT, "  together, from the device spans: batches' runs overlapped %.2f s in all (pairs); a batch's preprocess run"
+                + " (pixel upload, kernel, copy back) ran during another batch's plan run for %.2f s%n", t[4], t[5]);
+        return t[0];
+    }
+
+    /** The loader on {@code dev} with the work as its device plan ({@code plan} non-null) or without: {images/s, cores busy, overlap s, elapsed s}. */
+    private static double[] overlapLoader(Path dir, int batch, int workers, Device dev, int count, boolean plan, int rounds) {
+        long per = 3L * 224 * 224;
+        try (io.kiln.FloatArray input = io.kiln.FloatArray.allocate(batch * per)) {
+            ImageLoader.Builder b = ImageLoader.builder(SampleSource.directory(dir)).batchSize(batch).workers(workers).device(dev).limit(count);
+            if (plan) b.devicePlan(workGraph(input, rounds), input);
+            List<io.kiln.loader.Span> spans = java.util.Collections.synchronizedList(new ArrayList<>());
+            b.listener(new io.kiln.loader.LoaderListener() {
+                @Override
+                public boolean wantsSpans() {
+                    return true;
+                }
+
+                @Override
+                public void onSpan(io.kiln.loader.Span sp) {
+                    if (sp.stage() == io.kiln.loader.Stage.DEVICE) spans.add(sp);
+                }
+            });
+            long cpu0 = processCpuNanos(), t0 = System.nanoTime(), n = 0;
+            double check = 0;
+            try (ImageLoader l = b.build()) {
+                for (Batch x : l) {
+                    try (x) {
+                        n += x.size();
+                        check += x.tensor().get(12345);
+                    }
+                }
+                long wall = System.nanoTime() - t0;
+                if (!Double.isFinite(check)) throw new IllegalStateException("the loader produced non-finite values");
+                LoaderReport r = l.report();
+                System.out.println("  " + (plan ? "together: " : "loader alone: ") + r.bottleneck().verdict());
+                double[] ov = spanOverlap(new ArrayList<>(spans));
+                long cpu = processCpuNanos() - cpu0;
+                return new double[] {n * 1e9 / wall, cpu / (double) wall, r.deviceOverlapNanos() / 1e9, wall / 1e9, ov[0], ov[1], cpu / 1e6 / n};
+            }
+        }
+    }
+
+    private static final Pattern RUNS = Pattern.compile("preprocess ([0-9.]+) ms(?:, plan ([0-9.]+) ms)?");
+
+    /**
+     * From the loader's device spans (one per batch, from its preprocess run's start to its plan run's end;
+     * the label gives both runs' lengths): {seconds of pairwise overlap of the batches' spans, seconds a
+     * preprocess run of one batch ran during the plan run of another}.
+     */
+    private static double[] spanOverlap(List<io.kiln.loader.Span> spans) {
+        int n = spans.size();
+        long[][] pre = new long[n][], plan = new long[n][];
+        for (int i = 0; i < n; i++) {
+            io.kiln.loader.Span sp = spans.get(i);
+            Matcher m = RUNS.matcher(sp.label());
+            if (!m.find()) throw new IllegalStateException("unexpected device span label: " + sp.label());
+            pre[i] = new long[] {sp.startNanos(), sp.startNanos() + (long) (Double.parseDouble(m.group(1)) * 1e6)};
+            plan[i] = m.group(2) == null ? null : new long[] {sp.endNanos() - (long) (Double.parseDouble(m.group(2)) * 1e6), sp.endNanos()};
+        }
+        long pairs = 0, preDuringPlan = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (i == j) continue;
+                io.kiln.loader.Span a = spans.get(i), b = spans.get(j);
+                if (i < j) pairs += Math.max(0, Math.min(a.endNanos(), b.endNanos()) - Math.max(a.startNanos(), b.startNanos()));
+                if (plan[j] != null) preDuringPlan += Math.max(0, Math.min(pre[i][1], plan[j][1]) - Math.max(pre[i][0], plan[j][0]));
+            }
+        }
+        return new double[] {pairs / 1e9, preDuringPlan / 1e9};
+    }
+
+    private static io.kiln.TaskGraph workGraph(io.kiln.FloatArray input, int rounds) {
+        return new io.kiln.TaskGraph("work").transferToDevice(io.kiln.Transfer.EVERY_RUN, input)
+                .task("work", LoaderBenchmark::work, input, rounds).transferToHost(io.kiln.Transfer.EVERY_RUN, input);
+    }
+
+    /**
+     * The work alone on {@code batches} batches: three pinned tensors (the loader's ring) with a plan each,
+     * at most three runs in flight, as the loader's device stage runs them: {images/s, cores busy}.
+     */
+    private static double[] overlapCompute(Device dev, int batch, int rounds, int batches) {
+        long per = 3L * 224 * 224;
+        int ring = 3;
+        io.kiln.FloatArray[] t = new io.kiln.FloatArray[ring];
+        io.kiln.ExecutionPlan[] p = new io.kiln.ExecutionPlan[ring];
+        try {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(13);
+            for (int i = 0; i < ring; i++) {
+                t[i] = io.kiln.FloatArray.allocatePinned(batch * per, dev);
+                for (long k = 0; k < t[i].length(); k++) t[i].set(k, (float) r.nextDouble(-2, 2));
+                p[i] = workGraph(t[i], rounds).plan(dev);
+                p[i].run(); // builds the kernel: not timed, as the loader's warm-up epoch
+            }
+            long cpu0 = processCpuNanos(), t0 = System.nanoTime();
+            java.util.concurrent.CompletableFuture<?>[] f = new java.util.concurrent.CompletableFuture<?>[ring];
+            for (int k = 0; k < batches; k++) {
+                int s = k % ring;
+                if (f[s] != null) f[s].join();
+                f[s] = p[s].runAsync();
+            }
+            for (var x : f) if (x != null) x.join();
+            long wall = System.nanoTime() - t0, cpu = processCpuNanos() - cpu0;
+            return new double[] {(double) batches * batch * 1e9 / wall, cpu / (double) wall, cpu / 1e6 / ((double) batches * batch)};
+        } finally {
+            for (int i = 0; i < ring; i++) {
+                if (p[i] != null) p[i].close();
+                if (t[i] != null) t[i].close();
+            }
         }
     }
 

@@ -202,7 +202,7 @@ final class CpuKernel implements CompiledKernel {
             double perRun = e.nsPerItem();
             int chunks = Double.isNaN(perRun) || perRun < WorkSplitter.TARGET_CHUNK_NANOS ? 1 : parallelism;
             if (forcedChunks > 0) chunks = forcedChunks;
-            long busy = run(new Launch(strided, args, chunks, chunks, 0, null, 0), pool, parallelism);
+            long busy = run(new Launch(strided, args, chunks, chunks, 0, null, 0, 0, true), pool, parallelism);
             perLaunch = e.update(busy, 1);
             return;
         }
@@ -212,14 +212,39 @@ final class CpuKernel implements CompiledKernel {
         }
         long itemCount = multiplyCapped(range, inner);
         WorkSplitter.Estimate e = perItem;
+        long base = 0;
+        int threads = parallelism;
+        boolean first = false;
+        if (Double.isNaN(e.nsPerItem()) && forcedChunks <= 0 && range > 1) {
+            // A kernel's first launch: a small first piece on the calling thread gives the estimate that
+            // splits the rest (see WorkSplitter.probeLength). Without it, a launch of few but large items
+            // (rows of an image) ran in one interpreted call, which HotSpot compiles only on stack.
+            // A launch small enough to run on the calling thread still does, chunk after chunk in
+            // order: it then stops at its first failure having written what Java writes before it.
+            first = true;
+            if (itemCount <= WorkSplitter.UNKNOWN_INLINE_ITEMS) threads = 1;
+            long probe = WorkSplitter.probeLength(range);
+            chunksRun.incrementAndGet();
+            long busy = run(new Launch(chunk, args, 1, 0, probe, null, 0, 0, false), pool, parallelism);
+            // the piece's estimate splits this launch only: it ran in the interpreter, and its first call
+            // links the method handle, so it is far too high for the launches after this one
+            e = e.update(busy, Math.max(1, multiplyCapped(probe, inner)));
+            base = probe;
+            range -= probe;
+            itemCount = multiplyCapped(range, inner);
+        }
         int wanted = WorkSplitter.chunks(e.nsPerItem(), itemCount, range, parallelism);
-        wanted = WorkSplitter.warmChunks(chunksRun.get(), wanted, itemCount, range);
+        if (threads == 1) wanted = Math.max(wanted, (int) Math.min(2, range)); // the warm-up calls, on this thread
+        // chunks of fewer than WARM_MIN_ITEMS costly items only in the first launch: later ones are split
+        // by the estimate, and more chunks racing to fail would make a failure's index less often Java's
+        wanted = first ? WorkSplitter.warmChunks(chunksRun.get(), wanted, itemCount, range, e.nsPerItem())
+                : WorkSplitter.warmChunks(chunksRun.get(), wanted, itemCount, range);
         if (forcedChunks > 0) wanted = (int) Math.max(1, Math.min(forcedChunks, range));
         long len = WorkSplitter.chunkLength(range, wanted);
         int chunks = WorkSplitter.chunkCount(range, len);
         chunksRun.addAndGet(chunks);
-        long busy = run(new Launch(chunk, args, chunks, 0, len, null, 0), pool, parallelism);
-        perItem = e.update(busy, Math.max(1, itemCount));
+        long busy = run(new Launch(chunk, args, chunks, 0, len, null, 0, base, true), pool, threads);
+        perItem = (first ? WorkSplitter.Estimate.NONE : e).update(busy, Math.max(1, itemCount));
     }
 
     /** The largest work-group the cpu back end picks by itself (a kernel with barriers or local memory, no local size). */
@@ -277,7 +302,7 @@ final class CpuKernel implements CompiledKernel {
         long len = WorkSplitter.chunkLength(range[splitDim], (int) Math.min(wanted, range[splitDim]));
         int chunks = WorkSplitter.chunkCount(range[splitDim], len);
         chunksRun.addAndGet(chunks);
-        long busy = run(new Launch(groups != null ? groups : items, args, chunks, 0, len, box, splitDim), pool, parallelism);
+        long busy = run(new Launch(groups != null ? groups : items, args, chunks, 0, len, box, splitDim, 0, true), pool, parallelism);
         perItem = e.update(busy, itemCount);
     }
 
@@ -319,8 +344,9 @@ final class CpuKernel implements CompiledKernel {
 
     /**
      * One launch cut into chunks that the calling thread and up to {@code parallelism - 1} pool threads
-     * claim in order. Chunks of a CHUNK launch cover {@code [c*len, (c+1)*len)}, the last one without an
-     * upper limit (the loop's own bound ends it); chunks of a strided launch are interleaved.
+     * claim in order. Chunks of a CHUNK launch cover {@code [base + c*len, base + (c+1)*len)}, the last one
+     * without an upper limit where {@code open} (the loop's own bound ends it); chunks of a strided launch
+     * are interleaved.
      */
     private final class Launch implements Runnable {
         final MethodHandle mh;
@@ -330,6 +356,10 @@ final class CpuKernel implements CompiledKernel {
         final long len;
         final int[] box;
         final int splitDim;
+        /** Where chunk 0 starts (a CHUNK launch whose first piece ran apart: see launchLoops). */
+        final long base;
+        /** Whether the last chunk runs to the loop's own bound. */
+        final boolean open;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger remaining;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -341,8 +371,10 @@ final class CpuKernel implements CompiledKernel {
         final long[][] partials;
         final int reductionCount = ir.reductions().size();
 
-        Launch(MethodHandle mh, Object[] args, int chunks, int stride, long len, int[] box, int splitDim) {
+        Launch(MethodHandle mh, Object[] args, int chunks, int stride, long len, int[] box, int splitDim, long base, boolean open) {
             this.mh = mh;
+            this.base = base;
+            this.open = open;
             this.args = args;
             this.chunks = chunks;
             this.stride = stride;
@@ -390,8 +422,8 @@ final class CpuKernel implements CompiledKernel {
             } else {
                 // lo and hi are offsets from the loop's start; the last chunk has no upper limit
                 // (Long.MAX_VALUE, which the generated code saturates without a branch: see chunkLimit).
-                long lo = c * len;
-                long hi = c == chunks - 1 ? Long.MAX_VALUE : lo + len;
+                long lo = base + c * len;
+                long hi = open && c == chunks - 1 ? Long.MAX_VALUE : lo + len;
                 mh.invokeExact(args, lo, hi, (int[]) null, p);
             }
         }

@@ -126,9 +126,13 @@ final class JvmEmitter {
      * @param slotNames  per method name, what each local slot holds (for the listing)
      * @param stateSlotsPerItem for {@code groups} with barriers, the most elements one work-item keeps
      *                   in one typed state array (the launch checks that a group's state fits an array)
+     * @param vectorLoop what {@link VectorLoops} decided for the {@code chunk} method: a vector loop's
+     *                   {@link VectorLoops.Plan}, or {@code null} with the reason in {@code scalarReason}
+     * @param scalarReason why loop 0 stays scalar ({@code null} when it is vectorised or there is no chunk method)
      */
     record Output(String className, byte[] bytes, List<Object> classData, Set<Mode> modes,
-                  Map<String, Map<Integer, String>> slotNames, int stateSlotsPerItem) {
+                  Map<String, Map<Integer, String>> slotNames, int stateSlotsPerItem,
+                  VectorLoops.Plan vectorLoop, String scalarReason) {
 
         /** The largest bytecode size of the class's methods. */
         int maxCodeLength() {
@@ -177,6 +181,7 @@ final class JvmEmitter {
         }
         String className = JvmEmitter.class.getPackageName() + ".Kernel_" + ir.symbolName();
         Set<Mode> modes = modes(ir, an);
+        VectorLoops.Result vector = modes.contains(Mode.CHUNK) ? VectorLoops.plan(ir, an) : VectorLoops.Result.no(null);
         Map<String, Map<Integer, String>> slotNames = new LinkedHashMap<>();
         byte[] bytes;
         try {
@@ -186,7 +191,7 @@ final class JvmEmitter {
                     Map<Integer, String> names = new java.util.TreeMap<>();
                     slotNames.put(m.methodName, names);
                     clb.withMethodBody(m.methodName, METHOD_DESC, ClassFile.ACC_STATIC | ClassFile.ACC_PUBLIC,
-                            cb -> new MethodWriter(ir, an, m, cb, dataIndex, names).write());
+                            cb -> new MethodWriter(ir, an, m, cb, dataIndex, names, m == Mode.CHUNK ? vector.plan() : null).write());
                 }
             });
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -195,7 +200,8 @@ final class JvmEmitter {
         }
         int state = 0;
         for (int c : an.stateCount) state = Math.max(state, c);
-        return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames, state);
+        return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames, state, vector.plan(),
+                vector.reason());
     }
 
     private static Object constantArray(KernelIR ir, ArrayRef a) {
@@ -350,8 +356,17 @@ final class JvmEmitter {
         private final int[] stateBase = {-1, -1, -1, -1};
         private Label[] resume;
         private int nextBarrier;
+        /** The vector loop of a {@code chunk} method (see {@link VectorLoops}), or {@code null}. */
+        private final VectorLoops.Plan vec;
+        /** Where the edges entering loop 0 go when it has a vector loop: the vector loop's set-up. */
+        private final Label vecEntry;
+        /** Per variable, its vector's slot in the vector loop, or -1. */
+        private int[] vecSlot;
 
-        MethodWriter(KernelIR ir, KernelAnalysis an, Mode mode, CodeBuilder cb, int[] dataIndex, Map<Integer, String> slotNames) {
+        MethodWriter(KernelIR ir, KernelAnalysis an, Mode mode, CodeBuilder cb, int[] dataIndex, Map<Integer, String> slotNames,
+                     VectorLoops.Plan vec) {
+            this.vec = vec;
+            this.vecEntry = vec == null ? null : cb.newLabel();
             this.ir = ir;
             this.an = an;
             this.mode = mode;
@@ -799,6 +814,7 @@ final class JvmEmitter {
                 }
                 terminator(b);
             }
+            if (vec != null) writeVectorLoop();
         }
 
         /** Pushes the length of {@code a}: {@code arraylength} (int), or an off-heap array's element count (long). */
@@ -1371,6 +1387,317 @@ final class JvmEmitter {
             store(m.dst());
         }
 
+        // ---------------------------------------------------------------- vector loops
+
+        /**
+         * The vector loop of parallel loop 0 ({@link VectorLoops.Plan}), reached from the edges that
+         * enter the loop, once per chunk; it ends by jumping to the loop's header, where the scalar loop
+         * runs the remaining iterations:
+         * <pre>
+         * header instructions (array lengths)
+         * if (!usable(seg) || !independent(written, other) || i &lt; 0) goto header   // off-heap arrays only
+         * end = min(bound (+1 if inclusive), limit, length of every array still checked in the body)
+         * upper = i + (max(end - i, 0) &amp; -LANES)
+         * if (i &gt;= upper) goto header
+         * do { body on vectors; i += LANES } while (i &lt; upper)
+         * goto header
+         * </pre>
+         * Every iteration below {@code upper} passes all of the body's bounds checks, so the vector
+         * loop throws nothing; a failing access is reached by the scalar loop, after the same writes as
+         * in Java's order. All arithmetic on {@code end} is on longs: {@code bound + 1} cannot overflow.
+         */
+        private void writeVectorLoop() {
+            Var iv = vec.induction();
+            boolean wide = iv.type() == Type.I64;
+            Label header = blockLabel[vec.header()];
+            MethodTypeDesc minLong = MethodTypeDesc.of(CD_long, CD_long, CD_long);
+            vecSlot = new int[ir.vars().size()];
+            java.util.Arrays.fill(vecSlot, -1);
+            for (int v = vec.vectors().nextSetBit(0); v >= 0; v = vec.vectors().nextSetBit(v + 1)) {
+                Var var = ir.vars().get(v);
+                vecSlot[v] = alloc(1, var + " as " + vec.lanes() + " lanes (" + vectorClass(var.type()).displayName() + ")");
+            }
+            int upperSlot = alloc(wide ? 2 : 1, "end of the vector loop (whole vectors of parallel loop 0 in this chunk)");
+            cb.labelBinding(vecEntry);
+            for (Instr in : ir.blocks().get(vec.header()).instrs()) instr(in);
+            ClassDesc loops = ClassDesc.of(VectorLoops.class.getName());
+            for (ArrayRef a : vec.offHeap()) {
+                cb.aload(arraySlot[a.id()]);
+                cb.invokestatic(loops, "usable", MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_SEGMENT));
+                cb.ifeq(header);
+            }
+            for (ArrayRef w : vec.written()) {
+                for (ArrayRef o : vec.offHeap()) {
+                    if (o.paramIndex() == w.paramIndex()) continue;
+                    cb.aload(arraySlot[w.id()]);
+                    cb.aload(arraySlot[o.id()]);
+                    cb.invokestatic(loops, "independent", MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_SEGMENT, CD_SEGMENT));
+                    cb.ifeq(header);
+                }
+            }
+            loadLong(iv);
+            cb.lconst_0();
+            cb.lcmp();
+            cb.iflt(header);
+            // end (a long) on the stack
+            loadLong(vec.bound());
+            if (vec.inclusive()) {
+                loadLimitLong();
+                cb.lconst_1();
+                cb.lsub();
+                cb.invokestatic(CD_MATH, "min", minLong);
+                cb.lconst_1();
+                cb.ladd();
+            } else {
+                loadLimitLong();
+                cb.invokestatic(CD_MATH, "min", minLong);
+            }
+            for (ArrayRef a : vec.checked()) {
+                length(a);
+                if (!a.isOffHeap()) cb.i2l();
+                cb.invokestatic(CD_MATH, "min", minLong);
+            }
+            loadLong(iv);
+            cb.lsub();
+            cb.lconst_0();
+            cb.invokestatic(CD_MATH, "max", minLong);
+            cb.loadConstant(-(long) vec.lanes());
+            cb.land();
+            loadLong(iv);
+            cb.ladd();
+            if (wide) {
+                cb.lstore(upperSlot);
+            } else {
+                cb.l2i();
+                cb.istore(upperSlot);
+            }
+            compareWithUpper(iv, upperSlot);
+            cb.ifge(header);
+            // A diagnostic for tests: one volatile read per chunk, a write only the first time.
+            Label marked = cb.newLabel();
+            cb.getstatic(loops, "ran", ConstantDescs.CD_boolean);
+            cb.ifne(marked);
+            cb.invokestatic(loops, "markRan", MethodTypeDesc.of(CD_void));
+            cb.labelBinding(marked);
+            Label top = cb.newLabel();
+            cb.labelBinding(top);
+            List<Instr> body = ir.blocks().get(vec.body()).instrs();
+            for (int p = 0; p < body.size(); p++) {
+                if (vec.skipped().get(p)) continue;
+                Var root = vec.floatSqrt().get(p);
+                if (root != null) {
+                    vload(root);
+                    operator("SQRT", "Unary");
+                    ClassDesc vc = vectorClass(Type.F32);
+                    cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
+                    vstore(KernelAnalysis.dst(body.get(p)));
+                } else if (vec.uniformAt().get(p)) {
+                    instr(body.get(p));
+                } else {
+                    vectorInstr(body.get(p));
+                }
+            }
+            if (wide) {
+                load(iv);
+                cb.loadConstant((long) vec.lanes());
+                cb.ladd();
+                store(iv);
+            } else {
+                cb.iinc(varSlot[iv.id()], vec.lanes());
+            }
+            compareWithUpper(iv, upperSlot);
+            cb.iflt(top);
+            cb.goto_(header);
+        }
+
+        /** Pushes {@code iv <=> upper} as an int for {@code if<cond>}. */
+        private void compareWithUpper(Var iv, int upperSlot) {
+            load(iv);
+            if (iv.type() == Type.I64) {
+                cb.lload(upperSlot);
+                cb.lcmp();
+            } else {
+                cb.iload(upperSlot);
+                cb.isub();
+            }
+        }
+
+        /** Pushes an int or long value as a long. */
+        private void loadLong(Value v) {
+            load(v);
+            if (v.type() == Type.I32) cb.i2l();
+        }
+
+        /** Pushes the chunk's limit of loop 0 as a long. */
+        private void loadLimitLong() {
+            if (vec.induction().type() == Type.I64) {
+                cb.lload(limitSlot);
+            } else {
+                cb.iload(limitSlot);
+                cb.i2l();
+            }
+        }
+
+        private static final ClassDesc CD_VECTOR = ClassDesc.of("jdk.incubator.vector.Vector");
+        private static final ClassDesc CD_SPECIES = ClassDesc.of("jdk.incubator.vector.VectorSpecies");
+        private static final ClassDesc CD_OPERATORS = ClassDesc.of("jdk.incubator.vector.VectorOperators");
+        private static final ClassDesc CD_BYTE_ORDER = ClassDesc.of("java.nio.ByteOrder");
+
+        /** {@code FloatVector}, {@code DoubleVector}, {@code IntVector} or {@code LongVector}. */
+        private static ClassDesc vectorClass(Type t) {
+            return ClassDesc.of("jdk.incubator.vector." + switch (t) {
+                case I32 -> "IntVector";
+                case I64 -> "LongVector";
+                case F32 -> "FloatVector";
+                case F64 -> "DoubleVector";
+            });
+        }
+
+        /** Pushes the preferred species of lane type {@code t} (a static final: a constant to C2). */
+        private void species(Type t) {
+            cb.getstatic(vectorClass(t), "SPECIES_PREFERRED", CD_SPECIES);
+        }
+
+        /** Pushes {@code v} as a vector: its vector slot, or a broadcast of a loop-invariant value. */
+        private void vload(Value v) {
+            if (v instanceof Var x && vecSlot[x.id()] >= 0) {
+                cb.aload(vecSlot[x.id()]);
+                return;
+            }
+            species(v.type());
+            load(v);
+            cb.invokestatic(vectorClass(v.type()), "broadcast", MethodTypeDesc.of(vectorClass(v.type()), CD_SPECIES, desc(v.type())));
+        }
+
+        private void vstore(Var v) {
+            cb.astore(vecSlot[v.id()]);
+        }
+
+        /** Pushes a {@code VectorOperators} constant; {@code kind} is its declared type ({@code Binary}, {@code Associative}, ...). */
+        private void operator(String name, String kind) {
+            cb.getstatic(CD_OPERATORS, name, CD_OPERATORS.nested(kind));
+        }
+
+        /** Pushes the byte offset of element {@code iv} of an off-heap array of {@code e}. */
+        private void byteOffset(ElementType e) {
+            loadLong(vec.induction());
+            cb.loadConstant(Integer.numberOfTrailingZeros(e.bytes()));
+            cb.lshl();
+        }
+
+        /** One body instruction on vectors ({@link VectorLoops} accepted it). */
+        private void vectorInstr(Instr in) {
+            switch (in) {
+                case Instr.Move m -> {
+                    vload(m.src());
+                    vstore(m.dst());
+                }
+                case Instr.Load l -> {
+                    ArrayRef a = l.array();
+                    Type t = a.element().valueType();
+                    ClassDesc vc = vectorClass(t);
+                    species(t);
+                    cb.aload(arraySlot[a.id()]);
+                    if (a.isOffHeap()) {
+                        byteOffset(a.element());
+                        cb.invokestatic(CD_BYTE_ORDER, "nativeOrder", MethodTypeDesc.of(CD_BYTE_ORDER));
+                        cb.invokestatic(vc, "fromMemorySegment", MethodTypeDesc.of(vc, CD_SPECIES, CD_SEGMENT, CD_long, CD_BYTE_ORDER));
+                    } else {
+                        load(vec.induction());
+                        cb.invokestatic(vc, "fromArray", MethodTypeDesc.of(vc, CD_SPECIES, arrayDesc(a.element()), CD_int));
+                    }
+                    vstore(l.dst());
+                }
+                case Instr.Store s -> {
+                    ArrayRef a = s.array();
+                    ClassDesc vc = vectorClass(a.element().valueType());
+                    vload(s.value());
+                    cb.aload(arraySlot[a.id()]);
+                    if (a.isOffHeap()) {
+                        byteOffset(a.element());
+                        cb.invokestatic(CD_BYTE_ORDER, "nativeOrder", MethodTypeDesc.of(CD_BYTE_ORDER));
+                        cb.invokevirtual(vc, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, CD_BYTE_ORDER));
+                    } else {
+                        load(vec.induction());
+                        cb.invokevirtual(vc, "intoArray", MethodTypeDesc.of(CD_void, arrayDesc(a.element()), CD_int));
+                    }
+                }
+                case Instr.Binary b -> {
+                    Type t = b.dst().type();
+                    ClassDesc vc = vectorClass(t);
+                    vload(b.a());
+                    String[] op = switch (b.op()) {
+                        case ADD -> new String[] {"ADD", "Associative"};
+                        case SUB -> new String[] {"SUB", "Binary"};
+                        case MUL -> new String[] {"MUL", "Associative"};
+                        case DIV -> new String[] {"DIV", "Binary"};
+                        case AND -> new String[] {"AND", "Associative"};
+                        case OR -> new String[] {"OR", "Associative"};
+                        case XOR -> new String[] {"XOR", "Associative"};
+                        // The API masks shift counts to the lane width, as Java does.
+                        case SHL -> new String[] {"LSHL", "Binary"};
+                        case SHR -> new String[] {"ASHR", "Binary"};
+                        case USHR -> new String[] {"LSHR", "Binary"};
+                        case REM -> throw new IllegalStateException("VectorLoops accepted a remainder");
+                    };
+                    operator(op[0], op[1]);
+                    if (b.op().isShift() && t == Type.I64) {
+                        // A loop-invariant int count, widened: lanewise(op, long)
+                        load(b.b());
+                        cb.i2l();
+                        cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Binary"), CD_long));
+                    } else {
+                        vload(b.b());
+                        cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Binary"), CD_VECTOR));
+                    }
+                    vstore(b.dst());
+                }
+                case Instr.Negate n -> {
+                    vload(n.a());
+                    operator("NEG", "Unary");
+                    ClassDesc vc = vectorClass(n.dst().type());
+                    cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
+                    vstore(n.dst());
+                }
+                case Instr.MathCall m -> {
+                    ClassDesc vc = vectorClass(m.dst().type());
+                    vload(m.args().get(0));
+                    switch (m.fn()) {
+                        case ABS, SQRT -> {
+                            operator(m.fn().name(), "Unary");
+                            cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
+                        }
+                        case MIN, MAX -> {
+                            // Specified as Math.min/max per lane: NaN wins, -0.0 < 0.0.
+                            operator(m.fn().name(), "Associative");
+                            vload(m.args().get(1));
+                            cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Binary"), CD_VECTOR));
+                        }
+                        case FMA -> {
+                            // Math.fma per lane: one rounding.
+                            operator("FMA", "Ternary");
+                            vload(m.args().get(1));
+                            vload(m.args().get(2));
+                            cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Ternary"), CD_VECTOR, CD_VECTOR));
+                        }
+                        default -> throw new IllegalStateException("VectorLoops accepted Math." + m.fn().javaName());
+                    }
+                    vstore(m.dst());
+                }
+                case Instr.Convert c -> {
+                    // i2f, l2d: same lane width, round to nearest as Java's conversion.
+                    vload(c.a());
+                    operator(c.op().name(), "Conversion");
+                    cb.iconst_0();
+                    cb.invokevirtual(vectorClass(c.a().type()), "convert",
+                            MethodTypeDesc.of(CD_VECTOR, CD_OPERATORS.nested("Conversion"), CD_int));
+                    cb.checkcast(vectorClass(c.dst().type()));
+                    vstore(c.dst());
+                }
+                default -> throw new IllegalStateException("VectorLoops accepted " + in);
+            }
+        }
+
         // ---------------------------------------------------------------- terminators
 
         private void terminator(Block b) {
@@ -1381,7 +1708,11 @@ final class JvmEmitter {
                 }
             }
             switch (b.terminator()) {
-                case Terminator.Goto g -> cb.goto_(blockLabel[g.target()]);
+                case Terminator.Goto g -> {
+                    // Entering loop 0 (not its back edge) goes through its vector loop first.
+                    boolean entersVectorLoop = vec != null && g.target() == vec.header() && b.id() != vec.body();
+                    cb.goto_(entersVectorLoop ? vecEntry : blockLabel[g.target()]);
+                }
                 case Terminator.Return r -> {
                     if (mode == Mode.GROUPS && an.barrierCount > 0) {
                         cb.iconst_0();
@@ -1439,44 +1770,36 @@ final class JvmEmitter {
             boolean wide = iv.type() == Type.I64;
             Label exit = br.ifTrue() == loop.exit() ? t : f;
             Label body = br.ifTrue() == loop.exit() ? f : t;
-            boolean aIsIv = br.a() instanceof Var va && va.id() == iv.id();
-            boolean bIsIv = br.b() instanceof Var vb && vb.id() == iv.id();
-            if (aIsIv != bIsIv) {
-                CmpOp op = aIsIv ? br.op() : mirror(br.op());
-                Value bound = aIsIv ? br.b() : br.a();
-                boolean exitOnTrue = br.ifTrue() == loop.exit();
-                // Normalise to "exit when iv >= m" or "exit when iv > m".
-                CmpOp exitOp = exitOnTrue ? op : op.negate(false);
-                boolean exits = exitOp == CmpOp.GE || exitOp == CmpOp.UGE || exitOp == CmpOp.GT || exitOp == CmpOp.UGT;
-                if (exits && bound.type() == iv.type()) {
-                    boolean inclusive = exitOp == CmpOp.GT || exitOp == CmpOp.UGT;
-                    load(iv);
-                    load(bound);
-                    if (wide) {
-                        // The same shape on longs: C2 turns a long counted loop into a nest whose
-                        // inner int loop it unrolls and vectorises.
-                        cb.lload(limitSlot);
-                        if (inclusive) {
-                            cb.lconst_1();
-                            cb.lsub();
-                        }
-                        cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_long, CD_long, CD_long));
-                        cb.lcmp();
-                        if (inclusive) cb.ifgt(exit);
-                        else cb.ifge(exit);
-                    } else {
-                        cb.iload(limitSlot);
-                        if (inclusive) {
-                            cb.iconst_1();
-                            cb.isub();
-                        }
-                        cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_int, CD_int, CD_int));
-                        if (inclusive) cb.if_icmpgt(exit);
-                        else cb.if_icmpge(exit);
+            VectorLoops.Exit shape = VectorLoops.exitTest(br, loop);
+            if (shape != null) {
+                Value bound = shape.bound();
+                boolean inclusive = shape.inclusive();
+                load(iv);
+                load(bound);
+                if (wide) {
+                    // The same shape on longs: C2 turns a long counted loop into a nest whose
+                    // inner int loop it unrolls and vectorises.
+                    cb.lload(limitSlot);
+                    if (inclusive) {
+                        cb.lconst_1();
+                        cb.lsub();
                     }
-                    cb.goto_(body);
-                    return;
+                    cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_long, CD_long, CD_long));
+                    cb.lcmp();
+                    if (inclusive) cb.ifgt(exit);
+                    else cb.ifge(exit);
+                } else {
+                    cb.iload(limitSlot);
+                    if (inclusive) {
+                        cb.iconst_1();
+                        cb.isub();
+                    }
+                    cb.invokestatic(CD_MATH, "min", MethodTypeDesc.of(CD_int, CD_int, CD_int));
+                    if (inclusive) cb.if_icmpgt(exit);
+                    else cb.if_icmpge(exit);
                 }
+                cb.goto_(body);
+                return;
             }
             load(iv);
             if (wide) {
@@ -1489,20 +1812,6 @@ final class JvmEmitter {
             }
             branch(br.op(), br.a(), br.b(), t);
             cb.goto_(f);
-        }
-
-        private static CmpOp mirror(CmpOp op) {
-            return switch (op) {
-                case EQ, NE -> op;
-                case LT -> CmpOp.GT;
-                case LE -> CmpOp.GE;
-                case GT -> CmpOp.LT;
-                case GE -> CmpOp.LE;
-                case ULT -> CmpOp.UGT;
-                case ULE -> CmpOp.UGE;
-                case UGT -> CmpOp.ULT;
-                case UGE -> CmpOp.ULE;
-            };
         }
 
         /** Jumps to {@code target} when {@code a op b}, with Java's (and the IR's) NaN rules. */

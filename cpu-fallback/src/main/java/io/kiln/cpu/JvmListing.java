@@ -41,6 +41,11 @@ final class JvmListing {
             sb.append("; class data: ").append(out.classData().size()).append(" constant table(s)");
         }
         sb.append('\n');
+        if (out.vectorLoop() != null) {
+            sb.append("// vector loop: ").append(out.vectorLoop().describe()).append('\n');
+        } else if (out.scalarReason() != null) {
+            sb.append("// no vector loop: ").append(out.scalarReason()).append('\n');
+        }
         for (MethodModel m : model.methods()) {
             String name = m.methodName().stringValue();
             sb.append('\n').append("// ").append(describe(name)).append('\n');

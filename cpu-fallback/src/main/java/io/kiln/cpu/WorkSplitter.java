@@ -72,10 +72,42 @@ final class WorkSplitter {
      * @param range       the indices of the dimension that is split
      */
     static int warmChunks(long chunksSoFar, int wanted, long items, long range) {
+        return warmChunks(chunksSoFar, wanted, items, range, Double.NaN);
+    }
+
+    /** Estimated work a warm-up chunk needs at least, where items are so costly that fewer than {@link #WARM_MIN_ITEMS} reach it. */
+    static final double WARM_MIN_NANOS = 20_000;
+
+    /**
+     * As {@link #warmChunks(long, int, long, long)}, with the kernel's estimate: a warm-up chunk keeps at
+     * least {@link #WARM_MIN_ITEMS} items, or fewer (at least one) when they are estimated to take
+     * {@link #WARM_MIN_NANOS} or more. A kernel over the rows of an image has one item per row: at 256 rows
+     * a chunk, a 2046-row stencil got 7 calls, too few for C2 to compile the method during the launch.
+     *
+     * @param nsPerItem the kernel's estimated nanoseconds per item, or NaN
+     */
+    static int warmChunks(long chunksSoFar, int wanted, long items, long range, double nsPerItem) {
         if (wanted <= 1 || chunksSoFar >= WARM_CHUNKS) return wanted;
-        long byItems = Math.max(1, items / WARM_MIN_ITEMS);
+        long minItems = WARM_MIN_ITEMS;
+        if (nsPerItem > 0) minItems = (long) Math.max(1, Math.min(WARM_MIN_ITEMS, Math.ceil(WARM_MIN_NANOS / nsPerItem)));
+        long byItems = Math.max(1, items / minItems);
         long warm = Math.min(Math.min(WARM_CHUNKS, byItems), range);
         return (int) Math.max(wanted, warm);
+    }
+
+    /** The longest first piece {@link #probeLength} measures. */
+    static final long PROBE_MAX = 1024;
+
+    /**
+     * The first piece of a kernel's first launch, run on the calling thread to measure the kernel before
+     * the rest is split ({@code range} at least 2): 1/256 of the range, between 1 and {@link #PROBE_MAX}
+     * indices, and never all of it. The piece runs in the interpreter, so the estimate it gives is high:
+     * the rest is cut into many chunks, which is what HotSpot needs to compile the method early (see
+     * {@link #warmChunks(long, int, long, long, double)}); launches whose estimate is small stay on the
+     * calling thread as before.
+     */
+    static long probeLength(long range) {
+        return Math.max(1, Math.min(Math.min(PROBE_MAX, range / 256), range - 1));
     }
 
     /** The length of each chunk when {@code range} indices are cut into about {@code chunks} chunks. */

@@ -34,6 +34,32 @@ class WorkSplitterTest {
     }
 
     @Test
+    void costlyItemsMakeSmallerWarmUpChunks() {
+        // rows of an image: 2046 items of about 100 us each in the interpreter: one row per chunk
+        assertEquals(2046, WorkSplitter.warmChunks(1, 2, 2046, 2046, 100_000.0), "one costly item per chunk");
+        // 5 us per item: 4 items reach WARM_MIN_NANOS
+        assertEquals(1000, WorkSplitter.warmChunks(1, 2, 4000, 4000, 5_000.0), "4 items of 5 us per chunk");
+        // cheap items keep WARM_MIN_ITEMS, as without an estimate
+        assertEquals(WorkSplitter.warmChunks(0, 2, 1 << 22, 1 << 22), WorkSplitter.warmChunks(0, 2, 1 << 22, 1 << 22, 2.0));
+        assertEquals(64, WorkSplitter.warmChunks(0, 2, 64 * WorkSplitter.WARM_MIN_ITEMS, 1 << 20, 1.0));
+        assertEquals(1, WorkSplitter.warmChunks(0, 1, 2046, 2046, 100_000.0), "an inline launch stays inline");
+        assertEquals(3, WorkSplitter.warmChunks(WorkSplitter.WARM_CHUNKS, 3, 2046, 2046, 100_000.0), "warm: the estimate decides");
+    }
+
+    @Test
+    void theFirstPieceIsSmallAndNeverTheWholeRange() {
+        assertEquals(1, WorkSplitter.probeLength(2));
+        assertEquals(1, WorkSplitter.probeLength(255));
+        assertEquals(7, WorkSplitter.probeLength(2046));
+        assertEquals(WorkSplitter.PROBE_MAX, WorkSplitter.probeLength(1L << 22));
+        assertEquals(WorkSplitter.PROBE_MAX, WorkSplitter.probeLength(Long.MAX_VALUE));
+        for (long r = 2; r < 5000; r += 37) {
+            long p = WorkSplitter.probeLength(r);
+            assertTrue(p >= 1 && p < r, "range " + r + ": " + p);
+        }
+    }
+
+    @Test
     void chunkLengthsAreGranuleMultiplesWhereTheRangeAllows() {
         long len = WorkSplitter.chunkLength(1_000_003, 7);
         assertEquals(0, len % WorkSplitter.GRANULE);

@@ -238,14 +238,21 @@ public final class FrontEnd {
         ClassModel cls = parse(owner);
         session.classes.put(cls.thisClass().asInternalName(), cls);
         String desc = runtimeDescriptor(method);
-        MethodModel mm = cls.methods().stream()
-                .filter(m -> m.methodName().stringValue().equals(method.getName()) && m.methodType().stringValue().equals(desc))
-                .findFirst().orElseThrow(() -> new KernelCompilationException("cannot find the bytecode of " + where + desc));
-        String source = cls.findAttribute(Attributes.sourceFile()).map(a -> a.sourceFile().stringValue())
-                .orElse(simpleName(owner.getName()) + ".java");
-        CodeModel code = mm.code().orElseThrow(() -> new KernelCompilationException(where + ": the method has no bytecode (abstract or native)"));
-        int firstLine = code.elementList().stream().filter(e -> e instanceof LineNumber).map(e -> ((LineNumber) e).line())
-                .findFirst().orElse(0);
+        // Loops rather than streams and lambdas on this path: each lambda (or method reference) costs about
+        // a millisecond the first time a JVM runs it, and a kernel's first build is what users wait for
+        // (docs/cpu-backend.md, "Early runs").
+        MethodModel mm = method(cls, method.getName(), desc);
+        if (mm == null) throw new KernelCompilationException("cannot find the bytecode of " + where + desc);
+        String source = sourceFile(cls, simpleName(owner.getName()) + ".java");
+        if (mm.code().isEmpty()) throw new KernelCompilationException(where + ": the method has no bytecode (abstract or native)");
+        CodeModel code = mm.code().get();
+        int firstLine = 0;
+        for (var e : code.elementList()) {
+            if (e instanceof LineNumber ln) {
+                firstLine = ln.line();
+                break;
+            }
+        }
         String location = where + " (" + source + (firstLine > 0 ? ":" + firstLine : "") + "): ";
         if (!Modifier.isStatic(method.getModifiers())) {
             throw new KernelCompilationException(location + "kernels must be static methods");
@@ -339,9 +346,9 @@ public final class FrontEnd {
         Map<Integer, Access> access = new HashMap<>();
         for (Block b : blocks) {
             for (Instr in : b.instrs()) {
-                if (in instanceof Instr.Load l && l.array().isParameter()) access.merge(l.array().id(), Access.READ, Access::merge);
-                if (in instanceof Instr.Store s && s.array().isParameter()) access.merge(s.array().id(), Access.WRITE, Access::merge);
-                if (in instanceof Instr.Atomic at && at.array().isParameter()) access.merge(at.array().id(), Access.READ_WRITE, Access::merge);
+                if (in instanceof Instr.Load l && l.array().isParameter()) addAccess(access, l.array().id(), Access.READ);
+                if (in instanceof Instr.Store s && s.array().isParameter()) addAccess(access, s.array().id(), Access.WRITE);
+                if (in instanceof Instr.Atomic at && at.array().isParameter()) addAccess(access, at.array().id(), Access.READ_WRITE);
             }
         }
         for (io.kiln.ir.Reduction r : reductions) access.put(r.array().id(), Access.READ_WRITE);
@@ -377,6 +384,25 @@ public final class FrontEnd {
         if (!"false".equals(System.getProperty("kiln.rangeCheckElimination"))) passes = passes.then(new io.kiln.passes.RangeCheckElimination());
         if (dump != null) passes = passes.dumpingTo(dump);
         return passes.run(ir);
+    }
+
+    /** The method {@code name} with descriptor {@code desc} of {@code cls}, or {@code null}. */
+    static MethodModel method(ClassModel cls, String name, String desc) {
+        for (MethodModel m : cls.methods()) {
+            if (m.methodName().equalsString(name) && m.methodType().equalsString(desc)) return m;
+        }
+        return null;
+    }
+
+    /** The class's SourceFile attribute, or {@code otherwise} where it has none. */
+    static String sourceFile(ClassModel cls, String otherwise) {
+        var attr = cls.findAttribute(Attributes.sourceFile());
+        return attr.isPresent() ? attr.get().sourceFile().stringValue() : otherwise;
+    }
+
+    private static void addAccess(Map<Integer, Access> access, int array, Access a) {
+        Access before = access.get(array);
+        access.put(array, before == null ? a : before.merge(a));
     }
 
     /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */
@@ -424,7 +450,7 @@ public final class FrontEnd {
             if (!ta.annotation().classSymbol().descriptorString().equals(PARALLEL)) continue;
             if (!(ta.targetInfo() instanceof TypeAnnotation.LocalVarTarget lvt)) continue;
             for (TypeAnnotation.LocalVarTargetInfo info : lvt.table()) {
-                if (out.stream().anyMatch(p -> p.slot == info.index() && p.startLabel == info.startLabel())) continue;
+                if (hasVar(out, info)) continue;
                 ParallelVar pv = new ParallelVar();
                 pv.slot = info.index();
                 pv.startLabel = info.startLabel();
@@ -438,7 +464,7 @@ public final class FrontEnd {
                 out.add(pv);
             }
         }
-        out.sort(Comparator.comparingInt(p -> p.startIndex));
+        out.sort(BY_START);
         if (out.size() > 3) {
             throw new KernelCompilationException("kernels support at most 3 nested @Parallel loops, found " + out.size());
         }
@@ -455,6 +481,21 @@ public final class FrontEnd {
         }
         return out;
     }
+
+    private static boolean hasVar(List<ParallelVar> vars, TypeAnnotation.LocalVarTargetInfo info) {
+        for (ParallelVar p : vars) {
+            if (p.slot == info.index() && p.startLabel == info.startLabel()) return true;
+        }
+        return false;
+    }
+
+    /** Parallel loops in bytecode order (outermost first). A class, not a lambda: see doCompile. */
+    private static final Comparator<ParallelVar> BY_START = new Comparator<>() {
+        @Override
+        public int compare(ParallelVar a, ParallelVar b) {
+            return Integer.compare(a.startIndex, b.startIndex);
+        }
+    };
 
     private static String runtimeDescriptor(Method m) {
         StringBuilder sb = new StringBuilder("(");

@@ -36,9 +36,38 @@ final class IrBuilder {
     /** Arrays (@name) have names of their own, apart from variables (%name): array {@code t} stays {@code t} beside variable {@code t}. */
     private final Map<String, Integer> arrayNameCounts = new HashMap<>();
 
+    /**
+     * {@code name} with every code point outside {@code [A-Za-z0-9_]} replaced by {@code _}: what
+     * {@code replaceAll("[^A-Za-z0-9_]", "_")} gives, without compiling a pattern for every variable
+     * (the front end runs interpreted on a kernel's first build; docs/cpu-backend.md, "Early runs").
+     */
+    static String clean(String name) {
+        StringBuilder sb = null;
+        for (int i = 0; i < name.length(); ) {
+            int c = name.codePointAt(i);
+            int next = i + Character.charCount(c);
+            boolean ok = c < 128 && (Character.isLetterOrDigit(c) || c == '_');
+            if (!ok && sb == null) sb = new StringBuilder(name.length()).append(name, 0, i);
+            if (sb != null) {
+                if (ok) sb.append((char) c);
+                else sb.append('_');
+            }
+            i = next;
+        }
+        return sb == null ? name : sb.toString();
+    }
+
+    /** Counts one more use of {@code name} and returns the count (a loop, not merge with a lambda). */
+    private static int count(Map<String, Integer> counts, String name) {
+        Integer before = counts.get(name);
+        int n = before == null ? 1 : before + 1;
+        counts.put(name, n);
+        return n;
+    }
+
     Var newVar(Type type, String name) {
-        String clean = name.replaceAll("[^A-Za-z0-9_]", "_");
-        int n = nameCounts.merge(clean, 1, Integer::sum);
+        String clean = clean(name);
+        int n = count(nameCounts, clean);
         Var v = new Var(vars.size(), type, n == 1 ? clean : clean + "_" + n);
         vars.add(v);
         return v;
@@ -51,8 +80,8 @@ final class IrBuilder {
     /** As above, with the parameter's storage ({@link Storage#OFF_HEAP} for {@code FloatArray} and friends). */
     ArrayRef newArray(ElementType element, AddressSpace space, int length, int paramIndex, String name, List<Long> contents,
                       Storage storage) {
-        String clean = name.replaceAll("[^A-Za-z0-9_]", "_");
-        int n = arrayNameCounts.merge(clean, 1, Integer::sum);
+        String clean = clean(name);
+        int n = count(arrayNameCounts, clean);
         ArrayRef a = new ArrayRef(arrays.size(), element, space, length, paramIndex, n == 1 ? clean : clean + "_" + n, storage);
         arrays.add(a);
         constants.add(contents == null ? List.of() : List.copyOf(contents));

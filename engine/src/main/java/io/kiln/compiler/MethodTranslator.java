@@ -237,8 +237,7 @@ final class MethodTranslator {
         this.code = method.code().orElseThrow();
         this.owner = cls.thisClass().asInternalName();
         this.simpleOwner = FrontEnd.simpleName(owner);
-        this.sourceFile = cls.findAttribute(java.lang.classfile.Attributes.sourceFile())
-                .map(a -> a.sourceFile().stringValue()).orElse(simpleOwner + ".java");
+        this.sourceFile = FrontEnd.sourceFile(cls, simpleOwner + ".java");
         this.continuation = continuation;
         this.topLevel = continuation == null;
         this.callSiteLine = callSiteLine;
@@ -339,7 +338,7 @@ final class MethodTranslator {
                 pv.endIndex = labelIndex.get(pv.endLabel);
             }
         }
-        leaders.removeIf(x -> x >= elems.size());
+        leaders.tailSet(elems.size()).clear(); // not removeIf(lambda): see FrontEnd.doCompile
         Range prev = null;
         for (int l : leaders) {
             Range r = new Range(l);
@@ -502,7 +501,13 @@ final class MethodTranslator {
 
     private Var stackVar(int depth, Type t) {
         long key = ((long) depth << 3) | t.ordinal();
-        return stackVars.computeIfAbsent(key, k -> b.newVar(t, prefix + "s" + depth));
+        Var v = stackVars.get(key);
+        if (v == null) {
+            // not computeIfAbsent: a lambda here costs a millisecond on the first build (FrontEnd.doCompile)
+            v = b.newVar(t, prefix + "s" + depth);
+            stackVars.put(key, v);
+        }
+        return v;
     }
 
     private BlockBuilder blockOf(int elementIndex) {
@@ -1771,9 +1776,8 @@ final class MethodTranslator {
             throw error("recursive call to " + ownerName.replace('/', '.') + "." + name + " is not supported in kernels");
         }
         ClassModel calleeClass = session.classModel(ownerName, this);
-        MethodModel callee = calleeClass.methods().stream()
-                .filter(m -> m.methodName().stringValue().equals(name) && m.methodType().stringValue().equals(desc))
-                .findFirst().orElseThrow(() -> error("cannot find method " + ownerName.replace('/', '.') + "." + name + desc));
+        MethodModel callee = FrontEnd.method(calleeClass, name, desc);
+        if (callee == null) throw error("cannot find method " + ownerName.replace('/', '.') + "." + name + desc);
         if ((callee.flags().flagsMask() & java.lang.reflect.Modifier.NATIVE) != 0 || callee.code().isEmpty()) {
             throw error("call to native method " + ownerName.replace('/', '.') + "." + name + " is not supported in kernels");
         }

@@ -75,7 +75,12 @@ public record KernelIR(String ownerClass, String methodName, String descriptor, 
 
     /** The array parameters, in order. */
     public List<Param.Array> arrayParams() {
-        return params.stream().filter(p -> p instanceof Param.Array).map(p -> (Param.Array) p).toList();
+        // a loop, not a stream: called on a kernel's first build, where each lambda costs about 1 ms
+        List<Param.Array> out = new java.util.ArrayList<>();
+        for (Param p : params) {
+            if (p instanceof Param.Array a) out.add(a);
+        }
+        return java.util.Collections.unmodifiableList(out);
     }
 
     /** A C-like identifier unique to this kernel, for generated code. */

@@ -264,20 +264,24 @@ public final class RangeCheckElimination implements KernelPass {
             for (int v = 0; v < defs.size(); v++) {
                 if (!defs.get(v).isEmpty() && !params.get(v)) nonNegative.set(v);
             }
-            greatestFixedPoint(nonNegative, this::nonNegativeResult);
+            greatestFixedPoint(nonNegative, false);
             // the same for >= 1, within the non-negative variables (every rule below keeps a value >= 1)
             positive.or(nonNegative);
-            greatestFixedPoint(positive, this::positiveResult);
+            greatestFixedPoint(positive, true);
         }
 
-        /** Drops from {@code set} each variable with an assignment that {@code holds} rejects, until nothing changes. */
-        private void greatestFixedPoint(BitSet set, java.util.function.Predicate<Instr> holds) {
+        /**
+         * Drops from {@code set} each variable with an assignment whose result is not non-negative (or, with
+         * {@code positive}, not {@code >= 1}), until nothing changes. A flag rather than a method reference:
+         * the pass runs interpreted on a kernel's first build, where each lambda site costs about 1 ms.
+         */
+        private void greatestFixedPoint(BitSet set, boolean positive) {
             boolean again = true;
             while (again) {
                 again = false;
                 for (int v = set.nextSetBit(0); v >= 0; v = set.nextSetBit(v + 1)) {
                     for (Instr d : defs.get(v)) {
-                        if (!holds.test(d)) {
+                        if (!(positive ? positiveResult(d) : nonNegativeResult(d))) {
                             set.clear(v);
                             again = true;
                             break;
@@ -341,7 +345,7 @@ public final class RangeCheckElimination implements KernelPass {
         private boolean parallelIndex(Value v) {
             if (!(v instanceof Var x)) return false;
             List<Instr> d = defs.get(x.id());
-            return !d.isEmpty() && d.stream().allMatch(i -> i instanceof Instr.ParallelIndex);
+            return allOfKind(d, Instr.ParallelIndex.class);
         }
 
         /** A step: a positive constant or the parallel stride. */
@@ -349,7 +353,16 @@ public final class RangeCheckElimination implements KernelPass {
             if (v instanceof Const c) return !c.type().isFloating() && c.longValue() > 0;
             Var x = (Var) v;
             List<Instr> d = defs.get(x.id());
-            return !d.isEmpty() && d.stream().allMatch(i -> i instanceof Instr.ParallelStride);
+            return allOfKind(d, Instr.ParallelStride.class);
+        }
+
+        /** Whether {@code defs} is not empty and each of them is a {@code kind} (a loop: see greatestFixedPoint). */
+        private static boolean allOfKind(List<Instr> defs, Class<? extends Instr> kind) {
+            if (defs.isEmpty()) return false;
+            for (Instr i : defs) {
+                if (!kind.isInstance(i)) return false;
+            }
+            return true;
         }
 
         /** Whether check {@code c}, instruction {@code at} of block {@code block}, can never fail. */

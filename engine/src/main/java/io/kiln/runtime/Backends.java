@@ -19,13 +19,22 @@ import java.util.logging.Logger;
 /**
  * The back ends of one {@link RuntimeContext} and their devices: those {@link ServiceLoader} finds
  * ({@link #load()}), or a given list ({@link #of(List)}).
+ * <p>Back ends start when first needed: {@link #runtime(String)} starts only the back ends whose
+ * {@link Backend#idPrefix()} the id names (and all of them if none of those has it), the other
+ * methods start every back end. Starting OpenCL (JOCL, the ICD loader, PoCL's LLVM) took about 0.2 s
+ * of CPU and 0.7 s of wall time in a fresh JVM here, which a process that asked for {@code cpu}
+ * need not pay (docs/cpu-backend.md, "Early runs"). Thread-safe.
  */
 public final class Backends {
     private static final Logger LOG = Logger.getLogger("io.kiln");
 
     private final List<BackendProvider> providers;
-    private final Map<String, DeviceRuntime> runtimes = new LinkedHashMap<>();
+    /** Per provider (in {@link #providers} order), its devices once started, else {@code null}. Guarded by {@code this}. */
+    private final List<List<DeviceRuntime>> started;
+    /** Guarded by {@code this}. */
     private final Map<Backend, String> unavailable = new EnumMap<>(Backend.class);
+    /** Every device by id, once every back end has started (later providers win a shared id). */
+    private volatile Map<String, DeviceRuntime> runtimes;
 
     /** The back ends ServiceLoader finds. */
     static Backends load() {
@@ -55,29 +64,69 @@ public final class Backends {
     }
 
     private Backends(List<BackendProvider> found, boolean discovered) {
-        found.sort(Comparator.comparing(BackendProvider::backend));
+        found.sort(BY_BACKEND);
         this.providers = List.copyOf(found);
-        for (BackendProvider p : providers) {
-            List<DeviceRuntime> devices;
-            try {
-                devices = p.devices();
-            } catch (RuntimeException | LinkageError e) {
-                unavailable.put(p.backend(), "failed to start: " + e);
-                continue;
-            }
-            if (devices.isEmpty()) {
-                String reason = p.unavailableReason();
-                unavailable.put(p.backend(), reason == null ? "no devices found" : reason);
-            }
-            for (DeviceRuntime d : devices) {
-                runtimes.put(d.device().id(), d);
-            }
-        }
+        this.started = new ArrayList<>(java.util.Collections.nCopies(providers.size(), (List<DeviceRuntime>) null));
         for (Backend b : Backend.values()) {
-            if (discovered && providers.stream().noneMatch(p -> p.backend() == b)) {
+            if (discovered && !installed(b)) {
                 unavailable.put(b, "the back end is not installed (its module is not on the class path or module path)");
             }
         }
+    }
+
+    /** The devices of provider {@code i}, starting it on first use (a failure makes it unavailable, with the reason). */
+    private synchronized List<DeviceRuntime> start(int i) {
+        List<DeviceRuntime> devices = started.get(i);
+        if (devices != null) return devices;
+        BackendProvider p = providers.get(i);
+        try {
+            devices = List.copyOf(p.devices());
+        } catch (RuntimeException | LinkageError e) {
+            unavailable.put(p.backend(), "failed to start: " + e);
+            devices = List.of();
+            started.set(i, devices);
+            return devices;
+        }
+        if (devices.isEmpty()) {
+            String reason = p.unavailableReason();
+            unavailable.put(p.backend(), reason == null ? "no devices found" : reason);
+        }
+        started.set(i, devices);
+        return devices;
+    }
+
+    /** Every device by id, every back end started (in provider order, as {@link #devices()} lists them). */
+    private Map<String, DeviceRuntime> all() {
+        Map<String, DeviceRuntime> r = runtimes;
+        if (r != null) return r;
+        synchronized (this) {
+            if (runtimes == null) {
+                Map<String, DeviceRuntime> m = new LinkedHashMap<>();
+                for (int i = 0; i < providers.size(); i++) {
+                    for (DeviceRuntime d : start(i)) m.put(d.device().id(), d);
+                }
+                runtimes = m;
+            }
+            return runtimes;
+        }
+    }
+
+    // Classes and loops rather than lambdas: this runs once per process, before the first plan, where each
+    // lambda site costs about 1 ms (docs/cpu-backend.md, "Early runs").
+
+    /** Providers in {@link Backend} order: CUDA, OpenCL, CPU. */
+    private static final Comparator<BackendProvider> BY_BACKEND = new Comparator<>() {
+        @Override
+        public int compare(BackendProvider a, BackendProvider b) {
+            return a.backend().compareTo(b.backend());
+        }
+    };
+
+    private boolean installed(Backend b) {
+        for (BackendProvider p : providers) {
+            if (p.backend() == b) return true;
+        }
+        return false;
     }
 
     /** The registry of the default {@link RuntimeContext}. */
@@ -92,17 +141,37 @@ public final class Backends {
 
     /** Every available device: CUDA, then OpenCL, then CPU. */
     public List<Device> devices() {
-        return runtimes.values().stream().map(DeviceRuntime::device).toList();
+        Map<String, DeviceRuntime> all = all();
+        List<Device> out = new ArrayList<>(all.size());
+        for (DeviceRuntime r : all.values()) out.add(r.device());
+        return java.util.Collections.unmodifiableList(out);
     }
 
     /** Why each unavailable back end is unavailable. */
     public Map<Backend, String> unavailable() {
-        return Map.copyOf(unavailable);
+        all();
+        synchronized (this) {
+            return Map.copyOf(unavailable);
+        }
     }
 
-    /** The runtime of a device, or {@code null}. */
+    /**
+     * The runtime of a device, or {@code null}. Starts only the back ends whose id prefix {@code id}
+     * names ({@code cpu}, {@code opencl:N}, {@code cuda:N}), unless none of them has it.
+     */
     public DeviceRuntime runtime(String id) {
-        return runtimes.get(id);
+        Map<String, DeviceRuntime> all = runtimes;
+        if (all != null) return all.get(id);
+        int colon = id.indexOf(':');
+        String prefix = colon < 0 ? id : id.substring(0, colon);
+        DeviceRuntime found = null;
+        for (int i = 0; i < providers.size(); i++) {
+            if (!providers.get(i).backend().idPrefix().equals(prefix)) continue;
+            for (DeviceRuntime d : start(i)) {
+                if (d.device().id().equals(id)) found = d; // the last one, as in all()
+            }
+        }
+        return found != null ? found : all().get(id);
     }
 
     /**

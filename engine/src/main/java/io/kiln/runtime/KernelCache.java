@@ -119,7 +119,7 @@ public final class KernelCache {
             if (a == null || RangeCheckElimination.checks(a.ir()) >= before) return NO_LOCAL;
             KernelIR ir = a.ir();
             Entry e = take(method, key + " local " + java.util.Arrays.toString(local) + " assuming " + a.facts(), deviceId, implementation,
-                    () -> localBuild.apply(ir));
+                    new BuildOf(localBuild, ir, false));
             return new LocalBuild(a, e);
         }
 
@@ -224,7 +224,55 @@ public final class KernelCache {
 
     /** A cache over the bytecode front end. */
     public KernelCache(int limit) {
-        this(FrontEnd::compile, limit);
+        this(new BytecodeFrontEnd(), limit);
+    }
+
+    // The classes below stand for lambdas: this code runs on every kernel's first build, in a JVM that
+    // may run it interpreted, and each lambda site costs about 1 ms the first time it runs
+    // (docs/cpu-backend.md, "Early runs").
+
+    /** {@link FrontEnd#compile(Method)}. */
+    private static final class BytecodeFrontEnd implements Function<Method, KernelIR> {
+        @Override
+        public KernelIR apply(Method method) {
+            return FrontEnd.compile(method);
+        }
+    }
+
+    /** Builds an IR for one runtime: compiled by it, or for a Java variant, a {@link HostKernel}. */
+    private static final class Builder implements Function<KernelIR, CompiledKernel> {
+        private final DeviceRuntime runtime;
+        private final KernelIR reference;
+        private final Method hostVariant;
+
+        Builder(DeviceRuntime runtime, KernelIR reference, Method hostVariant) {
+            this.runtime = runtime;
+            this.reference = reference;
+            this.hostVariant = hostVariant;
+        }
+
+        @Override
+        public CompiledKernel apply(KernelIR ir) {
+            return hostVariant != null ? new HostKernel(reference, hostVariant) : runtime.compile(ir);
+        }
+    }
+
+    /** A deferred build of {@code ir} (without its bounds checks where {@code strip}). */
+    private static final class BuildOf implements java.util.function.Supplier<CompiledKernel> {
+        private final Function<KernelIR, CompiledKernel> build;
+        private final KernelIR ir;
+        private final boolean strip;
+
+        BuildOf(Function<KernelIR, CompiledKernel> build, KernelIR ir, boolean strip) {
+            this.build = build;
+            this.ir = ir;
+            this.strip = strip;
+        }
+
+        @Override
+        public CompiledKernel get() {
+            return build.apply(strip ? io.kiln.compiler.BoundsChecks.strip(ir) : ir);
+        }
     }
 
     /** The IR of {@code method}, compiled on first use. */
@@ -302,7 +350,7 @@ public final class KernelCache {
         // what is compiled: the reference, or the variant written as a kernel
         Method compiled = choice.isVariant() && !host ? choice.method() : method;
         KernelIR compiledIr = compiled == method ? ir : irOf(compiled);
-        java.util.function.Function<KernelIR, CompiledKernel> build = x -> host ? new HostKernel(ir, choice.method()) : runtime.compile(x);
+        java.util.function.Function<KernelIR, CompiledKernel> build = new Builder(runtime, ir, host ? choice.method() : null);
         RangeCheckElimination.Assumed assumed = boundsChecks && !host ? assumedOf(compiled) : null;
         String key = key(method) + choice.cacheSuffix();
         String deviceId = runtime.device().id();
@@ -310,16 +358,16 @@ public final class KernelCache {
             if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
             if (!boundsChecks) {
                 String unchecked = key + " unchecked";
-                Entry e = take(method, unchecked, deviceId, choice.name(), () -> build.apply(io.kiln.compiler.BoundsChecks.strip(compiledIr)));
+                Entry e = take(method, unchecked, deviceId, choice.name(), new BuildOf(build, compiledIr, true));
                 return new Lease(method, unchecked, deviceId, choice.name(), null, e, null, null);
             }
-            java.util.function.Supplier<CompiledKernel> checked = () -> build.apply(compiledIr);
+            java.util.function.Supplier<CompiledKernel> checked = new BuildOf(build, compiledIr, false);
             Lease lease;
             if (assumed == null) {
                 lease = new Lease(method, key, deviceId, choice.name(), checked, take(method, key, deviceId, choice.name(), checked), null, null);
             } else {
                 // the kernel most launches run; the one with every check is built when a launch's arguments need it
-                Entry fast = take(method, key + " assuming " + assumed.facts(), deviceId, choice.name(), () -> build.apply(assumed.ir()));
+                Entry fast = take(method, key + " assuming " + assumed.facts(), deviceId, choice.name(), new BuildOf(build, assumed.ir(), false));
                 lease = new Lease(method, key, deviceId, choice.name(), checked, null, fast, assumed);
             }
             if (!host && compiledIr.kind() == io.kiln.ir.KernelKind.WORK_ITEM && usesLocalArrays(compiledIr)
@@ -344,11 +392,16 @@ public final class KernelCache {
         if (closed) throw new IllegalStateException("this Kiln runtime is closed: its kernels were released");
         PerClass pc = perClass.get(method.getDeclaringClass());
         String name = key;
-        Entry e = pc.built.computeIfAbsent(name, k -> new HashMap<>()).get(deviceId);
+        Map<String, Entry> byDevice = pc.built.get(name);
+        if (byDevice == null) {
+            byDevice = new HashMap<>();
+            pc.built.put(name, byDevice);
+        }
+        Entry e = byDevice.get(deviceId);
         if (e == null) {
             // Built while holding the lock: two plans must not build the same kernel twice.
             e = new Entry(build.get(), pc, name, deviceId, implementation);
-            pc.built.get(name).put(deviceId, e);
+            byDevice.put(deviceId, e);
             lru.put(e, Boolean.TRUE);
             trim();
         } else {

@@ -82,13 +82,23 @@ public final class PlanExecutor implements AutoCloseable {
     private static final ScheduledExecutorService TIMER;
 
     static {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, new TimerThreads());
+        t.setRemoveOnCancelPolicy(true);
+        TIMER = t;
+    }
+
+    // Classes and loops instead of lambdas on the paths of a plan's first run (this class's initialisation,
+    // preparing, the schedule, the first issue): each lambda site costs about 1 ms the first time a JVM runs
+    // it (docs/cpu-backend.md, "Early runs").
+
+    /** The daemon thread of {@link #TIMER}. */
+    private static final class TimerThreads implements java.util.concurrent.ThreadFactory {
+        @Override
+        public Thread newThread(Runnable r) {
             Thread th = new Thread(r, "kiln-timeouts");
             th.setDaemon(true);
             return th;
-        });
-        t.setRemoveOnCancelPolicy(true);
-        TIMER = t;
+        }
     }
 
     // ---- hazards ---------------------------------------------------------------------------------------------
@@ -533,11 +543,13 @@ public final class PlanExecutor implements AutoCloseable {
     }
 
     private DeviceSession session(DeviceRuntime runtime) {
-        return sessions.computeIfAbsent(runtime.device().id(), k -> {
-            DeviceSession s = runtime.openSession();
+        DeviceSession s = sessions.get(runtime.device().id());
+        if (s == null) {
+            s = runtime.openSession();
             s.recordTimestamps(profiler);
-            return s;
-        });
+            sessions.put(runtime.device().id(), s);
+        }
+        return s;
     }
 
     // ---- the schedule -------------------------------------------------------------------------------------------
@@ -643,7 +655,7 @@ public final class PlanExecutor implements AutoCloseable {
     }
 
     private static List<Integer> dedupe(List<Integer> xs) {
-        return xs.stream().distinct().sorted().toList();
+        return List.copyOf(new java.util.TreeSet<>(xs));
     }
 
     /** A readable name for a slot: the kernel parameter it is first passed as. */
@@ -1519,7 +1531,9 @@ public final class PlanExecutor implements AutoCloseable {
                 }
             }
         }
-        retired.removeIf(o -> o instanceof OffHeapArray a && a.isClosed() && forget(o));
+        for (java.util.Iterator<Object> it = retired.iterator(); it.hasNext(); ) {
+            if (it.next() instanceof OffHeapArray a && a.isClosed() && forget(a)) it.remove();
+        }
     }
 
     /** Waits for the device work on a closed array, releases its device copies and its residency; true. */

@@ -65,6 +65,10 @@ public final class Variants {
      */
     public static Choice choose(Method kernel, Backend backend, boolean enabled) {
         if (!enabled) return reference(kernel);
+        // Most kernels carry no annotation at all. getAnnotationsByType would still read @Variant's own
+        // meta-annotations (@Repeatable, @Target...) and make proxies for them: 20-30 ms in a fresh JVM,
+        // on every first build (docs/cpu-backend.md, "Early runs").
+        if (kernel.getDeclaredAnnotations().length == 0) return reference(kernel);
         Variant found = null;
         for (Variant v : kernel.getAnnotationsByType(Variant.class)) {
             if (v.backend() != backend) continue;

@@ -1,8 +1,10 @@
 package io.kiln.kernels;
 
+import io.kiln.Bindings;
 import io.kiln.Device;
 import io.kiln.ExecutionPlan;
 import io.kiln.FloatArray;
+import io.kiln.RunResult;
 import io.kiln.TaskGraph;
 import io.kiln.Transfer;
 
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A preprocessing chain from 8-bit images to a float32 N x C x H x W tensor: choose a window of each
@@ -156,24 +159,150 @@ public final class ImagePipeline {
      *                                  images' channels differ from the pipeline's mean/std
      */
     public void applyBatch(ImageBatch images, FloatArray dst, Device device) {
-        Objects.requireNonNull(dst, "dst is null");
-        Prepared p = prepare(images, device);
-        long need = (long) p.n * p.ch * outW * outH;
-        if (dst.length() < need) {
-            throw new IllegalArgumentException("output tensor holds " + dst.length() + " floats, the batch needs " + need);
-        }
-        if (p.xt == null) {
-            float[] tmp = new float[(int) need];
-            perImage(p, device, tmp);
-            dst.copyFrom(tmp, 0, 0, tmp.length);
-            return;
-        }
-        TaskGraph g = new TaskGraph("preprocess").transferToDevice(Transfer.EVERY_RUN, p.batch.data(), p.xt, p.yt, mean, std)
-                .task("preprocess", ImageConvert::twoTapToChwOffHeap, p.batch.data(), p.ch, p.xt, p.yt, divisor, mean, std,
-                        dst, p.n, outW, outH);
-        try (ExecutionPlan plan = g.plan(device)) {
+        Objects.requireNonNull(images, "images is null");
+        try (BatchPlan plan = batchPlan(images.size(), dst, device)) {
+            plan.prepare(images);
             plan.run();
-            plan.transferToHost(dst);
+        }
+    }
+
+    /**
+     * A plan for batches of at most {@code maxImages} images written into {@code dst}, built once and
+     * rebound for every batch: a loader makes one per staging buffer and keeps several batches in flight
+     * on the device, the upload of one beside the kernel of another (each plan has its own device queues).
+     * The per-batch tables (which source pixels each output pixel reads, folding the offsets, sizes, crop
+     * boxes and mirror flags of the images) are arrays of the plan, filled by {@link BatchPlan#prepare}
+     * and sent with the pixels on every run.
+     *
+     * @throws IllegalArgumentException if {@code maxImages} is not positive or {@code dst} holds fewer
+     *                                  than {@code maxImages * channels * height * width} floats
+     */
+    public BatchPlan batchPlan(int maxImages, FloatArray dst, Device device) {
+        return new BatchPlan(maxImages, dst, device);
+    }
+
+    /**
+     * A batch plan of an {@link ImagePipeline} (see {@link #batchPlan}): {@link #prepare} a batch on
+     * the host, then {@link #run} or {@link #runAsync} it. The plan is built on the first run and
+     * reused: later runs rebind the pixels and the image count, nothing else is rebuilt.
+     *
+     * <p>With a two-tap mode a run is one launch: the pixels (a Java array: copied blocking) and the
+     * tables go to the device, the kernel writes the batch, {@code dst} comes back. Other modes resize each
+     * image in plans of their own; their run is synchronous on the calling thread.
+     *
+     * <p>{@code prepare} draws the pipeline's random crops and flips, so, as for {@code applyBatch}, the
+     * batch plans of one pipeline must be prepared from one thread at a time; runs may overlap freely.
+     */
+    public final class BatchPlan implements AutoCloseable {
+        /** The task's position of the image count, for rebinding it (the class file may not record names). */
+        private static final int COUNT = 8;
+
+        private final int maxImages;
+        private final FloatArray dst;
+        private final Device device;
+        private final byte[] firstPixels = new byte[1];
+        private final int[] xt;
+        private final int[] yt;
+        private ExecutionPlan plan;
+        private Prepared prepared;
+        private CompletableFuture<RunResult> last = CompletableFuture.completedFuture(null);
+        private boolean closed;
+
+        private BatchPlan(int maxImages, FloatArray dst, Device device) {
+            ImageLaunch.checkDevice(device);
+            Objects.requireNonNull(dst, "dst is null");
+            if (maxImages < 1) throw new IllegalArgumentException("a batch plan for " + maxImages + " images: pass at least 1");
+            long need = (long) maxImages * channels() * outW * outH;
+            if (dst.length() < need) {
+                throw new IllegalArgumentException("output tensor holds " + dst.length() + " floats, a batch of " + maxImages
+                        + " images needs " + need);
+            }
+            this.maxImages = maxImages;
+            this.dst = dst;
+            this.device = device;
+            this.xt = new int[maxImages * outW * 4];
+            this.yt = new int[maxImages * outH * 4];
+        }
+
+        /**
+         * Works out on the host where every output pixel of {@code images} comes from (drawing the random
+         * steps), for the next run; nothing runs yet. The previous run must be over: its tables are reused.
+         *
+         * @return the number of images the next run writes
+         * @throws IllegalArgumentException if the pipeline refuses an image (too small for the crop), the
+         *                                  channels differ from the pipeline's, or there are more than
+         *                                  {@code maxImages} images; then the previous batch stays prepared
+         * @throws IllegalStateException    if the plan is closed or its last run is still in flight
+         */
+        public int prepare(ImageBatch images) {
+            Objects.requireNonNull(images, "images is null");
+            checkOpen();
+            if (!last.isDone()) {
+                throw new IllegalStateException("the batch plan's last run is still in flight: wait for its future before preparing the next batch");
+            }
+            if (images.size() > maxImages) {
+                throw new IllegalArgumentException("a batch of " + images.size() + " images for a plan of at most " + maxImages
+                        + ": make the plan with batchPlan(" + images.size() + ", ...)");
+            }
+            prepared = ImagePipeline.this.prepare(images, device, xt, yt);
+            return prepared.n;
+        }
+
+        /** Runs the prepared batch and waits for {@code dst} to hold it. */
+        public RunResult run() {
+            try {
+                return runAsync().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error r) throw r;
+                throw e;
+            }
+        }
+
+        /**
+         * Runs the prepared batch; the future completes when {@code dst} holds it on the host (with a two-tap
+         * mode on the engine's background thread, see {@link ExecutionPlan#runAsync}; otherwise before this
+         * method returns).
+         *
+         * @throws IllegalStateException if nothing was prepared since the last run, or the plan is closed
+         */
+        public CompletableFuture<RunResult> runAsync() {
+            checkOpen();
+            Prepared p = prepared;
+            if (p == null) throw new IllegalStateException("nothing to run: prepare(batch) first");
+            prepared = null;
+            if (p.xt == null) {
+                long t0 = System.nanoTime();
+                float[] tmp = new float[p.n * p.ch * outW * outH];
+                perImage(p, device, tmp);
+                dst.copyFrom(tmp, 0, 0, tmp.length);
+                RunResult r = new RunResult("preprocess", List.of(), 0, System.nanoTime() - t0);
+                return last = CompletableFuture.completedFuture(r);
+            }
+            if (plan == null) {
+                TaskGraph g = new TaskGraph("preprocess").transferToDevice(Transfer.EVERY_RUN, firstPixels, xt, yt)
+                        .task("preprocess", ImageConvert::twoTapToChwOffHeap, firstPixels, p.ch, xt, yt, divisor, mean, std, dst,
+                                maxImages, outW, outH)
+                        .transferToHost(Transfer.EVERY_RUN, dst);
+                plan = g.plan(device);
+            }
+            return last = plan.runAsync(Bindings.of().data(firstPixels, p.batch.data()).scalar("preprocess", COUNT, p.n));
+        }
+
+        /** Waits for the last run, then releases the plan's device memory. */
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            try {
+                last.exceptionally(e -> null).join();
+            } finally {
+                if (plan != null) plan.close();
+            }
+        }
+
+        private void checkOpen() {
+            if (closed) throw new IllegalStateException("the batch plan is closed: make another with batchPlan(...)");
         }
     }
 
@@ -185,6 +314,11 @@ public final class ImagePipeline {
     }
 
     private Prepared prepare(ImageBatch batch, Device device) {
+        return prepare(batch, device, null, null);
+    }
+
+    /** The choices and two-tap tables of a batch, written into {@code xt} and {@code yt} when given (they may be longer). */
+    private Prepared prepare(ImageBatch batch, Device device, int[] xtInto, int[] ytInto) {
         ImageLaunch.checkDevice(device);
         Objects.requireNonNull(batch, "images is null");
         if (batch.channels() != mean.length) {
@@ -203,8 +337,8 @@ public final class ImagePipeline {
         if (!twoTap) {
             return new Prepared(batch, n, ch, choices, null, null);
         }
-        int[] xt = new int[n * outW * 4];
-        int[] yt = new int[n * outH * 4];
+        int[] xt = xtInto != null ? xtInto : new int[n * outW * 4];
+        int[] yt = ytInto != null ? ytInto : new int[n * outH * 4];
         for (int i = 0; i < n; i++) {
             Choice c = choices.get(i);
             int w = batch.width(i), rowBytes = w * ch;

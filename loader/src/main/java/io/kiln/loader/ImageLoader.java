@@ -4,6 +4,7 @@ import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.ExecutionPlan;
 import io.kiln.FloatArray;
+import io.kiln.TaskGraph;
 import io.kiln.kernels.ImagePipeline;
 import io.kiln.kernels.ImagePresets;
 
@@ -132,6 +133,7 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
         };
         SampleTransform sampleTransform;
         ExecutionPlan devicePlan;
+        TaskGraph devicePlanGraph;
         FloatArray devicePlanInput;
         String name = "kiln-loader";
 
@@ -270,7 +272,7 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
         }
 
         /**
-         * A plan of the user's own run on every batch after the pipeline, on the loader's device thread,
+         * A plan of the user's own run on every batch after the pipeline, on the loader's device stage,
          * with the batch's tensor bound in place of {@code input} ({@code Bindings.of().data(input,
          * tensor)}): more preprocessing as kernels, or a model's first layers. The plan is made once
          * (compiled once) and rebound per batch. It must work <b>in place</b>: what the consumer sees is
@@ -278,13 +280,33 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
          * {@code EVERY_RUN}); any other output of the plan is overwritten by the next batch while the
          * consumer still holds this one. The plan sees the whole staging tensor, {@code batchSize}
          * samples, of which the batch's {@link Batch#size()} are real. The loader does not close it.
+         * <p>Runs of one plan are serialised, so with this form the plan's upload of batch k+1 waits for its
+         * kernels of batch k; {@link #devicePlan(TaskGraph, FloatArray)} lets them overlap.
          *
          * @param plan  the plan, for example {@code graph.plan(device)}
          * @param input the {@link FloatArray} the graph was built with, of {@code batchSize x C x H x W} floats
          */
         public Builder devicePlan(ExecutionPlan plan, FloatArray input) {
             this.devicePlan = Objects.requireNonNull(plan, "plan is null");
+            this.devicePlanGraph = null;
             this.devicePlanInput = Objects.requireNonNull(input, "input is null: pass the FloatArray the plan's graph reads");
+            return this;
+        }
+
+        /**
+         * As {@link #devicePlan(ExecutionPlan, FloatArray)}, with the loader making the plans: one per
+         * ring slot ({@code graph.plan(device)} on the loader's device, closed with the loader), each
+         * rebound to its slot's tensor. Plans run concurrently (each has its own device queues), so the
+         * copy of batch k+1 to the device, the kernels of batch k and the copy back of batch k-1 can be
+         * in flight together.
+         *
+         * @param graph the graph to run on every batch, working in place on {@code input}
+         * @param input the {@link FloatArray} the graph was built with, of {@code batchSize x C x H x W} floats
+         */
+        public Builder devicePlan(TaskGraph graph, FloatArray input) {
+            this.devicePlanGraph = Objects.requireNonNull(graph, "graph is null");
+            this.devicePlan = null;
+            this.devicePlanInput = Objects.requireNonNull(input, "input is null: pass the FloatArray the graph reads");
             return this;
         }
 
@@ -318,7 +340,7 @@ public final class ImageLoader implements Iterable<Batch>, AutoCloseable {
                         + ": install libturbojpeg0 (Debian/Ubuntu) or use Decoder.AUTO");
             }
             if (device == null) device = Devices.get("cpu");
-            if (devicePlan != null) {
+            if (devicePlan != null || devicePlanGraph != null) {
                 long want = (long) batchSize * pipeline.channels() * pipeline.width() * pipeline.height();
                 if (devicePlanInput.length() != want) {
                     throw new IllegalArgumentException("the device plan's input has " + devicePlanInput.length() + " floats, a batch tensor "

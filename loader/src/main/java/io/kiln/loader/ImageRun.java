@@ -1,7 +1,9 @@
 package io.kiln.loader;
 
 import io.kiln.Bindings;
+import io.kiln.ExecutionPlan;
 import io.kiln.FloatArray;
+import io.kiln.RunResult;
 import io.kiln.kernels.Image;
 import io.kiln.kernels.ImageBatch;
 import io.kiln.kernels.ImagePipeline;
@@ -15,7 +17,11 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,8 +33,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *  plan thread ──► read lanes (virtual threads, ≤ inFlightReads) ──► decode pool (workers) ──┐
  *      ▲  takes a free slot of the ring (backpressure)                                        │ slot complete
  *      │                                                                                      ▼
- *  free slots ◄── Batch.close() ◄── consumer ◄── ready queue ◄── device thread (reorder, pipeline.applyBatch)
+ *  free slots ◄── Batch.close() ◄── consumer ◄── ready queue ◄── deliver thread ◄── device thread
+ *                                                                (waits for runs, in order)  (reorder, prepare, runAsync)
  * </pre>
+ * The device thread starts each batch's runs (the pipeline's plan of the slot, then the user's plan)
+ * without waiting for them, so up to {@code prefetch} batches are on the device at once; the deliver
+ * thread waits for them in the order they started.
  * Every queue is bounded: samples in flight are at most {@code prefetch x batchSize}, because every
  * sample belongs to a slot of the ring and the plan thread waits for a free slot.
  */
@@ -46,6 +56,12 @@ final class ImageRun implements AutoCloseable {
     final Metrics metrics;
 
     private final Slot[] slots;
+    /** Per slot, the pipeline's plan, built once and rebound to every batch of the slot. */
+    private final ImagePipeline.BatchPlan[] pipelinePlans;
+    /** Per slot, the user's plan made from {@code devicePlan(graph, input)}, or null. */
+    private final ExecutionPlan[] userPlans;
+    /** Batches whose device runs were started, in order; the deliver thread takes them. At most one per slot, plus the end. */
+    private final BlockingQueue<InFlight> inflight;
     private final BlockingQueue<Slot> free;
     private final BlockingQueue<Slot> complete;
     private final Delivery delivery;
@@ -76,6 +92,9 @@ final class ImageRun implements AutoCloseable {
         this.spans = safeWantsSpans(cfg.listener);
         this.metrics = new Metrics(cfg.workers, cfg.inFlightReads, cfg.prefetch, cfg.batchSize);
         this.slots = new Slot[cfg.prefetch];
+        this.pipelinePlans = new ImagePipeline.BatchPlan[cfg.prefetch];
+        this.userPlans = cfg.devicePlanGraph == null ? null : new ExecutionPlan[cfg.prefetch];
+        this.inflight = new ArrayBlockingQueue<>(cfg.prefetch + 1);
         this.free = new ArrayBlockingQueue<>(cfg.prefetch);
         this.complete = new ArrayBlockingQueue<>(cfg.prefetch + 1);
         this.delivery = new Delivery(cfg.prefetch, metrics, cfg.listener, this::expectedSamples,
@@ -121,6 +140,8 @@ final class ImageRun implements AutoCloseable {
         try {
             for (int i = 0; i < slots.length; i++) {
                 slots[i] = new Slot(i, FloatArray.allocatePinned(cfg.batchSize * perSample, cfg.device), cfg.batchSize, channels);
+                pipelinePlans[i] = pipeline.batchPlan(cfg.batchSize, slots[i].out, cfg.device);
+                if (userPlans != null) userPlans[i] = cfg.devicePlanGraph.plan(cfg.device);
                 free.add(slots[i]);
             }
         } catch (RuntimeException e) {
@@ -130,10 +151,13 @@ final class ImageRun implements AutoCloseable {
         decodePool.prestartAllCoreThreads();
         Thread plan = Thread.ofPlatform().name(prefix + "-plan").daemon().unstarted(this::planLoop);
         Thread dev = Thread.ofPlatform().name(prefix + "-device").daemon().unstarted(this::deviceLoop);
+        Thread out = Thread.ofPlatform().name(prefix + "-deliver").daemon().unstarted(this::deliverLoop);
         threads.add(plan);
         threads.add(dev);
+        threads.add(out);
         plan.start();
         dev.start();
+        out.start();
         return delivery.iterator();
     }
 
@@ -404,7 +428,7 @@ final class ImageRun implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------------------------------------
-    // the device thread: reorder, assemble, run the pipeline, hand to the consumer
+    // the device thread: reorder, assemble, prepare and start the runs; the deliver thread: wait for them, hand to the consumer
 
     private void deviceLoop() {
         TreeMap<Long, Slot> early = new TreeMap<>();
@@ -433,9 +457,9 @@ final class ImageRun implements AutoCloseable {
                     }
                 }
                 handled++;
-                deliver(slot);
+                submit(slot);
             }
-            if (!stopping) delivery.end();
+            if (!stopping) inflight.put(new InFlight(Slot.LAST, 0, null, null, null));
         } catch (InterruptedException e) {
             // closing
         } catch (LoaderException e) {
@@ -452,25 +476,91 @@ final class ImageRun implements AutoCloseable {
         return s;
     }
 
-    private void deliver(Slot slot) throws InterruptedException {
+    /**
+     * Assembles the batch, prepares its tables (finding the images the pipeline refuses) and starts its
+     * runs on the device without waiting for them: the pipeline's plan of the slot, then the user's plan.
+     * The deliver thread waits for them in submission order.
+     */
+    private void submit(Slot slot) throws InterruptedException {
         long t0 = System.nanoTime();
         int ok = slot.assemble();
         long t1 = System.nanoTime();
         metrics.assembleBusy.addAndGet(t1 - t0);
         metrics.assembleItems.incrementAndGet();
         span(Stage.ASSEMBLE, Thread.currentThread().getName(), t0, t1, slot, -1, "batch " + slot.number);
-        if (ok == 0) {
+        int left = ok == 0 ? 0 : preparePipeline(slot, ok);
+        if (left == 0) {
             // every sample of the batch failed: nothing to deliver; the failures are counted already
             slot.release();
             free.put(slot);
             return;
         }
-        runPipeline(slot, ok);
-        if (cfg.devicePlan != null) runDevicePlan(slot);
         long t2 = System.nanoTime();
-        metrics.deviceBusy.addAndGet(t2 - t1);
+        metrics.deviceStarted(t2);
+        // when each run ended, stamped by the futures' own completion: with the results' durations they give the runs' intervals
+        long[] ends = new long[2];
+        CompletableFuture<RunResult> run;
+        try {
+            run = pipelinePlans[slot.id].runAsync();
+        } catch (RuntimeException e) {
+            // refused before anything was issued (or a synchronous per-image run failed): the batch left the device
+            metrics.deviceEnded(System.nanoTime());
+            throw e;
+        }
+        CompletableFuture<RunResult> pipe = run.whenComplete((r, e) -> ends[0] = System.nanoTime());
+        CompletableFuture<RunResult> user = null;
+        ExecutionPlan mine = userPlan(slot);
+        if (mine != null) {
+            Bindings bind = Bindings.of().data(cfg.devicePlanInput, slot.out);
+            user = run.thenCompose(r -> mine.runAsync(bind)).whenComplete((r, e) -> ends[1] = System.nanoTime());
+        }
+        CompletableFuture<RunResult> all = user != null ? CompletableFuture.allOf(pipe, user).thenApply(v -> null) : pipe;
+        slot.work = all.whenComplete((r, e) -> metrics.deviceEnded(System.nanoTime()));
+        inflight.put(new InFlight(slot, left, ends, pipe, user));
+    }
+
+    /** The user's plan for the slot's batches: its own (made from the graph) or the one plan shared by every slot. */
+    private ExecutionPlan userPlan(Slot slot) {
+        return userPlans != null ? userPlans[slot.id] : cfg.devicePlan;
+    }
+
+    /** A batch whose runs were started, waiting to be delivered in turn. */
+    private record InFlight(Slot slot, int rows, long[] ends, CompletableFuture<RunResult> pipeline, CompletableFuture<RunResult> user) {
+    }
+
+    /** The deliver thread: waits for each batch's runs in the order they started, then hands the batch to the consumer. */
+    private void deliverLoop() {
+        try {
+            while (!stopping) {
+                InFlight f = inflight.take();
+                if (f.slot == Slot.LAST) {
+                    if (!stopping) delivery.end();
+                    return;
+                }
+                deliver(f);
+            }
+        } catch (InterruptedException e) {
+            // closing
+        } catch (LoaderException e) {
+            fail(e);
+        } catch (RuntimeException | Error e) {
+            fail(new LoaderException("the device stage failed on " + cfg.device.id() + ": " + e, e));
+        }
+    }
+
+    private void deliver(InFlight f) throws InterruptedException {
+        Slot slot = f.slot;
+        RunResult pr = awaitRun(f.pipeline, "the device stage failed on " + cfg.device.id() + " for batch " + slot.number + " of epoch "
+                + slot.epoch);
+        RunResult ur = f.user == null ? null : awaitRun(f.user, "the device plan failed on batch " + slot.number + " of epoch " + slot.epoch);
         metrics.deviceItems.incrementAndGet();
-        span(Stage.DEVICE, "device " + cfg.device.id(), t1, t2, slot, -1, "batch " + slot.number + " (" + ok + " images)");
+        if (spans) {
+            // from the start of the pipeline's run to the end of the last run: the batch's time on the device
+            String label = "batch " + slot.number + " (" + f.rows + " images): preprocess " + millis(pr.totalNanos())
+                    + (ur == null ? "" : ", plan " + millis(ur.totalNanos()));
+            span(Stage.DEVICE, "device " + cfg.device.id(), f.ends[0] - pr.totalNanos(), ur == null ? f.ends[0] : f.ends[1], slot, -1, label);
+        }
+        int ok = f.rows;
         int rows = ok + (slot.padding > 0 ? cfg.batchSize - ok : 0);
         if (rows > ok) slot.out.segment().asSlice(ok * perSample * Float.BYTES, (rows - ok) * perSample * Float.BYTES).fill((byte) 0);
         Batch b = new Batch(slot.out, new long[] {rows, channels, pipeline.height(), pipeline.width()}, ok, rows - ok,
@@ -482,43 +572,50 @@ final class ImageRun implements AutoCloseable {
         delivery.put(b);
     }
 
-    /** The user's plan on the batch's tensor, rebound in place of its input; its failure stops the run (it is not a sample's). */
-    private void runDevicePlan(Slot slot) {
+    private static String millis(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f ms", nanos / 1e6);
+    }
+
+    /** The run's result; its failure (not a sample's) stops the loader with {@code what} and the cause as it was thrown. */
+    private static RunResult awaitRun(CompletableFuture<RunResult> f, String what) throws InterruptedException {
         try {
-            cfg.devicePlan.run(Bindings.of().data(cfg.devicePlanInput, slot.out));
-        } catch (RuntimeException e) {
-            throw new LoaderException("the device plan failed on batch " + slot.number + " of epoch " + slot.epoch + ": " + e.getMessage(), e);
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause() instanceof CompletionException ce && ce.getCause() != null ? ce.getCause() : e.getCause();
+            throw new LoaderException(what + ": " + c.getMessage(), c);
+        } catch (CancellationException e) {
+            throw new LoaderException(what + ": the run was cancelled", e);
         }
     }
 
-    /** The pipeline on the batch; a wrong-sized image makes the pipeline refuse the whole batch, so then each image is tried alone. */
-    private void runPipeline(Slot slot, int ok) {
-        ImageBatch batch = slot.imageBatch(channels);
+    /**
+     * Prepares the slot's batch on its plan; a wrong-sized image makes the pipeline refuse the whole
+     * batch, so then each image is tried alone and the rest prepared again.
+     *
+     * @return the images the batch holds now
+     */
+    private int preparePipeline(Slot slot, int ok) {
+        ImagePipeline.BatchPlan plan = pipelinePlans[slot.id];
         try {
-            pipeline.applyBatch(batch, slot.out, cfg.device);
-            return;
+            return plan.prepare(slot.imageBatch(channels));
         } catch (IllegalArgumentException e) {
             if (ok == 1) {
                 slot.failAssembled(0, Stage.DEVICE, FailureKind.WRONG_SIZE, e.getMessage());
             } else {
-                isolate(slot, ok);
+                for (int i = 0; i < ok; i++) {
+                    try {
+                        plan.prepare(slot.imageBatch(channels, i));
+                    } catch (IllegalArgumentException one) {
+                        slot.failAssembled(i, Stage.DEVICE, FailureKind.WRONG_SIZE, one.getMessage());
+                    }
+                }
             }
         }
-        // some images failed alone: record them, then run the batch of the rest
+        // some images failed alone: record them, then prepare the batch of the rest
         for (Failure f : slot.newFailures()) record(f, slot, null);
         if (failure != null) throw failure;
         int left = slot.compactAfterIsolation();
-        if (left > 0) pipeline.applyBatch(slot.imageBatch(channels), slot.out, cfg.device);
-    }
-
-    private void isolate(Slot slot, int ok) {
-        for (int i = 0; i < ok; i++) {
-            try {
-                pipeline.applyBatch(slot.imageBatch(channels, i), slot.out, cfg.device);
-            } catch (IllegalArgumentException e) {
-                slot.failAssembled(i, Stage.DEVICE, FailureKind.WRONG_SIZE, e.getMessage());
-            }
-        }
+        return left == 0 ? 0 : plan.prepare(slot.imageBatch(channels));
     }
 
     private void span(Stage stage, String thread, long t0, long t1, Slot slot, long sample, String label) {
@@ -583,7 +680,7 @@ final class ImageRun implements AutoCloseable {
     private void shutdown() {
         stopping = true;
         interruptAll();
-        // the device thread may be inside the pipeline writing a slot: wait before freeing memory
+        // the device and deliver threads may be starting or awaiting runs that write a slot: wait before freeing memory
         for (Thread t : threads) {
             if (t == Thread.currentThread()) continue;
             try {
@@ -607,8 +704,26 @@ final class ImageRun implements AutoCloseable {
         releaseSlots();
     }
 
+    /**
+     * Waits for the device runs still in flight (a kernel may be writing a slot's tensor; OpenCL and CUDA
+     * cannot stop one), then closes the plans and frees the tensors.
+     */
     private void releaseSlots() {
-        for (Slot s : slots) if (s != null) s.out.close();
+        for (Slot s : slots) {
+            if (s == null || s.work == null) continue;
+            try {
+                s.work.get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | CancellationException | java.util.concurrent.TimeoutException e) {
+                // failed runs are the deliver thread's to report; one still running after a minute is left to the plan's close
+            }
+        }
+        for (int i = 0; i < slots.length; i++) {
+            if (userPlans != null && userPlans[i] != null) userPlans[i].close();
+            if (pipelinePlans[i] != null) pipelinePlans[i].close();
+            if (slots[i] != null) slots[i].out.close();
+        }
     }
 
     private void end() {

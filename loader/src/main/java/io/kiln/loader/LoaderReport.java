@@ -24,14 +24,15 @@ import java.util.Map;
  * @param stages             per-stage metrics
  * @param startNanos         {@link System#nanoTime()} when the loader started
  * @param elapsedNanos       time from start to the end (or to now)
- * @param deviceBusyFraction time the device stage spent running batches, as a fraction of elapsed
+ * @param deviceBusyFraction time at least one batch was on the device (its runs started, not ended), as a fraction of elapsed
+ * @param deviceOverlapNanos time at least two batches were on the device at once: the copy of one beside the kernels of another
  * @param bottleneck         the verdict
  * @param listenerErrors     exceptions thrown by listeners (caught, not the loader's failure)
  * @param finished           whether the run is over (all epochs delivered, failed or closed)
  */
 public record LoaderReport(long read, long delivered, long skipped, long abandoned, long dropped, long padded, long batches, int epochs,
                            Map<FailureKind, Long> skippedByKind, List<Failure> failures, Map<String, Long> decoders,
-                           Map<Stage, StageMetrics> stages, long startNanos, long elapsedNanos, double deviceBusyFraction,
+                           Map<Stage, StageMetrics> stages, long startNanos, long elapsedNanos, double deviceBusyFraction, long deviceOverlapNanos,
                            Bottleneck bottleneck, long listenerErrors, boolean finished) {
 
     /** Samples delivered per second of the run. */
@@ -53,6 +54,8 @@ public record LoaderReport(long read, long delivered, long skipped, long abandon
                     m.items(), m.busyNanos() / 1e9, 100 * m.utilization(elapsedNanos), m.microsPerItem(), m.waitNanos() / 1e9,
                     m.meanQueueDepth(), m.maxQueueDepth(), m.queueCapacity()));
         }
+        s.append(String.format(java.util.Locale.ROOT, "device: busy %.0f%% of the run, two or more batches on it %.3f s (%.0f%%)%n",
+                100 * deviceBusyFraction, deviceOverlapNanos / 1e9, elapsedNanos <= 0 ? 0 : 100.0 * deviceOverlapNanos / elapsedNanos));
         s.append(bottleneck.verdict());
         return s.toString();
     }

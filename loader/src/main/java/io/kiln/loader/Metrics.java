@@ -40,6 +40,13 @@ final class Metrics {
     /** How long the consumer waited for its first batch: start-up (threads, JIT, kernel builds), not the steady state. */
     final AtomicLong firstWait = new AtomicLong();
 
+    /** Batches on the device now, and since when the count was at least 1 and at least 2; guarded by {@code this}. */
+    private int onDevice;
+    private long busyFrom, overlapFrom;
+    /** Time at least two batches were on the device at once. */
+    final AtomicLong deviceOverlap = new AtomicLong();
+    private final Depth deviceDepth = new Depth();
+
     private final Depth readDepth = new Depth(), decodeDepth = new Depth(), assembleDepth = new Depth(), readyDepth = new Depth();
     private final Map<FailureKind, LongAdder> byKind = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> decoders = new ConcurrentHashMap<>();
@@ -104,6 +111,26 @@ final class Metrics {
         assembleDepth.add(n);
     }
 
+    /** A batch's device runs started at {@code t}: the device is busy while any batch is on it. */
+    synchronized void deviceStarted(long t) {
+        onDevice++;
+        if (onDevice == 1) busyFrom = t;
+        if (onDevice == 2) overlapFrom = t;
+        deviceDepth.add(onDevice);
+    }
+
+    /** A batch's device runs ended at {@code t}. */
+    synchronized void deviceEnded(long t) {
+        if (onDevice == 2) deviceOverlap.addAndGet(t - overlapFrom);
+        if (onDevice == 1) deviceBusy.addAndGet(t - busyFrom);
+        onDevice--;
+    }
+
+    /** The device's busy and overlapped time up to {@code now}, counting the stretches still open. */
+    private synchronized long[] deviceTimes(long now) {
+        return new long[] {deviceBusy.get() + (onDevice >= 1 ? now - busyFrom : 0), deviceOverlap.get() + (onDevice >= 2 ? now - overlapFrom : 0)};
+    }
+
     void readyQueued(int n) {
         readyDepth.add(n);
     }
@@ -143,10 +170,11 @@ final class Metrics {
                 decodeDepth.mean(), decodeDepth.max(), prefetch * batchSize));
         stages.put(Stage.ASSEMBLE, new StageMetrics(Stage.ASSEMBLE, 1, assembleItems.get(), assembleBusy.get(), 0,
                 assembleDepth.mean(), assembleDepth.max(), prefetch));
-        stages.put(Stage.DEVICE, new StageMetrics(Stage.DEVICE, 1, deviceItems.get(), deviceBusy.get(), deviceWait.get(),
-                readyDepth.mean(), readyDepth.max(), prefetch));
+        long[] dt = deviceTimes(end);
+        stages.put(Stage.DEVICE, new StageMetrics(Stage.DEVICE, 1, deviceItems.get(), dt[0], deviceWait.get(),
+                deviceDepth.mean(), deviceDepth.max(), prefetch));
         stages.put(Stage.CONSUMER, new StageMetrics(Stage.CONSUMER, 1, consumerItems.get(), consumerBusy.get(), consumerWait.get(),
-                0, 0, prefetch));
+                readyDepth.mean(), readyDepth.max(), prefetch + 2));
         Map<FailureKind, Long> kinds = new EnumMap<>(FailureKind.class);
         byKind.forEach((k, v) -> kinds.put(k, v.sum()));
         Map<String, Long> dec = new TreeMap<>();
@@ -156,9 +184,9 @@ final class Metrics {
             fl = List.copyOf(failures);
         }
         long r = read.get(), d = delivered.get(), s = skipped.get();
-        double deviceFraction = elapsed <= 0 ? 0 : Math.min(1, deviceBusy.get() / (double) elapsed);
+        double deviceFraction = elapsed <= 0 ? 0 : Math.min(1, dt[0] / (double) elapsed);
         return new LoaderReport(r, d, s, finished ? r - d - s : 0, dropped.get(), padded.get(), batches.get(), epochs,
-                Map.copyOf(kinds), fl, Map.copyOf(dec), Collections.unmodifiableMap(stages), startNanos, elapsed, deviceFraction,
+                Map.copyOf(kinds), fl, Map.copyOf(dec), Collections.unmodifiableMap(stages), startNanos, elapsed, deviceFraction, dt[1],
                 verdict(stages, elapsed, firstWait.get(), device), listenerErrors.get(), finished);
     }
 

@@ -32,6 +32,8 @@ final class Slot {
     int padding;
 
     volatile byte[] pixels;
+    /** The device runs of the slot's last batch (done when they are); the loader waits for it before freeing the slot's memory. */
+    volatile java.util.concurrent.CompletableFuture<?> work;
     private final AtomicLong used = new AtomicLong();
     private final int[] offset;
     private final int[] width;

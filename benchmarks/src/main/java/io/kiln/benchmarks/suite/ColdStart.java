@@ -4,7 +4,11 @@ import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.ExecutionPlan;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -12,9 +16,15 @@ import java.util.Locale;
  * second and tenth run, against the median of runs 31-50 (steady state). One case per JVM, so that
  * nothing is warm: {@code benchmarks/cold-start.sh} starts one JVM per (kernel, device).
  *
+ * <p>Wall times need a quiet machine. Two CPU times are printed besides, which a loaded machine
+ * disturbs much less: the calling thread's CPU time of {@code Devices.get} and of the first run (Kiln's
+ * compiler runs on the calling thread), and for the cpu device the CPU time of the threads that run
+ * kernels (the calling thread and {@code kiln-cpu-*}) in the second run against the median of runs
+ * 31-50 ({@code cpu2/cpu}).
+ *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar
  * io.kiln.benchmarks.suite.ColdStart KERNEL DEVICE}; prints one line
- * {@code kernel device first (compile) second tenth steady (ms) second/steady}.
+ * {@code kernel device first (compile) second tenth steady (ms) second/steady}, then the CPU times.
  */
 public final class ColdStart {
     private ColdStart() {
@@ -25,24 +35,55 @@ public final class ColdStart {
             System.err.println("usage: ColdStart KERNEL DEVICE   (KERNEL one of " + Arrays.toString(SuiteCase.values()) + ")");
             System.exit(2);
         }
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         SuiteCase c = SuiteCase.valueOf(args[0]);
+        long d0 = mx.getCurrentThreadCpuTime();
         Device device = Devices.get(args[1]);
+        double devicesCpuMs = (mx.getCurrentThreadCpuTime() - d0) / 1e6;
         SuiteCase.Instance inst = c.instance(CpuSuiteBenchmark.SEED);
         double[] ms = new double[50];
+        double[] cpu = new double[50];
         double compileMs = 0;
+        double firstCpuMs = 0;
+        long cpuStart = kernelThreadsCpu(mx);
+        long c0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         try (ExecutionPlan plan = inst.plan(device)) {
             for (int r = 0; r < ms.length; r++) {
+                // the thread list is read outside the timed part (it stops the JVM briefly)
+                if (r > 0) cpuStart = kernelThreadsCpu(mx);
                 long start = r == 0 ? t0 : System.nanoTime();
                 io.kiln.RunResult result = plan.run();
                 ms[r] = (System.nanoTime() - start) / 1e6;
-                if (r == 0) compileMs = result.tasks().stream().mapToLong(io.kiln.RunResult.TaskRun::compileNanos).sum() / 1e6;
+                if (r == 0) firstCpuMs = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
+                cpu[r] = (kernelThreadsCpu(mx) - cpuStart) / 1e6;
+                if (r == 0) {
+                    compileMs = result.tasks().stream().mapToLong(io.kiln.RunResult.TaskRun::compileNanos).sum() / 1e6;
+                }
             }
         }
-        double[] tail = Arrays.copyOfRange(ms, 30, 50);
-        Arrays.sort(tail);
-        double steady = (tail[9] + tail[10]) / 2;
-        System.out.println(String.format(Locale.ROOT, "%-17s %-9s first %7.1f (compile %6.1f)  second %8.2f  tenth %8.2f  steady %8.2f ms  second/steady %5.2f",
-                c, device.id(), ms[0], compileMs, ms[1], ms[9], steady, ms[1] / steady));
+        double steady = median(Arrays.copyOfRange(ms, 30, 50));
+        double steadyCpu = median(Arrays.copyOfRange(cpu, 30, 50));
+        System.out.println(String.format(Locale.ROOT, "%-17s %-9s first %7.1f (compile %6.1f)  second %8.2f  tenth %8.2f  steady %8.2f ms  second/steady %5.2f"
+                        + "  | cpu: devices %5.1f first %6.1f  second %7.2f steady %7.2f ms  cpu2/cpu %5.2f",
+                c, device.id(), ms[0], compileMs, ms[1], ms[9], steady, ms[1] / steady,
+                devicesCpuMs, firstCpuMs, cpu[1], steadyCpu, cpu[1] / steadyCpu));
+    }
+
+    private static double median(double[] xs) {
+        Arrays.sort(xs);
+        return (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+    }
+
+    /** CPU nanoseconds so far of the calling thread and of the cpu device's pool threads (started lazily). */
+    private static long kernelThreadsCpu(ThreadMXBean mx) {
+        List<Long> ids = new ArrayList<>();
+        ids.add(Thread.currentThread().threadId());
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("kiln-cpu-")) ids.add(t.threadId());
+        }
+        long sum = 0;
+        for (long id : ids) sum += Math.max(0, mx.getThreadCpuTime(id));
+        return sum;
     }
 }
