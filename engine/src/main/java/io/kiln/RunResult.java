@@ -37,8 +37,41 @@ public final class RunResult {
         }
     }
 
+    /**
+     * One command of a profiled run ({@link ExecutionPlan#withProfiler()}): a copy or a launch, with the
+     * times the device reported for it. Times are nanoseconds since the earliest {@code queuedNanos} of the
+     * run's commands on the same clock: the device's own ({@code deviceClock}: OpenCL's
+     * {@code CL_PROFILING_COMMAND_QUEUED/START/END}, CUDA's event times) or, where the back end reports
+     * none ({@code cpu}, whose launches run on the host), the host's {@code System.nanoTime()} around the
+     * command. Two commands of one device whose {@code [start, end)} intervals intersect ran at the same
+     * time (a copy on the copy queue during a kernel, for example).
+     *
+     * @param kind        {@link Schedule.Kind#COPY_TO_DEVICE}, {@link Schedule.Kind#LAUNCH} or
+     *                    {@link Schedule.Kind#COPY_TO_HOST}
+     * @param what        the task id of a launch, the data's name in the schedule for a copy
+     * @param device      the device that ran it
+     * @param queuedNanos when it was enqueued
+     * @param startNanos  when it started
+     * @param endNanos    when it ended
+     * @param deviceClock whether the times are the device's (else the host's)
+     */
+    public record Command(Schedule.Kind kind, String what, Device device, long queuedNanos, long startNanos, long endNanos,
+                          boolean deviceClock) {
+        /** {@code endNanos - startNanos}. */
+        public long durationNanos() {
+            return endNanos - startNanos;
+        }
+
+        /** Whether this command and {@code other}, on the same device, were running at the same time. */
+        public boolean overlaps(Command other) {
+            return device.equals(other.device) && deviceClock == other.deviceClock
+                    && startNanos < other.endNanos && other.startNanos < endNanos;
+        }
+    }
+
     private final String graph;
     private final List<TaskRun> tasks;
+    private final List<Command> timeline;
     private final long transferToHostNanos;
     private final long totalNanos;
     private final int copiesToDevice;
@@ -60,13 +93,28 @@ public final class RunResult {
      */
     public RunResult(String graph, List<TaskRun> tasks, long transferToHostNanos, long totalNanos,
                      int copiesToDevice, int copiesToHost, int copiesElided) {
+        this(graph, tasks, transferToHostNanos, totalNanos, copiesToDevice, copiesToHost, copiesElided, List.of());
+    }
+
+    /** A result with the commands of a profiled run ({@link #timeline()}). */
+    public RunResult(String graph, List<TaskRun> tasks, long transferToHostNanos, long totalNanos,
+                     int copiesToDevice, int copiesToHost, int copiesElided, List<Command> timeline) {
         this.graph = graph;
         this.tasks = List.copyOf(tasks);
+        this.timeline = List.copyOf(timeline);
         this.transferToHostNanos = transferToHostNanos;
         this.totalNanos = totalNanos;
         this.copiesToDevice = copiesToDevice;
         this.copiesToHost = copiesToHost;
         this.copiesElided = copiesElided;
+    }
+
+    /**
+     * The copies and launches of this run in the order they were issued, with their times, when the plan
+     * runs {@link ExecutionPlan#withProfiler()}; empty otherwise (recording costs a native event per command).
+     */
+    public List<Command> timeline() {
+        return timeline;
     }
 
     /** How many copies to a device this run issued. */

@@ -530,6 +530,8 @@ class PreprocessCommandTest {
         assertUsageError(run("preprocess", "--in", in, "--preset", "standardize"), "is a table preset: give a .csv or .arrow file");
         assertUsageError(run("preprocess", "--in", in, "--columns", "a"), "--columns is for tables");
         assertUsageError(run("preprocess", "--in", base.resolve("nope").toString()), "is neither a folder, a list file (.txt), a glob nor a file");
+        Path empty = Files.createDirectories(base.resolve("empty-input"));
+        assertUsageError(run("preprocess", "--in", empty.toString()), "holds no image file (bmp, gif, jpeg, jpg, png): the folder is empty");
         assertUsageError(run("preprocess", "--in", in, "--device", "no-such-device"), "no device 'no-such-device'");
         assertUsageError(run("preprocess", "--in", in, "--batch", "0"), "--batch 0 is not positive");
         assertUsageError(run("preprocess", "--in", in, "--decoder", "libpng"), "--decoder libpng: use auto, turbojpeg or imageio");

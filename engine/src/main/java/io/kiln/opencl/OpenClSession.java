@@ -371,6 +371,7 @@ final class OpenClSession implements DeviceSession {
      * all, which is what makes a run of a small kernel about as cheap as a raw enqueue. Plans with
      * {@code withProfiler()} turn it on.
      */
+    @Override
     public void recordTimestamps(boolean on) {
         this.recordTimestamps = on;
     }

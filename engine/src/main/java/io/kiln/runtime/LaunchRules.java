@@ -98,24 +98,33 @@ public final class LaunchRules {
      */
     public static void checkArray(String taskId, KernelIR ir, Param.Array p, Object v) {
         ElementType want = p.array().element();
-        String where = "task '" + taskId + "': " + param(p) + " of " + ir.displayName();
+        // the message prefix is built only for a failure: this runs for every array of every run
         if (p.array().isOffHeap()) {
             if (!(v instanceof OffHeapArray a) || a.elementType() != want) {
-                throw new IllegalArgumentException(where + " is a " + offHeapName(want) + ", the argument is " + describeData(v)
+                throw new IllegalArgumentException(where(taskId, ir, p) + " is a " + offHeapName(want) + ", the argument is " + describeData(v)
                         + (v != null && ElementType.ofArrayClass(v.getClass()) == want
                         ? ": copy it into a " + offHeapName(want) + " (" + offHeapName(want) + ".allocate(n).copyFrom(array)) or declare the parameter " + want.javaName() + "[]"
                         : ": pass a " + offHeapName(want)));
             }
-            checkOpen(where, a, p);
+            checkOpen(taskId, ir, a, p);
         } else if (v == null || ElementType.ofArrayClass(v.getClass()) != want) {
-            throw new IllegalArgumentException(where + " is a " + want.javaName() + "[], the argument is " + describeData(v)
+            throw new IllegalArgumentException(where(taskId, ir, p) + " is a " + want.javaName() + "[], the argument is " + describeData(v)
                     + (v instanceof OffHeapArray o && o.elementType() == want
                     ? ": declare the parameter " + offHeapName(want) + " to pass off-heap data" : ": pass a " + want.javaName() + "[]"));
         }
     }
 
-    /** Rule 4 alone, for the checks before every run. */
-    static void checkOpen(String where, OffHeapArray a, Param.Array p) {
+    /** The start of a message about parameter {@code p}: {@code task 't': parameter 2 (x) of K.m}. */
+    private static String where(String taskId, KernelIR ir, Param.Array p) {
+        return "task '" + taskId + "': " + param(p) + " of " + ir.displayName();
+    }
+
+    /** Rule 4 alone, for the checks before every run (the message is built only for a failure). */
+    static void checkOpen(String taskId, KernelIR ir, OffHeapArray a, Param.Array p) {
+        if (a.isClosed() || (a.isReadOnly() && p.access().writes())) checkOpen(where(taskId, ir, p), a, p);
+    }
+
+    private static void checkOpen(String where, OffHeapArray a, Param.Array p) {
         if (a.isClosed()) {
             throw new IllegalStateException(where + ": " + a + " is closed (or its arena is): bind an open array to it"
                     + " (plan.run(Bindings.of().data(...))) or keep it open while the plan uses it");

@@ -292,6 +292,7 @@ public final class PlanExecutor implements AutoCloseable {
 
     public synchronized void setProfiler(boolean on) {
         this.profiler = on;
+        for (DeviceSession session : sessions.values()) session.recordTimestamps(on);
         schedule = null;
         steps = null;
     }
@@ -545,6 +546,7 @@ public final class PlanExecutor implements AutoCloseable {
         DeviceSession s = sessions.get(runtime.device().id());
         if (s == null) {
             s = runtime.openSession();
+            s.recordTimestamps(profiler);
             sessions.put(runtime.device().id(), s);
         }
         return s;
@@ -555,6 +557,17 @@ public final class PlanExecutor implements AutoCloseable {
     /** One step as the executor issues it. */
     private record Step(Schedule.Kind kind, int slot, int task, Prepared target, boolean everyRun) {
     }
+
+    /** A command of a profiled run, until its event's timestamps can be read ({@link RunResult#timeline()}). */
+    private record Pending(Schedule.Kind kind, String what, io.kiln.Device device, DeviceEvent event, long hostStart, long hostEnd,
+                           int task) {
+        Pending(Schedule.Kind kind, String what, io.kiln.Device device, DeviceEvent event, long hostStart, long hostEnd) {
+            this(kind, what, device, event, hostStart, hostEnd, -1);
+        }
+    }
+
+    /** The commands of the profiled run in progress; {@code null} when the profiler is off. */
+    private List<Pending> timeline;
 
     /** Builds the steps and their printed form, with dependences from the same rules the run uses. */
     private void buildSchedule() {
@@ -611,7 +624,7 @@ public final class PlanExecutor implements AutoCloseable {
                 }
             }
             printed.add(new Schedule.Step(idx, Schedule.Kind.LAUNCH, spec.tasks().get(t).id(), p.device.id(),
-                    profiler ? "profiled (waits)" : "", dedupe(launchAfter)));
+                    profiler ? (p.session.copiesData() ? "profiled" : "profiled (waits)") : "", dedupe(launchAfter)));
             out.add(new Step(Schedule.Kind.LAUNCH, -1, t, p, false));
         }
         for (int s = 0; s < slotKeys.length; s++) {
@@ -908,8 +921,7 @@ public final class PlanExecutor implements AutoCloseable {
         for (int t = 0; t < ps.length; t++) {
             Prepared p = ps[t];
             for (Param.Array a : p.offHeap) {
-                LaunchRules.checkOpen("task '" + spec.tasks().get(t).id() + "': " + LaunchRules.param(a) + " of " + p.ir.displayName(),
-                        (OffHeapArray) args[t][a.index()], a);
+                LaunchRules.checkOpen(spec.tasks().get(t).id(), p.ir, (OffHeapArray) args[t][a.index()], a);
             }
             if (p.geometry == null) {
                 LaunchGeometry g = LaunchRules.geometry(spec.tasks().get(t).id(), p.ir, grids.get(spec.tasks().get(t).id()), args[t]);
@@ -923,6 +935,7 @@ public final class PlanExecutor implements AutoCloseable {
             rs.timer = TIMER.schedule(() -> timedOut(rs, timeout, future), timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
         rs.issued = true;
+        timeline = profiler ? new ArrayList<>() : null;
         Counters c = new Counters(ps.length);
         List<Issued> waitFor = new ArrayList<>();
         long transferBack = 0;
@@ -948,6 +961,7 @@ public final class PlanExecutor implements AutoCloseable {
                     r.at(0).readDeps(deps);
                     r.at(p.placeIdx).writeDeps(deps);
                     Issued e = new Issued(p.session, p.session.enqueueToDevice(data, after(p.session, deps)));
+                    if (timeline != null) timeline.add(new Pending(Schedule.Kind.COPY_TO_DEVICE, slotName(step.slot()), p.device, e.event(), s0, System.nanoTime()));
                     r.at(0).read(e);
                     r.at(p.placeIdx).write(e);
                     r.validOn |= 1L << p.placeIdx;
@@ -980,6 +994,21 @@ public final class PlanExecutor implements AutoCloseable {
         if (rs.cancelled != null) throw new CancellationException(rs.cancelled);
         firstRunDone = true;
         if (transferChecks) rememberHost(startHash);
+        List<RunResult.Command> commands = List.of();
+        if (timeline != null) {
+            // the launches nobody waited for (profiled, on devices with their own clocks), then their times
+            for (Pending q : timeline) {
+                if (q.kind() == Schedule.Kind.LAUNCH && !q.event().isComplete()) {
+                    ps[q.task()].session.await(List.of(q.event()));
+                }
+            }
+            commands = commands(timeline);
+            for (int i = 0; i < timeline.size(); i++) {
+                RunResult.Command cmd = commands.get(i);
+                if (cmd.kind() == Schedule.Kind.LAUNCH && cmd.deviceClock()) c.kernelNanos[timeline.get(i).task()] = cmd.durationNanos();
+            }
+            timeline = null;
+        }
         List<RunResult.TaskRun> runs = new ArrayList<>(ps.length);
         for (int t = 0; t < ps.length; t++) {
             Prepared p = ps[t];
@@ -987,7 +1016,53 @@ public final class PlanExecutor implements AutoCloseable {
                     p.fallbackReason, p.implementation()));
             p.compileNanos = 0;
         }
-        return new RunResult(spec.name(), runs, transferBack, System.nanoTime() - start, c.toDevice, c.toHost, c.elided);
+        return new RunResult(spec.name(), runs, transferBack, System.nanoTime() - start, c.toDevice, c.toHost, c.elided, commands);
+    }
+
+    /**
+     * The profiled run's commands with their times (every event has completed: the run awaited them),
+     * each clock's times counted from its earliest queued time.
+     */
+    private static List<RunResult.Command> commands(List<Pending> pending) {
+        List<long[]> times = new ArrayList<>(pending.size());
+        java.util.Map<String, Long> zero = new java.util.HashMap<>();
+        for (Pending q : pending) {
+            long[] ts = q.event().isComplete() ? q.event().timestamps() : null;
+            boolean device = ts != null && ts.length == 3 && ts[0] >= 0 && ts[1] >= 0 && ts[2] >= 0;
+            long[] t = device ? new long[] {ts[0], ts[1], ts[2], 1} : new long[] {q.hostStart(), q.hostStart(), q.hostEnd(), 0};
+            times.add(t);
+            zero.merge(clock(q, device), t[0], Math::min);
+        }
+        List<RunResult.Command> out = new ArrayList<>(pending.size());
+        for (int i = 0; i < pending.size(); i++) {
+            Pending q = pending.get(i);
+            long[] t = times.get(i);
+            boolean device = t[3] == 1;
+            long z = zero.get(clock(q, device));
+            out.add(new RunResult.Command(q.kind(), q.what(), q.device(), t[0] - z, t[1] - z, t[2] - z, device));
+        }
+        return out;
+    }
+
+    /** The clock a command's times are on: its device's, or the host's. */
+    private static String clock(Pending q, boolean device) {
+        return device ? "device " + q.device().id() : "host";
+    }
+
+    /** The device of place {@code place} (a device with memory of its own). */
+    private io.kiln.Device deviceAt(int place) {
+        for (Prepared p : prepared) {
+            if (p.placeIdx == place) return p.device;
+        }
+        throw new IllegalStateException("no task runs on place " + place);
+    }
+
+    /** The schedule's name of bound data {@code data}. */
+    private String nameOf(Object data) {
+        for (int s = 0; s < bound.length; s++) {
+            if (bound[s] == data) return slotName(s);
+        }
+        return String.valueOf(data);
     }
 
     // ---- host changes ------------------------------------------------------------------------------------------
@@ -1334,7 +1409,13 @@ public final class PlanExecutor implements AutoCloseable {
         } finally {
             rs.launching = -1;
         }
-        if (profiler) p.session.await(List.of(e.event()));
+        if (profiler) {
+            // A device with memory of its own reports the kernel's own times (read after the run), so the
+            // host need not wait here and a profiled run keeps its copy/compute overlap; elsewhere (cpu) the
+            // host's clock around the launch is the kernel's time.
+            if (!p.session.copiesData()) p.session.await(List.of(e.event()));
+            if (timeline != null) timeline.add(new Pending(Schedule.Kind.LAUNCH, spec.tasks().get(t).id(), p.device, e.event(), k0, System.nanoTime(), t));
+        }
         // a kernel with bounds checks: the run's final wait looks at its error record, so the run throws
         if (checked) waitFor.add(e);
         c.kernelNanos[t] += System.nanoTime() - k0;
@@ -1416,7 +1497,9 @@ public final class PlanExecutor implements AutoCloseable {
             List<Issued> deps = new ArrayList<>();
             r.at(dev).readDeps(deps);
             r.at(0).writeDeps(deps);
+            long h0 = System.nanoTime();
             Issued e = new Issued(s, s.enqueueToHost(data, after(s, deps)));
+            if (timeline != null) timeline.add(new Pending(Schedule.Kind.COPY_TO_HOST, nameOf(data), deviceAt(dev), e.event(), h0, System.nanoTime()));
             r.at(dev).read(e);
             r.at(0).write(e);
             r.hostValid = true;

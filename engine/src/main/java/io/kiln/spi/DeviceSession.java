@@ -62,6 +62,13 @@ public interface DeviceSession extends AutoCloseable {
     void finish();
 
     /**
+     * Whether the events of later commands record device timestamps ({@link DeviceEvent#timestamps()}).
+     * Plans turn it on for {@code withProfiler()}; back ends without device clocks ignore it.
+     */
+    default void recordTimestamps(boolean on) {
+    }
+
+    /**
      * Asks the session to stop the commands in flight, from any thread (the only method that may be
      * called concurrently with the others). Returns whether the back end can stop them: the CPU back
      * end stops its loops at the next back-edge check and the waiting call then throws

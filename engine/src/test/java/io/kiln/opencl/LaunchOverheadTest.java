@@ -259,7 +259,7 @@ class LaunchOverheadTest {
                 Arrays.sort(t[i]);
                 m[i] = t[i][rounds / 2] / 1000.0;
             }
-            System.out.printf("run cost, medians of %d interleaved rounds: plan (waits for the launch) %.1f us, raw launch + clFinish %.1f us"
+            System.out.printf("run cost, medians of %d interleaved rounds: plan (profiled: waits for the launch, reads its timestamps) %.1f us, raw launch + clFinish %.1f us"
                             + " (%.2fx); plan copying back %.1f us, raw launch + blocking read %.1f us (%.2fx)%n",
                     rounds, m[0], m[1], m[0] / m[1], m[2], m[3], m[2] / m[3]);
             assertTrue(m[0] < 5 * m[1] && m[2] < 5 * m[3], "a plan run costs a small multiple of the raw calls");

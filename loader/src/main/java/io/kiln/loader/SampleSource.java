@@ -48,7 +48,9 @@ public final class SampleSource {
      * Every file below {@code dir} (recursively) whose extension is one of {@link #IMAGE_EXTENSIONS},
      * in the order of their path strings, so the order does not depend on the file system.
      *
-     * @throws IllegalArgumentException if {@code dir} is not a directory
+     * @throws IllegalArgumentException if {@code dir} is not a directory or holds no image file (an empty
+     *                                  epoch is almost always a wrong path, so it is refused like a glob that
+     *                                  matches nothing)
      * @throws UncheckedIOException     if it cannot be listed
      */
     public static SampleSource directory(Path dir) {
@@ -57,8 +59,14 @@ public final class SampleSource {
             throw new IllegalArgumentException(dir + " is not a directory: pass a folder of images, a glob or a list file");
         }
         try (Stream<Path> files = Files.walk(dir)) {
-            List<Path> found = files.filter(Files::isRegularFile).filter(SampleSource::isImageName)
+            List<Path> all = files.filter(Files::isRegularFile).toList();
+            List<Path> found = all.stream().filter(SampleSource::isImageName)
                     .sorted((a, b) -> a.toString().compareTo(b.toString())).toList();
+            if (found.isEmpty()) {
+                throw new IllegalArgumentException(dir + " holds no image file (" + String.join(", ", new java.util.TreeSet<>(IMAGE_EXTENSIONS))
+                        + (all.isEmpty() ? "): the folder is empty" : "): its " + all.size() + " file(s) have other extensions, e.g. "
+                        + all.get(0).getFileName() + "; name the files with a glob or a list file (.txt) to read them anyway"));
+            }
             return paths("directory " + dir + " (" + found.size() + " images)", found);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);

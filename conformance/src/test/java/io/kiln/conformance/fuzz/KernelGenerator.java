@@ -358,7 +358,9 @@ final class KernelGenerator {
                 case 1 -> "Math.min(" + x + ", " + expr(2, d) + ")";
                 case 2 -> "Math.max(" + x + ", " + expr(2, d) + ")";
                 case 3 -> "Math.signum(" + x + ")";
-                case 4 -> "Math.copySign(" + x + ", " + expr(2, d) + ")";
+                // StrictMath, not Math: Math.copySign reads a NaN's sign bit, which Java leaves to the
+                // platform (x86 HotSpot makes negative NaNs, GPUs positive ones): see docs/fuzzing.md
+                case 4 -> "StrictMath.copySign(" + x + ", " + expr(2, d) + ")";
                 case 5 -> "(float) Math.rint(" + x + ")";
                 case 6 -> "(float) Math.sqrt(" + x + ")";
                 case 7 -> "Math.fma(" + x + ", " + expr(2, d) + ", " + expr(2, d) + ")";

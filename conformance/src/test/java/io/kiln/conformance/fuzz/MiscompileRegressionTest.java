@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The two miscompiles of issue 10 found by random differential testing, on every device, against the
  * same methods run as plain Java: (1) {@code Math.rint} (and the other exact functions) of constants,
  * which PoCL folded to 0.0 and to poison; (2) array variables of disjoint scopes sharing one javac slot,
- * which the front end refused.
+ * which the front end refused; and NaN signs, which Java leaves open (three fuzzer reports that were not
+ * miscompiles).
  */
 class MiscompileRegressionTest {
 
@@ -167,6 +168,55 @@ class MiscompileRegressionTest {
             else a = y;
             out[i] = a[i];
         }
+    }
+
+    /**
+     * Fuzzer seeds 5374907322208643606, 1018392579451341992 and -1214626669087674237 (all three on the PTX
+     * interpreter): {@code Math.copySign(x, inf % y)} gave {@code -x} in Java and {@code +x} on the device.
+     * Not a miscompile: Java does not fix which NaN an invalid operation makes. HotSpot on x86 makes the
+     * negative quiet NaN {@code 0xffc00000}; Kiln's PTX {@code fmod} (and NVIDIA hardware) the positive one.
+     * {@code Math.copySign} and {@code floatToRawIntBits} see that sign bit; {@code StrictMath.copySign}
+     * treats every NaN sign as positive, and {@code floatToIntBits} collapses every NaN to one pattern, so
+     * those two are the same on every device. (docs/kernel-language.md, "NaN values".)
+     */
+    static void nanSigns(float[] x, float[] out, int[] bits) {
+        for (@Parallel int i = 0; i < x.length; i++) {
+            float inf = x[i] * Float.POSITIVE_INFINITY;                 // +-Inf, or NaN for x = NaN or 0
+            float rem = inf % 1f, sub = inf - inf, div = x[i] / 0f * 0f;
+            out[i * 4] = StrictMath.copySign(2f, rem);
+            out[i * 4 + 1] = StrictMath.copySign(3f, sub);
+            out[i * 4 + 2] = StrictMath.copySign(5f, div);
+            out[i * 4 + 3] = StrictMath.copySign(7f, x[i]);
+            bits[i * 3] = Float.floatToIntBits(rem);
+            bits[i * 3 + 1] = Float.floatToIntBits(sub);
+            bits[i * 3 + 2] = Float.floatToIntBits(div);
+        }
+    }
+
+    @Test
+    void nanSignsThroughStrictMathAreTheSameOnEveryDevice() {
+        float[] x = {1f, -1f, 0f, -0f, Float.NaN, Float.intBitsToFloat(0xffc00000), Float.MIN_VALUE, -3e38f, 2.5f};
+        float[] want = new float[4 * x.length];
+        int[] wantBits = new int[3 * x.length];
+        nanSigns(x, want, wantBits);
+        for (int i = 0; i < x.length; i++) assertEquals(2f, want[i * 4], "StrictMath.copySign(2, NaN) is +2 in Java");
+        List<String> bad = new ArrayList<>();
+        for (Device dev : DifferentialFuzzTest.devices()) {
+            float[] out = new float[want.length];
+            int[] bits = new int[wantBits.length];
+            TaskGraph g = new TaskGraph("nan-signs");
+            g.transferToDevice(Transfer.EVERY_RUN, x, out, bits);
+            g.task("k", MiscompileRegressionTest::nanSigns, x, out, bits);
+            g.transferToHost(Transfer.EVERY_RUN, out, bits);
+            run(dev, g);
+            for (int i = 0; i < want.length; i++) {
+                if (Float.floatToRawIntBits(want[i]) != Float.floatToRawIntBits(out[i])) bad.add(dev.id() + " out[" + i + "]: Java " + want[i] + ", device " + out[i]);
+            }
+            for (int i = 0; i < wantBits.length; i++) {
+                if (wantBits[i] != bits[i]) bad.add(dev.id() + " bits[" + i + "]: Java " + Integer.toHexString(wantBits[i]) + ", device " + Integer.toHexString(bits[i]));
+            }
+        }
+        assertTrue(bad.isEmpty(), String.join("\n", bad));
     }
 
     private static void run(Device d, TaskGraph g, Object... arrays) {

@@ -1,6 +1,8 @@
 package io.kiln.kernels.linalg;
 
 import io.kiln.Backend;
+import io.kiln.FloatArray;
+import io.kiln.IntArray;
 import io.kiln.Parallel;
 import io.kiln.Variant;
 
@@ -9,6 +11,8 @@ import io.kiln.Variant;
  * reduces each row (one output per row), axis 0 each column (one output per column). One work-item per
  * output; on {@code cpu} the variants ({@link CpuAxisReductions}) read axis-0 reductions row by row
  * instead of down the columns, in the same order per output, so they are bit for bit the reference.
+ * The off-heap forms ({@link FloatArray} in, {@link FloatArray} or {@link IntArray} out) are the same
+ * kernels over {@code long} element offsets, bit for bit the Java-array results.
  * <p><b>Precision.</b> Sums, means and variances accumulate in {@code double} in order of increasing
  * index and round to float once: {@code |y - y64| <= ulp(y64) + n * 2^-53 * sum |x|} for the sum and mean
  * (for the variance, the same with {@code sum (x - mean)^2}), where {@code y64} is the exact value; in
@@ -89,6 +93,61 @@ public final class AxisReductions {
         double sq = 0d;
         for (int p = 0; p < len; p++) {
             double d = x[base + p * step] - mean;
+            sq += d * d;
+        }
+        return (float) (sq / len);
+    }
+
+    /** {@link #reduce(int, float[], float[], int, int, int)} on off-heap arrays, bit for bit its results. */
+    public static void reduce(int op, FloatArray x, FloatArray y, int rows, int cols, int axis) {
+        int outs = axis == 0 ? cols : rows, len = axis == 0 ? rows : cols, step = axis == 0 ? cols : 1;
+        for (@Parallel int o = 0; o < outs; o++) {
+            y.set(o, line(op, x, axis == 0 ? o : (long) o * cols, step, len));
+        }
+    }
+
+    /** {@link #argmax(float[], int[], int, int, int)} on off-heap arrays. */
+    public static void argmax(FloatArray x, IntArray y, int rows, int cols, int axis) {
+        int outs = axis == 0 ? cols : rows, len = axis == 0 ? rows : cols, step = axis == 0 ? cols : 1;
+        for (@Parallel int o = 0; o < outs; o++) {
+            y.set(o, argmaxLine(x, axis == 0 ? o : (long) o * cols, step, len));
+        }
+    }
+
+    /** {@link #argmaxLine(float[], int, int, int)} over {@code x.get(base + p * step)}. */
+    static int argmaxLine(FloatArray x, long base, int step, int len) {
+        int best = len > 0 ? 0 : -1;
+        float max = len > 0 ? x.get(base) : 0f;
+        for (int p = 1; p < len; p++) {
+            float v = x.get(base + (long) p * step);
+            if (better(v, max)) {
+                max = v;
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    /** {@link #line(int, float[], int, int, int)} over {@code x.get(base + p * step)}: the same operations in the same order. */
+    static float line(int op, FloatArray x, long base, int step, int len) {
+        if (op == 3 || op == 4) {
+            float m = op == 3 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+            for (int p = 0; p < len; p++) {
+                float v = x.get(base + (long) p * step);
+                m = op == 3 ? Math.min(m, v) : Math.max(m, v);
+            }
+            return m;
+        }
+        double sum = 0d;
+        for (int p = 0; p < len; p++) {
+            sum += x.get(base + (long) p * step);
+        }
+        if (op == 0) return (float) sum;
+        double mean = sum / len;
+        if (op == 1) return (float) mean;
+        double sq = 0d;
+        for (int p = 0; p < len; p++) {
+            double d = x.get(base + (long) p * step) - mean;
             sq += d * d;
         }
         return (float) (sq / len);

@@ -1,5 +1,6 @@
 package io.kiln.kernels.linalg;
 
+import io.kiln.FloatArray;
 import io.kiln.Parallel;
 
 /**
@@ -19,6 +20,9 @@ import io.kiln.Parallel;
  * <p><b>Precision.</b> Each output is a dot product of {@code K = c r s} terms plus the bias, in float:
  * within {@code (2K + 4) * 2^-24 * (sum |x| |w| + |bias|)} of the exact value (the gemm bound), on every
  * path. The direct kernels sum over channels, then rows, then columns of the taps, in order.
+ * <p><b>Off-heap tensors</b> ({@link FloatArray}) run {@link #conv2d(FloatArray, FloatArray, FloatArray, FloatArray, int, int, int, int, int, int, int, int[])}:
+ * the direct kernel over {@code long} element offsets, the same sums in the same order as the Java-array
+ * direct kernels (so bit for bit their results).
  */
 public final class Conv {
     private Conv() {
@@ -131,6 +135,38 @@ public final class Conv {
         for (@Parallel int bo = 0; bo < n * k; bo++) {
             for (@Parallel int e = 0; e < pq; e++) {
                 y[bo * pq + e] = bias[bo % k];
+            }
+        }
+    }
+
+    /**
+     * {@link #conv2d(float[], float[], float[], float[], int, int, int, int, int, int, int, int[])} on off-heap
+     * tensors: the same sums in the same order, element offsets in {@code long}.
+     */
+    public static void conv2d(FloatArray x, FloatArray w, FloatArray bias, FloatArray y, int n, int c, int h, int wd, int k, int p,
+                              int q, int[] geometry) {
+        for (@Parallel int bo = 0; bo < n * k; bo++) {
+            for (@Parallel int i = 0; i < p; i++) {
+                for (@Parallel int j = 0; j < q; j++) {
+                    int r = geometry[0], s = geometry[1];
+                    int b = bo / k, o = bo % k;
+                    int i0 = i * geometry[2] - geometry[4], j0 = j * geometry[3] - geometry[5];
+                    int dh = geometry[6], dw = geometry[7];
+                    float sum = bias.get(o);
+                    for (int ch = 0; ch < c; ch++) {
+                        long xo = ((long) b * c + ch) * h * wd, wo = ((long) o * c + ch) * r * s;
+                        for (int u = 0; u < r; u++) {
+                            int yy = i0 + u * dh;
+                            if (yy >= 0 && yy < h) {
+                                for (int v = 0; v < s; v++) {
+                                    int xx = j0 + v * dw;
+                                    if (xx >= 0 && xx < wd) sum += x.get(xo + (long) yy * wd + xx) * w.get(wo + (long) u * s + v);
+                                }
+                            }
+                        }
+                    }
+                    y.set(((long) bo * p + i) * q + j, sum);
+                }
             }
         }
     }

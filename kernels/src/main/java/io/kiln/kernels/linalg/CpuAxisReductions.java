@@ -106,7 +106,7 @@ public final class CpuAxisReductions {
         });
     }
 
-    static void check(int op, int xLength, int yLength, int rows, int cols, int axis) {
+    static void check(int op, long xLength, long yLength, int rows, int cols, int axis) {
         if (axis != 0 && axis != 1) throw new IllegalArgumentException("reduce: axis must be 0 (down the columns) or 1 (along the rows), got " + axis);
         if (op < 0 || op >= Reduction.values().length) throw new IllegalArgumentException("reduce: " + op + " is not a Reduction code");
         if (rows < 0 || cols < 0) throw new IllegalArgumentException("reduce: rows and cols must not be negative, got " + rows + " x " + cols);

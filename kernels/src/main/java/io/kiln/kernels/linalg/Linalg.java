@@ -5,6 +5,7 @@ import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.ExecutionPlan;
 import io.kiln.FloatArray;
+import io.kiln.IntArray;
 import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
 import io.kiln.TaskGraph;
@@ -34,8 +35,10 @@ import java.util.function.Supplier;
  * and later calls bind their arrays and scalars to it ({@link Bindings}): no recompilation, and on a
  * device with memory of its own the inputs are copied in and C copied back on every call. A plan keeps
  * references to (and on such devices the device copies of) the arrays of its first call and the last
- * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays build a plan per call
- * instead (kernels stay built), since their owners may close them. On {@code cpu} the engine runs the operations' cpu variants
+ * three arrays bound to each argument until {@link #close()}. Calls on off-heap arrays ({@link FloatArray},
+ * {@link IntArray}: every operation has an overload taking them) have plans of their own, cached the same
+ * way; an off-heap array may be closed after its call (a plan forgets the closed arrays it remembers), but
+ * never during one. {@code conv2d} builds a plan per call (kernels stay built). On {@code cpu} the engine runs the operations' cpu variants
  * ({@link CpuGemm}); {@link RunResult.TaskRun#implementation()} says what ran.
  * <p><b>In task graphs</b> the same operations are the kernels of {@link Gemm}, {@link MatVec},
  * {@link Elementwise}, {@link AxisReductions}, {@link Conv} and {@link RowOps}, e.g.
@@ -128,17 +131,14 @@ public final class Linalg implements AutoCloseable {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         GemmShapes.check(options.transA(), options.transB(), m, n, k, (int) Math.min(a.length(), Integer.MAX_VALUE), lda,
                 (int) Math.min(b.length(), Integer.MAX_VALUE), ldb, (int) Math.min(c.length(), Integer.MAX_VALUE), ldc);
-        checkOpen();
-        // One plan per call (the kernel stays built in the runtime): a plan keeps its recent arrays, and
-        // off-heap arrays are closed by their owners, after which a plan that remembers them cannot run.
-        try (ExecutionPlan plan = new TaskGraph("Linalg.sgemm")
+        // A cached plan like the Java-array calls': a run forgets the arrays among its recent bindings that
+        // their owners have closed (io.kiln.runtime.PlanExecutor), so arrays that live for one call are fine.
+        return run("sgemm-off-heap", a, b, c, () -> new TaskGraph("Linalg.sgemm")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c)
                 .task(TASK, Gemm::sgemm, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda, b, ldb,
                         (float) options.beta(), c, ldc)
-                .transferToHost(Transfer.EVERY_RUN, c)
-                .plan(runtime, device())) {
-            return plan.run().task(TASK);
-        }
+                .transferToHost(Transfer.EVERY_RUN, c),
+                new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc});
     }
 
     private void checkOpen() {
@@ -287,6 +287,47 @@ public final class Linalg implements AutoCloseable {
                 .transferToHost(Transfer.EVERY_RUN, a), new int[] {0, 1, 2, 8}, new Object[] {m, n, alpha, lda});
     }
 
+    /** {@code y = A * x} on off-heap arrays; see {@link #matvec(float[], float[], float[], int, int)}. */
+    public RunResult.TaskRun matvec(FloatArray a, FloatArray x, FloatArray y, int m, int n) {
+        return matvec(a, x, y, m, n, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code y = alpha * op(A) * x + beta * y} on off-heap arrays; otherwise as
+     * {@link #matvec(float[], float[], float[], int, int, Matmul)} (bit for bit its results).
+     *
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     */
+    public RunResult.TaskRun matvec(FloatArray a, FloatArray x, FloatArray y, int m, int n, Matmul options) {
+        if (options.transB()) throw new IllegalArgumentException("matvec: x is a vector, it has no transpose; use transposeA() for y = A^T x");
+        boolean trans = options.transA();
+        int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
+        GemmShapes.checkGemv(trans, m, n, clamp(a), lda, clamp(x), 1, clamp(y), 1);
+        float alpha = (float) options.alpha(), beta = (float) options.beta();
+        return run("sgemv-off-heap", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.sgemv")
+                .transferToDevice(Transfer.EVERY_RUN, a, x, y)
+                .task(TASK, MatVec::sgemv, trans, m, n, alpha, a, lda, x, 1, beta, y, 1)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 3, 5, 8}, new Object[] {trans, m, n, alpha, lda, beta});
+    }
+
+    /** {@code A += alpha * x * y^T} on off-heap arrays; otherwise as {@link #outer(float[], float[], float[], int, int, float)}. */
+    public RunResult.TaskRun outer(FloatArray x, FloatArray y, FloatArray a, int m, int n, float alpha) {
+        int lda = Math.max(1, n);
+        GemmShapes.checkGer(m, n, clamp(x), 1, clamp(y), 1, clamp(a), lda);
+        return run("sger-off-heap", new Object[] {x, y, a}, () -> new TaskGraph("Linalg.sger")
+                .transferToDevice(Transfer.EVERY_RUN, x, y, a)
+                .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)
+                .transferToHost(Transfer.EVERY_RUN, a), new int[] {0, 1, 2, 8}, new Object[] {m, n, alpha, lda});
+    }
+
+    /**
+     * An off-heap array's length for the shape checks, which take {@code int} lengths: shapes are {@code int}
+     * products, so a longer array is as good as one of {@code Integer.MAX_VALUE} elements to them.
+     */
+    private static int clamp(io.kiln.OffHeapArray array) {
+        return (int) Math.min(array.length(), Integer.MAX_VALUE);
+    }
+
     // ---- elementwise --------------------------------------------------------------------------------------
 
     /**
@@ -320,10 +361,13 @@ public final class Linalg implements AutoCloseable {
         if (n < 0 || x.length() < n || y.length() < n) {
             throw new IllegalArgumentException("unary " + op + ": n=" + n + " elements, x has " + x.length() + ", y has " + y.length());
         }
-        return runOnce(new TaskGraph("Linalg.unary")
-                .transferToDevice(Transfer.EVERY_RUN, x)
-                .task(TASK, Elementwise::unary, op.code(), pq[0], pq[1], x, y, n)
-                .transferToHost(Transfer.EVERY_RUN, y));
+        int code = op.code();
+        float p = pq[0], q = pq[1];
+        return run(x == y ? "unary-off-heap-in-place" : "unary-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+                () -> new TaskGraph("Linalg.unary")
+                        .transferToDevice(Transfer.EVERY_RUN, x)
+                        .task(TASK, Elementwise::unary, code, p, q, x, y, n)
+                        .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 5}, new Object[] {code, p, q, n});
     }
 
     /**
@@ -352,10 +396,13 @@ public final class Linalg implements AutoCloseable {
      */
     public RunResult.TaskRun binary(FloatArray a, FloatArray b, FloatArray y, int rows, int cols, Broadcast broadcast, Binary op) {
         checkBinary(op, broadcast, rows, cols, a.length(), b.length(), y.length());
-        return runOnce(new TaskGraph("Linalg.binary")
+        int code = op.code(), bc = broadcast.code();
+        boolean inPlace = y == a || y == b || a == b;
+        Object[] data = inPlace ? distinct(a, b, y) : new Object[] {a, b, y};
+        return run(inPlace ? "binary-off-heap-aliased-" + aliasing(a, b, y) : "binary-off-heap", data, () -> new TaskGraph("Linalg.binary")
                 .transferToDevice(Transfer.EVERY_RUN, distinct(a, b))
-                .task(TASK, Elementwise::binary, op.code(), a, b, y, rows, cols, broadcast.code())
-                .transferToHost(Transfer.EVERY_RUN, y));
+                .task(TASK, Elementwise::binary, code, a, b, y, rows, cols, bc)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 4, 5, 6}, new Object[] {code, rows, cols, bc});
     }
 
     /** The parameters {@code {p, q}} of {@code op}, checked against its arity. */
@@ -433,6 +480,30 @@ public final class Linalg implements AutoCloseable {
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {2, 3, 4}, new Object[] {rows, cols, axis});
     }
 
+    /**
+     * {@code y = op(x)} along {@code axis} on off-heap tensors; otherwise as
+     * {@link #reduce(float[], float[], int, int, int, Reduction)} (bit for bit its results).
+     *
+     * @throws IllegalArgumentException if the axis is not 0 or 1 or an array is too short
+     */
+    public RunResult.TaskRun reduce(FloatArray x, FloatArray y, int rows, int cols, int axis, Reduction op) {
+        CpuAxisReductions.check(op.code(), x.length(), y.length(), rows, cols, axis);
+        int code = op.code();
+        return run("reduce-off-heap", new Object[] {x, y}, () -> new TaskGraph("Linalg.reduce")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, AxisReductions::reduce, code, x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 3, 4, 5}, new Object[] {code, rows, cols, axis});
+    }
+
+    /** The argmax along {@code axis} on off-heap arrays; otherwise as {@link #argmax(float[], int[], int, int, int)}. */
+    public RunResult.TaskRun argmax(FloatArray x, IntArray y, int rows, int cols, int axis) {
+        CpuAxisReductions.check(0, x.length(), y.length(), rows, cols, axis);
+        return run("argmax-off-heap", new Object[] {x, y}, () -> new TaskGraph("Linalg.argmax")
+                .transferToDevice(Transfer.EVERY_RUN, x)
+                .task(TASK, AxisReductions::argmax, x, y, rows, cols, axis)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {2, 3, 4}, new Object[] {rows, cols, axis});
+    }
+
     // ---- convolution --------------------------------------------------------------------------------------
 
     /**
@@ -467,6 +538,34 @@ public final class Linalg implements AutoCloseable {
                             strides, n);
         }
         return runOnce(graph.transferToHost(Transfer.EVERY_RUN, y));
+    }
+
+    /**
+     * 2-D convolution of off-heap NCHW tensors; otherwise as
+     * {@link #conv2d(float[], float[], float[], float[], int, int, int, int, int, int, int, Conv2d)}. It runs
+     * the direct kernel for every filter size ({@link Conv2d.Algorithm#AUTO} and {@code DIRECT}), bit for
+     * bit the Java-array direct kernels' results; {@code IM2COL} is refused (its patch matrix is a Java array).
+     *
+     * @throws IllegalArgumentException if a shape, option or array length is wrong, or the algorithm is {@code IM2COL}
+     */
+    public RunResult.TaskRun conv2d(FloatArray x, FloatArray w, FloatArray bias, FloatArray y, int n, int c, int h, int wd, int k,
+                                    int r, int s, Conv2d options) {
+        if (options.algorithm() == Conv2d.Algorithm.IM2COL) {
+            throw new IllegalArgumentException("conv2d: the IM2COL algorithm takes Java arrays (float[]); off-heap tensors run the "
+                    + "direct kernel: use Conv2d.Algorithm.AUTO or DIRECT");
+        }
+        FloatArray b = bias != null ? bias : FloatArray.allocate(Math.max(1, k));
+        try {
+            options.check(n, c, h, wd, k, r, s, x.length(), w.length(), b.length(), y.length());
+            int p = options.outHeight(h, r), q = options.outWidth(wd, s);
+            int[] g = options.geometry(r, s);
+            return runOnce(new TaskGraph("Linalg.conv2d")
+                    .transferToDevice(Transfer.EVERY_RUN, x, w, b, g)
+                    .task(TASK, Conv::conv2d, x, w, b, y, n, c, h, wd, k, p, q, g)
+                    .transferToHost(Transfer.EVERY_RUN, y));
+        } finally {
+            if (b != bias) b.close();
+        }
     }
 
     // ---- row-wise operations ------------------------------------------------------------------------------
@@ -525,14 +624,62 @@ public final class Linalg implements AutoCloseable {
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {3, 4, 5}, new Object[] {rows, cols, eps});
     }
 
+    // ---- row-wise operations on off-heap matrices (the weights stay Java arrays) ----------------------------
+
+    /** {@code y = softmax(x)} along each row of off-heap matrices; otherwise as {@link #softmax(float[], float[], int, int)}. */
+    public RunResult.TaskRun softmax(FloatArray x, FloatArray y, int rows, int cols) {
+        checkRows("softmax", x.length(), y.length(), rows, cols);
+        return run(x == y ? "softmax-off-heap-in-place" : "softmax-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+                () -> new TaskGraph("Linalg.softmax")
+                        .transferToDevice(Transfer.EVERY_RUN, x)
+                        .task(TASK, RowOps::softmax, x, y, rows, cols)
+                        .transferToHost(Transfer.EVERY_RUN, y), ROW_SCALARS, new Object[] {rows, cols});
+    }
+
+    /** {@code y = log(softmax(x))} on off-heap matrices; otherwise as {@link #logSoftmax(float[], float[], int, int)}. */
+    public RunResult.TaskRun logSoftmax(FloatArray x, FloatArray y, int rows, int cols) {
+        checkRows("logSoftmax", x.length(), y.length(), rows, cols);
+        return run(x == y ? "logSoftmax-off-heap-in-place" : "logSoftmax-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+                () -> new TaskGraph("Linalg.logSoftmax")
+                        .transferToDevice(Transfer.EVERY_RUN, x)
+                        .task(TASK, RowOps::logSoftmax, x, y, rows, cols)
+                        .transferToHost(Transfer.EVERY_RUN, y), ROW_SCALARS, new Object[] {rows, cols});
+    }
+
+    /** Layer normalisation of off-heap matrices; otherwise as {@link #layerNorm(float[], float[], float[], float[], int, int, float)}. */
+    public RunResult.TaskRun layerNorm(FloatArray x, float[] gamma, float[] beta, FloatArray y, int rows, int cols, float eps) {
+        checkRows("layerNorm", x.length(), y.length(), rows, cols);
+        float[] g = weights("layerNorm", "gamma", gamma, cols, 1f), b = weights("layerNorm", "beta", beta, cols, 0f);
+        return run(x == y ? "layerNorm-off-heap-in-place" : "layerNorm-off-heap", x == y ? new Object[] {x, g, b} : new Object[] {x, g, b, y},
+                () -> new TaskGraph("Linalg.layerNorm")
+                        .transferToDevice(Transfer.EVERY_RUN, x, g, b)
+                        .task(TASK, RowOps::layerNorm, x, g, b, y, rows, cols, eps)
+                        .transferToHost(Transfer.EVERY_RUN, y), new int[] {4, 5, 6}, new Object[] {rows, cols, eps});
+    }
+
+    /** RMS normalisation of off-heap matrices; otherwise as {@link #rmsNorm(float[], float[], float[], int, int, float)}. */
+    public RunResult.TaskRun rmsNorm(FloatArray x, float[] gamma, FloatArray y, int rows, int cols, float eps) {
+        checkRows("rmsNorm", x.length(), y.length(), rows, cols);
+        float[] g = weights("rmsNorm", "gamma", gamma, cols, 1f);
+        return run(x == y ? "rmsNorm-off-heap-in-place" : "rmsNorm-off-heap", x == y ? new Object[] {x, g} : new Object[] {x, g, y},
+                () -> new TaskGraph("Linalg.rmsNorm")
+                        .transferToDevice(Transfer.EVERY_RUN, x, g)
+                        .task(TASK, RowOps::rmsNorm, x, g, y, rows, cols, eps)
+                        .transferToHost(Transfer.EVERY_RUN, y), new int[] {3, 4, 5}, new Object[] {rows, cols, eps});
+    }
+
     private static void checkRows(String op, float[] x, float[] y, int rows, int cols) {
+        checkRows(op, x.length, y.length, rows, cols);
+    }
+
+    private static void checkRows(String op, long xLength, long yLength, int rows, int cols) {
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException(op + ": rows and cols must not be negative, got " + rows + " x " + cols);
         }
         long need = (long) rows * cols;
-        if (x.length < need || y.length < need) {
+        if (xLength < need || yLength < need) {
             throw new IllegalArgumentException(op + ": a " + rows + " x " + cols + " matrix needs " + need + " elements; x has "
-                    + x.length + ", y has " + y.length);
+                    + xLength + ", y has " + yLength);
         }
     }
 

@@ -1,14 +1,17 @@
 package io.kiln.kernels.linalg;
 
 import io.kiln.Backend;
+import io.kiln.FloatArray;
 import io.kiln.Parallel;
 import io.kiln.Variant;
 
 /**
  * Matrix-vector operations, BLAS level 2 style, on a row-major {@code m x n} matrix A (element (i, j) at
  * {@code a[i * lda + j]}, {@code lda >= n}) and strided vectors (element {@code p} of x at
- * {@code x[p * incx]}, {@code incx >= 1}). Portable Kiln kernels; {@link #sgemv} has a cpu variant
- * ({@link CpuMatVec}) that computes the same sums in the same order.
+ * {@code x[p * incx]}, {@code incx >= 1}). Portable Kiln kernels, on Java arrays and on off-heap
+ * {@link FloatArray}s (the same sums in the same order; their element offsets are {@code long});
+ * {@link #sgemv} on Java arrays has a cpu variant ({@link CpuMatVec}) that computes the same sums in the
+ * same order.
  * <p><b>Precision.</b> Both are bit for bit their plain Java code on every device: each dot product is
  * summed in {@code float} in order of increasing index with separate roundings (no FMA), and so is
  * the cpu variant. Against float64 that order is within {@code (len + 2) * 2^-24 * (|alpha| |A| |x| + |beta| |y|)}
@@ -76,6 +79,42 @@ public final class MatVec {
             for (@Parallel int j = 0; j < n; j++) {
                 if (alpha != 0f) {
                     a[i * lda + j] += (alpha * x[i * incx]) * y[j * incy];
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #sgemv(boolean, int, int, float, float[], int, float[], int, float, float[], int)} on off-heap
+     * arrays: the same sums in the same order, element offsets computed in {@code long}.
+     */
+    public static void sgemv(boolean trans, int m, int n, float alpha, FloatArray a, int lda, FloatArray x, int incx, float beta,
+                             FloatArray y, int incy) {
+        int rows = trans ? n : m, len = trans ? m : n;
+        for (@Parallel int i = 0; i < rows; i++) {
+            float sum = 0f;
+            if (alpha != 0f) {
+                for (int p = 0; p < len; p++) {
+                    float v = trans ? a.get((long) p * lda + i) : a.get((long) i * lda + p);
+                    sum += v * x.get((long) p * incx);
+                }
+            }
+            long yi = (long) i * incy;
+            if (alpha == 0f) {
+                y.set(yi, beta == 0f ? 0f : beta * y.get(yi));
+            } else {
+                y.set(yi, beta == 0f ? alpha * sum : alpha * sum + beta * y.get(yi));
+            }
+        }
+    }
+
+    /** {@link #sger(int, int, float, float[], int, float[], int, float[], int)} on off-heap arrays. */
+    public static void sger(int m, int n, float alpha, FloatArray x, int incx, FloatArray y, int incy, FloatArray a, int lda) {
+        for (@Parallel int i = 0; i < m; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                if (alpha != 0f) {
+                    long e = (long) i * lda + j;
+                    a.set(e, a.get(e) + (alpha * x.get((long) i * incx)) * y.get((long) j * incy));
                 }
             }
         }

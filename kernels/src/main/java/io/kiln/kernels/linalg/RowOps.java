@@ -1,6 +1,7 @@
 package io.kiln.kernels.linalg;
 
 import io.kiln.Backend;
+import io.kiln.FloatArray;
 import io.kiln.Parallel;
 import io.kiln.Variant;
 
@@ -146,6 +147,85 @@ public final class RowOps {
         double sum = 0d;
         for (int j = 0; j < cols; j++) {
             sum += Math.exp((double) x[o + j] - max);
+        }
+        return sum;
+    }
+
+    // ---- off-heap forms: the same kernels over FloatArray rows (long offsets), bit for bit the references ----
+
+    /** {@link #softmax(float[], float[], int, int)} on off-heap matrices (the portable kernel on every device). */
+    public static void softmax(FloatArray x, FloatArray y, int rows, int cols) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long o = (long) r * cols;
+            float max = rowMax(x, o, cols);
+            double inv = 1d / expSum(x, o, cols, max);
+            for (int j = 0; j < cols; j++) {
+                y.set(o + j, (float) (Math.exp((double) x.get(o + j) - max) * inv));
+            }
+        }
+    }
+
+    /** {@link #logSoftmax(float[], float[], int, int)} on off-heap matrices. */
+    public static void logSoftmax(FloatArray x, FloatArray y, int rows, int cols) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long o = (long) r * cols;
+            float max = rowMax(x, o, cols);
+            double log = Math.log(expSum(x, o, cols, max));
+            for (int j = 0; j < cols; j++) {
+                y.set(o + j, (float) ((double) x.get(o + j) - max - log));
+            }
+        }
+    }
+
+    /** {@link #layerNorm(float[], float[], float[], float[], int, int, float)} on off-heap matrices (weights stay Java arrays). */
+    public static void layerNorm(FloatArray x, float[] gamma, float[] beta, FloatArray y, int rows, int cols, float eps) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long o = (long) r * cols;
+            double sum = 0d;
+            for (int j = 0; j < cols; j++) {
+                sum += x.get(o + j);
+            }
+            double mean = sum / cols;
+            double sq = 0d;
+            for (int j = 0; j < cols; j++) {
+                double d = x.get(o + j) - mean;
+                sq += d * d;
+            }
+            double inv = 1d / Math.sqrt(sq / cols + eps);
+            for (int j = 0; j < cols; j++) {
+                y.set(o + j, (float) ((x.get(o + j) - mean) * inv * gamma[j] + beta[j]));
+            }
+        }
+    }
+
+    /** {@link #rmsNorm(float[], float[], float[], int, int, float)} on off-heap matrices. */
+    public static void rmsNorm(FloatArray x, float[] gamma, FloatArray y, int rows, int cols, float eps) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            long o = (long) r * cols;
+            double sq = 0d;
+            for (int j = 0; j < cols; j++) {
+                double v = x.get(o + j);
+                sq += v * v;
+            }
+            double inv = 1d / Math.sqrt(sq / cols + eps);
+            for (int j = 0; j < cols; j++) {
+                y.set(o + j, (float) (x.get(o + j) * inv * gamma[j]));
+            }
+        }
+    }
+
+    private static float rowMax(FloatArray x, long o, int cols) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < cols; j++) {
+            max = Math.max(max, x.get(o + j));
+        }
+        return max;
+    }
+
+    private static double expSum(FloatArray x, long o, int cols, float max) {
+        double sum = 0d;
+        for (int j = 0; j < cols; j++) {
+            sum += Math.exp((double) x.get(o + j) - max);
         }
         return sum;
     }
