@@ -11,6 +11,7 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 import org.jocl.cl_platform_id;
@@ -38,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@code planRunProfiled} (the plan waits for its launch) against {@code rawLaunchFinish}
  *       ({@code clEnqueueNDRangeKernel} + {@code clFinish});</li>
+ *   <li>{@code planRunProfiled} also against {@code rawLaunchProfiled}, the same calls a profiled run
+ *       makes (an event, its wait, its three timestamps), on a profiling queue;</li>
  *   <li>{@code planRunCopyBack} ({@code c} copied back every run) against {@code rawLaunchRead}
  *       ({@code clEnqueueNDRangeKernel} + a blocking {@code clEnqueueReadBuffer} of {@code c}).</li>
  * </ul>
@@ -113,6 +116,9 @@ public class PlanOverheadBenchmark {
     public static class Raw {
         cl_context context;
         cl_command_queue queue;
+        /** A queue with profiling on, for the raw counterpart of a profiled plan run. */
+        cl_command_queue profilingQueue;
+        final long[] profile = new long[1];
         cl_program program;
         cl_kernel kernel;
         cl_mem[] mems;
@@ -133,6 +139,7 @@ public class PlanOverheadBenchmark {
             props.addProperty(CL.CL_CONTEXT_PLATFORM, platforms[0]);
             context = CL.clCreateContext(props, 1, devices, null, null, null);
             queue = CL.clCreateCommandQueue(context, devices[0], 0, null);
+            profilingQueue = CL.clCreateCommandQueue(context, devices[0], CL.CL_QUEUE_PROFILING_ENABLE, null);
             program = CL.clCreateProgramWithSource(context, 1, new String[] {SOURCE}, null, null);
             CL.clBuildProgram(program, 0, null, null, null, null);
             kernel = CL.clCreateKernel(program, "add", null);
@@ -153,6 +160,18 @@ public class PlanOverheadBenchmark {
             CL.clFinish(queue);
         }
 
+        /** What a profiled plan run asks of the driver: a launch with an event, its wait, three timestamps. */
+        void launchProfiled() {
+            cl_event e = new cl_event();
+            CL.clEnqueueNDRangeKernel(profilingQueue, kernel, 1, null, global, local, 0, null, e);
+            CL.clWaitForEvents(1, new cl_event[] {e});
+            Pointer to = Pointer.to(profile);
+            CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_QUEUED, Sizeof.cl_ulong, to, null);
+            CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, to, null);
+            CL.clGetEventProfilingInfo(e, CL.CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, to, null);
+            CL.clReleaseEvent(e);
+        }
+
         void launchRead() {
             CL.clEnqueueNDRangeKernel(queue, kernel, 1, null, global, local, 0, null, null);
             CL.clEnqueueReadBuffer(queue, mems[2], true, 0, (long) N * Sizeof.cl_float, cPointer, 0, null, null);
@@ -164,6 +183,7 @@ public class PlanOverheadBenchmark {
             CL.clReleaseKernel(kernel);
             CL.clReleaseProgram(program);
             CL.clReleaseCommandQueue(queue);
+            CL.clReleaseCommandQueue(profilingQueue);
             CL.clReleaseContext(context);
         }
     }
@@ -187,6 +207,12 @@ public class PlanOverheadBenchmark {
     }
 
     /** The floor of {@link #planRunCopyBack}: one launch and a blocking read of {@code c}. */
+    /** The raw counterpart of {@link #planRunProfiled}: a launch with an event, waited for, and its three timestamps. */
+    @Benchmark
+    public void rawLaunchProfiled(Raw r) {
+        r.launchProfiled();
+    }
+
     @Benchmark
     public void rawLaunchRead(Raw r) {
         r.launchRead();
