@@ -1539,7 +1539,12 @@ public final class PlanExecutor implements AutoCloseable {
     /** Waits for the device work on a closed array, releases its device copies and its residency; true. */
     private boolean forget(Object o) {
         Residency r = residency.remove(o);
-        if (r == null) return true;
+        if (r != null) releaseDeviceCopies(o, r);
+        return true;
+    }
+
+    /** Waits for the device work that writes {@code o}, then releases its copies on every device. */
+    private void releaseDeviceCopies(Object o, Residency r) {
         List<Issued> pending = new ArrayList<>();
         for (Touch<Issued> t : r.touches) {
             if (t != null) t.writeDeps(pending);
@@ -1548,7 +1553,6 @@ public final class PlanExecutor implements AutoCloseable {
         for (DeviceSession s : sessions.values()) {
             if (s.copiesData()) s.release(o);
         }
-        return true;
     }
 
     /** Releases the device copies of objects no longer among the recent bindings of any slot. */
@@ -1568,14 +1572,7 @@ public final class PlanExecutor implements AutoCloseable {
                 continue;
             }
             makeHostValid(o, r, null, null);
-            List<Issued> pending = new ArrayList<>();
-            for (Touch<Issued> t : r.touches) {
-                if (t != null) t.writeDeps(pending);
-            }
-            awaitAll(pending);
-            for (DeviceSession s : sessions.values()) {
-                if (s.copiesData()) s.release(o);
-            }
+            releaseDeviceCopies(o, r);
             residency.remove(o);
         }
         retired.clear();

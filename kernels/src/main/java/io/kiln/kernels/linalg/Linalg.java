@@ -345,7 +345,7 @@ public final class Linalg implements AutoCloseable {
         int code = op.code();
         float p = pq[0], q = pq[1];
         // In place (y == x) is its own plan: a plan's bindings name each array it was built with once.
-        return run(x == y ? "unary-in-place" : "unary", x == y ? new Object[] {x} : new Object[] {x, y}, () -> new TaskGraph("Linalg.unary")
+        return run(inPlace("unary", x, y), distinct(x, y), () -> new TaskGraph("Linalg.unary")
                 .transferToDevice(Transfer.EVERY_RUN, x)
                 .task(TASK, Elementwise::unary, code, p, q, x, y, n)
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 5}, new Object[] {code, p, q, n});
@@ -363,7 +363,7 @@ public final class Linalg implements AutoCloseable {
         }
         int code = op.code();
         float p = pq[0], q = pq[1];
-        return run(x == y ? "unary-off-heap-in-place" : "unary-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+        return run(inPlace("unary-off-heap", x, y), distinct(x, y),
                 () -> new TaskGraph("Linalg.unary")
                         .transferToDevice(Transfer.EVERY_RUN, x)
                         .task(TASK, Elementwise::unary, code, p, q, x, y, n)
@@ -403,6 +403,14 @@ public final class Linalg implements AutoCloseable {
                 .transferToDevice(Transfer.EVERY_RUN, distinct(a, b))
                 .task(TASK, Elementwise::binary, code, a, b, y, rows, cols, bc)
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 4, 5, 6}, new Object[] {code, rows, cols, bc});
+    }
+
+    /**
+     * The cache key of operation {@code op} for output {@code y} of input {@code x}: an in-place call is a
+     * plan of its own, because a plan's bindings name each array it was built with once.
+     */
+    private static String inPlace(String op, Object x, Object y) {
+        return x == y ? op + "-in-place" : op;
     }
 
     /** The parameters {@code {p, q}} of {@code op}, checked against its arity. */
@@ -629,7 +637,7 @@ public final class Linalg implements AutoCloseable {
     /** {@code y = softmax(x)} along each row of off-heap matrices; otherwise as {@link #softmax(float[], float[], int, int)}. */
     public RunResult.TaskRun softmax(FloatArray x, FloatArray y, int rows, int cols) {
         checkRows("softmax", x.length(), y.length(), rows, cols);
-        return run(x == y ? "softmax-off-heap-in-place" : "softmax-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+        return run(inPlace("softmax-off-heap", x, y), distinct(x, y),
                 () -> new TaskGraph("Linalg.softmax")
                         .transferToDevice(Transfer.EVERY_RUN, x)
                         .task(TASK, RowOps::softmax, x, y, rows, cols)
@@ -639,7 +647,7 @@ public final class Linalg implements AutoCloseable {
     /** {@code y = log(softmax(x))} on off-heap matrices; otherwise as {@link #logSoftmax(float[], float[], int, int)}. */
     public RunResult.TaskRun logSoftmax(FloatArray x, FloatArray y, int rows, int cols) {
         checkRows("logSoftmax", x.length(), y.length(), rows, cols);
-        return run(x == y ? "logSoftmax-off-heap-in-place" : "logSoftmax-off-heap", x == y ? new Object[] {x} : new Object[] {x, y},
+        return run(inPlace("logSoftmax-off-heap", x, y), distinct(x, y),
                 () -> new TaskGraph("Linalg.logSoftmax")
                         .transferToDevice(Transfer.EVERY_RUN, x)
                         .task(TASK, RowOps::logSoftmax, x, y, rows, cols)
@@ -650,7 +658,7 @@ public final class Linalg implements AutoCloseable {
     public RunResult.TaskRun layerNorm(FloatArray x, float[] gamma, float[] beta, FloatArray y, int rows, int cols, float eps) {
         checkRows("layerNorm", x.length(), y.length(), rows, cols);
         float[] g = weights("layerNorm", "gamma", gamma, cols, 1f), b = weights("layerNorm", "beta", beta, cols, 0f);
-        return run(x == y ? "layerNorm-off-heap-in-place" : "layerNorm-off-heap", x == y ? new Object[] {x, g, b} : new Object[] {x, g, b, y},
+        return run(inPlace("layerNorm-off-heap", x, y), x == y ? new Object[] {x, g, b} : new Object[] {x, g, b, y},
                 () -> new TaskGraph("Linalg.layerNorm")
                         .transferToDevice(Transfer.EVERY_RUN, x, g, b)
                         .task(TASK, RowOps::layerNorm, x, g, b, y, rows, cols, eps)
@@ -661,7 +669,7 @@ public final class Linalg implements AutoCloseable {
     public RunResult.TaskRun rmsNorm(FloatArray x, float[] gamma, FloatArray y, int rows, int cols, float eps) {
         checkRows("rmsNorm", x.length(), y.length(), rows, cols);
         float[] g = weights("rmsNorm", "gamma", gamma, cols, 1f);
-        return run(x == y ? "rmsNorm-off-heap-in-place" : "rmsNorm-off-heap", x == y ? new Object[] {x, g} : new Object[] {x, g, y},
+        return run(inPlace("rmsNorm-off-heap", x, y), distinct(x, g, y),
                 () -> new TaskGraph("Linalg.rmsNorm")
                         .transferToDevice(Transfer.EVERY_RUN, x, g)
                         .task(TASK, RowOps::rmsNorm, x, g, y, rows, cols, eps)
