@@ -342,24 +342,6 @@ public final class FrontEnd {
             reductions.add(new io.kiln.ir.Reduction(r.array, r.op, r.accumulator));
         }
         List<Block> blocks = session.builder.finish();
-        // access analysis
-        Map<Integer, Access> access = new HashMap<>();
-        for (Block b : blocks) {
-            for (Instr in : b.instrs()) {
-                if (in instanceof Instr.Load l && l.array().isParameter()) addAccess(access, l.array().id(), Access.READ);
-                if (in instanceof Instr.Store s && s.array().isParameter()) addAccess(access, s.array().id(), Access.WRITE);
-                if (in instanceof Instr.Atomic at && at.array().isParameter()) addAccess(access, at.array().id(), Access.READ_WRITE);
-            }
-        }
-        for (io.kiln.ir.Reduction r : reductions) access.put(r.array().id(), Access.READ_WRITE);
-        List<Param> finalParams = new ArrayList<>();
-        for (Param p : params) {
-            if (p instanceof Param.Array a) {
-                finalParams.add(new Param.Array(a.index(), a.name(), a.array(), access.getOrDefault(a.array().id(), Access.NONE)));
-            } else {
-                finalParams.add(p);
-            }
-        }
         List<ParallelLoop> loops = new ArrayList<>();
         for (ParallelVar pv : parallel) {
             if (pv.loop == null) {
@@ -373,8 +355,10 @@ public final class FrontEnd {
             BarrierCheck.check(blocks, session.barrierLines, where + " (" + source);
         }
         KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
-        KernelIR ir = new KernelIR(owner.getName(), method.getName(), desc, kind, finalParams, session.builder.vars,
+        KernelIR raw = new KernelIR(owner.getName(), method.getName(), desc, kind, params, session.builder.vars,
                 session.builder.arrays, blocks, loops, session.builder.constants, reductions);
+        // each array parameter's access mode, from the IR's loads, stores, atomics and reductions
+        KernelIR ir = new io.kiln.passes.AccessAnalysis().run(raw);
         // every kernel the front end produces keeps the IR's contract; a violation is a front-end bug
         io.kiln.ir.IrVerifier.verify(ir);
         // constant folding, then the removal of the bounds checks that loop bounds and guards prove; each
@@ -398,11 +382,6 @@ public final class FrontEnd {
     static String sourceFile(ClassModel cls, String otherwise) {
         var attr = cls.findAttribute(Attributes.sourceFile());
         return attr.isPresent() ? attr.get().sourceFile().stringValue() : otherwise;
-    }
-
-    private static void addAccess(Map<Integer, Access> access, int array, Access a) {
-        Access before = access.get(array);
-        access.put(array, before == null ? a : before.merge(a));
     }
 
     /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */
