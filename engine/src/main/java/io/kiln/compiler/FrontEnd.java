@@ -272,7 +272,7 @@ public final class FrontEnd {
         Class<?>[] types = method.getParameterTypes();
         java.lang.reflect.Parameter[] rp = method.getParameters();
         List<Param> params = new ArrayList<>();
-        Map<Integer, MethodTranslator.Ref> refs = new HashMap<>();
+        Map<Integer, AbstractValues.Ref> refs = new HashMap<>();
         boolean hasContext = false;
         int slot = 0;
         for (int i = 0; i < types.length; i++) {
@@ -282,7 +282,7 @@ public final class FrontEnd {
                 if (i != 0) throw new KernelCompilationException(location + "the KernelContext must be the first parameter");
                 hasContext = true;
                 params.add(new Param.Context(i, name));
-                refs.put(slot, new MethodTranslator.Ref(null, true));
+                refs.put(slot, new AbstractValues.Ref(null, true));
                 slot += 1;
                 continue;
             }
@@ -307,7 +307,7 @@ public final class FrontEnd {
             // Off-heap parameters are arrays to the IR, told apart only by their storage: long length and index.
             ArrayRef a = session.builder.newArray(et, AddressSpace.GLOBAL, -1, i, name, null,
                     offHeap != null ? Storage.OFF_HEAP : Storage.HEAP);
-            refs.put(slot, new MethodTranslator.Ref(a, false));
+            refs.put(slot, new AbstractValues.Ref(a, false));
             if (rp[i].isAnnotationPresent(io.kiln.Reduce.class)) {
                 if (parallel.isEmpty()) {
                     throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' needs a kernel with a @Parallel loop");
