@@ -25,17 +25,15 @@ final class AbstractValues {
 
     /**
      * A primitive value. {@code cmp} is set for a pending three-way comparison whose int result has
-     * not been materialised (a following {@code if} uses the comparison directly).
+     * not been materialised (a following {@code if} uses the comparison directly). How a value was
+     * computed is not tracked here: a {@code @Reduce} update is recognised on the IR
+     * ({@code io.kiln.passes.ReductionRecognition}).
      */
-    record Prim(Value value, Type type, HostExpr host, int inductionSlot, PendingCompare cmp, Const constant, Origin origin)
+    record Prim(Value value, Type type, HostExpr host, int inductionSlot, PendingCompare cmp, Const constant)
             implements Entry {
         static Prim of(Value v) {
-            return new Prim(v, v.type(), null, -1, null, v instanceof Const c ? c : null, null);
+            return new Prim(v, v.type(), null, -1, null, v instanceof Const c ? c : null);
         }
-    }
-
-    /** How a value was computed, where a {@code @Reduce} update needs to know: {@code a op b}. */
-    record Origin(io.kiln.ir.ReduceOp op, Value a, Value b) {
     }
 
     /** A pending comparison; {@code pa} and {@code pb} keep what the operands were (a trip count, a loop variable). */

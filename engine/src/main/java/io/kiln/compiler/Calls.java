@@ -1,7 +1,6 @@
 package io.kiln.compiler;
 
 import io.kiln.compiler.AbstractValues.Entry;
-import io.kiln.compiler.AbstractValues.Origin;
 import io.kiln.compiler.AbstractValues.Prim;
 import io.kiln.compiler.AbstractValues.Ref;
 import io.kiln.compiler.AbstractValues.Text;
@@ -97,12 +96,6 @@ final class Calls {
             Type t = MethodTranslator.typeOf(TypeKind.from(mt.returnType()));
             Var dst = tr.temp(t);
             tr.emit(new Instr.MathCall(dst, fn, args));
-            if (fn == MathFunction.MIN || fn == MathFunction.MAX) {
-                // a @Reduce update may be best[0] = Math.max(best[0], v): keep the operands, as for an inlined call
-                tr.push(new Prim(dst, t, null, -1, null, null, new Origin(fn == MathFunction.MIN ? io.kiln.ir.ReduceOp.MIN
-                        : io.kiln.ir.ReduceOp.MAX, args.get(0), args.get(1))));
-                return;
-            }
             tr.pushValue(dst);
             return;
         }
@@ -148,20 +141,14 @@ final class Calls {
         if (length) {
             Var dst = tr.temp(Type.I64);
             tr.emit(new Instr.ArrayLength(dst, a));
-            tr.push(new Prim(dst, Type.I64, new HostExpr.Length(a.paramIndex()), -1, null, null, null));
+            tr.push(new Prim(dst, Type.I64, new HostExpr.Length(a.paramIndex()), -1, null, null));
             return;
         }
         if (set) {
             tr.insns.storeElement(a, index, value);
             return;
         }
-        FrontEnd.ReduceState red = tr.session.reductions.get(a);
-        if (red != null) {
-            tr.insns.checkReduceAccess(red, index);
-            red.loads++;
-            tr.push(Prim.of(red.accumulator));
-            return;
-        }
+        if (tr.session.reduced.contains(a)) tr.insns.checkReduceAccess(a, index);
         Var dst = tr.temp(a.element().valueType());
         tr.checkIndex(a, index.value());
         tr.emit(new Instr.Load(dst, a, index.value()));
@@ -296,12 +283,7 @@ final class Calls {
             if (returnedRef[0] == null) throw tr.error("method " + display + " never returns");
             tr.push(returnedRef[0]);
         } else if (result != null) {
-            Origin origin = null;
-            if ((ownerName.equals("java/lang/Math") || ownerName.equals("java/lang/StrictMath")) && n == 2
-                    && (name.equals("min") || name.equals("max")) && args[0] instanceof Prim p0 && args[1] instanceof Prim p1) {
-                origin = new Origin(name.equals("min") ? io.kiln.ir.ReduceOp.MIN : io.kiln.ir.ReduceOp.MAX, p0.value(), p1.value());
-            }
-            tr.push(new Prim(result, result.type(), null, -1, null, null, origin));
+            tr.push(new Prim(result, result.type(), null, -1, null, null));
         }
     }
 
@@ -317,7 +299,7 @@ final class Calls {
         }
         Object value = tr.session.staticFinalValue(ownerName, name, tr);
         switch (value) {
-            case Integer i -> tr.push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i), null));
+            case Integer i -> tr.push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i)));
             case Long l -> tr.pushValue(Const.ofLong(l));
             case Float fl -> tr.pushValue(Const.ofFloat(fl));
             case Double d -> tr.pushValue(Const.ofDouble(d));

@@ -74,7 +74,7 @@ final class ControlFlow {
                     bv = Const.ofInt(0);
                     op = base;
                     pa = p;
-                    pb = new Prim(bv, Type.I32, new HostExpr.Constant(0), -1, null, Const.ofInt(0), null);
+                    pb = new Prim(bv, Type.I32, new HostExpr.Constant(0), -1, null, Const.ofInt(0));
                 }
             }
             default -> {

@@ -1,7 +1,6 @@
 package io.kiln.compiler;
 
 import io.kiln.compiler.AbstractValues.Entry;
-import io.kiln.compiler.AbstractValues.Origin;
 import io.kiln.compiler.AbstractValues.PendingCompare;
 import io.kiln.compiler.AbstractValues.Prim;
 import io.kiln.compiler.AbstractValues.Ref;
@@ -128,7 +127,7 @@ final class Instructions {
         for (FrontEnd.ParallelVar pv : tr.parallelVars) {
             if (pv.slot == ld.slot() && tr.pos >= pv.startIndex && tr.pos < pv.endIndex) induction = pv.slot;
         }
-        tr.push(new Prim(v, t, host, induction, null, null, null));
+        tr.push(new Prim(v, t, host, induction, null, null));
     }
 
     void store(StoreInstruction st) {
@@ -184,7 +183,7 @@ final class Instructions {
         }
         Object v = c.constantValue();
         switch (v) {
-            case Integer i -> tr.push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i), null));
+            case Integer i -> tr.push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i)));
             case Long l -> {
                 FrontEnd.ParallelVar pv = tr.topLevel ? tr.strideConstantAt.get(tr.pos) : null;
                 if (pv != null) {
@@ -193,7 +192,7 @@ final class Instructions {
                     tr.emit(new Instr.ParallelStride(stride, pv.dim));
                     tr.pushValue(stride);
                 } else {
-                    tr.push(new Prim(Const.ofLong(l), Type.I64, new HostExpr.Constant(l), -1, null, Const.ofLong(l), null));
+                    tr.push(new Prim(Const.ofLong(l), Type.I64, new HostExpr.Constant(l), -1, null, Const.ofLong(l)));
                 }
             }
             case Float f -> tr.pushValue(Const.ofFloat(f));
@@ -224,7 +223,7 @@ final class Instructions {
                 Var dst = tr.temp(a.type());
                 tr.emit(new Instr.Negate(dst, a.value()));
                 HostExpr h = a.host() == null ? null : new HostExpr.Binary(BinOp.SUB, new HostExpr.Constant(0), a.host());
-                tr.push(new Prim(dst, a.type(), h, -1, null, null, null));
+                tr.push(new Prim(dst, a.type(), h, -1, null, null));
             }
             case LCMP -> compare(CompareKind.LCMP);
             case FCMPL -> compare(CompareKind.FCMPL);
@@ -237,11 +236,11 @@ final class Instructions {
                 if (r.object() != null) throw tr.error(r.describe() + " is not an array; objects are not supported in kernels");
                 ArrayRef a = r.array();
                 if (a.length() >= 0) {
-                    tr.push(new Prim(Const.ofInt(a.length()), Type.I32, new HostExpr.Constant(a.length()), -1, null, Const.ofInt(a.length()), null));
+                    tr.push(new Prim(Const.ofInt(a.length()), Type.I32, new HostExpr.Constant(a.length()), -1, null, Const.ofInt(a.length())));
                 } else {
                     Var dst = tr.temp(Type.I32);
                     tr.emit(new Instr.ArrayLength(dst, a));
-                    tr.push(new Prim(dst, Type.I32, new HostExpr.Length(a.paramIndex()), -1, null, null, null));
+                    tr.push(new Prim(dst, Type.I32, new HostExpr.Length(a.paramIndex()), -1, null, null));
                 }
             }
             default -> throw tr.error("the bytecode instruction " + o.name().toLowerCase() + " is not supported in kernels");
@@ -256,15 +255,13 @@ final class Instructions {
         tr.emit(new Instr.Binary(dst, op, a.value(), bb.value()));
         HostExpr h = a.host() != null && bb.host() != null && (t == Type.I32 || t == Type.I64)
                 ? new HostExpr.Binary(op, a.host(), bb.host()) : null;
-        Origin origin = op == BinOp.ADD ? new Origin(io.kiln.ir.ReduceOp.ADD, a.value(), bb.value())
-                : op == BinOp.MUL ? new Origin(io.kiln.ir.ReduceOp.MUL, a.value(), bb.value()) : null;
-        tr.push(new Prim(dst, t, h, -1, null, null, origin));
+        tr.push(new Prim(dst, t, h, -1, null, null));
     }
 
     void compare(CompareKind kind) {
         Prim bb = tr.popPrim();
         Prim a = tr.popPrim();
-        tr.push(new Prim(null, Type.I32, null, -1, new PendingCompare(kind, a.value(), bb.value(), a, bb), null, null));
+        tr.push(new Prim(null, Type.I32, null, -1, new PendingCompare(kind, a.value(), bb.value(), a, bb), null));
     }
 
     void convert(ConvertInstruction cv) {
@@ -280,7 +277,7 @@ final class Instructions {
                     new HostExpr.Constant(32));
             default -> null;
         };
-        tr.push(new Prim(dst, dst.type(), h, -1, null, null, null));
+        tr.push(new Prim(dst, dst.type(), h, -1, null, null));
     }
 
     Conversion conversion(TypeKind from, TypeKind to) {
@@ -331,13 +328,8 @@ final class Instructions {
         Prim idx = tr.popPrim();
         Ref r = tr.popRef();
         ArrayRef a = arrayOperand(r, elementOf(al.typeKind()));
-        FrontEnd.ReduceState red = tr.session.reductions.get(a);
-        if (red != null) {
-            checkReduceAccess(red, idx);
-            red.loads++;
-            tr.push(Prim.of(red.accumulator));
-            return;
-        }
+        // a @Reduce array is loaded and stored like any other; ReductionRecognition turns its updates into the accumulator's
+        if (tr.session.reduced.contains(a)) checkReduceAccess(a, idx);
         Var dst = tr.temp(a.element().valueType());
         tr.checkIndex(a, idx.value());
         tr.emit(new Instr.Load(dst, a, idx.value()));
@@ -361,26 +353,7 @@ final class Instructions {
         if (a.space() == AddressSpace.CONSTANT) {
             throw tr.error("array " + a.name() + " comes from a static final field and is read-only in kernels");
         }
-        FrontEnd.ReduceState red = tr.session.reductions.get(a);
-        if (red != null) {
-            checkReduceAccess(red, idx);
-            Origin o = val.origin();
-            Var acc = red.accumulator;
-            if (o == null || !(acc.equals(o.a()) || acc.equals(o.b()))) {
-                    String e0 = a.isOffHeap() ? a.name() + ".get(0)" : a.name() + "[0]";
-                String update = a.isOffHeap() ? a.name() + ".set(0, " + e0 + " + value)" : e0 + " = " + e0 + " + value";
-                throw tr.error("@Reduce array '" + a.name() + "' must be updated as " + update
-                        + " (or *, Math.min, Math.max), reading " + e0 + " once");
-            }
-            if (red.op != null && red.op != o.op()) {
-                throw tr.error("@Reduce array '" + a.name() + "' is updated with both " + red.op + " and " + o.op() + "; use one operation");
-            }
-            red.op = o.op();
-            red.stores++;
-            tr.protect(acc);
-            tr.emit(new Instr.Move(acc, val.value()));
-            return;
-        }
+        if (tr.session.reduced.contains(a)) checkReduceAccess(a, idx);
         if (a.space() == AddressSpace.GLOBAL && !tr.inParallelRegion()) {
             throw tr.error("a store to " + a.name() + " outside the @Parallel loop would run once per work-item; "
                     + "move it into the loop or into a separate task");
@@ -389,11 +362,15 @@ final class Instructions {
         tr.emit(new Instr.Store(a, idx.value(), val.value()));
     }
 
-    void checkReduceAccess(FrontEnd.ReduceState red, Prim idx) {
-        String name = red.array.name();
+    /**
+     * What can be said of a {@code @Reduce} array's access only here, where the bytecode position is known:
+     * it is at constant index 0, inside the {@code @Parallel} loop. The form of the update is checked on the IR.
+     */
+    void checkReduceAccess(ArrayRef array, Prim idx) {
+        String name = array.name();
         if (idx.constant() == null || idx.constant().longValue() != 0) {
             throw tr.error("@Reduce array '" + name + "' may only be accessed at index 0 ("
-                    + (red.array.isOffHeap() ? name + ".get(0), " + name + ".set(0, ...)" : name + "[0]") + ")");
+                    + (array.isOffHeap() ? name + ".get(0), " + name + ".set(0, ...)" : name + "[0]") + ")");
         }
         if (!tr.inParallelRegion()) {
             throw tr.error("@Reduce array '" + name + "' may only be accessed inside the @Parallel loop");

@@ -397,7 +397,7 @@ final class MethodTranslator {
                     }
                 }
                 if (!p.value().equals(target)) emit(new Instr.Move(target, p.value()));
-                shape.add(new Prim(target, p.type(), null, -1, null, null, null));
+                shape.add(new Prim(target, p.type(), null, -1, null, null));
             } else {
                 shape.add(e);
             }
@@ -486,7 +486,7 @@ final class MethodTranslator {
             if (stack.get(i) instanceof Prim p && p.value() != null && p.value().equals(v)) {
                 Var t = temp(v.type());
                 emit(new Instr.Move(t, v));
-                stack.set(i, new Prim(t, p.type(), p.host(), -1, null, p.constant(), null));
+                stack.set(i, new Prim(t, p.type(), p.host(), -1, null, p.constant()));
             } else if (stack.get(i) instanceof Prim p && p.cmp() != null
                     && (v.equals(p.cmp().a()) || v.equals(p.cmp().b()))) {
                 stack.set(i, force(p));
