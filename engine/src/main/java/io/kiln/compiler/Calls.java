@@ -44,10 +44,12 @@ import java.util.Map;
 final class Calls {
     private final MethodTranslator tr;
 
+    /** The part of {@code tr}; it reads and updates that translator's state. */
     Calls(MethodTranslator tr) {
         this.tr = tr;
     }
 
+    /** A call: a {@code KernelContext} or off-heap array method, {@code printf}, a box, an intrinsic, or a static method to inline. */
     void invoke(InvokeInstruction inv) {
         String ownerName = inv.owner().asInternalName();
         String name = inv.name().stringValue();
@@ -116,7 +118,7 @@ final class Calls {
      * (an {@code int} index arrives widened by {@code i2l} and stays so) and an I64 length. Every
      * other method of an off-heap array is refused: kernels see only its elements.
      */
-    void offHeapCall(String ownerName, ElementType element, String name, String desc) {
+    private void offHeapCall(String ownerName, ElementType element, String name, String desc) {
         String cls = FrontEnd.simpleName(ownerName);
         char d = element == null ? '?' : descriptorChar(element);
         boolean get = element != null && name.equals("get") && desc.equals("(J)" + d);
@@ -155,7 +157,7 @@ final class Calls {
         tr.push(Prim.of(dst));
     }
 
-    static char descriptorChar(ElementType e) {
+    private static char descriptorChar(ElementType e) {
         return switch (e) {
             case BYTE -> 'B';
             case SHORT -> 'S';
@@ -168,7 +170,7 @@ final class Calls {
     }
 
     /** {@code barrier()}, {@code localFloats(n)} and friends, and the atomics of {@code KernelContext}. */
-    void contextCall(String name, String desc) {
+    private void contextCall(String name, String desc) {
         if (name.equals("barrier")) {
             tr.popRef();
             if (!tr.parallelVarsOfKernel().isEmpty()) {
@@ -220,7 +222,7 @@ final class Calls {
         tr.pushValue(dst);
     }
 
-    void inline(String ownerName, String name, String desc) {
+    private void inline(String ownerName, String name, String desc) {
         String key = ownerName + "." + name + desc;
         String display = FrontEnd.simpleName(ownerName) + "." + name;
         if (tr.session.callStack.contains(key)) {
@@ -287,6 +289,7 @@ final class Calls {
         }
     }
 
+    /** A field read: only {@code static final} fields, folded to constants or constant tables ({@code System.out} for printing). */
     void field(FieldInstruction f) {
         String ownerName = f.owner().asInternalName();
         String name = f.name().stringValue();
@@ -314,6 +317,7 @@ final class Calls {
         }
     }
 
+    /** {@code new float[n]} with a constant {@code n}: a private array, zero-filled here as Java does at each execution. */
     void newArray(NewPrimitiveArrayInstruction na, ArrayDeque<Range> work) {
         Prim len = tr.popPrim();
         if (len.constant() == null) {

@@ -36,10 +36,12 @@ import java.util.List;
 final class ControlFlow {
     private final MethodTranslator tr;
 
+    /** The part of {@code tr}; it reads and updates that translator's state. */
     ControlFlow(MethodTranslator tr) {
         this.tr = tr;
     }
 
+    /** A {@code goto} or conditional branch; a branch on constants compiles only its taken side. */
     void branch(BranchInstruction br, ArrayDeque<Range> work) {
         Opcode o = br.opcode();
         int targetIndex = tr.labelIndex.get(br.target());
@@ -111,7 +113,7 @@ final class ControlFlow {
         tr.propagate(tr.rangeAt[fallIndex], shape, work);
     }
 
-    static CmpOp cmpOf(Opcode o) {
+    private static CmpOp cmpOf(Opcode o) {
         return switch (o) {
             case IFEQ, IF_ICMPEQ -> CmpOp.EQ;
             case IFNE, IF_ICMPNE -> CmpOp.NE;
@@ -124,7 +126,7 @@ final class ControlFlow {
     }
 
     /** {@code (a cmp b) op 0} as one comparison of a and b, with Java's NaN result folded in. */
-    static CmpOp fuse(CompareKind kind, CmpOp op) {
+    private static CmpOp fuse(CompareKind kind, CmpOp op) {
         if (kind == CompareKind.LCMP || op == CmpOp.EQ || op == CmpOp.NE) return op;
         boolean nanTaken = op.test(kind.nanResult());
         if (!nanTaken) return op;
@@ -137,7 +139,7 @@ final class ControlFlow {
         };
     }
 
-    void recordParallelHeader(CmpOp op, Prim pa, Prim pb, int targetIndex, int fallIndex) {
+    private void recordParallelHeader(CmpOp op, Prim pa, Prim pb, int targetIndex, int fallIndex) {
         Range r = tr.rangeAt[tr.pos];
         FrontEnd.ParallelVar pv = tr.headerAt.get(r.start);
         if (pv == null || pv.loop != null) return;
@@ -189,6 +191,7 @@ final class ControlFlow {
         tr.propagate(tr.rangeAt[defaultIndex], shape, work);
     }
 
+    /** A return: the end of the kernel, or of an inlined method (its result moves to the caller's variable). */
     void doReturn(ReturnInstruction ret) {
         if (tr.topLevel) {
             if (ret.typeKind() != TypeKind.VOID) throw tr.error("kernels must return void");

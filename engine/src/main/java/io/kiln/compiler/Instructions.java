@@ -50,17 +50,20 @@ import java.util.ArrayDeque;
 
 /**
  * Translates the straight-line bytecode instructions of a method: locals, constants, arithmetic,
- * conversions, array loads and stores (the {@code @Reduce} update included) and the operand-stack
+ * conversions, array loads and stores (a {@code @Reduce} array's too: its update is recognised on the IR,
+ * by {@code io.kiln.passes.ReductionRecognition}) and the operand-stack
  * shuffles ({@code dup}, {@code swap}, ...). Branches go to {@link ControlFlow}, calls and fields to
  * {@link Calls}, {@code printf} to {@link Printf}.
  */
 final class Instructions {
     private final MethodTranslator tr;
 
+    /** The part of {@code tr}; it reads and updates that translator's state. */
     Instructions(MethodTranslator tr) {
         this.tr = tr;
     }
 
+    /** Translates {@code ins}, at {@link MethodTranslator#pos}; the other parts take what is theirs. */
     void translate(Instruction ins, ArrayDeque<Range> work) {
         switch (ins) {
             case LoadInstruction ld -> load(ld);
@@ -100,7 +103,7 @@ final class Instructions {
         }
     }
 
-    boolean isThrowable(String internalName) {
+    private boolean isThrowable(String internalName) {
         try {
             return Throwable.class.isAssignableFrom(Class.forName(internalName.replace('/', '.'), false, tr.session.loader));
         } catch (ClassNotFoundException | LinkageError e) {
@@ -108,7 +111,7 @@ final class Instructions {
         }
     }
 
-    void load(LoadInstruction ld) {
+    private void load(LoadInstruction ld) {
         if (ld.typeKind() == TypeKind.REFERENCE) {
             Ref r = tr.refLocals.get(ld.slot());
             if (r == null) throw tr.error("local variable slot " + ld.slot() + " holds a reference Kiln cannot resolve to an array");
@@ -130,7 +133,7 @@ final class Instructions {
         tr.push(new Prim(v, t, host, induction, null, null));
     }
 
-    void store(StoreInstruction st) {
+    private void store(StoreInstruction st) {
         if (st.typeKind() == TypeKind.REFERENCE) {
             Entry e = tr.popEntry();
             if (e instanceof Ref r) {
@@ -164,7 +167,7 @@ final class Instructions {
         if (tr.topLevel && tr.storeCount[st.slot()] == 1 && p.host() != null) tr.slotHost.put(st.slot(), p.host());
     }
 
-    void increment(IncrementInstruction inc) {
+    private void increment(IncrementInstruction inc) {
         Var v = tr.local(inc.slot(), Type.I32);
         tr.protect(v);
         FrontEnd.ParallelVar pv = tr.topLevel ? tr.incrementAt.get(tr.pos) : null;
@@ -177,7 +180,7 @@ final class Instructions {
         tr.emit(new Instr.Binary(v, BinOp.ADD, v, Const.ofInt(inc.constant())));
     }
 
-    void constant(ConstantInstruction c) {
+    private void constant(ConstantInstruction c) {
         if (c.opcode() == Opcode.ACONST_NULL) {
             throw tr.error("null references are not supported in kernels");
         }
@@ -204,7 +207,7 @@ final class Instructions {
         }
     }
 
-    void operator(OperatorInstruction op) {
+    private void operator(OperatorInstruction op) {
         Opcode o = op.opcode();
         switch (o) {
             case IADD, LADD, FADD, DADD -> binary(BinOp.ADD);
@@ -247,7 +250,7 @@ final class Instructions {
         }
     }
 
-    void binary(BinOp op) {
+    private void binary(BinOp op) {
         Prim bb = tr.popPrim();
         Prim a = tr.popPrim();
         Type t = a.type();
@@ -258,13 +261,13 @@ final class Instructions {
         tr.push(new Prim(dst, t, h, -1, null, null));
     }
 
-    void compare(CompareKind kind) {
+    private void compare(CompareKind kind) {
         Prim bb = tr.popPrim();
         Prim a = tr.popPrim();
         tr.push(new Prim(null, Type.I32, null, -1, new PendingCompare(kind, a.value(), bb.value(), a, bb), null));
     }
 
-    void convert(ConvertInstruction cv) {
+    private void convert(ConvertInstruction cv) {
         Conversion c = conversion(cv.fromType(), cv.toType());
         Prim a = tr.popPrim();
         Var dst = tr.temp(c.to());
@@ -280,7 +283,7 @@ final class Instructions {
         tr.push(new Prim(dst, dst.type(), h, -1, null, null));
     }
 
-    Conversion conversion(TypeKind from, TypeKind to) {
+    private Conversion conversion(TypeKind from, TypeKind to) {
         String name = switch (from) {
             case INT -> "I";
             case LONG -> "L";
@@ -300,7 +303,7 @@ final class Instructions {
         return Conversion.valueOf(name);
     }
 
-    ArrayRef arrayOperand(Ref r, ElementType expected) {
+    private ArrayRef arrayOperand(Ref r, ElementType expected) {
         if (r.context()) throw tr.error("the KernelContext is not an array");
         if (r.object() != null) throw tr.error(r.describe() + " is not an array; objects are not supported in kernels");
         ArrayRef a = r.array();
@@ -310,6 +313,7 @@ final class Instructions {
         return a;
     }
 
+    /** The array element type of an array instruction's type kind ({@code boolean} arrays are byte arrays), or {@code null}. */
     static ElementType elementOf(TypeKind k) {
         return switch (k) {
             case BYTE, BOOLEAN -> ElementType.BYTE;
@@ -323,7 +327,7 @@ final class Instructions {
         };
     }
 
-    void arrayLoad(ArrayLoadInstruction al) {
+    private void arrayLoad(ArrayLoadInstruction al) {
         if (al.typeKind() == TypeKind.REFERENCE) throw tr.error("arrays of references (such as float[][]) are not supported in kernels");
         Prim idx = tr.popPrim();
         Ref r = tr.popRef();
@@ -336,7 +340,7 @@ final class Instructions {
         tr.push(Prim.of(dst));
     }
 
-    void arrayStore(ArrayStoreInstruction as) {
+    private void arrayStore(ArrayStoreInstruction as) {
         if (as.typeKind() == TypeKind.REFERENCE) {
             tr.printf.varargsStore();
             return;
@@ -377,7 +381,7 @@ final class Instructions {
         }
     }
 
-    void stackOp(StackInstruction si) {
+    private void stackOp(StackInstruction si) {
         switch (si.opcode()) {
             case POP -> tr.popEntry();
             case POP2 -> {
@@ -482,7 +486,7 @@ final class Instructions {
         }
     }
 
-    Entry peekForced(int fromTop) {
+    private Entry peekForced(int fromTop) {
         int i = tr.stack.size() - 1 - fromTop;
         Entry e = tr.stack.get(i);
         if (e instanceof Prim p && p.cmp() != null) {
@@ -492,12 +496,13 @@ final class Instructions {
         return e;
     }
 
+    /** Pops the top entry, materialising a pending comparison (a copy of it must not re-compare later). */
     Entry popForced() {
         Entry e = tr.popEntry();
         return e instanceof Prim p ? tr.force(p) : e;
     }
 
-    static boolean isWide(Entry e) {
+    private static boolean isWide(Entry e) {
         return e instanceof Prim p && p.type().isWide();
     }
 }

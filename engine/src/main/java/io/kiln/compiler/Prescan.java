@@ -34,10 +34,12 @@ import java.util.TreeSet;
 final class Prescan {
     private final MethodTranslator tr;
 
+    /** The part of {@code tr}; it reads and updates that translator's state. */
     Prescan(MethodTranslator tr) {
         this.tr = tr;
     }
 
+    /** Fills the translator's lines, labels, blocks and store counts, and for the kernel its parallel loops' parts. */
     void prescan() {
         int line = 0;
         for (int i = 0; i < tr.elems.size(); i++) {
@@ -114,7 +116,7 @@ final class Prescan {
         if (tr.topLevel) findParallelLoopParts();
     }
 
-    void findParallelLoopParts() {
+    private void findParallelLoopParts() {
         for (FrontEnd.ParallelVar pv : tr.parallelVars) {
             tr.pos = pv.startIndex;
             int store = -1;
@@ -169,7 +171,7 @@ final class Prescan {
     }
 
     /** The index of the last instruction before element {@code i}, or -1. */
-    int previousInstruction(int i) {
+    private int previousInstruction(int i) {
         for (int k = i - 1; k >= 0; k--) {
             if (tr.elems.get(k) instanceof Instruction) return k;
         }
@@ -177,12 +179,12 @@ final class Prescan {
     }
 
     /** Whether the store at {@code i} ends {@code lload slot; lconst_1; ladd; lstore slot}. */
-    boolean isLongIncrement(int i, int slot) {
+    private boolean isLongIncrement(int i, int slot) {
         return Long.valueOf(1L).equals(longIncrement(i, slot));
     }
 
     /** The constant {@code k} when the store at {@code i} ends {@code lload slot; ldc k; ladd; lstore slot}, else null. */
-    Object longIncrement(int i, int slot) {
+    private Object longIncrement(int i, int slot) {
         int add = previousInstruction(i);
         int k = add < 0 ? -1 : previousInstruction(add);
         int load = k < 0 ? -1 : previousInstruction(k);

@@ -25,6 +25,7 @@ import java.util.List;
 final class Printf {
     private final MethodTranslator tr;
 
+    /** The part of {@code tr}; it reads and updates that translator's state. */
     Printf(MethodTranslator tr) {
         this.tr = tr;
     }
@@ -177,7 +178,7 @@ final class Printf {
      * (the call must be inside the innermost loop, where each iteration prints what the Java loop's
      * iteration prints), the global ids z, y, x of a work-item kernel, or none for a single kernel.
      */
-    List<Value> printKeys() {
+    private List<Value> printKeys() {
         List<FrontEnd.ParallelVar> pvs = tr.parallelVarsOfKernel();
         if (!pvs.isEmpty()) {
             boolean inner;
