@@ -115,6 +115,19 @@ class _KilnEstimator(JavaEstimator, _KilnColumnParams, _KilnReadable, JavaMLWrit
         return self._model_class(java_model)
 
 
+class _KilnScaler(_KilnEstimator):
+    """A scaler: the column parameters only."""
+
+    @keyword_only
+    def __init__(self, *, inputCols=None, outputCols=None, device="auto", batchRows=65536):
+        super().__init__(**self._input_kwargs)
+
+    @keyword_only
+    def setParams(self, *, inputCols=None, outputCols=None, device="auto", batchRows=65536):
+        """Sets the parameters given by keyword."""
+        return self._set(**self._input_kwargs)
+
+
 class _KilnModel(JavaModel, _KilnColumnParams, _KilnReadable, JavaMLWritable):
     """A fitted Kiln tabular model: the fitted state stays in the Java object."""
 
@@ -140,40 +153,22 @@ class KilnStandardScalerModel(_KilnModel):
     """Java: io.kiln.spark.KilnStandardScalerModel, (x - mean) / std."""
 
 
-class KilnStandardScaler(_KilnEstimator):
+class KilnStandardScaler(_KilnScaler):
     """Java: io.kiln.spark.KilnStandardScaler, zero mean and unit population standard deviation."""
 
     _java_class = _JAVA_PACKAGE + ".KilnStandardScaler"
     _model_class = KilnStandardScalerModel
-
-    @keyword_only
-    def __init__(self, *, inputCols=None, outputCols=None, device="auto", batchRows=65536):
-        super().__init__(**self._input_kwargs)
-
-    @keyword_only
-    def setParams(self, *, inputCols=None, outputCols=None, device="auto", batchRows=65536):
-        """Sets the parameters given by keyword."""
-        return self._set(**self._input_kwargs)
 
 
 class KilnMinMaxScalerModel(_KilnModel):
     """Java: io.kiln.spark.KilnMinMaxScalerModel, (x - min) / (max - min)."""
 
 
-class KilnMinMaxScaler(_KilnEstimator):
+class KilnMinMaxScaler(_KilnScaler):
     """Java: io.kiln.spark.KilnMinMaxScaler, to [0, 1]."""
 
     _java_class = _JAVA_PACKAGE + ".KilnMinMaxScaler"
     _model_class = KilnMinMaxScalerModel
-
-    @keyword_only
-    def __init__(self, *, inputCols=None, outputCols=None, device="auto", batchRows=65536):
-        super().__init__(**self._input_kwargs)
-
-    @keyword_only
-    def setParams(self, *, inputCols=None, outputCols=None, device="auto", batchRows=65536):
-        """Sets the parameters given by keyword."""
-        return self._set(**self._input_kwargs)
 
 
 class KilnRobustScalerModel(_KilnModel):
@@ -188,20 +183,11 @@ class KilnRobustScalerModel(_KilnModel):
         return list(self._call_java("range"))
 
 
-class KilnRobustScaler(_KilnEstimator):
+class KilnRobustScaler(_KilnScaler):
     """Java: io.kiln.spark.KilnRobustScaler, median and interquartile range from exact quantiles."""
 
     _java_class = _JAVA_PACKAGE + ".KilnRobustScaler"
     _model_class = KilnRobustScalerModel
-
-    @keyword_only
-    def __init__(self, *, inputCols=None, outputCols=None, device="auto", batchRows=65536):
-        super().__init__(**self._input_kwargs)
-
-    @keyword_only
-    def setParams(self, *, inputCols=None, outputCols=None, device="auto", batchRows=65536):
-        """Sets the parameters given by keyword."""
-        return self._set(**self._input_kwargs)
 
 
 class _KilnImputerParams(_KilnColumnParams):
