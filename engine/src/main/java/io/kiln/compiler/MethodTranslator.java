@@ -676,8 +676,22 @@ final class MethodTranslator {
      * name with the kernel's file: this method's own line when it is in that file, else the call's line.
      */
     private void checkIndex(ArrayRef a, Value index) {
+        emit(new Instr.CheckIndex(a, index, checkLine()));
+    }
+
+    /**
+     * Java's division-by-zero check of the integer division or remainder emitted right after it; none
+     * where the divisor is a constant other than zero.
+     */
+    private void checkDivisor(Value divisor) {
+        if (divisor instanceof Const c && (c.type() == Type.I32 ? c.intValue() != 0 : c.longValue() != 0)) return;
+        emit(new Instr.CheckDivisor(divisor, checkLine()));
+    }
+
+    /** The line a check names with the kernel's file: this method's own line when it is in that file, else the call's line. */
+    private int checkLine() {
         int line = topLevel || sourceFile.equals(session.kernelSourceFile) ? lineAt[Math.min(pos, lineAt.length - 1)] : callSiteLine;
-        emit(new Instr.CheckIndex(a, index, Math.max(0, line)));
+        return Math.max(0, line);
     }
 
     private void push(Entry e) {
@@ -951,6 +965,7 @@ final class MethodTranslator {
         Prim a = popPrim();
         Type t = a.type();
         Var dst = temp(t);
+        if ((op == BinOp.DIV || op == BinOp.REM) && !t.isFloating()) checkDivisor(bb.value());
         emit(new Instr.Binary(dst, op, a.value(), bb.value()));
         HostExpr h = a.host() != null && bb.host() != null && (t == Type.I32 || t == Type.I64)
                 ? new HostExpr.Binary(op, a.host(), bb.host()) : null;
