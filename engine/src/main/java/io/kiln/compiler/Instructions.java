@@ -255,6 +255,7 @@ final class Instructions {
         Prim a = tr.popPrim();
         Type t = a.type();
         Var dst = tr.temp(t);
+        if ((op == BinOp.DIV || op == BinOp.REM) && !t.isFloating()) tr.checkDivisor(bb.value());
         tr.emit(new Instr.Binary(dst, op, a.value(), bb.value()));
         HostExpr h = a.host() != null && bb.host() != null && (t == Type.I32 || t == Type.I64)
                 ? new HostExpr.Binary(op, a.host(), bb.host()) : null;

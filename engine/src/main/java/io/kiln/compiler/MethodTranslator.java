@@ -2,6 +2,7 @@ package io.kiln.compiler;
 
 import io.kiln.compiler.IrBuilder.BlockBuilder;
 import io.kiln.ir.ArrayRef;
+import io.kiln.ir.Const;
 import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
 import io.kiln.ir.Terminator;
@@ -419,8 +420,22 @@ final class MethodTranslator {
      * name with the kernel's file: this method's own line when it is in that file, else the call's line.
      */
     void checkIndex(ArrayRef a, Value index) {
+        emit(new Instr.CheckIndex(a, index, checkLine()));
+    }
+
+    /**
+     * Java's division-by-zero check of the integer division or remainder emitted right after it; none
+     * where the divisor is a constant other than zero.
+     */
+    void checkDivisor(Value divisor) {
+        if (divisor instanceof Const c && (c.type() == Type.I32 ? c.intValue() != 0 : c.longValue() != 0)) return;
+        emit(new Instr.CheckDivisor(divisor, checkLine()));
+    }
+
+    /** The line a check names with the kernel's file: this method's own line when it is in that file, else the call's line. */
+    private int checkLine() {
         int line = topLevel || sourceFile.equals(session.kernelSourceFile) ? lineAt[Math.min(pos, lineAt.length - 1)] : callSiteLine;
-        emit(new Instr.CheckIndex(a, index, Math.max(0, line)));
+        return Math.max(0, line);
     }
 
     void push(Entry e) {
