@@ -198,9 +198,7 @@ final class JvmEmitter {
             throw new KernelCompilationException(ir.displayName() + ": the cpu back end cannot generate bytecode for this kernel ("
                     + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
         }
-        int state = 0;
-        for (int c : an.stateCount) state = Math.max(state, c);
-        return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames, state, vector.plan(),
+        return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames, an.barriers.maxSlots(), vector.plan(),
                 vector.reason());
     }
 
@@ -416,7 +414,7 @@ final class JvmEmitter {
                         // Storage once per chunk: the front end zero-fills the array where Java's
                         // 'new' executes, so each work-item and iteration sees a fresh array. With
                         // barriers each work-item keeps its own (see writeGroupLoops).
-                        if (an.used[a.id()] && !(mode == Mode.GROUPS && an.barrierCount > 0)) allocate(a);
+                        if (an.used[a.id()] && !(mode == Mode.GROUPS && an.barriers.count() > 0)) allocate(a);
                     }
                     default -> {
                     }
@@ -598,7 +596,7 @@ final class JvmEmitter {
          * {@code tableswitch} on the barrier number, then the saved variables are reloaded).
          */
         private void writeGroupLoops() {
-            boolean bars = an.barrierCount > 0;
+            boolean bars = an.barriers.count() > 0;
             int[] groupHi = new int[3];
             for (int d = 0; d < 3; d++) {
                 groupSlot[d] = alloc(1, "work-group id " + d);
@@ -627,7 +625,7 @@ final class JvmEmitter {
                 stopSlot = alloc(1, "where the work-item stopped (0: returned, k + 1: at barrier k)");
                 groupStopSlot = alloc(1, "where work-item 0 stopped in this pass");
                 for (Type t : Type.values()) {
-                    int n = an.stateCount[t.ordinal()];
+                    int n = an.barriers.slots(t);
                     if (n == 0) continue;
                     stateSlab[t.ordinal()] = alloc(1, "saved " + t + " variables, " + n + " per work-item");
                     stateBase[t.ordinal()] = alloc(1, "this work-item's offset in the saved " + t + " variables");
@@ -646,7 +644,7 @@ final class JvmEmitter {
                     cb.multianewarray(arrayDesc(a.element()).arrayType(), 2);
                     cb.astore(privateSlab[a.id()]);
                 }
-                resume = new Label[an.barrierCount];
+                resume = new Label[an.barriers.count()];
                 for (int k = 0; k < resume.length; k++) resume[k] = cb.newLabel();
             }
 
@@ -704,7 +702,7 @@ final class JvmEmitter {
             Label start = cb.newLabel();
             if (bars) {
                 for (Type t : Type.values()) {
-                    int n = an.stateCount[t.ordinal()];
+                    int n = an.barriers.slots(t);
                     if (n == 0) continue;
                     cb.iload(itemSlot);
                     cb.loadConstant(n);
@@ -784,12 +782,11 @@ final class JvmEmitter {
 
         /** Saves ({@code save}) or reloads the variables a work-item keeps across barrier {@code k}. */
         private void barrierState(int k, boolean save) {
-            for (int v : an.barrierState.get(k)) {
-                Var var = ir.vars().get(v);
+            for (Var var : an.barriers.barriers().get(k).liveAcross()) {
                 int t = var.type().ordinal();
                 cb.aload(stateSlab[t]);
                 cb.iload(stateBase[t]);
-                int index = an.stateIndex[v];
+                int index = an.barriers.slot(var);
                 if (index != 0) {
                     cb.loadConstant(index);
                     cb.iadd();
@@ -1714,7 +1711,7 @@ final class JvmEmitter {
                     cb.goto_(entersVectorLoop ? vecEntry : blockLabel[g.target()]);
                 }
                 case Terminator.Return r -> {
-                    if (mode == Mode.GROUPS && an.barrierCount > 0) {
+                    if (mode == Mode.GROUPS && an.barriers.count() > 0) {
                         cb.iconst_0();
                         cb.istore(stopSlot);
                         cb.goto_(nextItem);
