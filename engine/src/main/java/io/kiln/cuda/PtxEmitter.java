@@ -699,10 +699,11 @@ public final class PtxEmitter {
 
     /**
      * The end of a {@code @Reduce} kernel, where every return leads: each block combines its
-     * work-items' partials in shared memory (a tree over the next power of two, so any block size
-     * works), then its first work-item combines the block's result into {@code array[0]} atomically
-     * (the initial value takes part). Every work-item of a loop kernel reaches this point, so the
-     * barriers are uniform.
+     * work-items' partials in shared memory in {@link io.kiln.lowering.ReductionTree}'s tree (strides
+     * from half the next power of two down to 1, so any block size works; work-item {@code i < s} takes
+     * {@code i + s} when it exists), then its first work-item combines the block's result into
+     * {@code array[0]} atomically (the initial value takes part). Every work-item of a loop kernel
+     * reaches this point, so the barriers are uniform.
      */
     private void reductions() {
         f.label(REDUCE_LABEL);
@@ -716,7 +717,7 @@ public final class PtxEmitter {
         String lin = f.op(Reg.B32, "add.s32", tid[0], f.op(Reg.B32, "mul.lo.s32", ntid[0],
                 f.op(Reg.B32, "add.s32", tid[1], f.op(Reg.B32, "mul.lo.s32", ntid[1], tid[2]))));
         String n = f.op(Reg.B32, "mul.lo.s32", f.op(Reg.B32, "mul.lo.s32", ntid[0], ntid[1]), ntid[2]);
-        // the next power of two >= n: 1 << (32 - clz(n - 1)), and 1 for n == 1
+        // ReductionTree.firstStride(n) = pow / 2 for the next power of two pow >= n: 1 << (32 - clz(n - 1)), and 1 for n == 1
         String pow = f.op(Reg.B32, "shl.b32", "1", f.op(Reg.B32, "sub.s32", "32", f.op(Reg.B32, "clz.b32", f.op(Reg.B32, "sub.s32", n, "1"))));
         String first = f.op(Reg.PRED, "setp.eq.s32", lin, "0");
         int k = 0;
@@ -738,6 +739,7 @@ public final class PtxEmitter {
             f.label(loop);
             f.insIf(f.op(Reg.PRED, "setp.eq.s32", stride, "0"), false, "bra", end);
             String partner = f.op(Reg.B32, "add.s32", lin, stride);
+            // idle = !ReductionTree.combines(lin, stride, n)
             String idle = f.op(Reg.PRED, "or.pred", f.op(Reg.PRED, "setp.ge.s32", lin, stride), f.op(Reg.PRED, "setp.ge.s32", partner, n));
             f.insIf(idle, false, "bra", skip);
             String other = "[" + f.op(Reg.B64, "add.s64", base, f.op(Reg.B64, "mul.wide.s32", partner, Integer.toString(size))) + "]";

@@ -17,6 +17,7 @@ import io.kiln.ir.Terminator;
 import io.kiln.ir.Type;
 import io.kiln.ir.Value;
 import io.kiln.ir.Var;
+import io.kiln.lowering.ReductionTree;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -819,8 +820,8 @@ public final class OpenClEmitter {
 
     /**
      * The end of a {@code @Reduce} kernel: every work-item puts its partial in local memory, the group
-     * combines them in a tree, and the group's first work-item combines the result into {@code array[0]}
-     * atomically.
+     * combines them in {@link ReductionTree}'s tree, and the group's first work-item combines the result
+     * into {@code array[0]} atomically.
      */
     private String reductionEpilogue() {
         StringBuilder sb = new StringBuilder();
@@ -833,8 +834,9 @@ public final class OpenClEmitter {
             sb.append("        kiln_red").append(r).append("[kiln_lid] = ").append(varNames[red.accumulator().id()]).append(";\n");
         }
         sb.append("        barrier(CLK_LOCAL_MEM_FENCE);\n");
-        sb.append("        for (int kiln_s = 1; kiln_s < kiln_lsz; kiln_s <<= 1) {\n");
-        sb.append("            if ((kiln_lid & (2 * kiln_s - 1)) == 0 && kiln_lid + kiln_s < kiln_lsz) {\n");
+        // The tree of io.kiln.lowering.ReductionTree: strides P/2 .. 1, partial i < s takes i + s.
+        sb.append("        ").append(ReductionTree.openClLoop("kiln_lsz", "kiln_s")).append(" {\n");
+        sb.append("            if (").append(ReductionTree.openClCombines("kiln_lid", "kiln_s", "kiln_lsz")).append(") {\n");
         for (int r = 0; r < ir.reductions().size(); r++) {
             io.kiln.ir.Reduction red = ir.reductions().get(r);
             String a = "kiln_red" + r + "[kiln_lid]";
