@@ -2,12 +2,9 @@ package io.kiln.cpu;
 
 import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;
-import io.kiln.ir.KernelIR;
 import io.kiln.ir.Type;
-import io.kiln.ir.Value;
 import io.kiln.ir.Var;
 
-import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.classfile.instruction.SwitchCase;
 import java.lang.constant.ClassDesc;
@@ -27,29 +24,14 @@ import static java.lang.constant.ConstantDescs.CD_int;
  * describes (per-item state arrays, the resume {@code tableswitch}, the check that all items stop at
  * the same barrier). Nothing here decides what a barrier keeps: that is the region description's.
  */
-final class GroupLoops {
-    private final MethodWriter w;
-    private final KernelIR ir;
-    private final KernelAnalysis an;
-    private final CodeBuilder cb;
+final class GroupLoops extends MethodPart {
     private int stopSlot = -1;
     private final int[] stateSlab = {-1, -1, -1, -1};
     private final int[] stateBase = {-1, -1, -1, -1};
     private Label[] resume;
 
     GroupLoops(MethodWriter w) {
-        this.w = w;
-        this.ir = w.ir;
-        this.an = w.an;
-        this.cb = w.cb;
-    }
-
-    private void load(Value v) {
-        w.load(v);
-    }
-
-    private void store(Var v) {
-        w.store(v);
+        super(w);
     }
 
     /**

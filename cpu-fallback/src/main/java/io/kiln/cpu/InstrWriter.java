@@ -6,13 +6,11 @@ import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.Const;
 import io.kiln.ir.Instr;
-import io.kiln.ir.KernelIR;
 import io.kiln.ir.MathFunction;
 import io.kiln.ir.Type;
 import io.kiln.ir.Value;
 import io.kiln.ir.Var;
 
-import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.OperatorInstruction;
@@ -46,27 +44,10 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * array accesses (on-heap arrays and off-heap segments), bounds checks, math calls, work-item
  * queries, the parallel-loop index of a chunk, atomics and printf records.
  */
-final class InstrWriter {
-    private final MethodWriter w;
-    private final KernelIR ir;
-    private final KernelAnalysis an;
-    private final Mode mode;
-    private final CodeBuilder cb;
+final class InstrWriter extends MethodPart {
 
     InstrWriter(MethodWriter w) {
-        this.w = w;
-        this.ir = w.ir;
-        this.an = w.an;
-        this.mode = w.mode;
-        this.cb = w.cb;
-    }
-
-    private void load(Value v) {
-        w.load(v);
-    }
-
-    private void store(Var v) {
-        w.store(v);
+        super(w);
     }
 
     /**

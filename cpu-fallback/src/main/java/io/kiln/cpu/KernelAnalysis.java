@@ -346,50 +346,14 @@ final class KernelAnalysis {
         return seen;
     }
 
-    /** The variable an instruction assigns, or {@code null}. */
+    /** The variable an instruction assigns, or {@code null} ({@link io.kiln.ir.DefUse#def}). */
     static Var dst(Instr i) {
-        return switch (i) {
-            case Instr.Move m -> m.dst();
-            case Instr.Binary b -> b.dst();
-            case Instr.Negate n -> n.dst();
-            case Instr.Convert c -> c.dst();
-            case Instr.Compare c -> c.dst();
-            case Instr.Load l -> l.dst();
-            case Instr.Store s -> null;
-            case Instr.ArrayLength l -> l.dst();
-            case Instr.MathCall m -> m.dst();
-            case Instr.BitCast c -> c.dst();
-            case Instr.WorkItem w -> w.dst();
-            case Instr.ParallelIndex p -> p.dst();
-            case Instr.ParallelStride p -> p.dst();
-            case Instr.Barrier b -> null;
-            case Instr.Atomic a -> a.dst();
-            case Instr.CheckIndex c -> null;
-            case Instr.Print p -> null;
-        };
+        return io.kiln.ir.DefUse.def(i);
     }
 
-    /** The operands an instruction reads. */
+    /** The operands an instruction reads ({@link io.kiln.ir.DefUse#uses(Instr)}). */
     static List<Value> uses(Instr i) {
-        return switch (i) {
-            case Instr.Move m -> List.of(m.src());
-            case Instr.Binary b -> List.of(b.a(), b.b());
-            case Instr.Negate n -> List.of(n.a());
-            case Instr.Convert c -> List.of(c.a());
-            case Instr.Compare c -> List.of(c.a(), c.b());
-            case Instr.Load l -> List.of(l.index());
-            case Instr.Store s -> List.of(s.index(), s.value());
-            case Instr.ArrayLength l -> List.of();
-            case Instr.MathCall m -> m.args();
-            case Instr.BitCast c -> List.of(c.a());
-            case Instr.WorkItem w -> List.of();
-            case Instr.ParallelIndex p -> List.of();
-            case Instr.ParallelStride p -> List.of();
-            case Instr.Barrier b -> List.of();
-            case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand()) : List.of(a.index(), a.operand(), a.expected());
-            case Instr.CheckIndex c -> List.of(c.index());
-            case Instr.Print p -> p.values();
-        };
+        return io.kiln.ir.DefUse.uses(i);
     }
 
     /** Whether {@code v} is the constant int 0. */

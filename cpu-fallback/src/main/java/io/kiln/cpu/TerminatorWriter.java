@@ -4,7 +4,6 @@ import io.kiln.KernelCompilationException;
 import io.kiln.cpu.JvmEmitter.Mode;
 import io.kiln.ir.Block;
 import io.kiln.ir.CmpOp;
-import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.ParallelLoop;
 import io.kiln.ir.Terminator;
@@ -12,7 +11,6 @@ import io.kiln.ir.Type;
 import io.kiln.ir.Value;
 import io.kiln.ir.Var;
 
-import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.SwitchCase;
@@ -35,27 +33,10 @@ import static java.lang.constant.ConstantDescs.CD_long;
  * the chunked header of parallel loop 0, and returns (the end of a work-item, or the partials of a
  * {@code @Reduce} kernel).
  */
-final class TerminatorWriter {
-    private final MethodWriter w;
-    private final KernelIR ir;
-    private final KernelAnalysis an;
-    private final Mode mode;
-    private final CodeBuilder cb;
+final class TerminatorWriter extends MethodPart {
 
     TerminatorWriter(MethodWriter w) {
-        this.w = w;
-        this.ir = w.ir;
-        this.an = w.an;
-        this.mode = w.mode;
-        this.cb = w.cb;
-    }
-
-    private void load(Value v) {
-        w.load(v);
-    }
-
-    private void store(Var v) {
-        w.store(v);
+        super(w);
     }
 
     /** Writes {@code b}'s terminator. */

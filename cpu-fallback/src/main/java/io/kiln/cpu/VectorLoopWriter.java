@@ -3,12 +3,10 @@ package io.kiln.cpu;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
-import io.kiln.ir.KernelIR;
 import io.kiln.ir.Type;
 import io.kiln.ir.Value;
 import io.kiln.ir.Var;
 
-import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDescs;
@@ -29,27 +27,14 @@ import static java.lang.constant.ConstantDescs.CD_void;
  * planned it: reached from the edges that enter the loop, it runs whole vectors of iterations and then
  * jumps to the loop's header, where the scalar loop runs the rest.
  */
-final class VectorLoopWriter {
-    private final MethodWriter w;
-    private final KernelIR ir;
-    private final CodeBuilder cb;
+final class VectorLoopWriter extends MethodPart {
     private final VectorLoops.Plan vec;
     /** Per variable, its vector's slot in the vector loop, or -1. */
     private int[] vecSlot;
 
     VectorLoopWriter(MethodWriter w) {
-        this.w = w;
-        this.ir = w.ir;
-        this.cb = w.cb;
+        super(w);
         this.vec = w.vec;
-    }
-
-    private void load(Value v) {
-        w.load(v);
-    }
-
-    private void store(Var v) {
-        w.store(v);
     }
 
     /**
