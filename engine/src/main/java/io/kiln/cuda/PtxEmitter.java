@@ -668,23 +668,37 @@ public final class PtxEmitter {
     }
 
     /**
-     * An atomic read-modify-write of {@code [addr]} as a compare-and-swap loop; {@code update} maps the
-     * current value (a register of type {@code t}) to the new one. Returns the old value's bits.
+     * An atomic read-modify-write of {@code [addr]} as {@link io.kiln.lowering.CompareAndSwap}'s loop;
+     * {@code update} maps the current value (a register of type {@code t}) to the new one. Returns the
+     * old value's bits.
      */
     private String casLoop(String space, String addr, Type t, java.util.function.UnaryOperator<String> update) {
-        String b = t.isWide() ? "b64" : "b32";
-        Reg bitsReg = t.isWide() ? Reg.B64 : Reg.B32;
-        String old = f.op(bitsReg, "ld." + space + "." + b, addr);
-        String loop = f.newLabel();
-        f.label(loop);
-        String current = t.isFloating() ? f.op(regOf(t), "mov." + b, old) : old;
-        String updated = update.apply(current);
-        String newBits = t.isFloating() ? f.op(bitsReg, "mov." + b, updated) : updated;
-        String seen = f.op(bitsReg, "atom." + space + ".cas." + b, addr, old, newBits);
-        String retry = f.op(Reg.PRED, "setp.ne." + (t.isWide() ? "s64" : "s32"), seen, old);
-        f.ins("mov." + b, old, seen);
-        f.insIf(retry, false, "bra", loop);
-        return old;
+        return io.kiln.lowering.CompareAndSwap.ptx(new io.kiln.lowering.CompareAndSwap.PtxLoopOps() {
+            @Override
+            public String op(String reg, String opcode, String... operands) {
+                return f.op(Reg.valueOf(reg.toUpperCase(Locale.ROOT)), opcode, operands);
+            }
+
+            @Override
+            public String newLabel() {
+                return f.newLabel();
+            }
+
+            @Override
+            public void label(String label) {
+                f.label(label);
+            }
+
+            @Override
+            public void ins(String opcode, String... operands) {
+                f.ins(opcode, operands);
+            }
+
+            @Override
+            public void branchIf(String pred, String label) {
+                f.insIf(pred, false, "bra", label);
+            }
+        }, space, addr, t, update);
     }
 
     /** {@code a op b} with Java's semantics for {@code t}, in a fresh register. */

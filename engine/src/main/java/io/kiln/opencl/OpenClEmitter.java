@@ -702,31 +702,20 @@ public final class OpenClEmitter {
         return minMax(et, m.fn() == MathFunction.MIN, v(m.args().get(0)), v(m.args().get(1)));
     }
 
-    /** A compare-and-swap loop implementing a float/double read-modify-write in global or local memory. */
+    /** A float/double read-modify-write in global or local memory: {@link io.kiln.lowering.CompareAndSwap}'s loop. */
     private String casHelper(AtomicOp op, ElementType et, String space) {
         boolean f32 = et == ElementType.FLOAT;
         String t = f32 ? "float" : "double";
-        String bitsType = f32 ? "uint" : "ulong";
-        String cas = f32 ? "atomic_cmpxchg" : "atom_cmpxchg";
         String name = "kiln_atomic_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + (f32 ? "f32" : "f64") + "_"
                 + (space.equals("__local") ? "local" : "global");
         if (!helpers.containsKey(name)) {
-            String combine = switch (op) {
-                case ADD -> "as_" + t + "(old) + v";
-                case MIN -> minMax(et, true, "as_" + t + "(old)", "v");
-                case MAX -> minMax(et, false, "as_" + t + "(old)", "v");
-                default -> throw new IllegalStateException();
-            };
-            helpers.put(name, "/* atomic " + op + " on " + t + " (Java semantics) with a compare-and-swap loop; returns the old value */\n"
-                    + t + " " + name + "(volatile " + space + " " + t + "* p, " + t + " v) {\n"
-                    + "    volatile " + space + " " + bitsType + "* q = (volatile " + space + " " + bitsType + "*)p;\n"
-                    + "    " + bitsType + " old = *q;\n"
-                    + "    for (;;) {\n"
-                    + "        " + bitsType + " seen = " + cas + "(q, old, as_" + bitsType + "(" + combine + "));\n"
-                    + "        if (seen == old) return as_" + t + "(old);\n"
-                    + "        old = seen;\n"
-                    + "    }\n"
-                    + "}\n");
+            helpers.put(name, io.kiln.lowering.CompareAndSwap.openClDefinition(name, "atomic " + op + " on " + t + " (Java semantics)",
+                    t, space, old -> switch (op) {
+                        case ADD -> old + " + v";
+                        case MIN -> minMax(et, true, old, "v");
+                        case MAX -> minMax(et, false, old, "v");
+                        default -> throw new IllegalStateException();
+                    }));
         }
         return name;
     }
@@ -899,27 +888,13 @@ public final class OpenClEmitter {
         };
     }
 
-    /** A compare-and-swap loop combining a value into global memory with {@code op}, for any element type. */
+    /** Combines a value into global memory with {@code op}, for any element type: {@link io.kiln.lowering.CompareAndSwap}'s loop. */
     private String reduceCasHelper(io.kiln.ir.ReduceOp op, ElementType et) {
         String t = elementType(et);
-        boolean wide = et == ElementType.LONG || et == ElementType.DOUBLE;
-        String bitsType = wide ? "ulong" : "uint";
-        String cas = wide ? "atom_cmpxchg" : "atomic_cmpxchg";
         String name = "kiln_reduce_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + t;
         if (!helpers.containsKey(name)) {
-            String old = "as_" + t + "(old)";
-            String combined = combine(op, et, old, "v");
-            helpers.put(name, "/* combines v into *p with " + op + " (Java semantics) by compare-and-swap */\n"
-                    + "void " + name + "(volatile __global " + t + "* p, " + t + " v) {\n"
-                    + "    volatile __global " + bitsType + "* q = (volatile __global " + bitsType + "*)p;\n"
-                    + "    " + bitsType + " old = *q;\n"
-                    + "    for (;;) {\n"
-                    + "        " + bitsType + " desired = as_" + bitsType + "(" + combined + ");\n"
-                    + "        " + bitsType + " seen = " + cas + "(q, old, desired);\n"
-                    + "        if (seen == old) return;\n"
-                    + "        old = seen;\n"
-                    + "    }\n"
-                    + "}\n");
+            helpers.put(name, io.kiln.lowering.CompareAndSwap.openClDefinition(name, "combines v into *p with " + op + " (Java semantics)",
+                    t, "__global", old -> combine(op, et, old, "v")));
         }
         return name;
     }
