@@ -9,6 +9,8 @@ module io.kiln.engine {
     exports io.kiln;
     exports io.kiln.ir;
     exports io.kiln.spi;
+    // Shared lowering (io.kiln.lowering.ReductionTree) for the cpu back end in its own module; not API.
+    exports io.kiln.lowering to io.kiln.cpu;
 
     uses io.kiln.spi.BackendProvider;
     provides io.kiln.spi.BackendProvider with io.kiln.opencl.OpenClBackendProvider, io.kiln.cuda.CudaBackendProvider;

@@ -13,9 +13,9 @@ import io.kiln.ShortArray;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.Param;
-import io.kiln.ir.ReduceOp;
 import io.kiln.ir.Reduction;
 import io.kiln.ir.ScalarKind;
+import io.kiln.lowering.ReductionTree;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.LaunchGeometry;
 
@@ -455,148 +455,65 @@ final class CpuKernel implements CompiledKernel {
     }
 
     /**
-     * Stores into element 0 of each {@code @Reduce} array its initial value combined with every
-     * chunk's partial, in chunk order, with Java's operators ({@code +} and {@code *} wrap on integers,
-     * {@code Math.min}/{@code Math.max} order NaN and signed zeros as Java does).
+     * Stores into element 0 of each {@code @Reduce} array its initial value combined with the chunks'
+     * partials, which are first combined with each other in {@link ReductionTree}'s tree (the one every
+     * back end follows; chunk {@code c} is partial {@code c}), with Java's operators ({@code +} and
+     * {@code *} wrap on integers, {@code Math.min}/{@code Math.max} order NaN and signed zeros as Java
+     * does). The initial value is the left operand of the last combination.
      */
     private void combineReductions(Object[] args, long[][] partials) {
         for (int r = 0; r < ir.reductions().size(); r++) {
             Reduction red = ir.reductions().get(r);
             Object array = args[red.array().paramIndex()];
-            if (array instanceof MemorySegment seg) {
-                combineInto(seg, red, r, partials);
-                continue;
+            ElementType e = red.array().element();
+            if (e != ElementType.INT && e != ElementType.LONG && e != ElementType.FLOAT && e != ElementType.DOUBLE) {
+                throw new KilnException("kernel " + ir.displayName() + ": @Reduce on " + e.javaName()
+                        + (array instanceof MemorySegment ? " off-heap arrays" : "[]") + " is not supported");
             }
-            if (java.lang.reflect.Array.getLength(array) == 0) {
+            boolean empty = array instanceof MemorySegment seg ? seg.byteSize() == 0 : java.lang.reflect.Array.getLength(array) == 0;
+            if (empty) {
                 throw new KilnException("kernel " + ir.displayName() + ": the @Reduce array " + red.array().name()
                         + " is empty; its element 0 receives the result");
             }
-            ReduceOp op = red.op();
-            switch (red.array().element()) {
-                case INT -> {
-                    int[] a = (int[]) array;
-                    int v = a[0];
-                    for (long[] p : partials) {
-                        int x = (int) p[r];
-                        v = switch (op) {
-                            case ADD -> v + x;
-                            case MUL -> v * x;
-                            case MIN -> Math.min(v, x);
-                            case MAX -> Math.max(v, x);
-                        };
-                    }
-                    a[0] = v;
-                }
-                case LONG -> {
-                    long[] a = (long[]) array;
-                    long v = a[0];
-                    for (long[] p : partials) {
-                        long x = p[r];
-                        v = switch (op) {
-                            case ADD -> v + x;
-                            case MUL -> v * x;
-                            case MIN -> Math.min(v, x);
-                            case MAX -> Math.max(v, x);
-                        };
-                    }
-                    a[0] = v;
-                }
-                case FLOAT -> {
-                    float[] a = (float[]) array;
-                    float v = a[0];
-                    for (long[] p : partials) {
-                        float x = Float.intBitsToFloat((int) p[r]);
-                        v = switch (op) {
-                            case ADD -> v + x;
-                            case MUL -> v * x;
-                            case MIN -> Math.min(v, x);
-                            case MAX -> Math.max(v, x);
-                        };
-                    }
-                    a[0] = v;
-                }
-                case DOUBLE -> {
-                    double[] a = (double[]) array;
-                    double v = a[0];
-                    for (long[] p : partials) {
-                        double x = Double.longBitsToDouble(p[r]);
-                        v = switch (op) {
-                            case ADD -> v + x;
-                            case MUL -> v * x;
-                            case MIN -> Math.min(v, x);
-                            case MAX -> Math.max(v, x);
-                        };
-                    }
-                    a[0] = v;
-                }
-                default -> throw new KilnException("kernel " + ir.displayName() + ": @Reduce on "
-                        + red.array().element().javaName() + "[] is not supported");
-            }
+            long[] column = new long[partials.length];
+            for (int c = 0; c < partials.length; c++) column[c] = partials[c][r];
+            io.kiln.ir.Type t = e.valueType();
+            long total = ReductionTree.reduce(red.op(), t, column, column.length);
+            setElement0(array, e, ReductionTree.combine(red.op(), t, element0(array, e), total));
         }
     }
 
-    /** {@link #combineReductions} for an off-heap {@code @Reduce} array: the same combination into element 0. */
-    private void combineInto(MemorySegment seg, Reduction red, int r, long[][] partials) {
-        if (seg.byteSize() == 0) {
-            throw new KilnException("kernel " + ir.displayName() + ": the @Reduce array " + red.array().name()
-                    + " is empty; its element 0 receives the result");
+    /** The raw bits of element 0 of a heap array or segment of {@code e} (int, long, float or double). */
+    private static long element0(Object array, ElementType e) {
+        if (array instanceof MemorySegment seg) {
+            return switch (e) {
+                case INT -> seg.get(ValueLayout.JAVA_INT, 0);
+                case FLOAT -> seg.get(ValueLayout.JAVA_INT, 0) & 0xFFFF_FFFFL;
+                default -> seg.get(ValueLayout.JAVA_LONG, 0);
+            };
         }
-        ReduceOp op = red.op();
-        switch (red.array().element()) {
-            case INT -> {
-                int v = seg.get(ValueLayout.JAVA_INT, 0);
-                for (long[] p : partials) {
-                    int x = (int) p[r];
-                    v = switch (op) {
-                        case ADD -> v + x;
-                        case MUL -> v * x;
-                        case MIN -> Math.min(v, x);
-                        case MAX -> Math.max(v, x);
-                    };
-                }
-                seg.set(ValueLayout.JAVA_INT, 0, v);
+        return switch (e) {
+            case INT -> ((int[]) array)[0];
+            case LONG -> ((long[]) array)[0];
+            case FLOAT -> Float.floatToRawIntBits(((float[]) array)[0]) & 0xFFFF_FFFFL;
+            default -> Double.doubleToRawLongBits(((double[]) array)[0]);
+        };
+    }
+
+    /** Stores raw bits into element 0 (every bit kept, a NaN's payload too). */
+    private static void setElement0(Object array, ElementType e, long bits) {
+        if (array instanceof MemorySegment seg) {
+            switch (e) {
+                case INT, FLOAT -> seg.set(ValueLayout.JAVA_INT, 0, (int) bits);
+                default -> seg.set(ValueLayout.JAVA_LONG, 0, bits);
             }
-            case LONG -> {
-                long v = seg.get(ValueLayout.JAVA_LONG, 0);
-                for (long[] p : partials) {
-                    long x = p[r];
-                    v = switch (op) {
-                        case ADD -> v + x;
-                        case MUL -> v * x;
-                        case MIN -> Math.min(v, x);
-                        case MAX -> Math.max(v, x);
-                    };
-                }
-                seg.set(ValueLayout.JAVA_LONG, 0, v);
-            }
-            case FLOAT -> {
-                float v = seg.get(ValueLayout.JAVA_FLOAT, 0);
-                for (long[] p : partials) {
-                    float x = Float.intBitsToFloat((int) p[r]);
-                    v = switch (op) {
-                        case ADD -> v + x;
-                        case MUL -> v * x;
-                        case MIN -> Math.min(v, x);
-                        case MAX -> Math.max(v, x);
-                    };
-                }
-                seg.set(ValueLayout.JAVA_FLOAT, 0, v);
-            }
-            case DOUBLE -> {
-                double v = seg.get(ValueLayout.JAVA_DOUBLE, 0);
-                for (long[] p : partials) {
-                    double x = Double.longBitsToDouble(p[r]);
-                    v = switch (op) {
-                        case ADD -> v + x;
-                        case MUL -> v * x;
-                        case MIN -> Math.min(v, x);
-                        case MAX -> Math.max(v, x);
-                    };
-                }
-                seg.set(ValueLayout.JAVA_DOUBLE, 0, v);
-            }
-            default -> throw new KilnException("kernel " + ir.displayName() + ": @Reduce on "
-                    + red.array().element().javaName() + " off-heap arrays is not supported");
+            return;
+        }
+        switch (e) {
+            case INT -> ((int[]) array)[0] = (int) bits;
+            case LONG -> ((long[]) array)[0] = bits;
+            case FLOAT -> ((float[]) array)[0] = Float.intBitsToFloat((int) bits);
+            default -> ((double[]) array)[0] = Double.longBitsToDouble(bits);
         }
     }
 

@@ -49,15 +49,11 @@ final class KernelAnalysis {
      * barriers or local memory.
      */
     final boolean groupMode;
-    /** The number of barriers; barrier {@code k} is the k-th {@code Barrier} in block order, then instruction order. */
-    final int barrierCount;
     /**
-     * Per barrier, the variables saved there and reloaded when the work-item resumes: those live after
-     * the barrier that the kernel assigns somewhere (a variable never assigned keeps its entry value).
+     * The kernel's barrier regions ({@link BarrierRegions}): what each barrier keeps per work-item; empty
+     * for a kernel without barriers.
      */
-    final List<int[]> barrierState = new ArrayList<>();
-    /** Per variable, its index in the per-work-item state of its type, or -1 when no barrier saves it. */
-    final int[] stateIndex;
+    final BarrierRegions barriers;
     /**
      * The loop headers where the emitted code tests the launch's cancellation flag (see
      * {@link #cancelChecks(KernelIR)}).
@@ -66,8 +62,6 @@ final class KernelAnalysis {
     /** The kernel's bounds checks in block order, then instruction order: check {@code k} is {@code checks.get(k)}. */
     final List<Instr.CheckIndex> checks;
     private final java.util.IdentityHashMap<Instr.CheckIndex, Integer> checkIds = new java.util.IdentityHashMap<>();
-    /** Per {@link Type} ordinal, how many variables of that type the per-work-item state holds. */
-    final int[] stateCount = new int[Type.values().length];
 
     KernelAnalysis(KernelIR ir) {
         this.ir = ir;
@@ -127,121 +121,13 @@ final class KernelAnalysis {
         for (ArrayRef a : ir.arrays()) {
             if (a.space() == AddressSpace.LOCAL && used[a.id()]) local = true;
         }
-        barrierCount = bars;
         groupMode = ir.kind() == KernelKind.WORK_ITEM && (bars > 0 || local);
-        stateIndex = new int[ir.vars().size()];
-        java.util.Arrays.fill(stateIndex, -1);
-        if (bars > 0) barrierLiveness();
-    }
-
-    /**
-     * Backward liveness over the CFG, then, for each barrier, the variables live right after it. A
-     * work-item stops at a barrier and resumes after it, so those are what it must keep. A saved
-     * variable that some path reaches the barrier without assigning is zeroed at entry (the JVM
-     * verifier must see it assigned where it is saved).
-     */
-    private void barrierLiveness() {
-        int nb = ir.blocks().size();
-        BitSet assignedSomewhere = new BitSet();
-        for (Block b : ir.blocks()) {
-            for (Instr i : b.instrs()) {
-                Var d = dst(i);
-                if (d != null) assignedSomewhere.set(d.id());
-            }
-        }
-        BitSet[] liveIn = new BitSet[nb];
-        for (int i = 0; i < nb; i++) liveIn[i] = new BitSet();
-        boolean changed = true;
-        while (changed) {
-            changed = false;
-            for (int b = nb - 1; b >= 0; b--) {
-                BitSet live = liveOut(b, liveIn);
-                Block block = ir.blocks().get(b);
-                terminatorUses(block.terminator(), live);
-                List<Instr> ins = block.instrs();
-                for (int k = ins.size() - 1; k >= 0; k--) step(ins.get(k), live);
-                if (!live.equals(liveIn[b])) {
-                    liveIn[b] = live;
-                    changed = true;
-                }
-            }
-        }
-        BitSet reachable = reachable();
-        BitSet union = new BitSet();
-        for (Block block : ir.blocks()) {
-            List<Instr> ins = block.instrs();
-            List<Integer> positions = new ArrayList<>();
-            for (int k = 0; k < ins.size(); k++) {
-                if (ins.get(k) instanceof Instr.Barrier) positions.add(k);
-            }
-            if (positions.isEmpty()) continue;
-            // Live sets after each barrier of this block, computed backwards from the block's end.
-            BitSet live = liveOut(block.id(), liveIn);
-            terminatorUses(block.terminator(), live);
-            BitSet[] after = new BitSet[positions.size()];
-            int p = positions.size() - 1;
-            for (int k = ins.size() - 1; k >= 0 && p >= 0; k--) {
-                if (k == positions.get(p)) {
-                    after[p--] = (BitSet) live.clone();
-                }
-                step(ins.get(k), live);
-            }
-            BitSet assignedBefore = reachable.get(block.id()) ? assignedAtEntry(block.id()) : new BitSet();
-            int q = 0;
-            for (int k = 0; k < ins.size(); k++) {
-                if (q < positions.size() && k == positions.get(q)) {
-                    BitSet state = after[q++];
-                    state.and(assignedSomewhere);
-                    BitSet unassigned = (BitSet) state.clone();
-                    unassigned.andNot(assignedBefore);
-                    needsInit.or(unassigned);
-                    barrierState.add(state.stream().toArray());
-                    union.or(state);
-                }
-                Var d = dst(ins.get(k));
-                if (d != null) assignedBefore.set(d.id());
-            }
-        }
-        for (int v = union.nextSetBit(0); v >= 0; v = union.nextSetBit(v + 1)) {
-            stateIndex[v] = stateCount[ir.vars().get(v).type().ordinal()]++;
-        }
+        barriers = new BarrierRegions(ir, assignedIn == null ? new BitSet[ir.blocks().size()] : assignedIn);
+        needsInit.or(barriers.zeroAtEntry());
     }
 
     /** Per reachable block, the variables assigned on every path to its entry (from {@link #definiteAssignment}). */
     private BitSet[] assignedIn;
-
-    private BitSet assignedAtEntry(int b) {
-        return assignedIn == null || assignedIn[b] == null ? new BitSet() : (BitSet) assignedIn[b].clone();
-    }
-
-    private BitSet liveOut(int b, BitSet[] liveIn) {
-        BitSet live = new BitSet();
-        for (int s : ir.blocks().get(b).terminator().successors()) live.or(liveIn[s]);
-        return live;
-    }
-
-    private static void terminatorUses(Terminator t, BitSet live) {
-        switch (t) {
-            case Terminator.Branch br -> {
-                if (br.a() instanceof Var v) live.set(v.id());
-                if (br.b() instanceof Var v) live.set(v.id());
-            }
-            case Terminator.Switch sw -> {
-                if (sw.key() instanceof Var v) live.set(v.id());
-            }
-            default -> {
-            }
-        }
-    }
-
-    /** One backward liveness step over {@code i}: kill its destination, then add its operands. */
-    private static void step(Instr i, BitSet live) {
-        Var d = dst(i);
-        if (d != null) live.clear(d.id());
-        for (Value v : uses(i)) {
-            if (v instanceof Var var) live.set(var.id());
-        }
-    }
 
     /** Refuses what this back end cannot run yet, with a message that says what and where. */
     private static void validate(KernelIR ir) {
@@ -417,7 +303,8 @@ final class KernelAnalysis {
         }
         for (int b = 0; b < nb; b++) {
             if (!reachable.get(b)) continue;
-            BitSet s = in[b];
+            // A copy: assignedIn keeps the sets at each block's entry.
+            BitSet s = (BitSet) in[b].clone();
             Block block = ir.blocks().get(b);
             for (Instr i : block.instrs()) {
                 for (Value v : uses(i)) use(s, v);
@@ -459,52 +346,14 @@ final class KernelAnalysis {
         return seen;
     }
 
-    /** The variable an instruction assigns, or {@code null}. */
+    /** The variable an instruction assigns, or {@code null} ({@link io.kiln.ir.DefUse#def}). */
     static Var dst(Instr i) {
-        return switch (i) {
-            case Instr.Move m -> m.dst();
-            case Instr.Binary b -> b.dst();
-            case Instr.Negate n -> n.dst();
-            case Instr.Convert c -> c.dst();
-            case Instr.Compare c -> c.dst();
-            case Instr.Load l -> l.dst();
-            case Instr.Store s -> null;
-            case Instr.ArrayLength l -> l.dst();
-            case Instr.MathCall m -> m.dst();
-            case Instr.BitCast c -> c.dst();
-            case Instr.WorkItem w -> w.dst();
-            case Instr.ParallelIndex p -> p.dst();
-            case Instr.ParallelStride p -> p.dst();
-            case Instr.Barrier b -> null;
-            case Instr.Atomic a -> a.dst();
-            case Instr.CheckIndex c -> null;
-            case Instr.CheckDivisor c -> null;
-            case Instr.Print p -> null;
-        };
+        return io.kiln.ir.DefUse.def(i);
     }
 
-    /** The operands an instruction reads. */
+    /** The operands an instruction reads ({@link io.kiln.ir.DefUse#uses(Instr)}). */
     static List<Value> uses(Instr i) {
-        return switch (i) {
-            case Instr.Move m -> List.of(m.src());
-            case Instr.Binary b -> List.of(b.a(), b.b());
-            case Instr.Negate n -> List.of(n.a());
-            case Instr.Convert c -> List.of(c.a());
-            case Instr.Compare c -> List.of(c.a(), c.b());
-            case Instr.Load l -> List.of(l.index());
-            case Instr.Store s -> List.of(s.index(), s.value());
-            case Instr.ArrayLength l -> List.of();
-            case Instr.MathCall m -> m.args();
-            case Instr.BitCast c -> List.of(c.a());
-            case Instr.WorkItem w -> List.of();
-            case Instr.ParallelIndex p -> List.of();
-            case Instr.ParallelStride p -> List.of();
-            case Instr.Barrier b -> List.of();
-            case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand()) : List.of(a.index(), a.operand(), a.expected());
-            case Instr.CheckIndex c -> List.of(c.index());
-            case Instr.CheckDivisor c -> List.of(c.divisor());
-            case Instr.Print p -> p.values();
-        };
+        return io.kiln.ir.DefUse.uses(i);
     }
 
     /** Whether {@code v} is the constant int 0. */

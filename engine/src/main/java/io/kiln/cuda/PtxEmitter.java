@@ -698,23 +698,37 @@ public final class PtxEmitter {
     }
 
     /**
-     * An atomic read-modify-write of {@code [addr]} as a compare-and-swap loop; {@code update} maps the
-     * current value (a register of type {@code t}) to the new one. Returns the old value's bits.
+     * An atomic read-modify-write of {@code [addr]} as {@link io.kiln.lowering.CompareAndSwap}'s loop;
+     * {@code update} maps the current value (a register of type {@code t}) to the new one. Returns the
+     * old value's bits.
      */
     private String casLoop(String space, String addr, Type t, java.util.function.UnaryOperator<String> update) {
-        String b = t.isWide() ? "b64" : "b32";
-        Reg bitsReg = t.isWide() ? Reg.B64 : Reg.B32;
-        String old = f.op(bitsReg, "ld." + space + "." + b, addr);
-        String loop = f.newLabel();
-        f.label(loop);
-        String current = t.isFloating() ? f.op(regOf(t), "mov." + b, old) : old;
-        String updated = update.apply(current);
-        String newBits = t.isFloating() ? f.op(bitsReg, "mov." + b, updated) : updated;
-        String seen = f.op(bitsReg, "atom." + space + ".cas." + b, addr, old, newBits);
-        String retry = f.op(Reg.PRED, "setp.ne." + (t.isWide() ? "s64" : "s32"), seen, old);
-        f.ins("mov." + b, old, seen);
-        f.insIf(retry, false, "bra", loop);
-        return old;
+        return io.kiln.lowering.CompareAndSwap.ptx(new io.kiln.lowering.CompareAndSwap.PtxLoopOps() {
+            @Override
+            public String op(String reg, String opcode, String... operands) {
+                return f.op(Reg.valueOf(reg.toUpperCase(Locale.ROOT)), opcode, operands);
+            }
+
+            @Override
+            public String newLabel() {
+                return f.newLabel();
+            }
+
+            @Override
+            public void label(String label) {
+                f.label(label);
+            }
+
+            @Override
+            public void ins(String opcode, String... operands) {
+                f.ins(opcode, operands);
+            }
+
+            @Override
+            public void branchIf(String pred, String label) {
+                f.insIf(pred, false, "bra", label);
+            }
+        }, space, addr, t, update);
     }
 
     /** {@code a op b} with Java's semantics for {@code t}, in a fresh register. */
@@ -729,10 +743,11 @@ public final class PtxEmitter {
 
     /**
      * The end of a {@code @Reduce} kernel, where every return leads: each block combines its
-     * work-items' partials in shared memory (a tree over the next power of two, so any block size
-     * works), then its first work-item combines the block's result into {@code array[0]} atomically
-     * (the initial value takes part). Every work-item of a loop kernel reaches this point, so the
-     * barriers are uniform.
+     * work-items' partials in shared memory in {@link io.kiln.lowering.ReductionTree}'s tree (strides
+     * from half the next power of two down to 1, so any block size works; work-item {@code i < s} takes
+     * {@code i + s} when it exists), then its first work-item combines the block's result into
+     * {@code array[0]} atomically (the initial value takes part). Every work-item of a loop kernel
+     * reaches this point, so the barriers are uniform.
      */
     private void reductions() {
         f.label(REDUCE_LABEL);
@@ -746,7 +761,7 @@ public final class PtxEmitter {
         String lin = f.op(Reg.B32, "add.s32", tid[0], f.op(Reg.B32, "mul.lo.s32", ntid[0],
                 f.op(Reg.B32, "add.s32", tid[1], f.op(Reg.B32, "mul.lo.s32", ntid[1], tid[2]))));
         String n = f.op(Reg.B32, "mul.lo.s32", f.op(Reg.B32, "mul.lo.s32", ntid[0], ntid[1]), ntid[2]);
-        // the next power of two >= n: 1 << (32 - clz(n - 1)), and 1 for n == 1
+        // ReductionTree.firstStride(n) = pow / 2 for the next power of two pow >= n: 1 << (32 - clz(n - 1)), and 1 for n == 1
         String pow = f.op(Reg.B32, "shl.b32", "1", f.op(Reg.B32, "sub.s32", "32", f.op(Reg.B32, "clz.b32", f.op(Reg.B32, "sub.s32", n, "1"))));
         String first = f.op(Reg.PRED, "setp.eq.s32", lin, "0");
         int k = 0;
@@ -768,6 +783,7 @@ public final class PtxEmitter {
             f.label(loop);
             f.insIf(f.op(Reg.PRED, "setp.eq.s32", stride, "0"), false, "bra", end);
             String partner = f.op(Reg.B32, "add.s32", lin, stride);
+            // idle = !ReductionTree.combines(lin, stride, n)
             String idle = f.op(Reg.PRED, "or.pred", f.op(Reg.PRED, "setp.ge.s32", lin, stride), f.op(Reg.PRED, "setp.ge.s32", partner, n));
             f.insIf(idle, false, "bra", skip);
             String other = "[" + f.op(Reg.B64, "add.s64", base, f.op(Reg.B64, "mul.wide.s32", partner, Integer.toString(size))) + "]";

@@ -17,6 +17,7 @@ import io.kiln.ir.Terminator;
 import io.kiln.ir.Type;
 import io.kiln.ir.Value;
 import io.kiln.ir.Var;
+import io.kiln.lowering.ReductionTree;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -715,31 +716,20 @@ public final class OpenClEmitter {
         return minMax(et, m.fn() == MathFunction.MIN, v(m.args().get(0)), v(m.args().get(1)));
     }
 
-    /** A compare-and-swap loop implementing a float/double read-modify-write in global or local memory. */
+    /** A float/double read-modify-write in global or local memory: {@link io.kiln.lowering.CompareAndSwap}'s loop. */
     private String casHelper(AtomicOp op, ElementType et, String space) {
         boolean f32 = et == ElementType.FLOAT;
         String t = f32 ? "float" : "double";
-        String bitsType = f32 ? "uint" : "ulong";
-        String cas = f32 ? "atomic_cmpxchg" : "atom_cmpxchg";
         String name = "kiln_atomic_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + (f32 ? "f32" : "f64") + "_"
                 + (space.equals("__local") ? "local" : "global");
         if (!helpers.containsKey(name)) {
-            String combine = switch (op) {
-                case ADD -> "as_" + t + "(old) + v";
-                case MIN -> minMax(et, true, "as_" + t + "(old)", "v");
-                case MAX -> minMax(et, false, "as_" + t + "(old)", "v");
-                default -> throw new IllegalStateException();
-            };
-            helpers.put(name, "/* atomic " + op + " on " + t + " (Java semantics) with a compare-and-swap loop; returns the old value */\n"
-                    + t + " " + name + "(volatile " + space + " " + t + "* p, " + t + " v) {\n"
-                    + "    volatile " + space + " " + bitsType + "* q = (volatile " + space + " " + bitsType + "*)p;\n"
-                    + "    " + bitsType + " old = *q;\n"
-                    + "    for (;;) {\n"
-                    + "        " + bitsType + " seen = " + cas + "(q, old, as_" + bitsType + "(" + combine + "));\n"
-                    + "        if (seen == old) return as_" + t + "(old);\n"
-                    + "        old = seen;\n"
-                    + "    }\n"
-                    + "}\n");
+            helpers.put(name, io.kiln.lowering.CompareAndSwap.openClDefinition(name, "atomic " + op + " on " + t + " (Java semantics)",
+                    t, space, old -> switch (op) {
+                        case ADD -> old + " + v";
+                        case MIN -> minMax(et, true, old, "v");
+                        case MAX -> minMax(et, false, old, "v");
+                        default -> throw new IllegalStateException();
+                    }));
         }
         return name;
     }
@@ -833,8 +823,8 @@ public final class OpenClEmitter {
 
     /**
      * The end of a {@code @Reduce} kernel: every work-item puts its partial in local memory, the group
-     * combines them in a tree, and the group's first work-item combines the result into {@code array[0]}
-     * atomically.
+     * combines them in {@link ReductionTree}'s tree, and the group's first work-item combines the result
+     * into {@code array[0]} atomically.
      */
     private String reductionEpilogue() {
         StringBuilder sb = new StringBuilder();
@@ -847,8 +837,9 @@ public final class OpenClEmitter {
             sb.append("        kiln_red").append(r).append("[kiln_lid] = ").append(varNames[red.accumulator().id()]).append(";\n");
         }
         sb.append("        barrier(CLK_LOCAL_MEM_FENCE);\n");
-        sb.append("        for (int kiln_s = 1; kiln_s < kiln_lsz; kiln_s <<= 1) {\n");
-        sb.append("            if ((kiln_lid & (2 * kiln_s - 1)) == 0 && kiln_lid + kiln_s < kiln_lsz) {\n");
+        // The tree of io.kiln.lowering.ReductionTree: strides P/2 .. 1, partial i < s takes i + s.
+        sb.append("        ").append(ReductionTree.openClLoop("kiln_lsz", "kiln_s")).append(" {\n");
+        sb.append("            if (").append(ReductionTree.openClCombines("kiln_lid", "kiln_s", "kiln_lsz")).append(") {\n");
         for (int r = 0; r < ir.reductions().size(); r++) {
             io.kiln.ir.Reduction red = ir.reductions().get(r);
             String a = "kiln_red" + r + "[kiln_lid]";
@@ -911,27 +902,13 @@ public final class OpenClEmitter {
         };
     }
 
-    /** A compare-and-swap loop combining a value into global memory with {@code op}, for any element type. */
+    /** Combines a value into global memory with {@code op}, for any element type: {@link io.kiln.lowering.CompareAndSwap}'s loop. */
     private String reduceCasHelper(io.kiln.ir.ReduceOp op, ElementType et) {
         String t = elementType(et);
-        boolean wide = et == ElementType.LONG || et == ElementType.DOUBLE;
-        String bitsType = wide ? "ulong" : "uint";
-        String cas = wide ? "atom_cmpxchg" : "atomic_cmpxchg";
         String name = "kiln_reduce_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + t;
         if (!helpers.containsKey(name)) {
-            String old = "as_" + t + "(old)";
-            String combined = combine(op, et, old, "v");
-            helpers.put(name, "/* combines v into *p with " + op + " (Java semantics) by compare-and-swap */\n"
-                    + "void " + name + "(volatile __global " + t + "* p, " + t + " v) {\n"
-                    + "    volatile __global " + bitsType + "* q = (volatile __global " + bitsType + "*)p;\n"
-                    + "    " + bitsType + " old = *q;\n"
-                    + "    for (;;) {\n"
-                    + "        " + bitsType + " desired = as_" + bitsType + "(" + combined + ");\n"
-                    + "        " + bitsType + " seen = " + cas + "(q, old, desired);\n"
-                    + "        if (seen == old) return;\n"
-                    + "        old = seen;\n"
-                    + "    }\n"
-                    + "}\n");
+            helpers.put(name, io.kiln.lowering.CompareAndSwap.openClDefinition(name, "combines v into *p with " + op + " (Java semantics)",
+                    t, "__global", old -> combine(op, et, old, "v")));
         }
         return name;
     }

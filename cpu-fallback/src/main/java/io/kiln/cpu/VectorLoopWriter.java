@@ -1,0 +1,349 @@
+package io.kiln.cpu;
+
+import io.kiln.ir.ArrayRef;
+import io.kiln.ir.ElementType;
+import io.kiln.ir.Instr;
+import io.kiln.ir.Type;
+import io.kiln.ir.Value;
+import io.kiln.ir.Var;
+
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.util.List;
+
+import static io.kiln.cpu.JvmEmitter.CD_MATH;
+import static io.kiln.cpu.JvmEmitter.CD_SEGMENT;
+import static io.kiln.cpu.JvmEmitter.arrayDesc;
+import static io.kiln.cpu.JvmEmitter.desc;
+import static io.kiln.cpu.JvmEmitter.kind;
+import static java.lang.constant.ConstantDescs.CD_int;
+import static java.lang.constant.ConstantDescs.CD_long;
+import static java.lang.constant.ConstantDescs.CD_void;
+
+/**
+ * Writes the Vector API loop of parallel loop 0 in a {@code chunk} method, as {@link VectorLoops}
+ * planned it: reached from the edges that enter the loop, it runs whole vectors of iterations and then
+ * jumps to the loop's header, where the scalar loop runs the rest.
+ */
+final class VectorLoopWriter extends MethodPart {
+    private final VectorLoops.Plan vec;
+    /** Per variable, its vector's slot in the vector loop, or -1. */
+    private int[] vecSlot;
+
+    VectorLoopWriter(MethodWriter w) {
+        super(w);
+        this.vec = w.vec;
+    }
+
+    /**
+     * The vector loop of parallel loop 0 ({@link VectorLoops.Plan}), reached from the edges that
+     * enter the loop, once per chunk; it ends by jumping to the loop's header, where the scalar loop
+     * runs the remaining iterations:
+     * <pre>
+     * header instructions (array lengths)
+     * if (!usable(seg) || !independent(written, other) || i &lt; 0) goto header   // off-heap arrays only
+     * end = min(bound (+1 if inclusive), limit, length of every array still checked in the body)
+     * upper = i + (max(end - i, 0) &amp; -LANES)
+     * if (i &gt;= upper) goto header
+     * do { body on vectors; i += LANES } while (i &lt; upper)
+     * goto header
+     * </pre>
+     * Every iteration below {@code upper} passes all of the body's bounds checks, so the vector
+     * loop throws nothing; a failing access is reached by the scalar loop, after the same writes as
+     * in Java's order. All arithmetic on {@code end} is on longs: {@code bound + 1} cannot overflow.
+     */
+    void write() {
+        Var iv = vec.induction();
+        boolean wide = iv.type() == Type.I64;
+        Label header = w.blockLabel[vec.header()];
+        MethodTypeDesc minLong = MethodTypeDesc.of(CD_long, CD_long, CD_long);
+        vecSlot = new int[ir.vars().size()];
+        java.util.Arrays.fill(vecSlot, -1);
+        for (int v = vec.vectors().nextSetBit(0); v >= 0; v = vec.vectors().nextSetBit(v + 1)) {
+            Var var = ir.vars().get(v);
+            vecSlot[v] = w.alloc(1, var + " as " + vec.lanes() + " lanes (" + vectorClass(var.type()).displayName() + ")");
+        }
+        int upperSlot = w.alloc(wide ? 2 : 1, "end of the vector loop (whole vectors of parallel loop 0 in this chunk)");
+        cb.labelBinding(w.vecEntry);
+        for (Instr in : ir.blocks().get(vec.header()).instrs()) w.instrs.instr(in);
+        ClassDesc loops = ClassDesc.of(VectorLoops.class.getName());
+        for (ArrayRef a : vec.offHeap()) {
+            cb.aload(w.arraySlot[a.id()]);
+            cb.invokestatic(loops, "usable", MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_SEGMENT));
+            cb.ifeq(header);
+        }
+        for (ArrayRef written : vec.written()) {
+            for (ArrayRef o : vec.offHeap()) {
+                if (o.paramIndex() == written.paramIndex()) continue;
+                cb.aload(w.arraySlot[written.id()]);
+                cb.aload(w.arraySlot[o.id()]);
+                cb.invokestatic(loops, "independent", MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_SEGMENT, CD_SEGMENT));
+                cb.ifeq(header);
+            }
+        }
+        loadLong(iv);
+        cb.lconst_0();
+        cb.lcmp();
+        cb.iflt(header);
+        // end (a long) on the stack
+        loadLong(vec.bound());
+        if (vec.inclusive()) {
+            loadLimitLong();
+            cb.lconst_1();
+            cb.lsub();
+            cb.invokestatic(CD_MATH, "min", minLong);
+            cb.lconst_1();
+            cb.ladd();
+        } else {
+            loadLimitLong();
+            cb.invokestatic(CD_MATH, "min", minLong);
+        }
+        for (ArrayRef a : vec.checked()) {
+            w.length(a);
+            if (!a.isOffHeap()) cb.i2l();
+            cb.invokestatic(CD_MATH, "min", minLong);
+        }
+        loadLong(iv);
+        cb.lsub();
+        cb.lconst_0();
+        cb.invokestatic(CD_MATH, "max", minLong);
+        cb.loadConstant(-(long) vec.lanes());
+        cb.land();
+        loadLong(iv);
+        cb.ladd();
+        if (wide) {
+            cb.lstore(upperSlot);
+        } else {
+            cb.l2i();
+            cb.istore(upperSlot);
+        }
+        compareWithUpper(iv, upperSlot);
+        cb.ifge(header);
+        // A diagnostic for tests: one volatile read per chunk, a write only the first time.
+        Label marked = cb.newLabel();
+        cb.getstatic(loops, "ran", ConstantDescs.CD_boolean);
+        cb.ifne(marked);
+        cb.invokestatic(loops, "markRan", MethodTypeDesc.of(CD_void));
+        cb.labelBinding(marked);
+        Label top = cb.newLabel();
+        cb.labelBinding(top);
+        List<Instr> body = ir.blocks().get(vec.body()).instrs();
+        for (int p = 0; p < body.size(); p++) {
+            if (vec.skipped().get(p)) continue;
+            Var root = vec.floatSqrt().get(p);
+            if (root != null) {
+                vload(root);
+                operator("SQRT", "Unary");
+                ClassDesc vc = vectorClass(Type.F32);
+                cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
+                vstore(KernelAnalysis.dst(body.get(p)));
+            } else if (vec.uniformAt().get(p)) {
+                w.instrs.instr(body.get(p));
+            } else {
+                vectorInstr(body.get(p));
+            }
+        }
+        if (wide) {
+            load(iv);
+            cb.loadConstant((long) vec.lanes());
+            cb.ladd();
+            store(iv);
+        } else {
+            cb.iinc(w.varSlot[iv.id()], vec.lanes());
+        }
+        compareWithUpper(iv, upperSlot);
+        cb.iflt(top);
+        cb.goto_(header);
+    }
+
+    /** Pushes {@code iv <=> upper} as an int for {@code if<cond>}. */
+    private void compareWithUpper(Var iv, int upperSlot) {
+        load(iv);
+        if (iv.type() == Type.I64) {
+            cb.lload(upperSlot);
+            cb.lcmp();
+        } else {
+            cb.iload(upperSlot);
+            cb.isub();
+        }
+    }
+
+    /** Pushes an int or long value as a long. */
+    private void loadLong(Value v) {
+        load(v);
+        if (v.type() == Type.I32) cb.i2l();
+    }
+
+    /** Pushes the chunk's limit of loop 0 as a long. */
+    private void loadLimitLong() {
+        if (vec.induction().type() == Type.I64) {
+            cb.lload(w.limitSlot);
+        } else {
+            cb.iload(w.limitSlot);
+            cb.i2l();
+        }
+    }
+
+    private static final ClassDesc CD_VECTOR = ClassDesc.of("jdk.incubator.vector.Vector");
+    private static final ClassDesc CD_SPECIES = ClassDesc.of("jdk.incubator.vector.VectorSpecies");
+    private static final ClassDesc CD_OPERATORS = ClassDesc.of("jdk.incubator.vector.VectorOperators");
+    private static final ClassDesc CD_BYTE_ORDER = ClassDesc.of("java.nio.ByteOrder");
+
+    /** {@code FloatVector}, {@code DoubleVector}, {@code IntVector} or {@code LongVector}. */
+    private static ClassDesc vectorClass(Type t) {
+        return ClassDesc.of("jdk.incubator.vector." + switch (t) {
+            case I32 -> "IntVector";
+            case I64 -> "LongVector";
+            case F32 -> "FloatVector";
+            case F64 -> "DoubleVector";
+        });
+    }
+
+    /** Pushes the preferred species of lane type {@code t} (a static final: a constant to C2). */
+    private void species(Type t) {
+        cb.getstatic(vectorClass(t), "SPECIES_PREFERRED", CD_SPECIES);
+    }
+
+    /** Pushes {@code v} as a vector: its vector slot, or a broadcast of a loop-invariant value. */
+    private void vload(Value v) {
+        if (v instanceof Var x && vecSlot[x.id()] >= 0) {
+            cb.aload(vecSlot[x.id()]);
+            return;
+        }
+        species(v.type());
+        load(v);
+        cb.invokestatic(vectorClass(v.type()), "broadcast", MethodTypeDesc.of(vectorClass(v.type()), CD_SPECIES, desc(v.type())));
+    }
+
+    private void vstore(Var v) {
+        cb.astore(vecSlot[v.id()]);
+    }
+
+    /** Pushes a {@code VectorOperators} constant; {@code kind} is its declared type ({@code Binary}, {@code Associative}, ...). */
+    private void operator(String name, String kind) {
+        cb.getstatic(CD_OPERATORS, name, CD_OPERATORS.nested(kind));
+    }
+
+    /** Pushes the byte offset of element {@code iv} of an off-heap array of {@code e}. */
+    private void byteOffset(ElementType e) {
+        loadLong(vec.induction());
+        cb.loadConstant(Integer.numberOfTrailingZeros(e.bytes()));
+        cb.lshl();
+    }
+
+    /** One body instruction on vectors ({@link VectorLoops} accepted it). */
+    private void vectorInstr(Instr in) {
+        switch (in) {
+            case Instr.Move m -> {
+                vload(m.src());
+                vstore(m.dst());
+            }
+            case Instr.Load l -> {
+                ArrayRef a = l.array();
+                Type t = a.element().valueType();
+                ClassDesc vc = vectorClass(t);
+                species(t);
+                cb.aload(w.arraySlot[a.id()]);
+                if (a.isOffHeap()) {
+                    byteOffset(a.element());
+                    cb.invokestatic(CD_BYTE_ORDER, "nativeOrder", MethodTypeDesc.of(CD_BYTE_ORDER));
+                    cb.invokestatic(vc, "fromMemorySegment", MethodTypeDesc.of(vc, CD_SPECIES, CD_SEGMENT, CD_long, CD_BYTE_ORDER));
+                } else {
+                    load(vec.induction());
+                    cb.invokestatic(vc, "fromArray", MethodTypeDesc.of(vc, CD_SPECIES, arrayDesc(a.element()), CD_int));
+                }
+                vstore(l.dst());
+            }
+            case Instr.Store s -> {
+                ArrayRef a = s.array();
+                ClassDesc vc = vectorClass(a.element().valueType());
+                vload(s.value());
+                cb.aload(w.arraySlot[a.id()]);
+                if (a.isOffHeap()) {
+                    byteOffset(a.element());
+                    cb.invokestatic(CD_BYTE_ORDER, "nativeOrder", MethodTypeDesc.of(CD_BYTE_ORDER));
+                    cb.invokevirtual(vc, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, CD_BYTE_ORDER));
+                } else {
+                    load(vec.induction());
+                    cb.invokevirtual(vc, "intoArray", MethodTypeDesc.of(CD_void, arrayDesc(a.element()), CD_int));
+                }
+            }
+            case Instr.Binary b -> {
+                Type t = b.dst().type();
+                ClassDesc vc = vectorClass(t);
+                vload(b.a());
+                String[] op = switch (b.op()) {
+                    case ADD -> new String[] {"ADD", "Associative"};
+                    case SUB -> new String[] {"SUB", "Binary"};
+                    case MUL -> new String[] {"MUL", "Associative"};
+                    case DIV -> new String[] {"DIV", "Binary"};
+                    case AND -> new String[] {"AND", "Associative"};
+                    case OR -> new String[] {"OR", "Associative"};
+                    case XOR -> new String[] {"XOR", "Associative"};
+                    // The API masks shift counts to the lane width, as Java does.
+                    case SHL -> new String[] {"LSHL", "Binary"};
+                    case SHR -> new String[] {"ASHR", "Binary"};
+                    case USHR -> new String[] {"LSHR", "Binary"};
+                    case REM -> throw new IllegalStateException("VectorLoops accepted a remainder");
+                };
+                operator(op[0], op[1]);
+                if (b.op().isShift() && t == Type.I64) {
+                    // A loop-invariant int count, widened: lanewise(op, long)
+                    load(b.b());
+                    cb.i2l();
+                    cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Binary"), CD_long));
+                } else {
+                    vload(b.b());
+                    cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Binary"), CD_VECTOR));
+                }
+                vstore(b.dst());
+            }
+            case Instr.Negate n -> {
+                vload(n.a());
+                operator("NEG", "Unary");
+                ClassDesc vc = vectorClass(n.dst().type());
+                cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
+                vstore(n.dst());
+            }
+            case Instr.MathCall m -> {
+                ClassDesc vc = vectorClass(m.dst().type());
+                vload(m.args().get(0));
+                switch (m.fn()) {
+                    case ABS, SQRT -> {
+                        operator(m.fn().name(), "Unary");
+                        cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
+                    }
+                    case MIN, MAX -> {
+                        // Specified as Math.min/max per lane: NaN wins, -0.0 < 0.0.
+                        operator(m.fn().name(), "Associative");
+                        vload(m.args().get(1));
+                        cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Binary"), CD_VECTOR));
+                    }
+                    case FMA -> {
+                        // Math.fma per lane: one rounding.
+                        operator("FMA", "Ternary");
+                        vload(m.args().get(1));
+                        vload(m.args().get(2));
+                        cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Ternary"), CD_VECTOR, CD_VECTOR));
+                    }
+                    default -> throw new IllegalStateException("VectorLoops accepted Math." + m.fn().javaName());
+                }
+                vstore(m.dst());
+            }
+            case Instr.Convert c -> {
+                // i2f, l2d: same lane width, round to nearest as Java's conversion.
+                vload(c.a());
+                operator(c.op().name(), "Conversion");
+                cb.iconst_0();
+                cb.invokevirtual(vectorClass(c.a().type()), "convert",
+                        MethodTypeDesc.of(CD_VECTOR, CD_OPERATORS.nested("Conversion"), CD_int));
+                cb.checkcast(vectorClass(c.dst().type()));
+                vstore(c.dst());
+            }
+            default -> throw new IllegalStateException("VectorLoops accepted " + in);
+        }
+    }
+
+}
