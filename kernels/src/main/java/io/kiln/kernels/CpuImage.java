@@ -24,8 +24,10 @@ import java.nio.ByteOrder;
  * <em>vertical pass</em> over whole rows, in loops without gathers or selects that C2 vectorises
  * ({@code Math.min/max} clamps, {@code int} to {@code byte} or {@code float}). 3-channel rows have a
  * packed horizontal pass ({@code HorizontalRows}: both taps in one 8-byte read, the channels in 21-bit
- * lanes of a {@code long}); where the Vector API is resolved, 3-channel {@link #twoTapU8} runs both
- * passes in {@link VectorResize}'s quad layout instead. Like the kernels, they check no sizes beyond Java's own array accesses
+ * lanes of a {@code long}); where the Vector API is resolved, {@link #twoTapU8} of 1-, 3- and 4-channel
+ * images runs both passes in {@link VectorResize}'s layouts instead. An off-heap source
+ * ({@link #twoTapOffHeapU8} and the other {@code *OffHeap*} variants) has each source row copied into a
+ * small heap buffer first (the bytes its taps read) and then takes the heap path. Like the kernels, they check no sizes beyond Java's own array accesses
  * (an index out of range throws). Every element goes through exactly the reference's integer or float
  * operations in the reference's order, so the results are the same bits (tested against the
  * portable kernels run as plain Java and against OpenCV, {@code CpuImageTest}).
@@ -70,14 +72,14 @@ public final class CpuImage {
     private static void twoTap(byte[] src, ByteArray offHeap, int channels, int[] xTab, int[] yTab, byte[] dst, int count,
                                int dstW, int dstH) {
         int rowLen = dstW * channels;
-        boolean quad = channels == 3 && CpuGemm.vectorized();       // VectorResize's passes
+        boolean quad = (channels == 1 || channels == 3 || channels == 4) && CpuGemm.vectorized(); // VectorResize's passes
         CpuParallel.forRange(count * dstH, grain(rowLen), (from, to) -> {
             HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, false, quad);
             int[] line = quad ? null : new int[rowLen];
             for (int r = from; r < to; r++) {
                 rows.prepare(r / dstH, yTab[r * 4], yTab[r * 4 + 1]);
                 if (quad) {
-                    VectorResize.vertical(rows.h0, rows.h1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen, dstW);
+                    VectorResize.vertical(rows.h0, rows.h1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen, dstW, channels);
                     continue;
                 }
                 verticalInt(rows.h0, rows.h1, 0, yTab[r * 4 + 2], yTab[r * 4 + 3], line, rowLen);
@@ -200,9 +202,10 @@ public final class CpuImage {
      * holds at most {@code 255 * 8192 < 2^21}, so no lane carries into the next and every sum is the
      * {@code int} sum. Elsewhere (other tables, the last bytes of the array) the plain loop runs.
      *
-     * <p><b>Quad layout</b> (3 channels, interleaved, where the Vector API is resolved): four ints per
-     * pixel (lane 3 unused) and the packed rows computed by {@link VectorResize#row}, for
-     * {@link VectorResize#vertical}.
+     * <p><b>Vector layouts</b> (1, 3 and 4 channels, interleaved, where the Vector API is resolved): four
+     * ints per pixel for 3 and 4 channels (for 3, lane 3 unused), one for 1 channel, the rows computed by
+     * {@link VectorResize#row} for {@link VectorResize#vertical}, where the columns read adjacent pixels
+     * ({@link #adjacent}); other tables take the plain loop into the same layout.
      */
     private static final class HorizontalRows {
         /** The heap source, or null when {@link #offHeap} is the source. */
@@ -238,10 +241,10 @@ public final class CpuImage {
             this.channels = channels;
             this.xTab = xTab;
             this.dstW = dstW;
-            this.pixelStep = quad ? 4 : planar ? 1 : channels;
+            this.pixelStep = quad ? VectorResize.laneStep(channels) : planar ? 1 : channels;
             this.channelStep = planar ? dstW : 1;
-            this.rows = new int[2][quad ? VectorResize.quadLength(dstW) : dstW * channels];
-            this.quadColumns = quad ? new VectorResize.Columns(dstW) : null;
+            this.rows = new int[2][quad ? VectorResize.rowLength(dstW, channels) : dstW * channels];
+            this.quadColumns = quad ? new VectorResize.Columns(dstW, channels) : null;
         }
 
         /** Makes {@link #h0}, {@link #h1} the horizontal passes of the source rows at byte offsets {@code off0}, {@code off1} of image {@code n}. */
@@ -324,6 +327,30 @@ public final class CpuImage {
         /** The array {@link #stage} last chose. */
         private byte[] rowSource;
 
+        /**
+         * Whether {@link VectorResize#row} can read the row at {@code off}: every column's second tap is
+         * the next pixel or weighs 0, and an 8-byte read at each first tap stays inside {@code src}.
+         */
+        private boolean adjacent(int n, byte[] src, int off) {
+            if (off < 0) return false;
+            if (adjacentImage != n) {
+                boolean ok = true;
+                int m = 0;
+                for (int dx = 0, t = n * dstW * 4; dx < dstW && ok; dx++, t += 4) {
+                    ok = xTab[t] >= 0 && (xTab[t + 1] == xTab[t] + channels || xTab[t + 3] == 0);
+                    m = Math.max(m, xTab[t]);
+                }
+                adjacentColumns = ok;
+                adjacentMax = m;
+                adjacentImage = n;
+            }
+            return adjacentColumns && (long) off + adjacentMax + 8 <= src.length;
+        }
+
+        private int adjacentImage = -1;
+        private boolean adjacentColumns;
+        private int adjacentMax;
+
         private void compute(int n, int s, int off) {
             image[s] = n;
             offset[s] = off;
@@ -334,7 +361,7 @@ public final class CpuImage {
         /** The horizontal pass of the row at {@code off} of {@code src} into {@code h}. */
         private void fill(int n, int[] h, byte[] src, int off) {
             int xBase = n * dstW * 4, ps = pixelStep, cs = channelStep;
-            if (quadColumns != null && packed(n, src, off)) {
+            if (quadColumns != null && adjacent(n, src, off)) {
                 if (quadImage != n) {
                     quadColumns.load(xTab, n, dstW);
                     quadImage = n;
