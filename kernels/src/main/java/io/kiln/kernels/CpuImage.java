@@ -331,7 +331,7 @@ public final class CpuImage {
          * Whether {@link VectorResize#row} can read the row at {@code off}: every column's second tap is
          * the next pixel or weighs 0, and an 8-byte read at each first tap stays inside {@code src}.
          */
-        private boolean adjacent(int n, byte[] src, int off) {
+        private boolean adjacent(int n, long length, int off) {
             if (off < 0) return false;
             if (adjacentImage != n) {
                 boolean ok = true;
@@ -344,7 +344,7 @@ public final class CpuImage {
                 adjacentMax = m;
                 adjacentImage = n;
             }
-            return adjacentColumns && (long) off + adjacentMax + 8 <= src.length;
+            return adjacentColumns && (long) off + adjacentMax + 8 <= length;
         }
 
         private int adjacentImage = -1;
@@ -354,6 +354,12 @@ public final class CpuImage {
         private void compute(int n, int s, int off) {
             image[s] = n;
             offset[s] = off;
+            if (offHeap != null && quadColumns != null && adjacent(n, offHeap.length(), off)) {
+                // The vector pass reads its 8-byte taps from the segment itself: staging would copy the whole row.
+                loadQuad(n);
+                VectorResize.row(offHeap.segment(), off, quadColumns, dstW, rows[s]);
+                return;
+            }
             int at = stage(n, s, off);
             fill(n, rows[s], rowSource, at);
         }
@@ -361,11 +367,8 @@ public final class CpuImage {
         /** The horizontal pass of the row at {@code off} of {@code src} into {@code h}. */
         private void fill(int n, int[] h, byte[] src, int off) {
             int xBase = n * dstW * 4, ps = pixelStep, cs = channelStep;
-            if (quadColumns != null && adjacent(n, src, off)) {
-                if (quadImage != n) {
-                    quadColumns.load(xTab, n, dstW);
-                    quadImage = n;
-                }
+            if (quadColumns != null && adjacent(n, src.length, off)) {
+                loadQuad(n);
                 VectorResize.row(src, off, quadColumns, dstW, h);
                 return;
             }
@@ -388,8 +391,20 @@ public final class CpuImage {
             }
         }
 
+        private void loadQuad(int n) {
+            if (quadImage != n) {
+                quadColumns.load(xTab, n, dstW);
+                quadImage = n;
+            }
+        }
+
         /** Both rows of an output row in one loop, into slots 0 and 1. */
         private void computePair(int n, int off0, int off1) {
+            if (quadColumns != null) {
+                compute(n, 0, off0);
+                compute(n, 1, off1);
+                return;
+            }
             int at0 = stage(n, 0, off0), at1 = stage(n, 1, off1);
             byte[] src = rowSource;
             if (quadColumns != null || !packed(n, src, at0) || !packed(n, src, at1)) {

@@ -127,6 +127,41 @@ final class VectorResize {
                 }
             }
         }
+        widen(k, h);
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfLong SEG_LONG =
+            java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.foreign.ValueLayout.OfShort SEG_SHORT =
+            java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * {@link #row(byte[], int, Columns, int, int[])} reading the source row at byte {@code off} of off-heap
+     * memory in place; the caller has checked {@code off + col[dx] + 8 <= src.byteSize()}.
+     */
+    static void row(java.lang.foreign.MemorySegment src, long off, Columns k, int dstW, int[] h) {
+        int[] col = k.col;
+        byte[] a = k.tap0, b = k.tap1;
+        if (k.channels == 1) {
+            for (int dx = 0; dx < dstW; dx++) {
+                short x = src.get(SEG_SHORT, off + col[dx]);
+                a[dx] = (byte) x;
+                b[dx] = (byte) (x >> 8);
+            }
+        } else {
+            int split = k.channels == 3 ? 24 : 32;
+            for (int dx = 0; dx < dstW; dx++) {
+                long x = src.get(SEG_LONG, off + col[dx]);
+                INT_LE.set(a, dx * 4, (int) x);
+                INT_LE.set(b, dx * 4, (int) (x >>> split));
+            }
+        }
+        widen(k, h);
+    }
+
+    /** {@code h = tap0 * w0 + tap1 * w1} over whole vectors, the tap bytes widened to {@code int}. */
+    private static void widen(Columns k, int[] h) {
+        byte[] a = k.tap0, b = k.tap1;
         int n = h.length;
         for (int i = 0; i < n; i += I.length()) {
             IntVector p0 = (IntVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
