@@ -1,5 +1,6 @@
 package io.kiln.benchmarks;
 
+import io.kiln.ByteArray;
 import io.kiln.Device;
 import io.kiln.ExecutionPlan;
 import io.kiln.TaskGraph;
@@ -30,11 +31,12 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Resizing a 3-channel 8-bit image to 224 x 224, Kiln against OpenCV Java 4.9 on the same two
+ * Resizing an 8-bit image ({@code channels} = 3 unless given: {@code -p channels=1,3,4}) to 224 x 224, Kiln against OpenCV Java 4.9 on the same two
  * threads ({@code Core.setNumThreads(2)}; Kiln's {@code cpu} device has one worker per core):
  * bilinear ({@code INTER_LINEAR}) and area ({@code INTER_AREA}). {@code kilnBilinearPlan} runs a plan
  * made once (the tables built once, as for a stream of same-sized images); {@code kilnBilinear} and
- * {@code kilnArea} call {@link ImageResize#resize}, which builds its tables and plan on every call.
+ * {@code kilnArea} call {@link ImageResize#resize}, which builds its tables and plan on every call;
+ * {@code kilnBilinearPlanOffHeap} is the plan over the same pixels in a {@link ByteArray} (off-heap input).
  * Each Kiln state first checks that its output equals OpenCV's byte for byte.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -45,13 +47,17 @@ import java.util.concurrent.TimeUnit;
 public class ImageResizeBenchmark {
 
     static byte[] photoLike(long seed, int w, int h) {
+        return photoLike(seed, w, h, 3);
+    }
+
+    static byte[] photoLike(long seed, int w, int h, int channels) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        byte[] img = new byte[w * h * 3];
+        byte[] img = new byte[w * h * channels];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                for (int c = 0; c < 3; c++) {
+                for (int c = 0; c < channels; c++) {
                     double v = 127.5 + 100 * Math.sin(0.05 * x + c) * Math.cos(0.03 * y) + rnd.nextInt(-12, 13);
-                    img[(y * w + x) * 3 + c] = (byte) Math.max(0, Math.min(255, (int) Math.round(v)));
+                    img[(y * w + x) * channels + c] = (byte) Math.max(0, Math.min(255, (int) Math.round(v)));
                 }
             }
         }
@@ -78,6 +84,8 @@ public class ImageResizeBenchmark {
     public static class CvState {
         @Param({"1920x1080", "640x480"})
         public String source;
+        @Param("3")
+        public int channels;
         Mat src;
         Mat dst;
 
@@ -85,9 +93,9 @@ public class ImageResizeBenchmark {
         public void setup() {
             loadOpenCv();
             int[] s = size(source);
-            src = new Mat(s[1], s[0], CvType.CV_8UC3);
-            src.put(0, 0, photoLike(1, s[0], s[1]));
-            dst = new Mat(224, 224, CvType.CV_8UC3);
+            src = new Mat(s[1], s[0], CvType.CV_8UC(channels));
+            src.put(0, 0, photoLike(1, s[0], s[1], channels));
+            dst = new Mat(224, 224, CvType.CV_8UC(channels));
         }
     }
 
@@ -98,36 +106,52 @@ public class ImageResizeBenchmark {
         public String source;
         @Param("cpu")
         public String device;
+        @Param("3")
+        public int channels;
         Device d;
         Image src;
-        byte[] out = new byte[224 * 224 * 3];
+        byte[] out;
+        byte[] outOffHeap;
+        ByteArray pixels;
         ExecutionPlan plan;
+        ExecutionPlan offHeapPlan;
 
         @Setup(Level.Trial)
         public void setup() {
             loadOpenCv();
             d = BenchmarkDevices.get(device);
             int[] s = size(source);
-            src = new Image(photoLike(1, s[0], s[1]), s[0], s[1], 3);
-            int[] xt = ImageResize.xTable(ImageResize.Mode.BILINEAR, s[0], 224, 3, 0, s[0], false);
-            int[] yt = ImageResize.yTable(ImageResize.Mode.BILINEAR, s[1], 224, s[0] * 3, 0, 0, s[1]);
+            int ch = channels;
+            out = new byte[224 * 224 * ch];
+            outOffHeap = new byte[out.length];
+            src = new Image(photoLike(1, s[0], s[1], ch), s[0], s[1], ch);
+            pixels = ByteArray.allocate(src.byteSize()).copyFrom(src.data());
+            int[] xt = ImageResize.xTable(ImageResize.Mode.BILINEAR, s[0], 224, ch, 0, s[0], false);
+            int[] yt = ImageResize.yTable(ImageResize.Mode.BILINEAR, s[1], 224, s[0] * ch, 0, 0, s[1]);
             plan = new TaskGraph("resize-plan")
                     .transferToDevice(Transfer.EVERY_RUN, src.data())
                     .transferToDevice(Transfer.FIRST_RUN, xt, yt)
-                    .task("resize", ImageResize::twoTapU8, src.data(), 3, xt, yt, out, 1, 224, 224)
+                    .task("resize", ImageResize::twoTapU8, src.data(), ch, xt, yt, out, 1, 224, 224)
                     .transferToHost(Transfer.EVERY_RUN, out)
                     .plan(d);
             plan.run();
-            Mat m = new Mat(s[1], s[0], CvType.CV_8UC3);
+            offHeapPlan = new TaskGraph("resize-plan-off-heap")
+                    .transferToDevice(Transfer.EVERY_RUN, pixels)
+                    .transferToDevice(Transfer.FIRST_RUN, xt, yt)
+                    .task("resize", ImageResize::twoTapOffHeapU8, pixels, ch, xt, yt, outOffHeap, 1, 224, 224)
+                    .transferToHost(Transfer.EVERY_RUN, outOffHeap)
+                    .plan(d);
+            offHeapPlan.run();
+            Mat m = new Mat(s[1], s[0], CvType.CV_8UC(ch));
             m.put(0, 0, src.data());
             for (int interp : new int[] {Imgproc.INTER_LINEAR, Imgproc.INTER_AREA}) {
                 Mat r = new Mat();
                 Imgproc.resize(m, r, new Size(224, 224), 0, 0, interp);
-                byte[] expected = new byte[224 * 224 * 3];
+                byte[] expected = new byte[224 * 224 * ch];
                 r.get(0, 0, expected);
                 ImageResize.Mode mode = interp == Imgproc.INTER_LINEAR ? ImageResize.Mode.BILINEAR : ImageResize.Mode.AREA;
                 if (!Arrays.equals(expected, ImageResize.resize(src, 224, 224, mode, d).data())
-                        || (mode == ImageResize.Mode.BILINEAR && !Arrays.equals(expected, out))) {
+                        || (mode == ImageResize.Mode.BILINEAR && !(Arrays.equals(expected, out) && Arrays.equals(expected, outOffHeap)))) {
                     throw new IllegalStateException(mode + " on " + device + " differs from OpenCV: not benchmarking a wrong kernel");
                 }
             }
@@ -136,6 +160,8 @@ public class ImageResizeBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() {
             if (plan != null) plan.close();
+            if (offHeapPlan != null) offHeapPlan.close();
+            if (pixels != null) pixels.close();
         }
     }
 
@@ -158,6 +184,13 @@ public class ImageResizeBenchmark {
     public byte[] kilnBilinearPlan(KilnState s) {
         s.plan.run();
         return s.out;
+    }
+
+    /** The same plan over the same pixels in off-heap memory ({@link ImageResize#twoTapOffHeapU8}). */
+    @Benchmark
+    public byte[] kilnBilinearPlanOffHeap(KilnState s) {
+        s.offHeapPlan.run();
+        return s.outOffHeap;
     }
 
     /** {@code ImageResize.resize(src, 224, 224, BILINEAR, device)}: tables, graph, plan and run per call. */

@@ -1,5 +1,6 @@
 package io.kiln.kernels;
 
+import io.kiln.ByteArray;
 import io.kiln.FloatArray;
 import io.kiln.kernels.internal.CpuParallel;
 import io.kiln.kernels.linalg.CpuGemm;
@@ -23,8 +24,10 @@ import java.nio.ByteOrder;
  * <em>vertical pass</em> over whole rows, in loops without gathers or selects that C2 vectorises
  * ({@code Math.min/max} clamps, {@code int} to {@code byte} or {@code float}). 3-channel rows have a
  * packed horizontal pass ({@code HorizontalRows}: both taps in one 8-byte read, the channels in 21-bit
- * lanes of a {@code long}); where the Vector API is resolved, 3-channel {@link #twoTapU8} runs both
- * passes in {@link VectorResize}'s quad layout instead. Like the kernels, they check no sizes beyond Java's own array accesses
+ * lanes of a {@code long}); where the Vector API is resolved, {@link #twoTapU8} of 1-, 3- and 4-channel
+ * images runs both passes in {@link VectorResize}'s layouts instead. An off-heap source
+ * ({@link #twoTapOffHeapU8} and the other {@code *OffHeap*} variants) has each source row copied into a
+ * small heap buffer first (the bytes its taps read) and then takes the heap path. Like the kernels, they check no sizes beyond Java's own array accesses
  * (an index out of range throws). Every element goes through exactly the reference's integer or float
  * operations in the reference's order, so the results are the same bits (tested against the
  * portable kernels run as plain Java and against OpenCV, {@code CpuImageTest}).
@@ -56,15 +59,27 @@ public final class CpuImage {
      * into interleaved {@code int} rows, then OpenCV's SIMD vertical rounding over whole rows.
      */
     public static void twoTapU8(byte[] src, int channels, int[] xTab, int[] yTab, byte[] dst, int count, int dstW, int dstH) {
+        twoTap(src, null, channels, xTab, yTab, dst, count, dstW, dstH);
+    }
+
+    /** {@link ImageResize#twoTapOffHeapU8}: {@link #twoTapU8} with each source row staged from off-heap memory (same bytes). */
+    public static void twoTapOffHeapU8(ByteArray src, int channels, int[] xTab, int[] yTab, byte[] dst, int count, int dstW,
+                                       int dstH) {
+        twoTap(null, src, channels, xTab, yTab, dst, count, dstW, dstH);
+    }
+
+    /** {@link #twoTapU8} from a heap ({@code src}) or off-heap ({@code offHeap}) source, the other null. */
+    private static void twoTap(byte[] src, ByteArray offHeap, int channels, int[] xTab, int[] yTab, byte[] dst, int count,
+                               int dstW, int dstH) {
         int rowLen = dstW * channels;
-        boolean quad = channels == 3 && CpuGemm.vectorized();       // VectorResize's passes
+        boolean quad = (channels == 1 || channels == 3 || channels == 4) && CpuGemm.vectorized(); // VectorResize's passes
         CpuParallel.forRange(count * dstH, grain(rowLen), (from, to) -> {
-            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, false, quad);
+            HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, false, quad);
             int[] line = quad ? null : new int[rowLen];
             for (int r = from; r < to; r++) {
                 rows.prepare(r / dstH, yTab[r * 4], yTab[r * 4 + 1]);
                 if (quad) {
-                    VectorResize.vertical(rows.h0, rows.h1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen, dstW);
+                    VectorResize.vertical(rows.h0, rows.h1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen, dstW, channels);
                     continue;
                 }
                 verticalInt(rows.h0, rows.h1, 0, yTab[r * 4 + 2], yTab[r * 4 + 3], line, rowLen);
@@ -81,9 +96,20 @@ public final class CpuImage {
      */
     public static void twoTapToChwF32(byte[] src, int channels, int[] xTab, int[] yTab, float divisor, float[] mean,
                                       float[] std, float[] dst, int count, int dstW, int dstH) {
+        toChwF32(src, null, channels, xTab, yTab, divisor, mean, std, dst, count, dstW, dstH);
+    }
+
+    /** {@link ImageConvert#twoTapOffHeapToChwF32}: {@link #twoTapToChwF32} with source rows staged from off-heap memory. */
+    public static void twoTapOffHeapToChwF32(ByteArray src, int channels, int[] xTab, int[] yTab, float divisor, float[] mean,
+                                             float[] std, float[] dst, int count, int dstW, int dstH) {
+        toChwF32(null, src, channels, xTab, yTab, divisor, mean, std, dst, count, dstW, dstH);
+    }
+
+    private static void toChwF32(byte[] src, ByteArray offHeap, int channels, int[] xTab, int[] yTab, float divisor,
+                                 float[] mean, float[] std, float[] dst, int count, int dstW, int dstH) {
         int plane = dstW * dstH;
         CpuParallel.forRange(count * dstH, grain(dstW * channels), (from, to) -> {
-            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, true, false);
+            HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, true, false);
             for (int r = from; r < to; r++) {
                 int n = r / dstH;
                 int y = r - n * dstH;
@@ -104,9 +130,20 @@ public final class CpuImage {
      */
     public static void twoTapToChwOffHeap(byte[] src, int channels, int[] xTab, int[] yTab, float divisor, float[] mean,
                                           float[] std, FloatArray dst, int count, int dstW, int dstH) {
+        toChwOffHeap(src, null, channels, xTab, yTab, divisor, mean, std, dst, count, dstW, dstH);
+    }
+
+    /** {@link ImageConvert#twoTapOffHeapToChwOffHeap}: {@link #twoTapToChwOffHeap} with source rows staged from off-heap memory. */
+    public static void twoTapOffHeapToChwOffHeap(ByteArray src, int channels, int[] xTab, int[] yTab, float divisor,
+                                                 float[] mean, float[] std, FloatArray dst, int count, int dstW, int dstH) {
+        toChwOffHeap(null, src, channels, xTab, yTab, divisor, mean, std, dst, count, dstW, dstH);
+    }
+
+    private static void toChwOffHeap(byte[] src, ByteArray offHeap, int channels, int[] xTab, int[] yTab, float divisor,
+                                     float[] mean, float[] std, FloatArray dst, int count, int dstW, int dstH) {
         long plane = (long) dstW * dstH;
         CpuParallel.forRange(count * dstH, grain(dstW * channels), (from, to) -> {
-            HorizontalRows rows = new HorizontalRows(src, channels, xTab, dstW, true, false);
+            HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, true, false);
             float[] line = new float[dstW];
             for (int r = from; r < to; r++) {
                 int n = r / dstH;
@@ -165,12 +202,19 @@ public final class CpuImage {
      * holds at most {@code 255 * 8192 < 2^21}, so no lane carries into the next and every sum is the
      * {@code int} sum. Elsewhere (other tables, the last bytes of the array) the plain loop runs.
      *
-     * <p><b>Quad layout</b> (3 channels, interleaved, where the Vector API is resolved): four ints per
-     * pixel (lane 3 unused) and the packed rows computed by {@link VectorResize#row}, for
-     * {@link VectorResize#vertical}.
+     * <p><b>Vector layouts</b> (1, 3 and 4 channels, interleaved, where the Vector API is resolved): four
+     * ints per pixel for 3 and 4 channels (for 3, lane 3 unused), one for 1 channel, the rows computed by
+     * {@link VectorResize#row} for {@link VectorResize#vertical}, where the columns read adjacent pixels
+     * ({@link #adjacent}); other tables take the plain loop into the same layout.
      */
     private static final class HorizontalRows {
+        /** The heap source, or null when {@link #offHeap} is the source. */
         private final byte[] src;
+        private final ByteArray offHeap;
+        /** Off-heap source rows are copied here (two slots of {@link #stride} bytes), then read as heap rows. */
+        private byte[] staged = new byte[0];
+        private int stride;
+        private int spanImage = -1;
         private final int channels;
         private final int[] xTab;
         private final int dstW;
@@ -191,15 +235,16 @@ public final class CpuImage {
         int[] h0;
         int[] h1;
 
-        HorizontalRows(byte[] src, int channels, int[] xTab, int dstW, boolean planar, boolean quad) {
+        HorizontalRows(byte[] src, ByteArray offHeap, int channels, int[] xTab, int dstW, boolean planar, boolean quad) {
             this.src = src;
+            this.offHeap = offHeap;
             this.channels = channels;
             this.xTab = xTab;
             this.dstW = dstW;
-            this.pixelStep = quad ? 4 : planar ? 1 : channels;
+            this.pixelStep = quad ? VectorResize.laneStep(channels) : planar ? 1 : channels;
             this.channelStep = planar ? dstW : 1;
-            this.rows = new int[2][quad ? VectorResize.quadLength(dstW) : dstW * channels];
-            this.quadColumns = quad ? new VectorResize.Columns(dstW) : null;
+            this.rows = new int[2][quad ? VectorResize.rowLength(dstW, channels) : dstW * channels];
+            this.quadColumns = quad ? new VectorResize.Columns(dstW, channels) : null;
         }
 
         /** Makes {@link #h0}, {@link #h1} the horizontal passes of the source rows at byte offsets {@code off0}, {@code off1} of image {@code n}. */
@@ -233,7 +278,7 @@ public final class CpuImage {
         }
 
         /** Whether the row at {@code off} of image {@code n} can take the packed loop (see the class comment). */
-        private boolean packed(int n, int off) {
+        private boolean packed(int n, byte[] src, int off) {
             if (channels != 3 || off < 0) return false;
             if (columnsImage != n) {
                 boolean ok = true;
@@ -251,20 +296,83 @@ public final class CpuImage {
             return packedColumns && (long) off + maxColumn + 8 <= src.length;
         }
 
+        /**
+         * Where to read the source row at byte {@code off} of image {@code n}: the heap source at
+         * {@code off}, or, for an off-heap source, slot {@code slot} of {@link #staged}, into which the
+         * bytes the row's columns read (plus 8 for the packed reads, where the array has them) are copied.
+         * Returns the offset in {@link #rowSource}.
+         */
+        private int stage(int n, int slot, int off) {
+            if (offHeap == null) {
+                rowSource = src;
+                return off;
+            }
+            if (spanImage != n) {
+                int span = 0;
+                for (int dx = 0, t = n * dstW * 4; dx < dstW; dx++, t += 4) {
+                    span = Math.max(span, Math.max(xTab[t], xTab[t + 1]) + channels);
+                }
+                stride = span + 8;
+                if (staged.length < 2 * stride) staged = new byte[2 * stride];
+                spanImage = n;
+            }
+            // Only the bytes the row needs must exist (an index outside the array throws, as for a heap source).
+            int need = stride - 8;
+            int count = (int) Math.min(stride, Math.max(need, offHeap.length() - off));
+            offHeap.copyTo(off, staged, slot * stride, count);
+            rowSource = staged;
+            return slot * stride;
+        }
+
+        /** The array {@link #stage} last chose. */
+        private byte[] rowSource;
+
+        /**
+         * Whether {@link VectorResize#row} can read the row at {@code off}: every column's second tap is
+         * the next pixel or weighs 0, and an 8-byte read at each first tap stays inside {@code src}.
+         */
+        private boolean adjacent(int n, long length, int off) {
+            if (off < 0) return false;
+            if (adjacentImage != n) {
+                boolean ok = true;
+                int m = 0;
+                for (int dx = 0, t = n * dstW * 4; dx < dstW && ok; dx++, t += 4) {
+                    ok = xTab[t] >= 0 && (xTab[t + 1] == xTab[t] + channels || xTab[t + 3] == 0);
+                    m = Math.max(m, xTab[t]);
+                }
+                adjacentColumns = ok;
+                adjacentMax = m;
+                adjacentImage = n;
+            }
+            return adjacentColumns && (long) off + adjacentMax + 8 <= length;
+        }
+
+        private int adjacentImage = -1;
+        private boolean adjacentColumns;
+        private int adjacentMax;
+
         private void compute(int n, int s, int off) {
             image[s] = n;
             offset[s] = off;
-            int[] h = rows[s];
+            if (offHeap != null && quadColumns != null && adjacent(n, offHeap.length(), off)) {
+                // The vector pass reads its 8-byte taps from the segment itself: staging would copy the whole row.
+                loadQuad(n);
+                VectorResize.row(offHeap.segment(), off, quadColumns, dstW, rows[s]);
+                return;
+            }
+            int at = stage(n, s, off);
+            fill(n, rows[s], rowSource, at);
+        }
+
+        /** The horizontal pass of the row at {@code off} of {@code src} into {@code h}. */
+        private void fill(int n, int[] h, byte[] src, int off) {
             int xBase = n * dstW * 4, ps = pixelStep, cs = channelStep;
-            if (quadColumns != null && packed(n, off)) {
-                if (quadImage != n) {
-                    quadColumns.load(xTab, n, dstW);
-                    quadImage = n;
-                }
+            if (quadColumns != null && adjacent(n, src.length, off)) {
+                loadQuad(n);
                 VectorResize.row(src, off, quadColumns, dstW, h);
                 return;
             }
-            if (packed(n, off)) {
+            if (packed(n, src, off)) {
                 for (int dx = 0, t = xBase; dx < dstW; dx++, t += 4) {
                     long x = (long) LONG_LE.get(src, off + xTab[t]);
                     long sum = Long.expand(x, LANES) * xTab[t + 2] + Long.expand(x >>> 24, LANES) * xTab[t + 3];
@@ -283,11 +391,29 @@ public final class CpuImage {
             }
         }
 
+        private void loadQuad(int n) {
+            if (quadImage != n) {
+                quadColumns.load(xTab, n, dstW);
+                quadImage = n;
+            }
+        }
+
         /** Both rows of an output row in one loop, into slots 0 and 1. */
         private void computePair(int n, int off0, int off1) {
-            if (quadColumns != null || !packed(n, off0) || !packed(n, off1)) {
+            if (quadColumns != null) {
                 compute(n, 0, off0);
                 compute(n, 1, off1);
+                return;
+            }
+            int at0 = stage(n, 0, off0), at1 = stage(n, 1, off1);
+            byte[] src = rowSource;
+            if (quadColumns != null || !packed(n, src, at0) || !packed(n, src, at1)) {
+                image[0] = n;
+                offset[0] = off0;
+                fill(n, rows[0], src, at0);
+                image[1] = n;
+                offset[1] = off1;
+                fill(n, rows[1], src, at1);
                 return;
             }
             image[0] = n;
@@ -295,9 +421,9 @@ public final class CpuImage {
             image[1] = n;
             offset[1] = off1;
             if (pixelStep == 1) {
-                pairPlanar(src, xTab, n * dstW * 4, dstW, off0, off1, rows[0], rows[1]);
+                pairPlanar(src, xTab, n * dstW * 4, dstW, at0, at1, rows[0], rows[1]);
             } else {
-                pairInterleaved(src, xTab, n * dstW * 4, dstW, off0, off1, rows[0], rows[1]);
+                pairInterleaved(src, xTab, n * dstW * 4, dstW, at0, at1, rows[0], rows[1]);
             }
         }
     }
@@ -348,18 +474,39 @@ public final class CpuImage {
      * pixel's {@code kx} column sums and the reference's rounding.
      */
     public static void areaIntegerU8(byte[] src, int srcW, int channels, int kx, int ky, byte[] dst, int dstW, int dstH) {
+        areaInteger(src, null, srcW, channels, kx, ky, dst, dstW, dstH);
+    }
+
+    /** {@link ImageResize#areaIntegerOffHeapU8}: {@link #areaIntegerU8} with each source row staged from off-heap memory. */
+    public static void areaIntegerOffHeapU8(ByteArray src, int srcW, int channels, int kx, int ky, byte[] dst, int dstW,
+                                            int dstH) {
+        areaInteger(null, src, srcW, channels, kx, ky, dst, dstW, dstH);
+    }
+
+    private static void areaInteger(byte[] src, ByteArray offHeap, int srcW, int channels, int kx, int ky, byte[] dst,
+                                    int dstW, int dstH) {
         float scale = 1f / (kx * ky);
         int rowBytes = srcW * channels;
         int used = dstW * kx * channels;
         boolean twoByTwo = kx == 2 && ky == 2;
         CpuParallel.forRange(dstH, grain(dstW * channels * kx * ky), (from, to) -> {
             int[] cols = new int[used];
+            byte[] staged = offHeap == null ? null : new byte[used];
             for (int dy = from; dy < to; dy++) {
                 int base = dy * ky * rowBytes;
-                for (int i = 0; i < used; i++) cols[i] = src[base + i] & 0xFF;
-                for (int j = 1; j < ky; j++) {
+                for (int j = 0; j < ky; j++) {
+                    byte[] s = src;
                     int row = base + j * rowBytes;
-                    for (int i = 0; i < used; i++) cols[i] += src[row + i] & 0xFF;
+                    if (offHeap != null) {
+                        offHeap.copyTo(row, staged, 0, used);
+                        s = staged;
+                        row = 0;
+                    }
+                    if (j == 0) {
+                        for (int i = 0; i < used; i++) cols[i] = s[row + i] & 0xFF;
+                    } else {
+                        for (int i = 0; i < used; i++) cols[i] += s[row + i] & 0xFF;
+                    }
                 }
                 int out = dy * dstW * channels;
                 for (int dx = 0; dx < dstW; dx++) {
@@ -382,18 +529,38 @@ public final class CpuImage {
      */
     public static void areaU8(byte[] src, int channels, int[] xStart, int[] xOffset, float[] xWeight,
                               int[] yStart, int[] yOffset, float[] yWeight, byte[] dst, int dstW, int dstH) {
+        area(src, null, channels, xStart, xOffset, xWeight, yStart, yOffset, yWeight, dst, dstW, dstH);
+    }
+
+    /** {@link ImageResize#areaOffHeapU8}: {@link #areaU8} with each source row staged from off-heap memory. */
+    public static void areaOffHeapU8(ByteArray src, int channels, int[] xStart, int[] xOffset, float[] xWeight,
+                                     int[] yStart, int[] yOffset, float[] yWeight, byte[] dst, int dstW, int dstH) {
+        area(null, src, channels, xStart, xOffset, xWeight, yStart, yOffset, yWeight, dst, dstW, dstH);
+    }
+
+    private static void area(byte[] src, ByteArray offHeap, int channels, int[] xStart, int[] xOffset, float[] xWeight,
+                             int[] yStart, int[] yOffset, float[] yWeight, byte[] dst, int dstW, int dstH) {
         int rowLen = dstW * channels;
+        int span = 0; // the bytes of a row the column taps read
+        for (int k = 0; k < xStart[dstW]; k++) span = Math.max(span, xOffset[k] + channels);
+        int rowSpan = span;
         int taps = xOffset.length;
         CpuParallel.forRange(dstH, grain(taps * channels * Math.max(1, yOffset.length / dstH)), (from, to) -> {
             float[] buf = new float[rowLen];
             float[] sum = new float[rowLen];
             int[] line = new int[rowLen];
+            byte[] staged = offHeap == null ? null : new byte[rowSpan];
             int have = -1; // the yOffset whose horizontal sums buf holds (offsets are >= 0)
             for (int dy = from; dy < to; dy++) {
                 java.util.Arrays.fill(sum, 0f);
                 for (int j = yStart[dy]; j < yStart[dy + 1]; j++) {
                     if (yOffset[j] != have) {
-                        areaRow(src, channels, xStart, xOffset, xWeight, yOffset[j], dstW, buf);
+                        if (offHeap == null) {
+                            areaRow(src, channels, xStart, xOffset, xWeight, yOffset[j], dstW, buf);
+                        } else {
+                            offHeap.copyTo(yOffset[j], staged, 0, rowSpan);
+                            areaRow(staged, channels, xStart, xOffset, xWeight, 0, dstW, buf);
+                        }
                         have = yOffset[j];
                     }
                     float wy = yWeight[j];

@@ -1,7 +1,10 @@
 package io.kiln.kernels;
 
 import io.kiln.Backend;
+import io.kiln.ByteArray;
 import io.kiln.Device;
+import io.kiln.FloatArray;
+import io.kiln.TaskGraph;
 import io.kiln.Parallel;
 import io.kiln.Variant;
 
@@ -29,6 +32,7 @@ public final class ImageConvert {
     public static float[] toFloat(Image src, float divisor, Device device) {
         Objects.requireNonNull(src, "src is null");
         ImageLaunch.checkDevice(device);
+        src = src.toHeap(); // an off-heap image is copied first (docs/library-images.md, "Off-heap input")
         checkDivisor(divisor);
         float[] dst = new float[src.data().length];
         ImageLaunch.run(ImageLaunch.graph("to-float", ImageLaunch.of(src.data()), dst)
@@ -68,8 +72,11 @@ public final class ImageConvert {
         checkDivisor(divisor);
         checkMeanStd(mean, std, src.channels());
         float[] dst = new float[w * h * src.channels()];
-        ImageLaunch.run(ImageLaunch.graph("crop-mirror-normalize", ImageLaunch.of(src.data(), mean, std), dst)
-                .task("cmn", ImageConvert::cropMirrorNormalizeU8, src.data(), src.width(), src.channels(), x, y, w, h,
+        TaskGraph g = ImageLaunch.graph("crop-mirror-normalize", ImageLaunch.of(src.pixels(), mean, std), dst);
+        ImageLaunch.run(src.isOffHeap()
+                ? g.task("cmn", ImageConvert::cropMirrorNormalizeOffHeapU8, src.offHeap(), src.width(), src.channels(), x, y, w, h,
+                        mirror, divisor, mean, std, dst)
+                : g.task("cmn", ImageConvert::cropMirrorNormalizeU8, src.data(), src.width(), src.channels(), x, y, w, h,
                         mirror, divisor, mean, std, dst), device);
         return dst;
     }
@@ -93,6 +100,7 @@ public final class ImageConvert {
         if (Double.isNaN(sigma) || Double.isInfinite(sigma)) {
             throw new IllegalArgumentException("Gaussian sigma " + sigma + " is not finite: pass a positive value, or 0 to derive it from ksize");
         }
+        src = src.toHeap(); // an off-heap image is copied first (docs/library-images.md, "Off-heap input")
         int[] k = gaussianFixedPoint(ksize, sigma);
         int ch = src.channels();
         int[] rows = new int[src.data().length];
@@ -200,6 +208,21 @@ public final class ImageConvert {
         }
     }
 
+    /** {@link #cropMirrorNormalizeU8} reading its source from off-heap memory: the same floats. */
+    public static void cropMirrorNormalizeOffHeapU8(ByteArray src, int srcW, int channels, int x0, int y0, int w, int h,
+                                                    boolean mirror, float divisor, float[] mean, float[] std, float[] dst) {
+        for (@Parallel int y = 0; y < h; y++) {
+            int row = ((y0 + y) * srcW + x0) * channels;
+            for (int x = 0; x < w; x++) {
+                int sx = mirror ? w - 1 - x : x;
+                for (int c = 0; c < channels; c++) {
+                    float f = (src.get(row + sx * channels + c) & 0xFF) / divisor;
+                    dst[(c * h + y) * w + x] = (f - mean[c]) / std[c];
+                }
+            }
+        }
+    }
+
     /**
      * Resize (two-tap tables of {@link ImageResize#xTable}/{@link ImageResize#yTable}, which may also
      * crop and mirror), {@code / divisor}, normalise, into an N x C x H x W float tensor: one launch for
@@ -257,6 +280,54 @@ public final class ImageConvert {
                 for (int c = 0; c < channels; c++) {
                     int v = ImageResize.linearPixel(src[r0 + c0 + c], src[r0 + c1 + c], src[r1 + c0 + c], src[r1 + c1 + c],
                             wx0, wx1, wy0, wy1) & 0xFF;
+                    dst.set(out + c * plane + dx, (v / divisor - mean[c]) / std[c]);
+                }
+            }
+        }
+    }
+
+    /** {@link #twoTapToChwF32} reading its source from off-heap memory: the same floats. */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
+    public static void twoTapOffHeapToChwF32(ByteArray src, int channels, int[] xTab, int[] yTab, float divisor, float[] mean,
+                                             float[] std, float[] dst, int count, int dstW, int dstH) {
+        for (@Parallel int r = 0; r < count * dstH; r++) {
+            int n = r / dstH;
+            int y = r - n * dstH;
+            int r0 = yTab[r * 4];
+            int r1 = yTab[r * 4 + 1];
+            int plane = dstW * dstH;
+            int out = n * channels * plane + y * dstW;
+            for (int dx = 0; dx < dstW; dx++) {
+                int xt = n * dstW * 4 + dx * 4;
+                int c0 = xTab[xt];
+                int c1 = xTab[xt + 1];
+                for (int c = 0; c < channels; c++) {
+                    int v = ImageResize.linearPixel(src.get(r0 + c0 + c), src.get(r0 + c1 + c), src.get(r1 + c0 + c),
+                            src.get(r1 + c1 + c), xTab[xt + 2], xTab[xt + 3], yTab[r * 4 + 2], yTab[r * 4 + 3]) & 0xFF;
+                    dst[out + c * plane + dx] = (v / divisor - mean[c]) / std[c];
+                }
+            }
+        }
+    }
+
+    /** {@link #twoTapToChwOffHeap} reading its source from off-heap memory: off-heap in, off-heap out, the same floats. */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
+    public static void twoTapOffHeapToChwOffHeap(ByteArray src, int channels, int[] xTab, int[] yTab, float divisor,
+                                                 float[] mean, float[] std, FloatArray dst, int count, int dstW, int dstH) {
+        for (@Parallel int r = 0; r < count * dstH; r++) {
+            int n = r / dstH;
+            int y = r - n * dstH;
+            int r0 = yTab[r * 4];
+            int r1 = yTab[r * 4 + 1];
+            long plane = (long) dstW * dstH;
+            long out = n * channels * plane + (long) y * dstW;
+            for (int dx = 0; dx < dstW; dx++) {
+                int xt = n * dstW * 4 + dx * 4;
+                int c0 = xTab[xt];
+                int c1 = xTab[xt + 1];
+                for (int c = 0; c < channels; c++) {
+                    int v = ImageResize.linearPixel(src.get(r0 + c0 + c), src.get(r0 + c1 + c), src.get(r1 + c0 + c),
+                            src.get(r1 + c1 + c), xTab[xt + 2], xTab[xt + 3], yTab[r * 4 + 2], yTab[r * 4 + 3]) & 0xFF;
                     dst.set(out + c * plane + dx, (v / divisor - mean[c]) / std[c]);
                 }
             }

@@ -43,11 +43,21 @@ public final class ImageGeometry {
     // Host API
 
     /**
+     * {@code src} with its pixels on the heap: an off-heap image is copied first. Geometry reads each
+     * pixel once, so a staging copy costs about what the operation does; the resize modes, the
+     * crop-mirror-normalize and the presets read off-heap images in place.
+     */
+    private static Image onHeap(Image src) {
+        return Objects.requireNonNull(src, "src is null").toHeap();
+    }
+
+    /**
      * The {@code w x h} window of {@code src} whose top-left pixel is {@code (x, y)}.
      *
      * @throws IllegalArgumentException if the window is empty or reaches outside the image
      */
     public static Image crop(Image src, int x, int y, int w, int h, Device device) {
+        src = onHeap(src);
         checkCrop(src, x, y, w, h);
         ImageLaunch.checkDevice(device);
         byte[] dst = new byte[w * h * src.channels()];
@@ -80,6 +90,7 @@ public final class ImageGeometry {
 
     /** The image mirrored left-right ({@code horizontal}) and/or top-bottom ({@code vertical}), as {@code cv::flip}. */
     public static Image flip(Image src, boolean horizontal, boolean vertical, Device device) {
+        src = onHeap(src);
         Objects.requireNonNull(src, "src is null");
         ImageLaunch.checkDevice(device);
         byte[] dst = new byte[src.data().length];
@@ -91,6 +102,7 @@ public final class ImageGeometry {
 
     /** The image turned by {@code rotation}, as {@code cv::rotate}: quarter turns swap width and height. */
     public static Image rotate(Image src, Rotation rotation, Device device) {
+        src = onHeap(src);
         Objects.requireNonNull(src, "src is null");
         Objects.requireNonNull(rotation, "rotation is null: pick one of ImageGeometry.Rotation");
         ImageLaunch.checkDevice(device);
@@ -111,6 +123,7 @@ public final class ImageGeometry {
      * @throws IllegalArgumentException if a margin is negative or the value is not 0..255
      */
     public static Image pad(Image src, int top, int bottom, int left, int right, Border border, int value, Device device) {
+        src = onHeap(src);
         Objects.requireNonNull(src, "src is null");
         Objects.requireNonNull(border, "border is null: pick one of ImageGeometry.Border");
         ImageLaunch.checkDevice(device);
@@ -132,6 +145,7 @@ public final class ImageGeometry {
 
     /** RGB to BGR or back (channels 0 and 2 swapped; a fourth channel stays), as {@code COLOR_RGB2BGR}. */
     public static Image swapRedBlue(Image src, Device device) {
+        src = onHeap(src);
         Objects.requireNonNull(src, "src is null");
         ImageLaunch.checkDevice(device);
         if (src.channels() < 3) {
@@ -152,6 +166,7 @@ public final class ImageGeometry {
      * @param bgr whether channel 0 is blue (OpenCV's default order) rather than red
      */
     public static Image toGrey(Image src, boolean bgr, Device device) {
+        src = onHeap(src);
         Objects.requireNonNull(src, "src is null");
         ImageLaunch.checkDevice(device);
         if (src.channels() < 3) {
@@ -165,6 +180,7 @@ public final class ImageGeometry {
 
     /** The image's bytes in planar CHW order: all of channel 0, then channel 1, ... */
     public static byte[] toChw(Image src, Device device) {
+        src = onHeap(src);
         Objects.requireNonNull(src, "src is null");
         ImageLaunch.checkDevice(device);
         byte[] dst = new byte[src.data().length];

@@ -1,6 +1,7 @@
 package io.kiln.kernels;
 
 import io.kiln.Bindings;
+import io.kiln.ByteArray;
 import io.kiln.Device;
 import io.kiln.ExecutionPlan;
 import io.kiln.FloatArray;
@@ -122,7 +123,8 @@ public final class ImagePipeline {
     }
 
     /**
-     * A packed batch to one N x C x H x W float tensor, without copying the pixels first.
+     * A packed batch (heap, or off-heap: {@link ImageBatch#wrap(ByteArray, int[], int[], int[], int)})
+     * to one N x C x H x W float tensor, without copying the pixels first.
      *
      * @throws IllegalArgumentException if the images' channels differ from the pipeline's mean/std
      */
@@ -133,8 +135,11 @@ public final class ImagePipeline {
             perImage(p, device, dst);
             return dst;
         }
-        ImageLaunch.run(ImageLaunch.graph("preprocess", ImageLaunch.of(p.batch.data(), p.xt, p.yt, mean, std), dst)
-                .task("preprocess", ImageConvert::twoTapToChwF32, p.batch.data(), p.ch, p.xt, p.yt, divisor, mean, std,
+        TaskGraph g = ImageLaunch.graph("preprocess", ImageLaunch.of(p.batch.pixels(), p.xt, p.yt, mean, std), dst);
+        ImageLaunch.run(p.batch.isOffHeap()
+                ? g.task("preprocess", ImageConvert::twoTapOffHeapToChwF32, p.batch.offHeap(), p.ch, p.xt, p.yt, divisor, mean,
+                        std, dst, p.n, outW, outH)
+                : g.task("preprocess", ImageConvert::twoTapToChwF32, p.batch.data(), p.ch, p.xt, p.yt, divisor, mean, std,
                         dst, p.n, outW, outH), device);
         return dst;
     }
@@ -201,9 +206,13 @@ public final class ImagePipeline {
         private final FloatArray dst;
         private final Device device;
         private final byte[] firstPixels = new byte[1];
+        /** The off-heap stand-in the off-heap plan is built with; every run binds the batch's array to it. */
+        private ByteArray firstOffHeap;
         private final int[] xt;
         private final int[] yt;
         private ExecutionPlan plan;
+        /** The plan for off-heap batches (another kernel: its source is a {@link ByteArray}), built on the first such run. */
+        private ExecutionPlan offHeapPlan;
         private Prepared prepared;
         private CompletableFuture<RunResult> last = CompletableFuture.completedFuture(null);
         private boolean closed;
@@ -279,6 +288,17 @@ public final class ImagePipeline {
                 RunResult r = new RunResult("preprocess", List.of(), 0, System.nanoTime() - t0);
                 return last = CompletableFuture.completedFuture(r);
             }
+            if (p.batch.isOffHeap()) {
+                if (offHeapPlan == null) {
+                    firstOffHeap = ByteArray.allocate(1);
+                    TaskGraph g = new TaskGraph("preprocess").transferToDevice(Transfer.EVERY_RUN, firstOffHeap, xt, yt)
+                            .task("preprocess", ImageConvert::twoTapOffHeapToChwOffHeap, firstOffHeap, p.ch, xt, yt, divisor, mean,
+                                    std, dst, maxImages, outW, outH)
+                            .transferToHost(Transfer.EVERY_RUN, dst);
+                    offHeapPlan = g.plan(device);
+                }
+                return last = offHeapPlan.runAsync(Bindings.of().data(firstOffHeap, p.batch.offHeap()).scalar("preprocess", COUNT, p.n));
+            }
             if (plan == null) {
                 TaskGraph g = new TaskGraph("preprocess").transferToDevice(Transfer.EVERY_RUN, firstPixels, xt, yt)
                         .task("preprocess", ImageConvert::twoTapToChwOffHeap, firstPixels, p.ch, xt, yt, divisor, mean, std, dst,
@@ -297,7 +317,12 @@ public final class ImagePipeline {
             try {
                 last.exceptionally(e -> null).join();
             } finally {
-                if (plan != null) plan.close();
+                try {
+                    if (plan != null) plan.close();
+                } finally {
+                    if (offHeapPlan != null) offHeapPlan.close();
+                    if (firstOffHeap != null) firstOffHeap.close();
+                }
             }
         }
 
@@ -366,8 +391,7 @@ public final class ImagePipeline {
         int per = p.ch * outW * outH;
         for (int i = 0; i < p.n; i++) {
             Choice c = p.choices.get(i);
-            Image src = new Image(java.util.Arrays.copyOfRange(p.batch.data(), p.batch.offset(i),
-                    p.batch.offset(i) + p.batch.width(i) * p.batch.height(i) * p.ch), p.batch.width(i), p.batch.height(i), p.ch);
+            Image src = p.batch.image(i); // off-heap: a view, read in place by the resize kernels
             float[] one;
             if (randomCrop) {
                 Image window = ImageGeometry.crop(src, c.x, c.y, c.w, c.h, device);

@@ -1,6 +1,7 @@
 package io.kiln.kernels;
 
 import io.kiln.Backend;
+import io.kiln.ByteArray;
 import io.kiln.Device;
 import io.kiln.Parallel;
 import io.kiln.TaskGraph;
@@ -60,7 +61,8 @@ public final class ImageResize {
     // Host API
 
     /**
-     * Resizes {@code src} to {@code dstW x dstH} with {@code mode} on {@code device}.
+     * Resizes {@code src} (a heap or {@linkplain Image#wrap off-heap} image) to {@code dstW x dstH}
+     * with {@code mode} on {@code device}, into a new heap image.
      *
      * @throws IllegalArgumentException if the output size is not positive
      * @throws NullPointerException     if an argument is null
@@ -74,28 +76,34 @@ public final class ImageResize {
         byte[] dst = new byte[dstW * dstH * ch];
         if (dstW == src.width() && dstH == src.height()) {
             // Every reference copies an image whose size does not change.
-            System.arraycopy(src.data(), 0, dst, 0, dst.length);
+            src.copyTo(dst, 0);
             return new Image(dst, dstW, dstH, ch);
         }
+        Object px = src.pixels();
+        boolean offHeap = src.isOffHeap();
         TaskGraph g;
         switch (kernelFor(mode, src.width(), src.height(), dstW, dstH)) {
             case TWO_TAP -> {
                 int[] xt = xTable(mode, src.width(), dstW, ch, 0, src.width(), false);
                 int[] yt = yTable(mode, src.height(), dstH, src.width() * ch, 0, 0, src.height());
-                g = ImageLaunch.graph("resize-" + mode, ImageLaunch.of(src.data(), xt, yt), dst)
-                        .task("resize", ImageResize::twoTapU8, src.data(), ch, xt, yt, dst, 1, dstW, dstH);
+                g = ImageLaunch.graph("resize-" + mode, ImageLaunch.of(px, xt, yt), dst);
+                g = offHeap ? g.task("resize", ImageResize::twoTapOffHeapU8, (ByteArray) px, ch, xt, yt, dst, 1, dstW, dstH)
+                        : g.task("resize", ImageResize::twoTapU8, (byte[]) px, ch, xt, yt, dst, 1, dstW, dstH);
             }
             case AREA_INTEGER -> {
                 int kx = src.width() / dstW, ky = src.height() / dstH;
-                g = ImageLaunch.graph("resize-area", ImageLaunch.of(src.data()), dst)
-                        .task("resize", ImageResize::areaIntegerU8, src.data(), src.width(), ch, kx, ky, dst, dstW, dstH);
+                g = ImageLaunch.graph("resize-area", ImageLaunch.of(px), dst);
+                g = offHeap ? g.task("resize", ImageResize::areaIntegerOffHeapU8, (ByteArray) px, src.width(), ch, kx, ky, dst, dstW, dstH)
+                        : g.task("resize", ImageResize::areaIntegerU8, (byte[]) px, src.width(), ch, kx, ky, dst, dstW, dstH);
             }
             case AREA_FRACTIONAL -> {
                 AreaTable xt = areaTable(src.width(), dstW, ch);
                 AreaTable yt = areaTable(src.height(), dstH, src.width() * ch);
-                g = ImageLaunch.graph("resize-area", ImageLaunch.of(src.data(), xt.start, xt.offset, xt.weight,
-                                yt.start, yt.offset, yt.weight), dst)
-                        .task("resize", ImageResize::areaU8, src.data(), ch, xt.start, xt.offset, xt.weight,
+                g = ImageLaunch.graph("resize-area", ImageLaunch.of(px, xt.start, xt.offset, xt.weight,
+                        yt.start, yt.offset, yt.weight), dst);
+                g = offHeap ? g.task("resize", ImageResize::areaOffHeapU8, (ByteArray) px, ch, xt.start, xt.offset, xt.weight,
+                                yt.start, yt.offset, yt.weight, dst, dstW, dstH)
+                        : g.task("resize", ImageResize::areaU8, (byte[]) px, ch, xt.start, xt.offset, xt.weight,
                                 yt.start, yt.offset, yt.weight, dst, dstW, dstH);
             }
             default -> {
@@ -104,6 +112,28 @@ public final class ImageResize {
         }
         ImageLaunch.run(g, device);
         return new Image(dst, dstW, dstH, ch);
+    }
+
+    /**
+     * Resizes {@code src} to the size of {@code dst} with {@code mode} on {@code device}, writing the
+     * pixels of {@code dst} (a heap or off-heap image, for example a slot of a batch tensor wrapped with
+     * {@link Image#wrap}). An off-heap {@code dst} is filled from a heap result (one copy of the output).
+     *
+     * @throws IllegalArgumentException if the channels differ
+     */
+    public static void resize(Image src, Image dst, Mode mode, Device device) {
+        Objects.requireNonNull(src, "src is null");
+        Objects.requireNonNull(dst, "dst is null: pass the image to write");
+        if (src.channels() != dst.channels()) {
+            throw new IllegalArgumentException("src has " + src.channels() + " channels but dst " + dst.channels()
+                    + ": resize keeps the channels, convert first (ImageGeometry.toGrey, ...)");
+        }
+        Image out = resize(src, dst.width(), dst.height(), mode, device);
+        if (dst.isOffHeap()) {
+            dst.offHeap().copyFrom(out.data(), 0, 0, out.byteSize());
+        } else {
+            System.arraycopy(out.data(), 0, dst.data(), 0, out.byteSize());
+        }
     }
 
     /**
@@ -116,7 +146,17 @@ public final class ImageResize {
      *                                  per-image launches (shrinking AREA, the antialiased modes)
      */
     public static byte[] resizeBatch(List<Image> images, int dstW, int dstH, Mode mode, Device device) {
-        ImageBatch batch = ImageBatch.of(images);
+        return resizeBatch(ImageBatch.of(images), dstW, dstH, mode, device);
+    }
+
+    /**
+     * {@link #resizeBatch(List, int, int, Mode, Device)} of a packed batch, heap or
+     * {@linkplain ImageBatch#wrap(ByteArray, int[], int[], int[], int) off-heap}, without copying its pixels.
+     *
+     * @throws IllegalArgumentException if the mode needs per-image launches (shrinking AREA, the antialiased modes)
+     */
+    public static byte[] resizeBatch(ImageBatch batch, int dstW, int dstH, Mode mode, Device device) {
+        Objects.requireNonNull(batch, "batch is null");
         Objects.requireNonNull(mode, "mode is null: pick one of ImageResize.Mode");
         ImageLaunch.checkDevice(device);
         Image.checkSize(dstW, dstH, batch.channels());
@@ -136,9 +176,30 @@ public final class ImageResize {
             System.arraycopy(yTable(m, h, dstH, w * ch, batch.offset(i), 0, h), 0, yt, i * dstH * 4, dstH * 4);
         }
         byte[] dst = new byte[n * dstH * dstW * ch];
-        ImageLaunch.run(ImageLaunch.graph("resize-batch-" + mode, ImageLaunch.of(batch.data(), xt, yt), dst)
-                .task("resize", ImageResize::twoTapU8, batch.data(), ch, xt, yt, dst, n, dstW, dstH), device);
+        Object px = batch.pixels();
+        TaskGraph g = ImageLaunch.graph("resize-batch-" + mode, ImageLaunch.of(px, xt, yt), dst);
+        ImageLaunch.run(batch.isOffHeap()
+                ? g.task("resize", ImageResize::twoTapOffHeapU8, (ByteArray) px, ch, xt, yt, dst, n, dstW, dstH)
+                : g.task("resize", ImageResize::twoTapU8, (byte[]) px, ch, xt, yt, dst, n, dstW, dstH), device);
         return dst;
+    }
+
+    /**
+     * {@link #resizeBatch(ImageBatch, int, int, Mode, Device)} into the first
+     * {@code n * dstH * dstW * channels} bytes of an off-heap N x H x W x C tensor (filled from the
+     * kernel's heap result, one copy of the output).
+     *
+     * @throws IllegalArgumentException if {@code dst} holds fewer bytes than the batch needs
+     */
+    public static void resizeBatch(ImageBatch batch, int dstW, int dstH, Mode mode, ByteArray dst, Device device) {
+        Objects.requireNonNull(dst, "dst is null: pass an off-heap tensor of n * dstH * dstW * channels bytes");
+        Objects.requireNonNull(batch, "batch is null");
+        long need = (long) batch.size() * dstW * dstH * batch.channels();
+        if (dst.length() < need) {
+            throw new IllegalArgumentException("output tensor holds " + dst.length() + " bytes, the batch needs " + need);
+        }
+        byte[] out = resizeBatch(batch, dstW, dstH, mode, device);
+        dst.copyFrom(out, 0, 0, out.length);
     }
 
     /** The output size of OpenCV's {@code resize} with factors: {@code round(src * factor)}, at least 1. */
@@ -338,6 +399,33 @@ public final class ImageResize {
     }
 
     /**
+     * {@link #twoTapU8} reading its source from off-heap memory (an {@link Image#wrap off-heap image}
+     * or {@link ImageBatch#wrap(ByteArray, int[], int[], int[], int) batch}): the same tables and
+     * arithmetic, the same bytes.
+     */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
+    public static void twoTapOffHeapU8(ByteArray src, int channels, int[] xTab, int[] yTab, byte[] dst, int count, int dstW,
+                                       int dstH) {
+        for (@Parallel int r = 0; r < count * dstH; r++) {
+            int n = r / dstH;
+            int r0 = yTab[r * 4];
+            int r1 = yTab[r * 4 + 1];
+            int wy0 = yTab[r * 4 + 2];
+            int wy1 = yTab[r * 4 + 3];
+            int xBase = n * dstW * 4;
+            int out = r * dstW * channels;
+            for (int dx = 0; dx < dstW; dx++) {
+                int xt = xBase + dx * 4;
+                int a = r0 + xTab[xt], b = r0 + xTab[xt + 1], p = r1 + xTab[xt], q = r1 + xTab[xt + 1];
+                for (int c = 0; c < channels; c++) {
+                    dst[out + dx * channels + c] = linearPixel(src.get(a + c), src.get(b + c), src.get(p + c), src.get(q + c),
+                            xTab[xt + 2], xTab[xt + 3], wy0, wy1);
+                }
+            }
+        }
+    }
+
+    /**
      * One output byte of OpenCV's INTER_LINEAR from the four source bytes (top-left, top-right,
      * bottom-left, bottom-right): horizontal pass exact in {@code int}, vertical pass with the
      * SIMD code's shifts, {@code (t + 2) >> 2} clamped to 0..255.
@@ -371,6 +459,29 @@ public final class ImageResize {
                     for (int j = 0; j < ky; j++) {
                         for (int i = 0; i < kx; i++) {
                             sum += src[base + j * rowBytes + i * channels + c] & 0xFF;
+                        }
+                    }
+                    int v = kx == 2 && ky == 2 ? (sum + 2) >> 2 : (int) Math.rint(sum * scale);
+                    dst[(dy * dstW + dx) * channels + c] = (byte) (v > 255 ? 255 : v);
+                }
+            }
+        }
+    }
+
+    /** {@link #areaIntegerU8} reading its source from off-heap memory: the same bytes. */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
+    public static void areaIntegerOffHeapU8(ByteArray src, int srcW, int channels, int kx, int ky, byte[] dst, int dstW,
+                                            int dstH) {
+        float scale = 1f / (kx * ky);
+        int rowBytes = srcW * channels;
+        for (@Parallel int dy = 0; dy < dstH; dy++) {
+            for (int dx = 0; dx < dstW; dx++) {
+                int base = dy * ky * rowBytes + dx * kx * channels;
+                for (int c = 0; c < channels; c++) {
+                    int sum = 0;
+                    for (int j = 0; j < ky; j++) {
+                        for (int i = 0; i < kx; i++) {
+                            sum += src.get(base + j * rowBytes + i * channels + c) & 0xFF;
                         }
                     }
                     int v = kx == 2 && ky == 2 ? (sum + 2) >> 2 : (int) Math.rint(sum * scale);
@@ -443,6 +554,33 @@ public final class ImageResize {
                         float buf = 0f;
                         for (int k = k0; k < k1; k++) {
                             buf += (src[row + xOffset[k]] & 0xFF) * xWeight[k];
+                        }
+                        sum += yWeight[j] * buf;
+                    }
+                    int v = (int) Math.rint(sum);
+                    dst[(dy * dstW + dx) * channels + c] = (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+                }
+            }
+        }
+    }
+
+    /** {@link #areaU8} reading its source from off-heap memory: the same float operations in the same order. */
+    @Variant(backend = Backend.CPU, in = CpuImage.class)
+    public static void areaOffHeapU8(ByteArray src, int channels, int[] xStart, int[] xOffset, float[] xWeight,
+                                     int[] yStart, int[] yOffset, float[] yWeight, byte[] dst, int dstW, int dstH) {
+        for (@Parallel int dy = 0; dy < dstH; dy++) {
+            int j0 = yStart[dy];
+            int j1 = yStart[dy + 1];
+            for (int dx = 0; dx < dstW; dx++) {
+                int k0 = xStart[dx];
+                int k1 = xStart[dx + 1];
+                for (int c = 0; c < channels; c++) {
+                    float sum = 0f;
+                    for (int j = j0; j < j1; j++) {
+                        int row = yOffset[j] + c;
+                        float buf = 0f;
+                        for (int k = k0; k < k1; k++) {
+                            buf += (src.get(row + xOffset[k]) & 0xFF) * xWeight[k];
                         }
                         sum += yWeight[j] * buf;
                     }
@@ -549,33 +687,62 @@ public final class ImageResize {
         }
     }
 
+    /** {@link #tapsU8} reading its source from off-heap memory: the same bytes. */
+    public static void tapsOffHeapU8(ByteArray src, int rowStep, int tapStep, int[] first, int[] count, int[] coef, int taps,
+                                     byte[] dst, int rows, int perRow, int channels, boolean vertical) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            for (int e = 0; e < perRow; e++) {
+                int d = vertical ? r : e / channels;
+                int within = vertical ? e : e % channels;
+                int base = r * rowStep + first[d] + within;
+                int n = count[d];
+                int acc = 1 << (PILLOW_BITS - 1);
+                for (int k = 0; k < n; k++) {
+                    acc += (src.get(base + k * tapStep) & 0xFF) * coef[d * taps + k];
+                }
+                int v = acc >> PILLOW_BITS;
+                dst[r * perRow + e] = (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+            }
+        }
+    }
+
     /** Pillow's order: horizontal pass first (only where the width changes), then vertical. */
     private static Image antialias(Image src, int dstW, int dstH, boolean bicubic, Device device) {
         int ch = src.channels();
         int sw = src.width(), sh = src.height();
-        byte[] cur = src.data();
+        Object cur = src.pixels();
         int curW = sw;
         TaskGraph g = new TaskGraph(bicubic ? "resize-bicubic-aa" : "resize-bilinear-aa")
                 .transferToDevice(io.kiln.Transfer.EVERY_RUN, cur);
-        byte[] out = cur;
+        Object out = cur;
         if (dstW != sw) {
             TapTable t = tapTable(sw, dstW, bicubic, ch);
             out = new byte[dstW * sh * ch];
-            g.transferToDevice(io.kiln.Transfer.EVERY_RUN, t.first, t.count, t.coef)
-                    .task("horizontal", ImageResize::tapsU8, cur, sw * ch, ch, t.first, t.count, t.coef, t.taps,
-                            out, sh, dstW * ch, ch, false);
+            g.transferToDevice(io.kiln.Transfer.EVERY_RUN, t.first, t.count, t.coef);
+            taps(g, "horizontal", cur, sw * ch, ch, t, (byte[]) out, sh, dstW * ch, ch, false);
             cur = out;
             curW = dstW;
         }
         if (dstH != sh) {
             TapTable t = tapTable(sh, dstH, bicubic, curW * ch);
             out = new byte[dstW * dstH * ch];
-            g.transferToDevice(io.kiln.Transfer.EVERY_RUN, t.first, t.count, t.coef)
-                    .task("vertical", ImageResize::tapsU8, cur, 0, curW * ch, t.first, t.count, t.coef, t.taps,
-                            out, dstH, curW * ch, ch, true);
+            g.transferToDevice(io.kiln.Transfer.EVERY_RUN, t.first, t.count, t.coef);
+            taps(g, "vertical", cur, 0, curW * ch, t, (byte[]) out, dstH, curW * ch, ch, true);
         }
         g.transferToHost(io.kiln.Transfer.EVERY_RUN, out);
         ImageLaunch.run(g, device);
-        return new Image(out, dstW, dstH, ch);
+        return new Image((byte[]) out, dstW, dstH, ch);
+    }
+
+    /** Adds a {@link #tapsU8} pass (or its off-heap twin, for an off-heap {@code src}) to {@code g}. */
+    private static void taps(TaskGraph g, String id, Object src, int rowStep, int tapStep, TapTable t, byte[] dst, int rows,
+                             int perRow, int channels, boolean vertical) {
+        if (src instanceof ByteArray a) {
+            g.task(id, ImageResize::tapsOffHeapU8, a, rowStep, tapStep, t.first, t.count, t.coef, t.taps, dst, rows, perRow,
+                    channels, vertical);
+        } else {
+            g.task(id, ImageResize::tapsU8, (byte[]) src, rowStep, tapStep, t.first, t.count, t.coef, t.taps, dst, rows, perRow,
+                    channels, vertical);
+        }
     }
 }

@@ -12,9 +12,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The Vector API passes of {@link CpuImage#twoTapU8} for 3-channel images, in a <em>quad</em> layout:
- * four {@code int} lanes per output pixel (channels 0-2 and an unused lane), so that a 16-lane vector
- * holds four whole pixels and every lane of a pixel has the same weights. Loaded only where
+ * The Vector API passes of {@link CpuImage#twoTapU8} for 1-, 3- and 4-channel images. 3 and 4 channels
+ * use a <em>quad</em> layout: four {@code int} lanes per output pixel (the channels, and for 3 channels an
+ * unused lane), so that a 16-lane vector holds four whole pixels and every lane of a pixel has the same
+ * weights; 1 channel uses one lane per pixel (sixteen pixels a vector). Loaded only where
  * {@code jdk.incubator.vector} is resolved.
  * <ul>
  * <li><b>Horizontal</b> ({@link #row}): a scalar loop reads each output pixel's two source pixels with one
@@ -38,13 +39,24 @@ final class VectorResize {
     private static final VectorShuffle<Byte> DROP_FOURTH = VectorShuffle.fromValues(B, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15);
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     private VectorResize() {
     }
 
-    /** Ints of a quad row for {@code dstW} pixels, a whole number of vectors. */
-    static int quadLength(int dstW) {
-        return (dstW + PIXELS - 1) / PIXELS * I.length();
+    /** Whether these passes take images of {@code channels} bytes per pixel: 1, 3 or 4. */
+    static boolean supports(int channels) {
+        return channels == 1 || channels == 3 || channels == 4;
+    }
+
+    /** Int lanes per output pixel in a row: 1 for 1 channel, 4 (quad) for 3 and 4. */
+    static int laneStep(int channels) {
+        return channels == 1 ? 1 : 4;
+    }
+
+    /** Ints of a row for {@code dstW} pixels of {@code channels} bytes, a whole number of vectors. */
+    static int rowLength(int dstW, int channels) {
+        return (dstW * laneStep(channels) + I.length() - 1) / I.length() * I.length();
     }
 
     /**
@@ -59,8 +71,11 @@ final class VectorResize {
         private final byte[] tap0;
         private final byte[] tap1;
 
-        Columns(int dstW) {
-            int n = quadLength(dstW);
+        private final int channels;
+
+        Columns(int dstW, int channels) {
+            this.channels = channels;
+            int n = rowLength(dstW, channels);
             col = new int[dstW];
             w0 = new int[n];
             w1 = new int[n];
@@ -70,28 +85,83 @@ final class VectorResize {
 
         /** Loads the columns of image {@code n} from {@code xTab} (four ints per output column). */
         void load(int[] xTab, int n, int dstW) {
+            int step = laneStep(channels);
             for (int dx = 0, t = n * dstW * 4; dx < dstW; dx++, t += 4) {
                 col[dx] = xTab[t];
-                for (int c = 0; c < 3; c++) {
-                    w0[dx * 4 + c] = xTab[t + 2];
-                    w1[dx * 4 + c] = xTab[t + 3];
+                for (int c = 0; c < channels; c++) {
+                    w0[dx * step + c] = xTab[t + 2];
+                    w1[dx * step + c] = xTab[t + 3];
                 }
             }
         }
     }
 
     /**
-     * The horizontal pass of the source row at byte offset {@code off} into {@code h} (quad layout);
-     * the caller has checked that {@code off + col[dx] + 8 <= src.length} for every column.
+     * The horizontal pass of the source row at byte offset {@code off} into {@code h}; the caller has
+     * checked that each column's second tap is the next pixel ({@code c1 == c0 + channels}) or weighs 0,
+     * and that {@code off + col[dx] + 8 <= src.length} for every column.
      */
     static void row(byte[] src, int off, Columns k, int dstW, int[] h) {
         int[] col = k.col;
         byte[] a = k.tap0, b = k.tap1;
-        for (int dx = 0; dx < dstW; dx++) {
-            long x = (long) LONG_LE.get(src, off + col[dx]);
-            INT_LE.set(a, dx * 4, (int) x);
-            INT_LE.set(b, dx * 4, (int) (x >>> 24));
+        switch (k.channels) {
+            case 1 -> {
+                for (int dx = 0; dx < dstW; dx++) {
+                    short x = (short) SHORT_LE.get(src, off + col[dx]);
+                    a[dx] = (byte) x;
+                    b[dx] = (byte) (x >> 8);
+                }
+            }
+            case 3 -> {
+                for (int dx = 0; dx < dstW; dx++) {
+                    long x = (long) LONG_LE.get(src, off + col[dx]);
+                    INT_LE.set(a, dx * 4, (int) x);
+                    INT_LE.set(b, dx * 4, (int) (x >>> 24));
+                }
+            }
+            default -> {
+                for (int dx = 0; dx < dstW; dx++) {
+                    long x = (long) LONG_LE.get(src, off + col[dx]);
+                    INT_LE.set(a, dx * 4, (int) x);
+                    INT_LE.set(b, dx * 4, (int) (x >>> 32));
+                }
+            }
         }
+        widen(k, h);
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfLong SEG_LONG =
+            java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final java.lang.foreign.ValueLayout.OfShort SEG_SHORT =
+            java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * {@link #row(byte[], int, Columns, int, int[])} reading the source row at byte {@code off} of off-heap
+     * memory in place; the caller has checked {@code off + col[dx] + 8 <= src.byteSize()}.
+     */
+    static void row(java.lang.foreign.MemorySegment src, long off, Columns k, int dstW, int[] h) {
+        int[] col = k.col;
+        byte[] a = k.tap0, b = k.tap1;
+        if (k.channels == 1) {
+            for (int dx = 0; dx < dstW; dx++) {
+                short x = src.get(SEG_SHORT, off + col[dx]);
+                a[dx] = (byte) x;
+                b[dx] = (byte) (x >> 8);
+            }
+        } else {
+            int split = k.channels == 3 ? 24 : 32;
+            for (int dx = 0; dx < dstW; dx++) {
+                long x = src.get(SEG_LONG, off + col[dx]);
+                INT_LE.set(a, dx * 4, (int) x);
+                INT_LE.set(b, dx * 4, (int) (x >>> split));
+            }
+        }
+        widen(k, h);
+    }
+
+    /** {@code h = tap0 * w0 + tap1 * w1} over whole vectors, the tap bytes widened to {@code int}. */
+    private static void widen(Columns k, int[] h) {
+        byte[] a = k.tap0, b = k.tap1;
         int n = h.length;
         for (int i = 0; i < n; i += I.length()) {
             IntVector p0 = (IntVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
@@ -100,13 +170,27 @@ final class VectorResize {
         }
     }
 
-    /** The vertical pass of one output row of {@code dstW} 3-channel pixels from quad rows, into {@code dst} from {@code out}. */
-    static void vertical(int[] h0, int[] h1, int wy0, int wy1, byte[] dst, int out, int dstW) {
+    /**
+     * The vertical pass of one output row of {@code dstW} pixels of {@code channels} bytes from rows
+     * made by {@link #row}, into {@code dst} from {@code out}; nothing past the row's last byte is written.
+     */
+    static void vertical(int[] h0, int[] h1, int wy0, int wy1, byte[] dst, int out, int dstW, int channels) {
+        if (channels != 3) {
+            // 1 and 4 channels: every lane is an output byte, in order; the row's end is stored with a mask.
+            int len = dstW * channels;
+            for (int i = 0; i < len; i += I.length()) {
+                ByteVector bytes = (ByteVector) verticalLanes(h0, h1, i, wy0, wy1).convertShape(VectorOperators.I2B, B, 0);
+                if (i + I.length() <= len) {
+                    bytes.intoArray(dst, out + i);
+                } else {
+                    bytes.intoArray(dst, out + i, VectorMask.fromLong(B, (1L << (len - i)) - 1));
+                }
+            }
+            return;
+        }
         for (int i = 0, px = 0; px < dstW; i += I.length(), px += PIXELS) {
-            IntVector a = IntVector.fromArray(I, h0, i).lanewise(VectorOperators.ASHR, 4).mul(wy0).lanewise(VectorOperators.ASHR, 16);
-            IntVector b = IntVector.fromArray(I, h1, i).lanewise(VectorOperators.ASHR, 4).mul(wy1).lanewise(VectorOperators.ASHR, 16);
-            IntVector v = a.add(b).add(2).lanewise(VectorOperators.ASHR, 2).max(0).min(255);
-            ByteVector bytes = ((ByteVector) v.convertShape(VectorOperators.I2B, B, 0)).rearrange(DROP_FOURTH);
+            ByteVector bytes = ((ByteVector) verticalLanes(h0, h1, i, wy0, wy1).convertShape(VectorOperators.I2B, B, 0))
+                    .rearrange(DROP_FOURTH);
             int at = out + px * 3;
             if (px + 6 <= dstW) {
                 bytes.intoArray(dst, at);                    // 16 bytes: the last 4 are rewritten by the next vector
@@ -115,5 +199,12 @@ final class VectorResize {
                 bytes.intoArray(dst, at, VectorMask.fromLong(B, (1L << valid) - 1));
             }
         }
+    }
+
+    /** {@link ImageResize#linearPixel}'s vertical rounding of the lanes from {@code i}, clamped to 0..255. */
+    private static IntVector verticalLanes(int[] h0, int[] h1, int i, int wy0, int wy1) {
+        IntVector a = IntVector.fromArray(I, h0, i).lanewise(VectorOperators.ASHR, 4).mul(wy0).lanewise(VectorOperators.ASHR, 16);
+        IntVector b = IntVector.fromArray(I, h1, i).lanewise(VectorOperators.ASHR, 4).mul(wy1).lanewise(VectorOperators.ASHR, 16);
+        return a.add(b).add(2).lanewise(VectorOperators.ASHR, 2).max(0).min(255);
     }
 }

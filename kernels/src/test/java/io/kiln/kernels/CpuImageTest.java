@@ -92,38 +92,46 @@ class CpuImageTest {
     }
 
     /**
-     * The 3-channel Vector API path ({@link VectorResize}) at every output width 1..21 (its vectors hold
-     * four pixels; the last one or two of a row are stored with a mask) and 221..227, shrinking and
-     * enlarging, batched: equal to the kernel and to OpenCV, and no byte written past the output (a
-     * sentinel tail) or into another image's rows (each part writes its own rows).
+     * The Vector API path ({@link VectorResize}) for 1, 3 and 4 channels at every output width 1..21 (its
+     * vectors hold sixteen or four pixels; a row's last ones are stored with a mask) and 221..227, shrinking
+     * and enlarging, batched, from heap and off-heap pixels: equal to the kernel and to OpenCV, and no byte
+     * written past the output (a sentinel tail) or into another image's rows (each part writes its own rows).
      */
     @Test
     void quadPathAtEveryRowTailEqualsKernelAndOpenCv() {
         org.junit.jupiter.api.Assumptions.assumeTrue(io.kiln.kernels.linalg.CpuGemm.vectorized(),
                 "jdk.incubator.vector is not resolved (add --add-modules jdk.incubator.vector, as kiln.test.argLine does): the quad path does not run");
         int cases = 0;
+        for (int ch : new int[] {1, 3, 4})
         for (int[] source : new int[][] {{37, 23}, {641, 479}, {5, 3}}) {
-            for (Image src : ImageResizeTest.inputs(new int[] {source[0], source[1], 0, 0, 3})) {
+            for (Image src : ImageResizeTest.inputs(new int[] {source[0], source[1], 0, 0, ch})) {
+                io.kiln.ByteArray offHeap = io.kiln.ByteArray.allocate(src.byteSize()).copyFrom(src.data());
                 for (int dw = 1; dw <= 227; dw = dw == 21 ? 221 : dw + 1) {
                     int dh = 7 + dw % 5, count = 2;
-                    int[] x1 = ImageResize.xTable(ImageResize.Mode.BILINEAR, source[0], dw, 3, 0, source[0], false);
-                    int[] y1 = ImageResize.yTable(ImageResize.Mode.BILINEAR, source[1], dh, source[0] * 3, 0, 0, source[1]);
+                    int[] x1 = ImageResize.xTable(ImageResize.Mode.BILINEAR, source[0], dw, ch, 0, source[0], false);
+                    int[] y1 = ImageResize.yTable(ImageResize.Mode.BILINEAR, source[1], dh, source[0] * ch, 0, 0, source[1]);
                     // Two images: the same one twice, tables repeated per image (as resizeBatch lays them out).
                     int[] xt = concat(x1, x1), yt = concat(y1, y1);
-                    byte[] expected = new byte[count * dw * dh * 3 + 64], got = new byte[expected.length];
+                    byte[] expected = new byte[count * dw * dh * ch + 64], got = new byte[expected.length];
+                    byte[] gotOffHeap = new byte[expected.length];
                     java.util.Arrays.fill(expected, (byte) 0x5A);
                     java.util.Arrays.fill(got, (byte) 0x5A);
-                    ImageResize.twoTapU8(src.data(), 3, xt, yt, expected, count, dw, dh);
-                    CpuImage.twoTapU8(src.data(), 3, xt, yt, got, count, dw, dh);
-                    assertArrayEquals(expected, got, "quad path " + source[0] + "x" + source[1] + " -> " + dw + "x" + dh);
+                    java.util.Arrays.fill(gotOffHeap, (byte) 0x5A);
+                    ImageResize.twoTapU8(src.data(), ch, xt, yt, expected, count, dw, dh);
+                    CpuImage.twoTapU8(src.data(), ch, xt, yt, got, count, dw, dh);
+                    CpuImage.twoTapOffHeapU8(offHeap, ch, xt, yt, gotOffHeap, count, dw, dh);
+                    String what = ch + "-channel path " + source[0] + "x" + source[1] + " -> " + dw + "x" + dh;
+                    assertArrayEquals(expected, got, what);
+                    assertArrayEquals(expected, gotOffHeap, what + ", off-heap");
                     byte[] cv = ImageOpenCv.resize(src, dw, dh, Imgproc.INTER_LINEAR).data();
                     assertArrayEquals(cv, java.util.Arrays.copyOfRange(got, 0, cv.length), "quad path vs OpenCV, " + dw + "x" + dh);
                     assertArrayEquals(cv, java.util.Arrays.copyOfRange(got, cv.length, 2 * cv.length), "second image vs OpenCV, " + dw + "x" + dh);
                     cases++;
                 }
+                offHeap.close();
             }
         }
-        System.out.println("[cpu-image] quad path: " + cases + " cases equal to the kernel and OpenCV");
+        System.out.println("[cpu-image] vector path: " + cases + " cases equal to the kernel and OpenCV");
     }
 
     private static int[] concat(int[] a, int[] b) {

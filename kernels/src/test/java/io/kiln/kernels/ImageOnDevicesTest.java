@@ -52,10 +52,43 @@ class ImageOnDevicesTest {
             add(tests, "presets", () -> presets(d, small));
             if (d.backend() == Backend.OPENCL) {
                 add(tests, "preset into a FloatArray", () -> offHeap(d));
+                add(tests, "off-heap input", () -> offHeapInput(d));
             }
             nodes.add(DynamicContainer.dynamicContainer(d.id(), tests));
         }
         return nodes;
+    }
+
+    /** Off-heap images and batches ({@link Image#wrap}, {@link ImageBatch#wrap(io.kiln.ByteArray, int[], int[], int[], int)}) on the device against heap ones on cpu. */
+    private static void offHeapInput(Device d) {
+        for (int ch : new int[] {1, 3, 4}) {
+            Image src = image(30 + ch, 97, 61, ch);
+            try (io.kiln.ByteArray px = io.kiln.ByteArray.allocate(src.byteSize())) {
+                Image off = Image.wrap(px.copyFrom(src.data()), 97, 61, ch);
+                for (ImageResize.Mode m : ImageResize.Mode.values()) {
+                    same(ImageResize.resize(src, 31, 23, m, CPU), ImageResize.resize(off, 31, 23, m, d), m + " off-heap on " + d.id());
+                }
+                float[] mean = new float[ch], std = new float[ch];
+                java.util.Arrays.fill(mean, 0.5f);
+                java.util.Arrays.fill(std, 0.25f);
+                assertArrayEquals(ImageConvert.cropMirrorNormalize(src, 3, 2, 50, 40, true, 255f, mean, std, CPU),
+                        ImageConvert.cropMirrorNormalize(off, 3, 2, 50, 40, true, 255f, mean, std, d), 0f, "cmn off-heap");
+            }
+        }
+        List<Image> imgs = List.of(image(41, 300, 260, 3), image(42, 260, 300, 3));
+        ImageBatch heap = ImageBatch.of(imgs);
+        try (io.kiln.ByteArray px = io.kiln.ByteArray.allocate(heap.data().length);
+             io.kiln.FloatArray dst = io.kiln.FloatArray.allocate(2L * 3 * 224 * 224)) {
+            px.copyFrom(heap.data());
+            ImageBatch off = ImageBatch.wrap(px, new int[] {heap.offset(0), heap.offset(1)}, new int[] {300, 260},
+                    new int[] {260, 300}, 3);
+            assertArrayEquals(ImageResize.resizeBatch(heap, 50, 40, ImageResize.Mode.BILINEAR, CPU),
+                    ImageResize.resizeBatch(off, 50, 40, ImageResize.Mode.BILINEAR, d), "resizeBatch off-heap");
+            float[] expected = ImagePresets.imagenetEval().applyBatch(heap, CPU);
+            assertArrayEquals(expected, ImagePresets.imagenetEval().applyBatch(off, d), 0f, "eval preset off-heap into float[]");
+            ImagePresets.imagenetEval().applyBatch(off, dst, d);
+            assertArrayEquals(expected, dst.toArray(), 0f, "eval preset off-heap into a FloatArray");
+        }
     }
 
     private static void add(List<DynamicTest> tests, String name, Executable e) {
