@@ -15,6 +15,7 @@ import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.HostAllocation;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,11 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @SuppressWarnings("restricted")
 class CudaSessionWithoutGpuTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("CudaSessionWithoutGpuTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("CudaSessionWithoutGpuTest");
 
     @TempDir
     static Path dir;

@@ -15,6 +15,7 @@ import io.kiln.ir.Type;
 import io.kiln.ir.Var;
 import io.kiln.ir.WorkItemQuery;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.RandomArrays;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -160,7 +161,7 @@ class HandBuiltIrOnPtxTest {
         e.store(ids, g, e.binary(BinOp.ADD, e.binary(BinOp.MUL, packed, i(1000)), ls));
         e.ret();
         KernelIR ir = k.build();
-        float[] x = Inputs.floats(new Random(1), 64);
+        float[] x = RandomArrays.floats(new Random(1), 64);
         float[] y = new float[64];
         int[] id = new int[64];
         run(ir, new Object[] {null, x, y, id}, new long[] {64}, new long[] {16});
@@ -270,7 +271,7 @@ class HandBuiltIrOnPtxTest {
         e.store(out, e.binary(BinOp.ADD, o, i(4)), e.math(MathFunction.FMA, Type.F32, v, v, f(-1f)));
         e.store(out, e.binary(BinOp.ADD, o, i(5)), e.math(MathFunction.ABS, Type.F32, v));
         e.ret();
-        float[] in = Inputs.floats(new Random(2), 300);
+        float[] in = RandomArrays.floats(new Random(2), 300);
         float[] got = new float[1800];
         run(k.build(), new Object[] {null, in, got}, new long[] {300}, null);
         for (int n = 0; n < 300; n++) {

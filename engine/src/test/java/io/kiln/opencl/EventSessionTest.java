@@ -11,6 +11,7 @@ import io.kiln.ir.ScalarKind;
 import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.jocl.CL;
 import org.jocl.cl_event;
 import org.junit.jupiter.api.Test;
@@ -32,11 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * surface in {@code await} with the device's words, timestamps are read, and native events are released.
  */
 class EventSessionTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("EventSessionTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("EventSessionTest");
 
     /**
      * {@code dst[i] = src[i] * k}, after some busy work per work-item, so that a copy that did not wait

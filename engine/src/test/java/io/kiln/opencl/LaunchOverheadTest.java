@@ -11,6 +11,7 @@ import io.kiln.Transfer;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -35,11 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the cost of a plan run against raw JOCL ({@code -Dkiln.overheadRuns=15000} for a long measurement).
  */
 class LaunchOverheadTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("LaunchOverheadTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("LaunchOverheadTest");
 
     public static void axpb(float a, float[] x, float b, float[] y) {
         for (@Parallel int i = 0; i < y.length; i++) {

@@ -15,6 +15,7 @@ import io.kiln.ir.KernelKind;
 import io.kiln.ir.ScalarKind;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.jocl.CL;
 import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
@@ -38,11 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (buffer, int length), checked with a hand-written OpenCL C kernel so that it does not depend on the emitter.
  */
 class OffHeapSessionTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("OffHeapSessionTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("OffHeapSessionTest");
 
     /** Sizes: empty, one element, a prime, and several MiB of each type. */
     static final long[] SIZES = {0, 1, 4099, 3L * 1024 * 1024 + 7};
