@@ -26,6 +26,7 @@ import io.kiln.ir.ScalarKind;
 import io.kiln.ir.Type;
 import io.kiln.ir.Value;
 import io.kiln.ir.Var;
+import io.kiln.testing.Seeds;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
@@ -46,9 +47,7 @@ class OffHeapIrTest {
     static final int[] CHUNKS = {1, 2, 3, 7, 64};
 
     static Random random(String what) {
-        long seed = System.nanoTime();
-        System.out.println(what + ": seed " + seed);
-        return new Random(seed);
+        return new Random(Seeds.seed(what));
     }
 
     static float[] floats(Random r, int n) {
