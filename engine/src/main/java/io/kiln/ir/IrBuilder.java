@@ -414,17 +414,9 @@ public final class IrBuilder {
         return d.append(")V").toString();
     }
 
+    /** The descriptor character of a scalar: {@code Z} for boolean, else its element type's (the enum names agree). */
     private static char descriptorChar(ScalarKind k) {
-        return switch (k) {
-            case BOOLEAN -> 'Z';
-            case BYTE -> 'B';
-            case SHORT -> 'S';
-            case CHAR -> 'C';
-            case INT -> 'I';
-            case LONG -> 'J';
-            case FLOAT -> 'F';
-            case DOUBLE -> 'D';
-        };
+        return k == ScalarKind.BOOLEAN ? 'Z' : descriptorChar(ElementType.valueOf(k.name()));
     }
 
     private static char descriptorChar(ElementType e) {
