@@ -3,6 +3,7 @@ package io.kiln.cpu;
 import io.kiln.KernelContext;
 import io.kiln.ir.KernelIR;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -68,8 +69,7 @@ class CancellationTest {
 
     /** The session still runs a kernel correctly (compared with the Java method). */
     private static void stillUsable(CpuSession s) {
-        long seed = System.nanoTime();
-        System.out.println("stillUsable seed " + seed);
+        long seed = Seeds.seed("CancellationTest.stillUsable");
         Random r = new Random(seed);
         int n = 1 + r.nextInt(100_000);
         float[] x = new float[n], y = new float[n];

@@ -9,6 +9,7 @@ import io.kiln.ir.Conversion;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.MathFunction;
 import io.kiln.ir.Type;
@@ -45,15 +46,15 @@ class JvmEmitterSemanticsTest {
 
     /** {@code out[i] = f(in0[i], in1[i], ...)} over {@code i < out.length}, f given as one instruction. */
     static KernelIR elementwise(String name, ElementType[] ins, ElementType out, InstrMaker f) {
-        Ir ir = new Ir(name, io.kiln.ir.KernelKind.LOOP_PARALLEL);
+        IrBuilder ir = new IrBuilder("test.Kernels", name, io.kiln.ir.KernelKind.LOOP_PARALLEL);
         List<io.kiln.ir.ArrayRef> inArrays = new ArrayList<>();
-        for (int k = 0; k < ins.length; k++) inArrays.add(ir.array(ins[k], "in" + k, Access.READ));
-        io.kiln.ir.ArrayRef o = ir.array(out, "out", Access.WRITE);
-        Ir.B entry = ir.block();
+        for (int k = 0; k < ins.length; k++) inArrays.add(ir.array("in" + k, ins[k], Access.READ));
+        io.kiln.ir.ArrayRef o = ir.array("out", out, Access.WRITE);
+        IrBuilder.BlockBuilder entry = ir.entry();
         Var n = ir.var(Type.I32, "n");
         entry.add(new Instr.ArrayLength(n, o));
         int outParam = ins.length;
-        Ir.B exit = ir.parallelLoop(0, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Length(outParam), (b, i) -> {
+        IrBuilder.BlockBuilder exit = ir.parallelLoop(0, Type.I32, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Length(outParam), (b, i) -> {
             List<io.kiln.ir.Value> vals = new ArrayList<>();
             for (io.kiln.ir.ArrayRef a : inArrays) vals.add(b.load(a, i));
             Var d = ir.var(out.valueType(), "r");
@@ -332,19 +333,19 @@ class JvmEmitterSemanticsTest {
 
     /** {@code out[i] = (a[i] op b[i]) ? 1 : 0}, through a Branch terminator. */
     static KernelIR branchKernel(CmpOp op, ElementType et) {
-        Ir ir = new Ir("br" + op + et, io.kiln.ir.KernelKind.LOOP_PARALLEL);
-        io.kiln.ir.ArrayRef a = ir.array(et, "a", Access.READ);
-        io.kiln.ir.ArrayRef b = ir.array(et, "b", Access.READ);
-        io.kiln.ir.ArrayRef o = ir.array(ElementType.INT, "out", Access.WRITE);
-        Ir.B entry = ir.block();
+        IrBuilder ir = new IrBuilder("test.Kernels", "br" + op + et, io.kiln.ir.KernelKind.LOOP_PARALLEL);
+        io.kiln.ir.ArrayRef a = ir.array("a", et, Access.READ);
+        io.kiln.ir.ArrayRef b = ir.array("b", et, Access.READ);
+        io.kiln.ir.ArrayRef o = ir.array("out", ElementType.INT, Access.WRITE);
+        IrBuilder.BlockBuilder entry = ir.entry();
         Var n = ir.var(Type.I32, "n");
         entry.add(new Instr.ArrayLength(n, o));
-        Ir.B exit = ir.parallelLoop(0, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Length(2), (first, i) -> {
+        IrBuilder.BlockBuilder exit = ir.parallelLoop(0, Type.I32, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Length(2), (first, i) -> {
             Var x = first.load(a, i);
             Var y = first.load(b, i);
-            Ir.B yes = ir.block();
-            Ir.B no = ir.block();
-            Ir.B join = ir.block();
+            IrBuilder.BlockBuilder yes = ir.block();
+            IrBuilder.BlockBuilder no = ir.block();
+            IrBuilder.BlockBuilder join = ir.block();
             first.branch(op, x, y, yes, no);
             yes.store(o, i, Const.ofInt(1));
             yes.jump(join);

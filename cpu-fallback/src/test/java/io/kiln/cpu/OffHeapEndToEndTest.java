@@ -14,6 +14,7 @@ import io.kiln.LongArray;
 import io.kiln.ShortArray;
 import io.kiln.Target;
 import io.kiln.TaskGraph;
+import io.kiln.testing.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,9 +34,7 @@ class OffHeapEndToEndTest {
     static final Device CPU = Devices.get("cpu");
 
     static Random random(String what) {
-        long seed = System.nanoTime();
-        System.out.println(what + ": seed " + seed);
-        return new Random(seed);
+        return new Random(Seeds.seed(what));
     }
 
     static void fill(FloatArray a, float[] values) {

@@ -12,6 +12,7 @@ import io.kiln.ir.Const;
 import io.kiln.ir.Conversion;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.ScalarKind;
 import io.kiln.ir.Type;
@@ -39,17 +40,17 @@ class WorkGroupIrTest {
      */
     @Test
     void stateOfEveryTypeSurvivesBarriersInALoopAcrossChunks() {
-        Ir ir = new Ir("loopBarrier", KernelKind.WORK_ITEM);
+        IrBuilder ir = new IrBuilder("test.Kernels", "loopBarrier", KernelKind.WORK_ITEM);
         ir.context();
-        Var n = ir.scalar(ScalarKind.INT, "n");
-        ArrayRef outL = ir.array(ElementType.LONG, "outL", Access.WRITE);
-        ArrayRef outD = ir.array(ElementType.DOUBLE, "outD", Access.WRITE);
-        ArrayRef outF = ir.array(ElementType.FLOAT, "outF", Access.WRITE);
-        ArrayRef local = ir.space(ElementType.INT, AddressSpace.LOCAL, 64);
-        Ir.B entry = ir.block();
-        Ir.B header = ir.block();
-        Ir.B body = ir.block();
-        Ir.B exit = ir.block();
+        Var n = ir.scalar("n", ScalarKind.INT);
+        ArrayRef outL = ir.array("outL", ElementType.LONG, Access.WRITE);
+        ArrayRef outD = ir.array("outD", ElementType.DOUBLE, Access.WRITE);
+        ArrayRef outF = ir.array("outF", ElementType.FLOAT, Access.WRITE);
+        ArrayRef local = ir.localArray("local", ElementType.INT, 64);
+        IrBuilder.BlockBuilder entry = ir.entry();
+        IrBuilder.BlockBuilder header = ir.block();
+        IrBuilder.BlockBuilder body = ir.block();
+        IrBuilder.BlockBuilder exit = ir.block();
         Var lid = ir.var(Type.I32, "lid");
         Var gid = ir.var(Type.I32, "gid");
         Var size = ir.var(Type.I32, "size");
@@ -114,11 +115,11 @@ class WorkGroupIrTest {
     @Test
     void workItemsThatReachDifferentBarriersFailTheLaunchClearly() {
         // if (local id == 0) barrier; return — item 0 waits at the barrier, the others return.
-        Ir ir = new Ir("divergent", KernelKind.WORK_ITEM);
+        IrBuilder ir = new IrBuilder("test.Kernels", "divergent", KernelKind.WORK_ITEM);
         ir.context();
-        Ir.B entry = ir.block();
-        Ir.B wait = ir.block();
-        Ir.B done = ir.block();
+        IrBuilder.BlockBuilder entry = ir.entry();
+        IrBuilder.BlockBuilder wait = ir.block();
+        IrBuilder.BlockBuilder done = ir.block();
         Var lid = ir.var(Type.I32, "lid");
         entry.add(new Instr.WorkItem(lid, WorkItemQuery.LOCAL_ID, 0));
         entry.branch(CmpOp.EQ, lid, Const.ofInt(0), wait, done);
@@ -140,12 +141,12 @@ class WorkGroupIrTest {
     @Test
     void doubleAtomicsOnGlobalAndLocalArraysFollowMath() {
         for (AddressSpace space : new AddressSpace[] {AddressSpace.GLOBAL, AddressSpace.LOCAL}) {
-            Ir ir = new Ir("doubles" + space, KernelKind.WORK_ITEM);
+            IrBuilder ir = new IrBuilder("test.Kernels", "doubles" + space, KernelKind.WORK_ITEM);
             ir.context();
-            ArrayRef in = ir.array(ElementType.DOUBLE, "in", Access.READ);
-            ArrayRef out = ir.array(ElementType.DOUBLE, "out", Access.READ_WRITE);
-            ArrayRef target = space == AddressSpace.GLOBAL ? out : ir.space(ElementType.DOUBLE, AddressSpace.LOCAL, 5);
-            Ir.B b = ir.block();
+            ArrayRef in = ir.array("in", ElementType.DOUBLE, Access.READ);
+            ArrayRef out = ir.array("out", ElementType.DOUBLE, Access.READ_WRITE);
+            ArrayRef target = space == AddressSpace.GLOBAL ? out : ir.localArray("local", ElementType.DOUBLE, 5);
+            IrBuilder.BlockBuilder b = ir.entry();
             Var gid = ir.var(Type.I32, "gid");
             b.add(new Instr.WorkItem(gid, WorkItemQuery.GLOBAL_ID, 0));
             Var x = b.load(in, gid);

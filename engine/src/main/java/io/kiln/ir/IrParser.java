@@ -125,26 +125,21 @@ public final class IrParser {
                 vars.put(e.getKey(), new Var(vars.size(), t, e.getKey()));
             }
             List<Param> params = new ArrayList<>();
-            StringBuilder desc = new StringBuilder("(");
             for (int k = 0; k < rawParams.size(); k++) {
                 Object o = rawParams.get(k);
                 if (o instanceof Param.Context c) {
                     params.add(c);
-                    desc.append("Lio/kiln/KernelContext;");
                 } else {
                     String[] p = (String[]) o;
                     if (p[2] == null) {
                         ScalarKind sk = ScalarKind.valueOf(p[0].toUpperCase(Locale.ROOT));
                         params.add(new Param.Scalar(k, p[1], sk, vars.get(p[1])));
-                        desc.append(descriptorChar(sk));
                     } else {
                         ArrayRef a = arrays.get(p[1]);
                         params.add(new Param.Array(k, p[1], a, Access.valueOf(p[2])));
-                        desc.append(a.isOffHeap() ? "Lio/kiln/" + offHeapClass(a.element()) + ";" : "[" + descriptorChar(a.element()));
                     }
                 }
             }
-            desc.append(")V");
             List<Block> blocks = new ArrayList<>();
             for (int b = 0; b < blockTerms.size(); b++) {
                 List<Instr> instrs = new ArrayList<>();
@@ -163,7 +158,7 @@ public final class IrParser {
             for (String[] r : rawReductions) {
                 reductions.add(new Reduction(arrayNamed(r[0]), ReduceOp.valueOf(r[1]), vars.get(r[2].substring(1))));
             }
-            return new KernelIR(ownerClass, methodName, desc.toString(), kind, params, List.copyOf(vars.values()), arrayList, blocks,
+            return new KernelIR(ownerClass, methodName, IrBuilder.descriptor(params), kind, params, List.copyOf(vars.values()), arrayList, blocks,
                     loops, constants, reductions);
         }
 
@@ -727,35 +722,6 @@ public final class IrParser {
                 if (e.name().equals(name)) return e;
             }
             throw error("unknown " + what + " '" + name + "'; expected one of " + java.util.Arrays.toString(type.getEnumConstants()));
-        }
-
-        private static char descriptorChar(ScalarKind k) {
-            return switch (k) {
-                case BOOLEAN -> 'Z';
-                case BYTE -> 'B';
-                case SHORT -> 'S';
-                case CHAR -> 'C';
-                case INT -> 'I';
-                case LONG -> 'J';
-                case FLOAT -> 'F';
-                case DOUBLE -> 'D';
-            };
-        }
-
-        private static char descriptorChar(ElementType e) {
-            return switch (e) {
-                case BYTE -> 'B';
-                case SHORT -> 'S';
-                case CHAR -> 'C';
-                case INT -> 'I';
-                case LONG -> 'J';
-                case FLOAT -> 'F';
-                case DOUBLE -> 'D';
-            };
-        }
-
-        private static String offHeapClass(ElementType e) {
-            return Character.toUpperCase(e.javaName().charAt(0)) + e.javaName().substring(1) + "Array";
         }
 
         private IllegalArgumentException error(String what) {

@@ -10,6 +10,7 @@ import io.kiln.compiler.FrontEnd;
 import io.kiln.ir.Access;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Var;
@@ -268,10 +269,10 @@ class CudaRuntimeWithoutGpuTest {
     void copiesRoundTripThroughDeviceMemory() {
         SymbolLookup fake = fake();
         DeviceRuntime device = providerFor(fakeDriver.toString()).devices().get(0);
-        KernelBuilder kb = new KernelBuilder("fakeAddOne", KernelKind.WORK_ITEM);
+        IrBuilder kb = new IrBuilder("test.Kernels", "fakeAddOne", KernelKind.WORK_ITEM);
         kb.context();
-        ArrayRef a = kb.array(ElementType.INT, "a", Access.READ_WRITE);
-        KernelBuilder.B e = kb.block();
+        ArrayRef a = kb.array("a", ElementType.INT, Access.READ_WRITE);
+        IrBuilder.BlockBuilder e = kb.entry();
         Var g = e.workItem(WorkItemQuery.GLOBAL_ID, 0);
         e.store(a, g, e.load(a, g));
         e.ret();
@@ -296,8 +297,8 @@ class CudaRuntimeWithoutGpuTest {
     void aRefusedModuleReportsTheJitLog() {
         fake();
         DeviceRuntime device = providerFor(fakeDriver.toString()).devices().get(0);
-        KernelBuilder kb = new KernelBuilder("INVALID", KernelKind.SINGLE);
-        kb.block().ret();
+        IrBuilder kb = new IrBuilder("test.Kernels", "INVALID", KernelKind.SINGLE);
+        kb.entry().ret();
         KilnException e = assertThrows(KilnException.class, () -> device.compile(kb.build()));
         assertTrue(e.getMessage().contains("CUDA_ERROR_INVALID_PTX"), e.getMessage());
         assertTrue(e.getMessage().contains("JIT log:\nptxas fatal   : fake error in the kernel named INVALID"), e.getMessage());

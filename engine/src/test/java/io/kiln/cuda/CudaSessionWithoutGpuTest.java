@@ -4,10 +4,9 @@ import io.kiln.IntArray;
 import io.kiln.ir.Access;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
-import io.kiln.ir.Param;
-import io.kiln.ir.Storage;
 import io.kiln.ir.Var;
 import io.kiln.ir.WorkItemQuery;
 import io.kiln.spi.CompiledKernel;
@@ -16,6 +15,7 @@ import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.HostAllocation;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,7 +29,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -48,11 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @SuppressWarnings("restricted")
 class CudaSessionWithoutGpuTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("CudaSessionWithoutGpuTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("CudaSessionWithoutGpuTest");
 
     @TempDir
     static Path dir;
@@ -100,31 +95,16 @@ class CudaSessionWithoutGpuTest {
         return SymbolLookup.libraryLookup(fakeDriver, Arena.global()).find(name).orElseThrow().reinterpret(bytes);
     }
 
-    /** {@code ir} with its array parameters at {@code paramIndexes} made {@link Storage#OFF_HEAP}. */
-    static KernelIR offHeap(KernelIR ir, int... paramIndexes) {
-        List<ArrayRef> arrays = new ArrayList<>(ir.arrays());
-        List<Param> params = new ArrayList<>(ir.params());
-        for (int p : paramIndexes) {
-            Param.Array old = (Param.Array) params.get(p);
-            ArrayRef a = old.array();
-            ArrayRef moved = new ArrayRef(a.id(), a.element(), a.space(), a.length(), a.paramIndex(), a.name(), Storage.OFF_HEAP);
-            arrays.set(a.id(), moved);
-            params.set(p, new Param.Array(old.index(), old.name(), moved, old.access()));
-        }
-        return new KernelIR(ir.ownerClass(), ir.methodName(), ir.descriptor(), ir.kind(), params, ir.vars(), arrays, ir.blocks(),
-                ir.parallelLoops(), ir.constants(), ir.reductions());
-    }
-
     /** The fake driver adds one to each int of the first parameter of an entry named ...fakeAddOne. */
     static KernelIR addOne() {
-        KernelBuilder kb = new KernelBuilder("fakeAddOne", KernelKind.WORK_ITEM);
+        IrBuilder kb = new IrBuilder("test.Kernels", "fakeAddOne", KernelKind.WORK_ITEM);
         kb.context();
-        ArrayRef a = kb.array(ElementType.INT, "a", Access.READ_WRITE);
-        KernelBuilder.B e = kb.block();
+        ArrayRef a = kb.offHeapArray("a", ElementType.INT, Access.READ_WRITE);
+        IrBuilder.BlockBuilder e = kb.entry();
         Var g = e.workItem(WorkItemQuery.GLOBAL_ID, 0);
         e.store(a, g, e.load(a, g));
         e.ret();
-        return offHeap(kb.build(), 1);
+        return kb.build();
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.kiln.ir.BinOp;
 import io.kiln.ir.CmpOp;
 import io.kiln.ir.CompareKind;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.MathFunction;
@@ -14,13 +15,14 @@ import io.kiln.ir.Type;
 import io.kiln.ir.Var;
 import io.kiln.ir.WorkItemQuery;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.RandomArrays;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
 
-import static io.kiln.cuda.KernelBuilder.d;
-import static io.kiln.cuda.KernelBuilder.f;
-import static io.kiln.cuda.KernelBuilder.i;
+import static io.kiln.ir.IrBuilder.d;
+import static io.kiln.ir.IrBuilder.f;
+import static io.kiln.ir.IrBuilder.i;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,28 +48,28 @@ class HandBuiltIrOnPtxTest {
 
     @Test
     void integerDivisionByZeroGivesZeroAndMinOverMinusOneWraps() {
-        KernelBuilder k = new KernelBuilder("div", KernelKind.WORK_ITEM);
+        IrBuilder k = new IrBuilder("test.Kernels", "div", KernelKind.WORK_ITEM);
         k.context();
-        ArrayRef a = k.array(ElementType.INT, "a", Access.READ);
-        ArrayRef b = k.array(ElementType.INT, "b", Access.READ);
-        ArrayRef q = k.array(ElementType.INT, "q", Access.WRITE);
-        ArrayRef la = k.array(ElementType.LONG, "la", Access.READ);
-        ArrayRef lb = k.array(ElementType.LONG, "lb", Access.READ);
-        ArrayRef lq = k.array(ElementType.LONG, "lq", Access.WRITE);
-        KernelBuilder.B e = k.block();
+        ArrayRef a = k.array("a", ElementType.INT, Access.READ);
+        ArrayRef b = k.array("b", ElementType.INT, Access.READ);
+        ArrayRef q = k.array("q", ElementType.INT, Access.WRITE);
+        ArrayRef la = k.array("la", ElementType.LONG, Access.READ);
+        ArrayRef lb = k.array("lb", ElementType.LONG, Access.READ);
+        ArrayRef lq = k.array("lq", ElementType.LONG, Access.WRITE);
+        IrBuilder.BlockBuilder e = k.entry();
         Var g = e.workItem(WorkItemQuery.GLOBAL_ID, 0);
         Var x = e.load(a, g);
         Var y = e.load(b, g);
-        Var o = e.bin(BinOp.MUL, g, i(4));
-        e.store(q, o, e.bin(BinOp.DIV, x, y));
-        e.store(q, e.bin(BinOp.ADD, o, i(1)), e.bin(BinOp.REM, x, y));
-        e.store(q, e.bin(BinOp.ADD, o, i(2)), e.bin(BinOp.DIV, x, i(0)));
-        e.store(q, e.bin(BinOp.ADD, o, i(3)), e.bin(BinOp.DIV, x, i(-1)));
+        Var o = e.binary(BinOp.MUL, g, i(4));
+        e.store(q, o, e.binary(BinOp.DIV, x, y));
+        e.store(q, e.binary(BinOp.ADD, o, i(1)), e.binary(BinOp.REM, x, y));
+        e.store(q, e.binary(BinOp.ADD, o, i(2)), e.binary(BinOp.DIV, x, i(0)));
+        e.store(q, e.binary(BinOp.ADD, o, i(3)), e.binary(BinOp.DIV, x, i(-1)));
         Var lx = e.load(la, g);
         Var ly = e.load(lb, g);
-        Var lo = e.bin(BinOp.MUL, g, i(2));
-        e.store(lq, lo, e.bin(BinOp.DIV, lx, ly));
-        e.store(lq, e.bin(BinOp.ADD, lo, i(1)), e.bin(BinOp.REM, lx, ly));
+        Var lo = e.binary(BinOp.MUL, g, i(2));
+        e.store(lq, lo, e.binary(BinOp.DIV, lx, ly));
+        e.store(lq, e.binary(BinOp.ADD, lo, i(1)), e.binary(BinOp.REM, lx, ly));
         e.ret();
         KernelIR ir = k.build();
         int[] ai = {7, Integer.MIN_VALUE, Integer.MIN_VALUE, -7, 5};
@@ -93,22 +95,22 @@ class HandBuiltIrOnPtxTest {
 
     @Test
     void threeWayComparesAsValues() {
-        KernelBuilder k = new KernelBuilder("cmp", KernelKind.WORK_ITEM);
+        IrBuilder k = new IrBuilder("test.Kernels", "cmp", KernelKind.WORK_ITEM);
         k.context();
-        ArrayRef fa = k.array(ElementType.FLOAT, "fa", Access.READ);
-        ArrayRef da = k.array(ElementType.DOUBLE, "da", Access.READ);
-        ArrayRef la = k.array(ElementType.LONG, "la", Access.READ);
-        ArrayRef out = k.array(ElementType.INT, "out", Access.WRITE);
-        KernelBuilder.B e = k.block();
+        ArrayRef fa = k.array("fa", ElementType.FLOAT, Access.READ);
+        ArrayRef da = k.array("da", ElementType.DOUBLE, Access.READ);
+        ArrayRef la = k.array("la", ElementType.LONG, Access.READ);
+        ArrayRef out = k.array("out", ElementType.INT, Access.WRITE);
+        IrBuilder.BlockBuilder e = k.entry();
         Var g = e.workItem(WorkItemQuery.GLOBAL_ID, 0);
         Var n = e.workItem(WorkItemQuery.GLOBAL_SIZE, 0);
-        Var h = e.bin(BinOp.SUB, e.bin(BinOp.SUB, n, g), i(1));
-        Var o = e.bin(BinOp.MUL, g, i(5));
-        e.store(out, o, e.cmp(CompareKind.FCMPL, e.load(fa, g), e.load(fa, h)));
-        e.store(out, e.bin(BinOp.ADD, o, i(1)), e.cmp(CompareKind.FCMPG, e.load(fa, g), e.load(fa, h)));
-        e.store(out, e.bin(BinOp.ADD, o, i(2)), e.cmp(CompareKind.DCMPL, e.load(da, g), e.load(da, h)));
-        e.store(out, e.bin(BinOp.ADD, o, i(3)), e.cmp(CompareKind.DCMPG, e.load(da, g), d(0.5)));
-        e.store(out, e.bin(BinOp.ADD, o, i(4)), e.cmp(CompareKind.LCMP, e.load(la, g), e.load(la, h)));
+        Var h = e.binary(BinOp.SUB, e.binary(BinOp.SUB, n, g), i(1));
+        Var o = e.binary(BinOp.MUL, g, i(5));
+        e.store(out, o, e.compare(CompareKind.FCMPL, e.load(fa, g), e.load(fa, h)));
+        e.store(out, e.binary(BinOp.ADD, o, i(1)), e.compare(CompareKind.FCMPG, e.load(fa, g), e.load(fa, h)));
+        e.store(out, e.binary(BinOp.ADD, o, i(2)), e.compare(CompareKind.DCMPL, e.load(da, g), e.load(da, h)));
+        e.store(out, e.binary(BinOp.ADD, o, i(3)), e.compare(CompareKind.DCMPG, e.load(da, g), d(0.5)));
+        e.store(out, e.binary(BinOp.ADD, o, i(4)), e.compare(CompareKind.LCMP, e.load(la, g), e.load(la, h)));
         e.ret();
         KernelIR ir = k.build();
         float[] fs = {Float.NaN, 1f, -0f, 0f, 2f, Float.NEGATIVE_INFINITY, 1f};
@@ -140,13 +142,13 @@ class HandBuiltIrOnPtxTest {
 
     @Test
     void barrierAndLocalMemoryReverseEachWorkGroup() {
-        KernelBuilder k = new KernelBuilder("reverse", KernelKind.WORK_ITEM);
+        IrBuilder k = new IrBuilder("test.Kernels", "reverse", KernelKind.WORK_ITEM);
         k.context();
-        ArrayRef in = k.array(ElementType.FLOAT, "in", Access.READ);
-        ArrayRef out = k.array(ElementType.FLOAT, "out", Access.WRITE);
-        ArrayRef ids = k.array(ElementType.INT, "ids", Access.WRITE);
-        ArrayRef tile = k.localArray(ElementType.FLOAT, 16, "tile");
-        KernelBuilder.B e = k.block();
+        ArrayRef in = k.array("in", ElementType.FLOAT, Access.READ);
+        ArrayRef out = k.array("out", ElementType.FLOAT, Access.WRITE);
+        ArrayRef ids = k.array("ids", ElementType.INT, Access.WRITE);
+        ArrayRef tile = k.localArray("tile", ElementType.FLOAT, 16);
+        IrBuilder.BlockBuilder e = k.entry();
         Var g = e.workItem(WorkItemQuery.GLOBAL_ID, 0);
         Var l = e.workItem(WorkItemQuery.LOCAL_ID, 0);
         Var ls = e.workItem(WorkItemQuery.LOCAL_SIZE, 0);
@@ -154,12 +156,12 @@ class HandBuiltIrOnPtxTest {
         Var ng = e.workItem(WorkItemQuery.NUM_GROUPS, 0);
         e.store(tile, l, e.load(in, g));
         e.barrier();
-        e.store(out, g, e.load(tile, e.bin(BinOp.SUB, e.bin(BinOp.SUB, ls, l), i(1))));
-        Var packed = e.bin(BinOp.ADD, e.bin(BinOp.MUL, grp, i(100)), ng);
-        e.store(ids, g, e.bin(BinOp.ADD, e.bin(BinOp.MUL, packed, i(1000)), ls));
+        e.store(out, g, e.load(tile, e.binary(BinOp.SUB, e.binary(BinOp.SUB, ls, l), i(1))));
+        Var packed = e.binary(BinOp.ADD, e.binary(BinOp.MUL, grp, i(100)), ng);
+        e.store(ids, g, e.binary(BinOp.ADD, e.binary(BinOp.MUL, packed, i(1000)), ls));
         e.ret();
         KernelIR ir = k.build();
-        float[] x = Inputs.floats(new Random(1), 64);
+        float[] x = RandomArrays.floats(new Random(1), 64);
         float[] y = new float[64];
         int[] id = new int[64];
         run(ir, new Object[] {null, x, y, id}, new long[] {64}, new long[] {16});
@@ -175,24 +177,24 @@ class HandBuiltIrOnPtxTest {
 
     @Test
     void atomicsOnGlobalMemory() {
-        KernelBuilder k = new KernelBuilder("atomics", KernelKind.WORK_ITEM);
+        IrBuilder k = new IrBuilder("test.Kernels", "atomics", KernelKind.WORK_ITEM);
         k.context();
-        ArrayRef hist = k.array(ElementType.INT, "hist", Access.READ_WRITE);
-        ArrayRef lsum = k.array(ElementType.LONG, "lsum", Access.READ_WRITE);
-        ArrayRef fsum = k.array(ElementType.FLOAT, "fsum", Access.READ_WRITE);
-        ArrayRef dsum = k.array(ElementType.DOUBLE, "dsum", Access.READ_WRITE);
-        ArrayRef slots = k.array(ElementType.INT, "slots", Access.READ_WRITE);
-        ArrayRef fslots = k.array(ElementType.FLOAT, "fslots", Access.READ_WRITE);
-        KernelBuilder.B e = k.block();
+        ArrayRef hist = k.array("hist", ElementType.INT, Access.READ_WRITE);
+        ArrayRef lsum = k.array("lsum", ElementType.LONG, Access.READ_WRITE);
+        ArrayRef fsum = k.array("fsum", ElementType.FLOAT, Access.READ_WRITE);
+        ArrayRef dsum = k.array("dsum", ElementType.DOUBLE, Access.READ_WRITE);
+        ArrayRef slots = k.array("slots", ElementType.INT, Access.READ_WRITE);
+        ArrayRef fslots = k.array("fslots", ElementType.FLOAT, Access.READ_WRITE);
+        IrBuilder.BlockBuilder e = k.entry();
         Var g = e.workItem(WorkItemQuery.GLOBAL_ID, 0);
-        e.atomic(AtomicOp.ADD, hist, e.bin(BinOp.AND, g, i(3)), i(1), null);
-        e.atomic(AtomicOp.MIN, hist, i(4), e.bin(BinOp.SUB, i(50), g), null);
-        e.atomic(AtomicOp.MAX, hist, i(5), e.bin(BinOp.SUB, i(50), g), null);
-        e.atomic(AtomicOp.ADD, lsum, i(0), e.conv(io.kiln.ir.Conversion.I2L, g), null);
+        e.atomic(AtomicOp.ADD, hist, e.binary(BinOp.AND, g, i(3)), i(1), null);
+        e.atomic(AtomicOp.MIN, hist, i(4), e.binary(BinOp.SUB, i(50), g), null);
+        e.atomic(AtomicOp.MAX, hist, i(5), e.binary(BinOp.SUB, i(50), g), null);
+        e.atomic(AtomicOp.ADD, lsum, i(0), e.convert(io.kiln.ir.Conversion.I2L, g), null);
         e.atomic(AtomicOp.ADD, fsum, i(0), f(0x1p-140f), null);
         e.atomic(AtomicOp.ADD, dsum, i(0), d(0.25), null);
-        Var old = e.atomic(AtomicOp.EXCHANGE, slots, g, e.bin(BinOp.ADD, g, i(1000)), null);
-        e.atomic(AtomicOp.COMPARE_AND_SET, slots, e.bin(BinOp.ADD, g, i(100)), e.bin(BinOp.ADD, old, i(7)), g);
+        Var old = e.atomic(AtomicOp.EXCHANGE, slots, g, e.binary(BinOp.ADD, g, i(1000)), null);
+        e.atomic(AtomicOp.COMPARE_AND_SET, slots, e.binary(BinOp.ADD, g, i(100)), e.binary(BinOp.ADD, old, i(7)), g);
         e.atomic(AtomicOp.COMPARE_AND_SET, fslots, g, f(2.5f), f(1f));
         e.ret();
         KernelIR ir = k.build();
@@ -221,53 +223,55 @@ class HandBuiltIrOnPtxTest {
 
     @Test
     void privateArraysAndNarrowConstantTables() {
-        KernelBuilder k = new KernelBuilder("tables", KernelKind.SINGLE);
-        ArrayRef out = k.array(ElementType.LONG, "out", Access.WRITE);
-        ArrayRef bytes = k.constant(ElementType.BYTE, "bytes", -3, 200, 7);
-        ArrayRef shorts = k.constant(ElementType.SHORT, "shorts", -30000, 40000);
-        ArrayRef chars = k.constant(ElementType.CHAR, "chars", 65535, 66);
-        ArrayRef longs = k.constant(ElementType.LONG, "longs", Long.MIN_VALUE, 123456789012345L);
-        ArrayRef doubles = k.constant(ElementType.DOUBLE, "doubles", Double.doubleToRawLongBits(-2.5));
-        ArrayRef priv = k.privateArray(ElementType.INT, 4, "priv");
-        ArrayRef privBytes = k.privateArray(ElementType.BYTE, 3, "privBytes");
-        KernelBuilder.B e = k.block();
-        e.store(out, i(0), e.conv(io.kiln.ir.Conversion.I2L, e.load(bytes, i(0))));
-        e.store(out, i(1), e.conv(io.kiln.ir.Conversion.I2L, e.load(bytes, i(1))));
-        e.store(out, i(2), e.conv(io.kiln.ir.Conversion.I2L, e.load(shorts, i(1))));
-        e.store(out, i(3), e.conv(io.kiln.ir.Conversion.I2L, e.load(chars, i(0))));
+        IrBuilder k = new IrBuilder("test.Kernels", "tables", KernelKind.SINGLE);
+        ArrayRef out = k.array("out", ElementType.LONG, Access.WRITE);
+        ArrayRef bytes = k.constantArray("bytes", ElementType.BYTE, -3, 200, 7);
+        ArrayRef shorts = k.constantArray("shorts", ElementType.SHORT, -30000, 40000);
+        ArrayRef chars = k.constantArray("chars", ElementType.CHAR, 65535, 66);
+        ArrayRef longs = k.constantArray("longs", ElementType.LONG, Long.MIN_VALUE, 123456789012345L);
+        ArrayRef doubles = k.constantArray("doubles", ElementType.DOUBLE, Double.doubleToRawLongBits(-2.5));
+        ArrayRef priv = k.privateArray("priv", ElementType.INT, 4);
+        ArrayRef privBytes = k.privateArray("privBytes", ElementType.BYTE, 3);
+        IrBuilder.BlockBuilder e = k.entry();
+        e.store(out, i(0), e.convert(io.kiln.ir.Conversion.I2L, e.load(bytes, i(0))));
+        e.store(out, i(1), e.convert(io.kiln.ir.Conversion.I2L, e.load(bytes, i(1))));
+        e.store(out, i(2), e.convert(io.kiln.ir.Conversion.I2L, e.load(shorts, i(1))));
+        e.store(out, i(3), e.convert(io.kiln.ir.Conversion.I2L, e.load(chars, i(0))));
         e.store(out, i(4), e.load(longs, i(0)));
-        e.store(out, i(5), e.bitcast(Type.I64, e.load(doubles, i(0))));
+        e.store(out, i(5), e.bitCast(Type.I64, e.load(doubles, i(0))));
         e.store(priv, i(2), i(41));
         Var old = e.atomic(AtomicOp.ADD, priv, i(2), i(1), null);
-        e.store(out, i(6), e.conv(io.kiln.ir.Conversion.I2L, e.bin(BinOp.ADD, e.load(priv, i(2)), old)));
+        e.store(out, i(6), e.convert(io.kiln.ir.Conversion.I2L, e.binary(BinOp.ADD, e.load(priv, i(2)), old)));
         e.store(privBytes, i(1), i(0x1ff));
-        e.store(out, i(7), e.conv(io.kiln.ir.Conversion.I2L, e.load(privBytes, i(1))));
-        e.store(out, i(8), e.conv(io.kiln.ir.Conversion.I2L, e.length(priv)));
+        e.store(out, i(7), e.convert(io.kiln.ir.Conversion.I2L, e.load(privBytes, i(1))));
+        e.store(out, i(8), e.convert(io.kiln.ir.Conversion.I2L, e.length(priv)));
         e.ret();
         long[] got = new long[9];
-        run(k.build(), new Object[] {got}, null, null);
+        // an atomic on a private array breaks the verifier's TYPE rule (the front end never makes one);
+        // the PTX emitter still lowers it to a plain read-modify-write, which this keeps tested
+        run(k.buildUnverified(), new Object[] {got}, null, null);
         assertArrayEquals(new long[] {-3, (byte) 200, (short) 40000, 65535, Long.MIN_VALUE, Double.doubleToRawLongBits(-2.5), 42 + 41, -1, 4},
                 got);
     }
 
     @Test
     void floatMathCallsOfExactFunctions() {
-        KernelBuilder k = new KernelBuilder("fmath", KernelKind.WORK_ITEM);
+        IrBuilder k = new IrBuilder("test.Kernels", "fmath", KernelKind.WORK_ITEM);
         k.context();
-        ArrayRef x = k.array(ElementType.FLOAT, "x", Access.READ);
-        ArrayRef out = k.array(ElementType.FLOAT, "out", Access.WRITE);
-        KernelBuilder.B e = k.block();
+        ArrayRef x = k.array("x", ElementType.FLOAT, Access.READ);
+        ArrayRef out = k.array("out", ElementType.FLOAT, Access.WRITE);
+        IrBuilder.BlockBuilder e = k.entry();
         Var g = e.workItem(WorkItemQuery.GLOBAL_ID, 0);
         Var v = e.load(x, g);
-        Var o = e.bin(BinOp.MUL, g, i(6));
+        Var o = e.binary(BinOp.MUL, g, i(6));
         e.store(out, o, e.math(MathFunction.SQRT, Type.F32, v));
-        e.store(out, e.bin(BinOp.ADD, o, i(1)), e.math(MathFunction.FLOOR, Type.F32, v));
-        e.store(out, e.bin(BinOp.ADD, o, i(2)), e.math(MathFunction.CEIL, Type.F32, v));
-        e.store(out, e.bin(BinOp.ADD, o, i(3)), e.math(MathFunction.RINT, Type.F32, v));
-        e.store(out, e.bin(BinOp.ADD, o, i(4)), e.math(MathFunction.FMA, Type.F32, v, v, f(-1f)));
-        e.store(out, e.bin(BinOp.ADD, o, i(5)), e.math(MathFunction.ABS, Type.F32, v));
+        e.store(out, e.binary(BinOp.ADD, o, i(1)), e.math(MathFunction.FLOOR, Type.F32, v));
+        e.store(out, e.binary(BinOp.ADD, o, i(2)), e.math(MathFunction.CEIL, Type.F32, v));
+        e.store(out, e.binary(BinOp.ADD, o, i(3)), e.math(MathFunction.RINT, Type.F32, v));
+        e.store(out, e.binary(BinOp.ADD, o, i(4)), e.math(MathFunction.FMA, Type.F32, v, v, f(-1f)));
+        e.store(out, e.binary(BinOp.ADD, o, i(5)), e.math(MathFunction.ABS, Type.F32, v));
         e.ret();
-        float[] in = Inputs.floats(new Random(2), 300);
+        float[] in = RandomArrays.floats(new Random(2), 300);
         float[] got = new float[1800];
         run(k.build(), new Object[] {null, in, got}, new long[] {300}, null);
         for (int n = 0; n < 300; n++) {
@@ -281,20 +285,20 @@ class HandBuiltIrOnPtxTest {
 
     @Test
     void constantOperandsEverywhere() {
-        KernelBuilder k = new KernelBuilder("consts", KernelKind.SINGLE);
-        ArrayRef out = k.array(ElementType.DOUBLE, "out", Access.WRITE);
-        KernelBuilder.B e = k.block();
-        KernelBuilder.B t = k.block();
-        KernelBuilder.B f2 = k.block();
-        KernelBuilder.B s = k.block();
-        e.store(out, i(0), e.conv(io.kiln.ir.Conversion.I2D, e.bin(BinOp.SHL, i(1), i(33))));
-        e.store(out, i(1), e.conv(io.kiln.ir.Conversion.L2D, e.bin(BinOp.USHR, KernelBuilder.l(-1), i(60))));
-        e.store(out, i(2), e.bin(BinOp.REM, d(7.5), d(2)));
+        IrBuilder k = new IrBuilder("test.Kernels", "consts", KernelKind.SINGLE);
+        ArrayRef out = k.array("out", ElementType.DOUBLE, Access.WRITE);
+        IrBuilder.BlockBuilder e = k.entry();
+        IrBuilder.BlockBuilder t = k.block();
+        IrBuilder.BlockBuilder f2 = k.block();
+        IrBuilder.BlockBuilder s = k.block();
+        e.store(out, i(0), e.convert(io.kiln.ir.Conversion.I2D, e.binary(BinOp.SHL, i(1), i(33))));
+        e.store(out, i(1), e.convert(io.kiln.ir.Conversion.L2D, e.binary(BinOp.USHR, IrBuilder.l(-1), i(60))));
+        e.store(out, i(2), e.binary(BinOp.REM, d(7.5), d(2)));
         e.store(out, i(3), e.math(MathFunction.SQRT, Type.F64, d(2)));
-        e.store(out, i(4), e.conv(io.kiln.ir.Conversion.F2D, e.neg(f(3f))));
+        e.store(out, i(4), e.convert(io.kiln.ir.Conversion.F2D, e.negate(f(3f))));
         e.branch(CmpOp.ULT, d(Double.NaN), d(1), t, f2);
         t.store(out, i(5), d(1));
-        t.sw(i(3), new int[] {1, 3}, new KernelBuilder.B[] {f2, s}, f2);
+        t.switchOn(i(3), new int[] {1, 3}, new IrBuilder.BlockBuilder[] {f2, s}, f2);
         f2.store(out, i(5), d(-1));
         f2.ret();
         s.store(out, i(6), d(3));
@@ -306,10 +310,10 @@ class HandBuiltIrOnPtxTest {
 
     @Test
     void workItemsPastTheGridDoNothing() {
-        KernelBuilder k = new KernelBuilder("guard", KernelKind.WORK_ITEM);
+        IrBuilder k = new IrBuilder("test.Kernels", "guard", KernelKind.WORK_ITEM);
         k.context();
-        ArrayRef out = k.array(ElementType.INT, "out", Access.WRITE);
-        KernelBuilder.B e = k.block();
+        ArrayRef out = k.array("out", ElementType.INT, Access.WRITE);
+        IrBuilder.BlockBuilder e = k.entry();
         Var g = e.workItem(WorkItemQuery.GLOBAL_ID, 0);
         e.store(out, g, e.workItem(WorkItemQuery.GLOBAL_SIZE, 0));
         e.ret();

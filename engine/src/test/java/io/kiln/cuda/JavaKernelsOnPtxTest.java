@@ -4,6 +4,7 @@ import io.kiln.KernelContext;
 import io.kiln.compiler.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
+import io.kiln.testing.RandomArrays;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -35,18 +36,18 @@ class JavaKernelsOnPtxTest {
 
     static List<Case> cases() {
         List<Case> c = new ArrayList<>();
-        c.add(new Case("intArith", r -> new Object[] {Inputs.ints(r, 300), Inputs.nonZero(Inputs.intsShuffled(r, 300)), new int[3600]}, null));
-        c.add(new Case("longArith", r -> new Object[] {Inputs.longs(r, 300), Inputs.nonZero(Inputs.longsShuffled(r, 300)), new long[3600]}, null));
-        c.add(new Case("floatArith", r -> new Object[] {Inputs.floats(r, 400), Inputs.floatsShuffled(r, 400), Inputs.floats(r, 400),
+        c.add(new Case("intArith", r -> new Object[] {RandomArrays.ints(r, 300), RandomArrays.nonZero(RandomArrays.shuffle(r, RandomArrays.ints(r, 300))), new int[3600]}, null));
+        c.add(new Case("longArith", r -> new Object[] {RandomArrays.longs(r, 300), RandomArrays.nonZero(RandomArrays.shuffle(r, RandomArrays.longs(r, 300))), new long[3600]}, null));
+        c.add(new Case("floatArith", r -> new Object[] {RandomArrays.floats(r, 400), RandomArrays.shuffle(r, RandomArrays.floats(r, 400)), RandomArrays.floats(r, 400),
                 new float[3200], new int[400]}, null));
-        c.add(new Case("doubleArith", r -> new Object[] {Inputs.doubles(r, 400), Inputs.doublesShuffled(r, 400), Inputs.doubles(r, 400),
+        c.add(new Case("doubleArith", r -> new Object[] {RandomArrays.doubles(r, 400), RandomArrays.shuffle(r, RandomArrays.doubles(r, 400)), RandomArrays.doubles(r, 400),
                 new double[3200], new int[400]}, null));
-        c.add(new Case("conversions", r -> new Object[] {Inputs.floats(r, 300), Inputs.doubles(r, 300), new int[2400], new long[1200]}, null));
+        c.add(new Case("conversions", r -> new Object[] {RandomArrays.floats(r, 300), RandomArrays.doubles(r, 300), new int[2400], new long[1200]}, null));
         c.add(new Case("narrow", r -> {
             int n = 300;
             byte[] b = new byte[n];
             short[] s = new short[n];
-            int[] src = Inputs.ints(r, 2 * n);
+            int[] src = RandomArrays.ints(r, 2 * n);
             for (int i = 0; i < n; i++) {
                 b[i] = (byte) src[i];
                 s[i] = (short) src[n + i];
@@ -54,33 +55,33 @@ class JavaKernelsOnPtxTest {
             return new Object[] {b, s, new int[n]};
         }, null));
         c.add(new Case("scalars", r -> new Object[] {true, (byte) -7, (short) 300, 'x', -5, 1L << 40, 0.1f, 1e-3, new double[50]}, null));
-        c.add(new Case("control", r -> new Object[] {Inputs.ints(r, 200), new int[200]}, null));
-        c.add(new Case("tables", r -> new Object[] {Inputs.floats(r, 100), new double[100]}, null));
-        c.add(new Case("matmul", r -> new Object[] {7, Inputs.floats(r, 49), Inputs.floats(r, 49), new float[49]}, null));
+        c.add(new Case("control", r -> new Object[] {RandomArrays.ints(r, 200), new int[200]}, null));
+        c.add(new Case("tables", r -> new Object[] {RandomArrays.floats(r, 100), new double[100]}, null));
+        c.add(new Case("matmul", r -> new Object[] {7, RandomArrays.floats(r, 49), RandomArrays.floats(r, 49), new float[49]}, null));
         c.add(new Case("dataDependentBound", r -> {
             int[] x = new int[1200];
             x[0] = 1100;
             return new Object[] {x};
         }, null));
         c.add(new Case("workItem2d", r -> new Object[] {new KernelContext(), 13, new int[13 * 5]}, new long[] {13, 5}));
-        c.add(new Case("single", r -> new Object[] {Inputs.longs(r, 40)}, null));
-        c.add(new Case("exactMath", r -> new Object[] {Inputs.floats(r, 200), Inputs.doubles(r, 200), new float[800], new double[1200],
+        c.add(new Case("single", r -> new Object[] {RandomArrays.longs(r, 40)}, null));
+        c.add(new Case("exactMath", r -> new Object[] {RandomArrays.floats(r, 200), RandomArrays.doubles(r, 200), new float[800], new double[1200],
                 new int[400]}, null));
         c.add(new Case("atomics", r -> {
-            float[] x = Inputs.floats(r, 300);
+            float[] x = RandomArrays.floats(r, 300);
             float[] fmin = {Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY};
             float[] fmax = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY};
             return new Object[] {new KernelContext(), x, new int[9], fmin, fmax, new long[1]};
         }, new long[] {300}));
-        c.add(new Case("localTile", r -> new Object[] {new KernelContext(), Inputs.ints(r, 256)}, new long[] {256}, new long[] {64}));
-        c.add(new Case("sumInts", r -> new Object[] {Inputs.ints(r, 1000), new int[] {7}}, null));
+        c.add(new Case("localTile", r -> new Object[] {new KernelContext(), RandomArrays.ints(r, 256)}, new long[] {256}, new long[] {64}));
+        c.add(new Case("sumInts", r -> new Object[] {RandomArrays.ints(r, 1000), new int[] {7}}, null));
         c.add(new Case("sumWholeFloats", r -> new Object[] {smallFloats(r, 3000), new float[] {0.5f}}, null));
         c.add(new Case("minFloat", r -> new Object[] {smallFloats(r, 777), new float[] {Float.POSITIVE_INFINITY}}, null));
-        c.add(new Case("minFloat", r -> new Object[] {Inputs.floats(r, 300), new float[] {0f}}, null));
-        c.add(new Case("maxDouble", r -> new Object[] {Inputs.doubles(r, 1500), new double[] {Double.NEGATIVE_INFINITY}}, null));
-        c.add(new Case("productLong", r -> new Object[] {Inputs.longs(r, 600), new long[] {3}}, null));
-        c.add(new Case("maxIndex2d", r -> new Object[] {37, Inputs.ints(r, 37 * 37), new long[] {Long.MIN_VALUE}}, null));
-        c.add(new Case("bits", r -> new Object[] {Inputs.ints(r, 100), Inputs.longs(r, 100), new float[100], new double[100]}, null));
+        c.add(new Case("minFloat", r -> new Object[] {RandomArrays.floats(r, 300), new float[] {0f}}, null));
+        c.add(new Case("maxDouble", r -> new Object[] {RandomArrays.doubles(r, 1500), new double[] {Double.NEGATIVE_INFINITY}}, null));
+        c.add(new Case("productLong", r -> new Object[] {RandomArrays.longs(r, 600), new long[] {3}}, null));
+        c.add(new Case("maxIndex2d", r -> new Object[] {37, RandomArrays.ints(r, 37 * 37), new long[] {Long.MIN_VALUE}}, null));
+        c.add(new Case("bits", r -> new Object[] {RandomArrays.ints(r, 100), RandomArrays.longs(r, 100), new float[100], new double[100]}, null));
         return c;
     }
 

@@ -3,6 +3,7 @@ package io.kiln.cuda;
 import io.kiln.ir.Access;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.MathFunction;
@@ -176,12 +177,12 @@ class PtxMathUlpTest {
     /** {@code out[i] = fn(a[i] (, b[i]))} with operands of type {@code t}. */
     static KernelIR kernel(MathFunction fn, Type t) {
         ElementType e = t == Type.F64 ? ElementType.DOUBLE : ElementType.FLOAT;
-        KernelBuilder k = new KernelBuilder(fn.javaName() + "_" + t, KernelKind.WORK_ITEM);
+        IrBuilder k = new IrBuilder("test.Kernels", fn.javaName() + "_" + t, KernelKind.WORK_ITEM);
         k.context();
-        ArrayRef a = k.array(e, "a", Access.READ);
-        ArrayRef b = k.array(e, "b", Access.READ);
-        ArrayRef out = k.array(e, "out", Access.WRITE);
-        KernelBuilder.B blk = k.block();
+        ArrayRef a = k.array("a", e, Access.READ);
+        ArrayRef b = k.array("b", e, Access.READ);
+        ArrayRef out = k.array("out", e, Access.WRITE);
+        IrBuilder.BlockBuilder blk = k.entry();
         Var g = blk.workItem(WorkItemQuery.GLOBAL_ID, 0);
         Var r = switch (fn.arity()) {
             case 1 -> blk.math(fn, t, blk.load(a, g));

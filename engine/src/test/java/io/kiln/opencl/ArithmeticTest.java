@@ -5,6 +5,7 @@ import io.kiln.ir.ArrayRef;
 import io.kiln.ir.BinOp;
 import io.kiln.ir.Const;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Var;
@@ -35,7 +36,7 @@ class ArithmeticTest {
 
     /** A kernel computing {@code out[i * cases + k] = case_k(a[i], b[i], c[i])}. */
     static KernelIR opsKernel(String name, ElementType et, ElementType third, List<? extends Case<?>> cases) {
-        IrBuilder b = new IrBuilder(name, KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", name, KernelKind.WORK_ITEM);
         b.context();
         ArrayRef a = b.array("a", et, Access.READ);
         ArrayRef bb = b.array("b", et, Access.READ);
@@ -47,9 +48,9 @@ class ArithmeticTest {
         for (Case<?> k : cases) {
             results.add(k.ir().apply(b, v));
         }
-        Var base = b.bin(MUL, i, IrBuilder.i(cases.size()));
+        Var base = b.binary(MUL, i, IrBuilder.i(cases.size()));
         for (int k = 0; k < results.size(); k++) {
-            b.store(out, b.bin(ADD, base, IrBuilder.i(k)), results.get(k));
+            b.store(out, b.binary(ADD, base, IrBuilder.i(k)), results.get(k));
         }
         b.ret();
         return b.build();
@@ -91,23 +92,23 @@ class ArithmeticTest {
     void intOperatorsMatchJava() {
         List<Case<IntFn>> cases = new ArrayList<>();
         for (BinOp op : BinOp.values()) {
-            cases.add(new Case<>(op.name(), (b, v) -> b.bin(op, v[0], op.isShift() ? v[2] : v[1]),
+            cases.add(new Case<>(op.name(), (b, v) -> b.binary(op, v[0], op.isShift() ? v[2] : v[1]),
                     (x, y, s) -> javaInt(op, x, op.isShift() ? s : y)));
         }
-        cases.add(new Case<>("neg", (b, v) -> b.neg(v[0]), (x, y, s) -> -x));
-        cases.add(new Case<>("x + MIN_VALUE", (b, v) -> b.bin(ADD, v[0], Const.ofInt(Integer.MIN_VALUE)), (x, y, s) -> x + Integer.MIN_VALUE));
-        cases.add(new Case<>("x - -1", (b, v) -> b.bin(SUB, v[0], Const.ofInt(-1)), (x, y, s) -> x - -1));
-        cases.add(new Case<>("-1 - x", (b, v) -> b.bin(SUB, Const.ofInt(-1), v[0]), (x, y, s) -> -1 - x));
-        cases.add(new Case<>("x * -7", (b, v) -> b.bin(MUL, v[0], Const.ofInt(-7)), (x, y, s) -> x * -7));
-        cases.add(new Case<>("x / -1", (b, v) -> b.bin(DIV, v[0], Const.ofInt(-1)), (x, y, s) -> x / -1));
-        cases.add(new Case<>("x % -1", (b, v) -> b.bin(REM, v[0], Const.ofInt(-1)), (x, y, s) -> x % -1));
-        cases.add(new Case<>("MIN_VALUE / y", (b, v) -> b.bin(DIV, Const.ofInt(Integer.MIN_VALUE), v[1]),
+        cases.add(new Case<>("neg", (b, v) -> b.negate(v[0]), (x, y, s) -> -x));
+        cases.add(new Case<>("x + MIN_VALUE", (b, v) -> b.binary(ADD, v[0], Const.ofInt(Integer.MIN_VALUE)), (x, y, s) -> x + Integer.MIN_VALUE));
+        cases.add(new Case<>("x - -1", (b, v) -> b.binary(SUB, v[0], Const.ofInt(-1)), (x, y, s) -> x - -1));
+        cases.add(new Case<>("-1 - x", (b, v) -> b.binary(SUB, Const.ofInt(-1), v[0]), (x, y, s) -> -1 - x));
+        cases.add(new Case<>("x * -7", (b, v) -> b.binary(MUL, v[0], Const.ofInt(-7)), (x, y, s) -> x * -7));
+        cases.add(new Case<>("x / -1", (b, v) -> b.binary(DIV, v[0], Const.ofInt(-1)), (x, y, s) -> x / -1));
+        cases.add(new Case<>("x % -1", (b, v) -> b.binary(REM, v[0], Const.ofInt(-1)), (x, y, s) -> x % -1));
+        cases.add(new Case<>("MIN_VALUE / y", (b, v) -> b.binary(DIV, Const.ofInt(Integer.MIN_VALUE), v[1]),
                 (x, y, s) -> y == 0 ? 0 : Integer.MIN_VALUE / y));
-        cases.add(new Case<>("x << 33", (b, v) -> b.bin(SHL, v[0], Const.ofInt(33)), (x, y, s) -> x << 33));
-        cases.add(new Case<>("x >> -1", (b, v) -> b.bin(SHR, v[0], Const.ofInt(-1)), (x, y, s) -> x >> -1));
-        cases.add(new Case<>("x >>> 64", (b, v) -> b.bin(USHR, v[0], Const.ofInt(64)), (x, y, s) -> x >>> 64));
-        cases.add(new Case<>("-8 >> s", (b, v) -> b.bin(SHR, Const.ofInt(-8), v[2]), (x, y, s) -> -8 >> s));
-        cases.add(new Case<>("x & -16", (b, v) -> b.bin(AND, v[0], Const.ofInt(-16)), (x, y, s) -> x & -16));
+        cases.add(new Case<>("x << 33", (b, v) -> b.binary(SHL, v[0], Const.ofInt(33)), (x, y, s) -> x << 33));
+        cases.add(new Case<>("x >> -1", (b, v) -> b.binary(SHR, v[0], Const.ofInt(-1)), (x, y, s) -> x >> -1));
+        cases.add(new Case<>("x >>> 64", (b, v) -> b.binary(USHR, v[0], Const.ofInt(64)), (x, y, s) -> x >>> 64));
+        cases.add(new Case<>("-8 >> s", (b, v) -> b.binary(SHR, Const.ofInt(-8), v[2]), (x, y, s) -> -8 >> s));
+        cases.add(new Case<>("x & -16", (b, v) -> b.binary(AND, v[0], Const.ofInt(-16)), (x, y, s) -> x & -16));
 
         int[][] p = Inputs.intPairs(N, 11);
         int[] s = Inputs.shiftCounts(N, 12);
@@ -128,21 +129,21 @@ class ArithmeticTest {
     void longOperatorsMatchJava() {
         List<Case<LongFn>> cases = new ArrayList<>();
         for (BinOp op : BinOp.values()) {
-            cases.add(new Case<>(op.name(), (b, v) -> b.bin(op, v[0], op.isShift() ? v[2] : v[1]),
+            cases.add(new Case<>(op.name(), (b, v) -> b.binary(op, v[0], op.isShift() ? v[2] : v[1]),
                     (x, y, s) -> op.isShift() ? javaLong(op, x, s) : javaLong(op, x, y)));
         }
-        cases.add(new Case<>("neg", (b, v) -> b.neg(v[0]), (x, y, s) -> -x));
-        cases.add(new Case<>("x + MIN_VALUE", (b, v) -> b.bin(ADD, v[0], Const.ofLong(Long.MIN_VALUE)), (x, y, s) -> x + Long.MIN_VALUE));
-        cases.add(new Case<>("x - -1", (b, v) -> b.bin(SUB, v[0], Const.ofLong(-1)), (x, y, s) -> x - -1L));
-        cases.add(new Case<>("x * 0x100000001", (b, v) -> b.bin(MUL, v[0], Const.ofLong(0x1_0000_0001L)), (x, y, s) -> x * 0x1_0000_0001L));
-        cases.add(new Case<>("x / -1", (b, v) -> b.bin(DIV, v[0], Const.ofLong(-1)), (x, y, s) -> x / -1L));
-        cases.add(new Case<>("x % -1", (b, v) -> b.bin(REM, v[0], Const.ofLong(-1)), (x, y, s) -> x % -1L));
-        cases.add(new Case<>("MIN_VALUE / y", (b, v) -> b.bin(DIV, Const.ofLong(Long.MIN_VALUE), v[1]),
+        cases.add(new Case<>("neg", (b, v) -> b.negate(v[0]), (x, y, s) -> -x));
+        cases.add(new Case<>("x + MIN_VALUE", (b, v) -> b.binary(ADD, v[0], Const.ofLong(Long.MIN_VALUE)), (x, y, s) -> x + Long.MIN_VALUE));
+        cases.add(new Case<>("x - -1", (b, v) -> b.binary(SUB, v[0], Const.ofLong(-1)), (x, y, s) -> x - -1L));
+        cases.add(new Case<>("x * 0x100000001", (b, v) -> b.binary(MUL, v[0], Const.ofLong(0x1_0000_0001L)), (x, y, s) -> x * 0x1_0000_0001L));
+        cases.add(new Case<>("x / -1", (b, v) -> b.binary(DIV, v[0], Const.ofLong(-1)), (x, y, s) -> x / -1L));
+        cases.add(new Case<>("x % -1", (b, v) -> b.binary(REM, v[0], Const.ofLong(-1)), (x, y, s) -> x % -1L));
+        cases.add(new Case<>("MIN_VALUE / y", (b, v) -> b.binary(DIV, Const.ofLong(Long.MIN_VALUE), v[1]),
                 (x, y, s) -> y == 0 ? 0 : Long.MIN_VALUE / y));
-        cases.add(new Case<>("x << 65", (b, v) -> b.bin(SHL, v[0], Const.ofInt(65)), (x, y, s) -> x << 65));
-        cases.add(new Case<>("x >> -1", (b, v) -> b.bin(SHR, v[0], Const.ofInt(-1)), (x, y, s) -> x >> -1));
-        cases.add(new Case<>("x >>> 64", (b, v) -> b.bin(USHR, v[0], Const.ofInt(64)), (x, y, s) -> x >>> 64));
-        cases.add(new Case<>("x >>> 33", (b, v) -> b.bin(USHR, v[0], Const.ofInt(33)), (x, y, s) -> x >>> 33));
+        cases.add(new Case<>("x << 65", (b, v) -> b.binary(SHL, v[0], Const.ofInt(65)), (x, y, s) -> x << 65));
+        cases.add(new Case<>("x >> -1", (b, v) -> b.binary(SHR, v[0], Const.ofInt(-1)), (x, y, s) -> x >> -1));
+        cases.add(new Case<>("x >>> 64", (b, v) -> b.binary(USHR, v[0], Const.ofInt(64)), (x, y, s) -> x >>> 64));
+        cases.add(new Case<>("x >>> 33", (b, v) -> b.binary(USHR, v[0], Const.ofInt(33)), (x, y, s) -> x >>> 33));
 
         long[][] p = Inputs.longPairs(N, 21);
         int[] s = Inputs.shiftCounts(N, 22);
@@ -162,22 +163,22 @@ class ArithmeticTest {
     @Test
     void floatOperatorsMatchJava() {
         List<Case<FloatFn>> cases = new ArrayList<>();
-        cases.add(new Case<>("x + y", (b, v) -> b.bin(ADD, v[0], v[1]), (x, y, z) -> x + y));
-        cases.add(new Case<>("x - y", (b, v) -> b.bin(SUB, v[0], v[1]), (x, y, z) -> x - y));
-        cases.add(new Case<>("x * y", (b, v) -> b.bin(MUL, v[0], v[1]), (x, y, z) -> x * y));
-        cases.add(new Case<>("x / y", (b, v) -> b.bin(DIV, v[0], v[1]), (x, y, z) -> x / y));
-        cases.add(new Case<>("x % y", (b, v) -> b.bin(REM, v[0], v[1]), (x, y, z) -> x % y));
-        cases.add(new Case<>("-x", (b, v) -> b.neg(v[0]), (x, y, z) -> -x));
-        cases.add(new Case<>("x * y + z", (b, v) -> b.bin(ADD, b.bin(MUL, v[0], v[1]), v[2]), (x, y, z) -> x * y + z));
-        cases.add(new Case<>("z - x * y", (b, v) -> b.bin(SUB, v[2], b.bin(MUL, v[0], v[1])), (x, y, z) -> z - x * y));
-        cases.add(new Case<>("x + NaN", (b, v) -> b.bin(ADD, v[0], Const.ofFloat(Float.NaN)), (x, y, z) -> x + Float.NaN));
-        cases.add(new Case<>("x * -0.0", (b, v) -> b.bin(MUL, v[0], Const.ofFloat(-0f)), (x, y, z) -> x * -0f));
-        cases.add(new Case<>("x - -1.5", (b, v) -> b.bin(SUB, v[0], Const.ofFloat(-1.5f)), (x, y, z) -> x - -1.5f));
-        cases.add(new Case<>("x / MIN_VALUE", (b, v) -> b.bin(DIV, v[0], Const.ofFloat(Float.MIN_VALUE)), (x, y, z) -> x / Float.MIN_VALUE));
-        cases.add(new Case<>("x + -Inf", (b, v) -> b.bin(ADD, v[0], Const.ofFloat(Float.NEGATIVE_INFINITY)), (x, y, z) -> x + Float.NEGATIVE_INFINITY));
-        cases.add(new Case<>("x * 0.1", (b, v) -> b.bin(MUL, v[0], Const.ofFloat(0.1f)), (x, y, z) -> x * 0.1f));
-        cases.add(new Case<>("x * MAX_VALUE", (b, v) -> b.bin(MUL, v[0], Const.ofFloat(Float.MAX_VALUE)), (x, y, z) -> x * Float.MAX_VALUE));
-        cases.add(new Case<>("1e-40 / x", (b, v) -> b.bin(DIV, Const.ofFloat(1e-40f), v[0]), (x, y, z) -> 1e-40f / x));
+        cases.add(new Case<>("x + y", (b, v) -> b.binary(ADD, v[0], v[1]), (x, y, z) -> x + y));
+        cases.add(new Case<>("x - y", (b, v) -> b.binary(SUB, v[0], v[1]), (x, y, z) -> x - y));
+        cases.add(new Case<>("x * y", (b, v) -> b.binary(MUL, v[0], v[1]), (x, y, z) -> x * y));
+        cases.add(new Case<>("x / y", (b, v) -> b.binary(DIV, v[0], v[1]), (x, y, z) -> x / y));
+        cases.add(new Case<>("x % y", (b, v) -> b.binary(REM, v[0], v[1]), (x, y, z) -> x % y));
+        cases.add(new Case<>("-x", (b, v) -> b.negate(v[0]), (x, y, z) -> -x));
+        cases.add(new Case<>("x * y + z", (b, v) -> b.binary(ADD, b.binary(MUL, v[0], v[1]), v[2]), (x, y, z) -> x * y + z));
+        cases.add(new Case<>("z - x * y", (b, v) -> b.binary(SUB, v[2], b.binary(MUL, v[0], v[1])), (x, y, z) -> z - x * y));
+        cases.add(new Case<>("x + NaN", (b, v) -> b.binary(ADD, v[0], Const.ofFloat(Float.NaN)), (x, y, z) -> x + Float.NaN));
+        cases.add(new Case<>("x * -0.0", (b, v) -> b.binary(MUL, v[0], Const.ofFloat(-0f)), (x, y, z) -> x * -0f));
+        cases.add(new Case<>("x - -1.5", (b, v) -> b.binary(SUB, v[0], Const.ofFloat(-1.5f)), (x, y, z) -> x - -1.5f));
+        cases.add(new Case<>("x / MIN_VALUE", (b, v) -> b.binary(DIV, v[0], Const.ofFloat(Float.MIN_VALUE)), (x, y, z) -> x / Float.MIN_VALUE));
+        cases.add(new Case<>("x + -Inf", (b, v) -> b.binary(ADD, v[0], Const.ofFloat(Float.NEGATIVE_INFINITY)), (x, y, z) -> x + Float.NEGATIVE_INFINITY));
+        cases.add(new Case<>("x * 0.1", (b, v) -> b.binary(MUL, v[0], Const.ofFloat(0.1f)), (x, y, z) -> x * 0.1f));
+        cases.add(new Case<>("x * MAX_VALUE", (b, v) -> b.binary(MUL, v[0], Const.ofFloat(Float.MAX_VALUE)), (x, y, z) -> x * Float.MAX_VALUE));
+        cases.add(new Case<>("1e-40 / x", (b, v) -> b.binary(DIV, Const.ofFloat(1e-40f), v[0]), (x, y, z) -> 1e-40f / x));
 
         float[][] p = Inputs.floatTriples(N, 31);
         float[] out = new float[N * cases.size()];
@@ -198,21 +199,21 @@ class ArithmeticTest {
     @Test
     void doubleOperatorsMatchJava() {
         List<Case<DoubleFn>> cases = new ArrayList<>();
-        cases.add(new Case<>("x + y", (b, v) -> b.bin(ADD, v[0], v[1]), (x, y, z) -> x + y));
-        cases.add(new Case<>("x - y", (b, v) -> b.bin(SUB, v[0], v[1]), (x, y, z) -> x - y));
-        cases.add(new Case<>("x * y", (b, v) -> b.bin(MUL, v[0], v[1]), (x, y, z) -> x * y));
-        cases.add(new Case<>("x / y", (b, v) -> b.bin(DIV, v[0], v[1]), (x, y, z) -> x / y));
-        cases.add(new Case<>("x % y", (b, v) -> b.bin(REM, v[0], v[1]), (x, y, z) -> x % y));
-        cases.add(new Case<>("-x", (b, v) -> b.neg(v[0]), (x, y, z) -> -x));
-        cases.add(new Case<>("x * y + z", (b, v) -> b.bin(ADD, b.bin(MUL, v[0], v[1]), v[2]), (x, y, z) -> x * y + z));
-        cases.add(new Case<>("z - x * y", (b, v) -> b.bin(SUB, v[2], b.bin(MUL, v[0], v[1])), (x, y, z) -> z - x * y));
-        cases.add(new Case<>("x + NaN", (b, v) -> b.bin(ADD, v[0], Const.ofDouble(Double.NaN)), (x, y, z) -> x + Double.NaN));
-        cases.add(new Case<>("x * -0.0", (b, v) -> b.bin(MUL, v[0], Const.ofDouble(-0d)), (x, y, z) -> x * -0d));
-        cases.add(new Case<>("x - -1.5", (b, v) -> b.bin(SUB, v[0], Const.ofDouble(-1.5)), (x, y, z) -> x - -1.5));
-        cases.add(new Case<>("x / MIN_VALUE", (b, v) -> b.bin(DIV, v[0], Const.ofDouble(Double.MIN_VALUE)), (x, y, z) -> x / Double.MIN_VALUE));
-        cases.add(new Case<>("x + Inf", (b, v) -> b.bin(ADD, v[0], Const.ofDouble(Double.POSITIVE_INFINITY)), (x, y, z) -> x + Double.POSITIVE_INFINITY));
-        cases.add(new Case<>("x * 0.1", (b, v) -> b.bin(MUL, v[0], Const.ofDouble(0.1)), (x, y, z) -> x * 0.1));
-        cases.add(new Case<>("1e-310 / x", (b, v) -> b.bin(DIV, Const.ofDouble(1e-310), v[0]), (x, y, z) -> 1e-310 / x));
+        cases.add(new Case<>("x + y", (b, v) -> b.binary(ADD, v[0], v[1]), (x, y, z) -> x + y));
+        cases.add(new Case<>("x - y", (b, v) -> b.binary(SUB, v[0], v[1]), (x, y, z) -> x - y));
+        cases.add(new Case<>("x * y", (b, v) -> b.binary(MUL, v[0], v[1]), (x, y, z) -> x * y));
+        cases.add(new Case<>("x / y", (b, v) -> b.binary(DIV, v[0], v[1]), (x, y, z) -> x / y));
+        cases.add(new Case<>("x % y", (b, v) -> b.binary(REM, v[0], v[1]), (x, y, z) -> x % y));
+        cases.add(new Case<>("-x", (b, v) -> b.negate(v[0]), (x, y, z) -> -x));
+        cases.add(new Case<>("x * y + z", (b, v) -> b.binary(ADD, b.binary(MUL, v[0], v[1]), v[2]), (x, y, z) -> x * y + z));
+        cases.add(new Case<>("z - x * y", (b, v) -> b.binary(SUB, v[2], b.binary(MUL, v[0], v[1])), (x, y, z) -> z - x * y));
+        cases.add(new Case<>("x + NaN", (b, v) -> b.binary(ADD, v[0], Const.ofDouble(Double.NaN)), (x, y, z) -> x + Double.NaN));
+        cases.add(new Case<>("x * -0.0", (b, v) -> b.binary(MUL, v[0], Const.ofDouble(-0d)), (x, y, z) -> x * -0d));
+        cases.add(new Case<>("x - -1.5", (b, v) -> b.binary(SUB, v[0], Const.ofDouble(-1.5)), (x, y, z) -> x - -1.5));
+        cases.add(new Case<>("x / MIN_VALUE", (b, v) -> b.binary(DIV, v[0], Const.ofDouble(Double.MIN_VALUE)), (x, y, z) -> x / Double.MIN_VALUE));
+        cases.add(new Case<>("x + Inf", (b, v) -> b.binary(ADD, v[0], Const.ofDouble(Double.POSITIVE_INFINITY)), (x, y, z) -> x + Double.POSITIVE_INFINITY));
+        cases.add(new Case<>("x * 0.1", (b, v) -> b.binary(MUL, v[0], Const.ofDouble(0.1)), (x, y, z) -> x * 0.1));
+        cases.add(new Case<>("1e-310 / x", (b, v) -> b.binary(DIV, Const.ofDouble(1e-310), v[0]), (x, y, z) -> 1e-310 / x));
 
         double[][] p = Inputs.doubleTriples(N, 41);
         double[] out = new double[N * cases.size()];

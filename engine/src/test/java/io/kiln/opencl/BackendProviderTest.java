@@ -12,6 +12,7 @@ import io.kiln.ir.BinOp;
 import io.kiln.ir.Const;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.MathFunction;
@@ -29,7 +30,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-import static io.kiln.opencl.IrBuilder.i;
+import static io.kiln.ir.IrBuilder.i;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -100,7 +101,7 @@ class BackendProviderTest {
 
     @Test
     void emitNeedsNoDevice() {
-        IrBuilder b = new IrBuilder("empty", KernelKind.SINGLE);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "empty", KernelKind.SINGLE);
         b.ret();
         KernelIR ir = b.build();
         OpenClBackendProvider p = new OpenClBackendProvider();
@@ -114,7 +115,7 @@ class BackendProviderTest {
 
     @Test
     void doublesNeedFp64AndADeviceWithoutItRefusesClearly() {
-        IrBuilder b = new IrBuilder("usesDouble", KernelKind.SINGLE);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "usesDouble", KernelKind.SINGLE);
         ArrayRef a = b.array("a", ElementType.DOUBLE, Access.WRITE);
         b.store(a, i(0), Const.ofDouble(1.5));
         b.ret();
@@ -132,7 +133,7 @@ class BackendProviderTest {
 
     @Test
     void longAtomicsNeedTheInt64Extensions() {
-        IrBuilder b = new IrBuilder("longAtomic", KernelKind.SINGLE);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "longAtomic", KernelKind.SINGLE);
         ArrayRef a = b.array("a", ElementType.LONG, Access.READ_WRITE);
         Var old = b.var(Type.I64, "old");
         b.add(new Instr.Atomic(old, AtomicOp.MAX, a, i(0), Const.ofLong(5), null));
@@ -163,7 +164,8 @@ class BackendProviderTest {
     @Test
     void javaNamesThatClashWithOpenClAreRenamed() {
         // Java locals and arrays named like OpenCL built-ins, keywords and macros must not shadow them.
-        IrBuilder b = new IrBuilder("clash", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "clash", KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef sin = b.array("sin", ElementType.FLOAT, Access.READ_WRITE);
         ArrayRef global = b.array("global", ElementType.FLOAT, Access.READ);
         ArrayRef nan = b.array("NAN", ElementType.FLOAT, Access.READ);
@@ -172,7 +174,7 @@ class BackendProviderTest {
         Var idx = b.guardedIndex(b.length(sin));
         Var sqrt = b.var(Type.F32, "sqrt");
         b.add(new Instr.MathCall(sqrt, MathFunction.SIN, List.of(b.load(global, idx))));
-        Var r = b.bin(BinOp.ADD, b.bin(BinOp.ADD, sqrt, exp), b.bin(BinOp.ADD, b.load(nan, idx), b.load(float4, idx)));
+        Var r = b.binary(BinOp.ADD, b.binary(BinOp.ADD, sqrt, exp), b.binary(BinOp.ADD, b.load(nan, idx), b.load(float4, idx)));
         Var s2 = b.var(Type.F32, "sqrt");
         b.add(new Instr.MathCall(s2, MathFunction.SQRT, List.of(r)));
         b.store(sin, idx, s2);
@@ -184,7 +186,7 @@ class BackendProviderTest {
         float[] g = {0f, (float) (Math.PI / 2)};
         float[] n = {1f, 2f};
         float[] f4 = {10f, 20f};
-        ClTest.runGrid(b.build(), 2, out, g, n, f4, 5f);
+        ClTest.runGrid(b.build(), 2, null, out, g, n, f4, 5f);
         assertEquals((float) Math.sqrt(0 + 5 + 1 + 10), out[0], 1e-6f);
         assertEquals((float) Math.sqrt(1 + 5 + 2 + 20), out[1], 1e-5f);
     }

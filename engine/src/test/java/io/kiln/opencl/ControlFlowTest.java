@@ -8,17 +8,16 @@ import io.kiln.ir.CompareKind;
 import io.kiln.ir.Const;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
-import io.kiln.ir.Terminator;
 import io.kiln.ir.Type;
 import io.kiln.ir.Var;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
-import static io.kiln.opencl.IrBuilder.i;
+import static io.kiln.ir.IrBuilder.i;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -61,7 +60,8 @@ class ControlFlowTest {
      * branch is taken, else 0.
      */
     static KernelIR branchKernel(ElementType et, List<CompareKind> compares, List<CmpOp> ops) {
-        IrBuilder b = new IrBuilder("branches" + et, KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "branches" + et, KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef a = b.array("a", et, Access.READ);
         ArrayRef bb = b.array("b", et, Access.READ);
         ArrayRef out = b.array("out", ElementType.INT, Access.WRITE);
@@ -69,26 +69,26 @@ class ControlFlowTest {
         Var idx = b.guardedIndex(b.length(a));
         Var x = b.load(a, idx);
         Var y = b.load(bb, idx);
-        Var base = b.bin(BinOp.MUL, idx, i(k));
+        Var base = b.binary(BinOp.MUL, idx, i(k));
         int slot = 0;
         for (CompareKind c : compares) {
             Var r = b.var(Type.I32, "cmp");
             b.add(new Instr.Compare(r, c, x, y));
-            b.store(out, b.bin(BinOp.ADD, base, i(slot++)), r);
+            b.store(out, b.binary(BinOp.ADD, base, i(slot++)), r);
         }
         for (CmpOp op : ops) {
             for (int layout = 0; layout < 2; layout++) {
-                Var at = b.bin(BinOp.ADD, base, i(slot++));
-                int taken;
-                int notTaken;
+                Var at = b.binary(BinOp.ADD, base, i(slot++));
+                IrBuilder.BlockBuilder taken;
+                IrBuilder.BlockBuilder notTaken;
                 if (layout == 0) {
-                    taken = b.newBlock(); // true target is the next block: the emitter negates the condition
-                    notTaken = b.newBlock();
+                    taken = b.block(); // true target is the next block: the emitter negates the condition
+                    notTaken = b.block();
                 } else {
-                    notTaken = b.newBlock();
-                    taken = b.newBlock();
+                    notTaken = b.block();
+                    taken = b.block();
                 }
-                int join = b.newBlock();
+                IrBuilder.BlockBuilder join = b.block();
                 b.branch(op, x, y, taken, notTaken);
                 b.at(taken).store(out, at, i(1));
                 b.jump(join);
@@ -108,7 +108,7 @@ class ControlFlowTest {
         float[][] p = Inputs.floatTriples(N, 5);
         int k = cmps.size() + 2 * ops.size();
         int[] out = new int[N * k];
-        ClTest.runGrid(branchKernel(ElementType.FLOAT, cmps, ops), N, p[0], p[1], out);
+        ClTest.runGrid(branchKernel(ElementType.FLOAT, cmps, ops), N, null, p[0], p[1], out);
         Inputs.Mismatches bad = new Inputs.Mismatches();
         for (int i = 0; i < N; i++) {
             float x = p[0][i];
@@ -135,7 +135,7 @@ class ControlFlowTest {
         double[][] p = Inputs.doubleTriples(N, 6);
         int k = cmps.size() + 2 * ops.size();
         int[] out = new int[N * k];
-        ClTest.runGrid(branchKernel(ElementType.DOUBLE, cmps, ops), N, p[0], p[1], out);
+        ClTest.runGrid(branchKernel(ElementType.DOUBLE, cmps, ops), N, null, p[0], p[1], out);
         Inputs.Mismatches bad = new Inputs.Mismatches();
         for (int i = 0; i < N; i++) {
             double x = p[0][i];
@@ -162,12 +162,12 @@ class ControlFlowTest {
         int[][] pi = Inputs.intPairs(N, 7);
         for (int i = 0; i < N; i += 3) pi[1][i] = pi[0][i]; // plenty of equal pairs
         int[] outI = new int[N * k];
-        ClTest.runGrid(branchKernel(ElementType.INT, List.of(), ops), N, pi[0], pi[1], outI);
+        ClTest.runGrid(branchKernel(ElementType.INT, List.of(), ops), N, null, pi[0], pi[1], outI);
 
         long[][] pl = Inputs.longPairs(N, 8);
         for (int i = 0; i < N; i += 3) pl[1][i] = pl[0][i];
         int[] outL = new int[N * (k + 1)];
-        ClTest.runGrid(branchKernel(ElementType.LONG, List.of(CompareKind.LCMP), ops), N, pl[0], pl[1], outL);
+        ClTest.runGrid(branchKernel(ElementType.LONG, List.of(CompareKind.LCMP), ops), N, null, pl[0], pl[1], outL);
 
         Inputs.Mismatches bad = new Inputs.Mismatches();
         for (int i = 0; i < N; i++) {
@@ -190,24 +190,23 @@ class ControlFlowTest {
     @Test
     void switchJumpsLikeJava() {
         int[] keys = {-5, 0, 1, 7, Integer.MIN_VALUE, Integer.MAX_VALUE, 1000};
-        IrBuilder b = new IrBuilder("switches", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "switches", KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef in = b.array("in", ElementType.INT, Access.READ);
         ArrayRef out = b.array("out", ElementType.INT, Access.WRITE);
         Var idx = b.guardedIndex(b.length(in));
         Var key = b.load(in, idx);
-        int from = b.currentBlock();
-        List<Integer> targets = new ArrayList<>();
-        int join = -1;
+        IrBuilder.BlockBuilder from = b.current();
+        IrBuilder.BlockBuilder[] targets = new IrBuilder.BlockBuilder[keys.length + 1];
         for (int k = 0; k <= keys.length; k++) {
-            targets.add(b.newBlock());
+            targets[k] = b.block();
         }
-        join = b.newBlock();
+        IrBuilder.BlockBuilder join = b.block();
         for (int k = 0; k <= keys.length; k++) {
-            b.at(targets.get(k)).store(out, idx, i(k == keys.length ? 99 : 10 * (k + 1)));
+            b.at(targets[k]).store(out, idx, i(k == keys.length ? 99 : 10 * (k + 1)));
             b.jump(join);
         }
-        b.at(from).terminate(new Terminator.Switch(key,
-                java.util.Arrays.stream(keys).boxed().toList(), targets.subList(0, keys.length), targets.get(keys.length)));
+        b.at(from).switchOn(key, keys, java.util.Arrays.copyOf(targets, keys.length), targets[keys.length]);
         b.at(join).ret();
 
         int[] input = new int[64];
@@ -215,7 +214,7 @@ class ControlFlowTest {
             input[i] = i < keys.length ? keys[i] : i < 2 * keys.length ? keys[i - keys.length] + 1 : i * 37 - 900;
         }
         int[] result = new int[input.length];
-        ClTest.runGrid(b.build(), input.length, input, result);
+        ClTest.runGrid(b.build(), input.length, null, input, result);
         for (int i = 0; i < input.length; i++) {
             int want = switch (input[i]) {
                 case -5 -> 10;
@@ -234,7 +233,8 @@ class ControlFlowTest {
     @Test
     void loopInTheCfgSumsLikeJava() {
         // sum = 0; for (j = 0; j < x; j++) sum += j * j;  (with a loop-carried register and a back edge)
-        IrBuilder b = new IrBuilder("loop", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "loop", KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef in = b.array("in", ElementType.INT, Access.READ);
         ArrayRef out = b.array("out", ElementType.LONG, Access.WRITE);
         Var idx = b.guardedIndex(b.length(in));
@@ -243,21 +243,21 @@ class ControlFlowTest {
         Var j = b.var(Type.I32, "j");
         b.move(sum, Const.ofLong(0));
         b.move(j, i(0));
-        int head = b.newBlock();
-        int body = b.newBlock();
-        int exit = b.newBlock();
+        IrBuilder.BlockBuilder head = b.block();
+        IrBuilder.BlockBuilder body = b.block();
+        IrBuilder.BlockBuilder exit = b.block();
         b.jump(head);
         b.at(head).branch(CmpOp.GE, j, x, exit, body);
         b.at(body);
         Var jl = b.convert(io.kiln.ir.Conversion.I2L, j);
-        b.add(new Instr.Binary(sum, BinOp.ADD, sum, b.bin(BinOp.MUL, jl, jl)));
+        b.add(new Instr.Binary(sum, BinOp.ADD, sum, b.binary(BinOp.MUL, jl, jl)));
         b.add(new Instr.Binary(j, BinOp.ADD, j, i(1)));
         b.jump(head);
         b.at(exit).store(out, idx, sum);
         b.ret();
         int[] input = {0, 1, 2, 10, 1000, -3, 65536};
         long[] result = new long[input.length];
-        ClTest.runGrid(b.build(), input.length, input, result);
+        ClTest.runGrid(b.build(), input.length, null, input, result);
         for (int i = 0; i < input.length; i++) {
             long want = 0;
             for (int q = 0; q < input[i]; q++) want += (long) q * q;

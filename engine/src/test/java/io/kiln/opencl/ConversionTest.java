@@ -5,6 +5,7 @@ import io.kiln.ir.ArrayRef;
 import io.kiln.ir.Conversion;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Type;
@@ -35,7 +36,8 @@ class ConversionTest {
 
     /** A kernel applying every conversion from {@code from} to {@code in[i]}, one output array each, plus a bit cast. */
     private static KernelIR kernel(Type from, List<Conversion> convs) {
-        IrBuilder b = new IrBuilder("convert" + from, KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "convert" + from, KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef in = b.array("in", of(from), Access.READ);
         ArrayRef[] outs = new ArrayRef[convs.size() + 1];
         for (int k = 0; k < convs.size(); k++) {
@@ -76,13 +78,13 @@ class ConversionTest {
     /** Runs the kernel and compares every output with {@code javaConvert}, as raw bits except NaN payloads. */
     private static void check(Type from, Object input) {
         List<Conversion> convs = from(from);
-        Object[] args = new Object[convs.size() + 2];
-        args[0] = input;
+        Object[] args = new Object[convs.size() + 3]; // the KernelContext, then the arrays
+        args[1] = input;
         for (int k = 0; k < convs.size(); k++) {
-            args[k + 1] = newArray(convs.get(k).to(), N);
+            args[k + 2] = newArray(convs.get(k).to(), N);
         }
         Type castTo = from == Type.I32 ? Type.F32 : from == Type.F32 ? Type.I32 : from == Type.I64 ? Type.F64 : Type.I64;
-        args[convs.size() + 1] = newArray(castTo, N);
+        args[convs.size() + 2] = newArray(castTo, N);
         ClTest.runGrid(kernel(from, convs), N, args);
         Inputs.Mismatches bad = new Inputs.Mismatches();
         for (int i = 0; i < N; i++) {
@@ -90,10 +92,10 @@ class ConversionTest {
             for (int k = 0; k < convs.size(); k++) {
                 Conversion c = convs.get(k);
                 long want = javaConvert(c, input, i);
-                long got = bitsAt(args[k + 1], i);
+                long got = bitsAt(args[k + 2], i);
                 if (want != got) bad.add(c + "(" + valueAt(input, i) + "): java " + valueOfBits(c.to(), want) + ", device " + valueOfBits(c.to(), got));
             }
-            long gotBits = rawBitsAt(args[convs.size() + 1], i);
+            long gotBits = rawBitsAt(args[convs.size() + 2], i);
             long wantBits = switch (from) {
                 case I32 -> x & 0xFFFF_FFFFL;
                 case F32 -> Float.floatToRawIntBits(((float[]) input)[i]);

@@ -3,6 +3,7 @@ package io.kiln.opencl;
 import io.kiln.FloatArray;
 import io.kiln.ir.Access;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.ScalarKind;
@@ -36,7 +37,8 @@ class CopyKernelOverlapTest {
             """;
 
     static KernelIR busyIr() {
-        IrBuilder b = new IrBuilder("busy", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "busy", KernelKind.WORK_ITEM);
+        b.context();
         b.array("a", ElementType.FLOAT, Access.READ_WRITE);
         b.scalar("spin", ScalarKind.INT);
         b.ret();
@@ -55,14 +57,14 @@ class CopyKernelOverlapTest {
             s.toDevice(a);
             s.await(List.of(s.enqueueToDevice(big, List.of()))); // warm-up: the copy queue, the buffer
             // warm-up: PoCL compiles a kernel for its work-group size at the first launch
-            s.await(List.of(s.enqueueLaunch(k, new Object[] {a, 1}, new LaunchGeometry(new long[] {64}, new long[] {64}), List.of())));
+            s.await(List.of(s.enqueueLaunch(k, new Object[] {null, a, 1}, new LaunchGeometry(new long[] {64}, new long[] {64}), List.of())));
             a[0] = 0;
             s.toDevice(a);
             int spin = 2_000_000;
             long[] kt = null, ct = null;
             boolean overlapped = false;
             for (int attempt = 0; attempt < 3 && !overlapped; attempt++) {
-                DeviceEvent kernel = s.enqueueLaunch(k, new Object[] {a, spin}, new LaunchGeometry(new long[] {64}, new long[] {64}), List.of());
+                DeviceEvent kernel = s.enqueueLaunch(k, new Object[] {null, a, spin}, new LaunchGeometry(new long[] {64}, new long[] {64}), List.of());
                 DeviceEvent copy = s.enqueueToDevice(big, List.of());
                 DeviceEvent back = s.enqueueToHost(big, List.of(copy));
                 s.await(List.of(kernel, copy, back));

@@ -4,12 +4,14 @@ import io.kiln.FloatArray;
 import io.kiln.KilnException;
 import io.kiln.ir.Access;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.ScalarKind;
 import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.jocl.CL;
 import org.jocl.cl_event;
 import org.junit.jupiter.api.Test;
@@ -31,11 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * surface in {@code await} with the device's words, timestamps are read, and native events are released.
  */
 class EventSessionTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("EventSessionTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("EventSessionTest");
 
     /**
      * {@code dst[i] = src[i] * k}, after some busy work per work-item, so that a copy that did not wait
@@ -53,13 +51,14 @@ class EventSessionTest {
             """;
 
     static KernelIR scaleIr() {
-        IrBuilder b = new IrBuilder("scale", KernelKind.WORK_ITEM);
-        b.array("src", ElementType.FLOAT, Access.READ);
-        b.array("dst", ElementType.FLOAT, Access.WRITE);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "scale", KernelKind.WORK_ITEM);
+        b.context();
+        b.offHeapArray("src", ElementType.FLOAT, Access.READ);
+        b.offHeapArray("dst", ElementType.FLOAT, Access.WRITE);
         b.scalar("k", ScalarKind.FLOAT);
         b.scalar("spin", ScalarKind.INT);
         b.ret();
-        return OffHeapSessionTest.offHeap(b.build(), 0, 1);
+        return b.build();
     }
 
     @Test
@@ -80,7 +79,7 @@ class EventSessionTest {
                 assertNotSame(DeviceEvent.COMPLETE, up, "an off-heap copy returns its own event");
                 s.enqueueToDevice(dst, List.of());
                 // no 'after': the session orders the launch after the copies of src and dst
-                DeviceEvent run = s.enqueueLaunch(k, new Object[] {src, dst, 3f, 20_000}, g, List.of());
+                DeviceEvent run = s.enqueueLaunch(k, new Object[] {null, src, dst, 3f, 20_000}, g, List.of());
                 s.await(List.of(up)); // the copy is done: src's host memory may change now
                 // write after read: this copy must not overwrite src on the device before the kernel read it
                 for (int q = 0; q < n; q++) src.set(q, -1f);
@@ -117,7 +116,7 @@ class EventSessionTest {
             s.toDevice(src);
             src.fill(0); // toDevice is complete when it returns
             s.toDevice(dst);
-            s.launch(k, new Object[] {src, dst, -2f, 1000}, new LaunchGeometry(new long[] {128}, null));
+            s.launch(k, new Object[] {null, src, dst, -2f, 1000}, new LaunchGeometry(new long[] {128}, null));
             s.toHost(dst); // waits for the launch, which wrote dst
             for (int q = 0; q < n; q++) assertEquals(-2f * q + 0f, dst.get(q)); // + 0f: the kernel adds (acc - acc), which turns -0 into +0
         }
@@ -136,7 +135,7 @@ class EventSessionTest {
             cl_event user = CL.clCreateUserEvent(device.context(), null);
             OpenClResources.created(OpenClResources.Kind.EVENT);
             OpenClSession.ClEvent failing = s.new ClEvent("a test command", false, user, user);
-            DeviceEvent run = s.enqueueLaunch(k, new Object[] {src, dst, 1f, 1}, new LaunchGeometry(new long[] {64}, null),
+            DeviceEvent run = s.enqueueLaunch(k, new Object[] {null, src, dst, 1f, 1}, new LaunchGeometry(new long[] {64}, null),
                     List.of(failing));
             assertFalse(run.isComplete(), "the launch waits for the user event");
             CL.clSetUserEventStatus(user, CL.CL_OUT_OF_RESOURCES);

@@ -1,5 +1,7 @@
 package io.kiln.opencl;
 
+import io.kiln.testing.Edges;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -9,30 +11,12 @@ final class Inputs {
     private Inputs() {
     }
 
-    static final int[] INT_EDGES = {0, 1, -1, 2, -2, 7, -7, 31, 32, 33, 63, 64, 65, -31, -32, -33, -64,
-            Integer.MIN_VALUE, Integer.MAX_VALUE, Integer.MIN_VALUE + 1, Integer.MAX_VALUE - 1, 0x5555_5555, 0xAAAA_AAAA,
-            127, 128, -128, -129, 255, 256, 32767, 32768, -32768, -32769, 65535, 65536, 46341, -46341, 123_456_789};
-
-    static final long[] LONG_EDGES = {0, 1, -1, 2, -2, 7, -7, 31, 32, 33, 63, 64, -64, Long.MIN_VALUE, Long.MAX_VALUE,
-            Long.MIN_VALUE + 1, Long.MAX_VALUE - 1, Integer.MIN_VALUE, Integer.MAX_VALUE, 1L << 32, (1L << 32) - 1,
-            -(1L << 32), 3_037_000_500L, -3_037_000_500L, (1L << 53) + 1, (1L << 24) + 1, 0x5555_5555_5555_5555L,
-            0xAAAA_AAAA_AAAA_AAAAL, 9_007_199_254_740_993L, -9_007_199_254_740_993L, (1L << 62) + 3};
-
-    static final int[] SHIFT_COUNTS = {0, 1, 5, 31, 32, 33, 63, 64, 65, -1, -31, -32, -33, -64, Integer.MIN_VALUE, Integer.MAX_VALUE, 100};
-
-    static final float[] FLOAT_EDGES = {0f, -0f, 1f, -1f, 0.5f, -0.5f, 1.5f, -1.5f, 2.5f, -2.5f, 0.1f, 3f, -3f,
-            Float.NaN, Float.intBitsToFloat(0x7fc1_2345), Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
-            Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, -Float.MIN_NORMAL, 1e-40f, Float.MAX_VALUE, -Float.MAX_VALUE,
-            2147483647f, 2147483648f, -2147483648f, -2147483904f, 2147483520f, 3e9f, -3e9f, 9.223372e18f, -9.223372e18f,
-            1e19f, -1e19f, 16777216f, 16777217f, 8388608.5f, 0.49999997f, 1e10f, (float) Math.PI, 65504f, 1e-7f};
-
-    static final double[] DOUBLE_EDGES = {0d, -0d, 1d, -1d, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.1, 3d, -3d,
-            Double.NaN, Double.longBitsToDouble(0x7ff8_0000_1234_5678L), Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
-            Double.MIN_VALUE, -Double.MIN_VALUE, Double.MIN_NORMAL, -Double.MIN_NORMAL, 1e-310, Double.MAX_VALUE, -Double.MAX_VALUE,
-            2147483647d, 2147483647.5, 2147483648d, -2147483648d, -2147483648.5, -2147483649d, 3e9, -3e9,
-            9.223372036854775807e18, -9.223372036854775808e18, 9.2233720368547748e18, 1e19, -1e19, 1e300, -1e300,
-            9007199254740993d, 0.49999999999999994, 4503599627370496.5, 3.4028235677973366e38, 3.4028235677973362e38,
-            1.401298464324817e-45, 7.006492321624085e-46, 7.006492321624087e-46, Math.PI, 1e-300};
+    // the edge values are shared with every module's tests (test-support)
+    static final int[] INT_EDGES = Edges.INTS;
+    static final long[] LONG_EDGES = Edges.LONGS;
+    static final int[] SHIFT_COUNTS = Edges.SHIFT_COUNTS;
+    static final float[] FLOAT_EDGES = Edges.FLOATS;
+    static final double[] DOUBLE_EDGES = Edges.DOUBLES;
 
     /** {@code n} pairs: every edge pair first, then random values. */
     static int[][] intPairs(int n, long seed) {

@@ -11,6 +11,7 @@ import io.kiln.Transfer;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -35,11 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the cost of a plan run against raw JOCL ({@code -Dkiln.overheadRuns=15000} for a long measurement).
  */
 class LaunchOverheadTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("LaunchOverheadTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("LaunchOverheadTest");
 
     public static void axpb(float a, float[] x, float b, float[] y) {
         for (@Parallel int i = 0; i < y.length; i++) {
@@ -166,12 +163,12 @@ class LaunchOverheadTest {
             s.toDevice(a);
             s.toDevice(out);
             long events = OpenClResources.createdTotal(OpenClResources.Kind.EVENT);
-            DeviceEvent first = s.enqueueLaunch(k, new Object[] {3, a, a, out, true, 'b', (byte) -7, 5L << 32}, grid, List.of());
+            DeviceEvent first = s.enqueueLaunch(k, new Object[] {null, 3, a, a, out, true, 'b', (byte) -7, 5L << 32}, grid, List.of());
             assertEquals(events, OpenClResources.createdTotal(OpenClResources.Kind.EVENT), "a launch on Java arrays alone has no native event");
             assertEquals(null, first.timestamps(), "no timestamps unless recorded");
             assertTrue(first.isComplete());
             // a later launch on the same in-order queue, then an off-heap copy on the copy queue that must wait for it
-            DeviceEvent second = s.enqueueLaunch(k, new Object[] {-2, a, out, out, false, 'c', (byte) 1, 0L}, grid, List.of());
+            DeviceEvent second = s.enqueueLaunch(k, new Object[] {null, -2, a, out, out, false, 'c', (byte) 1, 0L}, grid, List.of());
             DeviceEvent copy = s.enqueueToDevice(big, List.of(second)); // gets a marker for 'second'
             s.await(List.of(copy, second));
             assertTrue(second.isComplete());
@@ -180,7 +177,7 @@ class LaunchOverheadTest {
             want = SessionTest.expected(a, -2, want, false, 'c', (byte) 1, 0L);
             assertEquals(Arrays.toString(want), Arrays.toString(out));
             s.recordTimestamps(true);
-            DeviceEvent timed = s.enqueueLaunch(k, new Object[] {1, a, a, out, false, 'a', (byte) 0, 0L}, grid, List.of());
+            DeviceEvent timed = s.enqueueLaunch(k, new Object[] {null, 1, a, a, out, false, 'a', (byte) 0, 0L}, grid, List.of());
             s.await(List.of(timed));
             long[] t = timed.timestamps();
             assertTrue(t != null && t[0] <= t[1] && t[1] <= t[2], "recorded timestamps: " + Arrays.toString(t));

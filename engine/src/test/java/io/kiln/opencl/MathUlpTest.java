@@ -4,6 +4,7 @@ import io.kiln.ir.Access;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.BinOp;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.MathFunction;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import static io.kiln.opencl.IrBuilder.i;
+import static io.kiln.ir.IrBuilder.i;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -88,7 +89,8 @@ class MathUlpTest {
     /** {@code out[k * N + i] = f_k(x[k * N + i], y[k * N + i], z[k * N + i])} for every function in {@code fns}. */
     static KernelIR mathKernel(Type t, List<MathFunction> fns) {
         ElementType et = t == Type.F32 ? ElementType.FLOAT : ElementType.DOUBLE;
-        IrBuilder b = new IrBuilder("math" + t + fns.size(), KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "math" + t + fns.size(), KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef x = b.array("x", et, Access.READ);
         ArrayRef y = b.array("y", et, Access.READ);
         ArrayRef z = b.array("z", et, Access.READ);
@@ -96,7 +98,7 @@ class MathUlpTest {
         Var idx = b.guardedIndex(i(N));
         for (int k = 0; k < fns.size(); k++) {
             MathFunction f = fns.get(k);
-            Var at = b.bin(BinOp.ADD, idx, i(k * N));
+            Var at = b.binary(BinOp.ADD, idx, i(k * N));
             List<Value> args = new ArrayList<Value>(List.of(b.load(x, at), b.load(y, at), b.load(z, at))).subList(0, f.arity());
             b.store(out, at, b.math(f, t, args.toArray(Value[]::new)));
         }
@@ -244,7 +246,7 @@ class MathUlpTest {
                 z[q] = (float) zs[q];
             }
             float[] out = new float[total];
-            ClTest.runGrid(mathKernel(t, fns), N, x, y, z, out);
+            ClTest.runGrid(mathKernel(t, fns), N, null, x, y, z, out);
             for (int k = 0; k < fns.size(); k++) {
                 int same = 0;
                 for (int i = 0; i < N; i++) {
@@ -262,7 +264,7 @@ class MathUlpTest {
             }
         } else {
             double[] out = new double[total];
-            ClTest.runGrid(mathKernel(t, fns), N, xs, ys, zs, out);
+            ClTest.runGrid(mathKernel(t, fns), N, null, xs, ys, zs, out);
             for (int k = 0; k < fns.size(); k++) {
                 int same = 0;
                 for (int i = 0; i < N; i++) {

@@ -6,6 +6,7 @@ import io.kiln.ir.BinOp;
 import io.kiln.ir.CmpOp;
 import io.kiln.ir.Const;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Type;
 import io.kiln.ir.Var;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.SplittableRandom;
 
-import static io.kiln.opencl.IrBuilder.i;
+import static io.kiln.ir.IrBuilder.i;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -26,7 +27,8 @@ class MemoryTest {
 
     @Test
     void narrowLoadsExtendAndNarrowStoresTruncateLikeJava() {
-        IrBuilder b = new IrBuilder("narrow", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "narrow", KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef bytes = b.array("bytes", ElementType.BYTE, Access.READ);
         ArrayRef shorts = b.array("shorts", ElementType.SHORT, Access.READ);
         ArrayRef chars = b.array("chars", ElementType.CHAR, Access.READ);
@@ -38,16 +40,16 @@ class MemoryTest {
         ArrayRef lengths = b.array("lengths", ElementType.INT, Access.WRITE);
         ArrayRef empty = b.array("empty", ElementType.FLOAT, Access.READ_WRITE);
         Var idx = b.guardedIndex(b.length(ints));
-        Var three = b.bin(BinOp.MUL, idx, i(3));
+        Var three = b.binary(BinOp.MUL, idx, i(3));
         b.store(loaded, three, b.load(bytes, idx));
-        b.store(loaded, b.bin(BinOp.ADD, three, i(1)), b.load(shorts, idx));
-        b.store(loaded, b.bin(BinOp.ADD, three, i(2)), b.load(chars, idx));
+        b.store(loaded, b.binary(BinOp.ADD, three, i(1)), b.load(shorts, idx));
+        b.store(loaded, b.binary(BinOp.ADD, three, i(2)), b.load(chars, idx));
         Var v = b.load(ints, idx);
         b.store(bOut, idx, v);
         b.store(sOut, idx, v);
         b.store(cOut, idx, v);
-        int first = b.newBlock();
-        int done = b.newBlock();
+        IrBuilder.BlockBuilder first = b.block();
+        IrBuilder.BlockBuilder done = b.block();
         b.branch(CmpOp.NE, idx, i(0), done, first);
         b.at(first);
         ArrayRef[] all = {bytes, shorts, chars, ints, loaded, bOut, sOut, cOut, lengths, empty};
@@ -75,7 +77,7 @@ class MemoryTest {
         char[] co = new char[n];
         int[] lens = new int[10];
         float[] none = new float[0];
-        ClTest.runGrid(b.build(), n, bs, ss, cs, is, ld, bo, so, co, lens, none);
+        ClTest.runGrid(b.build(), n, null, bs, ss, cs, is, ld, bo, so, co, lens, none);
         for (int k = 0; k < n; k++) {
             assertEquals(bs[k], ld[3 * k], "byte load at " + k);
             assertEquals(ss[k], ld[3 * k + 1], "short load at " + k);
@@ -94,7 +96,8 @@ class MemoryTest {
         float[] floats = {nanPayload, -0f, Float.POSITIVE_INFINITY, 1.1f, Float.MIN_VALUE};
         float[] finite = {0.1f, -2.5f, 1e-40f, Float.MAX_VALUE, -0f};
         double[] doubles = {Math.PI, -0d, Double.MIN_VALUE, Double.NEGATIVE_INFINITY, 1e300};
-        IrBuilder b = new IrBuilder("tables", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "tables", KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef in = b.array("in", ElementType.INT, Access.READ);
         ArrayRef outI = b.array("outI", ElementType.INT, Access.WRITE);
         ArrayRef outF = b.array("outF", ElementType.FLOAT, Access.WRITE);
@@ -110,17 +113,17 @@ class MemoryTest {
         Var idx = b.guardedIndex(b.length(in));
         Var x = b.load(in, idx);
         for (int j = 1; j <= 6; j++) {
-            b.store(priv, i(j), b.bin(BinOp.MUL, x, i(j)));
+            b.store(priv, i(j), b.binary(BinOp.MUL, x, i(j)));
         }
-        b.store(privF, b.bin(BinOp.REM, idx, i(4)), Const.ofFloat(1.5f));
+        b.store(privF, b.binary(BinOp.REM, idx, i(4)), Const.ofFloat(1.5f));
         // sum over the whole private array, including the never-written (zero) slots 0 and 7
         Var sum = b.var(Type.I32, "sum");
         Var j = b.var(Type.I32, "j");
         b.move(sum, i(0));
         b.move(j, i(0));
-        int head = b.newBlock();
-        int body = b.newBlock();
-        int exit = b.newBlock();
+        IrBuilder.BlockBuilder head = b.block();
+        IrBuilder.BlockBuilder body = b.block();
+        IrBuilder.BlockBuilder exit = b.block();
         b.jump(head);
         b.at(head).branch(CmpOp.LT, j, b.length(priv), body, exit);
         b.at(body);
@@ -128,16 +131,16 @@ class MemoryTest {
         b.add(new io.kiln.ir.Instr.Binary(j, BinOp.ADD, j, i(1)));
         b.jump(head);
         b.at(exit);
-        Var pf = b.bin(BinOp.ADD, b.bin(BinOp.ADD, b.load(privF, i(0)), b.load(privF, i(1))),
-                b.bin(BinOp.ADD, b.load(privF, i(2)), b.load(privF, i(3))));
-        Var five = b.bin(BinOp.REM, idx, i(5));
+        Var pf = b.binary(BinOp.ADD, b.binary(BinOp.ADD, b.load(privF, i(0)), b.load(privF, i(1))),
+                b.binary(BinOp.ADD, b.load(privF, i(2)), b.load(privF, i(3))));
+        Var five = b.binary(BinOp.REM, idx, i(5));
         b.store(outI, idx, b.load(tI, five));
         b.store(outF, idx, b.load(tF, five));
         b.store(outG, idx, b.load(tG, five));
         b.store(outD, idx, b.load(tD, five));
-        Var two = b.bin(BinOp.MUL, idx, i(2));
+        Var two = b.binary(BinOp.MUL, idx, i(2));
         b.store(outS, two, sum);
-        b.store(outS, b.bin(BinOp.ADD, two, i(1)), b.convert(io.kiln.ir.Conversion.F2I, b.bin(BinOp.MUL, pf, Const.ofFloat(2f))));
+        b.store(outS, b.binary(BinOp.ADD, two, i(1)), b.convert(io.kiln.ir.Conversion.F2I, b.binary(BinOp.MUL, pf, Const.ofFloat(2f))));
         b.ret();
 
         int n = 40;
@@ -148,7 +151,7 @@ class MemoryTest {
         float[] og = new float[n];
         double[] od = new double[n];
         int[] os = new int[2 * n];
-        ClTest.runGrid(b.build(), n, input, oi, of, og, od, os);
+        ClTest.runGrid(b.build(), n, null, input, oi, of, og, od, os);
         for (int k = 0; k < n; k++) {
             assertEquals(intTable.get(k % 5).intValue(), oi[k], "int table");
             assertEquals(Float.floatToRawIntBits(floats[k % 5]), Float.floatToRawIntBits(of[k]), "float table with NaN payload, -0, Inf");

@@ -8,15 +8,14 @@ import io.kiln.LongArray;
 import io.kiln.OffHeapArray;
 import io.kiln.ShortArray;
 import io.kiln.ir.Access;
-import io.kiln.ir.ArrayRef;
 import io.kiln.ir.ElementType;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
-import io.kiln.ir.Param;
 import io.kiln.ir.ScalarKind;
-import io.kiln.ir.Storage;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
+import io.kiln.testing.Seeds;
 import org.jocl.CL;
 import org.jocl.cl_device_id;
 import org.jocl.cl_kernel;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.LongFunction;
@@ -41,11 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (buffer, int length), checked with a hand-written OpenCL C kernel so that it does not depend on the emitter.
  */
 class OffHeapSessionTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("OffHeapSessionTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("OffHeapSessionTest");
 
     /** Sizes: empty, one element, a prime, and several MiB of each type. */
     static final long[] SIZES = {0, 1, 4099, 3L * 1024 * 1024 + 7};
@@ -136,27 +130,13 @@ class OffHeapSessionTest {
 
     /** The IR side of {@link #MIXED}: only its parameters matter to a launch. */
     static KernelIR mixedIr() {
-        IrBuilder b = new IrBuilder("mixed", KernelKind.WORK_ITEM);
-        b.array("x", ElementType.FLOAT, Access.READ_WRITE);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "mixed", KernelKind.WORK_ITEM);
+        b.context();
+        b.offHeapArray("x", ElementType.FLOAT, Access.READ_WRITE);
         b.array("h", ElementType.INT, Access.READ);
         b.scalar("a", ScalarKind.FLOAT);
         b.ret();
-        return offHeap(b.build(), 0);
-    }
-
-    /** {@code ir} with its array parameters at {@code paramIndexes} made {@link Storage#OFF_HEAP}. */
-    static KernelIR offHeap(KernelIR ir, int... paramIndexes) {
-        List<ArrayRef> arrays = new ArrayList<>(ir.arrays());
-        List<Param> params = new ArrayList<>(ir.params());
-        for (int p : paramIndexes) {
-            Param.Array old = (Param.Array) params.get(p);
-            ArrayRef a = old.array();
-            ArrayRef moved = new ArrayRef(a.id(), a.element(), a.space(), a.length(), a.paramIndex(), a.name(), Storage.OFF_HEAP);
-            arrays.set(a.id(), moved);
-            params.set(p, new Param.Array(old.index(), old.name(), moved, old.access()));
-        }
-        return new KernelIR(ir.ownerClass(), ir.methodName(), ir.descriptor(), ir.kind(), params, ir.vars(), arrays, ir.blocks(),
-                ir.parallelLoops(), ir.constants(), ir.reductions());
+        return b.build();
     }
 
     /** Builds hand-written OpenCL C for {@code ir}'s parameters. */
@@ -187,7 +167,7 @@ class OffHeapSessionTest {
                 }
                 s.toDevice(x);
                 s.toDevice(h);
-                s.launch(k, new Object[] {x, h, 1.5f}, new LaunchGeometry(new long[] {256}, new long[] {64}));
+                s.launch(k, new Object[] {null, x, h, 1.5f}, new LaunchGeometry(new long[] {256}, new long[] {64}));
                 s.toHost(x);
                 for (int q = 0; q < n; q++) {
                     assertEquals(Float.floatToIntBits(want[q]), Float.floatToIntBits(x.get(q)), "element " + q + " of " + n);
@@ -209,17 +189,17 @@ class OffHeapSessionTest {
             s.toDevice(h);
             // a Java array where the kernel was compiled for an off-heap one, and the other way round
             IllegalArgumentException heapForOffHeap = assertThrows(IllegalArgumentException.class,
-                    () -> s.launch(k, new Object[] {new float[10], h, 1f}, new LaunchGeometry(new long[] {1}, null)));
+                    () -> s.launch(k, new Object[] {null, new float[10], h, 1f}, new LaunchGeometry(new long[] {1}, null)));
             assertTrue(heapForOffHeap.getMessage().contains("'x' was compiled for a FloatArray"), heapForOffHeap.getMessage());
             IntArray hOff = IntArray.allocate(3);
             s.toDevice(hOff);
             IllegalArgumentException offHeapForHeap = assertThrows(IllegalArgumentException.class,
-                    () -> s.launch(k, new Object[] {x, hOff, 1f}, new LaunchGeometry(new long[] {1}, null)));
+                    () -> s.launch(k, new Object[] {null, x, hOff, 1f}, new LaunchGeometry(new long[] {1}, null)));
             assertTrue(offHeapForHeap.getMessage().contains("'h' was compiled for a int[]"), offHeapForHeap.getMessage());
             IntArray wrongType = IntArray.allocate(10);
             s.toDevice(wrongType);
             IllegalArgumentException wrongElement = assertThrows(IllegalArgumentException.class,
-                    () -> s.launch(k, new Object[] {wrongType, h, 1f}, new LaunchGeometry(new long[] {1}, null)));
+                    () -> s.launch(k, new Object[] {null, wrongType, h, 1f}, new LaunchGeometry(new long[] {1}, null)));
             assertTrue(wrongElement.getMessage().contains("is a FloatArray, the argument a IntArray"), wrongElement.getMessage());
             // closed arrays: clear IllegalStateExceptions, never a read of freed memory
             x.close();

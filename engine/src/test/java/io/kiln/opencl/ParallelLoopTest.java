@@ -7,6 +7,7 @@ import io.kiln.ir.CmpOp;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.ScalarKind;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import static io.kiln.opencl.IrBuilder.i;
+import static io.kiln.ir.IrBuilder.i;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -33,7 +34,7 @@ class ParallelLoopTest {
 
     /** {@code for (@Parallel int i = 0; i < n; i++) out[i] += 2 * in[i] + 1;} as the front end lowers it. */
     static KernelIR loop1d(boolean tripKnown) {
-        IrBuilder b = new IrBuilder(tripKnown ? "loop1d" : "loop1dUnknown", KernelKind.LOOP_PARALLEL);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", tripKnown ? "loop1d" : "loop1dUnknown", KernelKind.LOOP_PARALLEL);
         Var n = b.scalar("n", ScalarKind.INT);
         ArrayRef in = b.array("in", ElementType.INT, Access.READ);
         ArrayRef out = b.array("out", ElementType.INT, Access.READ_WRITE);
@@ -43,14 +44,14 @@ class ParallelLoopTest {
         Var first = b.var(Type.I32, "first");
         b.add(new Instr.ParallelIndex(first, 0));
         b.add(new Instr.Binary(idx, BinOp.ADD, start, first));
-        int header = b.newBlock();
-        int body = b.newBlock();
-        int exit = b.newBlock();
+        IrBuilder.BlockBuilder header = b.block();
+        IrBuilder.BlockBuilder body = b.block();
+        IrBuilder.BlockBuilder exit = b.block();
         b.jump(header);
         b.at(header).branch(CmpOp.GE, idx, n, exit, body);
         b.at(body);
-        Var v = b.bin(BinOp.ADD, b.bin(BinOp.MUL, b.load(in, idx), i(2)), i(1));
-        b.store(out, idx, b.bin(BinOp.ADD, b.load(out, idx), v));
+        Var v = b.binary(BinOp.ADD, b.binary(BinOp.MUL, b.load(in, idx), i(2)), i(1));
+        b.store(out, idx, b.binary(BinOp.ADD, b.load(out, idx), v));
         Var stride = b.var(Type.I32, "stride");
         b.add(new Instr.ParallelStride(stride, 0));
         b.add(new Instr.Binary(idx, BinOp.ADD, idx, stride));
@@ -87,7 +88,7 @@ class ParallelLoopTest {
 
     /** {@code for (@Parallel i < rows) for (@Parallel j < cols) out[i * cols + j] += 1 + 1000 * i + j;} */
     static KernelIR loop2d() {
-        IrBuilder b = new IrBuilder("loop2d", KernelKind.LOOP_PARALLEL);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "loop2d", KernelKind.LOOP_PARALLEL);
         Var rows = b.scalar("rows", ScalarKind.INT);
         Var cols = b.scalar("cols", ScalarKind.INT);
         ArrayRef out = b.array("out", ElementType.INT, Access.READ_WRITE);
@@ -99,12 +100,12 @@ class ParallelLoopTest {
         Var p0 = b.var(Type.I32, "p0");
         b.add(new Instr.ParallelIndex(p0, 0));
         b.add(new Instr.Binary(iv, BinOp.ADD, s0, p0));
-        int h0 = b.newBlock();
-        int outerBody = b.newBlock();
-        int h1 = b.newBlock();
-        int innerBody = b.newBlock();
-        int outerLatch = b.newBlock();
-        int exit = b.newBlock();
+        IrBuilder.BlockBuilder h0 = b.block();
+        IrBuilder.BlockBuilder outerBody = b.block();
+        IrBuilder.BlockBuilder h1 = b.block();
+        IrBuilder.BlockBuilder innerBody = b.block();
+        IrBuilder.BlockBuilder outerLatch = b.block();
+        IrBuilder.BlockBuilder exit = b.block();
         b.jump(h0);
         b.at(h0).branch(CmpOp.GE, iv, rows, exit, outerBody);
         b.at(outerBody).move(s1, i(0));
@@ -114,9 +115,9 @@ class ParallelLoopTest {
         b.jump(h1);
         b.at(h1).branch(CmpOp.GE, jv, cols, outerLatch, innerBody);
         b.at(innerBody);
-        Var at = b.bin(BinOp.ADD, b.bin(BinOp.MUL, iv, cols), jv);
-        Var add = b.bin(BinOp.ADD, b.bin(BinOp.ADD, b.bin(BinOp.MUL, iv, i(1000)), jv), i(1));
-        b.store(out, at, b.bin(BinOp.ADD, b.load(out, at), add));
+        Var at = b.binary(BinOp.ADD, b.binary(BinOp.MUL, iv, cols), jv);
+        Var add = b.binary(BinOp.ADD, b.binary(BinOp.ADD, b.binary(BinOp.MUL, iv, i(1000)), jv), i(1));
+        b.store(out, at, b.binary(BinOp.ADD, b.load(out, at), add));
         Var st1 = b.var(Type.I32, "st1");
         b.add(new Instr.ParallelStride(st1, 1));
         b.add(new Instr.Binary(jv, BinOp.ADD, jv, st1));

@@ -9,6 +9,7 @@ import io.kiln.OffHeapArray;
 import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.HostAllocation;
+import io.kiln.testing.Seeds;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;
@@ -22,11 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Pinned host memory on OpenCL: {@code CL_MEM_ALLOC_HOST_PTR} buffers, mapped, aligned, zeroed, released once. */
 class PinnedMemoryTest {
-    static final long SEED = Long.getLong("kiln.seed", System.nanoTime());
-
-    static {
-        System.out.println("PinnedMemoryTest seed: " + SEED + " (rerun with -Dkiln.seed=" + SEED + ")");
-    }
+    static final long SEED = Seeds.seed("PinnedMemoryTest");
 
     static Device opencl() {
         return Devices.get(ClTest.device().device().id());

@@ -7,6 +7,7 @@ import io.kiln.ir.BinOp;
 import io.kiln.ir.Const;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.ScalarKind;
@@ -22,7 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import static io.kiln.opencl.IrBuilder.i;
+import static io.kiln.ir.IrBuilder.i;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -34,7 +35,8 @@ class SessionTest {
 
     /** {@code out[i] = a[i] * s + (i < b.length ? b[i] : 0) + flag + (int) c} over scalars of every kind. */
     static KernelIR scaleKernel() {
-        IrBuilder b = new IrBuilder("scale", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "scale", KernelKind.WORK_ITEM);
+        b.context();
         Var s = b.scalar("s", ScalarKind.INT);
         ArrayRef a = b.array("a", ElementType.INT, Access.READ);
         ArrayRef bb = b.array("b", ElementType.INT, Access.READ);
@@ -44,17 +46,17 @@ class SessionTest {
         Var by = b.scalar("by", ScalarKind.BYTE);
         Var l = b.scalar("l", ScalarKind.LONG);
         Var idx = b.guardedIndex(b.length(a));
-        Var v = b.bin(BinOp.MUL, b.load(a, idx), s);
+        Var v = b.binary(BinOp.MUL, b.load(a, idx), s);
         Var extra = b.var(io.kiln.ir.Type.I32, "extra");
         b.move(extra, i(0));
-        int load = b.newBlock();
-        int join = b.newBlock();
+        IrBuilder.BlockBuilder load = b.block();
+        IrBuilder.BlockBuilder join = b.block();
         b.branch(io.kiln.ir.CmpOp.LT, idx, b.length(bb), load, join);
         b.at(load).move(extra, b.load(bb, idx));
         b.jump(join);
         b.at(join);
-        Var sum = b.bin(BinOp.ADD, b.bin(BinOp.ADD, v, extra), b.bin(BinOp.ADD, flag, b.bin(BinOp.ADD, c, by)));
-        Var withL = b.bin(BinOp.ADD, sum, b.convert(io.kiln.ir.Conversion.L2I, b.bin(BinOp.SHR, l, i(32))));
+        Var sum = b.binary(BinOp.ADD, b.binary(BinOp.ADD, v, extra), b.binary(BinOp.ADD, flag, b.binary(BinOp.ADD, c, by)));
+        Var withL = b.binary(BinOp.ADD, sum, b.convert(io.kiln.ir.Conversion.L2I, b.binary(BinOp.SHR, l, i(32))));
         b.store(out, idx, withL);
         b.ret();
         return b.build();
@@ -78,18 +80,18 @@ class SessionTest {
             s.toDevice(a);
             s.toDevice(empty);
             s.toDevice(out);
-            s.launch(k, new Object[] {3, a, empty, out, true, '\uffff', (byte) -5, 7L << 32}, new LaunchGeometry(new long[] {a.length}, null));
+            s.launch(k, new Object[] {null, 3, a, empty, out, true, '\uffff', (byte) -5, 7L << 32}, new LaunchGeometry(new long[] {a.length}, null));
             s.toHost(out);
             s.toHost(empty);
             assertArrayEquals(expected(a, 3, empty, true, '\uffff', (byte) -5, 7L << 32), out);
             // the same session again, with new contents in a and a different scalar
             a[0] = 100;
             s.toDevice(a);
-            s.launch(k, new Object[] {-1, a, a, out, false, 'A', (byte) 127, -1L}, new LaunchGeometry(new long[] {a.length}, null));
+            s.launch(k, new Object[] {null, -1, a, a, out, false, 'A', (byte) 127, -1L}, new LaunchGeometry(new long[] {a.length}, null));
             s.toHost(out);
             assertArrayEquals(expected(a, -1, a, false, 'A', (byte) 127, -1L), out);
             // nothing to do: a zero-size launch is skipped, not an OpenCL error
-            s.launch(k, new Object[] {1, empty, empty, empty, false, 'a', (byte) 0, 0L}, new LaunchGeometry(new long[] {0}, null));
+            s.launch(k, new Object[] {null, 1, empty, empty, empty, false, 'a', (byte) 0, 0L}, new LaunchGeometry(new long[] {0}, null));
             s.finish();
         }
     }
@@ -100,11 +102,11 @@ class SessionTest {
         int[] a = {1};
         try (CompiledKernel k = device.compile(scaleKernel()); DeviceSession s = device.openSession()) {
             IllegalStateException notThere = assertThrows(IllegalStateException.class,
-                    () -> s.launch(k, new Object[] {1, a, a, a, true, 'a', (byte) 0, 0L}, new LaunchGeometry(new long[] {1}, null)));
+                    () -> s.launch(k, new Object[] {null, 1, a, a, a, true, 'a', (byte) 0, 0L}, new LaunchGeometry(new long[] {1}, null)));
             assertTrue(notThere.getMessage().contains("toDevice"), notThere.getMessage());
             s.toDevice(a);
             IllegalArgumentException wrongScalar = assertThrows(IllegalArgumentException.class,
-                    () -> s.launch(k, new Object[] {"three", a, a, a, true, 'a', (byte) 0, 0L}, new LaunchGeometry(new long[] {1}, null)));
+                    () -> s.launch(k, new Object[] {null, "three", a, a, a, true, 'a', (byte) 0, 0L}, new LaunchGeometry(new long[] {1}, null)));
             assertTrue(wrongScalar.getMessage().contains("'s'"), wrongScalar.getMessage());
             assertThrows(IllegalStateException.class, () -> s.toHost(new int[1]));
             assertThrows(IllegalArgumentException.class, () -> s.toDevice(new Object[1]));
@@ -115,11 +117,12 @@ class SessionTest {
     void buildFailureCarriesTheLogAndNumberedSource() {
         OpenClDeviceRuntime device = ClTest.device();
         // An IR the emitter translates but the device refuses: a float used as an array index.
-        IrBuilder b = new IrBuilder("broken", KernelKind.SINGLE);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "broken", KernelKind.SINGLE);
         ArrayRef a = b.array("a", ElementType.INT, Access.WRITE);
         b.add(new Instr.Store(a, Const.ofFloat(1.5f), i(1)));
         b.ret();
-        KilnException e = assertThrows(KilnException.class, () -> device.compile(b.build()));
+        KernelIR broken = b.buildUnverified(); // the verifier would refuse it (TYPE), as the front end never makes it
+        KilnException e = assertThrows(KilnException.class, () -> device.compile(broken));
         String m = e.getMessage();
         assertTrue(m.contains("--- build log ---") && m.contains("--- OpenCL C source ---"), m);
         assertTrue(m.contains("TestKernels.broken") && m.contains("opencl:0"), m);
@@ -144,7 +147,7 @@ class SessionTest {
                 if (round == 0) {
                     assertEquals(baseline + 2 + 1 + 3, OpenClResources.liveObjects(), "a queue and three buffers: " + OpenClResources.describe());
                 }
-                s.launch(k, new Object[] {round, a, empty, out, false, 'a', (byte) 1, 0L}, new LaunchGeometry(new long[] {3}, null));
+                s.launch(k, new Object[] {null, round, a, empty, out, false, 'a', (byte) 1, 0L}, new LaunchGeometry(new long[] {3}, null));
                 s.toHost(out);
                 s.release(empty);
             }
@@ -178,7 +181,7 @@ class SessionTest {
                             s.toDevice(a);
                             s.toDevice(out);
                             for (int round = 0; round < 100; round++) {
-                                s.launch(k, new Object[] {round, a, out, out, false, (char) 0, (byte) 0, 0L},
+                                s.launch(k, new Object[] {null, round, a, out, out, false, (char) 0, (byte) 0, 0L},
                                         new LaunchGeometry(new long[] {a.length}, null));
                                 s.toHost(out);
                                 for (int q = 0; q < a.length; q++) {

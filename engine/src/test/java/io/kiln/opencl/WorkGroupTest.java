@@ -9,6 +9,7 @@ import io.kiln.ir.Const;
 import io.kiln.ir.Conversion;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
+import io.kiln.ir.IrBuilder;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Type;
 import io.kiln.ir.Value;
@@ -21,7 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import static io.kiln.opencl.IrBuilder.i;
+import static io.kiln.ir.IrBuilder.i;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -32,7 +33,7 @@ class WorkGroupTest {
 
     @Test
     void workItemQueriesIn2d() {
-        IrBuilder b = new IrBuilder("queries", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "queries", KernelKind.WORK_ITEM);
         b.context();
         ArrayRef out = b.array("out", ElementType.INT, Access.WRITE);
         List<Var> q = new ArrayList<>();
@@ -40,9 +41,9 @@ class WorkGroupTest {
             for (int d = 0; d < 2; d++) q.add(b.workItem(query, d));
         }
         // linear id = gid1 * gsize0 + gid0
-        Var linear = b.bin(BinOp.ADD, b.bin(BinOp.MUL, q.get(1), q.get(2)), q.get(0));
-        Var base = b.bin(BinOp.MUL, linear, i(q.size()));
-        for (int k = 0; k < q.size(); k++) b.store(out, b.bin(BinOp.ADD, base, i(k)), q.get(k));
+        Var linear = b.binary(BinOp.ADD, b.binary(BinOp.MUL, q.get(1), q.get(2)), q.get(0));
+        Var base = b.binary(BinOp.MUL, linear, i(q.size()));
+        for (int k = 0; k < q.size(); k++) b.store(out, b.binary(BinOp.ADD, base, i(k)), q.get(k));
         b.ret();
         int gx = 8;
         int gy = 6;
@@ -62,7 +63,7 @@ class WorkGroupTest {
     @Test
     void localMemoryReductionWithBarriers() {
         int group = 64;
-        IrBuilder b = new IrBuilder("groupSums", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "groupSums", KernelKind.WORK_ITEM);
         b.context();
         ArrayRef in = b.array("in", ElementType.INT, Access.READ);
         ArrayRef sums = b.array("sums", ElementType.INT, Access.WRITE);
@@ -70,11 +71,11 @@ class WorkGroupTest {
         ArrayRef tile = b.localArray("tile", ElementType.INT, group);
         ArrayRef counter = b.localArray("counter", ElementType.INT, 1);
         Var lid = b.workItem(WorkItemQuery.LOCAL_ID, 0);
-        Var gid = b.globalId();
+        Var gid = b.workItem(WorkItemQuery.GLOBAL_ID, 0);
         Var grp = b.workItem(WorkItemQuery.GROUP_ID, 0);
         b.store(tile, lid, b.load(in, gid));
-        int init = b.newBlock();
-        int after = b.newBlock();
+        IrBuilder.BlockBuilder init = b.block();
+        IrBuilder.BlockBuilder after = b.block();
         b.branch(CmpOp.EQ, lid, i(0), init, after);
         b.at(init).store(counter, i(0), i(0));
         b.jump(after);
@@ -84,24 +85,24 @@ class WorkGroupTest {
         // tree reduction: for (s = 32; s > 0; s >>= 1) { if (lid < s) tile[lid] += tile[lid + s]; barrier; }
         Var s = b.var(Type.I32, "s");
         b.move(s, i(group / 2));
-        int head = b.newBlock();
-        int body = b.newBlock();
-        int add = b.newBlock();
-        int sync = b.newBlock();
-        int done = b.newBlock();
+        IrBuilder.BlockBuilder head = b.block();
+        IrBuilder.BlockBuilder body = b.block();
+        IrBuilder.BlockBuilder add = b.block();
+        IrBuilder.BlockBuilder sync = b.block();
+        IrBuilder.BlockBuilder done = b.block();
         b.jump(head);
         b.at(head).branch(CmpOp.LE, s, i(0), done, body);
         b.at(body).branch(CmpOp.GE, lid, s, sync, add);
         b.at(add);
-        Var other = b.load(tile, b.bin(BinOp.ADD, lid, s));
-        b.store(tile, lid, b.bin(BinOp.ADD, b.load(tile, lid), other));
+        Var other = b.load(tile, b.binary(BinOp.ADD, lid, s));
+        b.store(tile, lid, b.binary(BinOp.ADD, b.load(tile, lid), other));
         b.jump(sync);
         b.at(sync).add(new Instr.Barrier());
         b.add(new Instr.Binary(s, BinOp.SHR, s, i(1)));
         b.jump(head);
         b.at(done);
-        int write = b.newBlock();
-        int end = b.newBlock();
+        IrBuilder.BlockBuilder write = b.block();
+        IrBuilder.BlockBuilder end = b.block();
         b.branch(CmpOp.NE, lid, i(0), end, write);
         b.at(write).store(sums, grp, b.load(tile, i(0)));
         b.store(counts, grp, b.load(counter, i(0)));
@@ -124,7 +125,7 @@ class WorkGroupTest {
 
     @Test
     void globalAtomics() {
-        IrBuilder b = new IrBuilder("atomics", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "atomics", KernelKind.WORK_ITEM);
         b.context();
         ArrayRef in = b.array("in", ElementType.INT, Access.READ);
         ArrayRef ints = b.array("ints", ElementType.INT, Access.READ_WRITE);       // 0 sum, 1 min, 2 max, 3 cas flag, 4 winners, 5 xchg
@@ -140,20 +141,20 @@ class WorkGroupTest {
         atomic(b, AtomicOp.ADD, ints, 0, x, null);
         atomic(b, AtomicOp.MIN, ints, 1, x, null);
         atomic(b, AtomicOp.MAX, ints, 2, x, null);
-        Var won = atomic(b, AtomicOp.COMPARE_AND_SET, ints, 3, b.bin(BinOp.ADD, gid, i(1)), i(0));
+        Var won = atomic(b, AtomicOp.COMPARE_AND_SET, ints, 3, b.binary(BinOp.ADD, gid, i(1)), i(0));
         Var oldX = atomic(b, AtomicOp.EXCHANGE, ints, 5, gid, null);
         b.store(olds, gid, oldX);
-        atomic(b, AtomicOp.ADD, longs, 0, b.bin(BinOp.MUL, lx, Const.ofLong(1_000_000_007L)), null);
-        atomic(b, AtomicOp.MIN, longs, 1, b.bin(BinOp.MUL, lx, Const.ofLong(1L << 33)), null);
-        atomic(b, AtomicOp.MAX, longs, 2, b.bin(BinOp.MUL, lx, Const.ofLong(1L << 33)), null);
+        atomic(b, AtomicOp.ADD, longs, 0, b.binary(BinOp.MUL, lx, Const.ofLong(1_000_000_007L)), null);
+        atomic(b, AtomicOp.MIN, longs, 1, b.binary(BinOp.MUL, lx, Const.ofLong(1L << 33)), null);
+        atomic(b, AtomicOp.MAX, longs, 2, b.binary(BinOp.MUL, lx, Const.ofLong(1L << 33)), null);
         atomic(b, AtomicOp.ADD, floats, 0, fx, null);
         atomic(b, AtomicOp.MIN, floats, 1, fx, null);
         atomic(b, AtomicOp.MAX, floats, 2, fx, null);
         atomic(b, AtomicOp.EXCHANGE, floats, 3, fx, null);
-        atomic(b, AtomicOp.ADD, doubles, 0, b.bin(BinOp.MUL, dx, Const.ofDouble(0.5)), null);
+        atomic(b, AtomicOp.ADD, doubles, 0, b.binary(BinOp.MUL, dx, Const.ofDouble(0.5)), null);
         atomic(b, AtomicOp.MAX, doubles, 1, dx, null);
-        int winner = b.newBlock();
-        int end = b.newBlock();
+        IrBuilder.BlockBuilder winner = b.block();
+        IrBuilder.BlockBuilder end = b.block();
         b.branch(CmpOp.EQ, won, i(0), winner, end);
         b.at(winner);
         atomic(b, AtomicOp.ADD, ints, 4, i(1), null);
@@ -204,14 +205,15 @@ class WorkGroupTest {
 
     @Test
     void floatAtomicMinMaxFollowJavaForNaNAndSignedZero() {
-        IrBuilder b = new IrBuilder("floatMinMax", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "floatMinMax", KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef in = b.array("in", ElementType.FLOAT, Access.READ);
         ArrayRef acc = b.array("acc", ElementType.FLOAT, Access.READ_WRITE);
         Var gid = b.guardedIndex(b.length(in));
         Var x = b.load(in, gid);
-        Var two = b.bin(BinOp.MUL, gid, i(2));
+        Var two = b.binary(BinOp.MUL, gid, i(2));
         atomic(b, AtomicOp.MIN, acc, two, x);
-        atomic(b, AtomicOp.MAX, acc, b.bin(BinOp.ADD, two, i(1)), x);
+        atomic(b, AtomicOp.MAX, acc, b.binary(BinOp.ADD, two, i(1)), x);
         b.ret();
         float[][] cases = {{0f, -0f}, {-0f, 0f}, {1f, Float.NaN}, {Float.NaN, 1f}, {3f, 2f}, {Float.NEGATIVE_INFINITY, 5f}};
         float[] input = new float[cases.length];
@@ -221,7 +223,7 @@ class WorkGroupTest {
             accs[2 * k + 1] = cases[k][0];
             input[k] = cases[k][1];
         }
-        ClTest.runGrid(b.build(), cases.length, input, accs);
+        ClTest.runGrid(b.build(), cases.length, null, input, accs);
         for (int k = 0; k < cases.length; k++) {
             assertEquals(Float.floatToIntBits(Math.min(cases[k][0], cases[k][1])), Float.floatToIntBits(accs[2 * k]),
                     "min(" + cases[k][0] + ", " + cases[k][1] + ")");
@@ -234,7 +236,8 @@ class WorkGroupTest {
     void compareAndSetAndExchangeOnEveryTypeAndLocalFloatAdd() {
         // One work-item, in order: two compare-and-sets and an exchange per type. Integer CAS: the first
         // succeeds, the second fails. Float/double CAS compares bits: expecting -0.0 fails against 0.0.
-        IrBuilder b = new IrBuilder("casAll", KernelKind.SINGLE);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "casAll", KernelKind.WORK_ITEM);
+        b.context();
         ArrayRef ints = b.array("ints", ElementType.INT, Access.READ_WRITE);
         ArrayRef longs = b.array("longs", ElementType.LONG, Access.READ_WRITE);
         ArrayRef floats = b.array("floats", ElementType.FLOAT, Access.READ_WRITE);
@@ -267,7 +270,7 @@ class WorkGroupTest {
         long[] ls = {5L << 40, 0, 0, 3, 0, 0, 0};
         float[] fs = {0f, 0, 0, 3, 0, 0, 0};
         double[] ds = {0d, 0, 0, 3, 0};
-        ClTest.run(b.build(), new LaunchGeometry(new long[] {1}, null), is, ls, fs, ds);
+        ClTest.run(b.build(), new LaunchGeometry(new long[] {1}, null), null, is, ls, fs, ds);
         assertArrayEquals(new int[] {7, 5, 7, 9, 3}, is);
         assertArrayEquals(new long[] {7L << 40, 5L << 40, 7L << 40, -42, 3, 10, 1L << 50}, ls, "with local long max");
         assertArrayEquals(new float[] {7.5f, 0f, 0f, 7.5f, 3f, 1.5f, 3.75f}, fs, "bitwise CAS, then local float add");
@@ -277,12 +280,13 @@ class WorkGroupTest {
     @Test
     void workItemGridMustBeWholeGroups() {
         OpenClDeviceRuntime device = ClTest.device();
-        IrBuilder b = new IrBuilder("nothing", KernelKind.WORK_ITEM);
+        IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "nothing", KernelKind.WORK_ITEM);
+        b.context();
         b.ret();
         try (var k = device.compile(b.build()); var s = device.openSession()) {
             // the plan refuses this grid with LaunchRules' message (LaunchRulesTest); a direct session caller gets the driver's refusal
             io.kiln.KilnException e = assertThrows(io.kiln.KilnException.class,
-                    () -> s.launch(k, new Object[0], new LaunchGeometry(new long[] {100}, new long[] {32})));
+                    () -> s.launch(k, new Object[1], new LaunchGeometry(new long[] {100}, new long[] {32})));
             assertTrue(e.getMessage().contains("global size [100] and local size [32]") && e.getMessage().contains("CL_INVALID_WORK_GROUP_SIZE"),
                     e.getMessage());
         }

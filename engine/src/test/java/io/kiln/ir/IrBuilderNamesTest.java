@@ -1,4 +1,4 @@
-package io.kiln.compiler;
+package io.kiln.ir;
 
 import org.junit.jupiter.api.Test;
 
