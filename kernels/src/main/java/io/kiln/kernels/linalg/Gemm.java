@@ -10,7 +10,9 @@ import io.kiln.Variant;
  * {@code C = alpha * op(A) * op(B) + beta * C}, where {@code op(X)} is {@code X} or its transpose. These
  * methods are the portable references (Kiln kernels: one work-item per element of C, each summed in order
  * of increasing {@code p}); on {@code cpu} the engine runs their {@link Variant}s in {@link CpuGemm}
- * instead (packed, cache-blocked, vectorised, on all cores).
+ * instead (packed, cache-blocked, vectorised, on all cores), and on OpenCL and CUDA devices {@code sgemm}
+ * and {@code dgemm} on Java arrays run the tiled work-group kernels of {@link GpuGemm} (bit for bit these
+ * references).
  * <p><b>Shapes.</b> {@code op(A)} is {@code m x k}, {@code op(B)} is {@code k x n}, C is {@code m x n}.
  * Without transposition A is stored {@code m x k} with element (i, p) at {@code a[i * lda + p]}
  * ({@code lda >= k}); transposed, A is stored {@code k x m} and op(A)(i, p) is {@code a[p * lda + i]}
@@ -50,6 +52,8 @@ public final class Gemm {
      * @param ldc    C's leading dimension
      */
     @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    @Variant(backend = Backend.OPENCL, in = GpuGemm.class, grid = "sgemmGrid")
+    @Variant(backend = Backend.CUDA, in = GpuGemm.class, grid = "sgemmGrid")
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
                              float[] b, int ldb, float beta, float[] c, int ldc) {
         for (@Parallel int i = 0; i < m; i++) {
@@ -104,6 +108,8 @@ public final class Gemm {
      * {@link #sgemm}.
      */
     @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    @Variant(backend = Backend.OPENCL, in = GpuGemm.class, grid = "dgemmGrid")
+    @Variant(backend = Backend.CUDA, in = GpuGemm.class, grid = "dgemmGrid")
     public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int lda,
                              double[] b, int ldb, double beta, double[] c, int ldc) {
         for (@Parallel int i = 0; i < m; i++) {
