@@ -18,7 +18,7 @@ final class Gens {
     /** Any int: full-range, small, and magnitude-spread values. */
     static final Gen<int[]> INT = Gen.ints("int", INT_EDGES, Gens::anyInt);
 
-    /** Any int except zero (divisors: division by zero is outside what kernels can express). */
+    /** Any int except zero (divisors: a zero divisor makes the run throw, as the JVM does; DivisionByZeroTest covers that). */
     static final Gen<int[]> INT_NONZERO = Gen.ints("int!=0", without0(INT_EDGES), r -> {
         int v = anyInt(r);
         return v == 0 ? 1 + r.nextInt(100) : v;

@@ -606,6 +606,7 @@ final class CpuKernel implements CompiledKernel {
         }
         if (t instanceof KernelSupport.Cancelled) return cancelled();
         if (t instanceof KernelSupport.OutOfBounds o) return outOfBounds(o);
+        if (t instanceof KernelSupport.DivisionByZero d) return io.kiln.spi.BoundsFailure.divisionByZero(ir, d.line, CpuDeviceRuntime.DEVICE_ID);
         return new KilnException("kernel " + ir.displayName() + " failed on the cpu device: " + t, t);
     }
 

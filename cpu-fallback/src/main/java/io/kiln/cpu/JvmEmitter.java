@@ -870,6 +870,25 @@ final class JvmEmitter {
             cb.labelBinding(ok);
         }
 
+        /**
+         * Java's division-by-zero check, made explicit so that Kiln's exception (with the source line)
+         * reports it, as on the other devices: {@code if (divisor == 0) throw KernelSupport.divisionByZero(line)}.
+         * C2 then drops its own implicit zero check of the division that follows.
+         */
+        private void checkDivisor(Instr.CheckDivisor c) {
+            Label ok = cb.newLabel();
+            load(c.divisor());
+            if (c.divisor().type() == Type.I64) {
+                cb.lconst_0();
+                cb.lcmp();
+            }
+            cb.ifne(ok);
+            cb.loadConstant(c.line());
+            cb.invokestatic(CD_SUPPORT, "divisionByZero", MethodTypeDesc.of(ClassDesc.of(KernelSupport.DivisionByZero.class.getName()), CD_int));
+            cb.athrow();
+            cb.labelBinding(ok);
+        }
+
         private void throwOutOfBounds(Instr.CheckIndex c) {
             load(c.index());
             if (c.index().type() == Type.I32) cb.i2l();
@@ -1173,6 +1192,7 @@ final class JvmEmitter {
                 }
                 case Instr.Atomic a -> atomic(a);
                 case Instr.CheckIndex c -> checkIndex(c);
+                case Instr.CheckDivisor c -> checkDivisor(c);
                 case Instr.Print p -> print(p);
             }
         }

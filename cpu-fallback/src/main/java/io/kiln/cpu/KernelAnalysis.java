@@ -478,6 +478,7 @@ final class KernelAnalysis {
             case Instr.Barrier b -> null;
             case Instr.Atomic a -> a.dst();
             case Instr.CheckIndex c -> null;
+            case Instr.CheckDivisor c -> null;
             case Instr.Print p -> null;
         };
     }
@@ -501,6 +502,7 @@ final class KernelAnalysis {
             case Instr.Barrier b -> List.of();
             case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand()) : List.of(a.index(), a.operand(), a.expected());
             case Instr.CheckIndex c -> List.of(c.index());
+            case Instr.CheckDivisor c -> List.of(c.divisor());
             case Instr.Print p -> p.values();
         };
     }

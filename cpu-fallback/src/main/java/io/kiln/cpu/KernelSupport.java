@@ -69,6 +69,21 @@ final class KernelSupport {
         return new OutOfBounds(index, length, check);
     }
 
+    /** The signal of a failed divisor check at source line {@code line}; CpuKernel turns it into Kiln's exception. */
+    static DivisionByZero divisionByZero(int line) {
+        return new DivisionByZero(line);
+    }
+
+    /** The signal of an integer division by zero ({@link io.kiln.ir.Instr.CheckDivisor}). */
+    static final class DivisionByZero extends RuntimeException {
+        final int line;
+
+        DivisionByZero(int line) {
+            super("/ by zero (line " + line + ")", null, false, false);
+            this.line = line;
+        }
+    }
+
     /** The signal of a failed bounds check. */
     static final class OutOfBounds extends RuntimeException {
         final long index;

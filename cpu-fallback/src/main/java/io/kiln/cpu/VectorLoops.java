@@ -404,6 +404,7 @@ final class VectorLoops {
             case Instr.Convert c -> c.op() == io.kiln.ir.Conversion.I2F || c.op() == io.kiln.ir.Conversion.L2D
                     ? operand(c.a(), vectors, index, bodyDefs, uniform)
                     : "conversion " + c.op().name().toLowerCase(java.util.Locale.ROOT) + " of lanes (changes the lane width or is not exact)";
+            case Instr.CheckDivisor c -> "integer division (no lanewise form; Java's divisor check)";
             default -> in.getClass().getSimpleName() + " in the loop body";
         };
     }

@@ -159,6 +159,7 @@ final class BarrierCheck {
             case Instr.Store s -> null;
             case Instr.Barrier b -> null;
             case Instr.CheckIndex c -> null;
+            case Instr.CheckDivisor c -> null;
             case Instr.Print p -> null;
         };
     }

@@ -37,17 +37,30 @@ public final class BoundsChecks {
     /** The length, low word; the high word follows. */
     public static final int LENGTH_LO = 5;
 
-    /** Whether {@code ir} has a bounds check, hence takes the error-record argument. */
+    /**
+     * The {@link #ARRAY} entry of a failed {@link Instr.CheckDivisor}: an integer division or remainder
+     * by zero (index and length stay 0). Array ids are never negative.
+     */
+    public static final int DIVISION_BY_ZERO = -1;
+
+    /**
+     * Whether {@code ir} has a bounds check or a divisor check ({@link Instr.CheckDivisor}), hence takes
+     * the error-record argument.
+     */
     public static boolean hasChecks(KernelIR ir) {
         for (Block b : ir.blocks()) {
             for (Instr i : b.instrs()) {
-                if (i instanceof Instr.CheckIndex) return true;
+                if (i instanceof Instr.CheckIndex || i instanceof Instr.CheckDivisor) return true;
             }
         }
         return false;
     }
 
-    /** {@code ir} without any bounds check: the opt-out of {@code withBoundsChecks(false)}. */
+    /**
+     * {@code ir} without any bounds check: the opt-out of {@code withBoundsChecks(false)}. Divisor checks
+     * stay: they cost one compare beside a division, and without them a device would return 0 where
+     * the method throws.
+     */
     public static KernelIR strip(KernelIR ir) {
         if (!hasChecks(ir)) return ir;
         List<Block> blocks = new ArrayList<>();
@@ -62,11 +75,13 @@ public final class BoundsChecks {
 
     /**
      * The exception a launch of {@code ir} on {@code device} ends with, given its error record read back
-     * after it, or {@code null} when no check failed.
+     * after it ({@link KernelIndexOutOfBoundsException} or {@link io.kiln.KernelArithmeticException}),
+     * or {@code null} when no check failed.
      */
-    public static KernelIndexOutOfBoundsException failure(KernelIR ir, int[] record, String device) {
+    public static RuntimeException failure(KernelIR ir, int[] record, String device) {
         if (record[FLAG] == 0) return null;
         int id = record[ARRAY];
+        if (id == DIVISION_BY_ZERO) return io.kiln.spi.BoundsFailure.divisionByZero(ir, record[LINE], device);
         ArrayRef a = id >= 0 && id < ir.arrays().size() ? ir.arrays().get(id) : null;
         long index = join(record[INDEX_LO], record[INDEX_LO + 1]);
         long length = join(record[LENGTH_LO], record[LENGTH_LO + 1]);

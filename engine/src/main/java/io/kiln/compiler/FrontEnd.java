@@ -66,20 +66,6 @@ public final class FrontEnd {
         ParallelLoop loop;
     }
 
-    /** A {@code @Reduce} parameter being compiled. */
-    static final class ReduceState {
-        final ArrayRef array;
-        final Var accumulator;
-        io.kiln.ir.ReduceOp op;
-        int loads;
-        int stores;
-
-        ReduceState(ArrayRef array, Var accumulator) {
-            this.array = array;
-            this.accumulator = accumulator;
-        }
-    }
-
     /** State shared by the kernel and every method inlined into it. */
     static final class Session {
         final IrBuilder builder = new IrBuilder();
@@ -88,7 +74,8 @@ public final class FrontEnd {
         final Map<String, ClassModel> classes = new HashMap<>();
         final Map<String, ArrayRef> tables = new HashMap<>();
         final Map<Instr, Integer> barrierLines = new java.util.IdentityHashMap<>();
-        final Map<ArrayRef, ReduceState> reductions = new java.util.LinkedHashMap<>();
+        /** The {@code @Reduce} arrays: their accesses are checked where they are (index 0, in the loop), their updates recognised on the IR. */
+        final java.util.Set<ArrayRef> reduced = new java.util.HashSet<>();
         List<ParallelVar> kernelParallelVars = List.of();
         int inlineDepth;
         int inlineCount;
@@ -272,7 +259,8 @@ public final class FrontEnd {
         Class<?>[] types = method.getParameterTypes();
         java.lang.reflect.Parameter[] rp = method.getParameters();
         List<Param> params = new ArrayList<>();
-        Map<Integer, MethodTranslator.Ref> refs = new HashMap<>();
+        Map<Integer, AbstractValues.Ref> refs = new HashMap<>();
+        java.util.Set<Integer> reduceParams = new java.util.LinkedHashSet<>();
         boolean hasContext = false;
         int slot = 0;
         for (int i = 0; i < types.length; i++) {
@@ -282,7 +270,7 @@ public final class FrontEnd {
                 if (i != 0) throw new KernelCompilationException(location + "the KernelContext must be the first parameter");
                 hasContext = true;
                 params.add(new Param.Context(i, name));
-                refs.put(slot, new MethodTranslator.Ref(null, true));
+                refs.put(slot, new AbstractValues.Ref(null, true));
                 slot += 1;
                 continue;
             }
@@ -307,7 +295,7 @@ public final class FrontEnd {
             // Off-heap parameters are arrays to the IR, told apart only by their storage: long length and index.
             ArrayRef a = session.builder.newArray(et, AddressSpace.GLOBAL, -1, i, name, null,
                     offHeap != null ? Storage.OFF_HEAP : Storage.HEAP);
-            refs.put(slot, new MethodTranslator.Ref(a, false));
+            refs.put(slot, new AbstractValues.Ref(a, false));
             if (rp[i].isAnnotationPresent(io.kiln.Reduce.class)) {
                 if (parallel.isEmpty()) {
                     throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' needs a kernel with a @Parallel loop");
@@ -316,7 +304,8 @@ public final class FrontEnd {
                     throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' must be int[], long[], float[] or double[]"
                             + " (or IntArray, LongArray, FloatArray, DoubleArray)");
                 }
-                session.reductions.put(a, new ReduceState(a, session.builder.newVar(et.valueType(), name + "_acc")));
+                session.reduced.add(a);
+                reduceParams.add(i);
             }
             params.add(new Param.Array(i, name, a, Access.NONE));
             slot += 1;
@@ -329,37 +318,7 @@ public final class FrontEnd {
         session.workItemKernel = hasContext;
         t.translate(refs);
 
-        List<io.kiln.ir.Reduction> reductions = new ArrayList<>();
-        for (ReduceState r : session.reductions.values()) {
-            if (r.op == null) {
-                throw new KernelCompilationException(location + "@Reduce parameter '" + r.array.name() + "' is never updated in the @Parallel loop");
-            }
-            if (r.loads != r.stores) {
-                throw new KernelCompilationException(location + "@Reduce parameter '" + r.array.name() + "' is read outside its update; "
-                        + "inside the loop only " + r.array.name() + "[0] = " + r.array.name() + "[0] op value is allowed");
-            }
-            session.builder.blocks.get(0).instrs.add(0, new Instr.Move(r.accumulator, r.op.identity(r.accumulator.type())));
-            reductions.add(new io.kiln.ir.Reduction(r.array, r.op, r.accumulator));
-        }
         List<Block> blocks = session.builder.finish();
-        // access analysis
-        Map<Integer, Access> access = new HashMap<>();
-        for (Block b : blocks) {
-            for (Instr in : b.instrs()) {
-                if (in instanceof Instr.Load l && l.array().isParameter()) addAccess(access, l.array().id(), Access.READ);
-                if (in instanceof Instr.Store s && s.array().isParameter()) addAccess(access, s.array().id(), Access.WRITE);
-                if (in instanceof Instr.Atomic at && at.array().isParameter()) addAccess(access, at.array().id(), Access.READ_WRITE);
-            }
-        }
-        for (io.kiln.ir.Reduction r : reductions) access.put(r.array().id(), Access.READ_WRITE);
-        List<Param> finalParams = new ArrayList<>();
-        for (Param p : params) {
-            if (p instanceof Param.Array a) {
-                finalParams.add(new Param.Array(a.index(), a.name(), a.array(), access.getOrDefault(a.array().id(), Access.NONE)));
-            } else {
-                finalParams.add(p);
-            }
-        }
         List<ParallelLoop> loops = new ArrayList<>();
         for (ParallelVar pv : parallel) {
             if (pv.loop == null) {
@@ -373,17 +332,26 @@ public final class FrontEnd {
             BarrierCheck.check(blocks, session.barrierLines, where + " (" + source);
         }
         KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
-        KernelIR ir = new KernelIR(owner.getName(), method.getName(), desc, kind, finalParams, session.builder.vars,
-                session.builder.arrays, blocks, loops, session.builder.constants, reductions);
+        KernelIR raw = new KernelIR(owner.getName(), method.getName(), desc, kind, params, session.builder.vars,
+                session.builder.arrays, blocks, loops, session.builder.constants, List.of());
+        // each array parameter's access mode, from the IR's loads, stores, atomics and reductions
+        KernelIR ir = new io.kiln.passes.AccessAnalysis().run(raw);
         // every kernel the front end produces keeps the IR's contract; a violation is a front-end bug
         io.kiln.ir.IrVerifier.verify(ir);
-        // constant folding, then the removal of the bounds checks that loop bounds and guards prove; each
-        // pass is verified again (io.kiln.passes.Pipeline). -Dkiln.rangeCheckElimination=false keeps every
-        // check: for measuring the pass and for debugging it.
+        // the @Reduce updates into accumulators (only the front end knows which parameters are @Reduce), constant
+        // folding, then the removal of the bounds checks that loop bounds and guards prove; each pass is verified
+        // again (io.kiln.passes.Pipeline). -Dkiln.rangeCheckElimination=false keeps every check: for measuring
+        // the pass and for debugging it.
         io.kiln.passes.Pipeline passes = io.kiln.passes.Pipeline.standard();
+        if (!reduceParams.isEmpty()) passes = passes.first(new io.kiln.passes.ReductionRecognition(reduceParams));
         if (!"false".equals(System.getProperty("kiln.rangeCheckElimination"))) passes = passes.then(new io.kiln.passes.RangeCheckElimination());
         if (dump != null) passes = passes.dumpingTo(dump);
-        return passes.run(ir);
+        try {
+            return passes.run(ir);
+        } catch (io.kiln.passes.ReductionRecognition.Failure e) {
+            String at = e.line() > 0 ? where + " (" + source + ":" + e.line() + "): " : location;
+            throw new KernelCompilationException(at + e.getMessage());
+        }
     }
 
     /** The method {@code name} with descriptor {@code desc} of {@code cls}, or {@code null}. */
@@ -398,11 +366,6 @@ public final class FrontEnd {
     static String sourceFile(ClassModel cls, String otherwise) {
         var attr = cls.findAttribute(Attributes.sourceFile());
         return attr.isPresent() ? attr.get().sourceFile().stringValue() : otherwise;
-    }
-
-    private static void addAccess(Map<Integer, Access> access, int array, Access a) {
-        Access before = access.get(array);
-        access.put(array, before == null ? a : before.merge(a));
     }
 
     /** The element type of an off-heap array class ({@code FloatArray} gives FLOAT), or {@code null}. */

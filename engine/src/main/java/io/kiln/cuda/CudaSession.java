@@ -703,7 +703,7 @@ final class CudaSession implements DeviceSession {
             r.event().boundsUnseen = false;
             int[] record = r.host().reinterpret(RECORD_BYTES).toArray(java.lang.foreign.ValueLayout.JAVA_INT);
             freeRecords.addLast(r.host());
-            KernelIndexOutOfBoundsException failure = BoundsChecks.failure(r.ir(), record, device.device().id());
+            RuntimeException failure = BoundsChecks.failure(r.ir(), record, device.device().id());
             if (failure != null) {
                 for (BoundsRead later : boundsReads) {
                     later.event().boundsUnseen = false;

@@ -104,6 +104,7 @@ public final class PtxEmitter {
                 Instr i = b.instrs().get(n);
                 // a bounds check and the access it guards (the next instruction, IrVerifier's CHECK_INDEX) go together
                 if (i instanceof Instr.CheckIndex c) checked(c, b.instrs().get(++n));
+                else if (i instanceof Instr.CheckDivisor c) checked(c, b.instrs().get(++n)); // and CHECK_DIVISOR's division
                 else instr(i);
             }
             terminator(b.terminator(), b.id());
@@ -311,6 +312,7 @@ public final class PtxEmitter {
             case Instr.Barrier b -> f.ins("bar.sync", "0");
             case Instr.Atomic a -> atomic(a);
             case Instr.CheckIndex c -> throw new IllegalStateException("a bounds check is emitted with the access it guards");
+            case Instr.CheckDivisor c -> throw new IllegalStateException("a divisor check is emitted with the division it guards");
             case Instr.Print p -> print(p);
         }
     }
@@ -586,15 +588,43 @@ public final class PtxEmitter {
         if (dst != null) {
             f.ins("mov." + (dst.type().isFloating() ? arith(dst.type()) : bits(dst.type())), reg(dst), imm(zero(dst.type())));
         }
-        String old = f.op(Reg.B32, "atom.global.cas.b32", "[" + errorRecord + "]", "0", "1");
-        String won = f.op(Reg.PRED, "setp.eq.s32", old, "0");
-        f.insIf(won, false, "st.global.b32", "[" + errorRecord + "+4]", Integer.toString(a.id()));
-        f.insIf(won, false, "st.global.b32", "[" + errorRecord + "+8]", Integer.toString(c.line()));
+        String won = recordFailure(a.id(), c.line());
         String index64 = wide ? index : f.op(Reg.B64, "cvt.s64.s32", index);
         String length64 = !a.isParameter() ? f.op(Reg.B64, "mov.b64", length) : wide ? length : f.op(Reg.B64, "cvt.s64.s32", length);
         storeHalves(won, 12, index64);
         storeHalves(won, 20, length64);
         f.label(done);
+    }
+
+    /**
+     * {@code division} guarded by Java's division-by-zero check {@code c}: a zero divisor skips it, its
+     * result is 0 and the failure is recorded for the host (index and length stay 0).
+     */
+    private void checked(Instr.CheckDivisor c, Instr division) {
+        Type t = c.divisor().type();
+        String nonZero = f.op(Reg.PRED, t == Type.I64 ? "setp.ne.s64" : "setp.ne.s32", inReg(c.divisor()), "0");
+        String bad = f.newLabel();
+        String done = f.newLabel();
+        f.insIf(nonZero, true, "bra", bad);
+        instr(division);
+        f.ins("bra.uni", done);
+        f.label(bad);
+        Var dst = io.kiln.ir.DefUse.def(division);
+        f.ins("mov." + bits(dst.type()), reg(dst), imm(zero(dst.type())));
+        recordFailure(io.kiln.compiler.BoundsChecks.DIVISION_BY_ZERO, c.line());
+        f.label(done);
+    }
+
+    /**
+     * Claims the error record (one compare-and-swap of its flag, 0 to 1) and, if this work-item won it,
+     * writes {@code id} and {@code line}; returns the predicate "won" for the rest of the record.
+     */
+    private String recordFailure(int id, int line) {
+        String old = f.op(Reg.B32, "atom.global.cas.b32", "[" + errorRecord + "]", "0", "1");
+        String won = f.op(Reg.PRED, "setp.eq.s32", old, "0");
+        f.insIf(won, false, "st.global.b32", "[" + errorRecord + "+4]", Integer.toString(id));
+        f.insIf(won, false, "st.global.b32", "[" + errorRecord + "+8]", Integer.toString(line));
+        return won;
     }
 
     /** Stores the 64-bit {@code value} as two ints, low word first, at byte {@code offset} of the error record. */

@@ -31,6 +31,7 @@ public final class DefUse {
             case Instr.Barrier b -> null;
             case Instr.Atomic a -> a.dst();
             case Instr.CheckIndex c -> null;
+            case Instr.CheckDivisor c -> null;
             case Instr.Print p -> null;
         };
     }
@@ -56,6 +57,7 @@ public final class DefUse {
             case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand())
                     : List.of(a.index(), a.operand(), a.expected());
             case Instr.CheckIndex c -> List.of(c.index());
+            case Instr.CheckDivisor c -> List.of(c.divisor());
             case Instr.Print p -> p.values();
         };
     }
@@ -89,6 +91,7 @@ public final class DefUse {
             case Instr.Atomic a -> a.array();
             // the array whose length it reads; the guarded access that follows touches the elements
             case Instr.CheckIndex c -> c.array();
+            case Instr.CheckDivisor c -> null;
             case Instr.Move m -> null;
             case Instr.Binary b -> null;
             case Instr.Negate n -> null;
@@ -116,6 +119,7 @@ public final class DefUse {
             case Instr.Atomic a -> Access.READ_WRITE;
             case Instr.ArrayLength l -> Access.NONE;
             case Instr.CheckIndex c -> Access.NONE;
+            case Instr.CheckDivisor c -> Access.NONE;
             case Instr.Move m -> Access.NONE;
             case Instr.Binary b -> Access.NONE;
             case Instr.Negate n -> Access.NONE;

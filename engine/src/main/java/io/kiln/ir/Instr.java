@@ -15,7 +15,9 @@ public sealed interface Instr {
     /**
      * {@code dst = a op b} with Java semantics for {@code dst.type()}: integer arithmetic wraps,
      * {@code MIN_VALUE / -1} is {@code MIN_VALUE}, shift counts are masked (the count {@code b} is
-     * always {@link Type#I32}), float operations round to nearest and are never contracted.
+     * always {@link Type#I32}), float operations round to nearest and are never contracted. An integer
+     * {@code DIV} or {@code REM} by zero is undefined here (Java throws): the front end puts a
+     * {@link CheckDivisor} before each one whose divisor may be zero.
      */
     record Binary(Var dst, BinOp op, Value a, Value b) implements Instr {}
 
@@ -101,6 +103,18 @@ public sealed interface Instr {
      * Passes remove checks they prove redundant ({@code io.kiln.passes.RangeCheckElimination}).
      */
     record CheckIndex(ArrayRef array, Value index, int line) implements Instr {}
+
+    /**
+     * Java's division-by-zero check of the integer {@link BinOp#DIV} or {@link BinOp#REM} that follows it
+     * immediately in its block and whose divisor is {@code divisor} ({@link Type#I32} or {@link Type#I64}).
+     * Java throws {@code ArithmeticException} there; a device cannot throw, so if {@code divisor == 0} the
+     * division does not happen (its result is 0), the device records the first failure of the launch
+     * (in the same record as {@link CheckIndex}, see {@code io.kiln.compiler.BoundsChecks}) and the launch
+     * then fails with {@link io.kiln.KernelArithmeticException}, on every back end alike. The front end
+     * omits it where the divisor is a constant other than zero; {@code line} is the source line, 0 when
+     * unknown.
+     */
+    record CheckDivisor(Value divisor, int line) implements Instr {}
 
     /**
      * {@code System.out.printf(format, args...)} of one work-item: appends one record to the launch's

@@ -439,6 +439,12 @@ public final class IrParser {
                 return v -> new Instr.Store(a, value(idx, v), value(val, v));
             }
             if (t.startsWith("print #")) return print(t);
+            if (t.startsWith("check_divisor ")) {
+                String[] g = split(t, "check_divisor (\\S+) line (\\d+)", "check_divisor VALUE line N");
+                Operand d = operand(g[0]);
+                int line = Integer.parseInt(g[1]);
+                return v -> new Instr.CheckDivisor(value(d, v), line);
+            }
             if (t.startsWith("check ")) {
                 String[] g = split(t, "check @(\\w+)\\[(\\S+)\\] line (\\d+)", "check @a[INDEX] line N");
                 ArrayRef a = arrayNamed("@" + g[0]);

@@ -99,6 +99,7 @@ public final class IrPrinter {
             case Instr.Atomic a -> a.dst() + " = atomic_" + a.op().name().toLowerCase(java.util.Locale.ROOT) + " " + a.array()
                     + "[" + a.index() + "], " + a.operand() + (a.expected() == null ? "" : ", " + a.expected());
             case Instr.CheckIndex c -> "check " + c.array() + "[" + c.index() + "] line " + c.line();
+            case Instr.CheckDivisor c -> "check_divisor " + c.divisor() + " line " + c.line();
             case Instr.Print p -> print(p);
         };
     }

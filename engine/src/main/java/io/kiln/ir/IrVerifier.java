@@ -56,7 +56,12 @@ public final class IrVerifier {
          * A {@link Instr.CheckIndex} is followed immediately, in its block, by the access it guards: a load,
          * store or atomic of the same array with the same index (back ends emit the two together).
          */
-        CHECK_INDEX
+        CHECK_INDEX,
+        /**
+         * A {@link Instr.CheckDivisor} is followed immediately, in its block, by the integer division or
+         * remainder whose divisor it checks (back ends emit the two together).
+         */
+        CHECK_DIVISOR
     }
 
     /**
@@ -451,6 +456,17 @@ public final class IrVerifier {
                         if (a.kind() != PrintKind.STRING) same(p.values().get(k++), a.kind().valueType(), "print argument " + a.kind());
                     }
                     if (p.line() < 0) throw fail(Rule.TYPE, "print #" + p.site() + " has line " + p.line() + "; lines are 0 (unknown) or positive");
+                }
+                case Instr.CheckDivisor c -> {
+                    if (c.divisor().type().isFloating()) throw fail(Rule.TYPE, "check_divisor of a " + c.divisor().type() + " value; only integer divisions are checked");
+                    if (c.line() < 0) throw fail(Rule.TYPE, "check_divisor " + c.divisor() + " has line " + c.line() + "; lines are 0 (unknown) or positive");
+                    List<Instr> in = ir.blocks().get(block).instrs();
+                    Instr next = index + 1 < in.size() ? in.get(index + 1) : null;
+                    if (!(next instanceof Instr.Binary b) || (b.op() != BinOp.DIV && b.op() != BinOp.REM) || !b.b().equals(c.divisor())) {
+                        throw fail(Rule.CHECK_DIVISOR, "check_divisor " + c.divisor() + " is followed by "
+                                + (next == null ? "the end of the block" : "'" + IrPrinter.instr(next) + "'")
+                                + "; it must be followed by the integer division or remainder by " + c.divisor() + " it guards");
+                    }
                 }
                 case Instr.CheckIndex c -> {
                     index(c.array(), c.index());

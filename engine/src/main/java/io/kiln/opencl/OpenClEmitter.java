@@ -252,7 +252,9 @@ public final class OpenClEmitter {
             for (int n = 0; n < b.instrs().size(); n++) {
                 Instr i = b.instrs().get(n);
                 // a bounds check and the access it guards (the next instruction, IrVerifier's CHECK_INDEX) go together
-                String code = i instanceof Instr.CheckIndex c ? checked(c, b.instrs().get(++n)) : instr(i);
+                // (and a divisor check with its division, CHECK_DIVISOR)
+                String code = i instanceof Instr.CheckIndex c ? checked(c, b.instrs().get(++n))
+                        : i instanceof Instr.CheckDivisor c ? checked(c, b.instrs().get(++n)) : instr(i);
                 body.append("    ").append(code).append('\n');
             }
             terminator(body, b.terminator(), next);
@@ -468,6 +470,7 @@ public final class OpenClEmitter {
             case Instr.Barrier b -> "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);";
             case Instr.Atomic a -> atomic(a);
             case Instr.CheckIndex c -> throw new IllegalStateException("a bounds check is emitted with the access it guards");
+            case Instr.CheckDivisor c -> throw new IllegalStateException("a divisor check is emitted with the division it guards");
             case Instr.Print p -> print(p);
         };
     }
@@ -510,6 +513,17 @@ public final class OpenClEmitter {
         String zero = dst == null ? "" : varNames[dst.id()] + " = 0; ";
         return "if (" + u + "(" + index + ") < " + u + "(" + length + ")) { " + instr(access) + " } else { " + zero
                 + helper("kiln_oob") + "(" + ERROR_RECORD + ", " + a.id() + ", " + c.line() + ", (long)(" + index + "), (long)(" + length + ")); }";
+    }
+
+    /**
+     * {@code division} guarded by Java's division-by-zero check {@code c}: a zero divisor skips it, its
+     * result is 0 and the failure is recorded for the host (index and length 0).
+     */
+    private String checked(Instr.CheckDivisor c, Instr division) {
+        Var dst = io.kiln.ir.DefUse.def(division);
+        return "if (" + v(c.divisor()) + " != 0) { " + instr(division) + " } else { " + varNames[dst.id()] + " = 0; "
+                + helper("kiln_oob") + "(" + ERROR_RECORD + ", " + io.kiln.compiler.BoundsChecks.DIVISION_BY_ZERO + ", " + c.line()
+                + ", 0L, 0L); }";
     }
 
     private String assign(Var dst, String expr) {

@@ -1147,7 +1147,7 @@ final class OpenClSession implements DeviceSession {
             r.event().boundsUnseen = false;
             int[] record = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
             r.record().asIntBuffer().get(record);
-            io.kiln.KernelIndexOutOfBoundsException failure = io.kiln.compiler.BoundsChecks.failure(r.ir(), record, runtime.device().id());
+            RuntimeException failure = io.kiln.compiler.BoundsChecks.failure(r.ir(), record, runtime.device().id());
             if (failure != null) {
                 // later launches read the same, already reported record
                 for (BoundsRead later : boundsReads) later.event().boundsUnseen = false;

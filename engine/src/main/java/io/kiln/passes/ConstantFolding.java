@@ -81,6 +81,11 @@ public final class ConstantFolding implements KernelPass {
                 for (Instr in : b.instrs()) {
                     Instr f = fold(substitute(in, known));
                     if (!f.equals(in)) blockChanged = true;
+                    // a divisor now known not to be zero needs no check (and the division it guarded may fold)
+                    if (f instanceof Instr.CheckDivisor c && c.divisor() instanceof Const d && (d.type() == Type.I32 ? d.intValue() != 0 : d.longValue() != 0)) {
+                        blockChanged = true;
+                        continue;
+                    }
                     out.add(f);
                 }
                 Terminator t = substitute(b.terminator(), known);
@@ -169,6 +174,7 @@ public final class ConstantFolding implements KernelPass {
             case Instr.Store x -> null;
             case Instr.Barrier x -> null;
             case Instr.CheckIndex x -> null;
+            case Instr.CheckDivisor x -> null;
             case Instr.Print x -> null;
         };
     }
@@ -204,6 +210,8 @@ public final class ConstantFolding implements KernelPass {
             case Instr.Barrier x -> x;
             // the check keeps the index of the access it guards (the verifier's CHECK_INDEX rule)
             case Instr.CheckIndex x -> new Instr.CheckIndex(x.array(), sub(x.index(), k), x.line());
+            // the check keeps the divisor of the division it guards (the verifier's CHECK_DIVISOR rule)
+            case Instr.CheckDivisor x -> new Instr.CheckDivisor(sub(x.divisor(), k), x.line());
             case Instr.Print x -> x.withValues(x.values().stream().map(v -> sub(v, k)).toList());
         };
     }

@@ -60,6 +60,14 @@ public final class Pipeline {
         return new Pipeline(list, dump);
     }
 
+    /** This pipeline with {@code pass} added at the start. */
+    public Pipeline first(KernelPass pass) {
+        List<KernelPass> list = new ArrayList<>();
+        list.add(Objects.requireNonNull(pass, "pass"));
+        list.addAll(passes);
+        return new Pipeline(list, dump);
+    }
+
     /** This pipeline, sending the printed IR before the first pass and after each pass to {@code sink}. */
     public Pipeline dumpingTo(Consumer<String> sink) {
         return new Pipeline(passes, Objects.requireNonNull(sink, "sink"));

@@ -746,7 +746,7 @@ public final class PlanExecutor implements AutoCloseable {
             if (p == null) {
                 throw new IllegalArgumentException("Bindings.scalar: " + ir.displayName() + " (task '" + sc.taskId() + "') has no parameter "
                         + (sc.name() != null ? "named '" + sc.name() + "'" : "at position " + sc.position()) + "; its parameters are "
-                        + ir.params().stream().map(Param::name).toList());
+                        + ir.params().stream().map(Param::name).toList() + unnamedHint(ir));
             }
             if (!(p instanceof Param.Scalar s)) {
                 throw new IllegalArgumentException("Bindings.scalar: " + LaunchRules.param(p) + " of " + ir.displayName()
@@ -1683,5 +1683,17 @@ public final class PlanExecutor implements AutoCloseable {
 
     public boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * The hint for a kernel whose class was compiled without parameter names (javac without
+     * {@code -parameters} or {@code -g}): Kiln then calls them {@code arg0, arg1, ...}.
+     */
+    static String unnamedHint(KernelIR ir) {
+        for (Param q : ir.params()) {
+            if (!q.name().equals("arg" + q.index())) return "";
+        }
+        return ir.params().isEmpty() ? "" : " (the class has no parameter names: compile it with javac -parameters or -g to use"
+                + " the names of the source, or bind by position: Bindings.of().scalar(taskId, position, value), counting from 0)";
     }
 }

@@ -7,7 +7,9 @@ import io.kiln.ir.KernelIR;
 /**
  * The one place that turns a failed bounds check ({@link io.kiln.ir.Instr.CheckIndex}) into the
  * {@link KernelIndexOutOfBoundsException} a run throws, for every back end: the OpenCL and CUDA
- * sessions after decoding their error record, the {@code cpu} back end from the check that failed.
+ * sessions after decoding their error record, the {@code cpu} back end from the check that failed;
+ * likewise a failed divisor check ({@link io.kiln.ir.Instr.CheckDivisor}) into the
+ * {@link io.kiln.KernelArithmeticException}.
  * Keeping it here means the kernel name, array kind, source file and message cannot differ between
  * devices.
  */
@@ -37,6 +39,14 @@ public final class BoundsFailure {
         };
         String name = array == null ? "#" + arrayId : array.name();
         return new KernelIndexOutOfBoundsException(ir.displayName(), kind, name, index, length, sourceFile(ir), line, deviceId);
+    }
+
+    /**
+     * The exception for a failed {@link io.kiln.ir.Instr.CheckDivisor} of {@code ir}: an integer division by
+     * zero at {@code line} (0 when unknown) on {@code deviceId}.
+     */
+    public static io.kiln.KernelArithmeticException divisionByZero(KernelIR ir, int line, String deviceId) {
+        return new io.kiln.KernelArithmeticException(ir.displayName(), sourceFile(ir), line, deviceId);
     }
 
     /**

@@ -64,7 +64,7 @@ public final class InterpretedLaunch {
         }
         // like a device: the launch's results are in place, then the first out-of-bounds access is reported
         PtxRunner.deliverPrints(in, ir, prints, geometry);
-        io.kiln.KernelIndexOutOfBoundsException failure = PtxRunner.boundsFailure(ir, in, record, PtxInterpreterProvider.ID);
+        RuntimeException failure = PtxRunner.boundsFailure(ir, in, record, PtxInterpreterProvider.ID);
         if (failure != null) throw failure;
         return in.executed();
     }

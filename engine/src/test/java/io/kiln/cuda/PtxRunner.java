@@ -66,7 +66,7 @@ final class PtxRunner {
             read(in.memory().bytes(e.getValue()), e.getKey());
         }
         deliverPrints(in, ir, prints, geometry);
-        io.kiln.KernelIndexOutOfBoundsException failure = boundsFailure(ir, in, record, PtxInterpreterProvider.ID);
+        RuntimeException failure = boundsFailure(ir, in, record, PtxInterpreterProvider.ID);
         if (failure != null) throw failure;
         return in;
     }
@@ -100,7 +100,7 @@ final class PtxRunner {
     }
 
     /** The exception the error record at {@code record} describes after a launch of {@code ir}, or {@code null}. */
-    static io.kiln.KernelIndexOutOfBoundsException boundsFailure(KernelIR ir, PtxInterpreter in, long record, String device) {
+    static RuntimeException boundsFailure(KernelIR ir, PtxInterpreter in, long record, String device) {
         ByteBuffer b = in.memory().bytes(record);
         int[] ints = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
         for (int k = 0; k < ints.length; k++) ints[k] = b.getInt(k * 4);

@@ -36,6 +36,32 @@ class IrVerifierTest {
               return
             """;
 
+    /** An integer division guarded by its divisor check (as the front end emits it). */
+    static final String DIVIDE = """
+            kernel Golden.divide LOOP_PARALLEL(int %d, int[] @y READ_WRITE)
+              parallel dim 0: %i header b1 exit b2 trips (len(arg1) - 0)
+            b0:
+              %i_start = 0
+              %t = parallel_index 0
+              %i = add.I32 %i_start, %t
+              goto b1
+            b1:
+              %n = length @y
+              if %i GE %n goto b2 else b3
+            b2:
+              return
+            b3:
+              check @y[%i] line 4
+              %y = load @y[%i]
+              check_divisor %d line 4
+              %q = div.I32 %y, %d
+              check @y[%i] line 4
+              store @y[%i] = %q
+              %st = parallel_stride 0
+              %i = add.I32 %i, %st
+              goto b1
+            """;
+
     static KernelIR saxpy() {
         return IrParser.parse(SAXPY);
     }
@@ -260,5 +286,17 @@ class IrVerifierTest {
         String ints = text.replace("byte[]", "int[]");
         IrVerifier.verify(IrParser.parse(ints));
         rejects(IrParser.parse(ints.replace("  %v = load @x[%i]", "  %v = load @total[%i]")), Rule.REDUCTION, "direct access to reduction array @total");
+    }
+
+    @Test
+    void aDivisorCheckIsFollowedByTheDivisionItGuards() {
+        KernelIR ir = IrParser.parse(DIVIDE);
+        IrVerifier.verify(ir);
+        assertEquals(DIVIDE.strip(), IrPrinter.print(ir).strip(), "check_divisor prints as it parses");
+        Var q = var(ir, "q"), y = var(ir, "y"), d = var(ir, "d");
+        rejects(replace(ir, 3, 3, new Instr.Binary(q, BinOp.MUL, y, d)), Rule.CHECK_DIVISOR,
+                "check_divisor %d is followed by '%q = mul.I32 %y, %d'", "integer division or remainder by %d");
+        rejects(replace(ir, 3, 3, new Instr.Binary(q, BinOp.DIV, d, y)), Rule.CHECK_DIVISOR, "check_divisor %d is followed by");
+        rejects(replace(ir, 3, 2, new Instr.CheckDivisor(d, -1)), Rule.TYPE, "line -1");
     }
 }

@@ -21,6 +21,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -222,6 +223,15 @@ class RebindingTest {
             IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                     () -> plan.run(Bindings.of().scalar("add", "n", 1)));
             assertTrue(unknown.getMessage().contains("no parameter named 'n'") && unknown.getMessage().contains("[k, v]"), unknown.getMessage());
+            assertFalse(unknown.getMessage().contains("-parameters"), "the class has names: no hint needed");
+            // a class compiled without parameter names: Kiln calls them argN and says how to get the real ones
+            io.kiln.ir.KernelIR unnamed = io.kiln.ir.IrParser.parse("""
+                    kernel T.add SINGLE(int %arg0, int[] @arg1 READ_WRITE)
+                    b0:
+                      return
+                    """);
+            String hint = PlanExecutor.unnamedHint(unnamed);
+            assertTrue(hint.contains("javac -parameters") && hint.contains("scalar(taskId, position, value)"), hint);
             IllegalArgumentException array = assertThrows(IllegalArgumentException.class,
                     () -> plan.run(Bindings.of().scalar("add", "v", 1)));
             assertTrue(array.getMessage().contains("not a scalar"), array.getMessage());

@@ -83,10 +83,19 @@ final class Batches {
      * ({@code n} rows) appended by {@code append}.
      */
     static <R> List<R> appendAll(List<R> batch, double[] values, int n, int k, BiFunction<R, Object[], R> append) {
-        List<R> rows = new ArrayList<>(n);
-        Object[] extra = new Object[k];
-        for (int r = 0; r < n; r++) {
-            for (int c = 0; c < k; c++) extra[c] = values[c * n + r];
+        Object[][] v = new Object[k][n];
+        for (int c = 0; c < k; c++) {
+            for (int r = 0; r < n; r++) v[c][r] = values[c * n + r];
+        }
+        return appendAll(batch, v, append);
+    }
+
+    /** Each row of {@code batch} with its values {@code values[c][r]}, one per column {@code c}, appended by {@code append}. */
+    static <R> List<R> appendAll(List<R> batch, Object[][] values, BiFunction<R, Object[], R> append) {
+        List<R> rows = new ArrayList<>(batch.size());
+        Object[] extra = new Object[values.length];
+        for (int r = 0; r < batch.size(); r++) {
+            for (int c = 0; c < values.length; c++) extra[c] = values[c][r];
             rows.add(append.apply(batch.get(r), extra));
         }
         return rows;

@@ -72,7 +72,8 @@ final class InternalRows {
         return v;
     }
 
-    private static double value(InternalRow row, int f, DataType t) {
+    /** Field {@code f} (numeric, of type {@code t}) of {@code row} as a float64; null is NaN. */
+    static double value(InternalRow row, int f, DataType t) {
         if (row.isNullAt(f)) return Double.NaN;
         if (t instanceof DoubleType) return row.getDouble(f);
         if (t instanceof FloatType) return row.getFloat(f);

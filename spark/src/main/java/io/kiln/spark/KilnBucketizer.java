@@ -74,14 +74,11 @@ public final class KilnBucketizer extends KilnColumnTransformer<KilnBucketizer> 
     @Override
     protected ColumnKernel kernel() {
         double[][] edges = getSplitsArray();
-        return (device, batch, fields) -> {
-            int n = batch.size();
-            double[] all = Batches.columns(batch, fields);
-            Object[][] out = new Object[fields.length][];
-            for (int c = 0; c < fields.length; c++) {
-                double[] x = Arrays.copyOfRange(all, c * n, (c + 1) * n);
+        return (device, all, n) -> {
+            Object[][] out = new Object[edges.length][];
+            for (int c = 0; c < edges.length; c++) {
                 int[] b = new int[n];
-                TabularOps.bucketize(device, x, edges[c], b);
+                TabularOps.bucketize(device, Arrays.copyOfRange(all, c * n, (c + 1) * n), edges[c], b);
                 out[c] = Arrays.stream(b).boxed().toArray();
             }
             return out;

@@ -7,6 +7,7 @@ import io.kiln.kernels.ImagePresets;
 import io.kiln.loader.BadSamplePolicy;
 import io.kiln.loader.Decoder;
 import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.IntParam;
@@ -21,6 +22,8 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.types.BinaryType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -32,6 +35,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Encoded images to model-ready tensors: over a DataFrame from {@code spark.read.format("binaryFile")}
@@ -230,27 +235,55 @@ public final class KilnImageTransformer extends Transformer implements DefaultPa
         BadSamplePolicy policy = BadSamplePolicy.valueOf(getOrDefault(onBadImage).toUpperCase(Locale.ROOT));
         Decoder use = Decoder.valueOf(getOrDefault(decoder).toUpperCase(Locale.ROOT));
         int batch = (Integer) getOrDefault(batchSize);
+        if (InternalRows.available(dataset)) {
+            JavaRDD<InternalRow> rows = InternalRows.rows(dataset).mapPartitions(it -> {
+                Device d = KilnExecutor.get().deviceFor(deviceId);
+                ImagePipeline pipeline = pipeline(presetName, baseSeed);
+                // getBinary copies the bytes out of the row; the tensor goes in as Spark's own float array
+                Rows<InternalRow> access = new Rows<>(r -> r.isNullAt(field) ? null : r.getBinary(field),
+                        r -> pathField < 0 || r.isNullAt(pathField) ? null : r.getUTF8String(pathField).toString(),
+                        (r, t) -> InternalRows.append(r, new Object[] {UnsafeArrayData.fromPrimitiveArray(t)}));
+                return Batches.map(it, batch, InternalRows::next, b -> apply(b, access, use, policy, pipeline, d, counter));
+            });
+            return InternalRows.frame(dataset, rows, out);
+        }
         return dataset.toDF().mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
             Device d = KilnExecutor.get().deviceFor(deviceId);
-            TaskContext task = TaskContext.get();
-            long partitionSeed = baseSeed + (task == null ? 0 : task.partitionId());
-            ImagePipeline pipeline = presetName.equals("imagenet-train") ? ImagePresets.imagenetTrain(partitionSeed)
-                    : ImagePresets.imagenetEval();
-            return Batches.map(rows, batch, b -> apply(b, field, pathField, use, policy, pipeline, d, counter));
+            ImagePipeline pipeline = pipeline(presetName, baseSeed);
+            Rows<Row> access = new Rows<>(r -> r.isNullAt(field) ? null : (byte[]) r.get(field),
+                    r -> pathField < 0 || r.isNullAt(pathField) ? null : r.get(pathField).toString(),
+                    (r, t) -> Batches.append(r, (Object) t));
+            return Batches.map(rows, batch, b -> apply(b, access, use, policy, pipeline, d, counter));
         }, Encoders.row(out));
     }
 
-    private static List<Row> apply(List<Row> batch, int field, int pathField, Decoder decoder, BadSamplePolicy policy,
-                                   ImagePipeline pipeline, Device device, LongAccumulator skipped) {
-        List<Row> kept = new ArrayList<>(batch.size());
+    /** The preset's pipeline for this task: the train preset is seeded with {@code seed + partitionId}. */
+    private static ImagePipeline pipeline(String preset, long seed) {
+        TaskContext task = TaskContext.get();
+        return preset.equals("imagenet-train") ? ImagePresets.imagenetTrain(seed + (task == null ? 0 : task.partitionId()))
+                : ImagePresets.imagenetEval();
+    }
+
+    /**
+     * How the image rows of one row type are read and extended: the encoded bytes (null when
+     * missing), the path (null when there is none) and the row with its tensor appended.
+     */
+    private record Rows<R>(Function<R, byte[]> content, Function<R, String> path, BiFunction<R, float[], R> append) {
+    }
+
+    private static <R> List<R> apply(List<R> batch, Rows<R> rows, Decoder decoder, BadSamplePolicy policy,
+                                     ImagePipeline pipeline, Device device, LongAccumulator skipped) {
+        List<R> kept = new ArrayList<>(batch.size());
         List<Image> images = new ArrayList<>(batch.size());
-        for (Row row : batch) {
+        for (R row : batch) {
             try {
-                if (row.isNullAt(field)) throw new IllegalArgumentException("the content is null");
-                images.add(decoder.decode((byte[]) row.get(field), pipeline.channels()));
+                byte[] content = rows.content().apply(row);
+                if (content == null) throw new IllegalArgumentException("the content is null");
+                images.add(decoder.decode(content, pipeline.channels()));
                 kept.add(row);
             } catch (IllegalArgumentException e) {
-                String what = pathField >= 0 ? "image " + row.get(pathField) : "an image row";
+                String path = rows.path().apply(row);
+                String what = path != null ? "image " + path : "an image row";
                 if (policy == BadSamplePolicy.FAIL) {
                     throw new IllegalStateException("KilnImageTransformer: " + what + " does not decode: " + e.getMessage()
                             + " (onBadImage=fail; set it to skip to drop such rows)", e);
@@ -259,12 +292,12 @@ public final class KilnImageTransformer extends Transformer implements DefaultPa
                 LOG.warn("KilnImageTransformer skips {}: {}", what, e.getMessage());
             }
         }
-        List<Row> result = new ArrayList<>(kept.size());
+        List<R> result = new ArrayList<>(kept.size());
         if (images.isEmpty()) return result;
         float[] all = pipeline.applyBatch(images, device);
         int size = pipeline.channels() * pipeline.height() * pipeline.width();
         for (int i = 0; i < kept.size(); i++) {
-            result.add(Batches.append(kept.get(i), (Object) Arrays.copyOfRange(all, i * size, (i + 1) * size)));
+            result.add(rows.append().apply(kept.get(i), Arrays.copyOfRange(all, i * size, (i + 1) * size)));
         }
         return result;
     }

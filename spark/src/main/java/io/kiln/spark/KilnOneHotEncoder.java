@@ -1,6 +1,5 @@
 package io.kiln.spark;
 
-import io.kiln.kernels.tabular.FloatColumns;
 import io.kiln.kernels.tabular.TabularOps;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
@@ -8,7 +7,6 @@ import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.util.DefaultParamsReader;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.Arrays;
@@ -80,18 +78,16 @@ public final class KilnOneHotEncoder extends KilnColumnTransformer<KilnOneHotEnc
     @Override
     protected ColumnKernel kernel() {
         int[] sizes = getCategorySizes();
-        return (device, batch, fields) -> {
-            int n = batch.size();
-            Object[][] out = new Object[fields.length][n];
-            for (int c = 0; c < fields.length; c++) {
+        return (device, all, n) -> {
+            Object[][] out = new Object[sizes.length][n];
+            for (int c = 0; c < sizes.length; c++) {
                 int[] codes = new int[n];
                 for (int r = 0; r < n; r++) {
-                    Row row = batch.get(r);
-                    long code = row.isNullAt(fields[c]) ? -1 : ((Number) row.get(fields[c])).longValue();
-                    codes[r] = code < 0 || code >= sizes[c] ? -1 : (int) code;  // unknown: a row of zeros
+                    // an integer column read as float64: exact up to 2^53, and any larger code is unknown anyway
+                    double code = all[c * n + r];
+                    codes[r] = code >= 0 && code < sizes[c] ? (int) code : -1;  // null (NaN) or unknown: a row of zeros
                 }
-                FloatColumns hot = TabularOps.oneHot(device, codes, sizes[c]);
-                float[] v = hot.values();
+                float[] v = TabularOps.oneHot(device, codes, sizes[c]).values();
                 for (int r = 0; r < n; r++) {
                     double[] vec = new double[sizes[c]];
                     for (int j = 0; j < sizes[c]; j++) vec[j] = v[j * n + r];

@@ -10,16 +10,17 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import scala.Tuple2;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * The distributed fit of the tabular estimators. Each partition computes the {@link TableStatistics}
@@ -92,20 +93,41 @@ final class StatisticsPass {
 
     /** The merged statistics of the columns {@code reader} reads from {@code rows}. */
     static <R> TableStatistics statistics(JavaRDD<R> rows, Reader<R> reader, String device, int batchRows) {
-        String empty = TableStatistics.empty(reader.columns()).toText();
-        String merged = rows.mapPartitions(it -> Collections.singletonList(partition(it, reader, device, batchRows)).iterator())
-                .treeAggregate(empty, StatisticsPass::merge, StatisticsPass::merge);
-        return TableStatistics.parse(merged);
+        int k = reader.columns();
+        return merged(rows.mapPartitions(it -> {
+            Iterator<double[]> batches = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return it.hasNext();
+                }
+
+                @Override
+                public double[] next() {
+                    return reader.columns(reader.next(it, batchRows));
+                }
+            };
+            return Collections.singletonList(partition(batches, k, device)).iterator();
+        }), k);
     }
 
-    /** One partition's statistics, batch by batch on the task's device, in text form. */
-    private static <R> String partition(Iterator<R> rows, Reader<R> reader, String deviceId, int batchRows) {
+    /** The merged statistics of fields {@code idx} (of numeric {@code types}) of Spark's columnar {@code batches}. */
+    static TableStatistics statistics(JavaRDD<ColumnarBatch> batches, int[] idx, DataType[] types, String device, int batchRows) {
+        return merged(batches.mapPartitions(it -> Collections.singletonList(
+                partition(Columnar.columns(it, idx, types, batchRows), idx.length, device)).iterator()), idx.length);
+    }
+
+    private static TableStatistics merged(JavaRDD<String> partitions, int k) {
+        String empty = TableStatistics.empty(k).toText();
+        return TableStatistics.parse(partitions.treeAggregate(empty, StatisticsPass::merge, StatisticsPass::merge));
+    }
+
+    /** One partition's statistics, batch by batch (column-major, {@code k} columns) on the task's device, in text form. */
+    private static String partition(Iterator<double[]> batches, int k, String deviceId) {
         Device device = KilnExecutor.get().deviceFor(deviceId);
-        int k = reader.columns();
         TableStatistics s = TableStatistics.empty(k);
-        while (rows.hasNext()) {
-            List<R> batch = reader.next(rows, batchRows);
-            s = s.merge(TableStatistics.compute(device, DoubleColumns.wrap(reader.columns(batch), batch.size(), k)));
+        while (batches.hasNext()) {
+            double[] v = batches.next();
+            s = s.merge(TableStatistics.compute(device, DoubleColumns.wrap(v, v.length / k, k)));
         }
         return s.toText();
     }
@@ -115,12 +137,12 @@ final class StatisticsPass {
     }
 
     /**
-     * The exact {@link #QUANTILES} of field {@code field} of {@code rows} over its {@code count}
-     * non-missing values, as {@link Quantiles#of(double[], double...)} gives on all of them: the values
+     * The exact {@link #QUANTILES} of one column ({@code column}: its values, NaN where missing) over
+     * its {@code count} non-missing values, as {@link Quantiles#of(double[], double...)} gives on all of them: the values
      * are sorted across the cluster (Java's double order, as {@code Arrays.sort}), only the two order
      * statistics around each quantile are fetched, and they are interpolated as NumPy does.
      */
-    static double[] quantiles(JavaRDD<Row> rows, int field, long count) {
+    static double[] quantiles(JavaRDD<Double> column, long count) {
         if (count == 0) return new double[] {Double.NaN, Double.NaN, Double.NaN};
         long[][] around = new long[QUANTILES.length][];
         double[] g = new double[QUANTILES.length];
@@ -134,8 +156,7 @@ final class StatisticsPass {
             wanted.add(around[j][0]);
             wanted.add(around[j][1]);
         }
-        JavaRDD<Double> values = rows.map(r -> r.isNullAt(field) ? Double.NaN : ((Number) r.get(field)).doubleValue())
-                .filter(x -> x == x);
+        JavaRDD<Double> values = column.filter(x -> x == x);
         JavaPairRDD<Long, Double> picked = values.sortBy(x -> x, true, Math.max(1, values.getNumPartitions()))
                 .zipWithIndex().filter(t -> wanted.contains(t._2())).mapToPair(t -> new Tuple2<>(t._2(), t._1()));
         Map<Long, Double> at = picked.collectAsMap();
@@ -177,10 +198,10 @@ final class StatisticsPass {
         return text.contains("\nimputation MEDIAN\n") || text.contains("\nscaling ROBUST\n");
     }
 
-    /** Every column's quantiles, one distributed sort per column. */
-    static double[][] allQuantiles(JavaRDD<Row> rows, int[] idx, TableStatistics statistics) {
-        List<double[]> out = new ArrayList<>();
-        for (int c = 0; c < idx.length; c++) out.add(quantiles(rows, idx[c], statistics.column(c).count()));
-        return out.toArray(new double[0][]);
+    /** Every column's quantiles, one distributed sort per column; {@code column} gives column {@code c}'s values. */
+    static double[][] allQuantiles(IntFunction<JavaRDD<Double>> column, TableStatistics statistics) {
+        double[][] out = new double[statistics.columns()][];
+        for (int c = 0; c < out.length; c++) out[c] = quantiles(column.apply(c), statistics.column(c).count());
+        return out;
     }
 }

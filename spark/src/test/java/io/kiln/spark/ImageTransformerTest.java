@@ -69,6 +69,32 @@ class ImageTransformerTest {
     }
 
     @Test
+    void rowPathAndInternalRowPathGiveTheSameTensorsAndCounts() {
+        assertTrue(InternalRows.available(files()), "local[2] is classic Spark: the fast path is on");
+        KilnImageTransformer t = new KilnImageTransformer().setBatchSize(5);
+        // sorted here, not by Spark: a Spark sort samples its input first, computing the transform (and the count) twice
+        java.util.Comparator<Row> byPath = java.util.Comparator.comparing(r -> r.getString(0));
+        List<Row> fast = new java.util.ArrayList<>(t.transform(files()).select("path", "length", "tensor").collectAsList());
+        fast.sort(byPath);
+        assertEquals(2L, t.skipped().value(), "internal rows: skipped rows counted");
+        System.setProperty(InternalRows.ROW_PATH, "true");
+        try {
+            List<Row> slow = new java.util.ArrayList<>(t.transform(files()).select("path", "length", "tensor").collectAsList());
+            slow.sort(byPath);
+            assertEquals(2L, t.skipped().value(), "row path: skipped rows counted");
+            assertEquals(fast.size(), slow.size());
+            for (int i = 0; i < fast.size(); i++) {
+                assertEquals(fast.get(i).get(0), slow.get(i).get(0));
+                assertEquals(fast.get(i).get(1), slow.get(i).get(1));
+                assertEquals(fast.get(i).getList(2), slow.get(i).getList(2), "tensor of " + fast.get(i).get(0));
+            }
+        } finally {
+            System.clearProperty(InternalRows.ROW_PATH);
+        }
+        assertEquals(good.size(), fast.size());
+    }
+
+    @Test
     void failPolicyFailsTheJobNamingTheFile() {
         KilnImageTransformer t = new KilnImageTransformer().setOnBadImage("fail");
         Exception e = assertThrows(Exception.class, () -> t.transform(files()).count());

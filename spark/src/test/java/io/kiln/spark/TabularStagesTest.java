@@ -207,6 +207,140 @@ class TabularStagesTest {
         }
     }
 
+    /** NumPy's linear-interpolation quantile of the non-NaN values of {@code x}, in plain Java. */
+    static double numpyQuantile(double[] x, double q) {
+        double[] v = java.util.Arrays.stream(x).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        double h = (v.length - 1) * q;
+        int i = (int) Math.floor(h);
+        return i + 1 < v.length ? v[i] + (h - i) * (v[i + 1] - v[i]) : v[i];
+    }
+
+    @Test
+    void robustScalerEqualsTheOneMachineFitExactly() {
+        KilnRobustScalerModel m = (KilnRobustScalerModel) new KilnRobustScaler().setInputCols(X).setOutputCols(Y).fit(df);
+        Preprocessor local = Preprocessor.builder(3).scaling(Scaling.ROBUST).build().fit(CPU, table());
+        // exact order statistics: the same center and scale to the bit, so the same rows to the bit
+        assertEquals(java.util.Arrays.toString(local.center()), java.util.Arrays.toString(m.median()));
+        assertEquals(java.util.Arrays.toString(local.scale()), java.util.Arrays.toString(m.range()));
+        assertExact(reference(local), outputs(m.transform(df)));
+        for (int c = 0; c < 3; c++) {
+            double median = numpyQuantile(columns[c], 0.5);
+            double iqr = numpyQuantile(columns[c], 0.75) - numpyQuantile(columns[c], 0.25);
+            assertEquals(median, m.median()[c], 1e-12 * Math.abs(median), "median of column " + c + " against plain Java");
+            assertEquals(iqr, m.range()[c], 1e-9 * Math.abs(median), "interquartile range of column " + c + " against plain Java");
+        }
+    }
+
+    @Test
+    void clipperEqualsTheLibraryAndPlainJava() {
+        double lo = -1, hi = 999.8;  // clips some of b (about 1000) and of c ([-2, 2]), none of a (about 50)
+        KilnClipper clip = new KilnClipper().setLower(lo).setUpper(hi);
+        clip.setInputCols(X).setOutputCols(Y);
+        double[][] out = outputs(clip.transform(df));
+        assertExact(reference(Preprocessor.builder(3).clip(lo, hi).build()), out);
+        int clipped = 0;
+        for (int c = 0; c < 3; c++) {
+            for (int r = 0; r < ROWS; r++) {
+                double x = columns[c][r];
+                double expected = Double.isNaN(x) ? Double.NaN : Math.min(Math.max(x, lo), hi);
+                if (expected != x) clipped++;
+                assertEquals(expected, out[c][r], 0, "clip of " + x + " (column " + c + ", row " + r + ")");
+            }
+        }
+        assertTrue(clipped > ROWS / 10, "the bounds clip something: " + clipped);
+        // no bounds: every value passes unchanged
+        KilnClipper none = new KilnClipper();
+        none.setInputCols(X).setOutputCols(Y);
+        assertExact(new double[][] {columns[0], columns[1], columns[2]}, outputs(none.transform(df)));
+        KilnClipper wrong = new KilnClipper().setLower(2).setUpper(1);
+        wrong.setInputCols(X).setOutputCols(Y);
+        var e = assertThrows(IllegalArgumentException.class, () -> wrong.transform(df));
+        assertTrue(e.getMessage().contains("lower <= upper"), e.getMessage());
+    }
+
+    /** The rows of {@code out} by id, each value as its exact bits (doubles) or element list (vectors). */
+    static List<List<Object>> exactRows(Dataset<Row> out) {
+        List<List<Object>> rows = new ArrayList<>();
+        for (Row r : out.orderBy("id").collectAsList()) {
+            List<Object> v = new ArrayList<>();
+            for (int i = 0; i < r.length(); i++) {
+                Object x = r.get(i);
+                if (x instanceof Double d) x = Double.doubleToRawLongBits(d);
+                if (x instanceof Vector vec) x = java.util.Arrays.stream(vec.toArray()).mapToObj(Double::doubleToRawLongBits).toList();
+                v.add(x);
+            }
+            rows.add(v);
+        }
+        return rows;
+    }
+
+    @Test
+    void columnTransformersAndQuantileFitsGiveTheSameBitsOnBothPaths() {
+        KilnBucketizer b = new KilnBucketizer().setSplitsArray(new double[][] {{40, 50, 60}, {999, 1000, 1001}, {-1, 0, 0, 1}});
+        b.setInputCols(X).setOutputCols(Y).setBatchRows(3000);
+        KilnOneHotEncoder h = new KilnOneHotEncoder().setCategorySizes(4);
+        h.setInputCols("code").setOutputCols("code_v");
+        KilnClipper clip = new KilnClipper().setLower(0).setUpper(999.9);
+        clip.setInputCols(X).setOutputCols(Y);
+        KilnRobustScaler robust = new KilnRobustScaler().setInputCols(X).setOutputCols(Y);
+        assertTrue(InternalRows.available(df), "local[2] is classic Spark: the fast path is on");
+        List<List<Object>> fastB = exactRows(b.transform(df)), fastH = exactRows(h.transform(df)),
+                fastC = exactRows(clip.transform(df));
+        String fastRobust = ((KilnRobustScalerModel) robust.fit(df)).state().replaceAll("column .*\n", "");
+        System.setProperty(InternalRows.ROW_PATH, "true");
+        try {
+            assertTrue(!InternalRows.available(df));
+            assertEquals(fastB, exactRows(b.transform(df)), "bucketizer");
+            assertEquals(fastH, exactRows(h.transform(df)), "one-hot encoder");
+            assertEquals(fastC, exactRows(clip.transform(df)), "clipper");
+            // the quantiles come from distributed sorts on either path: exact, so equal
+            assertEquals(fastRobust, ((KilnRobustScalerModel) robust.fit(df)).state().replaceAll("column .*\n", ""));
+        } finally {
+            System.clearProperty(InternalRows.ROW_PATH);
+        }
+        assertEquals(ROWS, fastB.size());
+    }
+
+    @Test
+    void columnarInputGivesTheSameStatisticsAsInternalRows(@TempDir Path dir) {
+        String path = dir.resolve("table.parquet").toString();
+        df.write().parquet(path);
+        Dataset<Row> parquet = spark.read().parquet(path);
+        String[] parquetCols = {"a", "b", "c"};
+        assertTrue(Columnar.batches(parquet.select("a", "b", "c")) != null, "a Parquet scan is read as columnar batches");
+        Dataset<Row> cached = df.select("id", "a", "b", "c").cache();
+        Dataset<Row> inputs = cached.select("a", "b", "c");
+        assertTrue(Columnar.batches(inputs) != null, "a cached DataFrame of numbers is read as columnar batches: "
+                + ((org.apache.spark.sql.classic.Dataset<?>) inputs).queryExecution().executedPlan());
+        cached.unpersist();
+        assertTrue(Columnar.batches(parquet.filter("id > 3").select("a")) == null, "a filter above the scan: internal rows");
+        KilnStandardScaler scaler = new KilnStandardScaler().setInputCols(parquetCols).setOutputCols(Y).setBatchRows(1000);
+        TableStatistics columnar = ((KilnStandardScalerModel) scaler.fit(parquet)).preprocessor().statistics();
+        System.setProperty(Columnar.COLUMNAR, "false");
+        TableStatistics rows;
+        try {
+            assertTrue(Columnar.batches(parquet.select("a", "b", "c")) == null, "-Dkiln.spark.columnar=false turns it off");
+            rows = ((KilnStandardScalerModel) scaler.fit(parquet)).preprocessor().statistics();
+        } finally {
+            System.clearProperty(Columnar.COLUMNAR);
+        }
+        TableStatistics local = TableStatistics.compute(CPU, table());
+        for (int c = 0; c < 3; c++) {
+            var s = columnar.column(c);
+            for (var other : List.of(rows.column(c), local.column(c))) {
+                assertEquals(other.count(), s.count(), "count of column " + c);
+                assertEquals(other.min(), s.min(), 0, "min of column " + c);
+                assertEquals(other.max(), s.max(), 0, "max of column " + c);
+                assertEquals(other.mean(), s.mean(), 2e-12 * Math.abs(other.mean()), "mean of column " + c);
+                assertEquals(other.variance(), s.variance(), 2e-10 * (other.variance() + other.mean() * other.mean()),
+                        "variance of column " + c);
+            }
+        }
+        // a model fitted on columnar input transforms as the library does for its state, row for row
+        KilnMinMaxScalerModel minMax = (KilnMinMaxScalerModel) new KilnMinMaxScaler().setInputCols(X).setOutputCols(Y).fit(parquet);
+        assertExact(reference(Preprocessor.builder(3).scaling(Scaling.MIN_MAX).build().fit(CPU, table())), outputs(minMax.transform(parquet)));
+    }
+
     @Test
     void rowPathAndInternalRowPathGiveTheSameBits() {
         KilnStandardScalerModel fast = (KilnStandardScalerModel) new KilnStandardScaler().setInputCols(X).setOutputCols(Y).fit(df);
@@ -266,9 +400,12 @@ class TabularStagesTest {
         bucketize.setInputCols("a_out").setOutputCols("a_bucket");
         KilnOneHotEncoder hot = new KilnOneHotEncoder().setCategorySizes(5);
         hot.setInputCols("a_bucket").setOutputCols("a_hot");
+        KilnClipper clip = new KilnClipper().setLower(-2).setUpper(2);
+        clip.setInputCols("r_a", "r_b").setOutputCols("c_a", "c_b");
         Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
                 new KilnImputer().setStrategy("constant").setFillValue(1.5).setInputCols(X).setOutputCols(imputed),
-                new KilnStandardScaler().setInputCols(imputed).setOutputCols(Y), bucketize, hot});
+                new KilnStandardScaler().setInputCols(imputed).setOutputCols(Y), bucketize, hot,
+                new KilnRobustScaler().setInputCols("a", "b").setOutputCols("r_a", "r_b"), clip});
         pipeline.write().save(dir.resolve("pipeline").toString());
         Pipeline reloaded = Pipeline.load(dir.resolve("pipeline").toString());
         PipelineModel fitted = reloaded.fit(df);
@@ -280,5 +417,10 @@ class TabularStagesTest {
         assertEquals(a, b);
         // and the pipeline did what its stages say: no missing value after the imputer
         assertTrue(a.stream().noneMatch(r -> Double.isNaN(r.<Double>getAs("a_out"))));
+        assertTrue(a.stream().allMatch(r -> Double.isNaN(r.<Double>getAs("c_b")) || Math.abs(r.<Double>getAs("c_b")) <= 2),
+                "robust-scaled then clipped to [-2, 2]");
+        KilnClipper clipBack = (KilnClipper) again.stages()[5];
+        assertEquals(-2.0, clipBack.getLower());
+        assertEquals(2.0, clipBack.getUpper());
     }
 }
