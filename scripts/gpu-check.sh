@@ -48,7 +48,7 @@ grep -q 'devices: \[.*cuda:0' "$OUT/tests.log" \
 # 4. Library benchmarks on cuda:0, short runs.
 step "benchmarks on cuda:0"
 B=benchmarks/target/benchmarks.jar
-timeout "$(( $(left) - 5 ))" "$JDK/bin/java" -jar "$B" 'SgemmBenchmark.kiln|SaxpyBenchmark.kiln$|ImageResizeBenchmark.kiln' \
+timeout "$(( $(left) - 5 ))" "$JDK/bin/java" -jar "$B" 'SgemmBenchmark.kiln|GpuGemmBenchmark|SaxpyBenchmark.kiln$|ImageResizeBenchmark.kiln' \
     -p device=cuda:0 -f 1 -wi 1 -i 3 -w 1 -r 1 -rf csv -rff "$OUT/bench.csv" > "$OUT/bench.log" 2>&1
 BENCH_RC=$?
 

@@ -28,8 +28,27 @@ import java.lang.annotation.Target;
  *   the arrays after it returns, and it cannot be cancelled mid-way (a cancelled run ends when it
  *   returns).</li>
  *   <li>{@link Backend#OPENCL}, {@link Backend#CUDA}: a <b>Kiln kernel</b> (same rules as any kernel)
- *   that the engine compiles for that back end in place of the reference, with the reference's grid.</li>
+ *   that the engine compiles for that back end in place of the reference, with the reference's grid;
+ *   or, when {@link #grid()} names a method, a <b>work-item kernel with a launch geometry of its
+ *   own</b> (below).</li>
  * </ul>
+ * <p><b>A variant with its own geometry</b> (a GPU-shaped algorithm: work-groups, local memory,
+ * barriers). The variant takes a {@link KernelContext} followed by the kernel's parameters, and
+ * {@link #grid()} names a static method of {@link #in()} with exactly the kernel's parameters that
+ * returns the {@link Grid} to launch for a run's arguments (usually with a local size):
+ * <pre>{@code
+ * @Variant(backend = Backend.OPENCL, in = Tiled.class, grid = "scaleGrid")
+ * static void scale(float k, float[] x, float[] y) { ... }                  // the reference
+ *
+ * static void scale(KernelContext ctx, float k, float[] x, float[] y) { ... }   // Tiled: the variant
+ * static Grid scaleGrid(float k, float[] x, float[] y) {                        // its geometry
+ *     return Grid.covering(y.length, 128);
+ * }
+ * }</pre>
+ * The engine calls the grid method on the host whenever a run's arguments change (a new binding),
+ * checks the grid with the rules of every work-item launch (whole work-groups), and launches the
+ * variant with it; a grid given to the task ({@code plan.withGrid}) does not apply to such a variant.
+ * The grid method must not modify the arrays; an exception it throws fails the run.</p>
  * Either way the variant must read and write only what the reference reads and writes: the engine
  * derives transfers and ordering from the reference's code. A variant whose method is missing, not
  * static or has other parameter types fails the plan with a message saying so. A runtime can turn
@@ -50,6 +69,14 @@ public @interface Variant {
 
     /** The variant's method name; empty (the default) for the kernel's own name. */
     String method() default "";
+
+    /**
+     * For {@link Backend#OPENCL} and {@link Backend#CUDA} only: the name of the static method of
+     * {@link #in()} that returns the variant's launch {@link Grid} from the kernel's arguments (it has
+     * exactly the kernel's parameter types); the variant then takes a {@link KernelContext} before the
+     * kernel's parameters. Empty (the default): the variant has the kernel's parameters and grid.
+     */
+    String grid() default "";
 
     /** Several variants of one kernel, one per back end. */
     @Documented

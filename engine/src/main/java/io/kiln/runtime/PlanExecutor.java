@@ -387,6 +387,10 @@ public final class PlanExecutor implements AutoCloseable {
         final Param.Array[] offHeap;
         long compileNanos;
         LaunchGeometry geometry;
+        /** The implementation that runs ({@link Variants}). */
+        Variants.Choice choice;
+        /** For a variant with its own geometry ({@link Variants.Choice#ownGeometry()}): its IR, whose launch rules apply. */
+        KernelIR launchIr;
 
         /** What runs: the kernel's name, or its variant's (see {@link Variants.Choice#name()}). */
         String implementation() {
@@ -476,14 +480,17 @@ public final class PlanExecutor implements AutoCloseable {
             device = runtime.device();
         }
         KernelCache.Lease lease;
+        Variants.Choice choice = null;
         try {
-            lease = build(task, ir, runtime);
+            choice = choose(task, runtime);
+            lease = build(choice, ir, runtime);
         } catch (KilnException e) {
             if (fallback != FallbackPolicy.CPU || runtime.device().backend() == Backend.CPU) throw e;
             fallbackReason = "building " + ir.displayName() + " for " + device.id() + " failed: " + e.getMessage();
             runtime = cpuRuntime(fallbackReason);
             device = runtime.device();
-            lease = build(task, ir, runtime);
+            choice = choose(task, runtime);
+            lease = build(choice, ir, runtime);
         }
         if (fallbackReason != null && context.firstFallback(ir.displayName() + "|" + fallbackReason)) {
             LOG.warning("Kiln runs " + ir.displayName() + " on the CPU back end: " + fallbackReason);
@@ -491,6 +498,8 @@ public final class PlanExecutor implements AutoCloseable {
         try {
             Prepared p = new Prepared(device, runtime, lease, ir, fallbackReason, session(runtime), argSlots[t]);
             p.placeIdx = placeIndex(p.place, p.session);
+            p.choice = choice;
+            p.launchIr = choice.ownGeometry() ? context.kernels().irOf(choice.method()) : null;
             return p;
         } catch (RuntimeException | Error e) {
             lease.close();
@@ -498,7 +507,12 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    private KernelCache.Lease build(TaskSpec task, KernelIR ir, DeviceRuntime runtime) {
+    /** The kernel's @Variant for this back end, if any (see Variants), else the kernel itself. */
+    private Variants.Choice choose(TaskSpec task, DeviceRuntime runtime) {
+        return Variants.choose(task.method(), runtime.device().backend(), context.variants());
+    }
+
+    private KernelCache.Lease build(Variants.Choice choice, KernelIR ir, DeviceRuntime runtime) {
         Set<Capability> caps = runtime.capabilities();
         if (!ir.reductions().isEmpty() && !caps.contains(Capability.REDUCTIONS)) {
             throw new KernelCompilationException(ir.displayName() + " uses @Reduce, which the " + runtime.device().backend()
@@ -508,9 +522,8 @@ public final class PlanExecutor implements AutoCloseable {
             throw new KernelCompilationException(ir.displayName() + " uses atomics, which the " + runtime.device().backend()
                     + " back end does not implement; run it on a device whose back end does");
         }
-        // The kernel's @Variant for this back end, if any (see Variants); the reference's IR stays the
-        // one that transfers, ordering and argument checks are derived from.
-        return context.kernels().acquire(Variants.choose(task.method(), runtime.device().backend(), context.variants()), runtime, boundsChecks);
+        // The reference's IR stays the one that transfers, ordering and argument checks are derived from.
+        return context.kernels().acquire(choice, runtime, boundsChecks);
     }
 
     private static boolean usesAtomics(KernelIR ir) {
@@ -924,7 +937,10 @@ public final class PlanExecutor implements AutoCloseable {
                 LaunchRules.checkOpen(spec.tasks().get(t).id(), p.ir, (OffHeapArray) args[t][a.index()], a);
             }
             if (p.geometry == null) {
-                LaunchGeometry g = LaunchRules.geometry(spec.tasks().get(t).id(), p.ir, grids.get(spec.tasks().get(t).id()), args[t]);
+                String id = spec.tasks().get(t).id();
+                // a variant with its own geometry: its grid method's grid, under the work-item rules of its own IR
+                LaunchGeometry g = p.choice.ownGeometry() ? LaunchRules.geometry(id, p.launchIr, p.choice.grid(args[t]), null)
+                        : LaunchRules.geometry(id, p.ir, grids.get(id), args[t]);
                 p.geometry = new LaunchGeometry(g.sizes(), g.local(), printing);
             }
         }
@@ -1389,7 +1405,8 @@ public final class PlanExecutor implements AutoCloseable {
     }
 
     private void launch(int t, Prepared p, Counters c, RunState rs, List<Issued> waitFor) {
-        Object[] a = args[t];
+        // the kernel's arguments, with a KernelContext first for a variant with its own geometry
+        Object[] a = p.choice.launchArguments(args[t]);
         List<Issued> deps = new ArrayList<>();
         for (int i = 0; i < p.arraySlots.length; i++) {
             Residency r = res(p.arraySlots[i]);

@@ -4,7 +4,9 @@ import io.kiln.Backend;
 import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.ExecutionPlan;
+import io.kiln.Grid;
 import io.kiln.KernelCompilationException;
+import io.kiln.KernelContext;
 import io.kiln.KilnException;
 import io.kiln.KilnRuntime;
 import io.kiln.Parallel;
@@ -85,6 +87,65 @@ class VariantTest {
 
     static void failOnHost(float[] y) {
         throw new IllegalStateException("variant failed on purpose, length " + y.length);
+    }
+
+    /** The reference of a kernel whose OpenCL and CUDA variants have their own geometry: {@code y = x + 1}. */
+    @Variant(backend = Backend.OPENCL, in = VariantTest.class, method = "groupSum", grid = "groupSumGrid")
+    @Variant(backend = Backend.CUDA, in = VariantTest.class, method = "groupSum", grid = "groupSumGrid")
+    static void plusOne(float[] x, float[] y, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            y[i] = x[i] + 1f;
+        }
+    }
+
+    /** Work-groups of this many work-items in {@link #groupSum}. */
+    static final int GROUP = 8;
+
+    /**
+     * The marked variant, a work-group kernel with local memory and a barrier: {@code y = x + 1 + g}, where
+     * g is the work-group's size as the kernel sees it, so the test sees the variant's grid took effect.
+     */
+    static void groupSum(KernelContext ctx, float[] x, float[] y, int n) {
+        float[] tile = ctx.localFloats(GROUP);
+        int i = ctx.globalIdx();
+        tile[ctx.localIdx()] = i < n ? x[i] : 0f;
+        ctx.barrier();
+        if (i < n) y[i] = tile[ctx.localIdx()] + 1f + ctx.localSizeX();
+    }
+
+    /** The variant's grid: whole groups of {@link #GROUP} covering n; it records the n it saw. */
+    static Grid groupSumGrid(float[] x, float[] y, int n) {
+        GRID_CALLS.incrementAndGet();
+        return Grid.covering(n, GROUP);
+    }
+
+    static final java.util.concurrent.atomic.AtomicInteger GRID_CALLS = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Variant(backend = Backend.OPENCL, in = VariantTest.class, method = "groupSum", grid = "badGrid")
+    static void unevenGrid(float[] x, float[] y, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            y[i] = x[i];
+        }
+    }
+
+    /** Not whole work-groups: the launch rules refuse it. */
+    static Grid badGrid(float[] x, float[] y, int n) {
+        return Grid.of(n).local(GROUP);
+    }
+
+    @Variant(backend = Backend.CPU, in = VariantTest.class, method = "scaleOnHost", grid = "groupSumGrid")
+    static void cpuWithGrid(float k, float[] x, float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = k * x[i];
+        }
+    }
+
+    @Variant(backend = Backend.OPENCL, in = VariantTest.class, method = "groupSum", grid = "noSuchGrid")
+    @Variant(backend = Backend.CUDA, in = VariantTest.class, method = "groupSum", grid = "noSuchGrid")
+    static void missingGrid(float[] x, float[] y, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            y[i] = x[i];
+        }
     }
 
     private static final float[] X = {1f, -2f, 0.5f, 3f, 7f};
@@ -176,5 +237,73 @@ class VariantTest {
         while (root.getCause() != null) root = root.getCause();
         assertTrue(root instanceof IllegalStateException && root.getMessage().contains("on purpose"), String.valueOf(root));
         assertTrue(Arrays.equals(new float[4], y), "nothing was written");
+    }
+
+    @Test
+    void aVariantWithItsOwnGridRunsWithItOnEveryGpuBackend() {
+        int ran = 0;
+        for (Device d : Devices.list()) {
+            if (d.backend() == Backend.CPU) continue;
+            for (int n : new int[] {1, 13, 64}) {
+                float[] x = new float[n], y = new float[n];
+                for (int i = 0; i < n; i++) x[i] = i * 0.5f - 3f;
+                int calls = GRID_CALLS.get();
+                try (ExecutionPlan plan = new TaskGraph("own-grid")
+                        .transferToDevice(Transfer.EVERY_RUN, x)
+                        .task("t", VariantTest::plusOne, x, y, n)
+                        .transferToHost(Transfer.EVERY_RUN, y)
+                        .plan(KilnRuntime.shared(), d)) {
+                    RunResult.TaskRun run = plan.run().task("t");
+                    assertEquals("VariantTest.groupSum (variant)", run.implementation(), d.id());
+                    for (int i = 0; i < n; i++) assertEquals(x[i] + 1f + GROUP, y[i], d.id() + " n=" + n + " element " + i);
+                    // a second run with the same arguments keeps the geometry; a new n asks for a new grid
+                    plan.run();
+                    assertEquals(calls + 1, GRID_CALLS.get(), "the grid method runs once per new set of arguments");
+                    if (n > 1) {
+                        java.util.Arrays.fill(y, 0f);
+                        plan.run(io.kiln.Bindings.of().scalar("t", 2, n - 1));
+                        assertEquals(calls + 2, GRID_CALLS.get());
+                        assertEquals(x[n - 2] + 1f + GROUP, y[n - 2]);
+                    }
+                }
+            }
+            try (KilnRuntime reference = KilnRuntime.create().useVariants(false)) {
+                float[] x = {1f, 2f}, y = new float[2];
+                try (ExecutionPlan plan = new TaskGraph("ref").transferToDevice(Transfer.EVERY_RUN, x).task("t", VariantTest::plusOne, x, y, 2)
+                        .transferToHost(Transfer.EVERY_RUN, y).plan(reference, reference.device(d.id()))) {
+                    assertEquals("VariantTest.plusOne", plan.run().task("t").implementation());
+                }
+                assertArrayEquals(new float[] {2f, 3f}, y, "variants off: the reference");
+            }
+            ran++;
+        }
+        Assumptions.assumeTrue(ran > 0, "no device but cpu here (no PoCL, no PTX interpreter): " + Devices.unavailable());
+    }
+
+    @Test
+    void anOwnGridIsCheckedAndNamedWhenWrong() {
+        Device opencl = Devices.list().stream().filter(d -> d.backend() == Backend.OPENCL).findFirst().orElse(null);
+        if (opencl != null) {
+            float[] x = new float[13], y = new float[13];
+            IllegalArgumentException uneven = assertThrows(IllegalArgumentException.class, () -> {
+                try (ExecutionPlan plan = new TaskGraph("uneven").task("t", VariantTest::unevenGrid, x, y, 13).plan(opencl)) {
+                    plan.run();
+                }
+            });
+            assertTrue(uneven.getMessage().contains("not a multiple of the local size 8"), uneven.getMessage());
+            KernelCompilationException missing = assertThrows(KernelCompilationException.class, () -> {
+                try (ExecutionPlan plan = new TaskGraph("missing").task("t", VariantTest::missingGrid, x, y, 13).plan(opencl)) {
+                    plan.run();
+                }
+            });
+            assertTrue(missing.getMessage().contains("noSuchGrid") && missing.getMessage().contains("returning a Grid"), missing.getMessage());
+        }
+        KernelCompilationException cpuGrid = assertThrows(KernelCompilationException.class, () -> {
+            try (ExecutionPlan plan = new TaskGraph("cpu-grid").task("t", VariantTest::cpuWithGrid, 2f, X, new float[X.length]).plan(cpu())) {
+                plan.run();
+            }
+        });
+        assertTrue(cpuGrid.getMessage().contains("a cpu variant is a plain Java method without a grid"), cpuGrid.getMessage());
+        Assumptions.assumeTrue(opencl != null, "no OpenCL device: only the cpu refusal was checked; " + Devices.unavailable());
     }
 }

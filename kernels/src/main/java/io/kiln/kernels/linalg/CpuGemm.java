@@ -1,5 +1,6 @@
 package io.kiln.kernels.linalg;
 
+import io.kiln.DoubleArray;
 import io.kiln.FloatArray;
 
 import java.lang.foreign.MemorySegment;
@@ -161,20 +162,121 @@ public final class CpuGemm {
             Gemm.sgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, offsets, batch);
             return;
         }
+        batched(m, n, k, offsets, batch, (oa, ob, oc, i0, i1, j0, j1) -> VectorSgemm.block(transA, transB, k, alpha, a, oa, lda, b, ob, ldb,
+                beta, c, oc, ldc, i0, i1, j0, j1));
+    }
+
+    /**
+     * {@link Gemm#dgemm} on off-heap matrices ({@code DoubleArray}s) at BLAS speed. Without the Vector API
+     * it runs the portable reference as plain Java, on one thread.
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, DoubleArray a, int lda,
+                             DoubleArray b, int ldb, double beta, DoubleArray c, int ldc) {
+        GemmShapes.check(transA, transB, m, n, k, clamp(a.length()), lda, clamp(b.length()), ldb, clamp(c.length()), ldc);
+        if (!VECTOR || m == 0 || n == 0 || alpha == 0d || k == 0) {
+            Gemm.dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        MemorySegment sa = a.segment(), sb = b.segment(), sc = c.segment();
+        split(m, n, k, (i0, i1, j0, j1) -> VectorDgemm.block(transA, transB, k, alpha, sa, 0, lda, sb, 0, ldb, beta, sc, 0, ldc,
+                i0, i1, j0, j1));
+    }
+
+    /** {@link Gemm#sgemmStridedBatched} on off-heap matrices; as {@link #sgemmBatched(boolean, boolean, int, int, int, float, FloatArray, int, FloatArray, int, float, FloatArray, int, int[], int)}. */
+    public static void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatArray a, int lda,
+                                           FloatArray b, int ldb, float beta, FloatArray c, int ldc, int[] strides, int batch) {
+        sgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmShapes.stridedOffsets(strides, batch), batch);
+    }
+
+    /**
+     * {@link Gemm#sgemmBatched} on off-heap matrices at BLAS speed, scheduled as the Java-array form is.
+     *
+     * @throws IllegalArgumentException if a shape, offset or array length is wrong, or two C matrices overlap
+     */
+    public static void sgemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatArray a, int lda,
+                                    FloatArray b, int ldb, float beta, FloatArray c, int ldc, int[] offsets, int batch) {
+        GemmShapes.checkBatched(transA, transB, m, n, k, clamp(a.length()), lda, clamp(b.length()), ldb, clamp(c.length()), ldc, offsets, batch);
+        if (m == 0 || n == 0 || batch == 0) return;
+        if (!VECTOR || alpha == 0f || k == 0) {
+            Gemm.sgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, offsets, batch);
+            return;
+        }
+        MemorySegment sa = a.segment(), sb = b.segment(), sc = c.segment();
+        batched(m, n, k, offsets, batch, (oa, ob, oc, i0, i1, j0, j1) -> VectorSgemm.block(transA, transB, k, alpha, sa, oa, lda, sb, ob, ldb,
+                beta, sc, oc, ldc, i0, i1, j0, j1));
+    }
+
+    /** {@link Gemm#dgemmStridedBatched} at BLAS speed; as {@link #dgemmBatched(boolean, boolean, int, int, int, double, double[], int, double[], int, double, double[], int, int[], int)}. */
+    public static void dgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int lda,
+                                           double[] b, int ldb, double beta, double[] c, int ldc, int[] strides, int batch) {
+        dgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmShapes.stridedOffsets(strides, batch), batch);
+    }
+
+    /**
+     * {@link Gemm#dgemmBatched} at BLAS speed, scheduled as {@link #sgemmBatched(boolean, boolean, int, int, int, float, float[], int, float[], int, float, float[], int, int[], int)} is.
+     *
+     * @throws IllegalArgumentException if a shape, offset or array length is wrong, or two C matrices overlap
+     */
+    public static void dgemmBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int lda,
+                                    double[] b, int ldb, double beta, double[] c, int ldc, int[] offsets, int batch) {
+        GemmShapes.checkBatched(transA, transB, m, n, k, a.length, lda, b.length, ldb, c.length, ldc, offsets, batch);
+        if (m == 0 || n == 0 || batch == 0) return;
+        if (!VECTOR || alpha == 0d || k == 0) {
+            Gemm.dgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, offsets, batch);
+            return;
+        }
+        batched(m, n, k, offsets, batch, (oa, ob, oc, i0, i1, j0, j1) -> VectorDgemm.block(transA, transB, k, alpha, a, oa, lda, b, ob, ldb,
+                beta, c, oc, ldc, i0, i1, j0, j1));
+    }
+
+    /** {@link Gemm#dgemmStridedBatched} on off-heap matrices. */
+    public static void dgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, DoubleArray a, int lda,
+                                           DoubleArray b, int ldb, double beta, DoubleArray c, int ldc, int[] strides, int batch) {
+        dgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, GemmShapes.stridedOffsets(strides, batch), batch);
+    }
+
+    /**
+     * {@link Gemm#dgemmBatched} on off-heap matrices at BLAS speed.
+     *
+     * @throws IllegalArgumentException if a shape, offset or array length is wrong, or two C matrices overlap
+     */
+    public static void dgemmBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, DoubleArray a, int lda,
+                                    DoubleArray b, int ldb, double beta, DoubleArray c, int ldc, int[] offsets, int batch) {
+        GemmShapes.checkBatched(transA, transB, m, n, k, clamp(a.length()), lda, clamp(b.length()), ldb, clamp(c.length()), ldc, offsets, batch);
+        if (m == 0 || n == 0 || batch == 0) return;
+        if (!VECTOR || alpha == 0d || k == 0) {
+            Gemm.dgemmBatched(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, offsets, batch);
+            return;
+        }
+        MemorySegment sa = a.segment(), sb = b.segment(), sc = c.segment();
+        batched(m, n, k, offsets, batch, (oa, ob, oc, i0, i1, j0, j1) -> VectorDgemm.block(transA, transB, k, alpha, sa, oa, lda, sb, ob, ldb,
+                beta, sc, oc, ldc, i0, i1, j0, j1));
+    }
+
+    /** One block of one product of a batch: A, B, C at offsets {@code oa, ob, oc}; rows {@code [i0, i1)}, columns {@code [j0, j1)}. */
+    @FunctionalInterface
+    private interface BatchBlock {
+        void run(int oa, int ob, int oc, int i0, int i1, int j0, int j1);
+    }
+
+    /**
+     * Runs a batch: large products (at least {@code 2^18} multiply-adds) one after another, each split over
+     * all threads; small ones as one task per group of whole products, so a batch of many small matrices
+     * still uses every thread.
+     */
+    private static void batched(int m, int n, int k, int[] offsets, int batch, BatchBlock block) {
         long work = (long) m * n * k;
         if (work >= SERIAL_WORK) {
             for (int q = 0; q < batch; q++) {
                 int oa = offsets[3 * q], ob = offsets[3 * q + 1], oc = offsets[3 * q + 2];
-                split(m, n, k, (i0, i1, j0, j1) -> VectorSgemm.block(transA, transB, k, alpha, a, oa, lda, b, ob, ldb, beta, c, oc, ldc,
-                        i0, i1, j0, j1));
+                split(m, n, k, (i0, i1, j0, j1) -> block.run(oa, ob, oc, i0, i1, j0, j1));
             }
             return;
         }
         CpuRanges.run(batch, Math.max(1, SERIAL_WORK / work), (from, to) -> {
-            for (int q = (int) from; q < to; q++) {
-                VectorSgemm.block(transA, transB, k, alpha, a, offsets[3 * q], lda, b, offsets[3 * q + 1], ldb, beta, c,
-                        offsets[3 * q + 2], ldc, 0, m, 0, n);
-            }
+            for (int q = (int) from; q < to; q++) block.run(offsets[3 * q], offsets[3 * q + 1], offsets[3 * q + 2], 0, m, 0, n);
         });
     }
 

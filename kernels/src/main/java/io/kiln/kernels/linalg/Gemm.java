@@ -1,6 +1,7 @@
 package io.kiln.kernels.linalg;
 
 import io.kiln.Backend;
+import io.kiln.DoubleArray;
 import io.kiln.FloatArray;
 import io.kiln.Parallel;
 import io.kiln.Variant;
@@ -10,7 +11,9 @@ import io.kiln.Variant;
  * {@code C = alpha * op(A) * op(B) + beta * C}, where {@code op(X)} is {@code X} or its transpose. These
  * methods are the portable references (Kiln kernels: one work-item per element of C, each summed in order
  * of increasing {@code p}); on {@code cpu} the engine runs their {@link Variant}s in {@link CpuGemm}
- * instead (packed, cache-blocked, vectorised, on all cores).
+ * instead (packed, cache-blocked, vectorised, on all cores), and on OpenCL and CUDA devices {@code sgemm}
+ * and {@code dgemm} on Java arrays run the tiled work-group kernels of {@link GpuGemm} (bit for bit these
+ * references).
  * <p><b>Shapes.</b> {@code op(A)} is {@code m x k}, {@code op(B)} is {@code k x n}, C is {@code m x n}.
  * Without transposition A is stored {@code m x k} with element (i, p) at {@code a[i * lda + p]}
  * ({@code lda >= k}); transposed, A is stored {@code k x m} and op(A)(i, p) is {@code a[p * lda + i]}
@@ -50,6 +53,8 @@ public final class Gemm {
      * @param ldc    C's leading dimension
      */
     @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    @Variant(backend = Backend.OPENCL, in = GpuGemm.class, grid = "sgemmGrid")
+    @Variant(backend = Backend.CUDA, in = GpuGemm.class, grid = "sgemmGrid")
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int lda,
                              float[] b, int ldb, float beta, float[] c, int ldc) {
         for (@Parallel int i = 0; i < m; i++) {
@@ -104,6 +109,8 @@ public final class Gemm {
      * {@link #sgemm}.
      */
     @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    @Variant(backend = Backend.OPENCL, in = GpuGemm.class, grid = "dgemmGrid")
+    @Variant(backend = Backend.CUDA, in = GpuGemm.class, grid = "dgemmGrid")
     public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int lda,
                              double[] b, int ldb, double beta, double[] c, int ldc) {
         for (@Parallel int i = 0; i < m; i++) {
@@ -122,6 +129,20 @@ public final class Gemm {
                 } else {
                     c[ci] = beta == 0d ? alpha * sum : alpha * sum + beta * c[ci];
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #dgemm(boolean, boolean, int, int, int, double, double[], int, double[], int, double, double[], int)}
+     * on off-heap matrices: the same contract, with element {@code e} of a matrix at {@code get(e)}.
+     */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void dgemm(boolean transA, boolean transB, int m, int n, int k, double alpha, DoubleArray a, int lda,
+                             DoubleArray b, int ldb, double beta, DoubleArray c, int ldc) {
+        for (@Parallel int i = 0; i < m; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                product(transA, transB, k, alpha, a, 0, lda, b, 0, ldb, beta, c, i * ldc + j, i, j);
             }
         }
     }
@@ -169,6 +190,84 @@ public final class Gemm {
         }
     }
 
+    /** {@link #sgemmStridedBatched} on off-heap matrices (the strides stay a Java array). */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void sgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatArray a, int lda,
+                                           FloatArray b, int ldb, float beta, FloatArray c, int ldc, int[] strides, int batch) {
+        for (@Parallel int q = 0; q < batch; q++) {
+            for (@Parallel int i = 0; i < m; i++) {
+                for (@Parallel int j = 0; j < n; j++) {
+                    product(transA, transB, k, alpha, a, q * strides[0], lda, b, q * strides[1], ldb, beta, c, q * strides[2] + i * ldc + j, i, j);
+                }
+            }
+        }
+    }
+
+    /** {@link #sgemmBatched} on off-heap matrices (the offsets stay a Java array). */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void sgemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha, FloatArray a, int lda,
+                                    FloatArray b, int ldb, float beta, FloatArray c, int ldc, int[] offsets, int batch) {
+        for (@Parallel int q = 0; q < batch; q++) {
+            for (@Parallel int i = 0; i < m; i++) {
+                for (@Parallel int j = 0; j < n; j++) {
+                    product(transA, transB, k, alpha, a, offsets[3 * q], lda, b, offsets[3 * q + 1], ldb, beta, c, offsets[3 * q + 2] + i * ldc + j, i, j);
+                }
+            }
+        }
+    }
+
+    /** {@link #sgemmStridedBatched} in {@code double}: each product as {@link #dgemm} computes it. */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void dgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int lda,
+                                           double[] b, int ldb, double beta, double[] c, int ldc, int[] strides, int batch) {
+        for (@Parallel int q = 0; q < batch; q++) {
+            for (@Parallel int i = 0; i < m; i++) {
+                for (@Parallel int j = 0; j < n; j++) {
+                    product(transA, transB, k, alpha, a, q * strides[0], lda, b, q * strides[1], ldb, beta, c, q * strides[2] + i * ldc + j, i, j);
+                }
+            }
+        }
+    }
+
+    /** {@link #sgemmBatched} in {@code double}. */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void dgemmBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, double[] a, int lda,
+                                    double[] b, int ldb, double beta, double[] c, int ldc, int[] offsets, int batch) {
+        for (@Parallel int q = 0; q < batch; q++) {
+            for (@Parallel int i = 0; i < m; i++) {
+                for (@Parallel int j = 0; j < n; j++) {
+                    product(transA, transB, k, alpha, a, offsets[3 * q], lda, b, offsets[3 * q + 1], ldb, beta, c, offsets[3 * q + 2] + i * ldc + j, i, j);
+                }
+            }
+        }
+    }
+
+    /** {@link #dgemmStridedBatched} on off-heap matrices. */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void dgemmStridedBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, DoubleArray a, int lda,
+                                           DoubleArray b, int ldb, double beta, DoubleArray c, int ldc, int[] strides, int batch) {
+        for (@Parallel int q = 0; q < batch; q++) {
+            for (@Parallel int i = 0; i < m; i++) {
+                for (@Parallel int j = 0; j < n; j++) {
+                    product(transA, transB, k, alpha, a, q * strides[0], lda, b, q * strides[1], ldb, beta, c, q * strides[2] + i * ldc + j, i, j);
+                }
+            }
+        }
+    }
+
+    /** {@link #dgemmBatched} on off-heap matrices. */
+    @Variant(backend = Backend.CPU, in = CpuGemm.class)
+    public static void dgemmBatched(boolean transA, boolean transB, int m, int n, int k, double alpha, DoubleArray a, int lda,
+                                    DoubleArray b, int ldb, double beta, DoubleArray c, int ldc, int[] offsets, int batch) {
+        for (@Parallel int q = 0; q < batch; q++) {
+            for (@Parallel int i = 0; i < m; i++) {
+                for (@Parallel int j = 0; j < n; j++) {
+                    product(transA, transB, k, alpha, a, offsets[3 * q], lda, b, offsets[3 * q + 1], ldb, beta, c, offsets[3 * q + 2] + i * ldc + j, i, j);
+                }
+            }
+        }
+    }
+
     /**
      * Element (i, j) of one product of a batch, exactly as {@link #sgemm} computes it, written to
      * {@code c[ci]}; A and B start at {@code oa}, {@code ob} (a helper: kernels inline it).
@@ -187,6 +286,60 @@ public final class Gemm {
             c[ci] = beta == 0f ? 0f : beta * c[ci];
         } else {
             c[ci] = beta == 0f ? alpha * sum : alpha * sum + beta * c[ci];
+        }
+    }
+
+    /** {@link #product(boolean, boolean, int, float, float[], int, int, float[], int, int, float, float[], int, int, int)} off-heap. */
+    private static void product(boolean transA, boolean transB, int k, float alpha, FloatArray a, int oa, int lda, FloatArray b, int ob,
+                                int ldb, float beta, FloatArray c, int ci, int i, int j) {
+        float sum = 0f;
+        if (alpha != 0f) {
+            for (int p = 0; p < k; p++) {
+                float x = transA ? a.get(oa + p * lda + i) : a.get(oa + i * lda + p);
+                float y = transB ? b.get(ob + j * ldb + p) : b.get(ob + p * ldb + j);
+                sum += x * y;
+            }
+        }
+        if (alpha == 0f) {
+            c.set(ci, beta == 0f ? 0f : beta * c.get(ci));
+        } else {
+            c.set(ci, beta == 0f ? alpha * sum : alpha * sum + beta * c.get(ci));
+        }
+    }
+
+    /** Element (i, j) of one {@code double} product, exactly as {@link #dgemm} computes it. */
+    private static void product(boolean transA, boolean transB, int k, double alpha, double[] a, int oa, int lda, double[] b, int ob,
+                                int ldb, double beta, double[] c, int ci, int i, int j) {
+        double sum = 0d;
+        if (alpha != 0d) {
+            for (int p = 0; p < k; p++) {
+                double x = transA ? a[oa + p * lda + i] : a[oa + i * lda + p];
+                double y = transB ? b[ob + j * ldb + p] : b[ob + p * ldb + j];
+                sum += x * y;
+            }
+        }
+        if (alpha == 0d) {
+            c[ci] = beta == 0d ? 0d : beta * c[ci];
+        } else {
+            c[ci] = beta == 0d ? alpha * sum : alpha * sum + beta * c[ci];
+        }
+    }
+
+    /** Element (i, j) of one off-heap {@code double} product, exactly as {@link #dgemm} computes it. */
+    private static void product(boolean transA, boolean transB, int k, double alpha, DoubleArray a, int oa, int lda, DoubleArray b,
+                                int ob, int ldb, double beta, DoubleArray c, int ci, int i, int j) {
+        double sum = 0d;
+        if (alpha != 0d) {
+            for (int p = 0; p < k; p++) {
+                double x = transA ? a.get(oa + p * lda + i) : a.get(oa + i * lda + p);
+                double y = transB ? b.get(ob + j * ldb + p) : b.get(ob + p * ldb + j);
+                sum += x * y;
+            }
+        }
+        if (alpha == 0d) {
+            c.set(ci, beta == 0d ? 0d : beta * c.get(ci));
+        } else {
+            c.set(ci, beta == 0d ? alpha * sum : alpha * sum + beta * c.get(ci));
         }
     }
 }

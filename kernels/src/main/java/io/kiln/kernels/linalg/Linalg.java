@@ -3,6 +3,7 @@ package io.kiln.kernels.linalg;
 import io.kiln.Bindings;
 import io.kiln.Device;
 import io.kiln.Devices;
+import io.kiln.DoubleArray;
 import io.kiln.ExecutionPlan;
 import io.kiln.FloatArray;
 import io.kiln.IntArray;
@@ -163,6 +164,33 @@ public final class Linalg implements AutoCloseable {
                 new Object[] {options.transA(), options.transB(), m, n, k, options.alpha(), lda, ldb, options.beta(), ldc});
     }
 
+    /** {@code C = A * B} on off-heap {@code double} matrices; see {@link #matmul(float[], float[], float[], int, int, int)}. */
+    public RunResult.TaskRun matmul(DoubleArray a, DoubleArray b, DoubleArray c, int m, int n, int k) {
+        return matmul(a, b, c, m, n, k, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C} on off-heap {@code double} matrices ({@link Gemm#dgemm}'s
+     * contract); otherwise as {@link #matmul(double[], double[], double[], int, int, int, Matmul)}.
+     *
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     */
+    public RunResult.TaskRun matmul(DoubleArray a, DoubleArray b, DoubleArray c, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        GemmShapes.check(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc);
+        return run("dgemm-off-heap", a, b, c, () -> new TaskGraph("Linalg.dgemm")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c)
+                .task(TASK, Gemm::dgemm, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda, b, ldb,
+                        options.beta(), c, ldc)
+                .transferToHost(Transfer.EVERY_RUN, c),
+                new Object[] {options.transA(), options.transB(), m, n, k, options.alpha(), lda, ldb, options.beta(), ldc});
+    }
+
+    /** An off-heap length as the int that index arithmetic can reach (the shape checks then see what kernels can address). */
+    private static int len(long length) {
+        return (int) Math.min(length, Integer.MAX_VALUE);
+    }
+
     /** The Java parameter positions of {@link Gemm#sgemm}'s scalars, in the order {@code matmul} passes them. */
     private static final int[] GEMM_SCALARS = {0, 1, 2, 3, 4, 5, 7, 9, 10, 12};
 
@@ -246,6 +274,107 @@ public final class Linalg implements AutoCloseable {
                         b, ldb, (float) options.beta(), c, ldc, offsets, batch)
                 .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS,
                 new Object[] {options.transA(), options.transB(), m, n, k, (float) options.alpha(), lda, ldb, (float) options.beta(), ldc, batch});
+    }
+
+    /** The scalars of a batched call, in {@link #BATCH_SCALARS}' order. */
+    private static Object[] batchScalars(Matmul o, int m, int n, int k, int lda, int ldb, int ldc, int batch, boolean single) {
+        Object alpha = single ? (Object) (float) o.alpha() : (Object) o.alpha(), beta = single ? (Object) (float) o.beta() : (Object) o.beta();
+        return new Object[] {o.transA(), o.transB(), m, n, k, alpha, lda, ldb, beta, ldc, batch};
+    }
+
+    /** The number of products that {@code offsets} describes (three offsets each). */
+    private static int productsOf(int[] offsets) {
+        if (offsets.length % 3 != 0) {
+            throw new IllegalArgumentException("matmulBatched: offsets holds A, B and C of each product, 3 per product; got " + offsets.length);
+        }
+        return offsets.length / 3;
+    }
+
+    /** A strided batch on off-heap matrices; otherwise as {@link #matmulBatched(float[], float[], float[], int, int, int, int, Matmul)}. */
+    public RunResult.TaskRun matmulBatched(FloatArray a, FloatArray b, FloatArray c, int batch, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int[] strides = options.strides(m, n, k);
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc,
+                GemmShapes.stridedOffsets(strides, batch), batch);
+        return run("sgemmStridedBatched-off-heap", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.sgemmStridedBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
+                .task(TASK, Gemm::sgemmStridedBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
+                        b, ldb, (float) options.beta(), c, ldc, strides, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS, batchScalars(options, m, n, k, lda, ldb, ldc, batch, true));
+    }
+
+    /** {@code C[q] = A[q] * B[q]} on off-heap matrices, one after another in each array. */
+    public RunResult.TaskRun matmulBatched(FloatArray a, FloatArray b, FloatArray c, int batch, int m, int n, int k) {
+        return matmulBatched(a, b, c, batch, m, n, k, Matmul.DEFAULT);
+    }
+
+    /** A batch at offsets on off-heap matrices; otherwise as {@link #matmulBatched(float[], float[], float[], int[], int, int, int, Matmul)}. */
+    public RunResult.TaskRun matmulBatched(FloatArray a, FloatArray b, FloatArray c, int[] offsets, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int batch = productsOf(offsets);
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc,
+                offsets, batch);
+        return run("sgemmBatched-off-heap", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.sgemmBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
+                .task(TASK, Gemm::sgemmBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
+                        b, ldb, (float) options.beta(), c, ldc, offsets, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS, batchScalars(options, m, n, k, lda, ldb, ldc, batch, true));
+    }
+
+    /** A strided batch in {@code double} ({@link Gemm#dgemmStridedBatched}); otherwise as the {@code float[]} form. */
+    public RunResult.TaskRun matmulBatched(double[] a, double[] b, double[] c, int batch, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int[] strides = options.strides(m, n, k);
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc,
+                GemmShapes.stridedOffsets(strides, batch), batch);
+        return run("dgemmStridedBatched", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.dgemmStridedBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
+                .task(TASK, Gemm::dgemmStridedBatched, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda,
+                        b, ldb, options.beta(), c, ldc, strides, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS, batchScalars(options, m, n, k, lda, ldb, ldc, batch, false));
+    }
+
+    /** {@code C[q] = A[q] * B[q]} in {@code double}, the packed matrices one after another in each array. */
+    public RunResult.TaskRun matmulBatched(double[] a, double[] b, double[] c, int batch, int m, int n, int k) {
+        return matmulBatched(a, b, c, batch, m, n, k, Matmul.DEFAULT);
+    }
+
+    /** A batch at offsets in {@code double} ({@link Gemm#dgemmBatched}); otherwise as the {@code float[]} form. */
+    public RunResult.TaskRun matmulBatched(double[] a, double[] b, double[] c, int[] offsets, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int batch = productsOf(offsets);
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc, offsets, batch);
+        return run("dgemmBatched", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.dgemmBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
+                .task(TASK, Gemm::dgemmBatched, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda,
+                        b, ldb, options.beta(), c, ldc, offsets, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS, batchScalars(options, m, n, k, lda, ldb, ldc, batch, false));
+    }
+
+    /** A strided batch on off-heap {@code double} matrices. */
+    public RunResult.TaskRun matmulBatched(DoubleArray a, DoubleArray b, DoubleArray c, int batch, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int[] strides = options.strides(m, n, k);
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc,
+                GemmShapes.stridedOffsets(strides, batch), batch);
+        return run("dgemmStridedBatched-off-heap", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.dgemmStridedBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
+                .task(TASK, Gemm::dgemmStridedBatched, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda,
+                        b, ldb, options.beta(), c, ldc, strides, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS, batchScalars(options, m, n, k, lda, ldb, ldc, batch, false));
+    }
+
+    /** A batch at offsets on off-heap {@code double} matrices. */
+    public RunResult.TaskRun matmulBatched(DoubleArray a, DoubleArray b, DoubleArray c, int[] offsets, int m, int n, int k, Matmul options) {
+        int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
+        int batch = productsOf(offsets);
+        GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc,
+                offsets, batch);
+        return run("dgemmBatched-off-heap", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.dgemmBatched")
+                .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
+                .task(TASK, Gemm::dgemmBatched, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda,
+                        b, ldb, options.beta(), c, ldc, offsets, batch)
+                .transferToHost(Transfer.EVERY_RUN, c), BATCH_SCALARS, batchScalars(options, m, n, k, lda, ldb, ldc, batch, false));
     }
 
     /** {@code y = A * x}: A is {@code m x n} row-major and packed, x has {@code n} elements, y has {@code m}. */

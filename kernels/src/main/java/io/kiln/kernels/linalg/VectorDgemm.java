@@ -3,6 +3,10 @@ package io.kiln.kernels.linalg;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 /**
  * The {@code double} twin of {@link VectorSgemm} (keep the two in step: the Vector API has no access to
  * primitive arrays that is generic over the element type, so the code is written once per type).
@@ -51,6 +55,27 @@ final class VectorDgemm {
      */
     static void block(boolean transA, boolean transB, int k, double alpha, double[] a, int lda, double[] b, int ldb,
                       double beta, double[] c, int ldc, int i0, int i1, int j0, int j1) {
+        blockOf(transA, transB, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc, i0, i1, j0, j1);
+    }
+
+    /** {@link #block} on matrices that start at {@code offA}, {@code offB}, {@code offC} (one product of a batch). */
+    static void block(boolean transA, boolean transB, int k, double alpha, double[] a, int offA, int lda, double[] b, int offB,
+                      int ldb, double beta, double[] c, int offC, int ldc, int i0, int i1, int j0, int j1) {
+        blockOf(transA, transB, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, i0, i1, j0, j1);
+    }
+
+    /**
+     * {@link #block} on off-heap matrices (the segments of {@code DoubleArray}s) that start at
+     * {@code offA}, {@code offB}, {@code offC}: only packing and the update of C differ.
+     */
+    static void block(boolean transA, boolean transB, int k, double alpha, MemorySegment a, int offA, int lda, MemorySegment b,
+                      int offB, int ldb, double beta, MemorySegment c, int offC, int ldc, int i0, int i1, int j0, int j1) {
+        blockOf(transA, transB, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, i0, i1, j0, j1);
+    }
+
+    /** The blocked loops; {@code a}, {@code b}, {@code c} are all {@code double[]} or all {@link MemorySegment}. */
+    private static void blockOf(boolean transA, boolean transB, int k, double alpha, Object a, int offA, int lda, Object b,
+                                int offB, int ldb, double beta, Object c, int offC, int ldc, int i0, int i1, int j0, int j1) {
         double[][] buf = BUFFERS.get();
         double[] pa = buf[0], pb = buf[1], tile = buf[2];
         // Strides of op(A)(i, p) and op(B)(p, j) in their arrays.
@@ -62,21 +87,73 @@ final class VectorDgemm {
                 int kc = Math.min(KC, k - pc);
                 // The first slice applies beta; later ones accumulate onto it.
                 double bt = pc == 0 ? beta : 1d;
-                packB(b, pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
+                if (b instanceof double[] bh) packB(bh, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
+                else packB((MemorySegment) b, offB + pc * brs + jc * bcs, brs, bcs, kc, nc, pb);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    packA(a, ic * ars + pc * acs, ars, acs, mc, kc, pa);
+                    if (a instanceof double[] ah) packA(ah, offA + ic * ars + pc * acs, ars, acs, mc, kc, pa);
+                    else packA((MemorySegment) a, offA + ic * ars + pc * acs, ars, acs, mc, kc, pa);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
-                            int co = (ic + ir) * ldc + jc + jr;
+                            int co = offC + (ic + ir) * ldc + jc + jr;
                             kernel(kc, pa, ir * kc, pb, jr * kc, tile);
-                            if (mr == MR && nr == NR) update(tile, c, co, ldc, alpha, bt);
-                            else merge(tile, mr, nr, c, co, ldc, alpha, bt);
+                            if (c instanceof double[] ch) {
+                                if (mr == MR && nr == NR) update(tile, ch, co, ldc, alpha, bt);
+                                else merge(tile, mr, nr, ch, co, ldc, alpha, bt);
+                            } else {
+                                merge(tile, mr == MR && nr == NR, mr, nr, (MemorySegment) c, co, ldc, alpha, bt);
+                            }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** {@link #packA(double[], int, int, int, int, int, double[])} from a segment (element reads; packing is O(n^2)). */
+    private static void packA(MemorySegment a, int o, int rs, int cs, int mc, int kc, double[] pa) {
+        int w = 0;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            for (int p = 0; p < kc; p++, w += MR) {
+                for (int r = 0; r < MR; r++) {
+                    pa[w + r] = r < mr ? a.getAtIndex(ValueLayout.JAVA_DOUBLE, o + (long) (ir + r) * rs + (long) p * cs) : 0d;
+                }
+            }
+        }
+    }
+
+    /** {@link #packB(double[], int, int, int, int, int, double[])} from a segment. */
+    private static void packB(MemorySegment b, int o, int rs, int cs, int kc, int nc, double[] pb) {
+        int w = 0;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            for (int p = 0; p < kc; p++, w += NR) {
+                for (int j = 0; j < NR; j++) {
+                    pb[w + j] = j < nr ? b.getAtIndex(ValueLayout.JAVA_DOUBLE, o + (long) p * rs + (long) (jr + j) * cs) : 0d;
+                }
+            }
+        }
+    }
+
+    /** A tile into C in a segment: vectors for a full tile ({@code full}), elements for an edge. */
+    private static void merge(double[] tile, boolean full, int mr, int nr, MemorySegment c, int co, int ldc, double alpha, double beta) {
+        for (int r = 0; r < mr; r++) {
+            if (full) {
+                for (int v = 0; v < NR; v += L) {
+                    long off = (co + (long) r * ldc + v) * Double.BYTES;
+                    DoubleVector t = DoubleVector.fromArray(S, tile, r * NR + v).mul(alpha);
+                    if (beta != 0d) t = DoubleVector.fromMemorySegment(S, c, off, ByteOrder.nativeOrder()).mul(beta).add(t);
+                    t.intoMemorySegment(c, off, ByteOrder.nativeOrder());
+                }
+                continue;
+            }
+            for (int j = 0; j < nr; j++) {
+                long ci = co + (long) r * ldc + j;
+                double v = alpha * tile[r * NR + j];
+                c.setAtIndex(ValueLayout.JAVA_DOUBLE, ci, beta == 0d ? v : beta * c.getAtIndex(ValueLayout.JAVA_DOUBLE, ci) + v);
             }
         }
     }

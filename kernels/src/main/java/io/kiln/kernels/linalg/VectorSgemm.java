@@ -75,6 +75,12 @@ final class VectorSgemm {
         blockOf(transA, transB, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, ldc, i0, i1, j0, j1);
     }
 
+    /** {@link #block} on off-heap matrices that start at {@code offA}, {@code offB}, {@code offC} (one product of a batch). */
+    static void block(boolean transA, boolean transB, int k, float alpha, MemorySegment a, int offA, int lda, MemorySegment b,
+                      int offB, int ldb, float beta, MemorySegment c, int offC, int ldc, int i0, int i1, int j0, int j1) {
+        blockOf(transA, transB, k, alpha, a, offA, lda, b, offB, ldb, beta, c, offC, ldc, i0, i1, j0, j1);
+    }
+
     /** The blocked loops; {@code a}, {@code b}, {@code c} are all {@code float[]} or all {@link MemorySegment}. */
     private static void blockOf(boolean transA, boolean transB, int k, float alpha, Object a, int offA, int lda, Object b,
                                 int offB, int ldb, float beta, Object c, int offC, int ldc, int i0, int i1, int j0, int j1) {
