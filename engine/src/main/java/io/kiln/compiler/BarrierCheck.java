@@ -86,7 +86,7 @@ final class BarrierCheck {
                 for (int p : preds.get(b.id())) cur.addAll(out[p]);
                 boolean underDivergence = divergentBlocks.get(b.id());
                 for (Instr in : b.instrs()) {
-                    Var dst = destination(in);
+                    Var dst = io.kiln.ir.DefUse.def(in);
                     if (dst == null) continue;
                     if (underDivergence || isDivergent(in, cur)) cur.add(dst.id());
                     else cur.remove(dst.id());
@@ -139,29 +139,6 @@ final class BarrierCheck {
 
     private static boolean divergent(Value v, Set<Integer> dv) {
         return v instanceof Var var && dv.contains(var.id());
-    }
-
-    private static Var destination(Instr in) {
-        return switch (in) {
-            case Instr.Move m -> m.dst();
-            case Instr.Binary b -> b.dst();
-            case Instr.Negate n -> n.dst();
-            case Instr.Convert c -> c.dst();
-            case Instr.Compare c -> c.dst();
-            case Instr.Load l -> l.dst();
-            case Instr.ArrayLength l -> l.dst();
-            case Instr.MathCall m -> m.dst();
-            case Instr.BitCast c -> c.dst();
-            case Instr.WorkItem w -> w.dst();
-            case Instr.ParallelIndex p -> p.dst();
-            case Instr.ParallelStride p -> p.dst();
-            case Instr.Atomic a -> a.dst();
-            case Instr.Store s -> null;
-            case Instr.Barrier b -> null;
-            case Instr.CheckIndex c -> null;
-            case Instr.CheckDivisor c -> null;
-            case Instr.Print p -> null;
-        };
     }
 
     /** Post-dominator sets; index {@code n} is a virtual exit that every return reaches. */

@@ -125,7 +125,7 @@ public final class ConstantFolding implements KernelPass {
         Map<Integer, Const> value = new HashMap<>();
         for (int k = reachable.nextSetBit(0); k >= 0; k = reachable.nextSetBit(k + 1)) {
             for (Instr in : blocks.get(k).instrs()) {
-                Var d = dst(in);
+                Var d = io.kiln.ir.DefUse.def(in);
                 if (d == null) continue;
                 Integer before = defs.get(d.id()); // not merge(Integer::sum): a lambda costs ~1 ms on a first build
                 defs.put(d.id(), before == null ? 1 : before + 1);
@@ -154,29 +154,6 @@ public final class ConstantFolding implements KernelPass {
             }
         }
         return seen;
-    }
-
-    private static Var dst(Instr in) {
-        return switch (in) {
-            case Instr.Move m -> m.dst();
-            case Instr.Binary x -> x.dst();
-            case Instr.Negate x -> x.dst();
-            case Instr.Convert x -> x.dst();
-            case Instr.Compare x -> x.dst();
-            case Instr.Load x -> x.dst();
-            case Instr.ArrayLength x -> x.dst();
-            case Instr.MathCall x -> x.dst();
-            case Instr.BitCast x -> x.dst();
-            case Instr.WorkItem x -> x.dst();
-            case Instr.ParallelIndex x -> x.dst();
-            case Instr.ParallelStride x -> x.dst();
-            case Instr.Atomic x -> x.dst();
-            case Instr.Store x -> null;
-            case Instr.Barrier x -> null;
-            case Instr.CheckIndex x -> null;
-            case Instr.CheckDivisor x -> null;
-            case Instr.Print x -> null;
-        };
     }
 
     // ---- substitution --------------------------------------------------------------------------
@@ -252,7 +229,7 @@ public final class ConstantFolding implements KernelPass {
     }
 
     private static Var dstOf(Instr in) {
-        return dst(in);
+        return io.kiln.ir.DefUse.def(in);
     }
 
     private static Terminator fold(Terminator t) {
