@@ -861,28 +861,64 @@ final class PtxMathLib {
         m.ret(m.sel(x, r, m.or(m.isNan(x), m.or(m.cmp("eq", a, c(0)), m.cmp("eq", a, c(INF))))));
     }
 
-    /** hypot: sqrt of a double-double sum of squares, scaled away from overflow and underflow. */
+    /**
+     * hypot, bit for bit {@link StrictMath#hypot} (which {@link Math#hypot} calls): fdlibm's algorithm as
+     * {@link io.kiln.lowering.JavaHypot} states it, its branches computed side by side and chosen with
+     * {@code selp}. The operations are the ones fdlibm rounds ({@code .rn}, no contraction), so the result
+     * is Java's, including the last-bit cases where Java is not correctly rounded.
+     */
     static void hypot(PtxMathLib m) {
         String x = m.arg(0);
         String y = m.arg(1);
-        String a = m.abs(x);
-        String b = m.abs(y);
-        String ge = m.cmp("ge", a, b);
-        String big = m.sel(a, b, ge);
-        String small = m.sel(b, a, ge);
-        String pre = m.sel(c(0x1p600), m.sel(c(0x1p-600), c(1), m.cmp("gt", big, c(0x1p500))), m.cmp("lt", big, c(0x1p-500)));
-        String aa = m.mul(big, pre);
-        String bb = m.mul(small, pre);
-        String[] s1 = m.twoProd(aa, aa);
-        String[] s2 = m.twoProd(bb, bb);
-        String[] s = m.twoSum(s1[0], s2[0]);
-        String sl = m.add(s[1], m.add(s1[1], s2[1]));
-        String r = m.sqrt(s[0]);
-        String corr = m.div(m.add(m.fma(m.neg(r), r, s[0]), sl), m.add(r, r));
-        String res = m.div(m.add(r, corr), pre);
-        res = m.sel(big, res, m.or(m.cmp("eq", small, c(0)), m.cmp("gt", big, m.mul(small, c(0x1p60)))));
-        res = m.sel(m.add(x, y), res, m.or(m.isNan(x), m.isNan(y)));
-        m.ret(m.sel(c(INF), res, m.or(m.cmp("eq", a, c(INF)), m.cmp("eq", b, c(INF)))));
+        String ax = m.abs(x);
+        String ay = m.abs(y);
+        String swap = m.cmp("gt", ay, ax);
+        String a0 = m.sel(ay, ax, swap);
+        String b0 = m.sel(ax, ay, swap);
+        String ha0 = highWord(m, a0);
+        String hb0 = highWord(m, b0);
+        // scale both by 2^-600 when a > ~2^500
+        String big = m.icmp("gt", ha0, "0x5F300000");
+        String a1 = m.sel(m.mul(a0, c(0x1p-600)), a0, big);
+        String b1 = m.sel(m.mul(b0, c(0x1p-600)), b0, big);
+        String ha1 = m.isel(m.i("sub.s32", ha0, "0x25800000"), ha0, big);
+        String hb1 = m.isel(m.i("sub.s32", hb0, "0x25800000"), hb0, big);
+        String k1 = m.isel("600", "0", big);
+        // b < 2^-500: subnormal b by 2^1022 (fdlibm keeps the high words), else both by 2^600
+        String small = m.cmp("lt", b1, c(0x1p-500));
+        String sub = m.cmp("lt", b1, c(Double.MIN_NORMAL));
+        String up = m.and(small, m.not(sub));
+        String a2 = m.sel(m.mul(a1, c(0x1p1022)), m.sel(m.mul(a1, c(0x1p600)), a1, up), sub);
+        String b2 = m.sel(m.mul(b1, c(0x1p1022)), m.sel(m.mul(b1, c(0x1p600)), b1, up), sub);
+        String ha = m.isel(m.i("add.s32", ha1, "0x25800000"), ha1, up);
+        String hb = m.isel(m.i("add.s32", hb1, "0x25800000"), hb1, up);
+        String k = m.i("add.s32", k1, m.isel("-1022", m.isel("-600", "0", up), sub));
+        // medium-sized a and b: the square sum with a (or 2a and b) split at their high words
+        String w = m.sub(a2, b2);
+        String t1 = fromHighWord(m, ha);
+        String t2 = m.sub(a2, t1);
+        String wWide = m.sqrt(m.sub(m.mul(t1, t1), m.sub(m.mul(b2, m.neg(b2)), m.mul(t2, m.add(a2, t1)))));
+        String a2x2 = m.add(a2, a2);
+        String y1 = fromHighWord(m, hb);
+        String y2 = m.sub(b2, y1);
+        String t1n = fromHighWord(m, m.i("add.s32", ha, "0x00100000"));
+        String t2n = m.sub(a2x2, t1n);
+        String wNear = m.sqrt(m.sub(m.mul(t1n, y1), m.sub(m.mul(w, m.neg(w)), m.add(m.mul(t1n, y2), m.mul(t2n, b2)))));
+        String r = m.mul(m.pow2(k), m.sel(wWide, wNear, m.cmp("gt", w, b2)));
+        r = m.sel(a0, r, m.cmp("eq", b1, c(0)));
+        r = m.sel(m.add(a0, b0), r, m.icmp("gt", m.i("sub.s32", ha0, hb0), "0x03C00000"));
+        r = m.sel(m.add(ax, ay), r, m.or(m.isNan(x), m.isNan(y)));
+        m.ret(m.sel(c(INF), r, m.or(m.cmp("eq", ax, c(INF)), m.cmp("eq", ay, c(INF)))));
+    }
+
+    /** The high 32 bits of a double, as fdlibm's {@code __HI}. */
+    private static String highWord(PtxMathLib m, String d) {
+        return m.f.op(Reg.B32, "cvt.u32.u64", m.l("shr.u64", m.bits(d), "32"));
+    }
+
+    /** The double whose high 32 bits are {@code hi} and whose low 32 bits are zero. */
+    private static String fromHighWord(PtxMathLib m, String hi) {
+        return m.fromBits(m.l("shl.b64", m.f.op(Reg.B64, "cvt.u64.u32", hi), "32"));
     }
 
     // ------------------------------------------------------------ fmod

@@ -623,6 +623,8 @@ public final class OpenClEmitter {
             case POW -> helper(t == Type.F32 ? "kiln_pow_f32" : "kiln_pow_f64");
             // Java's rint in plain arithmetic: PoCL miscompiles rint() of constants (io.kiln.lowering.JavaRint)
             case RINT -> helper(io.kiln.lowering.JavaRint.openClName(t));
+            // double-double hypot: PoCL's rounds results next to Double.MAX_VALUE to Infinity (io.kiln.lowering.JavaHypot)
+            case HYPOT -> t == Type.F64 ? helper(io.kiln.lowering.JavaHypot.OPENCL_NAME) : "hypot";
             default -> m.fn().javaName();
         };
         return fn + "(" + String.join(", ", args) + ")";
@@ -762,6 +764,10 @@ public final class OpenClEmitter {
             case "kiln_rint_f64" -> {
                 fp64 = true;
                 yield io.kiln.lowering.JavaRint.openClDefinition(Type.F64);
+            }
+            case io.kiln.lowering.JavaHypot.OPENCL_NAME -> {
+                fp64 = true;
+                yield io.kiln.lowering.JavaHypot.openClDefinition();
             }
             case "kiln_oob" -> "/* records the first out-of-bounds access of the launch: one compare-and-swap 0 -> 1 of the flag, then its data */\n"
                     + "void kiln_oob(__global int* err, int array, int line, long index, long length) {\n"

@@ -46,4 +46,35 @@ public final class Edges {
             9007199254740993d, 0.49999999999999994, 4503599627370496.5, 3.4028235677973366e38, 3.4028235677973362e38,
             1.401298464324817e-45, 7.006492321624085e-46, 7.006492321624087e-46, Math.PI, 1e-300,
             -1e-300, 4503599627370497.0, 7.0, 65537.75};
+
+    /**
+     * {@code n} random operand pairs for {@code Math.hypot} where its algorithm changes branch
+     * (magnitudes around {@code 2^+-500}, ratios around {@code 2^60}, subnormals, equal and adjacent
+     * magnitudes, results next to {@code Double.MAX_VALUE}), after six fixed pairs that include
+     * {@code hypot(MAX_VALUE, -2.0994511451548545E300)}, whose exact value is {@code MAX_VALUE + 0.61 ulp}.
+     */
+    public static java.util.List<double[]> hypotPairs(java.util.SplittableRandom r, int n) {
+        java.util.List<double[]> in = new java.util.ArrayList<>();
+        in.add(new double[] {Double.MAX_VALUE, -2.0994511451548545E300}); // MAX + 0.61 ulp exactly: Java says MAX_VALUE
+        in.add(new double[] {Double.MAX_VALUE, Double.MAX_VALUE});
+        in.add(new double[] {Double.MIN_VALUE, Double.MIN_VALUE});
+        in.add(new double[] {Double.NaN, Double.POSITIVE_INFINITY});
+        in.add(new double[] {Double.NEGATIVE_INFINITY, Double.NaN});
+        in.add(new double[] {-0.0, Double.MIN_VALUE});
+        int[] exps = {-1074, -1060, -1022, -1000, -700, -501, -500, -499, -100, -30, 0, 30, 100, 499, 500, 501, 700, 1000, 1023};
+        for (int i = 0; i < n; i++) {
+            double a = Math.scalb(1 + r.nextDouble(), exps[r.nextInt(exps.length)] - (i % 3));
+            if (a == 0 || Double.isInfinite(a)) a = Double.MIN_VALUE;
+            double b = switch (i % 6) {
+                case 0 -> a * Math.scalb(1 + r.nextDouble(), -r.nextInt(58, 63)); // ratio around 2^60
+                case 1 -> Math.nextUp(a);
+                case 2 -> a * r.nextDouble(0.3, 1);
+                case 3 -> Double.longBitsToDouble(r.nextLong());
+                case 4 -> Math.nextDown(Double.MAX_VALUE) * r.nextDouble(0.999999, 1);
+                default -> Math.scalb(1 + r.nextDouble(), exps[r.nextInt(exps.length)]);
+            };
+            in.add(r.nextBoolean() ? new double[] {a, -b} : new double[] {-b, a});
+        }
+        return in;
+    }
 }
