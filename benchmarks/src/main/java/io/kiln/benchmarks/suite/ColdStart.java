@@ -25,6 +25,10 @@ import java.util.Locale;
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar
  * io.kiln.benchmarks.suite.ColdStart KERNEL DEVICE}; prints one line
  * {@code kernel device first (compile) second tenth steady (ms) second/steady}, then the CPU times.
+ *
+ * <p>{@code ColdStart train DEVICE} builds every kernel of the suite and runs each plan three times,
+ * printing nothing but a summary: the training run of a JDK ahead-of-time cache
+ * ({@code -XX:AOTCacheOutput=FILE}), which {@code benchmarks/cold-start.sh --aot} then measures with.
  */
 public final class ColdStart {
     private ColdStart() {
@@ -34,6 +38,10 @@ public final class ColdStart {
         if (args.length != 2) {
             System.err.println("usage: ColdStart KERNEL DEVICE   (KERNEL one of " + Arrays.toString(SuiteCase.values()) + ")");
             System.exit(2);
+        }
+        if (args[0].equals("train")) {
+            train(Devices.get(args[1]));
+            return;
         }
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         SuiteCase c = SuiteCase.valueOf(args[0]);
@@ -68,6 +76,19 @@ public final class ColdStart {
                         + "  | cpu: devices %5.1f first %6.1f  second %7.2f steady %7.2f ms  cpu2/cpu %5.2f",
                 c, device.id(), ms[0], compileMs, ms[1], ms[9], steady, ms[1] / steady,
                 devicesCpuMs, firstCpuMs, cpu[1], steadyCpu, cpu[1] / steadyCpu));
+    }
+
+    /** What an application's training run does: every kernel built and run a few times (the suite's sizes). */
+    private static void train(Device device) {
+        long t0 = System.nanoTime();
+        for (SuiteCase c : SuiteCase.values()) {
+            SuiteCase.Instance inst = c.instance(CpuSuiteBenchmark.SEED);
+            try (ExecutionPlan plan = inst.plan(device)) {
+                for (int r = 0; r < 3; r++) plan.run();
+            }
+        }
+        System.out.println(String.format(Locale.ROOT, "trained on %d kernels on %s in %.1f s",
+                SuiteCase.values().length, device.id(), (System.nanoTime() - t0) / 1e9));
     }
 
     private static double median(double[] xs) {
