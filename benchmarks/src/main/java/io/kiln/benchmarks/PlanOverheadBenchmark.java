@@ -46,6 +46,11 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  * {@code a} and {@code b} stay on the device in both. The ratio plan / raw is Kiln's overhead per run:
  * the schedule is built on the first run and only issued afterwards.
+ * <p>On {@code cpu}: {@code planRunCpu} ({@link ExecutionPlan#run()} of the same kernel, {@code c}
+ * "copied back", which on {@code cpu} copies nothing) against {@code directLaunchCpu}, the kernel the
+ * cpu back end generated launched straight through its session ({@code DeviceSession.launch}: the
+ * generated class called on the calling thread, or cut into chunks over the worker threads when the
+ * launch is large enough), with no plan around it.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -57,6 +62,19 @@ public class PlanOverheadBenchmark {
 
     /** The Kiln kernel. */
     public static void add(float[] a, float[] b, float[] c) {
+        for (@Parallel int i = 0; i < c.length; i++) {
+            c[i] = a[i] + b[i];
+        }
+    }
+
+    /**
+     * {@link #add} again, for the copy-back plan: a kernel object of its own. Two plans that share one
+     * OpenCL kernel object set all its arguments again whenever the other launched it last, which
+     * {@link #main}'s interleaved rounds would measure (JMH runs one benchmark at a time and would not).
+     * The loop is written out, not a call of {@link #add}: a {@code @Parallel} loop counts only in the
+     * kernel method itself.
+     */
+    public static void addCopyBack(float[] a, float[] b, float[] c) {
         for (@Parallel int i = 0; i < c.length; i++) {
             c[i] = a[i] + b[i];
         }
@@ -98,7 +116,7 @@ public class PlanOverheadBenchmark {
             check(c);
             float[] a2 = input(1), b2 = input(0.5f), c2 = new float[N];
             copyBack = new TaskGraph("overhead-copy").transferToDevice(Transfer.FIRST_RUN, a2, b2)
-                    .task("add", PlanOverheadBenchmark::add, a2, b2, c2).transferToHost(Transfer.EVERY_RUN, c2)
+                    .task("add", PlanOverheadBenchmark::addCopyBack, a2, b2, c2).transferToHost(Transfer.EVERY_RUN, c2)
                     .plan(BenchmarkDevices.get("opencl:0"));
             copyBack.run();
             check(c2);
@@ -108,6 +126,45 @@ public class PlanOverheadBenchmark {
         public void tearDown() {
             if (profiled != null) profiled.close();
             if (copyBack != null) copyBack.close();
+        }
+    }
+
+    /** A plan on {@code cpu}, and the same kernel built by the cpu back end and launched without a plan. */
+    @State(Scope.Benchmark)
+    public static class Cpu {
+        ExecutionPlan plan;
+        io.kiln.spi.DeviceRuntime runtime;
+        io.kiln.spi.CompiledKernel kernel;
+        io.kiln.spi.DeviceSession session;
+        final float[] a = input(1), b = input(0.5f), c = new float[N], direct = new float[N];
+        final io.kiln.spi.LaunchGeometry geometry = new io.kiln.spi.LaunchGeometry(new long[] {N}, null);
+        Object[] args;
+
+        @Setup(Level.Trial)
+        public void setup() throws ReflectiveOperationException {
+            plan = new TaskGraph("overhead-cpu").transferToDevice(Transfer.FIRST_RUN, a, b)
+                    .task("add", PlanOverheadBenchmark::add, a, b, c).transferToHost(Transfer.EVERY_RUN, c)
+                    .plan(BenchmarkDevices.get("cpu"));
+            plan.run();
+            check(c);
+            // the back end's own runtime (a provider of its own, with a pool of the same size as the plan's)
+            for (io.kiln.spi.BackendProvider p : java.util.ServiceLoader.load(io.kiln.spi.BackendProvider.class)) {
+                if (p.backend() == io.kiln.Backend.CPU && !p.devices().isEmpty()) runtime = p.devices().get(0);
+            }
+            if (runtime == null) throw new IllegalStateException("the cpu back end is not on the class path");
+            java.lang.reflect.Method m = PlanOverheadBenchmark.class.getMethod("add", float[].class, float[].class, float[].class);
+            kernel = runtime.compile(io.kiln.ir.IrParser.parse(io.kiln.KernelCompiler.emit(m, io.kiln.Target.IR)));
+            session = runtime.openSession();
+            args = new Object[] {a, b, direct};
+            session.launch(kernel, args, geometry);
+            check(direct);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (plan != null) plan.close();
+            if (session != null) session.close();
+            if (kernel != null) kernel.close();
         }
     }
 
@@ -188,6 +245,65 @@ public class PlanOverheadBenchmark {
         }
     }
 
+    /**
+     * The same pairs interleaved round by round in one process, as medians, so that both sides of each
+     * ratio see the same load (JMH's iterations of one benchmark after another do not, on a shared
+     * machine): {@code java -cp benchmarks.jar io.kiln.benchmarks.PlanOverheadBenchmark [rounds]}.
+     */
+    public static void main(String[] args) throws ReflectiveOperationException {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        Plans p = new Plans();
+        Raw r = new Raw();
+        Cpu c = new Cpu();
+        p.setup();
+        r.setup();
+        c.setup();
+        String[] names = {"planRunProfiled", "rawLaunchFinish", "rawLaunchProfiled", "planRunCopyBack", "rawLaunchRead", "planRunCpu",
+                "directLaunchCpu"};
+        long[][] t = new long[names.length][rounds];
+        try {
+            // OpenCL first, cpu apart: PoCL's threads still busy after a command would slow the cpu's
+            for (int k = -rounds / 10; k < rounds; k++) { // the first tenth warms up
+                long t0 = System.nanoTime();
+                p.profiled.run();
+                long t1 = System.nanoTime();
+                r.launchFinish();
+                long t2 = System.nanoTime();
+                r.launchProfiled();
+                long t3 = System.nanoTime();
+                p.copyBack.run();
+                long t4 = System.nanoTime();
+                r.launchRead();
+                long t5 = System.nanoTime();
+                if (k < 0) continue;
+                long[] at = {t0, t1, t2, t3, t4, t5};
+                for (int i = 0; i < 5; i++) t[i][k] = at[i + 1] - at[i];
+            }
+            for (int k = -rounds; k < rounds; k++) {
+                long t0 = System.nanoTime();
+                c.plan.run();
+                long t1 = System.nanoTime();
+                c.session.launch(c.kernel, c.args, c.geometry);
+                long t2 = System.nanoTime();
+                if (k < 0) continue;
+                t[5][k] = t1 - t0;
+                t[6][k] = t2 - t1;
+            }
+        } finally {
+            p.tearDown();
+            r.tearDown();
+            c.tearDown();
+        }
+        double[] m = new double[names.length];
+        for (int i = 0; i < names.length; i++) {
+            java.util.Arrays.sort(t[i]);
+            m[i] = t[i][rounds / 2] / 1e3;
+            System.out.printf("%-18s median %7.2f us, p10 %7.2f us%n", names[i], m[i], t[i][rounds / 10] / 1e3);
+        }
+        System.out.printf("ratios of medians over %d interleaved rounds: copy-back %.2fx raw read; profiled %.2fx raw profiled, %.2fx raw clFinish;"
+                + " cpu plan - direct launch %.2f us%n", rounds, m[3] / m[4], m[0] / m[2], m[0] / m[1], m[5] - m[6]);
+    }
+
     /** One run of the plan; it waits for the launch (withProfiler), like clFinish. */
     @Benchmark
     public Object planRunProfiled(Plans p) {
@@ -206,15 +322,27 @@ public class PlanOverheadBenchmark {
         r.launchFinish();
     }
 
-    /** The floor of {@link #planRunCopyBack}: one launch and a blocking read of {@code c}. */
     /** The raw counterpart of {@link #planRunProfiled}: a launch with an event, waited for, and its three timestamps. */
     @Benchmark
     public void rawLaunchProfiled(Raw r) {
         r.launchProfiled();
     }
 
+    /** The floor of {@link #planRunCopyBack}: one launch and a blocking read of {@code c}. */
     @Benchmark
     public void rawLaunchRead(Raw r) {
         r.launchRead();
+    }
+
+    /** One run of the plan on {@code cpu}. */
+    @Benchmark
+    public Object planRunCpu(Cpu p) {
+        return p.plan.run();
+    }
+
+    /** The floor of {@link #planRunCpu}: the generated kernel launched through its session, no plan. */
+    @Benchmark
+    public void directLaunchCpu(Cpu p) {
+        p.session.launch(p.kernel, p.args, p.geometry);
     }
 }

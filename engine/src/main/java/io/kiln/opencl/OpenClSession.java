@@ -225,8 +225,10 @@ final class OpenClSession implements DeviceSession {
                 return;
             }
             try {
-                waitQuietly(last);
-                int s = executionStatus(first);
+                // a wait that succeeds proves CL_COMPLETE (clWaitForEvents fails for a failed event), so the
+                // status is asked only after a failed wait, and for the first chunk of a chunked copy
+                boolean ok = waitQuietly(last);
+                int s = ok && first == last ? CL.CL_COMPLETE : executionStatus(first);
                 if (s >= 0 && first != last) s = executionStatus(last);
                 status = Math.min(s, CL.CL_COMPLETE);
                 if (status == CL.CL_COMPLETE && recordTimestamps) {
@@ -293,10 +295,13 @@ final class OpenClSession implements DeviceSession {
         long[][] range;
         /** Whether the kernel prints (takes the print buffer last): looked up once, not per launch. */
         final boolean prints;
+        /** Whether the kernel has bounds checks (takes the error record): a scan of the IR, so once, not per launch. */
+        final boolean checked;
 
         LaunchState(KernelIR ir, int argCount) {
             what = "running " + ir.displayName();
             prints = io.kiln.spi.PrintBuffer.prints(ir);
+            checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
             values = new Object[argCount];
             kinds = new ScalarKind[argCount];
             int i = 0;
@@ -437,12 +442,16 @@ final class OpenClSession implements DeviceSession {
         return v[0];
     }
 
-    /** Waits for {@code e}; a failed event's status is read afterwards. */
-    private static void waitQuietly(cl_event e) {
+    /**
+     * Waits for {@code e}; true when the wait succeeded, which means the command completed without an
+     * error. After {@code false}, a failed event's status says which error.
+     */
+    private static boolean waitQuietly(cl_event e) {
         try {
-            CL.clWaitForEvents(1, new cl_event[] {e});
+            return CL.clWaitForEvents(1, new cl_event[] {e}) == CL.CL_SUCCESS;
         } catch (CLException ignored) {
             // CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST: the status says which error
+            return false;
         }
     }
 
@@ -759,7 +768,7 @@ final class OpenClSession implements DeviceSession {
         // queue (an off-heap argument: its copies run on the copy queue), to report a failure of what it
         // waits for, and every 64th launch so that isComplete() can see progress without clFinish.
         // A checked launch is tracked by the read of its error record enqueued after it (trackChecked).
-        boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
+        boolean checked = st.checked;
         if (checked) values[v] = boundsRecord(); // the last kernel parameter, kiln_err
         boolean prints = st.prints;
         if (prints) values[checked ? v + 1 : v] = printBuffer(geometry.printing().bufferBytes()); // kiln_print, after kiln_err

@@ -204,6 +204,24 @@ public final class PlanExecutor implements AutoCloseable {
     private Step[] steps;
     private Schedule schedule;
     private boolean firstRunDone;
+    /**
+     * How often this plan derived what its runs then only issue: tasks prepared (devices, kernels,
+     * argument checks), schedules built, and the per-binding state of a task ({@link Prepared#geometry},
+     * the kernel it launches, the memory check). A test reads them to prove that runs of a built plan
+     * derive nothing: they stay flat across runs and move only with bindings and options.
+     */
+    private long preparations, scheduleBuilds, bindingDerivations;
+    /**
+     * Whether the memory check ({@link #checkMemory}) must run again: the data bound or the tasks
+     * prepared changed since it last passed. The budgets it passed under are in {@link #memoryBudgets}
+     * (a changed limit checks again); nothing else between two runs can change what it computes.
+     */
+    private boolean memoryStale = true;
+    private long[] memoryBudgets = new long[0];
+    /** Whether an off-heap array was ever bound (only those can be closed under the plan: {@link #forgetClosed}). */
+    private boolean offHeapSeen;
+    /** The dependences of the command being issued; one command at a time (runs are serialised). */
+    private final List<Issued> deps = new ArrayList<>(4);
     /** Per slot: whether host changes to its data are checked ({@link #hostChanged}). */
     private final boolean[] tracked;
     private boolean transferChecks = true;
@@ -253,6 +271,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
         grids.putAll(spec.grids());
         tracked = new boolean[slotKeys.length];
+        for (Object o : slotKeys) offHeapSeen |= o instanceof OffHeapArray;
     }
 
     private int slot(Object o, List<Object> keys) {
@@ -341,6 +360,22 @@ public final class PlanExecutor implements AutoCloseable {
         closeWait = wait;
     }
 
+    /**
+     * How often the plan derived what its runs issue (see {@link #derivations()}): each count moves only
+     * when bindings or options change, never because a plan ran again.
+     *
+     * @param preparations tasks prepared (device, kernel built or leased, arguments checked)
+     * @param schedules    schedules built
+     * @param bindings     per-binding derivations: a task's geometry, launch arguments and kernel, and the memory check
+     */
+    public record Derivations(long preparations, long schedules, long bindings) {
+    }
+
+    /** What the plan has derived so far; a test of the per-run cost reads it before and after runs. */
+    public synchronized Derivations derivations() {
+        return new Derivations(preparations, scheduleBuilds, bindingDerivations);
+    }
+
     /** Why the plan cannot run any more, or {@code null} while it can. */
     public String unusableReason() {
         return unusable;
@@ -386,7 +421,16 @@ public final class PlanExecutor implements AutoCloseable {
         /** Off-heap array parameters, checked before every run. */
         final Param.Array[] offHeap;
         long compileNanos;
+        /**
+         * Derived from the bound arguments and grid, and reset with them ({@code null}: derive before the
+         * next launch): the launch geometry, the arguments as the kernel takes them, the kernel that runs
+         * (the one without the checks the host proves for these arguments, when it can) and whether it
+         * has bounds checks. Runs with the same bindings reuse them as they are.
+         */
         LaunchGeometry geometry;
+        Object[] launchArgs;
+        io.kiln.spi.CompiledKernel kernel;
+        boolean checked;
         /** The implementation that runs ({@link Variants}). */
         Variants.Choice choice;
         /** For a variant with its own geometry ({@link Variants.Choice#ownGeometry()}): its IR, whose launch rules apply. */
@@ -433,6 +477,7 @@ public final class PlanExecutor implements AutoCloseable {
         prepared = null;
         steps = null;
         schedule = null;
+        memoryStale = true;
     }
 
     private void prepareAll() {
@@ -443,6 +488,7 @@ public final class PlanExecutor implements AutoCloseable {
                 long t0 = System.nanoTime();
                 ps[t] = prepare(t);
                 ps[t].compileNanos = System.nanoTime() - t0;
+                preparations++;
             }
         } catch (RuntimeException | Error e) {
             for (Prepared p : ps) {
@@ -584,6 +630,7 @@ public final class PlanExecutor implements AutoCloseable {
 
     /** Builds the steps and their printed form, with dependences from the same rules the run uses. */
     private void buildSchedule() {
+        scheduleBuilds++;
         List<Step> out = new ArrayList<>();
         List<Schedule.Step> printed = new ArrayList<>();
         Map<String, Touch<Integer>> sim = new HashMap<>();
@@ -768,6 +815,8 @@ public final class PlanExecutor implements AutoCloseable {
             Object now = newBound[s];
             if (now != bound[s]) {
                 bound[s] = now;
+                memoryStale = true;
+                offHeapSeen |= now instanceof OffHeapArray;
                 if (slotResidency != null) slotResidency[s] = null;
                 ArrayDeque<Object> r = recent.get(s);
                 r.removeIf(o -> o == now);
@@ -942,10 +991,16 @@ public final class PlanExecutor implements AutoCloseable {
                 LaunchGeometry g = p.choice.ownGeometry() ? LaunchRules.geometry(id, p.launchIr, p.choice.grid(args[t]), null)
                         : LaunchRules.geometry(id, p.ir, grids.get(id), args[t]);
                 p.geometry = new LaunchGeometry(g.sizes(), g.local(), printing);
+                // the kernel's arguments, with a KernelContext first for a variant with its own geometry
+                p.launchArgs = p.choice.launchArguments(args[t]);
+                // the kernel without the checks that the host proves for these arguments, when it can
+                p.kernel = p.lease.kernelFor(p.launchArgs, p.geometry.local());
+                p.checked = io.kiln.compiler.BoundsChecks.hasChecks(p.kernel.ir());
+                bindingDerivations++;
             }
         }
-        forgetClosed();
-        checkMemory();
+        if (offHeapSeen) forgetClosed();
+        if (memoryStale || budgetsChanged()) checkMemory();
         long[] startHash = transferChecks ? checkHostUnchanged() : null;
         if (timeout != null) {
             rs.timer = TIMER.schedule(() -> timedOut(rs, timeout, future), timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -973,7 +1028,8 @@ public final class PlanExecutor implements AutoCloseable {
                     }
                     long s0 = System.nanoTime();
                     makeHostValid(data, r, c, null);
-                    List<Issued> deps = new ArrayList<>();
+                    List<Issued> deps = this.deps;
+                    deps.clear();
                     r.at(0).readDeps(deps);
                     r.at(p.placeIdx).writeDeps(deps);
                     Issued e = new Issued(p.session, p.session.enqueueToDevice(data, after(p.session, deps)));
@@ -1012,9 +1068,11 @@ public final class PlanExecutor implements AutoCloseable {
         if (transferChecks) rememberHost(startHash);
         List<RunResult.Command> commands = List.of();
         if (timeline != null) {
-            // the launches nobody waited for (profiled, on devices with their own clocks), then their times
+            // the launches nobody waited for (profiled, on devices with their own clocks), then their times;
+            // awaited without asking first whether they are complete (a driver call each): a wait for a
+            // complete event returns at once
             for (Pending q : timeline) {
-                if (q.kind() == Schedule.Kind.LAUNCH && !q.event().isComplete()) {
+                if (q.kind() == Schedule.Kind.LAUNCH && q.event() != DeviceEvent.COMPLETE) {
                     ps[q.task()].session.await(List.of(q.event()));
                 }
             }
@@ -1040,37 +1098,59 @@ public final class PlanExecutor implements AutoCloseable {
      * each clock's times counted from its earliest queued time.
      */
     private static List<RunResult.Command> commands(List<Pending> pending) {
-        List<long[]> times = new ArrayList<>(pending.size());
-        java.util.Map<String, Long> zero = new java.util.HashMap<>();
-        for (Pending q : pending) {
+        int n = pending.size();
+        long[][] times = new long[n][];
+        // The clock of each command (its device's, or the host's: null) and each clock's earliest queued
+        // time. A run uses few clocks, so a linear search, not a map keyed by strings built per command.
+        io.kiln.Device[] clockOf = new io.kiln.Device[n];
+        io.kiln.Device[] clocks = new io.kiln.Device[n];
+        long[] zeros = new long[n];
+        int clockCount = 0;
+        for (int i = 0; i < n; i++) {
+            Pending q = pending.get(i);
             long[] ts = q.event().isComplete() ? q.event().timestamps() : null;
             boolean device = ts != null && ts.length == 3 && ts[0] >= 0 && ts[1] >= 0 && ts[2] >= 0;
-            long[] t = device ? new long[] {ts[0], ts[1], ts[2], 1} : new long[] {q.hostStart(), q.hostStart(), q.hostEnd(), 0};
-            times.add(t);
-            zero.merge(clock(q, device), t[0], Math::min);
+            times[i] = device ? new long[] {ts[0], ts[1], ts[2], 1} : new long[] {q.hostStart(), q.hostStart(), q.hostEnd(), 0};
+            clockOf[i] = device ? q.device() : null;
+            int c = clockIndex(clocks, clockCount, clockOf[i]);
+            if (c == clockCount) {
+                clocks[clockCount++] = clockOf[i];
+                zeros[c] = times[i][0];
+            } else {
+                zeros[c] = Math.min(zeros[c], times[i][0]);
+            }
         }
-        List<RunResult.Command> out = new ArrayList<>(pending.size());
-        for (int i = 0; i < pending.size(); i++) {
+        List<RunResult.Command> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
             Pending q = pending.get(i);
-            long[] t = times.get(i);
-            boolean device = t[3] == 1;
-            long z = zero.get(clock(q, device));
-            out.add(new RunResult.Command(q.kind(), q.what(), q.device(), t[0] - z, t[1] - z, t[2] - z, device));
+            long[] t = times[i];
+            long z = zeros[clockIndex(clocks, clockCount, clockOf[i])];
+            out.add(new RunResult.Command(q.kind(), q.what(), q.device(), t[0] - z, t[1] - z, t[2] - z, t[3] == 1));
         }
         return out;
     }
 
-    /** The clock a command's times are on: its device's, or the host's. */
-    private static String clock(Pending q, boolean device) {
-        return device ? "device " + q.device().id() : "host";
+    /** Where {@code clock} (a device, or {@code null} for the host) is among the first {@code count} of {@code clocks}, else {@code count}. */
+    private static int clockIndex(io.kiln.Device[] clocks, int count, io.kiln.Device clock) {
+        for (int c = 0; c < count; c++) {
+            if (clocks[c] == clock || (clock != null && clocks[c] != null && clocks[c].id().equals(clock.id()))) return c;
+        }
+        return count;
     }
 
     /** The device of place {@code place} (a device with memory of its own). */
     private io.kiln.Device deviceAt(int place) {
+        io.kiln.Device d = deviceAtOrNull(place);
+        if (d == null) throw new IllegalStateException("no task runs on place " + place);
+        return d;
+    }
+
+    /** The device of place {@code place}, or {@code null} when no task of the prepared plan runs there. */
+    private io.kiln.Device deviceAtOrNull(int place) {
         for (Prepared p : prepared) {
             if (p.placeIdx == place) return p.device;
         }
-        throw new IllegalStateException("no task runs on place " + place);
+        return null;
     }
 
     /** The schedule's name of bound data {@code data}. */
@@ -1251,27 +1331,38 @@ public final class PlanExecutor implements AutoCloseable {
      * earlier are released first when only they are in the way.
      */
     private void checkMemory() {
+        bindingDerivations++;
+        long[] budgets = new long[placeSessions.size()];
         for (int place = 1; place < placeSessions.size(); place++) {
             Device device = null;
             long need = 0;
             Set<Object> counted = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-            List<String> parts = new ArrayList<>();
             for (int t = 0; t < prepared.length; t++) {
                 Prepared p = prepared[t];
                 if (p.placeIdx != place) continue;
                 device = p.device;
                 for (Param.Array a : p.ir.arrayParams()) {
                     Object data = args[t][a.index()];
-                    if (!counted.add(data)) continue;
-                    long b = byteSize(data);
-                    need += b;
-                    parts.add("task '" + spec.tasks().get(t).id() + "' " + LaunchRules.param(a) + " " + LaunchRules.describeData(data) + " " + bytes(b));
+                    if (counted.add(data)) need += byteSize(data);
                 }
             }
             if (device == null) continue;
             long budget = context.memoryBudget(device);
+            budgets[place] = budget;
             if (budget <= 0) continue;
             if (need > budget) {
+                // the message names every array on the device (built only here: runs that fit pay for none of it)
+                List<String> parts = new ArrayList<>();
+                Set<Object> named = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+                for (int t = 0; t < prepared.length; t++) {
+                    if (prepared[t].placeIdx != place) continue;
+                    for (Param.Array a : prepared[t].ir.arrayParams()) {
+                        Object data = args[t][a.index()];
+                        if (!named.add(data)) continue;
+                        parts.add("task '" + spec.tasks().get(t).id() + "' " + LaunchRules.param(a) + " " + LaunchRules.describeData(data)
+                                + " " + bytes(byteSize(data)));
+                    }
+                }
                 throw new KilnException("graph '" + spec.name() + "' needs " + bytes(need) + " of device memory on " + device.id()
                         + ", more than the " + bytes(budget) + " it may use" + (budget < device.memoryBytes() ? " (KilnRuntime.limitMemory)" : "")
                         + " (" + String.join(", ", parts) + "). Nothing was allocated and the device stays usable: split the data into"
@@ -1297,6 +1388,22 @@ public final class PlanExecutor implements AutoCloseable {
                 releaseRetired();
             }
         }
+        memoryBudgets = budgets;
+        memoryStale = false;
+    }
+
+    /**
+     * Whether the memory budget of a device of the plan changed since {@link #checkMemory} last passed
+     * ({@code KilnRuntime.limitMemory}): one map lookup per device, so that a run with the same data
+     * does not count its bytes again.
+     */
+    private boolean budgetsChanged() {
+        if (memoryBudgets.length != placeSessions.size()) return true;
+        for (int place = 1; place < memoryBudgets.length; place++) {
+            Device device = deviceAtOrNull(place);
+            if (device != null && context.memoryBudget(device) != memoryBudgets[place]) return true;
+        }
+        return false;
     }
 
     private boolean isBound(Object o) {
@@ -1405,9 +1512,9 @@ public final class PlanExecutor implements AutoCloseable {
     }
 
     private void launch(int t, Prepared p, Counters c, RunState rs, List<Issued> waitFor) {
-        // the kernel's arguments, with a KernelContext first for a variant with its own geometry
-        Object[] a = p.choice.launchArguments(args[t]);
-        List<Issued> deps = new ArrayList<>();
+        Object[] a = p.launchArgs;
+        List<Issued> deps = this.deps;
+        deps.clear();
         for (int i = 0; i < p.arraySlots.length; i++) {
             Residency r = res(p.arraySlots[i]);
             Touch<Issued> at = r.at(p.placeIdx);
@@ -1415,9 +1522,8 @@ public final class PlanExecutor implements AutoCloseable {
             else at.readDeps(deps);
         }
         long k0 = System.nanoTime();
-        // the kernel without the checks that the host proves for these arguments, when it can
-        io.kiln.spi.CompiledKernel kernel = p.lease.kernelFor(a, p.geometry.local());
-        boolean checked = io.kiln.compiler.BoundsChecks.hasChecks(kernel.ir());
+        io.kiln.spi.CompiledKernel kernel = p.kernel;
+        boolean checked = p.checked;
         rs.launching = t;
         Issued e;
         try {
@@ -1476,15 +1582,20 @@ public final class PlanExecutor implements AutoCloseable {
 
     private static void awaitAll(List<Issued> issued) {
         if (issued.isEmpty()) return;
-        Map<DeviceSession, List<DeviceEvent>> bySession = new IdentityHashMap<>();
-        for (Issued i : issued) {
+        // usually every event is complete already (blocking copies), or all are of one session
+        Map<DeviceSession, List<DeviceEvent>> bySession = null;
+        for (int k = 0; k < issued.size(); k++) {
+            Issued i = issued.get(k);
             // a complete event needs no wait, unless it is a checked launch whose failure await reports
-            if (!i.event().isComplete() || i.reports()) bySession.computeIfAbsent(i.session(), k -> new ArrayList<>()).add(i.event());
+            if (i.event().isComplete() && !i.reports()) continue;
+            if (bySession == null) bySession = new IdentityHashMap<>(4);
+            bySession.computeIfAbsent(i.session(), s -> new ArrayList<>()).add(i.event());
         }
+        issued.clear();
+        if (bySession == null) return;
         for (Map.Entry<DeviceSession, List<DeviceEvent>> e : bySession.entrySet()) {
             e.getKey().await(e.getValue());
         }
-        issued.clear();
     }
 
     private Residency res(int slot) {
@@ -1511,7 +1622,8 @@ public final class PlanExecutor implements AutoCloseable {
         for (int dev = 1; dev < placeSessions.size(); dev++) {
             if ((r.validOn & 1L << dev) == 0) continue;
             DeviceSession s = placeSessions.get(dev);
-            List<Issued> deps = new ArrayList<>();
+            List<Issued> deps = this.deps;
+            deps.clear();
             r.at(dev).readDeps(deps);
             r.at(0).writeDeps(deps);
             long h0 = System.nanoTime();
