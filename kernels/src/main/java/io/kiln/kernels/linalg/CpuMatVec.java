@@ -27,12 +27,22 @@ public final class CpuMatVec {
             MatVec.sgemv(trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
             return;
         }
+        blocks(rows, (lo, hi) -> {
+            if (trans) columns(m, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
+            else rows(n, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
+        });
+    }
+
+    /** Outputs {@code [lo, hi)} of a gemv. */
+    @FunctionalInterface
+    private interface Outputs {
+        void run(int lo, int hi);
+    }
+
+    /** Runs {@code outputs} over {@code [0, rows)} in blocks of {@link #BLOCK} on the caller's pool, one schedule for both types. */
+    private static void blocks(int rows, Outputs outputs) {
         CpuRanges.run(rows, BLOCK, (from, to) -> {
-            for (int lo = (int) from; lo < to; lo += BLOCK) {
-                int hi = (int) Math.min(to, lo + BLOCK);
-                if (trans) columns(m, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
-                else rows(n, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
-            }
+            for (int lo = (int) from; lo < to; lo += BLOCK) outputs.run(lo, (int) Math.min(to, lo + BLOCK));
         });
     }
 
@@ -81,12 +91,9 @@ public final class CpuMatVec {
             MatVec.dgemv(trans, m, n, alpha, a, lda, x, incx, beta, y, incy);
             return;
         }
-        CpuRanges.run(rows, BLOCK, (from, to) -> {
-            for (int lo = (int) from; lo < to; lo += BLOCK) {
-                int hi = (int) Math.min(to, lo + BLOCK);
-                if (trans) columns(m, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
-                else rows(n, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
-            }
+        blocks(rows, (lo, hi) -> {
+            if (trans) columns(m, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
+            else rows(n, lo, hi, alpha, a, lda, x, incx, beta, y, incy);
         });
     }
 
