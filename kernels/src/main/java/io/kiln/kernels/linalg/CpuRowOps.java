@@ -5,8 +5,8 @@ package io.kiln.kernels.linalg;
  * parts (a few per thread), each row computed by {@link VectorRowOps} when {@code jdk.incubator.vector}
  * is resolved ({@link CpuGemm#vectorized()}), else by the reference's own per-row code as plain Java
  * (then bit for bit the reference). Vectorised: softmax in float lanes with its own {@code exp}, within
- * 7 float ulps of float64; log-softmax, layer norm and RMS norm in double
- * lanes, within one float ulp of float64 (see {@link RowOps}).
+ * 7 float ulps of float64; log-softmax and layer norm in double lanes, RMS norm's output in float lanes
+ * with an error-free product, within one float ulp of float64 (see {@link RowOps}).
  */
 public final class CpuRowOps {
     /** Rows per task: about 16 K elements. */
@@ -81,8 +81,7 @@ public final class CpuRowOps {
         boolean vector = CpuGemm.vectorized();
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
             if (vector) {
-                double[] g = VectorRowOps.widen(gamma, cols);
-                for (int r = (int) r0; r < r1; r++) VectorRowOps.normRow(x, g, null, y, r * cols, cols, eps);
+                for (int r = (int) r0; r < r1; r++) VectorRowOps.rmsRow(x, gamma, y, r * cols, cols, eps);
             } else {
                 for (int r = (int) r0; r < r1; r++) RowOps.rmsNormRow(x, gamma, y, r * cols, cols, eps);
             }

@@ -390,8 +390,7 @@ public final class Linalg implements AutoCloseable {
      * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
      */
     public RunResult.TaskRun matvec(float[] a, float[] x, float[] y, int m, int n, Matmul options) {
-        if (options.transB()) throw new IllegalArgumentException("matvec: x is a vector, it has no transpose; use transposeA() for y = A^T x");
-        boolean trans = options.transA();
+        boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, a.length, lda, x.length, 1, y.length, 1);
         float alpha = (float) options.alpha(), beta = (float) options.beta();
@@ -399,6 +398,27 @@ public final class Linalg implements AutoCloseable {
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
                 .task(TASK, MatVec::sgemv, trans, m, n, alpha, a, lda, x, 1, beta, y, 1)
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 3, 5, 8}, new Object[] {trans, m, n, alpha, lda, beta});
+    }
+
+    /** {@code y = A * x} in double; see {@link #matvec(float[], float[], float[], int, int)}. */
+    public RunResult.TaskRun matvec(double[] a, double[] x, double[] y, int m, int n) {
+        return matvec(a, x, y, m, n, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code y = alpha * op(A) * x + beta * y} in double ({@link MatVec#dgemv}); otherwise as
+     * {@link #matvec(float[], float[], float[], int, int, Matmul)}.
+     *
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     */
+    public RunResult.TaskRun matvec(double[] a, double[] x, double[] y, int m, int n, Matmul options) {
+        boolean trans = gemvTranspose(options);
+        int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
+        GemmShapes.checkGemv(trans, m, n, a.length, lda, x.length, 1, y.length, 1);
+        return run("dgemv", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.dgemv")
+                .transferToDevice(Transfer.EVERY_RUN, a, x, y)
+                .task(TASK, MatVec::dgemv, trans, m, n, options.alpha(), a, lda, x, 1, options.beta(), y, 1)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 3, 5, 8}, new Object[] {trans, m, n, options.alpha(), lda, options.beta()});
     }
 
     /**
@@ -428,8 +448,7 @@ public final class Linalg implements AutoCloseable {
      * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
      */
     public RunResult.TaskRun matvec(FloatArray a, FloatArray x, FloatArray y, int m, int n, Matmul options) {
-        if (options.transB()) throw new IllegalArgumentException("matvec: x is a vector, it has no transpose; use transposeA() for y = A^T x");
-        boolean trans = options.transA();
+        boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, clamp(a), lda, clamp(x), 1, clamp(y), 1);
         float alpha = (float) options.alpha(), beta = (float) options.beta();
@@ -437,6 +456,33 @@ public final class Linalg implements AutoCloseable {
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
                 .task(TASK, MatVec::sgemv, trans, m, n, alpha, a, lda, x, 1, beta, y, 1)
                 .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 3, 5, 8}, new Object[] {trans, m, n, alpha, lda, beta});
+    }
+
+    /** {@code y = A * x} in double on off-heap arrays; see {@link #matvec(float[], float[], float[], int, int)}. */
+    public RunResult.TaskRun matvec(DoubleArray a, DoubleArray x, DoubleArray y, int m, int n) {
+        return matvec(a, x, y, m, n, Matmul.DEFAULT);
+    }
+
+    /**
+     * {@code y = alpha * op(A) * x + beta * y} in double on off-heap arrays; otherwise as
+     * {@link #matvec(double[], double[], double[], int, int, Matmul)} (bit for bit its results).
+     *
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     */
+    public RunResult.TaskRun matvec(DoubleArray a, DoubleArray x, DoubleArray y, int m, int n, Matmul options) {
+        boolean trans = gemvTranspose(options);
+        int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
+        GemmShapes.checkGemv(trans, m, n, len(a.length()), lda, len(x.length()), 1, len(y.length()), 1);
+        return run("dgemv-off-heap", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.dgemv")
+                .transferToDevice(Transfer.EVERY_RUN, a, x, y)
+                .task(TASK, MatVec::dgemv, trans, m, n, options.alpha(), a, lda, x, 1, options.beta(), y, 1)
+                .transferToHost(Transfer.EVERY_RUN, y), new int[] {0, 1, 2, 3, 5, 8}, new Object[] {trans, m, n, options.alpha(), lda, options.beta()});
+    }
+
+    /** Whether a matvec's options transpose A; refuses a transpose of B (x is a vector). */
+    private static boolean gemvTranspose(Matmul options) {
+        if (options.transB()) throw new IllegalArgumentException("matvec: x is a vector, it has no transpose; use transposeA() for y = A^T x");
+        return options.transA();
     }
 
     /** {@code A += alpha * x * y^T} on off-heap arrays; otherwise as {@link #outer(float[], float[], float[], int, int, float)}. */

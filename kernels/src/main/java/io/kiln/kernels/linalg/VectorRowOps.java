@@ -16,8 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code y_j = e_j * (float) (1 / sum)}. Within {@link #SOFTMAX_ULPS} float ulps of float64.
  * <li><b>Log-softmax</b> keeps double lanes and the Vector API's {@code exp} (its vector math library,
  * within an ulp in double): within one float ulp of float64.
- * <li><b>Layer and RMS norm</b> reduce in double lanes in one pass ({@link #normRow}) and write each
+ * <li><b>Layer norm</b> reduces in double lanes in one pass ({@link #normRow}) and writes each
  * output with the reference's double formula, rounded once: within one float ulp of float64.
+ * <li><b>RMS norm</b> reduces in double lanes and writes in float lanes with an error-free product
+ * ({@link #rmsRow}): within one float ulp of float64.
  * </ul>
  * Methods whose vectors must stay in registers are written out in one loop body: a vector passed to or
  * returned from a method that C2 does not inline is boxed (measured: the {@code exp} below as its own
@@ -156,10 +158,9 @@ final class VectorRowOps {
     }
 
     /**
-     * Layer norm ({@code beta} not null) or RMS norm ({@code beta} null) of the row at {@code o}; as
-     * {@link RowOps#layerNormRow} and {@link RowOps#rmsNormRow} within one float ulp. {@code gamma} and
-     * {@code beta} are {@link #widen widened} once per part.
-     * <p>Layer norm reads the row once for its statistics, shifted by its first element {@code k}:
+     * Layer norm of the row at {@code o}; as {@link RowOps#layerNormRow} within one float ulp. {@code gamma}
+     * and {@code beta} are {@link #widen widened} once per part.
+     * <p>It reads the row once for its statistics, shifted by its first element {@code k}:
      * {@code s1 = sum (x - k)}, {@code s2 = sum (x - k)^2}, {@code var = s2 / n - (s1 / n)^2}. The
      * shift keeps the cancellation small: {@code (mean - k)^2 <= n var}, and in practice about var. The
      * relative error of {@code var} is at most {@code (n / L + 6) * 2^-52 * (1 + 2 A)}, {@code A =
@@ -168,50 +169,83 @@ final class VectorRowOps {
      */
     static void normRow(float[] x, double[] gamma, double[] beta, float[] y, int o, int cols, float eps) {
         int bound = cols - cols % L;
-        boolean layer = beta != null;
-        double mean = 0d, var;
         int j;
-        if (layer) {
-            double k = x[o];
-            DoubleVector vk = DoubleVector.broadcast(D, k);
-            DoubleVector s1 = DoubleVector.zero(D), s2 = DoubleVector.zero(D);
-            for (j = 0; j < bound; j += L) {
-                DoubleVector d = load(x, o + j).sub(vk);
-                s1 = s1.add(d);
-                s2 = d.fma(d, s2);
-            }
-            double a = s1.reduceLanes(VectorOperators.ADD), b = s2.reduceLanes(VectorOperators.ADD);
-            for (; j < cols; j++) {
-                double d = x[o + j] - k;
-                a += d;
-                b += d * d;
-            }
-            double m = a / cols;
-            var = b / cols - m * m;
-            mean = k + m;
-            double amplification = m == 0 ? 0 : m * m / var;
-            if (!((cols / (double) L + 6) * 0x1p-52 * (1 + 2 * amplification) <= 0x1p-32)) var = deviations(x, o, cols, mean);
-        } else {
-            DoubleVector acc = DoubleVector.zero(D);
-            for (j = 0; j < bound; j += L) {
-                DoubleVector d = load(x, o + j);
-                acc = d.fma(d, acc);
-            }
-            double sq = acc.reduceLanes(VectorOperators.ADD);
-            for (; j < cols; j++) sq += (double) x[o + j] * x[o + j];
-            var = sq / cols;
+        double k = x[o];
+        DoubleVector vk = DoubleVector.broadcast(D, k);
+        DoubleVector s1 = DoubleVector.zero(D), s2 = DoubleVector.zero(D);
+        for (j = 0; j < bound; j += L) {
+            DoubleVector d = load(x, o + j).sub(vk);
+            s1 = s1.add(d);
+            s2 = d.fma(d, s2);
         }
+        double a = s1.reduceLanes(VectorOperators.ADD), b = s2.reduceLanes(VectorOperators.ADD);
+        for (; j < cols; j++) {
+            double d = x[o + j] - k;
+            a += d;
+            b += d * d;
+        }
+        double m = a / cols;
+        double var = b / cols - m * m;
+        double mean = k + m;
+        double amplification = m == 0 ? 0 : m * m / var;
+        if (!((cols / (double) L + 6) * 0x1p-52 * (1 + 2 * amplification) <= 0x1p-32)) var = deviations(x, o, cols, mean);
         double inv = 1d / Math.sqrt(var + eps);
         DoubleVector vmean = DoubleVector.broadcast(D, mean);
         for (j = 0; j < bound; j += L) {
-            DoubleVector v = layer ? load(x, o + j).sub(vmean) : load(x, o + j);
-            v = v.mul(inv).mul(DoubleVector.fromArray(D, gamma, j));
-            if (layer) v = v.add(DoubleVector.fromArray(D, beta, j));
-            store(v, y, o + j);
+            DoubleVector v = load(x, o + j).sub(vmean).mul(inv).mul(DoubleVector.fromArray(D, gamma, j));
+            store(v.add(DoubleVector.fromArray(D, beta, j)), y, o + j);
         }
-        for (; j < cols; j++) {
-            y[o + j] = layer ? (float) ((x[o + j] - mean) * inv * gamma[j] + beta[j]) : (float) (x[o + j] * inv * gamma[j]);
+        for (; j < cols; j++) y[o + j] = (float) ((x[o + j] - mean) * inv * gamma[j] + beta[j]);
+    }
+
+    /** Where RMS norm's float pass applies: {@code |x * inv|} at least this (so its error term is exact). */
+    private static final float TINY = 0x1p-100f;
+
+    /**
+     * RMS norm of the row at {@code o}; as {@link RowOps#rmsNormRow} within one float ulp (plus the
+     * smallest subnormal where the result underflows). The sum of squares is taken in double lanes;
+     * the output pass runs in float lanes, twice as many as double ones, without widening: with
+     * {@code inv = hi + lo} (two floats, 48 bits), {@code q = x * hi} and its exact rounding error
+     * {@code fma(x, hi, -q)} (exact while {@code |q| >= 2^-100}), {@code t = fma(x, lo, error)} (about
+     * {@code 2^-24 q}, so its rounding costs {@code 2^-48} relative) and {@code y = fma(q, g, t * g)}:
+     * one rounding of a value within {@code 2^-46} relative of {@code x * inv * g}, so within
+     * {@code 0.5 + 2^-22} ulps of it. {@code |q| <= sqrt(cols)}, so nothing overflows before the
+     * result would. A vector with any {@code |q| < 2^-100} (zeros, tiny elements next to large ones)
+     * and a row whose {@code inv} lies outside {@code [2^-100, 2^100]} or is NaN (infinite or NaN
+     * inputs, a zero row with {@code eps = 0}) take the reference's double formula instead.
+     */
+    static void rmsRow(float[] x, float[] gamma, float[] y, int o, int cols, float eps) {
+        int ls = S.length();
+        int bound = cols - cols % ls;
+        DoubleVector a0 = DoubleVector.zero(D), a1 = DoubleVector.zero(D);
+        int j;
+        for (j = 0; j < bound; j += ls) {
+            FloatVector v = FloatVector.fromArray(S, x, o + j);
+            DoubleVector d0 = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector d1 = (DoubleVector) v.convertShape(VectorOperators.F2D, D, 1);
+            a0 = d0.fma(d0, a0);
+            a1 = d1.fma(d1, a1);
         }
+        double sq = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; j < cols; j++) sq += (double) x[o + j] * x[o + j];
+        double inv = 1d / Math.sqrt(sq / cols + eps);
+        j = 0;
+        if (inv >= 0x1p-100 && inv <= 0x1p100) {
+            float hi = (float) inv, lo = (float) (inv - hi);
+            FloatVector vh = FloatVector.broadcast(S, hi), vl = FloatVector.broadcast(S, lo);
+            for (; j < bound; j += ls) {
+                FloatVector v = FloatVector.fromArray(S, x, o + j);
+                FloatVector q = v.mul(vh);
+                if (q.abs().compare(VectorOperators.LT, TINY).anyTrue()) {
+                    for (int i = j; i < j + ls; i++) y[o + i] = (float) (x[o + i] * inv * gamma[i]);
+                    continue;
+                }
+                FloatVector t = v.fma(vl, v.fma(vh, q.neg()));
+                FloatVector g = FloatVector.fromArray(S, gamma, j);
+                q.fma(g, t.mul(g)).intoArray(y, o + j);
+            }
+        }
+        for (; j < cols; j++) y[o + j] = (float) (x[o + j] * inv * gamma[j]);
     }
 
     /** {@code sum (x - mean)^2 / cols}: the reference's second pass, for rows that cancel too much. */

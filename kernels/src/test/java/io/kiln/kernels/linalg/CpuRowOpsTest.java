@@ -44,6 +44,12 @@ class CpuRowOpsTest {
         for (int j = 0; j < cols; j++) x[o + j] = (float) (rnd.nextDouble(-1, 1) * scale);
         int j = rnd.nextInt(cols);
         switch (kind) {
+            case 3 -> {
+                // Tiny values and a signed zero among large ones (RMS norm's float pass then falls back).
+                x[o + j] = 1e-35f;
+                x[o + (j + 1) % cols] = -0f;
+                x[o + (j + 2) % cols] = -1e-42f;
+            }
             case 4 -> java.util.Arrays.fill(x, o, o + cols, 7.25f);
             case 5 -> x[o + j] = Float.NaN;
             case 6 -> x[o + j] = Float.POSITIVE_INFINITY;
