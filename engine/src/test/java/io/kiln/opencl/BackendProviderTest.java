@@ -19,6 +19,7 @@ import io.kiln.ir.MathFunction;
 import io.kiln.ir.ScalarKind;
 import io.kiln.ir.Type;
 import io.kiln.ir.Var;
+import io.kiln.openclc.OpenClEmitter;
 import io.kiln.runtime.Backends;
 import io.kiln.spi.BackendProvider;
 import org.junit.jupiter.api.Test;

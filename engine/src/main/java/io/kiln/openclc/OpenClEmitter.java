@@ -1,4 +1,4 @@
-package io.kiln.opencl;
+package io.kiln.openclc;
 
 import io.kiln.KernelCompilationException;
 import io.kiln.ir.AddressSpace;
@@ -383,18 +383,18 @@ public final class OpenClEmitter {
         };
     }
 
-    static String intLiteral(int x) {
+    public static String intLiteral(int x) {
         if (x == Integer.MIN_VALUE) return "(-2147483647 - 1)";
         return x < 0 ? "(" + x + ")" : Integer.toString(x);
     }
 
-    static String longLiteral(long x) {
+    public static String longLiteral(long x) {
         if (x == Long.MIN_VALUE) return "(-9223372036854775807L - 1L)";
         return x < 0 ? "(" + x + "L)" : x + "L";
     }
 
     /** An exact float literal: small integers in decimal, other finite values in hexadecimal, the rest as bits. */
-    static String floatLiteral(float x) {
+    public static String floatLiteral(float x) {
         int bits = Float.floatToRawIntBits(x);
         if (!Float.isFinite(x)) return String.format("as_float(0x%08xu)", bits);
         String s;
@@ -407,7 +407,7 @@ public final class OpenClEmitter {
     }
 
     /** An exact double literal; see {@link #floatLiteral}. */
-    static String doubleLiteral(double x) {
+    public static String doubleLiteral(double x) {
         long bits = Double.doubleToRawLongBits(x);
         if (!Double.isFinite(x)) return String.format("as_double(0x%016xUL)", bits);
         String s;

@@ -1,6 +1,6 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
-import io.kiln.cuda.PtxFunction.Reg;
+import io.kiln.ptx.PtxFunction.Reg;
 import io.kiln.ir.MathFunction;
 import io.kiln.ir.Type;
 

@@ -1,7 +1,7 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
 import io.kiln.KernelCompilationException;
-import io.kiln.cuda.PtxFunction.Reg;
+import io.kiln.ptx.PtxFunction.Reg;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.MathFunction;
 import io.kiln.ir.Type;

@@ -1,4 +1,4 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * conspicuous junk value, so a test fails if the emitter ever relies on it. Anything else it meets
  * is an error: the interpreter doubles as a check that the emitter stays inside this subset.
  */
-final class PtxInterpreter {
+public final class PtxInterpreter {
     /** What the interpreter returns where PTX leaves a result unspecified. */
     static final long JUNK = 0x5A5A5A5A5A5A5A5AL;
 
@@ -138,17 +138,17 @@ final class PtxInterpreter {
     // ------------------------------------------------------------------ memory
 
     /** A byte-addressed memory of regions; an address is {@code region << 32 | offset}. */
-    static final class Memory {
+    public static final class Memory {
         record Region(String space, ByteBuffer data) {}
 
         final List<Region> regions = new ArrayList<>();
 
-        long allocate(String space, int bytes) {
+        public long allocate(String space, int bytes) {
             regions.add(new Region(space, ByteBuffer.allocate(Math.max(bytes, 1)).order(ByteOrder.LITTLE_ENDIAN)));
             return (long) regions.size() << 32;
         }
 
-        void free(long address) {
+        public void free(long address) {
             regions.set((int) (address >>> 32) - 1, null);
         }
 
@@ -194,17 +194,17 @@ final class PtxInterpreter {
             }
         }
 
-        ByteBuffer bytes(long address) {
+        public ByteBuffer bytes(long address) {
             return regions.get((int) (address >>> 32) - 1).data();
         }
     }
 
-    Memory memory() {
+    public Memory memory() {
         return memory;
     }
 
     /** Instructions executed so far. */
-    long executed() {
+    public long executed() {
         return executed;
     }
 
@@ -216,7 +216,7 @@ final class PtxInterpreter {
     private static final Pattern PARAM = Pattern.compile("\\.param\\s+\\.(\\w+)\\s+(\\w+)");
     private static final Pattern FUNC = Pattern.compile("\\.func\\s+\\(\\.reg\\s+\\.(\\w+)\\s+%res\\)\\s+(\\w+)\\s*\\(([^)]*)\\)");
 
-    PtxInterpreter(String ptx) {
+    public PtxInterpreter(String ptx) {
         String text = ptx.replaceAll("//[^\\n]*", "");
         int pos = 0;
         while (pos < text.length()) {
@@ -405,7 +405,7 @@ final class PtxInterpreter {
     }
 
     /** The entry's {@code .param} names in order. */
-    List<String> entryParams() {
+    public List<String> entryParams() {
         return entry.params;
     }
 
@@ -443,7 +443,7 @@ final class PtxInterpreter {
     private long stepLimit = Long.MAX_VALUE;
 
     /** Fails a launch that runs more than {@code n} instructions (a guard against endless loops). */
-    void stepLimit(long n) {
+    public void stepLimit(long n) {
         stepLimit = n;
     }
 
@@ -451,7 +451,7 @@ final class PtxInterpreter {
      * Runs the entry over {@code grid} blocks of {@code block} threads with {@code args}, one raw
      * value per {@code .param} in declaration order.
      */
-    void launch(int[] grid, int[] block, long[] args) {
+    public void launch(int[] grid, int[] block, long[] args) {
         if (args.length != entry.params.size()) {
             throw new IllegalArgumentException("entry takes " + entry.params.size() + " parameters, got " + args.length);
         }
