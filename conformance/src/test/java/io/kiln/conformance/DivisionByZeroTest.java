@@ -11,7 +11,7 @@ import io.kiln.Parallel;
 import io.kiln.TaskGraph;
 import io.kiln.Target;
 import io.kiln.Transfer;
-import io.kiln.cuda.Ptxas;
+import io.kiln.ptx.Ptxas;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -4,7 +4,7 @@ import io.kiln.KernelCompiler;
 import io.kiln.Target;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
-import io.kiln.cuda.Ptxas;
+import io.kiln.ptx.Ptxas;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;

@@ -3,6 +3,7 @@ package io.kiln.cuda;
 import io.kiln.Backend;
 import io.kiln.Target;
 import io.kiln.ir.KernelIR;
+import io.kiln.ptx.PtxEmitter;
 import io.kiln.spi.BackendProvider;
 import io.kiln.spi.DeviceRuntime;
 

@@ -4,6 +4,7 @@ import io.kiln.Backend;
 import io.kiln.Device;
 import io.kiln.DeviceType;
 import io.kiln.ir.KernelIR;
+import io.kiln.ptx.PtxEmitter;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;

@@ -2,6 +2,7 @@ package io.kiln.cuda;
 
 import io.kiln.KilnException;
 
+import io.kiln.ptx.KernelSignature;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;

@@ -1,6 +1,7 @@
 package io.kiln.cuda;
 
 import io.kiln.ir.KernelIR;
+import io.kiln.ptx.KernelSignature;
 import io.kiln.spi.CompiledKernel;
 
 import java.lang.foreign.MemorySegment;

@@ -7,6 +7,7 @@ import io.kiln.OffHeapArray;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.Param;
+import io.kiln.ptx.KernelSignature;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceSession;

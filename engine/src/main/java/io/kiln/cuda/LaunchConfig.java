@@ -4,6 +4,7 @@ import io.kiln.KilnException;
 import io.kiln.ir.Block;
 import io.kiln.ir.Instr;
 import io.kiln.ir.KernelIR;
+import io.kiln.ptx.PtxEmitter;
 import io.kiln.spi.LaunchGeometry;
 
 import java.util.Arrays;

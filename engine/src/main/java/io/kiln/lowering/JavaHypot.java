@@ -21,7 +21,7 @@ package io.kiln.lowering;
  * {@code sqrt(t1*y1 - (w*(-w) - (t1*(b-y1) + (a2-t1)*b)))};</li>
  * <li>the result times {@code 2^k}.</li>
  * </ol>
- * The PTX back end builds the same steps with selects ({@code io.kiln.cuda.PtxMathLib}); the {@code cpu}
+ * The PTX back end builds the same steps with selects ({@code io.kiln.ptx.PtxMathLib}); the {@code cpu}
  * back end calls {@code Math.hypot}.
  * <h2>Why not OpenCL's {@code hypot}</h2>
  * OpenCL allows 4 ulp for {@code hypot}, and a correctly rounded one still differs from Java where Java

@@ -3,6 +3,7 @@ package io.kiln.opencl;
 import io.kiln.Backend;
 import io.kiln.Target;
 import io.kiln.ir.KernelIR;
+import io.kiln.openclc.OpenClEmitter;
 import io.kiln.spi.BackendProvider;
 import io.kiln.spi.DeviceRuntime;
 import org.jocl.CL;

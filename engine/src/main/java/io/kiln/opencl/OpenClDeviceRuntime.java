@@ -6,6 +6,7 @@ import io.kiln.DeviceType;
 import io.kiln.KernelCompilationException;
 import io.kiln.KilnException;
 import io.kiln.ir.KernelIR;
+import io.kiln.openclc.OpenClEmitter;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;

@@ -7,6 +7,7 @@ import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Param;
 import io.kiln.ir.ScalarKind;
+import io.kiln.openclc.OpenClEmitter;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceEvent;
 import io.kiln.spi.DeviceSession;

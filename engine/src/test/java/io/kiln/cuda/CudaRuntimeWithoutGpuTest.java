@@ -15,6 +15,7 @@ import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Var;
 import io.kiln.ir.WorkItemQuery;
+import io.kiln.ptx.KernelSignature;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;

@@ -14,6 +14,8 @@ import io.kiln.ir.MathFunction;
 import io.kiln.ir.Type;
 import io.kiln.ir.Var;
 import io.kiln.ir.WorkItemQuery;
+import io.kiln.ptx.PtxAssembler;
+import io.kiln.ptx.PtxEmitter;
 import io.kiln.spi.LaunchGeometry;
 import io.kiln.testing.RandomArrays;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,8 @@
 package io.kiln.cuda;
 
 import io.kiln.ir.KernelIR;
+import io.kiln.ptx.KernelSignature;
+import io.kiln.ptx.PtxInterpreter;
 import io.kiln.spi.LaunchGeometry;
 
 import java.util.IdentityHashMap;

@@ -4,6 +4,8 @@ import io.kiln.KernelContext;
 import io.kiln.compiler.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
+import io.kiln.ptx.PtxAssembler;
+import io.kiln.ptx.PtxEmitter;
 import io.kiln.testing.RandomArrays;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;

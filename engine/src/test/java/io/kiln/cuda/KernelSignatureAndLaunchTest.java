@@ -4,6 +4,9 @@ import io.kiln.KernelContext;
 import io.kiln.KilnException;
 import io.kiln.compiler.FrontEnd;
 import io.kiln.ir.KernelIR;
+import io.kiln.ptx.KernelSignature;
+import io.kiln.ptx.PtxEmitter;
+import io.kiln.ptx.PtxInterpreter;
 import io.kiln.spi.LaunchGeometry;
 import org.junit.jupiter.api.Test;
 

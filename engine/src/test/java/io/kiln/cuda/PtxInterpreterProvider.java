@@ -6,6 +6,8 @@ import io.kiln.DeviceType;
 import io.kiln.KilnException;
 import io.kiln.Target;
 import io.kiln.ir.KernelIR;
+import io.kiln.ptx.PtxEmitter;
+import io.kiln.ptx.Ptxas;
 import io.kiln.spi.BackendProvider;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;

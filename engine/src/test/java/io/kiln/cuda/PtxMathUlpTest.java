@@ -10,6 +10,8 @@ import io.kiln.ir.MathFunction;
 import io.kiln.ir.Type;
 import io.kiln.ir.Var;
 import io.kiln.ir.WorkItemQuery;
+import io.kiln.ptx.PtxAssembler;
+import io.kiln.ptx.PtxEmitter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;

@@ -2,6 +2,9 @@ package io.kiln.cuda;
 
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.ParallelLoop;
+import io.kiln.ptx.KernelSignature;
+import io.kiln.ptx.PtxEmitter;
+import io.kiln.ptx.PtxInterpreter;
 import io.kiln.spi.LaunchGeometry;
 
 import io.kiln.OffHeapArray;

@@ -60,8 +60,8 @@ class IrParserTest {
         assertEquals(compiled.blocks(), parsed.blocks());
         assertEquals(compiled.parallelLoops(), parsed.parallelLoops());
         // the same OpenCL C, but for the kernel's name: the printed IR has the class without its package
-        assertEquals(io.kiln.opencl.OpenClEmitter.emit(compiled).source().replace("io_kiln_compiler_", "").replace("io.kiln.compiler.", ""),
-                io.kiln.opencl.OpenClEmitter.emit(parsed).source());
+        assertEquals(io.kiln.openclc.OpenClEmitter.emit(compiled).source().replace("io_kiln_compiler_", "").replace("io.kiln.compiler.", ""),
+                io.kiln.openclc.OpenClEmitter.emit(parsed).source());
     }
 
     @Test

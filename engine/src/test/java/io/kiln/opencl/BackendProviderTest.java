@@ -19,6 +19,8 @@ import io.kiln.ir.MathFunction;
 import io.kiln.ir.ScalarKind;
 import io.kiln.ir.Type;
 import io.kiln.ir.Var;
+import io.kiln.openclc.OpenClEmitter;
+import io.kiln.openclc.OpenClLiterals;
 import io.kiln.runtime.Backends;
 import io.kiln.spi.BackendProvider;
 import org.junit.jupiter.api.Test;
@@ -147,18 +149,18 @@ class BackendProviderTest {
 
     @Test
     void literalsAreExact() {
-        assertEquals("(-2147483647 - 1)", OpenClEmitter.intLiteral(Integer.MIN_VALUE));
-        assertEquals("(-5)", OpenClEmitter.intLiteral(-5));
-        assertEquals("(-9223372036854775807L - 1L)", OpenClEmitter.longLiteral(Long.MIN_VALUE));
-        assertEquals("(-0.0f)", OpenClEmitter.floatLiteral(-0f));
-        assertEquals("2.0f", OpenClEmitter.floatLiteral(2f));
-        assertEquals("0x1.99999ap-4f", OpenClEmitter.floatLiteral(0.1f));
-        assertEquals("as_float(0x7fc00000u)", OpenClEmitter.floatLiteral(Float.NaN));
-        assertEquals("as_float(0xff800000u)", OpenClEmitter.floatLiteral(Float.NEGATIVE_INFINITY));
-        assertEquals("0x0.000002p-126f", OpenClEmitter.floatLiteral(Float.MIN_VALUE));
-        assertEquals("(-0.0)", OpenClEmitter.doubleLiteral(-0d));
-        assertEquals("as_double(0x7ff0000000000000UL)", OpenClEmitter.doubleLiteral(Double.POSITIVE_INFINITY));
-        assertEquals("0x1.921fb54442d18p1", OpenClEmitter.doubleLiteral(Math.PI));
+        assertEquals("(-2147483647 - 1)", OpenClLiterals.intLiteral(Integer.MIN_VALUE));
+        assertEquals("(-5)", OpenClLiterals.intLiteral(-5));
+        assertEquals("(-9223372036854775807L - 1L)", OpenClLiterals.longLiteral(Long.MIN_VALUE));
+        assertEquals("(-0.0f)", OpenClLiterals.floatLiteral(-0f));
+        assertEquals("2.0f", OpenClLiterals.floatLiteral(2f));
+        assertEquals("0x1.99999ap-4f", OpenClLiterals.floatLiteral(0.1f));
+        assertEquals("as_float(0x7fc00000u)", OpenClLiterals.floatLiteral(Float.NaN));
+        assertEquals("as_float(0xff800000u)", OpenClLiterals.floatLiteral(Float.NEGATIVE_INFINITY));
+        assertEquals("0x0.000002p-126f", OpenClLiterals.floatLiteral(Float.MIN_VALUE));
+        assertEquals("(-0.0)", OpenClLiterals.doubleLiteral(-0d));
+        assertEquals("as_double(0x7ff0000000000000UL)", OpenClLiterals.doubleLiteral(Double.POSITIVE_INFINITY));
+        assertEquals("0x1.921fb54442d18p1", OpenClLiterals.doubleLiteral(Math.PI));
     }
 
     @Test

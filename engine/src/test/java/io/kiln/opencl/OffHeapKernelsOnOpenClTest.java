@@ -15,6 +15,7 @@ import io.kiln.compiler.OffHeapKernels;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.ParallelLoop;
+import io.kiln.openclc.OpenClEmitter;
 import io.kiln.spi.LaunchGeometry;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;

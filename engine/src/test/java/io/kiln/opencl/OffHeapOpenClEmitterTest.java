@@ -2,6 +2,7 @@ package io.kiln.opencl;
 
 import io.kiln.compiler.FrontEnd;
 import io.kiln.compiler.OffHeapKernels;
+import io.kiln.openclc.OpenClEmitter;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -11,7 +11,7 @@ import io.kiln.RunResult;
 import io.kiln.TaskGraph;
 import io.kiln.Target;
 import io.kiln.Transfer;
-import io.kiln.cuda.Ptxas;
+import io.kiln.ptx.Ptxas;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicContainer;

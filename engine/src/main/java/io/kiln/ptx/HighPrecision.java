@@ -1,4 +1,4 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;

@@ -1,7 +1,7 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
 import io.kiln.KernelCompilationException;
-import io.kiln.cuda.PtxFunction.Reg;
+import io.kiln.ptx.PtxFunction.Reg;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.MathFunction;
 import io.kiln.ir.Type;
@@ -71,8 +71,8 @@ final class PtxMath {
     /** Emits {@code dst = a % b} for floating-point operands (C's {@code fmod}, exact). */
     void fmod(PtxFunction f, Type t, String dst, String a, String b) {
         String name = require("__kiln_fmod_" + (t == Type.F32 ? "f32" : "f64"), t, 2, t == Type.F32
-                ? m -> m.ret(m.toF32(m.call(require("__kiln_fmod_f64", Type.F64, 2, PtxMathLib::fmod), m.toF64(m.arg(0)), m.toF64(m.arg(1)))))
-                : PtxMathLib::fmod);
+                ? m -> m.ret(m.toF32(m.call(require("__kiln_fmod_f64", Type.F64, 2, PtxBitMath::fmod), m.toF64(m.arg(0)), m.toF64(m.arg(1)))))
+                : PtxBitMath::fmod);
         f.ins("call (" + dst + "), " + name + ", (" + a + ", " + b + ")");
     }
 

@@ -1,13 +1,26 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.kiln.ptx.PtxCode.Function;
+import io.kiln.ptx.PtxCode.Insn;
+import io.kiln.ptx.PtxCode.Opnd;
+import io.kiln.ptx.PtxCode.Ty;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static io.kiln.ptx.PtxSemantics.binary;
+import static io.kiln.ptx.PtxSemantics.bits;
+import static io.kiln.ptx.PtxSemantics.compare;
+import static io.kiln.ptx.PtxSemantics.convert;
+import static io.kiln.ptx.PtxSemantics.d;
+import static io.kiln.ptx.PtxSemantics.f;
+import static io.kiln.ptx.PtxSemantics.fma;
+import static io.kiln.ptx.PtxSemantics.norm;
+import static io.kiln.ptx.PtxSemantics.unary;
 
 /**
  * A test-only interpreter for exactly the PTX that {@link PtxEmitter} and {@link PtxMathLib}
@@ -16,195 +29,25 @@ import java.util.regex.Pattern;
  * leaves a result unspecified (integer division by zero, NaN to integer) the interpreter returns a
  * conspicuous junk value, so a test fails if the emitter ever relies on it. Anything else it meets
  * is an error: the interpreter doubles as a check that the emitter stays inside this subset.
+ * <p>This file parses and schedules; the parsed form is {@link PtxCode}, the memory {@link PtxMemory}, and
+ * what each arithmetic, comparison and conversion instruction computes {@link PtxSemantics}.
  */
-final class PtxInterpreter {
+public final class PtxInterpreter {
     /** What the interpreter returns where PTX leaves a result unspecified. */
     static final long JUNK = 0x5A5A5A5A5A5A5A5AL;
 
-    // ------------------------------------------------------------------ parsed form
-
-    enum Ty {
-        B8(1), S8(1), U8(1), B16(2), S16(2), U16(2), B32(4), S32(4), U32(4), F32(4), B64(8), S64(8), U64(8), F64(8), PRED(1);
-
-        final int bytes;
-
-        Ty(int bytes) {
-            this.bytes = bytes;
-        }
-
-        boolean isFloat() {
-            return this == F32 || this == F64;
-        }
-
-        boolean isSigned() {
-            return this == S8 || this == S16 || this == S32 || this == S64;
-        }
-
-        boolean wide() {
-            return bytes == 8;
-        }
-
-        static Ty of(String s) {
-            return valueOf(s.toUpperCase(java.util.Locale.ROOT));
-        }
-    }
-
-    /** An operand: a register slot, an immediate, a special register, a symbol, or an address. */
-    record Opnd(int reg, long imm, String special, String symbol, boolean address) {
-        static Opnd reg(int r) {
-            return new Opnd(r, 0, null, null, false);
-        }
-    }
-
-    static final class Insn {
-        final String text;
-        final String[] parts;     // opcode split at dots
-        final Opnd[] ops;
-        int guard = -1;
-        boolean guardNegated;
-        int target = -1;          // branch target index
-        String callee;
-        final Ty type;            // the last type suffix, or null
-        final Ty from;            // cvt: the source type
-        final Ty to;              // cvt: the destination type
-
-        Insn(String text, String[] parts, Opnd[] ops) {
-            this.text = text;
-            this.parts = parts;
-            this.ops = ops;
-            this.type = parts.length > 1 ? tyOrNull(parts[parts.length - 1]) : null;
-            this.from = parts[0].equals("cvt") ? type : null;
-            this.to = parts[0].equals("cvt") ? tyOrNull(parts[parts.length - 2]) : null;
-        }
-
-        private static Ty tyOrNull(String s) {
-            try {
-                return Ty.of(s);
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-
-        String op() {
-            return parts[0];
-        }
-
-        Ty type() {
-            return type;
-        }
-
-        boolean has(String modifier) {
-            for (int i = 1; i < parts.length; i++) if (parts[i].equals(modifier)) return true;
-            return false;
-        }
-    }
-
-    static final class Function {
-        final String name;
-        final boolean entry;
-        final Map<String, Integer> regs = new HashMap<>();
-        final List<Ty> regTypes = new ArrayList<>();
-        final List<String> params = new ArrayList<>();   // .param names (entry) or %arg registers (func)
-        final Map<String, Integer> labels = new HashMap<>();
-        final List<Insn> code = new ArrayList<>();
-        final Map<String, int[]> locals = new HashMap<>();   // name -> {space (0 local, 1 shared), bytes}
-
-        Function(String name, boolean entry) {
-            this.name = name;
-            this.entry = entry;
-        }
-
-        int reg(String name) {
-            Integer r = regs.get(name);
-            if (r == null) throw new IllegalStateException(this.name + ": undeclared register " + name);
-            return r;
-        }
-
-        int declare(String name, Ty type) {
-            Integer r = regs.get(name);
-            if (r != null) throw new IllegalStateException(this.name + ": register " + name + " declared twice");
-            regs.put(name, regTypes.size());
-            regTypes.add(type);
-            return regTypes.size() - 1;
-        }
-    }
-
     private final Map<String, Function> functions = new HashMap<>();
     private Function entry;
-    private final Memory memory = new Memory();
+    private final PtxMemory memory = new PtxMemory();
     private final Map<String, Long> moduleSymbols = new HashMap<>();
     private long executed;
 
-    // ------------------------------------------------------------------ memory
-
-    /** A byte-addressed memory of regions; an address is {@code region << 32 | offset}. */
-    static final class Memory {
-        record Region(String space, ByteBuffer data) {}
-
-        final List<Region> regions = new ArrayList<>();
-
-        long allocate(String space, int bytes) {
-            regions.add(new Region(space, ByteBuffer.allocate(Math.max(bytes, 1)).order(ByteOrder.LITTLE_ENDIAN)));
-            return (long) regions.size() << 32;
-        }
-
-        void free(long address) {
-            regions.set((int) (address >>> 32) - 1, null);
-        }
-
-        ByteBuffer at(long address, String space, int bytes) {
-            int index = (int) (address >>> 32) - 1;
-            if (index < 0 || index >= regions.size() || regions.get(index) == null) {
-                throw new IllegalStateException("access to unmapped address 0x" + Long.toHexString(address));
-            }
-            Region r = regions.get(index);
-            if (!r.space().equals(space)) {
-                throw new IllegalStateException(space + " access to a " + r.space() + " address");
-            }
-            int off = (int) address;
-            if (off < 0 || off + bytes > r.data().capacity()) {
-                throw new IllegalStateException(space + " access out of bounds: offset " + off + " size " + bytes
-                        + " in a region of " + r.data().capacity() + " bytes");
-            }
-            return r.data();
-        }
-
-        long load(long address, String space, Ty t) {
-            ByteBuffer b = at(address, space, t.bytes);
-            int off = (int) address;
-            return switch (t) {
-                case S8 -> b.get(off);
-                case B8, U8 -> b.get(off) & 0xFF;
-                case S16 -> b.getShort(off);
-                case B16, U16 -> b.getShort(off) & 0xFFFF;
-                case S32 -> b.getInt(off);
-                case B32, U32, F32 -> b.getInt(off) & 0xFFFFFFFFL;
-                default -> b.getLong(off);
-            };
-        }
-
-        void store(long address, String space, Ty t, long v) {
-            ByteBuffer b = at(address, space, t.bytes);
-            int off = (int) address;
-            switch (t.bytes) {
-                case 1 -> b.put(off, (byte) v);
-                case 2 -> b.putShort(off, (short) v);
-                case 4 -> b.putInt(off, (int) v);
-                default -> b.putLong(off, v);
-            }
-        }
-
-        ByteBuffer bytes(long address) {
-            return regions.get((int) (address >>> 32) - 1).data();
-        }
-    }
-
-    Memory memory() {
+    public PtxMemory memory() {
         return memory;
     }
 
     /** Instructions executed so far. */
-    long executed() {
+    public long executed() {
         return executed;
     }
 
@@ -216,7 +59,7 @@ final class PtxInterpreter {
     private static final Pattern PARAM = Pattern.compile("\\.param\\s+\\.(\\w+)\\s+(\\w+)");
     private static final Pattern FUNC = Pattern.compile("\\.func\\s+\\(\\.reg\\s+\\.(\\w+)\\s+%res\\)\\s+(\\w+)\\s*\\(([^)]*)\\)");
 
-    PtxInterpreter(String ptx) {
+    public PtxInterpreter(String ptx) {
         String text = ptx.replaceAll("//[^\\n]*", "");
         int pos = 0;
         while (pos < text.length()) {
@@ -405,7 +248,7 @@ final class PtxInterpreter {
     }
 
     /** The entry's {@code .param} names in order. */
-    List<String> entryParams() {
+    public List<String> entryParams() {
         return entry.params;
     }
 
@@ -443,7 +286,7 @@ final class PtxInterpreter {
     private long stepLimit = Long.MAX_VALUE;
 
     /** Fails a launch that runs more than {@code n} instructions (a guard against endless loops). */
-    void stepLimit(long n) {
+    public void stepLimit(long n) {
         stepLimit = n;
     }
 
@@ -451,7 +294,7 @@ final class PtxInterpreter {
      * Runs the entry over {@code grid} blocks of {@code block} threads with {@code args}, one raw
      * value per {@code .param} in declaration order.
      */
-    void launch(int[] grid, int[] block, long[] args) {
+    public void launch(int[] grid, int[] block, long[] args) {
         if (args.length != entry.params.size()) {
             throw new IllegalArgumentException("entry takes " + entry.params.size() + " parameters, got " + args.length);
         }
@@ -627,219 +470,6 @@ final class PtxInterpreter {
         fr.regs[reg] = t == Ty.PRED ? (v != 0 ? 1 : 0) : t.bytes == 4 ? v & 0xFFFFFFFFL : v;
     }
 
-    /** Keeps a register value in its canonical form: 32-bit values zero-extended. */
-    private static long norm(Ty t, long v) {
-        return t.bytes == 4 ? v & 0xFFFFFFFFL : v;
-    }
-
-    private static float f(long bits) {
-        return Float.intBitsToFloat((int) bits);
-    }
-
-    private static double d(long bits) {
-        return Double.longBitsToDouble(bits);
-    }
-
-    private static long bits(float v) {
-        return Float.floatToRawIntBits(v) & 0xFFFFFFFFL;
-    }
-
-    private static long bits(double v) {
-        return Double.doubleToRawLongBits(v);
-    }
-
-    private static boolean compare(String cmp, Ty t, long a, long b) {
-        if (t.isFloat()) {
-            double x = t == Ty.F32 ? f(a) : d(a);
-            double y = t == Ty.F32 ? f(b) : d(b);
-            boolean unordered = Double.isNaN(x) || Double.isNaN(y);
-            return switch (cmp) {
-                case "eq" -> !unordered && x == y;
-                case "ne" -> !unordered && x != y;
-                case "lt" -> !unordered && x < y;
-                case "le" -> !unordered && x <= y;
-                case "gt" -> !unordered && x > y;
-                case "ge" -> !unordered && x >= y;
-                case "equ" -> unordered || x == y;
-                case "neu" -> unordered || x != y;
-                case "ltu" -> unordered || x < y;
-                case "leu" -> unordered || x <= y;
-                case "gtu" -> unordered || x > y;
-                case "geu" -> unordered || x >= y;
-                case "nan" -> unordered;
-                case "num" -> !unordered;
-                default -> throw new IllegalStateException("setp." + cmp + " on floats");
-            };
-        }
-        int c;
-        if (t.wide()) {
-            c = t.isSigned() ? Long.compare(a, b) : Long.compareUnsigned(a, b);
-        } else {
-            c = t.isSigned() ? Integer.compare((int) a, (int) b) : Integer.compareUnsigned((int) a, (int) b);
-        }
-        return switch (cmp) {
-            case "eq" -> c == 0;
-            case "ne" -> c != 0;
-            case "lt" -> c < 0;
-            case "le" -> c <= 0;
-            case "gt" -> c > 0;
-            case "ge" -> c >= 0;
-            default -> throw new IllegalStateException("setp." + cmp + " on integers");
-        };
-    }
-
-    private static long unary(Insn in, long a) {
-        Ty t = in.type();
-        return switch (in.op() + "." + t) {
-            case "neg.S32" -> -(int) a & 0xFFFFFFFFL;
-            case "neg.S64" -> -a;
-            case "neg.F64" -> a ^ Long.MIN_VALUE;
-            case "abs.F64" -> a & Long.MAX_VALUE;
-            case "sqrt.F32" -> bits((float) Math.sqrt(f(a)));
-            case "sqrt.F64" -> bits(Math.sqrt(d(a)));
-            default -> throw new IllegalStateException("unsupported: " + in.text);
-        };
-    }
-
-    private static long fma(Ty t, long a, long b, long c) {
-        return t == Ty.F32 ? bits(Math.fma(f(a), f(b), f(c))) : bits(Math.fma(d(a), d(b), d(c)));
-    }
-
-    private static long binary(Insn in, long a, long b) {
-        Ty t = in.type();
-        String op = in.op();
-        if (t.isFloat()) {
-            if (!in.has("rn")) throw new IllegalStateException("float arithmetic without .rn: " + in.text);
-            if (t == Ty.F32) {
-                float x = f(a);
-                float y = f(b);
-                return bits(switch (op) {
-                    case "add" -> x + y;
-                    case "sub" -> x - y;
-                    case "mul" -> x * y;
-                    case "div" -> x / y;
-                    default -> throw new IllegalStateException("unsupported: " + in.text);
-                });
-            }
-            double x = d(a);
-            double y = d(b);
-            return bits(switch (op) {
-                case "add" -> x + y;
-                case "sub" -> x - y;
-                case "mul" -> x * y;
-                case "div" -> x / y;
-                default -> throw new IllegalStateException("unsupported: " + in.text);
-            });
-        }
-        if (t == Ty.PRED) {
-            return switch (op) {
-                case "and" -> a & b;
-                case "or" -> a | b;
-                case "xor" -> a ^ b;
-                default -> throw new IllegalStateException("unsupported: " + in.text);
-            };
-        }
-        if (op.equals("mul") && in.has("wide")) {
-            return (long) (int) a * (long) (int) b;
-        }
-        if (op.equals("mul") && in.has("hi")) {
-            if (t != Ty.U64) throw new IllegalStateException("unsupported: " + in.text);
-            return Math.unsignedMultiplyHigh(a, b);
-        }
-        if (t.wide()) {
-            return switch (op) {
-                case "add" -> a + b;
-                case "sub" -> a - b;
-                case "mul" -> a * b;
-                case "div" -> b == 0 || (t.isSigned() && a == Long.MIN_VALUE && b == -1) ? JUNK
-                        : t.isSigned() ? a / b : Long.divideUnsigned(a, b);
-                case "rem" -> b == 0 || (t.isSigned() && a == Long.MIN_VALUE && b == -1) ? JUNK
-                        : t.isSigned() ? a % b : Long.remainderUnsigned(a, b);
-                case "and" -> a & b;
-                case "or" -> a | b;
-                case "xor" -> a ^ b;
-                case "min" -> t.isSigned() ? Math.min(a, b) : (Long.compareUnsigned(a, b) < 0 ? a : b);
-                case "max" -> t.isSigned() ? Math.max(a, b) : (Long.compareUnsigned(a, b) > 0 ? a : b);
-                case "shl" -> Integer.toUnsignedLong((int) b) >= 64 ? 0 : a << b;
-                case "shr" -> Integer.toUnsignedLong((int) b) >= 64 ? (t.isSigned() && a < 0 ? -1 : 0)
-                        : t.isSigned() ? a >> b : a >>> b;
-                default -> throw new IllegalStateException("unsupported: " + in.text);
-            };
-        }
-        int x = (int) a;
-        int y = (int) b;
-        long shift = Integer.toUnsignedLong(y);
-        long v = switch (op) {
-            case "add" -> x + y;
-            case "sub" -> x - y;
-            case "mul" -> x * y;
-            case "div" -> y == 0 || (t.isSigned() && x == Integer.MIN_VALUE && y == -1) ? JUNK
-                    : t.isSigned() ? x / y : Integer.divideUnsigned(x, y);
-            case "rem" -> y == 0 || (t.isSigned() && x == Integer.MIN_VALUE && y == -1) ? JUNK
-                    : t.isSigned() ? x % y : Integer.remainderUnsigned(x, y);
-            case "and" -> x & y;
-            case "or" -> x | y;
-            case "xor" -> x ^ y;
-            case "min" -> t.isSigned() ? Math.min(x, y) : (Integer.compareUnsigned(x, y) < 0 ? x : y);
-            case "max" -> t.isSigned() ? Math.max(x, y) : (Integer.compareUnsigned(x, y) > 0 ? x : y);
-            case "shl" -> shift >= 32 ? 0 : x << y;
-            case "shr" -> shift >= 32 ? (t.isSigned() && x < 0 ? -1 : 0) : t.isSigned() ? x >> y : x >>> y;
-            default -> throw new IllegalStateException("unsupported: " + in.text);
-        };
-        return v & 0xFFFFFFFFL;
-    }
-
-    private static long convert(Insn in, long a) {
-        Ty to = in.to;
-        Ty from = in.from;
-        if (from.isFloat() && to.isFloat()) {
-            if (from == to) {
-                double x = from == Ty.F32 ? f(a) : d(a);
-                double r;
-                if (in.has("rni")) r = Math.rint(x);
-                else if (in.has("rmi")) r = Math.floor(x);
-                else if (in.has("rpi")) r = Math.ceil(x);
-                else if (in.has("rzi")) r = x < 0 ? Math.ceil(x) : Math.floor(x);
-                else throw new IllegalStateException("unsupported: " + in.text);
-                return to == Ty.F32 ? bits((float) r) : bits(r);
-            }
-            if (to == Ty.F64) return bits((double) f(a));
-            if (!in.has("rn")) throw new IllegalStateException("narrowing without .rn: " + in.text);
-            return bits((float) d(a));
-        }
-        if (from.isFloat()) {
-            if (!in.has("rzi")) throw new IllegalStateException("unsupported rounding: " + in.text);
-            double x = from == Ty.F32 ? f(a) : d(a);
-            if (Double.isNaN(x)) return to.wide() ? JUNK : JUNK & 0xFFFFFFFFL;
-            // saturation is the PTX default for float-to-integer conversions
-            if (to == Ty.S32) return (long) (int) x & 0xFFFFFFFFL;
-            if (to == Ty.S64) return (long) x;
-            throw new IllegalStateException("unsupported: " + in.text);
-        }
-        if (to.isFloat()) {
-            if (!in.has("rn")) throw new IllegalStateException("int-to-float without .rn: " + in.text);
-            double wide;
-            if (from == Ty.U64) {
-                if (to == Ty.F32) throw new IllegalStateException("unsupported: " + in.text);
-                return bits(a >= 0 ? (double) a : (double) ((a >>> 1) | (a & 1)) * 2.0);
-            }
-            long v = from.wide() ? a : (long) (int) a;
-            if (to == Ty.F32) return bits((float) v);
-            wide = v;
-            return bits(wide);
-        }
-        // integer to integer: take the source type's bits, extend to the destination
-        long v = switch (from) {
-            case S8 -> (byte) a;
-            case U8, B8 -> a & 0xFF;
-            case S16 -> (short) a;
-            case U16, B16 -> a & 0xFFFF;
-            case S32 -> (int) a;
-            case U32, B32 -> a & 0xFFFFFFFFL;
-            default -> a;
-        };
-        return to.wide() ? v : v & 0xFFFFFFFFL;
-    }
 
     private long atom(Thread t, Frame fr, Insn in) {
         String space = in.parts[1];

@@ -1,4 +1,4 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;

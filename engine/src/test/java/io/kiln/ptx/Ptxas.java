@@ -1,4 +1,4 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
 
 import java.util.concurrent.ConcurrentHashMap;

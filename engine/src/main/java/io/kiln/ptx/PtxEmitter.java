@@ -1,7 +1,7 @@
-package io.kiln.cuda;
+package io.kiln.ptx;
 
 import io.kiln.KernelCompilationException;
-import io.kiln.cuda.PtxFunction.Reg;
+import io.kiln.ptx.PtxFunction.Reg;
 import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.AtomicOp;

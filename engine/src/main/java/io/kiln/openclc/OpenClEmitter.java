@@ -1,4 +1,4 @@
-package io.kiln.opencl;
+package io.kiln.openclc;
 
 import io.kiln.KernelCompilationException;
 import io.kiln.ir.AddressSpace;
@@ -21,9 +21,7 @@ import io.kiln.lowering.ReductionTree;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -91,7 +89,8 @@ public final class OpenClEmitter {
     private final boolean[] paramVar;
     private final boolean[] bitsTable;
     private final Set<String> used = new HashSet<>();
-    private final Map<String, String> helpers = new LinkedHashMap<>();
+    /** The helper functions this program needs, each defined once before the kernel. */
+    private final OpenClHelpers helpers = new OpenClHelpers();
     private final Set<Integer> jumpTargets = new HashSet<>();
     private boolean fp64;
     private boolean int64Atomics;
@@ -183,12 +182,13 @@ public final class OpenClEmitter {
                 .append(" * Integer arithmetic is done in unsigned types so that it wraps like Java;\n")
                 .append(" * shift counts are masked like Java's; float constants are exact hexadecimal literals or bit patterns.\n */\n");
         out.append("#pragma OPENCL FP_CONTRACT OFF\n");
+        fp64 |= helpers.usesDouble();
         if (fp64) out.append("#pragma OPENCL EXTENSION cl_khr_fp64 : enable\n");
         if (int64Atomics) out.append("#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable\n");
         if (int64MinMaxAtomics) out.append("#pragma OPENCL EXTENSION cl_khr_int64_extended_atomics : enable\n");
         out.append('\n');
         if (!tables.isEmpty()) out.append(tables).append('\n');
-        for (String h : helpers.values()) {
+        for (String h : helpers.definitions()) {
             out.append(h).append('\n');
         }
         out.append(kernel);
@@ -326,15 +326,15 @@ public final class OpenClEmitter {
 
     private String tableLiteral(ElementType et, long bits, boolean rawBits) {
         return switch (et) {
-            case BYTE -> intLiteral((byte) bits);
-            case SHORT -> intLiteral((short) bits);
+            case BYTE -> OpenClLiterals.intLiteral((byte) bits);
+            case SHORT -> OpenClLiterals.intLiteral((short) bits);
             case CHAR -> Integer.toString((char) bits);
-            case INT -> intLiteral((int) bits);
-            case LONG -> longLiteral(bits);
-            case FLOAT -> rawBits ? String.format("0x%08xu", (int) bits) : floatLiteral(Float.intBitsToFloat((int) bits));
+            case INT -> OpenClLiterals.intLiteral((int) bits);
+            case LONG -> OpenClLiterals.longLiteral(bits);
+            case FLOAT -> rawBits ? String.format("0x%08xu", (int) bits) : OpenClLiterals.floatLiteral(Float.intBitsToFloat((int) bits));
             case DOUBLE -> {
                 fp64 = true;
-                yield rawBits ? String.format("0x%016xUL", bits) : doubleLiteral(Double.longBitsToDouble(bits));
+                yield rawBits ? String.format("0x%016xUL", bits) : OpenClLiterals.doubleLiteral(Double.longBitsToDouble(bits));
             }
         };
     }
@@ -372,51 +372,15 @@ public final class OpenClEmitter {
         return switch (value) {
             case Var var -> varNames[var.id()];
             case Const c -> switch (c.type()) {
-                case I32 -> intLiteral(c.intValue());
-                case I64 -> longLiteral(c.longValue());
-                case F32 -> floatLiteral(c.floatValue());
+                case I32 -> OpenClLiterals.intLiteral(c.intValue());
+                case I64 -> OpenClLiterals.longLiteral(c.longValue());
+                case F32 -> OpenClLiterals.floatLiteral(c.floatValue());
                 case F64 -> {
                     fp64 = true;
-                    yield doubleLiteral(c.doubleValue());
+                    yield OpenClLiterals.doubleLiteral(c.doubleValue());
                 }
             };
         };
-    }
-
-    static String intLiteral(int x) {
-        if (x == Integer.MIN_VALUE) return "(-2147483647 - 1)";
-        return x < 0 ? "(" + x + ")" : Integer.toString(x);
-    }
-
-    static String longLiteral(long x) {
-        if (x == Long.MIN_VALUE) return "(-9223372036854775807L - 1L)";
-        return x < 0 ? "(" + x + "L)" : x + "L";
-    }
-
-    /** An exact float literal: small integers in decimal, other finite values in hexadecimal, the rest as bits. */
-    static String floatLiteral(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        if (!Float.isFinite(x)) return String.format("as_float(0x%08xu)", bits);
-        String s;
-        if (x == Math.rint(x) && Math.abs(x) < 0x1p24f) {
-            s = (long) Math.abs(x) + ".0f";
-        } else {
-            s = Float.toHexString(Math.abs(x)) + "f";
-        }
-        return bits < 0 ? "(-" + s + ")" : s;
-    }
-
-    /** An exact double literal; see {@link #floatLiteral}. */
-    static String doubleLiteral(double x) {
-        long bits = Double.doubleToRawLongBits(x);
-        if (!Double.isFinite(x)) return String.format("as_double(0x%016xUL)", bits);
-        String s;
-        if (x == Math.rint(x) && Math.abs(x) < 0x1p53) {
-            s = (long) Math.abs(x) + ".0";
-        } else {
-            s = Double.toHexString(Math.abs(x));
-        }
-        return bits < 0 ? "(-" + s + ")" : s;
     }
 
     // ---------------------------------------------------------------- instructions
@@ -481,7 +445,7 @@ public final class OpenClEmitter {
      * site and the raw bits of every value, 64-bit values low word first.
      */
     private String print(Instr.Print p) {
-        StringBuilder sb = new StringBuilder("{ int kiln_o = ").append(helper("kiln_print_reserve")).append('(').append(PRINT_BUFFER)
+        StringBuilder sb = new StringBuilder("{ int kiln_o = ").append(helpers.helper("kiln_print_reserve")).append('(').append(PRINT_BUFFER)
                 .append(", ").append(p.words()).append("); if (kiln_o >= 0) { ");
         int w = 0;
         sb.append(PRINT_BUFFER).append("[kiln_o] = ").append(p.site()).append("; ");
@@ -513,7 +477,7 @@ public final class OpenClEmitter {
         Var dst = io.kiln.ir.DefUse.def(access);
         String zero = dst == null ? "" : varNames[dst.id()] + " = 0; ";
         return "if (" + u + "(" + index + ") < " + u + "(" + length + ")) { " + instr(access) + " } else { " + zero
-                + helper("kiln_oob") + "(" + ERROR_RECORD + ", " + a.id() + ", " + c.line() + ", (long)(" + index + "), (long)(" + length + ")); }";
+                + helpers.helper("kiln_oob") + "(" + ERROR_RECORD + ", " + a.id() + ", " + c.line() + ", (long)(" + index + "), (long)(" + length + ")); }";
     }
 
     /**
@@ -523,7 +487,7 @@ public final class OpenClEmitter {
     private String checked(Instr.CheckDivisor c, Instr division) {
         Var dst = io.kiln.ir.DefUse.def(division);
         return "if (" + v(c.divisor()) + " != 0) { " + instr(division) + " } else { " + varNames[dst.id()] + " = 0; "
-                + helper("kiln_oob") + "(" + ERROR_RECORD + ", " + io.kiln.compiler.BoundsChecks.DIVISION_BY_ZERO + ", " + c.line()
+                + helpers.helper("kiln_oob") + "(" + ERROR_RECORD + ", " + io.kiln.compiler.BoundsChecks.DIVISION_BY_ZERO + ", " + c.line()
                 + ", 0L, 0L); }";
     }
 
@@ -551,8 +515,8 @@ public final class OpenClEmitter {
         String count = b.b() instanceof Const c ? Integer.toString(c.intValue() & (wide ? 63 : 31)) : "(" + y + " & " + mask + ")";
         return switch (op) {
             case ADD, SUB, MUL -> "as_" + s + "(as_" + u + "(" + x + ") " + op.symbol() + " as_" + u + "(" + y + "))";
-            case DIV -> helper(wide ? "kiln_div_i64" : "kiln_div_i32") + "(" + x + ", " + y + ")";
-            case REM -> helper(wide ? "kiln_rem_i64" : "kiln_rem_i32") + "(" + x + ", " + y + ")";
+            case DIV -> helpers.helper(wide ? "kiln_div_i64" : "kiln_div_i32") + "(" + x + ", " + y + ")";
+            case REM -> helpers.helper(wide ? "kiln_rem_i64" : "kiln_rem_i32") + "(" + x + ", " + y + ")";
             case AND, OR, XOR -> x + " " + op.symbol() + " " + y;
             case SHL -> "as_" + s + "(as_" + u + "(" + x + ") << " + count + ")";
             case SHR -> x + " >> " + count;
@@ -620,11 +584,11 @@ public final class OpenClEmitter {
         }
         String fn = switch (m.fn()) {
             case ABS -> "fabs";
-            case POW -> helper(t == Type.F32 ? "kiln_pow_f32" : "kiln_pow_f64");
+            case POW -> helpers.helper(t == Type.F32 ? "kiln_pow_f32" : "kiln_pow_f64");
             // Java's rint in plain arithmetic: PoCL miscompiles rint() of constants (io.kiln.lowering.JavaRint)
-            case RINT -> helper(io.kiln.lowering.JavaRint.openClName(t));
+            case RINT -> helpers.helper(io.kiln.lowering.JavaRint.openClName(t));
             // double-double hypot: PoCL's rounds results next to Double.MAX_VALUE to Infinity (io.kiln.lowering.JavaHypot)
-            case HYPOT -> t == Type.F64 ? helper(io.kiln.lowering.JavaHypot.OPENCL_NAME) : "hypot";
+            case HYPOT -> t == Type.F64 ? helpers.helper(io.kiln.lowering.JavaHypot.OPENCL_NAME) : "hypot";
             default -> m.fn().javaName();
         };
         return fn + "(" + String.join(", ", args) + ")";
@@ -678,7 +642,7 @@ public final class OpenClEmitter {
                 case EXCHANGE -> "atomic_xchg(" + pointer + ", " + operand + ")";
                 case COMPARE_AND_SET -> "as_float(atomic_cmpxchg((volatile " + space + " uint*)" + pointer + ", as_uint("
                         + expected + "), as_uint(" + operand + ")))";
-                default -> casHelper(a.op(), et, space) + "(" + pointer + ", " + operand + ")";
+                default -> helpers.casHelper(a.op(), et, space) + "(" + pointer + ", " + operand + ")";
             };
             case DOUBLE -> {
                 int64Atomics = true;
@@ -686,22 +650,12 @@ public final class OpenClEmitter {
                     case EXCHANGE -> "as_double(atom_xchg((volatile " + space + " long*)" + pointer + ", as_long(" + operand + ")))";
                     case COMPARE_AND_SET -> "as_double(atom_cmpxchg((volatile " + space + " ulong*)" + pointer + ", as_ulong("
                             + expected + "), as_ulong(" + operand + ")))";
-                    default -> casHelper(a.op(), et, space) + "(" + pointer + ", " + operand + ")";
+                    default -> helpers.casHelper(a.op(), et, space) + "(" + pointer + ", " + operand + ")";
                 };
             }
             default -> throw new IllegalStateException();
         };
         return dst + call + ";";
-    }
-
-    /** Java's {@code Math.min}/{@code Math.max} (the rule is {@link io.kiln.lowering.JavaMinMax}'s). */
-    private String minMax(ElementType et, boolean min, String a, String b) {
-        return switch (et) {
-            case INT, LONG -> io.kiln.lowering.JavaMinMax.openClIntegers(min, a, b);
-            case FLOAT -> helper(io.kiln.lowering.JavaMinMax.openClName(min, Type.F32)) + "(" + a + ", " + b + ")";
-            case DOUBLE -> helper(io.kiln.lowering.JavaMinMax.openClName(min, Type.F64)) + "(" + a + ", " + b + ")";
-            default -> throw new IllegalStateException();
-        };
     }
 
     /** A {@code Math.min}/{@code Math.max} call on any of the four types. */
@@ -715,83 +669,7 @@ public final class OpenClEmitter {
             case F32 -> ElementType.FLOAT;
             case F64 -> ElementType.DOUBLE;
         };
-        return minMax(et, m.fn() == MathFunction.MIN, v(m.args().get(0)), v(m.args().get(1)));
-    }
-
-    /** A float/double read-modify-write in global or local memory: {@link io.kiln.lowering.CompareAndSwap}'s loop. */
-    private String casHelper(AtomicOp op, ElementType et, String space) {
-        boolean f32 = et == ElementType.FLOAT;
-        String t = f32 ? "float" : "double";
-        String name = "kiln_atomic_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + (f32 ? "f32" : "f64") + "_"
-                + (space.equals("__local") ? "local" : "global");
-        if (!helpers.containsKey(name)) {
-            helpers.put(name, io.kiln.lowering.CompareAndSwap.openClDefinition(name, "atomic " + op + " on " + t + " (Java semantics)",
-                    t, space, old -> switch (op) {
-                        case ADD -> old + " + v";
-                        case MIN -> minMax(et, true, old, "v");
-                        case MAX -> minMax(et, false, old, "v");
-                        default -> throw new IllegalStateException();
-                    }));
-        }
-        return name;
-    }
-
-    /** Registers a helper function by name and returns the name. */
-    private String helper(String name) {
-        if (helpers.containsKey(name)) return name;
-        String code = switch (name) {
-            case "kiln_div_i32" -> "/* Java int division: MIN_VALUE / -1 == MIN_VALUE; x / 0 is 0 in a kernel (Java throws) */\n"
-                    + "int kiln_div_i32(int a, int b) { return b == 0 ? 0 : (b == -1 ? as_int(0u - as_uint(a)) : a / b); }\n";
-            case "kiln_rem_i32" -> "/* Java int remainder: MIN_VALUE % -1 == 0; x % 0 is 0 in a kernel (Java throws) */\n"
-                    + "int kiln_rem_i32(int a, int b) { return (b == 0 || b == -1) ? 0 : a % b; }\n";
-            case "kiln_div_i64" -> "/* Java long division: MIN_VALUE / -1 == MIN_VALUE; x / 0 is 0 in a kernel (Java throws) */\n"
-                    + "long kiln_div_i64(long a, long b) { return b == 0L ? 0L : (b == -1L ? as_long(0UL - as_ulong(a)) : a / b); }\n";
-            case "kiln_rem_i64" -> "/* Java long remainder: MIN_VALUE % -1 == 0; x % 0 is 0 in a kernel (Java throws) */\n"
-                    + "long kiln_rem_i64(long a, long b) { return (b == 0L || b == -1L) ? 0L : a % b; }\n";
-            case "kiln_pow_f32" -> "/* Math.pow: Java gives NaN for pow(+-1, +-Inf) and pow(1, NaN), C gives 1 */\n"
-                    + "float kiln_pow_f32(float x, float y) { return ((x == 1.0f || x == -1.0f) && !isfinite(y)) ? y - y : pow(x, y); }\n";
-            case "kiln_pow_f64" -> {
-                fp64 = true;
-                yield "/* Math.pow: Java gives NaN for pow(+-1, +-Inf) and pow(1, NaN), C gives 1 */\n"
-                        + "double kiln_pow_f64(double x, double y) { return ((x == 1.0 || x == -1.0) && !isfinite(y)) ? y - y : pow(x, y); }\n";
-            }
-            case "kiln_min_f32", "kiln_max_f32", "kiln_min_f64", "kiln_max_f64" -> {
-                boolean f32 = name.endsWith("f32");
-                if (!f32) fp64 = true;
-                yield io.kiln.lowering.JavaMinMax.openClDefinition(name.contains("min"), f32 ? Type.F32 : Type.F64);
-            }
-            case "kiln_rint_f32" -> io.kiln.lowering.JavaRint.openClDefinition(Type.F32);
-            case "kiln_rint_f64" -> {
-                fp64 = true;
-                yield io.kiln.lowering.JavaRint.openClDefinition(Type.F64);
-            }
-            case io.kiln.lowering.JavaHypot.OPENCL_NAME -> {
-                fp64 = true;
-                yield io.kiln.lowering.JavaHypot.openClDefinition();
-            }
-            case "kiln_oob" -> "/* records the first out-of-bounds access of the launch: one compare-and-swap 0 -> 1 of the flag, then its data */\n"
-                    + "void kiln_oob(__global int* err, int array, int line, long index, long length) {\n"
-                    + "    if (atomic_cmpxchg((volatile __global int*)err, 0, 1) == 0) {\n"
-                    + "        err[1] = array; err[2] = line;\n"
-                    + "        err[3] = (int)index; err[4] = (int)(index >> 32);\n"
-                    + "        err[5] = (int)length; err[6] = (int)(length >> 32);\n"
-                    + "    }\n"
-                    + "}\n";
-            case "kiln_print_reserve" -> "/* claims n words of the print buffer (io.kiln.spi.PrintBuffer): the record's index, or -1 when it\n"
-                    + "   does not fit (then counted as dropped); the first test keeps the cursor from running far past the end */\n"
-                    + "int kiln_print_reserve(__global int* buf, int n) {\n"
-                    + "    int cap = buf[2];\n"
-                    + "    if (*(volatile __global int*)buf <= cap - n) {\n"
-                    + "        int o = atomic_add((volatile __global int*)buf, n);\n"
-                    + "        if (o <= cap - n) return 4 + o;\n"
-                    + "    }\n"
-                    + "    atomic_inc((volatile __global int*)buf + 1);\n"
-                    + "    return -1;\n"
-                    + "}\n";
-            default -> throw new IllegalStateException("unknown helper " + name);
-        };
-        helpers.put(name, code);
-        return name;
+        return helpers.minMax(et, m.fn() == MathFunction.MIN, v(m.args().get(0)), v(m.args().get(1)));
     }
 
     // ---------------------------------------------------------------- control flow
@@ -814,7 +692,7 @@ public final class OpenClEmitter {
             case Terminator.Switch s -> {
                 sb.append("    switch (").append(v(s.key())).append(") {\n");
                 for (int k = 0; k < s.keys().size(); k++) {
-                    sb.append("        case ").append(intLiteral(s.keys().get(k))).append(": goto b").append(s.targets().get(k)).append(";\n");
+                    sb.append("        case ").append(OpenClLiterals.intLiteral(s.keys().get(k))).append(": goto b").append(s.targets().get(k)).append(";\n");
                 }
                 sb.append("        default: goto b").append(s.defaultTarget()).append(";\n    }\n");
             }
@@ -850,7 +728,7 @@ public final class OpenClEmitter {
             io.kiln.ir.Reduction red = ir.reductions().get(r);
             String a = "kiln_red" + r + "[kiln_lid]";
             String b = "kiln_red" + r + "[kiln_lid + kiln_s]";
-            sb.append("                ").append(a).append(" = ").append(combine(red.op(), red.array().element(), a, b)).append(";\n");
+            sb.append("                ").append(a).append(" = ").append(helpers.combine(red.op(), red.array().element(), a, b)).append(";\n");
         }
         sb.append("            }\n");
         sb.append("            barrier(CLK_LOCAL_MEM_FENCE);\n");
@@ -866,24 +744,6 @@ public final class OpenClEmitter {
         return sb.toString();
     }
 
-    /** {@code a op b} with Java semantics. */
-    private String combine(io.kiln.ir.ReduceOp op, ElementType et, String a, String b) {
-        return switch (op) {
-            case ADD -> switch (et) {
-                case INT -> "as_int(as_uint(" + a + ") + as_uint(" + b + "))";
-                case LONG -> "as_long(as_ulong(" + a + ") + as_ulong(" + b + "))";
-                default -> a + " + " + b;
-            };
-            case MUL -> switch (et) {
-                case INT -> "as_int(as_uint(" + a + ") * as_uint(" + b + "))";
-                case LONG -> "as_long(as_ulong(" + a + ") * as_ulong(" + b + "))";
-                default -> a + " * " + b;
-            };
-            case MIN -> minMax(et, true, a, b);
-            case MAX -> minMax(et, false, a, b);
-        };
-    }
-
     /** Combines {@code value} into {@code *pointer} atomically. */
     private String atomicCombine(io.kiln.ir.ReduceOp op, ElementType et, String pointer, String value) {
         if (et == ElementType.LONG || et == ElementType.DOUBLE) {
@@ -891,7 +751,7 @@ public final class OpenClEmitter {
             else int64Atomics = true;
         }
         if (op == io.kiln.ir.ReduceOp.MUL || ((et == ElementType.FLOAT || et == ElementType.DOUBLE) && op == io.kiln.ir.ReduceOp.ADD)) {
-            return reduceCasHelper(op, et) + "(" + pointer + ", " + value + ")";
+            return helpers.reduceCasHelper(op, et, elementType(et)) + "(" + pointer + ", " + value + ")";
         }
         return switch (et) {
             case INT -> switch (op) {
@@ -904,19 +764,8 @@ public final class OpenClEmitter {
                 case MIN -> "atom_min(" + pointer + ", " + value + ")";
                 default -> "atom_max(" + pointer + ", " + value + ")";
             };
-            default -> casHelper(op == io.kiln.ir.ReduceOp.MIN ? AtomicOp.MIN : AtomicOp.MAX, et, "__global") + "(" + pointer + ", " + value + ")";
+            default -> helpers.casHelper(op == io.kiln.ir.ReduceOp.MIN ? AtomicOp.MIN : AtomicOp.MAX, et, "__global") + "(" + pointer + ", " + value + ")";
         };
-    }
-
-    /** Combines a value into global memory with {@code op}, for any element type: {@link io.kiln.lowering.CompareAndSwap}'s loop. */
-    private String reduceCasHelper(io.kiln.ir.ReduceOp op, ElementType et) {
-        String t = elementType(et);
-        String name = "kiln_reduce_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_" + t;
-        if (!helpers.containsKey(name)) {
-            helpers.put(name, io.kiln.lowering.CompareAndSwap.openClDefinition(name, "combines v into *p with " + op + " (Java semantics)",
-                    t, "__global", old -> combine(op, et, old, "v")));
-        }
-        return name;
     }
 
     /** A C condition with the IR's NaN rules: C's ordered operators, negated for the unordered forms. */
