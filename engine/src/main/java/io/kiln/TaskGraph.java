@@ -29,8 +29,11 @@ import java.util.Set;
  * }</pre>
  * A graph is not thread-safe while being built; {@link #plan()} takes a snapshot, so later changes to
  * the graph do not affect existing plans.
+ *
+ * <p>The typed {@code task(id, kernel, a, b, ...)} overloads, one per kernel parameter count, are
+ * generated at build time into the package-private superclass {@code TaskMethods} (engine/src/build/Arities.java).
  */
-public final class TaskGraph {
+public final class TaskGraph extends TaskMethods {
     private final String name;
     private final List<TaskSpec> tasks = new ArrayList<>();
     private final Map<Object, Transfer> toDevice = new IdentityHashMap<>();
@@ -120,7 +123,8 @@ public final class TaskGraph {
         return new ExecutionPlan(new PlanExecutor(runtime.context(), spec, device));
     }
 
-    private TaskGraph addTask(String id, Object kernel, Object[] args) {
+    @Override
+    TaskGraph addTask(String id, Object kernel, Object[] args) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(kernel, "kernel");
         if (!ids.add(id)) {
@@ -153,90 +157,5 @@ public final class TaskGraph {
             out.add(o);
         }
         return out;
-    }
-
-    /**
-     * Adds a task that runs {@code kernel} with {@code a} when the plan runs. Arrays (Java arrays or
-     * {@link OffHeapArray}s) are passed by reference and stay bound to the task: mutate their contents
-     * between runs, or bind other arrays to them with {@link ExecutionPlan#run(Bindings)}. Scalars are
-     * captured now (rebind them the same way). Tasks run in the order they were added; the graph orders transfers
-     * and dependent tasks from what each kernel reads and writes.
-     *
-     * @param id     a unique task id, used by {@link ExecutionPlan#withGrid} and in results
-     * @param kernel a method reference to a {@code static} kernel method
-     * @throws IllegalArgumentException if the id is taken or an argument is {@code null}
-     */
-    public <A> TaskGraph task(String id, KernelMethod.Of1<A> kernel, A a) {
-        return addTask(id, kernel, new Object[] {a});
-    }
-
-    /** Adds a task running a 2-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B> TaskGraph task(String id, KernelMethod.Of2<A, B> kernel, A a, B b) {
-        return addTask(id, kernel, new Object[] {a, b});
-    }
-
-    /** Adds a task running a 3-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C> TaskGraph task(String id, KernelMethod.Of3<A, B, C> kernel, A a, B b, C c) {
-        return addTask(id, kernel, new Object[] {a, b, c});
-    }
-
-    /** Adds a task running a 4-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D> TaskGraph task(String id, KernelMethod.Of4<A, B, C, D> kernel, A a, B b, C c, D d) {
-        return addTask(id, kernel, new Object[] {a, b, c, d});
-    }
-
-    /** Adds a task running a 5-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E> TaskGraph task(String id, KernelMethod.Of5<A, B, C, D, E> kernel, A a, B b, C c, D d, E e) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e});
-    }
-
-    /** Adds a task running a 6-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F> TaskGraph task(String id, KernelMethod.Of6<A, B, C, D, E, F> kernel, A a, B b, C c, D d, E e, F f) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f});
-    }
-
-    /** Adds a task running a 7-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G> TaskGraph task(String id, KernelMethod.Of7<A, B, C, D, E, F, G> kernel, A a, B b, C c, D d, E e, F f, G g) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g});
-    }
-
-    /** Adds a task running a 8-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G, H> TaskGraph task(String id, KernelMethod.Of8<A, B, C, D, E, F, G, H> kernel, A a, B b, C c, D d, E e, F f, G g, H h) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h});
-    }
-
-    /** Adds a task running a 9-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G, H, I> TaskGraph task(String id, KernelMethod.Of9<A, B, C, D, E, F, G, H, I> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i});
-    }
-
-    /** Adds a task running a 10-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G, H, I, J> TaskGraph task(String id, KernelMethod.Of10<A, B, C, D, E, F, G, H, I, J> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j});
-    }
-
-    /** Adds a task running a 11-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G, H, I, J, K> TaskGraph task(String id, KernelMethod.Of11<A, B, C, D, E, F, G, H, I, J, K> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k});
-    }
-
-    /** Adds a task running a 12-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G, H, I, J, K, L> TaskGraph task(String id, KernelMethod.Of12<A, B, C, D, E, F, G, H, I, J, K, L> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k, l});
-    }
-
-    /** Adds a task running a 13-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G, H, I, J, K, L, M> TaskGraph task(String id, KernelMethod.Of13<A, B, C, D, E, F, G, H, I, J, K, L, M> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k, l, m});
-    }
-
-    /** Adds a task running a 14-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G, H, I, J, K, L, M, N> TaskGraph task(String id, KernelMethod.Of14<A, B, C, D, E, F, G, H, I, J, K, L, M, N> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k, l, m, n});
-    }
-
-    /** Adds a task running a 15-parameter kernel; see {@link #task(String, KernelMethod.Of1, Object)}. */
-    public <A, B, C, D, E, F, G, H, I, J, K, L, M, N, O> TaskGraph task(String id, KernelMethod.Of15<A, B, C, D, E, F, G, H, I, J, K, L, M, N, O> kernel, A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l, M m, N n, O o) {
-        return addTask(id, kernel, new Object[] {a, b, c, d, e, f, g, h, i, j, k, l, m, n, o});
     }
 }

@@ -351,6 +351,7 @@ final class InstrWriter extends MethodPart {
             }
             // A barrier splits the work-item into regions: GroupLoops writes it (see MethodWriter.writeBlocks).
             case Instr.Barrier b -> throw new IllegalStateException("a barrier outside a work-group method");
+            case Instr.ZeroArray z -> throw z.notLowered();
             case Instr.Atomic a -> atomic(a);
             case Instr.CheckIndex c -> checkIndex(c);
             case Instr.CheckDivisor c -> checkDivisor(c);

@@ -331,26 +331,9 @@ final class Calls {
         String name = tr.allocatedName("priv");
         ArrayRef a = tr.b.newArray(et, AddressSpace.PRIVATE, n, -1, name, null);
         tr.session.privateArrays++;
-        // Java gives a fresh, zeroed array at every execution of 'new': zero it here, with a loop.
-        if (n > 0) {
-            Var i = tr.b.newVar(Type.I32, "zi");
-            tr.emit(new Instr.Move(i, Const.ofInt(0)));
-            BlockBuilder head = tr.b.newBlock();
-            BlockBuilder body = tr.b.newBlock();
-            BlockBuilder after = tr.b.newBlock();
-            tr.cur.terminator = new Terminator.Goto(head.id);
-            head.terminator = new Terminator.Branch(CmpOp.LT, i, Const.ofInt(n), body.id, after.id);
-            Value zero = switch (et.valueType()) {
-                case I32 -> Const.ofInt(0);
-                case I64 -> Const.ofLong(0);
-                case F32 -> Const.ofFloat(0f);
-                case F64 -> Const.ofDouble(0d);
-            };
-            body.instrs.add(new Instr.Store(a, i, zero));
-            body.instrs.add(new Instr.Binary(i, BinOp.ADD, i, Const.ofInt(1)));
-            body.terminator = new Terminator.Goto(head.id);
-            tr.cur = after;
-        }
+        // Java gives a fresh, zeroed array at every execution of 'new': zero it here (the pass
+        // PrivateArrayZeroing turns this into a loop of stores)
+        tr.emit(new Instr.ZeroArray(a));
         tr.push(new Ref(a, false));
     }
 }

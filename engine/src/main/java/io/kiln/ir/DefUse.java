@@ -29,6 +29,7 @@ public final class DefUse {
             case Instr.ParallelIndex p -> p.dst();
             case Instr.ParallelStride p -> p.dst();
             case Instr.Barrier b -> null;
+            case Instr.ZeroArray z -> null;
             case Instr.Atomic a -> a.dst();
             case Instr.CheckIndex c -> null;
             case Instr.CheckDivisor c -> null;
@@ -53,6 +54,7 @@ public final class DefUse {
             case Instr.ParallelIndex p -> List.of();
             case Instr.ParallelStride p -> List.of();
             case Instr.Barrier b -> List.of();
+            case Instr.ZeroArray z -> List.of();
             // expected is null except for COMPARE_AND_SET
             case Instr.Atomic a -> a.expected() == null ? List.of(a.index(), a.operand())
                     : List.of(a.index(), a.operand(), a.expected());
@@ -103,6 +105,7 @@ public final class DefUse {
             case Instr.ParallelIndex p -> null;
             case Instr.ParallelStride p -> null;
             case Instr.Barrier b -> null;
+            case Instr.ZeroArray z -> z.array();
             case Instr.Print p -> null;
         };
     }
@@ -116,6 +119,7 @@ public final class DefUse {
         return switch (i) {
             case Instr.Load l -> Access.READ;
             case Instr.Store s -> Access.WRITE;
+            case Instr.ZeroArray z -> Access.WRITE;
             case Instr.Atomic a -> Access.READ_WRITE;
             case Instr.ArrayLength l -> Access.NONE;
             case Instr.CheckIndex c -> Access.NONE;

@@ -85,6 +85,20 @@ public sealed interface Instr {
     record Barrier() implements Instr {}
 
     /**
+     * Every element of the private array {@code array} becomes zero: Java's {@code new float[16]},
+     * which gives a fresh, zeroed array at each execution. The front end emits it where the
+     * {@code new} is; the pass {@code io.kiln.passes.PrivateArrayZeroing} of the standard pipeline
+     * lowers it into a loop of stores, so back ends never see it.
+     */
+    record ZeroArray(ArrayRef array) implements Instr {
+        /** What a back end throws when it is given IR that did not go through the standard pipeline. */
+        public IllegalStateException notLowered() {
+            return new IllegalStateException("zero " + array + " reached a back end: run the IR through "
+                    + "io.kiln.passes.Pipeline.standard() (its pass private-array-zeroing lowers it to stores)");
+        }
+    }
+
+    /**
      * An atomic read-modify-write of {@code array[index]}; {@code dst} receives the old value.
      * {@code expected} is used only by {@link AtomicOp#COMPARE_AND_SET} (then {@code operand} is the
      * new value), else {@code null}.

@@ -425,6 +425,10 @@ public final class IrParser {
 
         private Function<Map<String, Var>, Instr> instr(String t) {
             if (t.equals("barrier")) return v -> new Instr.Barrier();
+            if (t.startsWith("zero ")) {
+                ArrayRef a = arrayNamed("@" + split(t, "zero @(\\w+)", "zero @a")[0]);
+                return v -> new Instr.ZeroArray(a);
+            }
             if (t.startsWith("store ")) {
                 String[] g = split(t, "store @(\\w+)\\[(\\S+)\\] = (\\S+)", "store @a[INDEX] = VALUE");
                 ArrayRef a = arrayNamed("@" + g[0]);

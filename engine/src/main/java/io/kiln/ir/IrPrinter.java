@@ -96,6 +96,7 @@ public final class IrPrinter {
             case Instr.ParallelIndex p -> p.dst() + " = parallel_index " + p.dim();
             case Instr.ParallelStride p -> p.dst() + " = parallel_stride " + p.dim();
             case Instr.Barrier b -> "barrier";
+            case Instr.ZeroArray z -> "zero " + z.array();
             case Instr.Atomic a -> a.dst() + " = atomic_" + a.op().name().toLowerCase(java.util.Locale.ROOT) + " " + a.array()
                     + "[" + a.index() + "], " + a.operand() + (a.expected() == null ? "" : ", " + a.expected());
             case Instr.CheckIndex c -> "check " + c.array() + "[" + c.index() + "] line " + c.line();

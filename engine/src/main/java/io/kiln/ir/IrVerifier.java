@@ -426,6 +426,11 @@ public final class IrVerifier {
                 case Instr.ParallelIndex p -> parallel(p.dst(), p.dim(), "parallel_index");
                 case Instr.ParallelStride p -> parallel(p.dst(), p.dim(), "parallel_stride");
                 case Instr.Barrier b -> kind(KernelKind.WORK_ITEM, "barrier");
+                case Instr.ZeroArray z -> {
+                    if (z.array().space() != AddressSpace.PRIVATE) {
+                        throw fail(Rule.TYPE, "zero of " + z.array().space() + " array " + z.array() + "; only private arrays are zeroed (Java's new)");
+                    }
+                }
                 case Instr.Atomic a -> {
                     if (a.array().space() != AddressSpace.GLOBAL && a.array().space() != AddressSpace.LOCAL) {
                         throw fail(Rule.TYPE, "atomic on " + a.array().space() + " array " + a.array() + "; atomics need a global or local array");

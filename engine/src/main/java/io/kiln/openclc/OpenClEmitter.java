@@ -433,6 +433,7 @@ public final class OpenClEmitter {
             case Instr.ParallelStride p -> assign(p.dst(), "(" + type(p.dst().type()) + ")get_global_size(" + p.dim() + ")")
                     + " /* grid stride of @Parallel loop " + p.dim() + " */";
             case Instr.Barrier b -> "barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);";
+            case Instr.ZeroArray z -> throw z.notLowered();
             case Instr.Atomic a -> atomic(a);
             case Instr.CheckIndex c -> throw new IllegalStateException("a bounds check is emitted with the access it guards");
             case Instr.CheckDivisor c -> throw new IllegalStateException("a divisor check is emitted with the division it guards");

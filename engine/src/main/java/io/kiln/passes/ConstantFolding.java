@@ -185,6 +185,7 @@ public final class ConstantFolding implements KernelPass {
             case Instr.ParallelIndex x -> x;
             case Instr.ParallelStride x -> x;
             case Instr.Barrier x -> x;
+            case Instr.ZeroArray x -> x;
             // the check keeps the index of the access it guards (the verifier's CHECK_INDEX rule)
             case Instr.CheckIndex x -> new Instr.CheckIndex(x.array(), sub(x.index(), k), x.line());
             // the check keeps the divisor of the division it guards (the verifier's CHECK_DIVISOR rule)

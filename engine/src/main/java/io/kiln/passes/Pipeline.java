@@ -39,12 +39,14 @@ public final class Pipeline {
     }
 
     /**
-     * The pipeline the front end runs on every kernel: {@link ConstantFolding} first (so that later
-     * passes and the device compilers never see an all-constant expression; see its Javadoc for why
-     * the device compilers must not be trusted with those). Honours {@code -Dkiln.dumpIr}.
+     * The pipeline the front end runs on every kernel: {@link PrivateArrayZeroing} (a lowering every
+     * back end needs, so never left out), then {@link ConstantFolding} (so that later passes and the
+     * device compilers never see an all-constant expression; see its Javadoc for why the device
+     * compilers must not be trusted with those). Honours {@code -Dkiln.dumpIr}.
      */
     public static Pipeline standard() {
         List<KernelPass> list = new ArrayList<>();
+        list.add(new PrivateArrayZeroing());
         // -Dkiln.constantFolding=false: a debugging aid, to tell a folding bug from a device compiler's
         if (!"false".equals(System.getProperty("kiln.constantFolding"))) list.add(new ConstantFolding());
         Pipeline p = new Pipeline(list, null);

@@ -310,6 +310,7 @@ public final class PtxEmitter {
                 f.ins(p.dst().type() == Type.I64 ? "mul.wide.u32" : "mul.lo.s32", reg(p.dst()), n, t);
             }
             case Instr.Barrier b -> f.ins("bar.sync", "0");
+            case Instr.ZeroArray z -> throw z.notLowered();
             case Instr.Atomic a -> atomic(a);
             case Instr.CheckIndex c -> throw new IllegalStateException("a bounds check is emitted with the access it guards");
             case Instr.CheckDivisor c -> throw new IllegalStateException("a divisor check is emitted with the division it guards");

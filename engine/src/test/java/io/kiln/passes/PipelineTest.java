@@ -44,7 +44,8 @@ class PipelineTest {
         assertEquals(3, dumps.size());
         assertTrue(dumps.get(0).startsWith("== PipelineTest.kernel before passes =="), dumps.get(0));
         assertTrue(dumps.get(2).startsWith("== PipelineTest.kernel after b (unchanged) =="), dumps.get(2));
-        assertEquals("constant-folding", Pipeline.standard().passes().get(0).name());
+        assertEquals("private-array-zeroing", Pipeline.standard().passes().get(0).name());
+        assertEquals("constant-folding", Pipeline.standard().passes().get(1).name());
     }
 
     @Test

@@ -110,7 +110,7 @@ class ReductionRecognitionTest {
     @Test
     void goldenSumBeforeAndAfter() {
         Map<String, String> d = dumps("sum");
-        assertEquals(List.of("before", "reduction-recognition", "constant-folding", "range-check-elimination"), List.copyOf(d.keySet()));
+        assertEquals(List.of("before", "reduction-recognition", "private-array-zeroing", "constant-folding", "range-check-elimination"), List.copyOf(d.keySet()));
         assertEquals(SUM_BEFORE, d.get("before"));
         assertEquals(SUM_AFTER, d.get("reduction-recognition"));
         KernelIR before = IrParser.parse(SUM_BEFORE);
