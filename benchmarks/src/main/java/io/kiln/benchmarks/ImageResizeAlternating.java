@@ -17,7 +17,7 @@ import java.util.Arrays;
  * CP=benchmarks/target/benchmarks.jar:$HOME/.m2/repository/org/openpnp/opencv/4.9.0-0/opencv-4.9.0-0.jar
  * java --add-modules jdk.incubator.vector -cp $CP io.kiln.benchmarks.ImageResizeAlternating 1920x1080 200 20
  * }</pre>
- * Arguments: the source size, rounds, calls per round. Prints the median and the best time per call
+ * Arguments: the source size, rounds, calls per round, channels (1, 3 or 4; 3 unless given). Prints the median and the best time per call
  * of each (and of the cpu variant called without a plan: the plan's own cost is the difference) and the
  * median speed; the plan is checked against OpenCV first ({@link ImageResizeBenchmark.KilnState}).
  */
@@ -25,20 +25,26 @@ public final class ImageResizeAlternating {
     private ImageResizeAlternating() {
     }
 
-    /** Runs {@code args = source [rounds [calls]]}. */
+    /** Runs {@code args = source [rounds [calls [channels]]]}. */
     public static void main(String[] args) {
         ImageResizeBenchmark.CvState cv = new ImageResizeBenchmark.CvState();
         ImageResizeBenchmark.KilnState kiln = new ImageResizeBenchmark.KilnState();
         cv.source = kiln.source = args[0];
         kiln.device = "cpu";
+        // The states' JMH @Param defaults do not apply outside JMH: set every parameter here.
+        cv.channels = kiln.channels = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+        int ch = cv.channels;
+        if (ch != 1 && ch != 3 && ch != 4) {
+            throw new IllegalArgumentException("channels " + ch + ": give 1, 3 or 4");
+        }
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 200;
         int calls = args.length > 2 ? Integer.parseInt(args[2]) : 20;
         cv.setup();
         kiln.setup();
         int[] wh = ImageResizeBenchmark.size(args[0]);
-        int[] xt = ImageResize.xTable(ImageResize.Mode.BILINEAR, wh[0], 224, 3, 0, wh[0], false);
-        int[] yt = ImageResize.yTable(ImageResize.Mode.BILINEAR, wh[1], 224, wh[0] * 3, 0, 0, wh[1]);
-        byte[] direct = new byte[224 * 224 * 3];
+        int[] xt = ImageResize.xTable(ImageResize.Mode.BILINEAR, wh[0], 224, ch, 0, wh[0], false);
+        int[] yt = ImageResize.yTable(ImageResize.Mode.BILINEAR, wh[1], 224, wh[0] * ch, 0, 0, wh[1]);
+        byte[] direct = new byte[224 * 224 * ch];
         double[] tc = new double[rounds], tk = new double[rounds], td = new double[rounds], speed = new double[rounds];
         Size size = new Size(224, 224);
         try {
@@ -48,7 +54,7 @@ public final class ImageResizeAlternating {
                 long t1 = System.nanoTime();
                 for (int i = 0; i < calls; i++) kiln.plan.run();
                 long t2 = System.nanoTime();
-                for (int i = 0; i < calls; i++) CpuImage.twoTapU8(kiln.src.data(), 3, xt, yt, direct, 1, 224, 224);
+                for (int i = 0; i < calls; i++) CpuImage.twoTapU8(kiln.src.data(), ch, xt, yt, direct, 1, 224, 224);
                 long t3 = System.nanoTime();
                 if (r >= 0) {
                     td[r] = (t3 - t2) / 1e3 / calls;
@@ -64,7 +70,7 @@ public final class ImageResizeAlternating {
         Arrays.sort(tk);
         Arrays.sort(speed);
         Arrays.sort(td);
-        System.out.printf("%s -> 224x224, 3 channels, %d rounds of %d calls, Vector API %s%n", args[0], rounds, calls, CpuGemm.vectorized());
+        System.out.printf("%s -> 224x224, %d channels, %d rounds of %d calls, Vector API %s%n", args[0], ch, rounds, calls, CpuGemm.vectorized());
         System.out.printf("opencvBilinear   median %7.1f us, best %7.1f us%n", tc[rounds / 2], tc[0]);
         System.out.printf("kilnBilinearPlan median %7.1f us, best %7.1f us%n", tk[rounds / 2], tk[0]);
         System.out.printf("CpuImage.twoTapU8 called directly (no plan): median %7.1f us, best %7.1f us%n", td[rounds / 2], td[0]);

@@ -33,7 +33,7 @@ import java.nio.ByteOrder;
  * portable kernels run as plain Java and against OpenCV, {@code CpuImageTest}).
  *
  * <p><b>Threads.</b> Output rows are cut into parts of at least about 64 K output bytes (or
- * floats), fork-join tasks of the pool the caller runs in: the cpu device's pool when the engine runs
+ * floats; {@link #twoTapU8} counts at least {@code 8 * dstW} a row, its horizontal passes' work), fork-join tasks of the pool the caller runs in: the cpu device's pool when the engine runs
  * a variant, the common pool when called directly. A part recomputes at most two source rows that
  * its neighbour also computes.
  */
@@ -73,7 +73,10 @@ public final class CpuImage {
                                int dstW, int dstH) {
         int rowLen = dstW * channels;
         boolean quad = (channels == 1 || channels == 3 || channels == 4) && CpuGemm.vectorized(); // VectorResize's passes
-        CpuParallel.forRange(count * dstH, grain(rowLen), (from, to) -> {
+        // A row's work is not only its rowLen output bytes: its horizontal passes (up to two source rows
+        // when shrinking, dstW pixels of up to four lanes each) cost about 8 * dstW whatever the channels.
+        // Counting bytes alone put a 224-wide 1-channel resize in one part, on one thread.
+        CpuParallel.forRange(count * dstH, grain(Math.max(rowLen, 8 * dstW)), (from, to) -> {
             HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, false, quad);
             int[] line = quad ? null : new int[rowLen];
             for (int r = from; r < to; r++) {

@@ -139,11 +139,11 @@ public final class ImageResize {
     /**
      * Resizes every image of {@code images} to {@code dstW x dstH} in one launch and returns them as
      * one N x H x W x C batch tensor ({@code images.size() * dstH * dstW * channels} bytes). The images
-     * may differ in size but must agree in channels. Modes {@link Mode#NEAREST},
-     * {@link Mode#NEAREST_EXACT}, {@link Mode#BILINEAR} and enlarging {@link Mode#AREA} are batched.
+     * may differ in size but must agree in channels. Every mode is batched; image {@code i} of the
+     * result equals {@link #resize(Image, int, int, Mode, Device) resize(images.get(i), ...)} byte for
+     * byte.
      *
-     * @throws IllegalArgumentException if the list is empty, channels differ, or the mode needs
-     *                                  per-image launches (shrinking AREA, the antialiased modes)
+     * @throws IllegalArgumentException if the list is empty or the channels differ
      */
     public static byte[] resizeBatch(List<Image> images, int dstW, int dstH, Mode mode, Device device) {
         return resizeBatch(ImageBatch.of(images), dstW, dstH, mode, device);
@@ -151,9 +151,10 @@ public final class ImageResize {
 
     /**
      * {@link #resizeBatch(List, int, int, Mode, Device)} of a packed batch, heap or
-     * {@linkplain ImageBatch#wrap(ByteArray, int[], int[], int[], int) off-heap}, without copying its pixels.
-     *
-     * @throws IllegalArgumentException if the mode needs per-image launches (shrinking AREA, the antialiased modes)
+     * {@linkplain ImageBatch#wrap(ByteArray, int[], int[], int[], int) off-heap}. The two-tap modes
+     * (nearest, bilinear, an enlarging {@link Mode#AREA}) read the pixels in place; a shrinking
+     * {@link Mode#AREA} and the antialiased modes read a heap copy of an off-heap batch (their batched
+     * kernels have no off-heap twin yet).
      */
     public static byte[] resizeBatch(ImageBatch batch, int dstW, int dstH, Mode mode, Device device) {
         Objects.requireNonNull(batch, "batch is null");
@@ -161,27 +162,48 @@ public final class ImageResize {
         ImageLaunch.checkDevice(device);
         Image.checkSize(dstW, dstH, batch.channels());
         int n = batch.size(), ch = batch.channels();
+        byte[] dst = new byte[n * dstH * dstW * ch];
+        if (mode == Mode.BILINEAR_ANTIALIAS || mode == Mode.BICUBIC_ANTIALIAS) {
+            ImageLaunch.run(ImageResizeBatch.taps(heap(batch), dstW, dstH, mode == Mode.BICUBIC_ANTIALIAS, dst), device);
+            return dst;
+        }
+        if (mode == Mode.AREA && !ImageResizeBatch.allTwoTap(batch, dstW, dstH)) {
+            ImageLaunch.run(ImageResizeBatch.area(heap(batch), dstW, dstH, dst), device);
+            return dst;
+        }
         int[] xt = new int[n * dstW * 4];
         int[] yt = new int[n * dstH * 4];
         for (int i = 0; i < n; i++) {
             int w = batch.width(i), h = batch.height(i);
-            Kernel k = kernelFor(mode, w, h, dstW, dstH);
-            if (k != Kernel.TWO_TAP && !(w == dstW && h == dstH)) {
-                throw new IllegalArgumentException("image " + i + " (" + w + "x" + h + " -> " + dstW + "x" + dstH + ") needs the "
-                        + k + " kernel of mode " + mode + ", which is not batched: use NEAREST, NEAREST_EXACT, BILINEAR, "
-                        + "an enlarging AREA, or resize the images one by one with resize(...)");
-            }
             Mode m = (w == dstW && h == dstH) ? Mode.NEAREST : mode; // equal sizes copy
             System.arraycopy(xTable(m, w, dstW, ch, 0, w, false), 0, xt, i * dstW * 4, dstW * 4);
             System.arraycopy(yTable(m, h, dstH, w * ch, batch.offset(i), 0, h), 0, yt, i * dstH * 4, dstH * 4);
         }
-        byte[] dst = new byte[n * dstH * dstW * ch];
         Object px = batch.pixels();
         TaskGraph g = ImageLaunch.graph("resize-batch-" + mode, ImageLaunch.of(px, xt, yt), dst);
         ImageLaunch.run(batch.isOffHeap()
                 ? g.task("resize", ImageResize::twoTapOffHeapU8, (ByteArray) px, ch, xt, yt, dst, n, dstW, dstH)
                 : g.task("resize", ImageResize::twoTapU8, (byte[]) px, ch, xt, yt, dst, n, dstW, dstH), device);
         return dst;
+    }
+
+    /** The batch itself when on the heap, else a heap copy of its pixels with the same layout. */
+    private static ImageBatch heap(ImageBatch batch) {
+        if (!batch.isOffHeap()) {
+            return batch;
+        }
+        int n = batch.size();
+        int[] offsets = new int[n], widths = new int[n], heights = new int[n];
+        long end = 0;
+        for (int i = 0; i < n; i++) {
+            offsets[i] = batch.offset(i);
+            widths[i] = batch.width(i);
+            heights[i] = batch.height(i);
+            end = Math.max(end, offsets[i] + (long) widths[i] * heights[i] * batch.channels());
+        }
+        byte[] copy = new byte[(int) end];
+        batch.offHeap().copyTo(0, copy, 0, copy.length);
+        return ImageBatch.wrap(copy, offsets, widths, heights, batch.channels());
     }
 
     /**
@@ -461,8 +483,7 @@ public final class ImageResize {
                             sum += src[base + j * rowBytes + i * channels + c] & 0xFF;
                         }
                     }
-                    int v = kx == 2 && ky == 2 ? (sum + 2) >> 2 : (int) Math.rint(sum * scale);
-                    dst[(dy * dstW + dx) * channels + c] = (byte) (v > 255 ? 255 : v);
+                    dst[(dy * dstW + dx) * channels + c] = areaIntegerByte(sum, kx == 2 && ky == 2, scale);
                 }
             }
         }
@@ -484,11 +505,26 @@ public final class ImageResize {
                             sum += src.get(base + j * rowBytes + i * channels + c) & 0xFF;
                         }
                     }
-                    int v = kx == 2 && ky == 2 ? (sum + 2) >> 2 : (int) Math.rint(sum * scale);
-                    dst[(dy * dstW + dx) * channels + c] = (byte) (v > 255 ? 255 : v);
+                    dst[(dy * dstW + dx) * channels + c] = areaIntegerByte(sum, kx == 2 && ky == 2, scale);
                 }
             }
         }
+    }
+
+    /**
+     * The output byte of an integer INTER_AREA shrink from its block's sum: {@code (sum + 2) >> 2} for
+     * 2x2 blocks (OpenCV's vectorised loop), else {@code rint(sum * scale)} with
+     * {@code scale = 1f / (kx * ky)} (its scalar loop, half to even).
+     */
+    static byte areaIntegerByte(int sum, boolean twoByTwo, float scale) {
+        int v = twoByTwo ? (sum + 2) >> 2 : (int) Math.rint(sum * scale);
+        return (byte) (v > 255 ? 255 : v);
+    }
+
+    /** The output byte of a fractional INTER_AREA shrink from its float sum: half to even, clamped. */
+    static byte areaFractionalByte(float sum) {
+        int v = (int) Math.rint(sum);
+        return (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
     }
 
     /** One axis of a fractional INTER_AREA shrink: per output index a run of (offset, weight) taps. */
@@ -557,8 +593,7 @@ public final class ImageResize {
                         }
                         sum += yWeight[j] * buf;
                     }
-                    int v = (int) Math.rint(sum);
-                    dst[(dy * dstW + dx) * channels + c] = (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+                    dst[(dy * dstW + dx) * channels + c] = areaFractionalByte(sum);
                 }
             }
         }
@@ -584,8 +619,7 @@ public final class ImageResize {
                         }
                         sum += yWeight[j] * buf;
                     }
-                    int v = (int) Math.rint(sum);
-                    dst[(dy * dstW + dx) * channels + c] = (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+                    dst[(dy * dstW + dx) * channels + c] = areaFractionalByte(sum);
                 }
             }
         }
@@ -681,10 +715,15 @@ public final class ImageResize {
                 for (int k = 0; k < n; k++) {
                     acc += (src[base + k * tapStep] & 0xFF) * coef[d * taps + k];
                 }
-                int v = acc >> PILLOW_BITS;
-                dst[r * perRow + e] = (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+                dst[r * perRow + e] = pillowByte(acc);
             }
         }
+    }
+
+    /** A byte of Pillow's 8-bit resampling from its accumulator (which started at {@code 2^21}): {@code >> 22}, clamped. */
+    static byte pillowByte(int acc) {
+        int v = acc >> PILLOW_BITS;
+        return (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
     }
 
     /** {@link #tapsU8} reading its source from off-heap memory: the same bytes. */
@@ -700,8 +739,7 @@ public final class ImageResize {
                 for (int k = 0; k < n; k++) {
                     acc += (src.get(base + k * tapStep) & 0xFF) * coef[d * taps + k];
                 }
-                int v = acc >> PILLOW_BITS;
-                dst[r * perRow + e] = (byte) (v < 0 ? 0 : (v > 255 ? 255 : v));
+                dst[r * perRow + e] = pillowByte(acc);
             }
         }
     }

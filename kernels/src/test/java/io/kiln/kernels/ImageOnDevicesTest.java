@@ -119,11 +119,15 @@ class ImageOnDevicesTest {
     }
 
     private static void batch(Device d, boolean small) {
-        List<Image> imgs = small ? List.of(image(1, 9, 7, 3), image(2, 4, 13, 3))
-                : List.of(image(1, 97, 61, 3), image(2, 40, 130, 3), image(3, 1, 1, 3));
+        // Shrinking by fractions and by 2x2, enlarging, one axis each way, 1x1: every kind of the batched AREA kernel.
+        List<Image> imgs = small ? List.of(image(1, 9, 7, 3), image(2, 4, 13, 3), image(3, 12, 10, 3), image(4, 6, 5, 3))
+                : List.of(image(1, 97, 61, 3), image(2, 40, 130, 3), image(3, 1, 1, 3), image(4, 150, 120, 3),
+                image(5, 100, 80, 3));
         int w = small ? 6 : 50, h = small ? 5 : 40;
-        assertArrayEquals(ImageResize.resizeBatch(imgs, w, h, ImageResize.Mode.BILINEAR, CPU),
-                ImageResize.resizeBatch(imgs, w, h, ImageResize.Mode.BILINEAR, d), "resizeBatch on " + d.id());
+        for (ImageResize.Mode m : ImageResize.Mode.values()) {
+            assertArrayEquals(ImageResize.resizeBatch(imgs, w, h, m, CPU), ImageResize.resizeBatch(imgs, w, h, m, d),
+                    "resizeBatch " + m + " on " + d.id());
+        }
     }
 
     private static void geometry(Device d, boolean small) {

@@ -125,7 +125,9 @@ class ImageResizeTest {
         assertThrows(IllegalArgumentException.class,
                 () -> ImageResize.resizeBatch(List.of(src, random(2, 8, 8, 1)), 4, 4, ImageResize.Mode.BILINEAR, CPU));
         assertThrows(IllegalArgumentException.class,
-                () -> ImageResize.resizeBatch(List.of(src), 4, 4, ImageResize.Mode.AREA, CPU));
+                () -> ImageResize.resizeBatch(List.of(src, random(2, 8, 8, 4)), 4, 4, ImageResize.Mode.AREA, CPU));
+        assertThrows(IllegalArgumentException.class,
+                () -> ImageResize.resizeBatch(List.of(src), 0, 4, ImageResize.Mode.BICUBIC_ANTIALIAS, CPU));
     }
 
     /**
