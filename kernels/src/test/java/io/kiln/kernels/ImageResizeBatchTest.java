@@ -4,7 +4,7 @@ import io.kiln.ByteArray;
 import io.kiln.Device;
 import io.kiln.KernelCompiler;
 import io.kiln.Target;
-import io.kiln.cuda.Ptxas;
+import io.kiln.ptx.Ptxas;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
