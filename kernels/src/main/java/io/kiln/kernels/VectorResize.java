@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
 /**
  * The Vector API passes of {@link CpuImage#twoTapU8} for 1-, 3- and 4-channel images. 3 and 4 channels
  * use a <em>quad</em> layout: four {@code int} lanes per output pixel (the channels, and for 3 channels an
- * unused lane), so that a 16-lane vector holds four whole pixels and every lane of a pixel has the same
+ * unused lane), so that a 16-lane vector holds four whole pixels (an 8-lane one two) and every lane of a pixel has the same
  * weights; 1 channel uses one lane per pixel (sixteen pixels a vector). Loaded only where
  * {@code jdk.incubator.vector} is resolved.
  * <ul>
@@ -31,12 +31,18 @@ import java.nio.ByteOrder;
  * shifts), so the bytes are the reference's, bit for bit.
  */
 final class VectorResize {
-    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_128;
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    /**
+     * The machine's own int vector, at least 8 lanes (two quad pixels): 16 lanes on AVX-512, 8 on AVX2.
+     * A fixed 512-bit species is not intrinsified on AVX2 and ran 20-70x slower there (the Vector API
+     * falls back to Java code per lane), so the width follows {@code SPECIES_PREFERRED}.
+     */
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.length() >= 8 ? IntVector.SPECIES_PREFERRED : IntVector.SPECIES_256;
+    /** One byte lane per int lane (128 bits for 16 lanes, 64 for 8), for the widening and narrowing conversions. */
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(I.length() * 8));
     /** Output pixels per vector. */
     static final int PIXELS = I.length() / 4;
-    /** Bytes 0-2, 4-6, 8-10, 12-14 to the front (the last four lanes: don't care). */
-    private static final VectorShuffle<Byte> DROP_FOURTH = VectorShuffle.fromValues(B, 0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, 15, 15, 15, 15);
+    /** Bytes 0-2, 4-6, 8-10, ... (each quad pixel's three channels) to the front; the last lanes: don't care. */
+    private static final VectorShuffle<Byte> DROP_FOURTH = VectorShuffle.fromOp(B, k -> Math.min(k / 3 * 4 + k % 3, B.length() - 1));
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -192,8 +198,8 @@ final class VectorResize {
             ByteVector bytes = ((ByteVector) verticalLanes(h0, h1, i, wy0, wy1).convertShape(VectorOperators.I2B, B, 0))
                     .rearrange(DROP_FOURTH);
             int at = out + px * 3;
-            if (px + 6 <= dstW) {
-                bytes.intoArray(dst, at);                    // 16 bytes: the last 4 are rewritten by the next vector
+            if ((px * 3) + B.length() <= dstW * 3) {
+                bytes.intoArray(dst, at);                    // B.length() bytes: those past PIXELS * 3 are rewritten by the next vector
             } else {
                 int valid = Math.min(PIXELS, dstW - px) * 3;  // the row's end: nothing past it (another part's row)
                 bytes.intoArray(dst, at, VectorMask.fromLong(B, (1L << valid) - 1));
