@@ -85,6 +85,8 @@ public record KernelIR(String ownerClass, String methodName, String descriptor, 
 
     /** A C-like identifier unique to this kernel, for generated code. */
     public String symbolName() {
-        return (ownerClass.replace('.', '_').replace('$', '_') + "__" + methodName).replaceAll("[^A-Za-z0-9_]", "_");
+        // IrBuilder.clean: replaceAll("[^A-Za-z0-9_]", "_") as a loop, so the first compile of a program does
+        // not load java.util.regex (about 29 classes); IrBuilderNamesTest checks it against the regex.
+        return IrBuilder.clean(ownerClass + "__" + methodName);
     }
 }
