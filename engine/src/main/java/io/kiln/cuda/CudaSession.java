@@ -19,7 +19,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -552,7 +551,7 @@ final class CudaSession implements DeviceSession {
                     out[i] = arrayArgument(ir, a, args[s.paramIndex()]).length;
                     if (a.array().isOffHeap()) sizes[i] = 8;
                 }
-                case SCALAR -> out[i] = scalarBits(ir, (Param.Scalar) ir.params().get(s.paramIndex()), args[s.paramIndex()]);
+                case SCALAR -> out[i] = KernelSignature.scalarBits(ir, (Param.Scalar) ir.params().get(s.paramIndex()), args[s.paramIndex()]);
                 case ERROR_RECORD, PRINT_BUFFER -> out[i] = 0; // set by enqueueLaunch, which owns the record and the buffer
             }
         }
@@ -583,25 +582,6 @@ final class CudaSession implements DeviceSession {
                     + ": copy it with toDevice first");
         }
         return b;
-    }
-
-    private static long scalarBits(KernelIR ir, Param.Scalar p, Object v) {
-        Long bits = switch (p.kind()) {
-            case BOOLEAN -> v instanceof Boolean b ? (long) (b ? 1 : 0) : null;
-            case CHAR -> v instanceof Character c ? (long) c : null;
-            case BYTE -> v instanceof Byte b ? (long) b : null;
-            case SHORT -> v instanceof Short s ? (long) s : null;
-            case INT -> v instanceof Integer n ? (long) n : null;
-            case LONG -> v instanceof Long n ? n : null;
-            case FLOAT -> v instanceof Float f ? (long) Float.floatToRawIntBits(f) : null;
-            case DOUBLE -> v instanceof Double d ? Double.doubleToRawLongBits(d) : null;
-        };
-        if (bits == null) {
-            throw new IllegalArgumentException(ir.displayName() + ": argument " + p.index() + " ('" + p.name() + "') must be a "
-                    + p.kind().name().toLowerCase(Locale.ROOT) + ", but " + (v == null ? "null" : "a " + v.getClass().getSimpleName())
-                    + " was given");
-        }
-        return bits;
     }
 
     /** Milliseconds the most recent launch took on the device (waits for it). */

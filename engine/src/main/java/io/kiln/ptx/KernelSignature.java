@@ -223,7 +223,13 @@ public record KernelSignature(List<Slot> slots) {
         return a;
     }
 
-    private static long scalarBits(KernelIR ir, Param.Scalar p, Object v) {
+    /**
+     * The raw bits of scalar argument {@code v} for parameter {@code p}, as a kernel parameter slot holds them
+     * (shared by the PTX interpreter's launch and the CUDA driver's).
+     *
+     * @throws IllegalArgumentException if {@code v} is not of {@code p}'s type
+     */
+    public static long scalarBits(KernelIR ir, Param.Scalar p, Object v) {
         Object ok = switch (p.kind()) {
             case BOOLEAN -> v instanceof Boolean b ? (long) (b ? 1 : 0) : null;
             case CHAR -> v instanceof Character c ? (long) c : null;
