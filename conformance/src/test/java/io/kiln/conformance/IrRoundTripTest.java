@@ -16,8 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * For every conformance kernel: the IR verifier accepts what the front end produces, and the
- * parser reads the printer's text back into a kernel that prints identically (and verifies), so
- * golden {@code .ir} files can stand in for compiled kernels in back-end tests.
+ * parser reads the printer's text back into a kernel that prints identically (and verifies), source
+ * lines included, so golden {@code .ir} files can stand in for compiled kernels in back-end tests.
  */
 class IrRoundTripTest {
 
@@ -45,6 +45,22 @@ class IrRoundTripTest {
             assertEquals(v.type(), p.type(), () -> c + ": type of " + v);
         }
         assertEquals(ir.constants(), reorder(parsed, ir), c::toString);
+        // source lines round-trip exactly, on every instruction and terminator (SourceLinesTest checks their values)
+        assertEquals(lines(ir), lines(parsed), () -> "source lines of " + c);
+        assertTrue(text.contains("  @"), () -> c + " prints no source lines:\n" + text);
+        // without lines, the text parses to the same kernel with every line 0
+        String bare = IrPrinter.printWithoutLines(ir);
+        assertEquals(bare, IrPrinter.print(IrParser.parse(bare)), c::toString);
+        assertTrue(lines(IrParser.parse(bare)).stream().allMatch(b -> b.stream().allMatch(l -> l == 0)), c::toString);
+    }
+
+    /** Per block, the line of each instruction and then of the terminator. */
+    private static List<List<Integer>> lines(KernelIR ir) {
+        return ir.blocks().stream().map(b -> {
+            List<Integer> l = new java.util.ArrayList<>(b.instrs().stream().map(io.kiln.ir.Instr::line).toList());
+            l.add(b.terminator().line());
+            return List.copyOf(l);
+        }).toList();
     }
 
     /** The parsed constant tables in the original kernel's array order (the parser numbers parameters first). */

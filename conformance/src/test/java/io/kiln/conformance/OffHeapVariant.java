@@ -48,18 +48,18 @@ final class OffHeapVariant {
             List<Instr> out = new ArrayList<>();
             for (Instr in : b.instrs()) {
                 switch (in) {
-                    case Instr.Load l -> out.add(new Instr.Load(l.dst(), arrays.get(l.array().id()), l.index()));
-                    case Instr.Store s -> out.add(new Instr.Store(arrays.get(s.array().id()), s.index(), s.value()));
+                    case Instr.Load l -> out.add(new Instr.Load(l.dst(), arrays.get(l.array().id()), l.index(), l.line()));
+                    case Instr.Store s -> out.add(new Instr.Store(arrays.get(s.array().id()), s.index(), s.value(), s.line()));
                     case Instr.Atomic a -> out.add(new Instr.Atomic(a.dst(), a.op(), arrays.get(a.array().id()), a.index(),
-                            a.operand(), a.expected()));
+                            a.operand(), a.expected(), a.line()));
                     // a bounds check names its array too: left on-heap, the back ends would compare a long
                     // length as an int (PTX's setp refused it, the JVM refused the cpu kernel's class)
                     case Instr.CheckIndex c -> out.add(new Instr.CheckIndex(arrays.get(c.array().id()), c.index(), c.line()));
                     case Instr.ArrayLength l when arrays.get(l.array().id()).isOffHeap() -> {
                         Var wide = new Var(vars.size(), Type.I64, l.dst().name() + "_len");
                         vars.add(wide);
-                        out.add(new Instr.ArrayLength(wide, arrays.get(l.array().id())));
-                        out.add(new Instr.Convert(l.dst(), Conversion.L2I, wide));
+                        out.add(new Instr.ArrayLength(wide, arrays.get(l.array().id()), l.line()));
+                        out.add(new Instr.Convert(l.dst(), Conversion.L2I, wide, l.line()));
                     }
                     default -> out.add(in);
                 }

@@ -277,7 +277,7 @@ final class InstrWriter extends MethodPart {
                 } else if (from == Type.I64 && to == Type.F64) {
                     cb.invokestatic(CD_DOUBLE, "longBitsToDouble", MethodTypeDesc.of(CD_double, CD_long));
                 } else if (from != to) {
-                    throw new KernelCompilationException(ir.displayName() + ": bit cast from " + from + " to " + to
+                    throw new KernelCompilationException(ir.at(c.line()) + ": bit cast from " + from + " to " + to
                             + " changes the width");
                 }
                 store(c.dst());

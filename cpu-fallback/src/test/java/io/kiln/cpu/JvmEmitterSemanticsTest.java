@@ -52,7 +52,7 @@ class JvmEmitterSemanticsTest {
         io.kiln.ir.ArrayRef o = ir.array("out", out, Access.WRITE);
         IrBuilder.BlockBuilder entry = ir.entry();
         Var n = ir.var(Type.I32, "n");
-        entry.add(new Instr.ArrayLength(n, o));
+        entry.add(new Instr.ArrayLength(n, o, 0));
         int outParam = ins.length;
         IrBuilder.BlockBuilder exit = ir.parallelLoop(0, Type.I32, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Length(outParam), (b, i) -> {
             List<io.kiln.ir.Value> vals = new ArrayList<>();
@@ -89,7 +89,7 @@ class JvmEmitterSemanticsTest {
             b[i] = pairs.get(i)[1];
         }
         runLoop(elementwise("i" + op, new ElementType[] {ElementType.INT, ElementType.INT}, ElementType.INT,
-                (d, v) -> new Instr.Binary(d, op, v.get(0), v.get(1))), new Object[] {a, b, out}, n);
+                (d, v) -> new Instr.Binary(d, op, v.get(0), v.get(1), 0)), new Object[] {a, b, out}, n);
         for (int i = 0; i < n; i++) {
             int x = a[i], y = b[i];
             int expected = switch (op) {
@@ -125,10 +125,10 @@ class JvmEmitterSemanticsTest {
         }
         if (op.isShift()) {
             runLoop(elementwise("l" + op, new ElementType[] {ElementType.LONG, ElementType.INT}, ElementType.LONG,
-                    (d, v) -> new Instr.Binary(d, op, v.get(0), v.get(1))), new Object[] {a, counts, out}, n);
+                    (d, v) -> new Instr.Binary(d, op, v.get(0), v.get(1), 0)), new Object[] {a, counts, out}, n);
         } else {
             runLoop(elementwise("l" + op, new ElementType[] {ElementType.LONG, ElementType.LONG}, ElementType.LONG,
-                    (d, v) -> new Instr.Binary(d, op, v.get(0), v.get(1))), new Object[] {a, b, out}, n);
+                    (d, v) -> new Instr.Binary(d, op, v.get(0), v.get(1), 0)), new Object[] {a, b, out}, n);
         }
         for (int i = 0; i < n; i++) {
             long x = a[i], y = b[i];
@@ -160,7 +160,7 @@ class JvmEmitterSemanticsTest {
             b[i] = FLOATS[i % FLOATS.length];
         }
         runLoop(elementwise("f" + op, new ElementType[] {ElementType.FLOAT, ElementType.FLOAT}, ElementType.FLOAT,
-                (d, v) -> new Instr.Binary(d, op, v.get(0), v.get(1))), new Object[] {a, b, out}, n);
+                (d, v) -> new Instr.Binary(d, op, v.get(0), v.get(1), 0)), new Object[] {a, b, out}, n);
         for (int i = 0; i < n; i++) {
             float x = a[i], y = b[i];
             float expected = switch (op) {
@@ -180,7 +180,7 @@ class JvmEmitterSemanticsTest {
             d[i] = DOUBLES[i % DOUBLES.length];
         }
         runLoop(elementwise("d" + op, new ElementType[] {ElementType.DOUBLE, ElementType.DOUBLE}, ElementType.DOUBLE,
-                (dst, v) -> new Instr.Binary(dst, op, v.get(0), v.get(1))), new Object[] {c, d, r}, m);
+                (dst, v) -> new Instr.Binary(dst, op, v.get(0), v.get(1), 0)), new Object[] {c, d, r}, m);
         for (int i = 0; i < m; i++) {
             double x = c[i], y = d[i];
             double expected = switch (op) {
@@ -200,12 +200,12 @@ class JvmEmitterSemanticsTest {
         float[] f = FLOATS.clone();
         float[] fo = new float[f.length];
         runLoop(elementwise("fneg", new ElementType[] {ElementType.FLOAT}, ElementType.FLOAT,
-                (d, v) -> new Instr.Negate(d, v.get(0))), new Object[] {f, fo}, f.length);
+                (d, v) -> new Instr.Negate(d, v.get(0), 0)), new Object[] {f, fo}, f.length);
         for (int i = 0; i < f.length; i++) assertEquals(Float.floatToRawIntBits(-f[i]), Float.floatToRawIntBits(fo[i]));
         int[] x = INTS.clone();
         int[] xo = new int[x.length];
         runLoop(elementwise("ineg", new ElementType[] {ElementType.INT}, ElementType.INT,
-                (d, v) -> new Instr.Negate(d, v.get(0))), new Object[] {x, xo}, x.length);
+                (d, v) -> new Instr.Negate(d, v.get(0), 0)), new Object[] {x, xo}, x.length);
         for (int i = 0; i < x.length; i++) assertEquals(-x[i], xo[i]);
     }
 
@@ -239,7 +239,7 @@ class JvmEmitterSemanticsTest {
             case FLOAT -> float.class;
             default -> double.class;
         }, n);
-        runLoop(elementwise(c.name(), new ElementType[] {from}, to, (d, v) -> new Instr.Convert(d, c, v.get(0))),
+        runLoop(elementwise(c.name(), new ElementType[] {from}, to, (d, v) -> new Instr.Convert(d, c, v.get(0), 0)),
                 new Object[] {in, out}, n);
         for (int i = 0; i < n; i++) {
             Object expected = switch (c) {
@@ -314,7 +314,7 @@ class JvmEmitterSemanticsTest {
         }
         int[] out = new int[n];
         runLoop(elementwise(kind.name(), new ElementType[] {et, et}, ElementType.INT,
-                (d, v) -> new Instr.Compare(d, kind, v.get(0), v.get(1))), new Object[] {a, b, out}, n);
+                (d, v) -> new Instr.Compare(d, kind, v.get(0), v.get(1), 0)), new Object[] {a, b, out}, n);
         for (int i = 0; i < n; i++) {
             int expected = switch (kind) {
                 case LCMP -> Long.compare(((long[]) a)[i], ((long[]) b)[i]);
@@ -339,7 +339,7 @@ class JvmEmitterSemanticsTest {
         io.kiln.ir.ArrayRef o = ir.array("out", ElementType.INT, Access.WRITE);
         IrBuilder.BlockBuilder entry = ir.entry();
         Var n = ir.var(Type.I32, "n");
-        entry.add(new Instr.ArrayLength(n, o));
+        entry.add(new Instr.ArrayLength(n, o, 0));
         IrBuilder.BlockBuilder exit = ir.parallelLoop(0, Type.I32, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Length(2), (first, i) -> {
             Var x = first.load(a, i);
             Var y = first.load(b, i);
@@ -455,8 +455,8 @@ class JvmEmitterSemanticsTest {
         float[] fOut = new float[n];
         dArgs[arity] = dOut;
         fArgs[arity] = fOut;
-        runLoop(elementwise("d" + fn, dTypes, ElementType.DOUBLE, (d, v) -> new Instr.MathCall(d, fn, v)), dArgs, n);
-        runLoop(elementwise("f" + fn, fTypes, ElementType.FLOAT, (d, v) -> new Instr.MathCall(d, fn, v)), fArgs, n);
+        runLoop(elementwise("d" + fn, dTypes, ElementType.DOUBLE, (d, v) -> new Instr.MathCall(d, fn, v, 0)), dArgs, n);
+        runLoop(elementwise("f" + fn, fTypes, ElementType.FLOAT, (d, v) -> new Instr.MathCall(d, fn, v, 0)), fArgs, n);
         for (int i = 0; i < n; i++) {
             double x = in[0][i], y = in[1][i], z = in[2][i];
             double expected = switch (fn) {
@@ -514,20 +514,20 @@ class JvmEmitterSemanticsTest {
         float[] f = FLOATS.clone();
         int[] bits = new int[f.length];
         runLoop(elementwise("f2bits", new ElementType[] {ElementType.FLOAT}, ElementType.INT,
-                (d, v) -> new Instr.BitCast(d, v.get(0))), new Object[] {f, bits}, f.length);
+                (d, v) -> new Instr.BitCast(d, v.get(0), 0)), new Object[] {f, bits}, f.length);
         for (int i = 0; i < f.length; i++) assertEquals(Float.floatToRawIntBits(f[i]), bits[i]);
         int[] raw = {0x7fc00001, 0xffbfffff, 0x80000000, 0x3f800000, 0x7f800000};
         float[] back = new float[raw.length];
         runLoop(elementwise("bits2f", new ElementType[] {ElementType.INT}, ElementType.FLOAT,
-                (d, v) -> new Instr.BitCast(d, v.get(0))), new Object[] {raw, back}, raw.length);
+                (d, v) -> new Instr.BitCast(d, v.get(0), 0)), new Object[] {raw, back}, raw.length);
         for (int i = 0; i < raw.length; i++) assertEquals(raw[i], Float.floatToRawIntBits(back[i]));
         long[] lraw = {0x7ff8000000000001L, 0xfff0000000000001L, Long.MIN_VALUE, 0x3ff0000000000000L};
         double[] dback = new double[lraw.length];
         long[] lagain = new long[lraw.length];
         runLoop(elementwise("bits2d", new ElementType[] {ElementType.LONG}, ElementType.DOUBLE,
-                (d, v) -> new Instr.BitCast(d, v.get(0))), new Object[] {lraw, dback}, lraw.length);
+                (d, v) -> new Instr.BitCast(d, v.get(0), 0)), new Object[] {lraw, dback}, lraw.length);
         runLoop(elementwise("d2bits", new ElementType[] {ElementType.DOUBLE}, ElementType.LONG,
-                (d, v) -> new Instr.BitCast(d, v.get(0))), new Object[] {dback, lagain}, lraw.length);
+                (d, v) -> new Instr.BitCast(d, v.get(0), 0)), new Object[] {dback, lagain}, lraw.length);
         assertArrayEquals(lraw, lagain);
     }
 
@@ -537,7 +537,7 @@ class JvmEmitterSemanticsTest {
         short[] s = {-32768, -1, 0, 1, 32767};
         char[] c = {0, 1, 0x7fff, 0x8000, 0xffff};
         int[] bo = new int[5], so = new int[5], co = new int[5];
-        InstrMaker id = (d, v) -> new Instr.Move(d, v.get(0));
+        InstrMaker id = (d, v) -> new Instr.Move(d, v.get(0), 0);
         runLoop(elementwise("b", new ElementType[] {ElementType.BYTE}, ElementType.INT, id), new Object[] {b, bo}, 5);
         runLoop(elementwise("s", new ElementType[] {ElementType.SHORT}, ElementType.INT, id), new Object[] {s, so}, 5);
         runLoop(elementwise("c", new ElementType[] {ElementType.CHAR}, ElementType.INT, id), new Object[] {c, co}, 5);
@@ -567,19 +567,19 @@ class JvmEmitterSemanticsTest {
         for (float v : special) {
             float[] out = new float[3];
             runLoop(elementwise("fc", new ElementType[] {ElementType.FLOAT}, ElementType.FLOAT,
-                    (d, x) -> new Instr.Move(d, Const.ofFloat(v))), new Object[] {new float[3], out}, 3);
+                    (d, x) -> new Instr.Move(d, Const.ofFloat(v), 0)), new Object[] {new float[3], out}, 3);
             assertEquals(Float.floatToRawIntBits(v), Float.floatToRawIntBits(out[2]), "float constant " + v);
         }
         for (double v : dspecial) {
             double[] out = new double[2];
             runLoop(elementwise("dc", new ElementType[] {ElementType.DOUBLE}, ElementType.DOUBLE,
-                    (d, x) -> new Instr.Move(d, Const.ofDouble(v))), new Object[] {new double[2], out}, 2);
+                    (d, x) -> new Instr.Move(d, Const.ofDouble(v), 0)), new Object[] {new double[2], out}, 2);
             assertEquals(Double.doubleToRawLongBits(v), Double.doubleToRawLongBits(out[1]), "double constant " + v);
         }
         for (long v : new long[] {Long.MIN_VALUE, -1, 0, 1, 1L << 33}) {
             long[] out = new long[1];
             runLoop(elementwise("lc", new ElementType[] {ElementType.LONG}, ElementType.LONG,
-                    (d, x) -> new Instr.Move(d, Const.ofLong(v))), new Object[] {new long[1], out}, 1);
+                    (d, x) -> new Instr.Move(d, Const.ofLong(v), 0)), new Object[] {new long[1], out}, 1);
             assertEquals(v, out[0]);
         }
     }
@@ -588,7 +588,7 @@ class JvmEmitterSemanticsTest {
     void divisionByZeroThrowsLikeJava() {
         int[] a = {1, 2, 3}, b = {1, 0, 1}, out = new int[3];
         KernelIR ir = elementwise("div0", new ElementType[] {ElementType.INT, ElementType.INT}, ElementType.INT,
-                (d, v) -> new Instr.Binary(d, BinOp.DIV, v.get(0), v.get(1)));
+                (d, v) -> new Instr.Binary(d, BinOp.DIV, v.get(0), v.get(1), 0));
         try {
             runLoop(ir, new Object[] {a, b, out}, 3);
             fail("expected a failure");

@@ -192,22 +192,22 @@ class JvmEmitterStructureTest {
         Var z = ir.var(Type.I32, "z");
         Var sx = ir.var(Type.I32, "sx");
         Var sy = ir.var(Type.I32, "sy");
-        b.add(new Instr.WorkItem(x, WorkItemQuery.GLOBAL_ID, 0));
-        b.add(new Instr.WorkItem(y, WorkItemQuery.GLOBAL_ID, 1));
-        b.add(new Instr.WorkItem(z, WorkItemQuery.GLOBAL_ID, 2));
-        b.add(new Instr.WorkItem(sx, WorkItemQuery.GLOBAL_SIZE, 0));
-        b.add(new Instr.WorkItem(sy, WorkItemQuery.GLOBAL_SIZE, 1));
+        b.add(new Instr.WorkItem(x, WorkItemQuery.GLOBAL_ID, 0, 0));
+        b.add(new Instr.WorkItem(y, WorkItemQuery.GLOBAL_ID, 1, 0));
+        b.add(new Instr.WorkItem(z, WorkItemQuery.GLOBAL_ID, 2, 0));
+        b.add(new Instr.WorkItem(sx, WorkItemQuery.GLOBAL_SIZE, 0, 0));
+        b.add(new Instr.WorkItem(sy, WorkItemQuery.GLOBAL_SIZE, 1, 0));
         Var lin = b.binary(BinOp.ADD, b.binary(BinOp.MUL, b.binary(BinOp.ADD, b.binary(BinOp.MUL, z, sy), y), sx), x);
         Var base = b.binary(BinOp.MUL, lin, Const.ofInt(queries.length * 3));
         List<Var> values = new java.util.ArrayList<>();
         for (int q = 0; q < queries.length; q++) {
             for (int d = 0; d < 3; d++) {
                 Var v = ir.var(Type.I32, "q");
-                b.add(new Instr.WorkItem(v, queries[q], d));
+                b.add(new Instr.WorkItem(v, queries[q], d, 0));
                 values.add(v);
             }
         }
-        if (barrier) b.add(new Instr.Barrier());
+        if (barrier) b.add(new Instr.Barrier(0));
         for (int q = 0; q < values.size(); q++) b.store(out, b.binary(BinOp.ADD, base, Const.ofInt(q)), values.get(q));
         b.ret();
         CpuKernel k = CpuTesting.build(ir.build());
@@ -267,10 +267,10 @@ class JvmEmitterStructureTest {
         IrBuilder.BlockBuilder skip = ir.block();
         IrBuilder.BlockBuilder work = ir.block();
         Var gid = ir.var(Type.I32, "gid");
-        b.add(new Instr.WorkItem(gid, WorkItemQuery.GLOBAL_ID, 0));
+        b.add(new Instr.WorkItem(gid, WorkItemQuery.GLOBAL_ID, 0, 0));
         b.branch(CmpOp.EQ, gid, Const.ofInt(3), skip, work);
         skip.ret();
-        work.add(new Instr.Binary(n, BinOp.ADD, n, gid));
+        work.add(new Instr.Binary(n, BinOp.ADD, n, gid, 0));
         work.store(out, gid, n);
         work.ret();
         int[] o = new int[10];
@@ -332,7 +332,7 @@ class JvmEmitterStructureTest {
             ArrayRef out = ir.array("out", ElementType.INT, Access.WRITE);
             IrBuilder.BlockBuilder entry = ir.entry();
             Var n = ir.var(Type.I32, "n");
-            entry.add(new Instr.ArrayLength(n, out));
+            entry.add(new Instr.ArrayLength(n, out, 0));
             IrBuilder.BlockBuilder exit = ir.parallelLoop(0, Type.I32, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Length(1), (b, i) -> {
                 Var key = b.load(in, i);
                 IrBuilder.BlockBuilder join = ir.block();
@@ -375,7 +375,7 @@ class JvmEmitterStructureTest {
             Var v = b.load(t, i);
             Var w = b.load(s, i);
             Var wf = ir.var(Type.F32, "wf");
-            b.add(new Instr.Convert(wf, io.kiln.ir.Conversion.I2F, w));
+            b.add(new Instr.Convert(wf, io.kiln.ir.Conversion.I2F, w, 0));
             Var zero = b.binary(BinOp.SUB, i, i);
             Var sum = ir.var(Type.F32, "sum");
             IrBuilder.BlockBuilder keep = ir.block();
@@ -384,11 +384,11 @@ class JvmEmitterStructureTest {
             b.branch(CmpOp.EQ, i, Const.ofInt(1), keep, add);
             keep.store(out, i, v);
             keep.jump(join);
-            add.add(new Instr.Binary(sum, BinOp.ADD, v, wf));
+            add.add(new Instr.Binary(sum, BinOp.ADD, v, wf, 0));
             add.store(out, i, sum);
             add.jump(join);
             Var len = ir.var(Type.I32, "len");
-            join.add(new Instr.ArrayLength(len, s));
+            join.add(new Instr.ArrayLength(len, s, 0));
             join.store(lens, i, join.binary(BinOp.ADD, len, zero));
             return join;
         });
@@ -412,11 +412,11 @@ class JvmEmitterStructureTest {
         ArrayRef p = ir.privateArray("priv", ElementType.INT, 4);
         IrBuilder.BlockBuilder entry = ir.entry();
         Var n = ir.var(Type.I32, "n");
-        entry.add(new Instr.ArrayLength(n, x));
+        entry.add(new Instr.ArrayLength(n, x, 0));
         IrBuilder.BlockBuilder exit = ir.parallelLoop(0, Type.I32, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Length(0), (b, i) -> {
             b.store(p, Const.ofInt(0), b.load(x, i));
             Var k = ir.var(Type.I32, "k");
-            b.add(new Instr.Move(k, Const.ofInt(0)));
+            b.add(new Instr.Move(k, Const.ofInt(0), 0));
             IrBuilder.BlockBuilder head = ir.block();
             IrBuilder.BlockBuilder body = ir.block();
             IrBuilder.BlockBuilder after = ir.block();
@@ -424,7 +424,7 @@ class JvmEmitterStructureTest {
             head.branch(CmpOp.LT, k, Const.ofInt(50), body, after);
             Var old = body.load(p, Const.ofInt(1));
             body.store(p, Const.ofInt(1), body.binary(BinOp.ADD, old, k));
-            body.add(new Instr.Binary(k, BinOp.ADD, k, Const.ofInt(1)));
+            body.add(new Instr.Binary(k, BinOp.ADD, k, Const.ofInt(1), 0));
             body.jump(head);
             Var v = after.load(p, Const.ofInt(0));
             after.store(out, i, after.binary(BinOp.MUL, v, Const.ofInt(2)));
@@ -452,7 +452,7 @@ class JvmEmitterStructureTest {
         IrBuilder.BlockBuilder join = ir.block();
         Var x0 = b.load(x, Const.ofInt(0));
         b.branch(CmpOp.GT, x0, Const.ofInt(0), set, join);
-        set.add(new Instr.Move(v, Const.ofLong(5)));
+        set.add(new Instr.Move(v, Const.ofLong(5), 0));
         set.jump(join);
         join.store(out, Const.ofInt(0), v);
         join.ret();
@@ -467,7 +467,7 @@ class JvmEmitterStructureTest {
     @Test
     void workGroupFeaturesOutsideWorkItemKernelsAndNarrowAtomicsAreRefusedClearly() {
         IrBuilder bar = new IrBuilder("test.Kernels", "bar", KernelKind.SINGLE);
-        bar.entry().add(new Instr.Barrier()).ret();
+        bar.entry().add(new Instr.Barrier(0)).ret();
         IrBuilder loc = new IrBuilder("test.Kernels", "loc", KernelKind.SINGLE);
         ArrayRef l = loc.localArray("local", ElementType.FLOAT, 64);
         loc.entry().store(l, Const.ofInt(0), Const.ofFloat(1f));
@@ -475,11 +475,11 @@ class JvmEmitterStructureTest {
         IrBuilder at = new IrBuilder("test.Kernels", "at", KernelKind.WORK_ITEM);
         at.context();
         ArrayRef a = at.array("a", ElementType.SHORT, Access.READ_WRITE);
-        at.entry().add(new Instr.Atomic(at.var(Type.I32, "old"), AtomicOp.ADD, a, Const.ofInt(0), Const.ofInt(1), null)).ret();
+        at.entry().add(new Instr.Atomic(at.var(Type.I32, "old"), AtomicOp.ADD, a, Const.ofInt(0), Const.ofInt(1), null, 0)).ret();
         IrBuilder cas = new IrBuilder("test.Kernels", "cas", KernelKind.WORK_ITEM);
         cas.context();
         ArrayRef c = cas.array("c", ElementType.INT, Access.READ_WRITE);
-        cas.entry().add(new Instr.Atomic(cas.var(Type.I32, "old"), AtomicOp.COMPARE_AND_SET, c, Const.ofInt(0), Const.ofInt(1), null)).ret();
+        cas.entry().add(new Instr.Atomic(cas.var(Type.I32, "old"), AtomicOp.COMPARE_AND_SET, c, Const.ofInt(0), Const.ofInt(1), null, 0)).ret();
         for (IrBuilder b : List.of(bar, loc, at, cas)) {
             // IR the verifier refuses too: this checks the back end's own refusals
             KernelIR ir = b.buildUnverified();
@@ -534,19 +534,19 @@ class JvmEmitterStructureTest {
         ir.reduction(total, io.kiln.ir.ReduceOp.ADD, acc);
         ir.reduction(hi, io.kiln.ir.ReduceOp.MAX, max);
         IrBuilder.BlockBuilder entry = ir.entry();
-        entry.add(new Instr.Move(acc, Const.ofLong(0)));
-        entry.add(new Instr.Move(max, Const.ofDouble(Double.NEGATIVE_INFINITY)));
+        entry.add(new Instr.Move(acc, Const.ofLong(0), 0));
+        entry.add(new Instr.Move(max, Const.ofDouble(Double.NEGATIVE_INFINITY), 0));
         IrBuilder.BlockBuilder exit = ir.parallelLoop(0, Type.I32, entry, Const.ofInt(0), CmpOp.GE, n, true, true, new HostExpr.Scalar(0), (b, i) -> {
             Var il = ir.var(Type.I64, "il");
-            b.add(new Instr.Convert(il, io.kiln.ir.Conversion.I2L, i));
-            b.add(new Instr.Binary(acc, BinOp.ADD, acc, il));
+            b.add(new Instr.Convert(il, io.kiln.ir.Conversion.I2L, i, 0));
+            b.add(new Instr.Binary(acc, BinOp.ADD, acc, il, 0));
             Var v = b.load(x, i);
             Var av = ir.var(Type.F64, "av");
-            b.add(new Instr.MathCall(av, io.kiln.ir.MathFunction.ABS, List.of(v)));
+            b.add(new Instr.MathCall(av, io.kiln.ir.MathFunction.ABS, List.of(v), 0));
             IrBuilder.BlockBuilder set = ir.block();
             IrBuilder.BlockBuilder join = ir.block();
             b.branch(CmpOp.GT, av, max, set, join);
-            set.add(new Instr.Move(max, av));
+            set.add(new Instr.Move(max, av, 0));
             set.jump(join);
             return join;
         });

@@ -353,7 +353,7 @@ class OffHeapIrTest {
             Value key = b.load(keys, i);
             if (wideIndex) key = b.convert(Conversion.I2L, key);
             Var old = ir.var(e.valueType(), "old");
-            b.add(new Instr.Atomic(old, op, target, key, b.load(vals, i), null));
+            b.add(new Instr.Atomic(old, op, target, key, b.load(vals, i), null, 0));
             return b;
         }).ret();
         return ir.build();
@@ -446,9 +446,9 @@ class OffHeapIrTest {
         Var o0 = ir.var(Type.F32, "o0");
         Var o1 = ir.var(Type.F32, "o1");
         Var o2 = ir.var(Type.F32, "o2");
-        b.add(new Instr.Atomic(o0, AtomicOp.COMPARE_AND_SET, t, Const.ofInt(0), Const.ofFloat(1.5f), Const.ofFloat(payloadNaN)));
-        b.add(new Instr.Atomic(o1, AtomicOp.COMPARE_AND_SET, t, Const.ofLong(1), Const.ofFloat(2.5f), Const.ofFloat(0f)));
-        b.add(new Instr.Atomic(o2, AtomicOp.EXCHANGE, t, Const.ofInt(2), Const.ofFloat(9f), null));
+        b.add(new Instr.Atomic(o0, AtomicOp.COMPARE_AND_SET, t, Const.ofInt(0), Const.ofFloat(1.5f), Const.ofFloat(payloadNaN), 0));
+        b.add(new Instr.Atomic(o1, AtomicOp.COMPARE_AND_SET, t, Const.ofLong(1), Const.ofFloat(2.5f), Const.ofFloat(0f), 0));
+        b.add(new Instr.Atomic(o2, AtomicOp.EXCHANGE, t, Const.ofInt(2), Const.ofFloat(9f), null, 0));
         b.store(old, Const.ofInt(0), o0);
         b.store(old, Const.ofInt(1), o1);
         b.store(old, Const.ofInt(2), o2);
@@ -475,16 +475,16 @@ class OffHeapIrTest {
         ir.reduction(total, ReduceOp.ADD, acc);
         ir.reduction(hi, ReduceOp.MAX, max);
         IrBuilder.BlockBuilder entry = ir.entry();
-        entry.add(new Instr.Move(acc, Const.ofLong(0)));
-        entry.add(new Instr.Move(max, Const.ofDouble(Double.NEGATIVE_INFINITY)));
+        entry.add(new Instr.Move(acc, Const.ofLong(0), 0));
+        entry.add(new Instr.Move(max, Const.ofDouble(Double.NEGATIVE_INFINITY), 0));
         Var n = entry.length(x);
         ir.parallelLoop(0, Type.I64, entry, Const.ofLong(0), CmpOp.GE, n, true, true, new HostExpr.Length(1), (b, i) -> {
-            b.add(new Instr.Binary(acc, BinOp.ADD, acc, i));
+            b.add(new Instr.Binary(acc, BinOp.ADD, acc, i, 0));
             Var v = b.load(x, i);
             IrBuilder.BlockBuilder set = ir.block();
             IrBuilder.BlockBuilder join = ir.block();
             b.branch(CmpOp.GT, v, max, set, join);
-            set.add(new Instr.Move(max, v));
+            set.add(new Instr.Move(max, v, 0));
             set.jump(join);
             return join;
         }).ret();

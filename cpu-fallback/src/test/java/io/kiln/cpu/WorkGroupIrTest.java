@@ -58,33 +58,33 @@ class WorkGroupIrTest {
         Var accD = ir.var(Type.F64, "accD");
         Var accF = ir.var(Type.F32, "accF");
         Var k = ir.var(Type.I32, "k");
-        entry.add(new Instr.WorkItem(lid, WorkItemQuery.LOCAL_ID, 0));
-        entry.add(new Instr.WorkItem(gid, WorkItemQuery.GLOBAL_ID, 0));
-        entry.add(new Instr.WorkItem(size, WorkItemQuery.LOCAL_SIZE, 0));
-        entry.add(new Instr.Binary(n, BinOp.ADD, n, lid));
-        entry.add(new Instr.Move(accL, Const.ofLong(0)));
-        entry.add(new Instr.Move(accD, Const.ofDouble(0)));
-        entry.add(new Instr.Move(accF, Const.ofFloat(0)));
-        entry.add(new Instr.Move(k, Const.ofInt(0)));
+        entry.add(new Instr.WorkItem(lid, WorkItemQuery.LOCAL_ID, 0, 0));
+        entry.add(new Instr.WorkItem(gid, WorkItemQuery.GLOBAL_ID, 0, 0));
+        entry.add(new Instr.WorkItem(size, WorkItemQuery.LOCAL_SIZE, 0, 0));
+        entry.add(new Instr.Binary(n, BinOp.ADD, n, lid, 0));
+        entry.add(new Instr.Move(accL, Const.ofLong(0), 0));
+        entry.add(new Instr.Move(accD, Const.ofDouble(0), 0));
+        entry.add(new Instr.Move(accF, Const.ofFloat(0), 0));
+        entry.add(new Instr.Move(k, Const.ofInt(0), 0));
         entry.jump(header);
         header.branch(CmpOp.GE, k, Const.ofInt(3), exit, body);
         body.store(local, lid, body.binary(BinOp.ADD, gid, k));
-        body.add(new Instr.Barrier());
+        body.add(new Instr.Barrier(0));
         Var x = body.load(local, body.binary(BinOp.REM, body.binary(BinOp.ADD, lid, Const.ofInt(1)), size));
         Var xl = ir.var(Type.I64, "xl");
         Var xd = ir.var(Type.F64, "xd");
         Var xf = ir.var(Type.F32, "xf");
-        body.add(new Instr.Convert(xl, Conversion.I2L, x));
-        body.add(new Instr.Convert(xd, Conversion.I2D, x));
-        body.add(new Instr.Convert(xf, Conversion.I2F, x));
-        body.add(new Instr.Binary(accL, BinOp.ADD, accL, xl));
-        body.add(new Instr.Binary(accD, BinOp.ADD, accD, xd));
-        body.add(new Instr.Binary(accF, BinOp.ADD, accF, xf));
-        body.add(new Instr.Barrier());
-        body.add(new Instr.Binary(k, BinOp.ADD, k, Const.ofInt(1)));
+        body.add(new Instr.Convert(xl, Conversion.I2L, x, 0));
+        body.add(new Instr.Convert(xd, Conversion.I2D, x, 0));
+        body.add(new Instr.Convert(xf, Conversion.I2F, x, 0));
+        body.add(new Instr.Binary(accL, BinOp.ADD, accL, xl, 0));
+        body.add(new Instr.Binary(accD, BinOp.ADD, accD, xd, 0));
+        body.add(new Instr.Binary(accF, BinOp.ADD, accF, xf, 0));
+        body.add(new Instr.Barrier(0));
+        body.add(new Instr.Binary(k, BinOp.ADD, k, Const.ofInt(1), 0));
         body.jump(header);
         Var nl = ir.var(Type.I64, "nl");
-        exit.add(new Instr.Convert(nl, Conversion.I2L, n));
+        exit.add(new Instr.Convert(nl, Conversion.I2L, n, 0));
         exit.store(outL, gid, exit.binary(BinOp.ADD, accL, nl));
         exit.store(outD, gid, accD);
         exit.store(outF, gid, accF);
@@ -121,9 +121,9 @@ class WorkGroupIrTest {
         IrBuilder.BlockBuilder wait = ir.block();
         IrBuilder.BlockBuilder done = ir.block();
         Var lid = ir.var(Type.I32, "lid");
-        entry.add(new Instr.WorkItem(lid, WorkItemQuery.LOCAL_ID, 0));
+        entry.add(new Instr.WorkItem(lid, WorkItemQuery.LOCAL_ID, 0, 0));
         entry.branch(CmpOp.EQ, lid, Const.ofInt(0), wait, done);
-        wait.add(new Instr.Barrier());
+        wait.add(new Instr.Barrier(0));
         wait.jump(done);
         done.ret();
         CpuKernel kernel = CpuTesting.build(ir.build());
@@ -148,7 +148,7 @@ class WorkGroupIrTest {
             ArrayRef target = space == AddressSpace.GLOBAL ? out : ir.localArray("local", ElementType.DOUBLE, 5);
             IrBuilder.BlockBuilder b = ir.entry();
             Var gid = ir.var(Type.I32, "gid");
-            b.add(new Instr.WorkItem(gid, WorkItemQuery.GLOBAL_ID, 0));
+            b.add(new Instr.WorkItem(gid, WorkItemQuery.GLOBAL_ID, 0, 0));
             Var x = b.load(in, gid);
             double[] init = {1.0, 0.0, -0.0, 9.0, -0.0};
             if (space == AddressSpace.LOCAL) {
@@ -158,7 +158,7 @@ class WorkGroupIrTest {
             for (int q = 0; q < ops.length; q++) {
                 Var old = ir.var(Type.F64, "old");
                 b.add(new Instr.Atomic(old, ops[q], target, Const.ofInt(q), x,
-                        ops[q] == AtomicOp.COMPARE_AND_SET ? Const.ofDouble(-0.0) : null));
+                        ops[q] == AtomicOp.COMPARE_AND_SET ? Const.ofDouble(-0.0) : null, 0));
             }
             if (space == AddressSpace.LOCAL) {
                 // One work-item per group: copy the group's result out.

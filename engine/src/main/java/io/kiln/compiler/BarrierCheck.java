@@ -26,7 +26,7 @@ final class BarrierCheck {
     private BarrierCheck() {
     }
 
-    static void check(List<Block> blocks, Map<Instr, Integer> barrierLines, String locationPrefix) {
+    static void check(List<Block> blocks, String locationPrefix) {
         int n = blocks.size();
         BitSet[] pdom = postDominators(blocks);
         List<List<Integer>> preds = new ArrayList<>();
@@ -57,9 +57,8 @@ final class BarrierCheck {
         for (Block b : blocks) {
             if (!divergentBlocks.get(b.id())) continue;
             for (Instr in : b.instrs()) {
-                if (in instanceof Instr.Barrier) {
-                    Integer line = barrierLines.get(in);
-                    throw new KernelCompilationException(locationPrefix + (line != null && line > 0 ? ":" + line : "") + "): "
+                if (in instanceof Instr.Barrier bar) {
+                    throw new KernelCompilationException(locationPrefix + (bar.line() > 0 ? ":" + bar.line() : "") + "): "
                             + "barrier() under control flow that depends on the work-item id: every work-item of a group "
                             + "must reach the same barriers; move the barrier out of the if/loop that tests the id");
                 }

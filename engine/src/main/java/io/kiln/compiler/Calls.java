@@ -64,7 +64,7 @@ final class Calls {
             Ref r = tr.popRef();
             if (!r.context()) throw new IllegalStateException("KernelContext call on a non-context");
             Var dst = tr.temp(Type.I32);
-            tr.emit(new Instr.WorkItem(dst, w.query(), w.dim()));
+            tr.emit(new Instr.WorkItem(dst, w.query(), w.dim(), tr.line()));
             tr.pushValue(dst);
             return;
         }
@@ -97,7 +97,7 @@ final class Calls {
             for (int i = 0; i < mt.parameterCount(); i++) args.add(0, tr.pop());
             Type t = MethodTranslator.typeOf(TypeKind.from(mt.returnType()));
             Var dst = tr.temp(t);
-            tr.emit(new Instr.MathCall(dst, fn, args));
+            tr.emit(new Instr.MathCall(dst, fn, args, tr.line()));
             tr.pushValue(dst);
             return;
         }
@@ -105,7 +105,7 @@ final class Calls {
             Value a = tr.pop();
             Type t = MethodTranslator.typeOf(TypeKind.from(MethodTypeDesc.ofDescriptor(desc).returnType()));
             Var dst = tr.temp(t);
-            tr.emit(new Instr.BitCast(dst, a));
+            tr.emit(new Instr.BitCast(dst, a, tr.line()));
             tr.pushValue(dst);
             return;
         }
@@ -142,7 +142,7 @@ final class Calls {
         if (element != null && a.element() != element) throw new IllegalStateException("off-heap element type mismatch: " + a.element());
         if (length) {
             Var dst = tr.temp(Type.I64);
-            tr.emit(new Instr.ArrayLength(dst, a));
+            tr.emit(new Instr.ArrayLength(dst, a, tr.line()));
             tr.push(new Prim(dst, Type.I64, new HostExpr.Length(a.paramIndex()), -1, null, null));
             return;
         }
@@ -153,7 +153,7 @@ final class Calls {
         if (tr.session.reduced.contains(a)) tr.insns.checkReduceAccess(a, index);
         Var dst = tr.temp(a.element().valueType());
         tr.checkIndex(a, index.value());
-        tr.emit(new Instr.Load(dst, a, index.value()));
+        tr.emit(new Instr.Load(dst, a, index.value(), tr.line()));
         tr.push(Prim.of(dst));
     }
 
@@ -176,9 +176,8 @@ final class Calls {
             if (!tr.parallelVarsOfKernel().isEmpty()) {
                 throw tr.error("barrier() needs a KernelContext kernel with a work-group size; @Parallel loops have no work-groups");
             }
-            Instr.Barrier bar = new Instr.Barrier();
-            tr.session.barrierLines.put(bar, tr.lineAt[tr.pos]);
-            tr.emit(bar);
+            tr.session.hasBarriers = true;
+            tr.emit(new Instr.Barrier(tr.line()));
             return;
         }
         if (name.startsWith("local") && desc.startsWith("(I)[")) {
@@ -218,7 +217,7 @@ final class Calls {
         }
         Var dst = tr.temp(a.element().valueType());
         tr.checkIndex(a, index);
-        tr.emit(new Instr.Atomic(dst, op, a, index, operand, expected));
+        tr.emit(new Instr.Atomic(dst, op, a, index, operand, expected, tr.line()));
         tr.pushValue(dst);
     }
 
@@ -255,7 +254,7 @@ final class Calls {
         tr.session.callStack.push(key);
         tr.session.inlineDepth++;
         try {
-            MethodTranslator t = new MethodTranslator(tr.session, calleeClass, callee, c, tr.lineAt[tr.pos],
+            MethodTranslator t = new MethodTranslator(tr.session, calleeClass, callee, c, tr.line(),
                     tr.topLevel ? FrontEnd.simpleName(tr.owner) + "." + tr.method.methodName().stringValue() : tr.callerDescription,
                     tr.inParallelRegion(), null);
             Map<Integer, Ref> refs = new HashMap<>();
@@ -268,13 +267,13 @@ final class Calls {
                     refs.put(slot, r);
                 } else {
                     Prim p = (Prim) args[i];
-                    argMoves.add(new Instr.Move(t.local(slot, MethodTranslator.typeOf(k)), p.value()));
+                    argMoves.add(new Instr.Move(t.local(slot, MethodTranslator.typeOf(k)), p.value(), tr.line()));
                 }
                 slot += k.slotSize();
             }
             tr.cur.instrs.addAll(argMoves);
             BlockBuilder entry = t.translate(refs);
-            tr.cur.terminator = new Terminator.Goto(entry.id);
+            tr.cur.terminator = new Terminator.Goto(entry.id, tr.line());
         } finally {
             tr.session.callStack.pop();
             tr.session.inlineDepth--;
@@ -333,7 +332,7 @@ final class Calls {
         tr.session.privateArrays++;
         // Java gives a fresh, zeroed array at every execution of 'new': zero it here (the pass
         // PrivateArrayZeroing turns this into a loop of stores)
-        tr.emit(new Instr.ZeroArray(a));
+        tr.emit(new Instr.ZeroArray(a, tr.line()));
         tr.push(new Ref(a, false));
     }
 }

@@ -47,7 +47,7 @@ final class ControlFlow {
         int targetIndex = tr.labelIndex.get(br.target());
         if (o == Opcode.GOTO || o == Opcode.GOTO_W) {
             List<Entry> shape = tr.materialize(List.of());
-            tr.cur.terminator = new Terminator.Goto(tr.blockOf(targetIndex).id);
+            tr.cur.terminator = new Terminator.Goto(tr.blockOf(targetIndex).id, tr.line());
             tr.terminated = true;
             tr.propagate(tr.rangeAt[targetIndex], shape, work);
             return;
@@ -96,7 +96,7 @@ final class ControlFlow {
             boolean taken = op.test(Long.compare(x, y));
             int target = taken ? targetIndex : fallIndex;
             List<Entry> shape = tr.materialize(List.of());
-            tr.cur.terminator = new Terminator.Goto(tr.blockOf(target).id);
+            tr.cur.terminator = new Terminator.Goto(tr.blockOf(target).id, tr.line());
             tr.terminated = true;
             tr.propagate(tr.rangeAt[target], shape, work);
             return;
@@ -107,7 +107,7 @@ final class ControlFlow {
         bv = tr.keepAfterMaterialize.get(1);
         BlockBuilder taken = tr.blockOf(targetIndex);
         BlockBuilder fall = tr.blockOf(fallIndex);
-        tr.cur.terminator = new Terminator.Branch(op, a, bv, taken.id, fall.id);
+        tr.cur.terminator = new Terminator.Branch(op, a, bv, taken.id, fall.id, tr.line());
         tr.terminated = true;
         tr.propagate(tr.rangeAt[targetIndex], shape, work);
         tr.propagate(tr.rangeAt[fallIndex], shape, work);
@@ -185,7 +185,7 @@ final class ControlFlow {
                               ArrayDeque<Range> work) {
         List<Entry> shape = tr.materialize(List.of(key.value()));
         Value k = tr.keepAfterMaterialize.get(0);
-        tr.cur.terminator = new Terminator.Switch(k, keys, targets, tr.blockOf(defaultIndex).id);
+        tr.cur.terminator = new Terminator.Switch(k, keys, targets, tr.blockOf(defaultIndex).id, tr.line());
         tr.terminated = true;
         for (int ti : targetIndices) tr.propagate(tr.rangeAt[ti], shape, work);
         tr.propagate(tr.rangeAt[defaultIndex], shape, work);
@@ -195,7 +195,7 @@ final class ControlFlow {
     void doReturn(ReturnInstruction ret) {
         if (tr.topLevel) {
             if (ret.typeKind() != TypeKind.VOID) throw tr.error("kernels must return void");
-            tr.cur.terminator = new Terminator.Return();
+            tr.cur.terminator = new Terminator.Return(tr.line());
             tr.terminated = true;
             return;
         }
@@ -213,10 +213,10 @@ final class ControlFlow {
             }
             default -> {
                 Prim p = tr.popPrim();
-                tr.emit(new Instr.Move(tr.continuation.result(), p.value()));
+                tr.emit(new Instr.Move(tr.continuation.result(), p.value(), tr.line()));
             }
         }
-        tr.cur.terminator = new Terminator.Goto(tr.continuation.block().id);
+        tr.cur.terminator = new Terminator.Goto(tr.continuation.block().id, tr.line());
         tr.terminated = true;
     }
 }

@@ -73,7 +73,8 @@ public final class FrontEnd {
         final ClassLoader loader;
         final Map<String, ClassModel> classes = new HashMap<>();
         final Map<String, ArrayRef> tables = new HashMap<>();
-        final Map<Instr, Integer> barrierLines = new java.util.IdentityHashMap<>();
+        /** Whether the kernel calls {@code barrier()}: then {@link BarrierCheck} runs (each barrier names its own line). */
+        boolean hasBarriers;
         /** The {@code @Reduce} arrays: their accesses are checked where they are (index 0, in the loop), their updates recognised on the IR. */
         final java.util.Set<ArrayRef> reduced = new java.util.HashSet<>();
         List<ParallelVar> kernelParallelVars = List.of();
@@ -328,8 +329,8 @@ public final class FrontEnd {
             }
             loops.add(pv.loop);
         }
-        if (!session.barrierLines.isEmpty()) {
-            BarrierCheck.check(blocks, session.barrierLines, where + " (" + source);
+        if (session.hasBarriers) {
+            BarrierCheck.check(blocks, where + " (" + source);
         }
         KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
         KernelIR raw = new KernelIR(owner.getName(), method.getName(), desc, kind, params, session.builder.vars,

@@ -154,16 +154,16 @@ final class Instructions {
         if (pv != null) {
             // For a long loop variable the start, ParallelIndex and ParallelStride are I64 as well.
             Var start = tr.b.newVar(t, pv.name + "_start");
-            tr.emit(new Instr.Move(start, p.value()));
+            tr.emit(new Instr.Move(start, p.value(), tr.line()));
             Var idx = tr.temp(t);
-            tr.emit(new Instr.ParallelIndex(idx, pv.dim));
-            tr.emit(new Instr.Binary(v, BinOp.ADD, start, idx));
+            tr.emit(new Instr.ParallelIndex(idx, pv.dim, tr.line()));
+            tr.emit(new Instr.Binary(v, BinOp.ADD, start, idx, tr.line()));
             tr.parallelStart.put(pv.dim, start);
             pv.startHost = p.host();
             pv.induction = v;
             return;
         }
-        tr.emit(new Instr.Move(v, p.value()));
+        tr.emit(new Instr.Move(v, p.value(), tr.line()));
         if (tr.topLevel && tr.storeCount[st.slot()] == 1 && p.host() != null) tr.slotHost.put(st.slot(), p.host());
     }
 
@@ -173,11 +173,11 @@ final class Instructions {
         FrontEnd.ParallelVar pv = tr.topLevel ? tr.incrementAt.get(tr.pos) : null;
         if (pv != null) {
             Var stride = tr.temp(Type.I32);
-            tr.emit(new Instr.ParallelStride(stride, pv.dim));
-            tr.emit(new Instr.Binary(v, BinOp.ADD, v, stride));
+            tr.emit(new Instr.ParallelStride(stride, pv.dim, tr.line()));
+            tr.emit(new Instr.Binary(v, BinOp.ADD, v, stride, tr.line()));
             return;
         }
-        tr.emit(new Instr.Binary(v, BinOp.ADD, v, Const.ofInt(inc.constant())));
+        tr.emit(new Instr.Binary(v, BinOp.ADD, v, Const.ofInt(inc.constant()), tr.line()));
     }
 
     private void constant(ConstantInstruction c) {
@@ -192,7 +192,7 @@ final class Instructions {
                 if (pv != null) {
                     // the 1 of a @Parallel long loop's i = i + 1: the work-item steps by the stride instead
                     Var stride = tr.temp(Type.I64);
-                    tr.emit(new Instr.ParallelStride(stride, pv.dim));
+                    tr.emit(new Instr.ParallelStride(stride, pv.dim, tr.line()));
                     tr.pushValue(stride);
                 } else {
                     tr.push(new Prim(Const.ofLong(l), Type.I64, new HostExpr.Constant(l), -1, null, Const.ofLong(l)));
@@ -224,7 +224,7 @@ final class Instructions {
             case INEG, LNEG, FNEG, DNEG -> {
                 Prim a = tr.popPrim();
                 Var dst = tr.temp(a.type());
-                tr.emit(new Instr.Negate(dst, a.value()));
+                tr.emit(new Instr.Negate(dst, a.value(), tr.line()));
                 HostExpr h = a.host() == null ? null : new HostExpr.Binary(BinOp.SUB, new HostExpr.Constant(0), a.host());
                 tr.push(new Prim(dst, a.type(), h, -1, null, null));
             }
@@ -242,7 +242,7 @@ final class Instructions {
                     tr.push(new Prim(Const.ofInt(a.length()), Type.I32, new HostExpr.Constant(a.length()), -1, null, Const.ofInt(a.length())));
                 } else {
                     Var dst = tr.temp(Type.I32);
-                    tr.emit(new Instr.ArrayLength(dst, a));
+                    tr.emit(new Instr.ArrayLength(dst, a, tr.line()));
                     tr.push(new Prim(dst, Type.I32, new HostExpr.Length(a.paramIndex()), -1, null, null));
                 }
             }
@@ -256,7 +256,7 @@ final class Instructions {
         Type t = a.type();
         Var dst = tr.temp(t);
         if ((op == BinOp.DIV || op == BinOp.REM) && !t.isFloating()) tr.checkDivisor(bb.value());
-        tr.emit(new Instr.Binary(dst, op, a.value(), bb.value()));
+        tr.emit(new Instr.Binary(dst, op, a.value(), bb.value(), tr.line()));
         HostExpr h = a.host() != null && bb.host() != null && (t == Type.I32 || t == Type.I64)
                 ? new HostExpr.Binary(op, a.host(), bb.host()) : null;
         tr.push(new Prim(dst, t, h, -1, null, null));
@@ -272,7 +272,7 @@ final class Instructions {
         Conversion c = conversion(cv.fromType(), cv.toType());
         Prim a = tr.popPrim();
         Var dst = tr.temp(c.to());
-        tr.emit(new Instr.Convert(dst, c, a.value()));
+        tr.emit(new Instr.Convert(dst, c, a.value(), tr.line()));
         // Trip counts see through int/long conversions: i2l keeps the value, l2i keeps the low 32 bits
         // ((x << 32) >> 32 in the host's long arithmetic), as in (int) x.length() or i < n with a long i.
         HostExpr h = a.host() == null ? null : switch (c) {
@@ -337,7 +337,7 @@ final class Instructions {
         if (tr.session.reduced.contains(a)) checkReduceAccess(a, idx);
         Var dst = tr.temp(a.element().valueType());
         tr.checkIndex(a, idx.value());
-        tr.emit(new Instr.Load(dst, a, idx.value()));
+        tr.emit(new Instr.Load(dst, a, idx.value(), tr.line()));
         tr.push(Prim.of(dst));
     }
 
@@ -364,7 +364,7 @@ final class Instructions {
                     + "move it into the loop or into a separate task");
         }
         tr.checkIndex(a, idx.value());
-        tr.emit(new Instr.Store(a, idx.value(), val.value()));
+        tr.emit(new Instr.Store(a, idx.value(), val.value(), tr.line()));
     }
 
     /**

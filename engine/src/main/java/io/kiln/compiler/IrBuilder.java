@@ -62,7 +62,7 @@ final class IrBuilder {
     List<Block> finish() {
         List<Block> out = new ArrayList<>();
         for (BlockBuilder b : blocks) {
-            out.add(new Block(b.id, b.instrs, b.terminator == null ? new Terminator.Return() : b.terminator));
+            out.add(new Block(b.id, b.instrs, b.terminator == null ? new Terminator.Return(0) : b.terminator));
         }
         return out;
     }

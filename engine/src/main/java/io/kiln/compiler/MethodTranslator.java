@@ -102,6 +102,7 @@ final class MethodTranslator {
     final Map<Long, Var> stackVars = new HashMap<>();
     final Continuation continuation;
     final boolean topLevel;
+    /** For an inlined method, the line of its call in the kernel's file (see {@link #sourceLine(int)}). */
     final int callSiteLine;
     final String callerDescription;
     final boolean callSiteInParallelRegion;
@@ -287,7 +288,7 @@ final class MethodTranslator {
             Range next = rangeAt[r.end];
             BlockBuilder target = blockOf(r.end);
             List<Entry> shape = materialize(List.of());
-            cur.terminator = new Terminator.Goto(target.id);
+            cur.terminator = new Terminator.Goto(target.id, sourceLine(r.end - 1));
             propagate(next, shape, work);
         }
     }
@@ -380,7 +381,7 @@ final class MethodTranslator {
                 Prim q = force(p);
                 if (q.value() instanceof Var v && stackVars.containsValue(v) && !v.equals(stackVar(i, q.type()))) {
                     Var t = b.newVar(q.type(), "t");
-                    emit(new Instr.Move(t, v));
+                    emit(new Instr.Move(t, v, line()));
                     q = Prim.of(t);
                 }
                 stack.set(i, q);
@@ -393,11 +394,11 @@ final class MethodTranslator {
                 for (int k = 0; k < kept.size(); k++) {
                     if (kept.get(k).equals(target)) {
                         Var t = b.newVar(target.type(), "t");
-                        emit(new Instr.Move(t, target));
+                        emit(new Instr.Move(t, target, line()));
                         kept.set(k, t);
                     }
                 }
-                if (!p.value().equals(target)) emit(new Instr.Move(target, p.value()));
+                if (!p.value().equals(target)) emit(new Instr.Move(target, p.value(), line()));
                 shape.add(new Prim(target, p.type(), null, -1, null, null));
             } else {
                 shape.add(e);
@@ -415,12 +416,9 @@ final class MethodTranslator {
         cur.instrs.add(i);
     }
 
-    /**
-     * Java's bounds check of the access emitted right after it. Its line is the one the exception will
-     * name with the kernel's file: this method's own line when it is in that file, else the call's line.
-     */
+    /** Java's bounds check of the access emitted right after it; the exception names its {@link #line()}. */
     void checkIndex(ArrayRef a, Value index) {
-        emit(new Instr.CheckIndex(a, index, checkLine()));
+        emit(new Instr.CheckIndex(a, index, line()));
     }
 
     /**
@@ -429,12 +427,22 @@ final class MethodTranslator {
      */
     void checkDivisor(Value divisor) {
         if (divisor instanceof Const c && (c.type() == Type.I32 ? c.intValue() != 0 : c.longValue() != 0)) return;
-        emit(new Instr.CheckDivisor(divisor, checkLine()));
+        emit(new Instr.CheckDivisor(divisor, line()));
     }
 
-    /** The line a check names with the kernel's file: this method's own line when it is in that file, else the call's line. */
-    private int checkLine() {
-        int line = topLevel || sourceFile.equals(session.kernelSourceFile) ? lineAt[Math.min(pos, lineAt.length - 1)] : callSiteLine;
+    /** The source line of the bytecode being translated, as every instruction emitted for it carries it. */
+    int line() {
+        return sourceLine(pos);
+    }
+
+    /**
+     * The line an instruction translated from element {@code at} carries (see {@link Instr}): the
+     * {@code LineNumberTable} line in effect there when this method is in the kernel's source file,
+     * else the line of the call in the kernel's file, so that every line of the IR names one file (the
+     * one a bounds-check failure and a message name); 0 when the class has no line numbers.
+     */
+    int sourceLine(int at) {
+        int line = topLevel || sourceFile.equals(session.kernelSourceFile) ? lineAt[Math.max(0, Math.min(at, lineAt.length - 1))] : callSiteLine;
         return Math.max(0, line);
     }
 
@@ -477,7 +485,7 @@ final class MethodTranslator {
     Prim force(Prim p) {
         if (p.cmp() == null) return p;
         Var dst = b.newVar(Type.I32, "cmp");
-        emit(new Instr.Compare(dst, p.cmp().kind(), p.cmp().a(), p.cmp().b()));
+        emit(new Instr.Compare(dst, p.cmp().kind(), p.cmp().a(), p.cmp().b(), line()));
         return Prim.of(dst);
     }
 
@@ -500,7 +508,7 @@ final class MethodTranslator {
         for (int i = 0; i < stack.size(); i++) {
             if (stack.get(i) instanceof Prim p && p.value() != null && p.value().equals(v)) {
                 Var t = temp(v.type());
-                emit(new Instr.Move(t, v));
+                emit(new Instr.Move(t, v, line()));
                 stack.set(i, new Prim(t, p.type(), p.host(), -1, null, p.constant()));
             } else if (stack.get(i) instanceof Prim p && p.cmp() != null
                     && (v.equals(p.cmp().a()) || v.equals(p.cmp().b()))) {

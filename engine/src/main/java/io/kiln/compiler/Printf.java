@@ -74,7 +74,7 @@ final class Printf {
         Value v = p.value();
         if (!(v instanceof Const)) {
             Var t = tr.temp(v.type());
-            tr.emit(new Instr.Move(t, v));
+            tr.emit(new Instr.Move(t, v, tr.line()));
             v = t;
         }
         tr.push(new Ref(new Boxed(v, kind)));
@@ -168,8 +168,7 @@ final class Printf {
             throw tr.error("the printf format \"" + format + "\" does not fit its arguments " + printArgs.stream().map(a -> a.kind().name()
                     .toLowerCase(java.util.Locale.ROOT)).toList() + ": " + e);
         }
-        int line = tr.topLevel || tr.sourceFile.equals(tr.session.kernelSourceFile) ? tr.lineAt[Math.min(tr.pos, tr.lineAt.length - 1)] : tr.callSiteLine;
-        tr.emit(new Instr.Print(tr.session.printSites++, format, values, keys, printArgs, Math.max(0, line)));
+        tr.emit(new Instr.Print(tr.session.printSites++, format, values, keys, printArgs, tr.line()));
         if (returnsStream) tr.push(new Ref(new PrintResult()));
     }
 
@@ -200,7 +199,7 @@ final class Printf {
         List<Value> keys = new ArrayList<>();
         for (int d = 2; d >= 0; d--) {
             Var id = tr.temp(Type.I32);
-            tr.emit(new Instr.WorkItem(id, io.kiln.ir.WorkItemQuery.GLOBAL_ID, d));
+            tr.emit(new Instr.WorkItem(id, io.kiln.ir.WorkItemQuery.GLOBAL_ID, d, tr.line()));
             keys.add(id);
         }
         return keys;

@@ -6,11 +6,26 @@ import java.util.List;
  * The non-terminating instructions of a basic block. The hierarchy is sealed, so a {@code switch}
  * over it in a back end is exhaustive: a new instruction is a compile error in every back end until
  * each handles it.
+ * <p><b>Source lines.</b> Every instruction carries, as its last component {@code line}, the line of the
+ * kernel's source file it was translated from, 0 when unknown (hand-built IR, a class compiled without
+ * {@code -g:lines}). The front end takes it from the method's {@code LineNumberTable}: the line in
+ * effect at the bytecode instruction that produced it; code inlined from a method of another source
+ * file (the JDK's {@code Math.round}, a helper class) gets the line of the call in the kernel's file,
+ * so that every line names the file of the kernel ({@link KernelIR#at(int)}). A pass that rewrites an
+ * instruction keeps the line of the one it replaces, and an instruction a pass adds gets the line of
+ * the construct it implements; no side table of lines exists. {@link IrPrinter} writes a line as a
+ * trailing {@code  @12} (nothing for 0), {@link IrParser} reads it back, and {@link IrVerifier} checks
+ * that it is not negative. Lines are for messages and debugging only: no semantic rule depends on
+ * them, except that {@link CheckIndex}, {@link CheckDivisor} and {@link Print} report theirs at run
+ * time.
  */
 public sealed interface Instr {
 
+    /** The source line in the kernel's file this instruction was translated from, 0 when unknown. */
+    int line();
+
     /** {@code dst = src}. Types are equal. */
-    record Move(Var dst, Value src) implements Instr {}
+    record Move(Var dst, Value src, int line) implements Instr {}
 
     /**
      * {@code dst = a op b} with Java semantics for {@code dst.type()}: integer arithmetic wraps,
@@ -19,13 +34,13 @@ public sealed interface Instr {
      * {@code DIV} or {@code REM} by zero is undefined here (Java throws): the front end puts a
      * {@link CheckDivisor} before each one whose divisor may be zero.
      */
-    record Binary(Var dst, BinOp op, Value a, Value b) implements Instr {}
+    record Binary(Var dst, BinOp op, Value a, Value b, int line) implements Instr {}
 
     /** {@code dst = -a}, Java negation (wrapping for integers, sign flip for floats). */
-    record Negate(Var dst, Value a) implements Instr {}
+    record Negate(Var dst, Value a, int line) implements Instr {}
 
     /** A Java primitive conversion ({@code i2f}, {@code f2i}, {@code i2b}, ...) with Java's exact rules. */
-    record Convert(Var dst, Conversion op, Value a) implements Instr {}
+    record Convert(Var dst, Conversion op, Value a, int line) implements Instr {}
 
     /**
      * Java's three-way comparisons {@code lcmp}, {@code fcmpl}, {@code fcmpg}, {@code dcmpl},
@@ -33,39 +48,39 @@ public sealed interface Instr {
      * The front end folds a comparison followed by a branch into {@link Terminator.Branch}, so this
      * appears only where the int result is used as a value.
      */
-    record Compare(Var dst, CompareKind kind, Value a, Value b) implements Instr {}
+    record Compare(Var dst, CompareKind kind, Value a, Value b, int line) implements Instr {}
 
     /**
      * {@code dst = array[index]}; narrow elements are sign-extended ({@code char}: zero-extended).
      * {@code index} is {@link Type#I32}, or {@link Type#I64} for an off-heap array
      * ({@link ArrayRef#isOffHeap()}).
      */
-    record Load(Var dst, ArrayRef array, Value index) implements Instr {}
+    record Load(Var dst, ArrayRef array, Value index, int line) implements Instr {}
 
     /**
      * {@code array[index] = value}; narrow elements keep the low bits of {@code value}. {@code index}
      * is typed as for {@link Load}.
      */
-    record Store(ArrayRef array, Value index, Value value) implements Instr {}
+    record Store(ArrayRef array, Value index, Value value, int line) implements Instr {}
 
     /**
      * {@code dst = array.length}: {@link Type#I32} for Java arrays, {@link Type#I64} for off-heap arrays
      * ({@code FloatArray.length()}), see {@link ArrayRef#lengthType()}.
      */
-    record ArrayLength(Var dst, ArrayRef array) implements Instr {}
+    record ArrayLength(Var dst, ArrayRef array, int line) implements Instr {}
 
     /** A math function of {@code java.lang.Math}/{@code StrictMath}; the operand type is {@code dst.type()}. */
-    record MathCall(Var dst, MathFunction fn, List<Value> args) implements Instr {
+    record MathCall(Var dst, MathFunction fn, List<Value> args, int line) implements Instr {
         public MathCall {
             args = List.copyOf(args);
         }
     }
 
     /** Reinterprets bits between int and float or long and double ({@code Float.floatToRawIntBits} etc.). */
-    record BitCast(Var dst, Value a) implements Instr {}
+    record BitCast(Var dst, Value a, int line) implements Instr {}
 
     /** A work-item query of a {@code KernelContext} kernel, always {@link Type#I32}. */
-    record WorkItem(Var dst, WorkItemQuery query, int dim) implements Instr {}
+    record WorkItem(Var dst, WorkItemQuery query, int dim, int line) implements Instr {}
 
     /**
      * The first iteration a work-item runs of the {@code @Parallel} loop of dimension {@code dim},
@@ -73,16 +88,16 @@ public sealed interface Instr {
      * {@code dst} has the loop variable's type: {@link Type#I32}, or {@link Type#I64} for a
      * {@code @Parallel long} loop (the back end widens its 32-bit id).
      */
-    record ParallelIndex(Var dst, int dim) implements Instr {}
+    record ParallelIndex(Var dst, int dim, int line) implements Instr {}
 
     /**
      * The step between successive iterations a work-item runs of parallel loop {@code dim}; {@code dst}
      * is typed as for {@link ParallelIndex}.
      */
-    record ParallelStride(Var dst, int dim) implements Instr {}
+    record ParallelStride(Var dst, int dim, int line) implements Instr {}
 
     /** A work-group barrier: every work-item of the group arrives before any continues. */
-    record Barrier() implements Instr {}
+    record Barrier(int line) implements Instr {}
 
     /**
      * Every element of the private array {@code array} becomes zero: Java's {@code new float[16]},
@@ -90,7 +105,7 @@ public sealed interface Instr {
      * {@code new} is; the pass {@code io.kiln.passes.PrivateArrayZeroing} of the standard pipeline
      * lowers it into a loop of stores, so back ends never see it.
      */
-    record ZeroArray(ArrayRef array) implements Instr {
+    record ZeroArray(ArrayRef array, int line) implements Instr {
         /** What a back end throws when it is given IR that did not go through the standard pipeline. */
         public IllegalStateException notLowered() {
             return new IllegalStateException("zero " + array + " reached a back end: run the IR through "
@@ -103,7 +118,7 @@ public sealed interface Instr {
      * {@code expected} is used only by {@link AtomicOp#COMPARE_AND_SET} (then {@code operand} is the
      * new value), else {@code null}.
      */
-    record Atomic(Var dst, AtomicOp op, ArrayRef array, Value index, Value operand, Value expected) implements Instr {}
+    record Atomic(Var dst, AtomicOp op, ArrayRef array, Value index, Value operand, Value expected, int line) implements Instr {}
 
     /**
      * Java's array bounds check of the access that immediately follows it in the same block (a
@@ -113,7 +128,7 @@ public sealed interface Instr {
      * launch (array, index, length, {@code line}) and the launch then fails with
      * {@link io.kiln.KernelIndexOutOfBoundsException}. Recording and skipping, rather than returning
      * early, keeps work-groups convergent at barriers and never touches memory past an array.
-     * {@code index} is typed as for {@link Load}; {@code line} is the source line, 0 when unknown.
+     * {@code index} is typed as for {@link Load}; the exception names {@code line}.
      * Passes remove checks they prove redundant ({@code io.kiln.passes.RangeCheckElimination}).
      */
     record CheckIndex(ArrayRef array, Value index, int line) implements Instr {}

@@ -26,6 +26,10 @@ import java.util.function.BiFunction;
  * <p><b>Where instructions go.</b> Each instruction method exists on a block ({@link BlockBuilder}) and,
  * as a shorthand, on the builder, which appends to the block of its insertion point ({@link #at},
  * initially the entry block), as LLVM's {@code IRBuilder} does.
+ * <p><b>Source lines.</b> Every instruction and terminator the builder makes carries the current line
+ * ({@link #line(int)}, initially 0, "unknown"), as LLVM's {@code IRBuilder} carries a current debug
+ * location: {@code b.line(12)} before the instructions of line 12. An instruction given to
+ * {@link BlockBuilder#add} keeps its own line.
  * <p><b>Blocks by handle.</b> Terminators and parallel loops name blocks by {@link BlockBuilder}, never
  * by number: ids are assigned by {@link #build()} (in creation order; the entry, made by the
  * constructor, is block 0), so a test can create blocks in any order without counting them.
@@ -49,6 +53,8 @@ public final class IrBuilder {
     /** Arrays (@name) have names of their own, apart from variables (%name): array {@code t} stays {@code t} beside variable {@code t}. */
     private final Map<String, Integer> arrayNames = new HashMap<>();
     private BlockBuilder current;
+    /** The source line every instruction and terminator made from now on carries ({@link #line(int)}). */
+    private int line;
 
     /** A parallel loop whose blocks are handles until {@link #build()} numbers them. */
     private record LoopSpec(int dim, Var induction, Var start, BlockBuilder header, BlockBuilder exit, HostExpr trips) {}
@@ -210,8 +216,8 @@ public final class IrBuilder {
         Var i = var(iv, "i");
         Var stride = var(iv, "stride");
         pre.move(s, start);
-        pre.add(new Instr.ParallelIndex(idx, dim));
-        pre.add(new Instr.Binary(i, BinOp.ADD, s, idx));
+        pre.add(new Instr.ParallelIndex(idx, dim, line));
+        pre.add(new Instr.Binary(i, BinOp.ADD, s, idx, line));
         BlockBuilder header = block();
         pre.jump(header);
         BlockBuilder first = block();
@@ -221,8 +227,8 @@ public final class IrBuilder {
         if (exitOnTrue) header.branch(op, a, b, exit, first);
         else header.branch(op, a, b, first, exit);
         BlockBuilder last = body.apply(first, i);
-        last.add(new Instr.ParallelStride(stride, dim));
-        last.add(new Instr.Binary(i, BinOp.ADD, i, stride));
+        last.add(new Instr.ParallelStride(stride, dim, line));
+        last.add(new Instr.Binary(i, BinOp.ADD, i, stride, line));
         last.jump(header);
         parallelLoop(dim, i, s, header, exit, trips);
         return exit;
@@ -231,6 +237,25 @@ public final class IrBuilder {
     /** Records a {@code @Reduce} parameter (see {@link Reduction}); the accumulator is set by the caller. */
     public void reduction(ArrayRef array, ReduceOp op, Var accumulator) {
         reductions.add(new Reduction(array, op, accumulator));
+    }
+
+    // ------------------------------------------------------------ source lines
+
+    /**
+     * Sets the source line of the instructions and terminators made from now on (see {@link Instr}),
+     * on every block of this builder; 0 means unknown. Returns this builder.
+     *
+     * @throws IllegalArgumentException if {@code line} is negative
+     */
+    public IrBuilder line(int line) {
+        if (line < 0) throw new IllegalArgumentException("source line " + line + " is negative; give a line >= 1, or 0 for unknown");
+        this.line = line;
+        return this;
+    }
+
+    /** The current source line (see {@link #line(int)}). */
+    public int line() {
+        return line;
     }
 
     // ------------------------------------------------------------ blocks
@@ -474,29 +499,29 @@ public final class IrBuilder {
         Terminator resolve();
     }
 
-    private record GotoExit(BlockBuilder target) implements Exit {
+    private record GotoExit(BlockBuilder target, int line) implements Exit {
         public Terminator resolve() {
-            return new Terminator.Goto(target.id());
+            return new Terminator.Goto(target.id(), line);
         }
     }
 
-    private record BranchExit(CmpOp op, Value a, Value b, BlockBuilder ifTrue, BlockBuilder ifFalse) implements Exit {
+    private record BranchExit(CmpOp op, Value a, Value b, BlockBuilder ifTrue, BlockBuilder ifFalse, int line) implements Exit {
         public Terminator resolve() {
-            return new Terminator.Branch(op, a, b, ifTrue.id(), ifFalse.id());
+            return new Terminator.Branch(op, a, b, ifTrue.id(), ifFalse.id(), line);
         }
     }
 
-    private record SwitchExit(Value key, List<Integer> keys, List<BlockBuilder> targets, BlockBuilder otherwise) implements Exit {
+    private record SwitchExit(Value key, List<Integer> keys, List<BlockBuilder> targets, BlockBuilder otherwise, int line) implements Exit {
         public Terminator resolve() {
             List<Integer> ids = new ArrayList<>(targets.size());
             for (BlockBuilder t : targets) ids.add(t.id());
-            return new Terminator.Switch(key, keys, ids, otherwise.id());
+            return new Terminator.Switch(key, keys, ids, otherwise.id(), line);
         }
     }
 
-    private record ReturnExit() implements Exit {
+    private record ReturnExit(int line) implements Exit {
         public Terminator resolve() {
-            return new Terminator.Return();
+            return new Terminator.Return(line);
         }
     }
 
@@ -534,112 +559,112 @@ public final class IrBuilder {
 
         /** {@code dst = src}; returns {@code dst}. */
         public Var move(Var dst, Value src) {
-            add(new Instr.Move(dst, src));
+            add(new Instr.Move(dst, src, line));
             return dst;
         }
 
         /** {@code a op b} of {@code a}'s type ({@link Instr.Binary}). */
         public Var binary(BinOp op, Value a, Value b) {
             Var d = var(a.type(), op.name().toLowerCase(java.util.Locale.ROOT));
-            add(new Instr.Binary(d, op, a, b));
+            add(new Instr.Binary(d, op, a, b, line));
             return d;
         }
 
         /** {@code -a}. */
         public Var negate(Value a) {
             Var d = var(a.type(), "neg");
-            add(new Instr.Negate(d, a));
+            add(new Instr.Negate(d, a, line));
             return d;
         }
 
         /** The Java conversion {@code c} of {@code a}. */
         public Var convert(Conversion c, Value a) {
             Var d = var(c.to(), c.name().toLowerCase(java.util.Locale.ROOT));
-            add(new Instr.Convert(d, c, a));
+            add(new Instr.Convert(d, c, a, line));
             return d;
         }
 
         /** Java's three-way comparison {@code k} of {@code a} and {@code b}, an int. */
         public Var compare(CompareKind k, Value a, Value b) {
             Var d = var(Type.I32, "cmp");
-            add(new Instr.Compare(d, k, a, b));
+            add(new Instr.Compare(d, k, a, b, line));
             return d;
         }
 
         /** {@code a[index]}. */
         public Var load(ArrayRef a, Value index) {
             Var d = var(a.element().valueType(), a.name() + "_elem");
-            add(new Instr.Load(d, a, index));
+            add(new Instr.Load(d, a, index, line));
             return d;
         }
 
         /** {@code a[index] = value}. */
         public void store(ArrayRef a, Value index, Value value) {
-            add(new Instr.Store(a, index, value));
+            add(new Instr.Store(a, index, value, line));
         }
 
         /** {@code a.length}: I32, or I64 for an off-heap array ({@link ArrayRef#lengthType()}). */
         public Var length(ArrayRef a) {
             Var d = var(a.lengthType(), a.name() + "_length");
-            add(new Instr.ArrayLength(d, a));
+            add(new Instr.ArrayLength(d, a, line));
             return d;
         }
 
         /** The math function {@code fn} of type {@code t} on {@code args}. */
         public Var math(MathFunction fn, Type t, Value... args) {
             Var d = var(t, fn.javaName());
-            add(new Instr.MathCall(d, fn, List.of(args)));
+            add(new Instr.MathCall(d, fn, List.of(args), line));
             return d;
         }
 
         /** {@code a}'s bits as {@code to} ({@code Float.floatToRawIntBits} and friends). */
         public Var bitCast(Type to, Value a) {
             Var d = var(to, "bits");
-            add(new Instr.BitCast(d, a));
+            add(new Instr.BitCast(d, a, line));
             return d;
         }
 
         /** The work-item query {@code q} of dimension {@code dim}, an int. */
         public Var workItem(WorkItemQuery q, int dim) {
             Var d = var(Type.I32, q.name().toLowerCase(java.util.Locale.ROOT));
-            add(new Instr.WorkItem(d, q, dim));
+            add(new Instr.WorkItem(d, q, dim, line));
             return d;
         }
 
         /** The first iteration of parallel loop {@code dim} this work-item runs (I32). */
         public Var parallelIndex(int dim) {
             Var d = var(Type.I32, "pidx");
-            add(new Instr.ParallelIndex(d, dim));
+            add(new Instr.ParallelIndex(d, dim, line));
             return d;
         }
 
         /** The step between this work-item's iterations of parallel loop {@code dim} (I32). */
         public Var parallelStride(int dim) {
             Var d = var(Type.I32, "pstride");
-            add(new Instr.ParallelStride(d, dim));
+            add(new Instr.ParallelStride(d, dim, line));
             return d;
         }
 
         /** A work-group barrier. */
         public void barrier() {
-            add(new Instr.Barrier());
+            add(new Instr.Barrier(line));
         }
 
         /** The atomic {@code op} on {@code a[index]}; returns the old value ({@link Instr.Atomic}). */
         public Var atomic(AtomicOp op, ArrayRef a, Value index, Value operand, Value expected) {
             Var d = var(a.element().valueType(), "atom");
-            add(new Instr.Atomic(d, op, a, index, operand, expected));
+            add(new Instr.Atomic(d, op, a, index, operand, expected, line));
             return d;
         }
 
         /** Ends the block with {@code goto target}. */
         public void jump(BlockBuilder target) {
-            end(new GotoExit(target));
+            end(new GotoExit(target, line));
         }
 
         /** Ends the block with {@code if (a op b) goto ifTrue else goto ifFalse}. */
         public void branch(CmpOp op, Value a, Value b, BlockBuilder ifTrue, BlockBuilder ifFalse) {
-            end(new BranchExit(op, a, b, ifTrue, ifFalse));
+            end(new BranchExit(op, a, b, ifTrue, ifFalse, line));
         }
 
         /** Ends the block with a switch on {@code key}: {@code keys[k] -> targets[k]}, else {@code otherwise}. */
@@ -650,12 +675,12 @@ public final class IrBuilder {
             }
             List<Integer> k = new ArrayList<>(keys.length);
             for (int key1 : keys) k.add(key1);
-            end(new SwitchExit(key, List.copyOf(k), List.of(targets), otherwise));
+            end(new SwitchExit(key, List.copyOf(k), List.of(targets), otherwise, line));
         }
 
         /** Ends the block with the end of the kernel for this work-item. */
         public void ret() {
-            end(new ReturnExit());
+            end(new ReturnExit(line));
         }
 
         private void end(Exit t) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 
 /**
  * Parses the text of {@link IrPrinter} back into a {@link KernelIR}, so that back-end tests can be
@@ -25,6 +26,8 @@ import java.util.function.Function;
  *   <li><b>Names</b>: the header's {@code Owner.method} gives {@link KernelIR#ownerClass()} (without the
  *       package, which the printer does not show) and the method; the descriptor is rebuilt from the
  *       parameters; a parameter's name is its variable's or array's.</li>
+ *   <li><b>Source lines</b>: an instruction or terminator followed by {@code  @N} has line {@code N}
+ *       ({@link Instr#line()}), one without has line 0.</li>
  * </ul>
  * Blocks must appear in order {@code b0, b1, ...}. Errors are {@link IllegalArgumentException}s naming
  * the line, what was found, and what was expected. The parser checks only syntax and what it needs to
@@ -46,6 +49,9 @@ public final class IrParser {
     /** An operand before variable types are known: a constant or the name of a variable. */
     private record Operand(Const constant, String var) {
     }
+
+    /** An instruction's or terminator's source line: the printer's trailing {@code "  @12"}. */
+    private static final java.util.regex.Pattern SOURCE_LINE = java.util.regex.Pattern.compile("\\s+@(\\d+)$");
 
     private static final class Parser {
         final List<String> lines;
@@ -302,22 +308,28 @@ public final class IrParser {
                     lineNo++;
                     continue;
                 }
-                Function<Map<String, Var>, Terminator> term = terminator(t);
+                int line = 0;
+                Matcher at = SOURCE_LINE.matcher(t);
+                if (at.find()) {
+                    line = integer(at.group(1));
+                    t = t.substring(0, at.start());
+                }
+                Function<Map<String, Var>, Terminator> term = terminator(t, line);
                 if (term != null) {
                     blockTerms.add(term);
                     lineNo++;
                     return;
                 }
-                instrs.add(instr(t));
+                instrs.add(instr(t, line));
                 lineNo++;
             }
         }
 
-        private Function<Map<String, Var>, Terminator> terminator(String t) {
-            if (t.equals("return")) return v -> new Terminator.Return();
+        private Function<Map<String, Var>, Terminator> terminator(String t, int line) {
+            if (t.equals("return")) return v -> new Terminator.Return(line);
             if (t.startsWith("goto ")) {
                 int target = blockRef(t.substring(5));
-                return v -> new Terminator.Goto(target);
+                return v -> new Terminator.Goto(target, line);
             }
             if (t.startsWith("if ")) {
                 String[] g = split(t, "if (\\S+) (\\w+) (\\S+) goto b(\\d+) else b(\\d+)", "if A OP B goto bT else bF");
@@ -327,7 +339,7 @@ public final class IrParser {
                 equal(a, b);
                 int ifTrue = Integer.parseInt(g[3]);
                 int ifFalse = Integer.parseInt(g[4]);
-                return v -> new Terminator.Branch(op, value(a, v), value(b, v), ifTrue, ifFalse);
+                return v -> new Terminator.Branch(op, value(a, v), value(b, v), ifTrue, ifFalse, line);
             }
             if (t.startsWith("switch ")) {
                 String[] g = split(t, "switch (\\S+) \\[(.*)\\] default b(\\d+)", "switch KEY [k: bT, ...] default bD");
@@ -343,22 +355,22 @@ public final class IrParser {
                     }
                 }
                 int dflt = Integer.parseInt(g[2]);
-                return v -> new Terminator.Switch(value(key, v), keys, targets, dflt);
+                return v -> new Terminator.Switch(value(key, v), keys, targets, dflt, line);
             }
             return null;
         }
 
-        /** {@code print #site "format" keys k [v, ...] (kind, ..., string "text") line n}, as {@link IrPrinter} writes it. */
-        private Function<Map<String, Var>, Instr> print(String t) {
-            String form = "print #SITE \"FORMAT\" keys K [V, ...] (KIND, ..., string \"TEXT\") line N";
+        /** {@code print #site "format" keys k [v, ...] (kind, ..., string "text")}, as {@link IrPrinter} writes it. */
+        private Function<Map<String, Var>, Instr> print(String t, int line) {
+            String form = "print #SITE \"FORMAT\" keys K [V, ...] (KIND, ..., string \"TEXT\")";
             int[] at = {7};
             int sp = t.indexOf(' ', at[0]);
             if (sp < 0) throw error("expected '" + form + "', found '" + t + "'");
             int site = integer(t.substring(at[0], sp));
             at[0] = sp + 1;
             String format = unquote(t, at, form);
-            String[] head = split(t.substring(at[0]), " keys (\\d+) \\[([^\\]]*)\\] \\((.*)\\) line (\\d+)",
-                    "keys K [V, ...] (KIND, ...) line N");
+            String[] head = split(t.substring(at[0]), " keys (\\d+) \\[([^\\]]*)\\] \\((.*)\\)",
+                    "keys K [V, ...] (KIND, ...)");
             int keys = integer(head[0]);
             List<Operand> ops = new ArrayList<>();
             for (String o : head[1].isBlank() ? new String[0] : head[1].split(", ")) ops.add(operand(o.trim()));
@@ -379,7 +391,6 @@ public final class IrParser {
                 if (rest.startsWith(", ", p[0])) p[0] += 2;
                 else if (p[0] < rest.length()) throw error("expected ', ' between print arguments in '" + t + "'");
             }
-            int line = integer(head[3]);
             int k = keys;
             for (PrintArg a : args) {
                 if (a.kind() == PrintKind.STRING) continue;
@@ -423,11 +434,11 @@ public final class IrParser {
             return Integer.parseInt(s.substring(1));
         }
 
-        private Function<Map<String, Var>, Instr> instr(String t) {
-            if (t.equals("barrier")) return v -> new Instr.Barrier();
+        private Function<Map<String, Var>, Instr> instr(String t, int line) {
+            if (t.equals("barrier")) return v -> new Instr.Barrier(line);
             if (t.startsWith("zero ")) {
                 ArrayRef a = arrayNamed("@" + split(t, "zero @(\\w+)", "zero @a")[0]);
-                return v -> new Instr.ZeroArray(a);
+                return v -> new Instr.ZeroArray(a, line);
             }
             if (t.startsWith("store ")) {
                 String[] g = split(t, "store @(\\w+)\\[(\\S+)\\] = (\\S+)", "store @a[INDEX] = VALUE");
@@ -435,20 +446,18 @@ public final class IrParser {
                 Operand idx = index(a, g[1]);
                 Operand val = operand(g[2]);
                 typed(val, a.element().valueType());
-                return v -> new Instr.Store(a, value(idx, v), value(val, v));
+                return v -> new Instr.Store(a, value(idx, v), value(val, v), line);
             }
-            if (t.startsWith("print #")) return print(t);
+            if (t.startsWith("print #")) return print(t, line);
             if (t.startsWith("check_divisor ")) {
-                String[] g = split(t, "check_divisor (\\S+) line (\\d+)", "check_divisor VALUE line N");
+                String[] g = split(t, "check_divisor (\\S+)", "check_divisor VALUE");
                 Operand d = operand(g[0]);
-                int line = Integer.parseInt(g[1]);
                 return v -> new Instr.CheckDivisor(value(d, v), line);
             }
             if (t.startsWith("check ")) {
-                String[] g = split(t, "check @(\\w+)\\[(\\S+)\\] line (\\d+)", "check @a[INDEX] line N");
+                String[] g = split(t, "check @(\\w+)\\[(\\S+)\\]", "check @a[INDEX]");
                 ArrayRef a = arrayNamed("@" + g[0]);
                 Operand idx = index(a, g[1]);
-                int line = Integer.parseInt(g[2]);
                 return v -> new Instr.CheckIndex(a, value(idx, v), line);
             }
             int eq = t.indexOf(" = ");
@@ -462,7 +471,7 @@ public final class IrParser {
                 Operand dst = operand(dstName);
                 equal(dst, src);
                 String moved = dstName.substring(1);
-                return v -> new Instr.Move(v.get(moved), value(src, v));
+                return v -> new Instr.Move(v.get(moved), value(src, v), line);
             }
             String op = rhs.substring(0, sp);
             String args = rhs.substring(sp + 1);
@@ -474,26 +483,26 @@ public final class IrParser {
                     ArrayRef a = arrayNamed("@" + g[0]);
                     Operand idx = index(a, g[1]);
                     typed(dst, a.element().valueType());
-                    return v -> new Instr.Load(v.get(d), a, value(idx, v));
+                    return v -> new Instr.Load(v.get(d), a, value(idx, v), line);
                 }
                 case "length", "length.I64" -> {
                     ArrayRef a = arrayNamed(args);
                     typed(dst, a.lengthType());
-                    return v -> new Instr.ArrayLength(v.get(d), a);
+                    return v -> new Instr.ArrayLength(v.get(d), a, line);
                 }
                 case "parallel_index", "parallel_stride" -> {
                     int dim = integer(args);
                     boolean index = op.equals("parallel_index");
                     pendingParallel.computeIfAbsent((index ? "index:" : "stride:") + dim, k -> new ArrayList<>()).add(dstName);
                     if (index) parallelIndexDst.putIfAbsent(dim, d);
-                    return v -> index ? new Instr.ParallelIndex(v.get(d), dim) : new Instr.ParallelStride(v.get(d), dim);
+                    return v -> index ? new Instr.ParallelIndex(v.get(d), dim, line) : new Instr.ParallelStride(v.get(d), dim, line);
                 }
                 case "neg.I32", "neg.I64", "neg.F32", "neg.F64" -> {
                     Operand a = operand(args);
                     Type ty = Type.valueOf(op.substring(4));
                     typed(dst, ty);
                     typed(a, ty);
-                    return v -> new Instr.Negate(v.get(d), value(a, v));
+                    return v -> new Instr.Negate(v.get(d), value(a, v), line);
                 }
                 default -> {
                 }
@@ -509,7 +518,7 @@ public final class IrParser {
                 typed(dst, et);
                 typed(operand, et);
                 if (expected != null) typed(expected, et);
-                return v -> new Instr.Atomic(v.get(d), aop, a, value(idx, v), value(operand, v), expected == null ? null : value(expected, v));
+                return v -> new Instr.Atomic(v.get(d), aop, a, value(idx, v), value(operand, v), expected == null ? null : value(expected, v), line);
             }
             int dot = op.indexOf('.');
             if (dot > 0) {
@@ -526,7 +535,7 @@ public final class IrParser {
                         case I64 -> Type.F64;
                         case F64 -> Type.I64;
                     });
-                    return v -> new Instr.BitCast(v.get(d), value(ops.get(0), v));
+                    return v -> new Instr.BitCast(v.get(d), value(ops.get(0), v), line);
                 }
                 BinOp bop = lookup(BinOp.class, name);
                 if (bop != null) {
@@ -534,12 +543,12 @@ public final class IrParser {
                     typed(ops.get(0), ty);
                     typed(ops.get(1), bop.isShift() ? Type.I32 : ty);
                     if (bop == BinOp.ADD) adds.add(new String[] {d, ops.get(0).var(), ops.get(1).var()});
-                    return v -> new Instr.Binary(v.get(d), bop, value(ops.get(0), v), value(ops.get(1), v));
+                    return v -> new Instr.Binary(v.get(d), bop, value(ops.get(0), v), value(ops.get(1), v), line);
                 }
                 MathFunction fn = lookup(MathFunction.class, name);
                 if (fn != null) {
                     for (Operand o : ops) typed(o, ty);
-                    return v -> new Instr.MathCall(v.get(d), fn, ops.stream().map(o -> value(o, v)).toList());
+                    return v -> new Instr.MathCall(v.get(d), fn, ops.stream().map(o -> value(o, v)).toList(), line);
                 }
                 throw error("unknown operation '" + name + "' in '" + op + "'; expected a binary operator (add, shl, ...), a math function (sqrt, ...) or bitcast");
             }
@@ -548,7 +557,7 @@ public final class IrParser {
                 Operand a = operand(args);
                 typed(a, conv.from());
                 typed(dst, conv.to());
-                return v -> new Instr.Convert(v.get(d), conv, value(a, v));
+                return v -> new Instr.Convert(v.get(d), conv, value(a, v), line);
             }
             CompareKind ck = lookup(CompareKind.class, op);
             if (ck != null) {
@@ -558,13 +567,13 @@ public final class IrParser {
                 typed(a, ck.operandType());
                 typed(b, ck.operandType());
                 typed(dst, Type.I32);
-                return v -> new Instr.Compare(v.get(d), ck, value(a, v), value(b, v));
+                return v -> new Instr.Compare(v.get(d), ck, value(a, v), value(b, v), line);
             }
             WorkItemQuery q = lookup(WorkItemQuery.class, op);
             if (q != null) {
                 int dim = integer(args);
                 typed(dst, Type.I32);
-                return v -> new Instr.WorkItem(v.get(d), q, dim);
+                return v -> new Instr.WorkItem(v.get(d), q, dim, line);
             }
             throw error("unknown instruction '" + op + "' in '" + t + "'");
         }

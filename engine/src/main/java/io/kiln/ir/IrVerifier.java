@@ -61,7 +61,9 @@ public final class IrVerifier {
          * A {@link Instr.CheckDivisor} is followed immediately, in its block, by the integer division or
          * remainder whose divisor it checks (back ends emit the two together).
          */
-        CHECK_DIVISOR
+        CHECK_DIVISOR,
+        /** Every instruction's and terminator's source line ({@link Instr#line()}) is 0 (unknown) or positive. */
+        SOURCE_LINE
     }
 
     /**
@@ -90,13 +92,22 @@ public final class IrVerifier {
             reductions();
             for (Block b : ir.blocks()) {
                 block = b.id();
-                for (index = 0; index < b.instrs().size(); index++) instr(b.instrs().get(index));
+                for (index = 0; index < b.instrs().size(); index++) {
+                    Instr i = b.instrs().get(index);
+                    line(i.line(), "'" + IrPrinter.instr(i) + "'");
+                    instr(i);
+                }
                 index = b.instrs().size();
+                line(b.terminator().line(), "the terminator of b" + b.id());
                 terminator(b.terminator());
             }
             block = -1;
             index = -1;
             definiteAssignment(cfg);
+        }
+
+        private void line(int line, String what) {
+            if (line < 0) throw fail(Rule.SOURCE_LINE, what + " has line " + line + "; lines are 0 (unknown) or positive");
         }
 
         // ---- control flow ------------------------------------------------------------------------
@@ -460,11 +471,9 @@ public final class IrVerifier {
                     for (PrintArg a : p.args()) {
                         if (a.kind() != PrintKind.STRING) same(p.values().get(k++), a.kind().valueType(), "print argument " + a.kind());
                     }
-                    if (p.line() < 0) throw fail(Rule.TYPE, "print #" + p.site() + " has line " + p.line() + "; lines are 0 (unknown) or positive");
                 }
                 case Instr.CheckDivisor c -> {
                     if (c.divisor().type().isFloating()) throw fail(Rule.TYPE, "check_divisor of a " + c.divisor().type() + " value; only integer divisions are checked");
-                    if (c.line() < 0) throw fail(Rule.TYPE, "check_divisor " + c.divisor() + " has line " + c.line() + "; lines are 0 (unknown) or positive");
                     List<Instr> in = ir.blocks().get(block).instrs();
                     Instr next = index + 1 < in.size() ? in.get(index + 1) : null;
                     if (!(next instanceof Instr.Binary b) || (b.op() != BinOp.DIV && b.op() != BinOp.REM) || !b.b().equals(c.divisor())) {
@@ -475,7 +484,6 @@ public final class IrVerifier {
                 }
                 case Instr.CheckIndex c -> {
                     index(c.array(), c.index());
-                    if (c.line() < 0) throw fail(Rule.TYPE, "check of " + c.array() + " has line " + c.line() + "; lines are 0 (unknown) or positive");
                     List<Instr> in = ir.blocks().get(block).instrs();
                     Instr next = index + 1 < in.size() ? in.get(index + 1) : null;
                     boolean access = next instanceof Instr.Load || next instanceof Instr.Store || next instanceof Instr.Atomic;

@@ -73,6 +73,20 @@ public record KernelIR(String ownerClass, String methodName, String descriptor, 
         return simple + "." + methodName;
     }
 
+    /**
+     * Where source line {@code line} of this kernel is, for messages about one instruction
+     * ({@link Instr#line()}): {@code Owner.method (Owner.java:12)}, or {@code Owner.method} for line 0
+     * (unknown). The file is the one javac names the owner's outermost class after, which is the kernel
+     * file's name unless the class file says otherwise (the front end's own messages read its
+     * {@code SourceFile} attribute).
+     */
+    public String at(int line) {
+        if (line <= 0) return displayName();
+        String simple = ownerClass.substring(ownerClass.lastIndexOf('.') + 1);
+        int nested = simple.indexOf('$');
+        return displayName() + " (" + (nested > 0 ? simple.substring(0, nested) : simple) + ".java:" + line + ")";
+    }
+
     /** The array parameters, in order. */
     public List<Param.Array> arrayParams() {
         // a loop, not a stream: called on a kernel's first build, where each lambda costs about 1 ms

@@ -92,6 +92,8 @@ public final class OpenClEmitter {
     /** The helper functions this program needs, each defined once before the kernel. */
     private final OpenClHelpers helpers = new OpenClHelpers();
     private final Set<Integer> jumpTargets = new HashSet<>();
+    /** The source line of the instruction or terminator being emitted, for {@link #unsupported}. */
+    private int line;
     private boolean fp64;
     private boolean int64Atomics;
     private boolean int64MinMaxAtomics;
@@ -164,8 +166,9 @@ public final class OpenClEmitter {
         return s;
     }
 
+    /** A construct the OpenCL C emitter refuses, named with the kernel and the source line of the instruction being emitted. */
     private KernelCompilationException unsupported(String what) {
-        return new KernelCompilationException(ir.displayName() + ": " + what);
+        return new KernelCompilationException(ir.at(line) + ": " + what);
     }
 
     // ---------------------------------------------------------------- program structure
@@ -252,12 +255,14 @@ public final class OpenClEmitter {
             }
             for (int n = 0; n < b.instrs().size(); n++) {
                 Instr i = b.instrs().get(n);
+                line = i.line();
                 // a bounds check and the access it guards (the next instruction, IrVerifier's CHECK_INDEX) go together
                 // (and a divisor check with its division, CHECK_DIVISOR)
                 String code = i instanceof Instr.CheckIndex c ? checked(c, b.instrs().get(++n))
                         : i instanceof Instr.CheckDivisor c ? checked(c, b.instrs().get(++n)) : instr(i);
                 body.append("    ").append(code).append('\n');
             }
+            line = b.terminator().line();
             terminator(body, b.terminator(), next);
         }
 

@@ -169,17 +169,17 @@ public final class ConstantFolding implements KernelPass {
     private static Instr substitute(Instr in, Map<Integer, Const> k) {
         if (k.isEmpty()) return in;
         return switch (in) {
-            case Instr.Move m -> new Instr.Move(m.dst(), sub(m.src(), k));
-            case Instr.Binary x -> new Instr.Binary(x.dst(), x.op(), sub(x.a(), k), sub(x.b(), k));
-            case Instr.Negate x -> new Instr.Negate(x.dst(), sub(x.a(), k));
-            case Instr.Convert x -> new Instr.Convert(x.dst(), x.op(), sub(x.a(), k));
-            case Instr.Compare x -> new Instr.Compare(x.dst(), x.kind(), sub(x.a(), k), sub(x.b(), k));
-            case Instr.Load x -> new Instr.Load(x.dst(), x.array(), sub(x.index(), k));
-            case Instr.Store x -> new Instr.Store(x.array(), sub(x.index(), k), sub(x.value(), k));
-            case Instr.MathCall x -> new Instr.MathCall(x.dst(), x.fn(), x.args().stream().map(a -> sub(a, k)).toList());
-            case Instr.BitCast x -> new Instr.BitCast(x.dst(), sub(x.a(), k));
+            case Instr.Move m -> new Instr.Move(m.dst(), sub(m.src(), k), m.line());
+            case Instr.Binary x -> new Instr.Binary(x.dst(), x.op(), sub(x.a(), k), sub(x.b(), k), x.line());
+            case Instr.Negate x -> new Instr.Negate(x.dst(), sub(x.a(), k), x.line());
+            case Instr.Convert x -> new Instr.Convert(x.dst(), x.op(), sub(x.a(), k), x.line());
+            case Instr.Compare x -> new Instr.Compare(x.dst(), x.kind(), sub(x.a(), k), sub(x.b(), k), x.line());
+            case Instr.Load x -> new Instr.Load(x.dst(), x.array(), sub(x.index(), k), x.line());
+            case Instr.Store x -> new Instr.Store(x.array(), sub(x.index(), k), sub(x.value(), k), x.line());
+            case Instr.MathCall x -> new Instr.MathCall(x.dst(), x.fn(), x.args().stream().map(a -> sub(a, k)).toList(), x.line());
+            case Instr.BitCast x -> new Instr.BitCast(x.dst(), sub(x.a(), k), x.line());
             case Instr.Atomic x -> new Instr.Atomic(x.dst(), x.op(), x.array(), sub(x.index(), k), sub(x.operand(), k),
-                    x.expected() == null ? null : sub(x.expected(), k));
+                    x.expected() == null ? null : sub(x.expected(), k), x.line());
             case Instr.ArrayLength x -> x;
             case Instr.WorkItem x -> x;
             case Instr.ParallelIndex x -> x;
@@ -197,8 +197,8 @@ public final class ConstantFolding implements KernelPass {
     private static Terminator substitute(Terminator t, Map<Integer, Const> k) {
         if (k.isEmpty()) return t;
         return switch (t) {
-            case Terminator.Branch b -> new Terminator.Branch(b.op(), sub(b.a(), k), sub(b.b(), k), b.ifTrue(), b.ifFalse());
-            case Terminator.Switch s -> new Terminator.Switch(sub(s.key(), k), s.keys(), s.targets(), s.defaultTarget());
+            case Terminator.Branch b -> new Terminator.Branch(b.op(), sub(b.a(), k), sub(b.b(), k), b.ifTrue(), b.ifFalse(), b.line());
+            case Terminator.Switch s -> new Terminator.Switch(sub(s.key(), k), s.keys(), s.targets(), s.defaultTarget(), s.line());
             case Terminator.Goto g -> g;
             case Terminator.Return r -> r;
         };
@@ -218,7 +218,7 @@ public final class ConstantFolding implements KernelPass {
                     math(x.fn(), x.args().stream().map(v -> (Const) v).toList(), x.dst().type());
             default -> null;
         };
-        return c == null ? in : new Instr.Move(dstOf(in), c);
+        return c == null ? in : new Instr.Move(dstOf(in), c, in.line()); // the folded instruction's line
     }
 
     private static boolean isNaN(Value v) {
@@ -236,13 +236,13 @@ public final class ConstantFolding implements KernelPass {
     private static Terminator fold(Terminator t) {
         return switch (t) {
             case Terminator.Branch b when b.a() instanceof Const x && b.b() instanceof Const y ->
-                    new Terminator.Goto(Evaluation.test(b.op(), x, y) ? b.ifTrue() : b.ifFalse());
+                    new Terminator.Goto(Evaluation.test(b.op(), x, y) ? b.ifTrue() : b.ifFalse(), b.line());
             case Terminator.Switch s when s.key() instanceof Const k -> {
                 int target = s.defaultTarget();
                 for (int i = 0; i < s.keys().size(); i++) {
                     if (s.keys().get(i) == k.intValue()) target = s.targets().get(i);
                 }
-                yield new Terminator.Goto(target);
+                yield new Terminator.Goto(target, s.line());
             }
             default -> t;
         };

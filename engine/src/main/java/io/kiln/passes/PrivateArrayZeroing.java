@@ -69,13 +69,13 @@ public final class PrivateArrayZeroing implements KernelPass {
             int body = head + 1;
             int after = head + 2;
             List<Instr> before = new ArrayList<>(instrs.subList(0, at));
-            before.add(new Instr.Move(i, Const.ofInt(0)));
-            blocks.set(k, new Block(k, before, new Terminator.Goto(head)));
-            blocks.add(new Block(head, List.of(), new Terminator.Branch(CmpOp.LT, i, Const.ofInt(n), body, after)));
+            before.add(new Instr.Move(i, Const.ofInt(0), zero.line()));
+            blocks.set(k, new Block(k, before, new Terminator.Goto(head, zero.line())));
+            blocks.add(new Block(head, List.of(), new Terminator.Branch(CmpOp.LT, i, Const.ofInt(n), body, after, zero.line())));
             Type element = zero.array().element().valueType();
             blocks.add(new Block(body, List.of(
-                    new Instr.Store(zero.array(), i, new Const(element, 0)), // bits 0: +0 of every type
-                    new Instr.Binary(i, BinOp.ADD, i, Const.ofInt(1))), new Terminator.Goto(head)));
+                    new Instr.Store(zero.array(), i, new Const(element, 0), zero.line()), // bits 0: +0 of every type
+                    new Instr.Binary(i, BinOp.ADD, i, Const.ofInt(1), zero.line())), new Terminator.Goto(head, zero.line())));
             blocks.add(new Block(after, instrs.subList(at + 1, instrs.size()), b.terminator()));
             for (int d = 0; d < loops.size(); d++) {
                 ParallelLoop l = loops.get(d);

@@ -108,7 +108,7 @@ public final class ReductionRecognition implements KernelPass {
                         + "inside the loop only " + name + "[0] = " + name + "[0] op value is allowed");
             }
             // the front end's order: each accumulator's initialisation went to the front of block 0 in turn
-            inits.add(0, new Instr.Move(s.accumulator, s.op.identity(s.accumulator.type())));
+            inits.add(0, new Instr.Move(s.accumulator, s.op.identity(s.accumulator.type()), s.line));
             reductions.add(new Reduction(s.array, s.op, s.accumulator));
         }
         Block entry = blocks.get(0);
@@ -126,6 +126,8 @@ public final class ReductionRecognition implements KernelPass {
         final ArrayRef array;
         final Var accumulator;
         ReduceOp op;
+        /** The line of the first update: the accumulator's initialisation at entry carries it. */
+        int line;
         int loads;
         int stores;
 
@@ -147,17 +149,17 @@ public final class ReductionRecognition implements KernelPass {
             }
             if (i instanceof Instr.Load l && states.get(l.array()) instanceof State s) {
                 s.loads++;
-                out.add(new Instr.Move(l.dst(), s.accumulator));
+                out.add(new Instr.Move(l.dst(), s.accumulator, l.line()));
                 changed = true;
             } else if (i instanceof Instr.Store st && states.get(st.array()) instanceof State s) {
                 ReduceOp op = update(in, k, st, s);
                 if (s.op != null && s.op != op) {
-                    throw new Failure(line(in, k), "@Reduce array '" + s.array.name() + "' is updated with both " + s.op + " and " + op
+                    throw new Failure(in.get(k).line(), "@Reduce array '" + s.array.name() + "' is updated with both " + s.op + " and " + op
                             + "; use one operation");
                 }
                 s.op = op;
-                s.stores++;
-                out.add(new Instr.Move(s.accumulator, st.value()));
+                if (s.stores++ == 0) s.line = st.line();
+                out.add(new Instr.Move(s.accumulator, st.value(), st.line()));
                 changed = true;
             } else {
                 out.add(i);
@@ -188,7 +190,7 @@ public final class ReductionRecognition implements KernelPass {
         String name = s.array.name();
         String e0 = s.array.isOffHeap() ? name + ".get(0)" : name + "[0]";
         String form = s.array.isOffHeap() ? name + ".set(0, " + e0 + " + value)" : e0 + " = " + e0 + " + value";
-        throw new Failure(line(in, at), "@Reduce array '" + name + "' must be updated as " + form
+        throw new Failure(in.get(at).line(), "@Reduce array '" + name + "' must be updated as " + form
                 + " (or *, Math.min, Math.max), reading " + e0 + " once");
     }
 
@@ -198,10 +200,5 @@ public final class ReductionRecognition implements KernelPass {
             if (v.equals(DefUse.def(in.get(k)))) return in.get(k);
         }
         return null;
-    }
-
-    /** The source line of the access at {@code in.get(at)}: its bounds check's, 0 when it has none. */
-    private static int line(List<Instr> in, int at) {
-        return at > 0 && in.get(at - 1) instanceof Instr.CheckIndex c ? c.line() : 0;
     }
 }

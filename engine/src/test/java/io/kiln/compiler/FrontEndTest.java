@@ -50,7 +50,7 @@ class FrontEndTest {
                 b2:
                   return
                 b3:
-                  check @x[%i] line 16
+                  check @x[%i]
                   %t_3 = load @x[%i]
                   %t_4 = mul.F32 %a, %t_3
                   %t_5 = load @y[%i]
@@ -60,7 +60,8 @@ class FrontEndTest {
                   %i = add.I32 %i, %t_7
                   goto b1
                 """;
-        assertEquals(expected, io.kiln.ir.IrPrinter.print(ir("saxpy")));
+        // without source lines: LineNumberTableTest checks them
+        assertEquals(expected, io.kiln.ir.IrPrinter.printWithoutLines(ir("saxpy")));
     }
 
     @Test

@@ -67,7 +67,7 @@ class OffHeapFrontEndTest {
                 b2:
                   return
                 b3:
-                  check @x[%i] line 27
+                  check @x[%i]
                   %t_3 = load @x[%i]
                   %t_4 = mul.F32 %a, %t_3
                   %t_5 = load @y[%i]
@@ -78,7 +78,8 @@ class OffHeapFrontEndTest {
                   %i = %t_8
                   goto b1
                 """;
-        assertEquals(expected, IrPrinter.print(ir("saxpy")));
+        // without source lines: LineNumberTableTest checks them
+        assertEquals(expected, IrPrinter.printWithoutLines(ir("saxpy")));
     }
 
     @Test

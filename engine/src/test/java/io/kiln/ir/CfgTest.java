@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CfgTest {
 
     static Terminator branch(int t, int f) {
-        return new Terminator.Branch(CmpOp.EQ, Const.ofInt(0), Const.ofInt(0), t, f);
+        return new Terminator.Branch(CmpOp.EQ, Const.ofInt(0), Const.ofInt(0), t, f, 0);
     }
 
     static Cfg graph(Terminator... terms) {
@@ -33,7 +33,7 @@ class CfgTest {
 
     @Test
     void diamond() {
-        Cfg g = graph(branch(1, 2), new Terminator.Goto(3), new Terminator.Goto(3), new Terminator.Return());
+        Cfg g = graph(branch(1, 2), new Terminator.Goto(3, 0), new Terminator.Goto(3, 0), new Terminator.Return(0));
         assertEquals(List.of(1, 2), g.successors(0));
         assertEquals(List.of(1, 2), g.predecessors(3));
         assertEquals(0, g.reversePostOrder().get(0));
@@ -52,8 +52,8 @@ class CfgTest {
     void nestedLoopsUnreachableBlocksAndSeveralReturns() {
         // b0 -> b1 (outer header) -> b2 (inner header) -> b3 (inner body) -> b2; b2 -> b4 (outer latch) -> b1; b1 -> b5 return,
         // b3 may also return early through b6; b7 is unreachable and jumps into the inner loop
-        Cfg g = graph(new Terminator.Goto(1), branch(5, 2), branch(4, 3), branch(2, 6), new Terminator.Goto(1),
-                new Terminator.Return(), new Terminator.Return(), new Terminator.Goto(3));
+        Cfg g = graph(new Terminator.Goto(1, 0), branch(5, 2), branch(4, 3), branch(2, 6), new Terminator.Goto(1, 0),
+                new Terminator.Return(0), new Terminator.Return(0), new Terminator.Goto(3, 0));
         assertEquals(0, g.idom(1));
         assertEquals(1, g.idom(2));
         assertEquals(2, g.idom(3));
@@ -75,7 +75,7 @@ class CfgTest {
 
     @Test
     void endlessLoopHasNoPostDominator() {
-        Cfg g = graph(branch(1, 2), new Terminator.Goto(1), new Terminator.Return());
+        Cfg g = graph(branch(1, 2), new Terminator.Goto(1, 0), new Terminator.Return(0));
         assertEquals(Cfg.NONE, g.ipdom(1));
         assertEquals(2, g.ipdom(0)); // every path from b0 that returns goes through b2
         assertFalse(g.postDominates(2, 1));
@@ -83,7 +83,7 @@ class CfgTest {
 
     @Test
     void badTargetsAreRefused() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> graph(new Terminator.Goto(4)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> graph(new Terminator.Goto(4, 0)));
         assertTrue(e.getMessage().contains("block b0 jumps to b4, but the kernel has only 1 blocks"), e.getMessage());
     }
 
@@ -104,19 +104,19 @@ class CfgTest {
         Var x = new Var(0, Type.I32, "x");
         Var y = new Var(1, Type.I32, "y");
         ArrayRef a = new ArrayRef(0, ElementType.INT, AddressSpace.GLOBAL, -1, 0, "a");
-        Instr cas = new Instr.Atomic(x, AtomicOp.COMPARE_AND_SET, a, y, Const.ofInt(1), y);
+        Instr cas = new Instr.Atomic(x, AtomicOp.COMPARE_AND_SET, a, y, Const.ofInt(1), y, 0);
         assertEquals(x, DefUse.def(cas));
         assertEquals(List.of(y, Const.ofInt(1), y), DefUse.uses(cas));
         assertEquals(List.of(y, y), DefUse.varUses(cas));
         assertEquals(a, DefUse.array(cas));
         assertEquals(Access.READ_WRITE, DefUse.access(cas));
-        Instr store = new Instr.Store(a, x, y);
+        Instr store = new Instr.Store(a, x, y, 0);
         assertEquals(null, DefUse.def(store));
         assertEquals(List.of(x, y), DefUse.uses(store));
         assertEquals(Access.WRITE, DefUse.access(store));
-        assertEquals(Access.NONE, DefUse.access(new Instr.ArrayLength(x, a)));
-        assertEquals(List.of(), DefUse.uses(new Instr.Barrier()));
-        assertEquals(List.of(x), DefUse.varUses(new Terminator.Switch(x, List.of(1), List.of(0), 0)));
+        assertEquals(Access.NONE, DefUse.access(new Instr.ArrayLength(x, a, 0)));
+        assertEquals(List.of(), DefUse.uses(new Instr.Barrier(0)));
+        assertEquals(List.of(x), DefUse.varUses(new Terminator.Switch(x, List.of(1), List.of(0), 0, 0)));
     }
 
     /** Random graphs: dominators and post-dominators against their definition, by removing a block and searching. */
@@ -130,10 +130,10 @@ class CfgTest {
             Terminator[] t = new Terminator[n];
             for (int b = 0; b < n; b++) {
                 t[b] = switch (rnd.nextInt(4)) {
-                    case 0 -> new Terminator.Return();
-                    case 1 -> new Terminator.Goto(rnd.nextInt(n));
+                    case 0 -> new Terminator.Return(0);
+                    case 1 -> new Terminator.Goto(rnd.nextInt(n), 0);
                     case 2 -> branch(rnd.nextInt(n), rnd.nextInt(n));
-                    default -> new Terminator.Switch(Const.ofInt(0), List.of(1, 2), List.of(rnd.nextInt(n), rnd.nextInt(n)), rnd.nextInt(n));
+                    default -> new Terminator.Switch(Const.ofInt(0), List.of(1, 2), List.of(rnd.nextInt(n), rnd.nextInt(n)), rnd.nextInt(n), 0);
                 };
             }
             Cfg g = graph(t);

@@ -77,7 +77,7 @@ class IrBuilderTest {
         KernelIR ir = b.build();
         assertEquals(List.of(2), ir.blocks().get(0).terminator().successors());
         assertEquals(List.of(1), ir.blocks().get(2).terminator().successors());
-        assertEquals(new Instr.Store(out, i(1), i(2)), ir.blocks().get(1).instrs().getFirst());
+        assertEquals(new Instr.Store(out, i(1), i(2), 0), ir.blocks().get(1).instrs().getFirst());
         assertRoundTrips(ir);
     }
 

@@ -51,12 +51,12 @@ class IrVerifierTest {
             b2:
               return
             b3:
-              check @y[%i] line 4
-              %y = load @y[%i]
-              check_divisor %d line 4
-              %q = div.I32 %y, %d
-              check @y[%i] line 4
-              store @y[%i] = %q
+              check @y[%i]  @4
+              %y = load @y[%i]  @4
+              check_divisor %d  @4
+              %q = div.I32 %y, %d  @4
+              check @y[%i]  @4
+              store @y[%i] = %q  @4
               %st = parallel_stride 0
               %i = add.I32 %i, %st
               goto b1
@@ -113,7 +113,7 @@ class IrVerifierTest {
     void messageNamesKernelBlockInstructionAndMarksTheLine() {
         KernelIR ir = saxpy();
         Var p = var(ir, "p");
-        KernelIR bad = replace(ir, 3, 1, new Instr.Binary(p, BinOp.MUL, var(ir, "a"), Const.ofInt(2)));
+        KernelIR bad = replace(ir, 3, 1, new Instr.Binary(p, BinOp.MUL, var(ir, "a"), Const.ofInt(2), 0));
         IrVerificationException e = rejects(bad, Rule.TYPE, "kernel Golden.saxpy, block b3, instruction 1", "MUL operand b 2 has type I32, expected F32");
         assertEquals(3, e.block());
         assertEquals(1, e.index());
@@ -132,15 +132,15 @@ class IrVerifierTest {
     @Test
     void terminatorTargetsExist() {
         KernelIR ir = saxpy();
-        rejects(replace(ir, 3, 7, new Terminator.Goto(9)), Rule.TERMINATOR_TARGET, "block b3, terminator", "jump to b9, but the kernel has blocks b0..b3");
-        rejects(replace(ir, 3, 7, new Terminator.Switch(Const.ofInt(0), List.of(1, 1), List.of(1, 2), 1)), Rule.TERMINATOR_TARGET, "duplicate keys");
+        rejects(replace(ir, 3, 7, new Terminator.Goto(9, 0)), Rule.TERMINATOR_TARGET, "block b3, terminator", "jump to b9, but the kernel has blocks b0..b3");
+        rejects(replace(ir, 3, 7, new Terminator.Switch(Const.ofInt(0), List.of(1, 1), List.of(1, 2), 1, 0)), Rule.TERMINATOR_TARGET, "duplicate keys");
     }
 
     @Test
     void varsAreTheKernelsVars() {
         KernelIR ir = saxpy();
         Var stranger = new Var(var(ir, "p").id(), Type.F64, "p");
-        rejects(replace(ir, 3, 1, new Instr.Binary(stranger, BinOp.MUL, Const.ofDouble(1), Const.ofDouble(2))), Rule.VAR_REF,
+        rejects(replace(ir, 3, 1, new Instr.Binary(stranger, BinOp.MUL, Const.ofDouble(1), Const.ofDouble(2), 0)), Rule.VAR_REF,
                 "variable %p (id " + stranger.id() + ", F64) is not vars()");
     }
 
@@ -148,7 +148,7 @@ class IrVerifierTest {
     void arraysAreTheKernelsArrays() {
         KernelIR ir = saxpy();
         ArrayRef stranger = new ArrayRef(7, ElementType.FLOAT, AddressSpace.PRIVATE, 4, -1, "ghost");
-        rejects(replace(ir, 3, 0, new Instr.Load(var(ir, "x"), stranger, var(ir, "i"))), Rule.ARRAY_REF, "array @ghost (id 7) is not arrays()[7]");
+        rejects(replace(ir, 3, 0, new Instr.Load(var(ir, "x"), stranger, var(ir, "i"), 0)), Rule.ARRAY_REF, "array @ghost (id 7) is not arrays()[7]");
     }
 
     @Test
@@ -176,23 +176,23 @@ class IrVerifierTest {
         ArrayRef ax = array(ir, "x");
         ArrayRef ay = array(ir, "y");
         Var p = var(ir, "p");
-        rejects(replace(ir, 3, 1, new Instr.Binary(p, BinOp.SHL, var(ir, "a"), x)), Rule.TYPE, "SHL shift count %x has type F32, expected I32");
-        rejects(replace(ir, 3, 1, new Instr.Binary(p, BinOp.XOR, var(ir, "a"), x)), Rule.TYPE, "XOR on F32");
-        rejects(replace(ir, 3, 1, new Instr.Convert(p, Conversion.I2F, x)), Rule.TYPE, "I2F source %x has type F32, expected I32");
-        rejects(replace(ir, 3, 1, new Instr.Convert(p, Conversion.I2D, i)), Rule.TYPE, "result %p of I2D has type F32, expected F64");
-        rejects(replace(ir, 3, 1, new Instr.Compare(i, CompareKind.DCMPL, x, x)), Rule.TYPE, "DCMPL operand a %x has type F32, expected F64");
-        rejects(replace(ir, 3, 0, new Instr.Load(x, ax, Const.ofLong(1))), Rule.TYPE, "index 1L of heap array @x has type I64; expected I32");
-        rejects(replace(ir, 3, 0, new Instr.Load(i, ax, i)), Rule.TYPE, "result %i of load of float has type I32, expected F32");
-        rejects(replace(ir, 3, 4, new Instr.Store(ay, i, i)), Rule.TYPE, "stored value for float array @y %i has type I32, expected F32");
-        rejects(replace(ir, 1, 0, new Instr.ArrayLength(var(ir, "x"), ay)), Rule.TYPE, "length of heap array @y has type F32, expected I32");
-        rejects(replace(ir, 3, 1, new Instr.MathCall(p, MathFunction.POW, List.of(x))), Rule.TYPE, "pow takes 2 operands, has 1");
-        rejects(replace(ir, 3, 1, new Instr.MathCall(i, MathFunction.SQRT, List.of(i))), Rule.TYPE, "sqrt yields I32");
-        rejects(replace(ir, 3, 1, new Instr.BitCast(p, x)), Rule.TYPE, "bitcast from F32 to F32");
-        rejects(replace(ir, 3, 1, new Instr.Move(p, i)), Rule.TYPE, "move source %i has type I32, expected F32");
-        rejects(replace(ir, 3, 1, new Instr.Negate(p, i)), Rule.TYPE, "negate operand %i has type I32");
-        rejects(replace(ir, 1, 1, new Terminator.Branch(CmpOp.GE, i, x, 2, 3)), Rule.TYPE, "block b1, terminator", "branch operand b (operand a is I32) %x has type F32");
-        rejects(replace(ir, 1, 1, new Terminator.Branch(CmpOp.UGE, i, n, 2, 3)), Rule.TYPE, "unordered condition UGE on I32");
-        rejects(replace(ir, 0, 1, new Instr.ParallelIndex(x, 0)), Rule.TYPE, "result %x of parallel_index (the loop variable's type) has type F32, expected I32");
+        rejects(replace(ir, 3, 1, new Instr.Binary(p, BinOp.SHL, var(ir, "a"), x, 0)), Rule.TYPE, "SHL shift count %x has type F32, expected I32");
+        rejects(replace(ir, 3, 1, new Instr.Binary(p, BinOp.XOR, var(ir, "a"), x, 0)), Rule.TYPE, "XOR on F32");
+        rejects(replace(ir, 3, 1, new Instr.Convert(p, Conversion.I2F, x, 0)), Rule.TYPE, "I2F source %x has type F32, expected I32");
+        rejects(replace(ir, 3, 1, new Instr.Convert(p, Conversion.I2D, i, 0)), Rule.TYPE, "result %p of I2D has type F32, expected F64");
+        rejects(replace(ir, 3, 1, new Instr.Compare(i, CompareKind.DCMPL, x, x, 0)), Rule.TYPE, "DCMPL operand a %x has type F32, expected F64");
+        rejects(replace(ir, 3, 0, new Instr.Load(x, ax, Const.ofLong(1), 0)), Rule.TYPE, "index 1L of heap array @x has type I64; expected I32");
+        rejects(replace(ir, 3, 0, new Instr.Load(i, ax, i, 0)), Rule.TYPE, "result %i of load of float has type I32, expected F32");
+        rejects(replace(ir, 3, 4, new Instr.Store(ay, i, i, 0)), Rule.TYPE, "stored value for float array @y %i has type I32, expected F32");
+        rejects(replace(ir, 1, 0, new Instr.ArrayLength(var(ir, "x"), ay, 0)), Rule.TYPE, "length of heap array @y has type F32, expected I32");
+        rejects(replace(ir, 3, 1, new Instr.MathCall(p, MathFunction.POW, List.of(x), 0)), Rule.TYPE, "pow takes 2 operands, has 1");
+        rejects(replace(ir, 3, 1, new Instr.MathCall(i, MathFunction.SQRT, List.of(i), 0)), Rule.TYPE, "sqrt yields I32");
+        rejects(replace(ir, 3, 1, new Instr.BitCast(p, x, 0)), Rule.TYPE, "bitcast from F32 to F32");
+        rejects(replace(ir, 3, 1, new Instr.Move(p, i, 0)), Rule.TYPE, "move source %i has type I32, expected F32");
+        rejects(replace(ir, 3, 1, new Instr.Negate(p, i, 0)), Rule.TYPE, "negate operand %i has type I32");
+        rejects(replace(ir, 1, 1, new Terminator.Branch(CmpOp.GE, i, x, 2, 3, 0)), Rule.TYPE, "block b1, terminator", "branch operand b (operand a is I32) %x has type F32");
+        rejects(replace(ir, 1, 1, new Terminator.Branch(CmpOp.UGE, i, n, 2, 3, 0)), Rule.TYPE, "unordered condition UGE on I32");
+        rejects(replace(ir, 0, 1, new Instr.ParallelIndex(x, 0, 0)), Rule.TYPE, "result %x of parallel_index (the loop variable's type) has type F32, expected I32");
     }
 
     @Test
@@ -201,16 +201,16 @@ class IrVerifierTest {
         ArrayRef big = array(ir, "big");
         Var j = var(ir, "j");
         Var i = var(ir, "i");
-        IrVerifier.verify(replace(ir, 0, 8, new Instr.Atomic(var(ir, "o"), AtomicOp.COMPARE_AND_SET, big, i, Const.ofLong(5), Const.ofLong(7))));
-        rejects(replace(ir, 0, 8, new Instr.Atomic(var(ir, "o"), AtomicOp.COMPARE_AND_SET, big, Const.ofFloat(1), Const.ofLong(5), Const.ofLong(7))),
+        IrVerifier.verify(replace(ir, 0, 8, new Instr.Atomic(var(ir, "o"), AtomicOp.COMPARE_AND_SET, big, i, Const.ofLong(5), Const.ofLong(7), 0)));
+        rejects(replace(ir, 0, 8, new Instr.Atomic(var(ir, "o"), AtomicOp.COMPARE_AND_SET, big, Const.ofFloat(1), Const.ofLong(5), Const.ofLong(7), 0)),
                 Rule.TYPE, "index 1.0f of off-heap array @big has type F32; expected I32 or I64");
-        rejects(replace(ir, 0, 8, new Instr.ArrayLength(i, big)), Rule.TYPE, "length of off-heap array @big has type I32, expected I64");
-        rejects(replace(ir, 0, 8, new Instr.Atomic(var(ir, "o"), AtomicOp.COMPARE_AND_SET, big, j, Const.ofInt(5), Const.ofLong(7))),
+        rejects(replace(ir, 0, 8, new Instr.ArrayLength(i, big, 0)), Rule.TYPE, "length of off-heap array @big has type I32, expected I64");
+        rejects(replace(ir, 0, 8, new Instr.Atomic(var(ir, "o"), AtomicOp.COMPARE_AND_SET, big, j, Const.ofInt(5), Const.ofLong(7), 0)),
                 Rule.TYPE, "atomic operand 5 has type I32, expected I64");
-        rejects(replace(ir, 0, 8, new Instr.Atomic(var(ir, "o"), AtomicOp.ADD, big, j, Const.ofLong(5), Const.ofLong(7))),
+        rejects(replace(ir, 0, 8, new Instr.Atomic(var(ir, "o"), AtomicOp.ADD, big, j, Const.ofLong(5), Const.ofLong(7), 0)),
                 Rule.TYPE, "exactly COMPARE_AND_SET has one");
-        rejects(replace(ir, 0, 0, new Instr.WorkItem(j, WorkItemQuery.GLOBAL_ID, 0)), Rule.TYPE, "result %j of work-item query has type I64, expected I32");
-        rejects(replace(ir, 0, 0, new Instr.WorkItem(i, WorkItemQuery.GLOBAL_ID, 3)), Rule.TYPE, "dimension 3; dimensions are 0..2");
+        rejects(replace(ir, 0, 0, new Instr.WorkItem(j, WorkItemQuery.GLOBAL_ID, 0, 0)), Rule.TYPE, "result %j of work-item query has type I64, expected I32");
+        rejects(replace(ir, 0, 0, new Instr.WorkItem(i, WorkItemQuery.GLOBAL_ID, 3, 0)), Rule.TYPE, "dimension 3; dimensions are 0..2");
     }
 
     @Test
@@ -241,7 +241,7 @@ class IrVerifierTest {
         rejects(IrParser.parse(SAXPY.replace("trips (len(arg2) - 0)", "trips len(arg0)")), Rule.PARALLEL_LOOP,
                 "len(arg0), which is not an array parameter");
         KernelIR ir = saxpy();
-        rejects(replace(ir, 0, 1, new Instr.ParallelIndex(var(ir, "t"), 1)), Rule.PARALLEL_LOOP, "parallel_index of dimension 1, but the kernel has 1 parallel loops");
+        rejects(replace(ir, 0, 1, new Instr.ParallelIndex(var(ir, "t"), 1, 0)), Rule.PARALLEL_LOOP, "parallel_index of dimension 1, but the kernel has 1 parallel loops");
     }
 
     @Test
@@ -249,7 +249,7 @@ class IrVerifierTest {
         KernelIR ir = saxpy();
         List<Block> blocks = new ArrayList<>(ir.blocks());
         List<Instr> b3 = new ArrayList<>(blocks.get(3).instrs());
-        b3.add(2, new Instr.Barrier());
+        b3.add(2, new Instr.Barrier(0));
         blocks.set(3, new Block(3, b3, blocks.get(3).terminator()));
         rejects(withBlocks(ir, blocks), Rule.KERNEL_KIND, "block b3, instruction 2", "barrier in a LOOP_PARALLEL kernel");
         rejects(IrParser.parse(GROUPS.replace("WORK_ITEM(KernelContext ctx, ", "SINGLE(").replace("  %i = global_id 0\n  %l = local_id 0\n", "  %i = 0\n  %l = 0\n")),
@@ -294,9 +294,20 @@ class IrVerifierTest {
         IrVerifier.verify(ir);
         assertEquals(DIVIDE.strip(), IrPrinter.print(ir).strip(), "check_divisor prints as it parses");
         Var q = var(ir, "q"), y = var(ir, "y"), d = var(ir, "d");
-        rejects(replace(ir, 3, 3, new Instr.Binary(q, BinOp.MUL, y, d)), Rule.CHECK_DIVISOR,
+        rejects(replace(ir, 3, 3, new Instr.Binary(q, BinOp.MUL, y, d, 0)), Rule.CHECK_DIVISOR,
                 "check_divisor %d is followed by '%q = mul.I32 %y, %d'", "integer division or remainder by %d");
-        rejects(replace(ir, 3, 3, new Instr.Binary(q, BinOp.DIV, d, y)), Rule.CHECK_DIVISOR, "check_divisor %d is followed by");
-        rejects(replace(ir, 3, 2, new Instr.CheckDivisor(d, -1)), Rule.TYPE, "line -1");
+        rejects(replace(ir, 3, 3, new Instr.Binary(q, BinOp.DIV, d, y, 0)), Rule.CHECK_DIVISOR, "check_divisor %d is followed by");
+        rejects(replace(ir, 3, 2, new Instr.CheckDivisor(d, -1)), Rule.SOURCE_LINE, "line -1");
+    }
+
+    /** SOURCE_LINE: every instruction's and terminator's line is 0 (unknown) or positive. */
+    @Test
+    void sourceLinesAreNotNegative() {
+        KernelIR ir = IrParser.parse(DIVIDE);
+        assertEquals(4, ir.blocks().get(3).instrs().get(1).line(), "the parsed '  @4'");
+        Var q = var(ir, "q"), y = var(ir, "y"), d = var(ir, "d");
+        rejects(replace(ir, 3, 3, new Instr.Binary(q, BinOp.DIV, y, d, -3)), Rule.SOURCE_LINE,
+                "'%q = div.I32 %y, %d' has line -3", "0 (unknown) or positive");
+        rejects(replace(ir, 2, 0, new Terminator.Return(-1)), Rule.SOURCE_LINE, "the terminator of b2 has line -1");
     }
 }

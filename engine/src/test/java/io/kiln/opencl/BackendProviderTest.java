@@ -138,7 +138,7 @@ class BackendProviderTest {
         IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "longAtomic", KernelKind.SINGLE);
         ArrayRef a = b.array("a", ElementType.LONG, Access.READ_WRITE);
         Var old = b.var(Type.I64, "old");
-        b.add(new Instr.Atomic(old, AtomicOp.MAX, a, i(0), Const.ofLong(5), null));
+        b.add(new Instr.Atomic(old, AtomicOp.MAX, a, i(0), Const.ofLong(5), null, 0));
         b.ret();
         KernelIR ir = b.build();
         OpenClEmitter.Output out = OpenClEmitter.emit(ir);
@@ -175,10 +175,10 @@ class BackendProviderTest {
         Var exp = b.scalar("exp", ScalarKind.FLOAT);
         Var idx = b.guardedIndex(b.length(sin));
         Var sqrt = b.var(Type.F32, "sqrt");
-        b.add(new Instr.MathCall(sqrt, MathFunction.SIN, List.of(b.load(global, idx))));
+        b.add(new Instr.MathCall(sqrt, MathFunction.SIN, List.of(b.load(global, idx)), 0));
         Var r = b.binary(BinOp.ADD, b.binary(BinOp.ADD, sqrt, exp), b.binary(BinOp.ADD, b.load(nan, idx), b.load(float4, idx)));
         Var s2 = b.var(Type.F32, "sqrt");
-        b.add(new Instr.MathCall(s2, MathFunction.SQRT, List.of(r)));
+        b.add(new Instr.MathCall(s2, MathFunction.SQRT, List.of(r), 0));
         b.store(sin, idx, s2);
         b.ret();
         String src = OpenClEmitter.emit(b.build()).source();

@@ -73,7 +73,7 @@ class ControlFlowTest {
         int slot = 0;
         for (CompareKind c : compares) {
             Var r = b.var(Type.I32, "cmp");
-            b.add(new Instr.Compare(r, c, x, y));
+            b.add(new Instr.Compare(r, c, x, y, 0));
             b.store(out, b.binary(BinOp.ADD, base, i(slot++)), r);
         }
         for (CmpOp op : ops) {
@@ -250,8 +250,8 @@ class ControlFlowTest {
         b.at(head).branch(CmpOp.GE, j, x, exit, body);
         b.at(body);
         Var jl = b.convert(io.kiln.ir.Conversion.I2L, j);
-        b.add(new Instr.Binary(sum, BinOp.ADD, sum, b.binary(BinOp.MUL, jl, jl)));
-        b.add(new Instr.Binary(j, BinOp.ADD, j, i(1)));
+        b.add(new Instr.Binary(sum, BinOp.ADD, sum, b.binary(BinOp.MUL, jl, jl), 0));
+        b.add(new Instr.Binary(j, BinOp.ADD, j, i(1), 0));
         b.jump(head);
         b.at(exit).store(out, idx, sum);
         b.ret();

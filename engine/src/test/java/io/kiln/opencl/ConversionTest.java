@@ -56,7 +56,7 @@ class ConversionTest {
             b.store(outs[k], i, b.convert(convs.get(k), x));
         }
         Var bits = b.var(castTo, "bits");
-        b.add(new Instr.BitCast(bits, x));
+        b.add(new Instr.BitCast(bits, x, 0));
         b.store(outs[convs.size()], i, bits);
         b.ret();
         return b.build();

@@ -127,8 +127,8 @@ class MemoryTest {
         b.jump(head);
         b.at(head).branch(CmpOp.LT, j, b.length(priv), body, exit);
         b.at(body);
-        b.add(new io.kiln.ir.Instr.Binary(sum, BinOp.ADD, sum, b.load(priv, j)));
-        b.add(new io.kiln.ir.Instr.Binary(j, BinOp.ADD, j, i(1)));
+        b.add(new io.kiln.ir.Instr.Binary(sum, BinOp.ADD, sum, b.load(priv, j), 0));
+        b.add(new io.kiln.ir.Instr.Binary(j, BinOp.ADD, j, i(1), 0));
         b.jump(head);
         b.at(exit);
         Var pf = b.binary(BinOp.ADD, b.binary(BinOp.ADD, b.load(privF, i(0)), b.load(privF, i(1))),

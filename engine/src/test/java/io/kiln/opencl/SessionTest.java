@@ -119,7 +119,7 @@ class SessionTest {
         // An IR the emitter translates but the device refuses: a float used as an array index.
         IrBuilder b = new IrBuilder("io.kiln.opencl.TestKernels", "broken", KernelKind.SINGLE);
         ArrayRef a = b.array("a", ElementType.INT, Access.WRITE);
-        b.add(new Instr.Store(a, Const.ofFloat(1.5f), i(1)));
+        b.add(new Instr.Store(a, Const.ofFloat(1.5f), i(1), 0));
         b.ret();
         KernelIR broken = b.buildUnverified(); // the verifier would refuse it (TYPE), as the front end never makes it
         KilnException e = assertThrows(KilnException.class, () -> device.compile(broken));

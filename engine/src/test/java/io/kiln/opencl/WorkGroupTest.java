@@ -79,9 +79,9 @@ class WorkGroupTest {
         b.branch(CmpOp.EQ, lid, i(0), init, after);
         b.at(init).store(counter, i(0), i(0));
         b.jump(after);
-        b.at(after).add(new Instr.Barrier());
+        b.at(after).add(new Instr.Barrier(0));
         Var old = b.var(Type.I32, "old");
-        b.add(new Instr.Atomic(old, AtomicOp.ADD, counter, i(0), i(1), null));
+        b.add(new Instr.Atomic(old, AtomicOp.ADD, counter, i(0), i(1), null, 0));
         // tree reduction: for (s = 32; s > 0; s >>= 1) { if (lid < s) tile[lid] += tile[lid + s]; barrier; }
         Var s = b.var(Type.I32, "s");
         b.move(s, i(group / 2));
@@ -97,8 +97,8 @@ class WorkGroupTest {
         Var other = b.load(tile, b.binary(BinOp.ADD, lid, s));
         b.store(tile, lid, b.binary(BinOp.ADD, b.load(tile, lid), other));
         b.jump(sync);
-        b.at(sync).add(new Instr.Barrier());
-        b.add(new Instr.Binary(s, BinOp.SHR, s, i(1)));
+        b.at(sync).add(new Instr.Barrier(0));
+        b.add(new Instr.Binary(s, BinOp.SHR, s, i(1), 0));
         b.jump(head);
         b.at(done);
         IrBuilder.BlockBuilder write = b.block();
@@ -302,7 +302,7 @@ class WorkGroupTest {
 
     private static Var atomic(IrBuilder b, AtomicOp op, ArrayRef a, Value index, Value operand, Value expected) {
         Var old = b.var(a.element().valueType(), "old");
-        b.add(new Instr.Atomic(old, op, a, index, operand, expected));
+        b.add(new Instr.Atomic(old, op, a, index, operand, expected, 0));
         return old;
     }
 }

@@ -166,22 +166,22 @@ class AccessAnalysisTest {
                 Var v = new Var(vars.size(), io.kiln.ir.Type.I32, "v" + vars.size());
                 switch (rnd.nextInt(4)) {
                     case 0 -> {
-                        instrs.add(new Instr.Load(v, refs.get(a), Const.ofInt(0)));
+                        instrs.add(new Instr.Load(v, refs.get(a), Const.ofInt(0), 0));
                         vars.add(v);
                         read[a] = true;
                     }
                     case 1 -> {
-                        instrs.add(new Instr.Store(refs.get(a), Const.ofInt(0), Const.ofInt(k)));
+                        instrs.add(new Instr.Store(refs.get(a), Const.ofInt(0), Const.ofInt(k), 0));
                         written[a] = true;
                     }
                     case 2 -> {
-                        instrs.add(new Instr.Atomic(v, AtomicOp.ADD, refs.get(a), Const.ofInt(0), Const.ofInt(1), null));
+                        instrs.add(new Instr.Atomic(v, AtomicOp.ADD, refs.get(a), Const.ofInt(0), Const.ofInt(1), null, 0));
                         vars.add(v);
                         read[a] = true;
                         written[a] = true;
                     }
                     default -> {
-                        instrs.add(new Instr.ArrayLength(v, refs.get(a)));
+                        instrs.add(new Instr.ArrayLength(v, refs.get(a), 0));
                         vars.add(v);
                     }
                 }
@@ -189,7 +189,7 @@ class AccessAnalysisTest {
             List<List<Long>> constants = new ArrayList<>();
             for (int k = 0; k < arrays; k++) constants.add(List.of());
             KernelIR ir = new KernelIR("T", "k" + round, "([I[I[I[I[I)V", KernelKind.SINGLE, params, vars, refs,
-                    List.of(new Block(0, instrs, new Terminator.Return())), List.of(), constants);
+                    List.of(new Block(0, instrs, new Terminator.Return(0))), List.of(), constants);
             KernelIR out = new AccessAnalysis().run(ir);
             IrVerifier.verify(out);
             boolean any = false;

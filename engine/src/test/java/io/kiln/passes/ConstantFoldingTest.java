@@ -59,7 +59,7 @@ class ConstantFoldingTest {
         };
         ArrayRef out = new ArrayRef(0, et, AddressSpace.GLOBAL, -1, 0, "out");
         Var r = new Var(0, t, "r");
-        Block b0 = new Block(0, List.of(body.apply(r), new Instr.Store(out, Const.ofInt(0), r)), new Terminator.Return());
+        Block b0 = new Block(0, List.of(body.apply(r), new Instr.Store(out, Const.ofInt(0), r, 0)), new Terminator.Return(0));
         KernelIR ir = new KernelIR("T", "k", "([I)V", KernelKind.SINGLE, List.of(new Param.Array(0, "out", out, Access.WRITE)),
                 List.of(r), List.of(out), List.of(b0), List.of(), List.of(List.of()));
         IrVerifier.verify(ir);
@@ -110,6 +110,38 @@ class ConstantFoldingTest {
         };
     }
 
+    /**
+     * A folded instruction keeps the line of the one it replaces, and so does a folded branch: built with
+     * {@code IrBuilder.line}, an add at line 12 becomes a move at line 12, a constant branch at line 13 a
+     * jump at line 13, and what is only substituted (the store at line 14) keeps 14.
+     */
+    @Test
+    void foldingKeepsSourceLines() {
+        io.kiln.ir.IrBuilder b = new io.kiln.ir.IrBuilder("demo.Lines", "k", KernelKind.SINGLE);
+        ArrayRef out = b.array("out", ElementType.INT, Access.WRITE);
+        Var sum = b.line(12).binary(BinOp.ADD, io.kiln.ir.IrBuilder.i(40), io.kiln.ir.IrBuilder.i(2));
+        io.kiln.ir.IrBuilder.BlockBuilder yes = b.block(), no = b.block();
+        b.line(13).branch(CmpOp.LT, sum, io.kiln.ir.IrBuilder.i(50), yes, no);
+        b.at(yes);
+        b.line(14).store(out, io.kiln.ir.IrBuilder.i(0), sum);
+        b.line(15).ret();
+        b.at(no);
+        b.line(16).ret();
+        KernelIR ir = b.build();
+        KernelIR folded = new ConstantFolding().run(ir);
+        IrVerifier.verify(folded);
+        Instr first = folded.blocks().get(0).instrs().getFirst();
+        assertEquals(new Instr.Move(sum, Const.ofInt(42), 12), first);
+        assertEquals(new Terminator.Goto(yes.id(), 13), folded.blocks().get(0).terminator());
+        Instr store = folded.blocks().get(yes.id()).instrs().getFirst();
+        assertEquals(new Instr.Store(out, Const.ofInt(0), Const.ofInt(42), 14), store);
+        assertEquals(15, folded.blocks().get(yes.id()).terminator().line());
+        // the printed form carries the lines, and parses back to them
+        String text = io.kiln.ir.IrPrinter.print(folded);
+        assertTrue(text.contains("= 42  @12\n") && text.contains("goto b1  @13\n"), text);
+        assertEquals(text, io.kiln.ir.IrPrinter.print(io.kiln.ir.IrParser.parse(text)));
+    }
+
     @Test
     void integerOperatorsFoldAsJavaAndDivisionByZeroIsLeftToThrow() {
         Random rnd = new Random(SEED);
@@ -118,7 +150,7 @@ class ConstantFoldingTest {
         for (int i = 0; i < 300; i++) pairs.add(new int[] {rnd.nextInt(), rnd.nextInt(5) == 0 ? rnd.nextInt(70) : rnd.nextInt()});
         for (BinOp op : BinOp.values()) {
             for (int[] p : pairs) {
-                Const c = folded(kernel(Type.I32, r -> new Instr.Binary(r, op, Const.ofInt(p[0]), Const.ofInt(p[1]))));
+                Const c = folded(kernel(Type.I32, r -> new Instr.Binary(r, op, Const.ofInt(p[0]), Const.ofInt(p[1]), 0)));
                 if ((op == BinOp.DIV || op == BinOp.REM) && p[1] == 0) {
                     assertEquals(null, c, p[0] + " " + op + " 0 must stay: Java throws ArithmeticException");
                     continue;
@@ -126,7 +158,7 @@ class ConstantFoldingTest {
                 assertConst(Const.ofInt(javaInt(op, p[0], p[1])), c, p[0] + " " + op.symbol() + " " + p[1]);
                 long la = p[0] * 0x1_0000_0001L, lb = op.isShift() ? p[1] : p[1] * 3L;
                 Const cl = folded(kernel(Type.I64, r -> new Instr.Binary(r, op, Const.ofLong(la),
-                        op.isShift() ? Const.ofInt((int) lb) : Const.ofLong(lb))));
+                        op.isShift() ? Const.ofInt((int) lb) : Const.ofLong(lb), 0)));
                 if ((op == BinOp.DIV || op == BinOp.REM) && lb == 0) {
                     assertEquals(null, cl);
                     continue;
@@ -137,8 +169,8 @@ class ConstantFoldingTest {
         for (long a : LONGS) {
             for (long b : LONGS) {
                 if (b == 0) continue;
-                assertConst(Const.ofLong(a / b), folded(kernel(Type.I64, r -> new Instr.Binary(r, BinOp.DIV, Const.ofLong(a), Const.ofLong(b)))), a + "/" + b);
-                assertConst(Const.ofLong(a % b), folded(kernel(Type.I64, r -> new Instr.Binary(r, BinOp.REM, Const.ofLong(a), Const.ofLong(b)))), a + "%" + b);
+                assertConst(Const.ofLong(a / b), folded(kernel(Type.I64, r -> new Instr.Binary(r, BinOp.DIV, Const.ofLong(a), Const.ofLong(b), 0))), a + "/" + b);
+                assertConst(Const.ofLong(a % b), folded(kernel(Type.I64, r -> new Instr.Binary(r, BinOp.REM, Const.ofLong(a), Const.ofLong(b), 0))), a + "%" + b);
             }
         }
     }
@@ -154,14 +186,14 @@ class ConstantFoldingTest {
             for (double[] p : pairs) {
                 double x = p[0], y = p[1];
                 double e = switch (op) { case ADD -> x + y; case SUB -> x - y; case MUL -> x * y; case DIV -> x / y; default -> x % y; };
-                assertConst(Const.ofDouble(e), folded(kernel(Type.F64, r -> new Instr.Binary(r, op, Const.ofDouble(x), Const.ofDouble(y)))), x + " " + op + " " + y);
+                assertConst(Const.ofDouble(e), folded(kernel(Type.F64, r -> new Instr.Binary(r, op, Const.ofDouble(x), Const.ofDouble(y), 0))), x + " " + op + " " + y);
                 float fx = (float) x, fy = (float) y;
                 float f = switch (op) { case ADD -> fx + fy; case SUB -> fx - fy; case MUL -> fx * fy; case DIV -> fx / fy; default -> fx % fy; };
-                assertConst(Const.ofFloat(f), folded(kernel(Type.F32, r -> new Instr.Binary(r, op, Const.ofFloat(fx), Const.ofFloat(fy)))), fx + " " + op + " " + fy);
+                assertConst(Const.ofFloat(f), folded(kernel(Type.F32, r -> new Instr.Binary(r, op, Const.ofFloat(fx), Const.ofFloat(fy), 0))), fx + " " + op + " " + fy);
             }
         }
         for (double x : DOUBLES) {
-            assertConst(Const.ofDouble(-x), folded(kernel(Type.F64, r -> new Instr.Negate(r, Const.ofDouble(x)))), "-" + x);
+            assertConst(Const.ofDouble(-x), folded(kernel(Type.F64, r -> new Instr.Negate(r, Const.ofDouble(x), 0))), "-" + x);
         }
         // NaN op variable: Java gives NaN whatever the variable holds (fuzzer seed 943371235240874501)
         try {
@@ -171,7 +203,7 @@ class ConstantFoldingTest {
         } catch (NoSuchMethodException e) {
             throw new AssertionError(e);
         }
-        assertConst(Const.ofInt(Integer.MIN_VALUE), folded(kernel(Type.I32, r -> new Instr.Negate(r, Const.ofInt(Integer.MIN_VALUE)))), "-MIN");
+        assertConst(Const.ofInt(Integer.MIN_VALUE), folded(kernel(Type.I32, r -> new Instr.Negate(r, Const.ofInt(Integer.MIN_VALUE), 0))), "-MIN");
     }
 
     @Test
@@ -182,43 +214,43 @@ class ConstantFoldingTest {
             float f = (float) d;
             int i = k < INTS.length ? INTS[k] : rnd.nextInt();
             long l = k < LONGS.length ? LONGS[k] : rnd.nextLong();
-            assertConst(Const.ofInt((int) d), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.D2I, Const.ofDouble(d)))), "d2i " + d);
-            assertConst(Const.ofLong((long) d), folded(kernel(Type.I64, r -> new Instr.Convert(r, Conversion.D2L, Const.ofDouble(d)))), "d2l " + d);
-            assertConst(Const.ofFloat((float) d), folded(kernel(Type.F32, r -> new Instr.Convert(r, Conversion.D2F, Const.ofDouble(d)))), "d2f " + d);
-            assertConst(Const.ofInt((int) f), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.F2I, Const.ofFloat(f)))), "f2i " + f);
-            assertConst(Const.ofLong((long) f), folded(kernel(Type.I64, r -> new Instr.Convert(r, Conversion.F2L, Const.ofFloat(f)))), "f2l " + f);
-            assertConst(Const.ofDouble(f), folded(kernel(Type.F64, r -> new Instr.Convert(r, Conversion.F2D, Const.ofFloat(f)))), "f2d " + f);
-            assertConst(Const.ofFloat(l), folded(kernel(Type.F32, r -> new Instr.Convert(r, Conversion.L2F, Const.ofLong(l)))), "l2f " + l);
-            assertConst(Const.ofDouble(l), folded(kernel(Type.F64, r -> new Instr.Convert(r, Conversion.L2D, Const.ofLong(l)))), "l2d " + l);
-            assertConst(Const.ofInt((int) l), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.L2I, Const.ofLong(l)))), "l2i " + l);
-            assertConst(Const.ofFloat(i), folded(kernel(Type.F32, r -> new Instr.Convert(r, Conversion.I2F, Const.ofInt(i)))), "i2f " + i);
-            assertConst(Const.ofInt((byte) i), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.I2B, Const.ofInt(i)))), "i2b " + i);
-            assertConst(Const.ofInt((char) i), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.I2C, Const.ofInt(i)))), "i2c " + i);
-            assertConst(Const.ofInt((short) i), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.I2S, Const.ofInt(i)))), "i2s " + i);
+            assertConst(Const.ofInt((int) d), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.D2I, Const.ofDouble(d), 0))), "d2i " + d);
+            assertConst(Const.ofLong((long) d), folded(kernel(Type.I64, r -> new Instr.Convert(r, Conversion.D2L, Const.ofDouble(d), 0))), "d2l " + d);
+            assertConst(Const.ofFloat((float) d), folded(kernel(Type.F32, r -> new Instr.Convert(r, Conversion.D2F, Const.ofDouble(d), 0))), "d2f " + d);
+            assertConst(Const.ofInt((int) f), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.F2I, Const.ofFloat(f), 0))), "f2i " + f);
+            assertConst(Const.ofLong((long) f), folded(kernel(Type.I64, r -> new Instr.Convert(r, Conversion.F2L, Const.ofFloat(f), 0))), "f2l " + f);
+            assertConst(Const.ofDouble(f), folded(kernel(Type.F64, r -> new Instr.Convert(r, Conversion.F2D, Const.ofFloat(f), 0))), "f2d " + f);
+            assertConst(Const.ofFloat(l), folded(kernel(Type.F32, r -> new Instr.Convert(r, Conversion.L2F, Const.ofLong(l), 0))), "l2f " + l);
+            assertConst(Const.ofDouble(l), folded(kernel(Type.F64, r -> new Instr.Convert(r, Conversion.L2D, Const.ofLong(l), 0))), "l2d " + l);
+            assertConst(Const.ofInt((int) l), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.L2I, Const.ofLong(l), 0))), "l2i " + l);
+            assertConst(Const.ofFloat(i), folded(kernel(Type.F32, r -> new Instr.Convert(r, Conversion.I2F, Const.ofInt(i), 0))), "i2f " + i);
+            assertConst(Const.ofInt((byte) i), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.I2B, Const.ofInt(i), 0))), "i2b " + i);
+            assertConst(Const.ofInt((char) i), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.I2C, Const.ofInt(i), 0))), "i2c " + i);
+            assertConst(Const.ofInt((short) i), folded(kernel(Type.I32, r -> new Instr.Convert(r, Conversion.I2S, Const.ofInt(i), 0))), "i2s " + i);
             double e = DOUBLES[rnd.nextInt(DOUBLES.length)];
             int dcmpl = d < e ? -1 : d > e ? 1 : d == e ? 0 : -1;
             int dcmpg = d < e ? -1 : d > e ? 1 : d == e ? 0 : 1;
-            assertConst(Const.ofInt(dcmpl), folded(kernel(Type.I32, r -> new Instr.Compare(r, CompareKind.DCMPL, Const.ofDouble(d), Const.ofDouble(e)))), "dcmpl");
-            assertConst(Const.ofInt(dcmpg), folded(kernel(Type.I32, r -> new Instr.Compare(r, CompareKind.DCMPG, Const.ofDouble(d), Const.ofDouble(e)))), "dcmpg");
-            assertConst(Const.ofInt(Long.compare(l, i)), folded(kernel(Type.I32, r -> new Instr.Compare(r, CompareKind.LCMP, Const.ofLong(l), Const.ofLong(i)))), "lcmp");
+            assertConst(Const.ofInt(dcmpl), folded(kernel(Type.I32, r -> new Instr.Compare(r, CompareKind.DCMPL, Const.ofDouble(d), Const.ofDouble(e), 0))), "dcmpl");
+            assertConst(Const.ofInt(dcmpg), folded(kernel(Type.I32, r -> new Instr.Compare(r, CompareKind.DCMPG, Const.ofDouble(d), Const.ofDouble(e), 0))), "dcmpg");
+            assertConst(Const.ofInt(Long.compare(l, i)), folded(kernel(Type.I32, r -> new Instr.Compare(r, CompareKind.LCMP, Const.ofLong(l), Const.ofLong(i), 0))), "lcmp");
         }
     }
 
     @Test
     void exactMathFunctionsFoldAsJavaTranscendentalsStay() {
         for (double x : DOUBLES) {
-            assertConst(Const.ofDouble(Math.rint(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.RINT, List.of(Const.ofDouble(x))))), "rint " + x);
-            assertConst(Const.ofDouble(Math.floor(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.FLOOR, List.of(Const.ofDouble(x))))), "floor " + x);
-            assertConst(Const.ofDouble(Math.ceil(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.CEIL, List.of(Const.ofDouble(x))))), "ceil " + x);
-            assertConst(Const.ofDouble(Math.sqrt(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.SQRT, List.of(Const.ofDouble(x))))), "sqrt " + x);
-            assertConst(Const.ofDouble(Math.abs(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.ABS, List.of(Const.ofDouble(x))))), "abs " + x);
+            assertConst(Const.ofDouble(Math.rint(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.RINT, List.of(Const.ofDouble(x)), 0))), "rint " + x);
+            assertConst(Const.ofDouble(Math.floor(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.FLOOR, List.of(Const.ofDouble(x)), 0))), "floor " + x);
+            assertConst(Const.ofDouble(Math.ceil(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.CEIL, List.of(Const.ofDouble(x)), 0))), "ceil " + x);
+            assertConst(Const.ofDouble(Math.sqrt(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.SQRT, List.of(Const.ofDouble(x)), 0))), "sqrt " + x);
+            assertConst(Const.ofDouble(Math.abs(x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.ABS, List.of(Const.ofDouble(x)), 0))), "abs " + x);
             assertConst(Const.ofDouble(Math.fma(x, 3.0, -x)), folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.FMA,
-                    List.of(Const.ofDouble(x), Const.ofDouble(3.0), Const.ofDouble(-x))))), "fma " + x);
-            assertEquals(null, folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.SIN, List.of(Const.ofDouble(x))))), "sin stays");
+                    List.of(Const.ofDouble(x), Const.ofDouble(3.0), Const.ofDouble(-x)), 0))), "fma " + x);
+            assertEquals(null, folded(kernel(Type.F64, r -> new Instr.MathCall(r, MathFunction.SIN, List.of(Const.ofDouble(x)), 0))), "sin stays");
         }
         for (float x : FLOATS) {
-            assertConst(Const.ofFloat((float) Math.rint(x)), folded(kernel(Type.F32, r -> new Instr.MathCall(r, MathFunction.RINT, List.of(Const.ofFloat(x))))), "rintf " + x);
-            assertConst(Const.ofFloat((float) Math.sqrt(x)), folded(kernel(Type.F32, r -> new Instr.MathCall(r, MathFunction.SQRT, List.of(Const.ofFloat(x))))), "sqrtf " + x);
+            assertConst(Const.ofFloat((float) Math.rint(x)), folded(kernel(Type.F32, r -> new Instr.MathCall(r, MathFunction.RINT, List.of(Const.ofFloat(x)), 0))), "rintf " + x);
+            assertConst(Const.ofFloat((float) Math.sqrt(x)), folded(kernel(Type.F32, r -> new Instr.MathCall(r, MathFunction.SQRT, List.of(Const.ofFloat(x)), 0))), "sqrtf " + x);
         }
     }
 
@@ -228,20 +260,20 @@ class ConstantFoldingTest {
         ArrayRef out = new ArrayRef(0, ElementType.INT, AddressSpace.GLOBAL, -1, 0, "out");
         Var r = new Var(0, Type.F64, "r");
         List<Block> blocks = List.of(
-                new Block(0, List.of(new Instr.MathCall(r, MathFunction.RINT, List.of(Const.ofDouble(Double.NEGATIVE_INFINITY)))),
-                        new Terminator.Branch(CmpOp.LT, r, Const.ofDouble(0), 1, 2)),
-                new Block(1, List.of(new Instr.Store(out, Const.ofInt(0), Const.ofInt(1))), new Terminator.Return()),
-                new Block(2, List.of(new Instr.Store(out, Const.ofInt(0), Const.ofInt(2))), new Terminator.Return()));
+                new Block(0, List.of(new Instr.MathCall(r, MathFunction.RINT, List.of(Const.ofDouble(Double.NEGATIVE_INFINITY)), 0)),
+                        new Terminator.Branch(CmpOp.LT, r, Const.ofDouble(0), 1, 2, 0)),
+                new Block(1, List.of(new Instr.Store(out, Const.ofInt(0), Const.ofInt(1), 0)), new Terminator.Return(0)),
+                new Block(2, List.of(new Instr.Store(out, Const.ofInt(0), Const.ofInt(2), 0)), new Terminator.Return(0)));
         KernelIR ir = new KernelIR("T", "k", "([I)V", KernelKind.SINGLE, List.of(new Param.Array(0, "out", out, Access.WRITE)),
                 List.of(r), List.of(out), blocks, List.of(), List.of(List.of()));
         KernelIR f = new ConstantFolding().run(ir);
         IrVerifier.verify(f);
-        assertEquals(new Terminator.Goto(1), f.blocks().get(0).terminator());
+        assertEquals(new Terminator.Goto(1, 0), f.blocks().get(0).terminator());
         // NaN: r < 0 is false, the unordered form ULT true
         KernelIR nan = new ConstantFolding().run(new KernelIR("T", "k", "([I)V", KernelKind.SINGLE, ir.params(), ir.vars(), ir.arrays(),
-                List.of(new Block(0, List.of(new Instr.Move(r, Const.ofDouble(Double.NaN))), new Terminator.Branch(CmpOp.ULT, r, Const.ofDouble(0), 1, 2)),
+                List.of(new Block(0, List.of(new Instr.Move(r, Const.ofDouble(Double.NaN), 0)), new Terminator.Branch(CmpOp.ULT, r, Const.ofDouble(0), 1, 2, 0)),
                         blocks.get(1), blocks.get(2)), List.of(), List.of(List.of())));
-        assertEquals(new Terminator.Goto(1), nan.blocks().get(0).terminator());
+        assertEquals(new Terminator.Goto(1, 0), nan.blocks().get(0).terminator());
     }
 
     static void nanPlus(double[] x) {

@@ -54,7 +54,7 @@ class PipelineTest {
             public String name() { return "breaker"; }
             public KernelIR run(KernelIR ir) {
                 List<Block> blocks = new ArrayList<>(ir.blocks());
-                blocks.set(0, new Block(0, blocks.get(0).instrs(), new Terminator.Goto(99)));
+                blocks.set(0, new Block(0, blocks.get(0).instrs(), new Terminator.Goto(99, 0)));
                 return new KernelIR(ir.ownerClass(), ir.methodName(), ir.descriptor(), ir.kind(), ir.params(), ir.vars(), ir.arrays(),
                         blocks, ir.parallelLoops(), ir.constants(), ir.reductions());
             }

@@ -106,10 +106,10 @@ class RangeCheckEliminationTest {
     void checkIndexPrintsParsesAndIsVerified() {
         KernelIR ir = ir("shiftedCopy");
         String text = IrPrinter.print(ir);
-        assertTrue(text.contains("check @in[%t_3] line "), text);
+        assertTrue(text.contains("check @in[%t_3]  @"), text);
         assertEquals(text, IrPrinter.print(IrParser.parse(text)));
         // a check that is not followed by the access it guards breaks CHECK_INDEX
-        String broken = text.replaceFirst("(  check @in\\[%t_3\\] line \\d+\n)(  \\S+ = load @in\\[%t_3\\]\n)", "$2$1");
+        String broken = text.replaceFirst("(  check @in\\[%t_3\\]  @\\d+\n)(  \\S+ = load @in\\[%t_3\\]  @\\d+\n)", "$2$1");
         IrVerificationException e = assertThrows(IrVerificationException.class, () -> IrVerifier.verify(IrParser.parse(broken)));
         assertTrue(e.getMessage().contains("must be followed by the load, store or atomic"), e.getMessage());
     }
