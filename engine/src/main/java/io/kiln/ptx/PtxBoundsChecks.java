@@ -36,16 +36,7 @@ final class PtxBoundsChecks {
         if (wide && c.index().type() == Type.I32) index = f.op(Reg.B64, "cvt.s64.s32", index);
         String length = a.isParameter() ? e.arrayLength(a.id()) : Integer.toString(a.length());
         String inside = f.op(Reg.PRED, wide ? "setp.lt.u64" : "setp.lt.u32", index, length);
-        String bad = f.newLabel();
-        String done = f.newLabel();
-        f.insIf(inside, true, "bra", bad);
-        e.instr(access);
-        f.ins("bra.uni", done);
-        f.label(bad);
-        Var dst = io.kiln.ir.DefUse.def(access);
-        if (dst != null) {
-            f.ins("mov." + (dst.type().isFloating() ? PtxEmitter.arith(dst.type()) : PtxEmitter.bits(dst.type())), e.reg(dst), PtxEmitter.imm(zero(dst.type())));
-        }
+        String done = guarded(inside, access);
         String won = recordFailure(a.id(), c.line());
         String index64 = wide ? index : f.op(Reg.B64, "cvt.s64.s32", index);
         String length64 = !a.isParameter() ? f.op(Reg.B64, "mov.b64", length) : wide ? length : f.op(Reg.B64, "cvt.s64.s32", length);
@@ -61,16 +52,28 @@ final class PtxBoundsChecks {
     void checked(Instr.CheckDivisor c, Instr division) {
         Type t = c.divisor().type();
         String nonZero = f.op(Reg.PRED, t == Type.I64 ? "setp.ne.s64" : "setp.ne.s32", e.inReg(c.divisor()), "0");
-        String bad = f.newLabel();
-        String done = f.newLabel();
-        f.insIf(nonZero, true, "bra", bad);
-        e.instr(division);
-        f.ins("bra.uni", done);
-        f.label(bad);
-        Var dst = io.kiln.ir.DefUse.def(division);
-        f.ins("mov." + PtxEmitter.bits(dst.type()), e.reg(dst), PtxEmitter.imm(zero(dst.type())));
+        String done = guarded(nonZero, division);
         recordFailure(io.kiln.compiler.BoundsChecks.DIVISION_BY_ZERO, c.line());
         f.label(done);
+    }
+
+    /**
+     * Emits {@code i} where {@code ok} holds; where it does not, sets {@code i}'s result (if it has one) to
+     * 0 instead. Returns the label after both, which the caller places after recording the failure.
+     */
+    private String guarded(String ok, Instr i) {
+        String bad = f.newLabel();
+        String done = f.newLabel();
+        f.insIf(ok, true, "bra", bad);
+        e.instr(i);
+        f.ins("bra.uni", done);
+        f.label(bad);
+        Var dst = io.kiln.ir.DefUse.def(i);
+        if (dst != null) {
+            // a division's result is an integer: the bits suffix, as for every integer
+            f.ins("mov." + (dst.type().isFloating() ? PtxEmitter.arith(dst.type()) : PtxEmitter.bits(dst.type())), e.reg(dst), PtxEmitter.imm(zero(dst.type())));
+        }
+        return done;
     }
 
     /**
