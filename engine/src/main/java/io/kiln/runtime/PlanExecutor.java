@@ -997,27 +997,7 @@ public final class PlanExecutor implements AutoCloseable {
     }
 
     boolean cancel(RunState r, String reason) {
-        if (r.cancelled == null) r.cancelled = reason;
-        PreparedTask[] ps = r.prepared;
-        if (ps == null) return true; // still preparing: the run stops before its first step
-        List<String> unstoppable = new ArrayList<>();
-        Set<DeviceSession> asked = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        for (int t = 0; t < ps.length; t++) {
-            DeviceEvent e = r.launches[t];
-            boolean inFlight = r.launching == t || (e != null && !e.isComplete());
-            if (!inFlight || !asked.add(ps[t].session)) continue;
-            boolean stops;
-            try {
-                stops = ps[t].session.cancel();
-            } catch (RuntimeException ex) {
-                stops = false;
-            }
-            if (!stops) unstoppable.add("task '" + spec.tasks().get(t).id() + "' on " + ps[t].device.id());
-        }
-        if (unstoppable.isEmpty()) return true;
-        r.unstoppable = String.join(" and ", unstoppable) + " cannot be stopped: " + ps[0].device.backend()
-                + " cannot stop a launched kernel, which runs to its end. The plan's device state is no longer known, so the plan is unusable:"
-                + " close it and build a new one (the device itself stays usable)";
+        if (r.stop(reason, spec)) return true;
         unusable = reason + ", but " + r.unstoppable;
         LOG.warning("Kiln: graph '" + spec.name() + "': " + unusable);
         return false;
