@@ -9,7 +9,10 @@ import java.util.function.IntFunction;
  * Build step (engine/pom.xml, run by the toolchain's JDK before the engine compiles): writes the typed
  * kernel references {@code io.kiln.KernelMethod.Of1..OfN} and the matching {@code task} overloads of
  * {@code io.kiln.TaskGraph} (in its package-private superclass {@code TaskMethods}),
- * {@code java Arities.java <generated-sources dir> <N>}.
+ * {@code java Arities.java <generated-sources dir> <N>}. With a third argument {@code conformance}
+ * (conformance/pom.xml) it writes instead the arity-typed part of the conformance suite's test helper,
+ * {@code io.kiln.conformance.KernelCaseArities}: a case factory {@code k} per parameter count, and the
+ * calls of a kernel through its {@code KernelMethod.OfN}, as plain Java and as a graph task.
  *
  * <p>Why: Java has no variadic generics, so a call that type-checks each argument against the kernel's
  * parameter ({@code graph.task("saxpy", Kernels::saxpy, 2f, x, y)}) needs one interface and one overload
@@ -18,10 +21,19 @@ import java.util.function.IntFunction;
  */
 public class Arities {
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) throw new IllegalArgumentException("usage: java Arities.java <generated-sources dir> <highest arity>");
-        Path dir = Path.of(args[0], "io", "kiln");
+        boolean conformance = args.length == 3 && args[2].equals("conformance");
+        if (args.length != 2 && !conformance) {
+            throw new IllegalArgumentException("usage: java Arities.java <generated-sources dir> <highest arity> [conformance]");
+        }
         int n = Integer.parseInt(args[1]);
         if (n < 1 || n > 26) throw new IllegalArgumentException("highest arity " + n + " must be 1..26 (one letter per parameter)");
+        if (conformance) {
+            Path dir = Path.of(args[0], "io", "kiln", "conformance");
+            Files.createDirectories(dir);
+            write(dir.resolve("KernelCaseArities.java"), kernelCaseArities(n));
+            return;
+        }
+        Path dir = Path.of(args[0], "io", "kiln");
         Files.createDirectories(dir);
         write(dir.resolve("KernelMethod.java"), kernelMethod(n));
         write(dir.resolve("TaskMethods.java"), taskMethods(n));
@@ -116,6 +128,73 @@ public class Arities {
                     .append("    }\n");
         }
         return s.append("}\n").toString();
+    }
+
+    /** {@code a[0], a[1], a[2]} for {@code k = 3}. */
+    static String elements(int k) {
+        return join(k, i -> "a[" + i + "]");
+    }
+
+    /** {@code KernelMethod.Of3<Object, Object, Object>} for {@code k = 3}. */
+    static String untyped(int k) {
+        return "KernelMethod.Of" + k + "<" + join(k, i -> "Object") + ">";
+    }
+
+    static String kernelCaseArities(int n) {
+        StringBuilder s = new StringBuilder(HEADER.replace("engine/pom.xml", "conformance/pom.xml")).append("""
+                package io.kiln.conformance;
+
+                import io.kiln.KernelMethod;
+                import io.kiln.TaskGraph;
+
+                /**
+                 * The part of {@link KernelCase} that depends on the kernel's parameter count: a factory {@code k}
+                 * per count, whose {@code Arg<T>}s are type-checked against the kernel's parameters, and the calls
+                 * of the kernel through its {@code KernelMethod.OfN}. {@code KernelCase} is the only subclass.
+                 */
+                abstract sealed class KernelCaseArities permits KernelCase {
+                    KernelCaseArities() {
+                    }
+                """);
+        for (int k = 1; k <= n; k++) {
+            StringBuilder ps = new StringBuilder();
+            for (int i = 0; i < k; i++) ps.append(", Arg<").append((char) ('A' + i)).append("> ").append((char) ('a' + i));
+            s.append("\n    /** A case running a ").append(k).append("-parameter kernel. */\n")
+                    .append("    static <").append(types(k)).append("> KernelCase k(KernelMethod.Of").append(k).append('<').append(types(k))
+                    .append("> kernel").append(ps).append(") {\n")
+                    .append("        return KernelCase.create(kernel, ").append(names(k)).append(");\n")
+                    .append("    }\n");
+        }
+        s.append("""
+
+                    /** Runs {@code kernel}, a {@code KernelMethod.OfN} for {@code N = a.length}, as plain Java with {@code a}. */
+                    @SuppressWarnings("unchecked")
+                    static void invokeKernel(Object kernel, Object[] a) {
+                        switch (a.length) {
+                """);
+        for (int k = 1; k <= n; k++) {
+            s.append("            case ").append(k).append(" -> ((").append(untyped(k)).append(") kernel).run(").append(elements(k)).append(");\n");
+        }
+        s.append("""
+                            default -> throw new IllegalStateException("arity " + a.length);
+                        }
+                    }
+
+                    /** Adds {@code kernel}, a {@code KernelMethod.OfN} for {@code N = a.length}, as task {@code id} of {@code graph}. */
+                    @SuppressWarnings("unchecked")
+                    static TaskGraph addKernelTask(TaskGraph graph, String id, Object kernel, Object[] a) {
+                        return switch (a.length) {
+                """);
+        for (int k = 1; k <= n; k++) {
+            s.append("            case ").append(k).append(" -> graph.task(id, (").append(untyped(k)).append(") kernel, ").append(elements(k)).append(");\n");
+        }
+        s.append("""
+                            default -> throw new IllegalStateException("arity " + a.length);
+                        };
+                    }
+                }
+                """);
+        return s.toString();
     }
 
     static void write(Path target, String text) throws IOException {

@@ -68,7 +68,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
     Object[] argumentsSetBy(Object session) {
         if (argumentsOwner != session || arguments == null) {
             argumentsOwner = session;
-            arguments = new Object[OpenClSession.argumentCount(ir)];
+            arguments = new Object[OpenClArguments.count(ir)];
         }
         return arguments;
     }

@@ -274,7 +274,7 @@ public final class OpenClDeviceRuntime implements DeviceRuntime {
 
     /** Allocates and maps {@code size} bytes; call holding this object's lock. */
     private Mapped map(long size) {
-        if (hostQueue == null) hostQueue = OpenClSession.createUncountedQueue(this); // lives as long as the context
+        if (hostQueue == null) hostQueue = OpenClQueues.createUncountedQueue(this); // lives as long as the context
         cl_mem mem;
         try {
             mem = CL.clCreateBuffer(context(), CL.CL_MEM_READ_WRITE | CL.CL_MEM_ALLOC_HOST_PTR, size, null, null);

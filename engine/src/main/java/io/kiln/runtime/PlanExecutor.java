@@ -20,8 +20,6 @@ import io.kiln.spi.DeviceRuntime;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -37,7 +35,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -71,13 +68,20 @@ import java.util.logging.Logger;
  * device state is no longer known: later runs throw saying why. {@link #close()} waits a bounded time
  * for a run in flight; a run that outlives it releases the plan's device resources itself when it ends.
  * <p>Runs are serialised per plan; different plans may run concurrently.
+ * <p><b>Parts.</b> This class holds the plan's state and issues its runs (the per-run path stays here,
+ * deriving nothing); what is built once or is a type of its own lives beside it: {@link PreparedTask}
+ * (what a task needs on every run), {@link ScheduleBuilder} and {@link PlanStep} (the schedule),
+ * {@link Residency}, {@link Touch} and {@link Issued} (where data is current, and the hazards that
+ * order commands), {@link HostFingerprint} (the host-change check's hash), {@link MemoryBudget},
+ * {@link RunState}, {@link RunFuture} and {@link RunCounters} (one run in flight), and
+ * {@link ProfiledCommand} (a profiled run's timeline).
  */
 public final class PlanExecutor implements AutoCloseable {
     /** How many objects per graph array keep their device copies when others are bound. */
     public static final int RESIDENT_PER_SLOT = 3;
 
     private static final Logger LOG = Logger.getLogger("io.kiln");
-    private static final String HOST = "host";
+    private static final String HOST = Residency.HOST;
     /** Fires run timeouts; one daemon thread for the process. */
     private static final ScheduledExecutorService TIMER;
 
@@ -98,68 +102,6 @@ public final class PlanExecutor implements AutoCloseable {
             Thread th = new Thread(r, "kiln-timeouts");
             th.setDaemon(true);
             return th;
-        }
-    }
-
-    // ---- hazards ---------------------------------------------------------------------------------------------
-
-    /** The last writer of one object in one place, and the readers since; tokens are events or step numbers. */
-    private static final class Touch<T> {
-        T write;
-        final List<T> reads = new ArrayList<>(2);
-
-        void readDeps(List<T> out) {
-            if (write != null) out.add(write);
-        }
-
-        void writeDeps(List<T> out) {
-            if (write != null) out.add(write);
-            out.addAll(reads);
-        }
-
-        void read(T token) {
-            if (reads.size() >= 8) reads.removeIf(t -> t instanceof Issued i && i.event().isComplete());
-            reads.add(token);
-        }
-
-        void write(T token) {
-            write = token;
-            reads.clear();
-        }
-    }
-
-    /**
-     * A command issued on a session. {@code reports}: a launch of a kernel with bounds checks, whose
-     * failed check the session reports from {@code await}, even once the event is complete (a session
-     * that runs launches synchronously returns {@link DeviceEvent#COMPLETE} and keeps the failure).
-     */
-    private record Issued(DeviceSession session, DeviceEvent event, boolean reports) {
-        Issued(DeviceSession session, DeviceEvent event) {
-            this(session, event, false);
-        }
-    }
-
-    /**
-     * Where the current contents of one object are, and what last touched it where. Places are numbered:
-     * 0 is the host memory, each device of the plan that has memory of its own gets the next number.
-     */
-    private static final class Residency {
-        boolean hostValid = true;
-        /** Bit {@code p}: a current copy lives in place {@code p} (devices only). */
-        long validOn;
-        @SuppressWarnings("unchecked")
-        Touch<Issued>[] touches = new Touch[2];
-        /** Whether {@link #hash} holds the host contents as the plan last left them (checked next run). */
-        boolean hashed;
-        long hash;
-        /** Whether the host contents were written during this run (a copy back, a host-memory launch). */
-        boolean hostTouched;
-
-        Touch<Issued> at(int place) {
-            if (place >= touches.length) touches = Arrays.copyOf(touches, place + 1);
-            Touch<Issued> t = touches[place];
-            if (t == null) touches[place] = t = new Touch<>();
-            return t;
         }
     }
 
@@ -200,13 +142,13 @@ public final class PlanExecutor implements AutoCloseable {
     private final IdentityHashMap<Object, Residency> residency = new IdentityHashMap<>();
     private final List<Object> retired = new ArrayList<>();
     /** Per task, what it needs on every run; {@code null} until prepared. */
-    private Prepared[] prepared;
-    private Step[] steps;
+    private PreparedTask[] prepared;
+    private PlanStep[] steps;
     private Schedule schedule;
     private boolean firstRunDone;
     /**
      * How often this plan derived what its runs then only issue: tasks prepared (devices, kernels,
-     * argument checks), schedules built, and the per-binding state of a task ({@link Prepared#geometry},
+     * argument checks), schedules built, and the per-binding state of a task ({@link PreparedTask#geometry},
      * the kernel it launches, the memory check). A test reads them to prove that runs of a built plan
      * derive nothing: they stay flat across runs and move only with bindings and options.
      */
@@ -228,7 +170,7 @@ public final class PlanExecutor implements AutoCloseable {
     /** How long {@link #close()} waits for a run in flight. */
     private volatile Duration closeWait = Duration.ofSeconds(10);
     /** Guards {@link #closed} and {@link #current} against {@link #close()} and {@link #cancel}. */
-    private final Object closeLock = new Object();
+    final Object closeLock = new Object();
     /** The run in flight, or {@code null}. */
     private volatile RunState current;
     /** Why the plan can no longer run, or {@code null}. */
@@ -334,7 +276,7 @@ public final class PlanExecutor implements AutoCloseable {
         checkOpen();
         this.printing = java.util.Objects.requireNonNull(printing, "printing");
         if (prepared != null) {
-            for (Prepared p : prepared) p.geometry = null;
+            for (PreparedTask p : prepared) p.geometry = null;
         }
     }
 
@@ -402,75 +344,10 @@ public final class PlanExecutor implements AutoCloseable {
 
     // ---- preparation ------------------------------------------------------------------------------------------
 
-    /** What a task needs on every run, resolved once. */
-    private static final class Prepared {
-        final Device device;
-        final DeviceRuntime runtime;
-        final KernelCache.Lease lease;
-        final KernelIR ir;
-        final String fallbackReason;
-        final DeviceSession session;
-        final boolean copies;
-        final String place;
-        /** The number of {@link #place}. */
-        int placeIdx;
-        /** Per array parameter (in {@code ir.arrayParams()} order). */
-        final int[] arraySlots;
-        final boolean[] reads;
-        final boolean[] writes;
-        /** Off-heap array parameters, checked before every run. */
-        final Param.Array[] offHeap;
-        long compileNanos;
-        /**
-         * Derived from the bound arguments and grid, and reset with them ({@code null}: derive before the
-         * next launch): the launch geometry, the arguments as the kernel takes them, the kernel that runs
-         * (the one without the checks the host proves for these arguments, when it can) and whether it
-         * has bounds checks. Runs with the same bindings reuse them as they are.
-         */
-        LaunchGeometry geometry;
-        Object[] launchArgs;
-        io.kiln.spi.CompiledKernel kernel;
-        boolean checked;
-        /** The implementation that runs ({@link Variants}). */
-        Variants.Choice choice;
-        /** For a variant with its own geometry ({@link Variants.Choice#ownGeometry()}): its IR, whose launch rules apply. */
-        KernelIR launchIr;
-
-        /** What runs: the kernel's name, or its variant's (see {@link Variants.Choice#name()}). */
-        String implementation() {
-            return lease.implementation();
-        }
-
-        Prepared(Device device, DeviceRuntime runtime, KernelCache.Lease lease, KernelIR ir, String fallbackReason,
-                 DeviceSession session, int[] argSlots) {
-            this.device = device;
-            this.runtime = runtime;
-            this.lease = lease;
-            this.ir = ir;
-            this.fallbackReason = fallbackReason;
-            this.session = session;
-            this.copies = session.copiesData();
-            this.place = copies ? device.id() : HOST;
-            List<Param.Array> arrays = ir.arrayParams();
-            arraySlots = new int[arrays.size()];
-            reads = new boolean[arrays.size()];
-            writes = new boolean[arrays.size()];
-            List<Param.Array> off = new ArrayList<>();
-            for (int i = 0; i < arrays.size(); i++) {
-                Param.Array a = arrays.get(i);
-                arraySlots[i] = argSlots[a.index()];
-                // A kernel that neither reads nor writes an array still gets it; treat it as read.
-                reads[i] = a.access().reads() || !a.access().writes();
-                writes[i] = a.access().writes();
-                if (a.array().isOffHeap()) off.add(a);
-            }
-            offHeap = off.toArray(new Param.Array[0]);
-        }
-    }
 
     private void unprepare() {
         if (prepared != null) {
-            for (Prepared p : prepared) {
+            for (PreparedTask p : prepared) {
                 if (p != null) p.lease.close();
             }
         }
@@ -482,7 +359,7 @@ public final class PlanExecutor implements AutoCloseable {
 
     private void prepareAll() {
         if (prepared != null) return;
-        Prepared[] ps = new Prepared[spec.tasks().size()];
+        PreparedTask[] ps = new PreparedTask[spec.tasks().size()];
         try {
             for (int t = 0; t < ps.length; t++) {
                 long t0 = System.nanoTime();
@@ -491,7 +368,7 @@ public final class PlanExecutor implements AutoCloseable {
                 preparations++;
             }
         } catch (RuntimeException | Error e) {
-            for (Prepared p : ps) {
+            for (PreparedTask p : ps) {
                 if (p != null) p.lease.close();
             }
             throw e;
@@ -500,7 +377,7 @@ public final class PlanExecutor implements AutoCloseable {
         // Checked: data some kernel reads that is not sent on every run. Data kernels only write (outputs)
         // cannot change what they compute, whatever the host does to it.
         Arrays.fill(tracked, false);
-        for (Prepared p : ps) {
+        for (PreparedTask p : ps) {
             for (int i = 0; i < p.arraySlots.length; i++) {
                 int s = p.arraySlots[i];
                 if (p.reads[i] && slotToDevice[s] != Transfer.EVERY_RUN) tracked[s] = true;
@@ -509,7 +386,7 @@ public final class PlanExecutor implements AutoCloseable {
         buildSchedule();
     }
 
-    private Prepared prepare(int t) {
+    private PreparedTask prepare(int t) {
         TaskSpec task = spec.tasks().get(t);
         Backends backends = context.backends();
         Device device = taskDevices.getOrDefault(task.id(), defaultDevice);
@@ -542,7 +419,7 @@ public final class PlanExecutor implements AutoCloseable {
             LOG.warning("Kiln runs " + ir.displayName() + " on the CPU back end: " + fallbackReason);
         }
         try {
-            Prepared p = new Prepared(device, runtime, lease, ir, fallbackReason, session(runtime), argSlots[t]);
+            PreparedTask p = new PreparedTask(device, runtime, lease, ir, fallbackReason, session(runtime), argSlots[t]);
             p.placeIdx = placeIndex(p.place, p.session);
             p.choice = choice;
             p.launchIr = choice.ownGeometry() ? context.kernels().irOf(choice.method()) : null;
@@ -613,121 +490,21 @@ public final class PlanExecutor implements AutoCloseable {
 
     // ---- the schedule -------------------------------------------------------------------------------------------
 
-    /** One step as the executor issues it. */
-    private record Step(Schedule.Kind kind, int slot, int task, Prepared target, boolean everyRun) {
-    }
-
-    /** A command of a profiled run, until its event's timestamps can be read ({@link RunResult#timeline()}). */
-    private record Pending(Schedule.Kind kind, String what, io.kiln.Device device, DeviceEvent event, long hostStart, long hostEnd,
-                           int task) {
-        Pending(Schedule.Kind kind, String what, io.kiln.Device device, DeviceEvent event, long hostStart, long hostEnd) {
-            this(kind, what, device, event, hostStart, hostEnd, -1);
-        }
-    }
 
     /** The commands of the profiled run in progress; {@code null} when the profiler is off. */
-    private List<Pending> timeline;
+    private List<ProfiledCommand> timeline;
 
-    /** Builds the steps and their printed form, with dependences from the same rules the run uses. */
+    /** Builds the steps and their printed form ({@link ScheduleBuilder}). */
     private void buildSchedule() {
         scheduleBuilds++;
-        List<Step> out = new ArrayList<>();
-        List<Schedule.Step> printed = new ArrayList<>();
-        Map<String, Touch<Integer>> sim = new HashMap<>();
-        String[] lastDevice = new String[slotKeys.length];
-        String[] lastPlace = new String[slotKeys.length];
-        List<Integer> copies = new ArrayList<>();
-        for (int s = 0; s < slotKeys.length; s++) {
-            if (slotToDevice[s] == Transfer.EVERY_RUN) {
-                printed.add(new Schedule.Step(out.size(), Schedule.Kind.HOST_CURRENT, slotName(s), null, "transferToDevice(EVERY_RUN)", List.of()));
-                out.add(new Step(Schedule.Kind.HOST_CURRENT, s, -1, null, true));
-            }
-        }
-        for (int t = 0; t < prepared.length; t++) {
-            Prepared p = prepared[t];
-            List<Integer> launchAfter = new ArrayList<>();
-            boolean[] seen = new boolean[slotKeys.length];
-            for (int s : p.arraySlots) {
-                if (seen[s]) continue;
-                seen[s] = true;
-                // Written earlier in this run where this task runs: certainly current there, no step at all.
-                if (p.place.equals(lastPlace[s])) continue;
-                int idx = out.size();
-                List<Integer> after = new ArrayList<>();
-                if (p.copies) {
-                    touch(sim, s, HOST).readDeps(after);
-                    touch(sim, s, p.place).writeDeps(after);
-                    touch(sim, s, HOST).read(idx);
-                    touch(sim, s, p.place).write(idx);
-                    copies.add(idx);
-                    printed.add(new Schedule.Step(idx, Schedule.Kind.COPY_TO_DEVICE, slotName(s), p.device.id(), "if stale", dedupe(after)));
-                    out.add(new Step(Schedule.Kind.COPY_TO_DEVICE, s, t, p, false));
-                } else {
-                    printed.add(new Schedule.Step(idx, Schedule.Kind.HOST_SYNC, slotName(s), p.device.id(), "if a device holds it", List.of()));
-                    out.add(new Step(Schedule.Kind.HOST_SYNC, s, t, p, false));
-                }
-            }
-            int idx = out.size();
-            for (int i = 0; i < p.arraySlots.length; i++) {
-                Touch<Integer> at = touch(sim, p.arraySlots[i], p.place);
-                if (p.writes[i]) at.writeDeps(launchAfter);
-                else at.readDeps(launchAfter);
-            }
-            for (int i = 0; i < p.arraySlots.length; i++) {
-                Touch<Integer> at = touch(sim, p.arraySlots[i], p.place);
-                if (p.writes[i]) {
-                    at.write(idx);
-                    lastDevice[p.arraySlots[i]] = p.device.id();
-                    lastPlace[p.arraySlots[i]] = p.place;
-                } else {
-                    at.read(idx);
-                }
-            }
-            printed.add(new Schedule.Step(idx, Schedule.Kind.LAUNCH, spec.tasks().get(t).id(), p.device.id(),
-                    profiler ? (p.session.copiesData() ? "profiled" : "profiled (waits)") : "", dedupe(launchAfter)));
-            out.add(new Step(Schedule.Kind.LAUNCH, -1, t, p, false));
-        }
-        for (int s = 0; s < slotKeys.length; s++) {
-            Transfer mode = slotToHost[s];
-            if (mode != Transfer.EVERY_RUN && mode != Transfer.FIRST_RUN) continue;
-            int idx = out.size();
-            List<Integer> after = new ArrayList<>();
-            touch(sim, s, HOST).writeDeps(after);
-            if (lastDevice[s] != null) touch(sim, s, lastDevice[s]).readDeps(after);
-            touch(sim, s, HOST).write(idx);
-            copies.add(idx);
-            printed.add(new Schedule.Step(idx, Schedule.Kind.COPY_TO_HOST, slotName(s), lastDevice[s],
-                    mode == Transfer.EVERY_RUN ? "every run" : "first run only", dedupe(after)));
-            out.add(new Step(Schedule.Kind.COPY_TO_HOST, s, -1, null, mode == Transfer.EVERY_RUN));
-        }
-        printed.add(new Schedule.Step(out.size(), Schedule.Kind.WAIT, "copies", null, "", copies));
-        out.add(new Step(Schedule.Kind.WAIT, -1, -1, null, false));
-        printed.add(new Schedule.Step(out.size(), Schedule.Kind.RELEASE, "unbound data", null, "", List.of()));
-        out.add(new Step(Schedule.Kind.RELEASE, -1, -1, null, false));
-        Set<String> devices = new java.util.TreeSet<>();
-        for (Prepared p : prepared) devices.add(p.device.id());
-        steps = out.toArray(new Step[0]);
-        schedule = new Schedule("schedule of graph '" + spec.name() + "' on " + String.join(", ", devices), printed);
-    }
-
-    private static Touch<Integer> touch(Map<String, Touch<Integer>> sim, int slot, String place) {
-        return sim.computeIfAbsent(slot + "@" + place, k -> new Touch<>());
-    }
-
-    private static List<Integer> dedupe(List<Integer> xs) {
-        return List.copyOf(new java.util.TreeSet<>(xs));
+        ScheduleBuilder.Built b = ScheduleBuilder.build(spec, prepared, argSlots, slotToDevice, slotToHost, profiler);
+        steps = b.steps();
+        schedule = b.schedule();
     }
 
     /** A readable name for a slot: the kernel parameter it is first passed as. */
     private String slotName(int s) {
-        for (int t = 0; t < argSlots.length; t++) {
-            for (int i = 0; i < argSlots[t].length; i++) {
-                if (argSlots[t][i] == s && prepared != null && prepared[t] != null) {
-                    return prepared[t].ir.params().get(i).name();
-                }
-            }
-        }
-        return "data" + s;
+        return ScheduleBuilder.slotName(argSlots, prepared, s);
     }
 
     /** The first kernel parameter slot {@code s} is passed as (the plan is prepared). */
@@ -868,53 +645,6 @@ public final class PlanExecutor implements AutoCloseable {
         return f;
     }
 
-    /** A future whose {@code cancel} reaches the devices. */
-    private static final class RunFuture extends CompletableFuture<RunResult> {
-        final PlanExecutor executor;
-        /** The run, once it began; guarded by the executor's {@code closeLock}. */
-        RunState state;
-
-        RunFuture(PlanExecutor executor) {
-            this.executor = executor;
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean done = super.cancel(mayInterruptIfRunning);
-            if (done) {
-                RunState r;
-                synchronized (executor.closeLock) {
-                    r = state;
-                }
-                if (r != null) executor.cancel(r, "the run was cancelled (Future.cancel)");
-            }
-            return done;
-        }
-    }
-
-    /** One run in flight: what {@link #cancel} and timeouts need to see from another thread. */
-    private static final class RunState {
-        final CountDownLatch done = new CountDownLatch(1);
-        /** The tasks' preparations, once made. */
-        volatile Prepared[] prepared;
-        /** Per task, the event of its launch in this run, once issued. */
-        final DeviceEvent[] launches;
-        /** The task being enqueued now, or -1. */
-        volatile int launching = -1;
-        /** Why the run was cancelled, or {@code null}. */
-        volatile String cancelled;
-        /** What ran longer than the timeout, set before the timer cancels the run; else {@code null}. */
-        volatile String timedOut;
-        /** Which launches could not be stopped and what that means, once {@link #cancel} found out. */
-        volatile String unstoppable;
-        /** Whether any step was issued (the data may have changed). */
-        boolean issued;
-        ScheduledFuture<?> timer;
-
-        RunState(int tasks) {
-            launches = new DeviceEvent[tasks];
-        }
-    }
 
     private RunResult run(Bindings bindings, Duration timeout, RunFuture future) {
         synchronized (this) {
@@ -978,10 +708,10 @@ public final class PlanExecutor implements AutoCloseable {
         prepareAll();
         if (steps == null) buildSchedule();
         if (bindings != null) bind(bindings);
-        Prepared[] ps = prepared;
+        PreparedTask[] ps = prepared;
         rs.prepared = ps;
         for (int t = 0; t < ps.length; t++) {
-            Prepared p = ps[t];
+            PreparedTask p = ps[t];
             for (Param.Array a : p.offHeap) {
                 LaunchRules.checkOpen(spec.tasks().get(t).id(), p.ir, (OffHeapArray) args[t][a.index()], a);
             }
@@ -1007,10 +737,10 @@ public final class PlanExecutor implements AutoCloseable {
         }
         rs.issued = true;
         timeline = profiler ? new ArrayList<>() : null;
-        Counters c = new Counters(ps.length);
+        RunCounters c = new RunCounters(ps.length);
         List<Issued> waitFor = new ArrayList<>();
         long transferBack = 0;
-        for (Step step : steps) {
+        for (PlanStep step : steps) {
             if (rs.cancelled != null) throw new CancellationException(rs.cancelled);
             switch (step.kind()) {
                 case HOST_CURRENT -> {
@@ -1019,7 +749,7 @@ public final class PlanExecutor implements AutoCloseable {
                     r.validOn = 0;
                 }
                 case COPY_TO_DEVICE -> {
-                    Prepared p = step.target();
+                    PreparedTask p = step.target();
                     Object data = bound[step.slot()];
                     Residency r = res(step.slot());
                     if ((r.validOn & 1L << p.placeIdx) != 0) {
@@ -1032,8 +762,8 @@ public final class PlanExecutor implements AutoCloseable {
                     deps.clear();
                     r.at(0).readDeps(deps);
                     r.at(p.placeIdx).writeDeps(deps);
-                    Issued e = new Issued(p.session, p.session.enqueueToDevice(data, after(p.session, deps)));
-                    if (timeline != null) timeline.add(new Pending(Schedule.Kind.COPY_TO_DEVICE, slotName(step.slot()), p.device, e.event(), s0, System.nanoTime()));
+                    Issued e = new Issued(p.session, p.session.enqueueToDevice(data, Issued.after(p.session, deps)));
+                    if (timeline != null) timeline.add(new ProfiledCommand(Schedule.Kind.COPY_TO_DEVICE, slotName(step.slot()), p.device, e.event(), s0, System.nanoTime()));
                     r.at(0).read(e);
                     r.at(p.placeIdx).write(e);
                     r.validOn |= 1L << p.placeIdx;
@@ -1057,7 +787,7 @@ public final class PlanExecutor implements AutoCloseable {
                 }
                 case WAIT -> {
                     long t0 = System.nanoTime();
-                    awaitAll(waitFor);
+                    Issued.awaitAll(waitFor);
                     transferBack += System.nanoTime() - t0;
                 }
                 case RELEASE -> releaseRetired();
@@ -1071,12 +801,12 @@ public final class PlanExecutor implements AutoCloseable {
             // the launches nobody waited for (profiled, on devices with their own clocks), then their times;
             // awaited without asking first whether they are complete (a driver call each): a wait for a
             // complete event returns at once
-            for (Pending q : timeline) {
+            for (ProfiledCommand q : timeline) {
                 if (q.kind() == Schedule.Kind.LAUNCH && q.event() != DeviceEvent.COMPLETE) {
                     ps[q.task()].session.await(List.of(q.event()));
                 }
             }
-            commands = commands(timeline);
+            commands = ProfiledCommand.commands(timeline);
             for (int i = 0; i < timeline.size(); i++) {
                 RunResult.Command cmd = commands.get(i);
                 if (cmd.kind() == Schedule.Kind.LAUNCH && cmd.deviceClock()) c.kernelNanos[timeline.get(i).task()] = cmd.durationNanos();
@@ -1085,7 +815,7 @@ public final class PlanExecutor implements AutoCloseable {
         }
         List<RunResult.TaskRun> runs = new ArrayList<>(ps.length);
         for (int t = 0; t < ps.length; t++) {
-            Prepared p = ps[t];
+            PreparedTask p = ps[t];
             runs.add(new RunResult.TaskRun(spec.tasks().get(t).id(), p.device, p.compileNanos, c.transferNanos[t], c.kernelNanos[t],
                     p.fallbackReason, p.implementation()));
             p.compileNanos = 0;
@@ -1093,50 +823,6 @@ public final class PlanExecutor implements AutoCloseable {
         return new RunResult(spec.name(), runs, transferBack, System.nanoTime() - start, c.toDevice, c.toHost, c.elided, commands);
     }
 
-    /**
-     * The profiled run's commands with their times (every event has completed: the run awaited them),
-     * each clock's times counted from its earliest queued time.
-     */
-    private static List<RunResult.Command> commands(List<Pending> pending) {
-        int n = pending.size();
-        long[][] times = new long[n][];
-        // The clock of each command (its device's, or the host's: null) and each clock's earliest queued
-        // time. A run uses few clocks, so a linear search, not a map keyed by strings built per command.
-        io.kiln.Device[] clockOf = new io.kiln.Device[n];
-        io.kiln.Device[] clocks = new io.kiln.Device[n];
-        long[] zeros = new long[n];
-        int clockCount = 0;
-        for (int i = 0; i < n; i++) {
-            Pending q = pending.get(i);
-            long[] ts = q.event().isComplete() ? q.event().timestamps() : null;
-            boolean device = ts != null && ts.length == 3 && ts[0] >= 0 && ts[1] >= 0 && ts[2] >= 0;
-            times[i] = device ? new long[] {ts[0], ts[1], ts[2], 1} : new long[] {q.hostStart(), q.hostStart(), q.hostEnd(), 0};
-            clockOf[i] = device ? q.device() : null;
-            int c = clockIndex(clocks, clockCount, clockOf[i]);
-            if (c == clockCount) {
-                clocks[clockCount++] = clockOf[i];
-                zeros[c] = times[i][0];
-            } else {
-                zeros[c] = Math.min(zeros[c], times[i][0]);
-            }
-        }
-        List<RunResult.Command> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Pending q = pending.get(i);
-            long[] t = times[i];
-            long z = zeros[clockIndex(clocks, clockCount, clockOf[i])];
-            out.add(new RunResult.Command(q.kind(), q.what(), q.device(), t[0] - z, t[1] - z, t[2] - z, t[3] == 1));
-        }
-        return out;
-    }
-
-    /** Where {@code clock} (a device, or {@code null} for the host) is among the first {@code count} of {@code clocks}, else {@code count}. */
-    private static int clockIndex(io.kiln.Device[] clocks, int count, io.kiln.Device clock) {
-        for (int c = 0; c < count; c++) {
-            if (clocks[c] == clock || (clock != null && clocks[c] != null && clocks[c].id().equals(clock.id()))) return c;
-        }
-        return count;
-    }
 
     /** The device of place {@code place} (a device with memory of its own). */
     private io.kiln.Device deviceAt(int place) {
@@ -1147,7 +833,7 @@ public final class PlanExecutor implements AutoCloseable {
 
     /** The device of place {@code place}, or {@code null} when no task of the prepared plan runs there. */
     private io.kiln.Device deviceAtOrNull(int place) {
-        for (Prepared p : prepared) {
+        for (PreparedTask p : prepared) {
             if (p.placeIdx == place) return p.device;
         }
         return null;
@@ -1174,7 +860,7 @@ public final class PlanExecutor implements AutoCloseable {
             if (!tracked[s]) continue;
             Residency r = res(s);
             if (!r.hashed) continue;
-            now[s] = fingerprint(bound[s]);
+            now[s] = HostFingerprint.fingerprint(bound[s]);
             if (now[s] != r.hash) {
                 Param param = slotParam(s);
                 String var = LaunchRules.hasName(param) ? param.name() : "array";
@@ -1195,7 +881,7 @@ public final class PlanExecutor implements AutoCloseable {
         for (int s = 0; s < slotKeys.length; s++) {
             if (!tracked[s]) continue;
             Residency r = res(s);
-            if (!r.hashed || r.hostTouched) r.hash = fingerprint(bound[s]);
+            if (!r.hashed || r.hostTouched) r.hash = HostFingerprint.fingerprint(bound[s]);
             else r.hash = startHash[s];
             r.hashed = true;
             r.hostTouched = false;
@@ -1222,108 +908,8 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    /** Arrays up to this size are hashed whole by {@link #fingerprint}; larger ones are sampled. */
-    static final long FULL_HASH_BYTES = 64 << 10;
-    /** Bytes hashed whole at each end of a sampled array. */
-    static final long SAMPLED_END_BYTES = 4 << 10;
-    /** Words (8 bytes each) probed at a fixed stride between the ends of a sampled array. */
-    static final int SAMPLED_PROBES = 256;
-
-    /**
-     * What the host-change check compares between runs: {@link #contentHash} of the whole array up to
-     * {@link #FULL_HASH_BYTES}; for a larger array, the hash of its size, its first and last
-     * {@link #SAMPLED_END_BYTES} bytes and {@link #SAMPLED_PROBES} words at a fixed stride between them.
-     *
-     * <p>Why not always the whole array: the check runs twice per run on every array the plan keeps on
-     * a device, and hashing runs at memory speed, so for large resident inputs it cost as much as the
-     * copy the plan no longer makes (measured: saxpy on 2^24 resident floats on {@code cpu} went from
-     * 16 ms to about 60 ms a run). A sample costs a few microseconds whatever the size and still sees the
-     * mistakes the check is for: a small array reset on the host (hashed whole), and a large input
-     * refilled with new data (which changes words everywhere). A change confined to a few words of a
-     * large array between the probes is not seen; docs/getting-started.md says so, and
-     * {@code plan.hostChanged(x)} is the way to announce any change.
-     */
-    static long fingerprint(Object data) {
-        MemorySegment m = segmentOf(data);
-        long n = m.byteSize();
-        if (n <= FULL_HASH_BYTES) return hash(m);
-        long h = hash(m.asSlice(0, SAMPLED_END_BYTES));
-        h = h * 31 + hash(m.asSlice(n - SAMPLED_END_BYTES, SAMPLED_END_BYTES));
-        long first = SAMPLED_END_BYTES;
-        long span = n - 2 * SAMPLED_END_BYTES - 8;
-        long probes = 0x9E3779B97F4A7C15L;
-        for (int p = 0; p < SAMPLED_PROBES; p++) {
-            long at = first + span * p / SAMPLED_PROBES;
-            probes = (probes ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, at)) * 0x9E3779B97F4A7C15L;
-        }
-        return mix(h * 31 + mix(probes) + n);
-    }
-
-    /**
-     * A 64-bit hash of the contents of a Java primitive array or an off-heap array: four independent
-     * multiply-xor lanes over its bytes as longs, so that it runs at memory speed. Each step is a
-     * bijection of the lane, so a change to any one word always changes the hash.
-     */
-    static long contentHash(Object data) {
-        return hash(segmentOf(data));
-    }
-
-    /** The bytes of a Java primitive array or an off-heap array, as a segment. */
-    private static MemorySegment segmentOf(Object data) {
-        return switch (data) {
-            case OffHeapArray a -> a.segment();
-            case byte[] a -> MemorySegment.ofArray(a);
-            case short[] a -> MemorySegment.ofArray(a);
-            case char[] a -> MemorySegment.ofArray(a);
-            case int[] a -> MemorySegment.ofArray(a);
-            case long[] a -> MemorySegment.ofArray(a);
-            case float[] a -> MemorySegment.ofArray(a);
-            case double[] a -> MemorySegment.ofArray(a);
-            case boolean[] a -> MemorySegment.ofArray(booleanBytes(a));
-            default -> throw new IllegalArgumentException("not data: " + data);
-        };
-    }
-
-    private static long hash(MemorySegment m) {
-        long n = m.byteSize();
-        final long k = 0x9E3779B97F4A7C15L;
-        long h0 = n, h1 = 1, h2 = 2, h3 = 3;
-        long i = 0;
-        for (; i + 32 <= n; i += 32) {
-            h0 = (h0 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i)) * k;
-            h1 = (h1 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i + 8)) * k;
-            h2 = (h2 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i + 16)) * k;
-            h3 = (h3 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i + 24)) * k;
-        }
-        for (; i + 8 <= n; i += 8) h0 = (h0 ^ m.get(ValueLayout.JAVA_LONG_UNALIGNED, i)) * k;
-        for (; i < n; i++) h1 = (h1 ^ m.get(ValueLayout.JAVA_BYTE, i)) * k;
-        long h = mix(h0) + 31 * (mix(h1) + 31 * (mix(h2) + 31 * mix(h3)));
-        return mix(h);
-    }
-
-    private static byte[] booleanBytes(boolean[] a) {
-        byte[] b = new byte[a.length];
-        for (int i = 0; i < a.length; i++) b[i] = (byte) (a[i] ? 1 : 0);
-        return b;
-    }
-
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
 
     // ---- device memory -----------------------------------------------------------------------------------------
-
-    /** Bytes of a Java primitive array or an off-heap array. */
-    static long byteSize(Object data) {
-        if (data instanceof OffHeapArray a) return a.segment().byteSize();
-        Class<?> c = data.getClass().getComponentType();
-        long n = java.lang.reflect.Array.getLength(data);
-        int size = c == long.class || c == double.class ? 8 : c == int.class || c == float.class ? 4
-                : c == short.class || c == char.class ? 2 : 1;
-        return n * size;
-    }
 
     /**
      * Refuses a run whose data would not fit in the memory of a device it uses, before the driver is
@@ -1338,12 +924,12 @@ public final class PlanExecutor implements AutoCloseable {
             long need = 0;
             Set<Object> counted = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
             for (int t = 0; t < prepared.length; t++) {
-                Prepared p = prepared[t];
+                PreparedTask p = prepared[t];
                 if (p.placeIdx != place) continue;
                 device = p.device;
                 for (Param.Array a : p.ir.arrayParams()) {
                     Object data = args[t][a.index()];
-                    if (counted.add(data)) need += byteSize(data);
+                    if (counted.add(data)) need += MemoryBudget.byteSize(data);
                 }
             }
             if (device == null) continue;
@@ -1351,29 +937,13 @@ public final class PlanExecutor implements AutoCloseable {
             budgets[place] = budget;
             if (budget <= 0) continue;
             if (need > budget) {
-                // the message names every array on the device (built only here: runs that fit pay for none of it)
-                List<String> parts = new ArrayList<>();
-                Set<Object> named = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-                for (int t = 0; t < prepared.length; t++) {
-                    if (prepared[t].placeIdx != place) continue;
-                    for (Param.Array a : prepared[t].ir.arrayParams()) {
-                        Object data = args[t][a.index()];
-                        if (!named.add(data)) continue;
-                        parts.add("task '" + spec.tasks().get(t).id() + "' " + LaunchRules.param(a) + " " + LaunchRules.describeData(data)
-                                + " " + bytes(byteSize(data)));
-                    }
-                }
-                throw new KilnException("graph '" + spec.name() + "' needs " + bytes(need) + " of device memory on " + device.id()
-                        + ", more than the " + bytes(budget) + " it may use" + (budget < device.memoryBytes() ? " (KilnRuntime.limitMemory)" : "")
-                        + " (" + String.join(", ", parts) + "). Nothing was allocated and the device stays usable: split the data into"
-                        + " chunks that fit and run the plan once per chunk (plan.run(Bindings.of().data(array, chunk))), or run on a"
-                        + " device with more memory");
+                throw MemoryBudget.refusal(spec, prepared, args, place, device, need, budget);
             }
             long kept = 0;
             for (ArrayDeque<Object> r : recent) {
                 for (Object o : r) {
                     Residency x = residency.get(o);
-                    if (!counted.contains(o) && x != null && (x.validOn & 1L << place) != 0) kept += byteSize(o);
+                    if (!counted.contains(o) && x != null && (x.validOn & 1L << place) != 0) kept += MemoryBudget.byteSize(o);
                 }
             }
             if (need + kept > budget) {
@@ -1413,12 +983,6 @@ public final class PlanExecutor implements AutoCloseable {
         return false;
     }
 
-    private static String bytes(long b) {
-        if (b >= 1L << 30) return String.format(java.util.Locale.ROOT, "%.1f GiB", b / (double) (1L << 30));
-        if (b >= 1L << 20) return String.format(java.util.Locale.ROOT, "%.1f MiB", b / (double) (1L << 20));
-        if (b >= 1L << 10) return String.format(java.util.Locale.ROOT, "%.1f KiB", b / 1024.0);
-        return b + " bytes";
-    }
 
     // ---- cancellation ------------------------------------------------------------------------------------------
 
@@ -1432,52 +996,20 @@ public final class PlanExecutor implements AutoCloseable {
         return r == null || cancel(r, reason);
     }
 
-    private boolean cancel(RunState r, String reason) {
-        if (r.cancelled == null) r.cancelled = reason;
-        Prepared[] ps = r.prepared;
-        if (ps == null) return true; // still preparing: the run stops before its first step
-        List<String> unstoppable = new ArrayList<>();
-        Set<DeviceSession> asked = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        for (int t = 0; t < ps.length; t++) {
-            DeviceEvent e = r.launches[t];
-            boolean inFlight = r.launching == t || (e != null && !e.isComplete());
-            if (!inFlight || !asked.add(ps[t].session)) continue;
-            boolean stops;
-            try {
-                stops = ps[t].session.cancel();
-            } catch (RuntimeException ex) {
-                stops = false;
-            }
-            if (!stops) unstoppable.add("task '" + spec.tasks().get(t).id() + "' on " + ps[t].device.id());
-        }
-        if (unstoppable.isEmpty()) return true;
-        r.unstoppable = String.join(" and ", unstoppable) + " cannot be stopped: " + ps[0].device.backend()
-                + " cannot stop a launched kernel, which runs to its end. The plan's device state is no longer known, so the plan is unusable:"
-                + " close it and build a new one (the device itself stays usable)";
+    boolean cancel(RunState r, String reason) {
+        if (r.stop(reason, spec)) return true;
         unusable = reason + ", but " + r.unstoppable;
         LOG.warning("Kiln: graph '" + spec.name() + "': " + unusable);
         return false;
     }
 
-    /** The task whose launch is in flight ({@code task 'x' (K.m on opencl:0)}), or a description of the run's stage. */
-    private String inFlight(RunState r) {
-        Prepared[] ps = r.prepared;
-        if (ps == null) return "the run (still building its kernels)";
-        for (int t = 0; t < ps.length; t++) {
-            DeviceEvent e = r.launches[t];
-            if (r.launching == t || (e != null && !e.isComplete())) {
-                return "task '" + spec.tasks().get(t).id() + "' (" + ps[t].ir.displayName() + " on " + ps[t].device.id() + ")";
-            }
-        }
-        return "the run (copying data)";
-    }
 
     /** The end of a timeout's message when the run was stopped. */
     private static final String STOPPED = "; it was stopped, and the plan can run again (the contents of the data it writes are unspecified)";
 
     private void timedOut(RunState r, Duration timeout, RunFuture future) {
         if (r.done.getCount() == 0) return;
-        String what = inFlight(r);
+        String what = r.inFlight(spec);
         String reason = what + " ran longer than the plan's timeout of " + format(timeout);
         r.timedOut = reason;
         boolean stops = cancel(r, reason);
@@ -1497,21 +1029,8 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    /** What one run did. */
-    private static final class Counters {
-        final long[] transferNanos;
-        final long[] kernelNanos;
-        int toDevice;
-        int toHost;
-        int elided;
 
-        Counters(int tasks) {
-            transferNanos = new long[tasks];
-            kernelNanos = new long[tasks];
-        }
-    }
-
-    private void launch(int t, Prepared p, Counters c, RunState rs, List<Issued> waitFor) {
+    private void launch(int t, PreparedTask p, RunCounters c, RunState rs, List<Issued> waitFor) {
         Object[] a = p.launchArgs;
         List<Issued> deps = this.deps;
         deps.clear();
@@ -1527,7 +1046,7 @@ public final class PlanExecutor implements AutoCloseable {
         rs.launching = t;
         Issued e;
         try {
-            e = new Issued(p.session, p.session.enqueueLaunch(kernel, a, p.geometry, after(p.session, deps)), checked);
+            e = new Issued(p.session, p.session.enqueueLaunch(kernel, a, p.geometry, Issued.after(p.session, deps)), checked);
             rs.launches[t] = e.event();
         } finally {
             rs.launching = -1;
@@ -1537,7 +1056,7 @@ public final class PlanExecutor implements AutoCloseable {
             // host need not wait here and a profiled run keeps its copy/compute overlap; elsewhere (cpu) the
             // host's clock around the launch is the kernel's time.
             if (!p.session.copiesData()) p.session.await(List.of(e.event()));
-            if (timeline != null) timeline.add(new Pending(Schedule.Kind.LAUNCH, spec.tasks().get(t).id(), p.device, e.event(), k0, System.nanoTime(), t));
+            if (timeline != null) timeline.add(new ProfiledCommand(Schedule.Kind.LAUNCH, spec.tasks().get(t).id(), p.device, e.event(), k0, System.nanoTime(), t));
         }
         // a kernel with bounds checks: the run's final wait looks at its error record, so the run throws
         if (checked) waitFor.add(e);
@@ -1561,42 +1080,6 @@ public final class PlanExecutor implements AutoCloseable {
         }
     }
 
-    /**
-     * The events of {@code deps} that {@code session} must wait for: those of the same session, after
-     * waiting on the host for those of other sessions.
-     */
-    private static List<DeviceEvent> after(DeviceSession session, List<Issued> deps) {
-        if (deps.isEmpty()) return List.of();
-        List<DeviceEvent> out = null;
-        for (Issued i : deps) {
-            if (i.event().isComplete()) continue;
-            if (i.session() != session) {
-                i.session().await(List.of(i.event()));
-                continue;
-            }
-            if (out == null) out = new ArrayList<>(deps.size());
-            if (!out.contains(i.event())) out.add(i.event());
-        }
-        return out == null ? List.of() : out;
-    }
-
-    private static void awaitAll(List<Issued> issued) {
-        if (issued.isEmpty()) return;
-        // usually every event is complete already (blocking copies), or all are of one session
-        Map<DeviceSession, List<DeviceEvent>> bySession = null;
-        for (int k = 0; k < issued.size(); k++) {
-            Issued i = issued.get(k);
-            // a complete event needs no wait, unless it is a checked launch whose failure await reports
-            if (i.event().isComplete() && !i.reports()) continue;
-            if (bySession == null) bySession = new IdentityHashMap<>(4);
-            bySession.computeIfAbsent(i.session(), s -> new ArrayList<>()).add(i.event());
-        }
-        issued.clear();
-        if (bySession == null) return;
-        for (Map.Entry<DeviceSession, List<DeviceEvent>> e : bySession.entrySet()) {
-            e.getKey().await(e.getValue());
-        }
-    }
 
     private Residency res(int slot) {
         if (slotResidency == null) slotResidency = new Residency[slotKeys.length];
@@ -1615,7 +1098,7 @@ public final class PlanExecutor implements AutoCloseable {
      * Makes the host copy of {@code data} current: enqueues a copy from a device that holds it. The
      * copy's event goes to {@code waitFor} when given, else the host waits for it now.
      */
-    private void makeHostValid(Object data, Residency r, Counters c, List<Issued> waitFor) {
+    private void makeHostValid(Object data, Residency r, RunCounters c, List<Issued> waitFor) {
         if (r.hostValid) {
             return;
         }
@@ -1627,8 +1110,8 @@ public final class PlanExecutor implements AutoCloseable {
             r.at(dev).readDeps(deps);
             r.at(0).writeDeps(deps);
             long h0 = System.nanoTime();
-            Issued e = new Issued(s, s.enqueueToHost(data, after(s, deps)));
-            if (timeline != null) timeline.add(new Pending(Schedule.Kind.COPY_TO_HOST, nameOf(data), deviceAt(dev), e.event(), h0, System.nanoTime()));
+            Issued e = new Issued(s, s.enqueueToHost(data, Issued.after(s, deps)));
+            if (timeline != null) timeline.add(new ProfiledCommand(Schedule.Kind.COPY_TO_HOST, nameOf(data), deviceAt(dev), e.event(), h0, System.nanoTime()));
             r.at(dev).read(e);
             r.at(0).write(e);
             r.hostValid = true;
@@ -1678,7 +1161,7 @@ public final class PlanExecutor implements AutoCloseable {
         for (Touch<Issued> t : r.touches) {
             if (t != null) t.writeDeps(pending);
         }
-        awaitAll(pending);
+        Issued.awaitAll(pending);
         for (DeviceSession s : sessions.values()) {
             if (s.copiesData()) s.release(o);
         }
@@ -1724,8 +1207,8 @@ public final class PlanExecutor implements AutoCloseable {
             makeHostValid(a, r, null, null);
             List<Issued> pending = new ArrayList<>();
             r.at(0).writeDeps(pending);
-            awaitAll(pending);
-            if (r.hashed && r.hostTouched) r.hash = fingerprint(a);
+            Issued.awaitAll(pending);
+            if (r.hashed && r.hostTouched) r.hash = HostFingerprint.fingerprint(a);
             r.hostTouched = false;
         }
     }
@@ -1763,7 +1246,7 @@ public final class PlanExecutor implements AutoCloseable {
         if (awaitQuietly(r.done, closeWait)) return;
         cancel(r, "the plan was closed while it ran");
         if (awaitQuietly(r.done, Duration.ofMillis(200))) return;
-        LOG.warning("Kiln: closing the plan of graph '" + spec.name() + "' did not wait for " + inFlight(r) + ", which is still running"
+        LOG.warning("Kiln: closing the plan of graph '" + spec.name() + "' did not wait for " + r.inFlight(spec) + ", which is still running"
                 + " after " + format(closeWait) + ": its device sessions (" + String.join(", ", sessions.keySet()) + ") and their memory"
                 + " are released when it ends");
     }

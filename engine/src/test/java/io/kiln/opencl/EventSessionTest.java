@@ -134,7 +134,7 @@ class EventSessionTest {
             // a user event standing for a command that fails: what depends on it must fail too
             cl_event user = CL.clCreateUserEvent(device.context(), null);
             OpenClResources.created(OpenClResources.Kind.EVENT);
-            OpenClSession.ClEvent failing = s.new ClEvent("a test command", false, user, user);
+            OpenClQueues.ClEvent failing = s.queues().new ClEvent("a test command", false, user, user);
             DeviceEvent run = s.enqueueLaunch(k, new Object[] {null, src, dst, 1f, 1}, new LaunchGeometry(new long[] {64}, null),
                     List.of(failing));
             assertFalse(run.isComplete(), "the launch waits for the user event");

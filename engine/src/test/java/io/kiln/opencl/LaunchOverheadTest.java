@@ -209,7 +209,7 @@ class LaunchOverheadTest {
             a[i] = i;
             b[i] = i * 0.5f;
         }
-        cl_command_queue q = OpenClSession.createUncountedQueue(rt);
+        cl_command_queue q = OpenClQueues.createUncountedQueue(rt);
         cl_program program = CL.clCreateProgramWithSource(rt.context(), 1, new String[] {RAW_ADD}, null, null);
         CL.clBuildProgram(program, 0, null, null, null, null);
         cl_kernel kernel = CL.clCreateKernel(program, "add", null);

@@ -149,24 +149,24 @@ class ParallelLoopTest {
     void ndRangeSizes() {
         // trip counts become global sizes; -1 becomes compute units * 64 (dim 0) or 16; rounded up to the local size,
         // which is fixed (64 work-items) when none is given, so that PoCL does not recompile per global size
-        long[][] r = OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, null, 2, 4096);
+        long[][] r = OpenClLaunches.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, null, 2, 4096);
         assertArrayEquals(new long[] {7936}, r[0]);
         assertArrayEquals(new long[] {64}, r[1]);
-        assertArrayEquals(new long[] {4, 16}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {3, 5}, null, 2, 4096)[1]);
-        assertArrayEquals(new long[] {4, 16}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {3, 5}, null, 2, 4096)[0]);
-        assertNull(OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, null, 2, 32)[1], "small devices choose their own");
-        assertArrayEquals(new long[] {7936}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, new long[] {64}, 2, 4096)[0]);
-        assertArrayEquals(new long[] {128, 16}, OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {-1, -1}, null, 2, 4096)[0]);
-        assertArrayEquals(new long[] {OpenClSession.MAX_PARALLEL_SIZE},
-                OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {1L << 40}, null, 2, 4096)[0]);
-        assertNull(OpenClSession.ndRange(KernelKind.LOOP_PARALLEL, new long[] {5, 0}, null, 2, 4096), "a zero trip count skips the launch");
-        assertArrayEquals(new long[] {1}, OpenClSession.ndRange(KernelKind.SINGLE, new long[] {1}, null, 2, 4096)[0]);
-        assertArrayEquals(new long[] {64, 8}, OpenClSession.ndRange(KernelKind.WORK_ITEM, new long[] {64, 8}, new long[] {16, 4}, 2, 4096)[0]);
-        assertNull(OpenClSession.ndRange(KernelKind.WORK_ITEM, new long[] {0}, null, 2, 4096));
+        assertArrayEquals(new long[] {4, 16}, OpenClLaunches.ndRange(KernelKind.LOOP_PARALLEL, new long[] {3, 5}, null, 2, 4096)[1]);
+        assertArrayEquals(new long[] {4, 16}, OpenClLaunches.ndRange(KernelKind.LOOP_PARALLEL, new long[] {3, 5}, null, 2, 4096)[0]);
+        assertNull(OpenClLaunches.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, null, 2, 32)[1], "small devices choose their own");
+        assertArrayEquals(new long[] {7936}, OpenClLaunches.ndRange(KernelKind.LOOP_PARALLEL, new long[] {7919}, new long[] {64}, 2, 4096)[0]);
+        assertArrayEquals(new long[] {128, 16}, OpenClLaunches.ndRange(KernelKind.LOOP_PARALLEL, new long[] {-1, -1}, null, 2, 4096)[0]);
+        assertArrayEquals(new long[] {OpenClLaunches.MAX_PARALLEL_SIZE},
+                OpenClLaunches.ndRange(KernelKind.LOOP_PARALLEL, new long[] {1L << 40}, null, 2, 4096)[0]);
+        assertNull(OpenClLaunches.ndRange(KernelKind.LOOP_PARALLEL, new long[] {5, 0}, null, 2, 4096), "a zero trip count skips the launch");
+        assertArrayEquals(new long[] {1}, OpenClLaunches.ndRange(KernelKind.SINGLE, new long[] {1}, null, 2, 4096)[0]);
+        assertArrayEquals(new long[] {64, 8}, OpenClLaunches.ndRange(KernelKind.WORK_ITEM, new long[] {64, 8}, new long[] {16, 4}, 2, 4096)[0]);
+        assertNull(OpenClLaunches.ndRange(KernelKind.WORK_ITEM, new long[] {0}, null, 2, 4096));
         // whole work-groups and one local size per dimension are launch rules the plan checks (LaunchRulesTest);
         // the device's largest work-group is the session's
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> OpenClSession.ndRange(KernelKind.WORK_ITEM, new long[] {8192}, new long[] {8192}, 2, 4096));
+                () -> OpenClLaunches.ndRange(KernelKind.WORK_ITEM, new long[] {8192}, new long[] {8192}, 2, 4096));
         assertTrue(e.getMessage().contains("at most 4096"), e.getMessage());
     }
 }

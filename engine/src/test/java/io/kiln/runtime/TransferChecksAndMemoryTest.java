@@ -131,29 +131,29 @@ class TransferChecksAndMemoryTest {
         for (int n : new int[] {0, 1, 3, 7, 8, 9, 31, 33, 1000}) {
             float[] a = new float[n];
             for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
-            long h = PlanExecutor.contentHash(a);
+            long h = HostFingerprint.contentHash(a);
             for (int i = 0; i < n; i++) {
                 float[] b = a.clone();
                 b[i] = Math.nextUp(b[i]);
-                assertNotEquals(h, PlanExecutor.contentHash(b), "n=" + n + " i=" + i);
+                assertNotEquals(h, HostFingerprint.contentHash(b), "n=" + n + " i=" + i);
             }
-            assertEquals(h, PlanExecutor.contentHash(a.clone()));
+            assertEquals(h, HostFingerprint.contentHash(a.clone()));
         }
         byte[] bytes = new byte[13];
-        long hb = PlanExecutor.contentHash(bytes);
+        long hb = HostFingerprint.contentHash(bytes);
         bytes[12] = 1;
-        assertNotEquals(hb, PlanExecutor.contentHash(bytes));
+        assertNotEquals(hb, HostFingerprint.contentHash(bytes));
         try (FloatArray off = FloatArray.allocate(100)) {
-            long ho = PlanExecutor.contentHash(off);
+            long ho = HostFingerprint.contentHash(off);
             off.set(99, 1f);
-            assertNotEquals(ho, PlanExecutor.contentHash(off));
+            assertNotEquals(ho, HostFingerprint.contentHash(off));
         }
         float[] big = new float[4 << 20]; // 16 MiB
         for (int i = 0; i < big.length; i += 4099) big[i] = i;
         long best = Long.MAX_VALUE;
         for (int k = 0; k < 8; k++) {
             long t0 = System.nanoTime();
-            PlanExecutor.contentHash(big);
+            HostFingerprint.contentHash(big);
             best = Math.min(best, System.nanoTime() - t0);
         }
         double gbs = 16.0 * (1 << 20) / best;
@@ -167,41 +167,41 @@ class TransferChecksAndMemoryTest {
         System.out.println("fingerprint seed " + seed);
         SplittableRandom r = new SplittableRandom(seed);
         // Up to FULL_HASH_BYTES: every word counts.
-        float[] small = new float[(int) (PlanExecutor.FULL_HASH_BYTES / 4)];
+        float[] small = new float[(int) (HostFingerprint.FULL_HASH_BYTES / 4)];
         for (int i = 0; i < small.length; i++) small[i] = (float) r.nextGaussian();
-        long hs = PlanExecutor.fingerprint(small);
+        long hs = HostFingerprint.fingerprint(small);
         for (int k = 0; k < 200; k++) {
             float[] b = small.clone();
             int i = r.nextInt(b.length);
             b[i] = Math.nextUp(b[i]);
-            assertNotEquals(hs, PlanExecutor.fingerprint(b), "small array, element " + i);
+            assertNotEquals(hs, HostFingerprint.fingerprint(b), "small array, element " + i);
         }
         // Larger: the ends, the probes, the size, and any refill with new data.
         int n = 3 << 20;
         float[] big = new float[n];
         for (int i = 0; i < n; i++) big[i] = (float) r.nextGaussian();
-        long hb = PlanExecutor.fingerprint(big);
-        assertEquals(hb, PlanExecutor.fingerprint(big.clone()));
-        int endWords = (int) (PlanExecutor.SAMPLED_END_BYTES / 4);
+        long hb = HostFingerprint.fingerprint(big);
+        assertEquals(hb, HostFingerprint.fingerprint(big.clone()));
+        int endWords = (int) (HostFingerprint.SAMPLED_END_BYTES / 4);
         for (int i : new int[] {0, 1, endWords - 1, n - endWords, n - 1}) {
             float[] b = big.clone();
             b[i] = -b[i] - 1;
-            assertNotEquals(hb, PlanExecutor.fingerprint(b), "end element " + i);
+            assertNotEquals(hb, HostFingerprint.fingerprint(b), "end element " + i);
         }
         float[] refilled = big.clone();
         for (int i = 0; i < n; i++) refilled[i] += 1f;
-        assertNotEquals(hb, PlanExecutor.fingerprint(refilled), "refilled with new data");
-        assertNotEquals(hb, PlanExecutor.fingerprint(java.util.Arrays.copyOf(big, n + 2)), "another size");
+        assertNotEquals(hb, HostFingerprint.fingerprint(refilled), "refilled with new data");
+        assertNotEquals(hb, HostFingerprint.fingerprint(java.util.Arrays.copyOf(big, n + 2)), "another size");
         try (FloatArray off = FloatArray.allocate(n)) {
             off.copyFrom(big);
-            assertEquals(hb, PlanExecutor.fingerprint(off), "an off-heap copy has the same fingerprint");
+            assertEquals(hb, HostFingerprint.fingerprint(off), "an off-heap copy has the same fingerprint");
             // An element inside probe 7's word.
             long bytes = 4L * n;
-            long at = PlanExecutor.SAMPLED_END_BYTES
-                    + (bytes - 2 * PlanExecutor.SAMPLED_END_BYTES - 8) * 7 / PlanExecutor.SAMPLED_PROBES;
+            long at = HostFingerprint.SAMPLED_END_BYTES
+                    + (bytes - 2 * HostFingerprint.SAMPLED_END_BYTES - 8) * 7 / HostFingerprint.SAMPLED_PROBES;
             long i = (at + 3) / 4;
             off.set(i, off.get(i) + 1f);
-            assertNotEquals(hb, PlanExecutor.fingerprint(off), "probed element " + i);
+            assertNotEquals(hb, HostFingerprint.fingerprint(off), "probed element " + i);
         }
     }
 
