@@ -34,10 +34,10 @@ final class PtxAtomics {
         Type t = a.dst().type();
         String where = "atomic " + a.op().name().toLowerCase(Locale.ROOT) + " on " + arr.element().javaName() + " array " + arr;
         if (arr.element().bytes() < 4) {
-            throw new KernelCompilationException(e.ir().displayName() + ": " + where + " is not supported on PTX: use an int or long array");
+            throw new KernelCompilationException(e.ir().at(a.line()) + ": " + where + " is not supported on PTX: use an int or long array");
         }
         if (arr.space() == AddressSpace.CONSTANT) {
-            throw new KernelCompilationException(e.ir().displayName() + ": " + where + ": constant tables cannot be written");
+            throw new KernelCompilationException(e.ir().at(a.line()) + ": " + where + ": constant tables cannot be written");
         }
         String space = e.arraySpace(arr.id());
         if (space.equals("local")) {

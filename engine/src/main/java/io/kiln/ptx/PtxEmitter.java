@@ -357,7 +357,7 @@ public final class PtxEmitter {
 
     private void workItem(Instr.WorkItem w) {
         if (w.dim() < 0 || w.dim() > 2) {
-            throw new KernelCompilationException(ir.displayName() + ": work-item dimension " + w.dim() + " is out of range 0..2");
+            throw new KernelCompilationException(ir.at(w.line()) + ": work-item dimension " + w.dim() + " is out of range 0..2");
         }
         char c = "xyz".charAt(w.dim());
         String dst = reg(w.dst());
@@ -365,7 +365,7 @@ public final class PtxEmitter {
             case GLOBAL_ID -> f.ins("mov.b32", dst, globalId(w.dim()));
             case GLOBAL_SIZE -> {
                 if (gridSizeRegs[w.dim()] == null) {
-                    throw new KernelCompilationException(ir.displayName() + ": the global size is only known in work-item kernels");
+                    throw new KernelCompilationException(ir.at(w.line()) + ": the global size is only known in work-item kernels");
                 }
                 f.ins("mov.b32", dst, gridSizeRegs[w.dim()]);
             }
@@ -387,7 +387,7 @@ public final class PtxEmitter {
                 case MUL -> f.ins("mul.rn." + s, dst, val(b.a()), val(b.b()));
                 case DIV -> f.ins("div.rn." + s, dst, val(b.a()), val(b.b()));
                 case REM -> math.fmod(f, t, dst, inReg(b.a()), inReg(b.b()));
-                default -> throw new KernelCompilationException(ir.displayName() + ": operator " + b.op().symbol()
+                default -> throw new KernelCompilationException(ir.at(b.line()) + ": operator " + b.op().symbol()
                         + " on " + t + " is not valid Java");
             }
             return;
@@ -565,7 +565,7 @@ public final class PtxEmitter {
     private void store(Instr.Store s) {
         ArrayRef a = s.array();
         if (a.space() == AddressSpace.CONSTANT) {
-            throw new KernelCompilationException(ir.displayName() + ": constant table " + a + " cannot be written");
+            throw new KernelCompilationException(ir.at(s.line()) + ": constant table " + a + " cannot be written");
         }
         f.ins("st." + arraySpace.get(a.id()) + "." + storeType(a.element()), address(a, s.index()), inReg(s.value()));
     }
