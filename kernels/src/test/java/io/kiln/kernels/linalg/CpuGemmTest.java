@@ -35,6 +35,25 @@ class CpuGemmTest {
         return vector;
     }
 
+    /**
+     * The micro-tile follows the vector registers: 6 rows where vectors have 16 float lanes (AVX-512's
+     * 32 registers), else 4. Where the build asks for a vector width ({@code kiln.test.vectorBits}: the
+     * AVX2-shaped run, {@code -XX:UseAVX=2}), the JVM must have it, so that run really tests that shape.
+     */
+    @Test
+    void microTileFollowsTheVectorWidth() {
+        vectorPath(true);
+        int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        System.out.println("[gemm] " + bits + "-bit vectors: sgemm tile " + VectorSgemm.MR + " x " + VectorSgemm.NR
+                + ", dgemm tile " + VectorDgemm.MR + " x " + VectorDgemm.NR);
+        Integer want = Integer.getInteger("kiln.test.vectorBits");
+        if (want != null) assertEquals(want.intValue(), bits, "kiln.test.vectorBits: the JVM's preferred vector width");
+        assertEquals(bits >= 512 ? 6 : 4, VectorSgemm.MR);
+        assertEquals(bits >= 512 ? 6 : 4, VectorDgemm.MR);
+        assertEquals(2 * bits / 32, VectorSgemm.NR);
+        assertEquals(2 * bits / 64, VectorDgemm.NR);
+    }
+
     @ParameterizedTest(name = "vector={0}")
     @ValueSource(booleans = {true, false})
     void sgemmIsWithinTheBoundOfTheExactProduct(boolean vector) {
