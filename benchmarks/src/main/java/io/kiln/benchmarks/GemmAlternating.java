@@ -7,6 +7,11 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 
 import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -28,7 +33,9 @@ import java.util.concurrent.ForkJoinPool;
  * in 10 ms ticks on Linux), as GFLOP per CPU-second. On a shared machine the wall clock mostly measures how much of the cores the
  * scheduler lent each product; CPU time measures the work. Run it with {@code OPENBLAS_THREAD_TIMEOUT=4},
  * or OpenBLAS's threads spin after each product (2^28 cycles by default) and bill their spinning to
- * Kiln's next product.
+ * Kiln's next product. It also prints which kernels OpenBLAS chose for this CPU ({@code DYNAMIC_ARCH}:
+ * {@code openblas_get_corename}; {@code OPENBLAS_CORETYPE} overrides it), since a CPU that OpenBLAS does
+ * not know runs an older kernel and the ratio then says little.
  */
 public final class GemmAlternating {
     private GemmAlternating() {
@@ -49,6 +56,21 @@ public final class GemmAlternating {
             return sum;
         } catch (IOException | RuntimeException e) {
             return os.getProcessCpuTime();
+        }
+    }
+
+    /**
+     * OpenBLAS's name for the kernels it chose ({@code openblas_get_corename}, which the JavaCPP preset does
+     * not map), or why it is unknown. Call after OpenBLAS is loaded.
+     */
+    private static String openBlasCore() {
+        try {
+            MemorySegment f = SymbolLookup.loaderLookup().find("openblas_get_corename").orElse(null);
+            if (f == null) return "unknown (openblas_get_corename not found)";
+            MemorySegment name = (MemorySegment) Linker.nativeLinker().downcallHandle(f, FunctionDescriptor.of(ValueLayout.ADDRESS)).invoke();
+            return name.reinterpret(64).getString(0);
+        } catch (Throwable e) {
+            return "unknown (" + e + ")";
         }
     }
 
@@ -99,6 +121,7 @@ public final class GemmAlternating {
         Arrays.sort(kilnCpu);
         Arrays.sort(blasCpu);
         double km = kiln[reps / 2], bm = blas[reps / 2], kb = kiln[reps - 1], bb = blas[reps - 1];
+        System.out.println("OpenBLAS kernels: " + openBlasCore() + ", " + System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "default") + " threads");
         System.out.printf("%sgemm n=%d (Vector API: %s): Kiln median %.1f best %.1f GFLOP/s | OpenBLAS median %.1f best %.1f |"
                 + " ratio median %.2f best %.2f%n", dbl ? "d" : "s", n, CpuGemm.vectorized(), km, kb, bm, bb, km / bm, kb / bb);
         System.out.printf("%sgemm n=%d per CPU-second: Kiln median %.1f GFLOP | OpenBLAS median %.1f | ratio %.2f%n", dbl ? "d" : "s", n,

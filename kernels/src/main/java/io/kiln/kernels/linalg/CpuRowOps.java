@@ -26,10 +26,8 @@ public final class CpuRowOps {
         check("softmax", x.length, y.length, rows, cols);
         boolean vector = CpuGemm.vectorized();
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
-            for (int r = (int) r0; r < r1; r++) {
-                if (vector) VectorRowOps.softmaxRow(x, y, r * cols, cols);
-                else RowOps.softmaxRow(x, y, r * cols, cols);
-            }
+            if (vector) VectorRowOps.softmaxRows(x, y, (int) r0, (int) r1, cols);
+            else for (int r = (int) r0; r < r1; r++) RowOps.softmaxRow(x, y, r * cols, cols);
         });
     }
 
@@ -63,7 +61,7 @@ public final class CpuRowOps {
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
             if (vector) {
                 double[] g = VectorRowOps.widen(gamma, cols), b = VectorRowOps.widen(beta, cols);
-                for (int r = (int) r0; r < r1; r++) VectorRowOps.normRow(x, g, b, y, r * cols, cols, eps);
+                VectorRowOps.normRows(x, g, b, y, (int) r0, (int) r1, cols, eps);
             } else {
                 for (int r = (int) r0; r < r1; r++) RowOps.layerNormRow(x, gamma, beta, y, r * cols, cols, eps);
             }
@@ -81,7 +79,7 @@ public final class CpuRowOps {
         boolean vector = CpuGemm.vectorized();
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
             if (vector) {
-                for (int r = (int) r0; r < r1; r++) VectorRowOps.rmsRow(x, gamma, y, r * cols, cols, eps);
+                VectorRowOps.rmsRows(x, gamma, y, (int) r0, (int) r1, cols, eps);
             } else {
                 for (int r = (int) r0; r < r1; r++) RowOps.rmsNormRow(x, gamma, y, r * cols, cols, eps);
             }

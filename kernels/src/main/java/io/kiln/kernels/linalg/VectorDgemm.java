@@ -11,8 +11,9 @@ import java.nio.ByteOrder;
  * The {@code double} twin of {@link VectorSgemm} (keep the two in step: the Vector API has no access to
  * primitive arrays that is generic over the element type, so the code is written once per type).
  * The {@code double} block of {@link CpuGemm} with the Vector API: packing, cache blocking and a
- * register-blocked micro-kernel of 6 rows by two vectors (6 x 16 on AVX-512: 12 vector accumulators, plus
- * two B vectors and one broadcast, 15 registers, so it also fits AVX2's 16). Loaded only when
+ * register-blocked micro-kernel of {@link #MR} rows by two vectors: 6 x 16 on AVX-512 (12 vector
+ * accumulators, two B vectors and one broadcast of its 32 registers), 4 x 8 on AVX2 and 4 x 4 on NEON (8
+ * accumulators: 6 x 8 needed 15 of AVX2's 16 {@code ymm} registers live, see {@link VectorSgemm}). Loaded only when
  * {@code jdk.incubator.vector} is resolved and vectors have at least 2 double lanes ({@link #usable()});
  * {@link ScalarGemm} serves everywhere else.
  * <p>Blocking (Goto/BLIS): for each {@link #NC}-column block of B and each {@link #KC}-deep slice, the
@@ -26,8 +27,11 @@ final class VectorDgemm {
     /** The machine's own vector width: 8 lanes on AVX-512, 4 on AVX2, 2 on NEON. */
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Rows of the micro-tile (broadcast values of A). */
-    static final int MR = 6;
+    /**
+     * Rows of the micro-tile (broadcast values of A), by the rule of {@link VectorSgemm#MR}: 6 where there
+     * are 32 vector registers (8 double lanes: AVX-512), else 4 (AVX2's 16 registers, NEON).
+     */
+    static final int MR = L >= 8 ? 6 : 4;
     /** Columns of the micro-tile: two vectors. */
     static final int NR = 2 * L;
     /** Depth of a packed slice: the B panel (32 KiB with 8 lanes) fits in L1. */
@@ -177,12 +181,9 @@ final class VectorDgemm {
             } else if (mr == MR) {
                 for (int p = 0; p < kc; p++, w += MR) {
                     int s = base + p * cs;
-                    pa[w] = a[s];
-                    pa[w + 1] = a[s + rs];
-                    pa[w + 2] = a[s + 2 * rs];
-                    pa[w + 3] = a[s + 3 * rs];
-                    pa[w + 4] = a[s + 4 * rs];
-                    pa[w + 5] = a[s + 5 * rs];
+                    for (int r = 0; r < MR; r++) {
+                        pa[w + r] = a[s + r * rs];
+                    }
                 }
             } else {
                 for (int p = 0; p < kc; p++, w += MR) {
@@ -220,9 +221,45 @@ final class VectorDgemm {
     /**
      * The micro-kernel: {@code tile[MR x NR] = A panel x B panel}, each element a chain of FMAs in order
      * of increasing p. The accumulators go to {@code tile} rather than to C: a vector passed to another
-     * method that C2 does not inline is boxed, which cost 10x in a measurement.
+     * method that C2 does not inline is boxed, which cost 10x in a measurement. {@code MR} is a constant,
+     * so C2 keeps one of the two bodies.
      */
     private static void kernel(int kc, double[] pa, int ao, double[] pb, int bo, double[] tile) {
+        if (MR == 6) kernel6(kc, pa, ao, pb, bo, tile);
+        else kernel4(kc, pa, ao, pb, bo, tile);
+    }
+
+    /** The 4-row micro-kernel (AVX2, NEON): 8 accumulators. */
+    private static void kernel4(int kc, double[] pa, int ao, double[] pb, int bo, double[] tile) {
+        DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR, ai = ao + p * MR;
+            DoubleVector b0 = DoubleVector.fromArray(S, pb, bi), b1 = DoubleVector.fromArray(S, pb, bi + L);
+            DoubleVector x = DoubleVector.broadcast(S, pa[ai]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = DoubleVector.broadcast(S, pa[ai + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = DoubleVector.broadcast(S, pa[ai + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = DoubleVector.broadcast(S, pa[ai + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+    }
+
+    /** The 6-row micro-kernel (AVX-512): 12 accumulators. */
+    private static void kernel6(int kc, double[] pa, int ao, double[] pb, int bo, double[] tile) {
         DoubleVector c00 = DoubleVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         DoubleVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int p = 0; p < kc; p++) {

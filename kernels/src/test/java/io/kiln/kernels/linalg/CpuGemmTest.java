@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The cpu variants ({@link CpuGemm}) called directly, with the Vector API and as plain Java, against
  * an exact reference ({@link GemmCheck}): shapes with 1, primes, non-multiples of every block
- * (micro-tile 6 x 32, KC = 256, MC = 192), every transpose, strided leading dimensions, alpha and beta
+ * (micro-tiles 8 x 32, 6 x 16, 4 x 16, 4 x 8; KC = 256; MC = 256, 192, 128), every transpose, strided leading dimensions, alpha and beta
  * edge cases, NaN and Inf.
  */
 class CpuGemmTest {
@@ -33,6 +33,25 @@ class CpuGemmTest {
                     + " jdk.incubator.vector, as the build's kiln.test.argLine does), so only the plain-Java path is tested");
         }
         return vector;
+    }
+
+    /**
+     * The micro-tile follows the vector registers: 8 rows (sgemm) and 6 (dgemm) where vectors have 16
+     * float lanes (AVX-512's 32 registers), else 4. Where the build asks for a vector width ({@code kiln.test.vectorBits}: the
+     * AVX2-shaped run, {@code -XX:UseAVX=2}), the JVM must have it, so that run really tests that shape.
+     */
+    @Test
+    void microTileFollowsTheVectorWidth() {
+        vectorPath(true);
+        int bits = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        System.out.println("[gemm] " + bits + "-bit vectors: sgemm tile " + VectorSgemm.MR + " x " + VectorSgemm.NR
+                + ", dgemm tile " + VectorDgemm.MR + " x " + VectorDgemm.NR);
+        Integer want = Integer.getInteger("kiln.test.vectorBits");
+        if (want != null) assertEquals(want.intValue(), bits, "kiln.test.vectorBits: the JVM's preferred vector width");
+        assertEquals(bits >= 512 ? 8 : 4, VectorSgemm.MR);
+        assertEquals(bits >= 512 ? 6 : 4, VectorDgemm.MR);
+        assertEquals(2 * bits / 32, VectorSgemm.NR);
+        assertEquals(2 * bits / 64, VectorDgemm.NR);
     }
 
     @ParameterizedTest(name = "vector={0}")

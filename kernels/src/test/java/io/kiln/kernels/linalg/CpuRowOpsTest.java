@@ -120,6 +120,60 @@ class CpuRowOpsTest {
         assertTrue(count > 10_000, "the sweep covers the range");
     }
 
+    /**
+     * Each row's statistic is taken in the loop that writes the row before it, so the result must not
+     * depend on where the rows are cut into parts (pools of 1 and 3 threads) nor on x and y being one
+     * array: all three runs give the same bits, and the separate run is within the bound of float64.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"softmax", "layerNorm", "rmsNorm"})
+    void rowsAreTheSameInPlaceAndOnAnySplit(String op) throws Exception {
+        long seed = SEED + 7 + op.hashCode();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        System.out.println("[cpu-rowops] in place / split " + op + " seed " + seed);
+        for (int[] s : new int[][] {{1, 1}, {2, 5}, {41, 17}, {67, 1031}, {29, 16}}) {
+            int rows = s[0], cols = s[1];
+            float[] x = new float[rows * cols];
+            for (int r = 0; r < rows; r++) fillRow(rnd, x, r, cols);
+            float[] gamma = new float[cols], beta = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                gamma[j] = (float) rnd.nextDouble(0.5, 2);
+                beta[j] = (float) rnd.nextDouble(-1, 1);
+            }
+            float[] one = new float[x.length], three = new float[x.length], same = x.clone();
+            for (int threads : new int[] {1, 3}) {
+                float[] y = threads == 1 ? one : three;
+                java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+                try {
+                    pool.submit(() -> run(op, x, gamma, beta, y, rows, cols)).get();
+                    if (threads == 3) pool.submit(() -> run(op, same, gamma, beta, same, rows, cols)).get();
+                } finally {
+                    pool.shutdown();
+                }
+            }
+            double[] ref = new double[x.length];
+            for (int r = 0; r < rows; r++) {
+                RowOpsTest.reference(op, x, gamma, beta, 1e-5f, ref, r * cols, cols);
+                check(op + " " + rows + "x" + cols, x, one, ref, r * cols, cols, op.equals("softmax") ? VectorRowOps.SOFTMAX_ULPS : 1);
+            }
+            for (int i = 0; i < x.length; i++) {
+                int b = Float.floatToRawIntBits(one[i]);
+                if (b != Float.floatToRawIntBits(three[i]) || b != Float.floatToRawIntBits(same[i])) {
+                    fail(op + " " + rows + "x" + cols + ": y[" + i + "] = " + one[i] + " on one thread, " + three[i]
+                            + " on three, " + same[i] + " in place");
+                }
+            }
+        }
+    }
+
+    private static void run(String op, float[] x, float[] gamma, float[] beta, float[] y, int rows, int cols) {
+        switch (op) {
+            case "softmax" -> CpuRowOps.softmax(x, y, rows, cols);
+            case "layerNorm" -> CpuRowOps.layerNorm(x, gamma, beta, y, rows, cols, 1e-5f);
+            default -> CpuRowOps.rmsNorm(x, gamma, y, rows, cols, 1e-5f);
+        }
+    }
+
     /** Checks one row against float64 within {@code ulps}; returns the worst error in ulps (finite values). */
     private static double check(String what, float[] x, float[] y, double[] ref, int o, int cols, int ulps) {
         double worst = 0;
