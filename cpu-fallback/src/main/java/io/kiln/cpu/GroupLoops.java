@@ -246,9 +246,16 @@ final class GroupLoops extends MethodPart {
         cb.goto_(w.nextItem);
     }
 
-    /** Saves ({@code save}) or reloads the variables a work-item keeps across barrier {@code k}. */
+    /**
+     * Saves ({@code save}) or restores the variables a work-item keeps across barrier {@code k}: the
+     * saved ones from the per-item state, the others by running their definitions again.
+     */
     private void barrierState(int k, boolean save) {
-        for (Var var : an.barriers.barriers().get(k).liveAcross()) {
+        BarrierRegions.Barrier b = an.barriers.barriers().get(k);
+        if (!save) {
+            for (io.kiln.ir.Instr i : b.recompute()) w.instrs.instr(i);
+        }
+        for (Var var : b.saved()) {
             int t = var.type().ordinal();
             cb.aload(stateSlab[t]);
             cb.iload(stateBase[t]);

@@ -125,7 +125,7 @@ final class KernelAnalysis {
             if (a.space() == AddressSpace.LOCAL && used[a.id()]) local = true;
         }
         groupMode = ir.kind() == KernelKind.WORK_ITEM && (bars > 0 || local);
-        barriers = new BarrierRegions(ir, assignedIn == null ? new BitSet[ir.blocks().size()] : assignedIn);
+        barriers = new BarrierRegions(ir, assignedIn == null ? new BitSet[ir.blocks().size()] : assignedIn, (BitSet) needsInit.clone());
         needsInit.or(barriers.zeroAtEntry());
     }
 
