@@ -30,6 +30,10 @@ import java.lang.invoke.VarHandle;
  * segment, base offset 0, index). Those are aligned native accesses, so every access mode is atomic,
  * and a float or double compare-and-exchange compares raw bits there too. An index out of range
  * throws {@link IndexOutOfBoundsException}, a closed array's memory {@link IllegalStateException}.
+ * <p>{@link #privateCopy} and {@link #merge} are the two ends of {@link AtomicPrivatisation}: a thread's
+ * updates of a privatised array go to its copy through the {@code ...Local} overloads (with a
+ * {@code long} index for off-heap arrays), and the copy is folded into the array when the thread has
+ * run its last chunk of the launch.
  */
 final class CpuAtomics {
     private CpuAtomics() {
@@ -341,6 +345,109 @@ final class CpuAtomics {
             if (Double.doubleToRawLongBits(witness) == Double.doubleToRawLongBits(old)) return old;
             old = witness;
         }
+    }
+
+    // ------------------------------------------------------------------------ private copies (AtomicPrivatisation)
+
+    /**
+     * A thread's private copy of a privatised {@code int} or {@code long} array of {@code length}
+     * elements, every element at the identity of {@code op} (0 for add, {@code MAX_VALUE} for min,
+     * {@code MIN_VALUE} for max), so that merging an untouched element changes nothing.
+     */
+    static Object privateCopy(io.kiln.ir.AtomicOp op, io.kiln.ir.ElementType element, int length) {
+        if (element == io.kiln.ir.ElementType.INT) {
+            int[] p = new int[length];
+            if (op == io.kiln.ir.AtomicOp.MIN) java.util.Arrays.fill(p, Integer.MAX_VALUE);
+            if (op == io.kiln.ir.AtomicOp.MAX) java.util.Arrays.fill(p, Integer.MIN_VALUE);
+            return p;
+        }
+        long[] p = new long[length];
+        if (op == io.kiln.ir.AtomicOp.MIN) java.util.Arrays.fill(p, Long.MAX_VALUE);
+        if (op == io.kiln.ir.AtomicOp.MAX) java.util.Arrays.fill(p, Long.MIN_VALUE);
+        return p;
+    }
+
+    /**
+     * Folds a private copy into the kernel's array ({@code int[]}, {@code long[]} or an off-heap
+     * array's segment) with {@code op}, one real atomic per element that differs from the identity:
+     * other threads may be merging their copies at the same time.
+     */
+    static void merge(io.kiln.ir.AtomicOp op, Object array, Object copy) {
+        if (copy instanceof int[] p) {
+            int identity = op == io.kiln.ir.AtomicOp.MIN ? Integer.MAX_VALUE : op == io.kiln.ir.AtomicOp.MAX ? Integer.MIN_VALUE : 0;
+            for (int j = 0; j < p.length; j++) {
+                int v = p[j];
+                if (v == identity) continue;
+                if (array instanceof MemorySegment s) {
+                    switch (op) {
+                        case MIN -> min(s, j, v);
+                        case MAX -> max(s, j, v);
+                        default -> add(s, j, v);
+                    }
+                } else {
+                    int[] a = (int[]) array;
+                    switch (op) {
+                        case MIN -> min(a, j, v);
+                        case MAX -> max(a, j, v);
+                        default -> add(a, j, v);
+                    }
+                }
+            }
+            return;
+        }
+        long[] p = (long[]) copy;
+        long identity = op == io.kiln.ir.AtomicOp.MIN ? Long.MAX_VALUE : op == io.kiln.ir.AtomicOp.MAX ? Long.MIN_VALUE : 0;
+        for (int j = 0; j < p.length; j++) {
+            long v = p[j];
+            if (v == identity) continue;
+            if (array instanceof MemorySegment s) {
+                switch (op) {
+                    case MIN -> min(s, j, v);
+                    case MAX -> max(s, j, v);
+                    default -> add(s, j, v);
+                }
+            } else {
+                long[] a = (long[]) array;
+                switch (op) {
+                    case MIN -> min(a, j, v);
+                    case MAX -> max(a, j, v);
+                    default -> add(a, j, v);
+                }
+            }
+        }
+    }
+
+    /**
+     * The private copy's index for an off-heap array's {@code long} index: the copy has the array's
+     * length, so an index out of range fails as the segment access would
+     * ({@link IndexOutOfBoundsException}) rather than wrap in the cast.
+     */
+    private static int privateIndex(long i, int length) {
+        return (int) java.util.Objects.checkIndex(i, (long) length);
+    }
+
+    static int addLocal(int[] a, long i, int v) {
+        return addLocal(a, privateIndex(i, a.length), v);
+    }
+
+    static int minLocal(int[] a, long i, int v) {
+        return minLocal(a, privateIndex(i, a.length), v);
+    }
+
+    static int maxLocal(int[] a, long i, int v) {
+        return maxLocal(a, privateIndex(i, a.length), v);
+    }
+
+    static long addLocal(long[] a, long i, long v) {
+        return addLocal(a, privateIndex(i, a.length), v);
+    }
+
+    static long minLocal(long[] a, long i, long v) {
+        return minLocal(a, privateIndex(i, a.length), v);
+    }
+
+    static long maxLocal(long[] a, long i, long v) {
+        return maxLocal(a, privateIndex(i, a.length), v);
     }
 
     // ------------------------------------------------------------------------ local (one thread per group)

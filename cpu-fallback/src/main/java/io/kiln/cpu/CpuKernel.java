@@ -54,6 +54,8 @@ final class CpuKernel implements CompiledKernel {
     private final java.util.concurrent.atomic.AtomicLong chunksRun = new java.util.concurrent.atomic.AtomicLong();
     /** How many chunks the latest launch had (for tests and diagnostics). */
     volatile int lastChunks;
+    /** How many arrays the latest launch accumulated in private copies ({@link AtomicPrivatisation}; for tests). */
+    volatile int lastPrivatised;
     /** Whether some parameter is an off-heap array (its argument is replaced by its segment at launch). */
     private final boolean offHeapParams;
     /** Whether the kernel prints: its methods then take a print buffer after the launch control. */
@@ -144,9 +146,10 @@ final class CpuKernel implements CompiledKernel {
     void launch(Object[] args, LaunchGeometry geometry, ForkJoinPool pool, int parallelism, LaunchControl control) {
         checkArguments(args);
         // The generated methods take the kernel's arguments (off-heap arrays as their segments),
-        // then the launch's control, then the print buffer of a kernel that prints (see JvmEmitter.unpackArguments).
+        // then the launch's control, then the print buffer of a kernel that prints, then a thread's
+        // private copy of each privatised array (null here; see MethodWriter.unpackArguments, Launch.run).
         Object[] mapped = offHeapParams ? segments(args) : args;
-        Object[] full = java.util.Arrays.copyOf(mapped, mapped.length + (prints ? 2 : 1));
+        Object[] full = java.util.Arrays.copyOf(mapped, mapped.length + 2 + output.privatised().size());
         full[mapped.length] = control;
         if (!prints) {
             run(full, geometry, pool, parallelism, control);
@@ -202,7 +205,8 @@ final class CpuKernel implements CompiledKernel {
             double perRun = e.nsPerItem();
             int chunks = Double.isNaN(perRun) || perRun < WorkSplitter.TARGET_CHUNK_NANOS ? 1 : parallelism;
             if (forcedChunks > 0) chunks = forcedChunks;
-            long busy = run(new Launch(strided, args, chunks, chunks, 0, null, 0, 0, true), pool, parallelism);
+            // the trip count is unknown: no private copies (whether they pay cannot be told)
+            long busy = run(new Launch(strided, args, chunks, chunks, 0, null, 0, 0, true, 0), pool, parallelism);
             perLaunch = e.update(busy, 1);
             return;
         }
@@ -225,7 +229,7 @@ final class CpuKernel implements CompiledKernel {
             if (itemCount <= WorkSplitter.UNKNOWN_INLINE_ITEMS) threads = 1;
             long probe = WorkSplitter.probeLength(range);
             chunksRun.incrementAndGet();
-            long busy = run(new Launch(chunk, args, 1, 0, probe, null, 0, 0, false), pool, parallelism);
+            long busy = run(new Launch(chunk, args, 1, 0, probe, null, 0, 0, false, multiplyCapped(probe, inner)), pool, parallelism);
             // the piece's estimate splits this launch only: it ran in the interpreter, and its first call
             // links the method handle, so it is far too high for the launches after this one
             e = e.update(busy, Math.max(1, multiplyCapped(probe, inner)));
@@ -243,7 +247,7 @@ final class CpuKernel implements CompiledKernel {
         long len = WorkSplitter.chunkLength(range, wanted);
         int chunks = WorkSplitter.chunkCount(range, len);
         chunksRun.addAndGet(chunks);
-        long busy = run(new Launch(chunk, args, chunks, 0, len, null, 0, base, true), pool, threads);
+        long busy = run(new Launch(chunk, args, chunks, 0, len, null, 0, base, true, itemCount), pool, threads);
         perItem = (first ? WorkSplitter.Estimate.NONE : e).update(busy, Math.max(1, itemCount));
     }
 
@@ -302,7 +306,8 @@ final class CpuKernel implements CompiledKernel {
         long len = WorkSplitter.chunkLength(range[splitDim], (int) Math.min(wanted, range[splitDim]));
         int chunks = WorkSplitter.chunkCount(range[splitDim], len);
         chunksRun.addAndGet(chunks);
-        long busy = run(new Launch(groups != null ? groups : items, args, chunks, 0, len, box, splitDim, 0, true), pool, parallelism);
+        long busy = run(new Launch(groups != null ? groups : items, args, chunks, 0, len, box, splitDim, 0, true, itemCount),
+                pool, parallelism);
         perItem = e.update(busy, itemCount);
     }
 
@@ -370,9 +375,18 @@ final class CpuKernel implements CompiledKernel {
         /** Per chunk, the raw bits of each reduction's partial ({@code null} without reductions). */
         final long[][] partials;
         final int reductionCount = ir.reductions().size();
+        /** The launch's work items (0 when unknown): whether private copies pay. */
+        final long itemCount;
+        /**
+         * Per privatised array ({@link AtomicPrivatisation.Candidate#slot()}), whether this launch gives each
+         * thread a private copy of it; {@code null} when it gives none. Set by {@link CpuKernel#run(Launch, ForkJoinPool, int)}.
+         */
+        boolean[] privateCopies;
 
-        Launch(MethodHandle mh, Object[] args, int chunks, int stride, long len, int[] box, int splitDim, long base, boolean open) {
+        Launch(MethodHandle mh, Object[] args, int chunks, int stride, long len, int[] box, int splitDim, long base, boolean open,
+               long itemCount) {
             this.mh = mh;
+            this.itemCount = itemCount;
             this.base = base;
             this.open = open;
             this.args = args;
@@ -388,28 +402,61 @@ final class CpuKernel implements CompiledKernel {
 
         @Override
         public void run() {
-            int c;
-            while ((c = next.getAndIncrement()) < chunks) {
+            // This thread's arguments: the launch's, with its own private copies where the launch
+            // privatises (made when the thread finds a chunk to run).
+            Object[] mine = null;
+            int c = next.getAndIncrement();
+            while (c < chunks) {
                 long t0 = System.nanoTime();
+                if (mine == null) mine = privateCopies == null ? args : withPrivateCopies();
                 try {
                     // A chunk boundary is a cancellation point too (the chunk loop itself is not tested).
                     if (failure.get() == null) {
                         if (control.cancelled) throw KernelSupport.cancelled();
-                        runChunk(c);
+                        runChunk(c, mine);
                     }
                 } catch (Throwable t) {
                     // The first failure wins; the other chunks stop at their next cancellation check,
                     // as Java stops at the first exception.
                     if (failure.compareAndSet(null, t)) control.cancel();
                 }
+                int following = next.getAndIncrement();
+                // After this thread's last chunk, before that chunk counts as done (the caller returns
+                // when all are): fold its private copies into the arrays, after a failure too, so that the
+                // arrays hold every update that ran, as they would with real atomics.
+                if (following >= chunks && mine != args) mergePrivateCopies(mine);
                 busy.add(System.nanoTime() - t0);
                 if (remaining.decrementAndGet() == 0 && Thread.currentThread() != caller) {
                     LockSupport.unpark(caller);
                 }
+                c = following;
             }
         }
 
-        private void runChunk(int c) throws Throwable {
+        private Object[] withPrivateCopies() {
+            Object[] mine = args.clone();
+            int at = ir.params().size() + 2;
+            for (AtomicPrivatisation.Candidate p : output.privatised()) {
+                if (!privateCopies[p.slot()]) continue;
+                mine[at + p.slot()] = CpuAtomics.privateCopy(p.op(), p.array().element(),
+                        (int) elementCount(args[p.array().paramIndex()], p.array()));
+            }
+            return mine;
+        }
+
+        private void mergePrivateCopies(Object[] mine) {
+            int at = ir.params().size() + 2;
+            try {
+                for (AtomicPrivatisation.Candidate p : output.privatised()) {
+                    Object copy = mine[at + p.slot()];
+                    if (copy != null) CpuAtomics.merge(p.op(), args[p.array().paramIndex()], copy);
+                }
+            } catch (Throwable t) {
+                if (failure.compareAndSet(null, t)) control.cancel();
+            }
+        }
+
+        private void runChunk(int c, Object[] args) throws Throwable {
             long[] p = partials == null ? null : (partials[c] = new long[reductionCount]);
             if (box != null) {
                 int[] b = box.clone();
@@ -433,6 +480,7 @@ final class CpuKernel implements CompiledKernel {
     private long run(Launch launch, ForkJoinPool pool, int parallelism) {
         lastChunks = launch.chunks;
         int helpers = Math.min(parallelism, launch.chunks) - 1;
+        launch.privateCopies = privateCopies(launch.args, launch.itemCount, helpers + 1);
         for (int i = 0; i < helpers; i++) {
             pool.execute(launch);
         }
@@ -452,6 +500,56 @@ final class CpuKernel implements CompiledKernel {
         if (t != null) throw failure(t);
         if (launch.partials != null) combineReductions(launch.args, launch.partials);
         return launch.busy.sum();
+    }
+
+    /**
+     * Which privatised arrays ({@link AtomicPrivatisation}) this launch gives each of its {@code threads}
+     * a private copy of, or {@code null} for none: an array of at most {@link AtomicPrivatisation#MAX_ELEMENTS}
+     * elements, with at least {@link AtomicPrivatisation#MIN_ITEMS_PER_ELEMENT} of the launch's items per
+     * element and thread (allocating and merging a copy must cost less than the atomics it saves), that no
+     * other array argument is or overlaps (the kernel would read, or update with another operation, what a
+     * copy holds back). An off-heap array over a heap segment is never privatised (it could share a heap array's storage).
+     */
+    private boolean[] privateCopies(Object[] args, long items, int threads) {
+        java.util.List<AtomicPrivatisation.Candidate> candidates = output.privatised();
+        if (candidates.isEmpty()) {
+            lastPrivatised = 0;
+            return null;
+        }
+        boolean[] use = new boolean[candidates.size()];
+        int count = 0;
+        for (AtomicPrivatisation.Candidate c : candidates) {
+            Object array = args[c.array().paramIndex()];
+            long n = elementCount(array, c.array());
+            boolean pays = n <= AtomicPrivatisation.MAX_ELEMENTS
+                    && items / Math.max(1, threads) >= (long) AtomicPrivatisation.MIN_ITEMS_PER_ELEMENT * Math.max(1, n);
+            if (!pays || (array instanceof MemorySegment s && !s.isNative()) || aliased(args, c.array().paramIndex())) continue;
+            use[c.slot()] = true;
+            count++;
+        }
+        lastPrivatised = count;
+        return count == 0 ? null : use;
+    }
+
+    /** Whether another array argument is the same array as, or overlaps the memory of, argument {@code index}. */
+    private boolean aliased(Object[] args, int index) {
+        Object a = args[index];
+        for (Param p : ir.params()) {
+            if (!(p instanceof Param.Array) || p.index() == index) continue;
+            Object b = args[p.index()];
+            if (a == b) return true;
+            if (a instanceof MemorySegment s && b instanceof MemorySegment t) {
+                if (!t.isNative()) return true;
+                boolean disjoint = s.address() + s.byteSize() <= t.address() || t.address() + t.byteSize() <= s.address();
+                if (!disjoint) return true;
+            }
+        }
+        return false;
+    }
+
+    /** The element count of a heap array or an off-heap array's segment. */
+    private static long elementCount(Object array, io.kiln.ir.ArrayRef ref) {
+        return array instanceof MemorySegment s ? s.byteSize() / ref.element().bytes() : java.lang.reflect.Array.getLength(array);
     }
 
     /**

@@ -29,6 +29,8 @@ final class GroupLoops extends MethodPart {
     private final int[] stateSlab = {-1, -1, -1, -1};
     private final int[] stateBase = {-1, -1, -1, -1};
     private Label[] resume;
+    /** Up to this many barriers, the resume point is chosen by a chain of {@code if}s, above by a {@code tableswitch}. */
+    static final int UNSWITCH_LIMIT = 4;
 
     GroupLoops(MethodWriter w) {
         super(w);
@@ -164,11 +166,22 @@ final class GroupLoops extends MethodPart {
                 cb.aaload();
                 cb.astore(w.arraySlot[a.id()]);
             }
-            List<SwitchCase> cases = new ArrayList<>();
-            cases.add(SwitchCase.of(0, start));
-            for (int k = 0; k < resume.length; k++) cases.add(SwitchCase.of(k + 1, resume[k]));
-            cb.iload(regionSlot);
-            cb.tableswitch(0, resume.length, start, cases);
+            if (resume.length <= UNSWITCH_LIMIT) {
+                // if (region == k + 1) goto resume[k]: invariant tests in the item loops, which C2 can
+                // unswitch into one loop per region (it does not unswitch a tableswitch)
+                for (int k = 0; k < resume.length; k++) {
+                    cb.iload(regionSlot);
+                    cb.loadConstant(k + 1);
+                    cb.if_icmpeq(resume[k]);
+                }
+                cb.goto_(start);
+            } else {
+                List<SwitchCase> cases = new ArrayList<>();
+                cases.add(SwitchCase.of(0, start));
+                for (int k = 0; k < resume.length; k++) cases.add(SwitchCase.of(k + 1, resume[k]));
+                cb.iload(regionSlot);
+                cb.tableswitch(0, resume.length, start, cases);
+            }
         }
         cb.labelBinding(start);
         for (Map.Entry<Integer, Integer> e : w.paramCopySlot.entrySet()) {
@@ -246,9 +259,16 @@ final class GroupLoops extends MethodPart {
         cb.goto_(w.nextItem);
     }
 
-    /** Saves ({@code save}) or reloads the variables a work-item keeps across barrier {@code k}. */
+    /**
+     * Saves ({@code save}) or restores the variables a work-item keeps across barrier {@code k}: the
+     * saved ones from the per-item state, the others by running their definitions again.
+     */
     private void barrierState(int k, boolean save) {
-        for (Var var : an.barriers.barriers().get(k).liveAcross()) {
+        BarrierRegions.Barrier b = an.barriers.barriers().get(k);
+        if (!save) {
+            for (io.kiln.ir.Instr i : b.recompute()) w.instrs.instr(i);
+        }
+        for (Var var : b.saved()) {
             int t = var.type().ordinal();
             cb.aload(stateSlab[t]);
             cb.iload(stateBase[t]);

@@ -427,18 +427,33 @@ final class InstrWriter extends MethodPart {
         Type t = array.element().valueType();
         boolean cas = a.op() == io.kiln.ir.AtomicOp.COMPARE_AND_SET;
         boolean offHeap = array.isOffHeap();
+        AtomicPrivatisation.Candidate priv = w.an.privatised.of(array);
+        Label done = null;
+        if (priv != null) {
+            // A privatised array (its atomics' results unused): when the launch gave this thread a
+            // copy, update the copy; the launch merges it after the thread's last chunk.
+            int copy = w.privateCopySlot[priv.slot()];
+            Label real = cb.newLabel();
+            done = cb.newLabel();
+            cb.aload(copy);
+            cb.ifnull(real);
+            cb.aload(copy);
+            load(a.index());
+            load(a.operand());
+            ClassDesc ct = arrayDesc(array.element());
+            cb.invokestatic(CD_ATOMICS, atomicName(a.op()) + "Local",
+                    MethodTypeDesc.of(desc(t), ct, a.index().type() == Type.I64 ? CD_long : CD_int, desc(t)));
+            if (t.isWide()) cb.pop2();
+            else cb.pop();
+            cb.goto_(done);
+            cb.labelBinding(real);
+        }
         cb.aload(w.arraySlot[array.id()]);
         load(a.index());
         if (offHeap && a.index().type() == Type.I32) cb.i2l();
         if (cas) load(a.expected());
         load(a.operand());
-        String name = switch (a.op()) {
-            case ADD -> "add";
-            case MIN -> "min";
-            case MAX -> "max";
-            case EXCHANGE -> "exchange";
-            case COMPARE_AND_SET -> "compareAndSet";
-        } + (array.space() == AddressSpace.GLOBAL ? "" : "Local");
+        String name = atomicName(a.op()) + (array.space() == AddressSpace.GLOBAL ? "" : "Local");
         ClassDesc target = offHeap ? CD_SEGMENT : arrayDesc(array.element());
         ClassDesc indexType = offHeap ? CD_long : CD_int;
         MethodTypeDesc type = cas
@@ -446,6 +461,17 @@ final class InstrWriter extends MethodPart {
                 : MethodTypeDesc.of(desc(t), target, indexType, desc(t));
         cb.invokestatic(CD_ATOMICS, name, type);
         store(a.dst());
+        if (done != null) cb.labelBinding(done);
+    }
+
+    private static String atomicName(io.kiln.ir.AtomicOp op) {
+        return switch (op) {
+            case ADD -> "add";
+            case MIN -> "min";
+            case MAX -> "max";
+            case EXCHANGE -> "exchange";
+            case COMPARE_AND_SET -> "compareAndSet";
+        };
     }
 
     /** Whether parallel loop 0 counts with a long induction variable (its chunk limit is a long). */

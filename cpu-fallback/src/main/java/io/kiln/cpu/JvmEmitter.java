@@ -109,10 +109,12 @@ final class JvmEmitter {
      * @param vectorLoop what {@link VectorLoops} decided for the {@code chunk} method: a vector loop's
      *                   {@link VectorLoops.Plan}, or {@code null} with the reason in {@code scalarReason}
      * @param scalarReason why loop 0 stays scalar ({@code null} when it is vectorised or there is no chunk method)
+     * @param privatised the array parameters whose atomics the generated code sends to a private copy when
+     *                   the launch passes one ({@link AtomicPrivatisation})
      */
     record Output(String className, byte[] bytes, List<Object> classData, Set<Mode> modes,
                   Map<String, Map<Integer, String>> slotNames, int stateSlotsPerItem,
-                  VectorLoops.Plan vectorLoop, String scalarReason) {
+                  VectorLoops.Plan vectorLoop, String scalarReason, List<AtomicPrivatisation.Candidate> privatised) {
 
         /** The largest bytecode size of the class's methods. */
         int maxCodeLength() {
@@ -179,7 +181,7 @@ final class JvmEmitter {
                     + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
         }
         return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames, an.barriers.maxSlots(), vector.plan(),
-                vector.reason());
+                vector.reason(), an.privatised.candidates);
     }
 
     private static Object constantArray(KernelIR ir, ArrayRef a) {

@@ -61,6 +61,8 @@ final class KernelAnalysis {
     final BitSet cancelChecks;
     /** The kernel's bounds checks in block order, then instruction order: check {@code k} is {@code checks.get(k)}. */
     final List<Instr.CheckIndex> checks;
+    /** The array parameters whose atomics may go to a per-thread private copy ({@link AtomicPrivatisation}). */
+    final AtomicPrivatisation privatised;
     private final java.util.IdentityHashMap<Instr.CheckIndex, Integer> checkIds = new java.util.IdentityHashMap<>();
 
     KernelAnalysis(KernelIR ir) {
@@ -109,6 +111,7 @@ final class KernelAnalysis {
         definiteAssignment();
         cancelChecks = cancelChecks(ir);
         checks = checks(ir);
+        privatised = new AtomicPrivatisation(ir);
         for (int k = 0; k < checks.size(); k++) checkIds.put(checks.get(k), k);
 
         int bars = 0;
@@ -122,7 +125,7 @@ final class KernelAnalysis {
             if (a.space() == AddressSpace.LOCAL && used[a.id()]) local = true;
         }
         groupMode = ir.kind() == KernelKind.WORK_ITEM && (bars > 0 || local);
-        barriers = new BarrierRegions(ir, assignedIn == null ? new BitSet[ir.blocks().size()] : assignedIn);
+        barriers = new BarrierRegions(ir, assignedIn == null ? new BitSet[ir.blocks().size()] : assignedIn, (BitSet) needsInit.clone());
         needsInit.or(barriers.zeroAtEntry());
     }
 

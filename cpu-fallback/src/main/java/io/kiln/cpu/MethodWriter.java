@@ -72,6 +72,8 @@ final class MethodWriter {
     final int[] globalSlot = {-1, -1, -1};
     final int[] localSlot = {-1, -1, -1};
     final Map<Integer, Integer> paramCopySlot = new LinkedHashMap<>();
+    /** Per privatised array ({@link AtomicPrivatisation.Candidate#slot()}), the local holding this thread's copy or {@code null}. */
+    int[] privateCopySlot;
     /** Where a work-item's {@code return} goes: the next item. */
     Label nextItem;
     // groups: the work-group's ids and the work-item's local ids (the barrier machinery is GroupLoops')
@@ -198,6 +200,17 @@ final class MethodWriter {
             cb.aaload();
             cb.checkcast(ConstantDescs.CD_int.arrayType());
             cb.astore(printSlot);
+        }
+        java.util.List<AtomicPrivatisation.Candidate> priv = an.privatised.candidates;
+        privateCopySlot = new int[priv.size()];
+        for (AtomicPrivatisation.Candidate c : priv) {
+            // This thread's private copy (or null: real atomics) follows the control and the print buffer.
+            privateCopySlot[c.slot()] = alloc(1, "private copy of " + c.array() + " for its atomics (or null)");
+            cb.aload(ARGS);
+            cb.loadConstant(ir.params().size() + 2 + c.slot());
+            cb.aaload();
+            cb.checkcast(arrayDesc(c.array().element()));
+            cb.astore(privateCopySlot[c.slot()]);
         }
         for (Param p : ir.params()) {
             switch (p) {

@@ -64,6 +64,24 @@ class BarrierRegionsTest {
         x[ctx.globalIdx()] = v + l;
     }
 
+    /**
+     * What is recomputed after a barrier and what is saved: {@code c} is a function of the ids and an
+     * unassigned parameter (recomputed); {@code q} needs a division, {@code m} reads a reassigned
+     * parameter, {@code p} is that parameter (all three saved); {@code v} is dead after the barrier.
+     */
+    public static void recomputed(KernelContext ctx, int[] x, int p, int shift) {
+        int[] s = ctx.localInts(64);
+        int l = ctx.localIdx();
+        int c = ctx.groupIdx() * 64 + l * 3 - shift;
+        int q = l / 2;
+        int m = p + l;
+        p = p * 5;
+        int v = x[ctx.globalIdx()];
+        s[l] = c + v;
+        ctx.barrier();
+        x[ctx.globalIdx()] = s[(l + 1) % ctx.localSizeX()] + c + q + m + p;
+    }
+
     static KernelIR ir(String method) {
         return IrParser.parse(KernelCompiler.emit(BarrierRegionsTest.class, method, Target.IR));
     }
@@ -88,8 +106,9 @@ class BarrierRegionsTest {
         BarrierRegions.Barrier b = r.barriers().get(0);
         assertEquals(b.block(), r.regions().get(1).block(), "region 1 starts in the barrier's block");
         assertEquals(b.index() + 1, r.regions().get(1).index(), "region 1 starts right after the barrier");
-        // one int (l) and one float (v) per work-item
-        assertEquals(1, r.slots(Type.I32));
+        // l = ctx.localIdx() is computed again after the barrier; only the float v is saved
+        assertEquals(Set.of("v"), r.savedNames(0));
+        assertEquals(0, r.slots(Type.I32));
         assertEquals(1, r.slots(Type.F32));
         assertEquals(0, r.slots(Type.I64) + r.slots(Type.F64));
     }
@@ -105,8 +124,9 @@ class BarrierRegionsTest {
         assertRegion(r.regions().get(0), List.of(0), true);   // n <= 0 returns at once
         assertRegion(r.regions().get(1), List.of(1), false);  // between the two barriers
         assertRegion(r.regions().get(2), List.of(0), true);   // k++, then the next round or the end
-        // a variable has one slot, the same at both barriers
-        assertEquals(2, r.slots(Type.I32));
+        // l is recomputed; a saved variable has one slot, the same at both barriers
+        for (int k = 0; k < 2; k++) assertEquals(Set.of("acc", "k"), r.savedNames(k), "barrier " + k);
+        assertEquals(1, r.slots(Type.I32));
         assertEquals(1, r.slots(Type.I64));
         var acc = r.barriers().get(0).liveAcross().stream().filter(v -> v.name().equals("acc")).findFirst().orElseThrow();
         assertEquals(0, r.slot(acc));
@@ -125,6 +145,18 @@ class BarrierRegionsTest {
         assertRegion(r.regions().get(0), List.of(0, 1), true);
         assertRegion(r.regions().get(outer + 1), List.of(), true);
         assertRegion(r.regions().get(inner + 1), List.of(outer), false);
+    }
+
+    @Test
+    void pureFunctionsOfTheIdsAreRecomputedAndTheRestSaved() {
+        BarrierRegions r = regions("recomputed");
+        assertEquals(Set.of("l", "c", "q", "m", "p"), r.liveAcrossNames(0));
+        assertEquals(Set.of("q", "m", "p"), r.savedNames(0));
+        assertEquals(3, r.slots(Type.I32));
+        for (io.kiln.ir.Instr i : r.barriers().get(0).recompute()) {
+            assertTrue(i instanceof io.kiln.ir.Instr.WorkItem || i instanceof io.kiln.ir.Instr.Move
+                    || i instanceof io.kiln.ir.Instr.Binary, "recomputed by " + i);
+        }
     }
 
     @Test
@@ -189,6 +221,22 @@ class BarrierRegionsTest {
             }
             runGrid(new io.kiln.TaskGraph("nested").task("k", BarrierRegionsTest::nestedIfs, new KernelContext(), d, mode, flag), n, local);
             assertArrayEquals(dRef, d, what + ", mode " + mode + ", flag " + flag);
+
+            int p = rnd.nextInt(1000) - 500;
+            int shift = rnd.nextInt(100);
+            int[] xs = new int[n];
+            for (int i = 0; i < n; i++) xs[i] = rnd.nextInt(1 << 20);
+            int[] xRef = xs.clone();
+            for (int g = 0; g < groups; g++) {
+                int[] s = new int[local];
+                for (int l = 0; l < local; l++) s[l] = g * 64 + l * 3 - shift + xs[g * local + l];
+                for (int l = 0; l < local; l++) {
+                    xRef[g * local + l] = s[(l + 1) % local] + (g * 64 + l * 3 - shift) + l / 2 + (p + l) + p * 5;
+                }
+            }
+            runGrid(new io.kiln.TaskGraph("recomputed").task("k", BarrierRegionsTest::recomputed, new KernelContext(), xs, p, shift),
+                    n, local);
+            assertArrayEquals(xRef, xs, what + ", p " + p + ", shift " + shift);
         }
     }
 
