@@ -4,7 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.invoke.MethodHandles;
@@ -12,37 +11,35 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The Vector API passes of {@link CpuImage#twoTapU8} for 1-, 3- and 4-channel images. 3 and 4 channels
- * use a <em>quad</em> layout: four {@code int} lanes per output pixel (the channels, and for 3 channels an
- * unused lane), so that a 16-lane vector holds four whole pixels (an 8-lane one two) and every lane of a pixel has the same
- * weights; 1 channel uses one lane per pixel (sixteen pixels a vector). Loaded only where
- * {@code jdk.incubator.vector} is resolved.
+ * The Vector API passes of {@link CpuImage#twoTapU8} for 1-, 3- and 4-channel images. A row holds one
+ * {@code int} lane per output byte, interleaved as the output is ({@code dx * channels + c}), padded to a
+ * whole number of vectors; each lane has its own weights, so a vector need not hold whole pixels. (An
+ * earlier layout gave 3-channel pixels four lanes, one unused, so that a vector held whole pixels: a
+ * quarter of the widening and vertical work was wasted and the vertical pass needed a byte shuffle to
+ * drop the unused lane.) Loaded only where {@code jdk.incubator.vector} is resolved.
  * <ul>
  * <li><b>Horizontal</b> ({@link #row}): a scalar loop reads each output pixel's two source pixels with one
- * 8-byte read (they are adjacent: {@code c1 == c0 + 3}) and stores them as two 4-byte words into a tap-0
- * and a tap-1 byte row (the gather that x86 vectors do slowly for bytes: measured 1.4x slower than the
- * scalar loop); vectors then widen 16 bytes of each to {@code int} and compute
+ * 2- or 8-byte read (they are adjacent: {@code c1 == c0 + channels}) and stores them into a tap-0 and a
+ * tap-1 byte row (the gather that x86 vectors do slowly for bytes: measured 1.4x slower than the
+ * scalar loop; for 3 channels a 4-byte store at {@code dx * 3} whose fourth byte the next pixel's store
+ * overwrites); vectors then widen the bytes of each to {@code int} and compute
  * {@code p0 * wx0 + p1 * wx1} per lane, OpenCV's exact {@code int} sums.
  * <li><b>Vertical</b> ({@link #vertical}): {@link ImageResize#linearPixel}'s rounding
- * {@code (((h0 >> 4) * wy0 >> 16) + ((h1 >> 4) * wy1 >> 16) + 2) >> 2}, clamped, narrowed to bytes,
- * the unused lane dropped by one byte shuffle, twelve bytes stored per four pixels.
+ * {@code (((h0 >> 4) * wy0 >> 16) + ((h1 >> 4) * wy1 >> 16) + 2) >> 2}, clamped, narrowed to bytes and
+ * stored in order, the row's end with a mask.
  * </ul>
  * Every lane performs Java's {@code int} operations of the reference in its order (wrapping, arithmetic
  * shifts), so the bytes are the reference's, bit for bit.
  */
 final class VectorResize {
     /**
-     * The machine's own int vector, at least 8 lanes (two quad pixels): 16 lanes on AVX-512, 8 on AVX2.
+     * The machine's own int vector, at least 8 lanes: 16 lanes on AVX-512, 8 on AVX2.
      * A fixed 512-bit species is not intrinsified on AVX2 and ran 20-70x slower there (the Vector API
      * falls back to Java code per lane), so the width follows {@code SPECIES_PREFERRED}.
      */
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.length() >= 8 ? IntVector.SPECIES_PREFERRED : IntVector.SPECIES_256;
     /** One byte lane per int lane (128 bits for 16 lanes, 64 for 8), for the widening and narrowing conversions. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(I.length() * 8));
-    /** Output pixels per vector. */
-    static final int PIXELS = I.length() / 4;
-    /** Bytes 0-2, 4-6, 8-10, ... (each quad pixel's three channels) to the front; the last lanes: don't care. */
-    private static final VectorShuffle<Byte> DROP_FOURTH = VectorShuffle.fromOp(B, k -> Math.min(k / 3 * 4 + k % 3, B.length() - 1));
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -55,20 +52,15 @@ final class VectorResize {
         return channels == 1 || channels == 3 || channels == 4;
     }
 
-    /** Int lanes per output pixel in a row: 1 for 1 channel, 4 (quad) for 3 and 4. */
-    static int laneStep(int channels) {
-        return channels == 1 ? 1 : 4;
-    }
-
     /** Ints of a row for {@code dstW} pixels of {@code channels} bytes, a whole number of vectors. */
     static int rowLength(int dstW, int channels) {
-        return (dstW * laneStep(channels) + I.length() - 1) / I.length() * I.length();
+        return (dstW * channels + I.length() - 1) / I.length() * I.length();
     }
 
     /**
-     * Scratch of one part: the per-pixel tables of one image's columns in quad layout and the two tap rows.
+     * Scratch of one part: the per-lane tables of one image's columns and the two tap rows.
      * {@code col[dx]} is the byte offset of the pixel's first tap, {@code w0}, {@code w1} its weights
-     * repeated over the pixel's four lanes.
+     * repeated over the pixel's lanes (0 in the padding lanes).
      */
     static final class Columns {
         final int[] col;
@@ -85,18 +77,18 @@ final class VectorResize {
             col = new int[dstW];
             w0 = new int[n];
             w1 = new int[n];
-            tap0 = new byte[n];
-            tap1 = new byte[n];
+            // 4 bytes more: a 3-channel pixel's 4-byte store reaches one byte past its lanes.
+            tap0 = new byte[n + 4];
+            tap1 = new byte[n + 4];
         }
 
         /** Loads the columns of image {@code n} from {@code xTab} (four ints per output column). */
         void load(int[] xTab, int n, int dstW) {
-            int step = laneStep(channels);
             for (int dx = 0, t = n * dstW * 4; dx < dstW; dx++, t += 4) {
                 col[dx] = xTab[t];
                 for (int c = 0; c < channels; c++) {
-                    w0[dx * step + c] = xTab[t + 2];
-                    w1[dx * step + c] = xTab[t + 3];
+                    w0[dx * channels + c] = xTab[t + 2];
+                    w1[dx * channels + c] = xTab[t + 3];
                 }
             }
         }
@@ -119,10 +111,11 @@ final class VectorResize {
                 }
             }
             case 3 -> {
+                // In ascending order: each store's fourth byte is the next pixel's first, rewritten next.
                 for (int dx = 0; dx < dstW; dx++) {
                     long x = (long) LONG_LE.get(src, off + col[dx]);
-                    INT_LE.set(a, dx * 4, (int) x);
-                    INT_LE.set(b, dx * 4, (int) (x >>> 24));
+                    INT_LE.set(a, dx * 3, (int) x);
+                    INT_LE.set(b, dx * 3, (int) (x >>> 24));
                 }
             }
             default -> {
@@ -155,11 +148,11 @@ final class VectorResize {
                 b[dx] = (byte) (x >> 8);
             }
         } else {
-            int split = k.channels == 3 ? 24 : 32;
-            for (int dx = 0; dx < dstW; dx++) {
+            int ch = k.channels, split = ch * 8;
+            for (int dx = 0; dx < dstW; dx++) {              // ascending: see the heap row's 3-channel case
                 long x = src.get(SEG_LONG, off + col[dx]);
-                INT_LE.set(a, dx * 4, (int) x);
-                INT_LE.set(b, dx * 4, (int) (x >>> split));
+                INT_LE.set(a, dx * ch, (int) x);
+                INT_LE.set(b, dx * ch, (int) (x >>> split));
             }
         }
         widen(k, h);
@@ -181,28 +174,13 @@ final class VectorResize {
      * made by {@link #row}, into {@code dst} from {@code out}; nothing past the row's last byte is written.
      */
     static void vertical(int[] h0, int[] h1, int wy0, int wy1, byte[] dst, int out, int dstW, int channels) {
-        if (channels != 3) {
-            // 1 and 4 channels: every lane is an output byte, in order; the row's end is stored with a mask.
-            int len = dstW * channels;
-            for (int i = 0; i < len; i += I.length()) {
-                ByteVector bytes = (ByteVector) verticalLanes(h0, h1, i, wy0, wy1).convertShape(VectorOperators.I2B, B, 0);
-                if (i + I.length() <= len) {
-                    bytes.intoArray(dst, out + i);
-                } else {
-                    bytes.intoArray(dst, out + i, VectorMask.fromLong(B, (1L << (len - i)) - 1));
-                }
-            }
-            return;
-        }
-        for (int i = 0, px = 0; px < dstW; i += I.length(), px += PIXELS) {
-            ByteVector bytes = ((ByteVector) verticalLanes(h0, h1, i, wy0, wy1).convertShape(VectorOperators.I2B, B, 0))
-                    .rearrange(DROP_FOURTH);
-            int at = out + px * 3;
-            if ((px * 3) + B.length() <= dstW * 3) {
-                bytes.intoArray(dst, at);                    // B.length() bytes: those past PIXELS * 3 are rewritten by the next vector
+        int len = dstW * channels;
+        for (int i = 0; i < len; i += I.length()) {
+            ByteVector bytes = (ByteVector) verticalLanes(h0, h1, i, wy0, wy1).convertShape(VectorOperators.I2B, B, 0);
+            if (i + I.length() <= len) {
+                bytes.intoArray(dst, out + i);
             } else {
-                int valid = Math.min(PIXELS, dstW - px) * 3;  // the row's end: nothing past it (another part's row)
-                bytes.intoArray(dst, at, VectorMask.fromLong(B, (1L << valid) - 1));
+                bytes.intoArray(dst, out + i, VectorMask.fromLong(B, (1L << (len - i)) - 1));
             }
         }
     }
