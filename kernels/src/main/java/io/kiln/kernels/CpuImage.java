@@ -80,16 +80,27 @@ public final class CpuImage {
             HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, false, vector);
             int[] line = vector ? null : new int[rowLen];
             for (int r = from; r < to; r++) {
-                rows.prepare(r / dstH, yTab[r * 4], yTab[r * 4 + 1]);
+                int n = r / dstH, off0 = yTab[r * 4], off1 = yTab[r * 4 + 1];
                 if (vector) {
+                    // Rows the part's next output row also reads are kept (computed once); others need no rows.
+                    boolean shared = r + 1 < to && (r + 1) / dstH == n
+                            && (reads(yTab, r + 1, off0) || reads(yTab, r + 1, off1));
+                    if (!shared && rows.fused(n, off0, off1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen)) continue;
+                    rows.prepare(n, off0, off1);
                     VectorResize.vertical(rows.h0, rows.h1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen, dstW, channels);
                     continue;
                 }
+                rows.prepare(n, off0, off1);
                 verticalInt(rows.h0, rows.h1, 0, yTab[r * 4 + 2], yTab[r * 4 + 3], line, rowLen);
                 // A loop of its own: C2 vectorises the int arithmetic above only when the store is not narrowed.
                 for (int i = 0, out = r * rowLen; i < rowLen; i++) dst[out + i] = (byte) line[i];
             }
         });
+    }
+
+    /** Whether output row {@code r} of {@code yTab} reads the source row at {@code off}. */
+    private static boolean reads(int[] yTab, int r, int off) {
+        return yTab[r * 4] == off || yTab[r * 4 + 1] == off;
     }
 
     /**
@@ -392,6 +403,21 @@ public final class CpuImage {
                     h[dx * ps + c * cs] = (src[a + c] & 0xFF) * w0 + (src[b + c] & 0xFF) * w1;
                 }
             }
+        }
+
+        /**
+         * Writes output row {@code out} from the heap rows at {@code off0} and {@code off1} with
+         * {@link VectorResize#fused} (no horizontal rows kept) where that applies: the vector passes, two
+         * different rows neither of which is kept, columns {@link #adjacent} for both. Returns whether it did.
+         */
+        boolean fused(int n, int off0, int off1, int wy0, int wy1, byte[] dst, int out) {
+            if (src == null || vectorColumns == null || off0 == off1 || find(n, off0) >= 0 || find(n, off1) >= 0
+                    || !adjacent(n, src.length, off0) || !adjacent(n, src.length, off1)) {
+                return false;
+            }
+            loadVectorColumns(n);
+            VectorResize.fused(src, off0, off1, vectorColumns, dstW, wy0, wy1, dst, out);
+            return true;
         }
 
         private void loadVectorColumns(int n) {

@@ -68,6 +68,9 @@ final class VectorResize {
         final int[] w1;
         private final byte[] tap0;
         private final byte[] tap1;
+        /** The second row's taps, for {@link #fused}. */
+        private final byte[] tap2;
+        private final byte[] tap3;
 
         private final int channels;
 
@@ -80,6 +83,8 @@ final class VectorResize {
             // 4 bytes more: a 3-channel pixel's 4-byte store reaches one byte past its lanes.
             tap0 = new byte[n + 4];
             tap1 = new byte[n + 4];
+            tap2 = new byte[n + 4];
+            tap3 = new byte[n + 4];
         }
 
         /** Loads the columns of image {@code n} from {@code xTab} (four ints per output column). */
@@ -100,9 +105,13 @@ final class VectorResize {
      * and that {@code off + col[dx] + 8 <= src.length} for every column.
      */
     static void row(byte[] src, int off, Columns k, int dstW, int[] h) {
-        int[] col = k.col;
-        byte[] a = k.tap0, b = k.tap1;
-        switch (k.channels) {
+        stage(src, off, k.col, k.channels, dstW, k.tap0, k.tap1);
+        widen(k, h);
+    }
+
+    /** {@link #row}'s scalar half: the two taps of every column of the row at {@code off} into {@code a} and {@code b}. */
+    private static void stage(byte[] src, int off, int[] col, int channels, int dstW, byte[] a, byte[] b) {
+        switch (channels) {
             case 1 -> {
                 for (int dx = 0; dx < dstW; dx++) {
                     short x = (short) SHORT_LE.get(src, off + col[dx]);
@@ -126,7 +135,29 @@ final class VectorResize {
                 }
             }
         }
-        widen(k, h);
+    }
+
+    /**
+     * One output row from two source rows that no other output row of the part reads: {@link #row} of
+     * the rows at {@code off0} and {@code off1} and {@link #vertical} in one vector loop, the horizontal
+     * sums kept in registers instead of stored as rows and read back (same lanes, same operations, same
+     * bytes). The caller has checked what {@link #row} needs for both rows.
+     */
+    static void fused(byte[] src, int off0, int off1, Columns k, int dstW, int wy0, int wy1, byte[] dst, int out) {
+        int ch = k.channels, len = dstW * ch;
+        stage(src, off0, k.col, ch, dstW, k.tap0, k.tap1);
+        stage(src, off1, k.col, ch, dstW, k.tap2, k.tap3);
+        for (int i = 0; i < len; i += I.length()) {
+            IntVector w0 = IntVector.fromArray(I, k.w0, i), w1 = IntVector.fromArray(I, k.w1, i);
+            IntVector h0 = widened(k.tap0, i).mul(w0).add(widened(k.tap1, i).mul(w1));
+            IntVector h1 = widened(k.tap2, i).mul(w0).add(widened(k.tap3, i).mul(w1));
+            store(rounded(h0, h1, wy0, wy1), dst, out, i, len);
+        }
+    }
+
+    /** {@code I.length()} tap bytes from {@code i}, zero-extended to {@code int}. */
+    private static IntVector widened(byte[] taps, int i) {
+        return (IntVector) ByteVector.fromArray(B, taps, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
     }
 
     private static final java.lang.foreign.ValueLayout.OfLong SEG_LONG =
@@ -160,12 +191,8 @@ final class VectorResize {
 
     /** {@code h = tap0 * w0 + tap1 * w1} over whole vectors, the tap bytes widened to {@code int}. */
     private static void widen(Columns k, int[] h) {
-        byte[] a = k.tap0, b = k.tap1;
-        int n = h.length;
-        for (int i = 0; i < n; i += I.length()) {
-            IntVector p0 = (IntVector) ByteVector.fromArray(B, a, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            IntVector p1 = (IntVector) ByteVector.fromArray(B, b, i).convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-            p0.mul(IntVector.fromArray(I, k.w0, i)).add(p1.mul(IntVector.fromArray(I, k.w1, i))).intoArray(h, i);
+        for (int i = 0; i < h.length; i += I.length()) {
+            widened(k.tap0, i).mul(IntVector.fromArray(I, k.w0, i)).add(widened(k.tap1, i).mul(IntVector.fromArray(I, k.w1, i))).intoArray(h, i);
         }
     }
 
@@ -176,19 +203,24 @@ final class VectorResize {
     static void vertical(int[] h0, int[] h1, int wy0, int wy1, byte[] dst, int out, int dstW, int channels) {
         int len = dstW * channels;
         for (int i = 0; i < len; i += I.length()) {
-            ByteVector bytes = (ByteVector) verticalLanes(h0, h1, i, wy0, wy1).convertShape(VectorOperators.I2B, B, 0);
-            if (i + I.length() <= len) {
-                bytes.intoArray(dst, out + i);
-            } else {
-                bytes.intoArray(dst, out + i, VectorMask.fromLong(B, (1L << (len - i)) - 1));
-            }
+            store(rounded(IntVector.fromArray(I, h0, i), IntVector.fromArray(I, h1, i), wy0, wy1), dst, out, i, len);
         }
     }
 
-    /** {@link ImageResize#linearPixel}'s vertical rounding of the lanes from {@code i}, clamped to 0..255. */
-    private static IntVector verticalLanes(int[] h0, int[] h1, int i, int wy0, int wy1) {
-        IntVector a = IntVector.fromArray(I, h0, i).lanewise(VectorOperators.ASHR, 4).mul(wy0).lanewise(VectorOperators.ASHR, 16);
-        IntVector b = IntVector.fromArray(I, h1, i).lanewise(VectorOperators.ASHR, 4).mul(wy1).lanewise(VectorOperators.ASHR, 16);
+    /** Lanes {@code i..} of a row of {@code len} output bytes narrowed into {@code dst} from {@code out + i}, the row's end with a mask. */
+    private static void store(IntVector v, byte[] dst, int out, int i, int len) {
+        ByteVector bytes = (ByteVector) v.convertShape(VectorOperators.I2B, B, 0);
+        if (i + I.length() <= len) {
+            bytes.intoArray(dst, out + i);
+        } else {
+            bytes.intoArray(dst, out + i, VectorMask.fromLong(B, (1L << (len - i)) - 1));
+        }
+    }
+
+    /** {@link ImageResize#linearPixel}'s vertical rounding of horizontal sums {@code h0}, {@code h1}, clamped to 0..255. */
+    private static IntVector rounded(IntVector h0, IntVector h1, int wy0, int wy1) {
+        IntVector a = h0.lanewise(VectorOperators.ASHR, 4).mul(wy0).lanewise(VectorOperators.ASHR, 16);
+        IntVector b = h1.lanewise(VectorOperators.ASHR, 4).mul(wy1).lanewise(VectorOperators.ASHR, 16);
         return a.add(b).add(2).lanewise(VectorOperators.ASHR, 2).max(0).min(255);
     }
 }
