@@ -40,6 +40,8 @@ final class VectorResize {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED.length() >= 8 ? IntVector.SPECIES_PREFERRED : IntVector.SPECIES_256;
     /** One byte lane per int lane (128 bits for 16 lanes, 64 for 8), for the widening and narrowing conversions. */
     private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(I.length() * 8));
+    /** Two bytes per int lane: a 1-channel pixel's two taps, as one {@code short}. */
+    private static final VectorSpecies<Byte> B2 = VectorSpecies.of(byte.class, jdk.incubator.vector.VectorShape.forBitSize(I.length() * 16));
     private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
@@ -81,9 +83,10 @@ final class VectorResize {
             w0 = new int[n];
             w1 = new int[n];
             // 4 bytes more: a 3-channel pixel's 4-byte store reaches one byte past its lanes.
-            tap0 = new byte[n + 4];
+            // 1 channel: both taps in tap0 (and tap2), two bytes a lane.
+            tap0 = new byte[2 * n + 4];
             tap1 = new byte[n + 4];
-            tap2 = new byte[n + 4];
+            tap2 = new byte[2 * n + 4];
             tap3 = new byte[n + 4];
         }
 
@@ -113,11 +116,8 @@ final class VectorResize {
     private static void stage(byte[] src, int off, int[] col, int channels, int dstW, byte[] a, byte[] b) {
         switch (channels) {
             case 1 -> {
-                for (int dx = 0; dx < dstW; dx++) {
-                    short x = (short) SHORT_LE.get(src, off + col[dx]);
-                    a[dx] = (byte) x;
-                    b[dx] = (byte) (x >> 8);
-                }
+                // Both taps as read, one 2-byte store: sums() splits them in the vector lanes.
+                for (int dx = 0; dx < dstW; dx++) SHORT_LE.set(a, dx * 2, (short) SHORT_LE.get(src, off + col[dx]));
             }
             case 3 -> {
                 // In ascending order: each store's fourth byte is the next pixel's first, rewritten next.
@@ -149,10 +149,24 @@ final class VectorResize {
         stage(src, off1, k.col, ch, dstW, k.tap2, k.tap3);
         for (int i = 0; i < len; i += I.length()) {
             IntVector w0 = IntVector.fromArray(I, k.w0, i), w1 = IntVector.fromArray(I, k.w1, i);
-            IntVector h0 = widened(k.tap0, i).mul(w0).add(widened(k.tap1, i).mul(w1));
-            IntVector h1 = widened(k.tap2, i).mul(w0).add(widened(k.tap3, i).mul(w1));
+            IntVector h0 = sums(ch, k.tap0, k.tap1, w0, w1, i);
+            IntVector h1 = sums(ch, k.tap2, k.tap3, w0, w1, i);
             store(rounded(h0, h1, wy0, wy1), dst, out, i, len);
         }
+    }
+
+    /**
+     * The horizontal sums {@code p0 * w0 + p1 * w1} of lanes {@code i..} from tap rows {@code a} and
+     * {@code b}; for 1 channel {@code a} holds both taps of pixel {@code dx} at bytes {@code 2 * dx} and
+     * {@code 2 * dx + 1} (one store per pixel instead of two) and {@code b} is not read.
+     */
+    private static IntVector sums(int channels, byte[] a, byte[] b, IntVector w0, IntVector w1, int i) {
+        if (channels == 1) {
+            IntVector both = (IntVector) ByteVector.fromArray(B2, a, 2 * i).reinterpretAsShorts()
+                    .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+            return both.and(0xFF).mul(w0).add(both.lanewise(VectorOperators.LSHR, 8).mul(w1));
+        }
+        return widened(a, i).mul(w0).add(widened(b, i).mul(w1));
     }
 
     /** {@code I.length()} tap bytes from {@code i}, zero-extended to {@code int}. */
@@ -173,11 +187,7 @@ final class VectorResize {
         int[] col = k.col;
         byte[] a = k.tap0, b = k.tap1;
         if (k.channels == 1) {
-            for (int dx = 0; dx < dstW; dx++) {
-                short x = src.get(SEG_SHORT, off + col[dx]);
-                a[dx] = (byte) x;
-                b[dx] = (byte) (x >> 8);
-            }
+            for (int dx = 0; dx < dstW; dx++) SHORT_LE.set(a, dx * 2, src.get(SEG_SHORT, off + col[dx]));
         } else {
             int ch = k.channels, split = ch * 8;
             for (int dx = 0; dx < dstW; dx++) {              // ascending: see the heap row's 3-channel case
@@ -192,7 +202,7 @@ final class VectorResize {
     /** {@code h = tap0 * w0 + tap1 * w1} over whole vectors, the tap bytes widened to {@code int}. */
     private static void widen(Columns k, int[] h) {
         for (int i = 0; i < h.length; i += I.length()) {
-            widened(k.tap0, i).mul(IntVector.fromArray(I, k.w0, i)).add(widened(k.tap1, i).mul(IntVector.fromArray(I, k.w1, i))).intoArray(h, i);
+            sums(k.channels, k.tap0, k.tap1, IntVector.fromArray(I, k.w0, i), IntVector.fromArray(I, k.w1, i), i).intoArray(h, i);
         }
     }
 
