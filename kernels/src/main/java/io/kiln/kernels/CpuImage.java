@@ -72,24 +72,35 @@ public final class CpuImage {
     private static void twoTap(byte[] src, ByteArray offHeap, int channels, int[] xTab, int[] yTab, byte[] dst, int count,
                                int dstW, int dstH) {
         int rowLen = dstW * channels;
-        boolean quad = (channels == 1 || channels == 3 || channels == 4) && CpuGemm.vectorized(); // VectorResize's passes
+        boolean vector = (channels == 1 || channels == 3 || channels == 4) && CpuGemm.vectorized(); // VectorResize's passes
         // A row's work is not only its rowLen output bytes: its horizontal passes (up to two source rows
         // when shrinking, dstW pixels of up to four lanes each) cost about 8 * dstW whatever the channels.
         // Counting bytes alone put a 224-wide 1-channel resize in one part, on one thread.
         CpuParallel.forRange(count * dstH, grain(Math.max(rowLen, 8 * dstW)), (from, to) -> {
-            HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, false, quad);
-            int[] line = quad ? null : new int[rowLen];
+            HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, false, vector);
+            int[] line = vector ? null : new int[rowLen];
             for (int r = from; r < to; r++) {
-                rows.prepare(r / dstH, yTab[r * 4], yTab[r * 4 + 1]);
-                if (quad) {
+                int n = r / dstH, off0 = yTab[r * 4], off1 = yTab[r * 4 + 1];
+                if (vector) {
+                    // Rows the part's next output row also reads are kept (computed once); others need no rows.
+                    boolean shared = r + 1 < to && (r + 1) / dstH == n
+                            && (reads(yTab, r + 1, off0) || reads(yTab, r + 1, off1));
+                    if (!shared && rows.fused(n, off0, off1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen)) continue;
+                    rows.prepare(n, off0, off1);
                     VectorResize.vertical(rows.h0, rows.h1, yTab[r * 4 + 2], yTab[r * 4 + 3], dst, r * rowLen, dstW, channels);
                     continue;
                 }
+                rows.prepare(n, off0, off1);
                 verticalInt(rows.h0, rows.h1, 0, yTab[r * 4 + 2], yTab[r * 4 + 3], line, rowLen);
                 // A loop of its own: C2 vectorises the int arithmetic above only when the store is not narrowed.
                 for (int i = 0, out = r * rowLen; i < rowLen; i++) dst[out + i] = (byte) line[i];
             }
         });
+    }
+
+    /** Whether output row {@code r} of {@code yTab} reads the source row at {@code off}. */
+    private static boolean reads(int[] yTab, int r, int off) {
+        return yTab[r * 4] == off || yTab[r * 4 + 1] == off;
     }
 
     /**
@@ -205,10 +216,10 @@ public final class CpuImage {
      * holds at most {@code 255 * 8192 < 2^21}, so no lane carries into the next and every sum is the
      * {@code int} sum. Elsewhere (other tables, the last bytes of the array) the plain loop runs.
      *
-     * <p><b>Vector layouts</b> (1, 3 and 4 channels, interleaved, where the Vector API is resolved): four
-     * ints per pixel for 3 and 4 channels (for 3, lane 3 unused), one for 1 channel, the rows computed by
-     * {@link VectorResize#row} for {@link VectorResize#vertical}, where the columns read adjacent pixels
-     * ({@link #adjacent}); other tables take the plain loop into the same layout.
+     * <p><b>Vector passes</b> (1, 3 and 4 channels, interleaved, where the Vector API is resolved): the
+     * rows, padded to whole vectors, are computed by {@link VectorResize#row} for
+     * {@link VectorResize#vertical} where the columns read adjacent pixels ({@link #adjacent}); other
+     * tables take the plain loop into the same layout.
      */
     private static final class HorizontalRows {
         /** The heap source, or null when {@link #offHeap} is the source. */
@@ -231,23 +242,23 @@ public final class CpuImage {
         private int columnsImage = -1;
         private boolean packedColumns;
         private int maxColumn;
-        /** The quad layout's column tables, and the image they hold ({@code null}: not quad). */
-        private final VectorResize.Columns quadColumns;
-        private int quadImage = -1;
+        /** {@link VectorResize}'s column tables, and the image they hold ({@code null}: not the vector passes). */
+        private final VectorResize.Columns vectorColumns;
+        private int vectorImage = -1;
         /** The rows of the output row {@link #prepare} was last called for: top tap, bottom tap. */
         int[] h0;
         int[] h1;
 
-        HorizontalRows(byte[] src, ByteArray offHeap, int channels, int[] xTab, int dstW, boolean planar, boolean quad) {
+        HorizontalRows(byte[] src, ByteArray offHeap, int channels, int[] xTab, int dstW, boolean planar, boolean vector) {
             this.src = src;
             this.offHeap = offHeap;
             this.channels = channels;
             this.xTab = xTab;
             this.dstW = dstW;
-            this.pixelStep = quad ? VectorResize.laneStep(channels) : planar ? 1 : channels;
+            this.pixelStep = planar ? 1 : channels;
             this.channelStep = planar ? dstW : 1;
-            this.rows = new int[2][quad ? VectorResize.rowLength(dstW, channels) : dstW * channels];
-            this.quadColumns = quad ? new VectorResize.Columns(dstW, channels) : null;
+            this.rows = new int[2][vector ? VectorResize.rowLength(dstW, channels) : dstW * channels];
+            this.vectorColumns = vector ? new VectorResize.Columns(dstW, channels) : null;
         }
 
         /** Makes {@link #h0}, {@link #h1} the horizontal passes of the source rows at byte offsets {@code off0}, {@code off1} of image {@code n}. */
@@ -357,10 +368,10 @@ public final class CpuImage {
         private void compute(int n, int s, int off) {
             image[s] = n;
             offset[s] = off;
-            if (offHeap != null && quadColumns != null && adjacent(n, offHeap.length(), off)) {
+            if (offHeap != null && vectorColumns != null && adjacent(n, offHeap.length(), off)) {
                 // The vector pass reads its 8-byte taps from the segment itself: staging would copy the whole row.
-                loadQuad(n);
-                VectorResize.row(offHeap.segment(), off, quadColumns, dstW, rows[s]);
+                loadVectorColumns(n);
+                VectorResize.row(offHeap.segment(), off, vectorColumns, dstW, rows[s]);
                 return;
             }
             int at = stage(n, s, off);
@@ -370,9 +381,9 @@ public final class CpuImage {
         /** The horizontal pass of the row at {@code off} of {@code src} into {@code h}. */
         private void fill(int n, int[] h, byte[] src, int off) {
             int xBase = n * dstW * 4, ps = pixelStep, cs = channelStep;
-            if (quadColumns != null && adjacent(n, src.length, off)) {
-                loadQuad(n);
-                VectorResize.row(src, off, quadColumns, dstW, h);
+            if (vectorColumns != null && adjacent(n, src.length, off)) {
+                loadVectorColumns(n);
+                VectorResize.row(src, off, vectorColumns, dstW, h);
                 return;
             }
             if (packed(n, src, off)) {
@@ -394,23 +405,38 @@ public final class CpuImage {
             }
         }
 
-        private void loadQuad(int n) {
-            if (quadImage != n) {
-                quadColumns.load(xTab, n, dstW);
-                quadImage = n;
+        /**
+         * Writes output row {@code out} from the heap rows at {@code off0} and {@code off1} with
+         * {@link VectorResize#fused} (no horizontal rows kept) where that applies: the vector passes, two
+         * different rows neither of which is kept, columns {@link #adjacent} for both. Returns whether it did.
+         */
+        boolean fused(int n, int off0, int off1, int wy0, int wy1, byte[] dst, int out) {
+            if (src == null || vectorColumns == null || off0 == off1 || find(n, off0) >= 0 || find(n, off1) >= 0
+                    || !adjacent(n, src.length, off0) || !adjacent(n, src.length, off1)) {
+                return false;
+            }
+            loadVectorColumns(n);
+            VectorResize.fused(src, off0, off1, vectorColumns, dstW, wy0, wy1, dst, out);
+            return true;
+        }
+
+        private void loadVectorColumns(int n) {
+            if (vectorImage != n) {
+                vectorColumns.load(xTab, n, dstW);
+                vectorImage = n;
             }
         }
 
         /** Both rows of an output row in one loop, into slots 0 and 1. */
         private void computePair(int n, int off0, int off1) {
-            if (quadColumns != null) {
+            if (vectorColumns != null) {
                 compute(n, 0, off0);
                 compute(n, 1, off1);
                 return;
             }
             int at0 = stage(n, 0, off0), at1 = stage(n, 1, off1);
             byte[] src = rowSource;
-            if (quadColumns != null || !packed(n, src, at0) || !packed(n, src, at1)) {
+            if (vectorColumns != null || !packed(n, src, at0) || !packed(n, src, at1)) {
                 image[0] = n;
                 offset[0] = off0;
                 fill(n, rows[0], src, at0);

@@ -93,8 +93,9 @@ class CpuImageTest {
 
     /**
      * The Vector API path ({@link VectorResize}) for 1, 3 and 4 channels at every output width 1..21 (its
-     * vectors hold sixteen or four pixels; a row's last ones are stored with a mask) and 221..227, shrinking
-     * and enlarging, batched, from heap and off-heap pixels: equal to the kernel and to OpenCV, and no byte
+     * vectors hold 8 or 16 output bytes; a row's last ones are stored with a mask) and 221..227, output
+     * heights 1 and 7..11, shrinking and enlarging, from sources of one row or one column too, batched,
+     * from heap and off-heap pixels: equal to the kernel and to OpenCV, and no byte
      * written past the output (a sentinel tail) or into another image's rows (each part writes its own rows).
      */
     @Test
@@ -103,11 +104,11 @@ class CpuImageTest {
                 "jdk.incubator.vector is not resolved (add --add-modules jdk.incubator.vector, as kiln.test.argLine does): the quad path does not run");
         int cases = 0;
         for (int ch : new int[] {1, 3, 4})
-        for (int[] source : new int[][] {{37, 23}, {641, 479}, {5, 3}}) {
+        for (int[] source : new int[][] {{37, 23}, {641, 479}, {5, 3}, {1, 13}, {13, 1}}) {
             for (Image src : ImageResizeTest.inputs(new int[] {source[0], source[1], 0, 0, ch})) {
                 io.kiln.ByteArray offHeap = io.kiln.ByteArray.allocate(src.byteSize()).copyFrom(src.data());
                 for (int dw = 1; dw <= 227; dw = dw == 21 ? 221 : dw + 1) {
-                    int dh = 7 + dw % 5, count = 2;
+                    int dh = dw % 3 == 0 ? 1 : 7 + dw % 5, count = 2;         // 1-row outputs too
                     int[] x1 = ImageResize.xTable(ImageResize.Mode.BILINEAR, source[0], dw, ch, 0, source[0], false);
                     int[] y1 = ImageResize.yTable(ImageResize.Mode.BILINEAR, source[1], dh, source[0] * ch, 0, 0, source[1]);
                     // Two images: the same one twice, tables repeated per image (as resizeBatch lays them out).
