@@ -3,7 +3,6 @@ package io.kiln.compiler;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.CompareKind;
 import io.kiln.ir.Const;
-import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
 import io.kiln.ir.Type;
 import io.kiln.ir.Value;
@@ -12,7 +11,7 @@ import java.util.List;
 
 /**
  * The abstract values of the simulated operand stack: a primitive (an IR operand with what the
- * translator knows of it: a host expression, a pending comparison, a constant, how it was computed)
+ * translator knows of it: a pending comparison, a constant)
  * or a statically known reference. They exist only while a method is translated.
  */
 final class AbstractValues {
@@ -29,15 +28,15 @@ final class AbstractValues {
      * computed is not tracked here: a {@code @Reduce} update is recognised on the IR
      * ({@code io.kiln.passes.ReductionRecognition}).
      */
-    record Prim(Value value, Type type, HostExpr host, int inductionSlot, PendingCompare cmp, Const constant)
+    record Prim(Value value, Type type, PendingCompare cmp, Const constant)
             implements Entry {
         static Prim of(Value v) {
-            return new Prim(v, v.type(), null, -1, null, v instanceof Const c ? c : null);
+            return new Prim(v, v.type(), null, v instanceof Const c ? c : null);
         }
     }
 
-    /** A pending comparison; {@code pa} and {@code pb} keep what the operands were (a trip count, a loop variable). */
-    record PendingCompare(CompareKind kind, Value a, Value b, Prim pa, Prim pb) {
+    /** A pending comparison of {@code a} and {@code b}. */
+    record PendingCompare(CompareKind kind, Value a, Value b) {
     }
 
     /**

@@ -13,7 +13,6 @@ import io.kiln.ir.BinOp;
 import io.kiln.ir.CmpOp;
 import io.kiln.ir.Const;
 import io.kiln.ir.ElementType;
-import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
 import io.kiln.ir.MathFunction;
 import io.kiln.ir.Terminator;
@@ -143,7 +142,7 @@ final class Calls {
         if (length) {
             Var dst = tr.temp(Type.I64);
             tr.emit(new Instr.ArrayLength(dst, a, tr.line()));
-            tr.push(new Prim(dst, Type.I64, new HostExpr.Length(a.paramIndex()), -1, null, null));
+            tr.push(new Prim(dst, Type.I64, null, null));
             return;
         }
         if (set) {
@@ -284,7 +283,7 @@ final class Calls {
             if (returnedRef[0] == null) throw tr.error("method " + display + " never returns");
             tr.push(returnedRef[0]);
         } else if (result != null) {
-            tr.push(new Prim(result, result.type(), null, -1, null, null));
+            tr.push(new Prim(result, result.type(), null, null));
         }
     }
 
@@ -301,7 +300,7 @@ final class Calls {
         }
         Object value = tr.session.staticFinalValue(ownerName, name, tr);
         switch (value) {
-            case Integer i -> tr.push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i)));
+            case Integer i -> tr.push(new Prim(Const.ofInt(i), Type.I32, null, Const.ofInt(i)));
             case Long l -> tr.pushValue(Const.ofLong(l));
             case Float fl -> tr.pushValue(Const.ofFloat(fl));
             case Double d -> tr.pushValue(Const.ofDouble(d));

@@ -6,15 +6,11 @@ import io.kiln.compiler.AbstractValues.Prim;
 import io.kiln.compiler.AbstractValues.Ref;
 import io.kiln.compiler.IrBuilder.BlockBuilder;
 import io.kiln.compiler.MethodTranslator.Range;
-import io.kiln.ir.BinOp;
 import io.kiln.ir.CmpOp;
 import io.kiln.ir.CompareKind;
 import io.kiln.ir.Const;
-import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
-import io.kiln.ir.ParallelLoop;
 import io.kiln.ir.Terminator;
-import io.kiln.ir.Type;
 import io.kiln.ir.Value;
 import io.kiln.ir.Var;
 
@@ -31,7 +27,7 @@ import java.util.List;
 /**
  * Translates the bytecode instructions that end a block: branches (a three-way comparison and its
  * {@code if} fused into one, with Java's NaN result folded in), switches and returns; and records the
- * header of each {@code @Parallel} loop with its trip count.
+ * header block of each {@code @Parallel} loop.
  */
 final class ControlFlow {
     private final MethodTranslator tr;
@@ -58,8 +54,6 @@ final class ControlFlow {
         CmpOp op;
         Value a;
         Value bv;
-        Prim pa;
-        Prim pb;
         switch (o) {
             case IFEQ, IFNE, IFLT, IFGE, IFGT, IFLE -> {
                 CmpOp base = cmpOf(o);
@@ -69,22 +63,16 @@ final class ControlFlow {
                     a = c.a();
                     bv = c.b();
                     op = fuse(c.kind(), base);
-                    pa = c.pa();
-                    pb = c.pb();
                 } else {
                     a = p.value();
                     bv = Const.ofInt(0);
                     op = base;
-                    pa = p;
-                    pb = new Prim(bv, Type.I32, new HostExpr.Constant(0), -1, null, Const.ofInt(0));
                 }
             }
             default -> {
                 op = cmpOf(o);
-                pb = tr.popPrim();
-                pa = tr.popPrim();
-                a = pa.value();
-                bv = pb.value();
+                bv = tr.popPrim().value();
+                a = tr.popPrim().value();
             }
         }
         int fallIndex = tr.pos + 1;
@@ -101,7 +89,7 @@ final class ControlFlow {
             tr.propagate(tr.rangeAt[target], shape, work);
             return;
         }
-        if (tr.topLevel) recordParallelHeader(op, pa, pb, targetIndex, fallIndex);
+        if (tr.topLevel) recordParallelHeader();
         List<Entry> shape = tr.materialize(List.of(a, bv));
         a = tr.keepAfterMaterialize.get(0);
         bv = tr.keepAfterMaterialize.get(1);
@@ -139,31 +127,18 @@ final class ControlFlow {
         };
     }
 
-    private void recordParallelHeader(CmpOp op, Prim pa, Prim pb, int targetIndex, int fallIndex) {
+    /**
+     * Records the block ending in a {@code @Parallel} loop's first test as the loop's header; whether
+     * the test has the loop's form is for {@link io.kiln.passes.ParallelLoopRecognition} to check.
+     */
+    private void recordParallelHeader() {
         Range r = tr.rangeAt[tr.pos];
         FrontEnd.ParallelVar pv = tr.headerAt.get(r.start);
-        if (pv == null || pv.loop != null) return;
-        HostExpr bound;
-        boolean inclusive;
-        if (pa.inductionSlot() == pv.slot && (op == CmpOp.GE || op == CmpOp.GT)) {
-            bound = pb.host();
-            inclusive = op == CmpOp.GT;
-        } else if (pb.inductionSlot() == pv.slot && (op == CmpOp.LE || op == CmpOp.LT)) {
-            bound = pa.host();
-            inclusive = op == CmpOp.LT;
-        } else {
-            throw tr.error("a @Parallel loop must test its variable first, as in " + pv.name + " < bound or " + pv.name + " <= bound"
-                    + (!pv.wide && (pa.type() == Type.I64 || pb.type() == Type.I64)
-                    ? " (an int variable needs an int bound: write " + pv.name + " < (int) x.length(), or use @Parallel long)" : ""));
-        }
-        HostExpr trips = null;
-        if (bound != null && pv.startHost != null) {
-            trips = new HostExpr.Binary(BinOp.SUB, bound, pv.startHost);
-            if (inclusive) trips = new HostExpr.Binary(BinOp.ADD, trips, new HostExpr.Constant(1));
-        }
+        if (pv == null || pv.header >= 0) return;
         Var start = tr.parallelStart.get(pv.dim);
         if (start == null || pv.induction == null) throw tr.error("the @Parallel loop of '" + pv.name + "' is not entered through its initialisation");
-        pv.loop = new ParallelLoop(pv.dim, pv.induction, start, tr.cur.id, tr.blockOf(targetIndex).id, trips);
+        pv.header = tr.cur.id;
+        pv.start = start;
     }
 
     /** {@code tableswitch} and {@code lookupswitch}: both are a list of cases and a default. */

@@ -6,12 +6,10 @@ import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.Block;
 import io.kiln.ir.ElementType;
-import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ir.Param;
-import io.kiln.ir.ParallelLoop;
 import io.kiln.ir.ScalarKind;
 import io.kiln.ir.Storage;
 import io.kiln.ir.Var;
@@ -61,9 +59,12 @@ public final class FrontEnd {
         int startIndex;
         int endIndex;
         int dim;
-        HostExpr startHost;
+        /** The loop variable, its start variable and header block (-1 until translated), and the reserved index and stride variables. */
         Var induction;
-        ParallelLoop loop;
+        Var start;
+        int header = -1;
+        Var index;
+        Var stride;
     }
 
     /** State shared by the kernel and every method inlined into it. */
@@ -278,7 +279,6 @@ public final class FrontEnd {
             if (pt.isPrimitive()) {
                 ScalarKind k = ScalarKind.ofDescriptor(pt.descriptorString().charAt(0));
                 Var v = t.local(slot, k.valueType());
-                t.setParamSlot(slot, i);
                 params.add(new Param.Scalar(i, name, k, v));
                 slot += k.valueType().isWide() ? 2 : 1;
                 continue;
@@ -320,36 +320,38 @@ public final class FrontEnd {
         t.translate(refs);
 
         List<Block> blocks = session.builder.finish();
-        List<ParallelLoop> loops = new ArrayList<>();
+        List<io.kiln.passes.ParallelLoopRecognition.Marker> markers = new ArrayList<>();
         for (ParallelVar pv : parallel) {
-            if (pv.loop == null) {
-                throw new KernelCompilationException(location + "the @Parallel loop of '" + pv.name
-                        + "' was not recognised: write it as for (@Parallel int " + pv.name + " = start; " + pv.name + " < bound; " + pv.name + "++)"
-                        + " (or @Parallel long)");
+            if (pv.header < 0 || pv.stride == null) {
+                throw new KernelCompilationException(location + io.kiln.passes.ParallelLoopRecognition.notRecognised(pv.name));
             }
-            loops.add(pv.loop);
+            markers.add(new io.kiln.passes.ParallelLoopRecognition.Marker(pv.dim, pv.name, pv.induction, pv.start, pv.header, pv.index, pv.stride));
         }
         if (session.hasBarriers) {
             BarrierCheck.check(blocks, where + " (" + source);
         }
-        KernelKind kind = hasContext ? KernelKind.WORK_ITEM : parallel.isEmpty() ? KernelKind.SINGLE : KernelKind.LOOP_PARALLEL;
+        // @Parallel loops are plain loops of a SINGLE kernel until ParallelLoopRecognition (the first pass) makes
+        // them the iteration space of a LOOP_PARALLEL one
+        KernelKind kind = hasContext ? KernelKind.WORK_ITEM : KernelKind.SINGLE;
         KernelIR raw = new KernelIR(owner.getName(), method.getName(), desc, kind, params, session.builder.vars,
-                session.builder.arrays, blocks, loops, session.builder.constants, List.of());
+                session.builder.arrays, blocks, List.of(), session.builder.constants, List.of());
         // each array parameter's access mode, from the IR's loads, stores, atomics and reductions
         KernelIR ir = new io.kiln.passes.AccessAnalysis().run(raw);
         // every kernel the front end produces keeps the IR's contract; a violation is a front-end bug
         io.kiln.ir.IrVerifier.verify(ir);
-        // the @Reduce updates into accumulators (only the front end knows which parameters are @Reduce), constant
+        // the @Parallel loops into the iteration space and the @Reduce updates into accumulators (only the front end
+        // knows which loops and parameters are annotated), constant
         // folding, then the removal of the bounds checks that loop bounds and guards prove; each pass is verified
         // again (io.kiln.passes.Pipeline). -Dkiln.rangeCheckElimination=false keeps every check: for measuring
         // the pass and for debugging it.
         io.kiln.passes.Pipeline passes = io.kiln.passes.Pipeline.standard();
         if (!reduceParams.isEmpty()) passes = passes.first(new io.kiln.passes.ReductionRecognition(reduceParams));
+        if (!markers.isEmpty()) passes = passes.first(new io.kiln.passes.ParallelLoopRecognition(markers));
         if (!"false".equals(System.getProperty("kiln.rangeCheckElimination"))) passes = passes.then(new io.kiln.passes.RangeCheckElimination());
         if (dump != null) passes = passes.dumpingTo(dump);
         try {
             return passes.run(ir);
-        } catch (io.kiln.passes.ReductionRecognition.Failure e) {
+        } catch (io.kiln.passes.KernelRefusal e) {
             String at = e.line() > 0 ? where + " (" + source + ":" + e.line() + "): " : location;
             throw new KernelCompilationException(at + e.getMessage());
         }

@@ -13,7 +13,6 @@ import io.kiln.ir.CompareKind;
 import io.kiln.ir.Const;
 import io.kiln.ir.Conversion;
 import io.kiln.ir.ElementType;
-import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
 import io.kiln.ir.Type;
 import io.kiln.ir.Var;
@@ -120,17 +119,7 @@ final class Instructions {
         }
         Type t = MethodTranslator.typeOf(ld.typeKind());
         Var v = tr.local(ld.slot(), t);
-        HostExpr host = null;
-        if (tr.topLevel) {
-            Integer param = tr.paramSlots.get(ld.slot());
-            if (param != null && tr.storeCount[ld.slot()] == 0 && (t == Type.I32 || t == Type.I64)) host = new HostExpr.Scalar(param);
-            else if (tr.storeCount[ld.slot()] == 1) host = tr.slotHost.get(ld.slot());
-        }
-        int induction = -1;
-        for (FrontEnd.ParallelVar pv : tr.parallelVars) {
-            if (pv.slot == ld.slot() && tr.pos >= pv.startIndex && tr.pos < pv.endIndex) induction = pv.slot;
-        }
-        tr.push(new Prim(v, t, host, induction, null, null));
+        tr.push(new Prim(v, t, null, null));
     }
 
     private void store(StoreInstruction st) {
@@ -152,31 +141,26 @@ final class Instructions {
         tr.protect(v);
         FrontEnd.ParallelVar pv = tr.topLevel ? tr.initStoreAt.get(tr.pos) : null;
         if (pv != null) {
-            // For a long loop variable the start, ParallelIndex and ParallelStride are I64 as well.
+            // The plain loop entry i_start = start; i = i_start, which ParallelLoopRecognition makes strided. The
+            // index variable is reserved here so that variables keep the numbering (and emitted names) they had
+            // when the front end wrote the strided form itself. For a long loop variable all are I64.
             Var start = tr.b.newVar(t, pv.name + "_start");
             tr.emit(new Instr.Move(start, p.value(), tr.line()));
-            Var idx = tr.temp(t);
-            tr.emit(new Instr.ParallelIndex(idx, pv.dim, tr.line()));
-            tr.emit(new Instr.Binary(v, BinOp.ADD, start, idx, tr.line()));
+            pv.index = tr.temp(t);
+            tr.emit(new Instr.Move(v, start, tr.line()));
             tr.parallelStart.put(pv.dim, start);
-            pv.startHost = p.host();
             pv.induction = v;
             return;
         }
         tr.emit(new Instr.Move(v, p.value(), tr.line()));
-        if (tr.topLevel && tr.storeCount[st.slot()] == 1 && p.host() != null) tr.slotHost.put(st.slot(), p.host());
     }
 
     private void increment(IncrementInstruction inc) {
         Var v = tr.local(inc.slot(), Type.I32);
         tr.protect(v);
         FrontEnd.ParallelVar pv = tr.topLevel ? tr.incrementAt.get(tr.pos) : null;
-        if (pv != null) {
-            Var stride = tr.temp(Type.I32);
-            tr.emit(new Instr.ParallelStride(stride, pv.dim, tr.line()));
-            tr.emit(new Instr.Binary(v, BinOp.ADD, v, stride, tr.line()));
-            return;
-        }
+        // the update of a @Parallel loop stays i = i + 1; its stride variable is reserved here (see store)
+        if (pv != null) pv.stride = tr.temp(Type.I32);
         tr.emit(new Instr.Binary(v, BinOp.ADD, v, Const.ofInt(inc.constant()), tr.line()));
     }
 
@@ -186,17 +170,12 @@ final class Instructions {
         }
         Object v = c.constantValue();
         switch (v) {
-            case Integer i -> tr.push(new Prim(Const.ofInt(i), Type.I32, new HostExpr.Constant(i), -1, null, Const.ofInt(i)));
+            case Integer i -> tr.push(new Prim(Const.ofInt(i), Type.I32, null, Const.ofInt(i)));
             case Long l -> {
+                // the 1 of a @Parallel long loop's update i = i + 1: its stride variable is reserved here (see store)
                 FrontEnd.ParallelVar pv = tr.topLevel ? tr.strideConstantAt.get(tr.pos) : null;
-                if (pv != null) {
-                    // the 1 of a @Parallel long loop's i = i + 1: the work-item steps by the stride instead
-                    Var stride = tr.temp(Type.I64);
-                    tr.emit(new Instr.ParallelStride(stride, pv.dim, tr.line()));
-                    tr.pushValue(stride);
-                } else {
-                    tr.push(new Prim(Const.ofLong(l), Type.I64, new HostExpr.Constant(l), -1, null, Const.ofLong(l)));
-                }
+                if (pv != null) pv.stride = tr.temp(Type.I64);
+                tr.push(new Prim(Const.ofLong(l), Type.I64, null, Const.ofLong(l)));
             }
             case Float f -> tr.pushValue(Const.ofFloat(f));
             case Double d -> tr.pushValue(Const.ofDouble(d));
@@ -225,8 +204,7 @@ final class Instructions {
                 Prim a = tr.popPrim();
                 Var dst = tr.temp(a.type());
                 tr.emit(new Instr.Negate(dst, a.value(), tr.line()));
-                HostExpr h = a.host() == null ? null : new HostExpr.Binary(BinOp.SUB, new HostExpr.Constant(0), a.host());
-                tr.push(new Prim(dst, a.type(), h, -1, null, null));
+                tr.push(new Prim(dst, a.type(), null, null));
             }
             case LCMP -> compare(CompareKind.LCMP);
             case FCMPL -> compare(CompareKind.FCMPL);
@@ -239,11 +217,11 @@ final class Instructions {
                 if (r.object() != null) throw tr.error(r.describe() + " is not an array; objects are not supported in kernels");
                 ArrayRef a = r.array();
                 if (a.length() >= 0) {
-                    tr.push(new Prim(Const.ofInt(a.length()), Type.I32, new HostExpr.Constant(a.length()), -1, null, Const.ofInt(a.length())));
+                    tr.push(new Prim(Const.ofInt(a.length()), Type.I32, null, Const.ofInt(a.length())));
                 } else {
                     Var dst = tr.temp(Type.I32);
                     tr.emit(new Instr.ArrayLength(dst, a, tr.line()));
-                    tr.push(new Prim(dst, Type.I32, new HostExpr.Length(a.paramIndex()), -1, null, null));
+                    tr.push(new Prim(dst, Type.I32, null, null));
                 }
             }
             default -> throw tr.error("the bytecode instruction " + o.name().toLowerCase() + " is not supported in kernels");
@@ -257,15 +235,13 @@ final class Instructions {
         Var dst = tr.temp(t);
         if ((op == BinOp.DIV || op == BinOp.REM) && !t.isFloating()) tr.checkDivisor(bb.value());
         tr.emit(new Instr.Binary(dst, op, a.value(), bb.value(), tr.line()));
-        HostExpr h = a.host() != null && bb.host() != null && (t == Type.I32 || t == Type.I64)
-                ? new HostExpr.Binary(op, a.host(), bb.host()) : null;
-        tr.push(new Prim(dst, t, h, -1, null, null));
+        tr.push(new Prim(dst, t, null, null));
     }
 
     private void compare(CompareKind kind) {
         Prim bb = tr.popPrim();
         Prim a = tr.popPrim();
-        tr.push(new Prim(null, Type.I32, null, -1, new PendingCompare(kind, a.value(), bb.value(), a, bb), null));
+        tr.push(new Prim(null, Type.I32, new PendingCompare(kind, a.value(), bb.value()), null));
     }
 
     private void convert(ConvertInstruction cv) {
@@ -273,15 +249,7 @@ final class Instructions {
         Prim a = tr.popPrim();
         Var dst = tr.temp(c.to());
         tr.emit(new Instr.Convert(dst, c, a.value(), tr.line()));
-        // Trip counts see through int/long conversions: i2l keeps the value, l2i keeps the low 32 bits
-        // ((x << 32) >> 32 in the host's long arithmetic), as in (int) x.length() or i < n with a long i.
-        HostExpr h = a.host() == null ? null : switch (c) {
-            case I2L -> a.host();
-            case L2I -> new HostExpr.Binary(BinOp.SHR, new HostExpr.Binary(BinOp.SHL, a.host(), new HostExpr.Constant(32)),
-                    new HostExpr.Constant(32));
-            default -> null;
-        };
-        tr.push(new Prim(dst, dst.type(), h, -1, null, null));
+        tr.push(new Prim(dst, dst.type(), null, null));
     }
 
     private Conversion conversion(TypeKind from, TypeKind to) {

@@ -3,7 +3,6 @@ package io.kiln.compiler;
 import io.kiln.compiler.IrBuilder.BlockBuilder;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.Const;
-import io.kiln.ir.HostExpr;
 import io.kiln.ir.Instr;
 import io.kiln.ir.Terminator;
 import io.kiln.ir.Type;
@@ -108,10 +107,6 @@ final class MethodTranslator {
     final boolean callSiteInParallelRegion;
     final String prefix;
 
-    /** Per-slot host expressions for slots stored exactly once (top level only). */
-    final Map<Integer, HostExpr> slotHost = new HashMap<>();
-    final int[] storeCount;
-    final Map<Integer, Integer> paramSlots = new HashMap<>();
 
     // parallel loops (top level only)
     final List<FrontEnd.ParallelVar> parallelVars;
@@ -151,7 +146,6 @@ final class MethodTranslator {
         this.elems = code.elementList();
         this.lineAt = new int[elems.size() + 1];
         this.rangeAt = new Range[elems.size() + 1];
-        this.storeCount = new int[(code instanceof java.lang.classfile.attribute.CodeAttribute ca ? ca.maxLocals() : 65535) + 2];
         new Prescan(this).prescan();
     }
 
@@ -238,10 +232,6 @@ final class MethodTranslator {
         pos = saved;
         // without a LocalVariableTable localName makes up "l<slot>", which says less than the fallback
         return name.equals("l" + st.slot()) || !name.matches("[A-Za-z_][A-Za-z0-9_]*") ? fallback : name;
-    }
-
-    void setParamSlot(int slot, int paramIndex) {
-        paramSlots.put(slot, paramIndex);
     }
 
     Var stackVar(int depth, Type t) {
@@ -399,7 +389,7 @@ final class MethodTranslator {
                     }
                 }
                 if (!p.value().equals(target)) emit(new Instr.Move(target, p.value(), line()));
-                shape.add(new Prim(target, p.type(), null, -1, null, null));
+                shape.add(new Prim(target, p.type(), null, null));
             } else {
                 shape.add(e);
             }
@@ -509,7 +499,7 @@ final class MethodTranslator {
             if (stack.get(i) instanceof Prim p && p.value() != null && p.value().equals(v)) {
                 Var t = temp(v.type());
                 emit(new Instr.Move(t, v, line()));
-                stack.set(i, new Prim(t, p.type(), p.host(), -1, null, p.constant()));
+                stack.set(i, new Prim(t, p.type(), null, p.constant()));
             } else if (stack.get(i) instanceof Prim p && p.cmp() != null
                     && (v.equals(p.cmp().a()) || v.equals(p.cmp().b()))) {
                 stack.set(i, force(p));

@@ -26,8 +26,8 @@ import java.util.TreeSet;
 
 /**
  * Facts about one method's bytecode gathered before it is translated: source lines, labels, local
- * variable names, basic-block leaders (the translator's {@link MethodTranslator.Range}s), stores per slot
- * (single-assignment slots carry trip-count expressions), and for the kernel method the parts of each
+ * variable names, basic-block leaders (the translator's {@link MethodTranslator.Range}s), and for the
+ * kernel method the parts of each
  * {@code @Parallel} loop (its initialising store, its update, its header). It also refuses what no kernel
  * may contain at all: {@code synchronized} blocks and exception handlers.
  */
@@ -61,11 +61,6 @@ final class Prescan {
                 tr.pos = tr.labelIndex.getOrDefault(ec.tryStart(), 0);
                 throw tr.error(tr.lineFrom(tr.pos), "exception handlers (try/catch/finally) are not supported in kernels");
             }
-        }
-        // count stores per slot: single-assignment slots carry host expressions for trip counts
-        for (CodeElement e : tr.elems) {
-            if (e instanceof StoreInstruction s) tr.storeCount[s.slot()]++;
-            if (e instanceof IncrementInstruction inc) tr.storeCount[inc.slot()] += 2;
         }
         // leaders
         TreeSet<Integer> leaders = new TreeSet<>();

@@ -2,7 +2,7 @@ package io.kiln.ir;
 
 /**
  * One dimension of a loop-parallel kernel's iteration space: a {@code for (@Parallel int i = start;
- * i < bound; i++)} loop. The front end rewrites it into a strided loop,
+ * i < bound; i++)} loop. {@code io.kiln.passes.ParallelLoopRecognition} rewrites it into a strided loop,
  * {@code i = start + ParallelIndex(dim); ...; i += ParallelStride(dim)}, which is correct for any
  * launch size, so the host only needs {@link #tripCount} to choose a good one.
  * <p>Guarantees for back ends: {@code ParallelIndex(dim)} is evaluated once, where the loop is

@@ -55,17 +55,9 @@ public final class ReductionRecognition implements KernelPass {
      * update must look like; {@link #line()} is the source line of the offending access, or 0 where the
      * rule concerns the whole kernel (never updated, read outside its update).
      */
-    public static final class Failure extends RuntimeException {
-        private final int line;
-
+    public static final class Failure extends KernelRefusal {
         Failure(int line, String message) {
-            super(message, null, false, false);
-            this.line = line;
-        }
-
-        /** The source line of the access that breaks the rule, 0 when unknown or not one access. */
-        public int line() {
-            return line;
+            super(line, message);
         }
     }
 

@@ -110,9 +110,9 @@ class ReductionRecognitionTest {
     @Test
     void goldenSumBeforeAndAfter() {
         Map<String, String> d = dumps("sum");
-        assertEquals(List.of("before", "reduction-recognition", "private-array-zeroing", "constant-folding", "range-check-elimination"), List.copyOf(d.keySet()));
+        assertEquals(List.of("before", "parallel-loop-recognition", "reduction-recognition", "private-array-zeroing", "constant-folding", "range-check-elimination"), List.copyOf(d.keySet()));
         // golden text without source lines (IrPrinter.printWithoutLines): LineNumberTableTest checks the lines
-        assertEquals(SUM_BEFORE, IrPrinter.printWithoutLines(IrParser.parse(d.get("before"))));
+        assertEquals(SUM_BEFORE, IrPrinter.printWithoutLines(IrParser.parse(d.get("parallel-loop-recognition"))));
         assertEquals(SUM_AFTER, IrPrinter.printWithoutLines(IrParser.parse(d.get("reduction-recognition"))));
         KernelIR before = IrParser.parse(SUM_BEFORE);
         IrVerifier.verify(before);
