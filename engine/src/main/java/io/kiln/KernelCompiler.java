@@ -1,6 +1,6 @@
 package io.kiln;
 
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.IrPrinter;
 import io.kiln.ir.KernelIR;
 import io.kiln.runtime.Backends;
@@ -63,7 +63,7 @@ public final class KernelCompiler {
     public static String emit(Method method, Target target, boolean boundsChecks, java.util.function.Consumer<String> passes) {
         KernelIR ir = FrontEnd.compile(method, passes);
         // the same strip the plan's kernel cache applies, so that this shows what the plan runs
-        if (!boundsChecks) ir = io.kiln.compiler.BoundsChecks.strip(ir);
+        if (!boundsChecks) ir = io.kiln.frontend.BoundsChecks.strip(ir);
         if (target == Target.IR) {
             return IrPrinter.print(ir);
         }

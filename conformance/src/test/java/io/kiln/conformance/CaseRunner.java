@@ -84,7 +84,7 @@ final class CaseRunner {
         }
         if (!Boolean.getBoolean("kiln.conformance.heapOnly")) {
             // The same kernel again with every array parameter off-heap (FloatArray for float[], ...).
-            io.kiln.ir.KernelIR offHeap = OffHeapVariant.of(io.kiln.compiler.FrontEnd.compile(c.method()));
+            io.kiln.ir.KernelIR offHeap = OffHeapVariant.of(io.kiln.frontend.FrontEnd.compile(c.method()));
             for (int si = 0; si < shapes.size(); si++) {
                 Shape shape = shapes.get(si);
                 Object[] onDevice = copyAll(data.get(si).inputs());

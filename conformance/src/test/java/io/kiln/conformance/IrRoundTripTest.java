@@ -1,6 +1,6 @@
 package io.kiln.conformance;
 
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.IrParser;
 import io.kiln.ir.IrPrinter;
 import io.kiln.ir.IrVerifier;

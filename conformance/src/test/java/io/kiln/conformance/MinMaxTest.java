@@ -3,7 +3,7 @@ package io.kiln.conformance;
 import io.kiln.KernelCompiler;
 import io.kiln.Parallel;
 import io.kiln.Target;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Instr;
 import io.kiln.ir.IrParser;
 import io.kiln.ir.IrPrinter;

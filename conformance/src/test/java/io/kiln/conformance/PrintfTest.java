@@ -363,7 +363,7 @@ class PrintfTest {
     @Test
     void printInstructionsSurviveTheIrRoundTrip() {
         for (String k : List.of("everyType", "loopsAndBranches", "grid2d", "parallel2d", "many", "single", "lines")) {
-            io.kiln.ir.KernelIR ir = io.kiln.compiler.FrontEnd.compile(method(k));
+            io.kiln.ir.KernelIR ir = io.kiln.frontend.FrontEnd.compile(method(k));
             String text = io.kiln.ir.IrPrinter.print(ir);
             assertTrue(text.contains("print #0 \""), k + ":\n" + text);
             io.kiln.ir.KernelIR parsed = io.kiln.ir.IrParser.parse(text);
@@ -371,7 +371,7 @@ class PrintfTest {
             assertEquals(text, io.kiln.ir.IrPrinter.print(parsed), k);
         }
         // the format's quotes, backslashes, newlines and non-ASCII survive too
-        io.kiln.ir.KernelIR ir = io.kiln.compiler.FrontEnd.compile(method("oddFormat"));
+        io.kiln.ir.KernelIR ir = io.kiln.frontend.FrontEnd.compile(method("oddFormat"));
         String text = io.kiln.ir.IrPrinter.print(ir);
         assertEquals(text, io.kiln.ir.IrPrinter.print(io.kiln.ir.IrParser.parse(text)));
         assertTrue(text.contains("\"q\\\"\\\\ \\u00e9 %d\\n\""), text);

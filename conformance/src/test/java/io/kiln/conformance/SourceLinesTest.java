@@ -1,6 +1,6 @@
 package io.kiln.conformance;
 
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Block;
 import io.kiln.ir.Cfg;
 import io.kiln.ir.Instr;

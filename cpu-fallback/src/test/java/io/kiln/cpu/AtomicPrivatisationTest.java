@@ -43,10 +43,10 @@ class AtomicPrivatisationTest {
                 .orElseThrow();
     }
 
-    /** The front end's IR (by reflection: io.kiln.compiler is not exported). */
+    /** The front end's IR (by reflection: io.kiln.frontend is not exported). */
     static KernelIR ir(String name) {
         try {
-            Method compile = Class.forName("io.kiln.compiler.FrontEnd").getMethod("compile", Method.class);
+            Method compile = Class.forName("io.kiln.frontend.FrontEnd").getMethod("compile", Method.class);
             return (KernelIR) compile.invoke(null, method(name));
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);

@@ -226,7 +226,7 @@ class BoundsCheckTest {
     static KernelIR frontEnd(String name) {
         try {
             Method m = Arrays.stream(BoundsKernels.class.getDeclaredMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
-            Method compile = Class.forName("io.kiln.compiler.FrontEnd").getMethod("compile", Method.class);
+            Method compile = Class.forName("io.kiln.frontend.FrontEnd").getMethod("compile", Method.class);
             return (KernelIR) compile.invoke(null, m);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
@@ -236,7 +236,7 @@ class BoundsCheckTest {
     /** {@code ir} without bounds checks, as {@code withBoundsChecks(false)} hands it to the back end (the engine's own strip). */
     static KernelIR strip(KernelIR ir) {
         try {
-            return (KernelIR) Class.forName("io.kiln.compiler.BoundsChecks").getMethod("strip", KernelIR.class).invoke(null, ir);
+            return (KernelIR) Class.forName("io.kiln.frontend.BoundsChecks").getMethod("strip", KernelIR.class).invoke(null, ir);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }

@@ -31,11 +31,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class CancellationTest {
 
-    /** The front end's IR for a method of {@link CancelKernels} (by reflection: io.kiln.compiler is not exported). */
+    /** The front end's IR for a method of {@link CancelKernels} (by reflection: io.kiln.frontend is not exported). */
     static KernelIR frontEnd(String name) {
         try {
             Method m = Arrays.stream(CancelKernels.class.getDeclaredMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
-            Method compile = Class.forName("io.kiln.compiler.FrontEnd").getMethod("compile", Method.class);
+            Method compile = Class.forName("io.kiln.frontend.FrontEnd").getMethod("compile", Method.class);
             return (KernelIR) compile.invoke(null, m);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);

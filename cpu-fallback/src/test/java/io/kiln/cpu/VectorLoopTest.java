@@ -140,7 +140,7 @@ class VectorLoopTest {
         try {
             Method m = Arrays.stream(VectorKernels.class.getDeclaredMethods()).filter(x -> x.getName().equals(name)).findFirst()
                     .orElseThrow();
-            Method compile = Class.forName("io.kiln.compiler.FrontEnd").getMethod("compile", Method.class);
+            Method compile = Class.forName("io.kiln.frontend.FrontEnd").getMethod("compile", Method.class);
             return (KernelIR) compile.invoke(null, m);
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);

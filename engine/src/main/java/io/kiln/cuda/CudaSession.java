@@ -2,7 +2,7 @@ package io.kiln.cuda;
 
 import io.kiln.KernelIndexOutOfBoundsException;
 import io.kiln.KilnException;
-import io.kiln.compiler.BoundsChecks;
+import io.kiln.frontend.BoundsChecks;
 import io.kiln.OffHeapArray;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.KernelIR;

@@ -138,7 +138,7 @@ public sealed interface Instr {
      * immediately in its block and whose divisor is {@code divisor} ({@link Type#I32} or {@link Type#I64}).
      * Java throws {@code ArithmeticException} there; a device cannot throw, so if {@code divisor == 0} the
      * division does not happen (its result is 0), the device records the first failure of the launch
-     * (in the same record as {@link CheckIndex}, see {@code io.kiln.compiler.BoundsChecks}) and the launch
+     * (in the same record as {@link CheckIndex}, see {@code io.kiln.frontend.BoundsChecks}) and the launch
      * then fails with {@link io.kiln.KernelArithmeticException}, on every back end alike. The front end
      * omits it where the divisor is a constant other than zero; {@code line} is the source line, 0 when
      * unknown.

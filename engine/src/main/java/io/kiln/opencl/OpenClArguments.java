@@ -27,7 +27,7 @@ final class OpenClArguments {
             if (p instanceof Param.Scalar) n++;
             else if (p instanceof Param.Array) n += 2;
         }
-        if (io.kiln.compiler.BoundsChecks.hasChecks(ir)) n++;
+        if (io.kiln.frontend.BoundsChecks.hasChecks(ir)) n++;
         return io.kiln.spi.PrintBuffer.prints(ir) ? n + 1 : n;
     }
 

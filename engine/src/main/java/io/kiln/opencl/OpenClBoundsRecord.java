@@ -12,7 +12,7 @@ import org.jocl.cl_mem;
 import java.util.ArrayDeque;
 
 /**
- * The bounds-check error record ({@link io.kiln.compiler.BoundsChecks}) of one {@link OpenClSession}:
+ * The bounds-check error record ({@link io.kiln.frontend.BoundsChecks}) of one {@link OpenClSession}:
  * passed to a kernel with checks, read back without blocking right after each checked launch, and
  * looked at when the host waits anyway; the first violation is thrown by that wait.
  */
@@ -21,11 +21,11 @@ final class OpenClBoundsRecord {
     private record BoundsRead(KernelIR ir, ClEvent event, java.nio.ByteBuffer record) {}
 
     /** Zeros for the error record (never written, so that non-blocking writes may read it at any time). */
-    private static final java.nio.ByteBuffer ZERO_RECORD = java.nio.ByteBuffer.allocateDirect(io.kiln.compiler.BoundsChecks.RECORD_INTS * 4);
+    private static final java.nio.ByteBuffer ZERO_RECORD = java.nio.ByteBuffer.allocateDirect(io.kiln.frontend.BoundsChecks.RECORD_INTS * 4);
 
     private final OpenClQueues queues;
     private final OpenClDeviceRuntime runtime;
-    /** This session's error record ({@link io.kiln.compiler.BoundsChecks}), allocated on the first checked launch. */
+    /** This session's error record ({@link io.kiln.frontend.BoundsChecks}), allocated on the first checked launch. */
     private cl_mem boundsRecord;
     /** Whether the record holds a violation already reported: zeroed before the next checked launch. */
     private boolean boundsRecordDirty;
@@ -39,11 +39,11 @@ final class OpenClBoundsRecord {
 
     /** The error record to pass to a checked launch, zeroed (on the compute queue, before it) when needed. */
     cl_mem record() {
-        int bytes = io.kiln.compiler.BoundsChecks.RECORD_INTS * 4;
+        int bytes = io.kiln.frontend.BoundsChecks.RECORD_INTS * 4;
         if (boundsRecord == null) {
             try {
                 boundsRecord = CL.clCreateBuffer(runtime.context(), CL.CL_MEM_READ_WRITE | CL.CL_MEM_COPY_HOST_PTR, bytes,
-                        Pointer.to(new int[io.kiln.compiler.BoundsChecks.RECORD_INTS]), null);
+                        Pointer.to(new int[io.kiln.frontend.BoundsChecks.RECORD_INTS]), null);
             } catch (CLException e) {
                 throw new KilnException("allocating the bounds-check record on " + runtime.device() + " failed: " + ClInfo.error(e), e);
             }
@@ -63,7 +63,7 @@ final class OpenClBoundsRecord {
      * the run must read the record before it returns, even on the fast path without launch events.
      */
     ClEvent track(KernelIR ir, String what, cl_event ev, boolean evented) {
-        java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect(io.kiln.compiler.BoundsChecks.RECORD_INTS * 4)
+        java.nio.ByteBuffer host = java.nio.ByteBuffer.allocateDirect(io.kiln.frontend.BoundsChecks.RECORD_INTS * 4)
                 .order(java.nio.ByteOrder.nativeOrder());
         cl_event read = evented ? new cl_event() : null;
         try {
@@ -106,9 +106,9 @@ final class OpenClBoundsRecord {
             if (!r.event().seenComplete()) return; // not settled by this wait: a later one looks
             boundsReads.removeFirst();
             r.event().boundsUnseen = false;
-            int[] record = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
+            int[] record = new int[io.kiln.frontend.BoundsChecks.RECORD_INTS];
             r.record().asIntBuffer().get(record);
-            RuntimeException failure = io.kiln.compiler.BoundsChecks.failure(r.ir(), record, runtime.device().id());
+            RuntimeException failure = io.kiln.frontend.BoundsChecks.failure(r.ir(), record, runtime.device().id());
             if (failure != null) {
                 // later launches read the same, already reported record
                 for (BoundsRead later : boundsReads) later.event().boundsUnseen = false;

@@ -56,7 +56,7 @@ final class OpenClLaunches {
         LaunchState(KernelIR ir, int argCount) {
             what = "running " + ir.displayName();
             prints = io.kiln.spi.PrintBuffer.prints(ir);
-            checked = io.kiln.compiler.BoundsChecks.hasChecks(ir);
+            checked = io.kiln.frontend.BoundsChecks.hasChecks(ir);
             values = new Object[argCount];
             kinds = new ScalarKind[argCount];
             int i = 0;

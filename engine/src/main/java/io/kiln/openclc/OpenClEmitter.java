@@ -98,7 +98,7 @@ public final class OpenClEmitter {
     private boolean int64Atomics;
     private boolean int64MinMaxAtomics;
 
-    /** The error-record parameter of a kernel with bounds checks (see {@link io.kiln.compiler.BoundsChecks}). */
+    /** The error-record parameter of a kernel with bounds checks (see {@link io.kiln.frontend.BoundsChecks}). */
     private static final String ERROR_RECORD = "kiln_err";
     /** The print-buffer parameter of a kernel that prints (see {@link io.kiln.spi.PrintBuffer}). */
     private static final String PRINT_BUFFER = "kiln_print";
@@ -226,7 +226,7 @@ public final class OpenClEmitter {
                 }
             }
         }
-        if (io.kiln.compiler.BoundsChecks.hasChecks(ir)) {
+        if (io.kiln.frontend.BoundsChecks.hasChecks(ir)) {
             // Kernel ABI: a kernel with bounds checks takes the error record last.
             params.add("__global int* " + ERROR_RECORD + " /* first out-of-bounds access: flag, array, line, index, length */");
         }
@@ -493,7 +493,7 @@ public final class OpenClEmitter {
     private String checked(Instr.CheckDivisor c, Instr division) {
         Var dst = io.kiln.ir.DefUse.def(division);
         return "if (" + v(c.divisor()) + " != 0) { " + instr(division) + " } else { " + varNames[dst.id()] + " = 0; "
-                + helpers.helper("kiln_oob") + "(" + ERROR_RECORD + ", " + io.kiln.compiler.BoundsChecks.DIVISION_BY_ZERO + ", " + c.line()
+                + helpers.helper("kiln_oob") + "(" + ERROR_RECORD + ", " + io.kiln.frontend.BoundsChecks.DIVISION_BY_ZERO + ", " + c.line()
                 + ", 0L, 0L); }";
     }
 

@@ -22,7 +22,7 @@ import java.util.Locale;
  *   <li>a work-item kernel ends with three {@code .s32} global sizes: the grid the user asked for,
  *       which the launch rounds up to whole blocks;</li>
  *   <li>a kernel with bounds checks ends with the {@code .u64} device pointer of its error record
- *       ({@link io.kiln.compiler.BoundsChecks}).</li>
+ *       ({@link io.kiln.frontend.BoundsChecks}).</li>
  * </ul>
  *
  * @param slots the PTX parameters in declaration order
@@ -105,7 +105,7 @@ public record KernelSignature(List<Slot> slots) {
                 slots.add(new Slot("grid_size_" + "xyz".charAt(d), PtxType.S32, Source.GRID_SIZE, d));
             }
         }
-        if (io.kiln.compiler.BoundsChecks.hasChecks(ir)) {
+        if (io.kiln.frontend.BoundsChecks.hasChecks(ir)) {
             slots.add(new Slot("kiln_err", PtxType.U64, Source.ERROR_RECORD, -1));
         }
         if (io.kiln.spi.PrintBuffer.prints(ir)) {

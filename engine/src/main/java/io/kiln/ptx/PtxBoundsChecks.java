@@ -10,7 +10,7 @@ import io.kiln.ptx.PtxFunction.Reg;
 /**
  * {@link PtxEmitter}'s bounds and divisor checks ({@code -Dkiln.boundsChecks}): an access or a division
  * guarded by the check the front end put before it, and the first failure written to the kernel's error
- * record ({@link io.kiln.compiler.BoundsChecks} says what the record holds and how the host reads it).
+ * record ({@link io.kiln.frontend.BoundsChecks} says what the record holds and how the host reads it).
  */
 final class PtxBoundsChecks {
     private final PtxEmitter e;
@@ -27,7 +27,7 @@ final class PtxBoundsChecks {
     /**
      * {@code access} guarded by Java's bounds check {@code c}: one unsigned comparison (a negative index
      * becomes huge); out of range, a load or atomic yields 0, a store is dropped, and the first
-     * violation is recorded for the host (see {@link io.kiln.compiler.BoundsChecks} for the record).
+     * violation is recorded for the host (see {@link io.kiln.frontend.BoundsChecks} for the record).
      */
     void checked(Instr.CheckIndex c, Instr access) {
         ArrayRef a = c.array();
@@ -53,7 +53,7 @@ final class PtxBoundsChecks {
         Type t = c.divisor().type();
         String nonZero = f.op(Reg.PRED, t == Type.I64 ? "setp.ne.s64" : "setp.ne.s32", e.inReg(c.divisor()), "0");
         String done = guarded(nonZero, division);
-        recordFailure(io.kiln.compiler.BoundsChecks.DIVISION_BY_ZERO, c.line());
+        recordFailure(io.kiln.frontend.BoundsChecks.DIVISION_BY_ZERO, c.line());
         f.label(done);
     }
 

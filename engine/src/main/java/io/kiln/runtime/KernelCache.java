@@ -1,6 +1,6 @@
 package io.kiln.runtime;
 
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.passes.RangeCheckElimination;
 import io.kiln.spi.CompiledKernel;
@@ -271,7 +271,7 @@ public final class KernelCache {
 
         @Override
         public CompiledKernel get() {
-            return build.apply(strip ? io.kiln.compiler.BoundsChecks.strip(ir) : ir);
+            return build.apply(strip ? io.kiln.frontend.BoundsChecks.strip(ir) : ir);
         }
     }
 

@@ -725,7 +725,7 @@ public final class PlanExecutor implements AutoCloseable {
                 p.launchArgs = p.choice.launchArguments(args[t]);
                 // the kernel without the checks that the host proves for these arguments, when it can
                 p.kernel = p.lease.kernelFor(p.launchArgs, p.geometry.local());
-                p.checked = io.kiln.compiler.BoundsChecks.hasChecks(p.kernel.ir());
+                p.checked = io.kiln.frontend.BoundsChecks.hasChecks(p.kernel.ir());
                 bindingDerivations++;
             }
         }

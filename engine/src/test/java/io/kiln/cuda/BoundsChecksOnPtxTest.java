@@ -2,8 +2,8 @@ package io.kiln.cuda;
 
 import io.kiln.KernelContext;
 import io.kiln.KernelIndexOutOfBoundsException;
-import io.kiln.compiler.BoundsChecks;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.BoundsChecks;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.passes.BoundsKernels;
 import io.kiln.spi.CompiledKernel;

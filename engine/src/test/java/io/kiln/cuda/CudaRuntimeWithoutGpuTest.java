@@ -6,7 +6,7 @@ import io.kiln.Devices;
 import io.kiln.KernelCompiler;
 import io.kiln.KilnException;
 import io.kiln.Target;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Access;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.ElementType;
@@ -231,13 +231,13 @@ class CudaRuntimeWithoutGpuTest {
             assertEquals(0, record.get(ValueLayout.JAVA_INT, 0), "the record starts zeroed");
 
             // "the device": the first failing work-item wins the flag and writes array, line, index, length
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.FLAG, 1);
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.ARRAY, outId);
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.LINE, 186);
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.INDEX_LO, 9);
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.INDEX_LO + 1, 0);
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.LENGTH_LO, 8);
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.LENGTH_LO + 1, 0);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.FLAG, 1);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.ARRAY, outId);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.LINE, 186);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.INDEX_LO, 9);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.INDEX_LO + 1, 0);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.LENGTH_LO, 8);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.LENGTH_LO + 1, 0);
             io.kiln.spi.DeviceEvent launched = s.enqueueLaunch(k, args, geometry, List.of());
             assertTrue(!launched.isComplete(), "a checked launch is not complete until its record was looked at");
             io.kiln.KernelIndexOutOfBoundsException e = assertThrows(io.kiln.KernelIndexOutOfBoundsException.class,
@@ -255,9 +255,9 @@ class CudaRuntimeWithoutGpuTest {
             s.finish();
             assertEquals(0, record.get(ValueLayout.JAVA_INT, 0), "zeroed after the violation was reported");
             // a violation on the last launch is reported by finish as well
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.FLAG, 1);
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.INDEX_LO, -1);
-            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.compiler.BoundsChecks.INDEX_LO + 1, -1);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.FLAG, 1);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.INDEX_LO, -1);
+            record.setAtIndex(ValueLayout.JAVA_INT, io.kiln.frontend.BoundsChecks.INDEX_LO + 1, -1);
             s.launch(k, args, geometry);
             io.kiln.KernelIndexOutOfBoundsException negative = assertThrows(io.kiln.KernelIndexOutOfBoundsException.class, s::finish);
             assertEquals(-1, negative.index());

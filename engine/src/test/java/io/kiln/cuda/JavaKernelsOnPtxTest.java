@@ -1,7 +1,7 @@
 package io.kiln.cuda;
 
 import io.kiln.KernelContext;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.KernelKind;
 import io.kiln.ptx.PtxAssembler;

@@ -2,7 +2,7 @@ package io.kiln.cuda;
 
 import io.kiln.KernelContext;
 import io.kiln.KilnException;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.ptx.KernelSignature;
 import io.kiln.ptx.PtxEmitter;
@@ -40,7 +40,7 @@ class KernelSignatureAndLaunchTest {
                 KernelSignature.PtxType.S32, KernelSignature.PtxType.S32, KernelSignature.PtxType.S32, KernelSignature.PtxType.U64),
                 sig.slots().stream().map(KernelSignature.Slot::type).toList());
         assertEquals(KernelSignature.Source.ERROR_RECORD, sig.errorRecordSlot().source());
-        assertEquals(null, KernelSignature.of(io.kiln.compiler.BoundsChecks.strip(ir("workItem2d"))).errorRecordSlot(),
+        assertEquals(null, KernelSignature.of(io.kiln.frontend.BoundsChecks.strip(ir("workItem2d"))).errorRecordSlot(),
                 "without checks there is no error-record parameter");
     }
 

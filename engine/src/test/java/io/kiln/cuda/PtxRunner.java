@@ -74,9 +74,9 @@ final class PtxRunner {
         return in;
     }
 
-    /** A zeroed bounds-check error record in the interpreter's global memory ({@link io.kiln.compiler.BoundsChecks}). */
+    /** A zeroed bounds-check error record in the interpreter's global memory ({@link io.kiln.frontend.BoundsChecks}). */
     static long errorRecord(PtxInterpreter in) {
-        return in.memory().allocate("global", io.kiln.compiler.BoundsChecks.RECORD_INTS * 4);
+        return in.memory().allocate("global", io.kiln.frontend.BoundsChecks.RECORD_INTS * 4);
     }
 
     /**
@@ -105,9 +105,9 @@ final class PtxRunner {
     /** The exception the error record at {@code record} describes after a launch of {@code ir}, or {@code null}. */
     static RuntimeException boundsFailure(KernelIR ir, PtxInterpreter in, long record, String device) {
         ByteBuffer b = in.memory().bytes(record);
-        int[] ints = new int[io.kiln.compiler.BoundsChecks.RECORD_INTS];
+        int[] ints = new int[io.kiln.frontend.BoundsChecks.RECORD_INTS];
         for (int k = 0; k < ints.length; k++) ints[k] = b.getInt(k * 4);
-        return io.kiln.compiler.BoundsChecks.failure(ir, ints, device);
+        return io.kiln.frontend.BoundsChecks.failure(ir, ints, device);
     }
 
     /** Whether a launch argument is array data (a Java array or an off-heap array) that gets device memory. */

@@ -180,11 +180,11 @@ class CfgTest {
 
     @Test
     void compiledKernelsHaveConsistentGraphs() throws Exception {
-        for (Method m : io.kiln.compiler.SampleKernels.class.getDeclaredMethods()) {
+        for (Method m : io.kiln.frontend.SampleKernels.class.getDeclaredMethods()) {
             if (!java.lang.reflect.Modifier.isStatic(m.getModifiers()) || m.isSynthetic()) continue;
             KernelIR ir;
             try {
-                ir = io.kiln.compiler.FrontEnd.compile(m);
+                ir = io.kiln.frontend.FrontEnd.compile(m);
             } catch (io.kiln.KernelCompilationException notAKernel) {
                 continue; // helpers that SampleKernels keeps for inlining
             }

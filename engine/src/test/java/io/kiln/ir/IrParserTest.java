@@ -1,6 +1,6 @@
 package io.kiln.ir;
 
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.opencl.OpenClBackendProvider;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.DeviceRuntime;
@@ -52,7 +52,7 @@ class IrParserTest {
 
     @Test
     void parsedSaxpyIsTheFrontEndsSaxpy() throws Exception {
-        Method m = io.kiln.compiler.SampleKernels.class.getDeclaredMethod("saxpy", float.class, float[].class, float[].class);
+        Method m = io.kiln.frontend.SampleKernels.class.getDeclaredMethod("saxpy", float.class, float[].class, float[].class);
         KernelIR compiled = FrontEnd.compile(m);
         KernelIR parsed = IrParser.parse(IrPrinter.print(compiled));
         assertEquals(compiled.descriptor(), parsed.descriptor());
@@ -60,13 +60,13 @@ class IrParserTest {
         assertEquals(compiled.blocks(), parsed.blocks());
         assertEquals(compiled.parallelLoops(), parsed.parallelLoops());
         // the same OpenCL C, but for the kernel's name: the printed IR has the class without its package
-        assertEquals(io.kiln.openclc.OpenClEmitter.emit(compiled).source().replace("io_kiln_compiler_", "").replace("io.kiln.compiler.", ""),
+        assertEquals(io.kiln.openclc.OpenClEmitter.emit(compiled).source().replace("io_kiln_compiler_", "").replace("io.kiln.frontend.", ""),
                 io.kiln.openclc.OpenClEmitter.emit(parsed).source());
     }
 
     @Test
     void offHeapKernelsRoundTrip() {
-        for (Method m : io.kiln.compiler.OffHeapKernels.class.getDeclaredMethods()) {
+        for (Method m : io.kiln.frontend.OffHeapKernels.class.getDeclaredMethods()) {
             if (!java.lang.reflect.Modifier.isStatic(m.getModifiers()) || m.isSynthetic()) continue;
             KernelIR ir;
             try {

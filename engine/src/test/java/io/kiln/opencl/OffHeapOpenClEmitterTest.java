@@ -1,7 +1,7 @@
 package io.kiln.opencl;
 
-import io.kiln.compiler.FrontEnd;
-import io.kiln.compiler.OffHeapKernels;
+import io.kiln.frontend.FrontEnd;
+import io.kiln.frontend.OffHeapKernels;
 import io.kiln.openclc.OpenClEmitter;
 import org.junit.jupiter.api.Test;
 

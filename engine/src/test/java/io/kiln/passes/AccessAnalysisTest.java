@@ -3,7 +3,7 @@ package io.kiln.passes;
 import io.kiln.KernelContext;
 import io.kiln.Parallel;
 import io.kiln.Reduce;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Access;
 import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;

@@ -1,6 +1,6 @@
 package io.kiln.passes;
 
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Access;
 import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;

@@ -7,7 +7,7 @@ import io.kiln.KernelContext;
 import io.kiln.KernelIndexOutOfBoundsException;
 import io.kiln.TaskGraph;
 import io.kiln.Transfer;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.IrPrinter;
 import io.kiln.ir.KernelIR;
 import org.junit.jupiter.api.Assumptions;

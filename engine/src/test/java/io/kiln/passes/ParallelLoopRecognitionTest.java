@@ -3,7 +3,7 @@ package io.kiln.passes;
 import io.kiln.KernelCompilationException;
 import io.kiln.LongArray;
 import io.kiln.Parallel;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.IrParser;
 import io.kiln.ir.IrPrinter;
 import io.kiln.ir.KernelIR;

@@ -1,6 +1,6 @@
 package io.kiln.passes;
 
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Block;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.Terminator;

@@ -1,7 +1,7 @@
 package io.kiln.passes;
 
 import io.kiln.Parallel;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Instr;
 import io.kiln.ir.IrParser;
 import io.kiln.ir.IrPrinter;

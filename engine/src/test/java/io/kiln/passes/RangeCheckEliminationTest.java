@@ -1,7 +1,7 @@
 package io.kiln.passes;
 
-import io.kiln.compiler.BoundsChecks;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.BoundsChecks;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Block;
 import io.kiln.ir.Instr;
 import io.kiln.ir.IrParser;

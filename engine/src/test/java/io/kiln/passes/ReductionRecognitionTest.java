@@ -1,7 +1,7 @@
 package io.kiln.passes;
 
 import io.kiln.KernelCompilationException;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.Block;
 import io.kiln.ir.Const;
 import io.kiln.ir.DefUse;

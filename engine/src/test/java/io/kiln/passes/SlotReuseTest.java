@@ -2,7 +2,7 @@ package io.kiln.passes;
 
 import io.kiln.KernelCompilationException;
 import io.kiln.Parallel;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.Block;

@@ -10,7 +10,7 @@ import io.kiln.Parallel;
 import io.kiln.Reduce;
 import io.kiln.TaskGraph;
 import io.kiln.Transfer;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.runtime.FakeBackend.ReadsWrites;
 import io.kiln.spi.Capability;

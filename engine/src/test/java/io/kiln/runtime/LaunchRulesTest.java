@@ -3,7 +3,7 @@ package io.kiln.runtime;
 import io.kiln.Grid;
 import io.kiln.KernelContext;
 import io.kiln.Parallel;
-import io.kiln.compiler.FrontEnd;
+import io.kiln.frontend.FrontEnd;
 import io.kiln.ir.KernelIR;
 import io.kiln.ir.Param;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
-package io.kiln.compiler;
+package io.kiln.frontend;
 
-import io.kiln.compiler.MethodTranslator.Range;
+import io.kiln.frontend.MethodTranslator.Range;
 
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.Instruction;

@@ -1,4 +1,4 @@
-package io.kiln.compiler;
+package io.kiln.frontend;
 
 import io.kiln.ByteArray;
 import io.kiln.DoubleArray;

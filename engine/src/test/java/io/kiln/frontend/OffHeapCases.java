@@ -1,4 +1,4 @@
-package io.kiln.compiler;
+package io.kiln.frontend;
 
 import io.kiln.FloatArray;
 import io.kiln.IntArray;
@@ -10,12 +10,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.function.BiFunction;
 
-import static io.kiln.compiler.OffHeapArgs.bytes;
-import static io.kiln.compiler.OffHeapArgs.doubles;
-import static io.kiln.compiler.OffHeapArgs.floats;
-import static io.kiln.compiler.OffHeapArgs.ints;
-import static io.kiln.compiler.OffHeapArgs.longs;
-import static io.kiln.compiler.OffHeapArgs.shorts;
+import static io.kiln.frontend.OffHeapArgs.bytes;
+import static io.kiln.frontend.OffHeapArgs.doubles;
+import static io.kiln.frontend.OffHeapArgs.floats;
+import static io.kiln.frontend.OffHeapArgs.ints;
+import static io.kiln.frontend.OffHeapArgs.longs;
+import static io.kiln.frontend.OffHeapArgs.shorts;
 
 /**
  * The {@link OffHeapKernels} that compile, with arguments for a size {@code n}: the PTX and OpenCL

@@ -1,11 +1,11 @@
-package io.kiln.compiler;
+package io.kiln.frontend;
 
-import io.kiln.compiler.AbstractValues.Entry;
-import io.kiln.compiler.AbstractValues.PendingCompare;
-import io.kiln.compiler.AbstractValues.Prim;
-import io.kiln.compiler.AbstractValues.Ref;
-import io.kiln.compiler.AbstractValues.Text;
-import io.kiln.compiler.MethodTranslator.Range;
+import io.kiln.frontend.AbstractValues.Entry;
+import io.kiln.frontend.AbstractValues.PendingCompare;
+import io.kiln.frontend.AbstractValues.Prim;
+import io.kiln.frontend.AbstractValues.Ref;
+import io.kiln.frontend.AbstractValues.Text;
+import io.kiln.frontend.MethodTranslator.Range;
 import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.BinOp;

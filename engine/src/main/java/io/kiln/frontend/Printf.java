@@ -1,12 +1,12 @@
-package io.kiln.compiler;
+package io.kiln.frontend;
 
-import io.kiln.compiler.AbstractValues.Boxed;
-import io.kiln.compiler.AbstractValues.Entry;
-import io.kiln.compiler.AbstractValues.Prim;
-import io.kiln.compiler.AbstractValues.PrintResult;
-import io.kiln.compiler.AbstractValues.Ref;
-import io.kiln.compiler.AbstractValues.Text;
-import io.kiln.compiler.AbstractValues.Varargs;
+import io.kiln.frontend.AbstractValues.Boxed;
+import io.kiln.frontend.AbstractValues.Entry;
+import io.kiln.frontend.AbstractValues.Prim;
+import io.kiln.frontend.AbstractValues.PrintResult;
+import io.kiln.frontend.AbstractValues.Ref;
+import io.kiln.frontend.AbstractValues.Text;
+import io.kiln.frontend.AbstractValues.Varargs;
 import io.kiln.ir.Const;
 import io.kiln.ir.Instr;
 import io.kiln.ir.Type;

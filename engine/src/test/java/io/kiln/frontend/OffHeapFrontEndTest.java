@@ -1,4 +1,4 @@
-package io.kiln.compiler;
+package io.kiln.frontend;
 
 import io.kiln.FloatArray;
 import io.kiln.IntArray;
@@ -255,7 +255,7 @@ class OffHeapFrontEndTest {
         expected.put("badClose", "call to IntArray.close " + only);
         expected.put("badToString", "call to FloatArray.toString " + only);
         expected.put("badNullCheck", "null references are not supported in kernels (comparing references with ifnull)");
-        expected.put("badField", "write to static field io.kiln.compiler.OffHeapKernels.stash is not supported in kernels");
+        expected.put("badField", "write to static field io.kiln.frontend.OffHeapKernels.stash is not supported in kernels");
         expected.put("badArrayOfThem", "arrays of objects (io.kiln.FloatArray[]) are not supported in kernels");
         expected.put("badAsObject", "call to instance method java.lang.Object.hashCode is not supported in kernels");
         expected.put("badBaseType", "parameter 0 (x) of type io.kiln.OffHeapArray is not supported (declare the concrete type: FloatArray");

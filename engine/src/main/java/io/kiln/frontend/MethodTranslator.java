@@ -1,6 +1,6 @@
-package io.kiln.compiler;
+package io.kiln.frontend;
 
-import io.kiln.compiler.IrBuilder.BlockBuilder;
+import io.kiln.frontend.IrBuilder.BlockBuilder;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.Const;
 import io.kiln.ir.Instr;
@@ -9,10 +9,10 @@ import io.kiln.ir.Type;
 import io.kiln.ir.Value;
 import io.kiln.ir.Var;
 
-import io.kiln.compiler.AbstractValues.Entry;
-import io.kiln.compiler.AbstractValues.Prim;
-import io.kiln.compiler.AbstractValues.Ref;
-import io.kiln.compiler.AbstractValues.Text;
+import io.kiln.frontend.AbstractValues.Entry;
+import io.kiln.frontend.AbstractValues.Prim;
+import io.kiln.frontend.AbstractValues.Ref;
+import io.kiln.frontend.AbstractValues.Text;
 
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.CodeElement;

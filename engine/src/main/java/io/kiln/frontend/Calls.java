@@ -1,12 +1,12 @@
-package io.kiln.compiler;
+package io.kiln.frontend;
 
-import io.kiln.compiler.AbstractValues.Entry;
-import io.kiln.compiler.AbstractValues.Prim;
-import io.kiln.compiler.AbstractValues.Ref;
-import io.kiln.compiler.AbstractValues.Text;
-import io.kiln.compiler.IrBuilder.BlockBuilder;
-import io.kiln.compiler.MethodTranslator.Continuation;
-import io.kiln.compiler.MethodTranslator.Range;
+import io.kiln.frontend.AbstractValues.Entry;
+import io.kiln.frontend.AbstractValues.Prim;
+import io.kiln.frontend.AbstractValues.Ref;
+import io.kiln.frontend.AbstractValues.Text;
+import io.kiln.frontend.IrBuilder.BlockBuilder;
+import io.kiln.frontend.MethodTranslator.Continuation;
+import io.kiln.frontend.MethodTranslator.Range;
 import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;
 import io.kiln.ir.BinOp;
