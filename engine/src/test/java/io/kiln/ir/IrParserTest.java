@@ -60,7 +60,7 @@ class IrParserTest {
         assertEquals(compiled.blocks(), parsed.blocks());
         assertEquals(compiled.parallelLoops(), parsed.parallelLoops());
         // the same OpenCL C, but for the kernel's name: the printed IR has the class without its package
-        assertEquals(io.kiln.openclc.OpenClEmitter.emit(compiled).source().replace("io_kiln_compiler_", "").replace("io.kiln.frontend.", ""),
+        assertEquals(io.kiln.openclc.OpenClEmitter.emit(compiled).source().replace("io_kiln_frontend_", "").replace("io.kiln.frontend.", ""),
                 io.kiln.openclc.OpenClEmitter.emit(parsed).source());
     }
 
