@@ -9,8 +9,6 @@ import io.kiln.frontend.MethodTranslator.Continuation;
 import io.kiln.frontend.MethodTranslator.Range;
 import io.kiln.ir.AddressSpace;
 import io.kiln.ir.ArrayRef;
-import io.kiln.ir.BinOp;
-import io.kiln.ir.CmpOp;
 import io.kiln.ir.Const;
 import io.kiln.ir.ElementType;
 import io.kiln.ir.Instr;
