@@ -357,14 +357,24 @@ final class CpuAtomics {
     static Object privateCopy(io.kiln.ir.AtomicOp op, io.kiln.ir.ElementType element, int length) {
         if (element == io.kiln.ir.ElementType.INT) {
             int[] p = new int[length];
-            if (op == io.kiln.ir.AtomicOp.MIN) java.util.Arrays.fill(p, Integer.MAX_VALUE);
-            if (op == io.kiln.ir.AtomicOp.MAX) java.util.Arrays.fill(p, Integer.MIN_VALUE);
+            int id = intIdentity(op);
+            if (id != 0) java.util.Arrays.fill(p, id);
             return p;
         }
         long[] p = new long[length];
-        if (op == io.kiln.ir.AtomicOp.MIN) java.util.Arrays.fill(p, Long.MAX_VALUE);
-        if (op == io.kiln.ir.AtomicOp.MAX) java.util.Arrays.fill(p, Long.MIN_VALUE);
+        long id = longIdentity(op);
+        if (id != 0) java.util.Arrays.fill(p, id);
         return p;
+    }
+
+    /** The identity of {@code op} on {@code int} elements: 0 for add, {@code MAX_VALUE} for min, {@code MIN_VALUE} for max. */
+    private static int intIdentity(io.kiln.ir.AtomicOp op) {
+        return op == io.kiln.ir.AtomicOp.MIN ? Integer.MAX_VALUE : op == io.kiln.ir.AtomicOp.MAX ? Integer.MIN_VALUE : 0;
+    }
+
+    /** The identity of {@code op} on {@code long} elements, as {@link #intIdentity}. */
+    private static long longIdentity(io.kiln.ir.AtomicOp op) {
+        return op == io.kiln.ir.AtomicOp.MIN ? Long.MAX_VALUE : op == io.kiln.ir.AtomicOp.MAX ? Long.MIN_VALUE : 0;
     }
 
     /**
@@ -374,7 +384,7 @@ final class CpuAtomics {
      */
     static void merge(io.kiln.ir.AtomicOp op, Object array, Object copy) {
         if (copy instanceof int[] p) {
-            int identity = op == io.kiln.ir.AtomicOp.MIN ? Integer.MAX_VALUE : op == io.kiln.ir.AtomicOp.MAX ? Integer.MIN_VALUE : 0;
+            int identity = intIdentity(op);
             for (int j = 0; j < p.length; j++) {
                 int v = p[j];
                 if (v == identity) continue;
@@ -396,7 +406,7 @@ final class CpuAtomics {
             return;
         }
         long[] p = (long[]) copy;
-        long identity = op == io.kiln.ir.AtomicOp.MIN ? Long.MAX_VALUE : op == io.kiln.ir.AtomicOp.MAX ? Long.MIN_VALUE : 0;
+        long identity = longIdentity(op);
         for (int j = 0; j < p.length; j++) {
             long v = p[j];
             if (v == identity) continue;

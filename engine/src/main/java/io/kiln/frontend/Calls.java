@@ -117,7 +117,7 @@ final class Calls {
      */
     private void offHeapCall(String ownerName, ElementType element, String name, String desc) {
         String cls = FrontEnd.simpleName(ownerName);
-        char d = element == null ? '?' : descriptorChar(element);
+        char d = element == null ? '?' : element.descriptor();
         boolean get = element != null && name.equals("get") && desc.equals("(J)" + d);
         boolean set = element != null && name.equals("set") && desc.equals("(J" + d + ")V");
         boolean length = name.equals("length") && desc.equals("()J");
@@ -152,18 +152,6 @@ final class Calls {
         tr.checkIndex(a, index.value());
         tr.emit(new Instr.Load(dst, a, index.value(), tr.line()));
         tr.push(Prim.of(dst));
-    }
-
-    private static char descriptorChar(ElementType e) {
-        return switch (e) {
-            case BYTE -> 'B';
-            case SHORT -> 'S';
-            case CHAR -> 'C';
-            case INT -> 'I';
-            case LONG -> 'J';
-            case FLOAT -> 'F';
-            case DOUBLE -> 'D';
-        };
     }
 
     /** {@code barrier()}, {@code localFloats(n)} and friends, and the atomics of {@code KernelContext}. */

@@ -47,6 +47,19 @@ public enum ElementType {
         return null;
     }
 
+    /** The JVM descriptor character of this type ({@code F}, {@code B}, ...): the inverse of {@link #ofDescriptor}. */
+    public char descriptor() {
+        return switch (this) {
+            case BYTE -> 'B';
+            case SHORT -> 'S';
+            case CHAR -> 'C';
+            case INT -> 'I';
+            case LONG -> 'J';
+            case FLOAT -> 'F';
+            case DOUBLE -> 'D';
+        };
+    }
+
     /** The element type for a JVM array descriptor component ({@code F}, {@code B}, ...), or {@code null}. */
     public static ElementType ofDescriptor(char c) {
         return switch (c) {

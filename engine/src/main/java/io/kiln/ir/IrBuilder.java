@@ -433,7 +433,7 @@ public final class IrBuilder {
                 case Param.Scalar s -> d.append(descriptorChar(s.kind()));
                 case Param.Array a -> d.append(a.array().isOffHeap()
                         ? "Lio/kiln/" + offHeapClass(a.array().element()) + ";"
-                        : "[" + descriptorChar(a.array().element()));
+                        : "[" + a.array().element().descriptor());
             }
         }
         return d.append(")V").toString();
@@ -441,19 +441,7 @@ public final class IrBuilder {
 
     /** The descriptor character of a scalar: {@code Z} for boolean, else its element type's (the enum names agree). */
     private static char descriptorChar(ScalarKind k) {
-        return k == ScalarKind.BOOLEAN ? 'Z' : descriptorChar(ElementType.valueOf(k.name()));
-    }
-
-    private static char descriptorChar(ElementType e) {
-        return switch (e) {
-            case BYTE -> 'B';
-            case SHORT -> 'S';
-            case CHAR -> 'C';
-            case INT -> 'I';
-            case LONG -> 'J';
-            case FLOAT -> 'F';
-            case DOUBLE -> 'D';
-        };
+        return k == ScalarKind.BOOLEAN ? 'Z' : ElementType.valueOf(k.name()).descriptor();
     }
 
     private static String offHeapClass(ElementType e) {
