@@ -17,12 +17,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * 1, primes below and above a vector, and 8191 (a layer-norm row that takes the second pass); rows hold
  * random values at scales 1e-30 to 1e30, spreads up to 300 (exponentials that underflow to subnormals
  * and to 0), -Inf among finite values, -3e38 next to 3e38 (x - max overflows), NaN, +Inf, all -Inf,
- * constant rows and a far outlier in the first column. A sweep puts every 4097th float of [-110, 0]
+ * constant rows, a far outlier in the first column, rows whose maximum is a zero of either sign and rows
+ * of large values whose sum overflows. A sweep puts every 4097th float of [-110, 0]
  * through the softmax's exponential.
  */
 class CpuRowOpsTest {
     private static final long SEED = 20_261_201L;
-    private static final int[][] SHAPES = {{9, 1}, {10, 2}, {11, 13}, {12, 17}, {9, 31}, {17, 1024}, {9, 1031}, {3, 8191}};
+    private static final int[][] SHAPES = {{9, 1}, {10, 2}, {11, 13}, {12, 17}, {9, 31}, {17, 1024}, {9, 1031}, {3, 8191}, {29, 64}};
 
     @BeforeEach
     void vectorApi() {
@@ -30,10 +31,10 @@ class CpuRowOpsTest {
                 + " jdk.incubator.vector, as the build's kiln.test.argLine does): CpuRowOps runs the references, tested by RowOpsTest");
     }
 
-    /** Row {@code r} of the edge-case matrix; {@code rows >= 9} covers every kind. */
+    /** Row {@code r} of the edge-case matrix; {@code rows >= 14} covers every kind. */
     private static void fillRow(SplittableRandom rnd, float[] x, int r, int cols) {
         int o = r * cols;
-        int kind = r % 12;
+        int kind = r % 14;
         double scale = switch (kind) {
             case 1 -> 1e30;
             case 2 -> 1e-30;
@@ -62,6 +63,16 @@ class CpuRowOpsTest {
             case 11 -> {
                 java.util.Arrays.fill(x, o, o + cols, 1e4f);
                 x[o] = -1e6f;
+            }
+            case 12 -> {
+                // Maximum zero, -0 before +0 (the softmax takes the next row's maximum by compare and blend).
+                for (int i = 0; i < cols; i++) x[o + i] = -Math.abs(x[o + i]);
+                x[o + j] = -0f;
+                x[o + (j + 1) % cols] = 0f;
+            }
+            // Large finite values whose sum overflows (the softmax then takes the next row's maximum again).
+            case 13 -> {
+                for (int i = 0; i < cols; i++) x[o + i] = (float) (3e38 * rnd.nextDouble(0.5, 1));
             }
             default -> {
             }
