@@ -23,10 +23,13 @@ import java.lang.annotation.Target;
  * {@link #in()}, with exactly the kernel's parameter types. What it is depends on the back end:
  * <ul>
  *   <li>{@link Backend#CPU}: a <b>plain Java method</b> that runs on the host arrays themselves with the
- *   JVM's full power (threads, the Vector API, any library). It is called from a thread of the cpu
- *   device's fork-join pool, so fork-join tasks it forks run on that pool's threads; it must not keep
- *   the arrays after it returns, and it cannot be cancelled mid-way (a cancelled run ends when it
- *   returns).</li>
+ *   JVM's full power (the Vector API, any library). It is called on the thread that runs the plan,
+ *   with the cpu device's threads bound to it: work it splits with {@link CpuThreads#forRange} or
+ *   {@link CpuThreads#forEach} runs on that thread and the device's pool, {@code -Dkiln.cpu.threads}
+ *   threads in all, as the device's compiled kernels do (fork-join tasks or threads of its own would
+ *   run elsewhere). It must not keep the arrays after it returns. A cancelled run stops it between
+ *   {@code CpuThreads} parts (they then throw {@link java.util.concurrent.CancellationException}),
+ *   never inside one.</li>
  *   <li>{@link Backend#OPENCL}, {@link Backend#CUDA}: a <b>Kiln kernel</b> (same rules as any kernel)
  *   that the engine compiles for that back end in place of the reference, with the reference's grid;
  *   or, when {@link #grid()} names a method, a <b>work-item kernel with a launch geometry of its

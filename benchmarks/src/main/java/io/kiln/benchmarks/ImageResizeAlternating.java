@@ -10,7 +10,7 @@ import java.util.Arrays;
 
 /**
  * {@link ImageResizeBenchmark}'s {@code opencvBilinear} and {@code kilnBilinearPlan} alternated call by
- * call in one process, so that both see the same load on a shared machine (JMH's separate forks gave
+ * call in one process (the order rotating round by round), so that both see the same load on a shared machine (JMH's separate forks gave
  * ratios from 0.7x to 2.2x for the same code under a load average of 12). Each round times a batch of
  * calls of each; the speed of a round is OpenCV's time over Kiln's (above 1: Kiln faster):
  * <pre>{@code
@@ -46,21 +46,35 @@ public final class ImageResizeAlternating {
         int[] yt = ImageResize.yTable(ImageResize.Mode.BILINEAR, wh[1], 224, wh[0] * ch, 0, 0, wh[1]);
         byte[] direct = new byte[224 * 224 * ch];
         double[] tc = new double[rounds], tk = new double[rounds], td = new double[rounds], speed = new double[rounds];
+        double[] planOverDirect = new double[rounds];
         Size size = new Size(224, 224);
         try {
             for (int r = -rounds / 4; r < rounds; r++) {                 // the first quarter warms up
-                long t0 = System.nanoTime();
-                for (int i = 0; i < calls; i++) Imgproc.resize(cv.src, cv.dst, size, 0, 0, Imgproc.INTER_LINEAR);
-                long t1 = System.nanoTime();
-                for (int i = 0; i < calls; i++) kiln.plan.run();
-                long t2 = System.nanoTime();
-                for (int i = 0; i < calls; i++) CpuImage.twoTapU8(kiln.src.data(), ch, xt, yt, direct, 1, 224, 224);
-                long t3 = System.nanoTime();
+                // The order rotates round by round: OpenCV's worker threads spin for a while after a call
+                // and slowed whichever ran right after them (the plan, in a fixed order).
+                long[] t = new long[3];
+                for (int j = 0; j < 3; j++) {
+                    int which = Math.floorMod(r + j, 3);
+                    long t0 = System.nanoTime();
+                    switch (which) {
+                        case 0 -> {
+                            for (int i = 0; i < calls; i++) Imgproc.resize(cv.src, cv.dst, size, 0, 0, Imgproc.INTER_LINEAR);
+                        }
+                        case 1 -> {
+                            for (int i = 0; i < calls; i++) kiln.plan.run();
+                        }
+                        default -> {
+                            for (int i = 0; i < calls; i++) CpuImage.twoTapU8(kiln.src.data(), ch, xt, yt, direct, 1, 224, 224);
+                        }
+                    }
+                    t[which] = System.nanoTime() - t0;
+                }
                 if (r >= 0) {
-                    td[r] = (t3 - t2) / 1e3 / calls;
-                    tc[r] = (t1 - t0) / 1e3 / calls;
-                    tk[r] = (t2 - t1) / 1e3 / calls;
+                    tc[r] = t[0] / 1e3 / calls;
+                    tk[r] = t[1] / 1e3 / calls;
+                    td[r] = t[2] / 1e3 / calls;
                     speed[r] = tc[r] / tk[r];
+                    planOverDirect[r] = tk[r] / td[r];
                 }
             }
         } finally {
@@ -70,10 +84,12 @@ public final class ImageResizeAlternating {
         Arrays.sort(tk);
         Arrays.sort(speed);
         Arrays.sort(td);
+        Arrays.sort(planOverDirect);
         System.out.printf("%s -> 224x224, %d channels, %d rounds of %d calls, Vector API %s%n", args[0], ch, rounds, calls, CpuGemm.vectorized());
         System.out.printf("opencvBilinear   median %7.1f us, best %7.1f us%n", tc[rounds / 2], tc[0]);
         System.out.printf("kilnBilinearPlan median %7.1f us, best %7.1f us%n", tk[rounds / 2], tk[0]);
         System.out.printf("CpuImage.twoTapU8 called directly (no plan): median %7.1f us, best %7.1f us%n", td[rounds / 2], td[0]);
+        System.out.printf("plan time / direct time in the same round: median %.2f%n", planOverDirect[rounds / 2]);
         System.out.printf("speed (OpenCV time / Kiln time): median %.2fx, of the best times %.2fx%n", speed[rounds / 2], tc[0] / tk[0]);
     }
 }

@@ -6,8 +6,6 @@ import io.kiln.spi.HostKernel;
 import io.kiln.spi.DeviceSession;
 import io.kiln.spi.LaunchGeometry;
 
-import java.util.concurrent.ForkJoinTask;
-
 /**
  * The cpu device's side of one execution plan. The cpu has no memory of its own: kernels run on the
  * host arrays themselves, so transfers are no-ops and {@link #copiesData()} is {@code false} (the
@@ -68,22 +66,35 @@ final class CpuSession implements DeviceSession {
     }
 
     /**
-     * Runs a Java variant ({@link io.kiln.Variant}) on a thread of the device's pool, so that the
-     * fork-join tasks it forks share the device's threads. It cannot be stopped mid-way.
-     * <p>The hand-off costs a wake-up of a pool thread and one of the caller at the end: measured about
-     * 20 µs per launch on the 2-core test machine (a variant of 60 µs of work over two threads took
-     * 73 µs through the pool, 54 µs called on the caller with the common pool's thread; an empty task
-     * 2.5 µs), which is the price of keeping a variant on the device's threads
-     * ({@code -Dkiln.cpu.threads}). Spinning instead of parking the caller did not help: on two
-     * cores the spinning caller takes a core from the variant's own tasks.
+     * Runs a Java variant ({@link io.kiln.Variant}) on the calling thread with the device's threads bound
+     * to it ({@link io.kiln.CpuThreads#runOn}): its {@code CpuThreads} parts run on this thread and up to
+     * {@code parallelism - 1} threads of the device's pool, as a generated kernel's chunks do
+     * ({@link CpuKernel}). Cancelling stops parts from starting; the variant's call then throws
+     * {@link java.util.concurrent.CancellationException}, rethrown here naming the variant.
+     * <p>Why not on a pool thread: handing the whole variant to the pool and parking the caller cost a
+     * wake-up of a pool thread and one of the caller at the end, 38 µs median for an empty task on the
+     * 2-core test machine (a 1920x1080 bilinear plan took 217 µs, the variant called directly 169 µs).
+     * Spinning instead of parking the caller did not help: on two cores the spinning caller took a core
+     * from the variant's own tasks.
      */
     private void launchHost(HostKernel h, Object[] args) {
+        LaunchControl control = new LaunchControl();
+        inFlight = control;
         try {
-            runtime.pool().invoke(ForkJoinTask.adapt(() -> h.invoke(args)));
-        } catch (KilnException | java.util.concurrent.CancellationException e) {
+            io.kiln.CpuThreads.runOn(runtime.pool(), runtime.parallelism(), () -> control.cancelled, () -> h.invoke(args));
+        } catch (java.util.concurrent.CancellationException e) {
+            if (!control.cancelled) throw e;                    // the variant's own, not the session's
+            java.util.concurrent.CancellationException c = new java.util.concurrent.CancellationException(
+                    "the cpu variant " + h.name() + " of " + h.ir().displayName() + " was cancelled on the cpu device "
+                            + "(between its parts; arrays it writes may hold partial results)");
+            c.initCause(e);
+            throw c;
+        } catch (KilnException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new KilnException(h.name() + " (the cpu variant of " + h.ir().displayName() + ") failed: " + e, e);
+        } finally {
+            inFlight = null;
         }
     }
 

@@ -1,8 +1,8 @@
 package io.kiln.kernels;
 
 import io.kiln.ByteArray;
+import io.kiln.CpuThreads;
 import io.kiln.FloatArray;
-import io.kiln.kernels.internal.CpuParallel;
 import io.kiln.kernels.linalg.CpuGemm;
 
 import java.lang.invoke.MethodHandles;
@@ -33,8 +33,9 @@ import java.nio.ByteOrder;
  * portable kernels run as plain Java and against OpenCV, {@code CpuImageTest}).
  *
  * <p><b>Threads.</b> Output rows are cut into parts of at least about 64 K output bytes (or
- * floats; {@link #twoTapU8} counts at least {@code 8 * dstW} a row, its horizontal passes' work), fork-join tasks of the pool the caller runs in: the cpu device's pool when the engine runs
- * a variant, the common pool when called directly. A part recomputes at most two source rows that
+ * floats; {@link #twoTapU8} counts at least {@code 8 * dstW} a row, its horizontal passes' work), parts
+ * of {@link CpuThreads#forRange}: the calling thread and the cpu device's pool when the engine runs a
+ * variant, the pool the caller runs in when called directly. A part recomputes at most two source rows that
  * its neighbour also computes.
  */
 public final class CpuImage {
@@ -76,7 +77,7 @@ public final class CpuImage {
         // A row's work is not only its rowLen output bytes: its horizontal passes (up to two source rows
         // when shrinking, dstW pixels of up to four lanes each) cost about 8 * dstW whatever the channels.
         // Counting bytes alone put a 224-wide 1-channel resize in one part, on one thread.
-        CpuParallel.forRange(count * dstH, grain(Math.max(rowLen, 8 * dstW)), (from, to) -> {
+        CpuThreads.forRange(count * dstH, grain(Math.max(rowLen, 8 * dstW)), (from, to) -> {
             HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, false, vector);
             int[] line = vector ? null : new int[rowLen];
             for (int r = from; r < to; r++) {
@@ -122,7 +123,7 @@ public final class CpuImage {
     private static void toChwF32(byte[] src, ByteArray offHeap, int channels, int[] xTab, int[] yTab, float divisor,
                                  float[] mean, float[] std, float[] dst, int count, int dstW, int dstH) {
         int plane = dstW * dstH;
-        CpuParallel.forRange(count * dstH, grain(dstW * channels), (from, to) -> {
+        CpuThreads.forRange(count * dstH, grain(dstW * channels), (from, to) -> {
             HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, true, false);
             for (int r = from; r < to; r++) {
                 int n = r / dstH;
@@ -156,7 +157,7 @@ public final class CpuImage {
     private static void toChwOffHeap(byte[] src, ByteArray offHeap, int channels, int[] xTab, int[] yTab, float divisor,
                                      float[] mean, float[] std, FloatArray dst, int count, int dstW, int dstH) {
         long plane = (long) dstW * dstH;
-        CpuParallel.forRange(count * dstH, grain(dstW * channels), (from, to) -> {
+        CpuThreads.forRange(count * dstH, grain(dstW * channels), (from, to) -> {
             HorizontalRows rows = new HorizontalRows(src, offHeap, channels, xTab, dstW, true, false);
             float[] line = new float[dstW];
             for (int r = from; r < to; r++) {
@@ -518,7 +519,7 @@ public final class CpuImage {
         int rowBytes = srcW * channels;
         int used = dstW * kx * channels;
         boolean twoByTwo = kx == 2 && ky == 2;
-        CpuParallel.forRange(dstH, grain(dstW * channels * kx * ky), (from, to) -> {
+        CpuThreads.forRange(dstH, grain(dstW * channels * kx * ky), (from, to) -> {
             int[] cols = new int[used];
             byte[] staged = offHeap == null ? null : new byte[used];
             for (int dy = from; dy < to; dy++) {
@@ -574,7 +575,7 @@ public final class CpuImage {
         for (int k = 0; k < xStart[dstW]; k++) span = Math.max(span, xOffset[k] + channels);
         int rowSpan = span;
         int taps = xOffset.length;
-        CpuParallel.forRange(dstH, grain(taps * channels * Math.max(1, yOffset.length / dstH)), (from, to) -> {
+        CpuThreads.forRange(dstH, grain(taps * channels * Math.max(1, yOffset.length / dstH)), (from, to) -> {
             float[] buf = new float[rowLen];
             float[] sum = new float[rowLen];
             int[] line = new int[rowLen];

@@ -1,6 +1,7 @@
 package io.kiln.kernels;
 
 import io.kiln.Backend;
+import io.kiln.CpuThreads;
 import io.kiln.Device;
 import io.kiln.Devices;
 import io.kiln.ExecutionPlan;
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -47,9 +47,58 @@ class VariantTest {
 
     /** The cpu variant, marked: {@code y = k * x + 1000}, and it records its thread. */
     static void scaleOnHost(float k, float[] x, float[] y) {
-        VARIANT_THREAD.set(Thread.currentThread().getName() + (ForkJoinTask.inForkJoinPool() ? " (fork-join)" : ""));
+        VARIANT_THREAD.set(Thread.currentThread().getName());
         for (int i = 0; i < y.length; i++) {
             y[i] = k * x[i] + 1000f;
+        }
+    }
+
+    /** The threads a {@link #spreadOnHost} part ran on, and {@link CpuThreads#threads()} as the variant saw it. */
+    static final java.util.Set<String> PART_THREADS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    static final java.util.concurrent.atomic.AtomicInteger SEEN_THREADS = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Variant(backend = Backend.CPU, in = VariantTest.class, method = "spreadOnHost")
+    static void spread(int[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = i;
+        }
+    }
+
+    /**
+     * {@link #spread} split by {@link CpuThreads#forEach} into a part per element, each sleeping a little
+     * so that every thread of the device gets some: {@code y[i] = i + 1}, a part's thread recorded.
+     */
+    static void spreadOnHost(int[] y) {
+        SEEN_THREADS.set(CpuThreads.threads());
+        CpuThreads.forEach(y.length, p -> {
+            PART_THREADS.add(Thread.currentThread().getName());
+            sleep(2);
+            y[p] = p + 1;
+        });
+    }
+
+    @Variant(backend = Backend.CPU, in = VariantTest.class, method = "slowOnHost")
+    static void slow(int[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            y[i] = 1;
+        }
+    }
+
+    /** A variant of many 5 ms parts (seconds in all), to be cancelled: each part counts itself in {@code y[0]}. */
+    static void slowOnHost(int[] y) {
+        CpuThreads.forEach(4000, p -> {
+            synchronized (y) {
+                y[0]++;
+            }
+            sleep(5);
+        });
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -177,8 +226,44 @@ class VariantTest {
         assertArrayEquals(expected(3f, 1000f), y, "the Java variant's result");
         assertEquals("VariantTest.scaleOnHost (Java variant)", run.implementation());
         assertTrue(run.ranVariant());
-        assertTrue(VARIANT_THREAD.get().startsWith("kiln-cpu-") && VARIANT_THREAD.get().endsWith("(fork-join)"),
-                "the variant runs on the cpu device's pool, ran on " + VARIANT_THREAD.get());
+        assertEquals(Thread.currentThread().getName(), VARIANT_THREAD.get(), "the variant runs on the plan's calling thread");
+    }
+
+    @Test
+    void aCpuVariantsPartsRunOnTheCallerAndTheDevicesThreads() {
+        int threads = cpu().computeUnits();               // -Dkiln.cpu.threads, else the processors
+        int[] y = new int[24 * threads];
+        PART_THREADS.clear();
+        try (ExecutionPlan plan = new TaskGraph("spread").task("t", VariantTest::spread, y).plan(cpu())) {
+            assertEquals("VariantTest.spreadOnHost (Java variant)", plan.run().task("t").implementation());
+        }
+        for (int i = 0; i < y.length; i++) assertEquals(i + 1, y[i], "element " + i);
+        assertEquals(threads, SEEN_THREADS.get(), "CpuThreads.threads() in the variant is the device's parallelism");
+        String caller = Thread.currentThread().getName();
+        System.out.println("cpu device of " + threads + " threads; parts ran on " + PART_THREADS);
+        assertTrue(PART_THREADS.size() <= threads, "at most the device's threads: " + PART_THREADS);
+        for (String t : PART_THREADS) {
+            assertTrue(t.equals(caller) || t.startsWith("kiln-cpu-"), "a part ran on " + t + ", not the caller or the device's pool");
+        }
+        if (threads > 1) assertTrue(PART_THREADS.size() > 1, "parts of 2 ms each are shared: " + PART_THREADS);
+    }
+
+    @Test
+    void aTimeoutStopsACpuVariantBetweenItsParts() {
+        int[] y = new int[1];
+        try (ExecutionPlan plan = new TaskGraph("slow").task("t", VariantTest::slow, y).plan(cpu())
+                .withTimeout(java.time.Duration.ofMillis(300))) {
+            long t0 = System.nanoTime();
+            KilnException e = assertThrows(KilnException.class, plan::run);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("withTimeout(300 ms) of a variant of 4000 parts of 5 ms: ended after " + ms + " ms, "
+                    + y[0] + " parts ran: " + e.getMessage());
+            assertTrue(ms < 2000, "the run ended " + ms + " ms after it started");
+            assertTrue(y[0] > 0 && y[0] < 4000, "some parts ran, not all: " + y[0]);
+            int ran = y[0];
+            sleep(50);
+            assertEquals(ran, y[0], "no part runs after the run ended");
+        }
     }
 
     @Test

@@ -1,14 +1,10 @@
 package io.kiln.kernels.linalg;
 
+import io.kiln.CpuThreads;
 import io.kiln.DoubleArray;
 import io.kiln.FloatArray;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
 
 /**
  * The {@code cpu} variants of {@link Gemm} ({@link io.kiln.Variant}): plain Java methods with the
@@ -16,10 +12,10 @@ import java.util.concurrent.RecursiveAction;
  * much wider than tall, {@link #byRows}), each block computed by {@link VectorSgemm}/{@link VectorDgemm} (packing, cache blocking and a
  * register-blocked Vector API micro-kernel) when {@code jdk.incubator.vector} is resolved, else by
  * {@link ScalarGemm} (plain Java, auto-vectorised by C2).
- * <p><b>Threads.</b> Blocks are fork-join tasks of the pool the caller runs in: the cpu device's pool
- * ({@code kiln-cpu-*}, {@code -Dkiln.cpu.threads}) when the engine runs the variant, the common pool when
- * called directly. No thread of its own is ever started. Each thread keeps its packing buffers
- * (about 2.4 MiB) for later products.
+ * <p><b>Threads.</b> Blocks are parts of {@link CpuThreads#forEach}: the calling thread and the cpu
+ * device's pool ({@code kiln-cpu-*}, {@code -Dkiln.cpu.threads}) when the engine runs the variant, the
+ * pool the caller runs in when called directly. No thread of its own is ever started. Each thread keeps
+ * its packing buffers (about 2.4 MiB) for later products, the plan's calling thread included.
  * <p><b>The Vector API.</b> It is an incubator module: the JVM resolves it only with
  * {@code --add-modules jdk.incubator.vector} (the {@code kiln} script, the test build and the benchmark
  * jar pass it). Without it everything works and {@link #vectorized()} is {@code false}; see
@@ -292,8 +288,7 @@ public final class CpuGemm {
      * shorter than op(B) is wide.
      */
     static void split(int m, int n, int k, Block block) {
-        int threads = ForkJoinTask.inForkJoinPool() ? ForkJoinTask.getPool().getParallelism()
-                : ForkJoinPool.getCommonPoolParallelism() + 1;
+        int threads = CpuThreads.threads();
         boolean rows = byRows(m, n);
         int quantum = rows ? 24 : 32;
         int extent = rows ? m : n;
@@ -303,18 +298,12 @@ public final class CpuGemm {
             return;
         }
         int per = ((extent + parts - 1) / parts + quantum - 1) / quantum * quantum;
-        List<RecursiveAction> tasks = new ArrayList<>(parts);
-        for (int lo = 0; lo < extent; lo += per) {
-            int from = lo, to = Math.min(extent, lo + per);
-            tasks.add(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    if (rows) block.run(from, to, 0, n);
-                    else block.run(0, m, from, to);
-                }
-            });
-        }
-        ForkJoinTask.invokeAll(tasks);
+        int count = (extent + per - 1) / per;
+        CpuThreads.forEach(count, p -> {
+            int from = p * per, to = Math.min(extent, from + per);
+            if (rows) block.run(from, to, 0, n);
+            else block.run(0, m, from, to);
+        });
     }
 
     /**

@@ -1,14 +1,10 @@
 package io.kiln.kernels.linalg;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.RecursiveAction;
+import io.kiln.CpuThreads;
 
 /**
- * Splits a range of work over the fork-join pool the caller runs in (the cpu device's pool when the
- * engine runs a variant, the common pool otherwise), for the memory-bound cpu variants: a few tasks per
+ * Splits a {@code long} range of work over the cpu device's threads ({@link CpuThreads}: the caller and
+ * the device's pool when the engine runs a variant), for the memory-bound cpu variants: a few parts per
  * thread so that a slow thread does not hold up the rest, none smaller than a grain.
  */
 final class CpuRanges {
@@ -21,9 +17,9 @@ final class CpuRanges {
         void run(long from, long to);
     }
 
-    /** The threads of the pool the caller runs in (the common pool's plus the caller outside any pool). */
+    /** The threads parts run on ({@link CpuThreads#threads()}). */
     static int threads() {
-        return ForkJoinTask.inForkJoinPool() ? ForkJoinTask.getPool().getParallelism() : ForkJoinPool.getCommonPoolParallelism() + 1;
+        return CpuThreads.threads();
     }
 
     /** Runs {@code body} over {@code [0, n)} in parts of at least {@code grain}; on this thread when one part. */
@@ -34,16 +30,7 @@ final class CpuRanges {
             if (n > 0) body.run(0, n);
             return;
         }
-        List<RecursiveAction> tasks = new ArrayList<>();
-        for (long lo = 0; lo < n; lo += per) {
-            long from = lo, to = Math.min(n, lo + per);
-            tasks.add(new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.run(from, to);
-                }
-            });
-        }
-        ForkJoinTask.invokeAll(tasks);
+        int parts = (int) ((n + per - 1) / per);
+        CpuThreads.forEach(parts, p -> body.run(p * per, Math.min(n, p * per + per)));
     }
 }

@@ -1,12 +1,12 @@
 package io.kiln.kernels.tabular;
 
-import io.kiln.kernels.internal.CpuParallel;
+import io.kiln.CpuThreads;
 
 /**
  * The {@code cpu} variants ({@link io.kiln.Variant}) of the fused transform kernels of
  * {@link TabularKernels}: the same tiles, computing the same floats and doubles bit for bit (in place
- * too), on all cores: fork-join tasks of the pool the caller runs in (the cpu device's pool when the
- * engine runs a variant, the common pool when called directly). The portable kernels, translated by the
+ * too), on all cores: parts of {@link CpuThreads#forRange} (the calling thread and the cpu device's
+ * pool when the engine runs a variant, the pool the caller runs in when called directly). The portable kernels, translated by the
  * cpu back end, run at about a quarter of the memory bandwidth.
  * <p>With {@code jdk.incubator.vector} resolved ({@link #vectorized()}) a tile is one vector pass
  * ({@link VectorTabular}: the value, then the fill blended in where it is missing); without it, the
@@ -14,7 +14,7 @@ import io.kiln.kernels.internal.CpuParallel;
  * scalar: about 0.4 of the 0.7 ns per value on one thread here).
  */
 public final class CpuTabular {
-    /** Tiles per fork-join task: 32 tiles of 4096 rows, 512 KiB in and out, about 50-100 us. */
+    /** Tiles per part: 32 tiles of 4096 rows, 512 KiB in and out, about 50-100 us. */
     private static final int GRAIN_TILES = 32;
 
     private static final boolean VECTOR = vectorAvailable();
@@ -56,7 +56,7 @@ public final class CpuTabular {
     /** The float32 transform, masked if {@code missing} is not null, with the Vector API ({@code vector}) or plain loops. */
     static void transformF32(boolean vector, float[] data, byte[] missing, int rows, int columns, int tilesPerColumn, float[] fill,
                              float[] center, float[] scale, float[] lo, float[] hi, float[] out) {
-        CpuParallel.forRange(columns * tilesPerColumn, GRAIN_TILES, (from, to) -> {
+        CpuThreads.forRange(columns * tilesPerColumn, GRAIN_TILES, (from, to) -> {
             for (int t = from; t < to; t++) tileF32(vector, data, missing, rows, tilesPerColumn, fill, center, scale, lo, hi, out, t);
         });
     }
@@ -76,7 +76,7 @@ public final class CpuTabular {
     /** The float64 transform, masked if {@code missing} is not null, with the Vector API ({@code vector}) or plain loops. */
     static void transformF64(boolean vector, double[] data, byte[] missing, int rows, int columns, int tilesPerColumn, double[] fill,
                              double[] center, double[] scale, double[] lo, double[] hi, double[] out) {
-        CpuParallel.forRange(columns * tilesPerColumn, GRAIN_TILES, (from, to) -> {
+        CpuThreads.forRange(columns * tilesPerColumn, GRAIN_TILES, (from, to) -> {
             for (int t = from; t < to; t++) tileF64(vector, data, missing, rows, tilesPerColumn, fill, center, scale, lo, hi, out, t);
         });
     }
