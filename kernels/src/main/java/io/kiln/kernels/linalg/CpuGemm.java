@@ -25,6 +25,14 @@ public final class CpuGemm {
     /** Products of fewer multiply-adds than this run on the calling thread. */
     private static final long SERIAL_WORK = 1L << 18;
     private static final boolean VECTOR = vectorAvailable();
+    /**
+     * {@link #split} cuts rows of C in multiples of this: the least common multiple of the micro-tile
+     * heights in use ({@code VectorSgemm.MR}, {@code VectorDgemm.MR}: 24 for 8 and 6 on AVX-512, 4 on
+     * AVX2 and NEON), so that only the last block has edge tiles, and no coarser: in steps of 24 an
+     * m = 1024 on two threads was cut 528 + 496 rows, 6% more work on one thread than an even cut. 24
+     * for plain Java, which has no tile.
+     */
+    private static final int ROW_QUANTUM = VECTOR ? lcm(VectorSgemm.MR, VectorDgemm.MR) : 24;
 
     private CpuGemm() {
     }
@@ -38,6 +46,16 @@ public final class CpuGemm {
         } catch (LinkageError e) {
             return false;
         }
+    }
+
+    private static int lcm(int x, int y) {
+        int a = x, b = y;
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return x / a * y;
     }
 
     /**
@@ -283,14 +301,14 @@ public final class CpuGemm {
     }
 
     /**
-     * Runs {@code block} over C cut into one block per thread, in multiples of the micro-tile (24 rows,
-     * a multiple of every micro-tile height: 8 (sgemm) and 6 (dgemm) on AVX-512, 4 on AVX2; or 32 columns) so that only the last block has edges: by rows ({@link #byRows}) unless op(A) is much
-     * shorter than op(B) is wide.
+     * Runs {@code block} over C cut into one block per thread, in multiples of the micro-tile
+     * ({@link #ROW_QUANTUM} rows, or 32 columns: a multiple of every tile width) so that only the last block
+     * has edges: by rows ({@link #byRows}) unless op(A) is much shorter than op(B) is wide.
      */
     static void split(int m, int n, int k, Block block) {
         int threads = CpuThreads.threads();
         boolean rows = byRows(m, n);
-        int quantum = rows ? 24 : 32;
+        int quantum = rows ? ROW_QUANTUM : 32;
         int extent = rows ? m : n;
         int parts = (int) Math.min(threads, Math.min((extent + quantum - 1) / quantum, Math.max(1, (long) m * n * k / SERIAL_WORK)));
         if (parts <= 1) {

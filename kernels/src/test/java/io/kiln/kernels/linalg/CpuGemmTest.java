@@ -159,6 +159,36 @@ class CpuGemmTest {
         assertTrue(!CpuGemm.byRows(13, 1031), "wide: columns");
     }
 
+    /**
+     * On two threads a row split gives each thread whole micro-tiles (every block but the last starts and
+     * ends on a multiple of both tile heights) and blocks that differ by less than one step of that
+     * multiple: 1024 rows on AVX2 are cut 512 + 512, not 528 + 496 as in steps of 24.
+     */
+    @Test
+    void rowBlocksAreWholeTilesAndEven() throws Exception {
+        vectorPath(true);
+        int step = VectorSgemm.MR; // the least common multiple of the two heights
+        while (step % VectorDgemm.MR != 0) step += VectorSgemm.MR;
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(2);
+        try {
+            for (int m : new int[] {1024, 2048, 1031, 97, 600}) {
+                java.util.List<int[]> blocks = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                pool.submit(() -> CpuGemm.split(m, m, 512, (i0, i1, j0, j1) -> blocks.add(new int[] {i0, i1}))).get();
+                blocks.sort(java.util.Comparator.comparingInt(b -> b[0]));
+                assertEquals(2, blocks.size(), "m = " + m + ": one block per thread");
+                assertEquals(0, blocks.get(0)[0]);
+                assertEquals(blocks.get(0)[1], blocks.get(1)[0], "m = " + m + ": adjacent blocks");
+                assertEquals(m, blocks.get(1)[1]);
+                assertEquals(0, blocks.get(0)[1] % step, "m = " + m + ": the first block is whole tiles of height " + step);
+                int first = blocks.get(0)[1], second = m - first;
+                assertTrue(Math.abs(first - second) < 2 * step,
+                        "m = " + m + ": blocks of " + first + " and " + second + " rows, step " + step);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     @Test
     void offHeapSgemmIsWithinTheBound() {
         long seed = 20_261_203L;
