@@ -85,6 +85,17 @@ public final class RangeCheckElimination implements KernelPass {
      * {@code rows * cols - 1}, and neither the product nor the sum can wrap). Computed exactly on the host.
      */
     public record ProductFact(int a, int b, int array) implements HostFact {
+        // written out, as LengthFact's (why there)
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ProductFact f && a == f.a && b == f.b && array == f.array;
+        }
+
+        @Override
+        public int hashCode() {
+            return (a * 31 + b) * 31 + array;
+        }
+
         @Override
         public boolean holds(Object[] args) {
             long x = LengthFact.scalarValue(args[a]), y = LengthFact.scalarValue(args[b]);
@@ -102,6 +113,18 @@ public final class RangeCheckElimination implements KernelPass {
     }
 
     public record LengthFact(boolean scalar, int param, int array, long offset) implements HostFact {
+        // written out, as a record's would be: the generated ones link through ObjectMethods.bootstrap on
+        // first use (1-4 ms interpreted on a first build), and the facts are collected in a set
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LengthFact f && scalar == f.scalar && param == f.param && array == f.array && offset == f.offset;
+        }
+
+        @Override
+        public int hashCode() {
+            return ((Boolean.hashCode(scalar) * 31 + param) * 31 + array) * 31 + Long.hashCode(offset);
+        }
+
         /** Whether the fact holds for {@code args}, the launch's arguments in Java parameter order. */
         @Override
         public boolean holds(Object[] args) {
