@@ -225,11 +225,19 @@ public final class ConstantFolding implements KernelPass {
             case Instr.Negate x when x.a() instanceof Const a -> negate(a);
             case Instr.Convert x when x.a() instanceof Const a -> Evaluation.convert(x.op(), a);
             case Instr.Compare x when x.a() instanceof Const a && x.b() instanceof Const b -> Const.ofInt(Evaluation.compare(x.kind(), a, b));
-            case Instr.MathCall x when x.fn().exact() && x.args().stream().allMatch(v -> v instanceof Const) ->
+            case Instr.MathCall x when x.fn().exact() && allConst(x.args()) ->
                     math(x.fn(), x.args().stream().map(v -> (Const) v).toList(), x.dst().type());
             default -> null;
         };
         return c == null ? in : new Instr.Move(dstOf(in), c, in.line()); // the folded instruction's line
+    }
+
+    /** Whether every value is a constant (a loop, not a stream with a lambda: ~1 ms on a first build). */
+    private static boolean allConst(List<Value> values) {
+        for (Value v : values) {
+            if (!(v instanceof Const)) return false;
+        }
+        return true;
     }
 
     private static boolean isNaN(Value v) {

@@ -405,7 +405,7 @@ public final class RangeCheckElimination implements KernelPass {
             // an index computed just before the access, in the same block: t = x + k, t = x - k, t = x & k
             Instr d = definitionBefore(v, block, at);
             if (!(d instanceof Instr.Binary b) || !(b.b() instanceof Const k) || k.type().isFloating() || !(b.a() instanceof Var x)) return false;
-            int def = ir.blocks().get(block).instrs().indexOf(d);
+            int def = indexOfSame(ir.blocks().get(block).instrs(), d);
             if (assigns(ir.blocks().get(block).instrs(), x, def + 1, at)) return false;
             long kv = k.longValue();
             return switch (b.op()) {
@@ -653,6 +653,17 @@ public final class RangeCheckElimination implements KernelPass {
         }
 
         /** The only assignment to {@code v}, when it is an instruction of {@code block} before {@code at}; else {@code null}. */
+        /**
+         * The position of {@code d} itself in {@code in}: by identity, as {@link #definitionBefore} found it
+         * (List.indexOf would call the record's generated equals, linked through ObjectMethods on a first build).
+         */
+        private static int indexOfSame(List<Instr> in, Instr d) {
+            for (int k = 0; k < in.size(); k++) {
+                if (in.get(k) == d) return k;
+            }
+            return -1;
+        }
+
         private Instr definitionBefore(Var v, int block, int at) {
             List<Instr> d = defs.get(v.id());
             if (d.size() != 1) return null;
