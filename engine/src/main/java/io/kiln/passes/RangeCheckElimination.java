@@ -432,11 +432,11 @@ public final class RangeCheckElimination implements KernelPass {
         private boolean rowMajor(Var t, ArrayRef a, int block, int at) {
             List<Instr> in = ir.blocks().get(block).instrs();
             if (!(definitionBefore(t, block, at) instanceof Instr.Binary add) || add.op() != BinOp.ADD || t.type() != io.kiln.ir.Type.I32) return false;
-            int addAt = in.indexOf(add);
+            int addAt = indexOfSame(in, add);
             for (int order = 0; order < 2; order++) {
                 if (!((order == 0 ? add.a() : add.b()) instanceof Var u) || !((order == 0 ? add.b() : add.a()) instanceof Var y)) continue;
                 if (!(definitionBefore(u, block, addAt) instanceof Instr.Binary mul) || mul.op() != BinOp.MUL) continue;
-                int mulAt = in.indexOf(mul);
+                int mulAt = indexOfSame(in, mul);
                 for (int side = 0; side < 2; side++) {
                     if (!((side == 0 ? mul.a() : mul.b()) instanceof Var x) || !((side == 0 ? mul.b() : mul.a()) instanceof Var s)) continue;
                     int sParam = scalarParam[s.id()];
