@@ -167,21 +167,42 @@ final class JvmEmitter {
         Map<String, Map<Integer, String>> slotNames = new LinkedHashMap<>();
         byte[] bytes;
         try {
-            bytes = ClassFile.of().build(ClassDesc.of(className), clb -> {
-                clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
-                for (Mode m : modes) {
-                    Map<Integer, String> names = new java.util.TreeMap<>();
-                    slotNames.put(m.methodName, names);
-                    clb.withMethodBody(m.methodName, METHOD_DESC, ClassFile.ACC_STATIC | ClassFile.ACC_PUBLIC,
-                            cb -> new MethodWriter(ir, an, m, cb, dataIndex, names, m == Mode.CHUNK ? vector.plan() : null).write());
-                }
-            });
+            bytes = ClassFile.of().build(ClassDesc.of(className), new KernelClass(ir, an, modes, dataIndex, slotNames, vector));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new KernelCompilationException(ir.displayName() + ": the cpu back end cannot generate bytecode for this kernel ("
                     + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
         }
         return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames, an.barriers.maxSlots(), vector.plan(),
                 vector.reason(), an.privatised.candidates);
+    }
+
+    /**
+     * The kernel class: one static method per mode. Named classes rather than lambdas, because each lambda
+     * spins a class through LambdaMetafactory the first time it runs (about 1 ms on a first build;
+     * docs/cpu-backend.md, "Early runs").
+     */
+    private record KernelClass(KernelIR ir, KernelAnalysis an, Set<Mode> modes, int[] dataIndex,
+                               Map<String, Map<Integer, String>> slotNames, VectorLoops.Result vector)
+            implements java.util.function.Consumer<java.lang.classfile.ClassBuilder> {
+        @Override
+        public void accept(java.lang.classfile.ClassBuilder clb) {
+            clb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
+            for (Mode m : modes) {
+                Map<Integer, String> names = new java.util.TreeMap<>();
+                slotNames.put(m.methodName, names);
+                clb.withMethodBody(m.methodName, METHOD_DESC, ClassFile.ACC_STATIC | ClassFile.ACC_PUBLIC,
+                        new KernelMethod(this, m, names));
+            }
+        }
+    }
+
+    /** One mode's method body (a named class for the reason given on {@link KernelClass}). */
+    private record KernelMethod(KernelClass k, Mode m, Map<Integer, String> names)
+            implements java.util.function.Consumer<java.lang.classfile.CodeBuilder> {
+        @Override
+        public void accept(java.lang.classfile.CodeBuilder cb) {
+            new MethodWriter(k.ir, k.an, m, cb, k.dataIndex, names, m == Mode.CHUNK ? k.vector.plan() : null).write();
+        }
     }
 
     private static Object constantArray(KernelIR ir, ArrayRef a) {

@@ -56,6 +56,19 @@ final class AbstractValues {
             this(null, false, null, print);
         }
 
+        // written out, as a record's would be: the generated equals links through ObjectMethods.bootstrap
+        // on first use (1-4 ms interpreted on a first build), and merging stack states compares refs
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Ref r && java.util.Objects.equals(array, r.array) && context == r.context
+                    && java.util.Objects.equals(object, r.object) && java.util.Objects.equals(print, r.print);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(array, context, object, print);
+        }
+
         String describe() {
             if (print != null) return print.describe();
             return object != null ? "the object in " + object : context ? "the KernelContext" : "array " + array.name();

@@ -28,6 +28,25 @@ public record ArrayRef(int id, ElementType element, AddressSpace space, int leng
         this(id, element, space, length, paramIndex, name, Storage.HEAP);
     }
 
+    // written out, as a record's would be: the generated equals links through ObjectMethods.bootstrap
+    // on first use (1-4 ms interpreted on a first build; docs/cpu-backend.md, "Early runs")
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ArrayRef a && id == a.id && element == a.element && space == a.space && length == a.length
+                && paramIndex == a.paramIndex && java.util.Objects.equals(name, a.name) && storage == a.storage;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = id;
+        h = 31 * h + java.util.Objects.hashCode(element);
+        h = 31 * h + java.util.Objects.hashCode(space);
+        h = 31 * h + length;
+        h = 31 * h + paramIndex;
+        h = 31 * h + java.util.Objects.hashCode(name);
+        return 31 * h + storage.hashCode();
+    }
+
     /** Whether this is an off-heap parameter ({@code FloatArray} and friends). */
     public boolean isOffHeap() {
         return storage == Storage.OFF_HEAP;

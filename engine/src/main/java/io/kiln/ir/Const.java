@@ -8,6 +8,16 @@ package io.kiln.ir;
  *             for I64 and F64 all 64 bits
  */
 public record Const(Type type, long bits) implements Value {
+    // equals and hashCode written out, as Var's (why there)
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Const c && type == c.type && bits == c.bits;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * java.util.Objects.hashCode(type) + Long.hashCode(bits);
+    }
 
     public static Const ofInt(int v) {
         return new Const(Type.I32, v);

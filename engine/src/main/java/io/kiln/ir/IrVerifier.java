@@ -94,11 +94,13 @@ public final class IrVerifier {
                 block = b.id();
                 for (index = 0; index < b.instrs().size(); index++) {
                     Instr i = b.instrs().get(index);
-                    line(i.line(), "'" + IrPrinter.instr(i) + "'");
+                    // the message is built only for a bad line: printing every instruction to describe it cost
+                    // more than the rest of the verifier on a first build (which runs interpreted)
+                    if (i.line() < 0) line(i.line(), "'" + IrPrinter.instr(i) + "'");
                     instr(i);
                 }
                 index = b.instrs().size();
-                line(b.terminator().line(), "the terminator of b" + b.id());
+                if (b.terminator().line() < 0) line(b.terminator().line(), "the terminator of b" + b.id());
                 terminator(b.terminator());
             }
             block = -1;

@@ -79,8 +79,12 @@ public final class ConstantFolding implements KernelPass {
                 List<Instr> out = new ArrayList<>(b.instrs().size());
                 boolean blockChanged = false;
                 for (Instr in : b.instrs()) {
-                    Instr f = fold(substitute(in, known));
-                    if (!f.equals(in)) blockChanged = true;
+                    // unchanged means the same object: an instruction is rebuilt only when it uses a known
+                    // variable (a Var then becomes a Const) or folds (into a Move, which fold never takes),
+                    // so identity tells what equals() did, without linking every record's generated equals
+                    // through ObjectMethods on a first build (about 1 ms per instruction kind)
+                    Instr f = fold(usesKnown(io.kiln.ir.DefUse.uses(in), known) ? substitute(in, known) : in);
+                    if (f != in) blockChanged = true;
                     // a divisor now known not to be zero needs no check (and the division it guarded may fold)
                     if (f instanceof Instr.CheckDivisor c && c.divisor() instanceof Const d && (d.type() == Type.I32 ? d.intValue() != 0 : d.longValue() != 0)) {
                         blockChanged = true;
@@ -88,9 +92,9 @@ public final class ConstantFolding implements KernelPass {
                     }
                     out.add(f);
                 }
-                Terminator t = substitute(b.terminator(), known);
+                Terminator t = usesKnown(io.kiln.ir.DefUse.uses(b.terminator()), known) ? substitute(b.terminator(), known) : b.terminator();
                 if (!headers.contains(k)) t = fold(t);
-                if (!t.equals(b.terminator())) blockChanged = true;
+                if (t != b.terminator()) blockChanged = true;
                 if (blockChanged) {
                     blocks.set(k, new Block(b.id(), out, t));
                     any = true;
@@ -158,6 +162,13 @@ public final class ConstantFolding implements KernelPass {
 
     // ---- substitution --------------------------------------------------------------------------
 
+    private static boolean usesKnown(List<Value> uses, Map<Integer, Const> known) {
+        for (Value v : uses) {
+            if (v instanceof Var var && known.containsKey(var.id())) return true;
+        }
+        return false;
+    }
+
     private static Value sub(Value v, Map<Integer, Const> known) {
         if (v instanceof Var var) {
             Const c = known.get(var.id());
@@ -214,11 +225,19 @@ public final class ConstantFolding implements KernelPass {
             case Instr.Negate x when x.a() instanceof Const a -> negate(a);
             case Instr.Convert x when x.a() instanceof Const a -> Evaluation.convert(x.op(), a);
             case Instr.Compare x when x.a() instanceof Const a && x.b() instanceof Const b -> Const.ofInt(Evaluation.compare(x.kind(), a, b));
-            case Instr.MathCall x when x.fn().exact() && x.args().stream().allMatch(v -> v instanceof Const) ->
+            case Instr.MathCall x when x.fn().exact() && allConst(x.args()) ->
                     math(x.fn(), x.args().stream().map(v -> (Const) v).toList(), x.dst().type());
             default -> null;
         };
         return c == null ? in : new Instr.Move(dstOf(in), c, in.line()); // the folded instruction's line
+    }
+
+    /** Whether every value is a constant (a loop, not a stream with a lambda: ~1 ms on a first build). */
+    private static boolean allConst(List<Value> values) {
+        for (Value v : values) {
+            if (!(v instanceof Const)) return false;
+        }
+        return true;
     }
 
     private static boolean isNaN(Value v) {

@@ -99,7 +99,11 @@ public final class ParallelLoopRecognition implements KernelPass {
         for (Block b : ir.blocks()) {
             for (Instr i : b.instrs()) {
                 Var d = DefUse.def(i);
-                if (d != null) defs.computeIfAbsent(d, k -> new ArrayList<>()).add(i);
+                if (d == null) continue;
+                // not computeIfAbsent(d, k -> ...): a lambda costs ~1 ms on a first build
+                List<Instr> list = defs.get(d);
+                if (list == null) defs.put(d, list = new ArrayList<>());
+                list.add(i);
             }
         }
         List<List<Instr>> blocks = new ArrayList<>();

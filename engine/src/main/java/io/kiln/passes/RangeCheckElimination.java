@@ -85,6 +85,17 @@ public final class RangeCheckElimination implements KernelPass {
      * {@code rows * cols - 1}, and neither the product nor the sum can wrap). Computed exactly on the host.
      */
     public record ProductFact(int a, int b, int array) implements HostFact {
+        // written out, as LengthFact's (why there)
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ProductFact f && a == f.a && b == f.b && array == f.array;
+        }
+
+        @Override
+        public int hashCode() {
+            return (a * 31 + b) * 31 + array;
+        }
+
         @Override
         public boolean holds(Object[] args) {
             long x = LengthFact.scalarValue(args[a]), y = LengthFact.scalarValue(args[b]);
@@ -102,6 +113,18 @@ public final class RangeCheckElimination implements KernelPass {
     }
 
     public record LengthFact(boolean scalar, int param, int array, long offset) implements HostFact {
+        // written out, as a record's would be: the generated ones link through ObjectMethods.bootstrap on
+        // first use (1-4 ms interpreted on a first build), and the facts are collected in a set
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LengthFact f && scalar == f.scalar && param == f.param && array == f.array && offset == f.offset;
+        }
+
+        @Override
+        public int hashCode() {
+            return ((Boolean.hashCode(scalar) * 31 + param) * 31 + array) * 31 + Long.hashCode(offset);
+        }
+
         /** Whether the fact holds for {@code args}, the launch's arguments in Java parameter order. */
         @Override
         public boolean holds(Object[] args) {
@@ -382,7 +405,7 @@ public final class RangeCheckElimination implements KernelPass {
             // an index computed just before the access, in the same block: t = x + k, t = x - k, t = x & k
             Instr d = definitionBefore(v, block, at);
             if (!(d instanceof Instr.Binary b) || !(b.b() instanceof Const k) || k.type().isFloating() || !(b.a() instanceof Var x)) return false;
-            int def = ir.blocks().get(block).instrs().indexOf(d);
+            int def = indexOfSame(ir.blocks().get(block).instrs(), d);
             if (assigns(ir.blocks().get(block).instrs(), x, def + 1, at)) return false;
             long kv = k.longValue();
             return switch (b.op()) {
@@ -409,11 +432,11 @@ public final class RangeCheckElimination implements KernelPass {
         private boolean rowMajor(Var t, ArrayRef a, int block, int at) {
             List<Instr> in = ir.blocks().get(block).instrs();
             if (!(definitionBefore(t, block, at) instanceof Instr.Binary add) || add.op() != BinOp.ADD || t.type() != io.kiln.ir.Type.I32) return false;
-            int addAt = in.indexOf(add);
+            int addAt = indexOfSame(in, add);
             for (int order = 0; order < 2; order++) {
                 if (!((order == 0 ? add.a() : add.b()) instanceof Var u) || !((order == 0 ? add.b() : add.a()) instanceof Var y)) continue;
                 if (!(definitionBefore(u, block, addAt) instanceof Instr.Binary mul) || mul.op() != BinOp.MUL) continue;
-                int mulAt = in.indexOf(mul);
+                int mulAt = indexOfSame(in, mul);
                 for (int side = 0; side < 2; side++) {
                     if (!((side == 0 ? mul.a() : mul.b()) instanceof Var x) || !((side == 0 ? mul.b() : mul.a()) instanceof Var s)) continue;
                     int sParam = scalarParam[s.id()];
@@ -630,6 +653,17 @@ public final class RangeCheckElimination implements KernelPass {
         }
 
         /** The only assignment to {@code v}, when it is an instruction of {@code block} before {@code at}; else {@code null}. */
+        /**
+         * The position of {@code d} itself in {@code in}: by identity, as {@link #definitionBefore} found it
+         * (List.indexOf would call the record's generated equals, linked through ObjectMethods on a first build).
+         */
+        private static int indexOfSame(List<Instr> in, Instr d) {
+            for (int k = 0; k < in.size(); k++) {
+                if (in.get(k) == d) return k;
+            }
+            return -1;
+        }
+
         private Instr definitionBefore(Var v, int block, int at) {
             List<Instr> d = defs.get(v.id());
             if (d.size() != 1) return null;

@@ -60,8 +60,32 @@ class PipelineTest {
             }
         };
         KernelIR in = ir();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Pipeline.of(broken).run(in));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Pipeline.of(broken).verifyingEachPass(true).run(in));
         assertTrue(e.getMessage().contains("pass breaker produced invalid IR for PipelineTest.kernel"), e.getMessage());
         assertTrue(e.getMessage().contains("TERMINATOR_TARGET"), e.getMessage());
+        // verified once (what applications run): still refused, naming the passes run
+        IllegalStateException once = assertThrows(IllegalStateException.class,
+                () -> Pipeline.of(Pipeline.standard().passes()).then(broken).verifyingEachPass(false).run(in));
+        assertTrue(once.getMessage().contains("invalid IR for PipelineTest.kernel after the front end and the passes "
+                + "[private-array-zeroing, constant-folding, breaker]"), once.getMessage());
+        assertTrue(once.getMessage().contains("TERMINATOR_TARGET"), once.getMessage());
+    }
+
+    @Test
+    void theTestSuitesVerifyAfterEachPass() {
+        // set by the build's surefire argLine (pom.xml, kiln.test.argLine); applications verify once
+        assertTrue(Pipeline.standard().verifiesEachPass());
+        assertTrue(Pipeline.of().then(new ConstantFolding()).verifiesEachPass());
+        assertTrue(!Pipeline.standard().verifyingEachPass(false).then(new ConstantFolding()).verifiesEachPass());
+    }
+
+    @Test
+    void verifyingOnceRefusesABrokenInputThatNoPassChanges() throws Exception {
+        KernelIR good = ir();
+        List<Block> blocks = new ArrayList<>(good.blocks());
+        blocks.set(0, new Block(0, blocks.get(0).instrs(), new Terminator.Goto(99, 0)));
+        KernelIR bad = new KernelIR(good.ownerClass(), good.methodName(), good.descriptor(), good.kind(), good.params(), good.vars(),
+                good.arrays(), blocks, good.parallelLoops(), good.constants(), good.reductions());
+        assertThrows(IllegalStateException.class, () -> Pipeline.of().verifyingEachPass(false).run(bad));
     }
 }

@@ -29,6 +29,11 @@ import java.util.Locale;
  * <p>{@code ColdStart train DEVICE} builds every kernel of the suite and runs each plan three times,
  * printing nothing but a summary: the training run of a JDK ahead-of-time cache
  * ({@code -XX:AOTCacheOutput=FILE}), which {@code benchmarks/cold-start.sh --aot} then measures with.
+ *
+ * <p>{@code ColdStart build ir} measures Kiln's front end and passes alone, without launching anything:
+ * in a fresh JVM, the calling thread's CPU time to compile each kernel of the suite to IR
+ * ({@code KernelCompiler.emit(method, Target.IR, true)}), in the suite's order, printing the first (cold)
+ * kernel's time and the rest's; the loaded machine disturbs this far less than wall time.
  */
 public final class ColdStart {
     private ColdStart() {
@@ -41,6 +46,10 @@ public final class ColdStart {
         }
         if (args[0].equals("train")) {
             train(Devices.get(args[1]));
+            return;
+        }
+        if (args[0].equals("build")) {
+            build();
             return;
         }
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -89,6 +98,31 @@ public final class ColdStart {
         }
         System.out.println(String.format(Locale.ROOT, "trained on %d kernels on %s in %.1f s",
                 SuiteCase.values().length, device.id(), (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** The front end and passes of every suite kernel, one after the other, by calling-thread CPU time. */
+    private static void build() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        String[] names = {"saxpy", "stencil5", "stencil5x5", "conv2d", "mandelbrot", "blackScholes", "nbody", "hash64",
+                "bilinear", "sgemm", "histogram", "sum", "transpose"};
+        StringBuilder sb = new StringBuilder();
+        double first = 0;
+        double rest = 0;
+        for (String name : names) {
+            java.lang.reflect.Method m = null;
+            for (java.lang.reflect.Method c : SuiteKernels.class.getDeclaredMethods()) {
+                if (c.getName().equals(name)) m = c;
+            }
+            if (m == null) throw new IllegalStateException("no kernel " + name + " in SuiteKernels");
+            long c0 = mx.getCurrentThreadCpuTime();
+            io.kiln.KernelCompiler.emit(m, io.kiln.Target.IR, true);
+            double ms = (mx.getCurrentThreadCpuTime() - c0) / 1e6;
+            if (first == 0) first = ms;
+            else rest += ms;
+            sb.append(String.format(Locale.ROOT, " %s %.1f", name, ms));
+        }
+        System.out.println(String.format(Locale.ROOT, "build ir: cpu first %.1f ms, other %d kernels %.1f ms |%s",
+                first, names.length - 1, rest, sb));
     }
 
     private static double median(double[] xs) {
