@@ -1,5 +1,7 @@
 package io.kiln;
 
+import io.kiln.spi.CallerWait;
+
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
@@ -47,12 +49,6 @@ import java.util.function.BooleanSupplier;
  * threads: the calling thread is not a pool thread.
  */
 public final class CpuThreads {
-    /**
-     * Waits on a helper's part spin this many times before parking: the same bound as the cpu device's
-     * own launches (cpu-fallback {@code CpuKernel.run}); longer spinning takes a core from the parts on a
-     * machine with two.
-     */
-    private static final int SPINS = 200;
     /** Parts per thread in {@link #forRange}: a few more parts than threads let a thread that got a busy core's share be helped. */
     private static final int PARTS_PER_THREAD = 2;
     /** The threads bound to the calling thread by {@link #runOn}, or inside a part {@link #NESTED}; unset outside both. */
@@ -212,16 +208,7 @@ public final class CpuThreads {
 
         /** On the caller, after its own {@link #run}: waits for the helpers' parts, then rethrows the first failure. */
         void await() {
-            boolean interrupted = false;
-            for (int spins = 0; remaining.get() != 0; ) {
-                if (spins++ < SPINS) {
-                    Thread.onSpinWait();
-                } else {
-                    LockSupport.park(this);
-                    if (Thread.interrupted()) interrupted = true;
-                }
-            }
-            if (interrupted) Thread.currentThread().interrupt();
+            CallerWait.untilZero(remaining, this);
             Throwable t = failure.get();
             if (t instanceof RuntimeException r) throw r;
             if (t instanceof Error e) throw e;

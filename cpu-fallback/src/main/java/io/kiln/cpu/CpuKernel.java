@@ -16,6 +16,7 @@ import io.kiln.ir.Param;
 import io.kiln.ir.Reduction;
 import io.kiln.ir.ScalarKind;
 import io.kiln.lowering.ReductionTree;
+import io.kiln.spi.CallerWait;
 import io.kiln.spi.CompiledKernel;
 import io.kiln.spi.LaunchGeometry;
 
@@ -485,17 +486,7 @@ final class CpuKernel implements CompiledKernel {
             pool.execute(launch);
         }
         launch.run();
-        boolean interrupted = false;
-        int spins = 0;
-        while (launch.remaining.get() != 0) {
-            if (spins++ < 200) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.park(launch);
-                if (Thread.interrupted()) interrupted = true;
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
+        CallerWait.untilZero(launch.remaining, launch);
         Throwable t = launch.failure.get();
         if (t != null) throw failure(t);
         if (launch.partials != null) combineReductions(launch.args, launch.partials);
