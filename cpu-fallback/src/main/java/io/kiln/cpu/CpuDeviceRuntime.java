@@ -10,6 +10,7 @@ import io.kiln.spi.DeviceSession;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The {@code cpu} device: kernels compiled to JVM bytecode and run on a dedicated fork-join pool of
@@ -36,9 +37,12 @@ final class CpuDeviceRuntime implements DeviceRuntime {
         this.device = new Device(DEVICE_ID, Backend.CPU, DeviceType.CPU,
                 "JVM fork-join pool (" + parallelism + (parallelism == 1 ? " thread)" : " threads)"),
                 vendor.strip(), parallelism, Runtime.getRuntime().maxMemory());
+        // Named from a counter: getPoolIndex() is not yet set when the factory runs (every worker was
+        // named kiln-cpu-0), and distinct names are what thread dumps and profiles need.
+        AtomicInteger workers = new AtomicInteger();
         this.pool = new ForkJoinPool(parallelism, p -> {
             ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-            t.setName("kiln-cpu-" + t.getPoolIndex());
+            t.setName("kiln-cpu-" + workers.getAndIncrement());
             t.setDaemon(true);
             return t;
         }, null, false);
