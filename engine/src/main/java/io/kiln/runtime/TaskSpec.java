@@ -49,15 +49,34 @@ public record TaskSpec(String id, Method method, Object[] args) {
     }
 
     /**
-     * The serialized form of a method reference, which names its target method. Read through Java
-     * serialization, which may call the lambda's private {@code writeReplace} in any module, so that
-     * kernels in named modules need not open their packages to Kiln.
+     * The serialized form of a method reference, which names its target method: from the lambda's
+     * private {@code writeReplace} where Kiln may call it (kernels on the class path, or in a package
+     * open to Kiln), else through Java serialization, which may call it in any module, so that kernels
+     * in named modules need not open their packages to Kiln.
+     * <p>Why not always serialization: in a fresh JVM, setting up the first {@code ObjectOutputStream}
+     * took 12-13 ms of a plan's first run, the reflective call well under one.
      */
     private static SerializedLambda serializedForm(Object kernelReference) {
         if (!(kernelReference instanceof java.io.Serializable)) {
             throw new IllegalArgumentException("cannot read the kernel reference " + kernelReference.getClass().getName()
                     + ": pass a method reference to a static method, such as Kernels::saxpy");
         }
+        SerializedLambda direct = writeReplaced(kernelReference);
+        return direct != null ? direct : serialized(kernelReference);
+    }
+
+    /** The lambda's {@code writeReplace()} result, or null where it is absent or Kiln may not call it. */
+    private static SerializedLambda writeReplaced(Object kernelReference) {
+        try {
+            Method m = kernelReference.getClass().getDeclaredMethod("writeReplace");
+            if (!m.trySetAccessible()) return null;
+            return m.invoke(kernelReference) instanceof SerializedLambda l ? l : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;       // serialization below says what is wrong, if anything is
+        }
+    }
+
+    private static SerializedLambda serialized(Object kernelReference) {
         final class Capture extends java.io.ObjectOutputStream {
             SerializedLambda captured;
 
