@@ -139,6 +139,19 @@ class TransferChecksAndMemoryTest {
             }
             assertEquals(h, HostFingerprint.contentHash(a.clone()));
         }
+        // Every element type: equal contents hash equally, any one changed element changes the hash.
+        for (int n : new int[] {0, 1, 5, 9, 33}) {
+            Object[] kinds = {new byte[n], new short[n], new char[n], new int[n], new long[n], new float[n], new double[n],
+                    new boolean[n]};
+            for (Object a : kinds) {
+                long h = HostFingerprint.contentHash(a);
+                assertEquals(h, HostFingerprint.fingerprint(a), "small arrays are hashed whole");
+                for (int i = 0; i < n; i++) {
+                    Object b = copyWithOneChange(a, i);
+                    assertNotEquals(h, HostFingerprint.contentHash(b), a.getClass().getSimpleName() + " n=" + n + " i=" + i);
+                }
+            }
+        }
         byte[] bytes = new byte[13];
         long hb = HostFingerprint.contentHash(bytes);
         bytes[12] = 1;
@@ -159,6 +172,20 @@ class TransferChecksAndMemoryTest {
         double gbs = 16.0 * (1 << 20) / best;
         System.out.printf("contentHash: 16 MiB in %.1f ms, %.1f GB/s%n", best / 1e6, gbs);
         assertTrue(gbs > 0.1, "hashing runs at " + gbs + " GB/s");
+    }
+
+    private static Object copyWithOneChange(Object a, int i) {
+        return switch (a) {
+            case byte[] x -> { byte[] y = x.clone(); y[i] = (byte) (y[i] + 1); yield y; }
+            case short[] x -> { short[] y = x.clone(); y[i] = (short) (y[i] + 1); yield y; }
+            case char[] x -> { char[] y = x.clone(); y[i] = (char) (y[i] + 1); yield y; }
+            case int[] x -> { int[] y = x.clone(); y[i] = y[i] + 1; yield y; }
+            case long[] x -> { long[] y = x.clone(); y[i] = y[i] + 1; yield y; }
+            case float[] x -> { float[] y = x.clone(); y[i] = -0f; yield y; }       // +0 -> -0: equal as floats, other bits
+            case double[] x -> { double[] y = x.clone(); y[i] = -0d; yield y; }
+            case boolean[] x -> { boolean[] y = x.clone(); y[i] = !y[i]; yield y; }
+            default -> throw new IllegalArgumentException(String.valueOf(a));
+        };
     }
 
     @Test
@@ -192,16 +219,38 @@ class TransferChecksAndMemoryTest {
         for (int i = 0; i < n; i++) refilled[i] += 1f;
         assertNotEquals(hb, HostFingerprint.fingerprint(refilled), "refilled with new data");
         assertNotEquals(hb, HostFingerprint.fingerprint(java.util.Arrays.copyOf(big, n + 2)), "another size");
-        try (FloatArray off = FloatArray.allocate(n)) {
+        byte[] image = new byte[200_003];                          // another element size, sampled too
+        r.nextBytes(image);
+        long hi = HostFingerprint.fingerprint(image);
+        int byteEnds = (int) HostFingerprint.SAMPLED_END_BYTES;
+        for (int i : new int[] {0, byteEnds - 1, image.length - byteEnds, image.length - 1,
+                HostFingerprint.probe(image.length, byteEnds, 200)}) {
+            byte[] b = image.clone();
+            b[i]++;
+            assertNotEquals(hi, HostFingerprint.fingerprint(b), "byte element " + i);
+        }
+        float[] probed = big.clone();
+        int p7 = HostFingerprint.probe(n, endWords, 7);
+        probed[p7] += 1f;
+        assertNotEquals(hb, HostFingerprint.fingerprint(probed), "probed element " + p7);
+        try (FloatArray off = FloatArray.allocate(n); FloatArray again = FloatArray.allocate(n)) {
             off.copyFrom(big);
-            assertEquals(hb, HostFingerprint.fingerprint(off), "an off-heap copy has the same fingerprint");
+            again.copyFrom(big);
+            long ho = HostFingerprint.fingerprint(off);
+            assertEquals(ho, HostFingerprint.fingerprint(again), "two off-heap copies have the same fingerprint");
+            for (int i : new int[] {0, endWords - 1, n - endWords, n - 1}) {
+                off.set(i, off.get(i) + 1f);
+                assertNotEquals(ho, HostFingerprint.fingerprint(off), "off-heap end element " + i);
+                off.set(i, big[i]);
+            }
+            assertEquals(ho, HostFingerprint.fingerprint(off));
             // An element inside probe 7's word.
             long bytes = 4L * n;
             long at = HostFingerprint.SAMPLED_END_BYTES
                     + (bytes - 2 * HostFingerprint.SAMPLED_END_BYTES - 8) * 7 / HostFingerprint.SAMPLED_PROBES;
             long i = (at + 3) / 4;
             off.set(i, off.get(i) + 1f);
-            assertNotEquals(hb, HostFingerprint.fingerprint(off), "probed element " + i);
+            assertNotEquals(ho, HostFingerprint.fingerprint(off), "probed element " + i);
         }
     }
 
