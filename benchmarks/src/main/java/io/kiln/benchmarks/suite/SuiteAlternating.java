@@ -32,7 +32,7 @@ public final class SuiteAlternating {
      */
     public static void main(String[] args) {
         if (args.length < 2) {
-            System.err.println("usage: SuiteAlternating KERNEL DEVICE[,DEVICE...] [ROUNDS]   e.g. TRANSPOSE_TILED cpu,opencl:0,java 15");
+            System.err.println("usage: SuiteAlternating KERNEL DEVICE[,DEVICE...] [ROUNDS]   e.g. TRANSPOSE_TILED cpu,opencl:0,java 15 (cpu/nochecks: bounds checks off)");
             System.exit(2);
         }
         SuiteCase c = SuiteCase.valueOf(args[0]);
@@ -47,8 +47,12 @@ public final class SuiteAlternating {
                 runs.add(inst.java());
                 continue;
             }
-            c.verify(Devices.get(d), seed);
-            ExecutionPlan plan = inst.plan(Devices.get(d));
+            // DEVICE/nochecks: the same device with Kiln's bounds checks off (withBoundsChecks(false)).
+            boolean noChecks = d.endsWith("/nochecks");
+            String id = noChecks ? d.substring(0, d.length() - "/nochecks".length()) : d;
+            c.verify(Devices.get(id), seed);
+            ExecutionPlan plan = inst.plan(Devices.get(id));
+            if (noChecks) plan.withBoundsChecks(false);
             plans.add(plan);
             runs.add(plan::run);
         }
