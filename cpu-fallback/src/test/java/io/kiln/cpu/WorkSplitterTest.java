@@ -17,8 +17,13 @@ class WorkSplitterTest {
     @Test
     void largeLaunchesGetHundredMicrosecondChunksAndAtLeastOnePerCore() {
         assertEquals(8, WorkSplitter.chunks(1.0, 150_000, 150_000, 8), "150 us on 8 cores: one chunk per core");
-        assertEquals(160, WorkSplitter.chunks(1.0, 16_000_000, 16_000_000, 2), "16 ms: 100 us chunks");
-        assertEquals(100, WorkSplitter.chunks(10.0, 1_000_000, 100, 2), "capped by the split dimension");
+        assertEquals(20, WorkSplitter.chunks(1.0, 2_000_000, 2_000_000, 2), "2 ms: 100 us chunks");
+        assertEquals(2 * WorkSplitter.MAX_CHUNKS_PER_THREAD, WorkSplitter.chunks(1.0, 16_000_000, 16_000_000, 2),
+                "16 ms on 2 threads: at most 16 chunks per thread, 500 us each");
+        assertEquals(8 * WorkSplitter.MAX_CHUNKS_PER_THREAD, WorkSplitter.chunks(1.0, 1_000_000_000, 1_000_000_000, 8),
+                "a second on 8 threads");
+        assertEquals(100, WorkSplitter.chunks(10.0, 1_000_000, 100, 8), "capped by the split dimension");
+        assertEquals(10, WorkSplitter.chunks(1000.0, 1_000_000, 10, 2), "capped by the split dimension below the per-thread cap");
         assertEquals(2, WorkSplitter.chunks(Double.NaN, 1 << 20, 1 << 20, 2), "no estimate, large launch: one per core");
     }
 
