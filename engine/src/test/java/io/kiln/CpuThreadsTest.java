@@ -21,9 +21,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@link CpuThreads}: which threads parts run on, that every part runs once, failures and cancellation. */
 class CpuThreadsTest {
     /** A pool like the cpu device's: three threads named {@code test-pool-*}. */
+    private static final AtomicInteger WORKERS = new AtomicInteger();
     private static final ForkJoinPool POOL = new ForkJoinPool(3, p -> {
         ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
-        t.setName("test-pool-" + t.getPoolIndex());
+        t.setName("test-pool-" + WORKERS.getAndIncrement());     // distinct names: the tests count helpers by name
         t.setDaemon(true);
         return t;
     }, null, false);
@@ -63,6 +64,30 @@ class CpuThreadsTest {
             assertTrue(names.contains(caller), "the caller works too: " + names);
             for (String n : names) assertTrue(n.equals(caller) || n.startsWith("test-pool-"), n);
             if (threads > 1) assertTrue(names.size() > 1, "40 parts of 2 ms are shared: " + names);
+        }
+    }
+
+    /**
+     * Back-to-back jobs, as a batch of small resizes makes them: helpers still spinning after one job take
+     * the next, and still no job runs a part twice, skips one, or gets more than threads - 1 helpers.
+     */
+    @Test
+    void backToBackJobsRunEveryPartOnceOnAtMostThreadsThreads() {
+        String caller = Thread.currentThread().getName();
+        for (int job = 0; job < 3000; job++) {
+            int threads = 2 + job % 2;
+            int parts = 1 + job % 7;
+            AtomicIntegerArray runs = new AtomicIntegerArray(parts);
+            Set<String> names = ConcurrentHashMap.newKeySet();
+            CpuThreads.runOn(POOL, threads, () -> false, () -> CpuThreads.forEach(parts, p -> {
+                names.add(Thread.currentThread().getName());
+                if (p % 3 == 0) Thread.onSpinWait();
+                runs.incrementAndGet(p);
+            }));
+            for (int p = 0; p < parts; p++) assertEquals(1, runs.get(p), "job " + job + ": part " + p + " ran once");
+            names.remove(caller);
+            assertTrue(names.size() <= threads - 1, "job " + job + " with " + threads + " threads had helpers " + names);
+            for (String n : names) assertTrue(n.startsWith("test-pool-"), "a part ran on " + n);
         }
     }
 
