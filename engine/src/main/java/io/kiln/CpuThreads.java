@@ -1,6 +1,7 @@
 package io.kiln;
 
 import io.kiln.spi.CallerWait;
+import io.kiln.spi.PoolHelpers;
 
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
@@ -52,21 +53,6 @@ import java.util.function.BooleanSupplier;
  * threads: the calling thread is not a pool thread.
  */
 public final class CpuThreads {
-    /**
-     * How long a helper that finished its parts keeps spinning for the next job before it returns to the
-     * pool ({@code -Dkiln.cpu.spinMicros}, default 200; 0: never). Why: waking a parked pool thread took
-     * 10-60 µs on the 2-core VMs (median about 50 µs on a Sapphire Rapids VM), a third of a 224x224 resize;
-     * with every helper parked, two threads ran such a resize slower than one (640x480 -> 224x224: 130 µs
-     * against 116 µs). OpenCV's and OpenMP's pools spin likewise between calls. A spinning helper stops
-     * at once when its pool has other work queued, and a job a helper misses is still done: the calling
-     * thread runs every part that no helper claimed.
-     */
-    private static final long SPIN_NANOS = Math.max(0, Long.getLong("kiln.cpu.spinMicros", 200)) * 1000;
-    /** The latest job offered to spinning helpers (cleared when it is done). */
-    private static final AtomicReference<Job> OFFERED = new AtomicReference<>();
-    /** Helpers spinning for a job now. */
-    private static final AtomicInteger SPINNING = new AtomicInteger();
-
     /** Parts per thread in {@link #forRange}: a few more parts than threads let a thread that got a busy core's share be helped. */
     private static final int PARTS_PER_THREAD = 2;
     /** The threads bound to the calling thread by {@link #runOn}, or inside a part {@link #NESTED}; unset outside both. */
@@ -134,19 +120,13 @@ public final class CpuThreads {
             return;
         }
         int helpers = Math.min(parts, b.threads) - 1;
-        Job job = new Job(parts, body, b.cancelled, b.pool, helpers);
-        // Helpers still spinning after an earlier job take this one at once; the pool wakes the rest.
-        int spinning = 0;
-        if (SPIN_NANOS > 0 && b.pool instanceof ForkJoinPool fj && fj != ForkJoinPool.commonPool()) {
-            OFFERED.set(job);
-            spinning = Math.min(helpers, SPINNING.get());
-        }
-        for (int i = spinning; i < helpers; i++) b.pool.execute(job);
+        Job job = new Job(parts, body, b.cancelled);
+        PoolHelpers.start(job, b.pool, helpers);
         try {
-            job.runParts();
+            job.work();
             job.await();
         } finally {
-            OFFERED.compareAndSet(job, null);    // keep no reference to the variant's arrays
+            PoolHelpers.finish(job);
         }
     }
 
@@ -195,7 +175,7 @@ public final class CpuThreads {
     }
 
     /** One {@link #forEach}: its parts, claimed in order by the caller and the helpers that run it. */
-    private static final class Job implements Runnable {
+    private static final class Job extends PoolHelpers.Job {
         final int parts;
         final Part body;
         final BooleanSupplier cancelled;
@@ -203,58 +183,16 @@ public final class CpuThreads {
         final AtomicInteger remaining;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final Thread caller = Thread.currentThread();
-        /** The pool whose threads help; spinning helpers of another pool leave the job alone. */
-        final Executor pool;
-        /** Helpers still wanted: each helper that joins takes a seat. */
-        final AtomicInteger seats;
 
-        Job(int parts, Part body, BooleanSupplier cancelled, Executor pool, int helpers) {
+        Job(int parts, Part body, BooleanSupplier cancelled) {
             this.parts = parts;
             this.body = body;
             this.cancelled = cancelled;
             this.remaining = new AtomicInteger(parts);
-            this.pool = pool;
-            this.seats = new AtomicInteger(helpers);
         }
 
-        /** A helper's entry (from the pool): takes a seat, so that no job gets more than its helpers. */
         @Override
-        public void run() {
-            if (seats.getAndDecrement() > 0) runParts();
-            // Not in the common pool: its threads serve everyone in the process.
-            if (Thread.currentThread() != caller && SPIN_NANOS > 0 && pool instanceof ForkJoinPool fj
-                    && fj != ForkJoinPool.commonPool() && ForkJoinTask.getPool() == fj) {
-                spinForMore(fj, this);
-            }
-        }
-
-        /**
-         * On a helper of {@code pool} that has finished {@code last}: for up to {@link #SPIN_NANOS}
-         * after its last job, takes the jobs offered to spinning helpers, and returns to the pool as soon
-         * as the pool has other work queued.
-         */
-        private static void spinForMore(ForkJoinPool pool, Job last) {
-            SPINNING.incrementAndGet();
-            try {
-                long deadline = System.nanoTime() + SPIN_NANOS;
-                while (System.nanoTime() < deadline && !pool.hasQueuedSubmissions()) {
-                    Job j = OFFERED.get();
-                    if (j != null && j != last && j.pool == pool) {
-                        last = j;
-                        if (j.seats.getAndDecrement() > 0) {
-                            j.runParts();
-                            deadline = System.nanoTime() + SPIN_NANOS;
-                        }
-                    } else {
-                        Thread.onSpinWait();
-                    }
-                }
-            } finally {
-                SPINNING.decrementAndGet();
-            }
-        }
-
-        private void runParts() {
+        protected void work() {
             int p = next.getAndIncrement();
             if (p >= parts) return;
             Binding outer = CURRENT.get();
@@ -276,7 +214,7 @@ public final class CpuThreads {
             }
         }
 
-        /** On the caller, after its own {@link #run}: waits for the helpers' parts, then rethrows the first failure. */
+        /** On the caller, after its own {@link #work}: waits for the helpers' parts, then rethrows the first failure. */
         void await() {
             CallerWait.untilZero(remaining, this);
             Throwable t = failure.get();

@@ -354,7 +354,7 @@ final class CpuKernel implements CompiledKernel {
      * without an upper limit where {@code open} (the loop's own bound ends it); chunks of a strided launch
      * are interleaved.
      */
-    private final class Launch implements Runnable {
+    private final class Launch extends io.kiln.spi.PoolHelpers.Job {
         final MethodHandle mh;
         final Object[] args;
         final int chunks;
@@ -402,7 +402,7 @@ final class CpuKernel implements CompiledKernel {
         }
 
         @Override
-        public void run() {
+        protected void work() {
             // This thread's arguments: the launch's, with its own private copies where the launch
             // privatises (made when the thread finds a chunk to run).
             Object[] mine = null;
@@ -482,11 +482,13 @@ final class CpuKernel implements CompiledKernel {
         lastChunks = launch.chunks;
         int helpers = Math.min(parallelism, launch.chunks) - 1;
         launch.privateCopies = privateCopies(launch.args, launch.itemCount, helpers + 1);
-        for (int i = 0; i < helpers; i++) {
-            pool.execute(launch);
+        io.kiln.spi.PoolHelpers.start(launch, pool, helpers);
+        try {
+            launch.work();
+            CallerWait.untilZero(launch.remaining, launch);
+        } finally {
+            io.kiln.spi.PoolHelpers.finish(launch);
         }
-        launch.run();
-        CallerWait.untilZero(launch.remaining, launch);
         Throwable t = launch.failure.get();
         if (t != null) throw failure(t);
         if (launch.partials != null) combineReductions(launch.args, launch.partials);
