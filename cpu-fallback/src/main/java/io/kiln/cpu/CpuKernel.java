@@ -409,8 +409,10 @@ final class CpuKernel implements CompiledKernel {
             int c = next.getAndIncrement();
             while (c < chunks) {
                 long t0 = System.nanoTime();
-                if (mine == null) mine = privateCopies == null ? args : withPrivateCopies();
                 try {
+                    // Inside the try: a failure to make the copies (out of memory) fails the launch like a
+                    // chunk's failure would, and the chunk still counts as done, so the caller is not left waiting.
+                    if (mine == null) mine = privateCopies == null ? args : withPrivateCopies();
                     // A chunk boundary is a cancellation point too (the chunk loop itself is not tested).
                     if (failure.get() == null) {
                         if (control.cancelled) throw KernelSupport.cancelled();
@@ -425,7 +427,7 @@ final class CpuKernel implements CompiledKernel {
                 // After this thread's last chunk, before that chunk counts as done (the caller returns
                 // when all are): fold its private copies into the arrays, after a failure too, so that the
                 // arrays hold every update that ran, as they would with real atomics.
-                if (following >= chunks && mine != args) mergePrivateCopies(mine);
+                if (following >= chunks && mine != null && mine != args) mergePrivateCopies(mine);
                 busy.add(System.nanoTime() - t0);
                 if (remaining.decrementAndGet() == 0 && Thread.currentThread() != caller) {
                     LockSupport.unpark(caller);
