@@ -28,13 +28,28 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class PoolHelpers {
     /** How long a helper spins for the next job: {@code -Dkiln.cpu.spinMicros} (default 200; 0: never). */
-    public static final long SPIN_NANOS = Math.max(0, Long.getLong("kiln.cpu.spinMicros", 200)) * 1000;
+    public static final long SPIN_NANOS = spinMicros() * 1000;
     /** The latest job offered to spinning helpers (cleared by {@link #finish}). */
     private static final AtomicReference<Job> OFFERED = new AtomicReference<>();
     /** Helpers spinning for a job now. */
     private static final AtomicInteger SPINNING = new AtomicInteger();
 
     private PoolHelpers() {
+    }
+
+    /** {@code -Dkiln.cpu.spinMicros}: a whole number from 0 to 1,000,000; otherwise a warning and 200. */
+    private static long spinMicros() {
+        String s = System.getProperty("kiln.cpu.spinMicros");
+        if (s == null || s.isBlank()) return 200;
+        try {
+            long v = Long.parseLong(s.strip());
+            if (v >= 0 && v <= 1_000_000) return v;
+        } catch (NumberFormatException e) {
+            // fall through to the warning
+        }
+        java.util.logging.Logger.getLogger("io.kiln").warning("-Dkiln.cpu.spinMicros=" + s
+                + " is not a whole number of microseconds from 0 to 1000000; the cpu device's helpers spin 200 us");
+        return 200;
     }
 
     /**
