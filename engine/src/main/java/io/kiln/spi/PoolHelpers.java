@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *   time is up or as soon as the pool has a submission queued.</li>
  *   <li>A job that a helper misses is still done: the starting thread works on its own job too and runs
  *   every part nobody claimed. So the hand-off can only lose parallelism, never work.</li>
+ *   <li>One job is offered at a time: when several threads start jobs at once, a later offer replaces an
+ *   earlier one, and the earlier job may get fewer helpers than it asked for (its caller does the rest),
+ *   never more.</li>
  *   <li>Nothing spins in the common pool, whose threads serve the whole process.</li>
  * </ul>
  * <p><b>Why.</b> Waking a parked pool worker took about 50 µs on the 2-core Sapphire Rapids VM (10-60 µs
