@@ -57,15 +57,28 @@ public class TabularBenchmark {
         public int rows;
         @Param("16")
         public int columns;
+        /** {@code heap}: {@code float[]} batches; {@code offHeap}: {@code FloatArray} batches ({@code FloatColumns.wrap(FloatArray, ...)}). */
+        @Param({"heap", "offHeap"})
+        public String storage;
         FloatColumns in;
         FloatColumns out;
         ExecutionPlan plan;
+        io.kiln.FloatArray inOffHeap;
+        io.kiln.FloatArray outOffHeap;
 
         @Setup(Level.Trial)
         public void setup() {
             Device d = BenchmarkDevices.get(device);
-            in = FloatColumns.wrap(random(1, rows, columns), rows, columns);
-            out = FloatColumns.allocate(rows, columns);
+            float[] values = random(1, rows, columns);
+            if (storage.equals("offHeap")) {
+                inOffHeap = io.kiln.FloatArray.allocate((long) rows * columns).copyFrom(values);
+                outOffHeap = io.kiln.FloatArray.allocate((long) rows * columns);
+                in = FloatColumns.wrap(inOffHeap, rows, columns);
+                out = FloatColumns.wrap(outOffHeap, rows, columns);
+            } else {
+                in = FloatColumns.wrap(values, rows, columns);
+                out = FloatColumns.allocate(rows, columns);
+            }
             Preprocessor p = Preprocessor.builder(columns).imputation(Imputation.MEAN).scaling(Scaling.STANDARD).clip(-5, 5)
                     .build().fit(d, in);
             plan = p.transformPlan(d, in, null, out);
@@ -73,7 +86,7 @@ public class TabularBenchmark {
             // Check a slice against the kernel run as plain Java: never time a wrong kernel.
             int n = Math.min(rows, 100_000);
             float[] slice = new float[n * columns];
-            for (int c = 0; c < columns; c++) System.arraycopy(in.values(), c * rows, slice, c * n, n);
+            for (int c = 0; c < columns; c++) System.arraycopy(values, c * rows, slice, c * n, n);
             float[] expected = new float[n * columns];
             float[] f = new float[columns], m = new float[columns], s = new float[columns];
             float[] lo = new float[columns], hi = new float[columns];
@@ -98,6 +111,8 @@ public class TabularBenchmark {
         @TearDown(Level.Trial)
         public void tearDown() {
             if (plan != null) plan.close();
+            if (inOffHeap != null) inOffHeap.close();
+            if (outOffHeap != null) outOffHeap.close();
         }
     }
 

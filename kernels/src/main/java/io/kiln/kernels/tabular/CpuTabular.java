@@ -1,6 +1,8 @@
 package io.kiln.kernels.tabular;
 
 import io.kiln.CpuThreads;
+import io.kiln.DoubleArray;
+import io.kiln.FloatArray;
 
 /**
  * The {@code cpu} variants ({@link io.kiln.Variant}) of the fused transform kernels of
@@ -90,6 +92,12 @@ public final class CpuTabular {
         float filled = Math.min(Math.max((fill[c] - m) / s, l), h);
         int start = c * rows + b * TabularKernels.TILE_ROWS;
         int end = c * rows + Math.min(rows, b * TabularKernels.TILE_ROWS + TabularKernels.TILE_ROWS);
+        spanF32(vector, data, missing, out, start, end, m, s, l, h, filled);
+    }
+
+    /** Elements {@code [start, end)} of a tile whose column has these parameters: the kernel's two loops. */
+    private static void spanF32(boolean vector, float[] data, byte[] missing, float[] out, int start, int end, float m, float s,
+                                float l, float h, float filled) {
         if (vector) {
             VectorTabular.tileF32(data, missing, out, start, end, m, s, l, h, filled);
             return;
@@ -117,6 +125,12 @@ public final class CpuTabular {
         double filled = Math.min(Math.max((fill[c] - m) / s, l), h);
         int start = c * rows + b * TabularKernels.TILE_ROWS;
         int end = c * rows + Math.min(rows, b * TabularKernels.TILE_ROWS + TabularKernels.TILE_ROWS);
+        spanF64(vector, data, missing, out, start, end, m, s, l, h, filled);
+    }
+
+    /** Elements {@code [start, end)} of a tile whose column has these parameters: the kernel's two loops. */
+    private static void spanF64(boolean vector, double[] data, byte[] missing, double[] out, int start, int end, double m, double s,
+                                double l, double h, double filled) {
         if (vector) {
             VectorTabular.tileF64(data, missing, out, start, end, m, s, l, h, filled);
             return;
@@ -132,6 +146,152 @@ public final class CpuTabular {
             for (int i = start; i < end; i++) {
                 if (missing[i] != 0 || data[i] != data[i]) out[i] = filled;
             }
+        }
+    }
+
+    // ---- off-heap batches: each tile through two small heap buffers --------------------------------------
+
+    /** {@link TabularKernels#transformF32OffHeap} (same arguments, same floats). */
+    public static void transformF32OffHeap(FloatArray data, int rows, int columns, int tilesPerColumn, float[] fill, float[] center,
+                                           float[] scale, float[] lo, float[] hi, FloatArray out) {
+        transformF32OffHeap(VECTOR, data, null, rows, columns, tilesPerColumn, fill, center, scale, lo, hi, out);
+    }
+
+    /** {@link TabularKernels#transformF32MaskedOffHeap} (same arguments, same floats). */
+    public static void transformF32MaskedOffHeap(FloatArray data, byte[] missing, int rows, int columns, int tilesPerColumn, float[] fill,
+                                                 float[] center, float[] scale, float[] lo, float[] hi, FloatArray out) {
+        transformF32OffHeap(VECTOR, data, missing, rows, columns, tilesPerColumn, fill, center, scale, lo, hi, out);
+    }
+
+    /**
+     * The float32 transform of an off-heap batch: with the Vector API, each tile in one pass over the
+     * memory itself ({@link VectorTabular}); with plain loops, each tile's values copied into a heap buffer
+     * (16 KiB, in L1), transformed there by the heap code and copied out (C2 vectorises the first loop on
+     * arrays). In place ({@code data} and {@code out} over the same memory) one buffer serves as both, as
+     * the kernel then reads its own output; arrays that overlap otherwise run the kernel's loops on the
+     * arrays themselves, tile after tile on the calling thread, as the kernel run as plain Java does.
+     */
+    static void transformF32OffHeap(boolean vector, FloatArray data, byte[] missing, int rows, int columns, int tilesPerColumn,
+                                    float[] fill, float[] center, float[] scale, float[] lo, float[] hi, FloatArray out) {
+        Aliasing alias = Aliasing.of(data.segment(), out.segment());
+        if (alias == Aliasing.PARTLY) {
+            // Tiles then read what earlier tiles wrote: only the kernel's own order gives its result.
+            for (int t = 0; t < columns * tilesPerColumn; t++) {
+                int c = t / tilesPerColumn;
+                int b = t - c * tilesPerColumn;
+                float m = center[c], s = scale[c], l = lo[c], h = hi[c];
+                float filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+                int start = c * rows + b * TabularKernels.TILE_ROWS;
+                int end = c * rows + Math.min(rows, b * TabularKernels.TILE_ROWS + TabularKernels.TILE_ROWS);
+                for (int i = start; i < end; i++) out.set(i, Math.min(Math.max((data.get(i) - m) / s, l), h));
+                for (int i = start; i < end; i++) {
+                    if ((missing != null && missing[i] != 0) || data.get(i) != data.get(i)) out.set(i, filled);
+                }
+            }
+            return;
+        }
+        CpuThreads.forRange(columns * tilesPerColumn, GRAIN_TILES, (from, to) -> {
+            float[] in = new float[TabularKernels.TILE_ROWS];
+            float[] o = alias == Aliasing.SAME ? in : new float[TabularKernels.TILE_ROWS];
+            for (int t = from; t < to; t++) {
+                int c = t / tilesPerColumn;
+                int b = t - c * tilesPerColumn;
+                float m = center[c], s = scale[c], l = lo[c], h = hi[c];
+                float filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+                int start = c * rows + b * TabularKernels.TILE_ROWS;
+                int end = c * rows + Math.min(rows, b * TabularKernels.TILE_ROWS + TabularKernels.TILE_ROWS);
+                if (vector) {
+                    // straight on the memory: the Vector API reads and writes segments as it does arrays
+                    VectorTabular.tileF32(data.segment(), out.segment(), alias == Aliasing.SAME, start, end, m, s, l, h, filled);
+                    if (missing != null) {
+                        for (int i = start; i < end; i++) if (missing[i] != 0) out.set(i, filled);
+                    }
+                    continue;
+                }
+                int len = end - start;
+                data.copyTo(start, in, 0, len);
+                spanF32(false, in, null, o, 0, len, m, s, l, h, filled);
+                if (missing != null) {
+                    for (int i = 0; i < len; i++) if (missing[start + i] != 0) o[i] = filled;
+                }
+                out.copyFrom(o, 0, start, len);
+            }
+        });
+    }
+
+    /** {@link TabularKernels#transformF64OffHeap} (same arguments, same doubles). */
+    public static void transformF64OffHeap(DoubleArray data, int rows, int columns, int tilesPerColumn, double[] fill, double[] center,
+                                           double[] scale, double[] lo, double[] hi, DoubleArray out) {
+        transformF64OffHeap(VECTOR, data, null, rows, columns, tilesPerColumn, fill, center, scale, lo, hi, out);
+    }
+
+    /** {@link TabularKernels#transformF64MaskedOffHeap} (same arguments, same doubles). */
+    public static void transformF64MaskedOffHeap(DoubleArray data, byte[] missing, int rows, int columns, int tilesPerColumn, double[] fill,
+                                                 double[] center, double[] scale, double[] lo, double[] hi, DoubleArray out) {
+        transformF64OffHeap(VECTOR, data, missing, rows, columns, tilesPerColumn, fill, center, scale, lo, hi, out);
+    }
+
+    /** {@link #transformF32OffHeap(boolean, FloatArray, byte[], int, int, int, float[], float[], float[], float[], float[], FloatArray)} in float64. */
+    static void transformF64OffHeap(boolean vector, DoubleArray data, byte[] missing, int rows, int columns, int tilesPerColumn,
+                                    double[] fill, double[] center, double[] scale, double[] lo, double[] hi, DoubleArray out) {
+        Aliasing alias = Aliasing.of(data.segment(), out.segment());
+        if (alias == Aliasing.PARTLY) {
+            // Tiles then read what earlier tiles wrote: only the kernel's own order gives its result.
+            for (int t = 0; t < columns * tilesPerColumn; t++) {
+                int c = t / tilesPerColumn;
+                int b = t - c * tilesPerColumn;
+                double m = center[c], s = scale[c], l = lo[c], h = hi[c];
+                double filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+                int start = c * rows + b * TabularKernels.TILE_ROWS;
+                int end = c * rows + Math.min(rows, b * TabularKernels.TILE_ROWS + TabularKernels.TILE_ROWS);
+                for (int i = start; i < end; i++) out.set(i, Math.min(Math.max((data.get(i) - m) / s, l), h));
+                for (int i = start; i < end; i++) {
+                    if ((missing != null && missing[i] != 0) || data.get(i) != data.get(i)) out.set(i, filled);
+                }
+            }
+            return;
+        }
+        CpuThreads.forRange(columns * tilesPerColumn, GRAIN_TILES, (from, to) -> {
+            double[] in = new double[TabularKernels.TILE_ROWS];
+            double[] o = alias == Aliasing.SAME ? in : new double[TabularKernels.TILE_ROWS];
+            for (int t = from; t < to; t++) {
+                int c = t / tilesPerColumn;
+                int b = t - c * tilesPerColumn;
+                double m = center[c], s = scale[c], l = lo[c], h = hi[c];
+                double filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+                int start = c * rows + b * TabularKernels.TILE_ROWS;
+                int end = c * rows + Math.min(rows, b * TabularKernels.TILE_ROWS + TabularKernels.TILE_ROWS);
+                if (vector) {
+                    // straight on the memory: the Vector API reads and writes segments as it does arrays
+                    VectorTabular.tileF64(data.segment(), out.segment(), alias == Aliasing.SAME, start, end, m, s, l, h, filled);
+                    if (missing != null) {
+                        for (int i = start; i < end; i++) if (missing[i] != 0) out.set(i, filled);
+                    }
+                    continue;
+                }
+                int len = end - start;
+                data.copyTo(start, in, 0, len);
+                spanF64(false, in, null, o, 0, len, m, s, l, h, filled);
+                if (missing != null) {
+                    for (int i = 0; i < len; i++) if (missing[start + i] != 0) o[i] = filled;
+                }
+                out.copyFrom(o, 0, start, len);
+            }
+        });
+    }
+
+    /** How an off-heap input and output share memory. */
+    private enum Aliasing {
+        /** Disjoint memory. */
+        NONE,
+        /** The same memory: the transform is in place. */
+        SAME,
+        /** Overlapping, but not the same: run in the kernel's own order, on one thread. */
+        PARTLY;
+
+        static Aliasing of(java.lang.foreign.MemorySegment a, java.lang.foreign.MemorySegment b) {
+            if (a.asOverlappingSlice(b).isEmpty()) return NONE;      // also: different heap arrays, heap and native
+            return a.address() == b.address() && a.byteSize() == b.byteSize() ? SAME : PARTLY;
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.kiln.kernels.tabular;
 
+import io.kiln.DoubleArray;
+
 import java.util.Objects;
 
 /**
@@ -8,14 +10,23 @@ import java.util.Objects;
  * one launch; {@link #of(double[]...)} packs separate column arrays, {@link #column(int)} copies one
  * out. The array is shared, not copied, by {@link #wrap}: change its contents between runs of a plan,
  * never the array itself.
+ * <p><b>Off-heap</b>: {@link #wrap(DoubleArray, int, int)} holds the same layout in an off-heap
+ * {@link DoubleArray} (a decoded Arrow buffer, a mapped file, pinned memory), which the statistics and the
+ * {@link Preprocessor}'s fitting and transforms read in place, on every device; {@link #values()} is then
+ * not available ({@link #offHeap()}, {@link #toHeap()}). The batch must still hold at most
+ * {@code Integer.MAX_VALUE - 8} values (split larger tables by rows), and the arena that owns the array
+ * must stay open while the batch is used.
  */
 public final class DoubleColumns {
+    /** The values on the heap, or null when {@link #offHeap} holds them. */
     private final double[] values;
+    private final DoubleArray offHeap;
     private final int rows;
     private final int columns;
 
-    private DoubleColumns(double[] values, int rows, int columns) {
+    private DoubleColumns(double[] values, DoubleArray offHeap, int rows, int columns) {
         this.values = values;
+        this.offHeap = offHeap;
         this.rows = rows;
         this.columns = columns;
     }
@@ -28,13 +39,30 @@ public final class DoubleColumns {
     public static DoubleColumns wrap(double[] values, int rows, int columns) {
         Objects.requireNonNull(values, "values");
         Shapes.check(rows, columns, values.length, "values");
-        return new DoubleColumns(values, rows, columns);
+        return new DoubleColumns(values, null, rows, columns);
+    }
+
+    /**
+     * Wraps a column-major off-heap array of {@code rows * columns} values without copying (see the class
+     * comment).
+     *
+     * @throws IllegalArgumentException if a size is negative, the batch holds more than
+     *                                  {@code Integer.MAX_VALUE - 8} values or {@code values.length() != rows * columns}
+     */
+    public static DoubleColumns wrap(DoubleArray values, int rows, int columns) {
+        Objects.requireNonNull(values, "values");
+        Shapes.check(rows, columns, -1, "values");
+        if (values.length() != (long) rows * columns) {
+            throw new IllegalArgumentException("values has " + values.length() + " elements, but " + rows + " rows x "
+                    + columns + " columns need " + (long) rows * columns);
+        }
+        return new DoubleColumns(null, values, rows, columns);
     }
 
     /** A zeroed batch of {@code rows} rows and {@code columns} columns. */
     public static DoubleColumns allocate(int rows, int columns) {
         Shapes.check(rows, columns, -1, "values");
-        return new DoubleColumns(new double[rows * columns], rows, columns);
+        return new DoubleColumns(new double[rows * columns], null, rows, columns);
     }
 
     /**
@@ -60,9 +88,44 @@ public final class DoubleColumns {
         return batch;
     }
 
-    /** The column-major values, shared with this batch. */
+    /**
+     * The column-major values, shared with this batch.
+     *
+     * @throws IllegalStateException if the batch is off-heap ({@link #offHeap()})
+     */
     public double[] values() {
+        if (values == null) {
+            throw new IllegalStateException(this + " is off-heap: use offHeap() for its DoubleArray, or toHeap() for a heap copy");
+        }
         return values;
+    }
+
+    /**
+     * The off-heap values, shared with this batch.
+     *
+     * @throws IllegalStateException if the batch is on the heap ({@link #values()})
+     */
+    public DoubleArray offHeap() {
+        if (offHeap == null) throw new IllegalStateException(this + " is on the heap: use values()");
+        return offHeap;
+    }
+
+    /** Whether the values are in an off-heap {@link DoubleArray} ({@link #wrap(DoubleArray, int, int)}). */
+    public boolean isOffHeap() {
+        return offHeap != null;
+    }
+
+    /** This batch on the heap: itself when it is, else a copy. */
+    public DoubleColumns toHeap() {
+        if (values != null) return this;
+        double[] copy = new double[rows * columns];
+        offHeap.copyTo(copy);
+        return new DoubleColumns(copy, null, rows, columns);
+    }
+
+    /** The batch's storage, a Java array or an off-heap array, for the kernels. */
+    Object data() {
+        return values != null ? values : offHeap;
     }
 
     /** The number of rows. */
@@ -79,7 +142,8 @@ public final class DoubleColumns {
     public double[] column(int c) {
         Objects.checkIndex(c, columns);
         double[] out = new double[rows];
-        System.arraycopy(values, c * rows, out, 0, rows);
+        if (values != null) System.arraycopy(values, c * rows, out, 0, rows);
+        else offHeap.copyTo((long) c * rows, out, 0, rows);
         return out;
     }
 
@@ -87,11 +151,11 @@ public final class DoubleColumns {
     public double get(int row, int column) {
         Objects.checkIndex(row, rows);
         Objects.checkIndex(column, columns);
-        return values[column * rows + row];
+        return values != null ? values[column * rows + row] : offHeap.get((long) column * rows + row);
     }
 
     @Override
     public String toString() {
-        return "DoubleColumns[" + rows + " rows x " + columns + " columns]";
+        return "DoubleColumns[" + rows + " rows x " + columns + " columns" + (offHeap != null ? ", off-heap]" : "]");
     }
 }

@@ -161,7 +161,7 @@ public final class Preprocessor {
         Shapes.checkColumns(columns, batch.columns(), "the batch");
         statistics = statistics.merge(TableStatistics.compute(device, batch, missing));
         if (values != null) {
-            float[] v = batch.values();
+            float[] v = batch.toHeap().values();     // the quantiles keep every value on the heap anyway
             int rows = batch.rows();
             for (int c = 0; c < columns; c++) {
                 for (int i = c * rows; i < (c + 1) * rows; i++) {
@@ -185,7 +185,7 @@ public final class Preprocessor {
         Shapes.checkColumns(columns, batch.columns(), "the batch");
         statistics = statistics.merge(TableStatistics.compute(device, batch, missing));
         if (values != null) {
-            double[] v = batch.values();
+            double[] v = batch.toHeap().values();     // the quantiles keep every value on the heap anyway
             int rows = batch.rows();
             for (int c = 0; c < columns; c++) {
                 for (int i = c * rows; i < (c + 1) * rows; i++) {
@@ -327,15 +327,22 @@ public final class Preprocessor {
         float[] lo = new float[columns], hi = new float[columns];
         Arrays.fill(lo, (float) low);
         Arrays.fill(hi, (float) high);
-        TaskGraph graph = new TaskGraph("tabular-transform").transferToDevice(Transfer.EVERY_RUN, in.values());
-        if (missing == null) {
+        boolean offHeap = sameStorage(in.isOffHeap(), out.isOffHeap());
+        TaskGraph graph = new TaskGraph("tabular-transform").transferToDevice(Transfer.EVERY_RUN, in.data());
+        if (missing != null) graph.transferToDevice(Transfer.EVERY_RUN, missing);
+        if (offHeap && missing == null) {
+            graph.task("transform", TabularKernels::transformF32OffHeap, in.offHeap(), in.rows(), columns, tiles(in.rows()), f, m, s, lo, hi,
+                    out.offHeap());
+        } else if (offHeap) {
+            graph.task("transform", TabularKernels::transformF32MaskedOffHeap, in.offHeap(), missing, in.rows(), columns, tiles(in.rows()), f, m,
+                    s, lo, hi, out.offHeap());
+        } else if (missing == null) {
             graph.task("transform", TabularKernels::transformF32, in.values(), in.rows(), columns, tiles(in.rows()), f, m, s, lo, hi, out.values());
         } else {
-            graph.transferToDevice(Transfer.EVERY_RUN, missing)
-                    .task("transform", TabularKernels::transformF32Masked, in.values(), missing, in.rows(), columns, tiles(in.rows()), f, m, s, lo,
-                            hi, out.values());
+            graph.task("transform", TabularKernels::transformF32Masked, in.values(), missing, in.rows(), columns, tiles(in.rows()), f, m, s, lo,
+                    hi, out.values());
         }
-        return graph.transferToHost(Transfer.EVERY_RUN, out.values()).plan(device);
+        return graph.transferToHost(Transfer.EVERY_RUN, out.data()).plan(device);
     }
 
     /** Transforms a float64 batch into {@code out} (same shape; may be {@code in}), NaN being missing. */
@@ -350,17 +357,32 @@ public final class Preprocessor {
         double[] lo = new double[columns], hi = new double[columns];
         Arrays.fill(lo, low);
         Arrays.fill(hi, high);
+        boolean offHeap = sameStorage(in.isOffHeap(), out.isOffHeap());
         TaskGraph graph = new TaskGraph("tabular-transform");
-        if (missing == null) {
+        if (offHeap && missing == null) {
+            graph.task("transform", TabularKernels::transformF64OffHeap, in.offHeap(), in.rows(), columns, tiles(in.rows()), fill(), center(),
+                    scale(), lo, hi, out.offHeap());
+        } else if (offHeap) {
+            graph.task("transform", TabularKernels::transformF64MaskedOffHeap, in.offHeap(), missing, in.rows(), columns, tiles(in.rows()),
+                    fill(), center(), scale(), lo, hi, out.offHeap());
+        } else if (missing == null) {
             graph.task("transform", TabularKernels::transformF64, in.values(), in.rows(), columns, tiles(in.rows()), fill(), center(), scale(), lo,
                     hi, out.values());
         } else {
             graph.task("transform", TabularKernels::transformF64Masked, in.values(), missing, in.rows(), columns, tiles(in.rows()),
-                    fill(),
-                    center(), scale(), lo, hi, out.values());
+                    fill(), center(), scale(), lo, hi, out.values());
         }
-        Launch.run(device, graph.transferToDevice(Transfer.EVERY_RUN, in.values())
-                .transferToHost(Transfer.EVERY_RUN, out.values()));
+        Launch.run(device, graph.transferToDevice(Transfer.EVERY_RUN, in.data())
+                .transferToHost(Transfer.EVERY_RUN, out.data()));
+    }
+
+    /** Whether both batches are off-heap; one of each is refused: the transform kernels take two of one kind. */
+    private static boolean sameStorage(boolean inOffHeap, boolean outOffHeap) {
+        if (inOffHeap != outOffHeap) {
+            throw new IllegalArgumentException("the input batch is " + (inOffHeap ? "off-heap" : "on the heap") + " but the output batch is "
+                    + (outOffHeap ? "off-heap" : "on the heap") + ": pass two heap batches or two off-heap batches (toHeap() copies one to the heap)");
+        }
+        return inOffHeap;
     }
 
     private void checkShapes(int inColumns, int inRows, int outColumns, int outRows, byte[] missing) {

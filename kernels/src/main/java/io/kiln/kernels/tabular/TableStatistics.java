@@ -64,7 +64,14 @@ public final class TableStatistics {
         int chunks = chunks(rows);
         double[] partials = new double[cols * chunks * TabularKernels.PARTIAL];
         TaskGraph graph = new TaskGraph("tabular-statistics");
-        if (missing == null) {
+        if (batch.isOffHeap()) {
+            if (missing == null) {
+                graph.task("moments", TabularKernels::momentsF32OffHeap, batch.offHeap(), rows, cols, CHUNK_ROWS, chunks, partials);
+            } else {
+                graph.task("moments", TabularKernels::momentsF32MaskedOffHeap, batch.offHeap(), missing, rows, cols, CHUNK_ROWS, chunks,
+                        partials);
+            }
+        } else if (missing == null) {
             graph.task("moments", TabularKernels::momentsF32, batch.values(), rows, cols, CHUNK_ROWS, chunks, partials);
         } else {
             graph.task("moments", TabularKernels::momentsF32Masked, batch.values(), missing, rows, cols, CHUNK_ROWS, chunks,
@@ -89,7 +96,14 @@ public final class TableStatistics {
         int chunks = chunks(rows);
         double[] partials = new double[cols * chunks * TabularKernels.PARTIAL];
         TaskGraph graph = new TaskGraph("tabular-statistics");
-        if (missing == null) {
+        if (batch.isOffHeap()) {
+            if (missing == null) {
+                graph.task("moments", TabularKernels::momentsF64OffHeap, batch.offHeap(), rows, cols, CHUNK_ROWS, chunks, partials);
+            } else {
+                graph.task("moments", TabularKernels::momentsF64MaskedOffHeap, batch.offHeap(), missing, rows, cols, CHUNK_ROWS, chunks,
+                        partials);
+            }
+        } else if (missing == null) {
             graph.task("moments", TabularKernels::momentsF64, batch.values(), rows, cols, CHUNK_ROWS, chunks, partials);
         } else {
             graph.task("moments", TabularKernels::momentsF64Masked, batch.values(), missing, rows, cols, CHUNK_ROWS, chunks,

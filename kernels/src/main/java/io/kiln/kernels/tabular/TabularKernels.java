@@ -1,6 +1,8 @@
 package io.kiln.kernels.tabular;
 
 import io.kiln.Backend;
+import io.kiln.DoubleArray;
+import io.kiln.FloatArray;
 import io.kiln.Parallel;
 import io.kiln.Variant;
 
@@ -301,6 +303,272 @@ public final class TabularKernels {
             for (int i = start; i < end; i++) {
                 if (missing[i] != 0 || data[i] != data[i]) {
                     out[i] = filled;
+                }
+            }
+        }
+    }
+
+    // ---- off-heap twins: the kernels above on FloatArray / DoubleArray batches, line for line --------------
+
+    /** {@link #momentsF32} on an off-heap batch ({@link FloatColumns#wrap(FloatArray, int, int)}): the same operations, the same bits. */
+    public static void momentsF32OffHeap(FloatArray data, int rows, int columns, int chunkRows, int chunks, double[] partials) {
+        for (@Parallel int c = 0; c < columns; c++) {
+            for (@Parallel int k = 0; k < chunks; k++) {
+                int start = c * rows + k * chunkRows;
+                int end = c * rows + Math.min(rows, k * chunkRows + chunkRows);
+                double count = 0;
+                double sum = 0;
+                float min = Float.POSITIVE_INFINITY;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = start; i < end; i++) {
+                    float v = data.get(i);
+                    if (v == v) {
+                        count += 1;
+                        sum += v;
+                        min = Math.min(min, v);
+                        max = Math.max(max, v);
+                    }
+                }
+                // A second pass around the chunk's own mean: the chunk is still in cache, and the
+                // result is more accurate than Welford's update, without a division per element.
+                double mean = count > 0 ? sum / count : 0;
+                double m2 = 0;
+                for (int i = start; i < end; i++) {
+                    float v = data.get(i);
+                    if (v == v) {
+                        double d = v - mean;
+                        m2 += d * d;
+                    }
+                }
+                int p = (c * chunks + k) * PARTIAL;
+                partials[p] = count;
+                partials[p + 1] = mean;
+                partials[p + 2] = m2;
+                partials[p + 3] = min;
+                partials[p + 4] = max;
+            }
+        }
+    }
+
+    /** {@link #momentsF32Masked} on an off-heap batch ({@link FloatColumns#wrap(FloatArray, int, int)}): the same operations, the same bits. */
+    public static void momentsF32MaskedOffHeap(FloatArray data, byte[] missing, int rows, int columns, int chunkRows, int chunks,
+                                        double[] partials) {
+        for (@Parallel int c = 0; c < columns; c++) {
+            for (@Parallel int k = 0; k < chunks; k++) {
+                int start = c * rows + k * chunkRows;
+                int end = c * rows + Math.min(rows, k * chunkRows + chunkRows);
+                double count = 0;
+                double sum = 0;
+                float min = Float.POSITIVE_INFINITY;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = start; i < end; i++) {
+                    float v = data.get(i);
+                    if (v == v && missing[i] == 0) {
+                        count += 1;
+                        sum += v;
+                        min = Math.min(min, v);
+                        max = Math.max(max, v);
+                    }
+                }
+                double mean = count > 0 ? sum / count : 0;
+                double m2 = 0;
+                for (int i = start; i < end; i++) {
+                    float v = data.get(i);
+                    if (v == v && missing[i] == 0) {
+                        double d = v - mean;
+                        m2 += d * d;
+                    }
+                }
+                int p = (c * chunks + k) * PARTIAL;
+                partials[p] = count;
+                partials[p + 1] = mean;
+                partials[p + 2] = m2;
+                partials[p + 3] = min;
+                partials[p + 4] = max;
+            }
+        }
+    }
+
+    /** {@link #momentsF64} on an off-heap batch ({@link DoubleColumns#wrap(DoubleArray, int, int)}): the same operations, the same bits. */
+    public static void momentsF64OffHeap(DoubleArray data, int rows, int columns, int chunkRows, int chunks, double[] partials) {
+        for (@Parallel int c = 0; c < columns; c++) {
+            for (@Parallel int k = 0; k < chunks; k++) {
+                int start = c * rows + k * chunkRows;
+                int end = c * rows + Math.min(rows, k * chunkRows + chunkRows);
+                double count = 0;
+                double sum = 0;
+                double min = Double.POSITIVE_INFINITY;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = start; i < end; i++) {
+                    double v = data.get(i);
+                    if (v == v) {
+                        count += 1;
+                        sum += v;
+                        min = Math.min(min, v);
+                        max = Math.max(max, v);
+                    }
+                }
+                double mean = count > 0 ? sum / count : 0;
+                double m2 = 0;
+                for (int i = start; i < end; i++) {
+                    double v = data.get(i);
+                    if (v == v) {
+                        double d = v - mean;
+                        m2 += d * d;
+                    }
+                }
+                int p = (c * chunks + k) * PARTIAL;
+                partials[p] = count;
+                partials[p + 1] = mean;
+                partials[p + 2] = m2;
+                partials[p + 3] = min;
+                partials[p + 4] = max;
+            }
+        }
+    }
+
+    /** {@link #momentsF64Masked} on an off-heap batch ({@link DoubleColumns#wrap(DoubleArray, int, int)}): the same operations, the same bits. */
+    public static void momentsF64MaskedOffHeap(DoubleArray data, byte[] missing, int rows, int columns, int chunkRows, int chunks,
+                                        double[] partials) {
+        for (@Parallel int c = 0; c < columns; c++) {
+            for (@Parallel int k = 0; k < chunks; k++) {
+                int start = c * rows + k * chunkRows;
+                int end = c * rows + Math.min(rows, k * chunkRows + chunkRows);
+                double count = 0;
+                double sum = 0;
+                double min = Double.POSITIVE_INFINITY;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int i = start; i < end; i++) {
+                    double v = data.get(i);
+                    if (v == v && missing[i] == 0) {
+                        count += 1;
+                        sum += v;
+                        min = Math.min(min, v);
+                        max = Math.max(max, v);
+                    }
+                }
+                double mean = count > 0 ? sum / count : 0;
+                double m2 = 0;
+                for (int i = start; i < end; i++) {
+                    double v = data.get(i);
+                    if (v == v && missing[i] == 0) {
+                        double d = v - mean;
+                        m2 += d * d;
+                    }
+                }
+                int p = (c * chunks + k) * PARTIAL;
+                partials[p] = count;
+                partials[p + 1] = mean;
+                partials[p + 2] = m2;
+                partials[p + 3] = min;
+                partials[p + 4] = max;
+            }
+        }
+    }
+
+    /** {@link #transformF32} on an off-heap batch ({@link FloatColumns#wrap(FloatArray, int, int)}): the same operations, the same bits. */
+    @Variant(backend = Backend.CPU, in = CpuTabular.class)
+    public static void transformF32OffHeap(FloatArray data, int rows, int columns, int tilesPerColumn, float[] fill, float[] center,
+            float[] scale, float[] lo, float[] hi, FloatArray out) {
+        for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
+            int c = t / tilesPerColumn;
+            int b = t - c * tilesPerColumn;
+            float m = center[c];
+            float s = scale[c];
+            float l = lo[c];
+            float h = hi[c];
+            float filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+            int start = c * rows + b * TILE_ROWS;
+            int end = c * rows + Math.min(rows, b * TILE_ROWS + TILE_ROWS);
+            // Two loops over the tile (still in cache for the second): the first has no select, so the
+            // JIT vectorises it; a missing value comes out NaN there and is overwritten by the second.
+            for (int i = start; i < end; i++) {
+                out.set(i, Math.min(Math.max((data.get(i) - m) / s, l), h));
+            }
+            for (int i = start; i < end; i++) {
+                if (data.get(i) != data.get(i)) {
+                    out.set(i, filled);
+                }
+            }
+        }
+    }
+
+    /** {@link #transformF32Masked} on an off-heap batch ({@link FloatColumns#wrap(FloatArray, int, int)}): the same operations, the same bits. */
+    @Variant(backend = Backend.CPU, in = CpuTabular.class)
+    public static void transformF32MaskedOffHeap(FloatArray data, byte[] missing, int rows, int columns, int tilesPerColumn, float[] fill, float[] center,
+            float[] scale, float[] lo, float[] hi, FloatArray out) {
+        for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
+            int c = t / tilesPerColumn;
+            int b = t - c * tilesPerColumn;
+            float m = center[c];
+            float s = scale[c];
+            float l = lo[c];
+            float h = hi[c];
+            float filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+            int start = c * rows + b * TILE_ROWS;
+            int end = c * rows + Math.min(rows, b * TILE_ROWS + TILE_ROWS);
+            // Two loops over the tile (still in cache for the second): the first has no select, so the
+            // JIT vectorises it; a missing value comes out NaN there and is overwritten by the second.
+            for (int i = start; i < end; i++) {
+                out.set(i, Math.min(Math.max((data.get(i) - m) / s, l), h));
+            }
+            for (int i = start; i < end; i++) {
+                if (missing[i] != 0 || data.get(i) != data.get(i)) {
+                    out.set(i, filled);
+                }
+            }
+        }
+    }
+
+    /** {@link #transformF64} on an off-heap batch ({@link DoubleColumns#wrap(DoubleArray, int, int)}): the same operations, the same bits. */
+    @Variant(backend = Backend.CPU, in = CpuTabular.class)
+    public static void transformF64OffHeap(DoubleArray data, int rows, int columns, int tilesPerColumn, double[] fill, double[] center,
+            double[] scale, double[] lo, double[] hi, DoubleArray out) {
+        for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
+            int c = t / tilesPerColumn;
+            int b = t - c * tilesPerColumn;
+            double m = center[c];
+            double s = scale[c];
+            double l = lo[c];
+            double h = hi[c];
+            double filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+            int start = c * rows + b * TILE_ROWS;
+            int end = c * rows + Math.min(rows, b * TILE_ROWS + TILE_ROWS);
+            // Two loops over the tile (still in cache for the second): the first has no select, so the
+            // JIT vectorises it; a missing value comes out NaN there and is overwritten by the second.
+            for (int i = start; i < end; i++) {
+                out.set(i, Math.min(Math.max((data.get(i) - m) / s, l), h));
+            }
+            for (int i = start; i < end; i++) {
+                if (data.get(i) != data.get(i)) {
+                    out.set(i, filled);
+                }
+            }
+        }
+    }
+
+    /** {@link #transformF64Masked} on an off-heap batch ({@link DoubleColumns#wrap(DoubleArray, int, int)}): the same operations, the same bits. */
+    @Variant(backend = Backend.CPU, in = CpuTabular.class)
+    public static void transformF64MaskedOffHeap(DoubleArray data, byte[] missing, int rows, int columns, int tilesPerColumn, double[] fill, double[] center,
+            double[] scale, double[] lo, double[] hi, DoubleArray out) {
+        for (@Parallel int t = 0; t < columns * tilesPerColumn; t++) {
+            int c = t / tilesPerColumn;
+            int b = t - c * tilesPerColumn;
+            double m = center[c];
+            double s = scale[c];
+            double l = lo[c];
+            double h = hi[c];
+            double filled = Math.min(Math.max((fill[c] - m) / s, l), h);
+            int start = c * rows + b * TILE_ROWS;
+            int end = c * rows + Math.min(rows, b * TILE_ROWS + TILE_ROWS);
+            // Two loops over the tile (still in cache for the second): the first has no select, so the
+            // JIT vectorises it; a missing value comes out NaN there and is overwritten by the second.
+            for (int i = start; i < end; i++) {
+                out.set(i, Math.min(Math.max((data.get(i) - m) / s, l), h));
+            }
+            for (int i = start; i < end; i++) {
+                if (missing[i] != 0 || data.get(i) != data.get(i)) {
+                    out.set(i, filled);
                 }
             }
         }

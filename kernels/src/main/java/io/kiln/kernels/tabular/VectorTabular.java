@@ -1,5 +1,9 @@
 package io.kiln.kernels.tabular;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
@@ -16,6 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorTabular {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     private VectorTabular() {
     }
@@ -76,6 +81,45 @@ final class VectorTabular {
         if (missing == null) return;
         for (int k = start; k < end; k++) {
             if (missing[k] != 0) out[k] = filled;
+        }
+    }
+
+    /**
+     * {@link #tileF32} on off-heap memory (a {@code FloatArray}'s segment; element {@code i} at byte
+     * {@code 4 i}), without a mask; {@code inPlace} when {@code data} and {@code out} are the same memory.
+     */
+    static void tileF32(MemorySegment data, MemorySegment out, boolean inPlace, long start, long end, float m, float s, float l,
+                        float h, float filled) {
+        long i = start;
+        long bound = start + F.loopBound(end - start);
+        for (; i < bound; i += F.length()) {
+            FloatVector x = FloatVector.fromMemorySegment(F, data, i * Float.BYTES, NATIVE);
+            FloatVector y = x.sub(m).div(s).lanewise(VectorOperators.MAX, l).lanewise(VectorOperators.MIN, h);
+            VectorMask<Float> miss = (inPlace ? y : x).test(VectorOperators.IS_NAN);
+            y.blend(filled, miss).intoMemorySegment(out, i * Float.BYTES, NATIVE);
+        }
+        for (; i < end; i++) {
+            float x = data.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            float y = Math.min(Math.max((x - m) / s, l), h);
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, i, (inPlace ? y : x) != (inPlace ? y : x) ? filled : y);
+        }
+    }
+
+    /** {@link #tileF32(MemorySegment, MemorySegment, boolean, long, long, float, float, float, float, float)} in float64. */
+    static void tileF64(MemorySegment data, MemorySegment out, boolean inPlace, long start, long end, double m, double s, double l,
+                        double h, double filled) {
+        long i = start;
+        long bound = start + D.loopBound(end - start);
+        for (; i < bound; i += D.length()) {
+            DoubleVector x = DoubleVector.fromMemorySegment(D, data, i * Double.BYTES, NATIVE);
+            DoubleVector y = x.sub(m).div(s).lanewise(VectorOperators.MAX, l).lanewise(VectorOperators.MIN, h);
+            VectorMask<Double> miss = (inPlace ? y : x).test(VectorOperators.IS_NAN);
+            y.blend(filled, miss).intoMemorySegment(out, i * Double.BYTES, NATIVE);
+        }
+        for (; i < end; i++) {
+            double x = data.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+            double y = Math.min(Math.max((x - m) / s, l), h);
+            out.setAtIndex(ValueLayout.JAVA_DOUBLE, i, (inPlace ? y : x) != (inPlace ? y : x) ? filled : y);
         }
     }
 }

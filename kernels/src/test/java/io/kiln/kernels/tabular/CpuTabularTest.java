@@ -5,6 +5,8 @@ import io.kiln.KilnRuntime;
 import io.kiln.RunResult;
 import io.kiln.TaskGraph;
 import io.kiln.Transfer;
+import io.kiln.DoubleArray;
+import io.kiln.FloatArray;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -107,6 +109,84 @@ class CpuTabularTest {
                 assertBits(inPlaceMaskedRef, inPlace, "transformF32Masked in place " + what);
             }
         }
+    }
+
+    /**
+     * The off-heap variants against the off-heap kernels run as plain Java: disjoint arrays, in place
+     * (one array) and arrays that overlap by a few elements (the element-by-element path); with the
+     * Vector API and plain loops.
+     */
+    @Test
+    void offHeapVariantsEqualKernels() {
+        for (int[] shape : SHAPES) {
+            int rows = shape[0], columns = shape[1], n = rows * columns;
+            long seed = 37L * rows + columns;
+            System.out.println("off-heap transform " + rows + "x" + columns + " seed " + seed);
+            SplittableRandom rnd = new SplittableRandom(seed);
+            float[] x = data(rnd, n);
+            byte[] missing = mask(rnd, n);
+            float[][] p = params(rnd, columns);
+            double[] xd = new double[n];
+            for (int i = 0; i < n; i++) xd[i] = x[i] * 1.25;
+            double[][] pd = new double[p.length][];
+            for (int k = 0; k < p.length; k++) {
+                pd[k] = new double[p[k].length];
+                for (int c = 0; c < p[k].length; c++) pd[k][c] = p[k][c];
+            }
+            int t = tiles(rows);
+            for (boolean vector : paths()) {
+                for (byte[] mk : new byte[][] {null, missing}) {
+                    String what = rows + "x" + columns + (vector ? ", Vector API" : ", plain loops") + (mk == null ? "" : ", masked");
+                    try (FloatArray in = FloatArray.allocate(n + 3L); FloatArray want = FloatArray.allocate(n + 3L);
+                         FloatArray got = FloatArray.allocate(n + 3L); DoubleArray ind = DoubleArray.allocate(n);
+                         DoubleArray wantd = DoubleArray.allocate(n); DoubleArray gotd = DoubleArray.allocate(n)) {
+                        FloatArray src = slice(in, 0, n);
+                        src.copyFrom(x);
+                        ind.copyFrom(xd);
+                        // disjoint
+                        runF32(mk, src, rows, columns, t, p, slice(want, 0, n));
+                        CpuTabular.transformF32OffHeap(vector, src, mk, rows, columns, t, p[0], p[1], p[2], p[3], p[4], slice(got, 0, n));
+                        assertBits(heap(want, n), heap(got, n), "transformF32OffHeap " + what);
+                        runF64(mk, ind, rows, columns, t, pd, wantd);
+                        CpuTabular.transformF64OffHeap(vector, ind, mk, rows, columns, t, pd[0], pd[1], pd[2], pd[3], pd[4], gotd);
+                        double[] a = new double[n], b = new double[n];
+                        wantd.copyTo(a);
+                        gotd.copyTo(b);
+                        assertBits(a, b, "transformF64OffHeap " + what);
+                        // in place, and overlapping by 3 elements (output starts 3 elements later)
+                        for (int shift : new int[] {0, 3}) {
+                            slice(want, 0, n).copyFrom(x);
+                            slice(got, 0, n).copyFrom(x);
+                            runF32(mk, slice(want, 0, n), rows, columns, t, p, slice(want, shift, n));
+                            CpuTabular.transformF32OffHeap(vector, slice(got, 0, n), mk, rows, columns, t, p[0], p[1], p[2], p[3], p[4],
+                                    slice(got, shift, n));
+                            assertBits(heap(want, n + 3), heap(got, n + 3), "transformF32OffHeap, output shifted by " + shift + ", " + what);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void runF32(byte[] mk, FloatArray in, int rows, int columns, int t, float[][] p, FloatArray out) {
+        if (mk == null) TabularKernels.transformF32OffHeap(in, rows, columns, t, p[0], p[1], p[2], p[3], p[4], out);
+        else TabularKernels.transformF32MaskedOffHeap(in, mk, rows, columns, t, p[0], p[1], p[2], p[3], p[4], out);
+    }
+
+    private static void runF64(byte[] mk, DoubleArray in, int rows, int columns, int t, double[][] p, DoubleArray out) {
+        if (mk == null) TabularKernels.transformF64OffHeap(in, rows, columns, t, p[0], p[1], p[2], p[3], p[4], out);
+        else TabularKernels.transformF64MaskedOffHeap(in, mk, rows, columns, t, p[0], p[1], p[2], p[3], p[4], out);
+    }
+
+    /** Elements {@code [from, from + n)} of {@code a}, over the same memory. */
+    private static FloatArray slice(FloatArray a, long from, long n) {
+        return FloatArray.wrap(a.segment().asSlice(from * Float.BYTES, n * Float.BYTES));
+    }
+
+    private static float[] heap(FloatArray a, int n) {
+        float[] h = new float[n];
+        a.copyTo(0, h, 0, n);
+        return h;
     }
 
     @Test
