@@ -3,6 +3,7 @@ package io.kiln.kernels.tabular;
 import io.kiln.Backend;
 import io.kiln.DoubleArray;
 import io.kiln.FloatArray;
+import io.kiln.IntArray;
 import io.kiln.Parallel;
 import io.kiln.Variant;
 
@@ -663,6 +664,89 @@ public final class TabularKernels {
             out[i] = (fmix32(codes[i] ^ seed) >>> 1) % buckets;
         }
     }
+
+    // ---- off-heap twins of the elementwise operations (long indices: any length) ------------------------------
+
+    /** {@link #clipF32} on off-heap arrays. */
+    public static void clipF32OffHeap(FloatArray x, float lo, float hi, FloatArray out) {
+        for (@Parallel long i = 0; i < x.length(); i++) {
+            out.set(i, Math.min(Math.max(x.get(i), lo), hi));
+        }
+    }
+
+    /** {@link #clipF64} on off-heap arrays. */
+    public static void clipF64OffHeap(DoubleArray x, double lo, double hi, DoubleArray out) {
+        for (@Parallel long i = 0; i < x.length(); i++) {
+            out.set(i, Math.min(Math.max(x.get(i), lo), hi));
+        }
+    }
+
+    /** {@link #log1pF32} on off-heap arrays. */
+    public static void log1pF32OffHeap(FloatArray x, FloatArray out) {
+        for (@Parallel long i = 0; i < x.length(); i++) {
+            out.set(i, (float) Math.log1p(x.get(i)));
+        }
+    }
+
+    /** {@link #log1pF64} on off-heap arrays. */
+    public static void log1pF64OffHeap(DoubleArray x, DoubleArray out) {
+        for (@Parallel long i = 0; i < x.length(); i++) {
+            out.set(i, Math.log1p(x.get(i)));
+        }
+    }
+
+    /** {@link #bucketizeF32} on off-heap arrays. */
+    public static void bucketizeF32OffHeap(FloatArray x, float[] edges, IntArray out) {
+        for (@Parallel long i = 0; i < x.length(); i++) {
+            float v = x.get(i);
+            int lo = 0;
+            int hi = edges.length;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (edges[mid] <= v) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            out.set(i, v != v ? edges.length + 1 : lo);
+        }
+    }
+
+    /** {@link #bucketizeF64} on off-heap arrays. */
+    public static void bucketizeF64OffHeap(DoubleArray x, double[] edges, IntArray out) {
+        for (@Parallel long i = 0; i < x.length(); i++) {
+            double v = x.get(i);
+            int lo = 0;
+            int hi = edges.length;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (edges[mid] <= v) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            out.set(i, v != v ? edges.length + 1 : lo);
+        }
+    }
+
+    /** {@link #oneHot} on off-heap arrays: column {@code k} of {@code out} is {@code [k * n, (k + 1) * n)}, {@code n = codes.length()}. */
+    public static void oneHotOffHeap(IntArray codes, int categories, FloatArray out) {
+        for (@Parallel int k = 0; k < categories; k++) {
+            for (@Parallel long r = 0; r < codes.length(); r++) {
+                out.set(k * codes.length() + r, codes.get(r) == k ? 1f : 0f);
+            }
+        }
+    }
+
+    /** {@link #hashBuckets} on off-heap arrays. */
+    public static void hashBucketsOffHeap(IntArray codes, int buckets, int seed, IntArray out) {
+        for (@Parallel long i = 0; i < codes.length(); i++) {
+            out.set(i, (fmix32(codes.get(i) ^ seed) >>> 1) % buckets);
+        }
+    }
+
 
     /** MurmurHash3's finaliser: every input bit affects every output bit. */
     static int fmix32(int h) {

@@ -4,6 +4,7 @@ import io.kiln.Device;
 import io.kiln.DoubleArray;
 import io.kiln.ExecutionPlan;
 import io.kiln.FloatArray;
+import io.kiln.IntArray;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -157,6 +158,81 @@ class TabularOffHeapTest {
             IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
                     () -> p.transform(io.kiln.Devices.get("cpu"), off, FloatColumns.allocate(6, 2)));
             assertTrue(mixed.getMessage().contains("off-heap") && mixed.getMessage().contains("toHeap()"), mixed.getMessage());
+        }
+    }
+
+    /** {@link TabularOps} on off-heap arrays: the heap forms' results on the same device, bit for bit. */
+    @TestFactory
+    List<DynamicNode> elementwiseOperationsOffHeapMatchTheHeap() {
+        long seed = TabularDevices.seed("off-heap ops", System.nanoTime());
+        return TabularDevices.onEveryDevice("off-heap ops", d -> {
+            for (int n : TabularDevices.slow(d) ? new int[] {1, 131} : new int[] {1, 4099, 100003}) {
+                SplittableRandom r = new SplittableRandom(seed + n);
+                float[] x = new float[n];
+                double[] xd = new double[n];
+                int[] codes = new int[n];
+                for (int i = 0; i < n; i++) {
+                    x[i] = r.nextInt(30) == 0 ? Float.NaN : (float) (r.nextGaussian() * 3);
+                    xd[i] = r.nextInt(30) == 0 ? Double.NaN : r.nextGaussian() * 3;
+                    codes[i] = r.nextInt(-1, 6);
+                }
+                float[] edges = {-2f, -0.5f, 0f, 0.5f, 2f};
+                double[] edgesD = {-2, -0.5, 0, 0.5, 2};
+                try (FloatArray fx = FloatArray.of(x); FloatArray fo = FloatArray.allocate(n); DoubleArray dx = DoubleArray.allocate(n);
+                     DoubleArray dout = DoubleArray.allocate(n); IntArray ic = IntArray.allocate(n);
+                     IntArray iout = IntArray.allocate(n); FloatArray hot = FloatArray.allocate(6L * n)) {
+                    dx.copyFrom(xd);
+                    ic.copyFrom(codes);
+                    float[] hf = new float[n];
+                    double[] hd = new double[n];
+                    int[] hi = new int[n];
+                    float[] gotF = new float[n];
+                    double[] gotD = new double[n];
+                    int[] gotI = new int[n];
+                    TabularOps.clip(d, x, -1f, 1.5f, hf);
+                    TabularOps.clip(d, fx, -1f, 1.5f, fo);
+                    fo.copyTo(gotF);
+                    assertArrayEquals(bits(hf), bits(gotF), "clip f32, n=" + n);
+                    TabularOps.clip(d, xd, -1, 1.5, hd);
+                    TabularOps.clip(d, dx, -1, 1.5, dout);
+                    dout.copyTo(gotD);
+                    assertArrayEquals(bits(hd), bits(gotD), "clip f64");
+                    TabularOps.log1p(d, x, hf);
+                    TabularOps.log1p(d, fx, fo);
+                    fo.copyTo(gotF);
+                    assertArrayEquals(bits(hf), bits(gotF), "log1p f32");
+                    TabularOps.log1p(d, xd, hd);
+                    TabularOps.log1p(d, dx, dout);
+                    dout.copyTo(gotD);
+                    assertArrayEquals(bits(hd), bits(gotD), "log1p f64");
+                    TabularOps.bucketize(d, x, edges, hi);
+                    TabularOps.bucketize(d, fx, edges, iout);
+                    iout.copyTo(gotI);
+                    assertArrayEquals(hi, gotI, "bucketize f32");
+                    TabularOps.bucketize(d, xd, edgesD, hi);
+                    TabularOps.bucketize(d, dx, edgesD, iout);
+                    iout.copyTo(gotI);
+                    assertArrayEquals(hi, gotI, "bucketize f64");
+                    TabularOps.hashBuckets(d, codes, 7, 42, hi);
+                    TabularOps.hashBuckets(d, ic, 7, 42, iout);
+                    iout.copyTo(gotI);
+                    assertArrayEquals(hi, gotI, "hash buckets");
+                    FloatColumns want = TabularOps.oneHot(d, codes, 6);
+                    TabularOps.oneHot(d, ic, 6, hot);
+                    assertArrayEquals(bits(want.values()), bits(FloatColumns.wrap(hot, n, 6).toHeap().values()), "one-hot");
+                }
+            }
+        });
+    }
+
+    @Test
+    void offHeapOperationsRefuseWrongLengths() {
+        try (FloatArray x = FloatArray.allocate(10); FloatArray out = FloatArray.allocate(9); IntArray codes = IntArray.allocate(4)) {
+            Device cpu = io.kiln.Devices.get("cpu");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TabularOps.clip(cpu, x, 0f, 1f, out));
+            assertTrue(e.getMessage().contains("out has 9 elements, the input 10"), e.getMessage());
+            IllegalArgumentException hot = assertThrows(IllegalArgumentException.class, () -> TabularOps.oneHot(cpu, codes, 3, out));
+            assertTrue(hot.getMessage().contains("need 12"), hot.getMessage());
         }
     }
 }
