@@ -314,11 +314,12 @@ public final class Preprocessor {
 
     /**
      * A plan that transforms {@code in} into {@code out} each time it runs, for many batches of one
-     * shape: refill {@code in.values()} between runs. The fitted parameters are taken now; later
-     * fitting does not change the plan. {@code missing} may be {@code null} (NaN is missing). The caller
-     * closes the plan.
+     * shape: refill {@code in.values()} (or, off-heap, {@code in.offHeap()}) between runs. The fitted
+     * parameters are taken now; later fitting does not change the plan. {@code missing} may be
+     * {@code null} (NaN is missing). {@code in} and {@code out} are both on the heap or both off-heap.
+     * The caller closes the plan.
      *
-     * @throws IllegalArgumentException if a shape does not match
+     * @throws IllegalArgumentException if a shape does not match, or one batch is off-heap and the other not
      */
     public ExecutionPlan transformPlan(Device device, FloatColumns in, byte[] missing, FloatColumns out) {
         Objects.requireNonNull(device, "device");
