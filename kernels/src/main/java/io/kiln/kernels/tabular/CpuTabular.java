@@ -149,7 +149,7 @@ public final class CpuTabular {
         }
     }
 
-    // ---- off-heap batches: each tile through two small heap buffers --------------------------------------
+    // ---- off-heap batches: the Vector API on the memory itself, or the plain loops on heap buffers ---------
 
     /** {@link TabularKernels#transformF32OffHeap} (same arguments, same floats). */
     public static void transformF32OffHeap(FloatArray data, int rows, int columns, int tilesPerColumn, float[] fill, float[] center,
@@ -168,31 +168,21 @@ public final class CpuTabular {
      * memory itself ({@link VectorTabular}); with plain loops, each tile's values copied into a heap buffer
      * (16 KiB, in L1), transformed there by the heap code and copied out (C2 vectorises the first loop on
      * arrays). In place ({@code data} and {@code out} over the same memory) one buffer serves as both, as
-     * the kernel then reads its own output; arrays that overlap otherwise run the kernel's loops on the
-     * arrays themselves, tile after tile on the calling thread, as the kernel run as plain Java does.
+     * the kernel then reads its own output; arrays that overlap otherwise run the kernel itself as plain
+     * Java on the calling thread, tile after tile.
      */
     static void transformF32OffHeap(boolean vector, FloatArray data, byte[] missing, int rows, int columns, int tilesPerColumn,
                                     float[] fill, float[] center, float[] scale, float[] lo, float[] hi, FloatArray out) {
         Aliasing alias = Aliasing.of(data.segment(), out.segment());
         if (alias == Aliasing.PARTLY) {
-            // Tiles then read what earlier tiles wrote: only the kernel's own order gives its result.
-            for (int t = 0; t < columns * tilesPerColumn; t++) {
-                int c = t / tilesPerColumn;
-                int b = t - c * tilesPerColumn;
-                float m = center[c], s = scale[c], l = lo[c], h = hi[c];
-                float filled = Math.min(Math.max((fill[c] - m) / s, l), h);
-                int start = c * rows + b * TabularKernels.TILE_ROWS;
-                int end = c * rows + Math.min(rows, b * TabularKernels.TILE_ROWS + TabularKernels.TILE_ROWS);
-                for (int i = start; i < end; i++) out.set(i, Math.min(Math.max((data.get(i) - m) / s, l), h));
-                for (int i = start; i < end; i++) {
-                    if ((missing != null && missing[i] != 0) || data.get(i) != data.get(i)) out.set(i, filled);
-                }
-            }
+            // Tiles then read what earlier tiles wrote: only the kernel's own order, the kernel run as plain Java, gives its result.
+            if (missing == null) TabularKernels.transformF32OffHeap(data, rows, columns, tilesPerColumn, fill, center, scale, lo, hi, out);
+            else TabularKernels.transformF32MaskedOffHeap(data, missing, rows, columns, tilesPerColumn, fill, center, scale, lo, hi, out);
             return;
         }
         CpuThreads.forRange(columns * tilesPerColumn, GRAIN_TILES, (from, to) -> {
-            float[] in = new float[TabularKernels.TILE_ROWS];
-            float[] o = alias == Aliasing.SAME ? in : new float[TabularKernels.TILE_ROWS];
+            float[] in = vector ? null : new float[TabularKernels.TILE_ROWS];      // buffers for the plain loops only
+            float[] o = vector || alias == Aliasing.SAME ? in : new float[TabularKernels.TILE_ROWS];
             for (int t = from; t < to; t++) {
                 int c = t / tilesPerColumn;
                 int b = t - c * tilesPerColumn;
@@ -236,24 +226,14 @@ public final class CpuTabular {
                                     double[] fill, double[] center, double[] scale, double[] lo, double[] hi, DoubleArray out) {
         Aliasing alias = Aliasing.of(data.segment(), out.segment());
         if (alias == Aliasing.PARTLY) {
-            // Tiles then read what earlier tiles wrote: only the kernel's own order gives its result.
-            for (int t = 0; t < columns * tilesPerColumn; t++) {
-                int c = t / tilesPerColumn;
-                int b = t - c * tilesPerColumn;
-                double m = center[c], s = scale[c], l = lo[c], h = hi[c];
-                double filled = Math.min(Math.max((fill[c] - m) / s, l), h);
-                int start = c * rows + b * TabularKernels.TILE_ROWS;
-                int end = c * rows + Math.min(rows, b * TabularKernels.TILE_ROWS + TabularKernels.TILE_ROWS);
-                for (int i = start; i < end; i++) out.set(i, Math.min(Math.max((data.get(i) - m) / s, l), h));
-                for (int i = start; i < end; i++) {
-                    if ((missing != null && missing[i] != 0) || data.get(i) != data.get(i)) out.set(i, filled);
-                }
-            }
+            // Tiles then read what earlier tiles wrote: only the kernel's own order, the kernel run as plain Java, gives its result.
+            if (missing == null) TabularKernels.transformF64OffHeap(data, rows, columns, tilesPerColumn, fill, center, scale, lo, hi, out);
+            else TabularKernels.transformF64MaskedOffHeap(data, missing, rows, columns, tilesPerColumn, fill, center, scale, lo, hi, out);
             return;
         }
         CpuThreads.forRange(columns * tilesPerColumn, GRAIN_TILES, (from, to) -> {
-            double[] in = new double[TabularKernels.TILE_ROWS];
-            double[] o = alias == Aliasing.SAME ? in : new double[TabularKernels.TILE_ROWS];
+            double[] in = vector ? null : new double[TabularKernels.TILE_ROWS];      // buffers for the plain loops only
+            double[] o = vector || alias == Aliasing.SAME ? in : new double[TabularKernels.TILE_ROWS];
             for (int t = from; t < to; t++) {
                 int c = t / tilesPerColumn;
                 int b = t - c * tilesPerColumn;
