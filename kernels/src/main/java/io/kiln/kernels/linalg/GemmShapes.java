@@ -133,4 +133,81 @@ public final class GemmShapes {
                     + " elements, its array has " + length);
         }
     }
+    /**
+     * Checks that no C matrix of a product (or batch, {@code offsets} as {@link #checkBatched} takes them;
+     * {@code {0, 0, 0}} and {@code batch = 1} for one product) shares an element with an A or B matrix.
+     * A product written over its own input reads elements it has already overwritten, in an order that
+     * differs between the cpu variant (packed panels), GPU tiles and the Java reference, so every device
+     * would compute something else: refused, as BLAS leaves it undefined. Java arrays share elements
+     * only when they are the same array (then the matrices' element ranges are compared, so one array may
+     * hold A, B and C at disjoint offsets); off-heap arrays when their memory overlaps. Call after
+     * {@link #check} or {@link #checkBatched}.
+     *
+     * @throws IllegalArgumentException naming the product and the matrices that overlap
+     */
+    public static void checkDisjoint(String op, Object a, Object b, Object c, boolean transA, boolean transB, int m, int n, int k,
+                                     int lda, int ldb, int ldc, int[] offsets, int batch) {
+        long[][] cs = spans(m, n, ldc, offsets, 2, batch);
+        disjoint(op, "C", c, cs, "A", a, spans(transA ? k : m, transA ? m : k, lda, offsets, 0, batch));
+        disjoint(op, "C", c, cs, "B", b, spans(transB ? n : k, transB ? k : n, ldb, offsets, 1, batch));
+    }
+
+    /**
+     * Checks that an output of {@code outCount} elements at stride {@code 1} (or a matrix's span of
+     * {@code outCount} elements) shares no element with an input of {@code inCount} elements: whole
+     * arrays from their first element, for the matrix-vector, outer-product and convolution calls.
+     *
+     * @throws IllegalArgumentException naming the two arrays
+     */
+    public static void checkDisjoint(String op, String outName, Object out, long outCount, String inName, Object in, long inCount) {
+        disjoint(op, outName, out, new long[][] {{0, outCount}}, inName, in, new long[][] {{0, inCount}});
+    }
+
+    /** The element range {@code [start, end)} of matrix {@code which} (0 A, 1 B, 2 C) of each product. */
+    private static long[][] spans(int rows, int cols, int ld, int[] offsets, int which, int batch) {
+        long[][] spans = new long[batch][];
+        for (int q = 0; q < batch; q++) {
+            long start = offsets[3 * q + which];
+            spans[q] = new long[] {start, rows == 0 || cols == 0 ? start : start + (long) (rows - 1) * ld + cols};
+        }
+        return spans;
+    }
+
+    private static void disjoint(String op, String outName, Object out, long[][] outSpans, String inName, Object in, long[][] inSpans) {
+        long outScale, inScale, outBase, inBase;
+        if (out instanceof io.kiln.OffHeapArray o && in instanceof io.kiln.OffHeapArray i) {
+            if (o.isClosed() || i.isClosed() || o.length() == 0 || i.length() == 0) return;    // the run reports a closed array
+            outScale = o.byteSize() / o.length();
+            inScale = i.byteSize() / i.length();
+            outBase = o.segment().address();
+            inBase = i.segment().address();
+        } else if (out != null && out == in) {
+            outScale = inScale = 1;
+            outBase = inBase = 0;
+        } else {
+            return;                                                                         // distinct Java arrays, or heap and native memory
+        }
+        long[][] os = new long[outSpans.length][], is = new long[inSpans.length][];
+        for (int q = 0; q < os.length; q++) os[q] = new long[] {outBase + outSpans[q][0] * outScale, outBase + outSpans[q][1] * outScale, q};
+        for (int q = 0; q < is.length; q++) is[q] = new long[] {inBase + inSpans[q][0] * inScale, inBase + inSpans[q][1] * inScale, q};
+        java.util.Comparator<long[]> byStart = java.util.Comparator.comparingLong(s -> s[0]);
+        java.util.Arrays.sort(os, byStart);
+        java.util.Arrays.sort(is, byStart);
+        // Sweep both lists by start: of the outputs that start before an input ends, the one that ends
+        // furthest right overlaps it if any does.
+        int j = 0;
+        long[] reach = null;
+        for (long[] span : is) {
+            if (span[0] == span[1]) continue;
+            while (j < os.length && os[j][0] < span[1]) {
+                if (os[j][0] != os[j][1] && (reach == null || os[j][1] > reach[1])) reach = os[j];
+                j++;
+            }
+            if (reach != null && reach[1] > span[0] && reach[0] < span[1]) {
+                String which = outSpans.length == 1 ? "" : " (" + outName + " of product " + reach[2] + ", " + inName + " of product " + span[2] + ")";
+                throw new IllegalArgumentException(op + ": " + outName + " shares elements with " + inName + which + ": the result would be written over "
+                        + "its own input, which every device reads in another order; give " + outName + " an array (or a range) of its own");
+            }
+        }
+    }
 }

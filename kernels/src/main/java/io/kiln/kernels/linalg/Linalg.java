@@ -104,11 +104,12 @@ public final class Linalg implements AutoCloseable {
      * {@code C = alpha * op(A) * op(B) + beta * C} with the transposes, scales and leading dimensions of
      * {@code options} ({@link Gemm#sgemm}'s contract; alpha and beta are rounded to {@code float}).
      *
-     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong, or C shares elements with A or B
      */
     public RunResult.TaskRun matmul(float[] a, float[] b, float[] c, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         GemmShapes.check(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
+        GemmShapes.checkDisjoint("matmul", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, ONE_PRODUCT, 1);
         return run("sgemm", a, b, c, () -> new TaskGraph("Linalg.sgemm")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c)
                 .task(TASK, Gemm::sgemm, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda, b, ldb,
@@ -126,12 +127,13 @@ public final class Linalg implements AutoCloseable {
      * {@code C = alpha * op(A) * op(B) + beta * C} on off-heap matrices (an array's elements are its
      * {@code get(i)}); otherwise as {@link #matmul(float[], float[], float[], int, int, int, Matmul)}.
      *
-     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong, or C shares elements with A or B
      */
     public RunResult.TaskRun matmul(FloatArray a, FloatArray b, FloatArray c, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         GemmShapes.check(options.transA(), options.transB(), m, n, k, (int) Math.min(a.length(), Integer.MAX_VALUE), lda,
                 (int) Math.min(b.length(), Integer.MAX_VALUE), ldb, (int) Math.min(c.length(), Integer.MAX_VALUE), ldc);
+        GemmShapes.checkDisjoint("matmul", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, ONE_PRODUCT, 1);
         // A cached plan like the Java-array calls': a run forgets the arrays among its recent bindings that
         // their owners have closed (io.kiln.runtime.PlanExecutor), so arrays that live for one call are fine.
         return run("sgemm-off-heap", a, b, c, () -> new TaskGraph("Linalg.sgemm")
@@ -151,11 +153,12 @@ public final class Linalg implements AutoCloseable {
     /**
      * {@code C = alpha * op(A) * op(B) + beta * C} in {@code double} ({@link Gemm#dgemm}'s contract).
      *
-     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong, or C shares elements with A or B
      */
     public RunResult.TaskRun matmul(double[] a, double[] b, double[] c, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         GemmShapes.check(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc);
+        GemmShapes.checkDisjoint("matmul", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, ONE_PRODUCT, 1);
         return run("dgemm", a, b, c, () -> new TaskGraph("Linalg.dgemm")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c)
                 .task(TASK, Gemm::dgemm, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda, b, ldb,
@@ -173,11 +176,12 @@ public final class Linalg implements AutoCloseable {
      * {@code C = alpha * op(A) * op(B) + beta * C} on off-heap {@code double} matrices ({@link Gemm#dgemm}'s
      * contract); otherwise as {@link #matmul(double[], double[], double[], int, int, int, Matmul)}.
      *
-     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong
+     * @throws IllegalArgumentException if a dimension, leading dimension or array length is wrong, or C shares elements with A or B
      */
     public RunResult.TaskRun matmul(DoubleArray a, DoubleArray b, DoubleArray c, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         GemmShapes.check(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc);
+        GemmShapes.checkDisjoint("matmul", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, ONE_PRODUCT, 1);
         return run("dgemm-off-heap", a, b, c, () -> new TaskGraph("Linalg.dgemm")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c)
                 .task(TASK, Gemm::dgemm, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda, b, ldb,
@@ -192,6 +196,16 @@ public final class Linalg implements AutoCloseable {
     }
 
     /** The Java parameter positions of {@link Gemm#sgemm}'s scalars, in the order {@code matmul} passes them. */
+    /** A convolution's output must not share elements with an input (each output element reads many inputs). */
+    private static void convDisjoint(Object x, Object w, Object b, Object y, long xs, long ws, long bs, long ys) {
+        GemmShapes.checkDisjoint("conv2d", "y", y, ys, "x", x, xs);
+        GemmShapes.checkDisjoint("conv2d", "y", y, ys, "w", w, ws);
+        GemmShapes.checkDisjoint("conv2d", "y", y, ys, "bias", b, bs);
+    }
+
+    /** The offsets of a single product for {@link GemmShapes#checkDisjoint}. */
+    private static final int[] ONE_PRODUCT = {0, 0, 0};
+
     private static final int[] GEMM_SCALARS = {0, 1, 2, 3, 4, 5, 7, 9, 10, 12};
 
     private RunResult.TaskRun run(String op, Object a, Object b, Object c, Supplier<TaskGraph> graph, Object[] scalars) {
@@ -234,13 +248,15 @@ public final class Linalg implements AutoCloseable {
      * by default the stored matrices follow each other). {@link Gemm#sgemmStridedBatched}'s contract;
      * each product has {@link Gemm#sgemm}'s precision.
      *
-     * @throws IllegalArgumentException if a shape, stride or array length is wrong, or two C matrices overlap
+     * @throws IllegalArgumentException if a shape, stride or array length is wrong, or two C matrices overlap, or a C shares elements with an A or B
      */
     public RunResult.TaskRun matmulBatched(float[] a, float[] b, float[] c, int batch, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         int[] strides = options.strides(m, n, k);
+        int[] offsets = GemmShapes.stridedOffsets(strides, batch);
         GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc,
-                GemmShapes.stridedOffsets(strides, batch), batch);
+                offsets, batch);
+        GemmShapes.checkDisjoint("matmulBatched", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, offsets, batch);
         return run("sgemmStridedBatched", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.sgemmStridedBatched")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
                 .task(TASK, Gemm::sgemmStridedBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
@@ -259,7 +275,7 @@ public final class Linalg implements AutoCloseable {
      * {@code offsets[3q]}, B at {@code offsets[3q + 1]} and updates C at {@code offsets[3q + 2]}
      * ({@link Gemm#sgemmBatched}; batch strides in {@code options} are ignored).
      *
-     * @throws IllegalArgumentException if a shape, offset or array length is wrong, or two C matrices overlap
+     * @throws IllegalArgumentException if a shape, offset or array length is wrong, or two C matrices overlap, or a C shares elements with an A or B
      */
     public RunResult.TaskRun matmulBatched(float[] a, float[] b, float[] c, int[] offsets, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
@@ -268,6 +284,7 @@ public final class Linalg implements AutoCloseable {
             throw new IllegalArgumentException("matmulBatched: offsets holds A, B and C of each product, 3 per product; got " + offsets.length);
         }
         GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc, offsets, batch);
+        GemmShapes.checkDisjoint("matmulBatched", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, offsets, batch);
         return run("sgemmBatched", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.sgemmBatched")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
                 .task(TASK, Gemm::sgemmBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
@@ -294,8 +311,10 @@ public final class Linalg implements AutoCloseable {
     public RunResult.TaskRun matmulBatched(FloatArray a, FloatArray b, FloatArray c, int batch, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         int[] strides = options.strides(m, n, k);
+        int[] offsets = GemmShapes.stridedOffsets(strides, batch);
         GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc,
-                GemmShapes.stridedOffsets(strides, batch), batch);
+                offsets, batch);
+        GemmShapes.checkDisjoint("matmulBatched", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, offsets, batch);
         return run("sgemmStridedBatched-off-heap", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.sgemmStridedBatched")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
                 .task(TASK, Gemm::sgemmStridedBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
@@ -314,6 +333,7 @@ public final class Linalg implements AutoCloseable {
         int batch = productsOf(offsets);
         GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc,
                 offsets, batch);
+        GemmShapes.checkDisjoint("matmulBatched", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, offsets, batch);
         return run("sgemmBatched-off-heap", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.sgemmBatched")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
                 .task(TASK, Gemm::sgemmBatched, options.transA(), options.transB(), m, n, k, (float) options.alpha(), a, lda,
@@ -325,8 +345,10 @@ public final class Linalg implements AutoCloseable {
     public RunResult.TaskRun matmulBatched(double[] a, double[] b, double[] c, int batch, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         int[] strides = options.strides(m, n, k);
+        int[] offsets = GemmShapes.stridedOffsets(strides, batch);
         GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc,
-                GemmShapes.stridedOffsets(strides, batch), batch);
+                offsets, batch);
+        GemmShapes.checkDisjoint("matmulBatched", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, offsets, batch);
         return run("dgemmStridedBatched", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.dgemmStridedBatched")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
                 .task(TASK, Gemm::dgemmStridedBatched, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda,
@@ -344,6 +366,7 @@ public final class Linalg implements AutoCloseable {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         int batch = productsOf(offsets);
         GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, a.length, lda, b.length, ldb, c.length, ldc, offsets, batch);
+        GemmShapes.checkDisjoint("matmulBatched", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, offsets, batch);
         return run("dgemmBatched", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.dgemmBatched")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
                 .task(TASK, Gemm::dgemmBatched, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda,
@@ -355,8 +378,10 @@ public final class Linalg implements AutoCloseable {
     public RunResult.TaskRun matmulBatched(DoubleArray a, DoubleArray b, DoubleArray c, int batch, int m, int n, int k, Matmul options) {
         int lda = options.lda(m, k), ldb = options.ldb(n, k), ldc = options.ldc(n);
         int[] strides = options.strides(m, n, k);
+        int[] offsets = GemmShapes.stridedOffsets(strides, batch);
         GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc,
-                GemmShapes.stridedOffsets(strides, batch), batch);
+                offsets, batch);
+        GemmShapes.checkDisjoint("matmulBatched", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, offsets, batch);
         return run("dgemmStridedBatched-off-heap", new Object[] {a, b, c, strides}, () -> new TaskGraph("Linalg.dgemmStridedBatched")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c, strides)
                 .task(TASK, Gemm::dgemmStridedBatched, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda,
@@ -370,6 +395,7 @@ public final class Linalg implements AutoCloseable {
         int batch = productsOf(offsets);
         GemmShapes.checkBatched(options.transA(), options.transB(), m, n, k, len(a.length()), lda, len(b.length()), ldb, len(c.length()), ldc,
                 offsets, batch);
+        GemmShapes.checkDisjoint("matmulBatched", a, b, c, options.transA(), options.transB(), m, n, k, lda, ldb, ldc, offsets, batch);
         return run("dgemmBatched-off-heap", new Object[] {a, b, c, offsets}, () -> new TaskGraph("Linalg.dgemmBatched")
                 .transferToDevice(Transfer.EVERY_RUN, a, b, c, offsets)
                 .task(TASK, Gemm::dgemmBatched, options.transA(), options.transB(), m, n, k, options.alpha(), a, lda,
@@ -387,12 +413,14 @@ public final class Linalg implements AutoCloseable {
      * A's leading dimension from {@code options}: A is stored {@code m x n}; op(A) = A^T
      * ({@link Matmul#transposeA()}) takes {@code m} elements of x and gives {@code n} of y.
      *
-     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B, or y shares elements with A or x
      */
     public RunResult.TaskRun matvec(float[] a, float[] x, float[] y, int m, int n, Matmul options) {
         boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, a.length, lda, x.length, 1, y.length, 1);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "x", x, trans ? m : n);
         float alpha = (float) options.alpha(), beta = (float) options.beta();
         return run("sgemv", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.sgemv")
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
@@ -409,12 +437,14 @@ public final class Linalg implements AutoCloseable {
      * {@code y = alpha * op(A) * x + beta * y} in double ({@link MatVec#dgemv}); otherwise as
      * {@link #matvec(float[], float[], float[], int, int, Matmul)}.
      *
-     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B, or y shares elements with A or x
      */
     public RunResult.TaskRun matvec(double[] a, double[] x, double[] y, int m, int n, Matmul options) {
         boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, a.length, lda, x.length, 1, y.length, 1);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "x", x, trans ? m : n);
         return run("dgemv", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.dgemv")
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
                 .task(TASK, MatVec::dgemv, trans, m, n, options.alpha(), a, lda, x, 1, options.beta(), y, 1)
@@ -425,11 +455,13 @@ public final class Linalg implements AutoCloseable {
      * The outer-product update {@code A += alpha * x * y^T} ({@link MatVec#sger}): x has {@code m} elements,
      * y has {@code n}, A is {@code m x n} row-major and packed.
      *
-     * @throws IllegalArgumentException if an array is too short
+     * @throws IllegalArgumentException if an array is too short, or A shares elements with x or y
      */
     public RunResult.TaskRun outer(float[] x, float[] y, float[] a, int m, int n, float alpha) {
         int lda = Math.max(1, n);
         GemmShapes.checkGer(m, n, x.length, 1, y.length, 1, a.length, lda);
+        GemmShapes.checkDisjoint("outer", "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n, "x", x, m);
+        GemmShapes.checkDisjoint("outer", "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n, "y", y, n);
         return run("sger", new Object[] {x, y, a}, () -> new TaskGraph("Linalg.sger")
                 .transferToDevice(Transfer.EVERY_RUN, x, y, a)
                 .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)
@@ -445,12 +477,14 @@ public final class Linalg implements AutoCloseable {
      * {@code y = alpha * op(A) * x + beta * y} on off-heap arrays; otherwise as
      * {@link #matvec(float[], float[], float[], int, int, Matmul)} (bit for bit its results).
      *
-     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B, or y shares elements with A or x
      */
     public RunResult.TaskRun matvec(FloatArray a, FloatArray x, FloatArray y, int m, int n, Matmul options) {
         boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, clamp(a), lda, clamp(x), 1, clamp(y), 1);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "x", x, trans ? m : n);
         float alpha = (float) options.alpha(), beta = (float) options.beta();
         return run("sgemv-off-heap", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.sgemv")
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
@@ -467,12 +501,14 @@ public final class Linalg implements AutoCloseable {
      * {@code y = alpha * op(A) * x + beta * y} in double on off-heap arrays; otherwise as
      * {@link #matvec(double[], double[], double[], int, int, Matmul)} (bit for bit its results).
      *
-     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B
+     * @throws IllegalArgumentException if a shape or array length is wrong, or {@code options} transposes B, or y shares elements with A or x
      */
     public RunResult.TaskRun matvec(DoubleArray a, DoubleArray x, DoubleArray y, int m, int n, Matmul options) {
         boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, len(a.length()), lda, len(x.length()), 1, len(y.length()), 1);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "x", x, trans ? m : n);
         return run("dgemv-off-heap", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.dgemv")
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
                 .task(TASK, MatVec::dgemv, trans, m, n, options.alpha(), a, lda, x, 1, options.beta(), y, 1)
@@ -489,6 +525,8 @@ public final class Linalg implements AutoCloseable {
     public RunResult.TaskRun outer(FloatArray x, FloatArray y, FloatArray a, int m, int n, float alpha) {
         int lda = Math.max(1, n);
         GemmShapes.checkGer(m, n, clamp(x), 1, clamp(y), 1, clamp(a), lda);
+        GemmShapes.checkDisjoint("outer", "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n, "x", x, m);
+        GemmShapes.checkDisjoint("outer", "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n, "y", y, n);
         return run("sger-off-heap", new Object[] {x, y, a}, () -> new TaskGraph("Linalg.sger")
                 .transferToDevice(Transfer.EVERY_RUN, x, y, a)
                 .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)
@@ -696,12 +734,13 @@ public final class Linalg implements AutoCloseable {
      * direct kernel for 3 x 3 and im2col + gemm otherwise. Each call builds its plan (kernels stay built).
      *
      * @return the task that did the arithmetic: the direct kernel, or the batched product of the im2col path
-     * @throws IllegalArgumentException if a shape, option or array length is wrong
+     * @throws IllegalArgumentException if a shape, option or array length is wrong, or y shares elements with x, w or bias
      */
     public RunResult.TaskRun conv2d(float[] x, float[] w, float[] bias, float[] y, int n, int c, int h, int wd, int k, int r, int s,
                                     Conv2d options) {
         float[] b = bias != null ? bias : new float[Math.max(1, k)];
         options.check(n, c, h, wd, k, r, s, x.length, w.length, b.length, y.length);
+        convDisjoint(x, w, b, y, x.length, w.length, b.length, y.length);
         int p = options.outHeight(h, r), q = options.outWidth(wd, s);
         int[] g = options.geometry(r, s);
         Conv2d.Algorithm algorithm = options.algorithm() == Conv2d.Algorithm.AUTO
@@ -729,7 +768,7 @@ public final class Linalg implements AutoCloseable {
      * the direct kernel for every filter size ({@link Conv2d.Algorithm#AUTO} and {@code DIRECT}), bit for
      * bit the Java-array direct kernels' results; {@code IM2COL} is refused (its patch matrix is a Java array).
      *
-     * @throws IllegalArgumentException if a shape, option or array length is wrong, or the algorithm is {@code IM2COL}
+     * @throws IllegalArgumentException if a shape, option or array length is wrong, y shares elements with x, w or bias, or the algorithm is {@code IM2COL}
      */
     public RunResult.TaskRun conv2d(FloatArray x, FloatArray w, FloatArray bias, FloatArray y, int n, int c, int h, int wd, int k,
                                     int r, int s, Conv2d options) {
@@ -740,6 +779,7 @@ public final class Linalg implements AutoCloseable {
         FloatArray b = bias != null ? bias : FloatArray.allocate(Math.max(1, k));
         try {
             options.check(n, c, h, wd, k, r, s, x.length(), w.length(), b.length(), y.length());
+            convDisjoint(x, w, b, y, x.length(), w.length(), b.length(), y.length());
             int p = options.outHeight(h, r), q = options.outWidth(wd, s);
             int[] g = options.geometry(r, s);
             return runOnce(new TaskGraph("Linalg.conv2d")
