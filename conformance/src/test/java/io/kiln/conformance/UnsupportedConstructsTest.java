@@ -105,6 +105,14 @@ class UnsupportedConstructsTest {
         a[0] = s.length();
     }
 
+    static void stringCall(int[] a) {
+        a[0] = String.valueOf(a[1]).length(); // @@stringCall
+    }
+
+    static void textOfNumber(int[] a) {
+        a[0] = Integer.toString(a[1], 16).length(); // @@textOfNumber
+    }
+
     static void nonFinalStaticRead(int[] a) {
         a[0] = counter; // @@nonFinalStaticRead
     }
@@ -194,6 +202,8 @@ class UnsupportedConstructsTest {
                 at("lambda", "invokedynamic (string concatenation or lambda) is not supported in kernels"),
                 at("recursion", "recursive call to", "is not supported in kernels"),
                 at("stringConstant", "string constant", "is not supported in kernels"),
+                at("stringCall", "call to java.lang.String.valueOf is not supported in kernels: it returns a String", "numbers and arrays only"),
+                at("textOfNumber", "call to java.lang.Integer.toString is not supported in kernels: it returns a String"),
                 at("nonFinalStaticRead", "read of non-final static field", "counter"),
                 at("staticWrite", "write to static field", "counter"),
                 at("instanceField", "field access", "is not supported in kernels"),

@@ -206,11 +206,27 @@ final class Calls {
         tr.pushValue(dst);
     }
 
+    /** Descriptors of the text types that no kernel can hold (see {@link #inline}). */
+    private static final java.util.Set<String> TEXT_TYPES = java.util.Set.of("Ljava/lang/String;", "Ljava/lang/StringBuilder;",
+            "Ljava/lang/StringBuffer;", "Ljava/lang/CharSequence;");
+
     private void inline(String ownerName, String name, String desc) {
         String key = ownerName + "." + name + desc;
         String display = FrontEnd.simpleName(ownerName) + "." + name;
         if (tr.session.callStack.contains(key)) {
             throw tr.error("recursive call to " + ownerName.replace('/', '.') + "." + name + " is not supported in kernels");
+        }
+        // A kernel's only text is printf's constant format, which a kernel's own helpers may pass along; a
+        // JDK method that takes or returns text cannot run in a kernel: name that, rather than whatever
+        // the JDK's string code first trips over inside (a private static field, an allocation).
+        MethodTypeDesc signature = MethodTypeDesc.ofDescriptor(desc);
+        for (int i = ownerName.startsWith("java/") ? -1 : signature.parameterCount(); i < signature.parameterCount(); i++) {
+            String type = (i < 0 ? signature.returnType() : signature.parameterType(i)).descriptorString();
+            if (TEXT_TYPES.contains(type)) {
+                throw tr.error("call to " + ownerName.replace('/', '.') + "." + name + " is not supported in kernels: it "
+                        + (i < 0 ? "returns" : "takes") + " a " + type.substring(type.lastIndexOf('/') + 1, type.length() - 1)
+                        + ", and kernels compute with numbers and arrays only (text output: System.out.printf with a constant format)");
+            }
         }
         ClassModel calleeClass = tr.session.classModel(ownerName, tr);
         MethodModel callee = FrontEnd.method(calleeClass, name, desc);
@@ -221,7 +237,7 @@ final class Calls {
         if ((callee.flags().flagsMask() & java.lang.reflect.Modifier.SYNCHRONIZED) != 0) {
             throw tr.error("synchronized is not supported in kernels (calling synchronized method " + display + ")");
         }
-        MethodTypeDesc mt = MethodTypeDesc.ofDescriptor(desc);
+        MethodTypeDesc mt = signature;
         int n = mt.parameterCount();
         Entry[] args = new Entry[n];
         for (int i = n - 1; i >= 0; i--) args[i] = tr.insns.popForced();
