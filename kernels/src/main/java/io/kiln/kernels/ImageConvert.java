@@ -164,7 +164,11 @@ public final class ImageConvert {
     static void checkMeanStd(float[] mean, float[] std, int channels) {
         Objects.requireNonNull(mean, "mean is null: pass one value per channel");
         Objects.requireNonNull(std, "std is null: pass one value per channel");
-        if (mean.length != channels || std.length != channels || channels < 1) {
+        if (mean.length != std.length || mean.length < 1) {
+            throw new IllegalArgumentException("mean has " + mean.length + " and std " + std.length
+                    + " values: pass one of each per channel (3 for RGB images, 1 for grey)");
+        }
+        if (mean.length != channels) {
             throw new IllegalArgumentException("mean has " + mean.length + " and std " + std.length + " values for " + channels
                     + " channels: pass one of each per channel");
         }

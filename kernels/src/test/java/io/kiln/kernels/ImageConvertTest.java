@@ -108,7 +108,12 @@ class ImageConvertTest {
         assertThrows(IllegalArgumentException.class, () -> ImageConvert.toFloat(src, 0f, CPU));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ImageConvert.cropMirrorNormalize(src, 0, 0, 4, 4, false, 255f, new float[] {0.5f}, STD, CPU));
-        assertEquals("mean has 1 and std 3 values for 3 channels: pass one of each per channel", e.getMessage());
+        assertEquals("mean has 1 and std 3 values: pass one of each per channel (3 for RGB images, 1 for grey)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> ImageConvert.cropMirrorNormalize(src, 0, 0, 4, 4, false, 255f, new float[] {0.5f}, new float[] {0.2f}, CPU));
+        assertEquals("mean has 1 and std 1 values for 3 channels: pass one of each per channel", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ImagePresets.imagenetEval().withMeanStd(new float[] {1f}, STD));
+        assertEquals("mean has 1 and std 3 values: pass one of each per channel (3 for RGB images, 1 for grey)", e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> ImageConvert.cropMirrorNormalize(src, 8, 0, 4, 4, false, 255f, MEAN, STD, CPU));
         assertThrows(IllegalArgumentException.class,
