@@ -58,8 +58,29 @@ public final class OutputFolder {
             for (Path p : remove) Files.deleteIfExists(p);
             return dir;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare the output folder " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot prepare the output folder " + dir + ": " + reason(e)
+                    + "; give --out a folder that can be created and written", e);
         }
+    }
+
+    /**
+     * What went wrong, in words: a {@link java.nio.file.FileSystemException}'s message is often only the
+     * path (its reason is null where the operating system gave none), and its class says the rest.
+     */
+    static String reason(IOException e) {
+        String what = switch (e) {
+            case java.nio.file.NoSuchFileException x -> "no such file or folder";
+            case java.nio.file.AccessDeniedException x -> "permission denied";
+            case java.nio.file.FileAlreadyExistsException x -> "a file of that name is in the way";
+            case java.nio.file.NotDirectoryException x -> "not a folder";
+            default -> null;
+        };
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String where = f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
+            String why = what != null ? what : f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+            return where.isEmpty() ? why : where + ": " + why;
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**
