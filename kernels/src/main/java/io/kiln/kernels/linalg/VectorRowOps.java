@@ -196,7 +196,9 @@ final class VectorRowOps {
 
     /**
      * Layer norm of rows {@code [r0, r1)}; each row as {@link RowOps#layerNormRow} within one float ulp.
-     * {@code gamma} and {@code beta} are {@link #widen widened} once per part.
+     * {@code gamma} and {@code beta} are {@link #widen widened} once per part, or, where they are null,
+     * {@code gammaF} and {@code betaF} are widened per vector: the same doubles, half the L1 footprint
+     * (for {@link CpuRowOps#layerNorm}'s tensors that stream from memory; measured there).
      * <p>It reads each row once for its statistics, shifted by its first element {@code k}:
      * {@code s1 = sum (x - k)}, {@code s2 = sum (x - k)^2}, {@code var = s2 / n - (s1 / n)^2}. The
      * shift keeps the cancellation small: {@code (mean - k)^2 <= n var}, and in practice about var. The
@@ -205,13 +207,14 @@ final class VectorRowOps {
      * the reference's second pass for the variance instead, so the output stays within an ulp. The
      * statistics of row r + 1 are taken in the loop that writes row r.
      */
-    static void normRows(float[] x, double[] gamma, double[] beta, float[] y, int r0, int r1, int cols, float eps) {
+    static void normRows(float[] x, double[] gamma, double[] beta, float[] gammaF, float[] betaF, float[] y, int r0, int r1, int cols,
+                         float eps) {
         if (r0 >= r1 || cols == 0) return;
         double[] sums = new double[2];
         shiftedSums(x, r0 * cols, cols, sums);
         for (int r = r0; r < r1; r++) {
             int o = r * cols;
-            normRow(x, gamma, beta, y, o, r + 1 < r1 ? o + cols : o, cols, eps, sums);
+            normRow(x, gamma, beta, gammaF, betaF, y, o, r + 1 < r1 ? o + cols : o, cols, eps, sums);
         }
     }
 
@@ -245,8 +248,8 @@ final class VectorRowOps {
      * Layer norm of the row at {@code o} from its {@link #shiftedSums} {@code sums}, which it then
      * replaces with those of the row at {@code next}, taken in the same loop.
      */
-    private static void normRow(float[] x, double[] gamma, double[] beta, float[] y, int o, int next, int cols, float eps,
-                                double[] sums) {
+    private static void normRow(float[] x, double[] gamma, double[] beta, float[] gammaF, float[] betaF, float[] y, int o, int next,
+                                int cols, float eps, double[] sums) {
         int bound = cols - cols % L;
         int j;
         double k = x[o];
@@ -263,13 +266,19 @@ final class VectorRowOps {
             DoubleVector d = load(x, next + j).sub(vk);                // before y is written: x and y may be one array
             s1 = s1.add(d);
             s2 = d.fma(d, s2);
-            DoubleVector v = load(x, o + j).sub(vmean).mul(inv).mul(DoubleVector.fromArray(D, gamma, j));
-            store(v.add(DoubleVector.fromArray(D, beta, j)), y, o + j);
+            // the same doubles either way (widening is exact); the test is loop-invariant, so C2 unswitches it
+            DoubleVector g = gamma != null ? DoubleVector.fromArray(D, gamma, j) : load(gammaF, j);
+            DoubleVector b = beta != null ? DoubleVector.fromArray(D, beta, j) : load(betaF, j);
+            DoubleVector v = load(x, o + j).sub(vmean).mul(inv).mul(g);
+            store(v.add(b), y, o + j);
         }
         sums[0] = s1.reduceLanes(VectorOperators.ADD);
         sums[1] = s2.reduceLanes(VectorOperators.ADD);
         tailSums(x, next, bound, cols, sums);
-        for (; j < cols; j++) y[o + j] = (float) ((x[o + j] - mean) * inv * gamma[j] + beta[j]);
+        for (; j < cols; j++) {
+            double g = gamma != null ? gamma[j] : gammaF[j], b = beta != null ? beta[j] : betaF[j];
+            y[o + j] = (float) ((x[o + j] - mean) * inv * g + b);
+        }
     }
 
     /** Where RMS norm's float pass applies: {@code |x * inv|} at least this (so its error term is exact). */

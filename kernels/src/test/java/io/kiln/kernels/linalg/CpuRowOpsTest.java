@@ -177,6 +177,40 @@ class CpuRowOpsTest {
         }
     }
 
+    /**
+     * Layer norm's two forms of the affine weights ({@link CpuRowOps#STREAMING_BYTES}: widened arrays of
+     * doubles, or floats widened per vector for tensors that stream from memory) give the same bits, on
+     * the rows of {@link #fillRow} (scales 1e-30 to 1e30, NaN, infinities, constant rows, outliers), with
+     * zero weights and {@code -0} offsets among them. (The double form is checked against float64 above;
+     * not here, because a zero offset exposes the one case where neither is float64's result: a row of
+     * +-3e38 among O(1) values, whose O(1) part of the mean every order of summation loses differently.)
+     */
+    @org.junit.jupiter.api.Test
+    void layerNormWeightsAsFloatsGiveTheSameBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CpuGemm.vectorized(), "jdk.incubator.vector is not resolved: no vector rows to compare");
+        long seed = SEED + 11;
+        SplittableRandom rnd = new SplittableRandom(seed);
+        System.out.println("[cpu-rowops] layer norm float weights seed " + seed + ", streaming above " + CpuRowOps.STREAMING_BYTES + " bytes");
+        for (int[] s : new int[][] {{1, 1}, {3, 7}, {41, 17}, {67, 1031}, {29, 16}, {5, 4096}}) {
+            int rows = s[0], cols = s[1];
+            float[] x = new float[rows * cols];
+            for (int r = 0; r < rows; r++) fillRow(rnd, x, r, cols);
+            float[] gamma = new float[cols], beta = new float[cols];
+            for (int j = 0; j < cols; j++) {
+                gamma[j] = j % 97 == 5 ? 0f : (float) rnd.nextDouble(-3, 3);
+                beta[j] = j % 89 == 3 ? -0f : (float) rnd.nextDouble(-1, 1);
+            }
+            float[] wide = new float[x.length], narrow = new float[x.length];
+            VectorRowOps.normRows(x, VectorRowOps.widen(gamma, cols), VectorRowOps.widen(beta, cols), null, null, wide, 0, rows, cols, 1e-5f);
+            VectorRowOps.normRows(x, null, null, gamma, beta, narrow, 0, rows, cols, 1e-5f);
+            for (int i = 0; i < x.length; i++) {
+                if (Float.floatToRawIntBits(wide[i]) != Float.floatToRawIntBits(narrow[i])) {
+                    fail("layer norm " + rows + "x" + cols + ": y[" + i + "] = " + wide[i] + " with double weights, " + narrow[i] + " with float weights");
+                }
+            }
+        }
+    }
+
     private static void run(String op, float[] x, float[] gamma, float[] beta, float[] y, int rows, int cols) {
         switch (op) {
             case "softmax" -> CpuRowOps.softmax(x, y, rows, cols);
