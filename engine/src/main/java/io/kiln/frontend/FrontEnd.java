@@ -263,6 +263,7 @@ public final class FrontEnd {
         List<Param> params = new ArrayList<>();
         Map<Integer, AbstractValues.Ref> refs = new HashMap<>();
         java.util.Set<Integer> reduceParams = new java.util.LinkedHashSet<>();
+        boolean[] reduced = reducedParameters(mm, types.length);
         boolean hasContext = false;
         int slot = 0;
         for (int i = 0; i < types.length; i++) {
@@ -297,7 +298,7 @@ public final class FrontEnd {
             ArrayRef a = session.builder.newArray(et, AddressSpace.GLOBAL, -1, i, name, null,
                     offHeap != null ? Storage.OFF_HEAP : Storage.HEAP);
             refs.put(slot, new AbstractValues.Ref(a, false));
-            if (rp[i].isAnnotationPresent(io.kiln.Reduce.class)) {
+            if (reduced[i]) {
                 if (parallel.isEmpty()) {
                     throw new KernelCompilationException(location + "@Reduce parameter '" + name + "' needs a kernel with a @Parallel loop");
                 }
@@ -368,6 +369,27 @@ public final class FrontEnd {
     }
 
     /** The class's SourceFile attribute, or {@code otherwise} where it has none. */
+    /**
+     * Which parameters carry {@code @Reduce}, read from the method's {@code RuntimeVisibleParameterAnnotations}
+     * attribute: reflection ({@code Parameter.isAnnotationPresent}) makes a proxy class for the annotation,
+     * which took about 28 ms of a kernel's first build in a fresh JVM (docs/cpu-backend.md, "Early runs").
+     * A kernel is static, so the attribute has one entry per declared parameter.
+     */
+    static boolean[] reducedParameters(MethodModel mm, int count) {
+        boolean[] reduced = new boolean[count];
+        var attr = mm.findAttribute(Attributes.runtimeVisibleParameterAnnotations());
+        if (attr.isEmpty()) return reduced;
+        List<List<java.lang.classfile.Annotation>> all = attr.get().parameterAnnotations();
+        for (int i = 0; i < Math.min(count, all.size()); i++) {
+            for (java.lang.classfile.Annotation a : all.get(i)) {
+                if (a.classSymbol().descriptorString().equals(REDUCE_DESCRIPTOR)) reduced[i] = true;
+            }
+        }
+        return reduced;
+    }
+
+    private static final String REDUCE_DESCRIPTOR = "L" + io.kiln.Reduce.class.getName().replace('.', '/') + ";";
+
     static String sourceFile(ClassModel cls, String otherwise) {
         var attr = cls.findAttribute(Attributes.sourceFile());
         return attr.isPresent() ? attr.get().sourceFile().stringValue() : otherwise;

@@ -165,7 +165,10 @@ public final class ReductionRecognition implements KernelPass {
      * result of {@code x op y} defined in this block, one operand being a load of the array in this block.
      */
     private static ReduceOp update(List<Instr> in, int at, Instr.Store st, State s) {
-        Instr def = st.value() instanceof Var v ? lastDef(in, at, v) : null;
+        // positions, not List.lastIndexOf: that compares records with equals, whose first call links a
+        // bootstrap method (milliseconds of a kernel's first build, docs/cpu-backend.md "Early runs")
+        int defAt = st.value() instanceof Var v ? lastDef(in, at, v) : -1;
+        Instr def = defAt < 0 ? null : in.get(defAt);
         ReduceOp op = null;
         List<Value> operands = List.of();
         if (def instanceof Instr.Binary bin && (bin.op() == BinOp.ADD || bin.op() == BinOp.MUL)) {
@@ -175,9 +178,9 @@ public final class ReductionRecognition implements KernelPass {
             op = m.fn() == MathFunction.MIN ? ReduceOp.MIN : ReduceOp.MAX;
             operands = m.args();
         }
-        int defAt = def == null ? -1 : in.lastIndexOf(def);
         for (Value o : operands) {
-            if (o instanceof Var v && lastDef(in, defAt, v) instanceof Instr.Load l && l.array().equals(s.array)) return op;
+            int loadAt = o instanceof Var v ? lastDef(in, defAt, v) : -1;
+            if (loadAt >= 0 && in.get(loadAt) instanceof Instr.Load l && l.array().equals(s.array)) return op;
         }
         String name = s.array.name();
         String e0 = s.array.isOffHeap() ? name + ".get(0)" : name + "[0]";
@@ -186,11 +189,11 @@ public final class ReductionRecognition implements KernelPass {
                 + " (or *, Math.min, Math.max), reading " + e0 + " once");
     }
 
-    /** The last instruction before {@code in.get(before)} that assigns {@code v}, or {@code null}. */
-    private static Instr lastDef(List<Instr> in, int before, Var v) {
+    /** The position of the last instruction before {@code in.get(before)} that assigns {@code v}, or -1. */
+    private static int lastDef(List<Instr> in, int before, Var v) {
         for (int k = before - 1; k >= 0; k--) {
-            if (v.equals(DefUse.def(in.get(k)))) return in.get(k);
+            if (v.equals(DefUse.def(in.get(k)))) return k;
         }
-        return null;
+        return -1;
     }
 }
