@@ -31,7 +31,9 @@ import java.util.Objects;
  * <p>A column without values (all missing) has NaN statistics: with {@link Imputation#MEAN} or
  * {@link Imputation#MEDIAN} its fill is NaN, and any scaling other than {@link Scaling#NONE} makes
  * every value of it NaN. Infinite values are values: they make the mean infinite and the standard
- * deviation NaN (see {@link ColumnStatistics}). Not thread-safe.
+ * deviation NaN (see {@link ColumnStatistics}). A preprocessor never fitted (no batch, merge or parsed
+ * text) refuses to transform when its imputation or scaling needs statistics: every value would be NaN.
+ * Not thread-safe.
  */
 public final class Preprocessor {
     private static final String HEADER = "kiln-tabular-preprocessor 1";
@@ -48,6 +50,8 @@ public final class Preprocessor {
     private ValueBuffer[] values;
     /** q(0.25), q(0.5), q(0.75) per column, computed when needed; null while stale. */
     private double[][] quantiles;
+    /** Whether any batch, merge or parsed text has been fitted (a batch of 0 rows counts: its columns are empty). */
+    private boolean fitted;
 
     private Preprocessor(Builder b) {
         this.columns = b.columns;
@@ -122,6 +126,7 @@ public final class Preprocessor {
     }
 
     private void reset() {
+        fitted = false;
         statistics = TableStatistics.empty(columns);
         quantiles = null;
         values = null;
@@ -160,6 +165,7 @@ public final class Preprocessor {
         checkFittable("partialFit");
         Shapes.checkColumns(columns, batch.columns(), "the batch");
         statistics = statistics.merge(TableStatistics.compute(device, batch, missing));
+        fitted = true;
         if (values != null) {
             float[] v = batch.toHeap().values();     // the quantiles keep every value on the heap anyway
             int rows = batch.rows();
@@ -184,6 +190,7 @@ public final class Preprocessor {
         checkFittable("partialFit");
         Shapes.checkColumns(columns, batch.columns(), "the batch");
         statistics = statistics.merge(TableStatistics.compute(device, batch, missing));
+        fitted = true;
         if (values != null) {
             double[] v = batch.toHeap().values();     // the quantiles keep every value on the heap anyway
             int rows = batch.rows();
@@ -212,6 +219,7 @@ public final class Preprocessor {
                     + other.settings());
         }
         statistics = statistics.merge(other.statistics);
+        fitted |= other.fitted;
         if (values != null) {
             for (int c = 0; c < columns; c++) values[c].addAll(other.values[c]);
             quantiles = null;
@@ -320,10 +328,12 @@ public final class Preprocessor {
      * The caller closes the plan.
      *
      * @throws IllegalArgumentException if a shape does not match, or one batch is off-heap and the other not
+     * @throws IllegalStateException    if it was never fitted and its imputation or scaling needs the statistics
      */
     public ExecutionPlan transformPlan(Device device, FloatColumns in, byte[] missing, FloatColumns out) {
         Objects.requireNonNull(device, "device");
         checkShapes(in.columns(), in.rows(), out.columns(), out.rows(), missing);
+        checkFitted();
         float[] f = toFloats(fill()), m = toFloats(center()), s = toFloats(scale());
         float[] lo = new float[columns], hi = new float[columns];
         Arrays.fill(lo, (float) low);
@@ -355,6 +365,7 @@ public final class Preprocessor {
     public void transform(Device device, DoubleColumns in, byte[] missing, DoubleColumns out) {
         Objects.requireNonNull(device, "device");
         checkShapes(in.columns(), in.rows(), out.columns(), out.rows(), missing);
+        checkFitted();
         double[] lo = new double[columns], hi = new double[columns];
         Arrays.fill(lo, low);
         Arrays.fill(hi, high);
@@ -384,6 +395,19 @@ public final class Preprocessor {
                     + (outOffHeap ? "off-heap" : "on the heap") + ": pass two heap batches or two off-heap batches (toHeap() copies one to the heap)");
         }
         return inOffHeap;
+    }
+
+    /**
+     * A transform that needs the columns' statistics (MEAN or MEDIAN imputation, any scaling) on a
+     * preprocessor that was never fitted would turn every value into NaN: refused, as scikit-learn's
+     * {@code NotFittedError} does.
+     */
+    private void checkFitted() {
+        boolean needsStatistics = imputation == Imputation.MEAN || imputation == Imputation.MEDIAN || scaling != Scaling.NONE;
+        if (!fitted && needsStatistics) {
+            throw new IllegalStateException("transform: this preprocessor (" + settings() + ") has not been fitted: call fit(device, batch) "
+                    + "or partialFit(device, batch) first, or restore a fitted one with Preprocessor.parse(text)");
+        }
     }
 
     private void checkShapes(int inColumns, int inRows, int outColumns, int outRows, byte[] missing) {
@@ -465,6 +489,7 @@ public final class Preprocessor {
         }
         in.expectEnd();
         p.statistics = TableStatistics.of(stats);
+        p.fitted = true;
         p.values = null;
         p.quantiles = q;
         return p;

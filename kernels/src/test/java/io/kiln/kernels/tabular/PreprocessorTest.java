@@ -206,6 +206,38 @@ class PreprocessorTest {
         assertTrue(e.getMessage().contains("different settings"), e.getMessage());
     }
 
+    private static Preprocessor.Builder settings(Imputation imp, Scaling sc) {
+        Preprocessor.Builder b = Preprocessor.builder(2).imputation(imp).scaling(sc);
+        return imp == Imputation.CONSTANT ? b.constant(7) : b;
+    }
+
+    @Test
+    void aNeverFittedPreprocessorRefusesTransformsThatNeedStatistics() {
+        Device cpu = Devices.get("cpu");
+        FloatColumns in = batch(TabularDevices.seed("not fitted", 5), 100, 2);
+        FloatColumns out = FloatColumns.allocate(100, 2);
+        for (Imputation imp : Imputation.values()) {
+            for (Scaling sc : Scaling.values()) {
+                Preprocessor p = settings(imp, sc).build();
+                boolean needs = imp == Imputation.MEAN || imp == Imputation.MEDIAN || sc != Scaling.NONE;
+                if (needs) {
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.transform(cpu, in, out), imp + " " + sc);
+                    assertTrue(e.getMessage().contains("has not been fitted: call fit(device, batch)"), e.getMessage());
+                    DoubleColumns wide = DoubleColumns.allocate(100, 2);
+                    assertThrows(IllegalStateException.class, () -> p.transform(cpu, wide, wide), imp + " " + sc + " float64");
+                    // a batch of no rows is a fit (its columns are empty, NaN as documented), so is a merge of a fitted one
+                    p.partialFit(cpu, FloatColumns.allocate(0, 2));
+                    p.transform(cpu, in, out);
+                    Preprocessor q = settings(imp, sc).build();
+                    q.merge(settings(imp, sc).build().fit(cpu, in));
+                    q.transform(cpu, in, out);
+                } else {
+                    p.transform(cpu, in, out);                        // NONE or CONSTANT without scaling needs nothing
+                }
+            }
+        }
+    }
+
     @Test
     void textFormRestoresTheSameTransform() {
         Device cpu = Devices.get("cpu");
