@@ -78,7 +78,7 @@ public final class SampleSource {
      * {@code [..]}, {@code {a,b}}), sorted by path. The walk starts at the longest leading part of the
      * pattern without glob characters.
      *
-     * @throws IllegalArgumentException if the pattern matches no file
+     * @throws IllegalArgumentException if the pattern is malformed or matches no file
      */
     public static SampleSource glob(String pattern) {
         Objects.requireNonNull(pattern, "pattern is null");
@@ -86,7 +86,13 @@ public final class SampleSource {
         int firstGlob = indexOfGlob(normal);
         int cut = firstGlob < 0 ? normal.length() : normal.lastIndexOf('/', firstGlob) + 1;
         Path base = cut == 0 ? Path.of("") : Path.of(normal.substring(0, cut));
-        PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + normal);
+        PathMatcher matcher;
+        try {
+            matcher = FileSystems.getDefault().getPathMatcher("glob:" + normal);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new IllegalArgumentException("glob " + pattern + " is not a valid pattern (" + e.getDescription() + " at character "
+                    + e.getIndex() + "): use *, **, ?, [abc] and {a,b} as java.nio.file.FileSystem.getPathMatcher reads them", e);
+        }
         Path walkFrom = cut == 0 ? Path.of(".") : base;
         if (!Files.isDirectory(walkFrom)) {
             throw new IllegalArgumentException("glob " + pattern + ": folder " + walkFrom + " does not exist");

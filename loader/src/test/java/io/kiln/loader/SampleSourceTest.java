@@ -42,4 +42,11 @@ class SampleSourceTest {
         e = assertThrows(IllegalArgumentException.class, () -> SampleSource.parse(dir.resolve("nope").toString()));
         assertTrue(e.getMessage().contains("neither a folder"), e.getMessage());
     }
+
+    @Test
+    void aMalformedGlobSaysSo(@TempDir Path dir) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SampleSource.glob(dir + "/[[[.jpg"));
+        assertTrue(e.getMessage().contains("is not a valid pattern (Missing '] at character"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("as java.nio.file.FileSystem.getPathMatcher reads them"), e.getMessage());
+    }
 }
