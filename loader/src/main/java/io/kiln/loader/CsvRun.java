@@ -41,6 +41,8 @@ final class CsvRun implements AutoCloseable {
     private final List<String> names;
     private final int[] columnIndex;
     private final int maxIndex;
+    /** Fields of the first record (the header's, or the first data record's without one): every record has as many. */
+    private final int headerFields;
     private final long dataStart;
     private final int cols;
     private final String prefix;
@@ -100,6 +102,7 @@ final class CsvRun implements AutoCloseable {
             max = Math.max(max, i);
         }
         this.maxIndex = max;
+        this.headerFields = header.size();
         this.names = List.copyOf(want);
         this.cols = want.size();
         this.dataStart = cfg.header ? afterFirst : 0;
@@ -298,7 +301,7 @@ final class CsvRun implements AutoCloseable {
         long t0 = System.nanoTime();
         byte[] b = c.bytes;
         float[] rows = new float[Math.max(16, c.length / Math.max(1, 2 * cols)) * cols];
-        int[] start = new int[maxIndex + 2];
+        int[] start = new int[Math.max(maxIndex, headerFields) + 2];
         int n = 0;
         long rec = 0;
         int at = 0;
@@ -322,11 +325,10 @@ final class CsvRun implements AutoCloseable {
                 // field k spans [start[k], start[k + 1] - 1)
                 int fields = 0;
                 start[fields++] = from;
-                for (int i = from; i < lineEnd && fields <= maxIndex + 1; i++) if (b[i] == delim) start[fields++] = i + 1;
-                bad = null;
-                if (fields <= maxIndex) {
-                    bad = "the record has " + fields + " fields, column " + names.get(indexOfMax()) + " is field " + (maxIndex + 1);
-                } else {
+                int most = Math.max(maxIndex + 1, headerFields + 1);   // one field past the header's: enough to see a record too long
+                for (int i = from; i < lineEnd && fields < most; i++) if (b[i] == delim) start[fields++] = i + 1;
+                bad = fieldCount(fields);
+                if (bad == null) {
                     for (int k = 0; k < cols && bad == null; k++) {
                         int f = columnIndex[k];
                         int fs = start[f], fe = f + 1 < fields ? start[f + 1] - 1 : lineEnd;
@@ -380,7 +382,8 @@ final class CsvRun implements AutoCloseable {
             List<CSVRecord> recs = p.getRecords();
             if (recs.size() != 1) return "malformed CSV record (" + recs.size() + " records in one)";
             CSVRecord r = recs.get(0);
-            if (r.size() <= maxIndex) return "the record has " + r.size() + " fields, column " + names.get(indexOfMax()) + " is field " + (maxIndex + 1);
+            String count = fieldCount(r.size());
+            if (count != null) return count;
             for (int k = 0; k < cols; k++) {
                 String f = r.get(columnIndex[k]);
                 float v = FastFloat.parse(f);
@@ -391,6 +394,23 @@ final class CsvRun implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return "malformed CSV: " + e.getMessage();
         }
+    }
+
+    /**
+     * Why a record of {@code fields} fields is malformed, or null. Every record has the first record's
+     * number of fields: a record with more or fewer has lost or gained a delimiter (an unquoted comma
+     * inside a value, a truncated line), so its values may sit under the wrong columns even where the
+     * selected ones exist. {@code fields} may stop at one past the header's count.
+     */
+    private String fieldCount(int fields) {
+        if (fields <= maxIndex) {
+            return "the record has " + fields + " fields, column " + names.get(indexOfMax()) + " is field " + (maxIndex + 1);
+        }
+        if (fields != headerFields) {
+            return "the record has " + (fields > headerFields ? "more than " + headerFields : Integer.toString(fields)) + " fields, the "
+                    + (cfg.header ? "header" : "first record") + " " + headerFields + ": quote a value that holds the delimiter";
+        }
+        return null;
     }
 
     private int indexOfMax() {

@@ -160,6 +160,46 @@ class CsvLoaderTest {
         assertEquals(java.util.Set.of(), LoaderFixtures.liveThreads("kiln-csv"));
     }
 
+    /**
+     * A record with more or fewer fields than the first record has lost or gained a delimiter: it is skipped
+     * with the reason, also where the selected columns exist in it, quoted or not, with or without a header.
+     */
+    @Test
+    void recordsWithTheWrongNumberOfFieldsAreSkipped(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("ragged.csv");
+        Files.writeString(file, "a,b,c\n1,2,3\n4,5,6,7\n8,9\n\"10\",11,12,13\n14,15,16\n17,18,19,\n");
+        for (String[] columns : new String[][] {{"a", "b", "c"}, {"a"}}) {
+            try (CsvLoader l = CsvLoader.builder(file).columns(columns).build()) {
+                List<Float> firsts = new ArrayList<>();
+                for (Batch b : l) {
+                    try (b) {
+                        float[] v = b.toArray();
+                        for (int i = 0; i < b.size(); i++) firsts.add(v[i * columns.length]);
+                    }
+                }
+                LoaderReport r = l.report();
+                assertEquals(List.of(1f, 14f), firsts, "the well-formed rows, columns " + List.of(columns));
+                assertEquals(List.of("row 1", "row 2", "row 3", "row 5"), r.failures().stream().map(Failure::id).toList());
+                assertTrue(r.failures().get(0).message().contains("the record has more than 3 fields, the header 3"), r.failures().get(0).message());
+                assertTrue(r.failures().get(1).message().contains(columns.length == 1 ? "the record has 2 fields, the header 3" : "column c is field 3"),
+                        r.failures().get(1).message());
+                assertTrue(r.failures().get(2).message().contains("more than 3 fields"), r.failures().get(2).message());   // quoted
+            }
+        }
+        Path noHeader = dir.resolve("noheader.csv");
+        Files.writeString(noHeader, "1,2\n3,4,5\n6,7\n");
+        try (CsvLoader l = CsvLoader.builder(noHeader).header(false).build()) {
+            long n = 0;
+            for (Batch b : l) {
+                try (b) {
+                    n += b.size();
+                }
+            }
+            assertEquals(2, n);
+            assertTrue(l.report().failures().get(0).message().contains("the first record 2"), l.report().failures().get(0).message());
+        }
+    }
+
     /** Bad rows at the end of the file (after a full batch, or every row bad) still reach the consumer in a batch. */
     @Test
     void trailingBadRowsArriveInALastEmptyBatch(@TempDir Path dir) throws IOException {
