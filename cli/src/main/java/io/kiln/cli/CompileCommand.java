@@ -32,7 +32,7 @@ final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CLASS", description = "Fully qualified name of the class declaring the kernel.")
     String className;
 
-    @Parameters(index = "1", paramLabel = "METHOD", description = "Name of the static kernel method (must not be overloaded).")
+    @Parameters(index = "1", paramLabel = "METHOD", description = "Name of the static kernel method; of an overloaded one with its parameter types, e.g. 'unary(int, float, float, float[], float[], int)' (quote it for the shell).")
     String methodName;
 
     @Option(names = {"-t", "--target"}, paramLabel = "TARGET", defaultValue = "opencl",

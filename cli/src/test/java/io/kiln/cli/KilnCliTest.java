@@ -172,7 +172,22 @@ class KilnCliTest {
         assertUsageError(run("compile", "Blas", "noSuchMethod"), "io.kiln.kernels.Blas has no static method 'noSuchMethod'");
         assertUsageError(run("compile", "Blas", "saxpy", "--target", "cuda"), "'cuda' is not a target: use one of opencl, ptx, ir, jvm");
         assertUsageError(run("compile", "Blas"), "Missing required parameter: 'METHOD'");
+        assertUsageError(run("compile", "io.kiln.kernels.linalg.Elementwise", "unary"),
+                "has 2 static methods named 'unary': unary(int, float, float, FloatArray, FloatArray, long), "
+                        + "unary(int, float, float, float[], float[], int): name one with its parameter types");
+        assertUsageError(run("compile", "io.kiln.kernels.linalg.Elementwise", "unary(int)"), "has no static method unary(int); its methods named 'unary'");
         assertUsageError(run("compile", "Blas", "saxpy", "--classpath", "/no/such/dir"), "class path entry '/no/such/dir' does not exist");
+    }
+
+    @Test
+    void compilePicksAnOverloadByItsParameterTypes() {
+        Result simple = run("compile", "io.kiln.kernels.linalg.Elementwise", "unary( int, float,float, float[], float[], int )", "--target", "ir");
+        assertEquals(0, simple.exit(), simple.err());
+        assertTrue(simple.out().contains("float %q, float[] @x READ, float[] @y WRITE, int %n)"), simple.out());
+        Result qualified = run("compile", "io.kiln.kernels.linalg.Elementwise", "unary(int, float, float, io.kiln.FloatArray, io.kiln.FloatArray, long)",
+                "--target", "ir");
+        assertEquals(0, qualified.exit(), qualified.err());
+        assertTrue(qualified.out().contains("float %q, FloatArray @x READ, FloatArray @y WRITE, long %n)"), qualified.out());
     }
 
     @Test
