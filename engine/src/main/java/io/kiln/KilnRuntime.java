@@ -66,6 +66,10 @@ public final class KilnRuntime implements AutoCloseable {
      * @throws IllegalArgumentException if there is no such device, listing those there are
      */
     public Device device(String id) {
+        if (id == null) {
+            throw new IllegalArgumentException("no device id given (null): pass one of " + devices().stream().map(Device::id).toList()
+                    + " or \"auto\" (see Devices.list())");
+        }
         if ("auto".equals(id)) return auto();
         // through runtime(id), which starts only the back end the id names (not OpenCL for cpu), and
         // without a stream: this is usually the process's first call into Kiln (docs/cpu-backend.md, "Early runs")

@@ -20,6 +20,13 @@ class TaskGraphApiTest {
     }
 
     @Test
+    void aNullDeviceIdNamesTheChoices() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Devices.get(null));
+        assertTrue(e.getMessage().startsWith("no device id given (null): pass one of ["), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" or \"auto\" (see Devices.list())"), e.getMessage());
+    }
+
+    @Test
     void taskIdsMustBeUnique() {
         float[] x = new float[4];
         TaskGraph g = new TaskGraph("g").task("t", TaskGraphApiTest::saxpy, 2f, x, x);

@@ -126,7 +126,7 @@ public final class LaunchRules {
 
     private static void checkOpen(String where, OffHeapArray a, Param.Array p) {
         if (a.isClosed()) {
-            throw new IllegalStateException(where + ": " + a + " is closed (or its arena is): bind an open array to it"
+            throw new IllegalStateException(where + ": " + a + ": the array or its arena was closed: bind an open array to it"
                     + " (plan.run(Bindings.of().data(...))) or keep it open while the plan uses it");
         }
         if (a.isReadOnly() && p.access().writes()) {

@@ -200,7 +200,8 @@ class RebindingTest {
                 }
                 // The arena is closed now and x is still bound to its array.
                 IllegalStateException gone = assertThrows(IllegalStateException.class, plan::run);
-                assertTrue(gone.getMessage().contains("parameter 'x'") && gone.getMessage().contains("closed"), gone.getMessage());
+                assertTrue(gone.getMessage().contains("parameter 'x'") && gone.getMessage().contains("the array or its arena was closed: bind an open array"),
+                        gone.getMessage());
 
                 IllegalArgumentException kind = assertThrows(IllegalArgumentException.class, () -> plan.run(Bindings.of().data(x, new float[4])));
                 assertTrue(kind.getMessage().contains("same type"), kind.getMessage());
