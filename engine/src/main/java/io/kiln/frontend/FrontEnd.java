@@ -368,7 +368,6 @@ public final class FrontEnd {
         return null;
     }
 
-    /** The class's SourceFile attribute, or {@code otherwise} where it has none. */
     /**
      * Which parameters carry {@code @Reduce}, read from the method's {@code RuntimeVisibleParameterAnnotations}
      * attribute: reflection ({@code Parameter.isAnnotationPresent}) makes a proxy class for the annotation,
@@ -390,6 +389,7 @@ public final class FrontEnd {
 
     private static final String REDUCE_DESCRIPTOR = "L" + io.kiln.Reduce.class.getName().replace('.', '/') + ";";
 
+    /** The class's SourceFile attribute, or {@code otherwise} where it has none. */
     static String sourceFile(ClassModel cls, String otherwise) {
         var attr = cls.findAttribute(Attributes.sourceFile());
         return attr.isPresent() ? attr.get().sourceFile().stringValue() : otherwise;

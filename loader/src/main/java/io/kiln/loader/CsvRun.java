@@ -41,7 +41,10 @@ final class CsvRun implements AutoCloseable {
     private final List<String> names;
     private final int[] columnIndex;
     private final int maxIndex;
-    /** Fields of the first record (the header's, or the first data record's without one): every record has as many. */
+    /**
+     * Fields of the first record (the header's, or the first data record's without one): every record has as
+     * many. Above {@code maxIndex}, which indexes one of them.
+     */
     private final int headerFields;
     private final long dataStart;
     private final int cols;
@@ -301,7 +304,7 @@ final class CsvRun implements AutoCloseable {
         long t0 = System.nanoTime();
         byte[] b = c.bytes;
         float[] rows = new float[Math.max(16, c.length / Math.max(1, 2 * cols)) * cols];
-        int[] start = new int[Math.max(maxIndex, headerFields) + 2];
+        int[] start = new int[headerFields + 2];
         int n = 0;
         long rec = 0;
         int at = 0;
@@ -325,8 +328,8 @@ final class CsvRun implements AutoCloseable {
                 // field k spans [start[k], start[k + 1] - 1)
                 int fields = 0;
                 start[fields++] = from;
-                int most = Math.max(maxIndex + 1, headerFields + 1);   // one field past the header's: enough to see a record too long
-                for (int i = from; i < lineEnd && fields < most; i++) if (b[i] == delim) start[fields++] = i + 1;
+                // up to one field past the header's: enough to see a record too long
+                for (int i = from; i < lineEnd && fields <= headerFields; i++) if (b[i] == delim) start[fields++] = i + 1;
                 bad = fieldCount(fields);
                 if (bad == null) {
                     for (int k = 0; k < cols && bad == null; k++) {

@@ -25,11 +25,18 @@ public final class CpuRowOps {
      * L1 the widening per vector costs 1.3x (0.43 against 0.56 ns per element on one thread), and in L2
      * and L3 the two are within 5-10%. The size of the last-level
      * cache (Linux's {@code /sys/devices/system/cpu/cpu0/cache}; 32 MiB where that cannot be read), or
-     * {@code -Dkiln.cpu.streamingBytes=N}.
+     * {@code -Dkiln.cpu.streamingBytes=N}. Read on layer norm's first use (a holder class), not by
+     * the other operations.
      */
-    static final long STREAMING_BYTES = streamingBytes();
+    static long streamingBytes() {
+        return Streaming.BYTES;
+    }
 
-    private static long streamingBytes() {
+    private static final class Streaming {
+        static final long BYTES = lastLevelCache();
+    }
+
+    private static long lastLevelCache() {
         Long forced = Long.getLong("kiln.cpu.streamingBytes");
         if (forced != null && forced >= 0) return forced;
         long largest = 0;
@@ -92,7 +99,7 @@ public final class CpuRowOps {
             throw new IllegalArgumentException("layerNorm: gamma and beta need " + cols + " elements, they have " + gamma.length + " and " + beta.length);
         }
         boolean vector = CpuGemm.vectorized();
-        boolean streams = 8L * rows * cols > STREAMING_BYTES;
+        boolean streams = vector && 8L * rows * cols > streamingBytes();
         CpuRanges.run(rows, grain(cols), (r0, r1) -> {
             if (vector && streams) {
                 VectorRowOps.normRows(x, null, null, gamma, beta, y, (int) r0, (int) r1, cols, eps);

@@ -23,13 +23,18 @@ public final class GemmShapes {
         matrix("gemm", "C", m, n, cLength, ldc, "n");
     }
 
+    /** Elements a stored {@code rows x cols} matrix with row stride {@code ld} spans from its first (0 if empty). */
+    static long span(int rows, int cols, int ld) {
+        return rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
+    }
+
     /** A stored {@code rows x cols} matrix with row stride {@code ld} in an array of {@code length}. */
     private static void matrix(String op, String name, int rows, int cols, int length, int ld, String colsName) {
         if (ld < Math.max(1, cols)) {
             throw new IllegalArgumentException(op + ": ld" + name.toLowerCase(java.util.Locale.ROOT) + "=" + ld + " is less than the "
                     + cols + " columns (" + colsName + ") of the stored " + name + ": a leading dimension is at least the row length");
         }
-        long need = rows == 0 || cols == 0 ? 0 : (long) (rows - 1) * ld + cols;
+        long need = span(rows, cols, ld);
         if (length < need) {
             throw new IllegalArgumentException(op + ": " + name + " (" + rows + " x " + cols + ", leading dimension " + ld + ") needs "
                     + need + " elements, its array has " + length);
@@ -64,7 +69,7 @@ public final class GemmShapes {
                 throw new IllegalArgumentException("gemm batch: product " + q + " at offsets (" + oa + ", " + ob + ", " + oc + "): "
                         + e.getMessage(), e);
             }
-            spans[q] = new long[] {oc, m == 0 || n == 0 ? oc : oc + (long) (m - 1) * ldc + n};
+            spans[q] = new long[] {oc, oc + span(m, n, ldc)};
         }
         java.util.Arrays.sort(spans, java.util.Comparator.comparingLong(s -> s[0]));
         long end = Long.MIN_VALUE;
@@ -176,7 +181,7 @@ public final class GemmShapes {
         long[][] spans = new long[batch][];
         for (int q = 0; q < batch; q++) {
             long start = offsets[3 * q + which];
-            spans[q] = new long[] {start, rows == 0 || cols == 0 ? start : start + (long) (rows - 1) * ld + cols};
+            spans[q] = new long[] {start, start + span(rows, cols, ld)};
         }
         return spans;
     }

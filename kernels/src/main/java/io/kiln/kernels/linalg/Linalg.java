@@ -419,7 +419,7 @@ public final class Linalg implements AutoCloseable {
         boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, a.length, lda, x.length, 1, y.length, 1);
-        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, GemmShapes.span(m, n, lda));
         GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "x", x, trans ? m : n);
         float alpha = (float) options.alpha(), beta = (float) options.beta();
         return run("sgemv", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.sgemv")
@@ -443,7 +443,7 @@ public final class Linalg implements AutoCloseable {
         boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, a.length, lda, x.length, 1, y.length, 1);
-        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, GemmShapes.span(m, n, lda));
         GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "x", x, trans ? m : n);
         return run("dgemv", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.dgemv")
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
@@ -460,8 +460,8 @@ public final class Linalg implements AutoCloseable {
     public RunResult.TaskRun outer(float[] x, float[] y, float[] a, int m, int n, float alpha) {
         int lda = Math.max(1, n);
         GemmShapes.checkGer(m, n, x.length, 1, y.length, 1, a.length, lda);
-        GemmShapes.checkDisjoint("outer", "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n, "x", x, m);
-        GemmShapes.checkDisjoint("outer", "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n, "y", y, n);
+        GemmShapes.checkDisjoint("outer", "A", a, GemmShapes.span(m, n, lda), "x", x, m);
+        GemmShapes.checkDisjoint("outer", "A", a, GemmShapes.span(m, n, lda), "y", y, n);
         return run("sger", new Object[] {x, y, a}, () -> new TaskGraph("Linalg.sger")
                 .transferToDevice(Transfer.EVERY_RUN, x, y, a)
                 .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)
@@ -483,7 +483,7 @@ public final class Linalg implements AutoCloseable {
         boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, clamp(a), lda, clamp(x), 1, clamp(y), 1);
-        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, GemmShapes.span(m, n, lda));
         GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "x", x, trans ? m : n);
         float alpha = (float) options.alpha(), beta = (float) options.beta();
         return run("sgemv-off-heap", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.sgemv")
@@ -507,7 +507,7 @@ public final class Linalg implements AutoCloseable {
         boolean trans = gemvTranspose(options);
         int lda = options.lda() != 0 ? options.lda() : Math.max(1, n);
         GemmShapes.checkGemv(trans, m, n, len(a.length()), lda, len(x.length()), 1, len(y.length()), 1);
-        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n);
+        GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "A", a, GemmShapes.span(m, n, lda));
         GemmShapes.checkDisjoint("matvec", "y", y, trans ? n : m, "x", x, trans ? m : n);
         return run("dgemv-off-heap", new Object[] {a, x, y}, () -> new TaskGraph("Linalg.dgemv")
                 .transferToDevice(Transfer.EVERY_RUN, a, x, y)
@@ -525,8 +525,8 @@ public final class Linalg implements AutoCloseable {
     public RunResult.TaskRun outer(FloatArray x, FloatArray y, FloatArray a, int m, int n, float alpha) {
         int lda = Math.max(1, n);
         GemmShapes.checkGer(m, n, clamp(x), 1, clamp(y), 1, clamp(a), lda);
-        GemmShapes.checkDisjoint("outer", "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n, "x", x, m);
-        GemmShapes.checkDisjoint("outer", "A", a, m == 0 || n == 0 ? 0 : (long) (m - 1) * lda + n, "y", y, n);
+        GemmShapes.checkDisjoint("outer", "A", a, GemmShapes.span(m, n, lda), "x", x, m);
+        GemmShapes.checkDisjoint("outer", "A", a, GemmShapes.span(m, n, lda), "y", y, n);
         return run("sger-off-heap", new Object[] {x, y, a}, () -> new TaskGraph("Linalg.sger")
                 .transferToDevice(Transfer.EVERY_RUN, x, y, a)
                 .task(TASK, MatVec::sger, m, n, alpha, x, 1, y, 1, a, lda)

@@ -178,7 +178,7 @@ class CpuRowOpsTest {
     }
 
     /**
-     * Layer norm's two forms of the affine weights ({@link CpuRowOps#STREAMING_BYTES}: widened arrays of
+     * Layer norm's two forms of the affine weights ({@link CpuRowOps#streamingBytes()}: widened arrays of
      * doubles, or floats widened per vector for tensors that stream from memory) give the same bits, on
      * the rows of {@link #fillRow} (scales 1e-30 to 1e30, NaN, infinities, constant rows, outliers), with
      * zero weights and {@code -0} offsets among them. (The double form is checked against float64 above;
@@ -190,7 +190,7 @@ class CpuRowOpsTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(CpuGemm.vectorized(), "jdk.incubator.vector is not resolved: no vector rows to compare");
         long seed = SEED + 11;
         SplittableRandom rnd = new SplittableRandom(seed);
-        System.out.println("[cpu-rowops] layer norm float weights seed " + seed + ", streaming above " + CpuRowOps.STREAMING_BYTES + " bytes");
+        System.out.println("[cpu-rowops] layer norm float weights seed " + seed + ", streaming above " + CpuRowOps.streamingBytes() + " bytes");
         for (int[] s : new int[][] {{1, 1}, {3, 7}, {41, 17}, {67, 1031}, {29, 16}, {5, 4096}}) {
             int rows = s[0], cols = s[1];
             float[] x = new float[rows * cols];
