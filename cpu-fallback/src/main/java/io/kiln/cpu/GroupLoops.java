@@ -39,9 +39,9 @@ final class GroupLoops extends MethodPart {
     /**
      * Work-group kernels: loops over the chunk's work-groups ({@code geometry[2d] <= group_d <
      * geometry[2d+1]}), and in each group over its work-items, x fastest. Local arrays are
-     * allocated per group. With barriers, each pass over the items runs every item from where it
-     * stopped to its next barrier (or its end): a barrier saves the variables live across it into
-     * per-item state arrays, records its number and goes on with the next item; when every item
+     * allocated once per chunk and zeroed at each group's start. With barriers, each pass over the
+     * items runs every item from where it stopped to its next barrier (or its end): a barrier saves
+     * the variables live across it into per-item state arrays, records its number and goes on with the next item; when every item
      * has stopped at the same barrier, the next pass resumes each of them after it (an entry
      * {@code tableswitch} on the barrier number, then the saved variables are reloaded).
      */
@@ -98,6 +98,10 @@ final class GroupLoops extends MethodPart {
             for (int k = 0; k < resume.length; k++) resume[k] = cb.newLabel();
         }
 
+        // Local arrays: one per chunk, zeroed at each group's start (see MethodWriter.zero).
+        for (ArrayRef a : ir.arrays()) {
+            if (a.space() == AddressSpace.LOCAL && an.used[a.id()]) w.allocate(a);
+        }
         Label[] groupTest = new Label[3];
         Label[] groupNext = new Label[3];
         Label done = cb.newLabel();
@@ -115,7 +119,7 @@ final class GroupLoops extends MethodPart {
         }
         // A new group: fresh local memory (its contents are undefined in the language; here zero).
         for (ArrayRef a : ir.arrays()) {
-            if (a.space() == AddressSpace.LOCAL && an.used[a.id()]) w.allocate(a);
+            if (a.space() == AddressSpace.LOCAL && an.used[a.id()]) w.zero(a);
         }
         Label region = cb.newLabel();
         Label groupDone = cb.newLabel();

@@ -224,8 +224,13 @@ class BoundsCheckTest {
 
     /** The front end's IR for a method of {@link BoundsKernels}. */
     static KernelIR frontEnd(String name) {
+        return frontEnd(BoundsKernels.class, name);
+    }
+
+    /** The front end's IR of the static method {@code name} of {@code owner}. */
+    static KernelIR frontEnd(Class<?> owner, String name) {
         try {
-            Method m = Arrays.stream(BoundsKernels.class.getDeclaredMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
+            Method m = Arrays.stream(owner.getDeclaredMethods()).filter(x -> x.getName().equals(name)).findFirst().orElseThrow();
             Method compile = Class.forName("io.kiln.frontend.FrontEnd").getMethod("compile", Method.class);
             return (KernelIR) compile.invoke(null, m);
         } catch (ReflectiveOperationException e) {

@@ -115,6 +115,31 @@ public final class GroupKernels {
     }
 
     /** Private arrays and scalars survive a barrier per work-item; local memory is shared. */
+    /**
+     * Adds to local memory it never initialised: on {@code cpu} every group's local arrays start at
+     * zero, so {@code out[i] = i + 1} and {@code wide[i]} is what its mirror item added, whatever other groups
+     * of the same chunk left there. With a barrier between the update and the read.
+     */
+    public static void localStartsAtZero(KernelContext ctx, int[] out, long[] wide) {
+        int[] h = ctx.localInts(64);
+        long[] w = ctx.localLongs(64);
+        int l = ctx.localIdx();
+        int i = ctx.globalIdx();
+        h[l] += i + 1;
+        w[63 - l] += (long) i << 33;
+        ctx.barrier();
+        out[i] = h[l];
+        wide[i] = w[l];
+    }
+
+    /** As {@link #localStartsAtZero}, without a barrier (the {@code groups} method without passes). */
+    public static void localStartsAtZeroNoBarrier(KernelContext ctx, float[] out) {
+        float[] h = ctx.localFloats(64);
+        int l = ctx.localIdx();
+        h[l] += ctx.globalIdx() + 1;
+        out[ctx.globalIdx()] = h[l];
+    }
+
     public static void privateAcrossBarrier(KernelContext ctx, int[] out) {
         int[] p = new int[4];
         int l = ctx.localIdx();

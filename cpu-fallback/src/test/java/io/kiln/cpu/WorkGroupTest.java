@@ -243,6 +243,37 @@ class WorkGroupTest {
         }
     }
 
+    /**
+     * Local arrays are one per chunk, zeroed at each group's start: a group that adds to local memory it
+     * never wrote sees zeros, not what the chunk's previous group left (one chunk holding all 37 groups,
+     * then 5 chunks; the plan API's second run reuses nothing either).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 5})
+    void everyGroupsLocalMemoryStartsAtZero(int chunks) {
+        int size = 64;
+        int n = 37 * size;
+        int[] out = new int[n];
+        long[] wide = new long[n];
+        float[] f = new float[n];
+        CpuKernel withBarrier = CpuTesting.build(BoundsCheckTest.frontEnd(GroupKernels.class, "localStartsAtZero"));
+        CpuKernel without = CpuTesting.build(BoundsCheckTest.frontEnd(GroupKernels.class, "localStartsAtZeroNoBarrier"));
+        for (int run = 0; run < 2; run++) {
+            Arrays.fill(out, -1);
+            Arrays.fill(wide, -1);
+            Arrays.fill(f, -1);
+            CpuTesting.launch(withBarrier, new Object[] {new KernelContext(), out, wide}, chunks, new long[] {size}, n);
+            CpuTesting.launch(without, new Object[] {new KernelContext(), f}, chunks, new long[] {size}, n);
+            for (int i = 0; i < n; i++) {
+                int mirror = i / size * size + size - 1 - i % size;
+                assertEquals(i + 1, out[i], "int local memory, item " + i);
+                assertEquals((long) mirror << 33, wide[i], "long local memory, item " + i);
+                assertEquals(i + 1, f[i], "float local memory without a barrier, item " + i);
+            }
+        }
+        assertEquals(chunks, withBarrier.lastChunks, "chunks of the launch");
+    }
+
     // ------------------------------------------------------------------------ contended atomics
 
     /** Whether {@code values} holds each of {@code 0 .. n-1} once. */
