@@ -69,14 +69,34 @@ class DifferentialFuzzTest {
 
     @Test
     void randomKernelsMatchJavaOnEveryDevice() {
+        fuzz(false, "kiln.fuzz.seed", "kiln.fuzz.count", 60, "kiln.fuzz.seconds", 20);
+    }
+
+    /**
+     * Work-group kernels ({@link KernelGenerator#generateGroup}: local memory and barriers) against
+     * their threaded reference ({@link GroupContext}). {@code -Dkiln.fuzz.groupSeed}, {@code
+     * -Dkiln.fuzz.groupCount} (default 30) and {@code -Dkiln.fuzz.groupSeconds} (default 10) play the
+     * parts of the properties above; {@code kiln.fuzz.base} is shared (the seeds differ: the base is salted).
+     */
+    @Test
+    void randomWorkGroupKernelsMatchTheirReferenceOnEveryDevice() {
+        fuzz(true, "kiln.fuzz.groupSeed", "kiln.fuzz.groupCount", 30, "kiln.fuzz.groupSeconds", 10);
+    }
+
+    /** Salt of the work-group kernels' seeds, so that both tests of one base draw different kernels. */
+    static final long GROUP_SALT = 0x243F6A8885A308D3L;
+
+    private void fuzz(boolean groups, String seedProperty, String countProperty, int defaultCount, String secondsProperty,
+                      double defaultSeconds) {
         List<Device> devices = devices();
-        String one = System.getProperty("kiln.fuzz.seed");
+        String kind = groups ? "work-group kernel" : "kernel";
+        String one = System.getProperty(seedProperty);
         List<Long> seeds = new ArrayList<>();
         long base;
         if (one != null && !one.isBlank()) {
             base = Long.parseLong(one.trim());
             seeds.add(base);
-            System.out.println("[kiln fuzz] one kernel, seed " + base);
+            System.out.println("[kiln fuzz] one " + kind + ", seed " + base);
         } else {
             String b = System.getProperty("kiln.fuzz.base");
             // CI (CI=true) runs one fixed, known-good base so that a landing never depends on the draw: a
@@ -84,12 +104,12 @@ class DifferentialFuzzTest {
             // red build. Known open findings are listed in docs/fuzzing.md.
             base = b != null && !b.isBlank() ? Long.parseLong(b.trim())
                     : "true".equals(System.getenv("CI")) ? CI_BASE : new SecureRandom().nextLong();
-            int count = Integer.getInteger("kiln.fuzz.count", 60);
-            for (int k = 0; k < count; k++) seeds.add(seedOf(base, k));
-            System.out.println("[kiln fuzz] " + count + " kernels from base seed " + base + " (reproduce the run with -Dkiln.fuzz.base="
-                    + base + ", one kernel with -Dkiln.fuzz.seed=<seed>) on " + devices.stream().map(Device::id).toList());
+            int count = Integer.getInteger(countProperty, defaultCount);
+            for (int k = 0; k < count; k++) seeds.add(seedOf(groups ? base ^ GROUP_SALT : base, k));
+            System.out.println("[kiln fuzz] " + count + " " + kind + "s from base seed " + base + " (reproduce the run with -Dkiln.fuzz.base="
+                    + base + ", one " + kind + " with -D" + seedProperty + "=<seed>) on " + devices.stream().map(Device::id).toList());
         }
-        long deadline = System.nanoTime() + (long) (Double.parseDouble(System.getProperty("kiln.fuzz.seconds", "20")) * 1e9);
+        long deadline = System.nanoTime() + (long) (Double.parseDouble(System.getProperty(secondsProperty, Double.toString(defaultSeconds))) * 1e9);
         long t0 = System.nanoTime();
         List<String> failures = new ArrayList<>();
         int ran = 0;
@@ -112,21 +132,21 @@ class DifferentialFuzzTest {
         outer:
         for (int from = 0; from < seeds.size(); from += batch) {
             long c0 = System.nanoTime();
-            List<FuzzHarness.Compiled> kernels = FuzzHarness.compile(seeds.subList(from, Math.min(seeds.size(), from + batch)));
+            List<FuzzHarness.Compiled> kernels = FuzzHarness.compile(seeds.subList(from, Math.min(seeds.size(), from + batch)), groups);
             compileNanos += System.nanoTime() - c0;
             for (FuzzHarness.Compiled k : kernels) {
                 if (System.nanoTime() > deadline && (cpu < 0 || System.nanoTime() > deadline + (long) (CPU_ONLY_SECONDS * 1e9)) && ran > 0) {
-                    System.out.println("[kiln fuzz] time limit reached (-Dkiln.fuzz.seconds) after " + ran + " kernels");
+                    System.out.println("[kiln fuzz] time limit reached (-D" + secondsProperty + ") after " + ran + " " + kind + "s");
                     break outer;
                 }
-                Object[] args = FuzzHarness.inputs(k.seed());
+                Object[] args = FuzzHarness.inputs(k.seed(), groups);
                 Object[] expected = FuzzHarness.copy(args);
                 FuzzHarness.runJava(k, expected);
                 for (int di = 0; di < devices.size(); di++) {
                     Device d = devices.get(di);
                     Object[] dev = FuzzHarness.copy(args);
                     long d0 = System.nanoTime();
-                    if (VERBOSE) System.out.println("[kiln fuzz] kernel seed " + k.seed() + " on " + d.id());
+                    if (VERBOSE) System.out.println("[kiln fuzz] " + kind + " seed " + k.seed() + " on " + d.id());
                     List<String> diffs;
                     if (hung[di]) continue;
                     if (di != cpu && System.nanoTime() > deadline) {
@@ -151,7 +171,8 @@ class DifferentialFuzzTest {
                     runs[di]++;
                     perDevice[di] += System.nanoTime() - d0;
                     if (!diffs.isEmpty()) {
-                        String f = "kernel seed " + k.seed() + " on " + d.id() + " (n=" + args[8] + ", reproduce with -Dkiln.fuzz.seed="
+                        String f = kind + " seed " + k.seed() + " on " + d.id() + " (n=" + args[8] + (groups ? ", local size "
+                                + KernelGenerator.groupShape(k.seed())[0] : "") + ", reproduce with -D" + seedProperty + "="
                                 + k.seed() + ", source in " + save(k) + "):\n  " + String.join("\n  ", diffs);
                         System.out.println("[kiln fuzz] MISMATCH " + f);
                         failures.add(f);
@@ -164,10 +185,11 @@ class DifferentialFuzzTest {
         for (int di = 0; di < devices.size(); di++) {
             timing.append(", ").append(devices.get(di).id()).append(String.format(" %d kernels %.1f s", runs[di], perDevice[di] / 1e9));
         }
-        System.out.printf("[kiln fuzz] %d kernels in %.1f s (javac %.1f s%s), %d mismatches%n", ran, (System.nanoTime() - t0) / 1e9,
+        System.out.printf("[kiln fuzz] %d %ss in %.1f s (javac %.1f s%s), %d mismatches%n", ran, kind, (System.nanoTime() - t0) / 1e9,
                 compileNanos / 1e9, timing, failures.size());
         if (!failures.isEmpty()) {
-            Assertions.fail(failures.size() + " of " + ran * devices.size() + " kernel runs differ from Java (base seed " + base + "):\n"
+            Assertions.fail(failures.size() + " of " + ran * devices.size() + " " + kind + " runs differ from "
+                    + (groups ? "their reference" : "Java") + " (base seed " + base + "):\n"
                     + String.join("\n", failures.subList(0, Math.min(10, failures.size()))));
         }
     }

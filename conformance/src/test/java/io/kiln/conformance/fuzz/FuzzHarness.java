@@ -2,6 +2,7 @@ package io.kiln.conformance.fuzz;
 
 import io.kiln.Device;
 import io.kiln.ExecutionPlan;
+import io.kiln.Grid;
 import io.kiln.RunResult;
 import io.kiln.TaskGraph;
 import io.kiln.Transfer;
@@ -41,8 +42,14 @@ final class FuzzHarness {
     private FuzzHarness() {
     }
 
-    /** A compiled kernel: its class, seed and source. */
-    record Compiled(long seed, String source, Class<?> owner, Method kernel, Method register) {
+    /**
+     * A compiled kernel: its class, seed and source; {@code reference} is the work-group form's
+     * {@link GroupContext} twin, null for a {@code @Parallel} kernel.
+     */
+    record Compiled(long seed, String source, Class<?> owner, Method kernel, Method register, Method reference) {
+        boolean groups() {
+            return reference != null;
+        }
     }
 
     private static final JavaCompiler JAVAC = ToolProvider.getSystemJavaCompiler();
@@ -61,12 +68,17 @@ final class FuzzHarness {
 
     /** Compiles the kernels of {@code seeds} in one javac invocation (one class each, {@code -g -parameters}). */
     static List<Compiled> compile(List<Long> seeds) {
+        return compile(seeds, false);
+    }
+
+    /** As {@link #compile(List)}; with {@code groups}, the work-group kernels of {@link KernelGenerator#generateGroup}. */
+    static List<Compiled> compile(List<Long> seeds, boolean groups) {
         if (JAVAC == null) throw new IllegalStateException("no system Java compiler (run the tests on a JDK, not a JRE)");
         Map<String, String> sources = new HashMap<>();
         List<JavaFileObject> units = new ArrayList<>();
         for (long s : seeds) {
             String name = className(s);
-            String src = KernelGenerator.generate(s, PACKAGE, name);
+            String src = groups ? KernelGenerator.generateGroup(s, PACKAGE, name) : KernelGenerator.generate(s, PACKAGE, name);
             sources.put(name, src);
             units.add(new SimpleJavaFileObject(URI.create("string:///" + PACKAGE.replace('.', '/') + "/" + name + ".java"),
                     JavaFileObject.Kind.SOURCE) {
@@ -116,12 +128,13 @@ final class FuzzHarness {
             String name = PACKAGE + "." + className(s);
             try {
                 Class<?> c = Class.forName(name, true, loader);
-                Method kernel = null, register = null;
+                Method kernel = null, register = null, reference = null;
                 for (Method m : c.getDeclaredMethods()) {
                     if (m.getName().equals("kernel")) kernel = m;
                     if (m.getName().equals("register")) register = m;
+                    if (m.getName().equals("reference")) reference = m;
                 }
-                out.add(new Compiled(s, sources.get(className(s)), c, kernel, register));
+                out.add(new Compiled(s, sources.get(className(s)), c, kernel, register, reference));
             } catch (ClassNotFoundException e) {
                 throw new IllegalStateException("javac produced no class " + name, e);
             }
@@ -166,8 +179,17 @@ final class FuzzHarness {
 
     /** The arguments of kernel {@code seed}: inputs mixing random bits and edge values, zeroed outputs. */
     static Object[] inputs(long seed) {
+        return inputs(seed, false);
+    }
+
+    /** As {@link #inputs(long)}; for a work-group kernel ({@code groups}) as many work-items as its {@link KernelGenerator#groupShape}. */
+    static Object[] inputs(long seed, boolean groups) {
         Random r = new Random(seed ^ 0x5DEECE66DL);
         int n = SIZES[r.nextInt(SIZES.length)];
+        if (groups) {
+            int[] shape = KernelGenerator.groupShape(seed);
+            n = shape[0] * shape[1];
+        }
         int[] ia = new int[n];
         long[] la = new long[n];
         float[] fa = new float[n];
@@ -201,8 +223,22 @@ final class FuzzHarness {
         return c;
     }
 
-    /** Runs the kernel as plain Java on {@code args}. */
+    /** Runs the kernel as plain Java on {@code args} (a work-group kernel: its reference, one thread per work-item). */
     static void runJava(Compiled k, Object[] args) {
+        if (k.groups()) {
+            int[] shape = KernelGenerator.groupShape(k.seed());
+            try {
+                GroupContext.run(shape[1], shape[0], ctx -> {
+                    Object[] withCtx = new Object[args.length + 1];
+                    withCtx[0] = ctx;
+                    System.arraycopy(args, 0, withCtx, 1, args.length);
+                    k.reference().invoke(null, withCtx);
+                });
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException("work-group kernel " + k.seed() + " fails in its reference (a bug in KernelGenerator): " + e.getMessage(), e);
+            }
+            return;
+        }
         try {
             k.kernel().invoke(null, args);
         } catch (InvocationTargetException e) {
@@ -224,6 +260,10 @@ final class FuzzHarness {
         }
         g.transferToHost(Transfer.EVERY_RUN, arrays);
         try (ExecutionPlan plan = g.plan(device)) {
+            if (k.groups()) {
+                int[] shape = KernelGenerator.groupShape(k.seed());
+                plan.withGrid("k", Grid.of(shape[0] * shape[1]).local(shape[0]));
+            }
             RunResult.TaskRun run = plan.run().task("k");
             if (!run.device().id().equals(device.id()) || run.fallbackReason() != null) {
                 throw new AssertionError("the task ran on " + run.device().id() + " instead of " + device.id()
