@@ -5,12 +5,14 @@ import io.kiln.Devices;
 import io.kiln.KilnException;
 import io.kiln.cli.preprocess.ImageJob;
 import io.kiln.cli.preprocess.ImagePreset;
+import io.kiln.cli.preprocess.OutputFolder;
 import io.kiln.cli.preprocess.Progress;
 import io.kiln.cli.preprocess.TableJob;
 import io.kiln.cli.preprocess.TablePreset;
 import io.kiln.loader.BadSamplePolicy;
 import io.kiln.loader.Decoder;
 import io.kiln.loader.Failure;
+import io.kiln.loader.FailureKind;
 import io.kiln.loader.LoaderException;
 import io.kiln.loader.SampleImages;
 import io.kiln.loader.SampleSource;
@@ -25,9 +27,12 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -193,7 +198,28 @@ final class PreprocessCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         if (mode != Progress.Mode.QUIET) job.printSummary(stdout, o);
-        return 0;
+        return nothingUsable(o.written(), o.skipped(), "images", outDir);
+    }
+
+    /**
+     * 0, or {@link KilnCli#FAILURE} with a message when every sample was skipped: the job then wrote an
+     * empty tensor, which a script that only looks at the exit code would take for a success (every
+     * photo a HEIC file renamed .jpg, a CSV whose selected columns are all text). The manifest with the
+     * reasons stays in {@code out}. A job that had no samples at all (an empty shard) succeeds.
+     */
+    private int nothingUsable(long written, List<Failure> skipped, String what, Path out) {
+        if (written > 0 || skipped.isEmpty()) return 0;
+        PrintWriter err = spec.commandLine().getErr();
+        Map<FailureKind, Integer> byKind = new EnumMap<>(FailureKind.class);
+        for (Failure f : skipped) byKind.merge(f.kind(), 1, Integer::sum);
+        List<String> kinds = new ArrayList<>();
+        for (Map.Entry<FailureKind, Integer> e : byKind.entrySet()) kinds.add(e.getKey() + " " + e.getValue());
+        Failure first = skipped.get(0);
+        err.println("kiln: preprocess failed: none of the " + skipped.size() + " " + what + " could be used (" + String.join(", ", kinds)
+                + "), so nothing usable was written; the reasons are in " + out.resolve(OutputFolder.MANIFEST) + ", the first: "
+                + first.id() + ": " + first.message());
+        err.flush();
+        return KilnCli.FAILURE;
     }
 
     private int runTable(Device dev, BadSamplePolicy policy, Progress.Mode mode, PrintWriter stdout) {
@@ -228,7 +254,7 @@ final class PreprocessCommand implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         if (mode != Progress.Mode.QUIET) job.printSummary(stdout, o);
-        return 0;
+        return nothingUsable(o.written(), o.skipped(), "rows", s.out());
     }
 
     /** The system property that overrides where sample images are cached (tests; else {@link SampleImages#defaultDirectory()}). */

@@ -155,6 +155,28 @@ class PreprocessCommandTest {
         assertEquals(sum, Double.parseDouble(np.substring(np.lastIndexOf(' ') + 1)), 1e-6 * npy.data().length, np);
     }
 
+    /** Every sample bad: the empty tensor must not pass for a success (exit 1, the reasons kept in the manifest). */
+    @Test
+    void aJobThatSkipsEverySampleFails(@TempDir Path base) throws Exception {
+        Path in = Files.createDirectories(base.resolve("in"));
+        Files.writeString(in.resolve("a.jpg"), "not a jpeg");
+        Files.write(in.resolve("b.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        Path out = base.resolve("o");
+        KilnCliTest.Result r = run("preprocess", "--in", in.toString(), "--out", out.toString(), "--device", "cpu", "--decoder", "imageio");
+        assertEquals(KilnCli.FAILURE, r.exit(), r::toString);
+        assertTrue(r.err().contains("kiln: preprocess failed: none of the 2 images could be used (CORRUPT 2)"), r::toString);
+        assertTrue(r.err().contains(out.resolve("manifest.json").toString()) && (r.err().contains("a.jpg: ") || r.err().contains("b.png: ")), r::toString);
+        assertEquals(2, manifest(out).get("skipped").size());
+        // a job with some good samples still succeeds with the bad ones listed (above); so does an empty shard
+        Files.copy(list.getParent().resolve(SampleImages.fileName(0)), in.resolve("good.jpg"));
+        KilnCliTest.Result ok = run("preprocess", "--in", in.toString(), "--out", base.resolve("o2").toString(), "--device", "cpu",
+                "--decoder", "imageio");
+        assertEquals(0, ok.exit(), ok::toString);
+        KilnCliTest.Result shard = run("preprocess", "--in", in.resolve("good.jpg").toString(), "--out", base.resolve("o3").toString(),
+                "--device", "cpu", "--shard", "1/2");
+        assertEquals(0, shard.exit(), shard::toString);
+    }
+
     @Test
     void shardsOfBatchesAndAShuffledShardOfTheRanks(@TempDir Path base) throws Exception {
         Path out = base.resolve("o");
@@ -412,19 +434,23 @@ class PreprocessCommandTest {
         for (long id : ids) assertTrue(id % 2 == 1 && id < 200, "shard 1/2 unshuffled takes odd rows: " + id);
     }
 
-    /** A table whose every row is bad: each is read, listed as skipped and counted, under any sharding. */
+    /**
+     * A table whose every row is bad: each is read, listed as skipped and counted, under any sharding; and
+     * the job fails (exit 1), since it wrote nothing usable.
+     */
     @Test
     void aTableOfBadRowsSkipsAndCountsEveryRow(@TempDir Path base) throws Exception {
         Path csv = base.resolve("bad.csv");
         Files.writeString(csv, "a,b\nx,y\nz,w\n1,q\n");
         Path out = base.resolve("o");
         KilnCliTest.Result r = run("preprocess", "--in", csv.toString(), "--out", out.toString(), "--device", "cpu");
-        assertEquals(0, r.exit(), r::toString);
+        assertEquals(KilnCli.FAILURE, r.exit(), r::toString);
+        assertTrue(r.err().contains("none of the 3 rows could be used"), r::toString);
         assertTrue(r.out().contains("3 read, 0 written, 3 skipped"), r::toString);
         assertEquals(3, manifest(out).get("skipped").size());
         Path half = base.resolve("h");
         r = run("preprocess", "--in", csv.toString(), "--out", half.toString(), "--device", "cpu", "--shard", "1/2");
-        assertEquals(0, r.exit(), r::toString);
+        assertEquals(KilnCli.FAILURE, r.exit(), r::toString);
         assertEquals(1, manifest(half).get("skipped").size(), "shard 1/2 holds row 1 only");
         assertEquals(1, manifest(half).get("skipped").get(0).get("index").asInt());
     }
@@ -529,7 +555,7 @@ class PreprocessCommandTest {
         assertUsageError(run("preprocess", "--in", in, "--preset", "resnet"), "--preset resnet is not a preset; image presets: imagenet-eval");
         assertUsageError(run("preprocess", "--in", in, "--preset", "standardize"), "is a table preset: give a .csv or .arrow file");
         assertUsageError(run("preprocess", "--in", in, "--columns", "a"), "--columns is for tables");
-        assertUsageError(run("preprocess", "--in", base.resolve("nope").toString()), "is neither a folder, a list file (.txt), a glob nor a file");
+        assertUsageError(run("preprocess", "--in", base.resolve("nope").toString()), "nope does not exist: give a folder of images, a list file (.txt), a glob");
         Path empty = Files.createDirectories(base.resolve("empty-input"));
         assertUsageError(run("preprocess", "--in", empty.toString()), "holds no image file (bmp, gif, jpeg, jpg, png): the folder is empty");
         assertUsageError(run("preprocess", "--in", in, "--device", "no-such-device"), "no device 'no-such-device'");

@@ -145,6 +145,9 @@ public final class SampleSource {
         if (Files.isDirectory(p)) return directory(p);
         if (Files.isRegularFile(p) && spec.toLowerCase(Locale.ROOT).endsWith(".txt")) return listFile(p);
         if (Files.isRegularFile(p)) return paths(List.of(p));
+        if (!Files.exists(p)) {
+            throw new IllegalArgumentException(spec + " does not exist: give a folder of images, a list file (.txt), a glob ('imgs/**/*.jpg') or an image file");
+        }
         throw new IllegalArgumentException(spec + " is neither a folder, a list file (.txt), a glob nor a file");
     }
 

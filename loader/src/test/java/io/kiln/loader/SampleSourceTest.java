@@ -40,7 +40,7 @@ class SampleSourceTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SampleSource.parse(dir + "/*.jpg"));
         assertTrue(e.getMessage().contains("matches no file"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> SampleSource.parse(dir.resolve("nope").toString()));
-        assertTrue(e.getMessage().contains("neither a folder"), e.getMessage());
+        assertTrue(e.getMessage().contains("nope does not exist: give a folder of images"), e.getMessage());
     }
 
     @Test
