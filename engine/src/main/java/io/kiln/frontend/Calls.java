@@ -296,7 +296,9 @@ final class Calls {
         String full = ownerName.replace('/', '.') + "." + name;
         switch (f.opcode()) {
             case GETFIELD, PUTFIELD -> throw tr.error("field access " + full + " is not supported in kernels (only static final constants can be read)");
-            case PUTSTATIC -> throw tr.error("write to static field " + full + " is not supported in kernels");
+            case PUTSTATIC -> throw tr.error("write to static field " + full + " is not supported in kernels (a kernel changes its array"
+                    + " arguments only: pass an array and write to it; to count or collect across work-items, use a @Reduce parameter or"
+                    + " KernelContext.atomicAdd)");
             default -> {
             }
         }

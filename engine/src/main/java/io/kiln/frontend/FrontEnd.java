@@ -139,7 +139,10 @@ public final class FrontEnd {
                 return Boolean.TRUE; // assertions are off in kernels: the assert's branch is never compiled
             }
             if (!Modifier.isFinal(f.getModifiers())) {
-                throw where.error("read of non-final static field " + full + " is not supported in kernels (make it static final)");
+                throw where.error("read of non-final static field " + full + " is not supported in kernels (a kernel sees its arguments"
+                        + " and constants only: make the field static final if it is a constant, else pass its value as an argument;"
+                        + " to count or collect across work-items, pass an array and update it, e.g. with a @Reduce parameter or"
+                        + " KernelContext.atomicAdd)");
             }
             Object value;
             try {
