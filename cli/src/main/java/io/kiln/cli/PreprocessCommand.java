@@ -214,7 +214,8 @@ final class PreprocessCommand implements Callable<Integer> {
         for (Failure f : skipped) byKind.merge(f.kind(), 1, Integer::sum);
         List<String> kinds = new ArrayList<>();
         for (Map.Entry<FailureKind, Integer> e : byKind.entrySet()) kinds.add(e.getKey() + " " + e.getValue());
-        Failure first = skipped.get(0);
+        Failure first = skipped.get(0);                       // the first in input order, not in completion order
+        for (Failure f : skipped) if (f.index() < first.index()) first = f;
         err.println("kiln: preprocess failed: none of the " + skipped.size() + " " + what + " could be used (" + String.join(", ", kinds)
                 + "), so nothing usable was written; the reasons are in " + out.resolve(OutputFolder.MANIFEST) + ", the first: "
                 + first.id() + ": " + first.message());
