@@ -29,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -210,10 +209,8 @@ final class PreprocessCommand implements Callable<Integer> {
     private int nothingUsable(long written, List<Failure> skipped, String what, Path out) {
         if (written > 0 || skipped.isEmpty()) return 0;
         PrintWriter err = spec.commandLine().getErr();
-        Map<FailureKind, Integer> byKind = new EnumMap<>(FailureKind.class);
-        for (Failure f : skipped) byKind.merge(f.kind(), 1, Integer::sum);
         List<String> kinds = new ArrayList<>();
-        for (Map.Entry<FailureKind, Integer> e : byKind.entrySet()) kinds.add(e.getKey() + " " + e.getValue());
+        for (Map.Entry<FailureKind, Integer> e : ImageJob.byKind(skipped).entrySet()) kinds.add(e.getKey() + " " + e.getValue());
         Failure first = skipped.get(0);                       // the first in input order, not in completion order
         for (Failure f : skipped) if (f.index() < first.index()) first = f;
         err.println("kiln: preprocess failed: none of the " + skipped.size() + " " + what + " could be used (" + String.join(", ", kinds)

@@ -41,9 +41,10 @@ final class GroupLoops extends MethodPart {
      * geometry[2d+1]}), and in each group over its work-items, x fastest. Local arrays are
      * allocated once per chunk and zeroed at each group's start. With barriers, each pass over the
      * items runs every item from where it stopped to its next barrier (or its end): a barrier saves
-     * the variables live across it into per-item state arrays, records its number and goes on with the next item; when every item
-     * has stopped at the same barrier, the next pass resumes each of them after it (an entry
-     * {@code tableswitch} on the barrier number, then the saved variables are reloaded).
+     * the variables live across it into per-item state arrays, records its number and goes on with
+     * the next item; when every item has stopped at the same barrier, the next pass resumes each of
+     * them after it (an entry {@code tableswitch} on the barrier number, then the saved variables
+     * are reloaded).
      */
     void write() {
         boolean bars = an.barriers.count() > 0;

@@ -269,9 +269,9 @@ final class MethodWriter {
     /**
      * Sets every element of array {@code a} (allocated by {@link #allocate}) to zero, with
      * {@code Arrays.fill}: a work-group's fresh local memory without a new array per group. A new
-     * array per group cost a third of the tiled transpose's time on one thread (allocation marches
-     * through new cache lines and fills the young generation); one array per chunk, zeroed, stays
-     * in L1.
+     * array per group cost the tiled transpose about a fifth of its time (allocation marches through
+     * new cache lines and fills the young generation; docs/cpu-backend.md, "Work-groups"); one array
+     * per chunk, zeroed, stays in L1.
      */
     void zero(ArrayRef a) {
         ClassDesc array = arrayDesc(a.element());

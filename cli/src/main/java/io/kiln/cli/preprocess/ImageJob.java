@@ -255,7 +255,7 @@ public final class ImageJob {
     }
 
     /** Skipped samples per reason, in {@link FailureKind} order. */
-    static Map<FailureKind, Integer> byKind(List<Failure> failures) {
+    public static Map<FailureKind, Integer> byKind(List<Failure> failures) {
         Map<FailureKind, Integer> m = new java.util.EnumMap<>(FailureKind.class);
         for (Failure f : failures) m.merge(f.kind(), 1, Integer::sum);
         return m;
