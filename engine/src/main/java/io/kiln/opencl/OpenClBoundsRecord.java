@@ -110,7 +110,14 @@ final class OpenClBoundsRecord {
             r.record().asIntBuffer().get(record);
             RuntimeException failure = io.kiln.frontend.BoundsChecks.failure(r.ir(), record, runtime.device().id());
             if (failure != null) {
-                // later launches read the same, already reported record
+                // later launches read the same, already reported record. Their reads may still be running and
+                // write into the direct buffers held here: forgetting those before the reads complete would
+                // let the GC free memory the driver is about to write (a use-after-free outside the Java heap).
+                try {
+                    if (!boundsReads.isEmpty()) queues.finishCompute(null);
+                } catch (RuntimeException alsoFailed) {
+                    failure.addSuppressed(alsoFailed);
+                }
                 for (BoundsRead later : boundsReads) later.event().boundsUnseen = false;
                 boundsReads.clear();
                 boundsRecordDirty = true;
@@ -119,8 +126,20 @@ final class OpenClBoundsRecord {
         }
     }
 
-    /** Frees the error record, if there is one, and forgets the launches not looked at. */
+    /**
+     * Frees the error record, if there is one, and forgets the launches not looked at, after waiting for
+     * the compute queue when reads into their host buffers may still be running (only where draining the
+     * session failed; the buffers must outlive the reads).
+     */
     void release() {
+        RuntimeException unfinished = null;
+        if (!boundsReads.isEmpty()) {
+            try {
+                queues.finishCompute(null);
+            } catch (RuntimeException e) {
+                unfinished = e;
+            }
+        }
         for (BoundsRead r : boundsReads) r.event().boundsUnseen = false;
         boundsReads.clear();
         if (boundsRecord == null) return;
@@ -130,5 +149,6 @@ final class OpenClBoundsRecord {
             boundsRecord = null;
             OpenClResources.released(OpenClResources.Kind.MEM);
         }
+        if (unfinished != null) throw unfinished;
     }
 }
