@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * and skips with the reason elsewhere.
  */
 class ImageOnDevicesTest {
-    static final Device CPU = ImageResizeTest.CPU;
+    static final Device CPU = Devices.get("cpu");
 
     @TestFactory
     List<DynamicNode> imageOperationsMatchCpuOnEveryDevice() {
@@ -98,11 +98,11 @@ class ImageOnDevicesTest {
     /** Random and smooth test images; the interpreter gets small ones. */
     static Image image(long seed, int w, int h, int ch) {
         System.out.println("device test image " + w + "x" + h + "x" + ch + " seed " + seed);
-        return seed % 2 == 0 ? ImageResizeTest.random(seed, w, h, ch) : ImageResizeTest.smooth(seed, w, h, ch);
+        return seed % 2 == 0 ? TestImages.random(seed, w, h, ch) : TestImages.smooth(seed, w, h, ch);
     }
 
     static void same(Image cpu, Image dev, String what) {
-        ImageResizeTest.assertSame(cpu, dev, what, 0);
+        TestImages.assertSame(cpu, dev, what, 0);
     }
 
     private static void resize(Device d, boolean small) {

@@ -50,11 +50,11 @@ class ImageResizeTest {
     }
 
     static Image random(long seed, int w, int h, int ch) {
-        return new Image(ImageOpsTest.randomImage(seed, w, h, ch), w, h, ch);
+        return TestImages.random(seed, w, h, ch);
     }
 
     static Image smooth(long seed, int w, int h, int ch) {
-        return new Image(ImageOpsTest.smoothImage(seed, w, h, ch), w, h, ch);
+        return TestImages.smooth(seed, w, h, ch);
     }
 
     static List<Image> inputs(int[] c) {
@@ -130,28 +130,8 @@ class ImageResizeTest {
                 () -> ImageResize.resizeBatch(List.of(src), 0, 4, ImageResize.Mode.BICUBIC_ANTIALIAS, CPU));
     }
 
-    /**
-     * Compares with a reference: equal bytes, or within {@code tolerance} where the reference's own
-     * code paths disagree in rounding (the caller says why); prints how many differ.
-     */
+    /** See {@link TestImages#assertSame}. */
     static void assertSame(Image expected, Image actual, String what, int tolerance) {
-        assertEquals(expected.width(), actual.width(), what + " width");
-        assertEquals(expected.height(), actual.height(), what + " height");
-        assertEquals(expected.channels(), actual.channels(), what + " channels");
-        int differ = 0;
-        for (int i = 0; i < expected.data().length; i++) {
-            int e = expected.data()[i] & 0xFF, a = actual.data()[i] & 0xFF;
-            if (e != a) {
-                differ++;
-                if (Math.abs(e - a) > tolerance) {
-                    int ch = expected.channels();
-                    fail(what + " " + expected + ": pixel " + (i / ch % expected.width()) + "," + (i / ch / expected.width())
-                            + " channel " + (i % ch) + " is " + a + ", reference " + e);
-                }
-            }
-        }
-        if (differ > 0) {
-            System.out.println(what + " " + expected + ": " + differ + " of " + expected.data().length + " bytes differ by 1");
-        }
+        TestImages.assertSame(expected, actual, what, tolerance);
     }
 }
