@@ -7,6 +7,8 @@ module io.kiln.cpu {
     // Optional: parallel loops of elementwise kernels run as Vector API loops when it is resolved
     // (--add-modules jdk.incubator.vector), and as scalar loops when it is not (see VectorLoops).
     requires static jdk.incubator.vector;
+    // Optional: read only to know whether -XX:-DontCompileHugeMethods is set (CpuKernel.hugeMethodsInterpreted).
+    requires static jdk.management;
 
     provides io.kiln.spi.BackendProvider with io.kiln.cpu.CpuBackendProvider;
 }

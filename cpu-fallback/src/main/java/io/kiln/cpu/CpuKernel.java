@@ -96,7 +96,8 @@ final class CpuKernel implements CompiledKernel {
     static CpuKernel build(KernelIR ir) {
         JvmEmitter.Output out = JvmEmitter.emit(ir);
         int size = out.maxCodeLength();
-        if (size > JvmEmitter.HUGE_METHOD_LIMIT && !HUGE_WARNED.contains(ir.displayName()) && HUGE_WARNED.add(ir.displayName())) {
+        if (size > JvmEmitter.HUGE_METHOD_LIMIT && !HUGE_WARNED.contains(ir.displayName()) && hugeMethodsInterpreted()
+                && HUGE_WARNED.add(ir.displayName())) {
             java.util.logging.Logger.getLogger("io.kiln").warning("the cpu back end generated " + size + " bytes of bytecode for "
                     + ir.displayName() + "; HotSpot does not compile methods over " + JvmEmitter.HUGE_METHOD_LIMIT
                     + " bytes, so it will run in the interpreter. Run the JVM with -XX:-DontCompileHugeMethods, or split the kernel.");
@@ -107,6 +108,22 @@ final class CpuKernel implements CompiledKernel {
         } catch (ReflectiveOperationException | LinkageError e) {
             throw new KilnException("the cpu back end generated a class for " + ir.displayName()
                     + " that the JVM refuses; this is a bug in Kiln. Generated code:\n" + JvmListing.of(ir, out), e);
+        }
+    }
+
+    /**
+     * Whether this JVM leaves methods of more than {@link JvmEmitter#HUGE_METHOD_LIMIT} bytes of bytecode
+     * to the interpreter: HotSpot's default, which {@code -XX:-DontCompileHugeMethods} turns off (then the
+     * warning above would only be noise). Read once per huge kernel, through the HotSpot diagnostic bean;
+     * where that is absent (another JVM, or {@code jdk.management} not in the module graph) the default is
+     * assumed.
+     */
+    static boolean hugeMethodsInterpreted() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return bean == null || !"false".equals(bean.getVMOption("DontCompileHugeMethods").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return true;
         }
     }
 
