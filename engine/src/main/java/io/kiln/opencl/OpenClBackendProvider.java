@@ -84,6 +84,7 @@ public final class OpenClBackendProvider implements BackendProvider {
     }
 
     private static Discovery discoverWithJocl() {
+        OpenClSignals.snapshot(); // before the drivers load (see OpenClSignals)
         keepJvmSigfpeHandler();
         CL.setExceptionsEnabled(true);
         int[] count = new int[1];
@@ -123,6 +124,7 @@ public final class OpenClBackendProvider implements BackendProvider {
         if (devices.isEmpty()) {
             return new Discovery(List.of(), "OpenCL is unavailable: the platform(s) " + empty + " report no devices.");
         }
+        OpenClSignals.restoreAll();
         return new Discovery(List.copyOf(devices), null);
     }
 

@@ -140,7 +140,11 @@ public final class OpenClDeviceRuntime implements DeviceRuntime {
         }
         OpenClResources.created(OpenClResources.Kind.PROGRAM);
         try {
-            CL.clBuildProgram(program, 1, new cl_device_id[] {deviceId}, buildOptions(), null, null);
+            try {
+                CL.clBuildProgram(program, 1, new cl_device_id[] {deviceId}, buildOptions(), null, null);
+            } finally {
+                OpenClSignals.restoreAll(); // the driver's compiler may have taken the JVM's signal handlers
+            }
         } catch (CLException e) {
             String log = ClInfo.buildLog(program, deviceId);
             releaseProgram(program);

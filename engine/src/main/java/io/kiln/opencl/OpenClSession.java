@@ -115,6 +115,7 @@ final class OpenClSession implements DeviceSession {
     public void await(List<DeviceEvent> events) {
         checkOpen();
         queues.await(events);
+        OpenClSignals.check(); // a kernel's first launch may have run the driver's compiler (see OpenClSignals)
         bounds.check();
     }
 
@@ -122,6 +123,7 @@ final class OpenClSession implements DeviceSession {
     public void finish() {
         checkOpen();
         queues.finish();
+        OpenClSignals.check();
         bounds.check();
     }
 
