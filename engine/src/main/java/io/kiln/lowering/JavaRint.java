@@ -3,7 +3,7 @@ package io.kiln.lowering;
 import io.kiln.ir.Type;
 
 /**
- * {@link Math#rint} (round to the nearest integer, ties to even, {@code -0.0}, infinities and NaN kept),
+ * {@link Math#rint} (and {@link Math#floor} and {@link Math#ceil} built on it) (round to the nearest integer, ties to even, {@code -0.0}, infinities and NaN kept),
  * stated once for OpenCL C as the JDK states it in {@link StrictMath#rint}: for {@code |a| < 2^52}
  * ({@code 2^23} in float), {@code (2^52 + |a|) - 2^52} rounds {@code |a|} to an integer in the default
  * rounding mode, and the sign is put back with a multiplication, which also keeps {@code -0.0}; larger
@@ -42,6 +42,32 @@ public final class JavaRint {
                 + "    " + c + " x = fabs(a);\n"
                 + "    if (x < " + big + ") x = (" + big + " + x) - " + big + ";\n"
                 + "    return sign * x;\n"
+                + "}\n";
+    }
+
+    /**
+     * The name of the OpenCL C helper for {@link Math#floor} ({@code floor}) or {@link Math#ceil}: built
+     * on {@link #openClName(Type)}'s rint, for the same reason (PoCL 3.1 folds {@code floor} of a NaN it
+     * can see to 0.0: differential fuzzer, work-group seed {@code -1110636032259229493}, {@code v -= NaN;
+     * ... Math.floor(v)} across a barrier). The rint is exact; one step of 1 where it overshoots is exact
+     * below 2^52 (2^23), and {@code copysign} keeps Java's sign of a zero result ({@code ceil(-0.5)} is
+     * {@code -0.0}); NaN and infinities pass through the rint and fail both comparisons.
+     */
+    public static String openClName(boolean floor, Type t) {
+        requireFloating(t);
+        return (floor ? "kiln_floor_" : "kiln_ceil_") + (t == Type.F32 ? "f32" : "f64");
+    }
+
+    /** The OpenCL C definition of {@link #openClName(boolean, Type)}; it calls {@link #openClName(Type)}, defined first. */
+    public static String openClDefinition(boolean floor, Type t) {
+        requireFloating(t);
+        String c = t == Type.F32 ? "float" : "double";
+        String one = t == Type.F32 ? "1.0f" : "1.0";
+        return "/* Math." + (floor ? "floor" : "ceil") + " from the exact rint (not " + (floor ? "floor" : "ceil")
+                + "(), which PoCL folds to 0 for a NaN it can see: io.kiln.lowering.JavaRint) */\n"
+                + c + " " + openClName(floor, t) + "(" + c + " a) {\n"
+                + "    " + c + " r = " + openClName(t) + "(a);\n"
+                + "    return r " + (floor ? ">" : "<") + " a ? copysign(r " + (floor ? "-" : "+") + " " + one + ", a) : r;\n"
                 + "}\n";
     }
 

@@ -593,6 +593,9 @@ public final class OpenClEmitter {
             case POW -> helpers.helper(t == Type.F32 ? "kiln_pow_f32" : "kiln_pow_f64");
             // Java's rint in plain arithmetic: PoCL miscompiles rint() of constants (io.kiln.lowering.JavaRint)
             case RINT -> helpers.helper(io.kiln.lowering.JavaRint.openClName(t));
+            // and floor/ceil on that rint: PoCL folds floor() of a NaN it derives to 0.0 (io.kiln.lowering.JavaRint)
+            case FLOOR -> helpers.helper(io.kiln.lowering.JavaRint.openClName(true, t));
+            case CEIL -> helpers.helper(io.kiln.lowering.JavaRint.openClName(false, t));
             // double-double hypot: PoCL's rounds results next to Double.MAX_VALUE to Infinity (io.kiln.lowering.JavaHypot)
             case HYPOT -> t == Type.F64 ? helpers.helper(io.kiln.lowering.JavaHypot.OPENCL_NAME) : "hypot";
             default -> m.fn().javaName();

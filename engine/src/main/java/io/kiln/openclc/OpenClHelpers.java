@@ -60,6 +60,12 @@ final class OpenClHelpers {
                 usesDouble = true;
                 yield io.kiln.lowering.JavaRint.openClDefinition(Type.F64);
             }
+            case "kiln_floor_f32", "kiln_ceil_f32", "kiln_floor_f64", "kiln_ceil_f64" -> {
+                Type t = name.endsWith("f32") ? Type.F32 : Type.F64;
+                if (t == Type.F64) usesDouble = true;
+                helper(io.kiln.lowering.JavaRint.openClName(t)); // defined before its caller
+                yield io.kiln.lowering.JavaRint.openClDefinition(name.contains("floor"), t);
+            }
             case io.kiln.lowering.JavaHypot.OPENCL_NAME -> {
                 usesDouble = true;
                 yield io.kiln.lowering.JavaHypot.openClDefinition();

@@ -104,12 +104,36 @@ class MiscompileRegressionTest {
         }
     }
 
-    /** rint of data the compiler cannot see: the OpenCL C lowering against Java on random and edge inputs. */
+    /** rint, floor and ceil of data the compiler cannot see: the OpenCL C lowerings against Java on random and edge inputs. */
     static void rintOfData(double[] x, float[] y, double[] dx, float[] fy) {
         for (@Parallel int i = 0; i < x.length; i++) {
-            dx[i] = Math.rint(x[i]);
-            fy[i] = (float) Math.rint(y[i]);
+            dx[i * 3] = Math.rint(x[i]);
+            dx[i * 3 + 1] = Math.floor(x[i]);
+            dx[i * 3 + 2] = Math.ceil(x[i]);
+            fy[i * 3] = (float) Math.rint(y[i]);
+            fy[i * 3 + 1] = (float) Math.floor(y[i]);
+            fy[i * 3 + 2] = (float) Math.ceil(y[i]);
         }
+    }
+
+    /**
+     * Work-group fuzzer seed -1110636032259229493: {@code v -= NaN} before a barrier, {@code Math.floor(v)}
+     * after it. Kiln's folding sees no constant ({@code v} has two assignments); PoCL's compiler derives the
+     * NaN and folded {@code floor} of it to 0.0.
+     */
+    static void floorOfADerivedNaN(io.kiln.KernelContext ctx, double[] x, float[] y, double[] out, float[] fout) {
+        int i = ctx.globalIdx();
+        double v = x[i];
+        float w = y[i];
+        v -= Double.NaN;
+        w *= Float.NaN;
+        double[] l = ctx.localDoubles(64);
+        l[ctx.localIdx()] = v;
+        ctx.barrier();
+        out[i * 2] = Math.floor(v);
+        out[i * 2 + 1] = Math.ceil(v + l[0]);
+        fout[i * 2] = (float) Math.floor(w);
+        fout[i * 2 + 1] = (float) Math.ceil(w);
     }
 
     /** The kernel: {@code a} and {@code b} are distinct variables that javac gives one slot. */
@@ -314,21 +338,55 @@ class MiscompileRegressionTest {
         }
         y[16] = 8388607.5f;
         y[17] = 8388608f;
-        double[] de = new double[n];
-        float[] fe = new float[n];
+        double[] de = new double[3 * n];
+        float[] fe = new float[3 * n];
         rintOfData(x, y, de, fe);
         for (Device dev : DifferentialFuzzTest.devices()) {
-            double[] dx = new double[n];
-            float[] fy = new float[n];
+            double[] dx = new double[3 * n];
+            float[] fy = new float[3 * n];
             TaskGraph g = new TaskGraph("rint-data");
             g.transferToDevice(Transfer.EVERY_RUN, x, y, dx, fy);
             g.task("k", MiscompileRegressionTest::rintOfData, x, y, dx, fy);
             g.transferToHost(Transfer.EVERY_RUN, dx, fy);
             run(dev, g);
-            for (int i = 0; i < n; i++) {
+            String[] fn = {"rint", "floor", "ceil"};
+            for (int i = 0; i < 3 * n; i++) {
                 int k = i;
-                assertEquals(Double.doubleToLongBits(de[i]), Double.doubleToLongBits(dx[i]), () -> dev.id() + " rint(" + x[k] + ")");
-                assertEquals(Float.floatToIntBits(fe[i]), Float.floatToIntBits(fy[i]), () -> dev.id() + " (float) rint(" + y[k] + ")");
+                assertEquals(Double.doubleToLongBits(de[i]), Double.doubleToLongBits(dx[i]), () -> dev.id() + " " + fn[k % 3] + "(" + x[k / 3] + ")");
+                assertEquals(Float.floatToIntBits(fe[i]), Float.floatToIntBits(fy[i]), () -> dev.id() + " (float) " + fn[k % 3] + "(" + y[k / 3] + ")");
+            }
+        }
+    }
+
+    @Test
+    void floorAndCeilOfANaNTheDeviceCompilerDerivesAreJavasOnEveryDevice() {
+        int n = 16;
+        double[] x = new double[n];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i - 7.5;
+            y[i] = i * 0.25f - 2f;
+        }
+        double[] want = new double[2 * n];
+        float[] fwant = new float[2 * n];
+        io.kiln.KernelContext c = new io.kiln.KernelContext();
+        // every v is NaN, so l[0] + v is NaN whichever item wrote l[0]: plain Java is the reference here
+        for (int i = 0; i < n; i++) floorOfADerivedNaN(c.setGlobalId(i, 0, 0, n, 1, 1), x, y, want, fwant);
+        for (double v : want) assertTrue(Double.isNaN(v), "the Java reference gives NaN");
+        for (Device dev : DifferentialFuzzTest.devices()) {
+            double[] out = new double[2 * n];
+            float[] fout = new float[2 * n];
+            TaskGraph g = new TaskGraph("floor-nan");
+            g.transferToDevice(Transfer.EVERY_RUN, x, y, out, fout);
+            g.task("k", MiscompileRegressionTest::floorOfADerivedNaN, new io.kiln.KernelContext(), x, y, out, fout);
+            g.transferToHost(Transfer.EVERY_RUN, out, fout);
+            try (ExecutionPlan plan = g.plan(dev).withGrid("k", io.kiln.Grid.of(n).local(8))) {
+                assertEquals(dev.id(), plan.run().task("k").device().id());
+            }
+            for (int i = 0; i < 2 * n; i++) {
+                int k = i;
+                assertEquals(Double.doubleToLongBits(want[i]), Double.doubleToLongBits(out[i]), () -> dev.id() + " out[" + k + "]: " + out[k]);
+                assertEquals(Float.floatToIntBits(fwant[i]), Float.floatToIntBits(fout[i]), () -> dev.id() + " fout[" + k + "]: " + fout[k]);
             }
         }
     }
