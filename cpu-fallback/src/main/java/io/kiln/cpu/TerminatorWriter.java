@@ -49,8 +49,8 @@ final class TerminatorWriter extends MethodPart {
         }
         switch (b.terminator()) {
             case Terminator.Goto g -> {
-                // Entering loop 0 (not its back edge) goes through its vector loop first.
-                boolean entersVectorLoop = w.vec != null && g.target() == w.vec.header() && b.id() != w.vec.body();
+                // Entering the vectorised loop (not by its back edge) goes through its vector loop first.
+                boolean entersVectorLoop = w.vec != null && g.target() == w.vec.header() && b.id() != w.vec.latch();
                 cb.goto_(entersVectorLoop ? w.vecEntry : w.blockLabel[g.target()]);
             }
             case Terminator.Return r -> {
@@ -153,7 +153,7 @@ final class TerminatorWriter extends MethodPart {
     }
 
     /** Jumps to {@code target} when {@code a op b}, with Java's (and the IR's) NaN rules. */
-    private void branch(CmpOp op, Value a, Value b, Label target) {
+    void branch(CmpOp op, Value a, Value b, Label target) {
         Type t = a.type();
         if (b.type() != t) {
             throw new KernelCompilationException(ir.displayName() + ": branch compares " + t + " with " + b.type());

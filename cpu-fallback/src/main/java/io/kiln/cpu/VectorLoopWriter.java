@@ -23,8 +23,9 @@ import static java.lang.constant.ConstantDescs.CD_long;
 import static java.lang.constant.ConstantDescs.CD_void;
 
 /**
- * Writes the Vector API loop of parallel loop 0 in a {@code chunk} method, as {@link VectorLoops}
- * planned it: reached from the edges that enter the loop, it runs whole vectors of iterations and then
+ * Writes the Vector API loop of one parallel loop in a {@code chunk} method, as {@link VectorLoops}
+ * planned it: reached from the edges that enter the loop, it runs whole vectors of iterations (the
+ * iteration's blocks once per vector, inner loops and uniform branches as scalar control flow) and then
  * jumps to the loop's header, where the scalar loop runs the rest.
  */
 final class VectorLoopWriter extends MethodPart {
@@ -38,21 +39,24 @@ final class VectorLoopWriter extends MethodPart {
     }
 
     /**
-     * The vector loop of parallel loop 0 ({@link VectorLoops.Plan}), reached from the edges that
-     * enter the loop, once per chunk; it ends by jumping to the loop's header, where the scalar loop
-     * runs the remaining iterations:
+     * The vector loop ({@link VectorLoops.Plan}), reached from the edges that enter the planned
+     * parallel loop; it ends by jumping to the loop's header, where the scalar loop runs the remaining
+     * iterations:
      * <pre>
      * header instructions (array lengths)
-     * if (!usable(seg) || !independent(written, other) || i &lt; 0) goto header   // off-heap arrays only
-     * end = min(bound (+1 if inclusive), limit, length of every array still checked in the body)
+     * if (!usable(seg) || !independent(w, o) || !disjoint(w, o) || a == b || i &lt; 0) goto header
+     * end = min(bound (+1 if inclusive), limit (loop 0 only), length of every array checked at i)
      * upper = i + (max(end - i, 0) &amp; -LANES)
      * if (i &gt;= upper) goto header
-     * do { body on vectors; i += LANES } while (i &lt; upper)
+     * top: the region on vectors (its inner loops and uniform branches as scalar control flow)
+     * latch: (cancel check, where the header has one) i += LANES; if (i &lt; upper) goto top
      * goto header
      * </pre>
-     * Every iteration below {@code upper} passes all of the body's bounds checks, so the vector
-     * loop throws nothing; a failing access is reached by the scalar loop, after the same writes as
-     * in Java's order. All arithmetic on {@code end} is on longs: {@code bound + 1} cannot overflow.
+     * Every iteration below {@code upper} passes the checks at its own index. A check at another index
+     * (a neighbour {@code base + i}, an element every lane reads) is tested for all lanes at once, before
+     * any store of the vector iteration ({@link VectorLoops} ensures that); when it fails, the scalar
+     * loop takes over at lane 0 and reaches the failing access in Java's order. All arithmetic on
+     * {@code end} is on longs: {@code bound + 1} cannot overflow.
      */
     void write() {
         Var iv = vec.induction();
@@ -61,27 +65,37 @@ final class VectorLoopWriter extends MethodPart {
         MethodTypeDesc minLong = MethodTypeDesc.of(CD_long, CD_long, CD_long);
         vecSlot = new int[ir.vars().size()];
         java.util.Arrays.fill(vecSlot, -1);
-        for (int v = vec.vectors().nextSetBit(0); v >= 0; v = vec.vectors().nextSetBit(v + 1)) {
-            Var var = ir.vars().get(v);
-            vecSlot[v] = w.alloc(1, var + " as " + vec.lanes() + " lanes (" + vectorClass(var.type()).displayName() + ")");
+        for (Var var : ir.vars()) {
+            if (vec.isVector(var) && var.type().isWide() == (vec.laneBytes() == 8)) {
+                vecSlot[var.id()] = w.alloc(1, var + " as " + vec.lanes() + " lanes (" + vectorClass(var.type()).displayName() + ")");
+            }
         }
-        int upperSlot = w.alloc(wide ? 2 : 1, "end of the vector loop (whole vectors of parallel loop 0 in this chunk)");
+        int upperSlot = w.alloc(wide ? 2 : 1, "end of the vector loop (whole vectors of parallel loop " + vec.dim() + ")");
         cb.labelBinding(w.vecEntry);
         for (Instr in : ir.blocks().get(vec.header()).instrs()) w.instrs.instr(in);
         ClassDesc loops = ClassDesc.of(VectorLoops.class.getName());
+        MethodTypeDesc pair = MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_SEGMENT, CD_SEGMENT);
         for (ArrayRef a : vec.offHeap()) {
             cb.aload(w.arraySlot[a.id()]);
             cb.invokestatic(loops, "usable", MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_SEGMENT));
             cb.ifeq(header);
         }
-        for (ArrayRef written : vec.written()) {
-            for (ArrayRef o : vec.offHeap()) {
-                if (o.paramIndex() == written.paramIndex()) continue;
-                cb.aload(w.arraySlot[written.id()]);
-                cb.aload(w.arraySlot[o.id()]);
-                cb.invokestatic(loops, "independent", MethodTypeDesc.of(ConstantDescs.CD_boolean, CD_SEGMENT, CD_SEGMENT));
-                cb.ifeq(header);
-            }
+        for (ArrayRef[] p : vec.independent()) {
+            cb.aload(w.arraySlot[p[0].id()]);
+            cb.aload(w.arraySlot[p[1].id()]);
+            cb.invokestatic(loops, "independent", pair);
+            cb.ifeq(header);
+        }
+        for (ArrayRef[] p : vec.disjoint()) {
+            cb.aload(w.arraySlot[p[0].id()]);
+            cb.aload(w.arraySlot[p[1].id()]);
+            cb.invokestatic(loops, "disjoint", pair);
+            cb.ifeq(header);
+        }
+        for (ArrayRef[] p : vec.distinct()) {
+            cb.aload(w.arraySlot[p[0].id()]);
+            cb.aload(w.arraySlot[p[1].id()]);
+            cb.if_acmpeq(header);
         }
         loadLong(iv);
         cb.lconst_0();
@@ -90,13 +104,15 @@ final class VectorLoopWriter extends MethodPart {
         // end (a long) on the stack
         loadLong(vec.bound());
         if (vec.inclusive()) {
-            loadLimitLong();
-            cb.lconst_1();
-            cb.lsub();
-            cb.invokestatic(CD_MATH, "min", minLong);
+            if (vec.dim() == 0) {
+                loadLimitLong();
+                cb.lconst_1();
+                cb.lsub();
+                cb.invokestatic(CD_MATH, "min", minLong);
+            }
             cb.lconst_1();
             cb.ladd();
-        } else {
+        } else if (vec.dim() == 0) {
             loadLimitLong();
             cb.invokestatic(CD_MATH, "min", minLong);
         }
@@ -121,30 +137,53 @@ final class VectorLoopWriter extends MethodPart {
         }
         compareWithUpper(iv, upperSlot);
         cb.ifge(header);
-        // A diagnostic for tests: one volatile read per chunk, a write only the first time.
+        // A diagnostic for tests: one volatile read per entry, a write only the first time.
         Label marked = cb.newLabel();
         cb.getstatic(loops, "ran", ConstantDescs.CD_boolean);
         cb.ifne(marked);
         cb.invokestatic(loops, "markRan", MethodTypeDesc.of(CD_void));
         cb.labelBinding(marked);
-        Label top = cb.newLabel();
-        cb.labelBinding(top);
-        List<Instr> body = ir.blocks().get(vec.body()).instrs();
-        for (int p = 0; p < body.size(); p++) {
-            if (vec.skipped().get(p)) continue;
-            Var root = vec.floatSqrt().get(p);
-            if (root != null) {
-                vload(root);
-                operator("SQRT", "Unary");
-                ClassDesc vc = vectorClass(Type.F32);
-                cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
-                vstore(KernelAnalysis.dst(body.get(p)));
-            } else if (vec.uniformAt().get(p)) {
-                w.instrs.instr(body.get(p));
-            } else {
-                vectorInstr(body.get(p));
+        java.util.Map<Integer, Label> label = new java.util.HashMap<>();
+        for (int b : vec.region()) label.put(b, cb.newLabel());
+        Label latch = cb.newLabel();
+        for (int b : vec.region()) {
+            cb.labelBinding(label.get(b));
+            if (an.cancelChecks.get(b)) w.instrs.cancelCheck();
+            List<Instr> instrs = ir.blocks().get(b).instrs();
+            java.util.BitSet skipped = vec.skipped().getOrDefault(b, new java.util.BitSet());
+            java.util.BitSet scalar = vec.scalarAt().getOrDefault(b, new java.util.BitSet());
+            java.util.Map<Integer, Var> roots = vec.floatSqrt().getOrDefault(b, java.util.Map.of());
+            for (int p = 0; p < instrs.size(); p++) {
+                Instr in = instrs.get(p);
+                if (skipped.get(p)) continue;
+                Var root = roots.get(p);
+                if (root != null) {
+                    vload(root);
+                    operator("SQRT", "Unary");
+                    ClassDesc vc = vectorClass(Type.F32);
+                    cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
+                    vstore(KernelAnalysis.dst(in));
+                } else if (in instanceof Instr.CheckIndex c) {
+                    check(c, header);
+                } else if (scalar.get(p)) {
+                    w.instrs.instr(in);
+                } else {
+                    vectorInstr(in);
+                }
+            }
+            switch (ir.blocks().get(b).terminator()) {
+                case io.kiln.ir.Terminator.Goto g -> cb.goto_(g.target() == vec.header() ? latch : label.get(g.target()));
+                case io.kiln.ir.Terminator.Branch br -> {
+                    w.terms.branch(br.op(), br.a(), br.b(), label.get(br.ifTrue()));
+                    cb.goto_(label.get(br.ifFalse()));
+                }
+                default -> throw new IllegalStateException("VectorLoops accepted " + ir.blocks().get(b).terminator());
             }
         }
+        cb.labelBinding(latch);
+        // The scalar loop tests for a cancel at its header (when KernelAnalysis put a test there); the
+        // vector loop does not pass the header, so it tests at its own back edge.
+        if (an.cancelChecks.get(vec.header())) w.instrs.cancelCheck();
         if (wide) {
             load(iv);
             cb.loadConstant((long) vec.lanes());
@@ -154,8 +193,34 @@ final class VectorLoopWriter extends MethodPart {
             cb.iinc(w.varSlot[iv.id()], vec.lanes());
         }
         compareWithUpper(iv, upperSlot);
-        cb.iflt(top);
+        cb.iflt(label.get(vec.region().get(0)));
         cb.goto_(header);
+    }
+
+    /**
+     * A bounds check the vector loop could not prove up front, for every lane at once: at an index the
+     * same in every lane, {@code 0 <= x < length}; at {@code x = base + i} (lane 0's), lanes {@code x} to
+     * {@code x + LANES - 1}, {@code 0 <= x <= length - LANES}. When it fails the vector iteration has
+     * stored nothing, and the scalar loop runs from lane 0 on, failing where Java fails.
+     */
+    private void check(Instr.CheckIndex c, Label scalar) {
+        boolean shifted = c.index() instanceof Var x && vec.kind()[x.id()] == VectorLoops.SHIFTED;
+        loadLong(c.index());
+        cb.lconst_0();
+        cb.lcmp();
+        cb.iflt(scalar);
+        loadLong(c.index());
+        w.length(c.array());
+        if (!c.array().isOffHeap()) cb.i2l();
+        if (shifted) {
+            cb.loadConstant((long) vec.lanes());
+            cb.lsub();
+            cb.lcmp();
+            cb.ifgt(scalar);
+        } else {
+            cb.lcmp();
+            cb.ifge(scalar);
+        }
     }
 
     /** Pushes {@code iv <=> upper} as an int for {@code if<cond>}. */
@@ -208,7 +273,7 @@ final class VectorLoopWriter extends MethodPart {
 
     /** Pushes {@code v} as a vector: its vector slot, or a broadcast of a loop-invariant value. */
     private void vload(Value v) {
-        if (v instanceof Var x && vecSlot[x.id()] >= 0) {
+        if (v instanceof Var x && vec.isVector(x)) {
             cb.aload(vecSlot[x.id()]);
             return;
         }
@@ -226,9 +291,9 @@ final class VectorLoopWriter extends MethodPart {
         cb.getstatic(CD_OPERATORS, name, CD_OPERATORS.nested(kind));
     }
 
-    /** Pushes the byte offset of element {@code iv} of an off-heap array of {@code e}. */
-    private void byteOffset(ElementType e) {
-        loadLong(vec.induction());
+    /** Pushes the byte offset of element {@code index} (lane 0's) of an off-heap array of {@code e}. */
+    private void byteOffset(Value index, ElementType e) {
+        loadLong(index);
         cb.loadConstant(Integer.numberOfTrailingZeros(e.bytes()));
         cb.lshl();
     }
@@ -247,11 +312,11 @@ final class VectorLoopWriter extends MethodPart {
                 species(t);
                 cb.aload(w.arraySlot[a.id()]);
                 if (a.isOffHeap()) {
-                    byteOffset(a.element());
+                    byteOffset(l.index(), a.element());
                     cb.invokestatic(CD_BYTE_ORDER, "nativeOrder", MethodTypeDesc.of(CD_BYTE_ORDER));
                     cb.invokestatic(vc, "fromMemorySegment", MethodTypeDesc.of(vc, CD_SPECIES, CD_SEGMENT, CD_long, CD_BYTE_ORDER));
                 } else {
-                    load(vec.induction());
+                    load(l.index());
                     cb.invokestatic(vc, "fromArray", MethodTypeDesc.of(vc, CD_SPECIES, arrayDesc(a.element()), CD_int));
                 }
                 vstore(l.dst());
@@ -262,11 +327,11 @@ final class VectorLoopWriter extends MethodPart {
                 vload(s.value());
                 cb.aload(w.arraySlot[a.id()]);
                 if (a.isOffHeap()) {
-                    byteOffset(a.element());
+                    byteOffset(s.index(), a.element());
                     cb.invokestatic(CD_BYTE_ORDER, "nativeOrder", MethodTypeDesc.of(CD_BYTE_ORDER));
                     cb.invokevirtual(vc, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, CD_BYTE_ORDER));
                 } else {
-                    load(vec.induction());
+                    load(s.index());
                     cb.invokevirtual(vc, "intoArray", MethodTypeDesc.of(CD_void, arrayDesc(a.element()), CD_int));
                 }
             }

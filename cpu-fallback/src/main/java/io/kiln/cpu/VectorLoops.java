@@ -69,36 +69,61 @@ final class VectorLoops {
     private VectorLoops() {
     }
 
+    /** Kinds of values in a vector iteration ({@link #analyse}), ordered: a variable takes the largest of its definitions'. */
+    static final int UNIFORM = 0;
+    /** The iteration's own index: the induction variable or its {@code i2l}; held as lane 0's value. */
+    static final int OWN = 1;
+    /** The iteration's index plus a value the same in every lane: held as lane 0's value, lane {@code l} is it plus {@code l}. */
+    static final int SHIFTED = 2;
+    /** A value per lane: held as a vector. */
+    static final int VECTOR = 3;
+
     /**
      * A recognised loop.
      *
-     * @param header     the header block of parallel loop 0
-     * @param body       the loop's single body block, which jumps back to the header
+     * @param dim        which parallel loop runs as vectors (0, or the innermost of a nest)
+     * @param header     the loop's header block
+     * @param region     the blocks of one iteration, the entry first (one block, or a body with inner loops)
+     * @param latch      the region's block that jumps back to the header (it ends with the induction update)
      * @param induction  the induction variable
      * @param bound      what the header compares it with (a constant or a variable the loop does not change)
      * @param inclusive  whether the loop runs while {@code i <= bound} (else {@code i < bound})
      * @param laneBytes  4 (int and float lanes) or 8 (long and double lanes)
      * @param lanes      values per vector of the preferred shape
-     * @param vectors    the variables held as vectors in the vector loop
-     * @param skipped    positions in the body's instructions the vector loop leaves out: the induction
-     *                   update, index widenings and the bounds checks (covered by the vector loop's limit)
-     * @param uniformAt  positions of instructions whose operands are the same in every lane: they run as
-     *                   scalars, once per vector iteration, and lanewise operations broadcast their results
-     * @param floatSqrt  positions of the {@code d2f} of a {@code (float) Math.sqrt(f)}, with {@code f}: one
-     *                   float lanewise square root (the {@code f2d} and the double root are skipped)
-     * @param checked    the arrays whose bounds checks remain in the loop: the vector loop stops at the
-     *                   shortest of them
-     * @param offHeap    the off-heap arrays the body accesses
-     * @param written    the off-heap arrays the body stores to
+     * @param kind       per variable, {@link #UNIFORM}, {@link #OWN}, {@link #SHIFTED} or {@link #VECTOR}
+     * @param skipped    per region block, positions the vector loop leaves out: the induction update and
+     *                   the bounds checks at the own index (covered by the vector loop's limit)
+     * @param scalarAt   per region block, positions of instructions that run as scalars once per vector
+     *                   iteration: values the same in every lane and lane 0's index
+     * @param floatSqrt  per region block, positions of the {@code d2f} of a {@code (float) Math.sqrt(f)},
+     *                   with {@code f}: one float lanewise square root (the {@code f2d} and the double root are skipped)
+     * @param checked    the arrays whose checks at the own index remain: the vector loop stops at the shortest
+     * @param offHeap    the off-heap arrays the region accesses
+     * @param independent pairs (written, other) of off-heap arrays that must be identical or disjoint
+     * @param disjoint   pairs (written, other) of off-heap arrays that must be disjoint
+     * @param distinct   pairs (written, other) of Java arrays of one element type that must not be the same array
+     * @param innerLoops whether the region holds loops (which C2's SuperWord does not vectorise across)
      */
-    record Plan(int header, int body, Var induction, Value bound, boolean inclusive, int laneBytes, int lanes,
-                BitSet vectors, BitSet skipped, BitSet uniformAt, java.util.Map<Integer, Var> floatSqrt, List<ArrayRef> checked, List<ArrayRef> offHeap, List<ArrayRef> written) {
+    record Plan(int dim, int header, List<Integer> region, int latch, Var induction, Value bound, boolean inclusive,
+                int laneBytes, int lanes, int[] kind, java.util.Map<Integer, BitSet> skipped,
+                java.util.Map<Integer, BitSet> scalarAt, java.util.Map<Integer, java.util.Map<Integer, Var>> floatSqrt,
+                List<ArrayRef> checked, List<ArrayRef> offHeap, List<ArrayRef[]> independent, List<ArrayRef[]> disjoint,
+                List<ArrayRef[]> distinct, boolean innerLoops) {
 
         /** One line for the listing. */
         String describe() {
-            return "parallel loop 0 runs as " + lanes + " x " + (laneBytes * 8) + "-bit Vector API lanes (body b" + body
-                    + "), then scalar for the tail" + (written.isEmpty() || offHeap.size() < 2 ? ""
-                    : "; off-heap arrays that overlap partially take the scalar loop");
+            StringBuilder blocks = new StringBuilder();
+            for (int b : region) blocks.append(blocks.isEmpty() ? "b" : ", b").append(b);
+            return "parallel loop " + dim + " runs as " + lanes + " x " + (laneBytes * 8) + "-bit Vector API lanes ("
+                    + (region.size() == 1 ? "body " : "blocks ") + blocks + "), then scalar for the tail"
+                    + (independent.isEmpty() && disjoint.isEmpty() && distinct.isEmpty() ? ""
+                    : "; arrays that may overlap are checked once per entry and take the scalar loop if they do")
+                    + (region.size() > 1 ? "; a bounds check that fails in a vector re-runs its iterations as scalars" : "");
+        }
+
+        /** Whether variable {@code v} is held as a vector. */
+        boolean isVector(Var v) {
+            return kind[v.id()] == VECTOR;
         }
     }
 
@@ -110,16 +135,16 @@ final class VectorLoops {
     }
 
     /**
-     * The plan for {@code ir}'s loop 0 if the Vector API is usable here (module resolved and readable,
-     * vectors of at least two 64-bit lanes, not {@code -Dkiln.cpu.vectorize=false}) and the loop touches
-     * an off-heap array (or {@code -Dkiln.cpu.vectorize=all}); otherwise why not.
+     * The plan for one of {@code ir}'s parallel loops if the Vector API is usable here (module resolved and
+     * readable, vectors of at least two 64-bit lanes, not {@code -Dkiln.cpu.vectorize=false}) and the loop
+     * touches an off-heap array or holds inner loops (or {@code -Dkiln.cpu.vectorize=all}); otherwise why not.
      */
     static Result plan(KernelIR ir, KernelAnalysis an) {
         String mode = System.getProperty(PROPERTY, "auto");
         if ("false".equalsIgnoreCase(mode)) return Result.no("-D" + PROPERTY + "=false");
         if (BITS == 0) return Result.no("jdk.incubator.vector is not available (run with --add-modules jdk.incubator.vector)");
         Result r = analyse(ir, an, BITS);
-        if (r.plan() != null && r.plan().offHeap().isEmpty() && !"all".equalsIgnoreCase(mode)) {
+        if (r.plan() != null && r.plan().offHeap().isEmpty() && !r.plan().innerLoops() && !"all".equalsIgnoreCase(mode)) {
             return Result.no("only Java arrays: C2 vectorises this loop itself (-D" + PROPERTY + "=all forces a vector loop)");
         }
         return r;
@@ -144,7 +169,7 @@ final class VectorLoops {
 
     /**
      * Whether a vector loop over {@code s} is allowed: native memory (a heap segment could alias a
-     * Java array parameter at an arbitrary offset). Called by generated code once per chunk.
+     * Java array parameter at an arbitrary offset). Called by generated code once per entry.
      */
     static boolean usable(MemorySegment s) {
         return s.isNative();
@@ -154,13 +179,21 @@ final class VectorLoops {
      * Whether two segments, one of which the loop writes, are identical or disjoint. Iteration
      * {@code i} touches element {@code i} of each, so then a vector of iterations reads and writes what
      * the same iterations one at a time would; with a partial overlap an iteration could read what a
-     * later one of the same vector wrote (or the reverse), so the chunk takes the scalar loop, which is
-     * the plain Java method's order. Called by generated code once per chunk.
+     * later one of the same vector wrote (or the reverse), so the loop takes the scalar path, which is
+     * the plain Java method's order. Called by generated code once per entry.
      */
     static boolean independent(MemorySegment written, MemorySegment other) {
+        return written.address() == other.address() || disjoint(written, other);
+    }
+
+    /**
+     * Whether two segments, one of which the loop writes, share no byte: needed where an iteration reads
+     * one of them at another index than its own (a neighbour, or an element every lane reads).
+     */
+    static boolean disjoint(MemorySegment written, MemorySegment other) {
         long a = written.address();
         long b = other.address();
-        return a == b || a + written.byteSize() <= b || b + other.byteSize() <= a;
+        return a + written.byteSize() <= b || b + other.byteSize() <= a;
     }
 
     /** Records that a vector loop ran (generated code calls this only while {@link #ran} is false). */
@@ -168,186 +201,599 @@ final class VectorLoops {
         ran = true;
     }
 
-    /** The analysis with {@code bits}-bit vectors, whatever this JVM supports (tests use it directly). */
+    /**
+     * The analysis with {@code bits}-bit vectors, whatever this JVM supports (tests use it directly): the
+     * innermost parallel loop that qualifies, trying the loops from the innermost out.
+     */
     static Result analyse(KernelIR ir, KernelAnalysis an, int bits) {
         if (ir.kind() != KernelKind.LOOP_PARALLEL || !an.chunkable || an.loop0 == null) {
             return Result.no("not a loop kernel with a chunkable parallel loop 0");
         }
         if (!ir.reductions().isEmpty()) return Result.no("@Reduce kernel");
-        ParallelLoop loop = an.loop0;
-        Var iv = loop.induction();
-        Block header = ir.blocks().get(loop.header());
-        if (!(header.terminator() instanceof Terminator.Branch br)) return Result.no("irregular loop header");
-        Exit exit = exitTest(br, loop);
-        if (exit == null) return Result.no("the loop test is not i < bound or i <= bound");
-        int bodyId = br.ifTrue() == loop.exit() ? br.ifFalse() : br.ifTrue();
-        Block body = ir.blocks().get(bodyId);
-        if (!(body.terminator() instanceof Terminator.Goto g) || g.target() != loop.header()) {
-            return Result.no("the loop body has branches or calls");
+        List<ParallelLoop> loops = ir.parallelLoops();
+        if (loops.size() == 1) return new Scan(ir, an, loops.get(0), bits).run();
+        StringBuilder why = new StringBuilder();
+        for (int k = loops.size() - 1; k >= 0; k--) {
+            Result r = new Scan(ir, an, loops.get(k), bits).run();
+            if (r.plan() != null) return r;
+            why.append(why.isEmpty() ? "" : "; ").append("parallel loop ").append(loops.get(k).dim()).append(": ").append(r.reason());
         }
-        for (Block b : ir.blocks()) {
-            for (int s : b.terminator().successors()) {
-                if (s == bodyId && b.id() != loop.header()) return Result.no("the loop body is entered from elsewhere");
-                if (s == loop.header() && b.id() != bodyId && !(b.terminator() instanceof Terminator.Goto)) {
+        return Result.no(why.toString());
+    }
+
+    /**
+     * The analysis of one loop. The iteration's blocks (the region) may hold branches and loops whose
+     * conditions are the same in every lane: each lane then takes the same path, so the vector
+     * iteration runs the region once, with values that differ per lane as vectors and the others as
+     * scalars. What makes it exact besides the lanewise operations (see the class comment):
+     * <ul>
+     * <li>an array the loop writes is accessed, loads and stores, at one index only, the iteration's own
+     * ({@code i}) or one variable {@code base + i} computed once per iteration, so each lane touches its own
+     * elements of it and no other lane's; other arrays that could be the same memory are checked at run time;</li>
+     * <li>a bounds check that the vector loop cannot prove up front (a neighbour, an element every lane reads)
+     * runs for all lanes; if it fails, the vector iteration has stored nothing yet (no store may precede such a
+     * check in the region), and the scalar loop runs the iterations from lane 0 on, failing as Java does;</li>
+     * <li>every variable the region assigns is assigned before it is read in the iteration and is not used
+     * outside the region.</li>
+     * </ul>
+     */
+    private static final class Scan {
+        final KernelIR ir;
+        final KernelAnalysis an;
+        final ParallelLoop loop;
+        final int bits;
+        final Var iv;
+        final int[] kind;
+        final java.util.Map<Integer, BitSet> skipped = new java.util.TreeMap<>();
+        final java.util.Map<Integer, BitSet> scalarAt = new java.util.TreeMap<>();
+        final java.util.Map<Integer, java.util.Map<Integer, Var>> floatSqrt = new java.util.TreeMap<>();
+        final BitSet temps = new BitSet();
+        final List<ArrayRef> checked = new ArrayList<>();
+        final List<ArrayRef> offHeap = new ArrayList<>();
+        /** Per array id: the index variable classes it is accessed at (-1: own; else a variable id). */
+        final java.util.Map<Integer, java.util.Set<Integer>> accessedAt = new java.util.TreeMap<>();
+        final BitSet writtenIds = new BitSet();
+        int laneBytes;
+
+        Scan(KernelIR ir, KernelAnalysis an, ParallelLoop loop, int bits) {
+            this.ir = ir;
+            this.an = an;
+            this.loop = loop;
+            this.bits = bits;
+            this.iv = loop.induction();
+            this.kind = new int[ir.vars().size()];
+        }
+
+        Result run() {
+            Block header = ir.blocks().get(loop.header());
+            if (!(header.terminator() instanceof Terminator.Branch br)) return Result.no("irregular loop header");
+            Exit exit = exitTest(br, loop);
+            if (exit == null) return Result.no("the loop test is not i < bound or i <= bound");
+            // The header runs once before the vector loop instead of once per iteration: only instructions
+            // that cannot throw and, with nothing they read assigned in the body, give the same value each time.
+            for (Instr in : header.instrs()) {
+                boolean pure = switch (in) {
+                    case Instr.ArrayLength a -> true;
+                    case Instr.Move m -> true;
+                    case Instr.Negate n -> true;
+                    case Instr.Convert c -> true;
+                    case Instr.Binary b -> b.dst().type().isFloating() || b.op() != BinOp.DIV && b.op() != BinOp.REM;
+                    default -> false;
+                };
+                if (!pure) return Result.no("the loop header computes more than its bound from parameters and array lengths");
+            }
+            int entry = br.ifTrue() == loop.exit() ? br.ifFalse() : br.ifTrue();
+            io.kiln.ir.Cfg cfg = io.kiln.ir.Cfg.of(ir);
+            // The region: what the entry reaches without passing the header.
+            BitSet in = new BitSet();
+            java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+            in.set(entry);
+            work.add(entry);
+            while (!work.isEmpty()) {
+                int b = work.poll();
+                for (int s : cfg.successors(b)) {
+                    if (s >= 0 && s != loop.header() && !in.get(s)) {
+                        in.set(s);
+                        work.add(s);
+                    }
+                }
+            }
+            List<Integer> region = new ArrayList<>();
+            for (int b : cfg.reversePostOrder()) if (in.get(b)) region.add(b);
+            if (region.isEmpty() || region.get(0) != entry) return Result.no("irregular loop body");
+            int latch = -1;
+            for (int b : region) {
+                Terminator t = ir.blocks().get(b).terminator();
+                if (t instanceof Terminator.Return || t instanceof Terminator.Switch) {
+                    return Result.no(region.size() == 1 ? "the loop body has branches or calls" : "the loop body leaves the loop or switches");
+                }
+                for (ParallelLoop o : ir.parallelLoops()) {
+                    if (o.header() == b) return Result.no("an inner parallel loop");
+                }
+                for (int s : cfg.successors(b)) {
+                    if (s == loop.header()) {
+                        if (latch >= 0 || !(t instanceof Terminator.Goto)) return Result.no("the loop has several back edges");
+                        latch = b;
+                    }
+                }
+                for (int p : cfg.predecessors(b)) {
+                    if (b == entry ? p != loop.header() : !in.get(p)) return Result.no("the loop body is entered from elsewhere");
+                }
+            }
+            if (latch < 0) return Result.no("the loop has no back edge");
+            for (int p : cfg.predecessors(loop.header())) {
+                if (p != latch && !(ir.blocks().get(p).terminator() instanceof Terminator.Goto)) {
                     return Result.no("the loop is entered by a branch");
                 }
             }
-        }
-        // Variables the loop assigns: the header may only measure arrays (pure, loop-invariant).
-        for (Instr in : header.instrs()) {
-            if (!(in instanceof Instr.ArrayLength)) return Result.no("the loop header computes more than array lengths");
-        }
-        BitSet bodyDefs = new BitSet();
-        for (Instr in : body.instrs()) {
-            Var d = KernelAnalysis.dst(in);
-            if (d != null) bodyDefs.set(d.id());
-        }
-        if (exit.bound instanceof Var bv && (bodyDefs.get(bv.id()) || bv.id() == iv.id())) {
-            return Result.no("the loop bound changes in the loop");
-        }
-        BitSet scalarParams = new BitSet();
-        for (Param p : ir.params()) {
-            if (p instanceof Param.Scalar s) scalarParams.set(s.var().id());
+            String w = update(ir.blocks().get(latch));
+            if (w != null) return Result.no(w);
+            // What the region assigns.
+            BitSet defs = new BitSet();
+            for (int b : region) {
+                List<Instr> instrs = ir.blocks().get(b).instrs();
+                for (int p = 0; p < instrs.size(); p++) {
+                    Var d = KernelAnalysis.dst(instrs.get(p));
+                    if (d == null || skipped(b, p)) continue;
+                    if (d.id() == iv.id()) return Result.no("the induction variable is assigned in the body");
+                    defs.set(d.id());
+                }
+            }
+            for (Instr h : header.instrs()) {
+                Var d = KernelAnalysis.dst(h);
+                if (d.id() == iv.id() || defs.get(d.id())) return Result.no("the loop header assigns " + d + ", which the body also assigns");
+                for (Value v : KernelAnalysis.uses(h)) {
+                    if (v instanceof Var u && (u.id() == iv.id() || defs.get(u.id()))) return Result.no("the loop header reads " + u + ", which changes in the loop");
+                }
+            }
+            if (exit.bound instanceof Var bv && (defs.get(bv.id()) || bv.id() == iv.id())) {
+                return Result.no("the loop bound changes in the loop");
+            }
+            for (Param p : ir.params()) {
+                if (p instanceof Param.Scalar s && defs.get(s.var().id())) return Result.no("the loop assigns scalar parameter " + s.var());
+            }
+            kinds(region);
+            w = assignedBeforeRead(region, cfg, defs);
+            if (w != null) return Result.no(w);
+            BitSet inner = innerLoopBlocks(region, cfg, in);
+            w = instructions(region, cfg, in);
+            if (w != null) return Result.no(w);
+            w = localToRegion(in, defs);
+            if (w != null) return Result.no(w);
+            List<ArrayRef[]> independent = new ArrayList<>();
+            List<ArrayRef[]> disjoint = new ArrayList<>();
+            List<ArrayRef[]> distinct = new ArrayList<>();
+            w = aliasing(region, inner, defs, independent, disjoint, distinct);
+            if (w != null) return Result.no(w);
+            if (laneBytes == 0) return Result.no("the body accesses no array");
+            int lanes = bits / (laneBytes * 8);
+            if (lanes < 2) return Result.no(bits + "-bit vectors hold one lane");
+            return new Result(new Plan(loop.dim(), loop.header(), List.copyOf(region), latch, iv, exit.bound, exit.inclusive,
+                    laneBytes, lanes, kind, skipped, scalarAt, floatSqrt, List.copyOf(checked), List.copyOf(offHeap),
+                    independent, disjoint, distinct, !inner.isEmpty()), null);
         }
 
-        BitSet vectors = new BitSet();
-        BitSet uniform = new BitSet();
-        BitSet uniformAt = new BitSet();
-        BitSet temps = new BitSet();
-        java.util.Map<Integer, Var> floatSqrt = new java.util.TreeMap<>();
-        BitSet index = new BitSet();
-        index.set(iv.id());
-        BitSet skipped = new BitSet();
-        BitSet update = new BitSet();
-        List<ArrayRef> checked = new ArrayList<>();
-        List<ArrayRef> offHeap = new ArrayList<>();
-        List<ArrayRef> written = new ArrayList<>();
-        int laneBytes = 0;
-        int stride = -1;
-        boolean updated = false;
-        int accesses = 0;
-        List<Instr> instrs = body.instrs();
-        for (int p = 0; p < instrs.size(); p++) {
-            Instr in = instrs.get(p);
-            Var dst = KernelAnalysis.dst(in);
-            if (dst != null && dst.id() != iv.id() && (index.get(dst.id()) || update.get(dst.id()))) {
-                return Result.no(dst + ", an index or induction temporary, is assigned twice");
+        private boolean skipped(int b, int p) {
+            BitSet s = skipped.get(b);
+            return s != null && s.get(p);
+        }
+
+        private void mark(java.util.Map<Integer, BitSet> m, int b, int p) {
+            m.computeIfAbsent(b, x -> new BitSet()).set(p);
+        }
+
+        /** Finds the induction update at the end of the latch ({@code s = parallel_stride d; i = i + s}, or {@code t = i + s; i = t}). */
+        private String update(Block latch) {
+            List<Instr> instrs = latch.instrs();
+            for (int p = 0; p < instrs.size(); p++) {
+                if (!(instrs.get(p) instanceof Instr.ParallelStride ps) || ps.dim() != loop.dim()) continue;
+                Var s = ps.dst();
+                if (p + 1 < instrs.size() && instrs.get(p + 1) instanceof Instr.Binary b && b.op() == BinOp.ADD
+                        && (isVar(b.a(), iv) && isVar(b.b(), s) || isVar(b.b(), iv) && isVar(b.a(), s))) {
+                    if (b.dst().id() == iv.id() && p + 2 == instrs.size()) {
+                        mark(skipped, latch.id(), p);
+                        mark(skipped, latch.id(), p + 1);
+                        temps.set(s.id());
+                        return null;
+                    }
+                    if (p + 3 == instrs.size() && instrs.get(p + 2) instanceof Instr.Move m && m.dst().id() == iv.id()
+                            && isVar(m.src(), b.dst())) {
+                        mark(skipped, latch.id(), p);
+                        mark(skipped, latch.id(), p + 1);
+                        mark(skipped, latch.id(), p + 2);
+                        temps.set(s.id());
+                        temps.set(b.dst().id());
+                        return null;
+                    }
+                }
+                return "instructions after the induction update";
             }
-            // The induction update: s = parallel_stride 0; i = i + s (or t = i + s; i = t).
-            if (in instanceof Instr.ParallelStride ps && ps.dim() == 0 && stride < 0) {
-                stride = ps.dst().id();
-                update.set(stride);
-                skipped.set(p);
-                continue;
+            return "no induction update i += stride at the end of the body";
+        }
+
+        private int kindOf(Value v) {
+            return v instanceof Var x ? kind[x.id()] : UNIFORM;
+        }
+
+        /** The kinds of the region's variables: the largest over each one's definitions, to a fixed point. */
+        private void kinds(List<Integer> region) {
+            kind[iv.id()] = OWN;
+            boolean changed = true;
+            while (changed) {
+                changed = false;
+                for (int b : region) {
+                    List<Instr> instrs = ir.blocks().get(b).instrs();
+                    for (int p = 0; p < instrs.size(); p++) {
+                        Instr in = instrs.get(p);
+                        Var d = KernelAnalysis.dst(in);
+                        if (d == null || skipped(b, p)) continue;
+                        int k = transfer(in);
+                        if (k > kind[d.id()]) {
+                            kind[d.id()] = k;
+                            changed = true;
+                        }
+                    }
+                }
             }
-            if (in instanceof Instr.Binary b && b.op() == BinOp.ADD && stride >= 0 && !updated
-                    && (isVar(b.a(), iv) && isVar(b.b(), stride) || isVar(b.b(), iv) && isVar(b.a(), stride))) {
-                skipped.set(p);
-                if (b.dst().id() == iv.id()) {
-                    updated = true;
+        }
+
+        private int transfer(Instr in) {
+            switch (in) {
+                case Instr.Load l -> {
+                    return kindOf(l.index()) == UNIFORM ? UNIFORM : VECTOR;
+                }
+                case Instr.Move m -> {
+                    return kindOf(m.src());
+                }
+                case Instr.Convert c when c.op() == io.kiln.ir.Conversion.I2L && kindOf(c.a()) == OWN -> {
+                    return OWN;
+                }
+                case Instr.Binary b when (b.op() == BinOp.ADD || b.op() == BinOp.SUB) && !b.dst().type().isFloating() -> {
+                    int ka = kindOf(b.a());
+                    int kb = kindOf(b.b());
+                    if ((ka == OWN || ka == SHIFTED) && kb == UNIFORM) return SHIFTED;
+                    if (b.op() == BinOp.ADD && ka == UNIFORM && (kb == OWN || kb == SHIFTED)) return SHIFTED;
+                }
+                default -> {
+                }
+            }
+            int k = UNIFORM;
+            for (Value v : KernelAnalysis.uses(in)) k = Math.max(k, kindOf(v));
+            return k == UNIFORM ? UNIFORM : VECTOR;
+        }
+
+        /** Every variable the region assigns is assigned before it is read, on every path of the iteration. */
+        private String assignedBeforeRead(List<Integer> region, io.kiln.ir.Cfg cfg, BitSet defs) {
+            java.util.Map<Integer, BitSet> out = new java.util.HashMap<>();
+            boolean changed = true;
+            while (changed) {
+                changed = false;
+                for (int b : region) {
+                    BitSet at = entryState(b, region.get(0), cfg, out, defs);
+                    List<Instr> instrs = ir.blocks().get(b).instrs();
+                    for (int p = 0; p < instrs.size(); p++) {
+                        Var d = KernelAnalysis.dst(instrs.get(p));
+                        if (d != null) at.set(d.id());
+                    }
+                    if (!at.equals(out.get(b))) {
+                        out.put(b, at);
+                        changed = true;
+                    }
+                }
+            }
+            for (int b : region) {
+                BitSet at = entryState(b, region.get(0), cfg, out, defs);
+                List<Instr> instrs = ir.blocks().get(b).instrs();
+                for (int p = 0; p < instrs.size(); p++) {
+                    if (skipped(b, p)) continue;
+                    for (Value v : KernelAnalysis.uses(instrs.get(p))) {
+                        if (v instanceof Var x && defs.get(x.id()) && !at.get(x.id())) {
+                            return x + " is read before it is assigned in the iteration (carried between iterations)";
+                        }
+                    }
+                    Var d = KernelAnalysis.dst(instrs.get(p));
+                    if (d != null) at.set(d.id());
+                }
+                for (Value v : io.kiln.ir.DefUse.uses(ir.blocks().get(b).terminator())) {
+                    if (v instanceof Var x && defs.get(x.id()) && !at.get(x.id())) {
+                        return x + " is read before it is assigned in the iteration (carried between iterations)";
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** Variables assigned on every path to {@code b}'s start (all of them where no path is known yet). */
+        private static BitSet entryState(int b, int entry, io.kiln.ir.Cfg cfg, java.util.Map<Integer, BitSet> out, BitSet defs) {
+            if (b == entry) return new BitSet();
+            BitSet at = null;
+            for (int p : cfg.predecessors(b)) {
+                BitSet o = out.get(p);
+                if (o == null) o = defs;
+                if (at == null) {
+                    at = (BitSet) o.clone();
                 } else {
-                    update.set(b.dst().id());
-                }
-                continue;
-            }
-            if (in instanceof Instr.Move m && m.dst().id() == iv.id() && m.src() instanceof Var v && update.get(v.id())
-                    && v.id() != stride && !updated) {
-                skipped.set(p);
-                updated = true;
-                continue;
-            }
-            if (dst != null && dst.id() == iv.id()) return Result.no("the induction variable is assigned in the body");
-            if (updated) return Result.no("instructions after the induction update");
-            if (in instanceof Instr.Convert c && c.op() == io.kiln.ir.Conversion.I2L && isVar(c.a(), iv) && !vectors.get(c.dst().id())) {
-                index.set(c.dst().id());
-                skipped.set(p);
-                continue;
-            }
-            if (in instanceof Instr.CheckIndex c) {
-                String why = access(c.array(), c.index(), index);
-                if (why != null) return Result.no(why);
-                if (!checked.contains(c.array())) checked.add(c.array());
-                skipped.set(p);
-                continue;
-            }
-            // (float) Math.sqrt(f): f2d, sqrt, d2f in a row is the float square root (rounding the
-            // correctly rounded double root to float is correctly rounded: 53 >= 2 * 24 + 2), one
-            // lanewise SQRT on float lanes.
-            if (p + 2 < instrs.size() && in instanceof Instr.Convert f2d && f2d.op() == io.kiln.ir.Conversion.F2D
-                    && instrs.get(p + 1) instanceof Instr.MathCall sq && sq.fn() == MathFunction.SQRT
-                    && isVar(sq.args().get(0), f2d.dst().id())
-                    && instrs.get(p + 2) instanceof Instr.Convert d2f && d2f.op() == io.kiln.ir.Conversion.D2F
-                    && isVar(d2f.a(), sq.dst().id()) && f2d.a() instanceof Var src && vectors.get(src.id())
-                    && uses(instrs, f2d.dst()) == 1 && uses(instrs, sq.dst()) == 1) {
-                temps.set(f2d.dst().id());
-                temps.set(sq.dst().id());
-                skipped.set(p);
-                skipped.set(p + 1);
-                floatSqrt.put(p + 2, src);
-                p += 2;
-                in = instrs.get(p);
-                dst = ((Instr.Convert) in).dst();
-            } else {
-                // An access is per lane (element i of each lane's iteration) even when its value is not.
-                boolean varying = in instanceof Instr.Load || in instanceof Instr.Store;
-                for (Value v : KernelAnalysis.uses(in)) {
-                    if (v instanceof Var x && vectors.get(x.id())) varying = true;
-                }
-                String why = varying ? lanewise(in, vectors, index, bodyDefs, uniform) : uniform(in, index, bodyDefs, uniform);
-                if (why != null) return Result.no(why);
-                if (in instanceof Instr.Load || in instanceof Instr.Store) accesses++;
-                ArrayRef stored = in instanceof Instr.Store st ? st.array() : null;
-                ArrayRef touched = in instanceof Instr.Load l ? l.array() : stored;
-                if (touched != null && touched.isOffHeap() && !offHeap.contains(touched)) offHeap.add(touched);
-                if (stored != null && stored.isOffHeap() && !written.contains(stored)) written.add(stored);
-                if (stored != null) {
-                    // A store has no destination variable, but its vector has the array's lane width.
-                    String w = laneWidth(stored.element().valueType(), laneBytes);
-                    if (w != null) return Result.no(w);
-                    laneBytes = stored.element().valueType().isWide() ? 8 : 4;
-                }
-                if (dst == null) continue;
-                if (!varying) {
-                    // The same value in every lane: computed once per vector iteration, as a scalar.
-                    if (vectors.get(dst.id())) return Result.no(dst + " holds lanes and a scalar in one iteration");
-                    uniform.set(dst.id());
-                    uniformAt.set(p);
-                    continue;
+                    at.and(o);
                 }
             }
-            if (scalarParams.get(dst.id())) return Result.no("the loop assigns scalar parameter " + dst);
-            if (uniform.get(dst.id())) return Result.no(dst + " holds lanes and a scalar in one iteration");
-            String w = laneWidth(dst.type(), laneBytes);
-            if (w != null) return Result.no(w);
-            laneBytes = dst.type().isWide() ? 8 : 4;
-            vectors.set(dst.id());
+            return at == null ? new BitSet() : at;
         }
-        if (!updated) return Result.no("no induction update i += stride at the end of the body");
-        if (accesses == 0 || laneBytes == 0) return Result.no("the body accesses no array");
-        // Vector values and index variables must not live outside the body (the scalar tail may run no iteration).
-        BitSet local = (BitSet) vectors.clone();
-        local.or(update);
-        local.or(index);
-        local.or(uniform);
-        local.or(temps);
-        local.clear(iv.id());
-        for (Block b : ir.blocks()) {
-            if (b.id() == bodyId) continue;
-            for (Instr in : b.instrs()) {
-                Var d = KernelAnalysis.dst(in);
-                if (d != null && local.get(d.id())) return Result.no(d + " is also assigned outside the loop body");
-                for (Value v : KernelAnalysis.uses(in)) {
-                    if (v instanceof Var u && local.get(u.id())) return Result.no(u + " is read outside the loop body");
+
+        /** The region's blocks that lie on a cycle inside it (inner loops). */
+        private static BitSet innerLoopBlocks(List<Integer> region, io.kiln.ir.Cfg cfg, BitSet in) {
+            BitSet inner = new BitSet();
+            for (int b : region) {
+                // b is on a cycle if it reaches itself inside the region.
+                BitSet seen = new BitSet();
+                java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+                for (int s : cfg.successors(b)) if (s >= 0 && in.get(s) && !seen.get(s)) { seen.set(s); work.add(s); }
+                while (!work.isEmpty() && !seen.get(b)) {
+                    int x = work.poll();
+                    for (int s : cfg.successors(x)) if (s >= 0 && in.get(s) && !seen.get(s)) { seen.set(s); work.add(s); }
+                }
+                if (seen.get(b)) inner.set(b);
+            }
+            return inner;
+        }
+
+        /** Checks every instruction and terminator of the region and records how each is written. */
+        private String instructions(List<Integer> region, io.kiln.ir.Cfg cfg, BitSet in) {
+            // Whether a store may have happened in this iteration at a block's start.
+            BitSet storedAtEntry = new BitSet();
+            BitSet storedAtExit = new BitSet();
+            for (int round = 0; round < 2; round++) {
+                for (int b : region) {
+                    boolean s = false;
+                    for (int p : cfg.predecessors(b)) if (in.get(p) && storedAtExit.get(p)) s = true;
+                    if (s) storedAtEntry.set(b);
+                    for (Instr x : ir.blocks().get(b).instrs()) if (x instanceof Instr.Store) s = true;
+                    if (s) storedAtExit.set(b);
                 }
             }
-            for (Value v : io.kiln.ir.DefUse.uses(b.terminator())) {
-                if (v instanceof Var u && local.get(u.id())) return Result.no(u + " is read outside the loop body");
+            // (storedAtExit only grows; two rounds reach every block of a reducible region's cycles once more.)
+            boolean more = true;
+            while (more) {
+                more = false;
+                for (int b : region) {
+                    boolean s = storedAtEntry.get(b);
+                    for (int p : cfg.predecessors(b)) if (in.get(p) && storedAtExit.get(p)) s = true;
+                    if (s && !storedAtEntry.get(b)) { storedAtEntry.set(b); more = true; }
+                    if (s && !storedAtExit.get(b)) { storedAtExit.set(b); more = true; }
+                }
             }
+            for (int b : region) {
+                boolean stored = storedAtEntry.get(b);
+                List<Instr> instrs = ir.blocks().get(b).instrs();
+                for (int p = 0; p < instrs.size(); p++) {
+                    if (skipped(b, p)) continue;
+                    Instr x = instrs.get(p);
+                    Var dst = KernelAnalysis.dst(x);
+                    if (x instanceof Instr.CheckIndex c) {
+                        int k = kindOf(c.index());
+                        String why = k == UNIFORM ? uniformAccess(c.array()) : access(c.array(), c.index(), k);
+                        if (why != null) return why;
+                        accessed(c.array(), c.index(), false);
+                        if (k == OWN) {
+                            if (!checked.contains(c.array())) checked.add(c.array());
+                            mark(skipped, b, p);
+                        } else if (stored) {
+                            return "a bounds check that may fail after a store in the iteration";
+                        }
+                        continue;
+                    }
+                    // (float) Math.sqrt(f): f2d, sqrt, d2f in a row is the float square root (rounding the
+                    // correctly rounded double root to float is correctly rounded: 53 >= 2 * 24 + 2), one
+                    // lanewise SQRT on float lanes.
+                    if (p + 2 < instrs.size() && x instanceof Instr.Convert f2d && f2d.op() == io.kiln.ir.Conversion.F2D
+                            && instrs.get(p + 1) instanceof Instr.MathCall sq && sq.fn() == MathFunction.SQRT
+                            && isVar(sq.args().get(0), f2d.dst().id())
+                            && instrs.get(p + 2) instanceof Instr.Convert d2f && d2f.op() == io.kiln.ir.Conversion.D2F
+                            && isVar(d2f.a(), sq.dst().id()) && f2d.a() instanceof Var src && kind[src.id()] == VECTOR
+                            && usesInRegion(region, f2d.dst()) == 1 && usesInRegion(region, sq.dst()) == 1) {
+                        temps.set(f2d.dst().id());
+                        temps.set(sq.dst().id());
+                        mark(skipped, b, p);
+                        mark(skipped, b, p + 1);
+                        floatSqrt.computeIfAbsent(b, z -> new java.util.TreeMap<>()).put(p + 2, src);
+                        String wd = laneWidth(Type.F32, laneBytes);
+                        if (wd != null) return wd;
+                        laneBytes = 4;
+                        p += 2;
+                        continue;
+                    }
+                    if (x instanceof Instr.Store s) {
+                        int k = kindOf(s.index());
+                        if (k == UNIFORM) return "a store to one element from every iteration";
+                        String why = access(s.array(), s.index(), k);
+                        if (why == null) why = operand(s.value());
+                        if (why != null) return why;
+                        accessed(s.array(), s.index(), true);
+                        String wd = laneWidth(s.array().element().valueType(), laneBytes);
+                        if (wd != null) return wd;
+                        laneBytes = s.array().element().valueType().isWide() ? 8 : 4;
+                        stored = true;
+                        continue;
+                    }
+                    if (x instanceof Instr.CheckDivisor) return "integer division (Java's divisor check has no lanewise form)";
+                    if (dst == null) return x.getClass().getSimpleName() + " in the loop body";
+                    int k = kind[dst.id()];
+                    if (k == UNIFORM) {
+                        String why;
+                        if (x instanceof Instr.Load l) {
+                            why = uniformAccess(l.array());
+                            if (why == null) accessed(l.array(), l.index(), false);
+                        } else {
+                            why = uniform(x);
+                        }
+                        if (why != null) return why;
+                        mark(scalarAt, b, p);
+                    } else if (k == OWN || k == SHIFTED) {
+                        // Lane 0's index, computed as a scalar (transfer() admitted only index arithmetic).
+                        boolean index = x instanceof Instr.Move || x instanceof Instr.Convert
+                                || x instanceof Instr.Binary bb && (bb.op() == BinOp.ADD || bb.op() == BinOp.SUB);
+                        // Each definition must give lane l its value: the own index for an OWN variable,
+                        // the own index or base + i for a SHIFTED one (not a value the same in every lane).
+                        int t = transfer(x);
+                        if (!index || t == UNIFORM || t == VECTOR || k == OWN && t != OWN) {
+                            return "the loop index is used as a value";
+                        }
+                        mark(scalarAt, b, p);
+                    } else {
+                        String why = lanewise(x);
+                        if (why != null) return why;
+                        if (x instanceof Instr.Load l) {
+                            accessed(l.array(), l.index(), false);
+                        }
+                        String wd = laneWidth(dst.type(), laneBytes);
+                        if (wd != null) return wd;
+                        laneBytes = dst.type().isWide() ? 8 : 4;
+                    }
+                }
+                for (Value v : io.kiln.ir.DefUse.uses(ir.blocks().get(b).terminator())) {
+                    int k = kindOf(v);
+                    if (k == VECTOR) return "the loop body has branches on values that differ per iteration";
+                    if (k != UNIFORM) return "the loop body has branches on the loop index";
+                }
+            }
+            return null;
         }
-        int lanes = bits / (laneBytes * 8);
-        if (lanes < 2) return Result.no(bits + "-bit vectors hold one lane");
-        return new Result(new Plan(loop.header(), bodyId, iv, exit.bound, exit.inclusive, laneBytes, lanes, vectors, skipped, uniformAt, floatSqrt,
-                List.copyOf(checked), List.copyOf(offHeap), List.copyOf(written)), null);
+
+        private int usesInRegion(List<Integer> region, Var v) {
+            int n = 0;
+            for (int b : region) n += uses(ir.blocks().get(b).instrs(), v);
+            return n;
+        }
+
+        private void accessed(ArrayRef a, Value index, boolean store) {
+            int k = kindOf(index);
+            int at = k == OWN ? -1 : k == UNIFORM ? -2 : ((Var) index).id();
+            accessedAt.computeIfAbsent(a.id(), z -> new java.util.TreeSet<>()).add(at);
+            if (store) writtenIds.set(a.id());
+            if (a.isOffHeap() && !offHeap.contains(a)) offHeap.add(a);
+        }
+
+        /** Variables the region assigns must not be used outside it (the scalar tail may run no iteration). */
+        private String localToRegion(BitSet in, BitSet defs) {
+            BitSet local = (BitSet) defs.clone();
+            local.or(temps);
+            local.clear(iv.id());
+            for (Block b : ir.blocks()) {
+                if (in.get(b.id())) continue;
+                for (Instr x : b.instrs()) {
+                    Var d = KernelAnalysis.dst(x);
+                    if (d != null && local.get(d.id())) return d + " is also assigned outside the loop body";
+                    for (Value v : KernelAnalysis.uses(x)) {
+                        if (v instanceof Var u && local.get(u.id())) return u + " is read outside the loop body";
+                    }
+                }
+                for (Value v : io.kiln.ir.DefUse.uses(b.terminator())) {
+                    if (v instanceof Var u && local.get(u.id())) return u + " is read outside the loop body";
+                }
+            }
+            return null;
+        }
+
+        /**
+         * A written array is accessed at one index only (its own, or one {@code base + i} assigned once per
+         * iteration), so that lanes touch disjoint elements of it; the arrays that could be the same memory
+         * as a written one are listed for the run-time checks.
+         */
+        private String aliasing(List<Integer> region, BitSet inner, BitSet defs, List<ArrayRef[]> independent,
+                                List<ArrayRef[]> disjoint, List<ArrayRef[]> distinct) {
+            for (int id = writtenIds.nextSetBit(0); id >= 0; id = writtenIds.nextSetBit(id + 1)) {
+                ArrayRef wa = ir.arrays().get(id);
+                java.util.Set<Integer> at = accessedAt.get(id);
+                if (at.size() != 1) return "array " + wa + " is written at one index and accessed at another";
+                int v = at.iterator().next();
+                if (v >= 0) {
+                    int count = 0;
+                    for (int b : region) {
+                        for (Instr x : ir.blocks().get(b).instrs()) {
+                            Var d = KernelAnalysis.dst(x);
+                            if (d != null && d.id() == v) {
+                                count++;
+                                if (inner.get(b)) count += 2;
+                            }
+                        }
+                    }
+                    if (count != 1) return "array " + wa + " is written at " + ir.vars().get(v) + ", which changes within the iteration";
+                }
+                boolean ownOnly = v == -1;
+                for (var e : accessedAt.entrySet()) {
+                    ArrayRef o = ir.arrays().get(e.getKey());
+                    if (o.id() == wa.id()) continue;
+                    boolean bothOwn = ownOnly && e.getValue().size() == 1 && e.getValue().contains(-1);
+                    if (wa.isOffHeap() && o.isOffHeap()) {
+                        (bothOwn ? independent : disjoint).add(new ArrayRef[] {wa, o});
+                    } else if (!wa.isOffHeap() && !o.isOffHeap() && wa.element() == o.element() && !bothOwn) {
+                        if (!(writtenIds.get(o.id()) && o.id() < wa.id())) distinct.add(new ArrayRef[] {wa, o});
+                    }
+                }
+            }
+            return null;
+        }
+
+        /** Why {@code in}, whose result differs per lane, has no exact lanewise form here, or {@code null}. */
+        private String lanewise(Instr in) {
+            return switch (in) {
+                case Instr.Load l -> access(l.array(), l.index(), kindOf(l.index()));
+                case Instr.Move m -> operand(m.src());
+                case Instr.Binary b -> {
+                    String w = binary(b);
+                    if (w == null) w = operand(b.a());
+                    if (w == null && b.op().isShift() && b.dst().type() == Type.I64) {
+                        // A long shift by an int count: the count must be the same for every lane.
+                        if (kindOf(b.b()) != UNIFORM) w = "a long shift by a count that differs per iteration";
+                    } else if (w == null) {
+                        w = operand(b.b());
+                    }
+                    yield w;
+                }
+                case Instr.Negate n -> operand(n.a());
+                case Instr.MathCall m -> {
+                    String w = switch (m.fn()) {
+                        case ABS, SQRT, FMA -> m.dst().type().isFloating() ? null : "Math." + m.fn().javaName() + " on integers";
+                        case MIN, MAX -> null;
+                        default -> "Math." + m.fn().javaName() + " (no exact lanewise equivalent)";
+                    };
+                    for (Value a : m.args()) {
+                        if (w == null) w = operand(a);
+                    }
+                    yield w;
+                }
+                case Instr.Convert c -> c.op() == io.kiln.ir.Conversion.I2F || c.op() == io.kiln.ir.Conversion.L2D
+                        ? operand(c.a())
+                        : "conversion " + c.op().name().toLowerCase(java.util.Locale.ROOT) + " of lanes (changes the lane width or is not exact)";
+                case Instr.CheckDivisor c -> "integer division (no lanewise form; Java's divisor check)";
+                default -> in.getClass().getSimpleName() + " in the loop body";
+            };
+        }
+
+        /**
+         * Why {@code in}, whose operands are the same for every lane, cannot run once per vector
+         * iteration as a scalar, or {@code null}: it must be pure and unable to throw (an integer
+         * division by zero would throw after the vector iteration's earlier stores, not after one lane's).
+         */
+        private static String uniform(Instr in) {
+            return switch (in) {
+                case Instr.Binary b -> b.dst().type().isFloating() || (b.op() != BinOp.DIV && b.op() != BinOp.REM) ? null
+                        : "integer division";
+                case Instr.Move m -> null;
+                case Instr.Negate n -> null;
+                case Instr.Convert c -> null;
+                case Instr.MathCall m -> null;
+                case Instr.BitCast c -> null;
+                case Instr.Compare c -> null;
+                case Instr.ArrayLength l -> null;
+                default -> in.getClass().getSimpleName() + " in the loop body";
+            };
+        }
+
+        /** Why operand {@code v} cannot feed a lanewise operation, or {@code null}: a vector or a value the same in every lane. */
+        private String operand(Value v) {
+            int k = kindOf(v);
+            return k == OWN || k == SHIFTED ? "the loop index is used as a value" : null;
+        }
     }
 
     /** Why lanes of {@code t} cannot join a loop whose lanes so far are {@code laneBytes} wide (0: none yet), or {@code null}. */
@@ -367,74 +813,6 @@ final class VectorLoops {
         return n;
     }
 
-    /** Why {@code in}, whose operands hold lanes, has no exact lanewise form here, or {@code null}. */
-    private static String lanewise(Instr in, BitSet vectors, BitSet index, BitSet bodyDefs, BitSet uniform) {
-        return switch (in) {
-            case Instr.Load l -> access(l.array(), l.index(), index);
-            case Instr.Store s -> {
-                String w = access(s.array(), s.index(), index);
-                yield w != null ? w : operand(s.value(), vectors, index, bodyDefs, uniform);
-            }
-            case Instr.Move m -> operand(m.src(), vectors, index, bodyDefs, uniform);
-            case Instr.Binary b -> {
-                String w = binary(b);
-                if (w == null) w = operand(b.a(), vectors, index, bodyDefs, uniform);
-                if (w == null && b.op().isShift() && b.dst().type() == Type.I64) {
-                    // A long shift by an int count: the count must be the same for every lane.
-                    if (b.b() instanceof Var v && (vectors.get(v.id()) || index.get(v.id()))) {
-                        w = "a long shift by a count that differs per iteration";
-                    }
-                } else if (w == null) {
-                    w = operand(b.b(), vectors, index, bodyDefs, uniform);
-                }
-                yield w;
-            }
-            case Instr.Negate n -> operand(n.a(), vectors, index, bodyDefs, uniform);
-            case Instr.MathCall m -> {
-                String w = switch (m.fn()) {
-                    case ABS, SQRT, FMA -> m.dst().type().isFloating() ? null : "Math." + m.fn().javaName() + " on integers";
-                    case MIN, MAX -> null;
-                    default -> "Math." + m.fn().javaName() + " (no exact lanewise equivalent)";
-                };
-                for (Value a : m.args()) {
-                    if (w == null) w = operand(a, vectors, index, bodyDefs, uniform);
-                }
-                yield w;
-            }
-            case Instr.Convert c -> c.op() == io.kiln.ir.Conversion.I2F || c.op() == io.kiln.ir.Conversion.L2D
-                    ? operand(c.a(), vectors, index, bodyDefs, uniform)
-                    : "conversion " + c.op().name().toLowerCase(java.util.Locale.ROOT) + " of lanes (changes the lane width or is not exact)";
-            case Instr.CheckDivisor c -> "integer division (no lanewise form; Java's divisor check)";
-            default -> in.getClass().getSimpleName() + " in the loop body";
-        };
-    }
-
-    /**
-     * Why {@code in}, whose operands are the same for every lane, cannot run once per vector
-     * iteration as a scalar, or {@code null}: it must be pure and unable to throw (an integer
-     * division by zero would throw after the vector iteration's earlier stores, not after one lane's).
-     */
-    private static String uniform(Instr in, BitSet index, BitSet bodyDefs, BitSet uniform) {
-        for (Value v : KernelAnalysis.uses(in)) {
-            if (!(v instanceof Var x)) continue;
-            if (index.get(x.id())) return "the loop index is used as a value";
-            if (bodyDefs.get(x.id()) && !uniform.get(x.id())) {
-                return x + " is read before it is assigned in the iteration (carried between iterations)";
-            }
-        }
-        return switch (in) {
-            case Instr.Binary b -> b.dst().type().isFloating() || (b.op() != BinOp.DIV && b.op() != BinOp.REM) ? null
-                    : "integer division";
-            case Instr.Move m -> null;
-            case Instr.Negate n -> null;
-            case Instr.Convert c -> null;
-            case Instr.MathCall m -> null;
-            case Instr.BitCast c -> null;
-            case Instr.Compare c -> null;
-            default -> in.getClass().getSimpleName() + " in the loop body";
-        };
-    }
-
     private static boolean isVar(Value v, Var w) {
         return v instanceof Var x && x.id() == w.id();
     }
@@ -443,15 +821,21 @@ final class VectorLoops {
         return v instanceof Var x && x.id() == id;
     }
 
-    /** Why an access of {@code a} at {@code index} cannot be a vector access, or {@code null}. */
-    private static String access(ArrayRef a, Value index, BitSet indexVars) {
+    /** Why an access of {@code a} at an index of kind {@code kind} cannot be a vector access, or {@code null}. */
+    private static String access(ArrayRef a, Value index, int kind) {
         if (a.space() != AddressSpace.GLOBAL || !a.isParameter()) return "an access to a non-parameter array " + a;
         ElementType e = a.element();
         if (e != ElementType.INT && e != ElementType.LONG && e != ElementType.FLOAT && e != ElementType.DOUBLE) {
             return "an access to a " + e.javaName() + " array";
         }
-        if (!(index instanceof Var v) || !indexVars.get(v.id())) return "an access to " + a + " not at the loop index";
-        if (!a.isOffHeap() && v.type() != Type.I32) return "a heap access with a long index";
+        if (kind != OWN && kind != SHIFTED) return "an access to " + a + " not at the loop index";
+        if (!a.isOffHeap() && index.type() != Type.I32) return "a heap access with a long index";
+        return null;
+    }
+
+    /** Why a load of {@code a} at an index the same in every lane cannot run as a scalar, or {@code null}. */
+    private static String uniformAccess(ArrayRef a) {
+        if (a.space() != AddressSpace.GLOBAL || !a.isParameter()) return "an access to a non-parameter array " + a;
         return null;
     }
 
@@ -464,18 +848,6 @@ final class VectorLoops {
             case REM -> t.isFloating() ? "float remainder" : "integer remainder";
             case AND, OR, XOR, SHL, SHR, USHR -> t.isFloating() ? "a bitwise operator on floats" : null;
         };
-    }
-
-    /**
-     * Why operand {@code v} cannot feed a lanewise operation, or {@code null}: it must be a constant, a
-     * vector computed earlier in this iteration, or a variable the loop never assigns (broadcast).
-     */
-    private static String operand(Value v, BitSet vectors, BitSet index, BitSet bodyDefs, BitSet uniform) {
-        if (!(v instanceof Var x)) return null;
-        if (index.get(x.id())) return "the loop index is used as a value";
-        if (vectors.get(x.id()) || uniform.get(x.id())) return null;
-        if (bodyDefs.get(x.id())) return x + " is read before it is assigned in the iteration (carried between iterations)";
-        return null;
     }
 
     /** The loop test normalised as {@code exit when i >= bound} ({@code inclusive}: {@code i > bound}). */

@@ -8,7 +8,7 @@ import io.kiln.Parallel;
 
 /**
  * Kernels for {@link VectorLoopTest}: elementwise loops the cpu back end runs as Vector API loops,
- * and a few it must keep scalar. Each also runs as plain Java for the reference.
+ * loops with uniform inner loops, branches and shifted accesses, and a few it must keep scalar. Each also runs as plain Java for the reference.
  */
 public final class VectorKernels {
     private VectorKernels() {
@@ -141,10 +141,99 @@ public final class VectorKernels {
         }
     }
 
-    /** A neighbour access: stays scalar. */
+    /** A neighbour access: x is read at i and at i + 1 (a shifted access, checked once per vector). */
     public static void neighbour(float[] x, float[] out) {
         for (@Parallel int i = 0; i < out.length; i++) {
             out[i] = x[i + 1] - x[i];
+        }
+    }
+
+    /** A bound computed in the loop header ({@code x.length - 1}), once before the vector loop. */
+    public static void differences(float[] x, float[] out) {
+        for (@Parallel int i = 0; i < x.length - 1; i++) {
+            out[i] = x[i + 1] - x[i];
+        }
+    }
+
+    /** The same on off-heap arrays with a long loop, for views of one memory that overlap. */
+    public static void neighbourOffHeap(FloatArray x, FloatArray out) {
+        for (@Parallel long i = 0; i < out.length(); i++) {
+            out.set(i, x.get(i + 1) - x.get(i));
+        }
+    }
+
+    /** A loop of a uniform trip count (zero included) inside the parallel loop: 64-bit mixing rounds. */
+    public static void hashRounds(long[] in, long[] out, int rounds) {
+        for (@Parallel int i = 0; i < in.length; i++) {
+            long z = in[i];
+            for (int r = 0; r < rounds; r++) {
+                z += 0x9E3779B97F4A7C15L;
+                z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+                z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+                z = z ^ (z >>> 31);
+            }
+            out[i] = z;
+        }
+    }
+
+    /** The naive matrix product; its inner parallel loop (over j) reads a uniformly and b shifted by p * n. */
+    public static void matmul(float[] a, float[] b, float[] c, int m, int n, int k) {
+        for (@Parallel int i = 0; i < m; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                float s = 0f;
+                for (int p = 0; p < k; p++) {
+                    s += a[i * k + p] * b[p * n + j];
+                }
+                c[i * n + j] = s;
+            }
+        }
+    }
+
+    /** A branch on a parameter: the same way for every iteration. */
+    public static void uniformBranch(float[] x, float[] out, int mode) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            if (mode > 0) {
+                out[i] = x[i] * 2f;
+            } else {
+                out[i] = x[i] + mode;
+            }
+        }
+    }
+
+    /** A 1-D convolution: w read uniformly, x shifted by the tap, both checked before the one store. */
+    public static void conv1d(float[] x, float[] w, float[] out) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            float s = 0f;
+            for (int r = 0; r < w.length; r++) {
+                s += w[r] * x[i + r];
+            }
+            out[i] = s;
+        }
+    }
+
+    /** Like conv1d with the number of taps given: w shorter than taps fails on a uniform access. */
+    public static void conv1dTaps(float[] x, float[] w, float[] out, int taps) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            float s = 0f;
+            for (int r = 0; r < taps; r++) {
+                s += w[r] * x[i + r];
+            }
+            out[i] = s;
+        }
+    }
+
+    /** Written at i and read at i + 1: lanes would read what other lanes write; stays scalar. */
+    public static void shiftInPlace(float[] x) {
+        for (@Parallel int i = 0; i < x.length - 1; i++) {
+            x[i] = x[i + 1];
+        }
+    }
+
+    /** A store, then a shifted read that may fail: the failing lane would come after other lanes' store. */
+    public static void storeThenNeighbour(float[] x, float[] out, float[] out2) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            out[i] = x[i];
+            out2[i] = x[i + 1];
         }
     }
 }

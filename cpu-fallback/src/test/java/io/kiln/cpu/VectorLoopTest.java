@@ -159,7 +159,7 @@ class VectorLoopTest {
         return CpuTesting.build(ir);
     }
 
-    static void launch(CpuKernel k, Object[] args, int chunks, long trips) {
+    static void launch(CpuKernel k, Object[] args, int chunks, long... trips) {
         CpuTesting.launch(k, args, chunks, null, trips);
     }
 
@@ -444,7 +444,6 @@ class VectorLoopTest {
         assertReason("intDivision", "integer division");
         assertReason("branch", "branches");
         assertReason("indexValue", "the loop index is used as a value");
-        assertReason("neighbour", "the loop index is used as a value");
         assertReason("mixedWidths", "values of 32 and 64 bits");
         Random r = random("scalar kernels");
         int n = 1000;
@@ -548,6 +547,218 @@ class VectorLoopTest {
             assertEquals(vectorApi(), VectorLoops.ran, "identical arrays should take the vector loop");
             assertFloats(expected, same.toArray(), "x and y the same array");
         }
+    }
+
+    // ---------------------------------------------------------------- regions: inner loops, uniform branches, shifted accesses
+
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void neighbourDifferencesMatchJava(int n, int chunks) {
+        Random r = random("neighbour n=" + n);
+        float[] x = floats(r, n + 1);
+        float[] expected = new float[n];
+        float[] out = new float[n];
+        VectorKernels.neighbour(x, expected);
+        launch(vectorised("neighbour"), new Object[] {x, out}, chunks, n);
+        assertFloats(expected, out, "x[i + 1] - x[i]");
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void aBoundComputedInTheHeaderMatchesJava(int n, int chunks) {
+        Random r = random("differences n=" + n);
+        float[] x = floats(r, n + 1);
+        float[] expected = new float[n];
+        float[] out = new float[n];
+        VectorKernels.differences(x, expected);
+        launch(vectorised("differences"), new Object[] {x, out}, chunks, n);
+        assertFloats(expected, out, "x[i + 1] - x[i] for i < x.length - 1");
+    }
+
+    /** x as long as out: the last iteration reads past the end; Java's exception after Java's writes. */
+    @ParameterizedTest
+    @MethodSource("shortLengths")
+    void aShiftedReadPastTheEndFailsAtJavasIndexAfterJavasWrites(int n) {
+        Assumptions.assumeTrue(n > 0, "an empty loop reads nothing");
+        Random r = random("neighbour past the end n=" + n);
+        float[] x = floats(r, n);
+        float[] expected = new float[n];
+        float[] out = new float[n];
+        ArrayIndexOutOfBoundsException java = assertThrows(ArrayIndexOutOfBoundsException.class,
+                () -> VectorKernels.neighbour(x, expected));
+        KernelIndexOutOfBoundsException kiln = assertThrows(KernelIndexOutOfBoundsException.class,
+                () -> launch(vectorised("neighbour"), new Object[] {x, out}, 1, n));
+        assertTrue(kiln.getMessage().startsWith(java.getMessage()), kiln.getMessage() + " / Java: " + java.getMessage());
+        assertFloats(expected, out, "the writes before the failing access");
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void innerLoopsOfAUniformTripCountMatchJava(int n, int chunks) {
+        Random r = random("hash rounds n=" + n);
+        long[] in = longs(r, n);
+        for (int rounds : new int[] {0, 1, 16}) {
+            long[] expected = new long[n];
+            long[] out = new long[n];
+            VectorKernels.hashRounds(in, expected, rounds);
+            launch(vectorised("hashRounds"), new Object[] {in, out, rounds}, chunks, n);
+            assertArrayEquals(expected, out, "rounds=" + rounds);
+        }
+    }
+
+    /** The naive product keeps Java's summation order per element, so the vector loop gives Java's bits. */
+    @ParameterizedTest
+    @MethodSource("matmulShapes")
+    void theMatrixProductsInnerLoopMatchesJava(int m, int n, int k, int chunks) {
+        Random r = random("matmul " + m + "x" + n + "x" + k);
+        float[] a = floats(r, m * k);
+        float[] b = floats(r, k * n);
+        float[] expected = new float[m * n];
+        float[] c = new float[m * n];
+        VectorKernels.matmul(a, b, expected, m, n, k);
+        VectorLoops.ran = false;
+        launch(vectorised("matmul"), new Object[] {a, b, c, m, n, k}, chunks, m, n);
+        assertFloats(expected, c, "c = a b");
+        if (vectorApi() && n >= 64) assertTrue(VectorLoops.ran, "the vector loop did not run");
+    }
+
+    static Stream<Arguments> matmulShapes() {
+        return Stream.of(Arguments.of(1, 1, 1, 1), Arguments.of(1, 97, 3, 1), Arguments.of(7, 64, 13, 3),
+                Arguments.of(13, 131, 1, 2), Arguments.of(5, 257, 0, 2), Arguments.of(3, 1000, 17, 3));
+    }
+
+    /** The output the same Java array as an input: the run-time check takes Java's order. */
+    @Test
+    void aMatrixProductIntoItsOwnInputRunsInJavasOrder() {
+        Random r = random("matmul in place");
+        int n = 67;
+        for (int which = 0; which < 2; which++) {
+            float[] a = floats(r, n * n);
+            float[] b = floats(r, n * n);
+            float[] ea = a.clone();
+            float[] eb = b.clone();
+            VectorKernels.matmul(ea, eb, which == 0 ? ea : eb, n, n, n);
+            VectorLoops.ran = false;
+            launch(vectorised("matmul"), new Object[] {a, b, which == 0 ? a : b, n, n, n}, 1, n, n);
+            assertFalse(VectorLoops.ran, "an output that is an input took the vector loop");
+            assertFloats(ea, a, "a after c = a b with c " + (which == 0 ? "a" : "b"));
+            assertFloats(eb, b, "b after c = a b with c " + (which == 0 ? "a" : "b"));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void branchesOnParametersMatchJava(int n, int chunks) {
+        Random r = random("uniform branch n=" + n);
+        float[] x = floats(r, n);
+        for (int mode : new int[] {-3, 0, 5}) {
+            float[] expected = new float[n];
+            float[] out = new float[n];
+            VectorKernels.uniformBranch(x, expected, mode);
+            launch(vectorised("uniformBranch"), new Object[] {x, out, mode}, chunks, n);
+            assertFloats(expected, out, "mode=" + mode);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void aConvolutionMatchesJava(int n, int chunks) {
+        Random r = random("conv1d n=" + n);
+        for (int taps : new int[] {1, 3, 7}) {
+            float[] x = floats(r, n + taps - 1);
+            float[] w = floats(r, taps);
+            float[] expected = new float[n];
+            float[] out = new float[n];
+            VectorKernels.conv1d(x, w, expected);
+            launch(vectorised("conv1d"), new Object[] {x, w, out}, chunks, n);
+            assertFloats(expected, out, "taps=" + taps);
+        }
+    }
+
+    /**
+     * A too-short input (x, read shifted) and a too-short filter (w, read at one index by every lane):
+     * both fail before the iteration's store, so the vector loop hands the vector to the scalar loop,
+     * which throws where Java throws with Java's writes done.
+     */
+    @ParameterizedTest
+    @MethodSource("shortLengths")
+    void aConvolutionOverShortArraysFailsAsJavaDoes(int n) {
+        Assumptions.assumeTrue(n > 0, "an empty loop reads nothing");
+        Random r = random("conv1d short n=" + n);
+        int taps = 5;
+        float[] w = floats(r, taps);
+        float[] x = floats(r, n + taps - 2);
+        float[] expected = new float[n];
+        float[] out = new float[n];
+        ArrayIndexOutOfBoundsException java = assertThrows(ArrayIndexOutOfBoundsException.class,
+                () -> VectorKernels.conv1d(x, w, expected));
+        KernelIndexOutOfBoundsException kiln = assertThrows(KernelIndexOutOfBoundsException.class,
+                () -> launch(vectorised("conv1d"), new Object[] {x, w, out}, 1, n));
+        assertTrue(kiln.getMessage().startsWith(java.getMessage()), kiln.getMessage() + " / Java: " + java.getMessage());
+        assertFloats(expected, out, "x short: the writes before the failing access");
+
+        float[] x2 = floats(r, n + taps);
+        float[] expected2 = new float[n];
+        float[] out2 = new float[n];
+        java = assertThrows(ArrayIndexOutOfBoundsException.class, () -> VectorKernels.conv1dTaps(x2, w, expected2, taps + 1));
+        kiln = assertThrows(KernelIndexOutOfBoundsException.class,
+                () -> launch(vectorised("conv1dTaps"), new Object[] {x2, w, out2, taps + 1}, 1, n));
+        assertTrue(kiln.getMessage().startsWith(java.getMessage()), kiln.getMessage() + " / Java: " + java.getMessage());
+        assertFloats(expected2, out2, "w short: the writes before the failing access");
+    }
+
+    /** Off-heap views of one memory that overlap: the run-time check sends the loop to Java's order. */
+    @Test
+    void overlappingViewsOfAShiftedAccessRunInJavasOrder() {
+        Random r = random("neighbour overlap");
+        int n = 1000;
+        float[] values = floats(r, n + 2);
+        try (Arena arena = Arena.ofShared()) {
+            for (long outAt : new long[] {0, 4, 8}) {
+                FloatArray base = FloatArray.allocate(n + 2, arena).copyFrom(values);
+                FloatArray ref = FloatArray.allocate(n + 2, arena).copyFrom(values);
+                FloatArray x = FloatArray.wrap(base.segment().asSlice(4, 4L * (n + 1)));
+                FloatArray out = FloatArray.wrap(base.segment().asSlice(outAt, 4L * n));
+                VectorKernels.neighbourOffHeap(FloatArray.wrap(ref.segment().asSlice(4, 4L * (n + 1))),
+                        FloatArray.wrap(ref.segment().asSlice(outAt, 4L * n)));
+                VectorLoops.ran = false;
+                launch(vectorised("neighbourOffHeap"), new Object[] {x, out}, 1, n);
+                assertFalse(VectorLoops.ran, "overlapping views took the vector loop (out at byte " + outAt + ")");
+                assertFloats(ref.toArray(), base.toArray(), "out at byte " + outAt);
+            }
+            FloatArray x = FloatArray.allocate(n + 1, arena).copyFrom(Arrays.copyOf(values, n + 1));
+            FloatArray out = FloatArray.allocate(n, arena);
+            FloatArray ref = FloatArray.allocate(n, arena);
+            VectorKernels.neighbourOffHeap(x, ref);
+            VectorLoops.ran = false;
+            launch(vectorised("neighbourOffHeap"), new Object[] {x, out}, 1, n);
+            assertEquals(vectorApi(), VectorLoops.ran, "separate arrays should take the vector loop");
+            assertFloats(ref.toArray(), out.toArray(), "separate arrays");
+        }
+    }
+
+    /** Kernels whose writes lanes could see, or whose failure could come after a store, stay scalar and exact. */
+    @Test
+    void writesOtherLanesCouldSeeStayScalar() {
+        assertReason("shiftInPlace", "is written at one index and accessed at another");
+        assertReason("storeThenNeighbour", "a bounds check that may fail after a store");
+        Random r = random("scalar regions");
+        float[] x = floats(r, 300);
+        float[] ex = x.clone();
+        VectorKernels.shiftInPlace(ex);
+        launch(CpuTesting.build(ir("shiftInPlace")), new Object[] {x}, 1, 299);
+        assertFloats(ex, x, "shift in place");
+        float[] e1 = new float[300];
+        float[] e2 = new float[300];
+        float[] o1 = new float[300];
+        float[] o2 = new float[300];
+        ArrayIndexOutOfBoundsException java = assertThrows(ArrayIndexOutOfBoundsException.class,
+                () -> VectorKernels.storeThenNeighbour(x, e1, e2));
+        KernelIndexOutOfBoundsException kiln = assertThrows(KernelIndexOutOfBoundsException.class,
+                () -> launch(CpuTesting.build(ir("storeThenNeighbour")), new Object[] {x, o1, o2}, 1, 300));
+        assertTrue(kiln.getMessage().startsWith(java.getMessage()), kiln.getMessage());
+        assertFloats(e1, o1, "out after the failure");
+        assertFloats(e2, o2, "out2 after the failure");
     }
 
     // ---------------------------------------------------------------- without the module
