@@ -421,7 +421,7 @@ final class KernelAnalysis {
     }
 
     /** Adds to {@code loop} (which holds its header) every block that reaches {@code tail} without passing the header. */
-    private static void naturalLoop(io.kiln.ir.Cfg cfg, int tail, BitSet loop) {
+    static void naturalLoop(io.kiln.ir.Cfg cfg, int tail, BitSet loop) {
         Deque<Integer> work = new ArrayDeque<>();
         if (!loop.get(tail)) {
             loop.set(tail);

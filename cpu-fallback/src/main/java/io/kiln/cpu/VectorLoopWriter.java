@@ -70,7 +70,7 @@ final class VectorLoopWriter extends MethodPart {
                 vecSlot[var.id()] = w.alloc(1, var + " as " + vec.lanes() + " lanes (" + vectorClass(var.type()).displayName() + ")");
             }
         }
-        int upperSlot = w.alloc(wide ? 2 : 1, "end of the vector loop (whole vectors of parallel loop " + vec.dim() + ")");
+        int upperSlot = w.alloc(wide ? 2 : 1, "end of the vector loop (whole vectors of its iterations)");
         cb.labelBinding(w.vecEntry);
         for (Instr in : ir.blocks().get(vec.header()).instrs()) w.instrs.instr(in);
         ClassDesc loops = ClassDesc.of(VectorLoops.class.getName());

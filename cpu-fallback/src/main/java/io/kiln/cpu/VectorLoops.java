@@ -81,7 +81,7 @@ final class VectorLoops {
     /**
      * A recognised loop.
      *
-     * @param dim        which parallel loop runs as vectors (0, or the innermost of a nest)
+     * @param dim        which parallel loop runs as vectors (0, or an inner one), or -1 for a sequential loop
      * @param header     the loop's header block
      * @param region     the blocks of one iteration, the entry first (one block, or a body with inner loops)
      * @param latch      the region's block that jumps back to the header (it ends with the induction update)
@@ -114,7 +114,7 @@ final class VectorLoops {
         String describe() {
             StringBuilder blocks = new StringBuilder();
             for (int b : region) blocks.append(blocks.isEmpty() ? "b" : ", b").append(b);
-            return "parallel loop " + dim + " runs as " + lanes + " x " + (laneBytes * 8) + "-bit Vector API lanes ("
+            return (dim >= 0 ? "parallel loop " + dim : "the loop at b" + header) + " runs as " + lanes + " x " + (laneBytes * 8) + "-bit Vector API lanes ("
                     + (region.size() == 1 ? "body " : "blocks ") + blocks + "), then scalar for the tail"
                     + (independent.isEmpty() && disjoint.isEmpty() && distinct.isEmpty() ? ""
                     : "; arrays that may overlap are checked once per entry and take the scalar loop if they do")
@@ -143,11 +143,7 @@ final class VectorLoops {
         String mode = System.getProperty(PROPERTY, "auto");
         if ("false".equalsIgnoreCase(mode)) return Result.no("-D" + PROPERTY + "=false");
         if (BITS == 0) return Result.no("jdk.incubator.vector is not available (run with --add-modules jdk.incubator.vector)");
-        Result r = analyse(ir, an, BITS);
-        if (r.plan() != null && r.plan().offHeap().isEmpty() && !r.plan().innerLoops() && !"all".equalsIgnoreCase(mode)) {
-            return Result.no("only Java arrays: C2 vectorises this loop itself (-D" + PROPERTY + "=all forces a vector loop)");
-        }
-        return r;
+        return analyse(ir, an, BITS, "all".equalsIgnoreCase(mode));
     }
 
     /** Whether generated vector loops can run in this JVM (the same test as {@link #plan}, without a kernel). */
@@ -201,24 +197,82 @@ final class VectorLoops {
         ran = true;
     }
 
+    /** Why {@link #plan} leaves a loop that qualifies to C2 (by default). */
+    static final String LEFT_TO_C2 = "only Java arrays: C2 vectorises this loop itself (-D" + PROPERTY + "=all forces a vector loop)";
+
     /**
      * The analysis with {@code bits}-bit vectors, whatever this JVM supports (tests use it directly): the
-     * innermost parallel loop that qualifies, trying the loops from the innermost out.
+     * innermost loop that qualifies, trying the kernel's loops from the innermost out. Candidates are
+     * the parallel loops and the sequential loops {@code for (int x = s; x < bound; x++)}: the analysis
+     * proves by itself that the iterations of the loop it plans do not interact (it never relies on
+     * {@code @Parallel}'s promise), so an inner sequential loop whose iterations are independent, the
+     * {@code x} loop of a stencil over rows, runs as lanes as well. Without {@code all}, a loop over Java
+     * arrays only whose iteration holds no inner loop is left to C2 ({@link #LEFT_TO_C2}).
      */
-    static Result analyse(KernelIR ir, KernelAnalysis an, int bits) {
+    static Result analyse(KernelIR ir, KernelAnalysis an, int bits, boolean all) {
         if (ir.kind() != KernelKind.LOOP_PARALLEL || !an.chunkable || an.loop0 == null) {
             return Result.no("not a loop kernel with a chunkable parallel loop 0");
         }
         if (!ir.reductions().isEmpty()) return Result.no("@Reduce kernel");
-        List<ParallelLoop> loops = ir.parallelLoops();
-        if (loops.size() == 1) return new Scan(ir, an, loops.get(0), bits).run();
+        List<Candidate> candidates = candidates(ir);
         StringBuilder why = new StringBuilder();
-        for (int k = loops.size() - 1; k >= 0; k--) {
-            Result r = new Scan(ir, an, loops.get(k), bits).run();
-            if (r.plan() != null) return r;
-            why.append(why.isEmpty() ? "" : "; ").append("parallel loop ").append(loops.get(k).dim()).append(": ").append(r.reason());
+        for (Candidate c : candidates) {
+            Result r = new Scan(ir, an, c.loop(), bits).run();
+            if (r.plan() != null && (all || !r.plan().offHeap().isEmpty() || r.plan().innerLoops())) return r;
+            String reason = r.plan() != null ? LEFT_TO_C2 : r.reason();
+            if (candidates.size() == 1) return Result.no(reason);
+            why.append(why.isEmpty() ? "" : "; ").append(c.name()).append(": ").append(reason);
         }
         return Result.no(why.toString());
+    }
+
+    /** A loop the analysis may plan: a parallel loop, or a sequential one as a loop of dimension -1. */
+    private record Candidate(ParallelLoop loop, int size) {
+        String name() {
+            return loop.dim() >= 0 ? "parallel loop " + loop.dim() : "the loop at b" + loop.header();
+        }
+    }
+
+    /** At most this many loops are analysed per kernel (innermost first), bounding the compile time. */
+    private static final int MAX_CANDIDATES = 8;
+
+    /**
+     * The kernel's parallel loops and its counted sequential loops of step 1 on an int counter
+     * ({@link KernelAnalysis#countedLoop}), the smallest (innermost) first; among loops of one size,
+     * the parallel loops from the innermost out.
+     */
+    private static List<Candidate> candidates(KernelIR ir) {
+        io.kiln.ir.Cfg cfg = io.kiln.ir.Cfg.of(ir);
+        int n = ir.blocks().size();
+        BitSet[] body = new BitSet[n];
+        for (int b = 0; b < n; b++) {
+            if (!cfg.isReachable(b)) continue;
+            for (int h : cfg.successors(b)) {
+                if (h < 0 || h >= n || !cfg.dominates(h, b)) continue;
+                if (body[h] == null) {
+                    body[h] = new BitSet();
+                    body[h].set(h);
+                }
+                KernelAnalysis.naturalLoop(cfg, b, body[h]);
+            }
+        }
+        List<Candidate> out = new ArrayList<>();
+        java.util.Set<Integer> parallelHeaders = new java.util.HashSet<>();
+        List<ParallelLoop> loops = ir.parallelLoops();
+        for (int k = loops.size() - 1; k >= 0; k--) {
+            ParallelLoop l = loops.get(k);
+            parallelHeaders.add(l.header());
+            out.add(new Candidate(l, body[l.header()] == null ? Integer.MAX_VALUE : body[l.header()].cardinality()));
+        }
+        for (int h = 0; h < n; h++) {
+            if (body[h] == null || parallelHeaders.contains(h)) continue;
+            KernelAnalysis.CountedLoop c = KernelAnalysis.countedLoop(ir, h, body[h]);
+            if (c == null || c.step() != 1 || !(ir.blocks().get(h).terminator() instanceof Terminator.Branch br)) continue;
+            int exit = body[h].get(br.ifTrue()) ? br.ifFalse() : br.ifTrue();
+            out.add(new Candidate(new ParallelLoop(-1, c.counter(), null, h, exit, null), body[h].cardinality()));
+        }
+        out.sort(java.util.Comparator.comparingInt(Candidate::size));
+        return out.size() > MAX_CANDIDATES ? List.copyOf(out.subList(0, MAX_CANDIDATES)) : out;
     }
 
     /**
@@ -385,6 +439,22 @@ final class VectorLoops {
         /** Finds the induction update at the end of the latch ({@code s = parallel_stride d; i = i + s}, or {@code t = i + s; i = t}). */
         private String update(Block latch) {
             List<Instr> instrs = latch.instrs();
+            if (loop.dim() < 0) {
+                // a sequential loop: x = x + 1 at the end, or t = x + 1; x = t
+                int n = instrs.size();
+                if (n >= 1 && instrs.get(n - 1) instanceof Instr.Binary b && b.dst().id() == iv.id() && increments(b)) {
+                    mark(skipped, latch.id(), n - 1);
+                    return null;
+                }
+                if (n >= 2 && instrs.get(n - 1) instanceof Instr.Move m && m.dst().id() == iv.id()
+                        && instrs.get(n - 2) instanceof Instr.Binary b && increments(b) && isVar(m.src(), b.dst())) {
+                    mark(skipped, latch.id(), n - 2);
+                    mark(skipped, latch.id(), n - 1);
+                    temps.set(b.dst().id());
+                    return null;
+                }
+                return "no induction update x += 1 at the end of the body";
+            }
             for (int p = 0; p < instrs.size(); p++) {
                 if (!(instrs.get(p) instanceof Instr.ParallelStride ps) || ps.dim() != loop.dim()) continue;
                 Var s = ps.dst();
@@ -409,6 +479,13 @@ final class VectorLoops {
                 return "instructions after the induction update";
             }
             return "no induction update i += stride at the end of the body";
+        }
+
+        /** {@code iv + 1} or {@code 1 + iv}. */
+        private boolean increments(Instr.Binary b) {
+            if (b.op() != BinOp.ADD) return false;
+            Value other = isVar(b.a(), iv) ? b.b() : isVar(b.b(), iv) ? b.a() : null;
+            return other instanceof Const c && c.type() == Type.I32 && c.intValue() == 1;
         }
 
         private int kindOf(Value v) {

@@ -236,4 +236,43 @@ public final class VectorKernels {
             out2[i] = x[i + 1];
         }
     }
+
+    /** Rows in parallel, the sequential x loop of each row as lanes: a horizontal sum of {@code taps} pixels. */
+    public static void rowSums(float[] in, float[] out, int w, int h, int taps) {
+        for (@Parallel int y = 0; y < h; y++) {
+            for (int x = 0; x < w - taps + 1; x++) {
+                float s = 0f;
+                for (int t = 0; t < taps; t++) {
+                    s += in[y * w + x + t];
+                }
+                out[y * w + x] = s * 0.5f;
+            }
+        }
+    }
+
+    /** A running sum along each row: iteration x reads what x - 1 wrote, so the x loop stays scalar. */
+    public static void rowPrefix(float[] a, float[] b, int w, int h) {
+        for (@Parallel int y = 0; y < h; y++) {
+            for (int x = 1; x < w; x++) {
+                float s = 0f;
+                for (int t = 0; t < 2; t++) {
+                    s += b[y * w + x] * t;
+                }
+                a[y * w + x] = a[y * w + x - 1] + s;
+            }
+        }
+    }
+
+    /** A sum carried across the x loop into one output per row: the x loop stays scalar. */
+    public static void rowTotals(float[] in, float[] out, int w) {
+        for (@Parallel int y = 0; y < out.length; y++) {
+            float acc = 0f;
+            for (int x = 0; x < w; x++) {
+                for (int t = 0; t < 2; t++) {
+                    acc += in[y * w + x] * t;
+                }
+            }
+            out[y] = acc;
+        }
+    }
 }

@@ -761,6 +761,78 @@ class VectorLoopTest {
         assertFloats(e2, o2, "out2 after the failure");
     }
 
+    // ---------------------------------------------------------------- sequential inner loops as lanes
+
+    static Stream<Arguments> rowShapes() {
+        return Stream.of(Arguments.of(1, 1, 1, 1), Arguments.of(97, 3, 3, 2), Arguments.of(256, 7, 5, 3),
+                Arguments.of(1000, 5, 1, 3), Arguments.of(4, 6, 5, 1), Arguments.of(131, 2, 7, 2));
+    }
+
+    @ParameterizedTest
+    @MethodSource("rowShapes")
+    void aSequentialInnerLoopRunsAsLanesAndMatchesJava(int w, int h, int taps, int chunks) {
+        Random r = random("row sums " + w + "x" + h + " taps " + taps);
+        float[] in = floats(r, w * h);
+        float[] expected = floats(r, w * h);
+        float[] out = expected.clone();
+        VectorKernels.rowSums(in, expected, w, h, taps);
+        JvmEmitter.Output plan = JvmEmitter.emit(ir("rowSums"));
+        if (vectorApi()) {
+            assertNotNull(plan.vectorLoop(), plan.scalarReason());
+            assertEquals(-1, plan.vectorLoop().dim(), "the x loop, not the parallel loop");
+        }
+        launch(CpuTesting.build(ir("rowSums")), new Object[] {in, out, w, h, taps}, chunks, h);
+        assertFloats(expected, out, "row sums");
+        // The same array in and out: the run-time check sends it to Java's order.
+        float[] same = in.clone();
+        float[] sameExpected = in.clone();
+        VectorKernels.rowSums(sameExpected, sameExpected, w, h, taps);
+        launch(CpuTesting.build(ir("rowSums")), new Object[] {same, same, w, h, taps}, 1, h);
+        assertFloats(sameExpected, same, "row sums in place");
+    }
+
+    /** Taps past the row's end read the next row, and past the last row fail as Java does. */
+    @Test
+    void aSequentialInnerLoopFailsAsJavaDoes() {
+        Random r = random("row sums short");
+        int w = 100;
+        int h = 3;
+        float[] in = floats(r, w * h - 1);
+        float[] expected = new float[w * h];
+        float[] out = new float[w * h];
+        ArrayIndexOutOfBoundsException java = assertThrows(ArrayIndexOutOfBoundsException.class,
+                () -> VectorKernels.rowSums(in, expected, w, h, 4));
+        KernelIndexOutOfBoundsException kiln = assertThrows(KernelIndexOutOfBoundsException.class,
+                () -> launch(CpuTesting.build(ir("rowSums")), new Object[] {in, out, w, h, 4}, 1, h));
+        assertTrue(kiln.getMessage().startsWith(java.getMessage()), kiln.getMessage() + " / Java: " + java.getMessage());
+        assertFloats(expected, out, "the writes before the failing access");
+    }
+
+    /** Sequential loops whose iterations depend on each other stay scalar, and compute what Java does. */
+    @Test
+    void dependentSequentialLoopsStayScalar() {
+        Assumptions.assumeTrue(vectorApi(), "jdk.incubator.vector is not resolved");
+        JvmEmitter.Output prefix = JvmEmitter.emit(ir("rowPrefix"));
+        assertNull(prefix.vectorLoop(), "rowPrefix");
+        assertTrue(prefix.scalarReason().contains("is written at one index and accessed at another"), prefix.scalarReason());
+        JvmEmitter.Output totals = JvmEmitter.emit(ir("rowTotals"));
+        assertNull(totals.vectorLoop(), "rowTotals");
+        Random r = random("dependent rows");
+        int w = 77;
+        int h = 9;
+        float[] a = floats(r, w * h);
+        float[] b = floats(r, w * h);
+        float[] ea = a.clone();
+        VectorKernels.rowPrefix(ea, b, w, h);
+        launch(CpuTesting.build(ir("rowPrefix")), new Object[] {a, b, w, h}, 3, h);
+        assertFloats(ea, a, "running sums");
+        float[] out = new float[h];
+        float[] eo = new float[h];
+        VectorKernels.rowTotals(b, eo, w);
+        launch(CpuTesting.build(ir("rowTotals")), new Object[] {b, out, w}, 3, h);
+        assertFloats(eo, out, "row totals");
+    }
+
     // ---------------------------------------------------------------- without the module
 
     /** A JVM without {@code --add-modules jdk.incubator.vector} emits today's scalar loop and computes the same. */
