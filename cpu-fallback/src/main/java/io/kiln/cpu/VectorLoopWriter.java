@@ -32,6 +32,8 @@ final class VectorLoopWriter extends MethodPart {
     private final VectorLoops.Plan vec;
     /** Per variable, its vector's slot in the vector loop, or -1. */
     private int[] vecSlot;
+    /** Per stride of a {@link VectorLoops#STRIDED} index, the slot of its index map ({@link VectorLoops#strideMap}). */
+    private final java.util.Map<Integer, Integer> mapSlot = new java.util.TreeMap<>();
 
     VectorLoopWriter(MethodWriter w) {
         super(w);
@@ -68,6 +70,12 @@ final class VectorLoopWriter extends MethodPart {
         for (Var var : ir.vars()) {
             if (vec.isVector(var) && var.type().isWide() == (vec.laneBytes() == 8)) {
                 vecSlot[var.id()] = w.alloc(1, var + " as " + vec.lanes() + " lanes (" + vectorClass(var.type()).displayName() + ")");
+            }
+        }
+        for (Var var : ir.vars()) {
+            int st = vec.stride()[var.id()];
+            if (vec.kind()[var.id()] == VectorLoops.STRIDED && !mapSlot.containsKey(st)) {
+                mapSlot.put(st, w.alloc(1, "index map 0, " + st + ", ... of the gathers and scatters at stride " + st));
             }
         }
         int upperSlot = w.alloc(wide ? 2 : 1, "end of the vector loop (whole vectors of its iterations)");
@@ -137,6 +145,12 @@ final class VectorLoopWriter extends MethodPart {
         }
         compareWithUpper(iv, upperSlot);
         cb.ifge(header);
+        for (var e : mapSlot.entrySet()) {
+            cb.loadConstant(e.getKey());
+            cb.loadConstant(vec.lanes());
+            cb.invokestatic(loops, "strideMap", MethodTypeDesc.of(CD_int.arrayType(), CD_int, CD_int));
+            cb.astore(e.getValue());
+        }
         // A diagnostic for tests: one volatile read per entry, a write only the first time.
         Label marked = cb.newLabel();
         cb.getstatic(loops, "ran", ConstantDescs.CD_boolean);
@@ -164,7 +178,7 @@ final class VectorLoopWriter extends MethodPart {
                     cb.invokevirtual(vc, "lanewise", MethodTypeDesc.of(vc, CD_OPERATORS.nested("Unary")));
                     vstore(KernelAnalysis.dst(in));
                 } else if (in instanceof Instr.CheckIndex c) {
-                    check(c, header);
+                    check(c, vec.window().getOrDefault(b, java.util.Map.of()).get(p), header);
                 } else if (scalar.get(p)) {
                     w.instrs.instr(in);
                 } else {
@@ -200,19 +214,34 @@ final class VectorLoopWriter extends MethodPart {
     /**
      * A bounds check the vector loop could not prove up front, for every lane at once: at an index the
      * same in every lane, {@code 0 <= x < length}; at {@code x = base + i} (lane 0's), lanes {@code x} to
-     * {@code x + LANES - 1}, {@code 0 <= x <= length - LANES}. When it fails the vector iteration has
+     * {@code x + LANES - 1}, {@code 0 <= x <= length - LANES}; at a strided {@code x = s * i + base}, lanes
+     * {@code x + lo} to {@code x + hi + (LANES - 1) * s} for the window {@code lo, hi} of that array's
+     * accesses at that stride and base (on longs, so that a lane whose int index wrapped fails the test
+     * too; the checks of the window's other accesses are skipped). When it fails the vector iteration has
      * stored nothing, and the scalar loop runs from lane 0 on, failing where Java fails.
      */
-    private void check(Instr.CheckIndex c, Label scalar) {
-        boolean shifted = c.index() instanceof Var x && vec.kind()[x.id()] == VectorLoops.SHIFTED;
+    private void check(Instr.CheckIndex c, long[] window, Label scalar) {
+        int k = c.index() instanceof Var x ? vec.kind()[x.id()] : VectorLoops.UNIFORM;
+        long lo = window == null ? 0 : window[0];
+        long hi = window == null ? 0 : window[1];
         loadLong(c.index());
+        if (lo != 0) {
+            cb.loadConstant(lo);
+            cb.ladd();
+        }
         cb.lconst_0();
         cb.lcmp();
         cb.iflt(scalar);
         loadLong(c.index());
         w.length(c.array());
         if (!c.array().isOffHeap()) cb.i2l();
-        if (shifted) {
+        if (k == VectorLoops.STRIDED) {
+            // lanes x + lo, ..., x + hi + (LANES - 1) * s: in bounds (and none wrapped) when the last one is
+            cb.loadConstant(hi + (long) (vec.lanes() - 1) * vec.stride()[((Var) c.index()).id()]);
+            cb.lsub();
+            cb.lcmp();
+            cb.ifge(scalar);
+        } else if (k == VectorLoops.SHIFTED) {
             cb.loadConstant((long) vec.lanes());
             cb.lsub();
             cb.lcmp();
@@ -221,6 +250,11 @@ final class VectorLoopWriter extends MethodPart {
             cb.lcmp();
             cb.ifge(scalar);
         }
+    }
+
+    /** Whether {@code index} is a {@link VectorLoops#STRIDED} variable (a gather or scatter through its stride's index map). */
+    private boolean strided(Value index) {
+        return index instanceof Var x && vec.kind()[x.id()] == VectorLoops.STRIDED;
     }
 
     /** Pushes {@code iv <=> upper} as an int for {@code if<cond>}. */
@@ -315,6 +349,11 @@ final class VectorLoopWriter extends MethodPart {
                     byteOffset(l.index(), a.element());
                     cb.invokestatic(CD_BYTE_ORDER, "nativeOrder", MethodTypeDesc.of(CD_BYTE_ORDER));
                     cb.invokestatic(vc, "fromMemorySegment", MethodTypeDesc.of(vc, CD_SPECIES, CD_SEGMENT, CD_long, CD_BYTE_ORDER));
+                } else if (strided(l.index())) {
+                    load(l.index());
+                    cb.aload(mapSlot.get(vec.stride()[((Var) l.index()).id()]));
+                    cb.iconst_0();
+                    cb.invokestatic(vc, "fromArray", MethodTypeDesc.of(vc, CD_SPECIES, arrayDesc(a.element()), CD_int, CD_int.arrayType(), CD_int));
                 } else {
                     load(l.index());
                     cb.invokestatic(vc, "fromArray", MethodTypeDesc.of(vc, CD_SPECIES, arrayDesc(a.element()), CD_int));
@@ -330,6 +369,11 @@ final class VectorLoopWriter extends MethodPart {
                     byteOffset(s.index(), a.element());
                     cb.invokestatic(CD_BYTE_ORDER, "nativeOrder", MethodTypeDesc.of(CD_BYTE_ORDER));
                     cb.invokevirtual(vc, "intoMemorySegment", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, CD_BYTE_ORDER));
+                } else if (strided(s.index())) {
+                    load(s.index());
+                    cb.aload(mapSlot.get(vec.stride()[((Var) s.index()).id()]));
+                    cb.iconst_0();
+                    cb.invokevirtual(vc, "intoArray", MethodTypeDesc.of(CD_void, arrayDesc(a.element()), CD_int, CD_int.arrayType(), CD_int));
                 } else {
                     load(s.index());
                     cb.invokevirtual(vc, "intoArray", MethodTypeDesc.of(CD_void, arrayDesc(a.element()), CD_int));

@@ -30,26 +30,31 @@ import java.util.List;
  * loop that stores to one segment while it loads another (two segments may overlap partially and
  * SuperWord has no run-time aliasing check), so saxpy on {@code FloatArray} ran 1.4-2.7x slower than on
  * {@code float[]}; an explicit vector loop closes that gap for every kernel of this shape.
- * <p>A loop qualifies ({@link #analyse}) when it is parallel loop 0 of a chunkable loop kernel without
- * reductions, its header compares the induction variable with a bound the body does not change, and
- * its body is one block (no branches, no calls) in which
+ * <p>A loop qualifies ({@link #analyse}) when it is a parallel loop or a counted sequential loop of a
+ * chunkable loop kernel without reductions, its header compares the induction variable with a bound
+ * the loop does not change, and its iteration (the region: one block, or blocks with inner loops and
+ * branches whose conditions are the same in every lane) passes {@link Scan}'s rules:
  * <ul>
- * <li>every array access is {@code a[i]} at the induction variable (or its {@code i2l}), of a parameter
- * array (heap or off-heap) of {@code int}, {@code long}, {@code float} or {@code double};</li>
- * <li>every value computed is 32 bits wide, or every one is 64 bits wide (one lane count), and each
- * is assigned before it is read in the iteration and not read outside it;</li>
- * <li>every operation has a lanewise Vector API equivalent that is exact in Java's terms: float and
- * double {@code + - * /}, negation, {@code Math.abs}, {@code Math.fma}, {@code Math.sqrt},
+ * <li>every array access is at the iteration's own index {@code i}, at {@code base + i}
+ * ({@link #SHIFTED}), at {@code s * i + base + k} ({@link #STRIDED}, Java arrays only: a gather or
+ * scatter) or at an index the same in every lane, of a parameter array of {@code int}, {@code long},
+ * {@code float} or {@code double}; a written array is accessed so that no lane touches another's
+ * elements;</li>
+ * <li>every value that differs per lane is 32 bits wide, or every one is 64 bits wide (one lane count),
+ * and each is assigned before it is read in the iteration and not read outside it;</li>
+ * <li>every operation on such values has a lanewise Vector API equivalent that is exact in Java's terms:
+ * float and double {@code + - * /}, negation, {@code Math.abs}, {@code Math.fma}, {@code Math.sqrt},
  * {@code Math.min}/{@code max} (the API specifies them as {@code Math.min}/{@code max}: NaN wins,
  * {@code -0.0 < 0.0}); int and long {@code + - * & | ^}, negation, {@code Math.min}/{@code max} and the
  * shifts (the API masks the count to the lane width, as Java does); {@code i2f} and {@code l2d}
  * (round to nearest, like Java's). Integer division and remainder, float remainder, other
  * conversions, transcendental functions, compares, atomics and printing keep the loop scalar.</li>
  * </ul>
- * By default only loops that touch an off-heap array get a vector loop (see {@link #PROPERTY}).
- * The vector loop runs the chunk's whole vectors and leaves the rest to the unchanged scalar loop; the
- * iterations it covers are those whose bounds checks pass (see {@code JvmEmitter}), so a failing access
- * is reached by the scalar loop, after the same writes, with the same exception.
+ * By default only loops that touch an off-heap array or hold inner loops get a vector loop (see
+ * {@link #PROPERTY}). The vector loop runs the chunk's whole vectors and leaves the rest to the unchanged
+ * scalar loop; the iterations it covers are those whose bounds checks pass (see {@code VectorLoopWriter}),
+ * so a failing access is reached by the scalar loop, after the same writes, with the same exception.
+ * docs/cpu-backend.md, "Vector loops", says the same for users.
  */
 final class VectorLoops {
     /**
@@ -75,8 +80,33 @@ final class VectorLoops {
     static final int OWN = 1;
     /** The iteration's index plus a value the same in every lane: held as lane 0's value, lane {@code l} is it plus {@code l}. */
     static final int SHIFTED = 2;
+    /**
+     * The iteration's index times a constant stride, plus a value the same in every lane
+     * ({@code i * 4 + 1}, an element of an array of structures): held as lane 0's value, lane {@code l}
+     * is it plus {@code l * stride} (int arithmetic, which wraps as Java's does). Heap arrays are
+     * accessed there with a gather or scatter through the index map {@code 0, stride, 2 * stride, ...}.
+     */
+    static final int STRIDED = 3;
     /** A value per lane: held as a vector. */
-    static final int VECTOR = 3;
+    static final int VECTOR = 4;
+
+    /** The largest stride a {@link #STRIDED} index may have (the index map's last entry must be an int). */
+    static final int MAX_STRIDE = 1 << 12;
+
+    /** {@link #analyse}'s {@code anchor} of a strided variable: its offset from {@code stride * i} is a constant. */
+    static final int ANCHOR_NONE = -1;
+    /** {@link #analyse}'s {@code anchor} of a strided variable: its offset from {@code stride * i} is not known. */
+    static final int ANCHOR_UNKNOWN = -2;
+
+    /**
+     * The index map of a gather or scatter at a {@link #STRIDED} index, {@code 0, stride, ..., (lanes - 1) * stride}
+     * (called once per entry of a vector loop).
+     */
+    static int[] strideMap(int stride, int lanes) {
+        int[] map = new int[lanes];
+        for (int l = 0; l < lanes; l++) map[l] = l * stride;
+        return map;
+    }
 
     /**
      * A recognised loop.
@@ -90,7 +120,12 @@ final class VectorLoops {
      * @param inclusive  whether the loop runs while {@code i <= bound} (else {@code i < bound})
      * @param laneBytes  4 (int and float lanes) or 8 (long and double lanes)
      * @param lanes      values per vector of the preferred shape
-     * @param kind       per variable, {@link #UNIFORM}, {@link #OWN}, {@link #SHIFTED} or {@link #VECTOR}
+     * @param kind       per variable, {@link #UNIFORM}, {@link #OWN}, {@link #SHIFTED}, {@link #STRIDED} or {@link #VECTOR}
+     * @param stride     per variable of kind {@link #STRIDED}, its stride (0 for the others)
+     * @param window     per region block, per position of a bounds check at a strided index {@code x}, the
+     *                   offsets {@code lo, hi} from {@code x} that it tests (for every lane): the window of
+     *                   the accesses of that array at that stride and base, whose other checks it covers
+     *                   (they are skipped)
      * @param skipped    per region block, positions the vector loop leaves out: the induction update and
      *                   the bounds checks at the own index (covered by the vector loop's limit)
      * @param scalarAt   per region block, positions of instructions that run as scalars once per vector
@@ -105,7 +140,8 @@ final class VectorLoops {
      * @param innerLoops whether the region holds loops (which C2's SuperWord does not vectorise across)
      */
     record Plan(int dim, int header, List<Integer> region, int latch, Var induction, Value bound, boolean inclusive,
-                int laneBytes, int lanes, int[] kind, java.util.Map<Integer, BitSet> skipped,
+                int laneBytes, int lanes, int[] kind, int[] stride, java.util.Map<Integer, java.util.Map<Integer, long[]>> window,
+                java.util.Map<Integer, BitSet> skipped,
                 java.util.Map<Integer, BitSet> scalarAt, java.util.Map<Integer, java.util.Map<Integer, Var>> floatSqrt,
                 List<ArrayRef> checked, List<ArrayRef> offHeap, List<ArrayRef[]> independent, List<ArrayRef[]> disjoint,
                 List<ArrayRef[]> distinct, boolean innerLoops) {
@@ -298,7 +334,15 @@ final class VectorLoops {
         final int bits;
         final Var iv;
         final int[] kind;
+        /** Per {@link #STRIDED} variable: value = stride * i + (anchor's value, or 0 for {@link #ANCHOR_NONE}) + offset. */
+        final int[] stride;
+        final int[] anchor;
+        final long[] offset;
         final java.util.Map<Integer, BitSet> skipped = new java.util.TreeMap<>();
+        /** Per {@link #family}: its offsets' range, and the block of the check that tests it for all. */
+        final java.util.Map<String, long[]> windows = new java.util.HashMap<>();
+        final java.util.Map<String, Integer> covering = new java.util.HashMap<>();
+        final java.util.Map<Integer, java.util.Map<Integer, long[]>> window = new java.util.TreeMap<>();
         final java.util.Map<Integer, BitSet> scalarAt = new java.util.TreeMap<>();
         final java.util.Map<Integer, java.util.Map<Integer, Var>> floatSqrt = new java.util.TreeMap<>();
         final BitSet temps = new BitSet();
@@ -316,6 +360,9 @@ final class VectorLoops {
             this.bits = bits;
             this.iv = loop.induction();
             this.kind = new int[ir.vars().size()];
+            this.stride = new int[ir.vars().size()];
+            this.anchor = new int[ir.vars().size()];
+            this.offset = new long[ir.vars().size()];
         }
 
         Result run() {
@@ -410,7 +457,7 @@ final class VectorLoops {
             w = assignedBeforeRead(region, cfg, defs);
             if (w != null) return Result.no(w);
             BitSet inner = innerLoopBlocks(region, cfg, in);
-            w = instructions(region, cfg, in);
+            w = instructions(region, cfg, in, defs);
             if (w != null) return Result.no(w);
             w = localToRegion(in, defs);
             if (w != null) return Result.no(w);
@@ -423,7 +470,7 @@ final class VectorLoops {
             int lanes = bits / (laneBytes * 8);
             if (lanes < 2) return Result.no(bits + "-bit vectors hold one lane");
             return new Result(new Plan(loop.dim(), loop.header(), List.copyOf(region), latch, iv, exit.bound, exit.inclusive,
-                    laneBytes, lanes, kind, skipped, scalarAt, floatSqrt, List.copyOf(checked), List.copyOf(offHeap),
+                    laneBytes, lanes, kind, stride, window, skipped, scalarAt, floatSqrt, List.copyOf(checked), List.copyOf(offHeap),
                     independent, disjoint, distinct, !inner.isEmpty()), null);
         }
 
@@ -492,7 +539,11 @@ final class VectorLoops {
             return v instanceof Var x ? kind[x.id()] : UNIFORM;
         }
 
-        /** The kinds of the region's variables: the largest over each one's definitions, to a fixed point. */
+        /**
+         * The kinds of the region's variables: the largest over each one's definitions, to a fixed point.
+         * A {@link #STRIDED} variable whose definitions disagree on the stride is a {@link #VECTOR} (which
+         * {@link #instructions} then refuses as an index), on the offset has {@link #ANCHOR_UNKNOWN}.
+         */
         private void kinds(List<Integer> region) {
             kind[iv.id()] = OWN;
             boolean changed = true;
@@ -505,8 +556,24 @@ final class VectorLoops {
                         Var d = KernelAnalysis.dst(in);
                         if (d == null || skipped(b, p)) continue;
                         int k = transfer(in);
-                        if (k > kind[d.id()]) {
-                            kind[d.id()] = k;
+                        int id = d.id();
+                        if (k == STRIDED && kind[id] <= STRIDED) {
+                            Affine f = affine(in);
+                            if (kind[id] < STRIDED) {
+                                kind[id] = STRIDED;
+                                stride[id] = f.stride();
+                                anchor[id] = f.anchor();
+                                offset[id] = f.offset();
+                                changed = true;
+                            } else if (stride[id] != f.stride()) {
+                                kind[id] = VECTOR;
+                                changed = true;
+                            } else if (anchor[id] != ANCHOR_UNKNOWN && (anchor[id] != f.anchor() || offset[id] != f.offset())) {
+                                anchor[id] = ANCHOR_UNKNOWN;
+                                changed = true;
+                            }
+                        } else if (k > kind[id]) {
+                            kind[id] = k;
                             changed = true;
                         }
                     }
@@ -525,6 +592,9 @@ final class VectorLoops {
                 case Instr.Convert c when c.op() == io.kiln.ir.Conversion.I2L && kindOf(c.a()) == OWN -> {
                     return OWN;
                 }
+                case Instr.Binary b when affine(b) != null -> {
+                    return STRIDED;
+                }
                 case Instr.Binary b when (b.op() == BinOp.ADD || b.op() == BinOp.SUB) && !b.dst().type().isFloating() -> {
                     int ka = kindOf(b.a());
                     int kb = kindOf(b.b());
@@ -537,6 +607,61 @@ final class VectorLoops {
             int k = UNIFORM;
             for (Value v : KernelAnalysis.uses(in)) k = Math.max(k, kindOf(v));
             return k == UNIFORM ? UNIFORM : VECTOR;
+        }
+
+        /** A strided value: {@code stride * i + (anchor's value, or 0) + offset}. */
+        private record Affine(int stride, int anchor, long offset) {}
+
+        /**
+         * {@code in}'s result as a strided value, or {@code null}: a copy of one, an int index
+         * ({@link #OWN}, {@link #SHIFTED} or {@link #STRIDED}) times a constant of at least 2 (up to
+         * {@link #MAX_STRIDE} in all), or a strided value plus or minus a value the same in every lane.
+         */
+        private Affine affine(Instr in) {
+            if (in instanceof Instr.Move m && m.src() instanceof Var x && kind[x.id()] == STRIDED) return affineOf(x);
+            if (!(in instanceof Instr.Binary b) || b.dst().type() != Type.I32) return null;
+            int ka = kindOf(b.a());
+            int kb = kindOf(b.b());
+            switch (b.op()) {
+                case MUL -> {
+                    boolean aIndex = ka == OWN || ka == SHIFTED || ka == STRIDED;
+                    Value index = aIndex ? b.a() : b.b();
+                    Value factor = aIndex ? b.b() : b.a();
+                    int k = kindOf(index);
+                    if (!(k == OWN || k == SHIFTED || k == STRIDED) || !(factor instanceof Const c) || c.type() != Type.I32) return null;
+                    int x = ((Var) index).id();
+                    long s = (long) (k == STRIDED ? stride[x] : 1) * c.intValue();
+                    if (c.intValue() < 2 || s > MAX_STRIDE) return null;
+                    if (k == OWN) return new Affine((int) s, ANCHOR_NONE, 0);
+                    if (k == STRIDED && anchor[x] == ANCHOR_NONE) return shifted(new Affine((int) s, ANCHOR_NONE, offset[x] * c.intValue()));
+                    return new Affine((int) s, ANCHOR_UNKNOWN, 0);
+                }
+                case ADD, SUB -> {
+                    if (ka == STRIDED && kb == UNIFORM) return plus(affineOf((Var) b.a()), b.b(), b.op() == BinOp.SUB);
+                    if (b.op() == BinOp.ADD && ka == UNIFORM && kb == STRIDED) return plus(affineOf((Var) b.b()), b.a(), false);
+                    return null;
+                }
+                default -> {
+                    return null;
+                }
+            }
+        }
+
+        private Affine affineOf(Var x) {
+            return new Affine(stride[x.id()], anchor[x.id()], offset[x.id()]);
+        }
+
+        /** {@code f + u} or {@code f - u} for {@code u} the same in every lane. */
+        private static Affine plus(Affine f, Value u, boolean minus) {
+            if (f.anchor() == ANCHOR_UNKNOWN) return f;
+            if (u instanceof Const c) return shifted(new Affine(f.stride(), f.anchor(), f.offset() + (minus ? -(long) c.intValue() : c.intValue())));
+            if (!minus && f.anchor() == ANCHOR_NONE && u instanceof Var v) return new Affine(f.stride(), v.id(), f.offset());
+            return new Affine(f.stride(), ANCHOR_UNKNOWN, 0);
+        }
+
+        /** {@code f}, or its offset forgotten when it is too large to compare usefully. */
+        private static Affine shifted(Affine f) {
+            return Math.abs(f.offset()) <= 1 << 20 ? f : new Affine(f.stride(), ANCHOR_UNKNOWN, 0);
         }
 
         /** Every variable the region assigns is assigned before it is read, on every path of the iteration. */
@@ -614,7 +739,8 @@ final class VectorLoops {
         }
 
         /** Checks every instruction and terminator of the region and records how each is written. */
-        private String instructions(List<Integer> region, io.kiln.ir.Cfg cfg, BitSet in) {
+        private String instructions(List<Integer> region, io.kiln.ir.Cfg cfg, BitSet in, BitSet defs) {
+            windows(region, defs);
             // Whether a store may have happened in this iteration at a block's start.
             BitSet storedAtEntry = new BitSet();
             BitSet storedAtExit = new BitSet();
@@ -653,8 +779,23 @@ final class VectorLoops {
                         if (k == OWN) {
                             if (!checked.contains(c.array())) checked.add(c.array());
                             mark(skipped, b, p);
-                        } else if (stored) {
-                            return "a bounds check that may fail after a store in the iteration";
+                            continue;
+                        }
+                        String family = k == STRIDED ? family(c.array(), (Var) c.index(), defs) : null;
+                        if (family != null) {
+                            // The first check of a family tests the family's whole window, for the checks it dominates too.
+                            Integer first = covering.get(family);
+                            if (first != null && (first == b || cfg.dominates(first, b))) {
+                                mark(skipped, b, p);
+                                continue;
+                            }
+                        }
+                        if (stored) return "a bounds check that may fail after a store in the iteration";
+                        if (k == STRIDED) {
+                            long off = offset[((Var) c.index()).id()];
+                            long[] wnd = family != null ? windows.get(family) : new long[] {off, off};
+                            window.computeIfAbsent(b, z -> new java.util.TreeMap<>()).put(p, new long[] {wnd[0] - off, wnd[1] - off});
+                            if (family != null) covering.put(family, b);
                         }
                         continue;
                     }
@@ -715,6 +856,13 @@ final class VectorLoops {
                             return "the loop index is used as a value";
                         }
                         mark(scalarAt, b, p);
+                    } else if (k == STRIDED) {
+                        // Lane 0's value, computed as a scalar; every definition must have the variable's stride.
+                        boolean index = x instanceof Instr.Move || x instanceof Instr.Binary bb
+                                && (bb.op() == BinOp.MUL || bb.op() == BinOp.ADD || bb.op() == BinOp.SUB);
+                        Affine f = index ? affine(x) : null;
+                        if (f == null || f.stride() != stride[dst.id()]) return "the loop index is used as a value";
+                        mark(scalarAt, b, p);
                     } else {
                         String why = lanewise(x);
                         if (why != null) return why;
@@ -733,6 +881,39 @@ final class VectorLoops {
                 }
             }
             return null;
+        }
+
+        /**
+         * The key of the strided accesses of {@code a} at {@code index}'s stride and base, when the base is
+         * known and the loop does not change it (their indices then differ by constants), or {@code null}.
+         */
+        private String family(ArrayRef a, Var index, BitSet defs) {
+            int x = index.id();
+            if (kind[x] != STRIDED || anchor[x] == ANCHOR_UNKNOWN || anchor[x] >= 0 && defs.get(anchor[x])) return null;
+            return a.id() + "/" + stride[x] + "/" + anchor[x];
+        }
+
+        /** The smallest and largest offset of each {@link #family}'s accesses in the region. */
+        private void windows(List<Integer> region, BitSet defs) {
+            for (int b : region) {
+                for (Instr x : ir.blocks().get(b).instrs()) {
+                    ArrayRef a;
+                    Value index;
+                    switch (x) {
+                        case Instr.Load l -> { a = l.array(); index = l.index(); }
+                        case Instr.Store st -> { a = st.array(); index = st.index(); }
+                        case Instr.CheckIndex c -> { a = c.array(); index = c.index(); }
+                        default -> { continue; }
+                    }
+                    if (!(index instanceof Var v)) continue;
+                    String f = family(a, v, defs);
+                    if (f == null) continue;
+                    long o = offset[v.id()];
+                    long[] w = windows.computeIfAbsent(f, z -> new long[] {o, o});
+                    w[0] = Math.min(w[0], o);
+                    w[1] = Math.max(w[1], o);
+                }
+            }
         }
 
         private int usesInRegion(List<Integer> region, Var v) {
@@ -780,9 +961,15 @@ final class VectorLoops {
             for (int id = writtenIds.nextSetBit(0); id >= 0; id = writtenIds.nextSetBit(id + 1)) {
                 ArrayRef wa = ir.arrays().get(id);
                 java.util.Set<Integer> at = accessedAt.get(id);
-                if (at.size() != 1) return "array " + wa + " is written at one index and accessed at another";
+                boolean strided = at.stream().allMatch(x -> x >= 0 && kind[x] == STRIDED);
+                if (strided) {
+                    String w = window(wa, at, defs);
+                    if (w != null) return w;
+                } else if (at.size() != 1) {
+                    return "array " + wa + " is written at one index and accessed at another";
+                }
                 int v = at.iterator().next();
-                if (v >= 0) {
+                if (v >= 0 && !strided) {
                     int count = 0;
                     for (int b : region) {
                         for (Instr x : ir.blocks().get(b).instrs()) {
@@ -806,6 +993,38 @@ final class VectorLoops {
                         if (!(writtenIds.get(o.id()) && o.id() < wa.id())) distinct.add(new ArrayRef[] {wa, o});
                     }
                 }
+            }
+            return null;
+        }
+
+        /**
+         * Why the lanes of a vector iteration could touch each other's elements of {@code wa}, written and
+         * accessed only at strided indices {@code at}, or {@code null}: every index must be
+         * {@code stride * i + base + k} with one stride, one base the loop does not change and constants
+         * {@code k} that span less than the stride (the fields of one structure of an array of structures).
+         */
+        private String window(ArrayRef wa, java.util.Set<Integer> at, BitSet defs) {
+            int s = 0;
+            int a = 0;
+            long lo = Long.MAX_VALUE;
+            long hi = Long.MIN_VALUE;
+            for (int v : at) {
+                if (anchor[v] == ANCHOR_UNKNOWN) {
+                    return "array " + wa + " is written at " + ir.vars().get(v) + ", whose offset from " + stride[v] + " * " + iv + " is not known";
+                }
+                if (s == 0) {
+                    s = stride[v];
+                    a = anchor[v];
+                } else if (stride[v] != s || anchor[v] != a) {
+                    return "array " + wa + " is written at strided indices of different strides or bases";
+                }
+                lo = Math.min(lo, offset[v]);
+                hi = Math.max(hi, offset[v]);
+            }
+            if (a >= 0 && defs.get(a)) return "array " + wa + " is written at a strided index whose base " + ir.vars().get(a) + " changes in the loop";
+            if (hi - lo >= s) {
+                return "array " + wa + " is accessed at offsets " + lo + " to " + hi + " from " + s + " * " + iv
+                        + ", a span of at least the stride (lanes would touch each other's elements)";
             }
             return null;
         }
@@ -869,7 +1088,7 @@ final class VectorLoops {
         /** Why operand {@code v} cannot feed a lanewise operation, or {@code null}: a vector or a value the same in every lane. */
         private String operand(Value v) {
             int k = kindOf(v);
-            return k == OWN || k == SHIFTED ? "the loop index is used as a value" : null;
+            return k == OWN || k == SHIFTED || k == STRIDED ? "the loop index is used as a value" : null;
         }
     }
 
@@ -905,7 +1124,10 @@ final class VectorLoops {
         if (e != ElementType.INT && e != ElementType.LONG && e != ElementType.FLOAT && e != ElementType.DOUBLE) {
             return "an access to a " + e.javaName() + " array";
         }
-        if (kind != OWN && kind != SHIFTED) return "an access to " + a + " not at the loop index";
+        if (kind == STRIDED && a.isOffHeap()) {
+            return "a strided access to off-heap array " + a + " (the Vector API has no gather from a MemorySegment)";
+        }
+        if (kind != OWN && kind != SHIFTED && kind != STRIDED) return "an access to " + a + " not at the loop index";
         if (!a.isOffHeap() && index.type() != Type.I32) return "a heap access with a long index";
         return null;
     }

@@ -275,4 +275,70 @@ public final class VectorKernels {
             out[y] = acc;
         }
     }
+
+    // ---------------------------------------------------------------- strided (array of structures) accesses
+
+    /** Gathers at stride 3 (interleaved RGB), one output per pixel. */
+    public static void rgbToGray(float[] rgb, float[] gray) {
+        for (@Parallel int i = 0; i < gray.length; i++) {
+            gray[i] = 0.299f * rgb[i * 3] + 0.587f * rgb[i * 3 + 1] + 0.114f * rgb[i * 3 + 2];
+        }
+    }
+
+    /** n-body accelerations over (x, y, z, mass) structures: gathers, a uniform inner loop with carried sums, scatters. */
+    public static void nbody(float[] pos, float[] acc, int n, float softening) {
+        for (@Parallel int i = 0; i < n; i++) {
+            float xi = pos[i * 4];
+            float yi = pos[i * 4 + 1];
+            float zi = pos[i * 4 + 2];
+            float ax = 0f;
+            float ay = 0f;
+            float az = 0f;
+            for (int j = 0; j < n; j++) {
+                float dx = pos[j * 4] - xi;
+                float dy = pos[j * 4 + 1] - yi;
+                float dz = pos[j * 4 + 2] - zi;
+                float d2 = dx * dx + dy * dy + dz * dz + softening;
+                float inv = 1f / (float) Math.sqrt(d2);
+                float s = pos[j * 4 + 3] * inv * inv * inv;
+                ax += dx * s;
+                ay += dy * s;
+                az += dz * s;
+            }
+            acc[i * 4] = ax;
+            acc[i * 4 + 1] = ay;
+            acc[i * 4 + 2] = az;
+        }
+    }
+
+    /** Swaps the two fields of each pair in place: a written array at offsets 0 and 1 of stride 2. */
+    public static void swapPairs(double[] a, int pairs) {
+        for (@Parallel int i = 0; i < pairs; i++) {
+            double t = a[2 * i];
+            a[2 * i] = a[2 * i + 1] * 2.0;
+            a[2 * i + 1] = t;
+        }
+    }
+
+    /** Interleaves two arrays after {@code base} elements: a strided index on a loop-invariant base. */
+    public static void interleave(int[] a, int[] b, int[] out, int base) {
+        for (@Parallel int i = 0; i < a.length; i++) {
+            out[base + 2 * i] = a[i] ^ b[i];
+            out[base + 2 * i + 1] = b[i] * 3;
+        }
+    }
+
+    /** Reads the next structure's field: offsets 0 to 2 of stride 2, lanes would see each other's writes. */
+    public static void nextPair(float[] a, int pairs) {
+        for (@Parallel int i = 0; i < pairs; i++) {
+            a[i * 2] = a[i * 2 + 2] + 1f;
+        }
+    }
+
+    /** A stride built in two steps, (i * 2) * 3 + 5, on long lanes. */
+    public static void sixth(long[] in, long[] out) {
+        for (@Parallel int i = 0; i < out.length; i++) {
+            out[i] = in[i * 2 * 3 + 5] * 7L;
+        }
+    }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -831,6 +832,108 @@ class VectorLoopTest {
         VectorKernels.rowTotals(b, eo, w);
         launch(CpuTesting.build(ir("rowTotals")), new Object[] {b, out, w}, 3, h);
         assertFloats(eo, out, "row totals");
+    }
+
+    // ---------------------------------------------------------------- strided accesses (arrays of structures)
+
+    /** Gathers at stride 3 match Java on every size, with lanes cut into chunks. */
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void gathersAtAStrideMatchJava(int n, int chunks) {
+        Random r = random("rgb to gray " + n);
+        float[] rgb = floats(r, 3 * n);
+        float[] expected = new float[n];
+        float[] out = new float[n];
+        VectorKernels.rgbToGray(rgb, expected);
+        launch(vectorised("rgbToGray"), new Object[] {rgb, out}, chunks, n);
+        assertFloats(expected, out, "gray");
+    }
+
+    /** A gather past the end fails at Java's index after Java's writes (the vector's check sends it to the scalar loop). */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 40, 47, 100})
+    void aGatherPastTheEndFailsAtJavasIndexAfterJavasWrites(int missing) {
+        Random r = random("rgb short by " + missing);
+        int n = 100;
+        float[] rgb = floats(r, 3 * n - missing);
+        float[] expected = new float[n];
+        float[] out = new float[n];
+        ArrayIndexOutOfBoundsException java = assertThrows(ArrayIndexOutOfBoundsException.class, () -> VectorKernels.rgbToGray(rgb, expected));
+        KernelIndexOutOfBoundsException kiln = assertThrows(KernelIndexOutOfBoundsException.class,
+                () -> launch(vectorised("rgbToGray"), new Object[] {rgb, out}, 1, n));
+        assertTrue(kiln.getMessage().startsWith(java.getMessage()), kiln.getMessage() + " / Java: " + java.getMessage());
+        assertFloats(expected, out, "the writes before the failing access");
+    }
+
+    /** n-body: the body loop as lanes (gathers, a uniform inner loop carrying three sums, scatters), bit for bit. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 16, 97, 300})
+    void nBodyWithGathersAndScattersMatchesJava(int n) {
+        Random r = random("n-body " + n);
+        float[] pos = new float[4 * n];
+        for (int i = 0; i < pos.length; i++) pos[i] = (float) r.nextGaussian() * (i % 4 == 3 ? 1f : 10f);
+        if (n > 3) {
+            pos[1] = Float.NaN;
+            pos[6] = -0f;
+            pos[8] = Float.POSITIVE_INFINITY;
+        }
+        float[] expected = floats(r, 4 * n);
+        float[] acc = expected.clone();
+        VectorKernels.nbody(pos, expected, n, 0.01f);
+        JvmEmitter.Output plan = JvmEmitter.emit(ir("nbody"));
+        if (vectorApi()) {
+            assertNotNull(plan.vectorLoop(), plan.scalarReason());
+            assertEquals(0, plan.vectorLoop().dim(), "the body loop");
+        }
+        launch(CpuTesting.build(ir("nbody")), new Object[] {pos, acc, n, 0.01f}, 3, n);
+        assertFloats(expected, acc, "accelerations (the fourth field untouched)");
+        // pos and acc the same array: the run-time check sends it to Java's order.
+        float[] same = pos.clone();
+        float[] sameExpected = pos.clone();
+        VectorKernels.nbody(sameExpected, sameExpected, n, 0.01f);
+        launch(CpuTesting.build(ir("nbody")), new Object[] {same, same, n, 0.01f}, 1, n);
+        assertFloats(sameExpected, same, "n-body in place");
+    }
+
+    /** Fields of one structure written and read in place, on a loop-invariant base, and a two-step stride. */
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void scattersWithinOneStructureMatchJava(int n, int chunks) {
+        Random r = random("strided writes " + n);
+        double[] pairs = doubles(r, 2 * n + 1);
+        double[] pe = pairs.clone();
+        VectorKernels.swapPairs(pe, n);
+        launch(vectorised("swapPairs"), new Object[] {pairs, n}, chunks, n);
+        assertDoubles(pe, pairs, "swapped pairs");
+        int[] a = ints(r, n);
+        int[] b = ints(r, n);
+        int base = r.nextInt(5);
+        int[] out = ints(r, base + 2 * n + 3);
+        int[] oe = out.clone();
+        VectorKernels.interleave(a, b, oe, base);
+        launch(vectorised("interleave"), new Object[] {a, b, out, base}, chunks, n);
+        assertArrayEquals(oe, out, "interleaved from " + base);
+        long[] in = longs(r, 6 * n + 6);
+        long[] lo = new long[n];
+        long[] le = new long[n];
+        VectorKernels.sixth(in, le);
+        launch(vectorised("sixth"), new Object[] {in, lo}, chunks, n);
+        assertArrayEquals(le, lo, "every sixth");
+    }
+
+    /** A written array whose offsets span the stride stays scalar: lanes would read each other's writes. */
+    @Test
+    void stridedAccessesThatOverlapLanesStayScalar() {
+        JvmEmitter.Output plan = JvmEmitter.emit(ir("nextPair"));
+        assertNull(plan.vectorLoop(), "nextPair");
+        if (vectorApi()) assertTrue(plan.scalarReason().contains("a span of at least the stride"), plan.scalarReason());
+        Random r = random("next pair");
+        float[] a = floats(r, 2 * 301 + 2);
+        float[] e = a.clone();
+        VectorKernels.nextPair(e, 301);
+        // One chunk: iteration i reads what i + 1 writes, so chunks running at once would race (Java's order is one chunk's).
+        launch(CpuTesting.build(ir("nextPair")), new Object[] {a, 301}, 1, 301);
+        assertFloats(e, a, "next pair");
     }
 
     // ---------------------------------------------------------------- without the module
