@@ -245,7 +245,7 @@ final class CpuKernel implements CompiledKernel {
             // order: it then stops at its first failure having written what Java writes before it.
             first = true;
             if (itemCount <= WorkSplitter.UNKNOWN_INLINE_ITEMS) threads = 1;
-            long probe = WorkSplitter.probeLength(range);
+            long probe = WorkSplitter.vectorProbeLength(range, vectorLanes());
             chunksRun.incrementAndGet();
             long busy = run(new Launch(chunk, args, 1, 0, probe, null, 0, 0, false, multiplyCapped(probe, inner)), pool, parallelism);
             // the piece's estimate splits this launch only: it ran in the interpreter, and its first call
@@ -263,10 +263,17 @@ final class CpuKernel implements CompiledKernel {
                 : WorkSplitter.warmChunks(chunksRun.get(), wanted, itemCount, range);
         if (forcedChunks > 0) wanted = (int) Math.max(1, Math.min(forcedChunks, range));
         long len = WorkSplitter.chunkLength(range, wanted);
+        if (chunksRun.get() < WorkSplitter.WARM_CHUNKS) len = WorkSplitter.vectorLength(len, range, vectorLanes());
         int chunks = WorkSplitter.chunkCount(range, len);
         chunksRun.addAndGet(chunks);
         long busy = run(new Launch(chunk, args, chunks, 0, len, null, 0, base, true, itemCount), pool, threads);
         perItem = (first ? WorkSplitter.Estimate.NONE : e).update(busy, Math.max(1, itemCount));
+    }
+
+    /** The iterations of loop 0 one vector of its vector loop runs, or 1 (no vector loop over loop 0). */
+    private int vectorLanes() {
+        VectorLoops.Plan v = output.vectorLoop();
+        return v != null && v.dim() == 0 ? v.lanes() : 1;
     }
 
     /** The largest work-group the cpu back end picks by itself (a kernel with barriers or local memory, no local size). */

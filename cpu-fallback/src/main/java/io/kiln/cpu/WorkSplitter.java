@@ -132,6 +132,39 @@ final class WorkSplitter {
         return Math.max(1, len);
     }
 
+    /**
+     * The length of a warm-up chunk ({@link #warmChunks}) of a kernel whose loop 0 runs as a vector loop of
+     * {@code lanes} iterations: {@code length} rounded up to whole vectors, at least two, plus one index
+     * (at most {@code range}), so that every warm-up chunk takes the vector loop's back edge, its exit and
+     * the scalar tail while HotSpot profiles the method. A path the profile never saw is compiled by C2
+     * as an uncommon trap, and the launch that first takes it deoptimises the method and runs the Vector
+     * API interpreted until C2 compiles it again. Measured (`ColdStart`): n-body's warm-up chunks had one
+     * item each, never a whole vector, and its second run took 349 ms against 3.4 ms at steady state
+     * (6-8 ms after this rule); the hash's were whole vectors without a tail, and its second run took
+     * 50-60 ms against 3.3.
+     */
+    static long vectorLength(long length, long range, int lanes) {
+        if (lanes <= 1) return length;
+        long vectors = Math.max(2, (length + lanes - 1) / lanes);
+        return Math.max(1, Math.min(range, vectors * lanes + 1));
+    }
+
+    /**
+     * The first piece ({@link #probeLength}) of a kernel whose loop 0 runs as vectors of {@code lanes}: two
+     * vectors and one more index, so that the vector loop (its back edge and its exit) and the scalar
+     * tail all run, and are profiled, before the rest is split; never all of {@code range}.
+     * <p>The vector loop must run (hot) while its method is profiled: C2 inlines the Vector API's calls,
+     * and so keeps vectors in registers, only on paths the profile shows as taken. Tried and dropped:
+     * running the rest of a young kernel's first launch on the scalar loop (the Vector API is 10-100x
+     * slower than scalar code until C2 compiles it). C2 then compiled the method during that launch with
+     * the vector loop cold, left its Vector API calls out of line (boxed vectors), and never recompiled
+     * it: n-body's steady state went from 2.9 to 37 ms.
+     */
+    static long vectorProbeLength(long range, int lanes) {
+        if (lanes <= 1) return probeLength(range);
+        return Math.max(1, Math.min(range - 1, 2L * lanes + 1));
+    }
+
     /** The number of chunks of {@code length} indices that cover {@code range}. */
     static int chunkCount(long range, long length) {
         return (int) Math.max(1, (range + length - 1) / length);

@@ -64,6 +64,28 @@ class WorkSplitterTest {
         }
     }
 
+    /** Warm-up chunks and the first piece of a vectorised loop 0 run two vectors or more and a scalar tail. */
+    @Test
+    void vectorWarmUpChunksTakeEveryPathOfTheVectorLoop() {
+        for (int lanes : new int[] {2, 4, 8, 16}) {
+            for (long len : new long[] {1, 2, lanes, 2L * lanes, 3L * lanes - 1, 256, 4096}) {
+                long v = WorkSplitter.vectorLength(len, 1L << 30, lanes);
+                assertTrue(v >= len, lanes + " lanes, " + len + ": " + v);
+                assertTrue(v >= 2L * lanes + 1, "at least two vectors and a tail: " + v);
+                assertEquals(1, v % lanes, "whole vectors plus one: " + v);
+            }
+            assertEquals(5, WorkSplitter.vectorLength(1, 5, lanes), "never past the range");
+            long p = WorkSplitter.vectorProbeLength(1L << 20, lanes);
+            assertEquals(2L * lanes + 1, p);
+            for (long r = 2; r < 100; r++) {
+                long q = WorkSplitter.vectorProbeLength(r, lanes);
+                assertTrue(q >= 1 && q < r, "range " + r + ": " + q);
+            }
+        }
+        assertEquals(7, WorkSplitter.vectorLength(7, 100, 1), "no vector loop: unchanged");
+        assertEquals(WorkSplitter.probeLength(2046), WorkSplitter.vectorProbeLength(2046, 1));
+    }
+
     @Test
     void chunkLengthsAreGranuleMultiplesWhereTheRangeAllows() {
         long len = WorkSplitter.chunkLength(1_000_003, 7);
