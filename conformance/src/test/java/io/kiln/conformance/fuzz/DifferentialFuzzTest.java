@@ -194,7 +194,7 @@ class DifferentialFuzzTest {
         }
     }
 
-    private static Path save(FuzzHarness.Compiled k) {
+    static Path save(FuzzHarness.Compiled k) {
         try {
             Path dir = Path.of("target", "fuzz-failures");
             Files.createDirectories(dir);

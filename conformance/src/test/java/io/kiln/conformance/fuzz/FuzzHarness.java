@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BiFunction;
 
 /**
  * Compiles generated kernel sources in process ({@code javax.tools}) into a throwaway class loader, runs
@@ -73,12 +74,18 @@ final class FuzzHarness {
 
     /** As {@link #compile(List)}; with {@code groups}, the work-group kernels of {@link KernelGenerator#generateGroup}. */
     static List<Compiled> compile(List<Long> seeds, boolean groups) {
+        return compile(seeds, groups ? (s, name) -> KernelGenerator.generateGroup(s, PACKAGE, name)
+                : (s, name) -> KernelGenerator.generate(s, PACKAGE, name));
+    }
+
+    /** As {@link #compile(List)}, with the sources {@code generator} writes (seed, class name in {@link #PACKAGE}). */
+    static List<Compiled> compile(List<Long> seeds, BiFunction<Long, String, String> generator) {
         if (JAVAC == null) throw new IllegalStateException("no system Java compiler (run the tests on a JDK, not a JRE)");
         Map<String, String> sources = new HashMap<>();
         List<JavaFileObject> units = new ArrayList<>();
         for (long s : seeds) {
             String name = className(s);
-            String src = groups ? KernelGenerator.generateGroup(s, PACKAGE, name) : KernelGenerator.generate(s, PACKAGE, name);
+            String src = generator.apply(s, name);
             sources.put(name, src);
             units.add(new SimpleJavaFileObject(URI.create("string:///" + PACKAGE.replace('.', '/') + "/" + name + ".java"),
                     JavaFileObject.Kind.SOURCE) {
@@ -190,16 +197,24 @@ final class FuzzHarness {
             int[] shape = KernelGenerator.groupShape(seed);
             n = shape[0] * shape[1];
         }
-        int[] ia = new int[n];
-        long[] la = new long[n];
-        float[] fa = new float[n];
-        double[] da = new double[n];
+        return inputs(r, n, n);
+    }
+
+    /**
+     * Arguments for {@code n} work items from {@code r}: inputs of {@code length} elements mixing random
+     * bits and edge values, zeroed outputs of {@code 4 n}.
+     */
+    static Object[] inputs(Random r, int n, int length) {
+        int[] ia = new int[length];
+        long[] la = new long[length];
+        float[] fa = new float[length];
+        double[] da = new double[length];
         int[] ie = {0, 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE, 31, 32, 255};
         long[] le = {0, 1, -1, Long.MIN_VALUE, Long.MAX_VALUE, 4294967299L, 63};
         float[] fe = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, Float.MAX_VALUE, 0.5f, -2.5f, 3e38f, 1e-40f};
         double[] de = {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.MIN_VALUE, Double.MAX_VALUE, 0.5, -2.5,
                 9.1e18, 1e-310};
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < length; i++) {
             boolean edge = r.nextInt(3) == 0;
             ia[i] = edge ? ie[r.nextInt(ie.length)] : r.nextBoolean() ? r.nextInt() : r.nextInt(200) - 100;
             la[i] = edge ? le[r.nextInt(le.length)] : r.nextBoolean() ? r.nextLong() : r.nextInt(2000) - 1000;
