@@ -90,9 +90,14 @@ public final class OpenClDeviceRuntime implements DeviceRuntime {
         return extensions.contains(extension);
     }
 
-    /** The options passed to {@code clBuildProgram}. */
+    /**
+     * The options passed to {@code clBuildProgram}. {@code -w}: the source is Kiln's, not the user's, so a
+     * warning is nothing a user can act on, and some drivers (PoCL) print a "1 warning generated" line to
+     * the process's stderr for each one (for example {@code Math.min(x, x)} becomes a self-comparison).
+     * A failed build still reports its whole log.
+     */
     public String buildOptions() {
-        return correctlyRoundedDivideSqrt ? "-cl-fp32-correctly-rounded-divide-sqrt" : "";
+        return correctlyRoundedDivideSqrt ? "-w -cl-fp32-correctly-rounded-divide-sqrt" : "-w";
     }
 
     long maxWorkGroupSize() {
