@@ -266,7 +266,9 @@ final class CpuKernel implements CompiledKernel {
         if (chunksRun.get() < WorkSplitter.WARM_CHUNKS) len = WorkSplitter.vectorLength(len, range, vectorLanes());
         int chunks = WorkSplitter.chunkCount(range, len);
         chunksRun.addAndGet(chunks);
-        long busy = run(new Launch(chunk, args, chunks, 0, len, null, 0, base, true, itemCount), pool, threads);
+        Launch launch = new Launch(chunk, args, chunks, 0, len, null, 0, base, true, itemCount);
+        if (chunksRun.get() - chunks < WorkSplitter.WARM_CHUNKS) launch.skipLanes = vectorLanes();
+        long busy = run(launch, pool, threads);
         perItem = (first ? WorkSplitter.Estimate.NONE : e).update(busy, Math.max(1, itemCount));
     }
 
@@ -386,6 +388,11 @@ final class CpuKernel implements CompiledKernel {
         final long len;
         final int[] box;
         final int splitDim;
+        /**
+         * The lanes of the vector loop whose warm-up chunks start with a piece too short for one vector
+         * ({@link WorkSplitter#vectorSkipPiece}), or 0.
+         */
+        int skipLanes;
         /** Where chunk 0 starts (a CHUNK launch whose first piece ran apart: see launchLoops). */
         final long base;
         /** Whether the last chunk runs to the loop's own bound. */
@@ -497,7 +504,14 @@ final class CpuKernel implements CompiledKernel {
                 // lo and hi are offsets from the loop's start; the last chunk has no upper limit
                 // (Long.MAX_VALUE, which the generated code saturates without a branch: see chunkLimit).
                 long lo = base + c * len;
-                long hi = open && c == chunks - 1 ? Long.MAX_VALUE : lo + len;
+                boolean last = open && c == chunks - 1;
+                long hi = last ? Long.MAX_VALUE : lo + len;
+                long piece = skipLanes > 1 && !last && p == null ? WorkSplitter.vectorSkipPiece(c, len, skipLanes) : 0;
+                if (piece > 0) {
+                    // the same indices in the same order, in two calls (see vectorSkipPiece)
+                    mh.invokeExact(args, lo, lo + piece, (int[]) null, p);
+                    lo += piece;
+                }
                 mh.invokeExact(args, lo, hi, (int[]) null, p);
             }
         }

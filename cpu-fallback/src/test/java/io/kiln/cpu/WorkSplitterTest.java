@@ -82,6 +82,20 @@ class WorkSplitterTest {
                 assertTrue(q >= 1 && q < r, "range " + r + ": " + q);
             }
         }
+        for (int lanes : new int[] {2, 8, 16}) {
+            long len = WorkSplitter.vectorLength(100, 1L << 30, lanes);
+            int short_ = 0;
+            for (int c = 0; c < 16; c++) {
+                long piece = WorkSplitter.vectorSkipPiece(c, len, lanes);
+                if (piece == 0) continue;
+                short_++;
+                assertTrue(piece < lanes, "the short piece takes no vector: " + piece);
+                assertTrue(len - piece >= lanes + 1, "the rest still takes a vector and the tail: " + (len - piece));
+            }
+            assertTrue(short_ >= 4, lanes + " lanes: " + short_ + " of 16 warm-up chunks skip the vector loop");
+            assertEquals(0, WorkSplitter.vectorSkipPiece(0, 2L * lanes, lanes), "a chunk too short for both paths is not cut");
+        }
+        assertEquals(0, WorkSplitter.vectorSkipPiece(0, 100, 1), "no vector loop: no piece");
         assertEquals(7, WorkSplitter.vectorLength(7, 100, 1), "no vector loop: unchanged");
         assertEquals(WorkSplitter.probeLength(2046), WorkSplitter.vectorProbeLength(2046, 1));
     }
