@@ -118,13 +118,7 @@ final class JvmEmitter {
 
         /** The largest bytecode size of the class's methods. */
         int maxCodeLength() {
-            int max = 0;
-            for (var m : ClassFile.of().parse(bytes).methods()) {
-                if (m.code().orElse(null) instanceof java.lang.classfile.attribute.CodeAttribute c) {
-                    max = Math.max(max, c.codeLength());
-                }
-            }
-            return max;
+            return JvmEmitter.maxCodeLength(bytes);
         }
     }
 
@@ -165,15 +159,54 @@ final class JvmEmitter {
         Set<Mode> modes = modes(ir, an);
         VectorLoops.Result vector = modes.contains(Mode.CHUNK) ? VectorLoops.plan(ir, an) : VectorLoops.Result.no(null);
         Map<String, Map<Integer, String>> slotNames = new LinkedHashMap<>();
-        byte[] bytes;
+        byte[] bytes = null;
+        RuntimeException vectorFailure = null;
         try {
             bytes = ClassFile.of().build(ClassDesc.of(className), new KernelClass(ir, an, modes, dataIndex, slotNames, vector));
         } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new KernelCompilationException(ir.displayName() + ": the cpu back end cannot generate bytecode for this kernel ("
-                    + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
+            if (vector.plan() == null) throw tooLarge(ir, e);
+            vectorFailure = e;
+        }
+        // A vector loop doubles the chunk method (the scalar loop stays for the tail). Past HotSpot's limit
+        // the whole method would run in the interpreter, 10-100x slower than the scalar loop compiled, and
+        // past 64 KiB it cannot be built: then the kernel keeps the scalar loop alone.
+        int size = bytes == null || vector.plan() == null ? -1 : maxCodeLength(bytes);
+        if (vectorFailure != null || size > HUGE_METHOD_LIMIT && CpuKernel.hugeMethodsInterpreted()) {
+            Map<String, Map<Integer, String>> scalarNames = new LinkedHashMap<>();
+            VectorLoops.Result scalar = VectorLoops.Result.no(vectorFailure != null
+                    ? "with a vector loop the chunk method would exceed the JVM's limits (" + vectorFailure.getMessage() + ")"
+                    : "with a vector loop the chunk method would have " + size + " bytes of bytecode, over HotSpot's limit of "
+                    + HUGE_METHOD_LIMIT + " for JIT compilation (-XX:-DontCompileHugeMethods lifts it)");
+            byte[] plain;
+            try {
+                plain = ClassFile.of().build(ClassDesc.of(className), new KernelClass(ir, an, modes, dataIndex, scalarNames, scalar));
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw tooLarge(ir, e);
+            }
+            if (vectorFailure != null || maxCodeLength(plain) <= HUGE_METHOD_LIMIT) {
+                bytes = plain;
+                slotNames = scalarNames;
+                vector = scalar;
+            }
         }
         return new Output(className, bytes, Collections.unmodifiableList(classData), modes, slotNames, an.barriers.maxSlots(), vector.plan(),
                 vector.reason(), an.privatised.candidates);
+    }
+
+    private static KernelCompilationException tooLarge(KernelIR ir, RuntimeException e) {
+        return new KernelCompilationException(ir.displayName() + ": the cpu back end cannot generate bytecode for this kernel ("
+                + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
+    }
+
+    /** The largest bytecode size of the methods of class file {@code bytes}. */
+    static int maxCodeLength(byte[] bytes) {
+        int max = 0;
+        for (var m : ClassFile.of().parse(bytes).methods()) {
+            if (m.code().orElse(null) instanceof java.lang.classfile.attribute.CodeAttribute c) {
+                max = Math.max(max, c.codeLength());
+            }
+        }
+        return max;
     }
 
     /**

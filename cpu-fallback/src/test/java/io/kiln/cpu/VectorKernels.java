@@ -341,4 +341,104 @@ public final class VectorKernels {
             out[i] = in[i * 2 * 3 + 5] * 7L;
         }
     }
+
+    /**
+     * A long lanewise body (88 statements): its vector loop and its scalar loop together pass HotSpot's
+     * 8000-byte limit for JIT compilation, the scalar loop alone does not.
+     */
+    public static void longBody(float[] x, float[] y) {
+        for (@Parallel int i = 0; i < y.length; i++) {
+            float v = x[i];
+            float w = 1f;
+            v = Math.fma(v, x[i], 1.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 2.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 3.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 4.25f);
+            w = w * v - x[i] + 3f;
+            v = Math.fma(v, x[i], 5.25f);
+            w = w * v - x[i] + 4f;
+            v = Math.fma(v, x[i], 6.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 7.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 1.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 2.25f);
+            w = w * v - x[i] + 3f;
+            v = Math.fma(v, x[i], 3.25f);
+            w = w * v - x[i] + 4f;
+            v = Math.fma(v, x[i], 4.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 5.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 6.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 7.25f);
+            w = w * v - x[i] + 3f;
+            v = Math.fma(v, x[i], 1.25f);
+            w = w * v - x[i] + 4f;
+            v = Math.fma(v, x[i], 2.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 3.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 4.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 5.25f);
+            w = w * v - x[i] + 3f;
+            v = Math.fma(v, x[i], 6.25f);
+            w = w * v - x[i] + 4f;
+            v = Math.fma(v, x[i], 7.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 1.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 2.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 3.25f);
+            w = w * v - x[i] + 3f;
+            v = Math.fma(v, x[i], 4.25f);
+            w = w * v - x[i] + 4f;
+            v = Math.fma(v, x[i], 5.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 6.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 7.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 1.25f);
+            w = w * v - x[i] + 3f;
+            v = Math.fma(v, x[i], 2.25f);
+            w = w * v - x[i] + 4f;
+            v = Math.fma(v, x[i], 3.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 4.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 5.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 6.25f);
+            w = w * v - x[i] + 3f;
+            v = Math.fma(v, x[i], 7.25f);
+            w = w * v - x[i] + 4f;
+            v = Math.fma(v, x[i], 1.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 2.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 3.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 4.25f);
+            w = w * v - x[i] + 3f;
+            v = Math.fma(v, x[i], 5.25f);
+            w = w * v - x[i] + 4f;
+            v = Math.fma(v, x[i], 6.25f);
+            w = w * v - x[i] + 0f;
+            v = Math.fma(v, x[i], 7.25f);
+            w = w * v - x[i] + 1f;
+            v = Math.fma(v, x[i], 1.25f);
+            w = w * v - x[i] + 2f;
+            v = Math.fma(v, x[i], 2.25f);
+            w = w * v - x[i] + 3f;
+            y[i] = v + w;
+        }
+    }
 }

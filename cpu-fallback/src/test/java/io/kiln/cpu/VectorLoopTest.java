@@ -427,6 +427,30 @@ class VectorLoopTest {
         assertFalse(KernelCompilerAccess.jvm("saxpy").contains("jdk/incubator/vector"), "the listing still has vector code");
     }
 
+    /**
+     * A vector loop doubles the chunk method; where that passes HotSpot's 8000-byte limit, the whole
+     * method would stay interpreted, so the kernel keeps its scalar loop alone (and says why).
+     */
+    @Test
+    void aVectorLoopThatWouldMakeTheMethodTooLargeToCompileStaysScalar() {
+        Assumptions.assumeTrue(vectorApi(), "jdk.incubator.vector is not resolved: run the tests with --add-modules jdk.incubator.vector");
+        Assumptions.assumeTrue(CpuKernel.hugeMethodsInterpreted(), "this JVM compiles huge methods (-XX:-DontCompileHugeMethods)");
+        JvmEmitter.Output out = JvmEmitter.emit(ir("longBody"));
+        assertNull(out.vectorLoop(), "the vector loop was kept");
+        assertTrue(out.scalarReason().contains("over HotSpot's limit of " + JvmEmitter.HUGE_METHOD_LIMIT), out.scalarReason());
+        assertTrue(out.maxCodeLength() <= JvmEmitter.HUGE_METHOD_LIMIT, "the scalar method has " + out.maxCodeLength() + " bytes");
+        assertTrue(KernelCompilerAccess.jvm("longBody").contains("// no vector loop: with a vector loop the chunk method would have"));
+        // the premise: a smaller body of the same shape does get a vector loop
+        assertNotNull(JvmEmitter.emit(ir("saxpy")).vectorLoop());
+        Random r = random("long body");
+        float[] x = floats(r, 1000);
+        float[] y = new float[1000];
+        float[] expected = new float[1000];
+        VectorKernels.longBody(x, expected);
+        launch(CpuTesting.build(ir("longBody")), new Object[] {x, y}, 3, 1000);
+        assertFloats(expected, y, "long body");
+    }
+
     /** By default only loops that touch an off-heap array get a vector loop: C2 vectorises the others. */
     @Test
     void byDefaultOnlyOffHeapLoopsAreVectorised() {
