@@ -30,12 +30,12 @@ import java.util.List;
  * conformance kernel in this form checks each back end's off-heap loads, stores, atomics, reductions
  * and argument passing against the same Java results, without a second copy of the suite.
  */
-final class OffHeapVariant {
+public final class OffHeapVariant {
     private OffHeapVariant() {
     }
 
     /** {@code ir} with its array parameters off-heap. */
-    static KernelIR of(KernelIR ir) {
+    public static KernelIR of(KernelIR ir) {
         List<ArrayRef> arrays = new ArrayList<>();
         for (ArrayRef a : ir.arrays()) {
             arrays.add(a.isParameter()
@@ -81,7 +81,7 @@ final class OffHeapVariant {
     }
 
     /** An off-heap copy of a Java array argument; other arguments as they are. */
-    static Object toOffHeap(Object arg) {
+    public static Object toOffHeap(Object arg) {
         return switch (arg) {
             case float[] a -> FloatArray.of(a);
             case double[] a -> DoubleArray.of(a);
@@ -94,7 +94,7 @@ final class OffHeapVariant {
     }
 
     /** Copies an off-heap argument's contents back into the Java array it was made from. */
-    static void copyBack(Object offHeap, Object heap) {
+    public static void copyBack(Object offHeap, Object heap) {
         switch (offHeap) {
             case FloatArray a -> a.copyTo((float[]) heap);
             case DoubleArray a -> a.copyTo((double[]) heap);
@@ -108,7 +108,7 @@ final class OffHeapVariant {
     }
 
     /** Closes every off-heap argument. */
-    static void closeAll(Object[] args) {
+    public static void closeAll(Object[] args) {
         for (Object o : args) {
             if (o instanceof OffHeapArray a) a.close();
         }

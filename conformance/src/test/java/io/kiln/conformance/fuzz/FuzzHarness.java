@@ -287,6 +287,39 @@ final class FuzzHarness {
         }
     }
 
+    /**
+     * Runs the kernel with every array parameter off-heap ({@link io.kiln.conformance.OffHeapVariant}: the
+     * IR of the same method with {@code IntArray} for {@code int[]} and so on) on {@code device} through the
+     * back end's SPI, on off-heap copies of {@code args}, and copies the results back into {@code args}.
+     * A {@code @Parallel} kernel only (the launch covers its loops' trip counts). Returns the back end's
+     * {@link io.kiln.spi.CompiledKernel#source()} (for {@code cpu}, the listing).
+     */
+    static String runOffHeapOn(Compiled k, Device device, Object[] args) {
+        io.kiln.spi.DeviceRuntime runtime = io.kiln.runtime.Backends.get().runtime(device.id());
+        if (runtime == null) throw new AssertionError("no runtime for " + device.id());
+        io.kiln.ir.KernelIR ir = io.kiln.conformance.OffHeapVariant.of(io.kiln.frontend.FrontEnd.compile(k.kernel()));
+        long[] sizes = new long[ir.parallelLoops().size()];
+        for (io.kiln.ir.ParallelLoop loop : ir.parallelLoops()) {
+            sizes[loop.dim()] = loop.tripCount() == null ? -1 : Math.max(0, loop.tripCount().evaluate(args));
+        }
+        Object[] off = new Object[args.length];
+        for (int i = 0; i < args.length; i++) off[i] = io.kiln.conformance.OffHeapVariant.toOffHeap(args[i]);
+        try (io.kiln.spi.CompiledKernel kernel = runtime.compile(ir); io.kiln.spi.DeviceSession session = runtime.openSession()) {
+            for (Object o : off) {
+                if (o instanceof io.kiln.OffHeapArray && session.copiesData()) session.toDevice(o);
+            }
+            session.launch(kernel, off, new io.kiln.spi.LaunchGeometry(sizes, null));
+            session.finish();
+            for (Object o : off) {
+                if (o instanceof io.kiln.OffHeapArray && session.copiesData()) session.toHost(o);
+            }
+            for (int i = 0; i < args.length; i++) io.kiln.conformance.OffHeapVariant.copyBack(off[i], args[i]);
+            return kernel.source();
+        } finally {
+            io.kiln.conformance.OffHeapVariant.closeAll(off);
+        }
+    }
+
     /** Differences between the Java outputs and the device's, bit for bit; empty when equal. */
     static List<String> compare(Object[] expected, Object[] dev) {
         List<String> diffs = new ArrayList<>();

@@ -16,7 +16,9 @@ import java.util.Random;
  * VectorKernelGenerator} (shapes that vectorise), run with {@code -Dkiln.cpu.vectorize=all} on every
  * device present, each compared bit for bit with the same method run as plain Java. The {@code cpu}
  * device runs each kernel twice, so that both its first launch (warm-up chunks cut to take every path of
- * the vector loop) and a later one (whole chunks) are compared.
+ * the vector loop) and a later one (whole chunks) are compared; every device then runs it once more with
+ * its arrays off-heap ({@code IntArray} for {@code int[]} and so on, through the back end's SPI), where
+ * the cpu back end vectorises by default and loads and stores through {@code MemorySegment}s.
  * <ul>
  *   <li>{@code -Dkiln.fuzz.vectorSeed=S} runs exactly the kernel of seed {@code S};</li>
  *   <li>{@code -Dkiln.fuzz.vectorCount=N} (default 40) and {@code -Dkiln.fuzz.vectorSeconds=T} (default
@@ -55,7 +57,7 @@ class VectorLoopFuzzTest {
         String saved = System.getProperty(PROPERTY);
         System.setProperty(PROPERTY, "all");
         List<String> failures = new ArrayList<>();
-        int ran = 0, vectorised = 0;
+        int ran = 0, vectorised = 0, offHeapVectorised = 0;
         List<String> scalarReasons = new ArrayList<>();
         try {
             outer:
@@ -79,17 +81,25 @@ class VectorLoopFuzzTest {
                     Object[] expected = FuzzHarness.copy(args);
                     FuzzHarness.runJava(k, expected);
                     for (Device d : devices) {
-                        for (int run = 0; run < (d.id().equals("cpu") ? 2 : 1); run++) {
+                        // cpu: twice on Java arrays (warm-up chunks, then whole ones); every device: once off-heap
+                        int heapRuns = d.id().equals("cpu") ? 2 : 1;
+                        for (int run = 0; run <= heapRuns; run++) {
                             Object[] dev = FuzzHarness.copy(args);
                             List<String> diffs;
                             try {
-                                FuzzHarness.runOn(k, d, dev);
+                                if (run < heapRuns) {
+                                    FuzzHarness.runOn(k, d, dev);
+                                } else {
+                                    String source = FuzzHarness.runOffHeapOn(k, d, dev);
+                                    if (d.id().equals("cpu") && source.contains("// vector loop:")) offHeapVectorised++;
+                                }
                                 diffs = FuzzHarness.compare(expected, dev);
                             } catch (RuntimeException | AssertionError e) {
                                 diffs = List.of("failed: " + e);
                             }
                             if (!diffs.isEmpty()) {
-                                String f = "vector-loop kernel seed " + k.seed() + " on " + d.id() + " run " + (run + 1) + " (n=" + n
+                                String f = "vector-loop kernel seed " + k.seed() + " on " + d.id() + (run < heapRuns ? " run " + (run + 1)
+                                        : " with off-heap arrays") + " (n=" + n
                                         + ", reproduce with -Dkiln.fuzz.vectorSeed=" + k.seed() + ", source in " + DifferentialFuzzTest.save(k)
                                         + "):\n  " + String.join("\n  ", diffs);
                                 System.out.println("[kiln fuzz] MISMATCH " + f);
@@ -104,7 +114,8 @@ class VectorLoopFuzzTest {
             if (saved == null) System.clearProperty(PROPERTY);
             else System.setProperty(PROPERTY, saved);
         }
-        System.out.println("[kiln fuzz] " + ran + " vector-loop kernels, " + vectorised + " with a vector loop, " + failures.size() + " mismatches"
+        System.out.println("[kiln fuzz] " + ran + " vector-loop kernels, " + vectorised + " with a vector loop (" + offHeapVectorised
+                + " off-heap), " + failures.size() + " mismatches"
                 + (scalarReasons.isEmpty() ? "" : "; scalar: " + scalarReasons.subList(0, Math.min(8, scalarReasons.size()))));
         if (!failures.isEmpty()) {
             Assertions.fail(failures.size() + " vector-loop kernel runs differ from Java (base seed " + base + "):\n"
