@@ -163,6 +163,13 @@ final class VectorLoopWriter extends MethodPart {
         for (int b : vec.region()) {
             cb.labelBinding(label.get(b));
             if (an.cancelChecks.get(b)) w.instrs.cancelCheck();
+            if (b == vec.region().get(0)) {
+                // Checks after a store of the iteration, tested before any (VectorLoops.Hoisted).
+                for (VectorLoops.Hoisted h : vec.hoisted()) {
+                    for (int[] at : h.chain()) w.instrs.instr(ir.blocks().get(at[0]).instrs().get(at[1]));
+                    check((Instr.CheckIndex) ir.blocks().get(h.block()).instrs().get(h.pos()), null, header);
+                }
+            }
             List<Instr> instrs = ir.blocks().get(b).instrs();
             java.util.BitSet skipped = vec.skipped().getOrDefault(b, new java.util.BitSet());
             java.util.BitSet scalar = vec.scalarAt().getOrDefault(b, new java.util.BitSet());

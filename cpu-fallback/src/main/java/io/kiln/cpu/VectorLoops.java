@@ -138,13 +138,16 @@ final class VectorLoops {
      * @param disjoint   pairs (written, other) of off-heap arrays that must be disjoint
      * @param distinct   pairs (written, other) of Java arrays of one element type that must not be the same array
      * @param innerLoops whether the region holds loops (which C2's SuperWord does not vectorise across)
+     * @param hoisted    bounds checks at a {@link #SHIFTED} index that come after a store of the iteration,
+     *                   tested instead at the iteration's start (where nothing is stored yet), after the
+     *                   instructions that compute their index ({@link Hoisted})
      */
     record Plan(int dim, int header, List<Integer> region, int latch, Var induction, Value bound, boolean inclusive,
                 int laneBytes, int lanes, int[] kind, int[] stride, java.util.Map<Integer, java.util.Map<Integer, long[]>> window,
                 java.util.Map<Integer, BitSet> skipped,
                 java.util.Map<Integer, BitSet> scalarAt, java.util.Map<Integer, java.util.Map<Integer, Var>> floatSqrt,
                 List<ArrayRef> checked, List<ArrayRef> offHeap, List<ArrayRef[]> independent, List<ArrayRef[]> disjoint,
-                List<ArrayRef[]> distinct, boolean innerLoops) {
+                List<ArrayRef[]> distinct, boolean innerLoops, List<Hoisted> hoisted) {
 
         /** One line for the listing. */
         String describe() {
@@ -154,7 +157,8 @@ final class VectorLoops {
                     + (region.size() == 1 ? "body " : "blocks ") + blocks + "), then scalar for the tail"
                     + (independent.isEmpty() && disjoint.isEmpty() && distinct.isEmpty() ? ""
                     : "; arrays that may overlap are checked once per entry and take the scalar loop if they do")
-                    + (region.size() > 1 ? "; a bounds check that fails in a vector re-runs its iterations as scalars" : "");
+                    + (region.size() > 1 ? "; a bounds check that fails in a vector re-runs its iterations as scalars" : "")
+                    + (hoisted.isEmpty() ? "" : "; " + hoisted.size() + " bounds check(s) after a store tested at the iteration's start");
         }
 
         /** Whether variable {@code v} is held as a vector. */
@@ -162,6 +166,17 @@ final class VectorLoops {
             return kind[v.id()] == VECTOR;
         }
     }
+
+    /**
+     * A bounds check moved to the start of the vector iteration: the check at position {@code pos} of block
+     * {@code block}, and the instructions {@code {block, pos}} that compute its index from the induction
+     * variable, constants and values the loop does not assign, in the order to run them. Each of those
+     * instructions is the only assignment of its variable in the iteration and comes before the check on
+     * every path (it dominates it), and each is index arithmetic that cannot throw, so running them early
+     * gives the check's own index; the region's variables are assigned before they are read
+     * ({@code assignedBeforeRead}), so an early assignment is read by nobody before its own.
+     */
+    record Hoisted(int block, int pos, List<int[]> chain) {}
 
     /** What {@link #analyse} found: a plan, or why the loop stays scalar. */
     record Result(Plan plan, String reason) {
@@ -351,6 +366,7 @@ final class VectorLoops {
         /** Per array id: the index variable classes it is accessed at (-1: own; else a variable id). */
         final java.util.Map<Integer, java.util.Set<Integer>> accessedAt = new java.util.TreeMap<>();
         final BitSet writtenIds = new BitSet();
+        final List<Hoisted> hoisted = new ArrayList<>();
         int laneBytes;
 
         Scan(KernelIR ir, KernelAnalysis an, ParallelLoop loop, int bits) {
@@ -471,7 +487,7 @@ final class VectorLoops {
             if (lanes < 2) return Result.no(bits + "-bit vectors hold one lane");
             return new Result(new Plan(loop.dim(), loop.header(), List.copyOf(region), latch, iv, exit.bound, exit.inclusive,
                     laneBytes, lanes, kind, stride, window, skipped, scalarAt, floatSqrt, List.copyOf(checked), List.copyOf(offHeap),
-                    independent, disjoint, distinct, !inner.isEmpty()), null);
+                    independent, disjoint, distinct, !inner.isEmpty(), List.copyOf(hoisted)), null);
         }
 
         private boolean skipped(int b, int p) {
@@ -790,7 +806,13 @@ final class VectorLoops {
                                 continue;
                             }
                         }
-                        if (stored) return "a bounds check that may fail after a store in the iteration";
+                        if (stored) {
+                            List<int[]> chain = k == SHIFTED ? indexChain((Var) c.index(), b, p, region, cfg, defs) : null;
+                            if (chain == null) return "a bounds check that may fail after a store in the iteration";
+                            hoisted.add(new Hoisted(b, p, chain));
+                            mark(skipped, b, p);
+                            continue;
+                        }
                         if (k == STRIDED) {
                             long off = offset[((Var) c.index()).id()];
                             long[] wnd = family != null ? windows.get(family) : new long[] {off, off};
@@ -881,6 +903,47 @@ final class VectorLoops {
                 }
             }
             return null;
+        }
+
+        /**
+         * The instructions that compute {@code x}, read at position {@code p} of block {@code b}, from the
+         * induction variable, constants and variables the region does not assign ({@link Hoisted}), or
+         * {@code null} where one of them is not the region's only assignment of its variable, does not
+         * dominate its use, or is not a move, an {@code i2l} or integer {@code + - * & | ^ << >> >>>}.
+         */
+        private List<int[]> indexChain(Var x, int b, int p, List<Integer> region, io.kiln.ir.Cfg cfg, BitSet defs) {
+            List<int[]> chain = new ArrayList<>();
+            return chain(x, b, p, region, cfg, defs, chain, new BitSet()) ? chain : null;
+        }
+
+        private boolean chain(Value v, int b, int p, List<Integer> region, io.kiln.ir.Cfg cfg, BitSet defs, List<int[]> chain, BitSet seen) {
+            if (!(v instanceof Var x) || x.id() == iv.id() || !defs.get(x.id()) || seen.get(x.id())) return true;
+            if (chain.size() >= 8) return false;
+            int[] at = null;
+            for (int rb : region) {
+                List<Instr> instrs = ir.blocks().get(rb).instrs();
+                for (int rp = 0; rp < instrs.size(); rp++) {
+                    Var d = KernelAnalysis.dst(instrs.get(rp));
+                    if (d == null || d.id() != x.id()) continue;
+                    if (at != null) return false;
+                    at = new int[] {rb, rp};
+                }
+            }
+            if (at == null || (at[0] == b ? at[1] >= p : !cfg.dominates(at[0], b))) return false;
+            Instr def = ir.blocks().get(at[0]).instrs().get(at[1]);
+            boolean pure = switch (def) {
+                case Instr.Move m -> true;
+                case Instr.Convert c -> c.op() == io.kiln.ir.Conversion.I2L;
+                case Instr.Binary bb -> !bb.dst().type().isFloating() && bb.op() != BinOp.DIV && bb.op() != BinOp.REM;
+                default -> false;
+            };
+            if (!pure) return false;
+            for (Value u : KernelAnalysis.uses(def)) {
+                if (!chain(u, at[0], at[1], region, cfg, defs, chain, seen)) return false;
+            }
+            seen.set(x.id());
+            chain.add(at);
+            return true;
         }
 
         /**

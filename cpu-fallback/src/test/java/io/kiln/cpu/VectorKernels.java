@@ -343,6 +343,19 @@ public final class VectorKernels {
     }
 
     /**
+     * Interleaved RGB to three planes of a batch at {@code offset} (HWC to CHW): three gathers, then
+     * stores at {@code offset + i} to three arrays; the checks of the second and third store come after
+     * the first store.
+     */
+    public static void toPlanes(float[] rgb, float[] r, float[] g, float[] b, int offset, int n, float scale) {
+        for (@Parallel int i = 0; i < n; i++) {
+            r[offset + i] = rgb[i * 3] * scale;
+            g[offset + i] = rgb[i * 3 + 1] * scale;
+            b[offset + i] = rgb[i * 3 + 2] * scale;
+        }
+    }
+
+    /**
      * A long lanewise body (88 statements): its vector loop and its scalar loop together pass HotSpot's
      * 8000-byte limit for JIT compilation, the scalar loop alone does not.
      */

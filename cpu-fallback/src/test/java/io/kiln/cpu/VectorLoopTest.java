@@ -617,6 +617,57 @@ class VectorLoopTest {
         assertFloats(expected, out, "the writes before the failing access");
     }
 
+    /** Stores to three arrays at {@code offset + i}: the later stores' checks run at the iteration's start. */
+    @ParameterizedTest
+    @MethodSource("sizesAndChunks")
+    void shiftedStoresAfterAStoreMatchJava(int n, int chunks) {
+        Random rnd = random("to planes n=" + n);
+        float[] rgb = floats(rnd, 3 * n);
+        int offset = 7;
+        float[][] expected = {new float[n + offset], new float[n + offset], new float[n + offset]};
+        float[][] planes = {new float[n + offset], new float[n + offset], new float[n + offset]};
+        VectorKernels.toPlanes(rgb, expected[0], expected[1], expected[2], offset, n, 0.5f);
+        VectorLoops.ran = false;
+        launch(vectorised("toPlanes"), new Object[] {rgb, planes[0], planes[1], planes[2], offset, n, 0.5f}, chunks, n);
+        for (int c = 0; c < 3; c++) assertFloats(expected[c], planes[c], "plane " + c);
+        if (vectorApi() && n >= 64) assertTrue(VectorLoops.ran, "the vector loop did not run");
+    }
+
+    /**
+     * The third plane one short: the third store of the last iteration fails, after its first two stores
+     * and every earlier iteration's; its check, tested at the vector iteration's start, sends that vector
+     * to the scalar loop before it stores anything. (The second plane short: the same for the second.)
+     */
+    @ParameterizedTest
+    @MethodSource("shortLengths")
+    void aShiftedStoreAfterAStorePastTheEndFailsAtJavasIndexAfterJavasWrites(int n) {
+        Assumptions.assumeTrue(n > 0, "an empty loop stores nothing");
+        for (int shortPlane = 1; shortPlane <= 2; shortPlane++) {
+            Random rnd = random("to planes past the end n=" + n + " plane " + shortPlane);
+            float[] rgb = floats(rnd, 3 * n);
+            float[][] expected = new float[3][];
+            float[][] planes = new float[3][];
+            for (int c = 0; c < 3; c++) {
+                expected[c] = new float[c == shortPlane ? n + 2 : n + 3];
+                planes[c] = new float[expected[c].length];
+            }
+            ArrayIndexOutOfBoundsException java = assertThrows(ArrayIndexOutOfBoundsException.class,
+                    () -> VectorKernels.toPlanes(rgb, expected[0], expected[1], expected[2], 3, n, 2f));
+            KernelIndexOutOfBoundsException kiln = assertThrows(KernelIndexOutOfBoundsException.class,
+                    () -> launch(vectorised("toPlanes"), new Object[] {rgb, planes[0], planes[1], planes[2], 3, n, 2f}, 1, n));
+            assertTrue(kiln.getMessage().startsWith(java.getMessage()), kiln.getMessage() + " / Java: " + java.getMessage());
+            for (int c = 0; c < 3; c++) assertFloats(expected[c], planes[c], "plane " + c + ": the writes before the failing access");
+        }
+    }
+
+    @Test
+    void checksAfterAStoreAreTestedAtTheIterationsStart() {
+        Assumptions.assumeTrue(vectorApi(), "jdk.incubator.vector is not resolved: run the tests with --add-modules jdk.incubator.vector");
+        JvmEmitter.Output out = JvmEmitter.emit(ir("toPlanes"));
+        assertNotNull(out.vectorLoop(), out.scalarReason());
+        assertEquals(2, out.vectorLoop().hoisted().size(), "the checks of the second and third store");
+    }
+
     @ParameterizedTest
     @MethodSource("sizesAndChunks")
     void innerLoopsOfAUniformTripCountMatchJava(int n, int chunks) {
@@ -762,11 +813,19 @@ class VectorLoopTest {
         }
     }
 
-    /** Kernels whose writes lanes could see, or whose failure could come after a store, stay scalar and exact. */
+    /**
+     * A kernel whose writes lanes could see stays scalar and exact; one whose failure comes after a store
+     * (the check of {@code x[i + 1]} after the store to {@code out[i]}) is vectorised with that check tested
+     * at the iteration's start, and fails after Java's writes.
+     */
     @Test
     void writesOtherLanesCouldSeeStayScalar() {
         assertReason("shiftInPlace", "is written at one index and accessed at another");
-        assertReason("storeThenNeighbour", "a bounds check that may fail after a store");
+        if (vectorApi()) {
+            JvmEmitter.Output late = JvmEmitter.emit(ir("storeThenNeighbour"));
+            assertNotNull(late.vectorLoop(), late.scalarReason());
+            assertEquals(1, late.vectorLoop().hoisted().size(), "the check of x[i + 1], after the store to out[i]");
+        }
         Random r = random("scalar regions");
         float[] x = floats(r, 300);
         float[] ex = x.clone();
@@ -781,6 +840,7 @@ class VectorLoopTest {
                 () -> VectorKernels.storeThenNeighbour(x, e1, e2));
         KernelIndexOutOfBoundsException kiln = assertThrows(KernelIndexOutOfBoundsException.class,
                 () -> launch(CpuTesting.build(ir("storeThenNeighbour")), new Object[] {x, o1, o2}, 1, 300));
+        // (x has 300 elements: the last iteration's x[i + 1] fails after its store to out[i])
         assertTrue(kiln.getMessage().startsWith(java.getMessage()), kiln.getMessage());
         assertFloats(e1, o1, "out after the failure");
         assertFloats(e2, o2, "out2 after the failure");

@@ -57,7 +57,7 @@ class VectorLoopFuzzTest {
         String saved = System.getProperty(PROPERTY);
         System.setProperty(PROPERTY, "all");
         List<String> failures = new ArrayList<>();
-        int ran = 0, vectorised = 0, offHeapVectorised = 0;
+        int ran = 0, vectorised = 0, offHeapVectorised = 0, hoisted = 0;
         List<String> scalarReasons = new ArrayList<>();
         try {
             outer:
@@ -72,6 +72,7 @@ class VectorLoopFuzzTest {
                     String listing = KernelCompiler.emit(k.owner(), "kernel", Target.JVM);
                     if (listing.contains("// vector loop:")) {
                         vectorised++;
+                        if (listing.contains("after a store tested at the iteration's start")) hoisted++;
                     } else {
                         int at = listing.indexOf("// no vector loop: ");
                         if (at >= 0) scalarReasons.add(k.seed() + ": " + listing.substring(at + 19, listing.indexOf('\n', at)));
@@ -115,7 +116,7 @@ class VectorLoopFuzzTest {
             else System.setProperty(PROPERTY, saved);
         }
         System.out.println("[kiln fuzz] " + ran + " vector-loop kernels, " + vectorised + " with a vector loop (" + offHeapVectorised
-                + " off-heap), " + failures.size() + " mismatches"
+                + " off-heap, " + hoisted + " with checks after a store), " + failures.size() + " mismatches"
                 + (scalarReasons.isEmpty() ? "" : "; scalar: " + scalarReasons.subList(0, Math.min(8, scalarReasons.size()))));
         if (!failures.isEmpty()) {
             Assertions.fail(failures.size() + " vector-loop kernel runs differ from Java (base seed " + base + "):\n"
