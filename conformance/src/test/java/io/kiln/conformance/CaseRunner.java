@@ -145,39 +145,15 @@ final class CaseRunner {
      * out) on off-heap copies of {@code args}, then copies the results back into {@code args}.
      */
     private static void runOffHeapOnDevice(KernelCase c, io.kiln.ir.KernelIR ir, Device device, Object[] args, Shape shape) {
-        io.kiln.spi.DeviceRuntime runtime = io.kiln.runtime.Backends.get().runtime(device.id());
-        if (runtime == null) throw new AssertionError("no runtime for " + device.id());
         io.kiln.spi.LaunchGeometry geometry = switch (ir.kind()) {
             case WORK_ITEM -> {
                 io.kiln.Grid g = c.grid().apply(shape);
                 yield new io.kiln.spi.LaunchGeometry(g.globalSizes(), g.localSizes());
             }
-            case LOOP_PARALLEL -> {
-                long[] sizes = new long[ir.parallelLoops().size()];
-                for (io.kiln.ir.ParallelLoop loop : ir.parallelLoops()) {
-                    sizes[loop.dim()] = loop.tripCount() == null ? -1 : Math.max(0, loop.tripCount().evaluate(args));
-                }
-                yield new io.kiln.spi.LaunchGeometry(sizes, null);
-            }
+            case LOOP_PARALLEL -> OffHeapVariant.loopGeometry(ir, args);
             case SINGLE -> new io.kiln.spi.LaunchGeometry(new long[] {1}, null);
         };
-        Object[] off = new Object[args.length];
-        for (int i = 0; i < args.length; i++) off[i] = OffHeapVariant.toOffHeap(args[i]);
-        io.kiln.spi.CompiledKernel kernel = runtime.compile(ir);
-        try (io.kiln.spi.DeviceSession session = runtime.openSession()) {
-            for (Object o : off) {
-                if (o instanceof io.kiln.OffHeapArray && session.copiesData()) session.toDevice(o);
-            }
-            session.launch(kernel, off, geometry);
-            session.finish();
-            for (Object o : off) {
-                if (o instanceof io.kiln.OffHeapArray && session.copiesData()) session.toHost(o);
-            }
-            for (int i = 0; i < args.length; i++) OffHeapVariant.copyBack(off[i], args[i]);
-        } finally {
-            kernel.close();
-            OffHeapVariant.closeAll(off);
-        }
+        OffHeapVariant.run(ir, device, args, geometry);
     }
 
     private static void compare(KernelCase c, Device device, Shape shape, Object[] inputs, Object[] expected, Object[] dev,

@@ -80,6 +80,42 @@ public final class OffHeapVariant {
         return offHeap;
     }
 
+    /**
+     * Runs {@code ir} (an off-heap form, from {@link #of}) on {@code device} through the back end's SPI
+     * (build, copy in, launch, copy out) on off-heap copies of {@code args}, then copies the results back
+     * into {@code args}. Returns the back end's {@link io.kiln.spi.CompiledKernel#source()} (for {@code cpu},
+     * the listing).
+     */
+    public static String run(KernelIR ir, io.kiln.Device device, Object[] args, io.kiln.spi.LaunchGeometry geometry) {
+        io.kiln.spi.DeviceRuntime runtime = io.kiln.runtime.Backends.get().runtime(device.id());
+        if (runtime == null) throw new AssertionError("no runtime for " + device.id());
+        Object[] off = new Object[args.length];
+        for (int i = 0; i < args.length; i++) off[i] = toOffHeap(args[i]);
+        try (io.kiln.spi.CompiledKernel kernel = runtime.compile(ir); io.kiln.spi.DeviceSession session = runtime.openSession()) {
+            for (Object o : off) {
+                if (o instanceof OffHeapArray && session.copiesData()) session.toDevice(o);
+            }
+            session.launch(kernel, off, geometry);
+            session.finish();
+            for (Object o : off) {
+                if (o instanceof OffHeapArray && session.copiesData()) session.toHost(o);
+            }
+            for (int i = 0; i < args.length; i++) copyBack(off[i], args[i]);
+            return kernel.source();
+        } finally {
+            closeAll(off);
+        }
+    }
+
+    /** The launch of a {@code @Parallel} kernel {@code ir} on {@code args}: its loops' trip counts. */
+    public static io.kiln.spi.LaunchGeometry loopGeometry(KernelIR ir, Object[] args) {
+        long[] sizes = new long[ir.parallelLoops().size()];
+        for (io.kiln.ir.ParallelLoop loop : ir.parallelLoops()) {
+            sizes[loop.dim()] = loop.tripCount() == null ? -1 : Math.max(0, loop.tripCount().evaluate(args));
+        }
+        return new io.kiln.spi.LaunchGeometry(sizes, null);
+    }
+
     /** An off-heap copy of a Java array argument; other arguments as they are. */
     public static Object toOffHeap(Object arg) {
         return switch (arg) {

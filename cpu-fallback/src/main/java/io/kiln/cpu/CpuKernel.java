@@ -263,11 +263,12 @@ final class CpuKernel implements CompiledKernel {
                 : WorkSplitter.warmChunks(chunksRun.get(), wanted, itemCount, range);
         if (forcedChunks > 0) wanted = (int) Math.max(1, Math.min(forcedChunks, range));
         long len = WorkSplitter.chunkLength(range, wanted);
-        if (chunksRun.get() < WorkSplitter.WARM_CHUNKS) len = WorkSplitter.vectorLength(len, range, vectorLanes());
+        boolean warm = chunksRun.get() < WorkSplitter.WARM_CHUNKS;
+        if (warm) len = WorkSplitter.vectorLength(len, range, vectorLanes());
         int chunks = WorkSplitter.chunkCount(range, len);
         chunksRun.addAndGet(chunks);
         Launch launch = new Launch(chunk, args, chunks, 0, len, null, 0, base, true, itemCount);
-        if (chunksRun.get() - chunks < WorkSplitter.WARM_CHUNKS) launch.skipLanes = vectorLanes();
+        if (warm) launch.skipLanes = vectorLanes();
         long busy = run(launch, pool, threads);
         perItem = (first ? WorkSplitter.Estimate.NONE : e).update(busy, Math.max(1, itemCount));
     }

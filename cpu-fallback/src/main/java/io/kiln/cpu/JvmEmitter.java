@@ -160,11 +160,11 @@ final class JvmEmitter {
         VectorLoops.Result vector = modes.contains(Mode.CHUNK) ? VectorLoops.plan(ir, an) : VectorLoops.Result.no(null);
         Map<String, Map<Integer, String>> slotNames = new LinkedHashMap<>();
         byte[] bytes = null;
-        RuntimeException vectorFailure = null;
+        KernelCompilationException vectorFailure = null;
         try {
-            bytes = ClassFile.of().build(ClassDesc.of(className), new KernelClass(ir, an, modes, dataIndex, slotNames, vector));
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            if (vector.plan() == null) throw tooLarge(ir, e);
+            bytes = build(new KernelClass(ir, an, modes, dataIndex, slotNames, vector), className);
+        } catch (KernelCompilationException e) {
+            if (vector.plan() == null) throw e;
             vectorFailure = e;
         }
         // A vector loop doubles the chunk method (the scalar loop stays for the tail). Past HotSpot's limit
@@ -174,15 +174,10 @@ final class JvmEmitter {
         if (vectorFailure != null || size > HUGE_METHOD_LIMIT && CpuKernel.hugeMethodsInterpreted()) {
             Map<String, Map<Integer, String>> scalarNames = new LinkedHashMap<>();
             VectorLoops.Result scalar = VectorLoops.Result.no(vectorFailure != null
-                    ? "with a vector loop the chunk method would exceed the JVM's limits (" + vectorFailure.getMessage() + ")"
+                    ? "with a vector loop the chunk method would exceed the JVM's limits: " + vectorFailure.getMessage()
                     : "with a vector loop the chunk method would have " + size + " bytes of bytecode, over HotSpot's limit of "
                     + HUGE_METHOD_LIMIT + " for JIT compilation (-XX:-DontCompileHugeMethods lifts it)");
-            byte[] plain;
-            try {
-                plain = ClassFile.of().build(ClassDesc.of(className), new KernelClass(ir, an, modes, dataIndex, scalarNames, scalar));
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw tooLarge(ir, e);
-            }
+            byte[] plain = build(new KernelClass(ir, an, modes, dataIndex, scalarNames, scalar), className);
             if (vectorFailure != null || maxCodeLength(plain) <= HUGE_METHOD_LIMIT) {
                 bytes = plain;
                 slotNames = scalarNames;
@@ -193,9 +188,14 @@ final class JvmEmitter {
                 vector.reason(), an.privatised.candidates);
     }
 
-    private static KernelCompilationException tooLarge(KernelIR ir, RuntimeException e) {
-        return new KernelCompilationException(ir.displayName() + ": the cpu back end cannot generate bytecode for this kernel ("
-                + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
+    /** The class file of {@code k}; a {@link KernelCompilationException} where the JVM's limits refuse it. */
+    private static byte[] build(KernelClass k, String className) {
+        try {
+            return ClassFile.of().build(ClassDesc.of(className), k);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new KernelCompilationException(k.ir().displayName() + ": the cpu back end cannot generate bytecode for this kernel ("
+                    + e.getMessage() + "); a JVM method is limited to 64 KiB of code and 65535 local slots", e);
+        }
     }
 
     /** The largest bytecode size of the methods of class file {@code bytes}. */

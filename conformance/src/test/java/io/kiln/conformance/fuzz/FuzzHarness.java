@@ -295,29 +295,8 @@ final class FuzzHarness {
      * {@link io.kiln.spi.CompiledKernel#source()} (for {@code cpu}, the listing).
      */
     static String runOffHeapOn(Compiled k, Device device, Object[] args) {
-        io.kiln.spi.DeviceRuntime runtime = io.kiln.runtime.Backends.get().runtime(device.id());
-        if (runtime == null) throw new AssertionError("no runtime for " + device.id());
         io.kiln.ir.KernelIR ir = io.kiln.conformance.OffHeapVariant.of(io.kiln.frontend.FrontEnd.compile(k.kernel()));
-        long[] sizes = new long[ir.parallelLoops().size()];
-        for (io.kiln.ir.ParallelLoop loop : ir.parallelLoops()) {
-            sizes[loop.dim()] = loop.tripCount() == null ? -1 : Math.max(0, loop.tripCount().evaluate(args));
-        }
-        Object[] off = new Object[args.length];
-        for (int i = 0; i < args.length; i++) off[i] = io.kiln.conformance.OffHeapVariant.toOffHeap(args[i]);
-        try (io.kiln.spi.CompiledKernel kernel = runtime.compile(ir); io.kiln.spi.DeviceSession session = runtime.openSession()) {
-            for (Object o : off) {
-                if (o instanceof io.kiln.OffHeapArray && session.copiesData()) session.toDevice(o);
-            }
-            session.launch(kernel, off, new io.kiln.spi.LaunchGeometry(sizes, null));
-            session.finish();
-            for (Object o : off) {
-                if (o instanceof io.kiln.OffHeapArray && session.copiesData()) session.toHost(o);
-            }
-            for (int i = 0; i < args.length; i++) io.kiln.conformance.OffHeapVariant.copyBack(off[i], args[i]);
-            return kernel.source();
-        } finally {
-            io.kiln.conformance.OffHeapVariant.closeAll(off);
-        }
+        return io.kiln.conformance.OffHeapVariant.run(ir, device, args, io.kiln.conformance.OffHeapVariant.loopGeometry(ir, args));
     }
 
     /** Differences between the Java outputs and the device's, bit for bit; empty when equal. */
